@@ -1,0 +1,55 @@
+use std::path::PathBuf;
+
+/// Errors of the catalogs crate.
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogError {
+    #[error("schema \"{0}\" does not exist")]
+    SchemaNotFound(String),
+
+    #[error("cannot read {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("Delta table {table} at {location}: {source}")]
+    Delta {
+        table: String,
+        location: String,
+        #[source]
+        source: Box<deltalake::DeltaTableError>,
+    },
+
+    #[error("Iceberg table {table} at {location}: {source}")]
+    Iceberg {
+        table: String,
+        location: String,
+        #[source]
+        source: Box<iceberg::Error>,
+    },
+
+    #[error("table {table} at {location}: {message}")]
+    Files {
+        table: String,
+        location: String,
+        message: String,
+    },
+}
+
+impl CatalogError {
+    /// The SQLSTATE clients see for this error.
+    pub fn sqlstate(&self) -> &'static str {
+        match self {
+            CatalogError::SchemaNotFound(_) => "3F000",
+            // A table whose metadata or files cannot be read is a storage failure the
+            // user can act on (a missing file, a permission), not a bug of junction.
+            CatalogError::Io { .. }
+            | CatalogError::Delta { .. }
+            | CatalogError::Iceberg { .. }
+            | CatalogError::Files { .. } => "58030",
+        }
+    }
+}
+
+pub type Result<T, E = CatalogError> = std::result::Result<T, E>;

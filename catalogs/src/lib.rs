@@ -1,0 +1,37 @@
+//! Catalogs: where junction finds tables, and the handles it reads them through.
+//!
+//! A [`Catalog`] maps `schema.table` names to [`TableHandle`]s. A handle knows the table's
+//! format, location, schema and current snapshot, and builds a DataFusion `TableProvider`
+//! for it (the Delta and Iceberg providers come from the deltalake and iceberg crates).
+
+mod error;
+mod registry;
+mod table;
+mod warehouse;
+
+use std::fmt::Debug;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+pub use error::{CatalogError, Result};
+pub use registry::Catalogs;
+pub use table::{Snapshot, TableFormat, TableHandle};
+pub use warehouse::WarehouseCatalog;
+
+/// A source of schemas and tables; each one is a PostgreSQL database to clients.
+#[async_trait]
+pub trait Catalog: Send + Sync + Debug {
+    /// The catalog's name, which clients use as the database name.
+    fn name(&self) -> &str;
+
+    /// Schema names, sorted.
+    async fn schema_names(&self) -> Result<Vec<String>>;
+
+    /// Table names of one schema, sorted; [`CatalogError::SchemaNotFound`] if it does not exist.
+    async fn table_names(&self, schema: &str) -> Result<Vec<String>>;
+
+    /// The table's current handle, reflecting every commit finished before the call.
+    /// `Ok(None)` when no such table exists.
+    async fn table(&self, schema: &str, table: &str) -> Result<Option<Arc<TableHandle>>>;
+}

@@ -1,0 +1,49 @@
+//! The set of configured catalogs, and which one a connection's database name selects.
+
+use std::sync::Arc;
+
+use crate::Catalog;
+
+/// Every configured catalog, by name, with the default one.
+#[derive(Debug, Clone)]
+pub struct Catalogs {
+    catalogs: Vec<Arc<dyn Catalog>>,
+    default: usize,
+}
+
+impl Catalogs {
+    /// `default` must name one of `catalogs`; `None` when it does not, or when two share a name.
+    pub fn new(catalogs: Vec<Arc<dyn Catalog>>, default: &str) -> Option<Self> {
+        for (i, c) in catalogs.iter().enumerate() {
+            if catalogs[..i].iter().any(|o| o.name() == c.name()) {
+                return None;
+            }
+        }
+        let default = catalogs.iter().position(|c| c.name() == default)?;
+        Some(Self { catalogs, default })
+    }
+
+    pub fn get(&self, name: &str) -> Option<&Arc<dyn Catalog>> {
+        self.catalogs.iter().find(|c| c.name() == name)
+    }
+
+    pub fn default_catalog(&self) -> &Arc<dyn Catalog> {
+        &self.catalogs[self.default]
+    }
+
+    /// The catalog a client's database name selects: the one of that name, else the default
+    /// (so `psql -d junction`, `-d postgres` or `-d <user>` all work).
+    pub fn for_database(&self, database: Option<&str>) -> &Arc<dyn Catalog> {
+        database
+            .and_then(|name| self.get(name))
+            .unwrap_or_else(|| self.default_catalog())
+    }
+
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.catalogs.iter().map(|c| c.name())
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Arc<dyn Catalog>> {
+        self.catalogs.iter()
+    }
+}

@@ -1,0 +1,152 @@
+//! Table handles: one loaded snapshot of one table, and the provider that reads it.
+
+mod delta;
+mod files;
+mod iceberg;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::catalog::TableProvider;
+
+use crate::Result;
+
+pub(crate) use files::{data_files_exist, is_ignored, FileKind};
+
+/// How a table is stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TableFormat {
+    Delta,
+    Iceberg,
+    Parquet,
+    Csv,
+}
+
+impl fmt::Display for TableFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TableFormat::Delta => "delta",
+            TableFormat::Iceberg => "iceberg",
+            TableFormat::Parquet => "parquet",
+            TableFormat::Csv => "csv",
+        })
+    }
+}
+
+/// Which state of the table a handle describes. Two handles of the same table with equal
+/// snapshots read the same rows, so a cached handle is reused while its snapshot is current.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Snapshot {
+    /// Delta log version.
+    DeltaVersion(u64),
+    /// Iceberg metadata file in force.
+    IcebergMetadata(PathBuf),
+    /// Plain files: how many there are, their total size and newest modification time (ns).
+    Files { count: usize, bytes: u64, newest_mtime_ns: i128 },
+}
+
+/// One loaded snapshot of one table.
+#[derive(Debug)]
+pub struct TableHandle {
+    schema_name: String,
+    table_name: String,
+    format: TableFormat,
+    location: PathBuf,
+    snapshot: Snapshot,
+    provider: Arc<dyn TableProvider>,
+}
+
+impl TableHandle {
+    /// `schema.table`, as clients name it.
+    pub fn qualified_name(&self) -> String {
+        format!("{}.{}", self.schema_name, self.table_name)
+    }
+
+    pub fn format(&self) -> TableFormat {
+        self.format
+    }
+
+    pub fn location(&self) -> &Path {
+        &self.location
+    }
+
+    pub fn snapshot(&self) -> &Snapshot {
+        &self.snapshot
+    }
+
+    /// The columns as clients see them.
+    pub fn schema(&self) -> SchemaRef {
+        self.provider.schema()
+    }
+
+    /// A DataFusion provider reading exactly this snapshot.
+    pub fn provider(&self) -> Arc<dyn TableProvider> {
+        Arc::clone(&self.provider)
+    }
+}
+
+/// Where a table lives on disk and in which format; found by the warehouse scan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct TableLocation {
+    pub schema_name: String,
+    pub table_name: String,
+    pub kind: LocationKind,
+    pub path: PathBuf,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum LocationKind {
+    Delta,
+    Iceberg,
+    ParquetDir,
+    File(FileKind),
+}
+
+impl TableLocation {
+    fn display_name(&self) -> String {
+        format!("{}.{}", self.schema_name, self.table_name)
+    }
+
+    /// The snapshot on disk now, found without reading table data: a directory listing of
+    /// the Delta log or Iceberg metadata folder, or a stat of the plain files.
+    pub(crate) fn current_snapshot(&self) -> Result<Snapshot> {
+        match self.kind {
+            LocationKind::Delta => delta::latest_version(self),
+            LocationKind::Iceberg => iceberg::current_metadata(self),
+            LocationKind::ParquetDir | LocationKind::File(_) => files::fingerprint(self),
+        }
+    }
+
+    /// Loads the table at `snapshot`, as returned by [`Self::current_snapshot`].
+    pub(crate) async fn load(&self, snapshot: Snapshot) -> Result<TableHandle> {
+        let (format, provider) = match (&self.kind, &snapshot) {
+            (LocationKind::Delta, Snapshot::DeltaVersion(v)) => {
+                (TableFormat::Delta, delta::provider(self, *v).await?)
+            }
+            (LocationKind::Iceberg, Snapshot::IcebergMetadata(path)) => {
+                (TableFormat::Iceberg, iceberg::provider(self, path).await?)
+            }
+            (LocationKind::ParquetDir, _) => {
+                (TableFormat::Parquet, files::parquet_dir_provider(self).await?)
+            }
+            (LocationKind::File(kind), _) => (kind.format(), files::file_provider(self, *kind).await?),
+            (kind, snapshot) => {
+                return Err(crate::CatalogError::Files {
+                    table: self.display_name(),
+                    location: self.path.display().to_string(),
+                    message: format!("snapshot {snapshot:?} does not fit a {kind:?} table"),
+                })
+            }
+        };
+        Ok(TableHandle {
+            schema_name: self.schema_name.clone(),
+            table_name: self.table_name.clone(),
+            format,
+            location: self.path.clone(),
+            snapshot,
+            provider,
+        })
+    }
+}

@@ -1,0 +1,174 @@
+//! junction's catalogs as DataFusion sees them during one query.
+
+use std::any::Any;
+use std::collections::HashMap;
+use std::ops::ControlFlow;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use datafusion::catalog::{CatalogProvider, CatalogProviderList, SchemaProvider, TableProvider};
+use datafusion::error::{DataFusionError, Result as DFResult};
+use junction_catalogs::{Catalog, Catalogs};
+use sqlparser::ast::{visit_relations, ObjectNamePart, Statement};
+
+use crate::Result;
+
+/// Whether `statement` reads `information_schema`, whose listings need every table name of
+/// the current catalog up front (DataFusion asks for them synchronously).
+pub fn mentions_information_schema(statement: &Statement) -> bool {
+    let found = visit_relations(statement, |name| {
+        let first = name.0.first().and_then(ObjectNamePart::as_ident);
+        let second = name.0.get(1).and_then(ObjectNamePart::as_ident);
+        let is_info = |i: Option<&sqlparser::ast::Ident>| {
+            i.is_some_and(|i| i.value.eq_ignore_ascii_case("information_schema"))
+        };
+        if is_info(first) || is_info(second) {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        }
+    });
+    found.is_break()
+}
+
+/// The catalogs of one query: every configured catalog is reachable by name, and only the
+/// current one lists its schemas and tables (information_schema describes the current
+/// database only, as in PostgreSQL).
+#[derive(Debug)]
+pub struct QueryCatalogList {
+    catalogs: Catalogs,
+    pg_catalogs: Arc<HashMap<String, Arc<dyn SchemaProvider>>>,
+    current: String,
+    /// Schema name -> table names of the current catalog, when the query needs listings.
+    listing: Option<Arc<HashMap<String, Vec<String>>>>,
+}
+
+impl QueryCatalogList {
+    pub async fn new(
+        catalogs: Catalogs,
+        pg_catalogs: Arc<HashMap<String, Arc<dyn SchemaProvider>>>,
+        current: &str,
+        with_listing: bool,
+    ) -> Result<Self> {
+        let listing = match (with_listing, catalogs.get(current)) {
+            (true, Some(catalog)) => {
+                let mut listing = HashMap::new();
+                for schema in catalog.schema_names().await? {
+                    let tables = catalog.table_names(&schema).await?;
+                    listing.insert(schema, tables);
+                }
+                Some(Arc::new(listing))
+            }
+            _ => None,
+        };
+        Ok(Self {
+            catalogs,
+            pg_catalogs,
+            current: current.to_owned(),
+            listing,
+        })
+    }
+}
+
+impl CatalogProviderList for QueryCatalogList {
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+
+    fn register_catalog(
+        &self,
+        _name: String,
+        _catalog: Arc<dyn CatalogProvider>,
+    ) -> Option<Arc<dyn CatalogProvider>> {
+        // Catalogs come from configuration; junction is read-only.
+        None
+    }
+
+    fn catalog_names(&self) -> Vec<String> {
+        self.catalogs.names().map(str::to_owned).collect()
+    }
+
+    fn catalog(&self, name: &str) -> Option<Arc<dyn CatalogProvider>> {
+        let catalog = self.catalogs.get(name)?;
+        let listing = if name == self.current {
+            self.listing.clone()
+        } else {
+            None
+        };
+        Some(Arc::new(JunctionCatalog {
+            catalog: Arc::clone(catalog),
+            pg_catalog: self.pg_catalogs.get(name).cloned(),
+            listing,
+        }))
+    }
+}
+
+#[derive(Debug)]
+struct JunctionCatalog {
+    catalog: Arc<dyn Catalog>,
+    pg_catalog: Option<Arc<dyn SchemaProvider>>,
+    listing: Option<Arc<HashMap<String, Vec<String>>>>,
+}
+
+impl CatalogProvider for JunctionCatalog {
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+
+    fn schema_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .listing
+            .as_ref()
+            .map(|l| l.keys().cloned().collect())
+            .unwrap_or_default();
+        names.sort();
+        names
+    }
+
+    fn schema(&self, name: &str) -> Option<Arc<dyn SchemaProvider>> {
+        if name == "pg_catalog" {
+            return self.pg_catalog.clone();
+        }
+        // Existence is checked when a table is asked for, so that a missing schema reports
+        // "schema does not exist" rather than a missing table.
+        let tables = self
+            .listing
+            .as_ref()
+            .and_then(|l| l.get(name).cloned())
+            .unwrap_or_default();
+        Some(Arc::new(JunctionSchema {
+            catalog: Arc::clone(&self.catalog),
+            schema: name.to_owned(),
+            tables,
+        }))
+    }
+}
+
+#[derive(Debug)]
+struct JunctionSchema {
+    catalog: Arc<dyn Catalog>,
+    schema: String,
+    tables: Vec<String>,
+}
+
+#[async_trait]
+impl SchemaProvider for JunctionSchema {
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+
+    fn table_names(&self) -> Vec<String> {
+        self.tables.clone()
+    }
+
+    async fn table(&self, name: &str) -> DFResult<Option<Arc<dyn TableProvider>>> {
+        match self.catalog.table(&self.schema, name).await {
+            Ok(handle) => Ok(handle.map(|h| h.provider())),
+            Err(e) => Err(DataFusionError::External(Box::new(e))),
+        }
+    }
+
+    fn table_exist(&self, name: &str) -> bool {
+        self.tables.iter().any(|t| t == name)
+    }
+}

@@ -1,0 +1,53 @@
+//! The functions that tell a client who and where it is: current_database(), version(), ...
+//! They answer from the session, so each query registers its own.
+
+use std::sync::Arc;
+
+use datafusion::arrow::datatypes::DataType;
+use datafusion::execution::session_state::SessionState;
+use datafusion::execution::FunctionRegistry;
+use datafusion::logical_expr::{create_udf, ColumnarValue, Volatility};
+use datafusion::scalar::ScalarValue;
+
+use crate::{QueryContext, Result};
+
+/// What `version()` answers: PostgreSQL 15 first, so clients that parse it (SQLAlchemy) work.
+pub fn version_string() -> String {
+    format!(
+        "PostgreSQL 15.0 (junction {}) on x86_64-linux",
+        env!("CARGO_PKG_VERSION")
+    )
+}
+
+fn constant(name: &str, value: ScalarValue, args: Vec<DataType>) -> datafusion::logical_expr::ScalarUDF {
+    let ty = value.data_type();
+    create_udf(
+        name,
+        args,
+        ty,
+        Volatility::Stable,
+        Arc::new(move |_| Ok(ColumnarValue::Scalar(value.clone()))),
+    )
+}
+
+pub fn register(state: &mut SessionState, ctx: &QueryContext) -> Result<()> {
+    let text = |s: &str| ScalarValue::Utf8(Some(s.to_owned()));
+    let schema = ctx.search_path.first().map(|s| text(s)).unwrap_or(ScalarValue::Utf8(None));
+    let schemas: Vec<ScalarValue> = ctx.search_path.iter().map(|s| text(s)).collect();
+    let schemas = ScalarValue::List(ScalarValue::new_list_nullable(&schemas, &DataType::Utf8));
+    let udfs = [
+        constant("current_database", text(&ctx.catalog), vec![]),
+        constant("current_catalog", text(&ctx.catalog), vec![]),
+        constant("current_schema", schema, vec![]),
+        constant("current_schemas", schemas, vec![DataType::Boolean]),
+        constant("current_user", text(&ctx.user), vec![]),
+        constant("session_user", text(&ctx.user), vec![]),
+        constant("user", text(&ctx.user), vec![]),
+        constant("pg_backend_pid", ScalarValue::Int32(Some(ctx.backend_pid)), vec![]),
+        constant("version", text(&version_string()), vec![]),
+    ];
+    for udf in udfs {
+        state.register_udf(Arc::new(udf))?;
+    }
+    Ok(())
+}

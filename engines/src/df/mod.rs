@@ -1,0 +1,162 @@
+//! Apache DataFusion, in process: plans the sqlparser AST directly (no re-parse).
+
+mod catalog_list;
+mod identity;
+mod pg_catalog;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use datafusion::arrow::datatypes::{DataType, Schema};
+use datafusion::catalog::SchemaProvider;
+use datafusion::execution::session_state::{SessionState, SessionStateBuilder};
+use datafusion::execution::SendableRecordBatchStream;
+use datafusion::logical_expr::LogicalPlan;
+use datafusion::prelude::{DataFrame, SessionConfig, SessionContext};
+use datafusion::scalar::ScalarValue;
+use datafusion::sql::parser::Statement as DFStatement;
+use datafusion_pg_catalog::sql::PostgresCompatibilityParser;
+use junction_catalogs::Catalogs;
+use sqlparser::ast::Statement;
+
+use crate::{Described, Engine, EngineError, QueryContext, Result};
+use catalog_list::QueryCatalogList;
+
+/// The DataFusion engine.
+#[derive(Debug)]
+pub struct DataFusionEngine {
+    catalogs: Catalogs,
+    /// Functions and settings every query starts from; each query clones it and adds its
+    /// session's catalog list and identity functions.
+    base: SessionState,
+    /// One pg_catalog per catalog, kept for the server's life so that OIDs stay stable
+    /// between the queries of a client (psql looks tables up by OID in a second query).
+    pg_catalogs: Arc<HashMap<String, Arc<dyn SchemaProvider>>>,
+    /// PostgreSQL-compatibility rewrites of the AST for DataFusion (pg_catalog queries).
+    compat: PostgresCompatibilityParser,
+}
+
+impl DataFusionEngine {
+    pub fn try_new(catalogs: Catalogs) -> Result<Self> {
+        let config = SessionConfig::new()
+            .with_information_schema(true)
+            .with_create_default_catalog_and_schema(true);
+        let ctx = SessionContext::new_with_config(config);
+        // Registers pg_catalog's functions (pg_get_userbyid, format_type, ...) into the base
+        // state; its pg_catalog schema lands in the throwaway default catalog, which queries
+        // never see because each query brings its own catalog list.
+        datafusion_pg_catalog::setup_pg_catalog(
+            &ctx,
+            "datafusion",
+            datafusion_pg_catalog::pg_catalog::context::EmptyContextProvider,
+        )
+        .map_err(|e| EngineError::from(*e))?;
+        let pg_catalogs = pg_catalog::for_each_catalog(&catalogs)?;
+        Ok(Self {
+            catalogs,
+            base: ctx.state(),
+            pg_catalogs: Arc::new(pg_catalogs),
+            compat: PostgresCompatibilityParser::new(),
+        })
+    }
+
+    /// A session state for one query of the session `ctx`.
+    async fn state_for(&self, ctx: &QueryContext, statement: &Statement) -> Result<SessionState> {
+        if self.catalogs.get(&ctx.catalog).is_none() {
+            return Err(EngineError::CatalogNotFound(ctx.catalog.clone()));
+        }
+        let list = QueryCatalogList::new(
+            self.catalogs.clone(),
+            Arc::clone(&self.pg_catalogs),
+            &ctx.catalog,
+            catalog_list::mentions_information_schema(statement),
+        )
+        .await?;
+        let mut config = self.base.config().clone();
+        let default_schema = ctx.search_path.first().map_or("public", String::as_str);
+        config.options_mut().catalog.default_catalog = ctx.catalog.clone();
+        config.options_mut().catalog.default_schema = default_schema.to_owned();
+        let mut state = SessionStateBuilder::new_from_existing(self.base.clone())
+            .with_config(config)
+            .with_catalog_list(Arc::new(list))
+            .build();
+        identity::register(&mut state, ctx)?;
+        Ok(state)
+    }
+
+    async fn plan(&self, ctx: &QueryContext, statement: &Statement) -> Result<(SessionState, LogicalPlan)> {
+        let state = self.state_for(ctx, statement).await?;
+        let statement = self.compat.rewrite(statement.clone());
+        let plan = state
+            .statement_to_plan(DFStatement::Statement(Box::new(statement)))
+            .await?;
+        Ok((state, plan))
+    }
+}
+
+#[async_trait]
+impl Engine for DataFusionEngine {
+    fn name(&self) -> &'static str {
+        "datafusion"
+    }
+
+    async fn describe(&self, ctx: &QueryContext, statement: &Statement) -> Result<Described> {
+        let (_, plan) = self.plan(ctx, statement).await?;
+        let schema: Schema = plan.schema().as_arrow().clone();
+        let parameters = positional_parameter_types(plan.get_parameter_types()?);
+        Ok(Described {
+            schema: Arc::new(schema),
+            parameters,
+        })
+    }
+
+    async fn execute(
+        &self,
+        ctx: &QueryContext,
+        statement: &Statement,
+        parameters: Vec<ScalarValue>,
+    ) -> Result<SendableRecordBatchStream> {
+        let (state, plan) = self.plan(ctx, statement).await?;
+        let plan = if parameters.is_empty() {
+            plan
+        } else {
+            plan.with_param_values(parameters)?
+        };
+        Ok(DataFrame::new(state, plan).execute_stream().await?)
+    }
+}
+
+/// `{"$2": t2, "$1": t1}` as `[t1, t2]`; positions no expression mentions stay `None`.
+fn positional_parameter_types(types: HashMap<String, Option<DataType>>) -> Vec<Option<DataType>> {
+    let mut by_position: Vec<(usize, Option<DataType>)> = types
+        .into_iter()
+        .filter_map(|(name, ty)| Some((name.strip_prefix('$')?.parse().ok()?, ty)))
+        .collect();
+    by_position.sort_by_key(|(i, _)| *i);
+    let count = by_position.last().map_or(0, |(i, _)| *i);
+    let mut out = vec![None; count];
+    for (i, ty) in by_position {
+        if i >= 1 {
+            out[i - 1] = ty;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parameters_come_in_position_order() {
+        let types = HashMap::from([
+            ("$3".to_owned(), Some(DataType::Utf8)),
+            ("$1".to_owned(), Some(DataType::Int64)),
+        ]);
+        assert_eq!(
+            positional_parameter_types(types),
+            vec![Some(DataType::Int64), None, Some(DataType::Utf8)]
+        );
+    }
+}

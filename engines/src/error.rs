@@ -1,0 +1,180 @@
+use datafusion::arrow::error::ArrowError;
+use datafusion::common::SchemaError;
+use datafusion::error::DataFusionError;
+use junction_catalogs::CatalogError;
+
+/// Errors of the engines crate.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// An error DataFusion reported while planning or running a statement.
+    #[error("{}", datafusion_message(.0))]
+    DataFusion(#[source] DataFusionError),
+
+    #[error(transparent)]
+    Catalog(#[from] CatalogError),
+
+    #[error("catalog \"{0}\" does not exist")]
+    CatalogNotFound(String),
+
+    #[error("{0}")]
+    Unsupported(String),
+}
+
+pub type Result<T, E = EngineError> = std::result::Result<T, E>;
+
+impl From<DataFusionError> for EngineError {
+    fn from(e: DataFusionError) -> Self {
+        // A catalog failure surfaces inside DataFusion's error chain when it happened while
+        // DataFusion asked for a table; report it as the catalog error it is.
+        match e {
+            DataFusionError::External(inner) => match inner.downcast::<CatalogError>() {
+                Ok(catalog) => EngineError::Catalog(*catalog),
+                Err(inner) => EngineError::DataFusion(DataFusionError::External(inner)),
+            },
+            DataFusionError::Context(context, inner) => match EngineError::from(*inner) {
+                EngineError::DataFusion(inner) => {
+                    EngineError::DataFusion(DataFusionError::Context(context, Box::new(inner)))
+                }
+                other => other,
+            },
+            other => EngineError::DataFusion(other),
+        }
+    }
+}
+
+/// DataFusion's message without its error-kind prefixes ("Error during planning: ").
+fn datafusion_message(e: &DataFusionError) -> String {
+    let e = innermost(e);
+    match e {
+        DataFusionError::Plan(m)
+        | DataFusionError::Execution(m)
+        | DataFusionError::NotImplemented(m)
+        | DataFusionError::Configuration(m) => m.clone(),
+        DataFusionError::SchemaError(s, _) => s.to_string(),
+        DataFusionError::ArrowError(a, _) => arrow_message(a),
+        DataFusionError::SQL(p, _) => p.to_string(),
+        other => other.to_string(),
+    }
+}
+
+fn arrow_message(a: &ArrowError) -> String {
+    match a {
+        ArrowError::DivideByZero => "division by zero".to_owned(),
+        ArrowError::CastError(m) | ArrowError::ComputeError(m) | ArrowError::InvalidArgumentError(m) => {
+            m.clone()
+        }
+        other => other.to_string(),
+    }
+}
+
+fn innermost(e: &DataFusionError) -> &DataFusionError {
+    match e {
+        DataFusionError::Context(_, inner) | DataFusionError::Diagnostic(_, inner) => innermost(inner),
+        DataFusionError::Shared(inner) => innermost(inner),
+        DataFusionError::Collection(errors) => errors.first().map_or(e, innermost),
+        other => other,
+    }
+}
+
+impl EngineError {
+    /// The SQLSTATE clients see for this error (DESIGN.md, "Errors").
+    pub fn sqlstate(&self) -> &'static str {
+        match self {
+            EngineError::Catalog(c) => c.sqlstate(),
+            EngineError::CatalogNotFound(_) => "3D000",
+            EngineError::Unsupported(_) => "0A000",
+            EngineError::DataFusion(e) => datafusion_sqlstate(innermost(e)),
+        }
+    }
+}
+
+fn datafusion_sqlstate(e: &DataFusionError) -> &'static str {
+    match e {
+        DataFusionError::SQL(..) => "42601",
+        DataFusionError::SchemaError(s, _) => match s.as_ref() {
+            SchemaError::FieldNotFound { .. } => "42703",
+            SchemaError::AmbiguousReference { .. } => "42702",
+            SchemaError::DuplicateQualifiedField { .. }
+            | SchemaError::DuplicateUnqualifiedField { .. } => "42701",
+        },
+        DataFusionError::Plan(m) => plan_sqlstate(m),
+        DataFusionError::NotImplemented(_) => "0A000",
+        DataFusionError::ResourcesExhausted(_) => "53200",
+        DataFusionError::ArrowError(a, _) => match a.as_ref() {
+            ArrowError::DivideByZero => "22012",
+            ArrowError::CastError(m) if m.contains("overflow") || m.contains("out of range") => {
+                "22003"
+            }
+            ArrowError::CastError(_) | ArrowError::ParseError(_) => "22P02",
+            ArrowError::ArithmeticOverflow(_) => "22003",
+            ArrowError::IoError(..) => "58030",
+            _ => "XX000",
+        },
+        DataFusionError::Execution(m) => execution_sqlstate(m),
+        DataFusionError::ObjectStore(_) | DataFusionError::IoError(_) | DataFusionError::ParquetError(_) => {
+            "58030"
+        }
+        _ => "XX000",
+    }
+}
+
+fn plan_sqlstate(message: &str) -> &'static str {
+    let m = message.to_ascii_lowercase();
+    if m.contains("table '") && m.contains("not found") {
+        "42P01"
+    } else if m.contains("invalid function") || m.contains("no function matches") {
+        "42883"
+    } else if m.contains("cannot be cast")
+        || m.contains("cannot infer common")
+        || m.contains("no coercion")
+        || m.contains("does not support")
+        || m.contains("type mismatch")
+    {
+        "42804"
+    } else if m.contains("placeholder") {
+        "42P02"
+    } else {
+        "42601"
+    }
+}
+
+fn execution_sqlstate(message: &str) -> &'static str {
+    let m = message.to_ascii_lowercase();
+    if m.contains("divide by zero") || m.contains("division by zero") {
+        "22012"
+    } else if m.contains("overflow") || m.contains("out of range") {
+        "22003"
+    } else if m.contains("cannot cast") || m.contains("invalid") {
+        "22P02"
+    } else {
+        "XX000"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plan_messages_map_to_sqlstates() {
+        assert_eq!(plan_sqlstate("table 'warehouse.silver.nope' not found"), "42P01");
+        assert_eq!(plan_sqlstate("Invalid function 'nope'.\nDid you mean 'now'?"), "42883");
+    }
+
+    #[test]
+    fn catalog_errors_keep_their_code_through_datafusion() {
+        let inner = CatalogError::SchemaNotFound("nope".into());
+        let e = EngineError::from(DataFusionError::External(Box::new(inner)));
+        assert_eq!(e.sqlstate(), "3F000");
+    }
+
+    #[test]
+    fn division_by_zero_is_22012() {
+        let e = EngineError::from(DataFusionError::ArrowError(
+            Box::new(ArrowError::DivideByZero),
+            None,
+        ));
+        assert_eq!(e.sqlstate(), "22012");
+        assert_eq!(e.to_string(), "division by zero");
+    }
+}

@@ -1,0 +1,56 @@
+//! Query engines behind one [`Engine`] trait. DataFusion runs in process today; DuckDB and
+//! Trino join behind the same trait.
+
+mod df;
+mod error;
+
+use std::fmt::Debug;
+
+use async_trait::async_trait;
+use datafusion::arrow::datatypes::{DataType, SchemaRef};
+use datafusion::execution::SendableRecordBatchStream;
+use datafusion::scalar::ScalarValue;
+use sqlparser::ast::Statement;
+
+pub use df::DataFusionEngine;
+pub use error::{EngineError, Result};
+
+/// What an engine needs to know about the session a statement runs in.
+#[derive(Debug, Clone)]
+pub struct QueryContext {
+    /// The current catalog (the database the client connected to).
+    pub catalog: String,
+    /// Schemas searched for unqualified names, in order; `$user` already substituted.
+    pub search_path: Vec<String>,
+    /// The connected user.
+    pub user: String,
+    /// The id clients see as `pg_backend_pid()`.
+    pub backend_pid: i32,
+}
+
+/// A statement's shape, known before it runs.
+#[derive(Debug, Clone)]
+pub struct Described {
+    /// Result columns (empty for statements that return no rows).
+    pub schema: SchemaRef,
+    /// Parameter types by position (`$1` first); `None` where the engine cannot infer one.
+    pub parameters: Vec<Option<DataType>>,
+}
+
+/// An engine that runs SQL statements and streams Arrow record batches back.
+#[async_trait]
+pub trait Engine: Send + Sync + Debug {
+    /// The name users pin with `SET junction.engine`.
+    fn name(&self) -> &'static str;
+
+    /// The result columns and parameter types of `statement`, without running it.
+    async fn describe(&self, ctx: &QueryContext, statement: &Statement) -> Result<Described>;
+
+    /// Runs `statement` with `parameters` bound to `$1..`; rows arrive batch by batch.
+    async fn execute(
+        &self,
+        ctx: &QueryContext,
+        statement: &Statement,
+        parameters: Vec<ScalarValue>,
+    ) -> Result<SendableRecordBatchStream>;
+}

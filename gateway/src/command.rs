@@ -1,0 +1,207 @@
+//! What a parsed statement asks of the gateway: run a query on an engine, or something the
+//! gateway answers itself (settings, transactions), or refuses (writes).
+
+use sqlparser::ast::{
+    Expr, ObjectName, Reset, Set, Statement, Value, ValueWithSpan,
+};
+
+/// A statement, sorted by who answers it.
+#[derive(Debug, Clone)]
+pub enum Command {
+    /// Runs on an engine and returns rows.
+    Query(Box<Statement>),
+    /// `SET name = value` (`None`: `SET name TO DEFAULT`).
+    Set { name: String, value: Option<String> },
+    /// `SHOW name`, or `SHOW ALL` with `None`.
+    Show(Option<String>),
+    /// `RESET name`, or `RESET ALL` with `None`.
+    Reset(Option<String>),
+    Begin,
+    Commit,
+    Rollback,
+    /// `DISCARD ALL` and friends: the session's settings go back to their defaults.
+    Discard,
+    /// A write or DDL statement: junction is read-only. Holds the statement's keyword.
+    Write(String),
+    /// Valid SQL junction does not run. Holds a description of it.
+    Unsupported(String),
+}
+
+impl Command {
+    pub fn from_statement(statement: Statement) -> Self {
+        match statement {
+            Statement::Query(_) | Statement::Explain { .. } => Command::Query(Box::new(statement)),
+            Statement::Set(set) => from_set(set),
+            Statement::ShowVariable { variable } => {
+                let name = variable
+                    .iter()
+                    .map(|i| i.value.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                if name.eq_ignore_ascii_case("all") {
+                    Command::Show(None)
+                } else {
+                    Command::Show(Some(show_alias(&name)))
+                }
+            }
+            Statement::Reset(reset) => match reset.reset {
+                Reset::ALL => Command::Reset(None),
+                Reset::ConfigurationParameter(name) => Command::Reset(Some(object_name(&name))),
+            },
+            Statement::StartTransaction { .. } => Command::Begin,
+            Statement::Commit { .. } => Command::Commit,
+            Statement::Rollback { savepoint: None, .. } => Command::Rollback,
+            Statement::Discard { .. } => Command::Discard,
+            other => classify_other(other),
+        }
+    }
+}
+
+/// `SHOW TRANSACTION ISOLATION LEVEL` is PostgreSQL's spelling of `transaction_isolation`.
+fn show_alias(name: &str) -> String {
+    match name.to_ascii_lowercase().as_str() {
+        "transaction isolation level" => "transaction_isolation".to_owned(),
+        "time zone" => "TimeZone".to_owned(),
+        _ => name.to_owned(),
+    }
+}
+
+fn object_name(name: &ObjectName) -> String {
+    name.0
+        .iter()
+        .map(|p| p.as_ident().map_or_else(|| p.to_string(), |i| i.value.clone()))
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
+/// A SET value as PostgreSQL stores it: strings unquoted, identifiers as written, lists
+/// joined with `, `.
+fn set_value(values: &[Expr]) -> Option<String> {
+    if let [Expr::Identifier(i)] = values {
+        if i.quote_style.is_none() && i.value.eq_ignore_ascii_case("default") {
+            return None;
+        }
+    }
+    let parts: Vec<String> = values
+        .iter()
+        .map(|v| match v {
+            Expr::Value(ValueWithSpan {
+                value: Value::SingleQuotedString(s),
+                ..
+            }) => s.clone(),
+            Expr::Identifier(i) if i.quote_style.is_some() && values.len() > 1 => {
+                format!("\"{}\"", i.value)
+            }
+            Expr::Identifier(i) => i.value.clone(),
+            other => other.to_string(),
+        })
+        .collect();
+    Some(parts.join(", "))
+}
+
+fn from_set(set: Set) -> Command {
+    match set {
+        Set::SingleAssignment {
+            variable, values, ..
+        } => Command::Set {
+            name: object_name(&variable),
+            value: set_value(&values),
+        },
+        Set::SetTimeZone { value, .. } => Command::Set {
+            name: "TimeZone".to_owned(),
+            value: set_value(std::slice::from_ref(&value)),
+        },
+        Set::SetNames { charset_name, .. } => Command::Set {
+            name: "client_encoding".to_owned(),
+            value: Some(charset_name.value),
+        },
+        // Every transaction is read-only here; accepting these keeps drivers' setup working.
+        Set::SetTransaction { .. } => Command::Set {
+            name: "transaction_isolation".to_owned(),
+            value: None,
+        },
+        other => Command::Unsupported(format!("SET statement `{other}`")),
+    }
+}
+
+fn classify_other(statement: Statement) -> Command {
+    let keyword = match &statement {
+        Statement::Insert(_) => "INSERT",
+        Statement::Update { .. } => "UPDATE",
+        Statement::Delete(_) => "DELETE",
+        Statement::Merge { .. } => "MERGE",
+        Statement::Truncate { .. } => "TRUNCATE",
+        Statement::Copy { .. } => "COPY",
+        Statement::CreateTable(_) => "CREATE TABLE",
+        Statement::CreateView { .. } => "CREATE VIEW",
+        Statement::CreateSchema { .. } => "CREATE SCHEMA",
+        Statement::CreateDatabase { .. } => "CREATE DATABASE",
+        Statement::CreateIndex(_) => "CREATE INDEX",
+        Statement::CreateFunction(_) => "CREATE FUNCTION",
+        Statement::AlterTable { .. } => "ALTER TABLE",
+        Statement::Drop { .. } => "DROP",
+        Statement::Grant { .. } => "GRANT",
+        Statement::Revoke { .. } => "REVOKE",
+        _ => {
+            let text = statement.to_string();
+            let head: String = text.split_whitespace().take(2).collect::<Vec<_>>().join(" ");
+            return Command::Unsupported(format!("the statement `{head}`"));
+        }
+    };
+    Command::Write(keyword.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn command(sql: &str) -> Command {
+        let mut statements = junction_transpiler::parse(sql).expect("valid SQL");
+        Command::from_statement(statements.remove(0))
+    }
+
+    #[test]
+    fn set_forms() {
+        let cases = [
+            ("SET search_path = silver, gold", "search_path", Some("silver, gold")),
+            ("SET search_path TO \"$user\", public", "search_path", Some("\"$user\", public")),
+            ("SET junction.engine = 'DuckDB'", "junction.engine", Some("DuckDB")),
+            ("SET LOCAL junction.engine TO datafusion", "junction.engine", Some("datafusion")),
+            ("SET TIME ZONE 'UTC'", "TimeZone", Some("UTC")),
+            ("SET extra_float_digits = 3", "extra_float_digits", Some("3")),
+            ("SET application_name TO DEFAULT", "application_name", None),
+        ];
+        for (sql, name, value) in cases {
+            match command(sql) {
+                Command::Set { name: n, value: v } => {
+                    assert_eq!(n, name, "{sql}");
+                    assert_eq!(v.as_deref(), value, "{sql}");
+                }
+                other => panic!("{sql} gave {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn show_and_reset() {
+        assert!(matches!(command("SHOW junction.engine"), Command::Show(Some(n)) if n == "junction.engine"));
+        assert!(matches!(command("SHOW ALL"), Command::Show(None)));
+        assert!(matches!(command("RESET junction.engine"), Command::Reset(Some(n)) if n == "junction.engine"));
+        assert!(matches!(command("RESET ALL"), Command::Reset(None)));
+    }
+
+    #[test]
+    fn writes_are_refused_by_keyword() {
+        assert!(matches!(command("insert into t values (1)"), Command::Write(k) if k == "INSERT"));
+        assert!(matches!(command("create table t (a int)"), Command::Write(k) if k == "CREATE TABLE"));
+        assert!(matches!(command("drop table t"), Command::Write(k) if k == "DROP"));
+    }
+
+    #[test]
+    fn transactions() {
+        assert!(matches!(command("BEGIN"), Command::Begin));
+        assert!(matches!(command("START TRANSACTION READ ONLY"), Command::Begin));
+        assert!(matches!(command("COMMIT"), Command::Commit));
+        assert!(matches!(command("ROLLBACK"), Command::Rollback));
+    }
+}

@@ -1,0 +1,155 @@
+//! The configuration file (`--config junction.toml`), typed; unknown keys are errors.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// Defaults of the command line contract.
+pub const DEFAULT_PG_ADDR: &str = "127.0.0.1:5433";
+pub const DEFAULT_CATALOG: &str = "warehouse";
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(default)]
+    pub server: ServerConfig,
+    #[serde(default, rename = "catalog")]
+    pub catalogs: Vec<CatalogConfig>,
+    /// Parsed so that a file written for a later junction fails with a clear message.
+    #[serde(default)]
+    pub engines: Option<toml::Table>,
+    #[serde(default)]
+    pub storage: Option<toml::Table>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerConfig {
+    pub pg_addr: Option<SocketAddr>,
+    pub flight_addr: Option<SocketAddr>,
+    pub default_catalog: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CatalogConfig {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub path: Option<PathBuf>,
+    pub uri: Option<String>,
+    pub metadata_ttl: Option<String>,
+    pub timeout: Option<String>,
+    pub token: Option<String>,
+    pub warehouse: Option<String>,
+    #[serde(rename = "ref")]
+    pub reference: Option<String>,
+    pub catalog: Option<String>,
+}
+
+/// Errors of configuration.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl Config {
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let config: Config = toml::from_str(&text).map_err(|e| ConfigError::Parse {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
+        config.check()?;
+        Ok(config)
+    }
+
+    /// Rejects settings this build cannot honour, rather than ignoring them.
+    fn check(&self) -> Result<(), ConfigError> {
+        if let Some(engines) = &self.engines {
+            if let Some(name) = engines.keys().next() {
+                return Err(ConfigError::Invalid(format!(
+                    "[engines.{name}]: this junction runs DataFusion only; engine \"{name}\" is not available"
+                )));
+            }
+        }
+        if self.storage.is_some() {
+            return Err(ConfigError::Invalid(
+                "[storage]: object storage is not supported yet; the warehouse must be a local directory".to_owned(),
+            ));
+        }
+        for catalog in &self.catalogs {
+            match catalog.kind.as_str() {
+                "warehouse" => {
+                    if catalog.path.is_none() {
+                        return Err(ConfigError::Invalid(format!(
+                            "catalog \"{}\": a warehouse catalog needs `path`",
+                            catalog.name
+                        )));
+                    }
+                }
+                "hive" | "iceberg-rest" | "nessie" | "unity" => {
+                    return Err(ConfigError::Invalid(format!(
+                        "catalog \"{}\": type \"{}\" is not supported yet (only \"warehouse\")",
+                        catalog.name, catalog.kind
+                    )))
+                }
+                other => {
+                    return Err(ConfigError::Invalid(format!(
+                        "catalog \"{}\": unknown type \"{other}\" (warehouse, hive, iceberg-rest, nessie, unity)",
+                        catalog.name
+                    )))
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, ConfigError> {
+        let config: Config = toml::from_str(text).map_err(|e| ConfigError::Parse {
+            path: "test.toml".into(),
+            message: e.to_string(),
+        })?;
+        config.check()?;
+        Ok(config)
+    }
+
+    #[test]
+    fn unknown_keys_name_the_key() {
+        let err = parse("[server]\npg_adr = \"127.0.0.1:1\"\n").expect_err("typo");
+        assert!(err.to_string().contains("pg_adr"), "{err}");
+    }
+
+    #[test]
+    fn warehouse_catalogs_parse() {
+        let config = parse(
+            "[server]\ndefault_catalog = \"lake\"\n[[catalog]]\nname = \"lake\"\ntype = \"warehouse\"\npath = \"/tmp/w\"\n",
+        )
+        .expect("valid");
+        assert_eq!(config.catalogs[0].name, "lake");
+    }
+
+    #[test]
+    fn unavailable_features_are_refused() {
+        assert!(parse("[[catalog]]\nname = \"h\"\ntype = \"hive\"\nuri = \"thrift://x\"\n").is_err());
+        assert!(parse("[engines.duckdb]\nthreads = 2\n").is_err());
+    }
+}

@@ -1,0 +1,67 @@
+//! The gateway's errors, each with the SQLSTATE its clients see.
+
+use junction_engines::EngineError;
+use junction_router::RouteError;
+use junction_transpiler::TranspileError;
+
+/// Errors of the gateway.
+#[derive(Debug, thiserror::Error)]
+pub enum GatewayError {
+    #[error(transparent)]
+    Transpile(#[from] TranspileError),
+
+    #[error(transparent)]
+    Route(#[from] RouteError),
+
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+
+    #[error("unrecognized configuration parameter \"{0}\"")]
+    UnknownSetting(String),
+
+    #[error("invalid value for parameter \"{name}\": \"{value}\"{hint}")]
+    BadSettingValue {
+        name: String,
+        value: String,
+        hint: String,
+    },
+
+    #[error("cannot execute {0} in a read-only transaction")]
+    ReadOnly(String),
+
+    #[error("{0} is not supported by junction")]
+    Unsupported(String),
+
+    #[error("canceling statement due to user request")]
+    Cancelled,
+
+    #[error("{0}")]
+    Parameter(String),
+}
+
+impl GatewayError {
+    /// The SQLSTATE clients see (DESIGN.md, "Errors").
+    pub fn sqlstate(&self) -> &'static str {
+        match self {
+            GatewayError::Transpile(e) => e.sqlstate(),
+            GatewayError::Route(e) => e.sqlstate(),
+            GatewayError::Engine(e) => e.sqlstate(),
+            GatewayError::UnknownSetting(_) => "42704",
+            GatewayError::BadSettingValue { .. } => "22023",
+            GatewayError::ReadOnly(_) => "25006",
+            GatewayError::Unsupported(_) => "0A000",
+            GatewayError::Cancelled => "57014",
+            GatewayError::Parameter(_) => "22P02",
+        }
+    }
+
+    /// The message for the client. Internal errors keep their details in the log only.
+    pub fn client_message(&self) -> String {
+        if self.sqlstate() == "XX000" {
+            tracing::error!(error = %self, "internal error");
+            "internal error; details are in the junction server log".to_owned()
+        } else {
+            self.to_string()
+        }
+    }
+}

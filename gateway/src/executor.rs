@@ -1,0 +1,160 @@
+//! Runs a session's commands: routes queries to engines and answers the rest itself.
+//! Shared by every front end; knows nothing of wire protocols.
+
+use std::sync::Arc;
+
+use arrow::array::{RecordBatch, StringArray};
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use datafusion::execution::SendableRecordBatchStream;
+use datafusion::physical_plan::memory::MemoryStream;
+use datafusion::scalar::ScalarValue;
+use junction_engines::Described;
+use junction_router::Router;
+
+use crate::command::Command;
+use crate::error::GatewayError;
+use crate::session::Session;
+
+/// What a command produced.
+pub enum Outcome {
+    /// Rows, batch by batch.
+    Rows(SendableRecordBatchStream),
+    /// A command that returns no rows; `reports` are settings whose new values the client
+    /// should be told (ParameterStatus on the pg wire).
+    Done {
+        tag: &'static str,
+        reports: Vec<(String, String)>,
+    },
+    Begin,
+    Commit,
+    Rollback,
+}
+
+/// Runs commands against the router's engines.
+#[derive(Debug)]
+pub struct Executor {
+    router: Router,
+    engine_names: Vec<&'static str>,
+}
+
+impl Executor {
+    pub fn new(router: Router, engine_names: Vec<&'static str>) -> Self {
+        Self {
+            router,
+            engine_names,
+        }
+    }
+
+    pub fn router(&self) -> &Router {
+        &self.router
+    }
+
+    /// The result columns and parameter types of `command`, without running it.
+    pub async fn describe(&self, session: &Session, command: &Command) -> Result<Option<Described>, GatewayError> {
+        match command {
+            Command::Query(statement) => {
+                let ctx = session.query_context();
+                let route = self.router.route(&ctx, statement).await?;
+                Ok(Some(route.engine.describe(&ctx, &route.statement).await?))
+            }
+            Command::Show(name) => {
+                let column = match name {
+                    Some(name) => session.show(name)?.0,
+                    None => "name".to_owned(),
+                };
+                Ok(Some(Described {
+                    schema: show_schema(&column, name.is_none()),
+                    parameters: Vec::new(),
+                }))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    pub async fn execute(
+        &self,
+        session: &Session,
+        command: Command,
+        parameters: Vec<ScalarValue>,
+    ) -> Result<Outcome, GatewayError> {
+        match command {
+            Command::Query(statement) => {
+                let ctx = session.query_context();
+                let route = self.router.route(&ctx, &statement).await?;
+                let stream = route
+                    .engine
+                    .execute(&ctx, &route.statement, parameters)
+                    .await?;
+                session.set_last_engine(route.engine.name());
+                Ok(Outcome::Rows(stream))
+            }
+            Command::Set { name, value } => {
+                let changed = match value {
+                    Some(value) => vec![session.set(&name, &value, &self.engine_names)?],
+                    None => session.reset(Some(&name))?,
+                };
+                Ok(Outcome::Done {
+                    tag: "SET",
+                    reports: changed.into_iter().filter_map(|c| c.report).collect(),
+                })
+            }
+            Command::Reset(name) => {
+                let changed = session.reset(name.as_deref())?;
+                Ok(Outcome::Done {
+                    tag: "RESET",
+                    reports: changed.into_iter().filter_map(|c| c.report).collect(),
+                })
+            }
+            Command::Discard => {
+                let changed = session.reset(None)?;
+                Ok(Outcome::Done {
+                    tag: "DISCARD ALL",
+                    reports: changed.into_iter().filter_map(|c| c.report).collect(),
+                })
+            }
+            Command::Show(name) => {
+                let (column, rows) = match &name {
+                    Some(name) => {
+                        let (column, value) = session.show(name)?;
+                        (column, vec![(String::new(), value)])
+                    }
+                    None => ("name".to_owned(), session.show_all()),
+                };
+                Ok(Outcome::Rows(show_rows(&column, name.is_none(), rows)?))
+            }
+            Command::Begin => Ok(Outcome::Begin),
+            Command::Commit => Ok(Outcome::Commit),
+            Command::Rollback => Ok(Outcome::Rollback),
+            Command::Write(keyword) => Err(GatewayError::ReadOnly(keyword)),
+            Command::Unsupported(what) => Err(GatewayError::Unsupported(what)),
+        }
+    }
+}
+
+/// `SHOW x` has one text column named `x`; `SHOW ALL` has `name` and `setting`.
+fn show_schema(column: &str, all: bool) -> SchemaRef {
+    let fields = if all {
+        vec![
+            Field::new("name", DataType::Utf8, false),
+            Field::new("setting", DataType::Utf8, false),
+        ]
+    } else {
+        vec![Field::new(column, DataType::Utf8, false)]
+    };
+    Arc::new(Schema::new(fields))
+}
+
+fn show_rows(column: &str, all: bool, rows: Vec<(String, String)>) -> Result<SendableRecordBatchStream, GatewayError> {
+    let schema = show_schema(column, all);
+    let (names, values): (Vec<String>, Vec<String>) = rows.into_iter().unzip();
+    let mut columns: Vec<arrow::array::ArrayRef> = Vec::new();
+    if all {
+        columns.push(Arc::new(StringArray::from(names)));
+    }
+    columns.push(Arc::new(StringArray::from(values)));
+    let batch = RecordBatch::try_new(Arc::clone(&schema), columns)
+        .map_err(|e| GatewayError::Engine(datafusion::error::DataFusionError::from(e).into()))?;
+    let stream = MemoryStream::try_new(vec![batch], schema, None)
+        .map_err(|e| GatewayError::Engine(e.into()))?;
+    Ok(Box::pin(stream))
+}

@@ -1,0 +1,214 @@
+//! `junction`: a multi-engine SQL gateway speaking the PostgreSQL wire protocol.
+
+mod command;
+mod config;
+mod demo;
+mod error;
+mod executor;
+mod pg;
+mod session;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand};
+use junction_catalogs::{Catalog, Catalogs, WarehouseCatalog};
+use junction_engines::{DataFusionEngine, Engine};
+use junction_router::Router;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+use config::{Config, DEFAULT_CATALOG, DEFAULT_PG_ADDR};
+use executor::Executor;
+
+#[derive(Parser)]
+#[command(name = "junction", version, about = "A multi-engine SQL gateway speaking the PostgreSQL wire protocol")]
+struct Cli {
+    #[command(subcommand)]
+    command: CliCommand,
+}
+
+#[derive(Subcommand)]
+enum CliCommand {
+    /// Serve the configured catalogs over the PostgreSQL wire protocol.
+    Serve {
+        /// Configuration file (TOML); flags override it.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// The embedded warehouse directory [default: ./warehouse].
+        #[arg(long)]
+        warehouse: Option<PathBuf>,
+        /// PostgreSQL wire address; port 0 picks a free port [default: 127.0.0.1:5433].
+        #[arg(long)]
+        pg_addr: Option<SocketAddr>,
+        /// Arrow Flight SQL address (the Flight SQL front end is not built yet).
+        #[arg(long)]
+        flight_addr: Option<SocketAddr>,
+        /// Write the demo warehouse first if the warehouse directory is absent or empty.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Write the hospital IoT demo warehouse.
+    Demo {
+        #[arg(long)]
+        warehouse: PathBuf,
+        #[arg(long, default_value_t = 100)]
+        patients: u32,
+        #[arg(long, default_value_t = 7)]
+        days: u32,
+        /// Write over a non-empty directory (only the demo's own tables are replaced).
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .init();
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("junction: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            CliCommand::Serve {
+                config,
+                warehouse,
+                pg_addr,
+                flight_addr,
+                demo,
+            } => serve(config, warehouse, pg_addr, flight_addr, demo).await,
+            CliCommand::Demo {
+                warehouse,
+                patients,
+                days,
+                force,
+            } => {
+                let size = demo::DemoSize { patients, days };
+                demo::write(&warehouse, size, force).await.map_err(|e| e.to_string())?;
+                eprintln!(
+                    "junction: wrote the demo warehouse ({patients} patients, {days} days) to {}",
+                    warehouse.display()
+                );
+                Ok(())
+            }
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("junction: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(
+    config_path: Option<PathBuf>,
+    warehouse: Option<PathBuf>,
+    pg_addr: Option<SocketAddr>,
+    flight_addr: Option<SocketAddr>,
+    demo: bool,
+) -> Result<(), String> {
+    let config = match &config_path {
+        Some(path) => Config::load(path).map_err(|e| e.to_string())?,
+        None => Config::default(),
+    };
+    if flight_addr.is_some() || config.server.flight_addr.is_some() {
+        return Err("the Arrow Flight SQL front end is not available in this build; remove --flight-addr".to_owned());
+    }
+    // (name, directory) of every warehouse catalog; `--warehouse` sets the path of the one
+    // named `warehouse`, adding it when the configuration has none.
+    let mut warehouses: Vec<(String, PathBuf)> = config
+        .catalogs
+        .iter()
+        .map(|c| (c.name.clone(), c.path.clone().unwrap_or_default()))
+        .collect();
+    match warehouses.iter_mut().find(|(name, _)| name == DEFAULT_CATALOG) {
+        Some((_, path)) => {
+            if let Some(flag) = warehouse {
+                *path = flag;
+            }
+        }
+        None => warehouses.push((
+            DEFAULT_CATALOG.to_owned(),
+            warehouse.unwrap_or_else(|| PathBuf::from("warehouse")),
+        )),
+    }
+    let default_name = config
+        .server
+        .default_catalog
+        .clone()
+        .unwrap_or_else(|| DEFAULT_CATALOG.to_owned());
+    if demo {
+        let root = warehouses
+            .iter()
+            .find(|(name, _)| name == DEFAULT_CATALOG)
+            .map(|(_, path)| path.clone())
+            .unwrap_or_else(|| PathBuf::from("warehouse"));
+        if demo::is_absent_or_empty(&root) {
+            eprintln!("junction: writing the demo warehouse to {}", root.display());
+            let size = demo::DemoSize { patients: 100, days: 7 };
+            demo::write(&root, size, false).await.map_err(|e| e.to_string())?;
+        }
+    }
+    let catalogs: Vec<Arc<dyn Catalog>> = warehouses
+        .into_iter()
+        .map(|(name, path)| Arc::new(WarehouseCatalog::new(name, path)) as Arc<dyn Catalog>)
+        .collect();
+    let catalogs = Catalogs::new(catalogs, &default_name).ok_or_else(|| {
+        format!("default catalog \"{default_name}\" is not configured, or two catalogs share a name")
+    })?;
+    let engine = DataFusionEngine::try_new(catalogs.clone()).map_err(|e| e.to_string())?;
+    let engines: Vec<Arc<dyn Engine>> = vec![Arc::new(engine)];
+    let names = engines.iter().map(|e| e.name()).collect();
+    let executor = Arc::new(Executor::new(Router::new(catalogs, engines), names));
+
+    let pg_addr = pg_addr
+        .or(config.server.pg_addr)
+        .unwrap_or_else(|| DEFAULT_PG_ADDR.parse().expect("a valid constant address"));
+    let listener = TcpListener::bind(pg_addr)
+        .await
+        .map_err(|e| format!("cannot listen on {pg_addr}: {e}"))?;
+    let bound = listener.local_addr().map_err(|e| e.to_string())?;
+    let shutdown = CancellationToken::new();
+    let server = tokio::spawn(pg::serve(listener, executor, shutdown.clone()));
+    eprintln!("junction ready pg={bound}");
+    wait_for_signal().await;
+    shutdown.cancel();
+    let _ = server.await;
+    Ok(())
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

@@ -1,0 +1,267 @@
+//! Simple and extended query protocol handlers.
+
+use std::fmt::Debug;
+use std::sync::Arc;
+
+use arrow_pg::datatypes::df::deserialize_parameters;
+use arrow_pg::datatypes::into_pg_type;
+use async_trait::async_trait;
+use futures::{Sink, SinkExt};
+use junction_engines::Described;
+use pgwire::api::portal::{Format, Portal};
+use pgwire::api::query::{ExtendedQueryHandler, SimpleQueryHandler};
+use pgwire::api::results::{FieldInfo, Response, Tag};
+use pgwire::api::stmt::QueryParser;
+use pgwire::api::store::PortalStore;
+use pgwire::api::{ClientInfo, ClientPortalStore, Type};
+use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
+use pgwire::messages::startup::ParameterStatus;
+use pgwire::messages::PgWireBackendMessage;
+
+use super::cancel::CancelRegistry;
+use super::rows;
+use crate::command::Command;
+use crate::error::GatewayError;
+use crate::executor::{Executor, Outcome};
+use crate::session::Session;
+
+/// A pg ErrorResponse for `e`, with its SQLSTATE.
+pub fn to_pg_error(e: &GatewayError) -> PgWireError {
+    PgWireError::UserError(Box::new(ErrorInfo::new(
+        "ERROR".to_owned(),
+        e.sqlstate().to_owned(),
+        e.client_message(),
+    )))
+}
+
+/// Handles every pg connection's queries; per-connection state is the [`Session`] kept in
+/// the connection's extensions.
+#[derive(Debug)]
+pub struct PgHandler {
+    executor: Arc<Executor>,
+    cancel: Arc<CancelRegistry>,
+    parser: Arc<StatementParser>,
+}
+
+impl PgHandler {
+    pub fn new(executor: Arc<Executor>, cancel: Arc<CancelRegistry>) -> Self {
+        let parser = Arc::new(StatementParser {
+            executor: Arc::clone(&executor),
+        });
+        Self {
+            executor,
+            cancel,
+            parser,
+        }
+    }
+
+    pub fn executor(&self) -> &Executor {
+        &self.executor
+    }
+
+    pub fn cancel_registry(&self) -> &Arc<CancelRegistry> {
+        &self.cancel
+    }
+
+    /// Runs `command` and turns its outcome into a pg response, sending ParameterStatus
+    /// for settings the client must hear about.
+    async fn respond<C>(
+        &self,
+        client: &mut C,
+        session: &Session,
+        command: Command,
+        parameters: Vec<datafusion::scalar::ScalarValue>,
+        format: &Format,
+    ) -> PgWireResult<Response>
+    where
+        C: Sink<PgWireBackendMessage> + Unpin + Send,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let cancel = session.start_statement();
+        let outcome = match self.executor.execute(session, command, parameters).await {
+            Ok(outcome) => outcome,
+            Err(e) => return Ok(Response::Error(Box::new(error_info(&e)))),
+        };
+        Ok(match outcome {
+            Outcome::Rows(stream) => Response::Query(rows::response(stream, format, cancel)?),
+            Outcome::Done { tag, reports } => {
+                for (name, value) in reports {
+                    client
+                        .send(PgWireBackendMessage::ParameterStatus(ParameterStatus::new(name, value)))
+                        .await?;
+                }
+                Response::Execution(Tag::new(tag))
+            }
+            Outcome::Begin => Response::TransactionStart(Tag::new("BEGIN")),
+            Outcome::Commit => Response::TransactionEnd(Tag::new("COMMIT")),
+            Outcome::Rollback => Response::TransactionEnd(Tag::new("ROLLBACK")),
+        })
+    }
+}
+
+fn error_info(e: &GatewayError) -> ErrorInfo {
+    ErrorInfo::new("ERROR".to_owned(), e.sqlstate().to_owned(), e.client_message())
+}
+
+fn session_of<C: ClientInfo>(client: &C) -> PgWireResult<Arc<Session>> {
+    client
+        .session_extensions()
+        .get::<Arc<Session>>()
+        .map(|s| Arc::clone(&*s))
+        .ok_or_else(|| {
+            PgWireError::UserError(Box::new(ErrorInfo::new(
+                "FATAL".to_owned(),
+                "08P01".to_owned(),
+                "query before startup completed".to_owned(),
+            )))
+        })
+}
+
+#[async_trait]
+impl SimpleQueryHandler for PgHandler {
+    async fn do_query<C>(&self, client: &mut C, query: &str) -> PgWireResult<Vec<Response>>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let session = session_of(client)?;
+        let statements = match junction_transpiler::parse(query) {
+            Ok(statements) => statements,
+            Err(e) => return Ok(vec![Response::Error(Box::new(error_info(&e.into())))]),
+        };
+        if statements.is_empty() {
+            return Ok(vec![Response::EmptyQuery]);
+        }
+        let mut responses = Vec::with_capacity(statements.len());
+        for statement in statements {
+            let command = Command::from_statement(statement);
+            let response = self
+                .respond(client, &session, command, Vec::new(), &Format::UnifiedText)
+                .await?;
+            // PostgreSQL stops a multi-statement query at its first error.
+            let failed = matches!(response, Response::Error(_));
+            responses.push(response);
+            if failed {
+                break;
+            }
+        }
+        Ok(responses)
+    }
+}
+
+/// A statement prepared by Parse: its command and, for queries, its shape.
+#[derive(Debug, Clone)]
+pub enum Prepared {
+    Empty,
+    Command {
+        command: Command,
+        described: Option<Described>,
+    },
+}
+
+/// Parses and describes statements for the extended protocol.
+#[derive(Debug)]
+pub struct StatementParser {
+    executor: Arc<Executor>,
+}
+
+#[async_trait]
+impl QueryParser for StatementParser {
+    type Statement = Prepared;
+
+    async fn parse_sql<C>(&self, client: &C, sql: &str, _types: &[Option<Type>]) -> PgWireResult<Prepared>
+    where
+        C: ClientInfo + Unpin + Send + Sync,
+    {
+        let session = session_of(client)?;
+        let mut statements =
+            junction_transpiler::parse(sql).map_err(|e| to_pg_error(&GatewayError::from(e)))?;
+        let statement = match statements.len() {
+            0 => return Ok(Prepared::Empty),
+            1 => statements.remove(0),
+            _ => {
+                return Err(PgWireError::UserError(Box::new(ErrorInfo::new(
+                    "ERROR".to_owned(),
+                    "42601".to_owned(),
+                    "cannot insert multiple commands into a prepared statement".to_owned(),
+                ))))
+            }
+        };
+        let command = Command::from_statement(statement);
+        let described = self
+            .executor
+            .describe(&session, &command)
+            .await
+            .map_err(|e| to_pg_error(&e))?;
+        Ok(Prepared::Command { command, described })
+    }
+
+    fn get_parameter_types(&self, statement: &Prepared) -> PgWireResult<Vec<Type>> {
+        let Prepared::Command {
+            described: Some(described),
+            ..
+        } = statement
+        else {
+            return Ok(Vec::new());
+        };
+        described
+            .parameters
+            .iter()
+            .map(|p| match p {
+                Some(ty) => into_pg_type(ty),
+                // PostgreSQL resolves a parameter no context types as text.
+                None => Ok(Type::TEXT),
+            })
+            .collect()
+    }
+
+    fn get_result_schema(&self, statement: &Prepared, format: Option<&Format>) -> PgWireResult<Vec<FieldInfo>> {
+        match statement {
+            Prepared::Command {
+                described: Some(described),
+                ..
+            } => rows::fields(&described.schema, format.unwrap_or(&Format::UnifiedText)),
+            _ => Ok(Vec::new()),
+        }
+    }
+}
+
+#[async_trait]
+impl ExtendedQueryHandler for PgHandler {
+    type Statement = Prepared;
+    type QueryParser = StatementParser;
+
+    fn query_parser(&self) -> Arc<StatementParser> {
+        Arc::clone(&self.parser)
+    }
+
+    async fn do_query<C>(&self, client: &mut C, portal: &Portal<Prepared>, _max_rows: usize) -> PgWireResult<Response>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore<Statement = Prepared>,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let session = session_of(client)?;
+        let Prepared::Command { command, described } = &portal.statement.statement else {
+            return Ok(Response::EmptyQuery);
+        };
+        let parameters = match described {
+            Some(described) => {
+                let types: Vec<_> = described.parameters.iter().map(Option::as_ref).collect();
+                let values = deserialize_parameters(portal, &types)?;
+                match values {
+                    datafusion::common::ParamValues::List(values) => {
+                        values.into_iter().map(|v| v.value).collect()
+                    }
+                    datafusion::common::ParamValues::Map(_) => Vec::new(),
+                }
+            }
+            None => Vec::new(),
+        };
+        self.respond(client, &session, command.clone(), parameters, &portal.result_column_format)
+            .await
+    }
+}

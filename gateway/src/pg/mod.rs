@@ -1,0 +1,67 @@
+//! The PostgreSQL wire front end (pgwire), with Arrow-to-pg encoding by arrow-pg.
+
+mod cancel;
+mod handler;
+mod rows;
+mod startup;
+
+use std::sync::Arc;
+
+use pgwire::api::PgWireServerHandlers;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+use crate::executor::Executor;
+pub use cancel::CancelRegistry;
+use handler::PgHandler;
+
+/// Everything one pg connection needs.
+struct PgFrontend {
+    handler: Arc<PgHandler>,
+    cancel: Arc<CancelRegistry>,
+}
+
+impl PgWireServerHandlers for PgFrontend {
+    fn simple_query_handler(&self) -> Arc<impl pgwire::api::query::SimpleQueryHandler> {
+        Arc::clone(&self.handler)
+    }
+
+    fn extended_query_handler(&self) -> Arc<impl pgwire::api::query::ExtendedQueryHandler> {
+        Arc::clone(&self.handler)
+    }
+
+    fn startup_handler(&self) -> Arc<impl pgwire::api::auth::StartupHandler> {
+        Arc::clone(&self.handler)
+    }
+
+    fn cancel_handler(&self) -> Arc<impl pgwire::api::cancel::CancelHandler> {
+        Arc::clone(&self.cancel)
+    }
+}
+
+/// Serves pg connections from `listener` until `shutdown` fires.
+pub async fn serve(listener: TcpListener, executor: Arc<Executor>, shutdown: CancellationToken) {
+    let cancel = Arc::new(CancelRegistry::default());
+    let frontend = Arc::new(PgFrontend {
+        handler: Arc::new(PgHandler::new(executor, Arc::clone(&cancel))),
+        cancel,
+    });
+    loop {
+        let accepted = tokio::select! {
+            () = shutdown.cancelled() => return,
+            accepted = listener.accept() => accepted,
+        };
+        match accepted {
+            Ok((socket, peer)) => {
+                let frontend = Arc::clone(&frontend);
+                tokio::spawn(async move {
+                    // A broken connection ends only itself.
+                    if let Err(e) = pgwire::tokio::process_socket(socket, None, frontend).await {
+                        tracing::debug!(%peer, error = %e, "pg connection ended with an error");
+                    }
+                });
+            }
+            Err(e) => tracing::warn!(error = %e, "accepting a pg connection failed"),
+        }
+    }
+}

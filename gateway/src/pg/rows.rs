@@ -1,0 +1,57 @@
+//! Arrow batches to pg DataRows, batch by batch, stopping at a cancel request.
+
+use std::sync::Arc;
+
+use arrow_pg::datatypes::{arrow_schema_to_pg_fields, encode_recordbatch};
+use datafusion::execution::SendableRecordBatchStream;
+use futures::{stream, Stream, StreamExt};
+use pgwire::api::portal::Format;
+use pgwire::api::results::{FieldInfo, QueryResponse};
+use pgwire::error::{PgWireError, PgWireResult};
+use pgwire::messages::data::DataRow;
+use tokio_util::sync::CancellationToken;
+
+use super::handler::to_pg_error;
+use crate::error::GatewayError;
+
+/// The pg columns of an Arrow schema, in the formats the client asked for.
+pub fn fields(schema: &arrow::datatypes::Schema, format: &Format) -> PgWireResult<Vec<FieldInfo>> {
+    arrow_schema_to_pg_fields(schema, format, None)
+}
+
+/// Batches until the stream ends, an error, or `cancel` fires (then one 57014 error).
+fn batches(
+    input: SendableRecordBatchStream,
+    cancel: CancellationToken,
+) -> impl Stream<Item = Result<arrow::array::RecordBatch, GatewayError>> {
+    stream::unfold(Some((input, cancel)), |state| async move {
+        let (mut input, cancel) = state?;
+        tokio::select! {
+            biased;
+            () = cancel.cancelled() => Some((Err(GatewayError::Cancelled), None)),
+            next = input.next() => match next {
+                Some(Ok(batch)) => Some((Ok(batch), Some((input, cancel)))),
+                Some(Err(e)) => Some((Err(GatewayError::Engine(e.into())), None)),
+                None => None,
+            },
+        }
+    })
+}
+
+/// A query response streaming `input`'s rows as pg DataRows.
+pub fn response(
+    input: SendableRecordBatchStream,
+    format: &Format,
+    cancel: CancellationToken,
+) -> PgWireResult<QueryResponse> {
+    let fields = Arc::new(fields(&input.schema(), format)?);
+    let encode_with = Arc::clone(&fields);
+    let rows = batches(input, cancel).flat_map(move |batch| {
+        let rows: Box<dyn Iterator<Item = PgWireResult<DataRow>> + Send> = match batch {
+            Ok(batch) => Box::new(encode_recordbatch(Arc::clone(&encode_with), batch)),
+            Err(e) => Box::new(std::iter::once(Err::<DataRow, PgWireError>(to_pg_error(&e)))),
+        };
+        stream::iter(rows)
+    });
+    Ok(QueryResponse::new(fields, rows))
+}

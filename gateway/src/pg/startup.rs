@@ -1,0 +1,101 @@
+//! Connection startup: no password on loopback (the seam for auth is `authenticate`),
+//! the database name selects the catalog, and the server announces its identity.
+
+use std::collections::HashMap;
+use std::fmt::Debug;
+use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use futures::Sink;
+use pgwire::api::auth::{
+    finish_authentication, protocol_negotiation, save_startup_parameters_to_metadata,
+    ServerParameterProvider, StartupHandler,
+};
+use pgwire::api::{ClientInfo, METADATA_DATABASE, METADATA_USER};
+use pgwire::error::{PgWireError, PgWireResult};
+use pgwire::messages::startup::SecretKey;
+use pgwire::messages::{PgWireBackendMessage, PgWireFrontendMessage};
+
+use super::handler::PgHandler;
+use crate::session::{split_list, Session};
+
+/// Backend process ids handed to clients; unique per server run.
+static NEXT_PID: AtomicI32 = AtomicI32::new(10_000);
+
+/// Startup parameters a client may send that are settings (`options=-c x=y` included).
+fn startup_settings(metadata: &HashMap<String, String>) -> Vec<(String, String)> {
+    let mut settings: Vec<(String, String)> = metadata
+        .iter()
+        .filter(|(k, _)| !matches!(k.as_str(), "user" | "database" | "options" | "replication"))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    if let Some(options) = metadata.get("options") {
+        let mut words = options.split_whitespace();
+        while let Some(word) = words.next() {
+            let assignment = match word {
+                "-c" => words.next(),
+                w => w.strip_prefix("-c").or_else(|| w.strip_prefix("--")),
+            };
+            if let Some((k, v)) = assignment.and_then(|a| a.split_once('=')) {
+                settings.push((k.replace('-', "_"), v.to_owned()));
+            }
+        }
+    }
+    settings
+}
+
+struct SessionParameters(Vec<(String, String)>);
+
+impl ServerParameterProvider for SessionParameters {
+    fn server_parameters<C: ClientInfo>(&self, _client: &C) -> Option<HashMap<String, String>> {
+        Some(self.0.iter().cloned().collect())
+    }
+}
+
+#[async_trait]
+impl StartupHandler for PgHandler {
+    async fn on_startup<C>(&self, client: &mut C, message: PgWireFrontendMessage) -> PgWireResult<()>
+    where
+        C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let PgWireFrontendMessage::Startup(ref startup) = message else {
+            return Ok(());
+        };
+        protocol_negotiation(client, startup).await?;
+        save_startup_parameters_to_metadata(client, startup);
+        let user = client
+            .metadata()
+            .get(METADATA_USER)
+            .cloned()
+            .unwrap_or_else(|| "junction".to_owned());
+        let database = client.metadata().get(METADATA_DATABASE).cloned();
+        let catalogs = self.executor().router().catalogs();
+        let catalog = catalogs.for_database(database.as_deref()).name().to_owned();
+
+        let pid = NEXT_PID.fetch_add(1, Ordering::Relaxed);
+        let secret = SecretKey::I32(rand::random::<i32>());
+        client.set_pid_and_secret_key(pid, secret.clone());
+
+        let session = Arc::new(Session::new(user, catalog, pid));
+        for (name, value) in startup_settings(client.metadata()) {
+            // Unknown startup settings are ignored rather than fatal: drivers send
+            // options of newer servers.
+            let value = if name == "search_path" {
+                split_list(&value).join(", ")
+            } else {
+                value
+            };
+            if let Err(e) = session.set(&name, &value, &[]) {
+                tracing::debug!(%name, error = %e, "startup setting ignored");
+            }
+        }
+        let guard = self.cancel_registry().register(pid, &secret, &session);
+        client.session_extensions().insert(guard);
+        let parameters = SessionParameters(session.reported_settings());
+        client.session_extensions().insert(session);
+        finish_authentication(client, &parameters).await
+    }
+}

@@ -1,0 +1,424 @@
+//! A client session: who is connected, to which catalog, and the settings it has made.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+use junction_engines::QueryContext;
+use tokio_util::sync::CancellationToken;
+
+use crate::error::GatewayError;
+
+/// A server setting clients can read and set.
+struct Setting {
+    /// How PostgreSQL spells it in SHOW and ParameterStatus.
+    name: &'static str,
+    default: &'static str,
+    /// Whether PostgreSQL reports changes to it with a ParameterStatus message.
+    reported: bool,
+    /// Whether clients may change it.
+    settable: bool,
+}
+
+const fn setting(name: &'static str, default: &'static str, reported: bool, settable: bool) -> Setting {
+    Setting {
+        name,
+        default,
+        reported,
+        settable,
+    }
+}
+
+/// The settings junction knows, with PostgreSQL 15's defaults and junction's identity.
+const SETTINGS: &[Setting] = &[
+    setting("application_name", "", true, true),
+    setting("client_encoding", "UTF8", true, true),
+    setting("client_min_messages", "notice", false, true),
+    setting("DateStyle", "ISO, MDY", true, true),
+    setting("default_transaction_isolation", "read committed", false, true),
+    setting("default_transaction_read_only", "on", true, false),
+    setting("extra_float_digits", "1", false, true),
+    setting("in_hot_standby", "off", true, false),
+    setting("integer_datetimes", "on", true, false),
+    setting("IntervalStyle", "postgres", true, true),
+    setting("is_superuser", "off", true, false),
+    setting("lc_messages", "C", false, true),
+    setting("lc_monetary", "C", false, true),
+    setting("lc_numeric", "C", false, true),
+    setting("lc_time", "C", false, true),
+    setting("max_identifier_length", "63", false, false),
+    setting("search_path", "\"$user\", public", false, true),
+    setting("server_encoding", "UTF8", true, false),
+    setting("server_version", "15.0", true, false),
+    setting("server_version_num", "150000", false, false),
+    setting("standard_conforming_strings", "on", true, true),
+    setting("statement_timeout", "0", false, true),
+    setting("TimeZone", "UTC", true, true),
+    setting("transaction_isolation", "read committed", false, false),
+    setting("transaction_read_only", "on", false, false),
+];
+
+fn find_setting(name: &str) -> Option<&'static Setting> {
+    SETTINGS.iter().find(|s| s.name.eq_ignore_ascii_case(name))
+}
+
+/// Which engine runs the session's statements.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EngineChoice {
+    Auto,
+    Pinned(String),
+}
+
+impl EngineChoice {
+    pub fn as_str(&self) -> &str {
+        match self {
+            EngineChoice::Auto => "auto",
+            EngineChoice::Pinned(name) => name,
+        }
+    }
+}
+
+/// What a SET changed, for the front end to report.
+#[derive(Debug)]
+pub struct Changed {
+    /// `(name, value)` to send as ParameterStatus, if PostgreSQL reports this setting.
+    pub report: Option<(String, String)>,
+}
+
+#[derive(Debug)]
+struct Vars {
+    /// Values set by the client, by canonical name; absent ones have their default.
+    settings: BTreeMap<&'static str, String>,
+    /// Custom settings (`myapp.key`), which PostgreSQL accepts without declaration.
+    custom: BTreeMap<String, String>,
+    engine: EngineChoice,
+    last_engine: Option<String>,
+}
+
+/// One client's session.
+#[derive(Debug)]
+pub struct Session {
+    pub user: String,
+    /// The current catalog: the database the client connected to.
+    pub catalog: String,
+    pub backend_pid: i32,
+    vars: Mutex<Vars>,
+    /// Cancels the statement running now; replaced at the start of each statement.
+    cancel: Mutex<CancellationToken>,
+}
+
+impl Session {
+    pub fn new(user: String, catalog: String, backend_pid: i32) -> Self {
+        Self {
+            user,
+            catalog,
+            backend_pid,
+            vars: Mutex::new(Vars {
+                settings: BTreeMap::new(),
+                custom: BTreeMap::new(),
+                engine: EngineChoice::Auto,
+                last_engine: None,
+            }),
+            cancel: Mutex::new(CancellationToken::new()),
+        }
+    }
+
+    fn vars(&self) -> std::sync::MutexGuard<'_, Vars> {
+        // Plain data: a panic elsewhere cannot leave it inconsistent.
+        self.vars.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The value of a setting as `SHOW` prints it.
+    pub fn show(&self, name: &str) -> Result<(String, String), GatewayError> {
+        let lower = name.to_ascii_lowercase();
+        let vars = self.vars();
+        match lower.as_str() {
+            "junction.engine" => return Ok((lower, vars.engine.as_str().to_owned())),
+            "junction.last_engine" => {
+                let last = vars.last_engine.clone().unwrap_or_else(|| "none".to_owned());
+                return Ok((lower, last));
+            }
+            _ => {}
+        }
+        if let Some(setting) = find_setting(name) {
+            let value = vars
+                .settings
+                .get(setting.name)
+                .cloned()
+                .unwrap_or_else(|| setting.default.to_owned());
+            // PostgreSQL's SHOW names the column in lower case.
+            return Ok((setting.name.to_ascii_lowercase(), value));
+        }
+        vars.custom
+            .get(&lower)
+            .map(|v| (lower.clone(), v.clone()))
+            .ok_or(GatewayError::UnknownSetting(lower))
+    }
+
+    /// Every setting, for `SHOW ALL`: (name, value).
+    pub fn show_all(&self) -> Vec<(String, String)> {
+        let vars = self.vars();
+        let mut all: Vec<(String, String)> = SETTINGS
+            .iter()
+            .map(|s| {
+                let value = vars.settings.get(s.name).cloned().unwrap_or_else(|| s.default.to_owned());
+                (s.name.to_owned(), value)
+            })
+            .collect();
+        all.push(("junction.engine".to_owned(), vars.engine.as_str().to_owned()));
+        all.extend(vars.custom.iter().map(|(k, v)| (k.clone(), v.clone())));
+        all
+    }
+
+    /// The ParameterStatus values sent at startup.
+    pub fn reported_settings(&self) -> Vec<(String, String)> {
+        let vars = self.vars();
+        SETTINGS
+            .iter()
+            .filter(|s| s.reported)
+            .map(|s| {
+                let value = vars.settings.get(s.name).cloned().unwrap_or_else(|| s.default.to_owned());
+                (s.name.to_owned(), value)
+            })
+            .collect()
+    }
+
+    /// `SET name = value`; `engines` are the configured engine names, for junction.engine.
+    pub fn set(&self, name: &str, value: &str, engines: &[&str]) -> Result<Changed, GatewayError> {
+        let lower = name.to_ascii_lowercase();
+        let mut vars = self.vars();
+        if lower == "junction.engine" {
+            let wanted = value.to_ascii_lowercase();
+            vars.engine = if wanted == "auto" {
+                EngineChoice::Auto
+            } else if engines.contains(&wanted.as_str()) {
+                EngineChoice::Pinned(wanted)
+            } else {
+                return Err(GatewayError::BadSettingValue {
+                    name: lower,
+                    value: value.to_owned(),
+                    hint: format!(" (engines: auto, {})", engines.join(", ")),
+                });
+            };
+            return Ok(Changed { report: None });
+        }
+        if lower == "junction.last_engine" {
+            return Err(GatewayError::BadSettingValue {
+                name: lower,
+                value: value.to_owned(),
+                hint: " (it is read-only)".to_owned(),
+            });
+        }
+        if let Some(setting) = find_setting(name) {
+            let value = validate(setting, value)?;
+            if !setting.settable {
+                if value == setting.default {
+                    return Ok(Changed { report: None });
+                }
+                return Err(GatewayError::BadSettingValue {
+                    name: setting.name.to_owned(),
+                    value,
+                    hint: " (junction does not allow changing it)".to_owned(),
+                });
+            }
+            let report = setting.reported.then(|| (setting.name.to_owned(), value.clone()));
+            vars.settings.insert(setting.name, value);
+            return Ok(Changed { report });
+        }
+        if lower.contains('.') {
+            vars.custom.insert(lower, value.to_owned());
+            return Ok(Changed { report: None });
+        }
+        Err(GatewayError::UnknownSetting(lower))
+    }
+
+    /// `RESET name`, or `RESET ALL` with `None`.
+    pub fn reset(&self, name: Option<&str>) -> Result<Vec<Changed>, GatewayError> {
+        let Some(name) = name else {
+            let mut vars = self.vars();
+            let changed = vars
+                .settings
+                .keys()
+                .filter_map(|k| find_setting(k))
+                .filter(|s| s.reported)
+                .map(|s| Changed {
+                    report: Some((s.name.to_owned(), s.default.to_owned())),
+                })
+                .collect();
+            vars.settings.clear();
+            vars.custom.clear();
+            vars.engine = EngineChoice::Auto;
+            return Ok(changed);
+        };
+        let lower = name.to_ascii_lowercase();
+        let mut vars = self.vars();
+        if lower == "junction.engine" {
+            vars.engine = EngineChoice::Auto;
+            return Ok(vec![]);
+        }
+        if let Some(setting) = find_setting(name) {
+            vars.settings.remove(setting.name);
+            let report = setting.reported.then(|| (setting.name.to_owned(), setting.default.to_owned()));
+            return Ok(vec![Changed { report }]);
+        }
+        if vars.custom.remove(&lower).is_some() || lower.contains('.') {
+            return Ok(vec![]);
+        }
+        Err(GatewayError::UnknownSetting(lower))
+    }
+
+    pub fn engine_choice(&self) -> EngineChoice {
+        self.vars().engine.clone()
+    }
+
+    pub fn set_last_engine(&self, engine: &str) {
+        self.vars().last_engine = Some(engine.to_owned());
+    }
+
+    /// The schemas of `search_path`, with `$user` replaced by the user name.
+    pub fn search_path(&self) -> Vec<String> {
+        let raw = self.show("search_path").map(|(_, v)| v).unwrap_or_default();
+        split_list(&raw)
+            .into_iter()
+            .map(|s| if s == "$user" { self.user.clone() } else { s })
+            .collect()
+    }
+
+    /// What the engines need to know about this session.
+    pub fn query_context(&self) -> QueryContext {
+        QueryContext {
+            catalog: self.catalog.clone(),
+            search_path: self.search_path(),
+            user: self.user.clone(),
+            backend_pid: self.backend_pid,
+        }
+    }
+
+    /// Starts a statement: returns the token a cancel request will fire.
+    pub fn start_statement(&self) -> CancellationToken {
+        let token = CancellationToken::new();
+        *self.cancel.lock().unwrap_or_else(|e| e.into_inner()) = token.clone();
+        token
+    }
+
+    /// Cancels the statement running now, if any.
+    pub fn cancel(&self) {
+        self.cancel.lock().unwrap_or_else(|e| e.into_inner()).cancel();
+    }
+}
+
+fn validate(setting: &Setting, value: &str) -> Result<String, GatewayError> {
+    let bad = |hint: &str| GatewayError::BadSettingValue {
+        name: setting.name.to_owned(),
+        value: value.to_owned(),
+        hint: hint.to_owned(),
+    };
+    match setting.name {
+        "client_encoding" => {
+            let v = value.to_ascii_uppercase().replace(['-', '_'], "");
+            if v == "UTF8" || v == "UNICODE" {
+                Ok("UTF8".to_owned())
+            } else {
+                Err(bad(" (junction speaks UTF8 only)"))
+            }
+        }
+        "extra_float_digits" => match value.trim().parse::<i32>() {
+            Ok(n) if (-15..=3).contains(&n) => Ok(n.to_string()),
+            _ => Err(bad(" (an integer from -15 to 3)")),
+        },
+        "standard_conforming_strings" => match value.to_ascii_lowercase().as_str() {
+            "on" | "true" | "1" | "yes" => Ok("on".to_owned()),
+            _ => Err(bad(" (junction always uses standard conforming strings)")),
+        },
+        "DateStyle" => {
+            let upper = value.to_ascii_uppercase();
+            // Rows are always rendered in ISO style; accept what drivers send for it.
+            if upper.split(',').map(str::trim).all(|p| ["ISO", "MDY", "DMY", "YMD", ""].contains(&p)) {
+                let order = if upper.contains("DMY") {
+                    "DMY"
+                } else if upper.contains("YMD") {
+                    "YMD"
+                } else {
+                    "MDY"
+                };
+                Ok(format!("ISO, {order}"))
+            } else {
+                Err(bad(" (junction renders dates in ISO style)"))
+            }
+        }
+        "TimeZone" => match value.to_ascii_uppercase().as_str() {
+            "UTC" | "GMT" | "ETC/UTC" | "Z" | "ZULU" | "UCT" => Ok(value.to_owned()),
+            _ if value.parse::<chrono_tz::Tz>().is_ok() => Ok(value.to_owned()),
+            _ => Err(bad("")),
+        },
+        _ => Ok(value.to_owned()),
+    }
+}
+
+/// Splits a setting list like `"$user", public` into its names.
+pub fn split_list(raw: &str) -> Vec<String> {
+    raw.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.strip_prefix('"')
+                .and_then(|s| s.strip_suffix('"'))
+                .map(|s| s.replace("\"\"", "\""))
+                .unwrap_or_else(|| s.to_lowercase())
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn session() -> Session {
+        Session::new("alice".into(), "warehouse".into(), 7)
+    }
+
+    #[test]
+    fn search_path_substitutes_user() {
+        let s = session();
+        assert_eq!(s.search_path(), vec!["alice", "public"]);
+        s.set("search_path", "silver, gold", &["datafusion"]).expect("settable");
+        assert_eq!(s.search_path(), vec!["silver", "gold"]);
+    }
+
+    #[test]
+    fn engine_setting_rejects_unknown_engines() {
+        let s = session();
+        let err = s.set("junction.engine", "duckdb", &["datafusion"]).expect_err("unconfigured");
+        assert_eq!(err.sqlstate(), "22023");
+        assert!(err.to_string().contains("datafusion"), "{err}");
+        s.set("junction.engine", "DataFusion", &["datafusion"]).expect("configured");
+        assert_eq!(s.show("junction.engine").expect("known").1, "datafusion");
+        s.reset(Some("junction.engine")).expect("resettable");
+        assert_eq!(s.show("junction.engine").expect("known").1, "auto");
+    }
+
+    #[test]
+    fn last_engine_is_none_until_a_query_ran() {
+        let s = session();
+        assert_eq!(s.show("junction.last_engine").expect("known").1, "none");
+        s.set_last_engine("datafusion");
+        assert_eq!(s.show("junction.last_engine").expect("known").1, "datafusion");
+    }
+
+    #[test]
+    fn unknown_settings_are_42704_but_custom_ones_are_kept() {
+        let s = session();
+        assert_eq!(s.set("no_such", "1", &[]).expect_err("unknown").sqlstate(), "42704");
+        s.set("myapp.tenant", "42", &[]).expect("custom settings are free");
+        assert_eq!(s.show("myapp.tenant").expect("set").1, "42");
+    }
+
+    #[test]
+    fn reported_settings_carry_the_identity() {
+        let s = session();
+        let reported: BTreeMap<_, _> = s.reported_settings().into_iter().collect();
+        assert_eq!(reported["server_version"], "15.0");
+        assert_eq!(reported["DateStyle"], "ISO, MDY");
+        assert_eq!(reported["TimeZone"], "UTC");
+        assert_eq!(reported["integer_datetimes"], "on");
+    }
+}

@@ -60,16 +60,18 @@ fn datafusion_message(e: &DataFusionError) -> String {
 fn arrow_message(a: &ArrowError) -> String {
     match a {
         ArrowError::DivideByZero => "division by zero".to_owned(),
-        ArrowError::CastError(m) | ArrowError::ComputeError(m) | ArrowError::InvalidArgumentError(m) => {
-            m.clone()
-        }
+        ArrowError::CastError(m)
+        | ArrowError::ComputeError(m)
+        | ArrowError::InvalidArgumentError(m) => m.clone(),
         other => other.to_string(),
     }
 }
 
 fn innermost(e: &DataFusionError) -> &DataFusionError {
     match e {
-        DataFusionError::Context(_, inner) | DataFusionError::Diagnostic(_, inner) => innermost(inner),
+        DataFusionError::Context(_, inner) | DataFusionError::Diagnostic(_, inner) => {
+            innermost(inner)
+        }
         DataFusionError::Shared(inner) => innermost(inner),
         DataFusionError::Collection(errors) => errors.first().map_or(e, innermost),
         other => other,
@@ -111,9 +113,9 @@ fn datafusion_sqlstate(e: &DataFusionError) -> &'static str {
             _ => "XX000",
         },
         DataFusionError::Execution(m) => execution_sqlstate(m),
-        DataFusionError::ObjectStore(_) | DataFusionError::IoError(_) | DataFusionError::ParquetError(_) => {
-            "58030"
-        }
+        DataFusionError::ObjectStore(_)
+        | DataFusionError::IoError(_)
+        | DataFusionError::ParquetError(_) => "58030",
         _ => "XX000",
     }
 }
@@ -157,8 +159,14 @@ mod tests {
 
     #[test]
     fn plan_messages_map_to_sqlstates() {
-        assert_eq!(plan_sqlstate("table 'warehouse.silver.nope' not found"), "42P01");
-        assert_eq!(plan_sqlstate("Invalid function 'nope'.\nDid you mean 'now'?"), "42883");
+        assert_eq!(
+            plan_sqlstate("table 'warehouse.silver.nope' not found"),
+            "42P01"
+        );
+        assert_eq!(
+            plan_sqlstate("Invalid function 'nope'.\nDid you mean 'now'?"),
+            "42883"
+        );
     }
 
     #[test]

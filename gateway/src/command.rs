@@ -1,9 +1,7 @@
 //! What a parsed statement asks of the gateway: run a query on an engine, or something the
 //! gateway answers itself (settings, transactions), or refuses (writes).
 
-use sqlparser::ast::{
-    Expr, ObjectName, Reset, Set, Statement, Value, ValueWithSpan,
-};
+use sqlparser::ast::{Expr, ObjectName, Reset, Set, Statement, Value, ValueWithSpan};
 
 /// A statement, sorted by who answers it.
 #[derive(Debug, Clone)]
@@ -11,7 +9,10 @@ pub enum Command {
     /// Runs on an engine and returns rows.
     Query(Box<Statement>),
     /// `SET name = value` (`None`: `SET name TO DEFAULT`).
-    Set { name: String, value: Option<String> },
+    Set {
+        name: String,
+        value: Option<String>,
+    },
     /// `SHOW name`, or `SHOW ALL` with `None`.
     Show(Option<String>),
     /// `RESET name`, or `RESET ALL` with `None`.
@@ -33,11 +34,14 @@ impl Command {
             Statement::Query(_) | Statement::Explain { .. } => Command::Query(Box::new(statement)),
             Statement::Set(set) => from_set(set),
             Statement::ShowVariable { variable } => {
-                let name = variable
-                    .iter()
-                    .map(|i| i.value.as_str())
-                    .collect::<Vec<_>>()
-                    .join(" ");
+                let words: Vec<&str> = variable.iter().map(|i| i.value.as_str()).collect();
+                // `SHOW junction.engine` arrives as two words, like `SHOW TIME ZONE`.
+                let spaced = words.join(" ");
+                let name = if MULTIWORD.iter().any(|m| m.eq_ignore_ascii_case(&spaced)) {
+                    spaced
+                } else {
+                    words.join(".")
+                };
                 if name.eq_ignore_ascii_case("all") {
                     Command::Show(None)
                 } else {
@@ -50,12 +54,21 @@ impl Command {
             },
             Statement::StartTransaction { .. } => Command::Begin,
             Statement::Commit { .. } => Command::Commit,
-            Statement::Rollback { savepoint: None, .. } => Command::Rollback,
+            Statement::Rollback {
+                savepoint: None, ..
+            } => Command::Rollback,
             Statement::Discard { .. } => Command::Discard,
             other => classify_other(other),
         }
     }
 }
+
+/// SHOW names PostgreSQL spells with spaces.
+const MULTIWORD: [&str; 3] = [
+    "transaction isolation level",
+    "time zone",
+    "session authorization",
+];
 
 /// `SHOW TRANSACTION ISOLATION LEVEL` is PostgreSQL's spelling of `transaction_isolation`.
 fn show_alias(name: &str) -> String {
@@ -69,7 +82,10 @@ fn show_alias(name: &str) -> String {
 fn object_name(name: &ObjectName) -> String {
     name.0
         .iter()
-        .map(|p| p.as_ident().map_or_else(|| p.to_string(), |i| i.value.clone()))
+        .map(|p| {
+            p.as_ident()
+                .map_or_else(|| p.to_string(), |i| i.value.clone())
+        })
         .collect::<Vec<_>>()
         .join(".")
 }
@@ -144,7 +160,11 @@ fn classify_other(statement: Statement) -> Command {
         Statement::Revoke { .. } => "REVOKE",
         _ => {
             let text = statement.to_string();
-            let head: String = text.split_whitespace().take(2).collect::<Vec<_>>().join(" ");
+            let head: String = text
+                .split_whitespace()
+                .take(2)
+                .collect::<Vec<_>>()
+                .join(" ");
             return Command::Unsupported(format!("the statement `{head}`"));
         }
     };
@@ -163,12 +183,32 @@ mod tests {
     #[test]
     fn set_forms() {
         let cases = [
-            ("SET search_path = silver, gold", "search_path", Some("silver, gold")),
-            ("SET search_path TO \"$user\", public", "search_path", Some("\"$user\", public")),
-            ("SET junction.engine = 'DuckDB'", "junction.engine", Some("DuckDB")),
-            ("SET LOCAL junction.engine TO datafusion", "junction.engine", Some("datafusion")),
+            (
+                "SET search_path = silver, gold",
+                "search_path",
+                Some("silver, gold"),
+            ),
+            (
+                "SET search_path TO \"$user\", public",
+                "search_path",
+                Some("\"$user\", public"),
+            ),
+            (
+                "SET junction.engine = 'DuckDB'",
+                "junction.engine",
+                Some("DuckDB"),
+            ),
+            (
+                "SET LOCAL junction.engine TO datafusion",
+                "junction.engine",
+                Some("datafusion"),
+            ),
             ("SET TIME ZONE 'UTC'", "TimeZone", Some("UTC")),
-            ("SET extra_float_digits = 3", "extra_float_digits", Some("3")),
+            (
+                "SET extra_float_digits = 3",
+                "extra_float_digits",
+                Some("3"),
+            ),
             ("SET application_name TO DEFAULT", "application_name", None),
         ];
         for (sql, name, value) in cases {
@@ -184,23 +224,38 @@ mod tests {
 
     #[test]
     fn show_and_reset() {
-        assert!(matches!(command("SHOW junction.engine"), Command::Show(Some(n)) if n == "junction.engine"));
+        assert!(
+            matches!(command("SHOW junction.engine"), Command::Show(Some(n)) if n == "junction.engine")
+        );
         assert!(matches!(command("SHOW ALL"), Command::Show(None)));
-        assert!(matches!(command("RESET junction.engine"), Command::Reset(Some(n)) if n == "junction.engine"));
+        assert!(
+            matches!(command("SHOW junction.last_engine"), Command::Show(Some(n)) if n == "junction.last_engine")
+        );
+        assert!(
+            matches!(command("SHOW TRANSACTION ISOLATION LEVEL"), Command::Show(Some(n)) if n == "transaction_isolation")
+        );
+        assert!(
+            matches!(command("RESET junction.engine"), Command::Reset(Some(n)) if n == "junction.engine")
+        );
         assert!(matches!(command("RESET ALL"), Command::Reset(None)));
     }
 
     #[test]
     fn writes_are_refused_by_keyword() {
         assert!(matches!(command("insert into t values (1)"), Command::Write(k) if k == "INSERT"));
-        assert!(matches!(command("create table t (a int)"), Command::Write(k) if k == "CREATE TABLE"));
+        assert!(
+            matches!(command("create table t (a int)"), Command::Write(k) if k == "CREATE TABLE")
+        );
         assert!(matches!(command("drop table t"), Command::Write(k) if k == "DROP"));
     }
 
     #[test]
     fn transactions() {
         assert!(matches!(command("BEGIN"), Command::Begin));
-        assert!(matches!(command("START TRANSACTION READ ONLY"), Command::Begin));
+        assert!(matches!(
+            command("START TRANSACTION READ ONLY"),
+            Command::Begin
+        ));
         assert!(matches!(command("COMMIT"), Command::Commit));
         assert!(matches!(command("ROLLBACK"), Command::Rollback));
     }

@@ -31,8 +31,11 @@ pub struct ServerConfig {
     pub default_catalog: Option<String>,
 }
 
+/// One `[[catalog]]`. The keys of remote catalogs are parsed (so a misspelt key is an error)
+/// but read only once those catalogs exist.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[allow(dead_code)]
 pub struct CatalogConfig {
     pub name: String,
     #[serde(rename = "type")]
@@ -149,7 +152,9 @@ mod tests {
 
     #[test]
     fn unavailable_features_are_refused() {
-        assert!(parse("[[catalog]]\nname = \"h\"\ntype = \"hive\"\nuri = \"thrift://x\"\n").is_err());
+        assert!(
+            parse("[[catalog]]\nname = \"h\"\ntype = \"hive\"\nuri = \"thrift://x\"\n").is_err()
+        );
         assert!(parse("[engines.duckdb]\nthreads = 2\n").is_err());
     }
 }

@@ -34,9 +34,6 @@ pub enum GatewayError {
 
     #[error("canceling statement due to user request")]
     Cancelled,
-
-    #[error("{0}")]
-    Parameter(String),
 }
 
 impl GatewayError {
@@ -51,7 +48,6 @@ impl GatewayError {
             GatewayError::ReadOnly(_) => "25006",
             GatewayError::Unsupported(_) => "0A000",
             GatewayError::Cancelled => "57014",
-            GatewayError::Parameter(_) => "22P02",
         }
     }
 

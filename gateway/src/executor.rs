@@ -8,6 +8,7 @@ use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::execution::SendableRecordBatchStream;
 use datafusion::physical_plan::memory::MemoryStream;
 use datafusion::scalar::ScalarValue;
+use datafusion_pg_catalog::sql::PostgresCompatibilityParser;
 use junction_engines::Described;
 use junction_router::Router;
 
@@ -35,6 +36,9 @@ pub enum Outcome {
 pub struct Executor {
     router: Router,
     engine_names: Vec<&'static str>,
+    /// sqlparser with PostgreSQL's dialect, plus datafusion-pg-catalog's substitutions for the
+    /// catalog queries of known clients (psql's `\d`, pgcli, Grafana) that no engine can run.
+    parser: PostgresCompatibilityParser,
 }
 
 impl Executor {
@@ -42,7 +46,20 @@ impl Executor {
         Self {
             router,
             engine_names,
+            parser: PostgresCompatibilityParser::new(),
         }
+    }
+
+    /// Parses SQL text into commands, once; none for an empty string or a lone `;`.
+    pub fn parse(&self, sql: &str) -> Result<Vec<Command>, GatewayError> {
+        let statements = self
+            .parser
+            .parse(sql)
+            .map_err(junction_transpiler::syntax_error)?;
+        Ok(statements
+            .into_iter()
+            .map(Command::from_statement)
+            .collect())
     }
 
     pub fn router(&self) -> &Router {
@@ -50,7 +67,11 @@ impl Executor {
     }
 
     /// The result columns and parameter types of `command`, without running it.
-    pub async fn describe(&self, session: &Session, command: &Command) -> Result<Option<Described>, GatewayError> {
+    pub async fn describe(
+        &self,
+        session: &Session,
+        command: &Command,
+    ) -> Result<Option<Described>, GatewayError> {
         match command {
             Command::Query(statement) => {
                 let ctx = session.query_context();
@@ -144,7 +165,11 @@ fn show_schema(column: &str, all: bool) -> SchemaRef {
     Arc::new(Schema::new(fields))
 }
 
-fn show_rows(column: &str, all: bool, rows: Vec<(String, String)>) -> Result<SendableRecordBatchStream, GatewayError> {
+fn show_rows(
+    column: &str,
+    all: bool,
+    rows: Vec<(String, String)>,
+) -> Result<SendableRecordBatchStream, GatewayError> {
     let schema = show_schema(column, all);
     let (names, values): (Vec<String>, Vec<String>) = rows.into_iter().unzip();
     let mut columns: Vec<arrow::array::ArrayRef> = Vec::new();

@@ -24,7 +24,11 @@ use config::{Config, DEFAULT_CATALOG, DEFAULT_PG_ADDR};
 use executor::Executor;
 
 #[derive(Parser)]
-#[command(name = "junction", version, about = "A multi-engine SQL gateway speaking the PostgreSQL wire protocol")]
+#[command(
+    name = "junction",
+    version,
+    about = "A multi-engine SQL gateway speaking the PostgreSQL wire protocol"
+)]
 struct Cli {
     #[command(subcommand)]
     command: CliCommand,
@@ -69,11 +73,14 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,buoyant_kernel=off")),
         )
         .init();
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("junction: cannot start the runtime: {e}");
@@ -96,7 +103,9 @@ fn main() -> ExitCode {
                 force,
             } => {
                 let size = demo::DemoSize { patients, days };
-                demo::write(&warehouse, size, force).await.map_err(|e| e.to_string())?;
+                demo::write(&warehouse, size, force)
+                    .await
+                    .map_err(|e| e.to_string())?;
                 eprintln!(
                     "junction: wrote the demo warehouse ({patients} patients, {days} days) to {}",
                     warehouse.display()
@@ -126,7 +135,10 @@ async fn serve(
         None => Config::default(),
     };
     if flight_addr.is_some() || config.server.flight_addr.is_some() {
-        return Err("the Arrow Flight SQL front end is not available in this build; remove --flight-addr".to_owned());
+        return Err(
+            "the Arrow Flight SQL front end is not available in this build; remove --flight-addr"
+                .to_owned(),
+        );
     }
     // (name, directory) of every warehouse catalog; `--warehouse` sets the path of the one
     // named `warehouse`, adding it when the configuration has none.
@@ -135,7 +147,10 @@ async fn serve(
         .iter()
         .map(|c| (c.name.clone(), c.path.clone().unwrap_or_default()))
         .collect();
-    match warehouses.iter_mut().find(|(name, _)| name == DEFAULT_CATALOG) {
+    match warehouses
+        .iter_mut()
+        .find(|(name, _)| name == DEFAULT_CATALOG)
+    {
         Some((_, path)) => {
             if let Some(flag) = warehouse {
                 *path = flag;
@@ -159,8 +174,13 @@ async fn serve(
             .unwrap_or_else(|| PathBuf::from("warehouse"));
         if demo::is_absent_or_empty(&root) {
             eprintln!("junction: writing the demo warehouse to {}", root.display());
-            let size = demo::DemoSize { patients: 100, days: 7 };
-            demo::write(&root, size, false).await.map_err(|e| e.to_string())?;
+            let size = demo::DemoSize {
+                patients: 100,
+                days: 7,
+            };
+            demo::write(&root, size, false)
+                .await
+                .map_err(|e| e.to_string())?;
         }
     }
     let catalogs: Vec<Arc<dyn Catalog>> = warehouses
@@ -168,7 +188,9 @@ async fn serve(
         .map(|(name, path)| Arc::new(WarehouseCatalog::new(name, path)) as Arc<dyn Catalog>)
         .collect();
     let catalogs = Catalogs::new(catalogs, &default_name).ok_or_else(|| {
-        format!("default catalog \"{default_name}\" is not configured, or two catalogs share a name")
+        format!(
+            "default catalog \"{default_name}\" is not configured, or two catalogs share a name"
+        )
     })?;
     let engine = DataFusionEngine::try_new(catalogs.clone()).map_err(|e| e.to_string())?;
     let engines: Vec<Arc<dyn Engine>> = vec![Arc::new(engine)];

@@ -19,7 +19,12 @@ struct Setting {
     settable: bool,
 }
 
-const fn setting(name: &'static str, default: &'static str, reported: bool, settable: bool) -> Setting {
+const fn setting(
+    name: &'static str,
+    default: &'static str,
+    reported: bool,
+    settable: bool,
+) -> Setting {
     Setting {
         name,
         default,
@@ -34,7 +39,12 @@ const SETTINGS: &[Setting] = &[
     setting("client_encoding", "UTF8", true, true),
     setting("client_min_messages", "notice", false, true),
     setting("DateStyle", "ISO, MDY", true, true),
-    setting("default_transaction_isolation", "read committed", false, true),
+    setting(
+        "default_transaction_isolation",
+        "read committed",
+        false,
+        true,
+    ),
     setting("default_transaction_read_only", "on", true, false),
     setting("extra_float_digits", "1", false, true),
     setting("in_hot_standby", "off", true, false),
@@ -134,7 +144,10 @@ impl Session {
         match lower.as_str() {
             "junction.engine" => return Ok((lower, vars.engine.as_str().to_owned())),
             "junction.last_engine" => {
-                let last = vars.last_engine.clone().unwrap_or_else(|| "none".to_owned());
+                let last = vars
+                    .last_engine
+                    .clone()
+                    .unwrap_or_else(|| "none".to_owned());
                 return Ok((lower, last));
             }
             _ => {}
@@ -160,11 +173,18 @@ impl Session {
         let mut all: Vec<(String, String)> = SETTINGS
             .iter()
             .map(|s| {
-                let value = vars.settings.get(s.name).cloned().unwrap_or_else(|| s.default.to_owned());
+                let value = vars
+                    .settings
+                    .get(s.name)
+                    .cloned()
+                    .unwrap_or_else(|| s.default.to_owned());
                 (s.name.to_owned(), value)
             })
             .collect();
-        all.push(("junction.engine".to_owned(), vars.engine.as_str().to_owned()));
+        all.push((
+            "junction.engine".to_owned(),
+            vars.engine.as_str().to_owned(),
+        ));
         all.extend(vars.custom.iter().map(|(k, v)| (k.clone(), v.clone())));
         all
     }
@@ -176,7 +196,11 @@ impl Session {
             .iter()
             .filter(|s| s.reported)
             .map(|s| {
-                let value = vars.settings.get(s.name).cloned().unwrap_or_else(|| s.default.to_owned());
+                let value = vars
+                    .settings
+                    .get(s.name)
+                    .cloned()
+                    .unwrap_or_else(|| s.default.to_owned());
                 (s.name.to_owned(), value)
             })
             .collect()
@@ -220,7 +244,9 @@ impl Session {
                     hint: " (junction does not allow changing it)".to_owned(),
                 });
             }
-            let report = setting.reported.then(|| (setting.name.to_owned(), value.clone()));
+            let report = setting
+                .reported
+                .then(|| (setting.name.to_owned(), value.clone()));
             vars.settings.insert(setting.name, value);
             return Ok(Changed { report });
         }
@@ -257,17 +283,15 @@ impl Session {
         }
         if let Some(setting) = find_setting(name) {
             vars.settings.remove(setting.name);
-            let report = setting.reported.then(|| (setting.name.to_owned(), setting.default.to_owned()));
+            let report = setting
+                .reported
+                .then(|| (setting.name.to_owned(), setting.default.to_owned()));
             return Ok(vec![Changed { report }]);
         }
         if vars.custom.remove(&lower).is_some() || lower.contains('.') {
             return Ok(vec![]);
         }
         Err(GatewayError::UnknownSetting(lower))
-    }
-
-    pub fn engine_choice(&self) -> EngineChoice {
-        self.vars().engine.clone()
     }
 
     pub fn set_last_engine(&self, engine: &str) {
@@ -302,7 +326,10 @@ impl Session {
 
     /// Cancels the statement running now, if any.
     pub fn cancel(&self) {
-        self.cancel.lock().unwrap_or_else(|e| e.into_inner()).cancel();
+        self.cancel
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .cancel();
     }
 }
 
@@ -332,7 +359,11 @@ fn validate(setting: &Setting, value: &str) -> Result<String, GatewayError> {
         "DateStyle" => {
             let upper = value.to_ascii_uppercase();
             // Rows are always rendered in ISO style; accept what drivers send for it.
-            if upper.split(',').map(str::trim).all(|p| ["ISO", "MDY", "DMY", "YMD", ""].contains(&p)) {
+            if upper
+                .split(',')
+                .map(str::trim)
+                .all(|p| ["ISO", "MDY", "DMY", "YMD", ""].contains(&p))
+            {
                 let order = if upper.contains("DMY") {
                     "DMY"
                 } else if upper.contains("YMD") {
@@ -380,17 +411,21 @@ mod tests {
     fn search_path_substitutes_user() {
         let s = session();
         assert_eq!(s.search_path(), vec!["alice", "public"]);
-        s.set("search_path", "silver, gold", &["datafusion"]).expect("settable");
+        s.set("search_path", "silver, gold", &["datafusion"])
+            .expect("settable");
         assert_eq!(s.search_path(), vec!["silver", "gold"]);
     }
 
     #[test]
     fn engine_setting_rejects_unknown_engines() {
         let s = session();
-        let err = s.set("junction.engine", "duckdb", &["datafusion"]).expect_err("unconfigured");
+        let err = s
+            .set("junction.engine", "duckdb", &["datafusion"])
+            .expect_err("unconfigured");
         assert_eq!(err.sqlstate(), "22023");
         assert!(err.to_string().contains("datafusion"), "{err}");
-        s.set("junction.engine", "DataFusion", &["datafusion"]).expect("configured");
+        s.set("junction.engine", "DataFusion", &["datafusion"])
+            .expect("configured");
         assert_eq!(s.show("junction.engine").expect("known").1, "datafusion");
         s.reset(Some("junction.engine")).expect("resettable");
         assert_eq!(s.show("junction.engine").expect("known").1, "auto");
@@ -401,14 +436,21 @@ mod tests {
         let s = session();
         assert_eq!(s.show("junction.last_engine").expect("known").1, "none");
         s.set_last_engine("datafusion");
-        assert_eq!(s.show("junction.last_engine").expect("known").1, "datafusion");
+        assert_eq!(
+            s.show("junction.last_engine").expect("known").1,
+            "datafusion"
+        );
     }
 
     #[test]
     fn unknown_settings_are_42704_but_custom_ones_are_kept() {
         let s = session();
-        assert_eq!(s.set("no_such", "1", &[]).expect_err("unknown").sqlstate(), "42704");
-        s.set("myapp.tenant", "42", &[]).expect("custom settings are free");
+        assert_eq!(
+            s.set("no_such", "1", &[]).expect_err("unknown").sqlstate(),
+            "42704"
+        );
+        s.set("myapp.tenant", "42", &[])
+            .expect("custom settings are free");
         assert_eq!(s.show("myapp.tenant").expect("set").1, "42");
     }
 

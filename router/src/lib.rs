@@ -23,6 +23,9 @@ pub struct Route {
 pub enum RouteError {
     #[error("no engine is configured")]
     NoEngine,
+
+    #[error("relation \"{0}\" does not exist")]
+    UnknownTable(String),
 }
 
 impl RouteError {
@@ -30,6 +33,7 @@ impl RouteError {
     pub fn sqlstate(&self) -> &'static str {
         match self {
             RouteError::NoEngine => "58000",
+            RouteError::UnknownTable(_) => "42P01",
         }
     }
 }
@@ -51,12 +55,19 @@ impl Router {
     }
 
     /// Resolves `statement`'s table names for the session `ctx` and picks its engine.
-    pub async fn route(&self, ctx: &QueryContext, statement: &Statement) -> Result<Route, RouteError> {
+    pub async fn route(
+        &self,
+        ctx: &QueryContext,
+        statement: &Statement,
+    ) -> Result<Route, RouteError> {
         let engine = self.engines.first().cloned().ok_or(RouteError::NoEngine)?;
         let mut statement = statement.clone();
         if let Some(catalog) = self.catalogs.get(&ctx.catalog) {
-            names::qualify_unqualified(&mut statement, catalog.as_ref(), &ctx.search_path).await;
+            names::qualify_unqualified(&mut statement, catalog.as_ref(), &ctx.search_path)
+                .await
+                .map_err(RouteError::UnknownTable)?;
         }
+        junction_transpiler::name_result_columns(&mut statement);
         Ok(Route { engine, statement })
     }
 }

@@ -39,7 +39,10 @@ impl Visitor for Unqualified {
 
 /// The folded name of a one-part table reference that is not a table function.
 fn plain_table_name(factor: &TableFactor) -> Option<String> {
-    let TableFactor::Table { name, args: None, .. } = factor else {
+    let TableFactor::Table {
+        name, args: None, ..
+    } = factor
+    else {
         return None;
     };
     match name.0.as_slice() {
@@ -66,7 +69,9 @@ impl VisitorMut for Qualify<'_> {
 
     fn pre_visit_table_factor(&mut self, factor: &mut TableFactor) -> ControlFlow<()> {
         if let Some(table) = plain_table_name(factor) {
-            if let (Some(schema), TableFactor::Table { name, .. }) = (self.schemas.get(&table), factor) {
+            if let (Some(schema), TableFactor::Table { name, .. }) =
+                (self.schemas.get(&table), factor)
+            {
                 let ident = name.0.remove(0);
                 *name = ObjectName(vec![
                     ObjectNamePart::Identifier(Ident::with_quote('"', schema.clone())),
@@ -79,24 +84,42 @@ impl VisitorMut for Qualify<'_> {
 }
 
 /// Writes the schema into every unqualified table name that the search path resolves.
-/// Names it cannot resolve stay as written, so the engine reports them as unknown tables.
-pub async fn qualify_unqualified(statement: &mut Statement, catalog: &dyn Catalog, search_path: &[String]) {
+/// Returns the first name it cannot resolve. Names starting `pg_` are left to pg_catalog,
+/// which PostgreSQL searches before the search path.
+pub async fn qualify_unqualified(
+    statement: &mut Statement,
+    catalog: &dyn Catalog,
+    search_path: &[String],
+) -> Result<(), String> {
     let mut found = Unqualified::default();
     let _ = Visit::visit(&*statement, &mut found);
     let mut schemas = HashMap::new();
+    let mut unresolved = None;
     for table in found.tables.difference(&found.ctes) {
+        if table.starts_with("pg_") {
+            continue;
+        }
+        let mut resolved = false;
         for schema in search_path {
             match catalog.table(schema, table).await {
                 Ok(None) | Err(CatalogError::SchemaNotFound(_)) => continue,
                 // An unreadable table still resolves here, so that its own error is reported.
                 Ok(Some(_)) | Err(_) => {
                     schemas.insert(table.clone(), schema.clone());
+                    resolved = true;
                     break;
                 }
             }
         }
+        if !resolved && unresolved.is_none() {
+            unresolved = Some(table.clone());
+        }
+    }
+    if let Some(table) = unresolved {
+        return Err(table);
     }
     if !schemas.is_empty() {
         let _ = VisitMut::visit(statement, &mut Qualify { schemas: &schemas });
     }
+    Ok(())
 }

@@ -5,9 +5,13 @@
 
 use std::fmt;
 
+mod names;
+
+pub use names::name_result_columns;
+
 use sqlparser::ast::Statement;
 use sqlparser::dialect::PostgreSqlDialect;
-use sqlparser::parser::Parser;
+use sqlparser::parser::{Parser, ParserError};
 
 /// An SQL dialect junction reads or writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,15 +49,18 @@ impl TranspileError {
 
 /// Parses PostgreSQL SQL text into statements (none for an empty string or lone `;`).
 pub fn parse(sql: &str) -> Result<Vec<Statement>, TranspileError> {
-    Parser::parse_sql(&PostgreSqlDialect {}, sql).map_err(|e| {
-        // sqlparser prefixes every message with its own name; clients want PostgreSQL's wording.
-        let message = e.to_string();
-        let message = message
-            .strip_prefix("sql parser error: ")
-            .unwrap_or(&message)
-            .to_owned();
-        TranspileError::Syntax(format!("syntax error: {message}"))
-    })
+    Parser::parse_sql(&PostgreSqlDialect {}, sql).map_err(syntax_error)
+}
+
+/// A sqlparser error as the syntax error clients see.
+pub fn syntax_error(e: ParserError) -> TranspileError {
+    // sqlparser prefixes every message with its own name; clients want PostgreSQL's wording.
+    let message = e.to_string();
+    let message = message
+        .strip_prefix("sql parser error: ")
+        .unwrap_or(&message)
+        .to_owned();
+    TranspileError::Syntax(format!("syntax error: {message}"))
 }
 
 #[cfg(test)]

@@ -37,7 +37,10 @@ pub(super) fn latest_version(location: &TableLocation) -> Result<Snapshot> {
         })
 }
 
-pub(super) async fn provider(location: &TableLocation, version: u64) -> Result<Arc<dyn TableProvider>> {
+pub(super) async fn provider(
+    location: &TableLocation,
+    version: u64,
+) -> Result<Arc<dyn TableProvider>> {
     let error = |source: deltalake::DeltaTableError| CatalogError::Delta {
         table: location.display_name(),
         location: location.path.display().to_string(),

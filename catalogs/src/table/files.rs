@@ -161,7 +161,9 @@ async fn listing_table(
     Ok(Arc::new(table))
 }
 
-pub(super) async fn parquet_dir_provider(location: &TableLocation) -> Result<Arc<dyn TableProvider>> {
+pub(super) async fn parquet_dir_provider(
+    location: &TableLocation,
+) -> Result<Arc<dyn TableProvider>> {
     let files = files_of(location).map_err(|source| CatalogError::Io {
         path: location.path.clone(),
         source,
@@ -178,7 +180,10 @@ pub(super) async fn parquet_dir_provider(location: &TableLocation) -> Result<Arc
     .await
 }
 
-pub(super) async fn file_provider(location: &TableLocation, kind: FileKind) -> Result<Arc<dyn TableProvider>> {
+pub(super) async fn file_provider(
+    location: &TableLocation,
+    kind: FileKind,
+) -> Result<Arc<dyn TableProvider>> {
     let url = ListingTableUrl::parse(location.path.display().to_string()).map_err(|e| {
         CatalogError::Files {
             table: location.display_name(),
@@ -212,7 +217,9 @@ mod tests {
     #[test]
     fn hive_folders_become_partition_columns() {
         let root = Path::new("/w/silver/t");
-        let files = vec![PathBuf::from("/w/silver/t/day=2026-01-01/ward=icu/part-0.parquet")];
+        let files = vec![PathBuf::from(
+            "/w/silver/t/day=2026-01-01/ward=icu/part-0.parquet",
+        )];
         assert_eq!(partition_columns(root, &files), vec!["day", "ward"]);
         let flat = vec![PathBuf::from("/w/silver/t/part-0.parquet")];
         assert!(partition_columns(root, &flat).is_empty());

@@ -72,7 +72,10 @@ fn newest_metadata_file(dir: &Path) -> Result<Option<PathBuf>> {
     Ok(newest.map(|(_, path)| path))
 }
 
-pub(super) async fn provider(location: &TableLocation, metadata: &Path) -> Result<Arc<dyn TableProvider>> {
+pub(super) async fn provider(
+    location: &TableLocation,
+    metadata: &Path,
+) -> Result<Arc<dyn TableProvider>> {
     let error = |source: iceberg::Error| CatalogError::Iceberg {
         table: location.display_name(),
         location: metadata.display().to_string(),
@@ -83,8 +86,9 @@ pub(super) async fn provider(location: &TableLocation, metadata: &Path) -> Resul
     let table_metadata = TableMetadata::read_from(&file_io, &metadata_location)
         .await
         .map_err(error)?;
-    let ident = TableIdent::from_strs([location.schema_name.as_str(), location.table_name.as_str()])
-        .map_err(error)?;
+    let ident =
+        TableIdent::from_strs([location.schema_name.as_str(), location.table_name.as_str()])
+            .map_err(error)?;
     let table = StaticTable::from_metadata(table_metadata, ident, file_io)
         .await
         .map_err(error)?

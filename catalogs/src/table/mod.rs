@@ -44,7 +44,11 @@ pub enum Snapshot {
     /// Iceberg metadata file in force.
     IcebergMetadata(PathBuf),
     /// Plain files: how many there are, their total size and newest modification time (ns).
-    Files { count: usize, bytes: u64, newest_mtime_ns: i128 },
+    Files {
+        count: usize,
+        bytes: u64,
+        newest_mtime_ns: i128,
+    },
 }
 
 /// One loaded snapshot of one table.
@@ -128,10 +132,13 @@ impl TableLocation {
             (LocationKind::Iceberg, Snapshot::IcebergMetadata(path)) => {
                 (TableFormat::Iceberg, iceberg::provider(self, path).await?)
             }
-            (LocationKind::ParquetDir, _) => {
-                (TableFormat::Parquet, files::parquet_dir_provider(self).await?)
+            (LocationKind::ParquetDir, _) => (
+                TableFormat::Parquet,
+                files::parquet_dir_provider(self).await?,
+            ),
+            (LocationKind::File(kind), _) => {
+                (kind.format(), files::file_provider(self, *kind).await?)
             }
-            (LocationKind::File(kind), _) => (kind.format(), files::file_provider(self, *kind).await?),
             (kind, snapshot) => {
                 return Err(crate::CatalogError::Files {
                     table: self.display_name(),

@@ -38,10 +38,13 @@ impl WarehouseCatalog {
 
     /// The folders that hold `schema`: `DIR/<schema>` and the Hive-style `DIR/<schema>.db`.
     fn schema_dirs(&self, schema: &str) -> Vec<PathBuf> {
-        [self.root.join(schema), self.root.join(format!("{schema}.db"))]
-            .into_iter()
-            .filter(|p| p.is_dir())
-            .collect()
+        [
+            self.root.join(schema),
+            self.root.join(format!("{schema}.db")),
+        ]
+        .into_iter()
+        .filter(|p| p.is_dir())
+        .collect()
     }
 
     fn read_dir(path: &Path) -> Result<Vec<(String, PathBuf)>> {

@@ -19,7 +19,11 @@ pub fn version_string() -> String {
     )
 }
 
-fn constant(name: &str, value: ScalarValue, args: Vec<DataType>) -> datafusion::logical_expr::ScalarUDF {
+fn constant(
+    name: &str,
+    value: ScalarValue,
+    args: Vec<DataType>,
+) -> datafusion::logical_expr::ScalarUDF {
     let ty = value.data_type();
     create_udf(
         name,
@@ -30,10 +34,19 @@ fn constant(name: &str, value: ScalarValue, args: Vec<DataType>) -> datafusion::
     )
 }
 
-pub fn register(state: &mut SessionState, ctx: &QueryContext) -> Result<()> {
+/// Registers the identity functions of the session `ctx`; `search_path` holds the schemas of
+/// its search path that exist.
+pub fn register(
+    state: &mut SessionState,
+    ctx: &QueryContext,
+    search_path: &[String],
+) -> Result<()> {
     let text = |s: &str| ScalarValue::Utf8(Some(s.to_owned()));
-    let schema = ctx.search_path.first().map(|s| text(s)).unwrap_or(ScalarValue::Utf8(None));
-    let schemas: Vec<ScalarValue> = ctx.search_path.iter().map(|s| text(s)).collect();
+    let schema = search_path
+        .first()
+        .map(|s| text(s))
+        .unwrap_or(ScalarValue::Utf8(None));
+    let schemas: Vec<ScalarValue> = search_path.iter().map(|s| text(s)).collect();
     let schemas = ScalarValue::List(ScalarValue::new_list_nullable(&schemas, &DataType::Utf8));
     let udfs = [
         constant("current_database", text(&ctx.catalog), vec![]),
@@ -43,7 +56,11 @@ pub fn register(state: &mut SessionState, ctx: &QueryContext) -> Result<()> {
         constant("current_user", text(&ctx.user), vec![]),
         constant("session_user", text(&ctx.user), vec![]),
         constant("user", text(&ctx.user), vec![]),
-        constant("pg_backend_pid", ScalarValue::Int32(Some(ctx.backend_pid)), vec![]),
+        constant(
+            "pg_backend_pid",
+            ScalarValue::Int32(Some(ctx.backend_pid)),
+            vec![],
+        ),
         constant("version", text(&version_string()), vec![]),
     ];
     for udf in udfs {

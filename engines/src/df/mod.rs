@@ -16,7 +16,6 @@ use datafusion::logical_expr::LogicalPlan;
 use datafusion::prelude::{DataFrame, SessionConfig, SessionContext};
 use datafusion::scalar::ScalarValue;
 use datafusion::sql::parser::Statement as DFStatement;
-use datafusion_pg_catalog::sql::PostgresCompatibilityParser;
 use junction_catalogs::Catalogs;
 use sqlparser::ast::Statement;
 
@@ -33,8 +32,6 @@ pub struct DataFusionEngine {
     /// One pg_catalog per catalog, kept for the server's life so that OIDs stay stable
     /// between the queries of a client (psql looks tables up by OID in a second query).
     pg_catalogs: Arc<HashMap<String, Arc<dyn SchemaProvider>>>,
-    /// PostgreSQL-compatibility rewrites of the AST for DataFusion (pg_catalog queries).
-    compat: PostgresCompatibilityParser,
 }
 
 impl DataFusionEngine {
@@ -57,15 +54,22 @@ impl DataFusionEngine {
             catalogs,
             base: ctx.state(),
             pg_catalogs: Arc::new(pg_catalogs),
-            compat: PostgresCompatibilityParser::new(),
         })
     }
 
     /// A session state for one query of the session `ctx`.
     async fn state_for(&self, ctx: &QueryContext, statement: &Statement) -> Result<SessionState> {
-        if self.catalogs.get(&ctx.catalog).is_none() {
+        let Some(catalog) = self.catalogs.get(&ctx.catalog) else {
             return Err(EngineError::CatalogNotFound(ctx.catalog.clone()));
-        }
+        };
+        // current_schema() and unqualified names see only schemas that exist, as in PostgreSQL.
+        let existing = catalog.schema_names().await?;
+        let search_path: Vec<String> = ctx
+            .search_path
+            .iter()
+            .filter(|s| existing.contains(s))
+            .cloned()
+            .collect();
         let list = QueryCatalogList::new(
             self.catalogs.clone(),
             Arc::clone(&self.pg_catalogs),
@@ -74,22 +78,25 @@ impl DataFusionEngine {
         )
         .await?;
         let mut config = self.base.config().clone();
-        let default_schema = ctx.search_path.first().map_or("public", String::as_str);
+        let default_schema = search_path.first().map_or("public", String::as_str);
         config.options_mut().catalog.default_catalog = ctx.catalog.clone();
         config.options_mut().catalog.default_schema = default_schema.to_owned();
         let mut state = SessionStateBuilder::new_from_existing(self.base.clone())
             .with_config(config)
             .with_catalog_list(Arc::new(list))
             .build();
-        identity::register(&mut state, ctx)?;
+        identity::register(&mut state, ctx, &search_path)?;
         Ok(state)
     }
 
-    async fn plan(&self, ctx: &QueryContext, statement: &Statement) -> Result<(SessionState, LogicalPlan)> {
+    async fn plan(
+        &self,
+        ctx: &QueryContext,
+        statement: &Statement,
+    ) -> Result<(SessionState, LogicalPlan)> {
         let state = self.state_for(ctx, statement).await?;
-        let statement = self.compat.rewrite(statement.clone());
         let plan = state
-            .statement_to_plan(DFStatement::Statement(Box::new(statement)))
+            .statement_to_plan(DFStatement::Statement(Box::new(statement.clone())))
             .await?;
         Ok((state, plan))
     }

@@ -46,11 +46,17 @@ impl CatalogInfo for CurrentCatalogInfo {
         Ok(Some(names))
     }
 
-    async fn table_names(&self, catalog: &str, schema: &str) -> Result<Option<Vec<String>>, DataFusionError> {
+    async fn table_names(
+        &self,
+        catalog: &str,
+        schema: &str,
+    ) -> Result<Option<Vec<String>>, DataFusionError> {
         if catalog != self.current.name() || SYSTEM_SCHEMAS.contains(&schema) {
             return Ok(Some(Vec::new()));
         }
-        Ok(Some(self.current.table_names(schema).await.map_err(external)?))
+        Ok(Some(
+            self.current.table_names(schema).await.map_err(external)?,
+        ))
     }
 
     async fn table_schema(
@@ -93,10 +99,16 @@ pub fn for_each_catalog(catalogs: &Catalogs) -> Result<HashMap<String, Arc<dyn S
                 catalogs: catalogs.clone(),
                 current: Arc::clone(catalog),
             };
-            let provider =
-                PgCatalogSchemaProvider::try_new(info, Arc::clone(&static_tables), EmptyContextProvider)
-                    .map_err(EngineError::from)?;
-            Ok((catalog.name().to_owned(), Arc::new(provider) as Arc<dyn SchemaProvider>))
+            let provider = PgCatalogSchemaProvider::try_new(
+                info,
+                Arc::clone(&static_tables),
+                EmptyContextProvider,
+            )
+            .map_err(EngineError::from)?;
+            Ok((
+                catalog.name().to_owned(),
+                Arc::new(provider) as Arc<dyn SchemaProvider>,
+            ))
         })
         .collect()
 }

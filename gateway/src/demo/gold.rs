@@ -67,7 +67,8 @@ pub async fn write(dir: &Path) -> Result<(), DemoError> {
         .map_err(err)?;
 
     let ctx = SessionContext::new();
-    let silver_url = Url::from_directory_path(dir.join("silver/vitals")).map_err(|()| err("not an absolute path"))?;
+    let silver_url = Url::from_directory_path(dir.join("silver/vitals"))
+        .map_err(|()| err("not an absolute path"))?;
     let silver = deltalake::open_table(silver_url).await.map_err(err)?;
     let provider = DeltaTable::table_provider(&silver).await.map_err(err)?;
     ctx.register_table("vitals", provider).map_err(err)?;

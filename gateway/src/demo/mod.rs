@@ -33,7 +33,10 @@ pub enum DemoError {
         source: std::io::Error,
     },
     #[error("writing {table}: {message}")]
-    Write { table: &'static str, message: String },
+    Write {
+        table: &'static str,
+        message: String,
+    },
     #[error("--patients and --days must be at least 1")]
     Size,
 }

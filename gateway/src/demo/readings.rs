@@ -4,8 +4,8 @@ use std::path::Path;
 use std::sync::Arc;
 
 use arrow::array::{
-    ArrayRef, Date32Builder, Float64Builder, Int32Builder, Int64Builder, RecordBatch, StringBuilder,
-    TimestampMicrosecondBuilder,
+    ArrayRef, Date32Builder, Float64Builder, Int32Builder, Int64Builder, RecordBatch,
+    StringBuilder, TimestampMicrosecondBuilder,
 };
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use chrono::{Duration, NaiveDateTime};
@@ -65,7 +65,13 @@ struct Sent {
 }
 
 /// Plausible ranges; values outside them are device faults, not physiology.
-const RANGES: [(f64, f64); 5] = [(20.0, 250.0), (50.0, 100.0), (50.0, 260.0), (25.0, 160.0), (30.0, 43.0)];
+const RANGES: [(f64, f64); 5] = [
+    (20.0, 250.0),
+    (50.0, 100.0),
+    (50.0, 260.0),
+    (25.0, 160.0),
+    (30.0, 43.0),
+];
 
 fn format_value(field: usize, v: f64) -> String {
     match field {
@@ -98,7 +104,8 @@ fn sent_events(
             values[1] -= 7.0; // desaturation
         }
         values[1] = values[1].min(100.0);
-        let mut text: [Option<String>; 5] = std::array::from_fn(|k| Some(format_value(k, values[k])));
+        let mut text: [Option<String>; 5] =
+            std::array::from_fn(|k| Some(format_value(k, values[k])));
         let field = rng.random_range(0..5);
         let fault: f64 = rng.random();
         if fault < 0.01 {
@@ -156,7 +163,10 @@ fn micros(t: NaiveDateTime) -> i64 {
     t.and_utc().timestamp_micros()
 }
 
-fn bronze_batch(events: &[Sent], patients: &[Patient]) -> Result<RecordBatch, arrow::error::ArrowError> {
+fn bronze_batch(
+    events: &[Sent],
+    patients: &[Patient],
+) -> Result<RecordBatch, arrow::error::ArrowError> {
     let mut event_id = Int64Builder::with_capacity(events.len());
     let mut device = StringBuilder::new();
     let mut patient = Int32Builder::with_capacity(events.len());
@@ -188,7 +198,10 @@ fn bronze_batch(events: &[Sent], patients: &[Patient]) -> Result<RecordBatch, ar
 /// Silver is bronze cleaned: first copy of each event, timestamps parsed, values parsed and
 /// range-checked. A reading with any missing, malformed or implausible value keeps its good
 /// values and is marked `suspect`. Events without a timestamp cannot be placed and are dropped.
-fn silver_batch(events: &[Sent], patients: &[Patient]) -> Result<RecordBatch, arrow::error::ArrowError> {
+fn silver_batch(
+    events: &[Sent],
+    patients: &[Patient],
+) -> Result<RecordBatch, arrow::error::ArrowError> {
     let mut seen = std::collections::HashSet::new();
     let mut id = Int64Builder::new();
     let mut patient = Int32Builder::new();
@@ -215,7 +228,10 @@ fn silver_batch(events: &[Sent], patients: &[Patient]) -> Result<RecordBatch, ar
             .iter()
             .zip(RANGES)
             .map(|(v, (lo, hi))| {
-                let value = v.as_deref().and_then(|t| t.parse::<f64>().ok()).filter(|x| x.is_finite());
+                let value = v
+                    .as_deref()
+                    .and_then(|t| t.parse::<f64>().ok())
+                    .filter(|x| x.is_finite());
                 let in_range = value.filter(|x| (lo..=hi).contains(x));
                 suspect |= in_range.is_none();
                 in_range
@@ -249,7 +265,12 @@ fn silver_batch(events: &[Sent], patients: &[Patient]) -> Result<RecordBatch, ar
     RecordBatch::try_new(silver_schema(), columns)
 }
 
-async fn append(path: &Path, table: &'static str, batch: RecordBatch, partition: Option<&str>) -> Result<(), DemoError> {
+async fn append(
+    path: &Path,
+    table: &'static str,
+    batch: RecordBatch,
+    partition: Option<&str>,
+) -> Result<(), DemoError> {
     let err = |e: &dyn std::fmt::Display| DemoError::Write {
         table,
         message: e.to_string(),
@@ -272,9 +293,11 @@ async fn append(path: &Path, table: &'static str, batch: RecordBatch, partition:
 pub async fn write(dir: &Path, patients: &[Patient], size: DemoSize) -> Result<(), DemoError> {
     let mut rng = ChaCha8Rng::seed_from_u64(1);
     let mut state: Vec<[f64; 5]> = patients.iter().map(|p| p.baseline).collect();
-    let arrow = |table| move |e: arrow::error::ArrowError| DemoError::Write {
-        table,
-        message: e.to_string(),
+    let arrow = |table| {
+        move |e: arrow::error::ArrowError| DemoError::Write {
+            table,
+            message: e.to_string(),
+        }
     };
     for d in 0..i64::from(size.days) {
         let mut events = Vec::with_capacity(patients.len() * MINUTES_PER_DAY as usize);
@@ -283,8 +306,20 @@ pub async fn write(dir: &Path, patients: &[Patient], size: DemoSize) -> Result<(
         }
         let bronze = bronze_batch(&events, patients).map_err(arrow("bronze.vitals_raw"))?;
         let silver = silver_batch(&events, patients).map_err(arrow("silver.vitals"))?;
-        append(&dir.join("bronze/vitals_raw"), "bronze.vitals_raw", bronze, None).await?;
-        append(&dir.join("silver/vitals"), "silver.vitals", silver, Some("day")).await?;
+        append(
+            &dir.join("bronze/vitals_raw"),
+            "bronze.vitals_raw",
+            bronze,
+            None,
+        )
+        .await?;
+        append(
+            &dir.join("silver/vitals"),
+            "silver.vitals",
+            silver,
+            Some("day"),
+        )
+        .await?;
     }
     Ok(())
 }

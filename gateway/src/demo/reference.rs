@@ -3,7 +3,9 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use arrow::array::{ArrayRef, Date32Array, Int32Array, RecordBatch, StringArray, TimestampMicrosecondArray};
+use arrow::array::{
+    ArrayRef, Date32Array, Int32Array, RecordBatch, StringArray, TimestampMicrosecondArray,
+};
 use arrow::datatypes::{DataType, Field, Schema, TimeUnit};
 use chrono::{Duration, NaiveDateTime};
 use parquet::arrow::ArrowWriter;
@@ -13,9 +15,14 @@ use rand_chacha::ChaCha8Rng;
 use super::{start, DemoError, DemoSize};
 
 pub const WARDS: [&str; 5] = ["icu", "cardiology", "oncology", "neurology", "pediatrics"];
-const MODELS: [&str; 3] = ["Philips IntelliVue MX40", "GE CARESCAPE B450", "Masimo Radius-7"];
+const MODELS: [&str; 3] = [
+    "Philips IntelliVue MX40",
+    "GE CARESCAPE B450",
+    "Masimo Radius-7",
+];
 const GIVEN: [&str; 12] = [
-    "Ada", "Ben", "Chloe", "David", "Emma", "Farid", "Grace", "Hugo", "Ines", "Jonas", "Kira", "Liam",
+    "Ada", "Ben", "Chloe", "David", "Emma", "Farid", "Grace", "Hugo", "Ines", "Jonas", "Kira",
+    "Liam",
 ];
 const FAMILY: [&str; 10] = [
     "Novak", "Garcia", "Okafor", "Schmidt", "Rossi", "Tanaka", "Dubois", "Silva", "Nowak", "Berg",
@@ -106,10 +113,18 @@ pub fn write_patients(path: &Path, patients: &[Patient]) -> Result<(), DemoError
     ]));
     let columns: Vec<ArrayRef> = vec![
         Arc::new(Int32Array::from_iter_values(patients.iter().map(|p| p.id))),
-        Arc::new(StringArray::from_iter_values(patients.iter().map(|p| &p.name))),
-        Arc::new(Date32Array::from_iter_values(patients.iter().map(|p| p.birth_date))),
-        Arc::new(StringArray::from_iter_values(patients.iter().map(|p| p.sex))),
-        Arc::new(StringArray::from_iter_values(patients.iter().map(|p| p.ward))),
+        Arc::new(StringArray::from_iter_values(
+            patients.iter().map(|p| &p.name),
+        )),
+        Arc::new(Date32Array::from_iter_values(
+            patients.iter().map(|p| p.birth_date),
+        )),
+        Arc::new(StringArray::from_iter_values(
+            patients.iter().map(|p| p.sex),
+        )),
+        Arc::new(StringArray::from_iter_values(
+            patients.iter().map(|p| p.ward),
+        )),
         Arc::new(TimestampMicrosecondArray::from_iter_values(
             patients.iter().map(|p| micros(p.admitted_at)),
         )),
@@ -132,10 +147,18 @@ pub fn write_devices(path: &Path, patients: &[Patient]) -> Result<(), DemoError>
         Field::new("installed_on", DataType::Date32, false),
     ]));
     let columns: Vec<ArrayRef> = vec![
-        Arc::new(StringArray::from_iter_values(patients.iter().map(|p| &p.device_id))),
-        Arc::new(StringArray::from_iter_values(patients.iter().map(|p| p.device_model))),
-        Arc::new(StringArray::from_iter_values(patients.iter().map(|p| p.ward))),
-        Arc::new(Date32Array::from_iter_values(patients.iter().map(|p| p.installed_on))),
+        Arc::new(StringArray::from_iter_values(
+            patients.iter().map(|p| &p.device_id),
+        )),
+        Arc::new(StringArray::from_iter_values(
+            patients.iter().map(|p| p.device_model),
+        )),
+        Arc::new(StringArray::from_iter_values(
+            patients.iter().map(|p| p.ward),
+        )),
+        Arc::new(Date32Array::from_iter_values(
+            patients.iter().map(|p| p.installed_on),
+        )),
     ];
     let batch = RecordBatch::try_new(schema, columns).map_err(|e| DemoError::Write {
         table: "silver.devices",

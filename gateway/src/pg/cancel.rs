@@ -21,7 +21,12 @@ pub struct CancelRegistry {
 
 impl CancelRegistry {
     /// Registers `session`; the entry lives as long as the returned guard.
-    pub fn register(self: &Arc<Self>, pid: i32, secret: &SecretKey, session: &Arc<Session>) -> CancelGuard {
+    pub fn register(
+        self: &Arc<Self>,
+        pid: i32,
+        secret: &SecretKey,
+        session: &Arc<Session>,
+    ) -> CancelGuard {
         let key = (pid, secret.to_bytes());
         self.lock().insert(key.clone(), Arc::downgrade(session));
         CancelGuard {

@@ -87,7 +87,9 @@ impl PgHandler {
             Outcome::Done { tag, reports } => {
                 for (name, value) in reports {
                     client
-                        .send(PgWireBackendMessage::ParameterStatus(ParameterStatus::new(name, value)))
+                        .send(PgWireBackendMessage::ParameterStatus(ParameterStatus::new(
+                            name, value,
+                        )))
                         .await?;
                 }
                 Response::Execution(Tag::new(tag))
@@ -100,7 +102,11 @@ impl PgHandler {
 }
 
 fn error_info(e: &GatewayError) -> ErrorInfo {
-    ErrorInfo::new("ERROR".to_owned(), e.sqlstate().to_owned(), e.client_message())
+    ErrorInfo::new(
+        "ERROR".to_owned(),
+        e.sqlstate().to_owned(),
+        e.client_message(),
+    )
 }
 
 fn session_of<C: ClientInfo>(client: &C) -> PgWireResult<Arc<Session>> {
@@ -127,16 +133,15 @@ impl SimpleQueryHandler for PgHandler {
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
         let session = session_of(client)?;
-        let statements = match junction_transpiler::parse(query) {
-            Ok(statements) => statements,
-            Err(e) => return Ok(vec![Response::Error(Box::new(error_info(&e.into())))]),
+        let commands = match self.executor.parse(query) {
+            Ok(commands) => commands,
+            Err(e) => return Ok(vec![Response::Error(Box::new(error_info(&e)))]),
         };
-        if statements.is_empty() {
+        if commands.is_empty() {
             return Ok(vec![Response::EmptyQuery]);
         }
-        let mut responses = Vec::with_capacity(statements.len());
-        for statement in statements {
-            let command = Command::from_statement(statement);
+        let mut responses = Vec::with_capacity(commands.len());
+        for command in commands {
             let response = self
                 .respond(client, &session, command, Vec::new(), &Format::UnifiedText)
                 .await?;
@@ -171,16 +176,20 @@ pub struct StatementParser {
 impl QueryParser for StatementParser {
     type Statement = Prepared;
 
-    async fn parse_sql<C>(&self, client: &C, sql: &str, _types: &[Option<Type>]) -> PgWireResult<Prepared>
+    async fn parse_sql<C>(
+        &self,
+        client: &C,
+        sql: &str,
+        _types: &[Option<Type>],
+    ) -> PgWireResult<Prepared>
     where
         C: ClientInfo + Unpin + Send + Sync,
     {
         let session = session_of(client)?;
-        let mut statements =
-            junction_transpiler::parse(sql).map_err(|e| to_pg_error(&GatewayError::from(e)))?;
-        let statement = match statements.len() {
+        let mut commands = self.executor.parse(sql).map_err(|e| to_pg_error(&e))?;
+        let command = match commands.len() {
             0 => return Ok(Prepared::Empty),
-            1 => statements.remove(0),
+            1 => commands.remove(0),
             _ => {
                 return Err(PgWireError::UserError(Box::new(ErrorInfo::new(
                     "ERROR".to_owned(),
@@ -189,7 +198,6 @@ impl QueryParser for StatementParser {
                 ))))
             }
         };
-        let command = Command::from_statement(statement);
         let described = self
             .executor
             .describe(&session, &command)
@@ -217,7 +225,11 @@ impl QueryParser for StatementParser {
             .collect()
     }
 
-    fn get_result_schema(&self, statement: &Prepared, format: Option<&Format>) -> PgWireResult<Vec<FieldInfo>> {
+    fn get_result_schema(
+        &self,
+        statement: &Prepared,
+        format: Option<&Format>,
+    ) -> PgWireResult<Vec<FieldInfo>> {
         match statement {
             Prepared::Command {
                 described: Some(described),
@@ -237,7 +249,12 @@ impl ExtendedQueryHandler for PgHandler {
         Arc::clone(&self.parser)
     }
 
-    async fn do_query<C>(&self, client: &mut C, portal: &Portal<Prepared>, _max_rows: usize) -> PgWireResult<Response>
+    async fn do_query<C>(
+        &self,
+        client: &mut C,
+        portal: &Portal<Prepared>,
+        _max_rows: usize,
+    ) -> PgWireResult<Response>
     where
         C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
         C::PortalStore: PortalStore<Statement = Prepared>,
@@ -261,7 +278,13 @@ impl ExtendedQueryHandler for PgHandler {
             }
             None => Vec::new(),
         };
-        self.respond(client, &session, command.clone(), parameters, &portal.result_column_format)
-            .await
+        self.respond(
+            client,
+            &session,
+            command.clone(),
+            parameters,
+            &portal.result_column_format,
+        )
+        .await
     }
 }

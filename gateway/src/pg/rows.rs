@@ -49,7 +49,9 @@ pub fn response(
     let rows = batches(input, cancel).flat_map(move |batch| {
         let rows: Box<dyn Iterator<Item = PgWireResult<DataRow>> + Send> = match batch {
             Ok(batch) => Box::new(encode_recordbatch(Arc::clone(&encode_with), batch)),
-            Err(e) => Box::new(std::iter::once(Err::<DataRow, PgWireError>(to_pg_error(&e)))),
+            Err(e) => Box::new(std::iter::once(Err::<DataRow, PgWireError>(to_pg_error(
+                &e,
+            )))),
         };
         stream::iter(rows)
     });

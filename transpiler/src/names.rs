@@ -1,0 +1,103 @@
+//! PostgreSQL's names for unaliased result columns: a function call is named after the
+//! function (`count`), a cast after what it casts, anything else `?column?`.
+
+use sqlparser::ast::{Expr, Ident, ObjectNamePart, Query, SelectItem, SetExpr, Statement};
+
+/// The name PostgreSQL gives `expr` as a result column, if it differs from what a plain
+/// column reference already carries.
+fn pg_name(expr: &Expr) -> Option<String> {
+    match expr {
+        Expr::Identifier(_) | Expr::CompoundIdentifier(_) => None,
+        Expr::Function(f) => f
+            .name
+            .0
+            .last()
+            .and_then(ObjectNamePart::as_ident)
+            .map(|i| i.value.to_lowercase()),
+        Expr::Cast {
+            expr, data_type, ..
+        } => match expr.as_ref() {
+            Expr::Identifier(i) => Some(i.value.clone()),
+            Expr::CompoundIdentifier(parts) => parts.last().map(|i| i.value.clone()),
+            Expr::Value(_) => Some(data_type.to_string().to_lowercase()),
+            inner => pg_name(inner),
+        },
+        Expr::Nested(inner) => pg_name(inner),
+        Expr::Case { .. } => Some("case".to_owned()),
+        _ => Some("?column?".to_owned()),
+    }
+}
+
+fn name_projection(query: &mut Query) {
+    let SetExpr::Select(select) = query.body.as_mut() else {
+        return;
+    };
+    let mut taken: Vec<String> = Vec::new();
+    for item in &mut select.projection {
+        match item {
+            SelectItem::UnnamedExpr(expr) => {
+                let name = pg_name(expr);
+                let Some(name) = name else {
+                    if let Expr::Identifier(i) = expr {
+                        taken.push(i.value.to_lowercase());
+                    }
+                    continue;
+                };
+                // PostgreSQL allows two columns of one name; DataFusion does not, so the
+                // second keeps DataFusion's own (unique) name.
+                if taken.contains(&name) {
+                    continue;
+                }
+                taken.push(name.clone());
+                let expr = std::mem::replace(expr, Expr::value(sqlparser::ast::Value::Null));
+                *item = SelectItem::ExprWithAlias {
+                    expr,
+                    alias: Ident::with_quote('"', name),
+                };
+            }
+            SelectItem::ExprWithAlias { alias, .. } => taken.push(alias.value.clone()),
+            _ => {}
+        }
+    }
+}
+
+/// Gives the result columns of `statement` PostgreSQL's names.
+pub fn name_result_columns(statement: &mut Statement) {
+    if let Statement::Query(query) = statement {
+        name_projection(query);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn named(sql: &str) -> String {
+        let mut statement = crate::parse(sql).expect("valid").remove(0);
+        name_result_columns(&mut statement);
+        statement.to_string()
+    }
+
+    #[test]
+    fn functions_casts_and_expressions() {
+        assert_eq!(
+            named("SELECT count(*) FROM t"),
+            "SELECT count(*) AS \"count\" FROM t"
+        );
+        assert_eq!(named("SELECT 1"), "SELECT 1 AS \"?column?\"");
+        assert_eq!(
+            named("SELECT a::int FROM t"),
+            "SELECT a::INT AS \"a\" FROM t"
+        );
+        assert_eq!(named("SELECT 1::int4"), "SELECT 1::INT4 AS \"int4\"");
+        assert_eq!(named("SELECT a, b AS c FROM t"), "SELECT a, b AS c FROM t");
+    }
+
+    #[test]
+    fn duplicate_names_keep_the_engine_name() {
+        assert_eq!(
+            named("SELECT count(a), count(b) FROM t"),
+            "SELECT count(a) AS \"count\", count(b) FROM t"
+        );
+    }
+}

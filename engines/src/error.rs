@@ -113,11 +113,30 @@ fn datafusion_sqlstate(e: &DataFusionError) -> &'static str {
             _ => "XX000",
         },
         DataFusionError::Execution(m) => execution_sqlstate(m),
+        DataFusionError::External(e) => external_sqlstate(e.as_ref()),
         DataFusionError::ObjectStore(_)
         | DataFusionError::IoError(_)
         | DataFusionError::ParquetError(_) => "58030",
         _ => "XX000",
     }
+}
+
+/// Table-format libraries report through DataFusion's `External`: a file or manifest that
+/// cannot be read is a storage error (58030), a format feature they lack is 0A000.
+fn external_sqlstate(e: &(dyn std::error::Error + Send + Sync + 'static)) -> &'static str {
+    if let Some(iceberg) = e.downcast_ref::<iceberg::Error>() {
+        return match iceberg.kind() {
+            iceberg::ErrorKind::FeatureUnsupported => "0A000",
+            _ => "58030",
+        };
+    }
+    if e.downcast_ref::<deltalake::DeltaTableError>().is_some()
+        || e.downcast_ref::<std::io::Error>().is_some()
+        || e.downcast_ref::<object_store::Error>().is_some()
+    {
+        return "58030";
+    }
+    "XX000"
 }
 
 fn plan_sqlstate(message: &str) -> &'static str {

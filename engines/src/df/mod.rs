@@ -10,6 +10,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use datafusion::arrow::datatypes::{DataType, Schema};
 use datafusion::catalog::SchemaProvider;
+use datafusion::execution::cache::cache_manager::CacheManagerConfig;
+use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::execution::session_state::{SessionState, SessionStateBuilder};
 use datafusion::execution::SendableRecordBatchStream;
 use datafusion::logical_expr::LogicalPlan;
@@ -39,7 +41,14 @@ impl DataFusionEngine {
         let config = SessionConfig::new()
             .with_information_schema(true)
             .with_create_default_catalog_and_schema(true);
-        let ctx = SessionContext::new_with_config(config);
+        // DataFusion caches directory listings for ever by default; a warehouse query must see
+        // every file committed before it started (DESIGN.md, "Freshness").
+        let mut cache = CacheManagerConfig::default();
+        cache.list_files_cache_limit = 0;
+        let runtime = RuntimeEnvBuilder::new()
+            .with_cache_manager(cache)
+            .build_arc()?;
+        let ctx = SessionContext::new_with_config_rt(config, runtime);
         // Registers pg_catalog's functions (pg_get_userbyid, format_type, ...) into the base
         // state; its pg_catalog schema lands in the throwaway default catalog, which queries
         // never see because each query brings its own catalog list.

@@ -1,0 +1,93 @@
+use crate::server::Server;
+
+async fn code_of(client: &tokio_postgres::Client, sql: &str) -> (String, String) {
+    let err = client.simple_query(sql).await.expect_err(sql);
+    let db = err
+        .as_db_error()
+        .unwrap_or_else(|| panic!("{sql}: not a server error: {err}"));
+    (db.code().code().to_owned(), db.message().to_owned())
+}
+
+#[tokio::test]
+async fn errors_carry_sqlstates_and_the_connection_survives() {
+    let server = Server::start();
+    let client = server.connect().await;
+    let cases = [
+        ("select * from nope", "42P01", "nope"),
+        ("select * from silver.nope", "42P01", "nope"),
+        ("select * from nosuch.t", "3F000", "nosuch"),
+        ("select nope from silver.patients", "42703", "nope"),
+        ("select nosuchfn(1)", "42883", "nosuchfn"),
+        ("selec 1", "42601", "selec"),
+        ("select 1/0", "22012", "division by zero"),
+        ("insert into silver.patients values (1)", "25006", "INSERT"),
+        ("create table t (a int)", "25006", "CREATE TABLE"),
+        ("set no_such_setting = 1", "42704", "no_such_setting"),
+    ];
+    for (sql, code, needle) in cases {
+        let (got, message) = code_of(&client, sql).await;
+        assert_eq!(got, code, "{sql}: {message}");
+        assert!(message.contains(needle), "{sql}: {message}");
+        // The connection is still usable after every error.
+        let row = client
+            .query_one("select 1", &[])
+            .await
+            .expect("usable after error");
+        assert_eq!(row.get::<_, i64>(0), 1);
+    }
+}
+
+#[tokio::test]
+async fn an_error_stops_a_multi_statement_query() {
+    let server = Server::start();
+    let client = server.connect().await;
+    let err = client
+        .simple_query("set search_path = gold; select * from nope; set search_path = silver")
+        .await
+        .expect_err("second statement fails");
+    assert_eq!(err.as_db_error().expect("db error").code().code(), "42P01");
+    let row = client
+        .query_one("show search_path", &[])
+        .await
+        .expect("show");
+    assert_eq!(row.get::<_, String>(0), "gold");
+}
+
+#[tokio::test]
+async fn broken_delta_and_iceberg_tables_name_themselves() {
+    let server = Server::start();
+    let client = server.connect().await;
+    // A Delta log naming a data file that is gone.
+    let silver = server.warehouse.join("silver/vitals");
+    let part = std::fs::read_dir(silver.join("day=2026-01-01"))
+        .expect("partition dir")
+        .next()
+        .expect("a data file")
+        .expect("entry")
+        .path();
+    std::fs::remove_file(&part).expect("remove data file");
+    let (code, message) = code_of(&client, "select sum(heart_rate) from silver.vitals").await;
+    assert!(code.starts_with("58"), "{code}: {message}");
+    assert!(
+        message.contains("part-") || message.contains("vitals"),
+        "{message}"
+    );
+
+    // An Iceberg metadata file pointing at a missing manifest list.
+    let gold = server.warehouse.join("gold/vitals_hourly/metadata");
+    for entry in std::fs::read_dir(&gold).expect("metadata dir") {
+        let path = entry.expect("entry").path();
+        if path.extension().is_some_and(|e| e == "avro") {
+            std::fs::remove_file(path).expect("remove manifest");
+        }
+    }
+    let (code, message) = code_of(&client, "select sum(readings) from gold.vitals_hourly").await;
+    assert!(code.starts_with("58"), "{code}: {message}");
+
+    // Other tables still answer.
+    let row = client
+        .query_one("select count(*) from silver.patients", &[])
+        .await
+        .expect("healthy table");
+    assert_eq!(row.get::<_, i64>(0), 10);
+}

@@ -1,0 +1,114 @@
+use futures::{pin_mut, TryStreamExt};
+use tokio_postgres::types::Type;
+
+use crate::server::Server;
+
+#[tokio::test]
+async fn parameters_binary_results_and_types() {
+    let server = Server::start();
+    let client = server.connect().await;
+    let statement = client
+        .prepare("select patient_id, name, birth_date, admitted_at from silver.patients where patient_id = $1")
+        .await
+        .expect("prepare");
+    assert_eq!(statement.params(), &[Type::INT4]);
+    let columns: Vec<(&str, Type)> = statement
+        .columns()
+        .iter()
+        .map(|c| (c.name(), c.type_().clone()))
+        .collect();
+    assert_eq!(
+        columns,
+        vec![
+            ("patient_id", Type::INT4),
+            ("name", Type::TEXT),
+            ("birth_date", Type::DATE),
+            ("admitted_at", Type::TIMESTAMP),
+        ]
+    );
+    // tokio-postgres asks for binary results.
+    let row = client.query_one(&statement, &[&3i32]).await.expect("query");
+    assert_eq!(row.get::<_, i32>(0), 3);
+    let _: chrono::NaiveDate = row.get(2);
+    let _: chrono::NaiveDateTime = row.get(3);
+}
+
+#[tokio::test]
+async fn result_types_cover_the_common_oids() {
+    let server = Server::start();
+    let client = server.connect().await;
+    let row = client
+        .query_one(
+            "select 1::smallint, 2::int, 3::bigint, 1.5::real, 2.5::double precision, true, 'x'::text,
+                    date '2026-01-02', timestamp '2026-01-02 03:04:05', cast(null as int)",
+            &[],
+        )
+        .await
+        .expect("query");
+    let types: Vec<Type> = row.columns().iter().map(|c| c.type_().clone()).collect();
+    assert_eq!(
+        types,
+        vec![
+            Type::INT2,
+            Type::INT4,
+            Type::INT8,
+            Type::FLOAT4,
+            Type::FLOAT8,
+            Type::BOOL,
+            Type::TEXT,
+            Type::DATE,
+            Type::TIMESTAMP,
+            Type::INT4
+        ]
+    );
+    assert_eq!(row.get::<_, i16>(0), 1);
+    assert_eq!(row.get::<_, i64>(2), 3);
+    assert_eq!(row.get::<_, f64>(4), 2.5);
+    assert!(row.get::<_, bool>(5));
+    assert_eq!(row.get::<_, Option<i32>>(9), None);
+}
+
+#[tokio::test]
+async fn portals_fetch_in_pieces() {
+    let server = Server::start();
+    let mut client = server.connect().await;
+    let transaction = client.transaction().await.expect("begin");
+    let statement = transaction
+        .prepare("select reading_id from silver.vitals order by reading_id")
+        .await
+        .expect("prepare");
+    let portal = transaction.bind(&statement, &[]).await.expect("bind");
+    let first = transaction
+        .query_portal(&portal, 100)
+        .await
+        .expect("first 100");
+    let second = transaction
+        .query_portal(&portal, 100)
+        .await
+        .expect("next 100");
+    assert_eq!(first.len(), 100);
+    assert_eq!(second.len(), 100);
+    let last_of_first: i64 = first[99].get(0);
+    let first_of_second: i64 = second[0].get(0);
+    assert!(first_of_second > last_of_first);
+    transaction.commit().await.expect("commit");
+}
+
+#[tokio::test]
+async fn rows_stream_to_the_client() {
+    let server = Server::start();
+    let client = server.connect().await;
+    let rows = client
+        .query_raw(
+            "select reading_id from silver.vitals",
+            std::iter::empty::<i32>(),
+        )
+        .await
+        .expect("query");
+    pin_mut!(rows);
+    let mut count = 0;
+    while let Some(_row) = rows.try_next().await.expect("row") {
+        count += 1;
+    }
+    assert!(count > 14_000);
+}

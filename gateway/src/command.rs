@@ -20,6 +20,8 @@ pub enum Command {
     Begin,
     Commit,
     Rollback,
+    /// SAVEPOINT, RELEASE, ROLLBACK TO: nothing to undo in a read-only session. Holds the tag.
+    Savepoint(&'static str),
     /// `DISCARD ALL` and friends: the session's settings go back to their defaults.
     Discard,
     /// A write or DDL statement: junction is read-only. Holds the statement's keyword.
@@ -57,6 +59,11 @@ impl Command {
             Statement::Rollback {
                 savepoint: None, ..
             } => Command::Rollback,
+            Statement::Rollback {
+                savepoint: Some(_), ..
+            } => Command::Savepoint("ROLLBACK"),
+            Statement::Savepoint { .. } => Command::Savepoint("SAVEPOINT"),
+            Statement::ReleaseSavepoint { .. } => Command::Savepoint("RELEASE"),
             Statement::Discard { .. } => Command::Discard,
             other => classify_other(other),
         }
@@ -258,5 +265,17 @@ mod tests {
         ));
         assert!(matches!(command("COMMIT"), Command::Commit));
         assert!(matches!(command("ROLLBACK"), Command::Rollback));
+        assert!(matches!(
+            command("SAVEPOINT s1"),
+            Command::Savepoint("SAVEPOINT")
+        ));
+        assert!(matches!(
+            command("RELEASE SAVEPOINT s1"),
+            Command::Savepoint("RELEASE")
+        ));
+        assert!(matches!(
+            command("ROLLBACK TO SAVEPOINT s1"),
+            Command::Savepoint("ROLLBACK")
+        ));
     }
 }

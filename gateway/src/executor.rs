@@ -143,6 +143,10 @@ impl Executor {
                 };
                 Ok(Outcome::Rows(show_rows(&column, name.is_none(), rows)?))
             }
+            Command::Savepoint(tag) => Ok(Outcome::Done {
+                tag,
+                reports: Vec::new(),
+            }),
             Command::Begin => Ok(Outcome::Begin),
             Command::Commit => Ok(Outcome::Commit),
             Command::Rollback => Ok(Outcome::Rollback),

@@ -43,8 +43,10 @@ impl DataFusionEngine {
             .with_create_default_catalog_and_schema(true);
         // DataFusion caches directory listings for ever by default; a warehouse query must see
         // every file committed before it started (DESIGN.md, "Freshness").
-        let mut cache = CacheManagerConfig::default();
-        cache.list_files_cache_limit = 0;
+        let cache = CacheManagerConfig {
+            list_files_cache_limit: 0,
+            ..Default::default()
+        };
         let runtime = RuntimeEnvBuilder::new()
             .with_cache_manager(cache)
             .build_arc()?;

@@ -1,0 +1,39 @@
+// pgJDBC against junction: a query, a PreparedStatement, DatabaseMetaData.
+import java.sql.*;
+import java.util.*;
+
+public class JdbcClient {
+    static void check(boolean ok, String what) {
+        if (!ok) throw new AssertionError(what);
+    }
+
+    public static void main(String[] args) throws Exception {
+        try (Connection c = DriverManager.getConnection(args[0])) {
+            try (Statement s = c.createStatement();
+                 ResultSet rs = s.executeQuery("select count(*) from silver.patients")) {
+                check(rs.next() && rs.getLong(1) == 10, "count of patients");
+            }
+            try (PreparedStatement ps = c.prepareStatement(
+                    "select name, birth_date from silver.patients where patient_id = ?")) {
+                ps.setInt(1, 4);
+                try (ResultSet rs = ps.executeQuery()) {
+                    check(rs.next(), "patient 4");
+                    check(rs.getDate(2) != null, "birth_date is a date");
+                }
+            }
+            DatabaseMetaData md = c.getMetaData();
+            List<String> tables = new ArrayList<>();
+            try (ResultSet rs = md.getTables(null, "silver", "%", new String[] {"TABLE"})) {
+                while (rs.next()) tables.add(rs.getString("TABLE_NAME"));
+            }
+            Collections.sort(tables);
+            check(tables.equals(List.of("devices", "patients", "vitals")), "getTables: " + tables);
+            List<String> columns = new ArrayList<>();
+            try (ResultSet rs = md.getColumns(null, "silver", "devices", "%")) {
+                while (rs.next()) columns.add(rs.getString("COLUMN_NAME"));
+            }
+            check(columns.containsAll(List.of("device_id", "model", "ward", "installed_on")), "getColumns: " + columns);
+        }
+        System.out.println("OK");
+    }
+}

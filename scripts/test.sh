@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Runs every junction test: installs the test peers when missing (PostgreSQL client, pgJDBC,
+# Java, the Python clients), then the Rust tests, then the real-client tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PEERS=../shared/peers
+
+"$PEERS/install.sh"
+. "$PEERS/env.sh"
+# pytest runs the client tests; the peers' venv already holds the clients themselves.
+"$PEERS_PYTHON" -c 'import pytest' 2>/dev/null || "$PEERS_PYTHON" -m pip install -q pytest
+
+cargo build --workspace --all-targets
+cargo test --workspace
+
+JUNCTION_BIN="${CARGO_TARGET_DIR:-target}/debug/junction" PEERS_PG_JDBC="$PEERS_PG_JDBC" \
+    "$PEERS_PYTHON" -m pytest -q conformance/clients

@@ -38,6 +38,14 @@ pub enum CatalogError {
 }
 
 impl CatalogError {
+    /// Maps an I/O error on `path`: `.map_err(CatalogError::io(&path))`.
+    pub(crate) fn io(path: &std::path::Path) -> impl FnOnce(std::io::Error) -> Self + '_ {
+        move |source| CatalogError::Io {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+
     /// The SQLSTATE clients see for this error.
     pub fn sqlstate(&self) -> &'static str {
         match self {

@@ -42,10 +42,10 @@ pub struct Executor {
 }
 
 impl Executor {
-    pub fn new(router: Router, engine_names: Vec<&'static str>) -> Self {
+    pub fn new(router: Router) -> Self {
         Self {
+            engine_names: router.engine_names(),
             router,
-            engine_names,
             parser: PostgresCompatibilityParser::new(),
         }
     }
@@ -110,29 +110,26 @@ impl Executor {
                 Ok(Outcome::Rows(stream))
             }
             Command::Set { name, value } => {
-                let changed = match value {
-                    Some(value) => vec![session.set(&name, &value, &self.engine_names)?],
+                let reports = match value {
+                    Some(value) => session
+                        .set(&name, &value, &self.engine_names)?
+                        .into_iter()
+                        .collect(),
                     None => session.reset(Some(&name))?,
                 };
                 Ok(Outcome::Done {
                     tag: "SET",
-                    reports: changed.into_iter().filter_map(|c| c.report).collect(),
+                    reports,
                 })
             }
-            Command::Reset(name) => {
-                let changed = session.reset(name.as_deref())?;
-                Ok(Outcome::Done {
-                    tag: "RESET",
-                    reports: changed.into_iter().filter_map(|c| c.report).collect(),
-                })
-            }
-            Command::Discard => {
-                let changed = session.reset(None)?;
-                Ok(Outcome::Done {
-                    tag: "DISCARD ALL",
-                    reports: changed.into_iter().filter_map(|c| c.report).collect(),
-                })
-            }
+            Command::Reset(name) => Ok(Outcome::Done {
+                tag: "RESET",
+                reports: session.reset(name.as_deref())?,
+            }),
+            Command::Discard => Ok(Outcome::Done {
+                tag: "DISCARD ALL",
+                reports: session.reset(None)?,
+            }),
             Command::Show(name) => {
                 let (column, rows) = match &name {
                     Some(name) => {

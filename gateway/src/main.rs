@@ -147,7 +147,7 @@ async fn serve(
         .iter()
         .map(|c| (c.name.clone(), c.path.clone().unwrap_or_default()))
         .collect();
-    match warehouses
+    let embedded = match warehouses
         .iter_mut()
         .find(|(name, _)| name == DEFAULT_CATALOG)
     {
@@ -155,33 +155,31 @@ async fn serve(
             if let Some(flag) = warehouse {
                 *path = flag;
             }
+            path.clone()
         }
-        None => warehouses.push((
-            DEFAULT_CATALOG.to_owned(),
-            warehouse.unwrap_or_else(|| PathBuf::from("warehouse")),
-        )),
-    }
+        None => {
+            let path = warehouse.unwrap_or_else(|| PathBuf::from("warehouse"));
+            warehouses.push((DEFAULT_CATALOG.to_owned(), path.clone()));
+            path
+        }
+    };
     let default_name = config
         .server
         .default_catalog
         .clone()
         .unwrap_or_else(|| DEFAULT_CATALOG.to_owned());
-    if demo {
-        let root = warehouses
-            .iter()
-            .find(|(name, _)| name == DEFAULT_CATALOG)
-            .map(|(_, path)| path.clone())
-            .unwrap_or_else(|| PathBuf::from("warehouse"));
-        if demo::is_absent_or_empty(&root) {
-            eprintln!("junction: writing the demo warehouse to {}", root.display());
-            let size = demo::DemoSize {
-                patients: 100,
-                days: 7,
-            };
-            demo::write(&root, size, false)
-                .await
-                .map_err(|e| e.to_string())?;
-        }
+    if demo && demo::is_absent_or_empty(&embedded) {
+        eprintln!(
+            "junction: writing the demo warehouse to {}",
+            embedded.display()
+        );
+        let size = demo::DemoSize {
+            patients: 100,
+            days: 7,
+        };
+        demo::write(&embedded, size, false)
+            .await
+            .map_err(|e| e.to_string())?;
     }
     let catalogs: Vec<Arc<dyn Catalog>> = warehouses
         .into_iter()
@@ -194,8 +192,7 @@ async fn serve(
     })?;
     let engine = DataFusionEngine::try_new(catalogs.clone()).map_err(|e| e.to_string())?;
     let engines: Vec<Arc<dyn Engine>> = vec![Arc::new(engine)];
-    let names = engines.iter().map(|e| e.name()).collect();
-    let executor = Arc::new(Executor::new(Router::new(catalogs, engines), names));
+    let executor = Arc::new(Executor::new(Router::new(catalogs, engines)));
 
     let pg_addr = pg_addr
         .or(config.server.pg_addr)

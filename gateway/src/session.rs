@@ -87,11 +87,17 @@ impl EngineChoice {
     }
 }
 
-/// What a SET changed, for the front end to report.
-#[derive(Debug)]
-pub struct Changed {
-    /// `(name, value)` to send as ParameterStatus, if PostgreSQL reports this setting.
-    pub report: Option<(String, String)>,
+/// A setting's new `(name, value)`, for settings PostgreSQL reports with ParameterStatus.
+pub type Report = (String, String);
+
+impl Vars {
+    /// The value of a known setting: the client's, else the default.
+    fn value(&self, setting: &Setting) -> String {
+        self.settings
+            .get(setting.name)
+            .cloned()
+            .unwrap_or_else(|| setting.default.to_owned())
+    }
 }
 
 #[derive(Debug)]
@@ -172,14 +178,7 @@ impl Session {
         let vars = self.vars();
         let mut all: Vec<(String, String)> = SETTINGS
             .iter()
-            .map(|s| {
-                let value = vars
-                    .settings
-                    .get(s.name)
-                    .cloned()
-                    .unwrap_or_else(|| s.default.to_owned());
-                (s.name.to_owned(), value)
-            })
+            .map(|s| (s.name.to_owned(), vars.value(s)))
             .collect();
         all.push((
             "junction.engine".to_owned(),
@@ -195,19 +194,17 @@ impl Session {
         SETTINGS
             .iter()
             .filter(|s| s.reported)
-            .map(|s| {
-                let value = vars
-                    .settings
-                    .get(s.name)
-                    .cloned()
-                    .unwrap_or_else(|| s.default.to_owned());
-                (s.name.to_owned(), value)
-            })
+            .map(|s| (s.name.to_owned(), vars.value(s)))
             .collect()
     }
 
     /// `SET name = value`; `engines` are the configured engine names, for junction.engine.
-    pub fn set(&self, name: &str, value: &str, engines: &[&str]) -> Result<Changed, GatewayError> {
+    pub fn set(
+        &self,
+        name: &str,
+        value: &str,
+        engines: &[&str],
+    ) -> Result<Option<Report>, GatewayError> {
         let lower = name.to_ascii_lowercase();
         let mut vars = self.vars();
         if lower == "junction.engine" {
@@ -223,7 +220,7 @@ impl Session {
                     hint: format!(" (engines: auto, {})", engines.join(", ")),
                 });
             };
-            return Ok(Changed { report: None });
+            return Ok(None);
         }
         if lower == "junction.last_engine" {
             return Err(GatewayError::BadSettingValue {
@@ -236,7 +233,7 @@ impl Session {
             let value = validate(setting, value)?;
             if !setting.settable {
                 if value == setting.default {
-                    return Ok(Changed { report: None });
+                    return Ok(None);
                 }
                 return Err(GatewayError::BadSettingValue {
                     name: setting.name.to_owned(),
@@ -248,27 +245,23 @@ impl Session {
                 .reported
                 .then(|| (setting.name.to_owned(), value.clone()));
             vars.settings.insert(setting.name, value);
-            return Ok(Changed { report });
+            return Ok(report);
         }
         if lower.contains('.') {
             vars.custom.insert(lower, value.to_owned());
-            return Ok(Changed { report: None });
+            return Ok(None);
         }
         Err(GatewayError::UnknownSetting(lower))
     }
 
     /// `RESET name`, or `RESET ALL` with `None`.
-    pub fn reset(&self, name: Option<&str>) -> Result<Vec<Changed>, GatewayError> {
+    pub fn reset(&self, name: Option<&str>) -> Result<Vec<Report>, GatewayError> {
         let Some(name) = name else {
             let mut vars = self.vars();
-            let changed = vars
-                .settings
-                .keys()
-                .filter_map(|k| find_setting(k))
-                .filter(|s| s.reported)
-                .map(|s| Changed {
-                    report: Some((s.name.to_owned(), s.default.to_owned())),
-                })
+            let changed = SETTINGS
+                .iter()
+                .filter(|s| s.reported && vars.settings.contains_key(s.name))
+                .map(|s| (s.name.to_owned(), s.default.to_owned()))
                 .collect();
             vars.settings.clear();
             vars.custom.clear();
@@ -286,7 +279,7 @@ impl Session {
             let report = setting
                 .reported
                 .then(|| (setting.name.to_owned(), setting.default.to_owned()));
-            return Ok(vec![Changed { report }]);
+            return Ok(report.into_iter().collect());
         }
         if vars.custom.remove(&lower).is_some() || lower.contains('.') {
             return Ok(vec![]);

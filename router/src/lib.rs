@@ -50,6 +50,11 @@ impl Router {
         Self { catalogs, engines }
     }
 
+    /// The configured engines' names, as `SET junction.engine` accepts them.
+    pub fn engine_names(&self) -> Vec<&'static str> {
+        self.engines.iter().map(|e| e.name()).collect()
+    }
+
     pub fn catalogs(&self) -> &Catalogs {
         &self.catalogs
     }

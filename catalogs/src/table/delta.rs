@@ -13,10 +13,7 @@ use crate::{CatalogError, Result};
 /// siblings named `N.checkpoint.parquet`.
 pub(super) fn latest_version(location: &TableLocation) -> Result<Snapshot> {
     let log = location.path.join("_delta_log");
-    let entries = std::fs::read_dir(&log).map_err(|source| CatalogError::Io {
-        path: log.clone(),
-        source,
-    })?;
+    let entries = std::fs::read_dir(&log).map_err(CatalogError::io(&log))?;
     let mut newest: Option<u64> = None;
     for entry in entries.flatten() {
         let name = entry.file_name();
@@ -30,11 +27,7 @@ pub(super) fn latest_version(location: &TableLocation) -> Result<Snapshot> {
     }
     newest
         .map(Snapshot::DeltaVersion)
-        .ok_or_else(|| CatalogError::Files {
-            table: location.display_name(),
-            location: location.path.display().to_string(),
-            message: "_delta_log holds no commit".to_owned(),
-        })
+        .ok_or_else(|| location.error("_delta_log holds no commit"))
 }
 
 pub(super) async fn provider(
@@ -46,11 +39,8 @@ pub(super) async fn provider(
         location: location.path.display().to_string(),
         source: Box::new(source),
     };
-    let url = Url::from_directory_path(&location.path).map_err(|()| CatalogError::Files {
-        table: location.display_name(),
-        location: location.path.display().to_string(),
-        message: "not an absolute path".to_owned(),
-    })?;
+    let url = Url::from_directory_path(&location.path)
+        .map_err(|()| location.error("not an absolute path"))?;
     let table = deltalake::open_table_with_version(url, version)
         .await
         .map_err(error)?;

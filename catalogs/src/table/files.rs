@@ -1,5 +1,6 @@
 //! Plain Parquet and CSV tables, read through DataFusion's listing table.
 
+use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -44,9 +45,13 @@ pub(crate) fn is_ignored(name: &str) -> bool {
     name.starts_with('.') || name.starts_with('_')
 }
 
-/// Every data file under `dir` (hive-style subfolders included), in a stable order.
-pub(crate) fn data_files(dir: &Path, extension: &str) -> std::io::Result<Vec<PathBuf>> {
-    let mut found = Vec::new();
+/// Calls `visit` with each data file under `dir` (hive-style subfolders included) until it
+/// breaks.
+fn walk(
+    dir: &Path,
+    extension: &str,
+    mut visit: impl FnMut(PathBuf) -> ControlFlow<()>,
+) -> std::io::Result<()> {
     let mut pending = vec![dir.to_path_buf()];
     while let Some(dir) = pending.pop() {
         for entry in std::fs::read_dir(&dir)? {
@@ -61,18 +66,33 @@ pub(crate) fn data_files(dir: &Path, extension: &str) -> std::io::Result<Vec<Pat
             let meta = std::fs::metadata(&path)?;
             if meta.is_dir() {
                 pending.push(path);
-            } else if name.ends_with(extension) {
-                found.push(path);
+            } else if name.ends_with(extension) && visit(path).is_break() {
+                return Ok(());
             }
         }
     }
+    Ok(())
+}
+
+/// Every data file under `dir`, in a stable order.
+fn data_files(dir: &Path, extension: &str) -> std::io::Result<Vec<PathBuf>> {
+    let mut found = Vec::new();
+    walk(dir, extension, |path| {
+        found.push(path);
+        ControlFlow::Continue(())
+    })?;
     found.sort();
     Ok(found)
 }
 
-/// Whether `dir` holds at least one Parquet file, at any depth.
+/// Whether `dir` holds at least one Parquet file, at any depth; stops at the first.
 pub(crate) fn data_files_exist(dir: &Path) -> std::io::Result<bool> {
-    Ok(!data_files(dir, FileKind::Parquet.extension())?.is_empty())
+    let mut found = false;
+    walk(dir, FileKind::Parquet.extension(), |_| {
+        found = true;
+        ControlFlow::Break(())
+    })?;
+    Ok(found)
 }
 
 fn files_of(location: &TableLocation) -> std::io::Result<Vec<PathBuf>> {
@@ -83,18 +103,11 @@ fn files_of(location: &TableLocation) -> std::io::Result<Vec<PathBuf>> {
 }
 
 pub(super) fn fingerprint(location: &TableLocation) -> Result<Snapshot> {
-    let io = |source| CatalogError::Io {
-        path: location.path.clone(),
-        source,
-    };
-    let files = files_of(location).map_err(io)?;
+    let files = files_of(location).map_err(CatalogError::io(&location.path))?;
     let mut bytes = 0;
     let mut newest_mtime_ns = 0;
     for file in &files {
-        let meta = std::fs::metadata(file).map_err(|source| CatalogError::Io {
-            path: file.clone(),
-            source,
-        })?;
+        let meta = std::fs::metadata(file).map_err(CatalogError::io(file))?;
         bytes += meta.len();
         if let Ok(mtime) = meta.modified() {
             let ns = match mtime.duration_since(std::time::UNIX_EPOCH) {
@@ -135,11 +148,6 @@ async fn listing_table(
     extension: &str,
     partitions: Vec<String>,
 ) -> Result<Arc<dyn TableProvider>> {
-    let error = |message: String| CatalogError::Files {
-        table: location.display_name(),
-        location: location.path.display().to_string(),
-        message,
-    };
     let options = ListingOptions::new(format)
         .with_file_extension(extension)
         .with_table_partition_cols(
@@ -153,21 +161,18 @@ async fn listing_table(
     let schema = options
         .infer_schema(&state, &url)
         .await
-        .map_err(|e| error(e.to_string()))?;
+        .map_err(|e| location.error(e))?;
     let config = ListingTableConfig::new(url)
         .with_listing_options(options)
         .with_schema(schema);
-    let table = ListingTable::try_new(config).map_err(|e| error(e.to_string()))?;
+    let table = ListingTable::try_new(config).map_err(|e| location.error(e))?;
     Ok(Arc::new(table))
 }
 
 pub(super) async fn parquet_dir_provider(
     location: &TableLocation,
 ) -> Result<Arc<dyn TableProvider>> {
-    let files = files_of(location).map_err(|source| CatalogError::Io {
-        path: location.path.clone(),
-        source,
-    })?;
+    let files = files_of(location).map_err(CatalogError::io(&location.path))?;
     let partitions = partition_columns(&location.path, &files);
     let url = directory_url(location)?;
     listing_table(
@@ -184,13 +189,8 @@ pub(super) async fn file_provider(
     location: &TableLocation,
     kind: FileKind,
 ) -> Result<Arc<dyn TableProvider>> {
-    let url = ListingTableUrl::parse(location.path.display().to_string()).map_err(|e| {
-        CatalogError::Files {
-            table: location.display_name(),
-            location: location.path.display().to_string(),
-            message: e.to_string(),
-        }
-    })?;
+    let url = ListingTableUrl::parse(location.path.display().to_string())
+        .map_err(|e| location.error(e))?;
     let format: Arc<dyn FileFormat> = match kind {
         FileKind::Parquet => Arc::new(ParquetFormat::default()),
         FileKind::Csv => Arc::new(CsvFormat::default().with_has_header(true)),
@@ -201,11 +201,7 @@ pub(super) async fn file_provider(
 fn directory_url(location: &TableLocation) -> Result<ListingTableUrl> {
     // A trailing slash makes the listing table treat the path as a folder of files.
     let path = format!("{}/", location.path.display());
-    ListingTableUrl::parse(path).map_err(|e| CatalogError::Files {
-        table: location.display_name(),
-        location: location.path.display().to_string(),
-        message: e.to_string(),
-    })
+    ListingTableUrl::parse(path).map_err(|e| location.error(e))
 }
 
 #[cfg(test)]

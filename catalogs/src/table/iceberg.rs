@@ -19,11 +19,8 @@ pub(super) fn current_metadata(location: &TableLocation) -> Result<Snapshot> {
     let dir = location.path.join("metadata");
     let path = match version_hint(&dir)? {
         Some(path) => path,
-        None => newest_metadata_file(&dir)?.ok_or_else(|| CatalogError::Files {
-            table: location.display_name(),
-            location: location.path.display().to_string(),
-            message: "metadata/ holds no *.metadata.json".to_owned(),
-        })?,
+        None => newest_metadata_file(&dir)?
+            .ok_or_else(|| location.error("metadata/ holds no *.metadata.json"))?,
     };
     Ok(Snapshot::IcebergMetadata(path))
 }
@@ -55,10 +52,7 @@ fn metadata_version(file_name: &str) -> Option<u64> {
 }
 
 fn newest_metadata_file(dir: &Path) -> Result<Option<PathBuf>> {
-    let entries = std::fs::read_dir(dir).map_err(|source| CatalogError::Io {
-        path: dir.to_path_buf(),
-        source,
-    })?;
+    let entries = std::fs::read_dir(dir).map_err(CatalogError::io(dir))?;
     let mut newest: Option<(u64, PathBuf)> = None;
     for entry in entries.flatten() {
         let name = entry.file_name();

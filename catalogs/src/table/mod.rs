@@ -11,7 +11,7 @@ use std::sync::Arc;
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::catalog::TableProvider;
 
-use crate::Result;
+use crate::{CatalogError, Result};
 
 pub(crate) use files::{data_files_exist, is_ignored, FileKind};
 
@@ -54,8 +54,6 @@ pub enum Snapshot {
 /// One loaded snapshot of one table.
 #[derive(Debug)]
 pub struct TableHandle {
-    schema_name: String,
-    table_name: String,
     format: TableFormat,
     location: PathBuf,
     snapshot: Snapshot,
@@ -63,11 +61,6 @@ pub struct TableHandle {
 }
 
 impl TableHandle {
-    /// `schema.table`, as clients name it.
-    pub fn qualified_name(&self) -> String {
-        format!("{}.{}", self.schema_name, self.table_name)
-    }
-
     pub fn format(&self) -> TableFormat {
         self.format
     }
@@ -113,6 +106,15 @@ impl TableLocation {
         format!("{}.{}", self.schema_name, self.table_name)
     }
 
+    /// An error about this table's files, naming the table and where it lives.
+    fn error(&self, message: impl std::fmt::Display) -> CatalogError {
+        CatalogError::Files {
+            table: self.display_name(),
+            location: self.path.display().to_string(),
+            message: message.to_string(),
+        }
+    }
+
     /// The snapshot on disk now, found without reading table data: a directory listing of
     /// the Delta log or Iceberg metadata folder, or a stat of the plain files.
     pub(crate) fn current_snapshot(&self) -> Result<Snapshot> {
@@ -140,16 +142,12 @@ impl TableLocation {
                 (kind.format(), files::file_provider(self, *kind).await?)
             }
             (kind, snapshot) => {
-                return Err(crate::CatalogError::Files {
-                    table: self.display_name(),
-                    location: self.path.display().to_string(),
-                    message: format!("snapshot {snapshot:?} does not fit a {kind:?} table"),
-                })
+                return Err(self.error(format!(
+                    "snapshot {snapshot:?} does not fit a {kind:?} table"
+                )))
             }
         };
         Ok(TableHandle {
-            schema_name: self.schema_name.clone(),
-            table_name: self.table_name.clone(),
             format,
             location: self.path.clone(),
             snapshot,

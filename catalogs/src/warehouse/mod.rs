@@ -32,10 +32,6 @@ impl WarehouseCatalog {
         }
     }
 
-    pub fn root(&self) -> &Path {
-        &self.root
-    }
-
     /// The folders that hold `schema`: `DIR/<schema>` and the Hive-style `DIR/<schema>.db`.
     fn schema_dirs(&self, schema: &str) -> Vec<PathBuf> {
         [
@@ -48,13 +44,9 @@ impl WarehouseCatalog {
     }
 
     fn read_dir(path: &Path) -> Result<Vec<(String, PathBuf)>> {
-        let io = |source| CatalogError::Io {
-            path: path.to_path_buf(),
-            source,
-        };
         let mut entries = Vec::new();
-        for entry in std::fs::read_dir(path).map_err(io)? {
-            let entry = entry.map_err(io)?;
+        for entry in std::fs::read_dir(path).map_err(CatalogError::io(path))? {
+            let entry = entry.map_err(CatalogError::io(path))?;
             if let Some(name) = entry.file_name().to_str() {
                 if !is_ignored(name) {
                     entries.push((name.to_owned(), entry.path()));
@@ -97,10 +89,7 @@ fn classify(path: &Path) -> Result<Option<LocationKind>> {
     let metadata = path.join("metadata");
     if metadata.is_dir() {
         let has_metadata_json = std::fs::read_dir(&metadata)
-            .map_err(|source| CatalogError::Io {
-                path: metadata.clone(),
-                source,
-            })?
+            .map_err(CatalogError::io(&metadata))?
             .flatten()
             .any(|e| e.file_name().to_string_lossy().ends_with(".metadata.json"));
         if has_metadata_json {
@@ -108,10 +97,7 @@ fn classify(path: &Path) -> Result<Option<LocationKind>> {
         }
     }
     if path.is_dir() {
-        let found = data_files_exist(path).map_err(|source| CatalogError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let found = data_files_exist(path).map_err(CatalogError::io(path))?;
         return Ok(found.then_some(LocationKind::ParquetDir));
     }
     let with_extension = |ext: &str| {

@@ -19,10 +19,7 @@ use super::DemoError;
 const TABLE: &str = "gold.vitals_hourly";
 
 fn err(e: impl std::fmt::Display) -> DemoError {
-    DemoError::Write {
-        table: TABLE,
-        message: e.to_string(),
-    }
+    DemoError::write(TABLE, e)
 }
 
 fn schema() -> Result<Schema, DemoError> {

@@ -93,6 +93,16 @@ pub async fn write(dir: &Path, size: DemoSize, force: bool) -> Result<(), DemoEr
     Ok(())
 }
 
+impl DemoError {
+    /// A failure writing `table`.
+    fn write(table: &'static str, e: impl std::fmt::Display) -> Self {
+        DemoError::Write {
+            table,
+            message: e.to_string(),
+        }
+    }
+}
+
 fn remove(path: &Path) -> Result<(), DemoError> {
     let result = if path.is_dir() {
         std::fs::remove_dir_all(path)

@@ -271,10 +271,7 @@ async fn append(
     batch: RecordBatch,
     partition: Option<&str>,
 ) -> Result<(), DemoError> {
-    let err = |e: &dyn std::fmt::Display| DemoError::Write {
-        table,
-        message: e.to_string(),
-    };
+    let err = |e: &dyn std::fmt::Display| DemoError::write(table, e);
     std::fs::create_dir_all(path).map_err(|e| err(&e))?;
     let url = Url::from_directory_path(path).map_err(|()| err(&"not an absolute path"))?;
     let mut write = DeltaTable::try_from_url(url)
@@ -293,12 +290,7 @@ async fn append(
 pub async fn write(dir: &Path, patients: &[Patient], size: DemoSize) -> Result<(), DemoError> {
     let mut rng = ChaCha8Rng::seed_from_u64(1);
     let mut state: Vec<[f64; 5]> = patients.iter().map(|p| p.baseline).collect();
-    let arrow = |table| {
-        move |e: arrow::error::ArrowError| DemoError::Write {
-            table,
-            message: e.to_string(),
-        }
-    };
+    let arrow = |table| move |e: arrow::error::ArrowError| DemoError::write(table, e);
     for d in 0..i64::from(size.days) {
         let mut events = Vec::with_capacity(patients.len() * MINUTES_PER_DAY as usize);
         for minute in d * MINUTES_PER_DAY..(d + 1) * MINUTES_PER_DAY {

@@ -6,7 +6,6 @@ use std::sync::Arc;
 use arrow::array::{
     ArrayRef, Date32Array, Int32Array, RecordBatch, StringArray, TimestampMicrosecondArray,
 };
-use arrow::datatypes::{DataType, Field, Schema, TimeUnit};
 use chrono::{Duration, NaiveDateTime};
 use parquet::arrow::ArrowWriter;
 use rand::{Rng, SeedableRng};
@@ -88,11 +87,14 @@ fn micros(t: NaiveDateTime) -> i64 {
     t.and_utc().timestamp_micros()
 }
 
-fn write_parquet(path: &Path, batch: RecordBatch, table: &'static str) -> Result<(), DemoError> {
-    let err = |e: &dyn std::fmt::Display| DemoError::Write {
-        table,
-        message: e.to_string(),
-    };
+/// Writes one Parquet file holding `columns` (name, values, nullable).
+fn write_parquet(
+    path: &Path,
+    table: &'static str,
+    columns: Vec<(&str, ArrayRef, bool)>,
+) -> Result<(), DemoError> {
+    let err = |e: &dyn std::fmt::Display| DemoError::write(table, e);
+    let batch = RecordBatch::try_from_iter_with_nullable(columns).map_err(|e| err(&e))?;
     let file = std::fs::File::create(path).map_err(|e| err(&e))?;
     let mut writer = ArrowWriter::try_new(file, batch.schema(), None).map_err(|e| err(&e))?;
     writer.write(&batch).map_err(|e| err(&e))?;
@@ -101,68 +103,58 @@ fn write_parquet(path: &Path, batch: RecordBatch, table: &'static str) -> Result
 }
 
 pub fn write_patients(path: &Path, patients: &[Patient]) -> Result<(), DemoError> {
-    let ts = || DataType::Timestamp(TimeUnit::Microsecond, None);
-    let schema = Arc::new(Schema::new(vec![
-        Field::new("patient_id", DataType::Int32, false),
-        Field::new("name", DataType::Utf8, false),
-        Field::new("birth_date", DataType::Date32, false),
-        Field::new("sex", DataType::Utf8, false),
-        Field::new("ward", DataType::Utf8, false),
-        Field::new("admitted_at", ts(), false),
-        Field::new("discharged_at", ts(), true),
-    ]));
-    let columns: Vec<ArrayRef> = vec![
-        Arc::new(Int32Array::from_iter_values(patients.iter().map(|p| p.id))),
-        Arc::new(StringArray::from_iter_values(
-            patients.iter().map(|p| &p.name),
-        )),
-        Arc::new(Date32Array::from_iter_values(
-            patients.iter().map(|p| p.birth_date),
-        )),
-        Arc::new(StringArray::from_iter_values(
-            patients.iter().map(|p| p.sex),
-        )),
-        Arc::new(StringArray::from_iter_values(
-            patients.iter().map(|p| p.ward),
-        )),
-        Arc::new(TimestampMicrosecondArray::from_iter_values(
-            patients.iter().map(|p| micros(p.admitted_at)),
-        )),
-        Arc::new(TimestampMicrosecondArray::from_iter(
-            patients.iter().map(|p| p.discharged_at.map(micros)),
-        )),
+    let text = |f: fn(&Patient) -> &str| -> ArrayRef {
+        Arc::new(StringArray::from_iter_values(patients.iter().map(f)))
+    };
+    let columns: Vec<(&str, ArrayRef, bool)> = vec![
+        (
+            "patient_id",
+            Arc::new(Int32Array::from_iter_values(patients.iter().map(|p| p.id))),
+            false,
+        ),
+        ("name", text(|p| &p.name), false),
+        (
+            "birth_date",
+            Arc::new(Date32Array::from_iter_values(
+                patients.iter().map(|p| p.birth_date),
+            )),
+            false,
+        ),
+        ("sex", text(|p| p.sex), false),
+        ("ward", text(|p| p.ward), false),
+        (
+            "admitted_at",
+            Arc::new(TimestampMicrosecondArray::from_iter_values(
+                patients.iter().map(|p| micros(p.admitted_at)),
+            )),
+            false,
+        ),
+        (
+            "discharged_at",
+            Arc::new(TimestampMicrosecondArray::from_iter(
+                patients.iter().map(|p| p.discharged_at.map(micros)),
+            )),
+            true,
+        ),
     ];
-    let batch = RecordBatch::try_new(schema, columns).map_err(|e| DemoError::Write {
-        table: "silver.patients",
-        message: e.to_string(),
-    })?;
-    write_parquet(path, batch, "silver.patients")
+    write_parquet(path, "silver.patients", columns)
 }
 
 pub fn write_devices(path: &Path, patients: &[Patient]) -> Result<(), DemoError> {
-    let schema = Arc::new(Schema::new(vec![
-        Field::new("device_id", DataType::Utf8, false),
-        Field::new("model", DataType::Utf8, false),
-        Field::new("ward", DataType::Utf8, false),
-        Field::new("installed_on", DataType::Date32, false),
-    ]));
-    let columns: Vec<ArrayRef> = vec![
-        Arc::new(StringArray::from_iter_values(
-            patients.iter().map(|p| &p.device_id),
-        )),
-        Arc::new(StringArray::from_iter_values(
-            patients.iter().map(|p| p.device_model),
-        )),
-        Arc::new(StringArray::from_iter_values(
-            patients.iter().map(|p| p.ward),
-        )),
-        Arc::new(Date32Array::from_iter_values(
-            patients.iter().map(|p| p.installed_on),
-        )),
+    let text = |f: fn(&Patient) -> &str| -> ArrayRef {
+        Arc::new(StringArray::from_iter_values(patients.iter().map(f)))
+    };
+    let columns: Vec<(&str, ArrayRef, bool)> = vec![
+        ("device_id", text(|p| &p.device_id), false),
+        ("model", text(|p| p.device_model), false),
+        ("ward", text(|p| p.ward), false),
+        (
+            "installed_on",
+            Arc::new(Date32Array::from_iter_values(
+                patients.iter().map(|p| p.installed_on),
+            )),
+            false,
+        ),
     ];
-    let batch = RecordBatch::try_new(schema, columns).map_err(|e| DemoError::Write {
-        table: "silver.devices",
-        message: e.to_string(),
-    })?;
-    write_parquet(path, batch, "silver.devices")
+    write_parquet(path, "silver.devices", columns)
 }

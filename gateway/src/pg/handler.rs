@@ -27,11 +27,7 @@ use crate::session::Session;
 
 /// A pg ErrorResponse for `e`, with its SQLSTATE.
 pub fn to_pg_error(e: &GatewayError) -> PgWireError {
-    PgWireError::UserError(Box::new(ErrorInfo::new(
-        "ERROR".to_owned(),
-        e.sqlstate().to_owned(),
-        e.client_message(),
-    )))
+    PgWireError::UserError(Box::new(error_info(e)))
 }
 
 /// Handles every pg connection's queries; per-connection state is the [`Session`] kept in

@@ -7,6 +7,8 @@ PEERS=../shared/peers
 
 "$PEERS/install.sh"
 . "$PEERS/env.sh"
+# The conformance corpus starts a real PostgreSQL through the peers' scripts.
+export JUNCTION_PEERS="$(cd "$PEERS" && pwd)"
 # pytest runs the client tests; the peers' venv already holds the clients themselves.
 "$PEERS_PYTHON" -c 'import pytest' 2>/dev/null || "$PEERS_PYTHON" -m pip install -q pytest
 

@@ -34,6 +34,10 @@ pub enum GatewayError {
 
     #[error("canceling statement due to user request")]
     Cancelled,
+
+    /// A value PostgreSQL's text format cannot carry (a timestamp beyond its range).
+    #[error("value out of range for text output: {0}")]
+    Encode(#[source] arrow::error::ArrowError),
 }
 
 impl GatewayError {
@@ -48,6 +52,7 @@ impl GatewayError {
             GatewayError::ReadOnly(_) => "25006",
             GatewayError::Unsupported(_) => "0A000",
             GatewayError::Cancelled => "57014",
+            GatewayError::Encode(_) => "22008",
         }
     }
 

@@ -7,10 +7,13 @@ use arrow::array::{RecordBatch, StringArray};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::execution::SendableRecordBatchStream;
 use datafusion::physical_plan::memory::MemoryStream;
+use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::scalar::ScalarValue;
 use datafusion_pg_catalog::sql::PostgresCompatibilityParser;
+use futures::StreamExt;
 use junction_engines::Described;
 use junction_router::Router;
+use junction_transpiler::client_column_name;
 
 use crate::command::Command;
 use crate::error::GatewayError;
@@ -76,7 +79,11 @@ impl Executor {
             Command::Query(statement) => {
                 let ctx = session.query_context();
                 let route = self.router.route(&ctx, statement).await?;
-                Ok(Some(route.engine.describe(&ctx, &route.statement).await?))
+                let mut described = route.engine.describe(&ctx, &route.statement).await?;
+                if let Some(schema) = client_schema(&described.schema) {
+                    described.schema = schema;
+                }
+                Ok(Some(described))
             }
             Command::Show(name) => {
                 let column = match name {
@@ -107,7 +114,7 @@ impl Executor {
                     .execute(&ctx, &route.statement, parameters)
                     .await?;
                 session.set_last_engine(route.engine.name());
-                Ok(Outcome::Rows(stream))
+                Ok(Outcome::Rows(client_stream(stream)))
             }
             Command::Set { name, value } => {
                 let reports = match value {
@@ -151,6 +158,41 @@ impl Executor {
             Command::Unsupported(what) => Err(GatewayError::Unsupported(what)),
         }
     }
+}
+
+/// The result schema with the names clients see, if any differs from the engine's (see
+/// [`junction_transpiler::client_column_name`]).
+fn client_schema(schema: &SchemaRef) -> Option<SchemaRef> {
+    let renamed = |f: &Field| client_column_name(f.name()) != f.name();
+    if !schema.fields().iter().any(|f| renamed(f)) {
+        return None;
+    }
+    let fields: Vec<Field> = schema
+        .fields()
+        .iter()
+        .map(|f| f.as_ref().clone().with_name(client_column_name(f.name())))
+        .collect();
+    Some(Arc::new(Schema::new_with_metadata(
+        fields,
+        schema.metadata().clone(),
+    )))
+}
+
+/// `stream` under its client schema; the columns themselves are passed on untouched.
+fn client_stream(stream: SendableRecordBatchStream) -> SendableRecordBatchStream {
+    let Some(schema) = client_schema(&stream.schema()) else {
+        return stream;
+    };
+    let batch_schema = Arc::clone(&schema);
+    Box::pin(RecordBatchStreamAdapter::new(
+        schema,
+        stream.map(move |batch| {
+            batch.and_then(|batch| {
+                RecordBatch::try_new(Arc::clone(&batch_schema), batch.columns().to_vec())
+                    .map_err(Into::into)
+            })
+        }),
+    ))
 }
 
 /// `SHOW x` has one text column named `x`; `SHOW ALL` has `name` and `setting`.

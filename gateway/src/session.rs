@@ -173,6 +173,27 @@ impl Session {
             .ok_or(GatewayError::UnknownSetting(lower))
     }
 
+    /// `extra_float_digits`; validated on SET, so the fallback is only the default.
+    pub fn extra_float_digits(&self) -> i32 {
+        self.setting_value("extra_float_digits")
+            .parse()
+            .unwrap_or(1)
+    }
+
+    /// The session's TimeZone; validated on SET, so the fallback is only the default.
+    pub fn time_zone(&self) -> chrono_tz::Tz {
+        self.setting_value("TimeZone")
+            .parse()
+            .unwrap_or(chrono_tz::Tz::UTC)
+    }
+
+    fn setting_value(&self, name: &str) -> String {
+        let vars = self.vars();
+        find_setting(name)
+            .map(|s| vars.value(s))
+            .unwrap_or_default()
+    }
+
     /// Every setting, for `SHOW ALL`: (name, value).
     pub fn show_all(&self) -> Vec<(String, String)> {
         let vars = self.vars();

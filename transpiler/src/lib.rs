@@ -7,7 +7,7 @@ use std::fmt;
 
 mod names;
 
-pub use names::name_result_columns;
+pub use names::{client_column_name, name_result_columns};
 
 use sqlparser::ast::Statement;
 use sqlparser::dialect::PostgreSqlDialect;

@@ -1,5 +1,18 @@
 //! PostgreSQL's names for unaliased result columns: a function call is named after the
 //! function (`count`), a cast after what it casts, anything else `?column?`.
+//!
+//! PostgreSQL lets two result columns share a name (`SELECT a, a::int`); engines do not. Such
+//! a column is aliased `<name><MARK><position>`, unique for the engine, and front ends show
+//! clients [`client_column_name`], the part before the mark.
+
+/// Separates a result column's client name from the suffix that keeps it unique inside an
+/// engine. ASCII "unit separator": no client writes it in an identifier.
+const MARK: char = '\u{1f}';
+
+/// The name a client sees for the engine's result column `name`.
+pub fn client_column_name(name: &str) -> &str {
+    name.find(MARK).map_or(name, |end| &name[..end])
+}
 
 use sqlparser::ast::{Expr, Ident, ObjectNamePart, Query, SelectItem, SetExpr, Statement};
 
@@ -32,27 +45,37 @@ fn name_projection(query: &mut Query) {
     let SetExpr::Select(select) = query.body.as_mut() else {
         return;
     };
+    // Behind a wildcard any name may be taken already; every alias then gets the mark.
+    let wildcard = select.projection.iter().any(|item| {
+        matches!(
+            item,
+            SelectItem::Wildcard(_) | SelectItem::QualifiedWildcard(..)
+        )
+    });
     let mut taken: Vec<String> = Vec::new();
-    for item in &mut select.projection {
+    for (position, item) in select.projection.iter_mut().enumerate() {
         match item {
             SelectItem::UnnamedExpr(expr) => {
-                let name = pg_name(expr);
-                let Some(name) = name else {
-                    if let Expr::Identifier(i) = expr {
-                        taken.push(i.value.to_lowercase());
+                let Some(name) = pg_name(expr) else {
+                    match expr {
+                        Expr::Identifier(i) => taken.push(i.value.to_lowercase()),
+                        Expr::CompoundIdentifier(parts) => {
+                            taken.extend(parts.last().map(|i| i.value.to_lowercase()))
+                        }
+                        _ => {}
                     }
                     continue;
                 };
-                // PostgreSQL allows two columns of one name; DataFusion does not, so the
-                // second keeps DataFusion's own (unique) name.
-                if taken.contains(&name) {
-                    continue;
-                }
-                taken.push(name.clone());
+                let alias = if wildcard || taken.contains(&name) {
+                    format!("{name}{MARK}{position}")
+                } else {
+                    name.clone()
+                };
+                taken.push(name);
                 let expr = std::mem::replace(expr, Expr::value(sqlparser::ast::Value::Null));
                 *item = SelectItem::ExprWithAlias {
                     expr,
-                    alias: Ident::with_quote('"', name),
+                    alias: Ident::with_quote('"', alias),
                 };
             }
             SelectItem::ExprWithAlias { alias, .. } => taken.push(alias.value.clone()),
@@ -94,10 +117,20 @@ mod tests {
     }
 
     #[test]
-    fn duplicate_names_keep_the_engine_name() {
+    fn duplicate_names_are_unique_for_the_engine_and_equal_for_the_client() {
         assert_eq!(
             named("SELECT count(a), count(b) FROM t"),
-            "SELECT count(a) AS \"count\", count(b) FROM t"
+            "SELECT count(a) AS \"count\", count(b) AS \"count\u{1f}1\" FROM t"
         );
+        assert_eq!(
+            named("SELECT a, a::int FROM t"),
+            "SELECT a, a::INT AS \"a\u{1f}1\" FROM t"
+        );
+        assert_eq!(
+            named("SELECT *, a::int FROM t"),
+            "SELECT *, a::INT AS \"a\u{1f}1\" FROM t"
+        );
+        assert_eq!(client_column_name("count\u{1f}1"), "count");
+        assert_eq!(client_column_name("count"), "count");
     }
 }

@@ -58,11 +58,9 @@ impl WarehouseCatalog {
 
     /// What lives at `DIR/<schema>/<table>`, by the layout's first-match-wins order.
     fn locate(&self, schema: &str, table: &str) -> Result<Option<TableLocation>> {
-        let dirs = self.schema_dirs(schema);
-        if dirs.is_empty() {
-            return Err(CatalogError::SchemaNotFound(schema.to_owned()));
-        }
-        for dir in dirs {
+        // A table in a schema that does not exist simply does not exist: PostgreSQL answers
+        // 42P01 for `nosuch.t`, not 3F000.
+        for dir in self.schema_dirs(schema) {
             if let Some(kind) = classify(&dir.join(table))? {
                 let path = match kind {
                     LocationKind::File(FileKind::Parquet) => dir.join(format!("{table}.parquet")),

@@ -79,7 +79,13 @@ impl PgHandler {
             Err(e) => return Ok(Response::Error(Box::new(error_info(&e)))),
         };
         Ok(match outcome {
-            Outcome::Rows(stream) => Response::Query(rows::response(stream, format, cancel)?),
+            Outcome::Rows(stream) => {
+                let style = rows::TextStyle {
+                    extra_float_digits: session.extra_float_digits(),
+                    time_zone: session.time_zone(),
+                };
+                Response::Query(rows::response(stream, format, style, cancel)?)
+            }
             Outcome::Done { tag, reports } => {
                 for (name, value) in reports {
                     client

@@ -4,6 +4,7 @@ mod cancel;
 mod handler;
 mod rows;
 mod startup;
+mod text;
 
 use std::sync::Arc;
 

@@ -12,6 +12,8 @@ use pgwire::messages::data::DataRow;
 use tokio_util::sync::CancellationToken;
 
 use super::handler::to_pg_error;
+use super::text;
+pub use super::text::TextStyle;
 use crate::error::GatewayError;
 
 /// The pg columns of an Arrow schema, in the formats the client asked for.
@@ -38,15 +40,20 @@ fn batches(
     })
 }
 
-/// A query response streaming `input`'s rows as pg DataRows.
+/// A query response streaming `input`'s rows as pg DataRows, text values rendered in
+/// `style`.
 pub fn response(
     input: SendableRecordBatchStream,
     format: &Format,
+    style: TextStyle,
     cancel: CancellationToken,
 ) -> PgWireResult<QueryResponse> {
     let fields = Arc::new(fields(&input.schema(), format)?);
     let encode_with = Arc::clone(&fields);
     let rows = batches(input, cancel).flat_map(move |batch| {
+        let batch = batch.and_then(|batch| {
+            text::render(batch, &encode_with, &style).map_err(GatewayError::Encode)
+        });
         let rows: Box<dyn Iterator<Item = PgWireResult<DataRow>> + Send> = match batch {
             Ok(batch) => Box::new(encode_recordbatch(Arc::clone(&encode_with), batch)),
             Err(e) => Box::new(std::iter::once(Err::<DataRow, PgWireError>(to_pg_error(

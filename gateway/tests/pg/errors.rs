@@ -15,7 +15,7 @@ async fn errors_carry_sqlstates_and_the_connection_survives() {
     let cases = [
         ("select * from nope", "42P01", "nope"),
         ("select * from silver.nope", "42P01", "nope"),
-        ("select * from nosuch.t", "3F000", "nosuch"),
+        ("select * from nosuch.t", "42P01", "nosuch"),
         ("select nope from silver.patients", "42703", "nope"),
         ("select nosuchfn(1)", "42883", "nosuchfn"),
         ("selec 1", "42601", "selec"),

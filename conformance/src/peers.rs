@@ -1,0 +1,152 @@
+//! The servers a conformance run talks to: a `junction serve` process and a throwaway real
+//! PostgreSQL cluster started by `../shared/peers/postgres.sh`.
+
+use std::io::{BufRead, BufReader};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use tokio_postgres::{Client, NoTls};
+
+/// The shared peers directory: `$JUNCTION_PEERS`, else `../shared/peers` next to the clone.
+pub fn peers_dir() -> PathBuf {
+    match std::env::var_os("JUNCTION_PEERS") {
+        Some(dir) => PathBuf::from(dir),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/peers"),
+    }
+}
+
+/// The `junction` binary: `$JUNCTION_BIN`, else the one cargo built next to this test.
+pub fn junction_bin() -> PathBuf {
+    if let Some(bin) = std::env::var_os("JUNCTION_BIN") {
+        return PathBuf::from(bin);
+    }
+    // A test runs as target/<profile>/deps/<name>-<hash>; the binary is target/<profile>/junction.
+    let exe = std::env::current_exe().expect("path of the running test");
+    let bin = exe
+        .parent()
+        .and_then(Path::parent)
+        .map(|profile| profile.join("junction"))
+        .expect("test binary inside a cargo target directory");
+    assert!(
+        bin.exists(),
+        "{} is missing: build it first (cargo build -p junction) or set JUNCTION_BIN",
+        bin.display()
+    );
+    bin
+}
+
+/// Connects over TCP and drives the connection on the runtime.
+pub async fn connect(
+    port: u16,
+    user: &str,
+    database: &str,
+) -> Result<Client, tokio_postgres::Error> {
+    let url = format!("host=127.0.0.1 port={port} user={user} dbname={database}");
+    let (client, connection) = tokio_postgres::connect(&url, NoTls).await?;
+    tokio::spawn(connection);
+    Ok(client)
+}
+
+/// A running `junction serve`, killed on drop.
+pub struct Junction {
+    child: Child,
+    pub port: u16,
+}
+
+impl Junction {
+    /// Writes the demo warehouse at `dir` with the given scale.
+    pub fn write_demo(dir: &Path, patients: u32, days: u32) {
+        let status = Command::new(junction_bin())
+            .args(["demo", "--warehouse"])
+            .arg(dir)
+            .args([
+                "--patients",
+                &patients.to_string(),
+                "--days",
+                &days.to_string(),
+            ])
+            .status()
+            .expect("run junction demo");
+        assert!(status.success(), "junction demo failed");
+    }
+
+    /// Serves `warehouse` on a port the OS picks, once the readiness line appeared.
+    pub fn serve(warehouse: &Path) -> Self {
+        let mut child = Command::new(junction_bin())
+            .args(["serve", "--pg-addr", "127.0.0.1:0", "--warehouse"])
+            .arg(warehouse)
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start junction serve");
+        let stderr = child.stderr.take().expect("stderr is piped");
+        let mut lines = BufReader::new(stderr).lines();
+        let port = loop {
+            let line = lines
+                .next()
+                .expect("junction serve exited before it was ready")
+                .expect("read junction's stderr");
+            if let Some(port) = line
+                .strip_prefix("junction ready pg=")
+                .and_then(|rest| rest.split_whitespace().next())
+                .and_then(|addr| addr.rsplit(':').next())
+            {
+                break port.parse().expect("numeric port in the readiness line");
+            }
+        };
+        // Keep draining stderr so the server never blocks on a full pipe.
+        std::thread::spawn(move || lines.for_each(drop));
+        Self { child, port }
+    }
+}
+
+impl Drop for Junction {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A real PostgreSQL 15 cluster in a temporary directory, stopped on drop.
+pub struct Postgres {
+    state: PathBuf,
+    pub port: u16,
+    _dir: tempfile::TempDir,
+}
+
+impl Postgres {
+    pub fn start() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        // As root the script runs PostgreSQL as `postgres`, which must reach the directory.
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755))
+            .expect("make the temp dir reachable");
+        let state = dir.path().join("pg");
+        let out = Command::new(peers_dir().join("postgres.sh"))
+            .arg("start")
+            .arg(&state)
+            .arg("0")
+            .stderr(Stdio::inherit())
+            .output()
+            .expect("run postgres.sh (../shared/peers/install.sh installs PostgreSQL)");
+        assert!(out.status.success(), "postgres.sh start failed");
+        let port = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .find_map(|line| line.strip_prefix("export PGPORT="))
+            .and_then(|port| port.trim().parse().ok())
+            .expect("postgres.sh printed PGPORT");
+        Self {
+            state,
+            port,
+            _dir: dir,
+        }
+    }
+}
+
+impl Drop for Postgres {
+    fn drop(&mut self) {
+        let _ = Command::new(peers_dir().join("postgres.sh"))
+            .arg("stop")
+            .arg(&self.state)
+            .status();
+    }
+}

@@ -1,0 +1,433 @@
+//! PostgreSQL's text output for the types where arrow-pg's differs, applied to a batch
+//! before arrow-pg encodes it: the affected columns become strings that arrow-pg copies
+//! verbatim, while RowDescription keeps their real type.
+//!
+//! - float4/float8: PostgreSQL's notation (`1e+15`, `1e-05`, `62`, `Infinity`, `-0`) and
+//!   `extra_float_digits`; arrow-pg prints Rust's (`1e15`, `62.0`, `inf`).
+//! - timestamp: a fraction only when there is one (`08:00:01.53`); arrow-pg always prints six
+//!   digits.
+//! - timestamptz: in the session's TimeZone with its offset (`+00`, `+05:30`); arrow-pg uses
+//!   the column's own zone.
+
+use std::fmt::Write;
+use std::sync::Arc;
+
+use arrow::array::{
+    Array, ArrayRef, AsArray, Float32Array, Float64Array, RecordBatch, StringBuilder,
+};
+use arrow::datatypes::{DataType, Field, Schema, TimeUnit};
+use arrow::error::ArrowError;
+use chrono::{DateTime, Datelike, NaiveDateTime, Offset, TimeZone, Timelike};
+use chrono_tz::Tz;
+use pgwire::api::results::{FieldFormat, FieldInfo};
+
+/// The session settings that shape text output.
+#[derive(Debug, Clone, Copy)]
+pub struct TextStyle {
+    pub extra_float_digits: i32,
+    pub time_zone: Tz,
+}
+
+fn needs_rendering(data_type: &DataType) -> bool {
+    matches!(
+        data_type,
+        DataType::Float32 | DataType::Float64 | DataType::Timestamp(_, _)
+    )
+}
+
+/// `batch` with its text-format float and timestamp columns rendered as PostgreSQL would.
+pub fn render(
+    batch: RecordBatch,
+    fields: &[FieldInfo],
+    style: &TextStyle,
+) -> Result<RecordBatch, ArrowError> {
+    let renders = |i: usize, column: &ArrayRef| {
+        fields
+            .get(i)
+            .is_some_and(|f| f.format() == FieldFormat::Text)
+            && needs_rendering(column.data_type())
+    };
+    if !batch
+        .columns()
+        .iter()
+        .enumerate()
+        .any(|(i, c)| renders(i, c))
+    {
+        return Ok(batch);
+    }
+    let schema = batch.schema();
+    let mut columns = Vec::with_capacity(batch.num_columns());
+    let mut schema_fields = Vec::with_capacity(batch.num_columns());
+    for (i, column) in batch.columns().iter().enumerate() {
+        let field = schema.field(i);
+        if renders(i, column) {
+            columns.push(render_column(column, style)?);
+            schema_fields.push(Field::new(field.name(), DataType::Utf8, true));
+        } else {
+            columns.push(Arc::clone(column));
+            schema_fields.push(field.clone());
+        }
+    }
+    RecordBatch::try_new(Arc::new(Schema::new(schema_fields)), columns)
+}
+
+fn render_column(column: &ArrayRef, style: &TextStyle) -> Result<ArrayRef, ArrowError> {
+    let mut out = StringBuilder::with_capacity(column.len(), column.len() * 12);
+    let mut text = String::with_capacity(40);
+    match column.data_type() {
+        DataType::Float64 => {
+            let values: &Float64Array = column.as_primitive();
+            for value in values.iter() {
+                append(&mut out, &mut text, value, |v, t| {
+                    float8(v, style.extra_float_digits, t)
+                });
+            }
+        }
+        DataType::Float32 => {
+            let values: &Float32Array = column.as_primitive();
+            for value in values.iter() {
+                append(&mut out, &mut text, value, |v, t| {
+                    float4(v, style.extra_float_digits, t)
+                });
+            }
+        }
+        DataType::Timestamp(unit, zone) => {
+            let micros = timestamp_micros(column, *unit)?;
+            for value in micros {
+                append(&mut out, &mut text, value, |v, t| match zone {
+                    None => timestamp(v, t),
+                    Some(_) => timestamptz(v, &style.time_zone, t),
+                });
+            }
+        }
+        other => {
+            return Err(ArrowError::InvalidArgumentError(format!(
+                "no PostgreSQL text rendering for {other}"
+            )))
+        }
+    }
+    Ok(Arc::new(out.finish()))
+}
+
+fn append<T>(
+    out: &mut StringBuilder,
+    text: &mut String,
+    value: Option<T>,
+    render: impl Fn(T, &mut String),
+) {
+    match value {
+        None => out.append_null(),
+        Some(value) => {
+            text.clear();
+            render(value, text);
+            out.append_value(&*text);
+        }
+    }
+}
+
+/// Microseconds since the epoch, PostgreSQL's resolution (nanoseconds round to nearest).
+fn timestamp_micros(column: &ArrayRef, unit: TimeUnit) -> Result<Vec<Option<i64>>, ArrowError> {
+    use arrow::datatypes::{
+        TimestampMicrosecondType, TimestampMillisecondType, TimestampNanosecondType,
+        TimestampSecondType,
+    };
+    let overflow = || ArrowError::ComputeError("timestamp out of range".to_owned());
+    let scale = |values: Vec<Option<i64>>, by: i64| {
+        values
+            .into_iter()
+            .map(|v| {
+                v.map(|v| v.checked_mul(by).ok_or_else(overflow))
+                    .transpose()
+            })
+            .collect()
+    };
+    match unit {
+        TimeUnit::Second => scale(
+            column
+                .as_primitive::<TimestampSecondType>()
+                .iter()
+                .collect(),
+            1_000_000,
+        ),
+        TimeUnit::Millisecond => scale(
+            column
+                .as_primitive::<TimestampMillisecondType>()
+                .iter()
+                .collect(),
+            1_000,
+        ),
+        TimeUnit::Microsecond => Ok(column
+            .as_primitive::<TimestampMicrosecondType>()
+            .iter()
+            .collect()),
+        TimeUnit::Nanosecond => Ok(column
+            .as_primitive::<TimestampNanosecondType>()
+            .iter()
+            .map(|v| v.map(|ns| (ns as i128 + 500).div_euclid(1000) as i64))
+            .collect()),
+    }
+}
+
+fn naive(micros: i64) -> Option<NaiveDateTime> {
+    DateTime::from_timestamp_micros(micros).map(|t| t.naive_utc())
+}
+
+/// `YYYY-MM-DD HH:MM:SS[.ffffff]`, the fraction without trailing zeros. Returns whether the
+/// year is before 1, which PostgreSQL writes as a positive year and a trailing ` BC`.
+fn write_datetime(t: &NaiveDateTime, out: &mut String) -> bool {
+    let year = t.year();
+    let (year, bc) = if year <= 0 {
+        (1 - year, true)
+    } else {
+        (year, false)
+    };
+    let _ = write!(
+        out,
+        "{year:04}-{:02}-{:02} {:02}:{:02}:{:02}",
+        t.month(),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    );
+    let micros = t.nanosecond() / 1000;
+    if micros != 0 {
+        let fraction = format!("{micros:06}");
+        out.push('.');
+        out.push_str(fraction.trim_end_matches('0'));
+    }
+    bc
+}
+
+fn timestamp(micros: i64, out: &mut String) {
+    let Some(t) = naive(micros) else {
+        out.push_str("infinity");
+        return;
+    };
+    if write_datetime(&t, out) {
+        out.push_str(" BC");
+    }
+}
+
+fn timestamptz(micros: i64, zone: &Tz, out: &mut String) {
+    let Some(utc) = naive(micros) else {
+        out.push_str("infinity");
+        return;
+    };
+    let local = zone.from_utc_datetime(&utc);
+    let bc = write_datetime(&local.naive_local(), out);
+    let offset = local.offset().fix().local_minus_utc();
+    let (sign, offset) = if offset < 0 {
+        ('-', -offset)
+    } else {
+        ('+', offset)
+    };
+    let _ = write!(out, "{sign}{:02}", offset / 3600);
+    if offset % 3600 != 0 {
+        let _ = write!(out, ":{:02}", offset % 3600 / 60);
+    }
+    if offset % 60 != 0 {
+        let _ = write!(out, ":{:02}", offset % 60);
+    }
+    if bc {
+        out.push_str(" BC");
+    }
+}
+
+/// float8out: shortest round-trip digits when `extra_float_digits` > 0, else `%.{15+extra}g`.
+pub fn float8(value: f64, extra_float_digits: i32, out: &mut String) {
+    if !special(value, out) {
+        let (digits, exponent) = if extra_float_digits > 0 {
+            shortest(ryu::Buffer::new().format_finite(value))
+        } else {
+            rounded(value, 15 + extra_float_digits)
+        };
+        let threshold = if extra_float_digits > 0 {
+            15
+        } else {
+            15 + extra_float_digits
+        };
+        write_decimal(value.is_sign_negative(), &digits, exponent, threshold, out);
+    }
+}
+
+/// float4out: as [`float8`] with FLT_DIG = 6.
+pub fn float4(value: f32, extra_float_digits: i32, out: &mut String) {
+    if !special(f64::from(value), out) {
+        let (digits, exponent) = if extra_float_digits > 0 {
+            shortest(ryu::Buffer::new().format_finite(value))
+        } else {
+            rounded(f64::from(value), 6 + extra_float_digits)
+        };
+        let threshold = if extra_float_digits > 0 {
+            6
+        } else {
+            6 + extra_float_digits
+        };
+        write_decimal(value.is_sign_negative(), &digits, exponent, threshold, out);
+    }
+}
+
+/// NaN, infinities and zeros, which have fixed spellings.
+fn special(value: f64, out: &mut String) -> bool {
+    let text = if value.is_nan() {
+        "NaN"
+    } else if value == f64::INFINITY {
+        "Infinity"
+    } else if value == f64::NEG_INFINITY {
+        "-Infinity"
+    } else if value == 0.0 {
+        if value.is_sign_negative() {
+            "-0"
+        } else {
+            "0"
+        }
+    } else {
+        return false;
+    };
+    out.push_str(text);
+    true
+}
+
+/// The significant digits and decimal exponent of ryu's output (`1.5e-7`, `62.0`, `0.0001`).
+fn shortest(text: &str) -> (String, i32) {
+    let text = text.trim_start_matches('-');
+    let (mantissa, exponent) = match text.split_once('e') {
+        Some((m, e)) => (m, e.parse::<i32>().unwrap_or(0)),
+        None => (text, 0),
+    };
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let all: String = format!("{int}{frac}");
+    let leading = all.len() - all.trim_start_matches('0').len();
+    let digits = all.trim_start_matches('0').trim_end_matches('0').to_owned();
+    // The first digit of `all` has weight 10^(len(int)-1); skip the leading zeros.
+    let exponent = exponent + int.len() as i32 - 1 - leading as i32;
+    (digits, exponent)
+}
+
+/// `precision` significant digits, rounded as printf does, trailing zeros dropped.
+fn rounded(value: f64, precision: i32) -> (String, i32) {
+    let precision = precision.max(1) as usize;
+    let text = format!("{:.*e}", precision - 1, value.abs());
+    let (mantissa, exponent) = text.split_once('e').unwrap_or((&text, "0"));
+    let digits = mantissa.replace('.', "").trim_end_matches('0').to_owned();
+    (digits, exponent.parse().unwrap_or(0))
+}
+
+/// printf's `%g` layout: fixed when -4 <= exponent < threshold, else `d.ddde+XX`.
+fn write_decimal(negative: bool, digits: &str, exponent: i32, threshold: i32, out: &mut String) {
+    if negative {
+        out.push('-');
+    }
+    let digits = if digits.is_empty() { "0" } else { digits };
+    if (-4..threshold).contains(&exponent) {
+        if exponent < 0 {
+            out.push_str("0.");
+            out.extend(std::iter::repeat_n('0', (-exponent - 1) as usize));
+            out.push_str(digits);
+        } else {
+            let int_len = exponent as usize + 1;
+            if digits.len() <= int_len {
+                out.push_str(digits);
+                out.extend(std::iter::repeat_n('0', int_len - digits.len()));
+            } else {
+                out.push_str(&digits[..int_len]);
+                out.push('.');
+                out.push_str(&digits[int_len..]);
+            }
+        }
+    } else {
+        out.push_str(&digits[..1]);
+        if digits.len() > 1 {
+            out.push('.');
+            out.push_str(&digits[1..]);
+        }
+        let sign = if exponent < 0 { '-' } else { '+' };
+        let _ = write!(out, "e{sign}{:02}", exponent.abs());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn f8(value: f64, extra: i32) -> String {
+        let mut out = String::new();
+        float8(value, extra, &mut out);
+        out
+    }
+
+    fn f4(value: f32, extra: i32) -> String {
+        let mut out = String::new();
+        float4(value, extra, &mut out);
+        out
+    }
+
+    /// Expected values are PostgreSQL 15's output for the same inputs.
+    #[test]
+    fn float8_as_postgresql_prints_it() {
+        let cases = [
+            (1e15, "1e+15"),
+            (123456789012345.0, "123456789012345"),
+            (0.0001, "0.0001"),
+            (0.00001, "1e-05"),
+            (1.5e-7, "1.5e-07"),
+            (62.0, "62"),
+            (1e22, "1e+22"),
+            (1.25e300, "1.25e+300"),
+            (-96.25, "-96.25"),
+            (0.1 + 0.2, "0.30000000000000004"),
+            (f64::INFINITY, "Infinity"),
+            (f64::NEG_INFINITY, "-Infinity"),
+            (-0.0, "-0"),
+            (f64::NAN, "NaN"),
+        ];
+        for (value, expected) in cases {
+            assert_eq!(f8(value, 1), expected, "{value}");
+        }
+        assert_eq!(f8(0.1 + 0.2, 0), "0.3");
+        assert_eq!(f8(1e14, 0), "100000000000000");
+        assert_eq!(f8(1e15, 0), "1e+15");
+    }
+
+    #[test]
+    fn float4_as_postgresql_prints_it() {
+        let cases = [
+            (1e6_f32, "1e+06"),
+            (123456.0, "123456"),
+            (1234567.0, "1.234567e+06"),
+            (0.0001, "0.0001"),
+            (0.00001, "1e-05"),
+            (96.125, "96.125"),
+            (36.65, "36.65"),
+        ];
+        for (value, expected) in cases {
+            assert_eq!(f4(value, 1), expected, "{value}");
+        }
+        assert_eq!(f4(1234567.0, 0), "1.23457e+06");
+        assert_eq!(f4(96.12345, 0), "96.1235");
+    }
+
+    #[test]
+    fn timestamps_print_a_fraction_only_when_there_is_one() {
+        let mut out = String::new();
+        timestamp(1_767_225_601_530_000, &mut out);
+        assert_eq!(out, "2026-01-01 00:00:01.53");
+        out.clear();
+        timestamp(1_767_225_600_000_000, &mut out);
+        assert_eq!(out, "2026-01-01 00:00:00");
+    }
+
+    #[test]
+    fn timestamptz_prints_in_the_session_zone() {
+        let mut out = String::new();
+        timestamptz(1_767_225_600_000_000, &Tz::UTC, &mut out);
+        assert_eq!(out, "2026-01-01 00:00:00+00");
+        out.clear();
+        timestamptz(1_767_225_600_000_000, &Tz::Asia__Kolkata, &mut out);
+        assert_eq!(out, "2026-01-01 05:30:00+05:30");
+        out.clear();
+        timestamptz(1_767_225_600_000_000, &Tz::America__Sao_Paulo, &mut out);
+        assert_eq!(out, "2025-12-31 21:00:00-03");
+    }
+}

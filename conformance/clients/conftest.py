@@ -1,33 +1,65 @@
-"""A `junction serve` over a small demo warehouse, shared by the client tests."""
+"""`junction serve` processes for the client tests: one over a small demo warehouse, one over
+tables written by the reference writers (delta-rs, pyiceberg)."""
+import json
 import os
 import re
 import subprocess
+import sys
 import tempfile
 
 import pytest
 
+PEERS = os.environ.get("JUNCTION_PEERS") or os.path.join(
+    os.path.dirname(__file__), "..", "..", "..", "shared", "peers")
 
-@pytest.fixture(scope="session")
-def junction():
-    binary = os.environ["JUNCTION_BIN"]
-    workdir = tempfile.mkdtemp(prefix="junction-clients-")
-    warehouse = os.path.join(workdir, "warehouse")
-    subprocess.run(
-        [binary, "demo", "--warehouse", warehouse, "--patients", "10", "--days", "1"],
-        check=True,
-    )
+
+def serve(warehouse):
+    """Starts `junction serve` on `warehouse`; returns (process, port) once it is ready."""
     proc = subprocess.Popen(
-        [binary, "serve", "--warehouse", warehouse, "--pg-addr", "127.0.0.1:0"],
+        [os.environ["JUNCTION_BIN"], "serve", "--warehouse", warehouse, "--pg-addr", "127.0.0.1:0"],
         stderr=subprocess.PIPE,
         text=True,
     )
-    port = None
     for line in proc.stderr:
         m = re.match(r"junction ready pg=127\.0\.0\.1:(\d+)", line)
         if m:
-            port = int(m.group(1))
-            break
-    assert port, "junction serve did not become ready"
-    yield {"host": "127.0.0.1", "port": port, "warehouse": warehouse}
+            return proc, int(m.group(1))
+    raise AssertionError("junction serve did not become ready")
+
+
+def stop(proc):
     proc.terminate()
     proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def junction():
+    workdir = tempfile.mkdtemp(prefix="junction-clients-")
+    warehouse = os.path.join(workdir, "warehouse")
+    subprocess.run(
+        [os.environ["JUNCTION_BIN"], "demo", "--warehouse", warehouse, "--patients", "10", "--days", "1"],
+        check=True,
+    )
+    proc, port = serve(warehouse)
+    yield {"host": "127.0.0.1", "port": port, "warehouse": warehouse}
+    stop(proc)
+
+
+@pytest.fixture(scope="module")
+def reference_tables():
+    """pyiceberg's `demo.vitals` and delta-rs's `lake.vitals`, written by the peers' makers
+    into one warehouse: pyiceberg's SqlCatalog warehouse holds `demo/vitals`, and the Delta
+    table goes next to it as `lake/vitals`."""
+    out = tempfile.mkdtemp(prefix="junction-reference-")
+    subprocess.run([sys.executable, os.path.join(PEERS, "make-iceberg.py"), out],
+                   check=True, capture_output=True)
+    with open(os.path.join(out, "iceberg-tables.json")) as f:
+        iceberg = json.load(f)["pyiceberg"]
+    warehouse = iceberg["warehouse"].removeprefix("file://")
+    lake = os.path.join(warehouse, "lake")
+    subprocess.run([sys.executable, os.path.join(PEERS, "make-delta.py"), lake],
+                   check=True, capture_output=True)
+    proc, port = serve(warehouse)
+    yield {"host": "127.0.0.1", "port": port, "iceberg": iceberg,
+           "delta_path": os.path.join(lake, "vitals")}
+    stop(proc)

@@ -9,3 +9,4 @@ mod extended;
 mod freshness;
 mod protocol;
 mod simple;
+mod types;

@@ -1,0 +1,218 @@
+//! Every Arrow type a table can hold reaches clients with PostgreSQL's type OID, in text
+//! and binary format, NULLs included.
+
+use std::sync::Arc;
+
+use arrow::array::{
+    ArrayRef, BinaryArray, BooleanArray, Date32Array, Decimal128Array, Float32Array, Float64Array,
+    Int16Array, Int32Array, Int64Array, ListArray, RecordBatch, StringArray,
+    TimestampMicrosecondArray,
+};
+use arrow::datatypes::{DataType, Field, Int32Type, Schema, TimeUnit};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use tokio_postgres::types::Type;
+use tokio_postgres::SimpleQueryMessage;
+
+use crate::server::Server;
+
+/// 2026-01-01 08:00:00.25 UTC.
+const AT_MICROS: i64 = 1_767_254_400_250_000;
+
+/// One row of values and one row of NULLs, one column per type.
+fn write_types_table(path: &std::path::Path) {
+    let list = |values: Option<Vec<Option<i32>>>| {
+        ListArray::from_iter_primitive::<Int32Type, _, _>([values, None])
+    };
+    let columns: Vec<(&str, ArrayRef)> = vec![
+        ("i2", Arc::new(Int16Array::from(vec![Some(-2), None]))),
+        ("i4", Arc::new(Int32Array::from(vec![Some(40_000), None]))),
+        (
+            "i8",
+            Arc::new(Int64Array::from(vec![Some(5_000_000_000), None])),
+        ),
+        ("f4", Arc::new(Float32Array::from(vec![Some(1.5), None]))),
+        ("f8", Arc::new(Float64Array::from(vec![Some(1e20), None]))),
+        (
+            "num",
+            Arc::new(
+                Decimal128Array::from(vec![Some(12_345), None])
+                    .with_precision_and_scale(10, 2)
+                    .expect("decimal(10,2)"),
+            ),
+        ),
+        (
+            "txt",
+            Arc::new(StringArray::from(vec![Some("héllo"), None])),
+        ),
+        ("flag", Arc::new(BooleanArray::from(vec![Some(true), None]))),
+        ("day", Arc::new(Date32Array::from(vec![Some(20_454), None]))),
+        (
+            "at",
+            Arc::new(TimestampMicrosecondArray::from(vec![Some(AT_MICROS), None])),
+        ),
+        (
+            "at_tz",
+            Arc::new(
+                TimestampMicrosecondArray::from(vec![Some(AT_MICROS), None]).with_timezone("UTC"),
+            ),
+        ),
+        (
+            "raw",
+            Arc::new(BinaryArray::from(vec![Some(&[1u8, 2][..]), None])),
+        ),
+        ("ints", Arc::new(list(Some(vec![Some(1), None, Some(3)])))),
+    ];
+    let schema = Arc::new(Schema::new(
+        columns
+            .iter()
+            .map(|(name, array)| Field::new(*name, array.data_type().clone(), true))
+            .collect::<Vec<_>>(),
+    ));
+    let batch = RecordBatch::try_new(
+        schema.clone(),
+        columns.into_iter().map(|(_, array)| array).collect(),
+    )
+    .expect("batch");
+    let file = std::fs::File::create(path).expect("create parquet");
+    let mut writer = parquet::arrow::ArrowWriter::try_new(file, schema, None).expect("writer");
+    writer.write(&batch).expect("write");
+    writer.close().expect("close");
+}
+
+#[tokio::test]
+async fn column_types_reach_clients_with_postgresqls_oids_in_text_and_binary() {
+    let server = Server::start();
+    let dir = server.warehouse.join("types");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    write_types_table(&dir.join("every.parquet"));
+    let client = server.connect().await;
+
+    let sql = "select * from types.every order by i2 nulls last";
+    let statement = client.prepare(sql).await.expect("describe");
+    let types: Vec<Type> = statement
+        .columns()
+        .iter()
+        .map(|c| c.type_().clone())
+        .collect();
+    assert_eq!(
+        types,
+        [
+            Type::INT2,
+            Type::INT4,
+            Type::INT8,
+            Type::FLOAT4,
+            Type::FLOAT8,
+            Type::NUMERIC,
+            Type::TEXT,
+            Type::BOOL,
+            Type::DATE,
+            Type::TIMESTAMP,
+            Type::TIMESTAMPTZ,
+            Type::BYTEA,
+            Type::INT4_ARRAY,
+        ]
+    );
+
+    // Binary format (tokio-postgres asks for it); numeric is checked in text below.
+    let rows = client.query(&statement, &[]).await.expect("query");
+    let row = &rows[0];
+    assert_eq!(row.get::<_, i16>("i2"), -2);
+    assert_eq!(row.get::<_, i32>("i4"), 40_000);
+    assert_eq!(row.get::<_, i64>("i8"), 5_000_000_000);
+    assert_eq!(row.get::<_, f32>("f4"), 1.5);
+    assert_eq!(row.get::<_, f64>("f8"), 1e20);
+    assert_eq!(row.get::<_, &str>("txt"), "héllo");
+    assert!(row.get::<_, bool>("flag"));
+    let day = NaiveDate::from_ymd_opt(2026, 1, 1).expect("date");
+    assert_eq!(row.get::<_, NaiveDate>("day"), day);
+    let at = DateTime::<Utc>::from_timestamp_micros(AT_MICROS).expect("instant");
+    assert_eq!(row.get::<_, NaiveDateTime>("at"), at.naive_utc());
+    assert_eq!(row.get::<_, DateTime<Utc>>("at_tz"), at);
+    assert_eq!(row.get::<_, Vec<u8>>("raw"), [1, 2]);
+    assert_eq!(
+        row.get::<_, Vec<Option<i32>>>("ints"),
+        [Some(1), None, Some(3)]
+    );
+    let nulls = &rows[1];
+    assert_eq!(nulls.get::<_, Option<i64>>("i8"), None);
+    assert_eq!(nulls.get::<_, Option<Vec<Option<i32>>>>("ints"), None);
+    assert_eq!(nulls.get::<_, Option<DateTime<Utc>>>("at_tz"), None);
+
+    // Text format, as psql shows it.
+    let text: Vec<Vec<Option<String>>> = client
+        .simple_query(sql)
+        .await
+        .expect("simple query")
+        .into_iter()
+        .filter_map(|m| match m {
+            SimpleQueryMessage::Row(row) => Some(
+                (0..row.len())
+                    .map(|i| row.get(i).map(str::to_owned))
+                    .collect(),
+            ),
+            _ => None,
+        })
+        .collect();
+    let expected = [
+        "-2",
+        "40000",
+        "5000000000",
+        "1.5",
+        "1e+20",
+        "123.45",
+        "héllo",
+        "t",
+        "2026-01-01",
+        "2026-01-01 08:00:00.25",
+        "2026-01-01 08:00:00.25+00",
+        "\\x0102",
+        "{1,NULL,3}",
+    ];
+    assert_eq!(
+        text[0],
+        expected.map(|v| Some(v.to_owned())).to_vec(),
+        "text values"
+    );
+    assert!(text[1].iter().all(Option::is_none), "NULLs: {:?}", text[1]);
+}
+
+#[tokio::test]
+async fn interval_arrays_and_the_session_time_zone() {
+    let server = Server::start();
+    let client = server.connect().await;
+    let statement = client
+        .prepare("select interval '1 day 2 hours' as i, array['x', 'y'] as t")
+        .await
+        .expect("describe");
+    let types: Vec<&Type> = statement.columns().iter().map(|c| c.type_()).collect();
+    assert_eq!(types, [&Type::INTERVAL, &Type::TEXT_ARRAY]);
+
+    client
+        .batch_execute("SET TimeZone = 'Asia/Kolkata'")
+        .await
+        .expect("set time zone");
+    let dir = server.warehouse.join("types");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    write_types_table(&dir.join("every.parquet"));
+    let values: Vec<String> = client
+        .simple_query(
+            "select interval '1 day 2 hours', array['x', 'y'], at_tz from types.every where i2 = -2",
+        )
+        .await
+        .expect("simple query")
+        .into_iter()
+        .filter_map(|m| match m {
+            SimpleQueryMessage::Row(row) => Some(
+                (0..row.len())
+                    .map(|i| row.get(i).unwrap_or("NULL").to_owned())
+                    .collect::<Vec<_>>(),
+            ),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    assert_eq!(
+        values,
+        ["1 day 02:00:00", "{x,y}", "2026-01-01 13:30:00.25+05:30"]
+    );
+}

@@ -8,7 +8,7 @@ use arrow::array::{
     Int16Array, Int32Array, Int64Array, ListArray, RecordBatch, StringArray,
     TimestampMicrosecondArray,
 };
-use arrow::datatypes::{DataType, Field, Int32Type, Schema, TimeUnit};
+use arrow::datatypes::{Field, Int32Type, Schema};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use tokio_postgres::types::Type;
 use tokio_postgres::SimpleQueryMessage;

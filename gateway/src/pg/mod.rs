@@ -2,6 +2,7 @@
 
 mod cancel;
 mod handler;
+mod portal;
 mod rows;
 mod startup;
 mod text;

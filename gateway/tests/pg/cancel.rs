@@ -26,3 +26,50 @@ async fn cancel_request_stops_a_running_query() {
         .expect("usable after cancel");
     assert_eq!(row.get::<_, i64>(0), 1);
 }
+
+/// An Execute without a row limit streams: the first row of a result that would take hours
+/// to produce arrives, and a cancel then ends it. (pgwire alone gathers such a result whole
+/// before sending any of it; the timeout only keeps a regression from hanging the run.)
+#[tokio::test]
+async fn extended_results_stream_and_cancel_midway() {
+    use futures::{pin_mut, TryStreamExt};
+
+    let server = Server::start();
+    let client = server.connect().await;
+    let rows = client
+        .query_raw(
+            "select * from generate_series(1, 1000000000000) as t(n)",
+            Vec::<i64>::new(),
+        )
+        .await
+        .expect("execute");
+    pin_mut!(rows);
+    let first = tokio::time::timeout(Duration::from_secs(120), rows.try_next())
+        .await
+        .expect("the first row arrives while the query still runs")
+        .expect("a row, not an error")
+        .expect("a row, not the end");
+    assert_eq!(first.get::<_, i64>(0), 1);
+
+    client
+        .cancel_token()
+        .cancel_query(NoTls)
+        .await
+        .expect("send cancel");
+    let error = loop {
+        match tokio::time::timeout(Duration::from_secs(120), rows.try_next())
+            .await
+            .expect("the cancel ends the stream")
+        {
+            Ok(Some(_)) => continue,
+            Ok(None) => panic!("the endless result ended without the cancel"),
+            Err(e) => break e,
+        }
+    };
+    assert_eq!(
+        error.code(),
+        Some(&tokio_postgres::error::SqlState::QUERY_CANCELED)
+    );
+    let row = client.query_one("select 1", &[]).await.expect("usable");
+    assert_eq!(row.get::<_, i64>(0), 1);
+}

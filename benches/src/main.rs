@@ -1,0 +1,59 @@
+//! junction's end-to-end benchmarks. Build and run them in release:
+//!
+//! ```text
+//! cargo build --release -p junction -p junction-benches
+//! target/release/junction-bench streaming-rss --rows 50000000
+//! ```
+
+mod rss;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "junction-bench", about = "junction's end-to-end benchmarks")]
+struct Cli {
+    /// The junction binary; defaults to the one next to this benchmark.
+    #[arg(long, global = true)]
+    junction: Option<PathBuf>,
+    #[command(subcommand)]
+    bench: Bench,
+}
+
+#[derive(Subcommand)]
+enum Bench {
+    /// The server's resident memory while one client reads a large result over pgwire.
+    StreamingRss(rss::Args),
+}
+
+fn junction_binary(given: Option<PathBuf>) -> Result<PathBuf, String> {
+    if let Some(path) = given {
+        return Ok(path);
+    }
+    let exe = std::env::current_exe().map_err(|e| format!("own path: {e}"))?;
+    let sibling = exe.with_file_name("junction");
+    if sibling.exists() {
+        Ok(sibling)
+    } else {
+        Err(format!(
+            "{} is missing: cargo build --release -p junction, or pass --junction",
+            sibling.display()
+        ))
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let cli = Cli::parse();
+    let result = match junction_binary(cli.junction) {
+        Ok(junction) => match cli.bench {
+            Bench::StreamingRss(args) => rss::run(&junction, args).await,
+        },
+        Err(e) => Err(e),
+    };
+    if let Err(e) = result {
+        eprintln!("junction-bench: {e}");
+        std::process::exit(1);
+    }
+}

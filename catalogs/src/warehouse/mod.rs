@@ -81,6 +81,13 @@ impl WarehouseCatalog {
 
 /// The kind of table at `path` (a folder, or the stem of a single file), if any.
 fn classify(path: &Path) -> Result<Option<LocationKind>> {
+    // Something is there that cannot be followed (a dangling link, a link loop, a directory
+    // without permission): report that rather than call the table missing.
+    if let Err(e) = std::fs::metadata(path) {
+        if std::fs::symlink_metadata(path).is_ok() {
+            return Err(CatalogError::io(path)(e));
+        }
+    }
     if path.join("_delta_log").is_dir() {
         return Ok(Some(LocationKind::Delta));
     }

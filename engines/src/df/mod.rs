@@ -3,6 +3,7 @@
 mod catalog_list;
 mod identity;
 mod pg_catalog;
+mod regtype;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -18,6 +19,7 @@ use datafusion::logical_expr::LogicalPlan;
 use datafusion::prelude::{DataFrame, SessionConfig, SessionContext};
 use datafusion::scalar::ScalarValue;
 use datafusion::sql::parser::Statement as DFStatement;
+use datafusion_pg_catalog::pg_catalog::PgCatalogStaticTables;
 use junction_catalogs::Catalogs;
 use sqlparser::ast::Statement;
 
@@ -60,7 +62,9 @@ impl DataFusionEngine {
             datafusion_pg_catalog::pg_catalog::context::EmptyContextProvider,
         )
         .map_err(|e| EngineError::from(*e))?;
-        let pg_catalogs = pg_catalog::for_each_catalog(&catalogs)?;
+        let static_tables = Arc::new(PgCatalogStaticTables::try_new().map_err(EngineError::from)?);
+        ctx.register_udf(regtype::to_regtype_udf(&static_tables.pg_type)?);
+        let pg_catalogs = pg_catalog::for_each_catalog(&catalogs, &static_tables)?;
         Ok(Self {
             catalogs,
             base: ctx.state(),

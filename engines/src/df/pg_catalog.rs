@@ -90,8 +90,10 @@ impl CatalogInfo for CurrentCatalogInfo {
 }
 
 /// A pg_catalog schema provider for each configured catalog, by catalog name.
-pub fn for_each_catalog(catalogs: &Catalogs) -> Result<HashMap<String, Arc<dyn SchemaProvider>>> {
-    let static_tables = Arc::new(PgCatalogStaticTables::try_new().map_err(EngineError::from)?);
+pub fn for_each_catalog(
+    catalogs: &Catalogs,
+    static_tables: &Arc<PgCatalogStaticTables>,
+) -> Result<HashMap<String, Arc<dyn SchemaProvider>>> {
     catalogs
         .iter()
         .map(|catalog| {
@@ -101,7 +103,7 @@ pub fn for_each_catalog(catalogs: &Catalogs) -> Result<HashMap<String, Arc<dyn S
             };
             let provider = PgCatalogSchemaProvider::try_new(
                 info,
-                Arc::clone(&static_tables),
+                Arc::clone(static_tables),
                 EmptyContextProvider,
             )
             .map_err(EngineError::from)?;

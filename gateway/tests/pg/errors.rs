@@ -84,6 +84,13 @@ async fn broken_delta_and_iceberg_tables_name_themselves() {
     let (code, message) = code_of(&client, "select sum(readings) from gold.vitals_hourly").await;
     assert!(code.starts_with("58"), "{code}: {message}");
 
+    // A table path the server cannot read (a symlink loop: unreadable even for root).
+    let looped = server.warehouse.join("silver/looped");
+    std::os::unix::fs::symlink(&looped, &looped).expect("symlink");
+    let (code, message) = code_of(&client, "select * from silver.looped").await;
+    assert_eq!(code, "58030", "{message}");
+    assert!(message.contains("looped"), "{message}");
+
     // Other tables still answer.
     let row = client
         .query_one("select count(*) from silver.patients", &[])

@@ -167,6 +167,9 @@ fn execution_sqlstate(message: &str) -> &'static str {
         "22003"
     } else if m.contains("cannot cast") || m.contains("invalid") {
         "22P02"
+    } else if m.contains("does not support") || m.contains("not supported") {
+        // A construct DataFusion rejects only when it builds the physical plan.
+        "0A000"
     } else {
         "XX000"
     }
@@ -175,6 +178,16 @@ fn execution_sqlstate(message: &str) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn execution_messages_map_to_sqlstates() {
+        assert_eq!(
+            execution_sqlstate("LIKE does not support escape_char other than the backslash (\\)"),
+            "0A000"
+        );
+        assert_eq!(execution_sqlstate("Divide by zero error"), "22012");
+        assert_eq!(execution_sqlstate("something unexpected"), "XX000");
+    }
 
     #[test]
     fn plan_messages_map_to_sqlstates() {

@@ -32,6 +32,7 @@ pub trait Catalog: Send + Sync + Debug {
     async fn table_names(&self, schema: &str) -> Result<Vec<String>>;
 
     /// The table's current handle, reflecting every commit finished before the call.
-    /// `Ok(None)` when no such table exists.
+    /// `Ok(None)` when no such table exists, also when its schema does not (PostgreSQL
+    /// answers 42P01 for `nosuch.t`).
     async fn table(&self, schema: &str, table: &str) -> Result<Option<Arc<TableHandle>>>;
 }

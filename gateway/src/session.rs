@@ -159,13 +159,8 @@ impl Session {
             _ => {}
         }
         if let Some(setting) = find_setting(name) {
-            let value = vars
-                .settings
-                .get(setting.name)
-                .cloned()
-                .unwrap_or_else(|| setting.default.to_owned());
             // PostgreSQL's SHOW names the column in lower case.
-            return Ok((setting.name.to_ascii_lowercase(), value));
+            return Ok((setting.name.to_ascii_lowercase(), vars.value(setting)));
         }
         vars.custom
             .get(&lower)

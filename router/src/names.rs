@@ -4,7 +4,7 @@
 use std::collections::{HashMap, HashSet};
 use std::ops::ControlFlow;
 
-use junction_catalogs::{Catalog, CatalogError};
+use junction_catalogs::Catalog;
 use sqlparser::ast::{
     Ident, ObjectName, ObjectNamePart, Query, Statement, TableFactor, Visit, VisitMut, Visitor,
     VisitorMut,
@@ -84,7 +84,7 @@ impl VisitorMut for Qualify<'_> {
 }
 
 /// Writes the schema into every unqualified table name that the search path resolves.
-/// Returns the first name it cannot resolve. Names starting `pg_` are left to pg_catalog,
+/// Returns a name it cannot resolve. Names starting `pg_` are left to pg_catalog,
 /// which PostgreSQL searches before the search path.
 pub async fn qualify_unqualified(
     statement: &mut Statement,
@@ -94,29 +94,20 @@ pub async fn qualify_unqualified(
     let mut found = Unqualified::default();
     let _ = Visit::visit(&*statement, &mut found);
     let mut schemas = HashMap::new();
-    let mut unresolved = None;
     for table in found.tables.difference(&found.ctes) {
         if table.starts_with("pg_") {
             continue;
         }
-        let mut resolved = false;
+        let mut resolved = None;
         for schema in search_path {
-            match catalog.table(schema, table).await {
-                Ok(None) | Err(CatalogError::SchemaNotFound(_)) => continue,
-                // An unreadable table still resolves here, so that its own error is reported.
-                Ok(Some(_)) | Err(_) => {
-                    schemas.insert(table.clone(), schema.clone());
-                    resolved = true;
-                    break;
-                }
+            // An unreadable table still resolves here, so that its own error is reported.
+            if !matches!(catalog.table(schema, table).await, Ok(None)) {
+                resolved = Some(schema);
+                break;
             }
         }
-        if !resolved && unresolved.is_none() {
-            unresolved = Some(table.clone());
-        }
-    }
-    if let Some(table) = unresolved {
-        return Err(table);
+        let schema = resolved.ok_or_else(|| table.clone())?;
+        schemas.insert(table.clone(), schema.clone());
     }
     if !schemas.is_empty() {
         let _ = VisitMut::visit(statement, &mut Qualify { schemas: &schemas });

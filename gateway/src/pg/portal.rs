@@ -8,10 +8,10 @@
 
 use std::fmt::Debug;
 
-use futures::{Sink, SinkExt, StreamExt};
+use futures::{Sink, SinkExt};
 use pgwire::api::portal::{Portal, PortalExecutionState};
-use pgwire::api::query::ExtendedQueryHandler;
-use pgwire::api::results::{QueryResponse, Response, Tag};
+use pgwire::api::query::{send_query_response, ExtendedQueryHandler};
+use pgwire::api::results::Response;
 use pgwire::api::store::PortalStore;
 use pgwire::api::{ClientInfo, ClientPortalStore, PgWireConnectionState, DEFAULT_NAME};
 use pgwire::error::{PgWireError, PgWireResult};
@@ -31,26 +31,6 @@ fn returns_rows(statement: &Prepared) -> bool {
             ..
         }
     )
-}
-
-/// Sends every remaining row of `response` and its CommandComplete.
-async fn send_all_rows<C>(client: &mut C, response: &mut QueryResponse) -> PgWireResult<()>
-where
-    C: Sink<PgWireBackendMessage> + Unpin + Send,
-    PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
-{
-    let tag = response.command_tag().to_owned();
-    let rows = response.data_rows();
-    let mut count = 0;
-    while let Some(row) = rows.next().await {
-        client.feed(PgWireBackendMessage::DataRow(row?)).await?;
-        count += 1;
-    }
-    let complete = Tag::new(&tag).with_rows(count);
-    client
-        .send(PgWireBackendMessage::CommandComplete(complete.into()))
-        .await?;
-    Ok(())
 }
 
 /// Answers `message` if it is an Execute without a row limit of a query portal; returns
@@ -75,30 +55,27 @@ where
     };
     let state = portal.state();
     let mut state = state.lock().await;
-    let fresh = match &*state {
-        PortalExecutionState::Initial if returns_rows(&portal.statement.statement) => true,
-        PortalExecutionState::Suspended(_) => false,
-        _ => return Ok(false),
+    // Whatever happens next, this Execute leaves the portal finished.
+    let response = match std::mem::replace(&mut *state, PortalExecutionState::Finished) {
+        PortalExecutionState::Suspended(response) => Some(response),
+        PortalExecutionState::Initial if returns_rows(&portal.statement.statement) => None,
+        other => {
+            *state = other;
+            return Ok(false);
+        }
     };
 
     client.set_state(PgWireConnectionState::QueryInProgress);
-    let result = if fresh {
-        run_fresh(handler, client, &portal).await
-    } else if let PortalExecutionState::Suspended(response) = &mut *state {
-        send_all_rows(client, response).await
-    } else {
-        Ok(())
+    let result = match response {
+        Some(response) => send_query_response(client, response, false).await,
+        None => run(handler, client, &portal).await,
     };
-    *state = PortalExecutionState::Finished;
     client.set_state(PgWireConnectionState::ReadyForQuery);
     result.map(|()| true)
 }
 
-async fn run_fresh<C>(
-    handler: &PgHandler,
-    client: &mut C,
-    portal: &Portal<Prepared>,
-) -> PgWireResult<()>
+/// Runs a fresh query portal and streams its rows, or sends its error.
+async fn run<C>(handler: &PgHandler, client: &mut C, portal: &Portal<Prepared>) -> PgWireResult<()>
 where
     C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
     C::PortalStore: PortalStore<Statement = Prepared>,
@@ -106,7 +83,7 @@ where
     PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
 {
     match handler.do_query(client, portal, 0).await? {
-        Response::Query(mut response) => send_all_rows(client, &mut response).await,
+        Response::Query(response) => send_query_response(client, response, false).await,
         Response::Error(error) => {
             client
                 .send(PgWireBackendMessage::ErrorResponse((*error).into()))

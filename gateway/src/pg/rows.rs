@@ -12,7 +12,7 @@ use pgwire::messages::data::DataRow;
 use tokio_util::sync::CancellationToken;
 
 use super::handler::to_pg_error;
-use super::text;
+use super::text::TextRendering;
 pub use super::text::TextStyle;
 use crate::error::GatewayError;
 
@@ -49,11 +49,15 @@ pub fn response(
     cancel: CancellationToken,
 ) -> PgWireResult<QueryResponse> {
     let fields = Arc::new(fields(&input.schema(), format)?);
+    let rendering = TextRendering::new(&input.schema(), &fields, style);
     let encode_with = Arc::clone(&fields);
     let rows = batches(input, cancel).flat_map(move |batch| {
-        let batch = batch.and_then(|batch| {
-            text::render(batch, &encode_with, &style).map_err(GatewayError::Encode)
-        });
+        let batch = match &rendering {
+            Some(rendering) => {
+                batch.and_then(|batch| rendering.apply(batch).map_err(GatewayError::Encode))
+            }
+            None => batch,
+        };
         let rows: Box<dyn Iterator<Item = PgWireResult<DataRow>> + Send> = match batch {
             Ok(batch) => Box::new(encode_recordbatch(Arc::clone(&encode_with), batch)),
             Err(e) => Box::new(std::iter::once(Err::<DataRow, PgWireError>(to_pg_error(

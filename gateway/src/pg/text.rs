@@ -13,9 +13,13 @@ use std::fmt::Write;
 use std::sync::Arc;
 
 use arrow::array::{
-    Array, ArrayRef, AsArray, Float32Array, Float64Array, RecordBatch, StringBuilder,
+    ArrayRef, AsArray, Float32Array, Float64Array, RecordBatch, StringBuilder,
+    TimestampMicrosecondArray,
 };
-use arrow::datatypes::{DataType, Field, Schema, TimeUnit};
+use arrow::datatypes::{
+    DataType, Field, Schema, SchemaRef, TimeUnit, TimestampMicrosecondType,
+    TimestampMillisecondType, TimestampNanosecondType, TimestampSecondType,
+};
 use arrow::error::ArrowError;
 use chrono::{DateTime, Datelike, NaiveDateTime, Offset, TimeZone, Timelike};
 use chrono_tz::Tz;
@@ -35,40 +39,59 @@ fn needs_rendering(data_type: &DataType) -> bool {
     )
 }
 
-/// `batch` with its text-format float and timestamp columns rendered as PostgreSQL would.
-pub fn render(
-    batch: RecordBatch,
-    fields: &[FieldInfo],
-    style: &TextStyle,
-) -> Result<RecordBatch, ArrowError> {
-    let renders = |i: usize, column: &ArrayRef| {
-        fields
-            .get(i)
-            .is_some_and(|f| f.format() == FieldFormat::Text)
-            && needs_rendering(column.data_type())
-    };
-    if !batch
-        .columns()
-        .iter()
-        .enumerate()
-        .any(|(i, c)| renders(i, c))
-    {
-        return Ok(batch);
-    }
-    let schema = batch.schema();
-    let mut columns = Vec::with_capacity(batch.num_columns());
-    let mut schema_fields = Vec::with_capacity(batch.num_columns());
-    for (i, column) in batch.columns().iter().enumerate() {
-        let field = schema.field(i);
-        if renders(i, column) {
-            columns.push(render_column(column, style)?);
-            schema_fields.push(Field::new(field.name(), DataType::Utf8, true));
-        } else {
-            columns.push(Arc::clone(column));
-            schema_fields.push(field.clone());
+/// Which columns of one result get PostgreSQL's text rendering, decided once per result.
+#[derive(Debug)]
+pub struct TextRendering {
+    /// Indexes of the text-format float and timestamp columns.
+    columns: Vec<usize>,
+    /// The batches' schema once those columns are strings.
+    schema: SchemaRef,
+    style: TextStyle,
+}
+
+impl TextRendering {
+    /// The rendering for results of `schema` sent as `fields`; `None` when no column needs it.
+    pub fn new(schema: &Schema, fields: &[FieldInfo], style: TextStyle) -> Option<Self> {
+        let columns: Vec<usize> = schema
+            .fields()
+            .iter()
+            .zip(fields)
+            .enumerate()
+            .filter(|(_, (field, info))| {
+                info.format() == FieldFormat::Text && needs_rendering(field.data_type())
+            })
+            .map(|(i, _)| i)
+            .collect();
+        if columns.is_empty() {
+            return None;
         }
+        let rendered: Vec<Field> = schema
+            .fields()
+            .iter()
+            .enumerate()
+            .map(|(i, field)| {
+                if columns.contains(&i) {
+                    Field::new(field.name(), DataType::Utf8, true)
+                } else {
+                    field.as_ref().clone()
+                }
+            })
+            .collect();
+        Some(Self {
+            columns,
+            schema: Arc::new(Schema::new(rendered)),
+            style,
+        })
     }
-    RecordBatch::try_new(Arc::new(Schema::new(schema_fields)), columns)
+
+    /// `batch` with the chosen columns rendered as PostgreSQL would.
+    pub fn apply(&self, batch: RecordBatch) -> Result<RecordBatch, ArrowError> {
+        let mut columns = batch.columns().to_vec();
+        for &i in &self.columns {
+            columns[i] = render_column(&columns[i], &self.style)?;
+        }
+        RecordBatch::try_new(Arc::clone(&self.schema), columns)
+    }
 }
 
 fn render_column(column: &ArrayRef, style: &TextStyle) -> Result<ArrayRef, ArrowError> {
@@ -92,8 +115,7 @@ fn render_column(column: &ArrayRef, style: &TextStyle) -> Result<ArrayRef, Arrow
             }
         }
         DataType::Timestamp(unit, zone) => {
-            let micros = timestamp_micros(column, *unit)?;
-            for value in micros {
+            for value in timestamp_micros(column, *unit)?.iter() {
                 append(&mut out, &mut text, value, |v, t| match zone {
                     None => timestamp(v, t),
                     Some(_) => timestamptz(v, &style.time_zone, t),
@@ -125,47 +147,24 @@ fn append<T>(
     }
 }
 
-/// Microseconds since the epoch, PostgreSQL's resolution (nanoseconds round to nearest).
-fn timestamp_micros(column: &ArrayRef, unit: TimeUnit) -> Result<Vec<Option<i64>>, ArrowError> {
-    use arrow::datatypes::{
-        TimestampMicrosecondType, TimestampMillisecondType, TimestampNanosecondType,
-        TimestampSecondType,
-    };
+/// The column in microseconds, PostgreSQL's resolution (nanoseconds round to nearest).
+fn timestamp_micros(
+    column: &ArrayRef,
+    unit: TimeUnit,
+) -> Result<TimestampMicrosecondArray, ArrowError> {
     let overflow = || ArrowError::ComputeError("timestamp out of range".to_owned());
-    let scale = |values: Vec<Option<i64>>, by: i64| {
-        values
-            .into_iter()
-            .map(|v| {
-                v.map(|v| v.checked_mul(by).ok_or_else(overflow))
-                    .transpose()
-            })
-            .collect()
-    };
-    match unit {
-        TimeUnit::Second => scale(
-            column
-                .as_primitive::<TimestampSecondType>()
-                .iter()
-                .collect(),
-            1_000_000,
-        ),
-        TimeUnit::Millisecond => scale(
-            column
-                .as_primitive::<TimestampMillisecondType>()
-                .iter()
-                .collect(),
-            1_000,
-        ),
-        TimeUnit::Microsecond => Ok(column
-            .as_primitive::<TimestampMicrosecondType>()
-            .iter()
-            .collect()),
-        TimeUnit::Nanosecond => Ok(column
+    Ok(match unit {
+        TimeUnit::Microsecond => column.as_primitive::<TimestampMicrosecondType>().clone(),
+        TimeUnit::Millisecond => column
+            .as_primitive::<TimestampMillisecondType>()
+            .try_unary(|v| v.checked_mul(1_000).ok_or_else(overflow))?,
+        TimeUnit::Second => column
+            .as_primitive::<TimestampSecondType>()
+            .try_unary(|v| v.checked_mul(1_000_000).ok_or_else(overflow))?,
+        TimeUnit::Nanosecond => column
             .as_primitive::<TimestampNanosecondType>()
-            .iter()
-            .map(|v| v.map(|ns| (ns as i128 + 500).div_euclid(1000) as i64))
-            .collect()),
-    }
+            .unary(|ns| (ns as i128 + 500).div_euclid(1000) as i64),
+    })
 }
 
 fn naive(micros: i64) -> Option<NaiveDateTime> {

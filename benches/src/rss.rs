@@ -2,13 +2,11 @@
 //! than memory would hold comfortably. A server that streams batch by batch stays flat; one
 //! that collects the result grows with it.
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use futures::{pin_mut, TryStreamExt};
-use tokio_postgres::NoTls;
+use junction_conformance::peers::{connect, Junction};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -33,43 +31,6 @@ fn rss_kib(pid: u32) -> Option<u64> {
         .and_then(|v| v.parse().ok())
 }
 
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn serve(junction: &Path, warehouse: &Path) -> Result<(Server, u16), String> {
-    let mut child = Command::new(junction)
-        .args(["serve", "--pg-addr", "127.0.0.1:0", "--warehouse"])
-        .arg(warehouse)
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("start {}: {e}", junction.display()))?;
-    let stderr = child.stderr.take().ok_or("no stderr pipe")?;
-    let server = Server(child);
-    let mut lines = BufReader::new(stderr).lines();
-    let port = loop {
-        let line = lines
-            .next()
-            .ok_or("junction serve exited before it was ready")?
-            .map_err(|e| e.to_string())?;
-        if let Some(port) = line
-            .strip_prefix("junction ready pg=")
-            .and_then(|rest| rest.split_whitespace().next())
-            .and_then(|addr| addr.rsplit(':').next())
-            .and_then(|port| port.parse().ok())
-        {
-            break port;
-        }
-    };
-    std::thread::spawn(move || lines.for_each(drop));
-    Ok((server, port))
-}
-
 fn mib(kib: u64) -> f64 {
     kib as f64 / 1024.0
 }
@@ -80,24 +41,15 @@ pub async fn run(junction: &Path, args: Args) -> Result<(), String> {
         Some(dir) => dir,
         None => {
             let dir = temp.path().join("warehouse");
-            let status = Command::new(junction)
-                .args(["demo", "--warehouse"])
-                .arg(&dir)
-                .status()
-                .map_err(|e| e.to_string())?;
-            if !status.success() {
-                return Err("junction demo failed".to_owned());
-            }
+            Junction::write_demo(junction, &dir, 100, 7)?;
             dir
         }
     };
-    let (server, port) = serve(junction, &warehouse)?;
-    let pid = server.0.id();
-    let url = format!("host=127.0.0.1 port={port} user=bench dbname=junction");
-    let (client, connection) = tokio_postgres::connect(&url, NoTls)
+    let server = Junction::serve(junction, &warehouse)?;
+    let pid = server.pid();
+    let client = connect(server.port, "bench", "junction")
         .await
         .map_err(|e| e.to_string())?;
-    tokio::spawn(connection);
 
     let count: i64 = client
         .query_one("select count(*) from silver.vitals", &[])

@@ -48,16 +48,17 @@ pub async fn connect(
     Ok(client)
 }
 
-/// A running `junction serve`, killed on drop.
+/// A running `junction serve`, killed on drop. Every harness (this corpus, the gateway's
+/// wire tests, the benchmarks) starts its servers through this.
 pub struct Junction {
     child: Child,
     pub port: u16,
 }
 
 impl Junction {
-    /// Writes the demo warehouse at `dir` with the given scale.
-    pub fn write_demo(dir: &Path, patients: u32, days: u32) {
-        let status = Command::new(junction_bin())
+    /// Writes the demo warehouse at `dir` with the given scale, using the binary `bin`.
+    pub fn write_demo(bin: &Path, dir: &Path, patients: u32, days: u32) -> Result<(), String> {
+        let status = Command::new(bin)
             .args(["demo", "--warehouse"])
             .arg(dir)
             .args([
@@ -67,36 +68,55 @@ impl Junction {
                 &days.to_string(),
             ])
             .status()
-            .expect("run junction demo");
-        assert!(status.success(), "junction demo failed");
+            .map_err(|e| format!("run {} demo: {e}", bin.display()))?;
+        if status.success() {
+            Ok(())
+        } else {
+            Err(format!("junction demo failed: {status}"))
+        }
     }
 
-    /// Serves `warehouse` on a port the OS picks, once the readiness line appeared.
-    pub fn serve(warehouse: &Path) -> Self {
-        let mut child = Command::new(junction_bin())
+    /// Serves `warehouse` with the binary `bin` on a port the OS picks, once the readiness
+    /// line appeared.
+    pub fn serve(bin: &Path, warehouse: &Path) -> Result<Self, String> {
+        let mut child = Command::new(bin)
             .args(["serve", "--pg-addr", "127.0.0.1:0", "--warehouse"])
             .arg(warehouse)
             .stderr(Stdio::piped())
             .spawn()
-            .expect("start junction serve");
-        let stderr = child.stderr.take().expect("stderr is piped");
+            .map_err(|e| format!("start {} serve: {e}", bin.display()))?;
+        let stderr = child
+            .stderr
+            .take()
+            .ok_or("junction's stderr is not piped")?;
+        // From here on a failure kills the child through Drop.
+        let mut server = Self { child, port: 0 };
         let mut lines = BufReader::new(stderr).lines();
-        let port = loop {
+        server.port = loop {
             let line = lines
                 .next()
-                .expect("junction serve exited before it was ready")
-                .expect("read junction's stderr");
+                .ok_or("junction serve exited before it was ready")?
+                .map_err(|e| format!("read junction's stderr: {e}"))?;
             if let Some(port) = line
                 .strip_prefix("junction ready pg=")
                 .and_then(|rest| rest.split_whitespace().next())
                 .and_then(|addr| addr.rsplit(':').next())
+                .and_then(|port| port.parse().ok())
             {
-                break port.parse().expect("numeric port in the readiness line");
+                break port;
             }
         };
         // Keep draining stderr so the server never blocks on a full pipe.
         std::thread::spawn(move || lines.for_each(drop));
-        Self { child, port }
+        Ok(server)
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    pub fn is_running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
     }
 }
 

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use junction_conformance::corpus::{self, Report, Target};
 use junction_conformance::mirror;
-use junction_conformance::peers::{connect, Junction, Postgres};
+use junction_conformance::peers::{connect, junction_bin, Junction, Postgres};
 use junction_conformance::wire::{PgWire, TypeLog, Types};
 use sqllogictest::{strict_column_validator, MakeConnection, Runner};
 
@@ -81,8 +81,9 @@ where
 async fn corpus_agrees_with_postgresql_on_every_engine() {
     let dir = tempfile::tempdir().expect("temp dir");
     let warehouse = dir.path().join("warehouse");
-    Junction::write_demo(&warehouse, 10, 1);
-    let junction = Junction::serve(&warehouse);
+    let bin = junction_bin();
+    Junction::write_demo(&bin, &warehouse, 10, 1).expect("demo warehouse");
+    let junction = Junction::serve(&bin, &warehouse).expect("junction serve");
     let postgres = Postgres::start();
 
     let source = connect(junction.port, "conformance", "junction")

@@ -1,21 +1,13 @@
 use std::sync::Arc;
 
-use arrow::array::{Int32Array, RecordBatch};
-use arrow::datatypes::{DataType, Field, Schema};
+use arrow::array::{ArrayRef, Int32Array, RecordBatch};
 
-use crate::server::Server;
+use crate::server::{write_parquet, Server};
 
-fn write_parquet(path: &std::path::Path, values: &[i32]) {
-    let schema = Arc::new(Schema::new(vec![Field::new("n", DataType::Int32, false)]));
-    let batch = RecordBatch::try_new(
-        schema.clone(),
-        vec![Arc::new(Int32Array::from(values.to_vec()))],
-    )
-    .expect("batch");
-    let file = std::fs::File::create(path).expect("create parquet");
-    let mut writer = parquet::arrow::ArrowWriter::try_new(file, schema, None).expect("writer");
-    writer.write(&batch).expect("write");
-    writer.close().expect("close");
+fn write_numbers(path: &std::path::Path, values: &[i32]) {
+    let numbers: ArrayRef = Arc::new(Int32Array::from(values.to_vec()));
+    let batch = RecordBatch::try_from_iter([("n", numbers)]).expect("batch");
+    write_parquet(path, &batch);
 }
 
 #[tokio::test]
@@ -24,13 +16,13 @@ async fn tables_and_files_that_appear_are_seen_without_restart() {
     let client = server.connect().await;
     let dir = server.warehouse.join("extra/numbers");
     std::fs::create_dir_all(&dir).expect("mkdir");
-    write_parquet(&dir.join("a.parquet"), &[1, 2, 3]);
+    write_numbers(&dir.join("a.parquet"), &[1, 2, 3]);
     let row = client
         .query_one("select sum(n) from extra.numbers", &[])
         .await
         .expect("new table");
     assert_eq!(row.get::<_, i64>(0), 6);
-    write_parquet(&dir.join("b.parquet"), &[10]);
+    write_numbers(&dir.join("b.parquet"), &[10]);
     let row = client
         .query_one("select sum(n) from extra.numbers", &[])
         .await

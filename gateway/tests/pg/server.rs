@@ -1,85 +1,36 @@
 //! A `junction serve` process for tests: a small demo warehouse, ports picked by the OS.
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 
-use tokio_postgres::{Client, NoTls};
+use arrow::array::RecordBatch;
+use junction_conformance::peers::{connect, Junction};
+use tokio_postgres::{Client, SimpleQueryMessage};
 
 pub struct Server {
-    child: Child,
+    junction: Junction,
     pub port: u16,
     pub warehouse: PathBuf,
     _dir: tempfile::TempDir,
 }
 
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn junction() -> &'static str {
-    env!("CARGO_BIN_EXE_junction")
-}
-
-/// Writes a small demo warehouse. Each server gets its own: Iceberg metadata holds absolute
-/// paths, so a copied warehouse would still read the original's files.
-fn write_demo(dir: &Path) {
-    let status = Command::new(junction())
-        .args(["demo", "--warehouse"])
-        .arg(dir)
-        .args(["--patients", "10", "--days", "1"])
-        .status()
-        .expect("run junction demo");
-    assert!(status.success(), "junction demo failed");
+fn junction() -> &'static Path {
+    Path::new(env!("CARGO_BIN_EXE_junction"))
 }
 
 impl Server {
-    /// A server over its own copy of the demo warehouse.
+    /// A server over its own small demo warehouse. Each server gets its own: Iceberg metadata
+    /// holds absolute paths, so a copied warehouse would still read the original's files.
     pub fn start() -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let warehouse = dir.path().join("warehouse");
-        write_demo(&warehouse);
-        let mut child = Command::new(junction())
-            .args(["serve", "--pg-addr", "127.0.0.1:0", "--warehouse"])
-            .arg(&warehouse)
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start junction serve");
-        let stderr = child.stderr.take().expect("stderr piped");
-        let mut lines = BufReader::new(stderr).lines();
-        let port = loop {
-            let line = lines
-                .next()
-                .expect("junction serve exited before it was ready")
-                .expect("read stderr");
-            if let Some(rest) = line.strip_prefix("junction ready pg=") {
-                let addr = rest.split_whitespace().next().expect("address");
-                break addr
-                    .rsplit(':')
-                    .next()
-                    .expect("port")
-                    .parse()
-                    .expect("numeric port");
-            }
-        };
-        // Keep draining stderr so the server never blocks on a full pipe.
-        std::thread::spawn(move || for _ in lines {});
+        Junction::write_demo(junction(), &warehouse, 10, 1).expect("demo warehouse");
+        let junction = Junction::serve(junction(), &warehouse).expect("junction serve");
         Self {
-            child,
-            port,
+            port: junction.port,
+            junction,
             warehouse,
             _dir: dir,
         }
-    }
-
-    pub fn url(&self, database: &str) -> String {
-        format!(
-            "host=127.0.0.1 port={} user=tester dbname={database}",
-            self.port
-        )
     }
 
     pub async fn connect(&self) -> Client {
@@ -87,14 +38,42 @@ impl Server {
     }
 
     pub async fn connect_to(&self, database: &str) -> Client {
-        let (client, connection) = tokio_postgres::connect(&self.url(database), NoTls)
+        connect(self.port, "tester", database)
             .await
-            .expect("connect to junction");
-        tokio::spawn(connection);
-        client
+            .expect("connect to junction")
     }
 
     pub fn is_running(&mut self) -> bool {
-        matches!(self.child.try_wait(), Ok(None))
+        self.junction.is_running()
     }
+}
+
+/// Asserts that `client`'s connection still answers a query (`why` says after what).
+pub async fn assert_usable(client: &Client, why: &str) {
+    let row = client.query_one("select 1", &[]).await.expect(why);
+    assert_eq!(row.get::<_, i64>(0), 1);
+}
+
+/// The rows of a simple-protocol answer as text, NULL as `None`.
+pub fn text_rows(messages: &[SimpleQueryMessage]) -> Vec<Vec<Option<String>>> {
+    messages
+        .iter()
+        .filter_map(|m| match m {
+            SimpleQueryMessage::Row(row) => Some(
+                (0..row.len())
+                    .map(|i| row.get(i).map(str::to_owned))
+                    .collect(),
+            ),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Writes `batch` as the Parquet file `path`.
+pub fn write_parquet(path: &Path, batch: &RecordBatch) {
+    let file = std::fs::File::create(path).expect("create parquet");
+    let mut writer =
+        parquet::arrow::ArrowWriter::try_new(file, batch.schema(), None).expect("writer");
+    writer.write(batch).expect("write");
+    writer.close().expect("close");
 }

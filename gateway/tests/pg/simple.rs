@@ -1,20 +1,4 @@
-use tokio_postgres::SimpleQueryMessage;
-
-use crate::server::Server;
-
-fn rows(messages: &[SimpleQueryMessage]) -> Vec<Vec<Option<String>>> {
-    messages
-        .iter()
-        .filter_map(|m| match m {
-            SimpleQueryMessage::Row(row) => Some(
-                (0..row.len())
-                    .map(|i| row.get(i).map(str::to_owned))
-                    .collect(),
-            ),
-            _ => None,
-        })
-        .collect()
-}
+use crate::server::{text_rows as rows, Server};
 
 #[tokio::test]
 async fn the_readme_query_answers() {

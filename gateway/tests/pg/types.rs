@@ -8,12 +8,11 @@ use arrow::array::{
     Int16Array, Int32Array, Int64Array, ListArray, RecordBatch, StringArray,
     TimestampMicrosecondArray,
 };
-use arrow::datatypes::{Field, Int32Type, Schema};
+use arrow::datatypes::Int32Type;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use tokio_postgres::types::Type;
-use tokio_postgres::SimpleQueryMessage;
 
-use crate::server::Server;
+use crate::server::{text_rows, write_parquet, Server};
 
 /// 2026-01-01 08:00:00.25 UTC.
 const AT_MICROS: i64 = 1_767_254_400_250_000;
@@ -62,21 +61,8 @@ fn write_types_table(path: &std::path::Path) {
         ),
         ("ints", Arc::new(list(Some(vec![Some(1), None, Some(3)])))),
     ];
-    let schema = Arc::new(Schema::new(
-        columns
-            .iter()
-            .map(|(name, array)| Field::new(*name, array.data_type().clone(), true))
-            .collect::<Vec<_>>(),
-    ));
-    let batch = RecordBatch::try_new(
-        schema.clone(),
-        columns.into_iter().map(|(_, array)| array).collect(),
-    )
-    .expect("batch");
-    let file = std::fs::File::create(path).expect("create parquet");
-    let mut writer = parquet::arrow::ArrowWriter::try_new(file, schema, None).expect("writer");
-    writer.write(&batch).expect("write");
-    writer.close().expect("close");
+    let batch = RecordBatch::try_from_iter(columns).expect("batch");
+    write_parquet(path, &batch);
 }
 
 #[tokio::test]
@@ -139,20 +125,7 @@ async fn column_types_reach_clients_with_postgresqls_oids_in_text_and_binary() {
     assert_eq!(nulls.get::<_, Option<DateTime<Utc>>>("at_tz"), None);
 
     // Text format, as psql shows it.
-    let text: Vec<Vec<Option<String>>> = client
-        .simple_query(sql)
-        .await
-        .expect("simple query")
-        .into_iter()
-        .filter_map(|m| match m {
-            SimpleQueryMessage::Row(row) => Some(
-                (0..row.len())
-                    .map(|i| row.get(i).map(str::to_owned))
-                    .collect(),
-            ),
-            _ => None,
-        })
-        .collect();
+    let text = text_rows(&client.simple_query(sql).await.expect("simple query"));
     let expected = [
         "-2",
         "40000",
@@ -194,25 +167,15 @@ async fn interval_arrays_and_the_session_time_zone() {
     let dir = server.warehouse.join("types");
     std::fs::create_dir_all(&dir).expect("mkdir");
     write_types_table(&dir.join("every.parquet"));
-    let values: Vec<String> = client
+    let messages = client
         .simple_query(
             "select interval '1 day 2 hours', array['x', 'y'], at_tz from types.every where i2 = -2",
         )
         .await
-        .expect("simple query")
-        .into_iter()
-        .filter_map(|m| match m {
-            SimpleQueryMessage::Row(row) => Some(
-                (0..row.len())
-                    .map(|i| row.get(i).unwrap_or("NULL").to_owned())
-                    .collect::<Vec<_>>(),
-            ),
-            _ => None,
-        })
-        .flatten()
-        .collect();
+        .expect("simple query");
+    let expected = ["1 day 02:00:00", "{x,y}", "2026-01-01 13:30:00.25+05:30"];
     assert_eq!(
-        values,
-        ["1 day 02:00:00", "{x,y}", "2026-01-01 13:30:00.25+05:30"]
+        text_rows(&messages).concat(),
+        expected.map(|v| Some(v.to_owned()))
     );
 }

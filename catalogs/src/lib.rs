@@ -16,7 +16,7 @@ use async_trait::async_trait;
 
 pub use error::{CatalogError, Result};
 pub use registry::Catalogs;
-pub use table::{Snapshot, TableFormat, TableHandle};
+pub use table::{DataFile, DataFiles, Snapshot, TableFormat, TableHandle};
 pub use warehouse::WarehouseCatalog;
 
 /// A source of schemas and tables; each one is a PostgreSQL database to clients.

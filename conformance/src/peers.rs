@@ -79,9 +79,23 @@ impl Junction {
     /// Serves `warehouse` with the binary `bin` on a port the OS picks, once the readiness
     /// line appeared.
     pub fn serve(bin: &Path, warehouse: &Path) -> Result<Self, String> {
-        let mut child = Command::new(bin)
+        Self::serve_with_config(bin, warehouse, None)
+    }
+
+    /// As [`Self::serve`], with the configuration file `config` if given.
+    pub fn serve_with_config(
+        bin: &Path,
+        warehouse: &Path,
+        config: Option<&Path>,
+    ) -> Result<Self, String> {
+        let mut command = Command::new(bin);
+        command
             .args(["serve", "--pg-addr", "127.0.0.1:0", "--warehouse"])
-            .arg(warehouse)
+            .arg(warehouse);
+        if let Some(config) = config {
+            command.arg("--config").arg(config);
+        }
+        let mut child = command
             .stderr(Stdio::piped())
             .spawn()
             .map_err(|e| format!("start {} serve: {e}", bin.display()))?;

@@ -11,7 +11,7 @@ use junction_conformance::wire::{PgWire, TypeLog, Types};
 use sqllogictest::{strict_column_validator, MakeConnection, Runner};
 
 /// The engines the corpus runs on; each run pins one with `SET junction.engine`.
-const ENGINES: &[&str] = &["datafusion"];
+const ENGINES: &[&str] = &["datafusion", "duckdb"];
 
 const SCHEMAS: &[&str] = &["bronze", "silver", "gold"];
 

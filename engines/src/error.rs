@@ -18,6 +18,20 @@ pub enum EngineError {
 
     #[error("{0}")]
     Unsupported(String),
+
+    /// An error DuckDB reported, with the SQLSTATE its kind maps to.
+    #[error("{message}")]
+    DuckDb {
+        message: String,
+        sqlstate: &'static str,
+    },
+
+    #[error("relation \"{0}\" does not exist")]
+    UnknownTable(String),
+
+    /// An engine cannot take queries at all (the message names it).
+    #[error("{0}")]
+    Unavailable(String),
 }
 
 pub type Result<T, E = EngineError> = std::result::Result<T, E>;
@@ -29,7 +43,12 @@ impl From<DataFusionError> for EngineError {
         match e {
             DataFusionError::External(inner) => match inner.downcast::<CatalogError>() {
                 Ok(catalog) => EngineError::Catalog(*catalog),
-                Err(inner) => EngineError::DataFusion(DataFusionError::External(inner)),
+                // Engines other than DataFusion pass their errors through DataFusion's
+                // stream type.
+                Err(inner) => match inner.downcast::<EngineError>() {
+                    Ok(engine) => *engine,
+                    Err(inner) => EngineError::DataFusion(DataFusionError::External(inner)),
+                },
             },
             DataFusionError::Context(context, inner) => match EngineError::from(*inner) {
                 EngineError::DataFusion(inner) => {
@@ -85,6 +104,9 @@ impl EngineError {
             EngineError::Catalog(c) => c.sqlstate(),
             EngineError::CatalogNotFound(_) => "3D000",
             EngineError::Unsupported(_) => "0A000",
+            EngineError::DuckDb { sqlstate, .. } => sqlstate,
+            EngineError::UnknownTable(_) => "42P01",
+            EngineError::Unavailable(_) => "58000",
             EngineError::DataFusion(e) => datafusion_sqlstate(innermost(e)),
         }
     }
@@ -216,5 +238,70 @@ mod tests {
         ));
         assert_eq!(e.sqlstate(), "22012");
         assert_eq!(e.to_string(), "division by zero");
+    }
+}
+
+impl From<duckdb::Error> for EngineError {
+    fn from(e: duckdb::Error) -> Self {
+        let text = match &e {
+            duckdb::Error::DuckDBFailure(_, Some(message)) => message.clone(),
+            other => other.to_string(),
+        };
+        let (sqlstate, message) = duckdb_classify(&text);
+        EngineError::DuckDb {
+            message: format!("duckdb: {message}"),
+            sqlstate,
+        }
+    }
+}
+
+/// DuckDB's messages read `<Kind> Error: <text>`, then hints and the query line on further
+/// lines; the kind decides the SQLSTATE, the first line of text is the message.
+fn duckdb_classify(text: &str) -> (&'static str, String) {
+    let first = text.lines().next().unwrap_or(text);
+    let (kind, message) = first.split_once(" Error: ").unwrap_or(("", first));
+    let sqlstate = match kind {
+        "Parser" => "42601",
+        "Catalog" if message.contains("Function") => "42883",
+        "Catalog" => "42P01",
+        "Binder" if message.contains("Referenced column") => "42703",
+        "Binder" if message.contains("Ambiguous reference") => "42702",
+        "Binder" if message.contains("No function matches") => "42883",
+        "Binder" if message.contains("Cannot compare") || message.contains("cast") => "42804",
+        "Binder" => "42000",
+        "Conversion" => "22P02",
+        "Out of Range" => "22003",
+        "Invalid Input" => "22023",
+        "Out of Memory" => "53200",
+        "INTERRUPT" => "57014",
+        "Not implemented" => "0A000",
+        "IO" => "58030",
+        _ => "XX000",
+    };
+    (sqlstate, message.to_owned())
+}
+
+#[cfg(test)]
+mod duckdb_tests {
+    use super::duckdb_classify;
+
+    #[test]
+    fn duckdb_error_kinds_map_to_sqlstates() {
+        assert_eq!(
+            duckdb_classify(
+                "Catalog Error: Table with name t does not exist!\nDid you mean \"s\"?"
+            ),
+            ("42P01", "Table with name t does not exist!".to_owned())
+        );
+        assert_eq!(
+            duckdb_classify("Out of Memory Error: failed to allocate").0,
+            "53200"
+        );
+        assert_eq!(duckdb_classify("INTERRUPT Error: Interrupted!").0, "57014");
+        assert_eq!(
+            duckdb_classify("Parser Error: syntax error at or near \"x\"").0,
+            "42601"
+        );
+        assert_eq!(duckdb_classify("something odd").0, "XX000");
     }
 }

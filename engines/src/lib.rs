@@ -1,7 +1,8 @@
-//! Query engines behind one [`Engine`] trait. DataFusion runs in process today; DuckDB and
-//! Trino join behind the same trait.
+//! Query engines behind one [`Engine`] trait: DataFusion and DuckDB in process; a remote
+//! engine (Trino) joins behind the same trait.
 
 mod df;
+mod duck;
 mod error;
 
 use std::fmt::Debug;
@@ -12,7 +13,8 @@ use datafusion::execution::SendableRecordBatchStream;
 use datafusion::scalar::ScalarValue;
 use sqlparser::ast::Statement;
 
-pub use df::DataFusionEngine;
+pub use df::{DataFusionEngine, JSON_EXTENSION};
+pub use duck::{DuckDbConfig, DuckDbEngine};
 pub use error::{EngineError, Result};
 
 /// What an engine needs to know about the session a statement runs in.

@@ -16,9 +16,8 @@ pub struct Config {
     pub server: ServerConfig,
     #[serde(default, rename = "catalog")]
     pub catalogs: Vec<CatalogConfig>,
-    /// Parsed so that a file written for a later junction fails with a clear message.
     #[serde(default)]
-    pub engines: Option<toml::Table>,
+    pub engines: EnginesConfig,
     #[serde(default)]
     pub storage: Option<toml::Table>,
 }
@@ -29,6 +28,35 @@ pub struct ServerConfig {
     pub pg_addr: Option<SocketAddr>,
     pub flight_addr: Option<SocketAddr>,
     pub default_catalog: Option<String>,
+}
+
+/// `[engines.*]`: the in-process engines' settings; each engine runs with its defaults when
+/// its section is absent.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnginesConfig {
+    pub duckdb: Option<DuckDbSection>,
+}
+
+/// `[engines.duckdb]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DuckDbSection {
+    pub threads: Option<u32>,
+    pub memory_limit: Option<String>,
+    pub extension_directory: Option<PathBuf>,
+    pub connections: Option<usize>,
+}
+
+impl DuckDbSection {
+    pub fn engine_config(&self) -> junction_engines::DuckDbConfig {
+        junction_engines::DuckDbConfig {
+            threads: self.threads,
+            memory_limit: self.memory_limit.clone(),
+            extension_directory: self.extension_directory.clone(),
+            connections: self.connections,
+        }
+    }
 }
 
 /// One `[[catalog]]`. The keys of remote catalogs are parsed (so a misspelt key is an error)
@@ -82,13 +110,6 @@ impl Config {
 
     /// Rejects settings this build cannot honour, rather than ignoring them.
     fn check(&self) -> Result<(), ConfigError> {
-        if let Some(engines) = &self.engines {
-            if let Some(name) = engines.keys().next() {
-                return Err(ConfigError::Invalid(format!(
-                    "[engines.{name}]: this junction runs DataFusion only; engine \"{name}\" is not available"
-                )));
-            }
-        }
         if self.storage.is_some() {
             return Err(ConfigError::Invalid(
                 "[storage]: object storage is not supported yet; the warehouse must be a local directory".to_owned(),
@@ -155,6 +176,16 @@ mod tests {
         assert!(
             parse("[[catalog]]\nname = \"h\"\ntype = \"hive\"\nuri = \"thrift://x\"\n").is_err()
         );
-        assert!(parse("[engines.duckdb]\nthreads = 2\n").is_err());
+        assert!(parse("[engines.trino]\nuri = \"http://x\"\n").is_err());
+    }
+
+    #[test]
+    fn duckdb_settings_parse_and_misspellings_fail() {
+        let config =
+            parse("[engines.duckdb]\nthreads = 2\nmemory_limit = \"1GB\"\n").expect("valid");
+        let duckdb = config.engines.duckdb.expect("section present");
+        assert_eq!(duckdb.threads, Some(2));
+        assert_eq!(duckdb.memory_limit.as_deref(), Some("1GB"));
+        assert!(parse("[engines.duckdb]\nthread = 2\n").is_err());
     }
 }

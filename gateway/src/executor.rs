@@ -61,7 +61,10 @@ impl Executor {
             .map_err(junction_transpiler::syntax_error)?;
         Ok(statements
             .into_iter()
-            .map(Command::from_statement)
+            .map(|mut statement| {
+                junction_transpiler::remove_oid_casts(&mut statement);
+                Command::from_statement(statement)
+            })
             .collect())
     }
 
@@ -78,8 +81,11 @@ impl Executor {
         match command {
             Command::Query(statement) => {
                 let ctx = session.query_context();
-                let route = self.router.route(&ctx, statement).await?;
-                let mut described = route.engine.describe(&ctx, &route.statement).await?;
+                let route = self
+                    .router
+                    .route(&ctx, statement, session.pinned_engine().as_deref())
+                    .await?;
+                let mut described = self.router.describe(&ctx, &route).await?;
                 if let Some(schema) = client_schema(&described.schema) {
                     described.schema = schema;
                 }
@@ -108,7 +114,10 @@ impl Executor {
         match command {
             Command::Query(statement) => {
                 let ctx = session.query_context();
-                let route = self.router.route(&ctx, &statement).await?;
+                let route = self
+                    .router
+                    .route(&ctx, &statement, session.pinned_engine().as_deref())
+                    .await?;
                 let stream = route
                     .engine
                     .execute(&ctx, &route.statement, parameters)

@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
 use junction_catalogs::{Catalog, Catalogs, WarehouseCatalog};
-use junction_engines::{DataFusionEngine, Engine};
+use junction_engines::{DataFusionEngine, DuckDbEngine, Engine};
 use junction_router::Router;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -190,8 +190,17 @@ async fn serve(
             "default catalog \"{default_name}\" is not configured, or two catalogs share a name"
         )
     })?;
-    let engine = DataFusionEngine::try_new(catalogs.clone()).map_err(|e| e.to_string())?;
-    let engines: Vec<Arc<dyn Engine>> = vec![Arc::new(engine)];
+    let datafusion = DataFusionEngine::try_new(catalogs.clone()).map_err(|e| e.to_string())?;
+    let duckdb_config = config
+        .engines
+        .duckdb
+        .as_ref()
+        .map(|section| section.engine_config())
+        .unwrap_or_default();
+    let duckdb = DuckDbEngine::try_new(catalogs.clone(), &duckdb_config)
+        .map_err(|e| format!("duckdb: {e}"))?;
+    // The first engine is the one `auto` picks.
+    let engines: Vec<Arc<dyn Engine>> = vec![Arc::new(datafusion), Arc::new(duckdb)];
     let executor = Arc::new(Executor::new(Router::new(catalogs, engines)));
 
     let pg_addr = pg_addr

@@ -303,6 +303,14 @@ impl Session {
         Err(GatewayError::UnknownSetting(lower))
     }
 
+    /// The engine the session pinned with `SET junction.engine`, if any.
+    pub fn pinned_engine(&self) -> Option<String> {
+        match &self.vars().engine {
+            EngineChoice::Auto => None,
+            EngineChoice::Pinned(name) => Some(name.clone()),
+        }
+    }
+
     pub fn set_last_engine(&self, engine: &str) {
         self.vars().last_engine = Some(engine.to_owned());
     }

@@ -1,14 +1,15 @@
 //! The router: resolves names through the catalogs and picks the engine for each statement.
 //!
-//! DataFusion is the only engine for now, so the choice is trivial; name resolution
-//! (PostgreSQL's `search_path`) already happens here, once, for every engine.
+//! A session may pin an engine; otherwise (`auto`) the first configured engine runs the
+//! statement. Name resolution (PostgreSQL's `search_path`) happens here, once, for every
+//! engine.
 
 mod names;
 
 use std::sync::Arc;
 
 use junction_catalogs::Catalogs;
-use junction_engines::{Engine, QueryContext};
+use junction_engines::{Described, Engine, EngineError, QueryContext};
 use sqlparser::ast::Statement;
 
 /// A statement ready for an engine: names resolved, engine chosen.
@@ -26,6 +27,9 @@ pub enum RouteError {
 
     #[error("relation \"{0}\" does not exist")]
     UnknownTable(String),
+
+    #[error("engine \"{wanted}\" is not configured (engines: {available})")]
+    UnknownEngine { wanted: String, available: String },
 }
 
 impl RouteError {
@@ -34,6 +38,7 @@ impl RouteError {
         match self {
             RouteError::NoEngine => "58000",
             RouteError::UnknownTable(_) => "42P01",
+            RouteError::UnknownEngine { .. } => "22023",
         }
     }
 }
@@ -59,13 +64,54 @@ impl Router {
         &self.catalogs
     }
 
-    /// Resolves `statement`'s table names for the session `ctx` and picks its engine.
+    /// The shape of the routed statement. Parameter types are PostgreSQL's inference, which
+    /// an engine may not offer (DuckDB reports none before values are bound): those it
+    /// leaves open are taken from the other engines, where one can plan the statement.
+    pub async fn describe(
+        &self,
+        ctx: &QueryContext,
+        route: &Route,
+    ) -> Result<Described, EngineError> {
+        let mut described = route.engine.describe(ctx, &route.statement).await?;
+        if described.parameters.iter().any(Option::is_none) {
+            for other in self
+                .engines
+                .iter()
+                .filter(|e| e.name() != route.engine.name())
+            {
+                let Ok(theirs) = other.describe(ctx, &route.statement).await else {
+                    continue;
+                };
+                for (mine, theirs) in described.parameters.iter_mut().zip(theirs.parameters) {
+                    if mine.is_none() {
+                        *mine = theirs;
+                    }
+                }
+            }
+        }
+        Ok(described)
+    }
+
+    /// Resolves `statement`'s table names for the session `ctx` and picks its engine: the
+    /// `pinned` one, else the first.
     pub async fn route(
         &self,
         ctx: &QueryContext,
         statement: &Statement,
+        pinned: Option<&str>,
     ) -> Result<Route, RouteError> {
-        let engine = self.engines.first().cloned().ok_or(RouteError::NoEngine)?;
+        let engine = match pinned {
+            Some(name) => self
+                .engines
+                .iter()
+                .find(|e| e.name() == name)
+                .cloned()
+                .ok_or_else(|| RouteError::UnknownEngine {
+                    wanted: name.to_owned(),
+                    available: self.engine_names().join(", "),
+                })?,
+            None => self.engines.first().cloned().ok_or(RouteError::NoEngine)?,
+        };
         let mut statement = statement.clone();
         if let Some(catalog) = self.catalogs.get(&ctx.catalog) {
             names::qualify_unqualified(&mut statement, catalog.as_ref(), &ctx.search_path)

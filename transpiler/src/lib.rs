@@ -6,8 +6,10 @@
 use std::fmt;
 
 mod names;
+mod oid_casts;
 
 pub use names::{client_column_name, name_result_columns};
+pub use oid_casts::remove_oid_casts;
 
 use sqlparser::ast::Statement;
 use sqlparser::dialect::PostgreSqlDialect;

@@ -30,10 +30,11 @@ pub(super) fn latest_version(location: &TableLocation) -> Result<Snapshot> {
         .ok_or_else(|| location.error("_delta_log holds no commit"))
 }
 
+/// The table at `version` and a DataFusion provider reading it.
 pub(super) async fn provider(
     location: &TableLocation,
     version: u64,
-) -> Result<Arc<dyn TableProvider>> {
+) -> Result<(Arc<dyn TableProvider>, deltalake::DeltaTable)> {
     let error = |source: deltalake::DeltaTableError| CatalogError::Delta {
         table: location.display_name(),
         location: location.path.display().to_string(),
@@ -44,8 +45,9 @@ pub(super) async fn provider(
     let table = deltalake::open_table_with_version(url, version)
         .await
         .map_err(error)?;
-    table
+    let provider = table
         .table_provider()
         .await
-        .map_err(|e| error(deltalake::DeltaTableError::from(e)))
+        .map_err(|e| error(deltalake::DeltaTableError::from(e)))?;
+    Ok((provider, table))
 }

@@ -169,20 +169,31 @@ async fn listing_table(
     Ok(Arc::new(table))
 }
 
+/// The Parquet files of the table at `path` (a folder or one file), now.
+pub(super) fn parquet_files(path: &Path) -> Result<Vec<PathBuf>> {
+    if path.is_file() {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    data_files(path, FileKind::Parquet.extension()).map_err(CatalogError::io(path))
+}
+
+/// A provider over a folder of Parquet files, and whether `k=v` folders add columns.
 pub(super) async fn parquet_dir_provider(
     location: &TableLocation,
-) -> Result<Arc<dyn TableProvider>> {
+) -> Result<(Arc<dyn TableProvider>, bool)> {
     let files = files_of(location).map_err(CatalogError::io(&location.path))?;
     let partitions = partition_columns(&location.path, &files);
+    let hive_partitioning = !partitions.is_empty();
     let url = directory_url(location)?;
-    listing_table(
+    let provider = listing_table(
         location,
         url,
         Arc::new(ParquetFormat::default()),
         FileKind::Parquet.extension(),
         partitions,
     )
-    .await
+    .await?;
+    Ok((provider, hive_partitioning))
 }
 
 pub(super) async fn file_provider(

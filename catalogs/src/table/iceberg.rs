@@ -66,10 +66,11 @@ fn newest_metadata_file(dir: &Path) -> Result<Option<PathBuf>> {
     Ok(newest.map(|(_, path)| path))
 }
 
+/// The table described by `metadata` and a DataFusion provider reading it.
 pub(super) async fn provider(
     location: &TableLocation,
     metadata: &Path,
-) -> Result<Arc<dyn TableProvider>> {
+) -> Result<(Arc<dyn TableProvider>, iceberg::table::Table)> {
     let error = |source: iceberg::Error| CatalogError::Iceberg {
         table: location.display_name(),
         location: metadata.display().to_string(),
@@ -87,10 +88,10 @@ pub(super) async fn provider(
         .await
         .map_err(error)?
         .into_table();
-    let provider = IcebergStaticTableProvider::try_new_from_table(table)
+    let provider = IcebergStaticTableProvider::try_new_from_table(table.clone())
         .await
         .map_err(error)?;
-    Ok(Arc::new(provider))
+    Ok((Arc::new(provider), table))
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! Table handles: one loaded snapshot of one table, and the provider that reads it.
 
+mod data_files;
 mod delta;
 mod files;
 mod iceberg;
@@ -13,6 +14,7 @@ use datafusion::catalog::TableProvider;
 
 use crate::{CatalogError, Result};
 
+pub use data_files::{DataFile, DataFiles};
 pub(crate) use files::{data_files_exist, is_ignored, FileKind};
 
 /// How a table is stored.
@@ -58,6 +60,16 @@ pub struct TableHandle {
     location: PathBuf,
     snapshot: Snapshot,
     provider: Arc<dyn TableProvider>,
+    source: Source,
+}
+
+/// What a handle keeps to list its snapshot's data files on demand.
+#[derive(Debug)]
+enum Source {
+    Delta(deltalake::DeltaTable),
+    Iceberg(::iceberg::table::Table),
+    Parquet { hive_partitioning: bool },
+    Csv,
 }
 
 impl TableHandle {
@@ -81,6 +93,19 @@ impl TableHandle {
     /// A DataFusion provider reading exactly this snapshot.
     pub fn provider(&self) -> Arc<dyn TableProvider> {
         Arc::clone(&self.provider)
+    }
+
+    /// This snapshot's data files, for engines that read files themselves.
+    pub async fn data_files(&self) -> Result<DataFiles> {
+        match &self.source {
+            Source::Delta(table) => data_files::delta(table, &self.location).await,
+            Source::Iceberg(table) => data_files::iceberg(table, &self.location).await,
+            Source::Parquet { hive_partitioning } => {
+                let files = files::parquet_files(&self.location)?;
+                Ok(data_files::plain(files, *hive_partitioning))
+            }
+            Source::Csv => Ok(DataFiles::Csv(self.location.clone())),
+        }
     }
 }
 
@@ -127,19 +152,35 @@ impl TableLocation {
 
     /// Loads the table at `snapshot`, as returned by [`Self::current_snapshot`].
     pub(crate) async fn load(&self, snapshot: Snapshot) -> Result<TableHandle> {
-        let (format, provider) = match (&self.kind, &snapshot) {
+        let (format, provider, source) = match (&self.kind, &snapshot) {
             (LocationKind::Delta, Snapshot::DeltaVersion(v)) => {
-                (TableFormat::Delta, delta::provider(self, *v).await?)
+                let (provider, table) = delta::provider(self, *v).await?;
+                (TableFormat::Delta, provider, Source::Delta(table))
             }
             (LocationKind::Iceberg, Snapshot::IcebergMetadata(path)) => {
-                (TableFormat::Iceberg, iceberg::provider(self, path).await?)
+                let (provider, table) = iceberg::provider(self, path).await?;
+                (TableFormat::Iceberg, provider, Source::Iceberg(table))
             }
-            (LocationKind::ParquetDir, _) => (
-                TableFormat::Parquet,
-                files::parquet_dir_provider(self).await?,
-            ),
+            (LocationKind::ParquetDir, _) => {
+                let (provider, hive_partitioning) = files::parquet_dir_provider(self).await?;
+                (
+                    TableFormat::Parquet,
+                    provider,
+                    Source::Parquet { hive_partitioning },
+                )
+            }
             (LocationKind::File(kind), _) => {
-                (kind.format(), files::file_provider(self, *kind).await?)
+                let source = match kind {
+                    FileKind::Parquet => Source::Parquet {
+                        hive_partitioning: false,
+                    },
+                    FileKind::Csv => Source::Csv,
+                };
+                (
+                    kind.format(),
+                    files::file_provider(self, *kind).await?,
+                    source,
+                )
             }
             (kind, snapshot) => {
                 return Err(self.error(format!(
@@ -152,6 +193,7 @@ impl TableLocation {
             location: self.path.clone(),
             snapshot,
             provider,
+            source,
         })
     }
 }

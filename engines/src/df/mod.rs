@@ -1,7 +1,9 @@
 //! Apache DataFusion, in process: plans the sqlparser AST directly (no re-parse).
 
+mod catalog_functions;
 mod catalog_list;
 mod identity;
+mod json_build_object;
 mod pg_catalog;
 mod regtype;
 
@@ -25,6 +27,7 @@ use sqlparser::ast::Statement;
 
 use crate::{Described, Engine, EngineError, QueryContext, Result};
 use catalog_list::QueryCatalogList;
+pub use json_build_object::JSON_EXTENSION;
 
 /// The DataFusion engine.
 #[derive(Debug)]
@@ -64,6 +67,11 @@ impl DataFusionEngine {
         .map_err(|e| EngineError::from(*e))?;
         let static_tables = Arc::new(PgCatalogStaticTables::try_new().map_err(EngineError::from)?);
         ctx.register_udf(regtype::to_regtype_udf(&static_tables.pg_type)?);
+        ctx.register_udf(catalog_functions::pg_get_serial_sequence_udf());
+        ctx.register_udf(catalog_functions::pg_collation_is_visible_udf(
+            &static_tables.pg_collation,
+        )?);
+        ctx.register_udf(json_build_object::json_build_object_udf());
         let pg_catalogs = pg_catalog::for_each_catalog(&catalogs, &static_tables)?;
         Ok(Self {
             catalogs,

@@ -76,7 +76,14 @@ impl PgHandler {
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
         let cancel = session.start_statement();
-        let outcome = match self.executor.execute(session, command, parameters).await {
+        // An engine may work before its first batch (DuckDB runs blocking operators before
+        // it reports a schema): a cancel drops that work too.
+        let outcome = tokio::select! {
+            biased;
+            () = cancel.cancelled() => Err(GatewayError::Cancelled),
+            outcome = self.executor.execute(session, command, parameters) => outcome,
+        };
+        let outcome = match outcome {
             Ok(outcome) => outcome,
             Err(e) => return Ok(Response::Error(Box::new(error_info(&e)))),
         };

@@ -7,6 +7,7 @@ use datafusion::execution::SendableRecordBatchStream;
 use futures::{stream, Stream, StreamExt};
 use pgwire::api::portal::Format;
 use pgwire::api::results::{FieldInfo, QueryResponse};
+use pgwire::api::Type;
 use pgwire::error::{PgWireError, PgWireResult};
 use pgwire::messages::data::DataRow;
 use tokio_util::sync::CancellationToken;
@@ -18,7 +19,23 @@ use crate::error::GatewayError;
 
 /// The pg columns of an Arrow schema, in the formats the client asked for.
 pub fn fields(schema: &arrow::datatypes::Schema, format: &Format) -> PgWireResult<Vec<FieldInfo>> {
-    arrow_schema_to_pg_fields(schema, format, None)
+    let mut fields = arrow_schema_to_pg_fields(schema, format, None)?;
+    // arrow-pg maps only geometry extensions; JSON text is json, which is sent as its text in
+    // both formats.
+    for (info, field) in fields.iter_mut().zip(schema.fields()) {
+        if field.extension_type_name() == Some(junction_engines::JSON_EXTENSION) {
+            *info = FieldInfo::new(
+                info.name().to_owned(),
+                info.table_id(),
+                info.column_id(),
+                Type::JSON,
+                info.format(),
+            )
+            .with_format_options(Arc::clone(info.format_options()))
+            .with_type_size(-1);
+        }
+    }
+    Ok(fields)
 }
 
 /// Batches until the stream ends, an error, or `cancel` fires (then one 57014 error).

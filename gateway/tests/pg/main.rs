@@ -4,6 +4,7 @@
 mod server;
 
 mod cancel;
+mod duckdb;
 mod errors;
 mod extended;
 mod freshness;

@@ -21,10 +21,18 @@ impl Server {
     /// A server over its own small demo warehouse. Each server gets its own: Iceberg metadata
     /// holds absolute paths, so a copied warehouse would still read the original's files.
     pub fn start() -> Self {
+        Self::start_with_config("")
+    }
+
+    /// A server as [`Self::start`] gives, configured by the TOML text `config`.
+    pub fn start_with_config(config: &str) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let warehouse = dir.path().join("warehouse");
         Junction::write_demo(junction(), &warehouse, 10, 1).expect("demo warehouse");
-        let junction = Junction::serve(junction(), &warehouse).expect("junction serve");
+        let config_file = dir.path().join("junction.toml");
+        std::fs::write(&config_file, config).expect("write config");
+        let junction = Junction::serve_with_config(junction(), &warehouse, Some(&config_file))
+            .expect("junction serve");
         Self {
             port: junction.port,
             junction,

@@ -1,0 +1,220 @@
+//! DuckDB, in process: one database, a pool of connections, each catalog attached as an
+//! in-memory database holding one view per table that queries have read.
+
+mod params;
+mod pool;
+mod stream;
+mod tables;
+mod views;
+
+use std::collections::HashMap;
+use std::ops::ControlFlow;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use datafusion::arrow::datatypes::DataType;
+use datafusion::execution::SendableRecordBatchStream;
+use datafusion::scalar::ScalarValue;
+use duckdb::Connection;
+use futures::StreamExt;
+use junction_catalogs::{Catalogs, Snapshot};
+use sqlparser::ast::{visit_expressions, Expr, Statement, Value};
+
+use crate::{Described, Engine, EngineError, QueryContext, Result};
+use pool::Pool;
+use tables::TableName;
+use views::ident;
+
+/// `[engines.duckdb]` of the configuration file.
+#[derive(Debug, Clone, Default)]
+pub struct DuckDbConfig {
+    /// Worker threads of the database; DuckDB's default (one per core) when absent.
+    pub threads: Option<u32>,
+    /// `memory_limit`, as DuckDB spells it (`4GB`); DuckDB's default when absent.
+    pub memory_limit: Option<String>,
+    /// Where official extension builds are loaded from; autoinstall stays off regardless.
+    pub extension_directory: Option<PathBuf>,
+    /// Connections in the pool: queries that can run at once.
+    pub connections: Option<usize>,
+}
+
+/// The view of one table as last created, and the snapshot it reads.
+#[derive(Debug, Clone)]
+struct View {
+    snapshot: Snapshot,
+}
+
+/// The DuckDB engine.
+#[derive(Debug)]
+pub struct DuckDbEngine {
+    catalogs: Catalogs,
+    pool: Arc<Pool>,
+    /// Views as created, by table; DuckDB's catalog is shared by every connection.
+    views: Arc<Mutex<HashMap<TableName, View>>>,
+    /// Held while views are replaced, so that two queries never race on the same DDL.
+    ddl: Arc<Mutex<()>>,
+}
+
+impl DuckDbEngine {
+    pub fn try_new(catalogs: Catalogs, config: &DuckDbConfig) -> Result<Self> {
+        let mut duck_config = duckdb::Config::default()
+            .enable_autoload_extension(config.extension_directory.is_some())?
+            // Nothing may be downloaded at run time; extensions come from the directory only.
+            .with("autoinstall_known_extensions", "false")?;
+        if let Some(threads) = config.threads {
+            duck_config = duck_config.threads(i64::from(threads))?;
+        }
+        if let Some(limit) = &config.memory_limit {
+            duck_config = duck_config.max_memory(limit)?;
+        }
+        if let Some(dir) = &config.extension_directory {
+            duck_config = duck_config.with("extension_directory", dir.display().to_string())?;
+        }
+        let connection = Connection::open_in_memory_with_flags(duck_config)?;
+        for catalog in catalogs.iter() {
+            connection.execute_batch(&format!("ATTACH ':memory:' AS {}", ident(catalog.name())))?;
+        }
+        let size = config.connections.unwrap_or(4);
+        Ok(Self {
+            catalogs,
+            pool: Arc::new(Pool::new(connection, size)?),
+            views: Arc::new(Mutex::new(HashMap::new())),
+            ddl: Arc::new(Mutex::new(())),
+        })
+    }
+
+    /// DDL that brings the views of `tables` up to their current snapshots, and the new
+    /// view states to record once it ran.
+    async fn view_updates(&self, tables: &[TableName]) -> Result<(String, Vec<(TableName, View)>)> {
+        let mut ddl = String::new();
+        let mut updates = Vec::new();
+        for name in tables {
+            let Some(catalog) = self.catalogs.get(&name.catalog) else {
+                return Err(EngineError::CatalogNotFound(name.catalog.clone()));
+            };
+            let Some(handle) = catalog.table(&name.schema, &name.table).await? else {
+                return Err(EngineError::UnknownTable(format!(
+                    "{}.{}",
+                    name.schema, name.table
+                )));
+            };
+            let current = self
+                .views
+                .lock()
+                .ok()
+                .and_then(|views| views.get(name).map(|v| v.snapshot == *handle.snapshot()));
+            if current == Some(true) {
+                continue;
+            }
+            let files = handle.data_files().await?;
+            let query = views::view_query(&handle.schema(), &files).map_err(|reason| {
+                EngineError::Unsupported(format!(
+                    "duckdb cannot read table {}.{}: {reason}",
+                    name.schema, name.table
+                ))
+            })?;
+            let schema = format!("{}.{}", ident(&name.catalog), ident(&name.schema));
+            ddl.push_str(&format!(
+                "CREATE SCHEMA IF NOT EXISTS {schema}; CREATE OR REPLACE VIEW {schema}.{} AS {query};\n",
+                ident(&name.table)
+            ));
+            updates.push((
+                name.clone(),
+                View {
+                    snapshot: handle.snapshot().clone(),
+                },
+            ));
+        }
+        Ok((ddl, updates))
+    }
+
+    async fn run(
+        &self,
+        ctx: &QueryContext,
+        statement: &Statement,
+        sql: String,
+        parameters: Vec<ScalarValue>,
+    ) -> Result<SendableRecordBatchStream> {
+        let tables = tables::referenced(statement, &ctx.catalog).map_err(|relation| {
+            EngineError::Unsupported(format!(
+                "duckdb does not serve {relation}: the system catalogs describe junction, not DuckDB"
+            ))
+        })?;
+        if self.catalogs.get(&ctx.catalog).is_none() {
+            return Err(EngineError::CatalogNotFound(ctx.catalog.clone()));
+        }
+        let (ddl, updates) = self.view_updates(&tables).await?;
+        let params = parameters
+            .iter()
+            .map(params::to_duckdb)
+            .collect::<Result<Vec<_>>>()?;
+        let use_catalog = format!("USE {}", ident(&ctx.catalog));
+        let views = Arc::clone(&self.views);
+        let ddl_lock = Arc::clone(&self.ddl);
+        let setup: stream::Setup = Box::new(move |connection: &Connection| {
+            if !ddl.is_empty() {
+                let _held = ddl_lock.lock().unwrap_or_else(|e| e.into_inner());
+                connection.execute_batch(&ddl)?;
+                if let Ok(mut views) = views.lock() {
+                    views.extend(updates);
+                }
+            }
+            connection.execute_batch(&use_catalog)?;
+            Ok(())
+        });
+        let connection = self.pool.get().await?;
+        stream::run(connection, setup, sql, params).await
+    }
+}
+
+/// The highest `$n` in `statement`: how many parameters it takes.
+fn parameter_count(statement: &Statement) -> usize {
+    let mut count = 0;
+    let _ = visit_expressions(statement, |expr| {
+        if let Expr::Value(v) = expr {
+            if let Value::Placeholder(p) = &v.value {
+                if let Some(n) = p.strip_prefix('$').and_then(|n| n.parse::<usize>().ok()) {
+                    count = count.max(n);
+                }
+            }
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    count
+}
+
+#[async_trait]
+impl Engine for DuckDbEngine {
+    fn name(&self) -> &'static str {
+        "duckdb"
+    }
+
+    async fn describe(&self, ctx: &QueryContext, statement: &Statement) -> Result<Described> {
+        // DuckDB reports result types only for a statement that ran; with no rows asked for
+        // it plans and stops. Parameters bind as NULL: their types are DuckDB's to infer.
+        let count = parameter_count(statement);
+        let sql = format!("SELECT * FROM ({statement}) AS described LIMIT 0");
+        let mut stream = self
+            .run(ctx, statement, sql, vec![ScalarValue::Null; count])
+            .await?;
+        let schema = stream.schema();
+        while let Some(batch) = stream.next().await {
+            batch?;
+        }
+        Ok(Described {
+            schema,
+            parameters: vec![None::<DataType>; count],
+        })
+    }
+
+    async fn execute(
+        &self,
+        ctx: &QueryContext,
+        statement: &Statement,
+        parameters: Vec<ScalarValue>,
+    ) -> Result<SendableRecordBatchStream> {
+        self.run(ctx, statement, statement.to_string(), parameters)
+            .await
+    }
+}

@@ -1,0 +1,170 @@
+//! One DuckDB query on a blocking thread, its chunks streamed back as Arrow batches.
+//!
+//! duckdb's `query_arrow` materialises the whole result and its iterator panics when a fetch
+//! fails mid-stream, so chunks are fetched here one by one with `Statement::step`, which
+//! reports errors. A bounded channel holds the producer back while the client reads slowly;
+//! dropping the stream interrupts the query.
+
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+
+use datafusion::arrow::array::RecordBatch;
+use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::error::DataFusionError;
+use datafusion::execution::{RecordBatchStream, SendableRecordBatchStream};
+use duckdb::InterruptHandle;
+use futures::Stream;
+use tokio::sync::{mpsc, oneshot};
+
+use super::pool::Pooled;
+use crate::{EngineError, Result};
+
+/// Batches in flight between DuckDB's thread and the client: enough to keep both busy.
+const CHANNEL_DEPTH: usize = 4;
+
+/// Whether the query still owns its connection. An interrupt is sent only while it does:
+/// once the connection is back in the pool, another query runs on it.
+#[derive(Debug, Default)]
+struct Running(Mutex<bool>);
+
+impl Running {
+    fn start(&self) {
+        if let Ok(mut running) = self.0.lock() {
+            *running = true;
+        }
+    }
+
+    fn finish(&self) {
+        if let Ok(mut running) = self.0.lock() {
+            *running = false;
+        }
+    }
+
+    fn interrupt_if_running(&self, handle: &InterruptHandle) {
+        if let Ok(running) = self.0.lock() {
+            if *running {
+                handle.interrupt();
+            }
+        }
+    }
+}
+
+/// What the query thread runs before the query itself: `USE`, view refreshes.
+pub type Setup = Box<dyn FnOnce(&duckdb::Connection) -> Result<()> + Send>;
+
+/// Runs `sql` with `params` on `connection` and streams its result.
+pub async fn run(
+    connection: Pooled,
+    setup: Setup,
+    sql: String,
+    params: Vec<duckdb::types::Value>,
+) -> Result<SendableRecordBatchStream> {
+    let interrupt = connection.interrupt_handle();
+    let running = Arc::new(Running::default());
+    running.start();
+    let (schema_tx, schema_rx) = oneshot::channel::<Result<SchemaRef>>();
+    let (batch_tx, batch_rx) = mpsc::channel::<Result<RecordBatch>>(CHANNEL_DEPTH);
+    let thread_running = Arc::clone(&running);
+    tokio::task::spawn_blocking(move || {
+        produce(&connection, setup, &sql, params, schema_tx, &batch_tx);
+        // Before the connection goes back to the pool.
+        thread_running.finish();
+        drop(connection);
+    });
+    let guard = InterruptOnDrop {
+        handle: interrupt,
+        running,
+    };
+    let schema = match schema_rx.await {
+        Ok(schema) => schema?,
+        Err(_) => {
+            return Err(EngineError::Unavailable(
+                "duckdb: the query thread ended without a result".into(),
+            ))
+        }
+    };
+    Ok(Box::pin(DuckDbStream {
+        schema,
+        batches: batch_rx,
+        _guard: guard,
+    }))
+}
+
+fn produce(
+    connection: &duckdb::Connection,
+    setup: Setup,
+    sql: &str,
+    params: Vec<duckdb::types::Value>,
+    schema_tx: oneshot::Sender<Result<SchemaRef>>,
+    batch_tx: &mpsc::Sender<Result<RecordBatch>>,
+) {
+    if let Err(e) = setup(connection) {
+        let _ = schema_tx.send(Err(e));
+        return;
+    }
+    let mut statement = match connection.prepare(sql) {
+        Ok(statement) => statement,
+        Err(e) => {
+            let _ = schema_tx.send(Err(e.into()));
+            return;
+        }
+    };
+    let schema = match statement.stream_arrow(duckdb::params_from_iter(params)) {
+        // The iterator panics on a failed fetch; only its schema is used, then `step`.
+        Ok(arrow) => arrow.get_schema(),
+        Err(e) => {
+            let _ = schema_tx.send(Err(e.into()));
+            return;
+        }
+    };
+    if schema_tx.send(Ok(schema)).is_err() {
+        return;
+    }
+    loop {
+        let item = match statement.step() {
+            Ok(Some(chunk)) => Ok(RecordBatch::from(&chunk)),
+            Ok(None) => return,
+            Err(e) => Err(EngineError::from(e)),
+        };
+        let failed = item.is_err();
+        // A closed channel means the client let go: stop fetching.
+        if batch_tx.blocking_send(item).is_err() || failed {
+            return;
+        }
+    }
+}
+
+/// Interrupts the query if its stream is dropped while the query still runs.
+struct InterruptOnDrop {
+    handle: Arc<InterruptHandle>,
+    running: Arc<Running>,
+}
+
+impl Drop for InterruptOnDrop {
+    fn drop(&mut self) {
+        self.running.interrupt_if_running(&self.handle);
+    }
+}
+
+struct DuckDbStream {
+    schema: SchemaRef,
+    batches: mpsc::Receiver<Result<RecordBatch>>,
+    _guard: InterruptOnDrop,
+}
+
+impl Stream for DuckDbStream {
+    type Item = datafusion::error::Result<RecordBatch>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.batches
+            .poll_recv(cx)
+            .map(|item| item.map(|r| r.map_err(|e| DataFusionError::External(Box::new(e)))))
+    }
+}
+
+impl RecordBatchStream for DuckDbStream {
+    fn schema(&self) -> SchemaRef {
+        Arc::clone(&self.schema)
+    }
+}

@@ -1,0 +1,210 @@
+//! The view through which DuckDB reads one table snapshot: `read_parquet`/`read_csv` over
+//! the snapshot's files, each column cast to the type the catalog gives it, so that DuckDB
+//! sees the same columns and types as every other engine.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use datafusion::arrow::datatypes::{DataType, Schema, TimeUnit};
+use junction_catalogs::{DataFile, DataFiles};
+
+/// A double-quoted DuckDB identifier.
+pub fn ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// A single-quoted DuckDB string literal.
+pub fn literal(value: &str) -> String {
+    format!("'{}'", value.replace('\'', "''"))
+}
+
+/// DuckDB's name for an Arrow type, where DuckDB has one.
+pub fn duckdb_type(data_type: &DataType) -> Option<String> {
+    Some(match data_type {
+        DataType::Boolean => "BOOLEAN".into(),
+        DataType::Int8 => "TINYINT".into(),
+        DataType::Int16 => "SMALLINT".into(),
+        DataType::Int32 => "INTEGER".into(),
+        DataType::Int64 => "BIGINT".into(),
+        DataType::UInt8 => "UTINYINT".into(),
+        DataType::UInt16 => "USMALLINT".into(),
+        DataType::UInt32 => "UINTEGER".into(),
+        DataType::UInt64 => "UBIGINT".into(),
+        DataType::Float32 => "FLOAT".into(),
+        DataType::Float64 => "DOUBLE".into(),
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => "VARCHAR".into(),
+        DataType::Binary | DataType::LargeBinary | DataType::BinaryView => "BLOB".into(),
+        DataType::Date32 | DataType::Date64 => "DATE".into(),
+        DataType::Time64(_) | DataType::Time32(_) => "TIME".into(),
+        DataType::Timestamp(TimeUnit::Nanosecond, None) => "TIMESTAMP_NS".into(),
+        DataType::Timestamp(_, None) => "TIMESTAMP".into(),
+        DataType::Timestamp(_, Some(_)) => "TIMESTAMPTZ".into(),
+        DataType::Interval(_) => "INTERVAL".into(),
+        DataType::Decimal128(p, s) if *p <= 38 && *s >= 0 => format!("DECIMAL({p},{s})"),
+        DataType::Dictionary(_, value) => return duckdb_type(value),
+        DataType::List(item) | DataType::LargeList(item) | DataType::ListView(item) => {
+            format!("{}[]", duckdb_type(item.data_type())?)
+        }
+        DataType::Struct(fields) => {
+            let mut out = String::from("STRUCT(");
+            for (i, field) in fields.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                let _ = write!(
+                    out,
+                    "{} {}",
+                    ident(field.name()),
+                    duckdb_type(field.data_type())?
+                );
+            }
+            out.push(')');
+            out
+        }
+        _ => return None,
+    })
+}
+
+/// The SELECT a view over `files` runs, or why DuckDB cannot read the table this way.
+pub fn view_query(schema: &Schema, files: &DataFiles) -> Result<String, String> {
+    let mut columns = Vec::with_capacity(schema.fields().len());
+    for field in schema.fields() {
+        let ty = duckdb_type(field.data_type()).ok_or_else(|| {
+            format!(
+                "column \"{}\" has type {}, which DuckDB cannot hold",
+                field.name(),
+                field.data_type()
+            )
+        })?;
+        columns.push((field.name().as_str(), ty));
+    }
+    match files {
+        DataFiles::Unreadable(reason) => Err(reason.clone()),
+        DataFiles::Csv(path) => {
+            let types: Vec<String> = columns
+                .iter()
+                .map(|(name, ty)| format!("{}: {}", literal(name), literal(ty)))
+                .collect();
+            Ok(format!(
+                "SELECT * FROM read_csv({}, header = true, auto_detect = false, columns = {{{}}})",
+                literal(&path.display().to_string()),
+                types.join(", ")
+            ))
+        }
+        DataFiles::Parquet {
+            files,
+            hive_partitioning,
+        } => Ok(parquet_query(&columns, files, *hive_partitioning)),
+    }
+}
+
+/// One SELECT per distinct set of partition values (they are not in the files), joined by
+/// UNION ALL; a table without files is an empty SELECT of the right columns.
+fn parquet_query(columns: &[(&str, String)], files: &[DataFile], hive: bool) -> String {
+    if files.is_empty() {
+        let list: Vec<String> = columns
+            .iter()
+            .map(|(name, ty)| format!("CAST(NULL AS {ty}) AS {}", ident(name)))
+            .collect();
+        return format!("SELECT {} WHERE false", list.join(", "));
+    }
+    let mut groups: BTreeMap<&[(String, Option<String>)], Vec<&DataFile>> = BTreeMap::new();
+    for file in files {
+        groups
+            .entry(file.partition_values.as_slice())
+            .or_default()
+            .push(file);
+    }
+    let selects: Vec<String> = groups
+        .into_iter()
+        .map(|(partition, files)| {
+            let list: Vec<String> = columns
+                .iter()
+                .map(|(name, ty)| {
+                    let value = match partition.iter().find(|(column, _)| column == name) {
+                        Some((_, Some(value))) => literal(value),
+                        Some((_, None)) => "NULL".to_owned(),
+                        None => ident(name),
+                    };
+                    format!("CAST({value} AS {ty}) AS {}", ident(name))
+                })
+                .collect();
+            let paths: Vec<String> = files
+                .iter()
+                .map(|f| literal(&f.path.display().to_string()))
+                .collect();
+            format!(
+                "SELECT {} FROM read_parquet([{}], union_by_name = true, hive_partitioning = {hive})",
+                list.join(", "),
+                paths.join(", ")
+            )
+        })
+        .collect();
+    selects.join(" UNION ALL ")
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use datafusion::arrow::datatypes::Field;
+
+    use super::*;
+
+    fn schema() -> Schema {
+        Schema::new(vec![
+            Field::new("id", DataType::Int64, false),
+            Field::new("day", DataType::Date32, true),
+        ])
+    }
+
+    #[test]
+    fn partition_values_become_typed_literals() {
+        let file = |path: &str, day: Option<&str>| DataFile {
+            path: PathBuf::from(path),
+            partition_values: vec![("day".into(), day.map(str::to_owned))],
+        };
+        let files = DataFiles::Parquet {
+            files: vec![
+                file("/t/a.parquet", Some("2026-01-01")),
+                file("/t/b.parquet", None),
+            ],
+            hive_partitioning: false,
+        };
+        assert_eq!(
+            view_query(&schema(), &files).expect("readable"),
+            "SELECT CAST(\"id\" AS BIGINT) AS \"id\", CAST(NULL AS DATE) AS \"day\" \
+             FROM read_parquet(['/t/b.parquet'], union_by_name = true, hive_partitioning = false) \
+             UNION ALL \
+             SELECT CAST(\"id\" AS BIGINT) AS \"id\", CAST('2026-01-01' AS DATE) AS \"day\" \
+             FROM read_parquet(['/t/a.parquet'], union_by_name = true, hive_partitioning = false)"
+        );
+    }
+
+    #[test]
+    fn a_table_without_files_is_empty_with_its_columns() {
+        let files = DataFiles::Parquet {
+            files: Vec::new(),
+            hive_partitioning: false,
+        };
+        assert_eq!(
+            view_query(&schema(), &files).expect("readable"),
+            "SELECT CAST(NULL AS BIGINT) AS \"id\", CAST(NULL AS DATE) AS \"day\" WHERE false"
+        );
+    }
+
+    #[test]
+    fn unreadable_snapshots_say_why() {
+        let files = DataFiles::Unreadable("Delta deletion vectors".into());
+        assert_eq!(
+            view_query(&schema(), &files),
+            Err("Delta deletion vectors".into())
+        );
+    }
+
+    #[test]
+    fn names_and_paths_are_quoted() {
+        assert_eq!(ident("a\"b"), "\"a\"\"b\"");
+        assert_eq!(literal("/w/o'neil.parquet"), "'/w/o''neil.parquet'");
+    }
+}

@@ -1,0 +1,171 @@
+//! The DuckDB engine through the pg wire: pinned by the session, reading the warehouse's
+//! Delta, Iceberg and Parquet tables, and surviving its own errors, interrupts and memory
+//! limit.
+
+use std::time::Duration;
+
+use tokio_postgres::{Client, NoTls};
+
+use crate::server::{text_rows, Server};
+
+async fn pin_duckdb(client: &Client) {
+    client
+        .batch_execute("SET junction.engine = 'duckdb'")
+        .await
+        .expect("pin duckdb");
+}
+
+async fn last_engine(client: &Client) -> String {
+    let rows = client
+        .simple_query("SHOW junction.last_engine")
+        .await
+        .expect("show");
+    text_rows(&rows)[0][0].clone().expect("a value")
+}
+
+#[tokio::test]
+async fn duckdb_answers_as_datafusion_does_over_every_format() {
+    let server = Server::start();
+    let client = server.connect().await;
+    // Delta (partitioned), Parquet, Iceberg, Delta with bronze's raw text columns.
+    let queries = [
+        "select ward, count(*) from silver.vitals join silver.patients using (patient_id) group by 1 order by 1",
+        "select day, count(*), sum(heart_rate) from silver.vitals group by day order by day",
+        "select patient_id, sum(readings) from gold.vitals_hourly group by 1 order by 1",
+        "select count(*), count(distinct device_id) from bronze.vitals_raw",
+        "select device_id, model from silver.devices order by device_id limit 3",
+    ];
+    for sql in queries {
+        let datafusion = text_rows(&client.simple_query(sql).await.expect(sql));
+        assert_eq!(last_engine(&client).await, "datafusion");
+        pin_duckdb(&client).await;
+        let duckdb = text_rows(&client.simple_query(sql).await.expect(sql));
+        assert_eq!(last_engine(&client).await, "duckdb");
+        client
+            .batch_execute("RESET junction.engine")
+            .await
+            .expect("reset");
+        assert!(!duckdb.is_empty(), "{sql}: no rows");
+        assert_eq!(duckdb, datafusion, "{sql}");
+    }
+}
+
+#[tokio::test]
+async fn duckdb_takes_parameters_and_describes_results() {
+    let server = Server::start();
+    let client = server.connect().await;
+    pin_duckdb(&client).await;
+    let rows = client
+        .query(
+            "select patient_id, name from silver.patients where patient_id = $1",
+            &[&3_i32],
+        )
+        .await
+        .expect("query with a parameter");
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].get::<_, i32>(0), 3);
+    let statement = client
+        .prepare("select count(*) as n, max(recorded_at) from silver.vitals")
+        .await
+        .expect("prepare");
+    let types: Vec<_> = statement
+        .columns()
+        .iter()
+        .map(|c| c.type_().name().to_owned())
+        .collect();
+    assert_eq!(types, ["int8", "timestamp"]);
+}
+
+#[tokio::test]
+async fn an_unknown_engine_is_22023_naming_the_engines() {
+    let server = Server::start();
+    let client = server.connect().await;
+    let err = client
+        .batch_execute("SET junction.engine = 'oracle'")
+        .await
+        .expect_err("no such engine");
+    let db = err.as_db_error().expect("db error");
+    assert_eq!(db.code().code(), "22023");
+    assert!(db.message().contains("duckdb"), "{}", db.message());
+}
+
+#[tokio::test]
+async fn system_catalogs_are_not_duckdbs_to_answer() {
+    let server = Server::start();
+    let client = server.connect().await;
+    pin_duckdb(&client).await;
+    let err = client
+        .simple_query("select relname from pg_catalog.pg_class")
+        .await
+        .expect_err("pinned duckdb does not serve pg_catalog");
+    assert_eq!(err.as_db_error().expect("db error").code().code(), "0A000");
+    let rows = client
+        .simple_query("select count(*) from silver.devices")
+        .await
+        .expect("usable after a refused statement");
+    assert_eq!(text_rows(&rows), [[Some("10".to_owned())]]);
+}
+
+#[tokio::test]
+async fn duckdb_errors_leave_the_pool_usable() {
+    let server = Server::start();
+    let client = server.connect().await;
+    pin_duckdb(&client).await;
+    // More failures than the pool has connections: each must come back healthy.
+    for _ in 0..6 {
+        let err = client
+            .simple_query("select cast(name as integer) from silver.patients")
+            .await
+            .expect_err("names are no integers");
+        assert_eq!(err.as_db_error().expect("db error").code().code(), "22P02");
+        let rows = client
+            .simple_query("select count(*) from silver.patients")
+            .await
+            .expect("the next query works");
+        assert_eq!(text_rows(&rows), [[Some("10".to_owned())]]);
+    }
+}
+
+#[tokio::test]
+async fn a_cancelled_duckdb_query_is_interrupted_and_the_pool_recovers() {
+    let server = Server::start();
+    let client = server.connect().await;
+    pin_duckdb(&client).await;
+    for _ in 0..5 {
+        let token = client.cancel_token();
+        let query = client.simple_query(
+            "select count(*) from generate_series(1, 100000000000) as a(n) where a.n % 7 = 3",
+        );
+        let canceller = async {
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            token.cancel_query(NoTls).await.expect("send cancel");
+        };
+        let (result, ()) = tokio::join!(query, canceller);
+        let err = result.expect_err("cancelled");
+        assert_eq!(err.as_db_error().expect("db error").code().code(), "57014");
+        let rows = client
+            .simple_query("select count(*) from silver.devices")
+            .await
+            .expect("the next query works");
+        assert_eq!(text_rows(&rows), [[Some("10".to_owned())]]);
+    }
+}
+
+#[tokio::test]
+async fn a_query_over_duckdbs_memory_limit_is_53200() {
+    let server =
+        Server::start_with_config("[engines.duckdb]\nmemory_limit = \"64MB\"\nthreads = 1\n");
+    let client = server.connect().await;
+    pin_duckdb(&client).await;
+    let err = client
+        .simple_query("select array_agg(n) from generate_series(1, 100000000) as g(n)")
+        .await
+        .expect_err("over the memory limit");
+    let db = err.as_db_error().expect("db error");
+    assert_eq!(db.code().code(), "53200", "{}", db.message());
+    let rows = client
+        .simple_query("select count(*) from silver.devices")
+        .await
+        .expect("duckdb still serves");
+    assert_eq!(text_rows(&rows), [[Some("10".to_owned())]]);
+}

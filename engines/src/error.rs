@@ -98,6 +98,12 @@ fn innermost(e: &DataFusionError) -> &DataFusionError {
 }
 
 impl EngineError {
+    /// Whether another engine might run the statement: the construct, function or table is
+    /// beyond this engine (0A000, 42883), not wrong in itself.
+    pub fn is_engine_specific(&self) -> bool {
+        matches!(self.sqlstate(), "0A000" | "42883")
+    }
+
     /// The SQLSTATE clients see for this error (DESIGN.md, "Errors").
     pub fn sqlstate(&self) -> &'static str {
         match self {

@@ -21,8 +21,12 @@ use crate::session::Session;
 
 /// What a command produced.
 pub enum Outcome {
-    /// Rows, batch by batch.
-    Rows(SendableRecordBatchStream),
+    /// Rows, batch by batch; `notices` tell the client what happened on the way (a fallback
+    /// to another engine).
+    Rows {
+        stream: SendableRecordBatchStream,
+        notices: Vec<String>,
+    },
     /// A command that returns no rows; `reports` are settings whose new values the client
     /// should be told (ParameterStatus on the pg wire).
     Done {
@@ -68,6 +72,33 @@ impl Executor {
             .collect())
     }
 
+    /// Runs `route`'s statement on the next engine that can, after its own engine failed
+    /// with `error` before producing a row; `error` stands when none can.
+    async fn fall_back(
+        &self,
+        ctx: &junction_engines::QueryContext,
+        route: &junction_router::Route,
+        error: junction_engines::EngineError,
+        parameters: Vec<ScalarValue>,
+    ) -> Result<(&'static str, SendableRecordBatchStream, Vec<String>), GatewayError> {
+        for engine in self.router.fallbacks(route, &error) {
+            let fallback = route.on(engine);
+            if let Ok(stream) = fallback
+                .engine
+                .execute(ctx, &fallback.statement, parameters.clone())
+                .await
+            {
+                let notice = format!(
+                    "{} could not run the statement ({error}); it ran on {}",
+                    route.engine.name(),
+                    fallback.engine.name()
+                );
+                return Ok((fallback.engine.name(), stream, vec![notice]));
+            }
+        }
+        Err(error.into())
+    }
+
     pub fn router(&self) -> &Router {
         &self.router
     }
@@ -85,7 +116,20 @@ impl Executor {
                     .router
                     .route(&ctx, statement, session.pinned_engine().as_deref())
                     .await?;
-                let mut described = self.router.describe(&ctx, &route).await?;
+                let mut described = match self.router.describe(&ctx, &route).await {
+                    Ok(described) => described,
+                    Err(error) => {
+                        // The engine execution would fall back to describes the statement.
+                        let mut fallback = None;
+                        for engine in self.router.fallbacks(&route, &error) {
+                            if let Ok(d) = self.router.describe(&ctx, &route.on(engine)).await {
+                                fallback = Some(d);
+                                break;
+                            }
+                        }
+                        fallback.ok_or(error)?
+                    }
+                };
                 if let Some(schema) = client_schema(&described.schema) {
                     described.schema = schema;
                 }
@@ -118,12 +162,19 @@ impl Executor {
                     .router
                     .route(&ctx, &statement, session.pinned_engine().as_deref())
                     .await?;
-                let stream = route
+                let (engine, stream, notices) = match route
                     .engine
-                    .execute(&ctx, &route.statement, parameters)
-                    .await?;
-                session.set_last_engine(route.engine.name());
-                Ok(Outcome::Rows(client_stream(stream)))
+                    .execute(&ctx, &route.statement, parameters.clone())
+                    .await
+                {
+                    Ok(stream) => (route.engine.name(), stream, Vec::new()),
+                    Err(error) => self.fall_back(&ctx, &route, error, parameters).await?,
+                };
+                session.set_last_engine(engine);
+                Ok(Outcome::Rows {
+                    stream: client_stream(stream),
+                    notices,
+                })
             }
             Command::Set { name, value } => {
                 let reports = match value {
@@ -154,7 +205,10 @@ impl Executor {
                     }
                     None => ("name".to_owned(), session.show_all()),
                 };
-                Ok(Outcome::Rows(show_rows(&column, name.is_none(), rows)?))
+                Ok(Outcome::Rows {
+                    stream: show_rows(&column, name.is_none(), rows)?,
+                    notices: Vec::new(),
+                })
             }
             Command::Savepoint(tag) => Ok(Outcome::Done {
                 tag,

@@ -17,6 +17,19 @@ use sqlparser::ast::Statement;
 pub struct Route {
     pub engine: Arc<dyn Engine>,
     pub statement: Statement,
+    /// The session or statement chose the engine; a pinned route never falls back.
+    pub pinned: bool,
+}
+
+impl Route {
+    /// The same statement on `engine`, as a fallback.
+    pub fn on(&self, engine: Arc<dyn Engine>) -> Route {
+        Route {
+            engine,
+            statement: self.statement.clone(),
+            pinned: self.pinned,
+        }
+    }
 }
 
 /// Errors of the router.
@@ -62,6 +75,20 @@ impl Router {
 
     pub fn catalogs(&self) -> &Catalogs {
         &self.catalogs
+    }
+
+    /// The engines to try, in order, after `route`'s engine failed with `error` before any
+    /// row was produced: none for a pinned route, or for an error every engine would hit
+    /// (a missing table, a syntax error, bad data); otherwise the other engines.
+    pub fn fallbacks(&self, route: &Route, error: &EngineError) -> Vec<Arc<dyn Engine>> {
+        if route.pinned || !error.is_engine_specific() {
+            return Vec::new();
+        }
+        self.engines
+            .iter()
+            .filter(|e| e.name() != route.engine.name())
+            .cloned()
+            .collect()
     }
 
     /// The shape of the routed statement. Parameter types are PostgreSQL's inference, which
@@ -119,6 +146,10 @@ impl Router {
                 .map_err(RouteError::UnknownTable)?;
         }
         junction_transpiler::name_result_columns(&mut statement);
-        Ok(Route { engine, statement })
+        Ok(Route {
+            engine,
+            statement,
+            pinned: pinned.is_some(),
+        })
     }
 }

@@ -88,7 +88,13 @@ impl PgHandler {
             Err(e) => return Ok(Response::Error(Box::new(error_info(&e)))),
         };
         Ok(match outcome {
-            Outcome::Rows(stream) => {
+            Outcome::Rows { stream, notices } => {
+                for notice in notices {
+                    let info = ErrorInfo::new("NOTICE".to_owned(), "01000".to_owned(), notice);
+                    client
+                        .send(PgWireBackendMessage::NoticeResponse(info.into()))
+                        .await?;
+                }
                 let style = rows::TextStyle {
                     extra_float_digits: session.extra_float_digits(),
                     time_zone: session.time_zone(),

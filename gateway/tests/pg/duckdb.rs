@@ -169,3 +169,75 @@ async fn a_query_over_duckdbs_memory_limit_is_53200() {
         .expect("duckdb still serves");
     assert_eq!(text_rows(&rows), [[Some("10".to_owned())]]);
 }
+
+/// A client whose server notices arrive on the returned channel.
+async fn connect_with_notices(
+    server: &Server,
+) -> (Client, tokio::sync::mpsc::UnboundedReceiver<String>) {
+    let url = format!(
+        "host=127.0.0.1 port={} user=tester dbname=junction",
+        server.port
+    );
+    let (client, mut connection) = tokio_postgres::connect(&url, NoTls).await.expect("connect");
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        let mut messages = futures::stream::poll_fn(move |cx| connection.poll_message(cx));
+        while let Some(Ok(message)) = futures::StreamExt::next(&mut messages).await {
+            if let tokio_postgres::AsyncMessage::Notice(notice) = message {
+                let _ = tx.send(notice.message().to_owned());
+            }
+        }
+    });
+    (client, rx)
+}
+
+/// DataFusion takes no escape character but the backslash in LIKE (0A000); DuckDB does.
+const ESCAPED_LIKE: &str =
+    "select count(*) from silver.devices where device_id like 'dev/-%' escape '/'";
+
+#[tokio::test]
+async fn auto_falls_back_to_duckdb_with_a_notice() {
+    let server = Server::start();
+    let (client, mut notices) = connect_with_notices(&server).await;
+    let rows = client
+        .simple_query(ESCAPED_LIKE)
+        .await
+        .expect("runs on the fallback engine");
+    assert_eq!(text_rows(&rows), [[Some("10".to_owned())]]);
+    assert_eq!(last_engine(&client).await, "duckdb");
+    let notice = notices.recv().await.expect("a notice");
+    assert!(
+        notice.starts_with("datafusion could not run the statement")
+            && notice.ends_with("it ran on duckdb"),
+        "{notice}"
+    );
+    // The extended protocol describes and runs it on the same engine.
+    let rows = client.query(ESCAPED_LIKE, &[]).await.expect("extended");
+    assert_eq!(rows[0].get::<_, i64>(0), 10);
+}
+
+#[tokio::test]
+async fn a_pinned_engine_never_falls_back() {
+    let server = Server::start();
+    let client = server.connect().await;
+    client
+        .batch_execute("SET junction.engine = 'datafusion'")
+        .await
+        .expect("pin");
+    let err = client
+        .simple_query(ESCAPED_LIKE)
+        .await
+        .expect_err("datafusion cannot, and may not hand it on");
+    assert_eq!(err.as_db_error().expect("db error").code().code(), "0A000");
+    // Errors every engine would hit are not handed on in auto either.
+    client
+        .batch_execute("RESET junction.engine")
+        .await
+        .expect("reset");
+    let err = client
+        .simple_query("select cast(name as integer) from silver.patients")
+        .await
+        .expect_err("bad data");
+    assert_eq!(err.as_db_error().expect("db error").code().code(), "22P02");
+    assert_eq!(last_engine(&client).await, "datafusion");
+}

@@ -1,62 +1,20 @@
 //! PostgreSQL name resolution: an unqualified table name means the first schema of the
 //! `search_path` that holds a table of that name.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::ops::ControlFlow;
 
 use junction_catalogs::Catalog;
+use junction_transpiler::{table_name_parts, table_references};
 use sqlparser::ast::{
-    Ident, ObjectName, ObjectNamePart, Query, Statement, TableFactor, Visit, VisitMut, Visitor,
-    VisitorMut,
+    Ident, ObjectName, ObjectNamePart, Statement, TableFactor, VisitMut, VisitorMut,
 };
-
-/// Table names written without a schema, and the names of CTEs (which are not tables).
-#[derive(Default)]
-struct Unqualified {
-    tables: HashSet<String>,
-    ctes: HashSet<String>,
-}
-
-impl Visitor for Unqualified {
-    type Break = ();
-
-    fn pre_visit_query(&mut self, query: &Query) -> ControlFlow<()> {
-        if let Some(with) = &query.with {
-            for cte in &with.cte_tables {
-                self.ctes.insert(cte.alias.name.value.to_lowercase());
-            }
-        }
-        ControlFlow::Continue(())
-    }
-
-    fn pre_visit_table_factor(&mut self, factor: &TableFactor) -> ControlFlow<()> {
-        if let Some(name) = plain_table_name(factor) {
-            self.tables.insert(name);
-        }
-        ControlFlow::Continue(())
-    }
-}
 
 /// The folded name of a one-part table reference that is not a table function.
 fn plain_table_name(factor: &TableFactor) -> Option<String> {
-    let TableFactor::Table {
-        name, args: None, ..
-    } = factor
-    else {
-        return None;
-    };
-    match name.0.as_slice() {
-        [ObjectNamePart::Identifier(ident)] => Some(fold(ident)),
+    match table_name_parts(factor)?.as_slice() {
+        [one] => Some(one.clone()),
         _ => None,
-    }
-}
-
-/// PostgreSQL folds unquoted identifiers to lower case.
-fn fold(ident: &Ident) -> String {
-    if ident.quote_style.is_some() {
-        ident.value.clone()
-    } else {
-        ident.value.to_lowercase()
     }
 }
 
@@ -91,10 +49,15 @@ pub async fn qualify_unqualified(
     catalog: &dyn Catalog,
     search_path: &[String],
 ) -> Result<(), String> {
-    let mut found = Unqualified::default();
-    let _ = Visit::visit(&*statement, &mut found);
+    let unqualified: Vec<String> = table_references(statement)
+        .into_iter()
+        .filter_map(|parts| match parts.as_slice() {
+            [one] => Some(one.clone()),
+            _ => None,
+        })
+        .collect();
     let mut schemas = HashMap::new();
-    for table in found.tables.difference(&found.ctes) {
+    for table in &unqualified {
         if table.starts_with("pg_") {
             continue;
         }

@@ -7,9 +7,11 @@ use std::fmt;
 
 mod names;
 mod oid_casts;
+mod relations;
 
 pub use names::{client_column_name, name_result_columns};
 pub use oid_casts::remove_oid_casts;
+pub use relations::{fold, table_name_parts, table_references};
 
 use sqlparser::ast::Statement;
 use sqlparser::dialect::PostgreSqlDialect;

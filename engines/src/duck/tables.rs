@@ -1,9 +1,6 @@
 //! The tables a statement reads, as DuckDB must find them.
 
-use std::collections::BTreeSet;
-use std::ops::ControlFlow;
-
-use sqlparser::ast::{Query, Statement, TableFactor, Visit, Visitor};
+use sqlparser::ast::Statement;
 
 /// A table named `catalog.schema.table`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -17,56 +14,13 @@ pub struct TableName {
 /// them describe DuckDB, not junction.
 const SYSTEM_SCHEMAS: [&str; 2] = ["pg_catalog", "information_schema"];
 
-#[derive(Default)]
-struct Relations {
-    names: Vec<Vec<String>>,
-    ctes: BTreeSet<String>,
-}
-
-impl Visitor for Relations {
-    type Break = ();
-
-    fn pre_visit_query(&mut self, query: &Query) -> ControlFlow<()> {
-        if let Some(with) = &query.with {
-            for cte in &with.cte_tables {
-                self.ctes.insert(cte.alias.name.value.to_lowercase());
-            }
-        }
-        ControlFlow::Continue(())
-    }
-
-    fn pre_visit_table_factor(&mut self, factor: &TableFactor) -> ControlFlow<()> {
-        // Table functions (`generate_series(...)`) carry arguments and are no tables.
-        if let TableFactor::Table {
-            name, args: None, ..
-        } = factor
-        {
-            self.names.push(
-                name.0
-                    .iter()
-                    .filter_map(|part| part.as_ident())
-                    // PostgreSQL folds unquoted names to lower case.
-                    .map(|ident| match ident.quote_style {
-                        Some(_) => ident.value.clone(),
-                        None => ident.value.to_lowercase(),
-                    })
-                    .collect(),
-            );
-        }
-        ControlFlow::Continue(())
-    }
-}
-
 /// The tables `statement` reads, qualified with `current_catalog` where it names none;
-/// `Err` names a relation DuckDB cannot serve (a system catalog). Unqualified names are CTEs
-/// (the router has qualified every table name) and are left out.
+/// `Err` names a relation DuckDB cannot serve: a system catalog, qualified or not (the
+/// router has qualified every other table name).
 pub fn referenced(statement: &Statement, current_catalog: &str) -> Result<Vec<TableName>, String> {
-    let mut relations = Relations::default();
-    let _ = statement.visit(&mut relations);
-    let mut tables = BTreeSet::new();
-    for parts in relations.names {
+    let mut tables = Vec::new();
+    for parts in junction_transpiler::table_references(statement) {
         let (catalog, schema, table) = match parts.as_slice() {
-            [table] if relations.ctes.contains(&table.to_lowercase()) => continue,
             [table] => return Err(table.clone()),
             [schema, table] => (current_catalog.to_owned(), schema.clone(), table.clone()),
             [catalog, schema, table] => (catalog.clone(), schema.clone(), table.clone()),
@@ -75,13 +29,15 @@ pub fn referenced(statement: &Statement, current_catalog: &str) -> Result<Vec<Ta
         if SYSTEM_SCHEMAS.contains(&schema.as_str()) {
             return Err(format!("{schema}.{table}"));
         }
-        tables.insert(TableName {
+        tables.push(TableName {
             catalog,
             schema,
             table,
         });
     }
-    Ok(tables.into_iter().collect())
+    tables.sort();
+    tables.dedup();
+    Ok(tables)
 }
 
 #[cfg(test)]

@@ -53,6 +53,6 @@ pub trait Engine: Send + Sync + Debug {
         &self,
         ctx: &QueryContext,
         statement: &Statement,
-        parameters: Vec<ScalarValue>,
+        parameters: &[ScalarValue],
     ) -> Result<SendableRecordBatchStream>;
 }

@@ -72,33 +72,6 @@ impl Executor {
             .collect())
     }
 
-    /// Runs `route`'s statement on the next engine that can, after its own engine failed
-    /// with `error` before producing a row; `error` stands when none can.
-    async fn fall_back(
-        &self,
-        ctx: &junction_engines::QueryContext,
-        route: &junction_router::Route,
-        error: junction_engines::EngineError,
-        parameters: Vec<ScalarValue>,
-    ) -> Result<(&'static str, SendableRecordBatchStream, Vec<String>), GatewayError> {
-        for engine in self.router.fallbacks(route, &error) {
-            let fallback = route.on(engine);
-            if let Ok(stream) = fallback
-                .engine
-                .execute(ctx, &fallback.statement, parameters.clone())
-                .await
-            {
-                let notice = format!(
-                    "{} could not run the statement ({error}); it ran on {}",
-                    route.engine.name(),
-                    fallback.engine.name()
-                );
-                return Ok((fallback.engine.name(), stream, vec![notice]));
-            }
-        }
-        Err(error.into())
-    }
-
     pub fn router(&self) -> &Router {
         &self.router
     }
@@ -116,20 +89,7 @@ impl Executor {
                     .router
                     .route(&ctx, statement, session.pinned_engine().as_deref())
                     .await?;
-                let mut described = match self.router.describe(&ctx, &route).await {
-                    Ok(described) => described,
-                    Err(error) => {
-                        // The engine execution would fall back to describes the statement.
-                        let mut fallback = None;
-                        for engine in self.router.fallbacks(&route, &error) {
-                            if let Ok(d) = self.router.describe(&ctx, &route.on(engine)).await {
-                                fallback = Some(d);
-                                break;
-                            }
-                        }
-                        fallback.ok_or(error)?
-                    }
-                };
+                let mut described = self.router.describe(&ctx, &route).await?;
                 if let Some(schema) = client_schema(&described.schema) {
                     described.schema = schema;
                 }
@@ -162,18 +122,17 @@ impl Executor {
                     .router
                     .route(&ctx, &statement, session.pinned_engine().as_deref())
                     .await?;
-                let (engine, stream, notices) = match route
-                    .engine
-                    .execute(&ctx, &route.statement, parameters.clone())
-                    .await
-                {
-                    Ok(stream) => (route.engine.name(), stream, Vec::new()),
-                    Err(error) => self.fall_back(&ctx, &route, error, parameters).await?,
-                };
-                session.set_last_engine(engine);
+                let (ctx, route, parameters) = (&ctx, &route, &parameters);
+                let ran = self
+                    .router
+                    .attempt(route, |engine| async move {
+                        engine.execute(ctx, &route.statement, parameters).await
+                    })
+                    .await?;
+                session.set_last_engine(ran.engine);
                 Ok(Outcome::Rows {
-                    stream: client_stream(stream),
-                    notices,
+                    stream: client_stream(ran.value),
+                    notices: ran.fallback_notice.into_iter().collect(),
                 })
             }
             Command::Set { name, value } => {

@@ -1,11 +1,12 @@
 //! The router: resolves names through the catalogs and picks the engine for each statement.
 //!
 //! A session may pin an engine; otherwise (`auto`) the first configured engine runs the
-//! statement. Name resolution (PostgreSQL's `search_path`) happens here, once, for every
+//! statement, and the others take over when it cannot ([`Router::attempt`]). Name resolution (PostgreSQL's `search_path`) happens here, once, for every
 //! engine.
 
 mod names;
 
+use std::future::Future;
 use std::sync::Arc;
 
 use junction_catalogs::Catalogs;
@@ -21,15 +22,14 @@ pub struct Route {
     pub pinned: bool,
 }
 
-impl Route {
-    /// The same statement on `engine`, as a fallback.
-    pub fn on(&self, engine: Arc<dyn Engine>) -> Route {
-        Route {
-            engine,
-            statement: self.statement.clone(),
-            pinned: self.pinned,
-        }
-    }
+/// What an operation on a route produced, and where.
+#[derive(Debug)]
+pub struct Ran<T> {
+    pub value: T,
+    /// The engine that produced it.
+    pub engine: &'static str,
+    /// Set when the route's own engine failed and `engine` took over: says both and why.
+    pub fallback_notice: Option<String>,
 }
 
 /// Errors of the router.
@@ -77,35 +77,62 @@ impl Router {
         &self.catalogs
     }
 
-    /// The engines to try, in order, after `route`'s engine failed with `error` before any
-    /// row was produced: none for a pinned route, or for an error every engine would hit
-    /// (a missing table, a syntax error, bad data); otherwise the other engines.
-    pub fn fallbacks(&self, route: &Route, error: &EngineError) -> Vec<Arc<dyn Engine>> {
+    /// Runs `op` on `route`'s engine. When that fails before producing anything, for a
+    /// reason another engine might not hit (see [`EngineError::is_engine_specific`]), and the
+    /// route is not pinned, `op` runs on the other engines in order; the first success wins.
+    /// Otherwise the first engine's error stands.
+    pub async fn attempt<T, F, Fut>(&self, route: &Route, op: F) -> Result<Ran<T>, EngineError>
+    where
+        F: Fn(Arc<dyn Engine>) -> Fut,
+        Fut: Future<Output = Result<T, EngineError>>,
+    {
+        let error = match op(Arc::clone(&route.engine)).await {
+            Ok(value) => {
+                return Ok(Ran {
+                    value,
+                    engine: route.engine.name(),
+                    fallback_notice: None,
+                })
+            }
+            Err(error) => error,
+        };
         if route.pinned || !error.is_engine_specific() {
-            return Vec::new();
+            return Err(error);
         }
-        self.engines
-            .iter()
-            .filter(|e| e.name() != route.engine.name())
-            .cloned()
-            .collect()
+        for engine in self.others(&[route.engine.name()]) {
+            if let Ok(value) = op(Arc::clone(engine)).await {
+                let notice = format!(
+                    "{} could not run the statement ({error}); it ran on {}",
+                    route.engine.name(),
+                    engine.name()
+                );
+                return Ok(Ran {
+                    value,
+                    engine: engine.name(),
+                    fallback_notice: Some(notice),
+                });
+            }
+        }
+        Err(error)
     }
 
-    /// The shape of the routed statement. Parameter types are PostgreSQL's inference, which
-    /// an engine may not offer (DuckDB reports none before values are bound): those it
-    /// leaves open are taken from the other engines, where one can plan the statement.
+    /// The shape of the routed statement, from the engine that would run it. Parameter types
+    /// are PostgreSQL's inference, which an engine may not offer (DuckDB reports none before
+    /// values are bound): those it leaves open come from the other engines that can plan it.
     pub async fn describe(
         &self,
         ctx: &QueryContext,
         route: &Route,
     ) -> Result<Described, EngineError> {
-        let mut described = route.engine.describe(ctx, &route.statement).await?;
+        let ran = self
+            .attempt(route, |engine| async move {
+                engine.describe(ctx, &route.statement).await
+            })
+            .await?;
+        let mut described = ran.value;
         if described.parameters.iter().any(Option::is_none) {
-            for other in self
-                .engines
-                .iter()
-                .filter(|e| e.name() != route.engine.name())
-            {
+            // An engine the statement fell back from has failed to plan it already.
+            for other in self.others(&[ran.engine, route.engine.name()]) {
                 let Ok(theirs) = other.describe(ctx, &route.statement).await else {
                     continue;
                 };
@@ -117,6 +144,13 @@ impl Router {
             }
         }
         Ok(described)
+    }
+
+    /// The configured engines but those named in `except`, in order.
+    fn others<'a>(&'a self, except: &'a [&str]) -> impl Iterator<Item = &'a Arc<dyn Engine>> {
+        self.engines
+            .iter()
+            .filter(move |e| !except.contains(&e.name()))
     }
 
     /// Resolves `statement`'s table names for the session `ctx` and picks its engine: the

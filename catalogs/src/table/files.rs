@@ -14,7 +14,7 @@ use datafusion::datasource::listing::{
 };
 use datafusion::prelude::SessionContext;
 
-use super::{LocationKind, Snapshot, TableFormat, TableLocation};
+use super::{DataFiles, LocationKind, Snapshot, TableFormat, TableLocation};
 use crate::{CatalogError, Result};
 
 /// A table stored as one file.
@@ -169,18 +169,10 @@ async fn listing_table(
     Ok(Arc::new(table))
 }
 
-/// The Parquet files of the table at `path` (a folder or one file), now.
-pub(super) fn parquet_files(path: &Path) -> Result<Vec<PathBuf>> {
-    if path.is_file() {
-        return Ok(vec![path.to_path_buf()]);
-    }
-    data_files(path, FileKind::Parquet.extension()).map_err(CatalogError::io(path))
-}
-
-/// A provider over a folder of Parquet files, and whether `k=v` folders add columns.
+/// A provider over a folder of Parquet files, and the files it read them from.
 pub(super) async fn parquet_dir_provider(
     location: &TableLocation,
-) -> Result<(Arc<dyn TableProvider>, bool)> {
+) -> Result<(Arc<dyn TableProvider>, DataFiles)> {
     let files = files_of(location).map_err(CatalogError::io(&location.path))?;
     let partitions = partition_columns(&location.path, &files);
     let hive_partitioning = !partitions.is_empty();
@@ -193,7 +185,7 @@ pub(super) async fn parquet_dir_provider(
         partitions,
     )
     .await?;
-    Ok((provider, hive_partitioning))
+    Ok((provider, super::data_files::plain(files, hive_partitioning)))
 }
 
 pub(super) async fn file_provider(

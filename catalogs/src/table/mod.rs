@@ -63,13 +63,13 @@ pub struct TableHandle {
     source: Source,
 }
 
-/// What a handle keeps to list its snapshot's data files on demand.
+/// What a handle keeps to list its snapshot's data files: the table metadata, or the plain
+/// files themselves, listed when the snapshot was taken.
 #[derive(Debug)]
 enum Source {
     Delta(deltalake::DeltaTable),
     Iceberg(::iceberg::table::Table),
-    Parquet { hive_partitioning: bool },
-    Csv,
+    Files(DataFiles),
 }
 
 impl TableHandle {
@@ -100,11 +100,7 @@ impl TableHandle {
         match &self.source {
             Source::Delta(table) => data_files::delta(table, &self.location).await,
             Source::Iceberg(table) => data_files::iceberg(table, &self.location).await,
-            Source::Parquet { hive_partitioning } => {
-                let files = files::parquet_files(&self.location)?;
-                Ok(data_files::plain(files, *hive_partitioning))
-            }
-            Source::Csv => Ok(DataFiles::Csv(self.location.clone())),
+            Source::Files(files) => Ok(files.clone()),
         }
     }
 }
@@ -162,24 +158,18 @@ impl TableLocation {
                 (TableFormat::Iceberg, provider, Source::Iceberg(table))
             }
             (LocationKind::ParquetDir, _) => {
-                let (provider, hive_partitioning) = files::parquet_dir_provider(self).await?;
-                (
-                    TableFormat::Parquet,
-                    provider,
-                    Source::Parquet { hive_partitioning },
-                )
+                let (provider, files) = files::parquet_dir_provider(self).await?;
+                (TableFormat::Parquet, provider, Source::Files(files))
             }
             (LocationKind::File(kind), _) => {
-                let source = match kind {
-                    FileKind::Parquet => Source::Parquet {
-                        hive_partitioning: false,
-                    },
-                    FileKind::Csv => Source::Csv,
+                let files = match kind {
+                    FileKind::Parquet => data_files::plain(vec![self.path.clone()], false),
+                    FileKind::Csv => DataFiles::Csv(self.path.clone()),
                 };
                 (
                     kind.format(),
                     files::file_provider(self, *kind).await?,
-                    source,
+                    Source::Files(files),
                 )
             }
             (kind, snapshot) => {

@@ -145,13 +145,13 @@ impl Engine for DataFusionEngine {
         &self,
         ctx: &QueryContext,
         statement: &Statement,
-        parameters: Vec<ScalarValue>,
+        parameters: &[ScalarValue],
     ) -> Result<SendableRecordBatchStream> {
         let (state, plan) = self.plan(ctx, statement).await?;
         let plan = if parameters.is_empty() {
             plan
         } else {
-            plan.with_param_values(parameters)?
+            plan.with_param_values(parameters.to_vec())?
         };
         Ok(DataFrame::new(state, plan).execute_stream().await?)
     }

@@ -39,21 +39,14 @@ pub struct DuckDbConfig {
     pub connections: Option<usize>,
 }
 
-/// The view of one table as last created, and the snapshot it reads.
-#[derive(Debug, Clone)]
-struct View {
-    snapshot: Snapshot,
-}
-
 /// The DuckDB engine.
 #[derive(Debug)]
 pub struct DuckDbEngine {
     catalogs: Catalogs,
     pool: Arc<Pool>,
-    /// Views as created, by table; DuckDB's catalog is shared by every connection.
-    views: Arc<Mutex<HashMap<TableName, View>>>,
-    /// Held while views are replaced, so that two queries never race on the same DDL.
-    ddl: Arc<Mutex<()>>,
+    /// The snapshot each table's view reads, as created; DuckDB's catalog is shared by every
+    /// connection. Held while views are replaced, so that two queries never race on the DDL.
+    views: Arc<Mutex<HashMap<TableName, Snapshot>>>,
 }
 
 impl DuckDbEngine {
@@ -80,13 +73,15 @@ impl DuckDbEngine {
             catalogs,
             pool: Arc::new(Pool::new(connection, size)?),
             views: Arc::new(Mutex::new(HashMap::new())),
-            ddl: Arc::new(Mutex::new(())),
         })
     }
 
-    /// DDL that brings the views of `tables` up to their current snapshots, and the new
-    /// view states to record once it ran.
-    async fn view_updates(&self, tables: &[TableName]) -> Result<(String, Vec<(TableName, View)>)> {
+    /// DDL that brings the views of `tables` up to their current snapshots, and the
+    /// snapshots to record once it ran.
+    async fn view_updates(
+        &self,
+        tables: &[TableName],
+    ) -> Result<(String, Vec<(TableName, Snapshot)>)> {
         let mut ddl = String::new();
         let mut updates = Vec::new();
         for name in tables {
@@ -102,9 +97,8 @@ impl DuckDbEngine {
             let current = self
                 .views
                 .lock()
-                .ok()
-                .and_then(|views| views.get(name).map(|v| v.snapshot == *handle.snapshot()));
-            if current == Some(true) {
+                .is_ok_and(|views| views.get(name) == Some(handle.snapshot()));
+            if current {
                 continue;
             }
             let files = handle.data_files().await?;
@@ -119,12 +113,7 @@ impl DuckDbEngine {
                 "CREATE SCHEMA IF NOT EXISTS {schema}; CREATE OR REPLACE VIEW {schema}.{} AS {query};\n",
                 ident(&name.table)
             ));
-            updates.push((
-                name.clone(),
-                View {
-                    snapshot: handle.snapshot().clone(),
-                },
-            ));
+            updates.push((name.clone(), handle.snapshot().clone()));
         }
         Ok((ddl, updates))
     }
@@ -134,7 +123,7 @@ impl DuckDbEngine {
         ctx: &QueryContext,
         statement: &Statement,
         sql: String,
-        parameters: Vec<ScalarValue>,
+        parameters: &[ScalarValue],
     ) -> Result<SendableRecordBatchStream> {
         let tables = tables::referenced(statement, &ctx.catalog).map_err(|relation| {
             EngineError::Unsupported(format!(
@@ -151,14 +140,11 @@ impl DuckDbEngine {
             .collect::<Result<Vec<_>>>()?;
         let use_catalog = format!("USE {}", ident(&ctx.catalog));
         let views = Arc::clone(&self.views);
-        let ddl_lock = Arc::clone(&self.ddl);
         let setup: stream::Setup = Box::new(move |connection: &Connection| {
             if !ddl.is_empty() {
-                let _held = ddl_lock.lock().unwrap_or_else(|e| e.into_inner());
+                let mut views = views.lock().unwrap_or_else(|e| e.into_inner());
                 connection.execute_batch(&ddl)?;
-                if let Ok(mut views) = views.lock() {
-                    views.extend(updates);
-                }
+                views.extend(updates);
             }
             connection.execute_batch(&use_catalog)?;
             Ok(())
@@ -196,7 +182,7 @@ impl Engine for DuckDbEngine {
         let count = parameter_count(statement);
         let sql = format!("SELECT * FROM ({statement}) AS described LIMIT 0");
         let mut stream = self
-            .run(ctx, statement, sql, vec![ScalarValue::Null; count])
+            .run(ctx, statement, sql, &vec![ScalarValue::Null; count])
             .await?;
         let schema = stream.schema();
         while let Some(batch) = stream.next().await {
@@ -212,7 +198,7 @@ impl Engine for DuckDbEngine {
         &self,
         ctx: &QueryContext,
         statement: &Statement,
-        parameters: Vec<ScalarValue>,
+        parameters: &[ScalarValue],
     ) -> Result<SendableRecordBatchStream> {
         self.run(ctx, statement, statement.to_string(), parameters)
             .await

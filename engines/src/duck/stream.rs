@@ -25,16 +25,10 @@ const CHANNEL_DEPTH: usize = 4;
 
 /// Whether the query still owns its connection. An interrupt is sent only while it does:
 /// once the connection is back in the pool, another query runs on it.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Running(Mutex<bool>);
 
 impl Running {
-    fn start(&self) {
-        if let Ok(mut running) = self.0.lock() {
-            *running = true;
-        }
-    }
-
     fn finish(&self) {
         if let Ok(mut running) = self.0.lock() {
             *running = false;
@@ -61,8 +55,7 @@ pub async fn run(
     params: Vec<duckdb::types::Value>,
 ) -> Result<SendableRecordBatchStream> {
     let interrupt = connection.interrupt_handle();
-    let running = Arc::new(Running::default());
-    running.start();
+    let running = Arc::new(Running(Mutex::new(true)));
     let (schema_tx, schema_rx) = oneshot::channel::<Result<SchemaRef>>();
     let (batch_tx, batch_rx) = mpsc::channel::<Result<RecordBatch>>(CHANNEL_DEPTH);
     let thread_running = Arc::clone(&running);

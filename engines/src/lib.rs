@@ -4,6 +4,7 @@
 mod df;
 mod duck;
 mod error;
+pub mod tables;
 
 use std::fmt::Debug;
 
@@ -39,6 +40,17 @@ pub struct Described {
     pub parameters: Vec<Option<DataType>>,
 }
 
+/// How an engine would run a statement, found without running it (`EXPLAIN ROUTE`).
+#[derive(Debug)]
+pub struct Explanation {
+    /// How each relation the statement reads is read there, one `schema.table: <how>` each.
+    pub table_access: Vec<String>,
+    /// The SQL the engine would run.
+    pub sql: String,
+    /// Why the engine cannot run the statement; `None` when it plans it.
+    pub unable: Option<EngineError>,
+}
+
 /// An engine that runs SQL statements and streams Arrow record batches back.
 #[async_trait]
 pub trait Engine: Send + Sync + Debug {
@@ -47,6 +59,9 @@ pub trait Engine: Send + Sync + Debug {
 
     /// The result columns and parameter types of `statement`, without running it.
     async fn describe(&self, ctx: &QueryContext, statement: &Statement) -> Result<Described>;
+
+    /// How this engine would run `statement`, and whether it can, from planning it.
+    async fn explain(&self, ctx: &QueryContext, statement: &Statement) -> Explanation;
 
     /// Runs `statement` with `parameters` bound to `$1..`; rows arrive batch by batch.
     async fn execute(

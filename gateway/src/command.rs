@@ -1,13 +1,23 @@
 //! What a parsed statement asks of the gateway: run a query on an engine, or something the
 //! gateway answers itself (settings, transactions), or refuses (writes).
 
+use junction_transpiler::Directives;
 use sqlparser::ast::{Expr, ObjectName, Reset, Set, Statement, Value, ValueWithSpan};
 
 /// A statement, sorted by who answers it.
 #[derive(Debug, Clone)]
 pub enum Command {
-    /// Runs on an engine and returns rows.
-    Query(Box<Statement>),
+    /// Runs on an engine and returns rows; `engine` is the statement's own pin (a leading
+    /// `/*+ ENGINE(name) */`), which overrides the session's.
+    Query {
+        statement: Box<Statement>,
+        engine: Option<String>,
+    },
+    /// `EXPLAIN ROUTE <query>`: where the query would run, and why.
+    ExplainRoute {
+        statement: Box<Statement>,
+        engine: Option<String>,
+    },
     /// `SET name = value` (`None`: `SET name TO DEFAULT`).
     Set {
         name: String,
@@ -33,7 +43,10 @@ pub enum Command {
 impl Command {
     pub fn from_statement(statement: Statement) -> Self {
         match statement {
-            Statement::Query(_) | Statement::Explain { .. } => Command::Query(Box::new(statement)),
+            Statement::Query(_) | Statement::Explain { .. } => Command::Query {
+                statement: Box::new(statement),
+                engine: None,
+            },
             Statement::Set(set) => from_set(set),
             Statement::ShowVariable { variable } => {
                 let words: Vec<&str> = variable.iter().map(|i| i.value.as_str()).collect();
@@ -66,6 +79,25 @@ impl Command {
             Statement::ReleaseSavepoint { .. } => Command::Savepoint("RELEASE"),
             Statement::Discard { .. } => Command::Discard,
             other => classify_other(other),
+        }
+    }
+
+    /// The command as its directives change it. An engine hint on a statement no engine runs
+    /// (SET, BEGIN) has nothing to pin and is a comment.
+    pub fn directed(self, directives: Directives) -> Self {
+        match self {
+            Command::Query { statement, .. } if directives.explain_route => Command::ExplainRoute {
+                statement,
+                engine: directives.engine,
+            },
+            Command::Query { statement, .. } => Command::Query {
+                statement,
+                engine: directives.engine,
+            },
+            _ if directives.explain_route => {
+                Command::Unsupported("EXPLAIN ROUTE of a statement that no engine runs".into())
+            }
+            other => other,
         }
     }
 }

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use arrow::array::{RecordBatch, StringArray};
+use arrow::array::{BooleanArray, Float64Array, RecordBatch, StringArray};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::execution::SendableRecordBatchStream;
 use datafusion::physical_plan::memory::MemoryStream;
@@ -12,7 +12,7 @@ use datafusion::scalar::ScalarValue;
 use datafusion_pg_catalog::sql::PostgresCompatibilityParser;
 use futures::StreamExt;
 use junction_engines::Described;
-use junction_router::Router;
+use junction_router::{Choice, RouteLine, Router};
 use junction_transpiler::client_column_name;
 
 use crate::command::Command;
@@ -59,15 +59,17 @@ impl Executor {
 
     /// Parses SQL text into commands, once; none for an empty string or a lone `;`.
     pub fn parse(&self, sql: &str) -> Result<Vec<Command>, GatewayError> {
+        let directed = junction_transpiler::directives(sql)?;
         let statements = self
             .parser
-            .parse(sql)
+            .parse(&directed.sql)
             .map_err(junction_transpiler::syntax_error)?;
         Ok(statements
             .into_iter()
-            .map(|mut statement| {
+            .enumerate()
+            .map(|(i, mut statement)| {
                 junction_transpiler::remove_oid_casts(&mut statement);
-                Command::from_statement(statement)
+                Command::from_statement(statement).directed(directed.of(i))
             })
             .collect())
     }
@@ -83,18 +85,21 @@ impl Executor {
         command: &Command,
     ) -> Result<Option<Described>, GatewayError> {
         match command {
-            Command::Query(statement) => {
+            Command::Query { statement, engine } => {
                 let ctx = session.query_context();
-                let route = self
-                    .router
-                    .route(&ctx, statement, session.pinned_engine().as_deref())
-                    .await?;
+                let pinned = session.pinned_engine();
+                let choice = Choice::new(engine.as_deref(), pinned.as_deref());
+                let route = self.router.route(&ctx, statement, choice).await?;
                 let mut described = self.router.describe(&ctx, &route).await?;
                 if let Some(schema) = client_schema(&described.schema) {
                     described.schema = schema;
                 }
                 Ok(Some(described))
             }
+            Command::ExplainRoute { .. } => Ok(Some(Described {
+                schema: route_schema(),
+                parameters: Vec::new(),
+            })),
             Command::Show(name) => {
                 let column = match name {
                     Some(name) => session.show(name)?.0,
@@ -116,12 +121,11 @@ impl Executor {
         parameters: Vec<ScalarValue>,
     ) -> Result<Outcome, GatewayError> {
         match command {
-            Command::Query(statement) => {
+            Command::Query { statement, engine } => {
                 let ctx = session.query_context();
-                let route = self
-                    .router
-                    .route(&ctx, &statement, session.pinned_engine().as_deref())
-                    .await?;
+                let pinned = session.pinned_engine();
+                let choice = Choice::new(engine.as_deref(), pinned.as_deref());
+                let route = self.router.route(&ctx, &statement, choice).await?;
                 let (ctx, route, parameters) = (&ctx, &route, &parameters);
                 let ran = self
                     .router
@@ -133,6 +137,16 @@ impl Executor {
                 Ok(Outcome::Rows {
                     stream: client_stream(ran.value),
                     notices: ran.fallback_notice.into_iter().collect(),
+                })
+            }
+            Command::ExplainRoute { statement, engine } => {
+                let ctx = session.query_context();
+                let pinned = session.pinned_engine();
+                let choice = Choice::new(engine.as_deref(), pinned.as_deref());
+                let lines = self.router.explain(&ctx, &statement, choice).await?;
+                Ok(Outcome::Rows {
+                    stream: route_rows(lines)?,
+                    notices: Vec::new(),
                 })
             }
             Command::Set { name, value } => {
@@ -217,6 +231,57 @@ fn client_stream(stream: SendableRecordBatchStream) -> SendableRecordBatchStream
     ))
 }
 
+/// `EXPLAIN ROUTE`'s columns (DESIGN.md, "Session controls").
+fn route_schema() -> SchemaRef {
+    Arc::new(Schema::new(vec![
+        Field::new("engine", DataType::Utf8, false),
+        Field::new("chosen", DataType::Boolean, false),
+        Field::new("eligible", DataType::Boolean, false),
+        Field::new("estimated_cost", DataType::Float64, true),
+        Field::new("reason", DataType::Utf8, false),
+        Field::new("table_access", DataType::Utf8, false),
+        Field::new("sql", DataType::Utf8, false),
+    ]))
+}
+
+fn route_rows(lines: Vec<RouteLine>) -> Result<SendableRecordBatchStream, GatewayError> {
+    let schema = route_schema();
+    let columns: Vec<arrow::array::ArrayRef> = vec![
+        Arc::new(StringArray::from_iter_values(
+            lines.iter().map(|l| l.engine),
+        )),
+        Arc::new(BooleanArray::from_iter(
+            lines.iter().map(|l| Some(l.chosen)),
+        )),
+        Arc::new(BooleanArray::from_iter(
+            lines.iter().map(|l| Some(l.eligible)),
+        )),
+        Arc::new(Float64Array::from_iter(
+            lines.iter().map(|l| l.estimated_cost),
+        )),
+        Arc::new(StringArray::from_iter_values(
+            lines.iter().map(|l| &l.reason),
+        )),
+        Arc::new(StringArray::from_iter_values(
+            lines.iter().map(|l| &l.table_access),
+        )),
+        Arc::new(StringArray::from_iter_values(lines.iter().map(|l| &l.sql))),
+    ];
+    memory_stream(schema, columns)
+}
+
+/// One batch of `columns` as a stream.
+fn memory_stream(
+    schema: SchemaRef,
+    columns: Vec<arrow::array::ArrayRef>,
+) -> Result<SendableRecordBatchStream, GatewayError> {
+    let batch = RecordBatch::try_new(Arc::clone(&schema), columns)
+        .map_err(|e| GatewayError::Engine(datafusion::error::DataFusionError::from(e).into()))?;
+    let stream = MemoryStream::try_new(vec![batch], schema, None)
+        .map_err(|e| GatewayError::Engine(e.into()))?;
+    Ok(Box::pin(stream))
+}
+
 /// `SHOW x` has one text column named `x`; `SHOW ALL` has `name` and `setting`.
 fn show_schema(column: &str, all: bool) -> SchemaRef {
     let fields = if all {
@@ -242,9 +307,5 @@ fn show_rows(
         columns.push(Arc::new(StringArray::from(names)));
     }
     columns.push(Arc::new(StringArray::from(values)));
-    let batch = RecordBatch::try_new(Arc::clone(&schema), columns)
-        .map_err(|e| GatewayError::Engine(datafusion::error::DataFusionError::from(e).into()))?;
-    let stream = MemoryStream::try_new(vec![batch], schema, None)
-        .map_err(|e| GatewayError::Engine(e.into()))?;
-    Ok(Box::pin(stream))
+    memory_stream(schema, columns)
 }

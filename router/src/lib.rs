@@ -4,6 +4,7 @@
 //! statement, and the others take over when it cannot ([`Router::attempt`]). Name resolution (PostgreSQL's `search_path`) happens here, once, for every
 //! engine.
 
+mod explain;
 mod names;
 
 use std::future::Future;
@@ -12,6 +13,38 @@ use std::sync::Arc;
 use junction_catalogs::Catalogs;
 use junction_engines::{Described, Engine, EngineError, QueryContext};
 use sqlparser::ast::Statement;
+
+pub use explain::RouteLine;
+
+/// Who chose a statement's engine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Choice<'a> {
+    /// Nobody: the router picks, and falls back when its pick cannot run the statement.
+    Auto,
+    /// `SET junction.engine`.
+    Session(&'a str),
+    /// A leading `/*+ ENGINE(name) */`, which overrides the session's pin.
+    Hint(&'a str),
+}
+
+impl<'a> Choice<'a> {
+    /// The choice of a statement with `hint` in a session pinned to `session`.
+    pub fn new(hint: Option<&'a str>, session: Option<&'a str>) -> Self {
+        match (hint, session) {
+            (Some(engine), _) => Choice::Hint(engine),
+            (None, Some(engine)) => Choice::Session(engine),
+            (None, None) => Choice::Auto,
+        }
+    }
+
+    /// The engine pinned, if any.
+    pub fn pinned(self) -> Option<&'a str> {
+        match self {
+            Choice::Auto => None,
+            Choice::Session(engine) | Choice::Hint(engine) => Some(engine),
+        }
+    }
+}
 
 /// A statement ready for an engine: names resolved, engine chosen.
 #[derive(Debug)]
@@ -154,13 +187,14 @@ impl Router {
     }
 
     /// Resolves `statement`'s table names for the session `ctx` and picks its engine: the
-    /// `pinned` one, else the first.
+    /// pinned one, else the first.
     pub async fn route(
         &self,
         ctx: &QueryContext,
         statement: &Statement,
-        pinned: Option<&str>,
+        choice: Choice<'_>,
     ) -> Result<Route, RouteError> {
+        let pinned = choice.pinned();
         let engine = match pinned {
             Some(name) => self
                 .engines

@@ -5,10 +5,12 @@
 
 use std::fmt;
 
+mod directives;
 mod names;
 mod oid_casts;
 mod relations;
 
+pub use directives::{directives, Directed, Directives};
 pub use names::{client_column_name, name_result_columns};
 pub use oid_casts::remove_oid_casts;
 pub use relations::{fold, table_name_parts, table_references};
@@ -40,6 +42,10 @@ impl fmt::Display for Dialect {
 pub enum TranspileError {
     #[error("{0}")]
     Syntax(String),
+
+    /// A junction hint comment that does not say what it means.
+    #[error("{0}")]
+    Hint(String),
 }
 
 impl TranspileError {
@@ -47,6 +53,7 @@ impl TranspileError {
     pub fn sqlstate(&self) -> &'static str {
         match self {
             TranspileError::Syntax(_) => "42601",
+            TranspileError::Hint(_) => "22023",
         }
     }
 }

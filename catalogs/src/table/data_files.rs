@@ -63,13 +63,44 @@ fn resolve(root: &Path, name: &str) -> PathBuf {
     }
 }
 
-pub(super) async fn delta(table: &DeltaTable, root: &Path) -> Result<DataFiles> {
-    let error = |source: deltalake::DeltaTableError| CatalogError::Delta {
+fn delta_error(root: &Path) -> impl Fn(deltalake::DeltaTableError) -> CatalogError + '_ {
+    move |source| CatalogError::Delta {
         table: root.display().to_string(),
         location: root.display().to_string(),
         source: Box::new(source),
+    }
+}
+
+/// The bytes of the snapshot's data files, from the sizes its log records.
+pub(super) async fn delta_bytes(table: &DeltaTable, root: &Path) -> Result<u64> {
+    let error = delta_error(root);
+    let state = table.snapshot().map_err(&error)?;
+    state
+        .snapshot()
+        .file_views(table.log_store().as_ref(), None)
+        .try_fold(0u64, |sum, view| async move {
+            Ok(sum + u64::try_from(view.size()).unwrap_or(0))
+        })
+        .await
+        .map_err(error)
+}
+
+/// The bytes of the current snapshot's data files, from its summary (writers that follow
+/// the spec record `total-files-size`).
+pub(super) fn iceberg_bytes(table: &Table) -> Option<u64> {
+    let Some(snapshot) = table.metadata().current_snapshot() else {
+        return Some(0);
     };
-    let state = table.snapshot().map_err(error)?;
+    snapshot
+        .summary()
+        .additional_properties
+        .get("total-files-size")
+        .and_then(|size| size.parse().ok())
+}
+
+pub(super) async fn delta(table: &DeltaTable, root: &Path) -> Result<DataFiles> {
+    let error = delta_error(root);
+    let state = table.snapshot().map_err(&error)?;
     if let Some(mode) = state.table_config().column_mapping_mode {
         if mode != delta_kernel::table_features::ColumnMappingMode::None {
             return Ok(DataFiles::Unreadable(
@@ -83,7 +114,7 @@ pub(super) async fn delta(table: &DeltaTable, root: &Path) -> Result<DataFiles> 
         .file_views(log_store.as_ref(), None)
         .try_collect()
         .await
-        .map_err(error)?;
+        .map_err(&error)?;
     let mut files = Vec::with_capacity(views.len());
     for view in views {
         if view.deletion_vector_descriptor().is_some() {

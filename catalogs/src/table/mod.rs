@@ -95,6 +95,18 @@ impl TableHandle {
         Arc::clone(&self.provider)
     }
 
+    /// The bytes of this snapshot's data files, where the metadata records them.
+    pub async fn data_bytes(&self) -> Result<Option<u64>> {
+        match (&self.source, &self.snapshot) {
+            (_, Snapshot::Files { bytes, .. }) => Ok(Some(*bytes)),
+            (Source::Delta(table), _) => data_files::delta_bytes(table, &self.location)
+                .await
+                .map(Some),
+            (Source::Iceberg(table), _) => Ok(data_files::iceberg_bytes(table)),
+            (Source::Files(_), _) => Ok(None),
+        }
+    }
+
     /// This snapshot's data files, for engines that read files themselves.
     pub async fn data_files(&self) -> Result<DataFiles> {
         match &self.source {

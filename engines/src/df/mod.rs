@@ -22,10 +22,10 @@ use datafusion::prelude::{DataFrame, SessionConfig, SessionContext};
 use datafusion::scalar::ScalarValue;
 use datafusion::sql::parser::Statement as DFStatement;
 use datafusion_pg_catalog::pg_catalog::PgCatalogStaticTables;
-use junction_catalogs::Catalogs;
+use junction_catalogs::{Catalogs, TableFormat};
 use sqlparser::ast::Statement;
 
-use crate::{Described, Engine, EngineError, QueryContext, Result};
+use crate::{tables, Described, Engine, EngineError, Explanation, QueryContext, Result};
 use catalog_list::QueryCatalogList;
 pub use json_build_object::JSON_EXTENSION;
 
@@ -139,6 +139,37 @@ impl Engine for DataFusionEngine {
             schema: Arc::new(schema),
             parameters,
         })
+    }
+
+    async fn explain(&self, ctx: &QueryContext, statement: &Statement) -> Explanation {
+        let system = "datafusion-pg-catalog, in memory";
+        let table_access = tables::access(
+            &self.catalogs,
+            statement,
+            &ctx.catalog,
+            system,
+            |handle| async move {
+                match handle.format() {
+                    TableFormat::Delta => "deltalake table provider",
+                    TableFormat::Iceberg => "iceberg-datafusion table provider",
+                    TableFormat::Parquet => "parquet listing table",
+                    TableFormat::Csv => "csv listing table",
+                }
+                .to_owned()
+            },
+        )
+        .await;
+        // Some constructs are refused only by the physical planner (LIKE ... ESCAPE).
+        let planned = async {
+            let (state, plan) = self.plan(ctx, statement).await?;
+            state.create_physical_plan(&plan).await?;
+            Ok::<_, EngineError>(())
+        };
+        Explanation {
+            table_access,
+            sql: statement.to_string(),
+            unable: planned.await.err(),
+        }
     }
 
     async fn execute(

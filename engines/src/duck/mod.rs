@@ -4,7 +4,6 @@
 mod params;
 mod pool;
 mod stream;
-mod tables;
 mod views;
 
 use std::collections::HashMap;
@@ -21,9 +20,9 @@ use futures::StreamExt;
 use junction_catalogs::{Catalogs, Snapshot};
 use sqlparser::ast::{visit_expressions, Expr, Statement, Value};
 
-use crate::{Described, Engine, EngineError, QueryContext, Result};
+use crate::tables::{self, Relation, TableName};
+use crate::{Described, Engine, EngineError, Explanation, QueryContext, Result};
 use pool::Pool;
-use tables::TableName;
 use views::ident;
 
 /// `[engines.duckdb]` of the configuration file.
@@ -85,15 +84,7 @@ impl DuckDbEngine {
         let mut ddl = String::new();
         let mut updates = Vec::new();
         for name in tables {
-            let Some(catalog) = self.catalogs.get(&name.catalog) else {
-                return Err(EngineError::CatalogNotFound(name.catalog.clone()));
-            };
-            let Some(handle) = catalog.table(&name.schema, &name.table).await? else {
-                return Err(EngineError::UnknownTable(format!(
-                    "{}.{}",
-                    name.schema, name.table
-                )));
-            };
+            let handle = name.handle(&self.catalogs).await?;
             let current = self
                 .views
                 .lock()
@@ -125,11 +116,15 @@ impl DuckDbEngine {
         sql: String,
         parameters: &[ScalarValue],
     ) -> Result<SendableRecordBatchStream> {
-        let tables = tables::referenced(statement, &ctx.catalog).map_err(|relation| {
-            EngineError::Unsupported(format!(
-                "duckdb does not serve {relation}: the system catalogs describe junction, not DuckDB"
-            ))
-        })?;
+        let tables = tables::relations(statement, &ctx.catalog)
+            .into_iter()
+            .map(|relation| match relation {
+                Relation::Table(name) => Ok(name),
+                Relation::System(name) => Err(EngineError::Unsupported(format!(
+                    "duckdb does not serve {name}: {NO_SYSTEM_CATALOGS}"
+                ))),
+            })
+            .collect::<Result<Vec<_>>>()?;
         if self.catalogs.get(&ctx.catalog).is_none() {
             return Err(EngineError::CatalogNotFound(ctx.catalog.clone()));
         }
@@ -153,6 +148,9 @@ impl DuckDbEngine {
         stream::run(connection, setup, sql, params).await
     }
 }
+
+/// Why DuckDB runs no query on the system catalogs.
+const NO_SYSTEM_CATALOGS: &str = "the system catalogs describe junction, not DuckDB";
 
 /// The highest `$n` in `statement`: how many parameters it takes.
 fn parameter_count(statement: &Statement) -> usize {
@@ -192,6 +190,28 @@ impl Engine for DuckDbEngine {
             schema,
             parameters: vec![None::<DataType>; count],
         })
+    }
+
+    async fn explain(&self, ctx: &QueryContext, statement: &Statement) -> Explanation {
+        let system = format!("not served ({NO_SYSTEM_CATALOGS})");
+        let table_access = tables::access(
+            &self.catalogs,
+            statement,
+            &ctx.catalog,
+            &system,
+            |handle| async move {
+                match handle.data_files().await {
+                    Ok(files) => views::access(&handle.schema(), &files),
+                    Err(e) => format!("unavailable ({e})"),
+                }
+            },
+        )
+        .await;
+        Explanation {
+            table_access,
+            sql: statement.to_string(),
+            unable: self.describe(ctx, statement).await.err(),
+        }
     }
 
     async fn execute(

@@ -98,6 +98,18 @@ pub fn view_query(schema: &Schema, files: &DataFiles) -> Result<String, String> 
     }
 }
 
+/// How DuckDB reads the table, as `EXPLAIN ROUTE` shows it.
+pub fn access(schema: &Schema, files: &DataFiles) -> String {
+    match (view_query(schema, files), files) {
+        (Err(reason), _) => format!("not readable ({reason})"),
+        (Ok(_), DataFiles::Parquet { files, .. }) => {
+            format!("view over read_parquet ({} files)", files.len())
+        }
+        (Ok(_), DataFiles::Csv(_)) => "view over read_csv".to_owned(),
+        (Ok(_), DataFiles::Unreadable(reason)) => format!("not readable ({reason})"),
+    }
+}
+
 /// One SELECT per distinct set of partition values (they are not in the files), joined by
 /// UNION ALL; a table without files is an empty SELECT of the right columns.
 fn parquet_query(columns: &[(&str, String)], files: &[DataFile], hive: bool) -> String {

@@ -27,7 +27,7 @@ fn returns_rows(statement: &Prepared) -> bool {
     matches!(
         statement,
         Prepared::Command {
-            command: Command::Query(_) | Command::Show(_),
+            command: Command::Query { .. } | Command::ExplainRoute { .. } | Command::Show(_),
             ..
         }
     )

@@ -15,7 +15,7 @@ async fn pin_duckdb(client: &Client) {
         .expect("pin duckdb");
 }
 
-async fn last_engine(client: &Client) -> String {
+pub async fn last_engine(client: &Client) -> String {
     let rows = client
         .simple_query("SHOW junction.last_engine")
         .await
@@ -186,7 +186,7 @@ async fn connect_with_notices(
 }
 
 /// DataFusion takes no escape character but the backslash in LIKE (0A000); DuckDB does.
-const ESCAPED_LIKE: &str =
+pub const ESCAPED_LIKE: &str =
     "select count(*) from silver.devices where device_id like 'dev/-%' escape '/'";
 
 #[tokio::test]

@@ -9,5 +9,6 @@ mod errors;
 mod extended;
 mod freshness;
 mod protocol;
+mod routing;
 mod simple;
 mod types;

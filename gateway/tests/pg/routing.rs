@@ -1,0 +1,253 @@
+//! Routing controls as DESIGN.md's session-controls table gives them: the `/*+ ENGINE(x) */`
+//! hint and `EXPLAIN ROUTE`, through real clients.
+
+use std::sync::Arc;
+
+use arrow::array::{ArrayRef, DurationMicrosecondArray, Int32Array, RecordBatch};
+use tokio_postgres::Client;
+
+use crate::duckdb::{last_engine, ESCAPED_LIKE};
+use crate::server::{text_rows, write_parquet, Server};
+
+const COUNT_DEVICES: &str = "select count(*) from silver.devices";
+
+#[tokio::test]
+async fn a_hint_pins_its_statement_only() {
+    let server = Server::start();
+    let client = server.connect().await;
+    let hinted = format!("/*+ ENGINE(duckdb) */ {COUNT_DEVICES}");
+    let rows = client.simple_query(&hinted).await.expect("hinted");
+    assert_eq!(text_rows(&rows), [[Some("10".to_owned())]]);
+    assert_eq!(last_engine(&client).await, "duckdb");
+    client.simple_query(COUNT_DEVICES).await.expect("plain");
+    assert_eq!(last_engine(&client).await, "datafusion");
+
+    // In one message, the hint belongs to the statement it leads.
+    let both = format!("{COUNT_DEVICES}; /*+ ENGINE(duckdb) */ {COUNT_DEVICES}");
+    client.simple_query(&both).await.expect("two statements");
+    assert_eq!(last_engine(&client).await, "duckdb");
+
+    // The extended protocol parses the same text.
+    let row = client.query_one(&hinted, &[]).await.expect("extended");
+    assert_eq!(row.get::<_, i64>(0), 10);
+    assert_eq!(last_engine(&client).await, "duckdb");
+}
+
+#[tokio::test]
+async fn a_hint_overrides_the_sessions_engine() {
+    let server = Server::start();
+    let client = server.connect().await;
+    client
+        .batch_execute("SET junction.engine = duckdb")
+        .await
+        .expect("pin");
+    let hinted = format!("/*+ ENGINE(DataFusion) */ {COUNT_DEVICES}");
+    client.simple_query(&hinted).await.expect("hinted");
+    assert_eq!(last_engine(&client).await, "datafusion");
+    client
+        .simple_query(COUNT_DEVICES)
+        .await
+        .expect("session pin");
+    assert_eq!(last_engine(&client).await, "duckdb");
+}
+
+#[tokio::test]
+async fn unknown_or_malformed_hints_are_22023() {
+    let server = Server::start();
+    let client = server.connect().await;
+    for hint in ["/*+ ENGINE(oracle) */", "/*+ ENGINE duckdb */"] {
+        let sql = format!("{hint} {COUNT_DEVICES}");
+        let err = client.simple_query(&sql).await.expect_err(&sql);
+        let db = err.as_db_error().expect("db error");
+        assert_eq!(db.code().code(), "22023", "{sql}: {}", db.message());
+    }
+    let err = client
+        .simple_query(&format!("/*+ ENGINE(oracle) */ {COUNT_DEVICES}"))
+        .await
+        .expect_err("unknown");
+    let message = err.as_db_error().expect("db error").message().to_owned();
+    assert!(message.contains("datafusion, duckdb"), "{message}");
+    // Comments that are no junction hints stay comments.
+    client
+        .simple_query(&format!("/*+ SeqScan(devices) */ {COUNT_DEVICES}"))
+        .await
+        .expect("another tool's hint");
+}
+
+#[tokio::test]
+async fn a_hinted_engine_never_falls_back() {
+    let server = Server::start();
+    let client = server.connect().await;
+    let err = client
+        .simple_query(&format!("/*+ ENGINE(datafusion) */ {ESCAPED_LIKE}"))
+        .await
+        .expect_err("pinned by the hint");
+    assert_eq!(err.as_db_error().expect("db error").code().code(), "0A000");
+}
+
+/// `EXPLAIN ROUTE <sql>` as rows of (engine, chosen, eligible, estimated_cost, reason,
+/// table_access, sql), in the order the server sent them.
+async fn explain_route(client: &Client, sql: &str) -> Vec<Vec<Option<String>>> {
+    let rows = client
+        .simple_query(&format!("EXPLAIN ROUTE {sql}"))
+        .await
+        .expect("explain route");
+    text_rows(&rows)
+}
+
+fn column(rows: &[Vec<Option<String>>], engine: &str, index: usize) -> String {
+    let row = rows
+        .iter()
+        .find(|r| r[0].as_deref() == Some(engine))
+        .unwrap_or_else(|| panic!("no line for {engine}: {rows:?}"));
+    row[index].clone().unwrap_or_default()
+}
+
+#[tokio::test]
+async fn explain_route_has_the_designed_columns_and_types() {
+    let server = Server::start();
+    let client = server.connect().await;
+    let statement = client
+        .prepare("EXPLAIN ROUTE select 1")
+        .await
+        .expect("prepare");
+    let columns: Vec<(&str, String)> = statement
+        .columns()
+        .iter()
+        .map(|c| (c.name(), c.type_().name().to_owned()))
+        .collect();
+    let expected = [
+        ("engine", "text"),
+        ("chosen", "bool"),
+        ("eligible", "bool"),
+        ("estimated_cost", "float8"),
+        ("reason", "text"),
+        ("table_access", "text"),
+        ("sql", "text"),
+    ];
+    let expected: Vec<(&str, String)> = expected
+        .iter()
+        .map(|(n, t)| (*n, (*t).to_owned()))
+        .collect();
+    assert_eq!(columns, expected);
+    let rows = client
+        .query(&statement, &[])
+        .await
+        .expect("run the prepared explain");
+    assert_eq!(rows.len(), 2);
+}
+
+#[tokio::test]
+async fn explain_route_shows_the_auto_choice_and_how_tables_are_read() {
+    let server = Server::start();
+    let client = server.connect().await;
+    let sql = "select ward, count(*) from silver.vitals join silver.patients using (patient_id) group by 1";
+    let rows = explain_route(&client, sql).await;
+    let engines: Vec<_> = rows
+        .iter()
+        .map(|r| r[0].clone().unwrap_or_default())
+        .collect();
+    assert_eq!(engines, ["datafusion", "duckdb"]);
+    assert_eq!(column(&rows, "datafusion", 1), "t");
+    assert_eq!(column(&rows, "duckdb", 1), "f");
+    assert_eq!(column(&rows, "datafusion", 2), "t");
+    assert_eq!(column(&rows, "duckdb", 2), "t");
+    let cost: f64 = column(&rows, "datafusion", 3).parse().expect("a cost");
+    assert!(cost > 0.0, "{cost}");
+    assert_eq!(column(&rows, "duckdb", 3), column(&rows, "datafusion", 3));
+    assert!(column(&rows, "datafusion", 4).starts_with("auto:"));
+    let datafusion = column(&rows, "datafusion", 5);
+    assert!(
+        datafusion.contains("silver.vitals: deltalake table provider")
+            && datafusion.contains("silver.patients: parquet listing table"),
+        "{datafusion}"
+    );
+    let duckdb = column(&rows, "duckdb", 5);
+    assert!(
+        duckdb.contains("silver.vitals: view over read_parquet (")
+            && duckdb.contains("silver.patients: view over read_parquet (1 files)"),
+        "{duckdb}"
+    );
+    assert!(column(&rows, "duckdb", 6).contains("silver.vitals"));
+    // Explaining runs nothing.
+    assert_eq!(last_engine(&client).await, "none");
+}
+
+#[tokio::test]
+async fn explain_route_puts_ineligible_engines_last_with_their_reason() {
+    let server = Server::start();
+    let client = server.connect().await;
+    let rows = explain_route(&client, ESCAPED_LIKE).await;
+    assert_eq!(rows[0][0].as_deref(), Some("duckdb"));
+    assert_eq!(column(&rows, "duckdb", 1), "t");
+    assert_eq!(column(&rows, "datafusion", 1), "f");
+    assert_eq!(column(&rows, "datafusion", 2), "f");
+    let reason = column(&rows, "datafusion", 4);
+    assert!(reason.to_lowercase().contains("escape"), "{reason}");
+
+    let rows = explain_route(&client, "select relname from pg_catalog.pg_class").await;
+    assert_eq!(column(&rows, "datafusion", 1), "t");
+    assert_eq!(column(&rows, "duckdb", 2), "f");
+    assert!(column(&rows, "duckdb", 4).contains("system catalogs"));
+    assert!(column(&rows, "duckdb", 5).starts_with("pg_catalog.pg_class: not served"));
+}
+
+#[tokio::test]
+async fn explain_route_names_the_pin() {
+    let server = Server::start();
+    let client = server.connect().await;
+    // A hint leads the statement, not the query under EXPLAIN ROUTE: here it is a comment.
+    let rows = explain_route(&client, &format!("/*+ ENGINE(duckdb) */ {COUNT_DEVICES}")).await;
+    assert_eq!(column(&rows, "datafusion", 1), "t");
+    let rows = client
+        .simple_query(&format!(
+            "/*+ ENGINE(duckdb) */ EXPLAIN ROUTE {COUNT_DEVICES}"
+        ))
+        .await
+        .expect("hinted explain");
+    let rows = text_rows(&rows);
+    assert_eq!(column(&rows, "duckdb", 1), "t");
+    assert_eq!(
+        column(&rows, "duckdb", 4),
+        "pinned by /*+ ENGINE(duckdb) */"
+    );
+    assert!(column(&rows, "datafusion", 4).contains("duckdb is pinned"));
+
+    client
+        .batch_execute("SET junction.engine = duckdb")
+        .await
+        .expect("pin");
+    let rows = explain_route(&client, ESCAPED_LIKE).await;
+    assert_eq!(column(&rows, "duckdb", 4), "pinned by SET junction.engine");
+    let rows = explain_route(&client, "select relname from pg_catalog.pg_class").await;
+    assert_eq!(column(&rows, "duckdb", 1), "t");
+    assert!(column(&rows, "duckdb", 4)
+        .starts_with("pinned by SET junction.engine, but it cannot run the statement"));
+}
+
+/// A Parquet table with a column type DuckDB has no counterpart for.
+fn write_durations(dir: &std::path::Path) {
+    std::fs::create_dir_all(dir).expect("mkdir");
+    let id: ArrayRef = Arc::new(Int32Array::from(vec![1, 2]));
+    let took: ArrayRef = Arc::new(DurationMicrosecondArray::from(vec![5_000_000, 7_000_000]));
+    let batch = RecordBatch::try_from_iter([("id", id), ("took", took)]).expect("batch");
+    write_parquet(&dir.join("part-0.parquet"), &batch);
+}
+
+#[tokio::test]
+async fn a_table_duckdb_cannot_read_makes_it_ineligible() {
+    let server = Server::start();
+    let client = server.connect().await;
+    write_durations(&server.warehouse.join("extra/spans"));
+    let sql = "select count(*) from extra.spans";
+    let rows = explain_route(&client, sql).await;
+    assert_eq!(column(&rows, "duckdb", 2), "f");
+    let access = column(&rows, "duckdb", 5);
+    assert!(
+        access.starts_with("extra.spans: not readable (column \"took\""),
+        "{access}"
+    );
+    let rows = client.simple_query(sql).await.expect("auto reads it");
+    assert_eq!(text_rows(&rows), [[Some("2".to_owned())]]);
+    assert_eq!(last_engine(&client).await, "datafusion");
+}

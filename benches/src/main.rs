@@ -3,9 +3,16 @@
 //! ```text
 //! cargo build --release -p junction -p junction-benches
 //! target/release/junction-bench streaming-rss --rows 50000000
+//! target/release/junction-bench report --sf 1 --out benches/results
 //! ```
 
+mod latency;
+mod queries;
+mod report;
 mod rss;
+mod run_report;
+mod suite;
+mod tpch_data;
 
 use std::path::PathBuf;
 
@@ -25,6 +32,10 @@ struct Cli {
 enum Bench {
     /// The server's resident memory while one client reads a large result over pgwire.
     StreamingRss(rss::Args),
+    /// TPC-H (Parquet and Delta) and dashboard queries through junction and on the engines
+    /// called directly, plus `SELECT 1` latency against PostgreSQL: a Markdown report and a
+    /// PNG chart.
+    Report(run_report::Args),
 }
 
 fn junction_binary(given: Option<PathBuf>) -> Result<PathBuf, String> {
@@ -49,6 +60,7 @@ async fn main() {
     let result = match junction_binary(cli.junction) {
         Ok(junction) => match cli.bench {
             Bench::StreamingRss(args) => rss::run(&junction, args).await,
+            Bench::Report(args) => run_report::run(&junction, args).await,
         },
         Err(e) => Err(e),
     };

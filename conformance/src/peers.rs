@@ -8,11 +8,18 @@ use std::process::{Child, Command, Stdio};
 
 use tokio_postgres::{Client, NoTls};
 
-/// The shared peers directory: `$JUNCTION_PEERS`, else `../shared/peers` next to the clone.
+/// The shared peers directory: `$JUNCTION_PEERS`, else `../shared/peers` next to the clone
+/// this was built from, else next to the current directory (a shared target directory may
+/// hold a build made in another clone).
 pub fn peers_dir() -> PathBuf {
-    match std::env::var_os("JUNCTION_PEERS") {
-        Some(dir) => PathBuf::from(dir),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/peers"),
+    if let Some(dir) = std::env::var_os("JUNCTION_PEERS") {
+        return PathBuf::from(dir);
+    }
+    let built_from = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/peers");
+    if built_from.exists() {
+        built_from
+    } else {
+        PathBuf::from("../shared/peers")
     }
 }
 

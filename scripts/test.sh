@@ -7,6 +7,8 @@ PEERS=../shared/peers
 
 "$PEERS/install.sh"
 . "$PEERS/env.sh"
+# The DuckDB tests load the official extension builds from here.
+export PEERS_DUCKDB_EXTENSION_DIR
 # The conformance corpus starts a real PostgreSQL through the peers' scripts.
 export JUNCTION_PEERS="$(cd "$PEERS" && pwd)"
 # pytest runs the client tests; the peers' venv already holds the clients themselves.

@@ -38,6 +38,9 @@ pub struct Args {
     /// Skip the TPC-H suites (dashboards and latency only).
     #[arg(long)]
     no_tpch: bool,
+    /// Only these queries (`Q07,ward_load`); all when absent.
+    #[arg(long, value_delimiter = ',')]
+    only: Vec<String>,
 }
 
 /// The demo warehouse at the default scale (100 patients, 7 days), unless one is there.
@@ -47,6 +50,16 @@ fn ensure_demo(junction: &Path, warehouse: &Path) -> Result<(), String> {
     }
     std::fs::create_dir_all(warehouse).map_err(|e| format!("{}: {e}", warehouse.display()))?;
     Junction::write_demo(junction, warehouse, 100, 7)
+}
+
+fn selected(queries: Vec<queries::Query>, only: &[String]) -> Vec<queries::Query> {
+    if only.is_empty() {
+        return queries;
+    }
+    queries
+        .into_iter()
+        .filter(|q| only.iter().any(|o| o.eq_ignore_ascii_case(&q.name)))
+        .collect()
 }
 
 /// One client per engine, each pinned to it.
@@ -79,12 +92,13 @@ pub async fn run(junction: &Path, args: Args) -> Result<(), String> {
     if !args.no_tpch {
         for (format, schema) in [("Parquet", PARQUET_SCHEMA), ("Delta", DELTA_SCHEMA)] {
             let title = format!("TPC-H SF{}, {format}", args.sf);
-            let queries = queries::tpch(args.sf, schema);
+            let queries = selected(queries::tpch(args.sf, schema), &args.only);
             suites.push(suite::run(&title, &queries, args.runs, &clients, &direct).await);
         }
     }
     let title = "IoT dashboards, demo warehouse (100 patients, 7 days)";
-    suites.push(suite::run(title, &queries::iot(), args.runs, &clients, &direct).await);
+    let queries = selected(queries::iot(), &args.only);
+    suites.push(suite::run(title, &queries, args.runs, &clients, &direct).await);
 
     let mut latencies: Vec<Latency> = Vec::new();
     for (engine, client) in &clients {

@@ -4,6 +4,7 @@ mod catalog_functions;
 mod catalog_list;
 mod identity;
 mod json_build_object;
+mod pg_attribute;
 mod pg_catalog;
 mod regtype;
 

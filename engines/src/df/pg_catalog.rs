@@ -14,6 +14,7 @@ use datafusion_pg_catalog::pg_catalog::context::EmptyContextProvider;
 use datafusion_pg_catalog::pg_catalog::{PgCatalogSchemaProvider, PgCatalogStaticTables};
 use junction_catalogs::{Catalog, Catalogs};
 
+use super::pg_attribute::WireTypedSchema;
 use crate::{EngineError, Result};
 
 /// Schemas every PostgreSQL database has, listed in pg_namespace beside the catalog's own.
@@ -102,11 +103,12 @@ pub fn for_each_catalog(
                 current: Arc::clone(catalog),
             };
             let provider = PgCatalogSchemaProvider::try_new(
-                info,
+                info.clone(),
                 Arc::clone(static_tables),
                 EmptyContextProvider,
             )
             .map_err(EngineError::from)?;
+            let provider = WireTypedSchema::new(Arc::new(provider), info);
             Ok((
                 catalog.name().to_owned(),
                 Arc::new(provider) as Arc<dyn SchemaProvider>,

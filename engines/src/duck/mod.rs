@@ -17,13 +17,13 @@ use datafusion::execution::SendableRecordBatchStream;
 use datafusion::scalar::ScalarValue;
 use duckdb::Connection;
 use futures::StreamExt;
-use junction_catalogs::{Catalogs, Snapshot};
+use junction_catalogs::{Catalogs, Snapshot, TableFormat, TableHandle};
 use sqlparser::ast::{visit_expressions, Expr, Statement, Value};
 
 use crate::tables::{self, Relation, TableName};
 use crate::{Described, Engine, EngineError, Explanation, QueryContext, Result};
 use pool::Pool;
-use views::ident;
+use views::{ident, Scan};
 
 /// `[engines.duckdb]` of the configuration file.
 #[derive(Debug, Clone, Default)]
@@ -38,10 +38,38 @@ pub struct DuckDbConfig {
     pub connections: Option<usize>,
 }
 
+/// DuckDB's table-format extensions that loaded from the configured directory; the tables
+/// of a format whose extension did not load are read through file-list views.
+#[derive(Debug, Default, Clone, Copy)]
+struct Extensions {
+    delta: bool,
+    iceberg: bool,
+}
+
+impl Extensions {
+    /// Loads what the extension directory offers; a failure (no such file, another DuckDB
+    /// version or platform) is logged and leaves the file-list path in place.
+    fn load(connection: &Connection) -> Self {
+        let load = |name: &str, sql: &str| match connection.execute_batch(sql) {
+            Ok(()) => true,
+            Err(e) => {
+                tracing::warn!(extension = name, error = %e, "DuckDB extension not loaded; its tables are read through file-list views");
+                false
+            }
+        };
+        Self {
+            delta: load("delta", "LOAD delta"),
+            // iceberg reads its manifests through avro.
+            iceberg: load("iceberg", "LOAD avro; LOAD iceberg"),
+        }
+    }
+}
+
 /// The DuckDB engine.
 #[derive(Debug)]
 pub struct DuckDbEngine {
     catalogs: Catalogs,
+    extensions: Extensions,
     pool: Arc<Pool>,
     /// The snapshot each table's view reads, as created; DuckDB's catalog is shared by every
     /// connection. Held while views are replaced, so that two queries never race on the DDL.
@@ -67,9 +95,14 @@ impl DuckDbEngine {
         for catalog in catalogs.iter() {
             connection.execute_batch(&format!("ATTACH ':memory:' AS {}", ident(catalog.name())))?;
         }
+        let extensions = match config.extension_directory {
+            Some(_) => Extensions::load(&connection),
+            None => Extensions::default(),
+        };
         let size = config.connections.unwrap_or(4);
         Ok(Self {
             catalogs,
+            extensions,
             pool: Arc::new(Pool::new(connection, size)?),
             views: Arc::new(Mutex::new(HashMap::new())),
         })
@@ -92,8 +125,8 @@ impl DuckDbEngine {
             if current {
                 continue;
             }
-            let files = handle.data_files().await?;
-            let query = views::view_query(&handle.schema(), &files).map_err(|reason| {
+            let scan = self.scan(&handle).await?;
+            let query = views::view_query(&handle.schema(), &scan).map_err(|reason| {
                 EngineError::Unsupported(format!(
                     "duckdb cannot read table {}.{}: {reason}",
                     name.schema, name.table
@@ -107,6 +140,22 @@ impl DuckDbEngine {
             updates.push((name.clone(), handle.snapshot().clone()));
         }
         Ok((ddl, updates))
+    }
+
+    /// How a view reads `handle`'s snapshot: through DuckDB's own extension for the format
+    /// where it loaded, else over the data files.
+    async fn scan(&self, handle: &TableHandle) -> Result<Scan> {
+        Ok(match (handle.format(), handle.snapshot()) {
+            (TableFormat::Delta, _) if self.extensions.delta => {
+                Scan::DeltaExtension(handle.location().to_path_buf())
+            }
+            (TableFormat::Iceberg, Snapshot::IcebergMetadata(metadata))
+                if self.extensions.iceberg =>
+            {
+                Scan::IcebergExtension(metadata.clone())
+            }
+            _ => Scan::Files(handle.data_files().await?),
+        })
     }
 
     async fn run(
@@ -200,8 +249,8 @@ impl Engine for DuckDbEngine {
             &ctx.catalog,
             &system,
             |handle| async move {
-                match handle.data_files().await {
-                    Ok(files) => views::access(&handle.schema(), &files),
+                match self.scan(&handle).await {
+                    Ok(scan) => views::access(&handle.schema(), &scan),
                     Err(e) => format!("unavailable ({e})"),
                 }
             },

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
+use std::path::PathBuf;
 
 use datafusion::arrow::datatypes::{DataType, Schema, TimeUnit};
 use junction_catalogs::{DataFile, DataFiles};
@@ -65,22 +66,61 @@ pub fn duckdb_type(data_type: &DataType) -> Option<String> {
     })
 }
 
-/// The SELECT a view over `files` runs, or why DuckDB cannot read the table this way.
-pub fn view_query(schema: &Schema, files: &DataFiles) -> Result<String, String> {
-    let mut columns = Vec::with_capacity(schema.fields().len());
-    for field in schema.fields() {
-        let ty = duckdb_type(field.data_type()).ok_or_else(|| {
-            format!(
-                "column \"{}\" has type {}, which DuckDB cannot hold",
-                field.name(),
-                field.data_type()
-            )
-        })?;
-        columns.push((field.name().as_str(), ty));
-    }
-    match files {
-        DataFiles::Unreadable(reason) => Err(reason.clone()),
-        DataFiles::Csv(path) => {
+/// How a view reads one snapshot of a table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scan {
+    /// DuckDB's `delta` extension over the table root: it follows deletion vectors and
+    /// column mapping itself.
+    DeltaExtension(PathBuf),
+    /// DuckDB's `iceberg` extension over the snapshot's metadata file: it applies delete
+    /// files itself.
+    IcebergExtension(PathBuf),
+    /// The snapshot's data files, listed by junction.
+    Files(DataFiles),
+}
+
+/// The columns of `schema` with their DuckDB types, or why DuckDB cannot hold one.
+fn typed_columns(schema: &Schema) -> Result<Vec<(&str, String)>, String> {
+    schema
+        .fields()
+        .iter()
+        .map(|field| {
+            let ty = duckdb_type(field.data_type()).ok_or_else(|| {
+                format!(
+                    "column \"{}\" has type {}, which DuckDB cannot hold",
+                    field.name(),
+                    field.data_type()
+                )
+            })?;
+            Ok((field.name().as_str(), ty))
+        })
+        .collect()
+}
+
+/// `SELECT CAST(c AS t) AS c, ... FROM <from>`: the catalog's columns and types over a
+/// source that has them by name.
+fn cast_select(columns: &[(&str, String)], from: &str) -> String {
+    let list: Vec<String> = columns
+        .iter()
+        .map(|(name, ty)| format!("CAST({} AS {ty}) AS {}", ident(name), ident(name)))
+        .collect();
+    format!("SELECT {} FROM {from}", list.join(", "))
+}
+
+/// The SELECT a view over `scan` runs, or why DuckDB cannot read the table this way.
+pub fn view_query(schema: &Schema, scan: &Scan) -> Result<String, String> {
+    let columns = typed_columns(schema)?;
+    match scan {
+        Scan::DeltaExtension(root) => Ok(cast_select(
+            &columns,
+            &format!("delta_scan({})", literal(&root.display().to_string())),
+        )),
+        Scan::IcebergExtension(metadata) => Ok(cast_select(
+            &columns,
+            &format!("iceberg_scan({})", literal(&metadata.display().to_string())),
+        )),
+        Scan::Files(DataFiles::Unreadable(reason)) => Err(reason.clone()),
+        Scan::Files(DataFiles::Csv(path)) => {
             let types: Vec<String> = columns
                 .iter()
                 .map(|(name, ty)| format!("{}: {}", literal(name), literal(ty)))
@@ -91,22 +131,24 @@ pub fn view_query(schema: &Schema, files: &DataFiles) -> Result<String, String> 
                 types.join(", ")
             ))
         }
-        DataFiles::Parquet {
+        Scan::Files(DataFiles::Parquet {
             files,
             hive_partitioning,
-        } => Ok(parquet_query(&columns, files, *hive_partitioning)),
+        }) => Ok(parquet_query(&columns, files, *hive_partitioning)),
     }
 }
 
 /// How DuckDB reads the table, as `EXPLAIN ROUTE` shows it.
-pub fn access(schema: &Schema, files: &DataFiles) -> String {
-    match (view_query(schema, files), files) {
+pub fn access(schema: &Schema, scan: &Scan) -> String {
+    match (view_query(schema, scan), scan) {
         (Err(reason), _) => format!("not readable ({reason})"),
-        (Ok(_), DataFiles::Parquet { files, .. }) => {
+        (Ok(_), Scan::DeltaExtension(_)) => "delta extension (delta_scan)".to_owned(),
+        (Ok(_), Scan::IcebergExtension(_)) => "iceberg extension (iceberg_scan)".to_owned(),
+        (Ok(_), Scan::Files(DataFiles::Parquet { files, .. })) => {
             format!("view over read_parquet ({} files)", files.len())
         }
-        (Ok(_), DataFiles::Csv(_)) => "view over read_csv".to_owned(),
-        (Ok(_), DataFiles::Unreadable(reason)) => format!("not readable ({reason})"),
+        (Ok(_), Scan::Files(DataFiles::Csv(_))) => "view over read_csv".to_owned(),
+        (Ok(_), Scan::Files(DataFiles::Unreadable(reason))) => format!("not readable ({reason})"),
     }
 }
 
@@ -176,13 +218,13 @@ mod tests {
             path: PathBuf::from(path),
             partition_values: vec![("day".into(), day.map(str::to_owned))],
         };
-        let files = DataFiles::Parquet {
+        let files = Scan::Files(DataFiles::Parquet {
             files: vec![
                 file("/t/a.parquet", Some("2026-01-01")),
                 file("/t/b.parquet", None),
             ],
             hive_partitioning: false,
-        };
+        });
         assert_eq!(
             view_query(&schema(), &files).expect("readable"),
             "SELECT CAST(\"id\" AS BIGINT) AS \"id\", CAST(NULL AS DATE) AS \"day\" \
@@ -195,10 +237,10 @@ mod tests {
 
     #[test]
     fn a_table_without_files_is_empty_with_its_columns() {
-        let files = DataFiles::Parquet {
+        let files = Scan::Files(DataFiles::Parquet {
             files: Vec::new(),
             hive_partitioning: false,
-        };
+        });
         assert_eq!(
             view_query(&schema(), &files).expect("readable"),
             "SELECT CAST(NULL AS BIGINT) AS \"id\", CAST(NULL AS DATE) AS \"day\" WHERE false"
@@ -207,11 +249,27 @@ mod tests {
 
     #[test]
     fn unreadable_snapshots_say_why() {
-        let files = DataFiles::Unreadable("Delta deletion vectors".into());
+        let files = Scan::Files(DataFiles::Unreadable("Delta deletion vectors".into()));
         assert_eq!(
             view_query(&schema(), &files),
             Err("Delta deletion vectors".into())
         );
+    }
+
+    #[test]
+    fn extensions_read_by_name_with_the_catalogs_types() {
+        let delta = Scan::DeltaExtension(PathBuf::from("/w/silver/vitals"));
+        assert_eq!(
+            view_query(&schema(), &delta).expect("readable"),
+            "SELECT CAST(\"id\" AS BIGINT) AS \"id\", CAST(\"day\" AS DATE) AS \"day\" \
+             FROM delta_scan('/w/silver/vitals')"
+        );
+        let iceberg =
+            Scan::IcebergExtension(PathBuf::from("/w/gold/h/metadata/00001.metadata.json"));
+        assert!(view_query(&schema(), &iceberg)
+            .expect("readable")
+            .ends_with("FROM iceberg_scan('/w/gold/h/metadata/00001.metadata.json')"));
+        assert_eq!(access(&schema(), &delta), "delta extension (delta_scan)");
     }
 
     #[test]

@@ -235,3 +235,45 @@ async fn a_pinned_engine_never_falls_back() {
     assert_eq!(err.as_db_error().expect("db error").code().code(), "22P02");
     assert_eq!(last_engine(&client).await, "datafusion");
 }
+
+/// The DuckDB extension directory the peers install (`../shared/peers/install.sh`).
+fn extension_directory() -> String {
+    std::env::var("PEERS_DUCKDB_EXTENSION_DIR").expect(
+        "PEERS_DUCKDB_EXTENSION_DIR names the DuckDB 1.5.5 extensions: run scripts/test.sh, \
+         or source ../shared/peers/env.sh and export it",
+    )
+}
+
+#[tokio::test]
+async fn duckdbs_own_extensions_read_delta_and_iceberg_when_configured() {
+    let config = format!(
+        "[engines.duckdb]\nextension_directory = \"{}\"\n",
+        extension_directory()
+    );
+    let server = Server::start_with_config(&config);
+    let client = server.connect().await;
+    let sql = "select v.patient_id, count(*), sum(h.readings) from silver.vitals v \
+               join gold.vitals_hourly h using (patient_id) group by 1 order by 1";
+    let route = text_rows(
+        &client
+            .simple_query(&format!("/*+ ENGINE(duckdb) */ EXPLAIN ROUTE {sql}"))
+            .await
+            .expect("explain"),
+    );
+    let duckdb = route
+        .iter()
+        .find(|r| r[0].as_deref() == Some("duckdb"))
+        .and_then(|r| r[5].clone())
+        .expect("duckdb's table access");
+    assert_eq!(
+        duckdb,
+        "gold.vitals_hourly: iceberg extension (iceberg_scan); \
+         silver.vitals: delta extension (delta_scan)"
+    );
+    let datafusion = text_rows(&client.simple_query(sql).await.expect(sql));
+    pin_duckdb(&client).await;
+    let through_extensions = text_rows(&client.simple_query(sql).await.expect(sql));
+    assert_eq!(last_engine(&client).await, "duckdb");
+    assert!(!datafusion.is_empty());
+    assert_eq!(through_extensions, datafusion);
+}

@@ -179,3 +179,57 @@ async fn interval_arrays_and_the_session_time_zone() {
         expected.map(|v| Some(v.to_owned()))
     );
 }
+
+/// psql's `\d`, SQLAlchemy and JDBC metadata read column types from pg_attribute: it must
+/// say what a query's RowDescription says.
+#[tokio::test]
+async fn pg_attribute_gives_columns_their_wire_types() {
+    let server = Server::start();
+    let dir = server.warehouse.join("types");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    write_types_table(&dir.join("every.parquet"));
+    let client = server.connect().await;
+
+    let statement = client
+        .prepare("select * from types.every")
+        .await
+        .expect("describe");
+    let wire: Vec<i64> = statement
+        .columns()
+        .iter()
+        .map(|c| i64::from(c.type_().oid()))
+        .collect();
+    let rows = client
+        .query(
+            "select a.atttypid::int8, pg_catalog.format_type(a.atttypid, a.atttypmod) \
+             from pg_catalog.pg_attribute a \
+             join pg_catalog.pg_class c on c.oid = a.attrelid \
+             join pg_catalog.pg_namespace n on n.oid = c.relnamespace \
+             where n.nspname = 'types' and c.relname = 'every' and a.attnum > 0 \
+             order by a.attnum",
+            &[],
+        )
+        .await
+        .expect("pg_attribute");
+    let catalog: Vec<i64> = rows.iter().map(|r| r.get(0)).collect();
+    assert_eq!(catalog, wire);
+    let names: Vec<String> = rows.iter().map(|r| r.get(1)).collect();
+    assert_eq!(
+        names,
+        [
+            "smallint",
+            "integer",
+            "bigint",
+            "real",
+            "double precision",
+            "numeric",
+            "text",
+            "boolean",
+            "date",
+            "timestamp without time zone",
+            "timestamp with time zone",
+            "bytea",
+            "integer[]",
+        ]
+    );
+}

@@ -87,12 +87,7 @@ pub fn suite_markdown(suite: &SuiteResult) -> String {
         out.push_str("---:|---:|---:|");
     }
     out.push_str("---:|---:|\n");
-    let mut queries: Vec<&str> = suite
-        .measurements
-        .iter()
-        .map(|m| m.query.as_str())
-        .collect();
-    queries.dedup();
+    let queries = suite.query_names();
     let mut notes = Vec::new();
     for query in queries {
         let _ = write!(out, "| {query} |");
@@ -220,12 +215,7 @@ pub fn chart(path: &Path, suites: &[SuiteResult], font: &Path) -> Result<(), Str
 type Area<'a> = DrawingArea<BitMapBackend<'a>, plotters::coord::Shift>;
 
 fn draw_suite(area: &Area<'_>, suite: &SuiteResult) -> Result<(), Box<dyn std::error::Error>> {
-    let mut queries: Vec<&str> = suite
-        .measurements
-        .iter()
-        .map(|m| m.query.as_str())
-        .collect();
-    queries.dedup();
+    let queries = suite.query_names();
     let ratios: Vec<(usize, usize, f64)> = suite
         .measurements
         .iter()

@@ -49,6 +49,15 @@ pub struct SuiteResult {
     pub measurements: Vec<Measurement>,
 }
 
+impl SuiteResult {
+    /// The queries measured, in the order they ran.
+    pub fn query_names(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = self.measurements.iter().map(|m| m.query.as_str()).collect();
+        names.dedup();
+        names
+    }
+}
+
 /// The engines in this process, over the same warehouse the server reads.
 pub struct Direct {
     engines: Vec<Arc<dyn Engine>>,

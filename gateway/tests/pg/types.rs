@@ -65,13 +65,19 @@ fn write_types_table(path: &std::path::Path) {
     write_parquet(path, &batch);
 }
 
-#[tokio::test]
-async fn column_types_reach_clients_with_postgresqls_oids_in_text_and_binary() {
+/// A server whose warehouse holds `types.every`, and a client of it.
+async fn serve_types_table() -> (Server, tokio_postgres::Client) {
     let server = Server::start();
     let dir = server.warehouse.join("types");
     std::fs::create_dir_all(&dir).expect("mkdir");
     write_types_table(&dir.join("every.parquet"));
     let client = server.connect().await;
+    (server, client)
+}
+
+#[tokio::test]
+async fn column_types_reach_clients_with_postgresqls_oids_in_text_and_binary() {
+    let (_server, client) = serve_types_table().await;
 
     let sql = "select * from types.every order by i2 nulls last";
     let statement = client.prepare(sql).await.expect("describe");
@@ -184,11 +190,7 @@ async fn interval_arrays_and_the_session_time_zone() {
 /// say what a query's RowDescription says.
 #[tokio::test]
 async fn pg_attribute_gives_columns_their_wire_types() {
-    let server = Server::start();
-    let dir = server.warehouse.join("types");
-    std::fs::create_dir_all(&dir).expect("mkdir");
-    write_types_table(&dir.join("every.parquet"));
-    let client = server.connect().await;
+    let (_server, client) = serve_types_table().await;
 
     let statement = client
         .prepare("select * from types.every")

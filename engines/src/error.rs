@@ -182,6 +182,10 @@ fn plan_sqlstate(message: &str) -> &'static str {
         "42804"
     } else if m.contains("placeholder") {
         "42P02"
+    } else if m.contains("correlated scalar subquery must be aggregated") {
+        // Valid SQL (PostgreSQL checks the row count when it runs) that DataFusion cannot
+        // decorrelate: an engine limitation, which another engine may not have.
+        "0A000"
     } else {
         "42601"
     }
@@ -226,6 +230,12 @@ mod tests {
         assert_eq!(
             plan_sqlstate("Invalid function 'nope'.\nDid you mean 'now'?"),
             "42883"
+        );
+        assert_eq!(
+            plan_sqlstate(
+                "Correlated scalar subquery must be aggregated to return at most one row"
+            ),
+            "0A000"
         );
     }
 

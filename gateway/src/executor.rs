@@ -9,13 +9,13 @@ use datafusion::execution::SendableRecordBatchStream;
 use datafusion::physical_plan::memory::MemoryStream;
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::scalar::ScalarValue;
-use datafusion_pg_catalog::sql::PostgresCompatibilityParser;
 use futures::StreamExt;
 use junction_engines::Described;
 use junction_router::{Choice, RouteLine, Router};
 use junction_transpiler::client_column_name;
 
 use crate::command::Command;
+use crate::compat::CompatibilityParser;
 use crate::error::GatewayError;
 use crate::session::Session;
 
@@ -43,9 +43,9 @@ pub enum Outcome {
 pub struct Executor {
     router: Router,
     engine_names: Vec<&'static str>,
-    /// sqlparser with PostgreSQL's dialect, plus datafusion-pg-catalog's substitutions for the
-    /// catalog queries of known clients (psql's `\d`, pgcli, Grafana) that no engine can run.
-    parser: PostgresCompatibilityParser,
+    /// sqlparser with PostgreSQL's dialect, plus datafusion-pg-catalog's rewrites where they
+    /// are right (see [`CompatibilityParser`]).
+    parser: CompatibilityParser,
 }
 
 impl Executor {
@@ -53,7 +53,7 @@ impl Executor {
         Self {
             engine_names: router.engine_names(),
             router,
-            parser: PostgresCompatibilityParser::new(),
+            parser: CompatibilityParser::new(),
         }
     }
 

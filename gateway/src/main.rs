@@ -1,6 +1,7 @@
 //! `junction`: a multi-engine SQL gateway speaking the PostgreSQL wire protocol.
 
 mod command;
+mod compat;
 mod config;
 mod demo;
 mod error;

@@ -277,3 +277,20 @@ async fn duckdbs_own_extensions_read_delta_and_iceberg_when_configured() {
     assert!(!datafusion.is_empty());
     assert_eq!(through_extensions, datafusion);
 }
+
+#[tokio::test]
+async fn a_correlated_subquery_datafusion_cannot_decorrelate_runs_on_duckdb() {
+    let server = Server::start();
+    let (client, mut notices) = connect_with_notices(&server).await;
+    // PostgreSQL checks at run time that the subquery yields one row; DataFusion refuses to
+    // plan it without an aggregate.
+    let sql = "select v.patient_id, (select p.ward from silver.patients p \
+               where p.patient_id = v.patient_id) as ward \
+               from silver.vitals v order by v.reading_id limit 3";
+    let rows = text_rows(&client.simple_query(sql).await.expect("falls back"));
+    assert_eq!(rows.len(), 3);
+    assert!(rows.iter().all(|r| r[1].is_some()), "{rows:?}");
+    assert_eq!(last_engine(&client).await, "duckdb");
+    let notice = notices.recv().await.expect("a notice");
+    assert!(notice.contains("Correlated scalar subquery"), "{notice}");
+}

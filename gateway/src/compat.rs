@@ -1,0 +1,165 @@
+//! datafusion-pg-catalog's rewrites of what PostgreSQL clients send, applied where they are
+//! right.
+//!
+//! Its parser substitutes whole catalog queries of known clients (psql's `\d`, pgcli,
+//! Grafana) and rewrites constructs DataFusion lacks (`::regclass`, `current_user`, ...). One
+//! rule, `RemoveSubqueryFromProjection`, replaces every correlated scalar subquery of a
+//! select list by NULL and adds `LIMIT 1` to the uncorrelated ones: harmless for the
+//! catalog queries it was written for, silently wrong for a user's query over the
+//! warehouse. So statements that read the system catalogs get the full treatment, and all
+//! others every rule but that one.
+
+use std::sync::Arc;
+
+use datafusion_pg_catalog::sql::rules::{
+    AliasDuplicatedProjectionRewrite, CurrentUserVariableToSessionUserFunctionCall,
+    FixArrayLiteral, FixCollate, FixVersionColumnName, PrependUnqualifiedPgTableName,
+    RemoveQualifier, RemoveUnsupportedTypes, ResolveUnqualifiedIdentifer,
+    RewriteArrayAnyAllOperation, RewriteRegclassCastToSubquery, SqlStatementRewriteRule,
+};
+use datafusion_pg_catalog::sql::PostgresCompatibilityParser;
+use sqlparser::ast::Statement;
+use sqlparser::parser::ParserError;
+
+/// Schemas that describe the catalog.
+const SYSTEM_SCHEMAS: [&str; 2] = ["pg_catalog", "information_schema"];
+
+/// Parses client SQL with datafusion-pg-catalog's compatibility rewrites.
+#[derive(Debug)]
+pub struct CompatibilityParser {
+    /// Everything datafusion-pg-catalog does, for catalog queries.
+    catalog: PostgresCompatibilityParser,
+    /// Its rules in its order, but for `RemoveSubqueryFromProjection`, for all others.
+    user_rules: Vec<Arc<dyn SqlStatementRewriteRule>>,
+}
+
+impl CompatibilityParser {
+    pub fn new() -> Self {
+        Self {
+            catalog: PostgresCompatibilityParser::new(),
+            user_rules: vec![
+                Arc::new(AliasDuplicatedProjectionRewrite),
+                Arc::new(ResolveUnqualifiedIdentifer),
+                Arc::new(RewriteArrayAnyAllOperation),
+                Arc::new(PrependUnqualifiedPgTableName),
+                Arc::new(RemoveQualifier),
+                Arc::new(RewriteRegclassCastToSubquery::default()),
+                Arc::new(RemoveUnsupportedTypes::default()),
+                Arc::new(FixArrayLiteral),
+                Arc::new(CurrentUserVariableToSessionUserFunctionCall),
+                Arc::new(FixCollate),
+                Arc::new(FixVersionColumnName),
+            ],
+        }
+    }
+
+    /// Parses `sql` into statements (none for an empty string or a lone `;`).
+    pub fn parse(&self, sql: &str) -> Result<Vec<Statement>, ParserError> {
+        let plain = junction_transpiler::parse(sql);
+        if let Ok(plain) = &plain {
+            if !plain.iter().any(reads_system_catalog) {
+                return Ok(plain
+                    .iter()
+                    .cloned()
+                    .map(|s| self.rewrite_user(s))
+                    .collect());
+            }
+        }
+        // Catalog queries, and text only the compatibility parser reads (a known client
+        // query it substitutes, `ABORT`).
+        let rewritten = self.catalog.parse(sql)?;
+        match plain {
+            Ok(plain) if plain.len() == rewritten.len() => Ok(plain
+                .into_iter()
+                .zip(rewritten)
+                .map(|(plain, rewritten)| {
+                    if reads_system_catalog(&plain) {
+                        rewritten
+                    } else {
+                        self.rewrite_user(plain)
+                    }
+                })
+                .collect()),
+            _ => Ok(rewritten),
+        }
+    }
+
+    fn rewrite_user(&self, statement: Statement) -> Statement {
+        self.user_rules
+            .iter()
+            .fold(statement, |statement, rule| rule.rewrite(statement))
+    }
+}
+
+/// Whether `statement` reads a system catalog relation: one qualified with `pg_catalog` or
+/// `information_schema`, or an unqualified `pg_*` name (clients write `pg_class`).
+fn reads_system_catalog(statement: &Statement) -> bool {
+    junction_transpiler::table_references(statement)
+        .iter()
+        .any(|parts| match parts.as_slice() {
+            [table] => table.starts_with("pg_"),
+            [.., schema, _] => SYSTEM_SCHEMAS.contains(&schema.as_str()),
+            [] => false,
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parsed(sql: &str) -> String {
+        CompatibilityParser::new()
+            .parse(sql)
+            .expect("valid SQL")
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    #[test]
+    fn user_queries_keep_their_scalar_subqueries() {
+        let sql = "SELECT v.patient_id, (SELECT p.ward FROM silver.patients AS p \
+                   WHERE p.patient_id = v.patient_id) AS ward FROM silver.vitals AS v";
+        assert_eq!(parsed(sql), sql);
+        let uncorrelated = "SELECT (SELECT patient_id FROM silver.patients) AS one";
+        assert_eq!(parsed(uncorrelated), uncorrelated);
+    }
+
+    #[test]
+    fn catalog_queries_get_every_rewrite() {
+        let sql = "SELECT c.relname, (SELECT n.nspname FROM pg_catalog.pg_namespace AS n \
+                   WHERE n.oid = c.relnamespace) AS ns FROM pg_catalog.pg_class AS c";
+        assert_eq!(
+            parsed(sql),
+            "SELECT c.relname, NULL AS ns FROM pg_catalog.pg_class AS c"
+        );
+    }
+
+    #[test]
+    fn each_statement_of_a_message_is_judged_alone() {
+        let sql =
+            "SELECT (SELECT p.ward FROM silver.patients AS p WHERE p.patient_id = v.patient_id) \
+                   FROM silver.vitals AS v; \
+                   SELECT (SELECT n.nspname FROM pg_namespace AS n WHERE n.oid = c.relnamespace) \
+                   FROM pg_class AS c";
+        let out = parsed(sql);
+        assert!(out.contains("SELECT p.ward"), "{out}");
+        assert!(
+            out.ends_with("SELECT NULL FROM pg_catalog.pg_class AS c"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn drivers_rewrites_still_apply_to_user_queries() {
+        for sql in ["select current_user", "select 'silver.vitals'::regclass"] {
+            let library = PostgresCompatibilityParser::new()
+                .parse(sql)
+                .expect("valid SQL")[0]
+                .to_string();
+            assert_ne!(library, sql);
+            assert_eq!(parsed(sql), library, "{sql}");
+        }
+    }
+}

@@ -235,3 +235,18 @@ async fn pg_attribute_gives_columns_their_wire_types() {
         ]
     );
 }
+
+/// Client catalog queries read subqueries over column defaults and sequences as NULL
+/// (gateway/src/compat/subqueries.rs): true only while these tables stay empty.
+#[tokio::test]
+async fn the_catalog_has_no_column_defaults_or_sequences() {
+    let server = Server::start();
+    let client = server.connect().await;
+    for table in ["pg_catalog.pg_attrdef", "pg_catalog.pg_sequence"] {
+        let row = client
+            .query_one(&format!("select count(*) from {table}"), &[])
+            .await
+            .expect(table);
+        assert_eq!(row.get::<_, i64>(0), 0, "{table}");
+    }
+}

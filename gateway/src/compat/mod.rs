@@ -9,6 +9,8 @@
 //! warehouse. So statements that read the system catalogs get the full treatment, and all
 //! others every rule but that one.
 
+mod subqueries;
+
 use std::sync::Arc;
 
 use datafusion_pg_catalog::sql::rules::{
@@ -74,13 +76,13 @@ impl CompatibilityParser {
                 .zip(rewritten)
                 .map(|(plain, rewritten)| {
                     if reads_system_catalog(&plain) {
-                        rewritten
+                        catalog_query(rewritten)
                     } else {
                         self.rewrite_user(plain)
                     }
                 })
                 .collect()),
-            _ => Ok(rewritten),
+            _ => Ok(rewritten.into_iter().map(catalog_query).collect()),
         }
     }
 
@@ -89,6 +91,13 @@ impl CompatibilityParser {
             .iter()
             .fold(statement, |statement, rule| rule.rewrite(statement))
     }
+}
+
+/// A catalog query after datafusion-pg-catalog's rewrites, with junction's own for the
+/// scalar subqueries DataFusion cannot plan.
+fn catalog_query(mut statement: Statement) -> Statement {
+    subqueries::rewrite(&mut statement);
+    statement
 }
 
 /// Whether `statement` reads a system catalog relation: one qualified with `pg_catalog` or

@@ -15,6 +15,11 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
 }
 
+/// junction's time over direct's: 1.0 is no overhead.
+fn ratio(junction: Duration, direct: Duration) -> f64 {
+    junction.as_secs_f64() / direct.as_secs_f64()
+}
+
 /// The machine, as /proc and uname tell it.
 pub fn machine() -> String {
     let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
@@ -51,7 +56,7 @@ pub struct Total {
 impl Total {
     /// junction's time over direct's, minus one, in percent.
     pub fn overhead_percent(&self) -> f64 {
-        (self.junction.as_secs_f64() / self.direct.as_secs_f64() - 1.0) * 100.0
+        (ratio(self.junction, self.direct) - 1.0) * 100.0
     }
 }
 
@@ -113,18 +118,19 @@ pub fn suite_markdown(suite: &SuiteResult) -> String {
             None => out.push_str(" | |\n"),
         }
     }
+    let totals = totals(suite);
     out.push_str("| **total** |");
-    for total in totals(suite) {
+    for total in &totals {
         let _ = write!(
             out,
             " **{:.1}** | **{:.1}** | **{:.3}** |",
             ms(total.junction),
             ms(total.direct),
-            total.junction.as_secs_f64() / total.direct.as_secs_f64()
+            ratio(total.junction, total.direct)
         );
     }
     out.push_str(" | |\n\n");
-    for total in totals(suite) {
+    for total in &totals {
         let _ = writeln!(
             out,
             "- {}: junction {:.1} ms, direct {:.1} ms over {} queries: overhead **{:+.2}%**",
@@ -157,7 +163,7 @@ fn cells(m: &Measurement, notes: &mut Vec<String>) -> String {
                 " {:.1} | {:.1} | {:.3} |",
                 ms(j.median()),
                 ms(d.median()),
-                j.median().as_secs_f64() / d.median().as_secs_f64()
+                ratio(j.median(), d.median())
             )
         }
         (j, d) => {
@@ -223,7 +229,7 @@ fn draw_suite(area: &Area<'_>, suite: &SuiteResult) -> Result<(), Box<dyn std::e
             let (j, d) = (m.junction.as_ref().ok()?, m.direct.as_ref().ok()?);
             let q = queries.iter().position(|q| *q == m.query)?;
             let e = ENGINES.iter().position(|e| *e == m.engine)?;
-            Some((q, e, j.median().as_secs_f64() / d.median().as_secs_f64()))
+            Some((q, e, ratio(j.median(), d.median())))
         })
         .collect();
     let top = ratios

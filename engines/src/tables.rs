@@ -4,6 +4,7 @@ use std::future::Future;
 use std::sync::Arc;
 
 use junction_catalogs::{Catalogs, TableHandle};
+use junction_transpiler::SYSTEM_SCHEMAS;
 use sqlparser::ast::Statement;
 
 use crate::{EngineError, Result};
@@ -34,9 +35,6 @@ impl TableName {
             .ok_or_else(|| EngineError::UnknownTable(format!("{}.{}", self.schema, self.table)))
     }
 }
-
-/// Schemas that describe the catalog rather than hold its tables.
-const SYSTEM_SCHEMAS: [&str; 2] = ["pg_catalog", "information_schema"];
 
 /// A relation a statement reads.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]

@@ -10,9 +10,10 @@ use datafusion::physical_plan::memory::MemoryStream;
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::scalar::ScalarValue;
 use futures::StreamExt;
-use junction_engines::Described;
-use junction_router::{Choice, RouteLine, Router};
+use junction_engines::{Described, QueryContext};
+use junction_router::{Choice, Route, RouteLine, Router};
 use junction_transpiler::client_column_name;
+use sqlparser::ast::Statement;
 
 use crate::command::Command;
 use crate::compat::CompatibilityParser;
@@ -78,6 +79,21 @@ impl Executor {
         &self.router
     }
 
+    /// `statement` resolved for `session` and routed; `hint` is its own engine pin, which
+    /// overrides the session's.
+    async fn route(
+        &self,
+        session: &Session,
+        statement: &Statement,
+        hint: Option<&str>,
+    ) -> Result<(QueryContext, Route), GatewayError> {
+        let ctx = session.query_context();
+        let pinned = session.pinned_engine();
+        let choice = Choice::new(hint, pinned.as_deref());
+        let route = self.router.route(&ctx, statement, choice).await?;
+        Ok((ctx, route))
+    }
+
     /// The result columns and parameter types of `command`, without running it.
     pub async fn describe(
         &self,
@@ -86,10 +102,7 @@ impl Executor {
     ) -> Result<Option<Described>, GatewayError> {
         match command {
             Command::Query { statement, engine } => {
-                let ctx = session.query_context();
-                let pinned = session.pinned_engine();
-                let choice = Choice::new(engine.as_deref(), pinned.as_deref());
-                let route = self.router.route(&ctx, statement, choice).await?;
+                let (ctx, route) = self.route(session, statement, engine.as_deref()).await?;
                 let mut described = self.router.describe(&ctx, &route).await?;
                 if let Some(schema) = client_schema(&described.schema) {
                     described.schema = schema;
@@ -122,10 +135,7 @@ impl Executor {
     ) -> Result<Outcome, GatewayError> {
         match command {
             Command::Query { statement, engine } => {
-                let ctx = session.query_context();
-                let pinned = session.pinned_engine();
-                let choice = Choice::new(engine.as_deref(), pinned.as_deref());
-                let route = self.router.route(&ctx, &statement, choice).await?;
+                let (ctx, route) = self.route(session, &statement, engine.as_deref()).await?;
                 let (ctx, route, parameters) = (&ctx, &route, &parameters);
                 let ran = self
                     .router

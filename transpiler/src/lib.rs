@@ -13,7 +13,7 @@ mod relations;
 pub use directives::{directives, Directed, Directives};
 pub use names::{client_column_name, name_result_columns};
 pub use oid_casts::remove_oid_casts;
-pub use relations::{fold, table_name_parts, table_references};
+pub use relations::{fold, table_name_parts, table_references, SYSTEM_SCHEMAS};
 
 use sqlparser::ast::Statement;
 use sqlparser::dialect::PostgreSqlDialect;

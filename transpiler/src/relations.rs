@@ -6,6 +6,9 @@ use std::ops::ControlFlow;
 
 use sqlparser::ast::{Ident, Query, Statement, TableFactor, Visit, Visitor};
 
+/// Schemas that describe the catalog rather than hold its tables.
+pub const SYSTEM_SCHEMAS: [&str; 2] = ["pg_catalog", "information_schema"];
+
 /// PostgreSQL folds unquoted identifiers to lower case.
 pub fn fold(ident: &Ident) -> String {
     if ident.quote_style.is_some() {

@@ -13,12 +13,10 @@ use datafusion_pg_catalog::pg_catalog::catalog_info::CatalogInfo;
 use datafusion_pg_catalog::pg_catalog::context::EmptyContextProvider;
 use datafusion_pg_catalog::pg_catalog::{PgCatalogSchemaProvider, PgCatalogStaticTables};
 use junction_catalogs::{Catalog, Catalogs};
+use junction_transpiler::SYSTEM_SCHEMAS;
 
 use super::pg_attribute::WireTypedSchema;
 use crate::{EngineError, Result};
-
-/// Schemas every PostgreSQL database has, listed in pg_namespace beside the catalog's own.
-const SYSTEM_SCHEMAS: [&str; 2] = ["pg_catalog", "information_schema"];
 
 /// Metadata of one catalog, as datafusion-pg-catalog asks for it.
 #[derive(Debug, Clone)]

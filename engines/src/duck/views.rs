@@ -140,15 +140,17 @@ pub fn view_query(schema: &Schema, scan: &Scan) -> Result<String, String> {
 
 /// How DuckDB reads the table, as `EXPLAIN ROUTE` shows it.
 pub fn access(schema: &Schema, scan: &Scan) -> String {
-    match (view_query(schema, scan), scan) {
-        (Err(reason), _) => format!("not readable ({reason})"),
-        (Ok(_), Scan::DeltaExtension(_)) => "delta extension (delta_scan)".to_owned(),
-        (Ok(_), Scan::IcebergExtension(_)) => "iceberg extension (iceberg_scan)".to_owned(),
-        (Ok(_), Scan::Files(DataFiles::Parquet { files, .. })) => {
+    if let Err(reason) = typed_columns(schema) {
+        return format!("not readable ({reason})");
+    }
+    match scan {
+        Scan::DeltaExtension(_) => "delta extension (delta_scan)".to_owned(),
+        Scan::IcebergExtension(_) => "iceberg extension (iceberg_scan)".to_owned(),
+        Scan::Files(DataFiles::Parquet { files, .. }) => {
             format!("view over read_parquet ({} files)", files.len())
         }
-        (Ok(_), Scan::Files(DataFiles::Csv(_))) => "view over read_csv".to_owned(),
-        (Ok(_), Scan::Files(DataFiles::Unreadable(reason))) => format!("not readable ({reason})"),
+        Scan::Files(DataFiles::Csv(_)) => "view over read_csv".to_owned(),
+        Scan::Files(DataFiles::Unreadable(reason)) => format!("not readable ({reason})"),
     }
 }
 

@@ -20,11 +20,9 @@ use datafusion_pg_catalog::sql::rules::{
     RewriteArrayAnyAllOperation, RewriteRegclassCastToSubquery, SqlStatementRewriteRule,
 };
 use datafusion_pg_catalog::sql::PostgresCompatibilityParser;
+use junction_transpiler::SYSTEM_SCHEMAS;
 use sqlparser::ast::Statement;
 use sqlparser::parser::ParserError;
-
-/// Schemas that describe the catalog.
-const SYSTEM_SCHEMAS: [&str; 2] = ["pg_catalog", "information_schema"];
 
 /// Parses client SQL with datafusion-pg-catalog's compatibility rewrites.
 #[derive(Debug)]
@@ -57,32 +55,30 @@ impl CompatibilityParser {
 
     /// Parses `sql` into statements (none for an empty string or a lone `;`).
     pub fn parse(&self, sql: &str) -> Result<Vec<Statement>, ParserError> {
-        let plain = junction_transpiler::parse(sql);
-        if let Ok(plain) = &plain {
-            if !plain.iter().any(reads_system_catalog) {
-                return Ok(plain
-                    .iter()
-                    .cloned()
-                    .map(|s| self.rewrite_user(s))
-                    .collect());
-            }
-        }
-        // Catalog queries, and text only the compatibility parser reads (a known client
-        // query it substitutes, `ABORT`).
-        let rewritten = self.catalog.parse(sql)?;
+        let plain = junction_transpiler::parse(sql).ok();
         match plain {
-            Ok(plain) if plain.len() == rewritten.len() => Ok(plain
-                .into_iter()
-                .zip(rewritten)
-                .map(|(plain, rewritten)| {
-                    if reads_system_catalog(&plain) {
-                        catalog_query(rewritten)
-                    } else {
-                        self.rewrite_user(plain)
-                    }
+            Some(plain) if !plain.iter().any(reads_system_catalog) => {
+                Ok(plain.into_iter().map(|s| self.rewrite_user(s)).collect())
+            }
+            // Catalog queries, and text only the compatibility parser reads (a known client
+            // query it substitutes, `ABORT`).
+            plain => {
+                let rewritten = self.catalog.parse(sql)?;
+                Ok(match plain {
+                    Some(plain) if plain.len() == rewritten.len() => plain
+                        .into_iter()
+                        .zip(rewritten)
+                        .map(|(plain, rewritten)| {
+                            if reads_system_catalog(&plain) {
+                                catalog_query(rewritten)
+                            } else {
+                                self.rewrite_user(plain)
+                            }
+                        })
+                        .collect(),
+                    _ => rewritten.into_iter().map(catalog_query).collect(),
                 })
-                .collect()),
-            _ => Ok(rewritten.into_iter().map(catalog_query).collect()),
+            }
         }
     }
 

@@ -36,23 +36,17 @@ pub fn rewrite(statement: &mut Statement) {
 /// The name a relation is referred to by (its alias, else its last name part), when it is a
 /// pg_catalog table.
 fn catalog_relation(factor: &TableFactor) -> Option<(String, String)> {
-    let TableFactor::Table { name, alias, .. } = factor else {
+    let TableFactor::Table { alias, .. } = factor else {
         return None;
     };
-    let parts: Vec<String> = name
-        .0
-        .iter()
-        .filter_map(ObjectNamePart::as_ident)
-        .map(|i| i.value.to_ascii_lowercase())
-        .collect();
-    let table = match parts.as_slice() {
+    let table = match junction_transpiler::table_name_parts(factor)?.as_slice() {
         [table] if table.starts_with("pg_") => table.clone(),
         [.., schema, table] if schema == "pg_catalog" => table.clone(),
         _ => return None,
     };
     let reference = alias
         .as_ref()
-        .map_or_else(|| table.clone(), |a| a.name.value.to_ascii_lowercase());
+        .map_or_else(|| table.clone(), |a| junction_transpiler::fold(&a.name));
     Some((table, reference))
 }
 

@@ -6,6 +6,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import threading
 
 import pytest
 
@@ -14,16 +15,20 @@ PEERS = os.environ.get("JUNCTION_PEERS") or os.path.join(
 
 
 def serve(warehouse):
-    """Starts `junction serve` on `warehouse`; returns (process, port) once it is ready."""
+    """Starts `junction serve` on `warehouse`; returns (process, pg port, flight port) once
+    it is ready."""
     proc = subprocess.Popen(
-        [os.environ["JUNCTION_BIN"], "serve", "--warehouse", warehouse, "--pg-addr", "127.0.0.1:0"],
+        [os.environ["JUNCTION_BIN"], "serve", "--warehouse", warehouse,
+         "--pg-addr", "127.0.0.1:0", "--flight-addr", "127.0.0.1:0"],
         stderr=subprocess.PIPE,
         text=True,
     )
     for line in proc.stderr:
-        m = re.match(r"junction ready pg=127\.0\.0\.1:(\d+)", line)
+        m = re.match(r"junction ready pg=127\.0\.0\.1:(\d+) flight=127\.0\.0\.1:(\d+)", line)
         if m:
-            return proc, int(m.group(1))
+            # Keep draining stderr so the server never blocks on a full pipe.
+            threading.Thread(target=lambda: [None for _ in proc.stderr], daemon=True).start()
+            return proc, int(m.group(1)), int(m.group(2))
     raise AssertionError("junction serve did not become ready")
 
 
@@ -40,8 +45,8 @@ def junction():
         [os.environ["JUNCTION_BIN"], "demo", "--warehouse", warehouse, "--patients", "10", "--days", "1"],
         check=True,
     )
-    proc, port = serve(warehouse)
-    yield {"host": "127.0.0.1", "port": port, "warehouse": warehouse}
+    proc, port, flight_port = serve(warehouse)
+    yield {"host": "127.0.0.1", "port": port, "flight_port": flight_port, "warehouse": warehouse}
     stop(proc)
 
 
@@ -59,7 +64,7 @@ def reference_tables():
     lake = os.path.join(warehouse, "lake")
     subprocess.run([sys.executable, os.path.join(PEERS, "make-delta.py"), lake],
                    check=True, capture_output=True)
-    proc, port = serve(warehouse)
+    proc, port, _flight_port = serve(warehouse)
     yield {"host": "127.0.0.1", "port": port, "iceberg": iceberg,
            "delta_path": os.path.join(lake, "vitals")}
     stop(proc)

@@ -59,7 +59,10 @@ pub async fn connect(
 /// wire tests, the benchmarks) starts its servers through this.
 pub struct Junction {
     child: Child,
+    /// The PostgreSQL wire port.
     pub port: u16,
+    /// The Arrow Flight SQL port.
+    pub flight_port: u16,
 }
 
 impl Junction {
@@ -97,7 +100,14 @@ impl Junction {
     ) -> Result<Self, String> {
         let mut command = Command::new(bin);
         command
-            .args(["serve", "--pg-addr", "127.0.0.1:0", "--warehouse"])
+            .args([
+                "serve",
+                "--pg-addr",
+                "127.0.0.1:0",
+                "--flight-addr",
+                "127.0.0.1:0",
+            ])
+            .arg("--warehouse")
             .arg(warehouse);
         if let Some(config) = config {
             command.arg("--config").arg(config);
@@ -111,20 +121,19 @@ impl Junction {
             .take()
             .ok_or("junction's stderr is not piped")?;
         // From here on a failure kills the child through Drop.
-        let mut server = Self { child, port: 0 };
+        let mut server = Self {
+            child,
+            port: 0,
+            flight_port: 0,
+        };
         let mut lines = BufReader::new(stderr).lines();
-        server.port = loop {
+        (server.port, server.flight_port) = loop {
             let line = lines
                 .next()
                 .ok_or("junction serve exited before it was ready")?
                 .map_err(|e| format!("read junction's stderr: {e}"))?;
-            if let Some(port) = line
-                .strip_prefix("junction ready pg=")
-                .and_then(|rest| rest.split_whitespace().next())
-                .and_then(|addr| addr.rsplit(':').next())
-                .and_then(|port| port.parse().ok())
-            {
-                break port;
+            if let Some(ports) = ready_ports(&line) {
+                break ports;
             }
         };
         // Keep draining stderr so the server never blocks on a full pipe.
@@ -139,6 +148,18 @@ impl Junction {
     pub fn is_running(&mut self) -> bool {
         matches!(self.child.try_wait(), Ok(None))
     }
+}
+
+/// The (pg, flight) ports of the line `junction ready pg=HOST:PORT flight=HOST:PORT`.
+fn ready_ports(line: &str) -> Option<(u16, u16)> {
+    let rest = line.strip_prefix("junction ready ")?;
+    let port = |key: &str| {
+        rest.split_whitespace()
+            .find_map(|word| word.strip_prefix(key))
+            .and_then(|addr| addr.rsplit(':').next())
+            .and_then(|port| port.parse().ok())
+    };
+    Some((port("pg=")?, port("flight=")?))
 }
 
 impl Drop for Junction {

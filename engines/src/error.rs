@@ -65,8 +65,8 @@ impl From<DataFusionError> for EngineError {
 fn datafusion_message(e: &DataFusionError) -> String {
     let e = innermost(e);
     match e {
-        DataFusionError::Plan(m)
-        | DataFusionError::Execution(m)
+        DataFusionError::Plan(m) => missing_relation(m).unwrap_or_else(|| m.clone()),
+        DataFusionError::Execution(m)
         | DataFusionError::NotImplemented(m)
         | DataFusionError::Configuration(m) => m.clone(),
         DataFusionError::SchemaError(s, _) => s.to_string(),
@@ -74,6 +74,20 @@ fn datafusion_message(e: &DataFusionError) -> String {
         DataFusionError::SQL(p, _) => p.to_string(),
         other => other.to_string(),
     }
+}
+
+/// DataFusion's "table 'catalog.schema.table' not found" in PostgreSQL's words, naming the
+/// relation as far as the user could have written it without the catalog.
+fn missing_relation(message: &str) -> Option<String> {
+    let name = message
+        .strip_prefix("table '")?
+        .strip_suffix("' not found")?;
+    let parts: Vec<&str> = name.splitn(3, '.').collect();
+    let relation = match parts.as_slice() {
+        [_catalog, schema, table] => format!("{schema}.{table}"),
+        _ => name.to_owned(),
+    };
+    Some(format!("relation \"{relation}\" does not exist"))
 }
 
 fn arrow_message(a: &ArrowError) -> String {
@@ -219,6 +233,15 @@ mod tests {
         );
         assert_eq!(execution_sqlstate("Divide by zero error"), "22012");
         assert_eq!(execution_sqlstate("something unexpected"), "XX000");
+    }
+
+    #[test]
+    fn a_missing_table_is_named_as_postgresql_names_it() {
+        let e = EngineError::from(DataFusionError::Plan(
+            "table 'warehouse.silver.nope' not found".to_owned(),
+        ));
+        assert_eq!(e.to_string(), "relation \"silver.nope\" does not exist");
+        assert_eq!(e.sqlstate(), "42P01");
     }
 
     #[test]

@@ -2,11 +2,13 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use serde::Deserialize;
 
 /// Defaults of the command line contract.
 pub const DEFAULT_PG_ADDR: &str = "127.0.0.1:5433";
+pub const DEFAULT_FLIGHT_ADDR: &str = "127.0.0.1:50051";
 pub const DEFAULT_CATALOG: &str = "warehouse";
 
 #[derive(Debug, Default, Deserialize)]
@@ -19,6 +21,8 @@ pub struct Config {
     #[serde(default)]
     pub engines: EnginesConfig,
     #[serde(default)]
+    pub flight: FlightSection,
+    #[serde(default)]
     pub storage: Option<toml::Table>,
 }
 
@@ -28,6 +32,46 @@ pub struct ServerConfig {
     pub pg_addr: Option<SocketAddr>,
     pub flight_addr: Option<SocketAddr>,
     pub default_catalog: Option<String>,
+}
+
+/// `[flight]`: how long the Flight SQL front end keeps what it handed out.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FlightSection {
+    /// How long a ticket from GetFlightInfo stays valid for its DoGet (default 5m).
+    #[serde(default, with = "duration")]
+    pub ticket_ttl: Option<Duration>,
+    /// How long an idle session (bearer token) lives (default 1h).
+    #[serde(default, with = "duration")]
+    pub session_idle_timeout: Option<Duration>,
+}
+
+impl FlightSection {
+    pub fn settings(&self) -> crate::flight::FlightSettings {
+        let defaults = crate::flight::FlightSettings::default();
+        crate::flight::FlightSettings {
+            ticket_ttl: self.ticket_ttl.unwrap_or(defaults.ticket_ttl),
+            session_idle_timeout: self
+                .session_idle_timeout
+                .unwrap_or(defaults.session_idle_timeout),
+        }
+    }
+}
+
+/// Durations written as `"5s"`, `"250ms"`, `"1h 30m"`.
+mod duration {
+    use std::time::Duration;
+
+    use serde::{Deserialize, Deserializer};
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+        let Some(text) = Option::<String>::deserialize(d)? else {
+            return Ok(None);
+        };
+        humantime::parse_duration(&text)
+            .map(Some)
+            .map_err(|e| serde::de::Error::custom(format!("\"{text}\": {e}")))
+    }
 }
 
 /// `[engines.*]`: the in-process engines' settings; each engine runs with its defaults when

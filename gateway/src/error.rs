@@ -35,6 +35,24 @@ pub enum GatewayError {
     #[error("canceling statement due to user request")]
     Cancelled,
 
+    #[error("not authenticated: {0}")]
+    Unauthenticated(String),
+
+    #[error("permission denied: {0}")]
+    PermissionDenied(String),
+
+    /// A prepared statement, ticket or session handle the server does not hold (any more).
+    #[error("{0}")]
+    UnknownHandle(String),
+
+    /// Bound parameter values that do not fit the statement.
+    #[error("{0}")]
+    Parameters(String),
+
+    /// A request that holds no statement, or more than one where one is expected.
+    #[error("{0}")]
+    StatementCount(String),
+
     /// A value PostgreSQL's text format cannot carry (a timestamp beyond its range).
     #[error("value out of range for text output: {0}")]
     Encode(#[source] arrow::error::ArrowError),
@@ -52,6 +70,11 @@ impl GatewayError {
             GatewayError::ReadOnly(_) => "25006",
             GatewayError::Unsupported(_) => "0A000",
             GatewayError::Cancelled => "57014",
+            GatewayError::Unauthenticated(_) => "28000",
+            GatewayError::PermissionDenied(_) => "42501",
+            GatewayError::UnknownHandle(_) => "26000",
+            GatewayError::Parameters(_) => "22023",
+            GatewayError::StatementCount(_) => "42601",
             GatewayError::Encode(_) => "22008",
         }
     }

@@ -79,6 +79,11 @@ impl Executor {
         &self.router
     }
 
+    /// The configured engines' names, in the order `auto` tries them.
+    pub fn engine_names(&self) -> &[&'static str] {
+        &self.engine_names
+    }
+
     /// `statement` resolved for `session` and routed; `hint` is its own engine pin, which
     /// overrides the session's.
     async fn route(

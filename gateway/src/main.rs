@@ -1,11 +1,13 @@
 //! `junction`: a multi-engine SQL gateway speaking the PostgreSQL wire protocol.
 
+mod auth;
 mod command;
 mod compat;
 mod config;
 mod demo;
 mod error;
 mod executor;
+mod flight;
 mod pg;
 mod session;
 
@@ -13,6 +15,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use junction_catalogs::{Catalog, Catalogs, WarehouseCatalog};
@@ -21,14 +24,18 @@ use junction_router::Router;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-use config::{Config, DEFAULT_CATALOG, DEFAULT_PG_ADDR};
+use auth::Authenticator;
+use config::{Config, DEFAULT_CATALOG, DEFAULT_FLIGHT_ADDR, DEFAULT_PG_ADDR};
 use executor::Executor;
+
+/// How long `serve` waits for connections and workers once it is told to stop.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
 #[derive(Parser)]
 #[command(
     name = "junction",
     version,
-    about = "A multi-engine SQL gateway speaking the PostgreSQL wire protocol"
+    about = "A multi-engine SQL gateway speaking the PostgreSQL wire protocol and Arrow Flight SQL"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -37,7 +44,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum CliCommand {
-    /// Serve the configured catalogs over the PostgreSQL wire protocol.
+    /// Serve the configured catalogs over the PostgreSQL wire protocol and Flight SQL.
     Serve {
         /// Configuration file (TOML); flags override it.
         #[arg(long)]
@@ -48,7 +55,7 @@ enum CliCommand {
         /// PostgreSQL wire address; port 0 picks a free port [default: 127.0.0.1:5433].
         #[arg(long)]
         pg_addr: Option<SocketAddr>,
-        /// Arrow Flight SQL address (the Flight SQL front end is not built yet).
+        /// Arrow Flight SQL address; port 0 picks a free port [default: 127.0.0.1:50051].
         #[arg(long)]
         flight_addr: Option<SocketAddr>,
         /// Write the demo warehouse first if the warehouse directory is absent or empty.
@@ -115,6 +122,10 @@ fn main() -> ExitCode {
             }
         }
     });
+    // Worker threads busy in a statement that does not yield to tokio (DataFusion's nested
+    // loop joins produce for a long time between yields) would make dropping the runtime
+    // wait for them; the process is ending anyway.
+    runtime.shutdown_timeout(SHUTDOWN_GRACE);
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
@@ -135,12 +146,6 @@ async fn serve(
         Some(path) => Config::load(path).map_err(|e| e.to_string())?,
         None => Config::default(),
     };
-    if flight_addr.is_some() || config.server.flight_addr.is_some() {
-        return Err(
-            "the Arrow Flight SQL front end is not available in this build; remove --flight-addr"
-                .to_owned(),
-        );
-    }
     // (name, directory) of every warehouse catalog; `--warehouse` sets the path of the one
     // named `warehouse`, adding it when the configuration has none.
     let mut warehouses: Vec<(String, PathBuf)> = config
@@ -204,20 +209,51 @@ async fn serve(
     let engines: Vec<Arc<dyn Engine>> = vec![Arc::new(datafusion), Arc::new(duckdb)];
     let executor = Arc::new(Executor::new(Router::new(catalogs, engines)));
 
+    let authenticator = Arc::new(Authenticator);
     let pg_addr = pg_addr
         .or(config.server.pg_addr)
         .unwrap_or_else(|| DEFAULT_PG_ADDR.parse().expect("a valid constant address"));
-    let listener = TcpListener::bind(pg_addr)
+    let flight_addr = flight_addr
+        .or(config.server.flight_addr)
+        .unwrap_or_else(|| {
+            DEFAULT_FLIGHT_ADDR
+                .parse()
+                .expect("a valid constant address")
+        });
+    let pg_listener = TcpListener::bind(pg_addr)
         .await
         .map_err(|e| format!("cannot listen on {pg_addr}: {e}"))?;
-    let bound = listener.local_addr().map_err(|e| e.to_string())?;
+    let flight_listener = TcpListener::bind(flight_addr)
+        .await
+        .map_err(|e| format!("cannot listen on {flight_addr}: {e}"))?;
+    let pg_bound = pg_listener.local_addr().map_err(|e| e.to_string())?;
+    let flight_bound = flight_listener.local_addr().map_err(|e| e.to_string())?;
+    let flight_settings = config.flight.settings();
+
     let shutdown = CancellationToken::new();
-    let server = tokio::spawn(pg::serve(listener, executor, shutdown.clone()));
-    eprintln!("junction ready pg={bound}");
+    let pg_server = tokio::spawn(pg::serve(
+        pg_listener,
+        Arc::clone(&executor),
+        Arc::clone(&authenticator),
+        shutdown.clone(),
+    ));
+    let flight_server = tokio::spawn(flight::serve(
+        flight_listener,
+        executor,
+        authenticator,
+        flight_settings,
+        shutdown.clone(),
+    ));
+    eprintln!("junction ready pg={pg_bound} flight={flight_bound}");
     wait_for_signal().await;
     shutdown.cancel();
-    let _ = server.await;
-    Ok(())
+    // Open connections get a moment to finish; a statement that never yields (see
+    // `SHUTDOWN_GRACE`) must not keep the process alive.
+    let _ = tokio::time::timeout(SHUTDOWN_GRACE, pg_server).await;
+    match tokio::time::timeout(SHUTDOWN_GRACE, flight_server).await {
+        Ok(Ok(Err(e))) => Err(e),
+        _ => Ok(()),
+    }
 }
 
 async fn wait_for_signal() {

@@ -1,12 +1,21 @@
 //! A client session: who is connected, to which catalog, and the settings it has made.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::Mutex;
 
 use junction_engines::QueryContext;
 use tokio_util::sync::CancellationToken;
 
 use crate::error::GatewayError;
+
+/// Backend process ids handed to sessions of either front end; unique per server run.
+static NEXT_PID: AtomicI32 = AtomicI32::new(10_000);
+
+/// A fresh backend process id (what `pg_backend_pid()` returns to the session).
+pub fn next_backend_pid() -> i32 {
+    NEXT_PID.fetch_add(1, Ordering::Relaxed)
+}
 
 /// A server setting clients can read and set.
 struct Setting {

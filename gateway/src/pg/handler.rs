@@ -22,6 +22,7 @@ use pgwire::messages::PgWireBackendMessage;
 use super::cancel::CancelRegistry;
 use super::portal;
 use super::rows;
+use crate::auth::Authenticator;
 use crate::command::Command;
 use crate::error::GatewayError;
 use crate::executor::{Executor, Outcome};
@@ -32,25 +33,44 @@ pub fn to_pg_error(e: &GatewayError) -> PgWireError {
     PgWireError::UserError(Box::new(error_info(e)))
 }
 
+/// A FATAL ErrorResponse for `e`: the connection ends (a refused login).
+pub fn to_pg_fatal(e: &GatewayError) -> PgWireError {
+    PgWireError::UserError(Box::new(ErrorInfo::new(
+        "FATAL".to_owned(),
+        e.sqlstate().to_owned(),
+        e.client_message(),
+    )))
+}
+
 /// Handles every pg connection's queries; per-connection state is the [`Session`] kept in
 /// the connection's extensions.
 #[derive(Debug)]
 pub struct PgHandler {
     executor: Arc<Executor>,
+    authenticator: Arc<Authenticator>,
     cancel: Arc<CancelRegistry>,
     parser: Arc<StatementParser>,
 }
 
 impl PgHandler {
-    pub fn new(executor: Arc<Executor>, cancel: Arc<CancelRegistry>) -> Self {
+    pub fn new(
+        executor: Arc<Executor>,
+        authenticator: Arc<Authenticator>,
+        cancel: Arc<CancelRegistry>,
+    ) -> Self {
         let parser = Arc::new(StatementParser {
             executor: Arc::clone(&executor),
         });
         Self {
             executor,
+            authenticator,
             cancel,
             parser,
         }
+    }
+
+    pub fn authenticator(&self) -> &Authenticator {
+        &self.authenticator
     }
 
     pub fn executor(&self) -> &Executor {

@@ -13,6 +13,7 @@ use pgwire::api::PgWireServerHandlers;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
+use crate::auth::Authenticator;
 use crate::executor::Executor;
 pub use cancel::CancelRegistry;
 use handler::PgHandler;
@@ -42,10 +43,15 @@ impl PgWireServerHandlers for PgFrontend {
 }
 
 /// Serves pg connections from `listener` until `shutdown` fires.
-pub async fn serve(listener: TcpListener, executor: Arc<Executor>, shutdown: CancellationToken) {
+pub async fn serve(
+    listener: TcpListener,
+    executor: Arc<Executor>,
+    authenticator: Arc<Authenticator>,
+    shutdown: CancellationToken,
+) {
     let cancel = Arc::new(CancelRegistry::default());
     let frontend = Arc::new(PgFrontend {
-        handler: Arc::new(PgHandler::new(executor, Arc::clone(&cancel))),
+        handler: Arc::new(PgHandler::new(executor, authenticator, Arc::clone(&cancel))),
         cancel,
     });
     loop {

@@ -1,9 +1,9 @@
-//! Connection startup: no password on loopback (the seam for auth is `authenticate`),
-//! the database name selects the catalog, and the server announces its identity.
+//! Connection startup: no password on loopback (the seam for auth is
+//! [`crate::auth::Authenticator`]), the database name selects the catalog, and the server
+//! announces its identity.
 
 use std::collections::HashMap;
 use std::fmt::Debug;
-use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -17,11 +17,9 @@ use pgwire::error::{PgWireError, PgWireResult};
 use pgwire::messages::startup::SecretKey;
 use pgwire::messages::{PgWireBackendMessage, PgWireFrontendMessage};
 
+use super::handler::to_pg_fatal;
 use super::handler::PgHandler;
-use crate::session::{split_list, Session};
-
-/// Backend process ids handed to clients; unique per server run.
-static NEXT_PID: AtomicI32 = AtomicI32::new(10_000);
+use crate::session::{next_backend_pid, split_list, Session};
 
 /// Startup parameters a client may send that are settings (`options=-c x=y` included).
 fn startup_settings(metadata: &HashMap<String, String>) -> Vec<(String, String)> {
@@ -75,11 +73,14 @@ impl StartupHandler for PgHandler {
             .get(METADATA_USER)
             .cloned()
             .unwrap_or_else(|| "junction".to_owned());
+        self.authenticator()
+            .authenticate(&user, None)
+            .map_err(|e| to_pg_fatal(&e))?;
         let database = client.metadata().get(METADATA_DATABASE).cloned();
         let catalogs = self.executor().router().catalogs();
         let catalog = catalogs.for_database(database.as_deref()).name().to_owned();
 
-        let pid = NEXT_PID.fetch_add(1, Ordering::Relaxed);
+        let pid = next_backend_pid();
         let secret = SecretKey::I32(rand::random::<i32>());
         client.set_pid_and_secret_key(pid, secret.clone());
 

@@ -9,6 +9,9 @@ use tokio_postgres::{Client, SimpleQueryMessage};
 pub struct Server {
     junction: Junction,
     pub port: u16,
+    /// Read by the Flight tests, which share this harness.
+    #[allow(dead_code)]
+    pub flight_port: u16,
     pub warehouse: PathBuf,
     _dir: tempfile::TempDir,
 }
@@ -35,6 +38,7 @@ impl Server {
             .expect("junction serve");
         Self {
             port: junction.port,
+            flight_port: junction.flight_port,
             junction,
             warehouse,
             _dir: dir,

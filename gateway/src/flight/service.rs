@@ -159,8 +159,11 @@ impl FlightFrontend {
         descriptor: FlightDescriptor,
     ) -> Result<FlightInfo, Status> {
         if let Some(described) = described {
-            let ticket = self.tickets.issue(&session.token, command, parameters);
-            return flight_info(&described.schema, ticket, descriptor);
+            let schema = Arc::clone(&described.schema);
+            let ticket = self
+                .tickets
+                .issue(&session.token, command, parameters, described.schema);
+            return flight_info(&schema, ticket, descriptor);
         }
         match self
             .executor
@@ -439,6 +442,7 @@ impl FlightSqlService for FlightFrontend {
                 for notice in notices {
                     tracing::info!(session = session.session.backend_pid, %notice, "flight query");
                 }
+                let stream = results::conformed(stream, Arc::clone(&issued.schema));
                 results::streaming(stream, cancel, Some(redeemed.running))
             }
             // A statement described as returning rows always does; an empty result keeps

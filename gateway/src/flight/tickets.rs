@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
+use arrow::datatypes::SchemaRef;
 use arrow_flight::sql::{Any, ProstMessageExt, TicketStatementQuery};
 use arrow_flight::{FlightInfo, Ticket};
 use bytes::Bytes;
@@ -32,6 +33,8 @@ pub struct Issued {
     owner: String,
     pub command: Command,
     pub parameters: Vec<ScalarValue>,
+    /// The result schema GetFlightInfo announced, which DoGet's stream must carry.
+    pub schema: SchemaRef,
     pub cancel: CancellationToken,
 }
 
@@ -76,8 +79,15 @@ impl Tickets {
         }
     }
 
-    /// A ticket for running `command` with `parameters` in the session of `owner`.
-    pub fn issue(&self, owner: &str, command: Command, parameters: Vec<ScalarValue>) -> Ticket {
+    /// A ticket for running `command` with `parameters` in the session of `owner`, its
+    /// results announced as `schema`.
+    pub fn issue(
+        &self,
+        owner: &str,
+        command: Command,
+        parameters: Vec<ScalarValue>,
+        schema: SchemaRef,
+    ) -> Ticket {
         let id: TicketId = rand::random();
         self.issued.insert(
             id,
@@ -85,6 +95,7 @@ impl Tickets {
                 owner: owner.to_owned(),
                 command,
                 parameters,
+                schema,
                 cancel: CancellationToken::new(),
             }),
         );
@@ -179,6 +190,7 @@ impl Drop for RunningGuard {
 
 #[cfg(test)]
 mod tests {
+    use arrow::datatypes::Schema;
     use arrow_flight::FlightEndpoint;
 
     use super::*;
@@ -194,7 +206,7 @@ mod tests {
     #[test]
     fn a_ticket_is_single_use_and_bound_to_its_session() {
         let tickets = Tickets::new(Duration::from_secs(60));
-        let ticket = tickets.issue("alice", Command::Begin, vec![]);
+        let ticket = tickets.issue("alice", Command::Begin, vec![], Arc::new(Schema::empty()));
         let statement = statement_of(&ticket);
         let err = tickets
             .redeem(&statement, "mallory")
@@ -221,7 +233,7 @@ mod tests {
                 .sqlstate(),
             "26000"
         );
-        let ticket = tickets.issue("alice", Command::Begin, vec![]);
+        let ticket = tickets.issue("alice", Command::Begin, vec![], Arc::new(Schema::empty()));
         std::thread::sleep(Duration::from_millis(20));
         let err = tickets
             .redeem(&statement_of(&ticket), "alice")
@@ -233,14 +245,14 @@ mod tests {
     #[test]
     fn cancel_fires_waiting_and_running_tickets_of_the_owner_only() {
         let tickets = Tickets::new(Duration::from_secs(60));
-        let waiting = tickets.issue("alice", Command::Begin, vec![]);
+        let waiting = tickets.issue("alice", Command::Begin, vec![], Arc::new(Schema::empty()));
         let info =
             FlightInfo::new().with_endpoint(FlightEndpoint::new().with_ticket(waiting.clone()));
         assert_eq!(tickets.cancel(&info, "mallory"), Cancelled::Unknown);
         assert_eq!(tickets.cancel(&info, "alice"), Cancelled::Yes);
         assert!(tickets.redeem(&statement_of(&waiting), "alice").is_err());
 
-        let running = tickets.issue("alice", Command::Begin, vec![]);
+        let running = tickets.issue("alice", Command::Begin, vec![], Arc::new(Schema::empty()));
         let redeemed = tickets
             .redeem(&statement_of(&running), "alice")
             .expect("fresh");

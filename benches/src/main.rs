@@ -4,6 +4,7 @@
 //! cargo build --release -p junction -p junction-benches
 //! target/release/junction-bench streaming-rss --rows 50000000
 //! target/release/junction-bench report --sf 1 --out benches/results
+//! target/release/junction-bench wire --rows 10000000    # needs PEERS_PYTHON
 //! ```
 
 mod latency;
@@ -13,6 +14,7 @@ mod rss;
 mod run_report;
 mod suite;
 mod tpch_data;
+mod wire;
 
 use std::path::PathBuf;
 
@@ -36,6 +38,9 @@ enum Bench {
     /// called directly, plus `SELECT 1` latency against PostgreSQL: a Markdown report and a
     /// PNG chart.
     Report(run_report::Args),
+    /// One 10M-row result through Flight SQL (ADBC) and the pg wire (psycopg, tokio-postgres),
+    /// and from PostgreSQL to the same pg clients: rows/s and MB/s.
+    Wire(wire::Args),
 }
 
 fn junction_binary(given: Option<PathBuf>) -> Result<PathBuf, String> {
@@ -61,6 +66,7 @@ async fn main() {
         Ok(junction) => match cli.bench {
             Bench::StreamingRss(args) => rss::run(&junction, args).await,
             Bench::Report(args) => run_report::run(&junction, args).await,
+            Bench::Wire(args) => wire::run(&junction, args).await,
         },
         Err(e) => Err(e),
     };

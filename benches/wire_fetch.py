@@ -1,0 +1,56 @@
+"""The Python side of `junction-bench wire`: fetches `select * from wire.rows` with ADBC Flight
+SQL (as a pyarrow table) from junction, and with psycopg (binary results) from junction and
+from PostgreSQL. Prints one `client server median_seconds` line per pair."""
+import argparse
+import statistics
+import sys
+import time
+
+import adbc_driver_flightsql.dbapi as flightsql
+import psycopg
+
+QUERY = "select * from wire.rows"
+
+
+def timed(runs, fetch):
+    fetch()  # warm-up
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        fetch()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def main():
+    p = argparse.ArgumentParser()
+    for name in ("--rows", "--runs", "--flight-port", "--junction-port", "--postgres-port"):
+        p.add_argument(name, type=int, required=True)
+    args = p.parse_args()
+
+    with flightsql.connect(f"grpc://127.0.0.1:{args.flight_port}", autocommit=True) as conn:
+        def adbc():
+            with conn.cursor() as cur:
+                cur.execute(QUERY)
+                table = cur.fetch_arrow_table()
+            assert table.num_rows == args.rows, table.num_rows
+        print("adbc junction", timed(args.runs, adbc), flush=True)
+        print("adbc done", file=sys.stderr)
+
+    for server, port, user, dbname in (("junction", args.junction_port, "bench", "junction"),
+                                       ("postgres", args.postgres_port, "postgres", "postgres")):
+        with psycopg.connect(host="127.0.0.1", port=port, user=user, dbname=dbname,
+                             autocommit=True) as conn:
+            def fetch():
+                with conn.cursor(binary=True) as cur:
+                    cur.execute(QUERY)
+                    n = 0
+                    while rows := cur.fetchmany(100_000):
+                        n += len(rows)
+                assert n == args.rows, n
+            print("psycopg", server, timed(args.runs, fetch), flush=True)
+            print(f"psycopg {server} done", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

@@ -8,6 +8,7 @@ import time
 
 import adbc_driver_flightsql.dbapi as flightsql
 import psycopg
+import pyarrow.flight as flight
 
 QUERY = "select * from wire.rows"
 
@@ -20,6 +21,23 @@ def timed(runs, fetch):
         fetch()
         times.append(time.perf_counter() - started)
     return statistics.median(times)
+
+
+def protobuf_bytes(field, payload):
+    """One length-delimited protobuf field."""
+    out, n = bytearray([field << 3 | 2]), len(payload)
+    while True:
+        out.append((n & 0x7F) | (0x80 if n > 0x7F else 0))
+        n >>= 7
+        if not n:
+            return bytes(out) + payload
+
+
+def statement_query(sql):
+    """A Flight SQL CommandStatementQuery packed in a protobuf Any, as GetFlightInfo takes it
+    (pyarrow speaks Flight, not Flight SQL)."""
+    url = b"type.googleapis.com/arrow.flight.protocol.sql.CommandStatementQuery"
+    return protobuf_bytes(1, url) + protobuf_bytes(2, protobuf_bytes(1, sql.encode()))
 
 
 def main():
@@ -36,6 +54,19 @@ def main():
             assert table.num_rows == args.rows, table.num_rows
         print("adbc junction", timed(args.runs, adbc), flush=True)
         print("adbc done", file=sys.stderr)
+
+    # The same stream read by pyarrow's C++ Flight client: the server's rate without the ADBC
+    # driver's own work (Go, then the C data interface into pyarrow).
+    client = flight.FlightClient(f"grpc://127.0.0.1:{args.flight_port}")
+    options = flight.FlightCallOptions(headers=[client.authenticate_basic_token("bench", "x")])
+    descriptor = flight.FlightDescriptor.for_command(statement_query(QUERY))
+
+    def pyarrow_flight():
+        info = client.get_flight_info(descriptor, options)
+        table = client.do_get(info.endpoints[0].ticket, options).read_all()
+        assert table.num_rows == args.rows, table.num_rows
+    print("pyarrow junction", timed(args.runs, pyarrow_flight), flush=True)
+    client.close()
 
     for server, port, user, dbname in (("junction", args.junction_port, "bench", "junction"),
                                        ("postgres", args.postgres_port, "postgres", "postgres")):

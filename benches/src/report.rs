@@ -20,6 +20,21 @@ fn ratio(junction: Duration, direct: Duration) -> f64 {
     junction.as_secs_f64() / direct.as_secs_f64()
 }
 
+/// Where a report's figures come from: the machine, the build and the command that
+/// reproduces them.
+pub fn provenance() -> String {
+    format!(
+        "Machine: {}. {} build. Command: `{}`.",
+        machine(),
+        if cfg!(debug_assertions) {
+            "Debug (figures not comparable)"
+        } else {
+            "Release"
+        },
+        std::env::args().collect::<Vec<_>>().join(" ")
+    )
+}
+
 /// The machine, as /proc and uname tell it.
 pub fn machine() -> String {
     let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();

@@ -119,17 +119,11 @@ pub async fn run(junction: &Path, args: Args) -> Result<(), String> {
 
     std::fs::create_dir_all(&args.out).map_err(|e| format!("{}: {e}", args.out.display()))?;
     let mut markdown = format!(
-        "## Report\n\nMachine: {}. {} build. Command: `{}`. Medians of {} runs after \
-         one warm-up run; junction = through the pg wire (simple protocol, text, one \
-         tokio-postgres client pinned with `SET junction.engine`); direct = the same engine \
-         object in the benchmark's process, no gateway.\n\n",
-        report::machine(),
-        if cfg!(debug_assertions) {
-            "Debug (figures not comparable)"
-        } else {
-            "Release"
-        },
-        std::env::args().collect::<Vec<_>>().join(" "),
+        "## Report\n\n{} Medians of {} runs after one warm-up run; junction = through the \
+         pg wire (simple protocol, text, one tokio-postgres client pinned with \
+         `SET junction.engine`); direct = the same engine object in the benchmark's process, \
+         no gateway.\n\n",
+        report::provenance(),
         args.runs
     );
     for suite in &suites {

@@ -69,8 +69,8 @@ fn write_table(warehouse: &Path, rows: u64) -> Result<(), String> {
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let path = dir.join("part-00000.parquet");
     let file = std::fs::File::create(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let mut writer = parquet::arrow::ArrowWriter::try_new(file, schema(), None)
-        .map_err(|e| e.to_string())?;
+    let mut writer =
+        parquet::arrow::ArrowWriter::try_new(file, schema(), None).map_err(|e| e.to_string())?;
     const BATCH: u64 = 65_536;
     let mut start = 0;
     while start < rows {
@@ -173,7 +173,12 @@ fn python_runs(
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("wire_fetch.py");
     let out = std::process::Command::new(python)
         .arg(&script)
-        .args(["--rows", &args.rows.to_string(), "--runs", &args.runs.to_string()])
+        .args([
+            "--rows",
+            &args.rows.to_string(),
+            "--runs",
+            &args.runs.to_string(),
+        ])
         .args(["--flight-port", &flight_port.to_string()])
         .args(["--junction-port", &junction_port.to_string()])
         .args(["--postgres-port", &postgres_port.to_string()])
@@ -191,6 +196,7 @@ fn python_runs(
         };
         let client = match *client {
             "adbc" => "ADBC Flight SQL (pyarrow table)",
+            "pyarrow" => "pyarrow.flight (C++ client)",
             "psycopg" => "psycopg (binary)",
             _ => continue,
         };
@@ -265,18 +271,12 @@ fn wire_markdown(args: &Args, measured: &[Measured]) -> String {
             .map(|m| m.median)
     };
     let mut out = format!(
-        "## Wire throughput\n\nMachine: {}. {} build. Command: `{}`. {} rows × 5 columns \
-         (int8, float8, int4, float8, int8; {:.0} MB of values), `{QUERY}`, medians of {} \
-         runs after one warm-up run. MB/s counts value bytes (36 per row) for every protocol. \
-         The ratio is the rate over PostgreSQL's rate to the same client.\n\n\
+        "## Wire throughput\n\n{} {} rows × 5 columns (int8, float8, int4, float8, int8; \
+         {:.0} MB of values), `{QUERY}`, medians of {} runs after one warm-up run. MB/s counts \
+         value bytes (36 per row) for every protocol. The ratio is the rate over PostgreSQL's \
+         rate to the same client.\n\n\
          | client | server | median s | rows/s | MB/s | × PostgreSQL |\n|---|---|---:|---:|---:|---:|\n",
-        report::machine(),
-        if cfg!(debug_assertions) {
-            "Debug (figures not comparable)"
-        } else {
-            "Release"
-        },
-        std::env::args().collect::<Vec<_>>().join(" "),
+        report::provenance(),
         args.rows,
         payload / 1e6,
         args.runs,

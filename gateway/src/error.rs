@@ -56,6 +56,10 @@ pub enum GatewayError {
     /// A value PostgreSQL's text format cannot carry (a timestamp beyond its range).
     #[error("value out of range for text output: {0}")]
     Encode(#[source] arrow::error::ArrowError),
+
+    /// A value PostgreSQL's binary format cannot carry.
+    #[error(transparent)]
+    BinaryEncode(#[from] crate::pg::OutOfRange),
 }
 
 impl GatewayError {
@@ -75,7 +79,7 @@ impl GatewayError {
             GatewayError::UnknownHandle(_) => "26000",
             GatewayError::Parameters(_) => "22023",
             GatewayError::StatementCount(_) => "42601",
-            GatewayError::Encode(_) => "22008",
+            GatewayError::Encode(_) | GatewayError::BinaryEncode(_) => "22008",
         }
     }
 

@@ -28,6 +28,9 @@ use auth::Authenticator;
 use config::{Config, DEFAULT_CATALOG, DEFAULT_FLIGHT_ADDR, DEFAULT_PG_ADDR};
 use executor::Executor;
 
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// How long `serve` waits for connections and workers once it is told to stop.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 

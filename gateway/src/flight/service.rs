@@ -85,20 +85,6 @@ fn flight_info(
         .with_descriptor(descriptor))
 }
 
-/// A metadata command's FlightInfo: the command itself is the ticket, as it holds
-/// everything DoGet needs and nothing of a session.
-fn metadata_info(
-    command: &impl ProstMessageExt,
-    schema: &Schema,
-    descriptor: FlightDescriptor,
-) -> Result<FlightInfo, Status> {
-    flight_info(
-        schema,
-        Ticket::new(command.as_any().encode_to_vec()),
-        descriptor,
-    )
-}
-
 fn unsupported(what: &str) -> Status {
     status(GatewayError::Unsupported(format!(
         "{what} (junction is a read-only gateway)"
@@ -197,6 +183,20 @@ impl FlightFrontend {
         })
     }
 
+    /// A metadata command's FlightInfo: the command itself is the ticket, as it holds
+    /// everything DoGet needs and nothing of a session.
+    fn metadata_info(
+        &self,
+        request: Request<FlightDescriptor>,
+        command: &impl ProstMessageExt,
+        schema: &Schema,
+    ) -> Result<Response<FlightInfo>, Status> {
+        let resolved = self.session(&request)?;
+        let ticket = Ticket::new(command.as_any().encode_to_vec());
+        let info = flight_info(schema, ticket, request.into_inner())?;
+        Ok(respond(&resolved, info))
+    }
+
     /// Cancels what `info`'s tickets stand for, in the session of `request`.
     fn cancel<T>(&self, request: &Request<T>, info: &FlightInfo) -> Result<(), Status> {
         let resolved = self.session(request)?;
@@ -209,6 +209,17 @@ impl FlightFrontend {
             ))),
         }
     }
+}
+
+/// A metadata answer as a one-batch stream.
+fn batch_response(
+    resolved: &Resolved,
+    batch: Result<arrow::array::RecordBatch, GatewayError>,
+) -> Result<Response<FlightDataStream>, Status> {
+    Ok(respond(
+        resolved,
+        results::one_batch(batch.map_err(status)?),
+    ))
 }
 
 /// `value` as a response that tells a client whose session was just opened its token.
@@ -311,10 +322,8 @@ impl FlightSqlService for FlightFrontend {
         query: CommandGetCatalogs,
         request: Request<FlightDescriptor>,
     ) -> Result<Response<FlightInfo>, Status> {
-        let resolved = self.session(&request)?;
         let schema = query.into_builder().schema();
-        let info = metadata_info(&query, &schema, request.into_inner())?;
-        Ok(respond(&resolved, info))
+        self.metadata_info(request, &query, &schema)
     }
 
     async fn get_flight_info_schemas(
@@ -322,10 +331,8 @@ impl FlightSqlService for FlightFrontend {
         query: CommandGetDbSchemas,
         request: Request<FlightDescriptor>,
     ) -> Result<Response<FlightInfo>, Status> {
-        let resolved = self.session(&request)?;
         let schema = query.clone().into_builder().schema();
-        let info = metadata_info(&query, &schema, request.into_inner())?;
-        Ok(respond(&resolved, info))
+        self.metadata_info(request, &query, &schema)
     }
 
     async fn get_flight_info_tables(
@@ -333,10 +340,8 @@ impl FlightSqlService for FlightFrontend {
         query: CommandGetTables,
         request: Request<FlightDescriptor>,
     ) -> Result<Response<FlightInfo>, Status> {
-        let resolved = self.session(&request)?;
         let schema = query.clone().into_builder().schema();
-        let info = metadata_info(&query, &schema, request.into_inner())?;
-        Ok(respond(&resolved, info))
+        self.metadata_info(request, &query, &schema)
     }
 
     async fn get_flight_info_table_types(
@@ -344,10 +349,8 @@ impl FlightSqlService for FlightFrontend {
         query: CommandGetTableTypes,
         request: Request<FlightDescriptor>,
     ) -> Result<Response<FlightInfo>, Status> {
-        let resolved = self.session(&request)?;
         let schema = query.into_builder().schema();
-        let info = metadata_info(&query, &schema, request.into_inner())?;
-        Ok(respond(&resolved, info))
+        self.metadata_info(request, &query, &schema)
     }
 
     async fn get_flight_info_sql_info(
@@ -355,10 +358,8 @@ impl FlightSqlService for FlightFrontend {
         query: CommandGetSqlInfo,
         request: Request<FlightDescriptor>,
     ) -> Result<Response<FlightInfo>, Status> {
-        let resolved = self.session(&request)?;
         let schema = metadata::sql_info().map_err(status)?.schema();
-        let info = metadata_info(&query, &schema, request.into_inner())?;
-        Ok(respond(&resolved, info))
+        self.metadata_info(request, &query, &schema)
     }
 
     async fn get_flight_info_primary_keys(
@@ -366,9 +367,7 @@ impl FlightSqlService for FlightFrontend {
         query: CommandGetPrimaryKeys,
         request: Request<FlightDescriptor>,
     ) -> Result<Response<FlightInfo>, Status> {
-        let resolved = self.session(&request)?;
-        let info = metadata_info(&query, &metadata::PRIMARY_KEYS_SCHEMA, request.into_inner())?;
-        Ok(respond(&resolved, info))
+        self.metadata_info(request, &query, &metadata::PRIMARY_KEYS_SCHEMA)
     }
 
     async fn get_flight_info_exported_keys(
@@ -376,9 +375,7 @@ impl FlightSqlService for FlightFrontend {
         query: CommandGetExportedKeys,
         request: Request<FlightDescriptor>,
     ) -> Result<Response<FlightInfo>, Status> {
-        let resolved = self.session(&request)?;
-        let info = metadata_info(&query, &metadata::FOREIGN_KEYS_SCHEMA, request.into_inner())?;
-        Ok(respond(&resolved, info))
+        self.metadata_info(request, &query, &metadata::FOREIGN_KEYS_SCHEMA)
     }
 
     async fn get_flight_info_imported_keys(
@@ -386,9 +383,7 @@ impl FlightSqlService for FlightFrontend {
         query: CommandGetImportedKeys,
         request: Request<FlightDescriptor>,
     ) -> Result<Response<FlightInfo>, Status> {
-        let resolved = self.session(&request)?;
-        let info = metadata_info(&query, &metadata::FOREIGN_KEYS_SCHEMA, request.into_inner())?;
-        Ok(respond(&resolved, info))
+        self.metadata_info(request, &query, &metadata::FOREIGN_KEYS_SCHEMA)
     }
 
     async fn get_flight_info_cross_reference(
@@ -396,9 +391,7 @@ impl FlightSqlService for FlightFrontend {
         query: CommandGetCrossReference,
         request: Request<FlightDescriptor>,
     ) -> Result<Response<FlightInfo>, Status> {
-        let resolved = self.session(&request)?;
-        let info = metadata_info(&query, &metadata::FOREIGN_KEYS_SCHEMA, request.into_inner())?;
-        Ok(respond(&resolved, info))
+        self.metadata_info(request, &query, &metadata::FOREIGN_KEYS_SCHEMA)
     }
 
     async fn get_flight_info_xdbc_type_info(
@@ -406,10 +399,8 @@ impl FlightSqlService for FlightFrontend {
         query: CommandGetXdbcTypeInfo,
         request: Request<FlightDescriptor>,
     ) -> Result<Response<FlightInfo>, Status> {
-        let resolved = self.session(&request)?;
         let schema = metadata::xdbc_types().map_err(status)?.schema();
-        let info = metadata_info(&query, &schema, request.into_inner())?;
-        Ok(respond(&resolved, info))
+        self.metadata_info(request, &query, &schema)
     }
 
     async fn do_get_statement(
@@ -462,8 +453,10 @@ impl FlightSqlService for FlightFrontend {
         request: Request<Ticket>,
     ) -> Result<Response<FlightDataStream>, Status> {
         let resolved = self.session(&request)?;
-        let batch = metadata::catalogs(self.executor.router().catalogs()).map_err(status)?;
-        Ok(respond(&resolved, results::one_batch(batch)))
+        batch_response(
+            &resolved,
+            metadata::catalogs(self.executor.router().catalogs()),
+        )
     }
 
     async fn do_get_schemas(
@@ -472,10 +465,10 @@ impl FlightSqlService for FlightFrontend {
         request: Request<Ticket>,
     ) -> Result<Response<FlightDataStream>, Status> {
         let resolved = self.session(&request)?;
-        let batch = metadata::db_schemas(self.executor.router().catalogs(), query)
-            .await
-            .map_err(status)?;
-        Ok(respond(&resolved, results::one_batch(batch)))
+        batch_response(
+            &resolved,
+            metadata::db_schemas(self.executor.router().catalogs(), query).await,
+        )
     }
 
     async fn do_get_tables(
@@ -484,10 +477,10 @@ impl FlightSqlService for FlightFrontend {
         request: Request<Ticket>,
     ) -> Result<Response<FlightDataStream>, Status> {
         let resolved = self.session(&request)?;
-        let batch = metadata::tables(self.executor.router().catalogs(), query)
-            .await
-            .map_err(status)?;
-        Ok(respond(&resolved, results::one_batch(batch)))
+        batch_response(
+            &resolved,
+            metadata::tables(self.executor.router().catalogs(), query).await,
+        )
     }
 
     async fn do_get_table_types(
@@ -496,8 +489,7 @@ impl FlightSqlService for FlightFrontend {
         request: Request<Ticket>,
     ) -> Result<Response<FlightDataStream>, Status> {
         let resolved = self.session(&request)?;
-        let batch = metadata::table_types().map_err(status)?;
-        Ok(respond(&resolved, results::one_batch(batch)))
+        batch_response(&resolved, metadata::table_types())
     }
 
     async fn do_get_sql_info(
@@ -520,8 +512,10 @@ impl FlightSqlService for FlightFrontend {
         request: Request<Ticket>,
     ) -> Result<Response<FlightDataStream>, Status> {
         let resolved = self.session(&request)?;
-        let batch = metadata::no_keys(&metadata::PRIMARY_KEYS_SCHEMA);
-        Ok(respond(&resolved, results::one_batch(batch)))
+        batch_response(
+            &resolved,
+            Ok(metadata::no_keys(&metadata::PRIMARY_KEYS_SCHEMA)),
+        )
     }
 
     async fn do_get_exported_keys(
@@ -530,8 +524,10 @@ impl FlightSqlService for FlightFrontend {
         request: Request<Ticket>,
     ) -> Result<Response<FlightDataStream>, Status> {
         let resolved = self.session(&request)?;
-        let batch = metadata::no_keys(&metadata::FOREIGN_KEYS_SCHEMA);
-        Ok(respond(&resolved, results::one_batch(batch)))
+        batch_response(
+            &resolved,
+            Ok(metadata::no_keys(&metadata::FOREIGN_KEYS_SCHEMA)),
+        )
     }
 
     async fn do_get_imported_keys(
@@ -540,8 +536,10 @@ impl FlightSqlService for FlightFrontend {
         request: Request<Ticket>,
     ) -> Result<Response<FlightDataStream>, Status> {
         let resolved = self.session(&request)?;
-        let batch = metadata::no_keys(&metadata::FOREIGN_KEYS_SCHEMA);
-        Ok(respond(&resolved, results::one_batch(batch)))
+        batch_response(
+            &resolved,
+            Ok(metadata::no_keys(&metadata::FOREIGN_KEYS_SCHEMA)),
+        )
     }
 
     async fn do_get_cross_reference(
@@ -550,8 +548,10 @@ impl FlightSqlService for FlightFrontend {
         request: Request<Ticket>,
     ) -> Result<Response<FlightDataStream>, Status> {
         let resolved = self.session(&request)?;
-        let batch = metadata::no_keys(&metadata::FOREIGN_KEYS_SCHEMA);
-        Ok(respond(&resolved, results::one_batch(batch)))
+        batch_response(
+            &resolved,
+            Ok(metadata::no_keys(&metadata::FOREIGN_KEYS_SCHEMA)),
+        )
     }
 
     async fn do_get_xdbc_type_info(

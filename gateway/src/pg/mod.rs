@@ -1,5 +1,6 @@
 //! The PostgreSQL wire front end (pgwire), with Arrow-to-pg encoding by arrow-pg.
 
+mod binary_rows;
 mod cancel;
 mod handler;
 mod portal;
@@ -15,6 +16,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::auth::Authenticator;
 use crate::executor::Executor;
+pub use binary_rows::OutOfRange;
 pub use cancel::CancelRegistry;
 use handler::PgHandler;
 

@@ -6,12 +6,13 @@ use arrow_pg::datatypes::{arrow_schema_to_pg_fields, encode_recordbatch};
 use datafusion::execution::SendableRecordBatchStream;
 use futures::{stream, Stream, StreamExt};
 use pgwire::api::portal::Format;
-use pgwire::api::results::{FieldInfo, QueryResponse};
+use pgwire::api::results::{FieldFormat, FieldInfo, QueryResponse};
 use pgwire::api::Type;
 use pgwire::error::{PgWireError, PgWireResult};
 use pgwire::messages::data::DataRow;
 use tokio_util::sync::CancellationToken;
 
+use super::binary_rows;
 use super::handler::to_pg_error;
 use super::text::TextRendering;
 pub use super::text::TextStyle;
@@ -67,8 +68,18 @@ pub fn response(
 ) -> PgWireResult<QueryResponse> {
     let fields = Arc::new(fields(&input.schema(), format)?);
     let rendering = TextRendering::new(&input.schema(), &fields, style);
+    let column_wise = fields.iter().all(|f| f.format() == FieldFormat::Binary)
+        && binary_rows::supports(&input.schema());
     let encode_with = Arc::clone(&fields);
     let rows = batches(input, cancel).flat_map(move |batch| {
+        if column_wise {
+            let rows: Box<dyn Iterator<Item = PgWireResult<DataRow>> + Send> =
+                match batch.and_then(|b| binary_rows::encode(&b).map_err(Into::into)) {
+                    Ok(rows) => Box::new(rows.into_iter().map(Ok)),
+                    Err(e) => Box::new(std::iter::once(Err(to_pg_error(&e)))),
+                };
+            return stream::iter(rows);
+        }
         let batch = match &rendering {
             Some(rendering) => {
                 batch.and_then(|batch| rendering.apply(batch).map_err(GatewayError::Encode))

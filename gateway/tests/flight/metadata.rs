@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use arrow::array::{Array, AsArray};
 use arrow::datatypes::{Schema, UInt32Type};
 use arrow_flight::sql::{
-    CommandGetDbSchemas, CommandGetExportedKeys, CommandGetImportedKeys, CommandGetPrimaryKeys,
-    CommandGetTables, SqlInfo, XdbcDataType,
+    CommandGetCrossReference, CommandGetDbSchemas, CommandGetExportedKeys, CommandGetImportedKeys,
+    CommandGetPrimaryKeys, CommandGetTables, SqlInfo, XdbcDataType,
 };
 use arrow_flight::IpcMessage;
 
@@ -156,10 +156,23 @@ async fn keys_are_empty_with_the_specs_columns() {
         .await
         .map_err(status_of)
         .expect("GetImportedKeys");
+    let cross = client
+        .get_cross_reference(CommandGetCrossReference {
+            pk_catalog: Some("warehouse".to_owned()),
+            pk_db_schema: Some("silver".to_owned()),
+            pk_table: "patients".to_owned(),
+            fk_catalog: Some("warehouse".to_owned()),
+            fk_db_schema: Some("silver".to_owned()),
+            fk_table: "vitals".to_owned(),
+        })
+        .await
+        .map_err(status_of)
+        .expect("GetCrossReference");
     for (info, first, count) in [
         (primary, "catalog_name", 6),
         (exported, "pk_catalog_name", 13),
         (imported, "pk_catalog_name", 13),
+        (cross, "pk_catalog_name", 13),
     ] {
         let schema = info.clone().try_decode_schema().expect("schema");
         assert_eq!(schema.fields().len(), count);

@@ -197,6 +197,16 @@ impl FlightFrontend {
         Ok(respond(&resolved, info))
     }
 
+    /// An empty key listing (lake tables declare no keys), for the session of `request`.
+    fn no_keys<T>(
+        &self,
+        request: &Request<T>,
+        schema: &arrow::datatypes::SchemaRef,
+    ) -> Result<Response<FlightDataStream>, Status> {
+        let resolved = self.session(request)?;
+        batch_response(&resolved, Ok(metadata::no_keys(schema)))
+    }
+
     /// Cancels what `info`'s tickets stand for, in the session of `request`.
     fn cancel<T>(&self, request: &Request<T>, info: &FlightInfo) -> Result<(), Status> {
         let resolved = self.session(request)?;
@@ -511,11 +521,7 @@ impl FlightSqlService for FlightFrontend {
         _query: CommandGetPrimaryKeys,
         request: Request<Ticket>,
     ) -> Result<Response<FlightDataStream>, Status> {
-        let resolved = self.session(&request)?;
-        batch_response(
-            &resolved,
-            Ok(metadata::no_keys(&metadata::PRIMARY_KEYS_SCHEMA)),
-        )
+        self.no_keys(&request, &metadata::PRIMARY_KEYS_SCHEMA)
     }
 
     async fn do_get_exported_keys(
@@ -523,11 +529,7 @@ impl FlightSqlService for FlightFrontend {
         _query: CommandGetExportedKeys,
         request: Request<Ticket>,
     ) -> Result<Response<FlightDataStream>, Status> {
-        let resolved = self.session(&request)?;
-        batch_response(
-            &resolved,
-            Ok(metadata::no_keys(&metadata::FOREIGN_KEYS_SCHEMA)),
-        )
+        self.no_keys(&request, &metadata::FOREIGN_KEYS_SCHEMA)
     }
 
     async fn do_get_imported_keys(
@@ -535,11 +537,7 @@ impl FlightSqlService for FlightFrontend {
         _query: CommandGetImportedKeys,
         request: Request<Ticket>,
     ) -> Result<Response<FlightDataStream>, Status> {
-        let resolved = self.session(&request)?;
-        batch_response(
-            &resolved,
-            Ok(metadata::no_keys(&metadata::FOREIGN_KEYS_SCHEMA)),
-        )
+        self.no_keys(&request, &metadata::FOREIGN_KEYS_SCHEMA)
     }
 
     async fn do_get_cross_reference(
@@ -547,11 +545,7 @@ impl FlightSqlService for FlightFrontend {
         _query: CommandGetCrossReference,
         request: Request<Ticket>,
     ) -> Result<Response<FlightDataStream>, Status> {
-        let resolved = self.session(&request)?;
-        batch_response(
-            &resolved,
-            Ok(metadata::no_keys(&metadata::FOREIGN_KEYS_SCHEMA)),
-        )
+        self.no_keys(&request, &metadata::FOREIGN_KEYS_SCHEMA)
     }
 
     async fn do_get_xdbc_type_info(

@@ -81,7 +81,12 @@ impl DuckDbEngine {
         let mut duck_config = duckdb::Config::default()
             .enable_autoload_extension(config.extension_directory.is_some())?
             // Nothing may be downloaded at run time; extensions come from the directory only.
-            .with("autoinstall_known_extensions", "false")?;
+            .with("autoinstall_known_extensions", "false")?
+            // PostgreSQL's meaning of `/` on integers (truncating division; DuckDB's default
+            // is float division) and of ORDER BY without NULLS FIRST/LAST (NULLs last
+            // ascending, first descending; DuckDB's default puts them last both ways).
+            .with("integer_division", "true")?
+            .with("default_null_order", "postgres")?;
         if let Some(threads) = config.threads {
             duck_config = duck_config.threads(i64::from(threads))?;
         }

@@ -13,6 +13,10 @@ pub enum EngineError {
     #[error(transparent)]
     Catalog(#[from] CatalogError),
 
+    /// The statement cannot be written in the engine's dialect.
+    #[error(transparent)]
+    Transpile(#[from] junction_transpiler::TranspileError),
+
     #[error("catalog \"{0}\" does not exist")]
     CatalogNotFound(String),
 
@@ -122,6 +126,7 @@ impl EngineError {
     pub fn sqlstate(&self) -> &'static str {
         match self {
             EngineError::Catalog(c) => c.sqlstate(),
+            EngineError::Transpile(t) => t.sqlstate(),
             EngineError::CatalogNotFound(_) => "3D000",
             EngineError::Unsupported(_) => "0A000",
             EngineError::DuckDb { sqlstate, .. } => sqlstate,
@@ -310,6 +315,8 @@ fn duckdb_classify(text: &str) -> (&'static str, String) {
         "Binder" => "42000",
         "Conversion" => "22P02",
         "Out of Range" => "22003",
+        // The error junction's divisor macro raises (junction_transpiler::duckdb).
+        "Invalid Input" if message == "division by zero" => "22012",
         "Invalid Input" => "22023",
         "Out of Memory" => "53200",
         "INTERRUPT" => "57014",

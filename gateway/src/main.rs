@@ -21,6 +21,7 @@ use clap::{Parser, Subcommand};
 use junction_catalogs::{Catalog, Catalogs, WarehouseCatalog};
 use junction_engines::{DataFusionEngine, DuckDbEngine, Engine};
 use junction_router::Router;
+use junction_transpiler::{Dialect, TranspileError};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
@@ -65,6 +66,17 @@ enum CliCommand {
         #[arg(long)]
         demo: bool,
     },
+    /// Print SQL rewritten for an engine's dialect (what junction would run there).
+    Transpile {
+        /// The dialect of the input: postgres, the only one clients write.
+        #[arg(long, default_value = "postgres")]
+        from: String,
+        /// The target dialect: datafusion, duckdb or trino.
+        #[arg(long)]
+        to: String,
+        /// The SQL, one or more statements.
+        sql: String,
+    },
     /// Write the hospital IoT demo warehouse.
     Demo {
         #[arg(long)]
@@ -88,6 +100,19 @@ fn main() -> ExitCode {
         )
         .init();
     let cli = Cli::parse();
+    if let CliCommand::Transpile { from, to, sql } = &cli.command {
+        // DESIGN.md's contract: the SQL on stdout, or `ERROR <SQLSTATE>: <message>`.
+        return match transpile(from, to, sql) {
+            Ok(out) => {
+                println!("{out}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("ERROR {}: {e}", e.sqlstate());
+                ExitCode::FAILURE
+            }
+        };
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -107,6 +132,7 @@ fn main() -> ExitCode {
                 flight_addr,
                 demo,
             } => serve(config, warehouse, pg_addr, flight_addr, demo).await,
+            CliCommand::Transpile { .. } => Ok(()),
             CliCommand::Demo {
                 warehouse,
                 patients,
@@ -136,6 +162,22 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// `sql` (in `from`, which must be postgres) rendered for `to`, statements joined by `;`.
+fn transpile(from: &str, to: &str, sql: &str) -> Result<String, TranspileError> {
+    let from: Dialect = from.parse()?;
+    if from != Dialect::Postgres {
+        return Err(TranspileError::UnknownDialect(format!(
+            "junction reads PostgreSQL's dialect only, not {from}"
+        )));
+    }
+    let to: Dialect = to.parse()?;
+    let rendered = junction_transpiler::parse(sql)?
+        .iter()
+        .map(|statement| junction_transpiler::render(statement, to))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rendered.join(";\n"))
 }
 
 async fn serve(

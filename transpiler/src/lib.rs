@@ -1,11 +1,13 @@
 //! The transpiler: parses PostgreSQL-dialect SQL once, and renders the AST for each engine.
 //!
-//! Today the only engine is DataFusion, which plans the sqlparser AST itself, so rendering is
-//! the identity; the rules that make other dialects return PostgreSQL's answers land here.
+//! DataFusion plans the sqlparser AST itself, so its rendering is the identity; DuckDB gets
+//! the statement rewritten by the rules of [`duckdb`]. The rules that make other dialects
+//! return PostgreSQL's answers land next to those.
 
 use std::fmt;
 
 mod directives;
+pub mod duckdb;
 mod names;
 mod oid_casts;
 mod relations;
@@ -26,6 +28,18 @@ pub enum Dialect {
     Postgres,
     /// Apache DataFusion's SQL, planned straight from the AST.
     DataFusion,
+    DuckDb,
+    /// Trino's SQL: named so that `junction transpile --to trino` answers; it has no rules yet.
+    Trino,
+}
+
+impl Dialect {
+    pub const ALL: [Dialect; 4] = [
+        Dialect::Postgres,
+        Dialect::DataFusion,
+        Dialect::DuckDb,
+        Dialect::Trino,
+    ];
 }
 
 impl fmt::Display for Dialect {
@@ -33,7 +47,44 @@ impl fmt::Display for Dialect {
         f.write_str(match self {
             Dialect::Postgres => "postgres",
             Dialect::DataFusion => "datafusion",
+            Dialect::DuckDb => "duckdb",
+            Dialect::Trino => "trino",
         })
+    }
+}
+
+impl std::str::FromStr for Dialect {
+    type Err = TranspileError;
+
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        Dialect::ALL
+            .into_iter()
+            .find(|d| d.to_string().eq_ignore_ascii_case(name))
+            .ok_or_else(|| {
+                let names: Vec<String> = Dialect::ALL.iter().map(ToString::to_string).collect();
+                TranspileError::UnknownDialect(format!(
+                    "unknown dialect \"{name}\" (dialects: {})",
+                    names.join(", ")
+                ))
+            })
+    }
+}
+
+/// `statement` (PostgreSQL's dialect) as `dialect` must run it to answer what PostgreSQL
+/// answers.
+pub fn render(statement: &Statement, dialect: Dialect) -> Result<String, TranspileError> {
+    match dialect {
+        Dialect::Postgres | Dialect::DataFusion => Ok(statement.to_string()),
+        Dialect::DuckDb => {
+            let mut statement = statement.clone();
+            duckdb::apply(&mut statement);
+            Ok(statement.to_string())
+        }
+        Dialect::Trino => Err(TranspileError::Unsupported(
+            "the trino dialect has no rules yet, so junction cannot promise PostgreSQL's answers \
+             there"
+                .to_owned(),
+        )),
     }
 }
 
@@ -46,6 +97,13 @@ pub enum TranspileError {
     /// A junction hint comment that does not say what it means.
     #[error("{0}")]
     Hint(String),
+
+    #[error("{0}")]
+    UnknownDialect(String),
+
+    /// A construct the target dialect cannot express (the message names both).
+    #[error("{0}")]
+    Unsupported(String),
 }
 
 impl TranspileError {
@@ -53,7 +111,8 @@ impl TranspileError {
     pub fn sqlstate(&self) -> &'static str {
         match self {
             TranspileError::Syntax(_) => "42601",
-            TranspileError::Hint(_) => "22023",
+            TranspileError::Hint(_) | TranspileError::UnknownDialect(_) => "22023",
+            TranspileError::Unsupported(_) => "0A000",
         }
     }
 }

@@ -18,6 +18,7 @@ use datafusion::scalar::ScalarValue;
 use duckdb::Connection;
 use futures::StreamExt;
 use junction_catalogs::{Catalogs, Snapshot, TableFormat, TableHandle};
+use junction_transpiler::Dialect;
 use sqlparser::ast::{visit_expressions, Expr, Statement, Value};
 
 use crate::tables::{self, Relation, TableName};
@@ -98,7 +99,13 @@ impl DuckDbEngine {
         }
         let connection = Connection::open_in_memory_with_flags(duck_config)?;
         for catalog in catalogs.iter() {
-            connection.execute_batch(&format!("ATTACH ':memory:' AS {}", ident(catalog.name())))?;
+            let name = ident(catalog.name());
+            connection.execute_batch(&format!("ATTACH ':memory:' AS {name}"))?;
+            // Queries run after `USE <catalog>`, so the rules' macros live in each catalog.
+            connection.execute_batch(&format!("USE {name}"))?;
+            for definition in junction_transpiler::duckdb::MACROS {
+                connection.execute_batch(definition)?;
+            }
         }
         let extensions = match config.extension_directory {
             Some(_) => Extensions::load(&connection),
@@ -222,6 +229,11 @@ fn parameter_count(statement: &Statement) -> usize {
     count
 }
 
+/// `statement` in DuckDB's dialect, rewritten to answer as PostgreSQL does.
+fn duckdb_sql(statement: &Statement) -> Result<String> {
+    Ok(junction_transpiler::render(statement, Dialect::DuckDb)?)
+}
+
 #[async_trait]
 impl Engine for DuckDbEngine {
     fn name(&self) -> &'static str {
@@ -232,7 +244,10 @@ impl Engine for DuckDbEngine {
         // DuckDB reports result types only for a statement that ran; with no rows asked for
         // it plans and stops. Parameters bind as NULL: their types are DuckDB's to infer.
         let count = parameter_count(statement);
-        let sql = format!("SELECT * FROM ({statement}) AS described LIMIT 0");
+        let sql = format!(
+            "SELECT * FROM ({}) AS described LIMIT 0",
+            duckdb_sql(statement)?
+        );
         let mut stream = self
             .run(ctx, statement, sql, &vec![ScalarValue::Null; count])
             .await?;
@@ -261,10 +276,14 @@ impl Engine for DuckDbEngine {
             },
         )
         .await;
+        let (sql, unable) = match duckdb_sql(statement) {
+            Ok(sql) => (sql, self.describe(ctx, statement).await.err()),
+            Err(e) => (statement.to_string(), Some(e)),
+        };
         Explanation {
             table_access,
-            sql: statement.to_string(),
-            unable: self.describe(ctx, statement).await.err(),
+            sql,
+            unable,
         }
     }
 
@@ -274,7 +293,7 @@ impl Engine for DuckDbEngine {
         statement: &Statement,
         parameters: &[ScalarValue],
     ) -> Result<SendableRecordBatchStream> {
-        self.run(ctx, statement, statement.to_string(), parameters)
+        self.run(ctx, statement, duckdb_sql(statement)?, parameters)
             .await
     }
 }

@@ -1,0 +1,65 @@
+//! The command line contract of `junction transpile` (DESIGN.md): the rewritten SQL on
+//! stdout and exit 0, or `ERROR <SQLSTATE>: <message>` on stderr and exit 1.
+
+use std::process::Command;
+
+fn transpile(args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_junction"))
+        .arg("transpile")
+        .args(args)
+        .output()
+        .expect("run junction transpile");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn duckdb_gets_checked_divisors() {
+    let (ok, stdout, _) = transpile(&[
+        "--from",
+        "postgres",
+        "--to",
+        "duckdb",
+        "select heart_rate / 7, heart_rate % 7 from silver.vitals",
+    ]);
+    assert!(ok);
+    assert_eq!(
+        stdout.trim(),
+        "SELECT heart_rate / junction_divisor(7), heart_rate % junction_divisor(7) FROM silver.vitals"
+    );
+}
+
+#[test]
+fn datafusion_plans_the_statement_as_written() {
+    let (ok, stdout, _) = transpile(&["--to", "datafusion", "select a / b from t; select 1"]);
+    assert!(ok);
+    assert_eq!(stdout.trim(), "SELECT a / b FROM t;\nSELECT 1");
+}
+
+#[test]
+fn errors_carry_their_sqlstate() {
+    let cases = [
+        (vec!["--to", "duckdb", "selec 1"], "ERROR 42601: "),
+        (
+            vec!["--to", "nosuch", "select 1"],
+            "ERROR 22023: unknown dialect \"nosuch\"",
+        ),
+        (
+            vec!["--from", "duckdb", "--to", "duckdb", "select 1"],
+            "ERROR 22023: ",
+        ),
+        (
+            vec!["--to", "trino", "select 1"],
+            "ERROR 0A000: the trino dialect",
+        ),
+    ];
+    for (args, prefix) in cases {
+        let (ok, stdout, stderr) = transpile(&args);
+        assert!(!ok, "{args:?}");
+        assert!(stdout.is_empty(), "{args:?}: {stdout}");
+        assert!(stderr.starts_with(prefix), "{args:?}: {stderr}");
+    }
+}

@@ -63,7 +63,6 @@ fn call(name: &str, argument: Expr) -> Expr {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use crate::{render, Dialect};
 
     fn duckdb(sql: &str) -> String {

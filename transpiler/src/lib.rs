@@ -1,11 +1,12 @@
 //! The transpiler: parses PostgreSQL-dialect SQL once, and renders the AST for each engine.
 //!
-//! DataFusion plans the sqlparser AST itself, so its rendering is the identity; DuckDB gets
-//! the statement rewritten by the rules of [`duckdb`]. The rules that make other dialects
+//! DataFusion plans the sqlparser AST itself, after the rules of [`datafusion`]; DuckDB gets
+//! the statement rewritten by the rules of [`duckdb`], as text. The rules that make other dialects
 //! return PostgreSQL's answers land next to those.
 
 use std::fmt;
 
+pub mod datafusion;
 mod directives;
 pub mod duckdb;
 mod names;
@@ -74,7 +75,12 @@ impl std::str::FromStr for Dialect {
 /// answers.
 pub fn render(statement: &Statement, dialect: Dialect) -> Result<String, TranspileError> {
     match dialect {
-        Dialect::Postgres | Dialect::DataFusion => Ok(statement.to_string()),
+        Dialect::Postgres => Ok(statement.to_string()),
+        Dialect::DataFusion => {
+            let mut statement = statement.clone();
+            datafusion::apply(&mut statement)?;
+            Ok(statement.to_string())
+        }
         Dialect::DuckDb => {
             let mut statement = statement.clone();
             duckdb::apply(&mut statement);

@@ -119,8 +119,10 @@ impl DataFusionEngine {
         statement: &Statement,
     ) -> Result<(SessionState, LogicalPlan)> {
         let state = self.state_for(ctx, statement).await?;
+        let mut statement = statement.clone();
+        junction_transpiler::datafusion::apply(&mut statement)?;
         let plan = state
-            .statement_to_plan(DFStatement::Statement(Box::new(statement.clone())))
+            .statement_to_plan(DFStatement::Statement(Box::new(statement)))
             .await?;
         Ok((state, plan))
     }
@@ -166,9 +168,11 @@ impl Engine for DataFusionEngine {
             state.create_physical_plan(&plan).await?;
             Ok::<_, EngineError>(())
         };
+        let sql = junction_transpiler::render(statement, junction_transpiler::Dialect::DataFusion)
+            .unwrap_or_else(|_| statement.to_string());
         Explanation {
             table_access,
-            sql: statement.to_string(),
+            sql,
             unable: planned.await.err(),
         }
     }

@@ -1,0 +1,124 @@
+//! Rules that make DataFusion answer what PostgreSQL answers. DataFusion plans the AST
+//! itself, so these rewrite the statement it is handed:
+//!
+//! - [`fetch_to_limit`]: `FETCH FIRST n ROWS ONLY` (SQL:2008, which PostgreSQL takes) is
+//!   `LIMIT n`; DataFusion's planner knows only the latter.
+
+use std::ops::ControlFlow;
+
+use sqlparser::ast::{Expr, LimitClause, Query, Statement, Value, VisitMut, VisitorMut};
+
+use crate::TranspileError;
+
+/// Applies every rule to `statement`.
+pub fn apply(statement: &mut Statement) -> Result<(), TranspileError> {
+    fetch_to_limit(statement)
+}
+
+/// Every query's `FETCH FIRST n ROWS ONLY` becomes `LIMIT n` (an `OFFSET` stays); `WITH
+/// TIES` and `PERCENT`, which have no LIMIT form, are 0A000.
+pub fn fetch_to_limit(statement: &mut Statement) -> Result<(), TranspileError> {
+    struct FetchToLimit;
+
+    impl VisitorMut for FetchToLimit {
+        type Break = TranspileError;
+
+        fn post_visit_query(&mut self, query: &mut Query) -> ControlFlow<TranspileError> {
+            let Some(fetch) = query.fetch.take() else {
+                return ControlFlow::Continue(());
+            };
+            if fetch.with_ties || fetch.percent {
+                let what = if fetch.with_ties {
+                    "WITH TIES"
+                } else {
+                    "PERCENT"
+                };
+                return ControlFlow::Break(TranspileError::Unsupported(format!(
+                    "FETCH FIRST ... {what} is not supported by datafusion"
+                )));
+            }
+            // `FETCH FIRST ROW ONLY` fetches one.
+            let quantity = fetch
+                .quantity
+                .unwrap_or_else(|| Expr::value(Value::Number("1".to_owned(), false)));
+            match &mut query.limit_clause {
+                None => {
+                    query.limit_clause = Some(LimitClause::LimitOffset {
+                        limit: Some(quantity),
+                        offset: None,
+                        limit_by: vec![],
+                    });
+                }
+                Some(LimitClause::LimitOffset {
+                    limit: limit @ None,
+                    ..
+                }) => {
+                    *limit = Some(quantity);
+                }
+                // PostgreSQL rejects LIMIT together with FETCH; so does the parser's caller.
+                Some(_) => {
+                    return ControlFlow::Break(TranspileError::Syntax(
+                        "syntax error: LIMIT and FETCH FIRST in one query".to_owned(),
+                    ))
+                }
+            }
+            ControlFlow::Continue(())
+        }
+    }
+
+    match statement.visit(&mut FetchToLimit) {
+        ControlFlow::Break(e) => Err(e),
+        ControlFlow::Continue(()) => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{render, Dialect};
+
+    fn datafusion(sql: &str) -> Result<String, crate::TranspileError> {
+        let statement = crate::parse(sql).expect("parses").remove(0);
+        render(&statement, Dialect::DataFusion)
+    }
+
+    #[test]
+    fn fetch_first_becomes_limit() {
+        let cases = [
+            (
+                "SELECT a FROM t ORDER BY a FETCH FIRST 4 ROWS ONLY",
+                "SELECT a FROM t ORDER BY a LIMIT 4",
+            ),
+            (
+                "SELECT a FROM t OFFSET 2 ROWS FETCH NEXT 3 ROWS ONLY",
+                "SELECT a FROM t LIMIT 3 OFFSET 2 ROWS",
+            ),
+            (
+                "SELECT a FROM t FETCH FIRST ROW ONLY",
+                "SELECT a FROM t LIMIT 1",
+            ),
+            (
+                "SELECT * FROM (SELECT a FROM t FETCH FIRST 2 ROWS ONLY) AS s",
+                "SELECT * FROM (SELECT a FROM t LIMIT 2) AS s",
+            ),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(datafusion(input).expect(input), expected);
+        }
+    }
+
+    #[test]
+    fn with_ties_is_0a000() {
+        let err = datafusion("SELECT a FROM t ORDER BY a FETCH FIRST 2 ROWS WITH TIES")
+            .expect_err("no LIMIT form");
+        assert_eq!(err.sqlstate(), "0A000");
+        assert!(err.to_string().contains("WITH TIES"), "{err}");
+    }
+
+    #[test]
+    fn queries_without_fetch_are_untouched() {
+        assert_eq!(
+            datafusion("SELECT a FROM t LIMIT 5").expect("renders"),
+            "SELECT a FROM t LIMIT 5"
+        );
+    }
+}

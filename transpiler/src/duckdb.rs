@@ -7,12 +7,13 @@
 //!
 //! - [`checked_division`]: PostgreSQL raises `division by zero` (22012) for `/` and `%` by
 //!   zero, where DuckDB returns NULL.
+//! - [`int4_lengths`]: PostgreSQL's string lengths and positions are int4, DuckDB's BIGINT.
 
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{
-    visit_expressions_mut, BinaryOperator, Expr, Function, FunctionArg, FunctionArgExpr,
-    FunctionArgumentList, FunctionArguments, Ident, ObjectName, Statement, Value,
+    visit_expressions_mut, BinaryOperator, CastKind, DataType, Expr, Function, FunctionArg,
+    FunctionArgExpr, FunctionArgumentList, FunctionArguments, Ident, ObjectName, Statement, Value,
 };
 
 /// The DuckDB macro [`checked_division`] wraps divisors in.
@@ -25,6 +26,48 @@ pub const MACROS: &[&str] = &["CREATE OR REPLACE MACRO junction_divisor(x) AS \
 /// Applies every rule to `statement`.
 pub fn apply(statement: &mut Statement) {
     checked_division(statement);
+    int4_lengths(statement);
+}
+
+/// Functions PostgreSQL types int4 that DuckDB types BIGINT.
+const INT4_FUNCTIONS: [&str; 6] = [
+    "length",
+    "char_length",
+    "character_length",
+    "octet_length",
+    "bit_length",
+    "strpos",
+];
+
+/// Calls of [`INT4_FUNCTIONS`] (and `position(a IN b)`) are cast to INTEGER, so that the
+/// client sees PostgreSQL's type. Result columns keep their names: the router has already
+/// named every result column as PostgreSQL does.
+pub fn int4_lengths(statement: &mut Statement) {
+    let _ = visit_expressions_mut(statement, |expr| {
+        let int4 = match expr {
+            Expr::Function(f) => f
+                .name
+                .0
+                .last()
+                .and_then(|part| part.as_ident())
+                .is_some_and(|name| {
+                    INT4_FUNCTIONS.contains(&name.value.to_ascii_lowercase().as_str())
+                }),
+            Expr::Position { .. } => true,
+            _ => false,
+        };
+        if int4 {
+            let call = std::mem::replace(expr, Expr::value(Value::Null));
+            *expr = Expr::Cast {
+                kind: CastKind::Cast,
+                expr: Box::new(call),
+                data_type: DataType::Integer(None),
+                array: false,
+                format: None,
+            };
+        }
+        ControlFlow::<()>::Continue(())
+    });
 }
 
 /// `a / b` and `a % b` become `a / junction_divisor(b)`: the macro passes `b` through, and
@@ -84,6 +127,15 @@ mod tests {
             duckdb("SELECT x / (y / z) FROM t WHERE a / 2 > 1"),
             "SELECT x / junction_divisor((y / junction_divisor(z))) FROM t \
              WHERE a / junction_divisor(2) > 1"
+        );
+    }
+
+    #[test]
+    fn string_lengths_are_int4() {
+        assert_eq!(
+            duckdb("SELECT length(name) AS length, position('a' IN name) FROM t WHERE strpos(name, 'b') > 1"),
+            "SELECT CAST(length(name) AS INTEGER) AS length, CAST(POSITION('a' IN name) AS INTEGER) \
+             FROM t WHERE CAST(strpos(name, 'b') AS INTEGER) > 1"
         );
     }
 

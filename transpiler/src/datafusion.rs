@@ -3,16 +3,59 @@
 //!
 //! - [`fetch_to_limit`]: `FETCH FIRST n ROWS ONLY` (SQL:2008, which PostgreSQL takes) is
 //!   `LIMIT n`; DataFusion's planner knows only the latter.
+//! - [`pg_typed_rankings`]: PostgreSQL's ranking window functions are int8 (ntile int4),
+//!   DataFusion's UInt64 (which the pg wire can only send as numeric).
 
 use std::ops::ControlFlow;
 
-use sqlparser::ast::{Expr, LimitClause, Query, Statement, Value, VisitMut, VisitorMut};
+use sqlparser::ast::{
+    visit_expressions_mut, CastKind, DataType, Expr, LimitClause, Query, Statement, Value,
+    VisitMut, VisitorMut,
+};
 
 use crate::TranspileError;
 
 /// Applies every rule to `statement`.
 pub fn apply(statement: &mut Statement) -> Result<(), TranspileError> {
-    fetch_to_limit(statement)
+    fetch_to_limit(statement)?;
+    pg_typed_rankings(statement);
+    Ok(())
+}
+
+/// The type PostgreSQL gives the ranking window function `name`, where DataFusion's is UInt64.
+fn ranking_type(name: &str) -> Option<DataType> {
+    match name.to_ascii_lowercase().as_str() {
+        "row_number" | "rank" | "dense_rank" => Some(DataType::BigInt(None)),
+        "ntile" => Some(DataType::Integer(None)),
+        _ => None,
+    }
+}
+
+/// Ranking window functions are cast to PostgreSQL's types. Result columns keep their names:
+/// the router has already named every result column as PostgreSQL does.
+pub fn pg_typed_rankings(statement: &mut Statement) {
+    let _ = visit_expressions_mut(statement, |expr| {
+        let Expr::Function(f) = expr else {
+            return ControlFlow::<()>::Continue(());
+        };
+        let pg_type = f
+            .over
+            .as_ref()
+            .and(f.name.0.last())
+            .and_then(|part| part.as_ident())
+            .and_then(|name| ranking_type(&name.value));
+        if let Some(data_type) = pg_type {
+            let call = std::mem::replace(expr, Expr::value(Value::Null));
+            *expr = Expr::Cast {
+                kind: CastKind::Cast,
+                expr: Box::new(call),
+                data_type,
+                array: false,
+                format: None,
+            };
+        }
+        ControlFlow::<()>::Continue(())
+    });
 }
 
 /// Every query's `FETCH FIRST n ROWS ONLY` becomes `LIMIT n` (an `OFFSET` stays); `WITH
@@ -112,6 +155,20 @@ mod tests {
             .expect_err("no LIMIT form");
         assert_eq!(err.sqlstate(), "0A000");
         assert!(err.to_string().contains("WITH TIES"), "{err}");
+    }
+
+    #[test]
+    fn rankings_have_postgresqls_types() {
+        assert_eq!(
+            datafusion(
+                "SELECT row_number() OVER (ORDER BY a) AS row_number, rank() OVER w, \
+                 ntile(3) OVER w, count(*) OVER () FROM t WINDOW w AS (ORDER BY b)"
+            )
+            .expect("renders"),
+            "SELECT CAST(row_number() OVER (ORDER BY a) AS BIGINT) AS row_number, \
+             CAST(rank() OVER w AS BIGINT), CAST(ntile(3) OVER w AS INTEGER), count(*) OVER () \
+             FROM t WINDOW w AS (ORDER BY b)"
+        );
     }
 
     #[test]

@@ -7,7 +7,8 @@
 //!
 //! - [`checked_division`]: PostgreSQL raises `division by zero` (22012) for `/` and `%` by
 //!   zero, where DuckDB returns NULL.
-//! - [`int4_lengths`]: PostgreSQL's string lengths and positions are int4, DuckDB's BIGINT.
+//! - [`int4_results`]: PostgreSQL's string lengths and positions and `ntile` are int4, DuckDB's
+//!   BIGINT.
 
 use std::ops::ControlFlow;
 
@@ -26,23 +27,24 @@ pub const MACROS: &[&str] = &["CREATE OR REPLACE MACRO junction_divisor(x) AS \
 /// Applies every rule to `statement`.
 pub fn apply(statement: &mut Statement) {
     checked_division(statement);
-    int4_lengths(statement);
+    int4_results(statement);
 }
 
 /// Functions PostgreSQL types int4 that DuckDB types BIGINT.
-const INT4_FUNCTIONS: [&str; 6] = [
+const INT4_FUNCTIONS: [&str; 7] = [
     "length",
     "char_length",
     "character_length",
     "octet_length",
     "bit_length",
     "strpos",
+    "ntile",
 ];
 
 /// Calls of [`INT4_FUNCTIONS`] (and `position(a IN b)`) are cast to INTEGER, so that the
 /// client sees PostgreSQL's type. Result columns keep their names: the router has already
 /// named every result column as PostgreSQL does.
-pub fn int4_lengths(statement: &mut Statement) {
+pub fn int4_results(statement: &mut Statement) {
     let _ = visit_expressions_mut(statement, |expr| {
         let int4 = match expr {
             Expr::Function(f) => f

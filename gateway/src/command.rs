@@ -82,6 +82,14 @@ impl Command {
         }
     }
 
+    /// Whether running the command yields rows (a result set) rather than a command tag.
+    pub fn returns_rows(&self) -> bool {
+        matches!(
+            self,
+            Command::Query { .. } | Command::ExplainRoute { .. } | Command::Show(_)
+        )
+    }
+
     /// The command as its directives change it. An engine hint on a statement no engine runs
     /// (SET, BEGIN) has nothing to pin and is a comment.
     pub fn directed(self, directives: Directives) -> Self {

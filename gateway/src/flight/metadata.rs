@@ -7,13 +7,14 @@ use std::sync::{Arc, LazyLock};
 use arrow::array::RecordBatch;
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use arrow_flight::sql::metadata::{
-    GetCatalogsBuilder, SqlInfoData, SqlInfoDataBuilder, XdbcTypeInfo, XdbcTypeInfoData,
-    XdbcTypeInfoDataBuilder,
+    GetCatalogsBuilder, GetTablesBuilder, SqlInfoData, SqlInfoDataBuilder, XdbcTypeInfo,
+    XdbcTypeInfoData, XdbcTypeInfoDataBuilder,
 };
 use arrow_flight::sql::{
-    CommandGetDbSchemas, CommandGetTableTypes, CommandGetTables, Nullable, Searchable, SqlInfo,
-    SqlNullOrdering, SqlSupportedCaseSensitivity, SqlSupportedTransaction, SupportedSqlGrammar,
-    XdbcDataType, XdbcDatetimeSubcode,
+    CommandGetDbSchemas, CommandGetSqlInfo, CommandGetTableTypes, CommandGetTables,
+    CommandGetXdbcTypeInfo, Nullable, Searchable, SqlInfo, SqlNullOrdering,
+    SqlSupportedCaseSensitivity, SqlSupportedTransaction, SupportedSqlGrammar, XdbcDataType,
+    XdbcDatetimeSubcode,
 };
 use junction_catalogs::{Catalog, Catalogs};
 use junction_engines::EngineError;
@@ -66,25 +67,28 @@ pub async fn db_schemas(catalogs: &Catalogs, query: CommandGetDbSchemas) -> Resu
 }
 
 pub async fn tables(catalogs: &Catalogs, query: CommandGetTables) -> Result<RecordBatch> {
-    let filter = query.catalog.clone();
-    let schema_pattern = query.db_schema_filter_pattern.clone();
-    let table_pattern = query.table_name_filter_pattern.clone();
     let matches =
         |pattern: &Option<String>, name: &str| pattern.as_deref().is_none_or(|p| like(p, name));
-    let mut builder = query.into_builder();
-    let include_schema = builder.include_schema();
+    // The catalog and name filters are applied here, before any table's schema is loaded (a
+    // metadata read each); the builder keeps only the table-type filter.
+    let mut builder = GetTablesBuilder::new(
+        None::<String>,
+        None::<String>,
+        None::<String>,
+        query.table_types,
+        query.include_schema,
+    );
     let empty = Schema::empty();
-    for catalog in selected(catalogs, filter.as_deref()) {
+    for catalog in selected(catalogs, query.catalog.as_deref()) {
         for schema in catalog.schema_names().await.map_err(catalog_error)? {
-            if !matches(&schema_pattern, &schema) {
+            if !matches(&query.db_schema_filter_pattern, &schema) {
                 continue;
             }
             for table in catalog.table_names(&schema).await.map_err(catalog_error)? {
-                // Filtering before loading: a table's schema costs a metadata read.
-                if !matches(&table_pattern, &table) {
+                if !matches(&query.table_name_filter_pattern, &table) {
                     continue;
                 }
-                let columns = if include_schema {
+                let columns = if query.include_schema {
                     match catalog
                         .table(&schema, &table)
                         .await
@@ -113,34 +117,58 @@ pub fn table_types() -> Result<RecordBatch> {
     builder.build().map_err(arrow_error)
 }
 
-/// Flight SQL's LIKE-style filter patterns: `%` any run, `_` any one character.
+/// One element of a filter pattern.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Wildcard {
+    /// `%`: any run of characters.
+    Any,
+    /// `_`: any one character.
+    One,
+    Literal(char),
+}
+
+/// Flight SQL's LIKE-style filter patterns: `%` any run, `_` any one character, and `\`
+/// escaping the next character (the search-string escape GetSqlInfo announces).
 fn like(pattern: &str, name: &str) -> bool {
-    let pattern: Vec<char> = pattern.chars().collect();
+    let mut tokens = Vec::new();
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        tokens.push(match c {
+            '%' => Wildcard::Any,
+            '_' => Wildcard::One,
+            '\\' => Wildcard::Literal(chars.next().unwrap_or('\\')),
+            c => Wildcard::Literal(c),
+        });
+    }
     let name: Vec<char> = name.chars().collect();
-    // Classic two-pointer wildcard match with backtracking to the last `%`.
-    let (mut p, mut n) = (0, 0);
+    // Two-pointer wildcard match, backtracking to the last `%`.
+    let (mut t, mut n) = (0, 0);
     let mut star: Option<(usize, usize)> = None;
     while n < name.len() {
-        match pattern.get(p) {
-            Some('%') => {
-                star = Some((p, n));
-                p += 1;
+        match tokens.get(t) {
+            Some(Wildcard::Any) => {
+                star = Some((t, n));
+                t += 1;
             }
-            Some(&c) if c == '_' || c == name[n] => {
-                p += 1;
+            Some(Wildcard::One) => {
+                t += 1;
+                n += 1;
+            }
+            Some(Wildcard::Literal(c)) if *c == name[n] => {
+                t += 1;
                 n += 1;
             }
             _ => match star {
-                Some((sp, sn)) => {
-                    p = sp + 1;
+                Some((st, sn)) => {
+                    t = st + 1;
                     n = sn + 1;
-                    star = Some((sp, sn + 1));
+                    star = Some((st, sn + 1));
                 }
                 None => return false,
             },
         }
     }
-    pattern[p..].iter().all(|&c| c == '%')
+    tokens[t..].iter().all(|&w| w == Wildcard::Any)
 }
 
 /// `CommandGetPrimaryKeys`' columns, as the Flight SQL spec gives them.
@@ -238,6 +266,11 @@ pub static SQL_INFO: LazyLock<std::result::Result<SqlInfoData, String>> = LazyLo
     b.build().map_err(|e| e.to_string())
 });
 
+/// GetSqlInfo's answer: the requested infos (all when none are named).
+pub fn sql_info_batch(query: CommandGetSqlInfo) -> Result<RecordBatch> {
+    query.into_builder(sql_info()?).build().map_err(arrow_error)
+}
+
 pub fn sql_info() -> Result<&'static SqlInfoData> {
     SQL_INFO.as_ref().map_err(|e| {
         GatewayError::Engine(EngineError::from(
@@ -320,6 +353,14 @@ pub static XDBC_TYPES: LazyLock<std::result::Result<XdbcTypeInfoData, String>> =
         b.build().map_err(|e| e.to_string())
     });
 
+/// GetXdbcTypeInfo's answer: the requested type (all when none is named).
+pub fn xdbc_types_batch(query: CommandGetXdbcTypeInfo) -> Result<RecordBatch> {
+    query
+        .into_builder(xdbc_types()?)
+        .build()
+        .map_err(arrow_error)
+}
+
 pub fn xdbc_types() -> Result<&'static XdbcTypeInfoData> {
     XDBC_TYPES.as_ref().map_err(|e| {
         GatewayError::Engine(EngineError::from(
@@ -342,6 +383,9 @@ mod tests {
         assert!(!like("vital", "vitals"));
         assert!(!like("_", ""));
         assert!(!like("%x%", "vitals"));
+        assert!(like("vitals\\_raw", "vitals_raw"));
+        assert!(!like("vitals\\_raw", "vitalsXraw"));
+        assert!(like("100\\%", "100%"));
     }
 
     #[test]

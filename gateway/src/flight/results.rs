@@ -23,15 +23,22 @@ use crate::error::GatewayError;
 
 pub type FlightDataStream = Pin<Box<dyn Stream<Item = Result<FlightData, Status>> + Send>>;
 
-/// One batch (a metadata answer) as a Flight stream.
-pub fn one_batch(batch: RecordBatch) -> FlightDataStream {
-    let schema = batch.schema();
+/// `batches` IPC-encoded; the schema goes first, also when no batch follows.
+fn encode(
+    schema: SchemaRef,
+    batches: impl Stream<Item = Result<RecordBatch, FlightError>> + Send + 'static,
+) -> FlightDataStream {
     Box::pin(
         FlightDataEncoderBuilder::new()
             .with_schema(schema)
-            .build(futures::stream::once(async { Ok(batch) }))
+            .build(batches)
             .map_err(Status::from),
     )
+}
+
+/// One batch (a metadata answer) as a Flight stream.
+pub fn one_batch(batch: RecordBatch) -> FlightDataStream {
+    encode(batch.schema(), futures::stream::once(async { Ok(batch) }))
 }
 
 /// `batches` under `announced`, the schema GetFlightInfo promised: clients such as ADBC
@@ -116,12 +123,7 @@ pub fn streaming(
             }
         }
     });
-    Box::pin(
-        FlightDataEncoderBuilder::new()
-            .with_schema(schema)
-            .build(batches)
-            .map_err(Status::from),
-    )
+    encode(schema, batches)
 }
 
 #[cfg(test)]

@@ -232,15 +232,23 @@ fn batch_response(
     ))
 }
 
-/// `value` as a response that tells a client whose session was just opened its token.
-fn respond<T>(resolved: &Resolved, value: T) -> Response<T> {
-    let mut response = Response::new(value);
-    if resolved.opened {
-        if let Ok(header) = MetadataValue::try_from(format!("Bearer {}", resolved.session.token)) {
-            response.metadata_mut().insert("authorization", header);
-        }
+/// Tells the client of `response` its session's bearer token.
+fn with_token<T>(mut response: Response<T>, token: &str) -> Response<T> {
+    // Tokens are URL-safe base64, always a valid header value.
+    if let Ok(header) = MetadataValue::try_from(format!("Bearer {token}")) {
+        response.metadata_mut().insert("authorization", header);
     }
     response
+}
+
+/// `value` as a response that tells a client whose session was just opened its token.
+fn respond<T>(resolved: &Resolved, value: T) -> Response<T> {
+    let response = Response::new(value);
+    if resolved.opened {
+        with_token(response, &resolved.session.token)
+    } else {
+        response
+    }
 }
 
 #[tonic::async_trait]
@@ -255,7 +263,7 @@ impl FlightSqlService for FlightFrontend {
         Status,
     > {
         let resolved = self.session(&request)?;
-        let token = resolved.session.token.clone();
+        let token = &resolved.session.token;
         let reply = HandshakeResponse {
             protocol_version: 0,
             payload: Bytes::from(token.clone()),
@@ -263,12 +271,8 @@ impl FlightSqlService for FlightFrontend {
         let stream: std::pin::Pin<
             Box<dyn Stream<Item = Result<HandshakeResponse, Status>> + Send>,
         > = Box::pin(futures::stream::once(async { Ok(reply) }));
-        let mut response = Response::new(stream);
         // The handshake always answers with the token, also to a client that had one.
-        let header = MetadataValue::try_from(format!("Bearer {token}"))
-            .map_err(|e| Status::internal(e.to_string()))?;
-        response.metadata_mut().insert("authorization", header);
-        Ok(response)
+        Ok(with_token(Response::new(stream), token))
     }
 
     async fn get_flight_info_statement(
@@ -508,12 +512,7 @@ impl FlightSqlService for FlightFrontend {
         request: Request<Ticket>,
     ) -> Result<Response<FlightDataStream>, Status> {
         let resolved = self.session(&request)?;
-        let info = metadata::sql_info().map_err(status)?;
-        let batch = query
-            .into_builder(info)
-            .build()
-            .map_err(|e| Status::internal(e.to_string()))?;
-        Ok(respond(&resolved, results::one_batch(batch)))
+        batch_response(&resolved, metadata::sql_info_batch(query))
     }
 
     async fn do_get_primary_keys(
@@ -554,12 +553,7 @@ impl FlightSqlService for FlightFrontend {
         request: Request<Ticket>,
     ) -> Result<Response<FlightDataStream>, Status> {
         let resolved = self.session(&request)?;
-        let types = metadata::xdbc_types().map_err(status)?;
-        let batch = query
-            .into_builder(types)
-            .build()
-            .map_err(|e| Status::internal(e.to_string()))?;
-        Ok(respond(&resolved, results::one_batch(batch)))
+        batch_response(&resolved, metadata::xdbc_types_batch(query))
     }
 
     async fn do_put_statement_update(
@@ -632,9 +626,6 @@ impl FlightSqlService for FlightFrontend {
         let resolved = self.session(&request)?;
         let session = &resolved.session;
         let command = self.one_command(&query.query)?;
-        if let Command::Write(keyword) = &command {
-            return Err(status(GatewayError::ReadOnly(keyword.clone())));
-        }
         let described = self
             .executor
             .describe(&session.session, &command)
@@ -770,15 +761,12 @@ async fn run_update(
     session: &FlightSession,
     command: Command,
 ) -> Result<i64, Status> {
-    match &command {
-        Command::Query { .. } | Command::ExplainRoute { .. } | Command::Show(_) => {
-            return Err(status(GatewayError::Unsupported(
-                "a query sent as an update (send it as CommandStatementQuery)".to_owned(),
-            )))
-        }
-        Command::Write(keyword) => return Err(status(GatewayError::ReadOnly(keyword.clone()))),
-        _ => {}
+    if command.returns_rows() {
+        return Err(status(GatewayError::Unsupported(
+            "a query sent as an update (send it as CommandStatementQuery)".to_owned(),
+        )));
     }
+    // Writes fail here as everywhere: the executor answers them 25006.
     executor
         .execute(&session.session, command, Vec::new())
         .await

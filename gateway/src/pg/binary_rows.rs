@@ -53,19 +53,15 @@ pub fn encode(batch: &RecordBatch) -> Result<Vec<DataRow>, OutOfRange> {
     let encoders: Vec<ColumnEncoder<'_>> = columns.iter().map(ColumnEncoder::new).collect();
     let estimate: usize = encoders.iter().map(|e| e.width_hint()).sum::<usize>() * rows;
     let mut buffer = BytesMut::with_capacity(estimate);
-    let mut ends = Vec::with_capacity(rows);
+    let field_count = columns.len() as i16;
+    let mut out = Vec::with_capacity(rows);
     for row in 0..rows {
         for encoder in &encoders {
             encoder.write(row, &mut buffer)?;
         }
-        ends.push(buffer.len());
-    }
-    let field_count = columns.len() as i16;
-    let mut out = Vec::with_capacity(rows);
-    let mut start = 0;
-    for end in ends {
-        out.push(DataRow::new(buffer.split_to(end - start), field_count));
-        start = end;
+        // Hands the row's bytes out without copying; the rest of the buffer stays for the
+        // next rows.
+        out.push(DataRow::new(buffer.split(), field_count));
     }
     Ok(out)
 }

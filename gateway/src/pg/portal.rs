@@ -19,18 +19,11 @@ use pgwire::messages::extendedquery::Execute;
 use pgwire::messages::PgWireBackendMessage;
 
 use super::handler::{PgHandler, Prepared};
-use crate::command::Command;
 
 /// Whether running `statement` yields rows, and nothing else happens when it runs: only
 /// those may be answered outside pgwire's own Execute path.
 fn returns_rows(statement: &Prepared) -> bool {
-    matches!(
-        statement,
-        Prepared::Command {
-            command: Command::Query { .. } | Command::ExplainRoute { .. } | Command::Show(_),
-            ..
-        }
-    )
+    matches!(statement, Prepared::Command { command, .. } if command.returns_rows())
 }
 
 /// Answers `message` if it is an Execute without a row limit of a query portal; returns

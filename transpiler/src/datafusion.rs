@@ -3,23 +3,40 @@
 //!
 //! - [`fetch_to_limit`]: `FETCH FIRST n ROWS ONLY` (SQL:2008, which PostgreSQL takes) is
 //!   `LIMIT n`; DataFusion's planner knows only the latter.
-//! - [`pg_typed_rankings`]: PostgreSQL's ranking window functions are int8 (ntile int4),
+//! - [`pg_typed_ranking`]: PostgreSQL's ranking window functions are int8 (ntile int4),
 //!   DataFusion's UInt64 (which the pg wire can only send as numeric).
 
 use std::ops::ControlFlow;
 
-use sqlparser::ast::{
-    visit_expressions_mut, CastKind, DataType, Expr, LimitClause, Query, Statement, Value,
-    VisitMut, VisitorMut,
-};
+use sqlparser::ast::{DataType, Expr, LimitClause, Query, Statement, Value, VisitMut, VisitorMut};
 
+use crate::ast::{cast_in_place, function_name};
 use crate::TranspileError;
 
-/// Applies every rule to `statement`.
+/// Applies every rule to `statement`, in one bottom-up walk.
 pub fn apply(statement: &mut Statement) -> Result<(), TranspileError> {
-    fetch_to_limit(statement)?;
-    pg_typed_rankings(statement);
-    Ok(())
+    struct Rules;
+
+    impl VisitorMut for Rules {
+        type Break = TranspileError;
+
+        fn post_visit_query(&mut self, query: &mut Query) -> ControlFlow<TranspileError> {
+            match fetch_to_limit(query) {
+                Ok(()) => ControlFlow::Continue(()),
+                Err(e) => ControlFlow::Break(e),
+            }
+        }
+
+        fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<TranspileError> {
+            pg_typed_ranking(expr);
+            ControlFlow::Continue(())
+        }
+    }
+
+    match statement.visit(&mut Rules) {
+        ControlFlow::Break(e) => Err(e),
+        ControlFlow::Continue(()) => Ok(()),
+    }
 }
 
 /// The type PostgreSQL gives the ranking window function `name`, where DataFusion's is UInt64.
@@ -31,88 +48,58 @@ fn ranking_type(name: &str) -> Option<DataType> {
     }
 }
 
-/// Ranking window functions are cast to PostgreSQL's types. Result columns keep their names:
+/// A ranking window function is cast to PostgreSQL's type. Result columns keep their names:
 /// the router has already named every result column as PostgreSQL does.
-pub fn pg_typed_rankings(statement: &mut Statement) {
-    let _ = visit_expressions_mut(statement, |expr| {
-        let Expr::Function(f) = expr else {
-            return ControlFlow::<()>::Continue(());
-        };
-        let pg_type = f
-            .over
-            .as_ref()
-            .and(f.name.0.last())
-            .and_then(|part| part.as_ident())
-            .and_then(|name| ranking_type(&name.value));
-        if let Some(data_type) = pg_type {
-            let call = std::mem::replace(expr, Expr::value(Value::Null));
-            *expr = Expr::Cast {
-                kind: CastKind::Cast,
-                expr: Box::new(call),
-                data_type,
-                array: false,
-                format: None,
-            };
-        }
-        ControlFlow::<()>::Continue(())
-    });
+pub fn pg_typed_ranking(expr: &mut Expr) {
+    let pg_type = match expr {
+        Expr::Function(f) if f.over.is_some() => function_name(f).and_then(ranking_type),
+        _ => None,
+    };
+    if let Some(data_type) = pg_type {
+        cast_in_place(expr, data_type);
+    }
 }
 
-/// Every query's `FETCH FIRST n ROWS ONLY` becomes `LIMIT n` (an `OFFSET` stays); `WITH
-/// TIES` and `PERCENT`, which have no LIMIT form, are 0A000.
-pub fn fetch_to_limit(statement: &mut Statement) -> Result<(), TranspileError> {
-    struct FetchToLimit;
-
-    impl VisitorMut for FetchToLimit {
-        type Break = TranspileError;
-
-        fn post_visit_query(&mut self, query: &mut Query) -> ControlFlow<TranspileError> {
-            let Some(fetch) = query.fetch.take() else {
-                return ControlFlow::Continue(());
-            };
-            if fetch.with_ties || fetch.percent {
-                let what = if fetch.with_ties {
-                    "WITH TIES"
-                } else {
-                    "PERCENT"
-                };
-                return ControlFlow::Break(TranspileError::Unsupported(format!(
-                    "FETCH FIRST ... {what} is not supported by datafusion"
-                )));
-            }
-            // `FETCH FIRST ROW ONLY` fetches one.
-            let quantity = fetch
-                .quantity
-                .unwrap_or_else(|| Expr::value(Value::Number("1".to_owned(), false)));
-            match &mut query.limit_clause {
-                None => {
-                    query.limit_clause = Some(LimitClause::LimitOffset {
-                        limit: Some(quantity),
-                        offset: None,
-                        limit_by: vec![],
-                    });
-                }
-                Some(LimitClause::LimitOffset {
-                    limit: limit @ None,
-                    ..
-                }) => {
-                    *limit = Some(quantity);
-                }
-                // PostgreSQL rejects LIMIT together with FETCH; so does the parser's caller.
-                Some(_) => {
-                    return ControlFlow::Break(TranspileError::Syntax(
-                        "syntax error: LIMIT and FETCH FIRST in one query".to_owned(),
-                    ))
-                }
-            }
-            ControlFlow::Continue(())
+/// The query's `FETCH FIRST n ROWS ONLY` becomes `LIMIT n` (an `OFFSET` stays); `WITH TIES`
+/// and `PERCENT`, which have no LIMIT form, are 0A000.
+pub fn fetch_to_limit(query: &mut Query) -> Result<(), TranspileError> {
+    let Some(fetch) = query.fetch.take() else {
+        return Ok(());
+    };
+    if fetch.with_ties || fetch.percent {
+        let what = if fetch.with_ties {
+            "WITH TIES"
+        } else {
+            "PERCENT"
+        };
+        return Err(TranspileError::Unsupported(format!(
+            "FETCH FIRST ... {what} is not supported by datafusion"
+        )));
+    }
+    // `FETCH FIRST ROW ONLY` fetches one.
+    let quantity = fetch
+        .quantity
+        .unwrap_or_else(|| Expr::value(Value::Number("1".to_owned(), false)));
+    match &mut query.limit_clause {
+        None => {
+            query.limit_clause = Some(LimitClause::LimitOffset {
+                limit: Some(quantity),
+                offset: None,
+                limit_by: vec![],
+            });
+        }
+        Some(LimitClause::LimitOffset {
+            limit: limit @ None,
+            ..
+        }) => *limit = Some(quantity),
+        // PostgreSQL rejects LIMIT together with FETCH.
+        Some(_) => {
+            return Err(TranspileError::Syntax(
+                "syntax error: LIMIT and FETCH FIRST in one query".to_owned(),
+            ))
         }
     }
-
-    match statement.visit(&mut FetchToLimit) {
-        ControlFlow::Break(e) => Err(e),
-        ControlFlow::Continue(()) => Ok(()),
-    }
+    Ok(())
 }
 
 #[cfg(test)]

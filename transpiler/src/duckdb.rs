@@ -7,15 +7,14 @@
 //!
 //! - [`checked_division`]: PostgreSQL raises `division by zero` (22012) for `/` and `%` by
 //!   zero, where DuckDB returns NULL.
-//! - [`int4_results`]: PostgreSQL's string lengths and positions and `ntile` are int4, DuckDB's
+//! - [`int4_result`]: PostgreSQL's string lengths and positions and `ntile` are int4, DuckDB's
 //!   BIGINT.
 
 use std::ops::ControlFlow;
 
-use sqlparser::ast::{
-    visit_expressions_mut, BinaryOperator, CastKind, DataType, Expr, Function, FunctionArg,
-    FunctionArgExpr, FunctionArgumentList, FunctionArguments, Ident, ObjectName, Statement, Value,
-};
+use sqlparser::ast::{visit_expressions_mut, BinaryOperator, DataType, Expr, Statement};
+
+use crate::ast::{call, cast_in_place, function_name, take};
 
 /// The DuckDB macro [`checked_division`] wraps divisors in.
 pub const DIVISOR_MACRO: &str = "junction_divisor";
@@ -24,10 +23,13 @@ pub const DIVISOR_MACRO: &str = "junction_divisor";
 pub const MACROS: &[&str] = &["CREATE OR REPLACE MACRO junction_divisor(x) AS \
      CASE WHEN x = 0 THEN error('division by zero') ELSE x END"];
 
-/// Applies every rule to `statement`.
+/// Applies every rule to `statement`, in one bottom-up walk over its expressions.
 pub fn apply(statement: &mut Statement) {
-    checked_division(statement);
-    int4_results(statement);
+    let _ = visit_expressions_mut(statement, |expr| {
+        checked_division(expr);
+        int4_result(expr);
+        ControlFlow::<()>::Continue(())
+    });
 }
 
 /// Functions PostgreSQL types int4 that DuckDB types BIGINT.
@@ -41,69 +43,33 @@ const INT4_FUNCTIONS: [&str; 7] = [
     "ntile",
 ];
 
-/// Calls of [`INT4_FUNCTIONS`] (and `position(a IN b)`) are cast to INTEGER, so that the
+/// A call of [`INT4_FUNCTIONS`] (or `position(a IN b)`) is cast to INTEGER, so that the
 /// client sees PostgreSQL's type. Result columns keep their names: the router has already
 /// named every result column as PostgreSQL does.
-pub fn int4_results(statement: &mut Statement) {
-    let _ = visit_expressions_mut(statement, |expr| {
-        let int4 = match expr {
-            Expr::Function(f) => f
-                .name
-                .0
-                .last()
-                .and_then(|part| part.as_ident())
-                .is_some_and(|name| {
-                    INT4_FUNCTIONS.contains(&name.value.to_ascii_lowercase().as_str())
-                }),
-            Expr::Position { .. } => true,
-            _ => false,
-        };
-        if int4 {
-            let call = std::mem::replace(expr, Expr::value(Value::Null));
-            *expr = Expr::Cast {
-                kind: CastKind::Cast,
-                expr: Box::new(call),
-                data_type: DataType::Integer(None),
-                array: false,
-                format: None,
-            };
-        }
-        ControlFlow::<()>::Continue(())
-    });
+pub fn int4_result(expr: &mut Expr) {
+    let int4 = match expr {
+        Expr::Function(f) => function_name(f)
+            .is_some_and(|name| INT4_FUNCTIONS.contains(&name.to_ascii_lowercase().as_str())),
+        Expr::Position { .. } => true,
+        _ => false,
+    };
+    if int4 {
+        cast_in_place(expr, DataType::Integer(None));
+    }
 }
 
 /// `a / b` and `a % b` become `a / junction_divisor(b)`: the macro passes `b` through, and
 /// raises PostgreSQL's error where `b` is zero.
-pub fn checked_division(statement: &mut Statement) {
-    let _ = visit_expressions_mut(statement, |expr| {
-        if let Expr::BinaryOp {
-            op: BinaryOperator::Divide | BinaryOperator::Modulo,
-            right,
-            ..
-        } = expr
-        {
-            let divisor = std::mem::replace(right.as_mut(), Expr::value(Value::Null));
-            **right = call(DIVISOR_MACRO, divisor);
-        }
-        ControlFlow::<()>::Continue(())
-    });
-}
-
-fn call(name: &str, argument: Expr) -> Expr {
-    Expr::Function(Function {
-        name: ObjectName::from(vec![Ident::new(name)]),
-        uses_odbc_syntax: false,
-        parameters: FunctionArguments::None,
-        args: FunctionArguments::List(FunctionArgumentList {
-            duplicate_treatment: None,
-            args: vec![FunctionArg::Unnamed(FunctionArgExpr::Expr(argument))],
-            clauses: vec![],
-        }),
-        filter: None,
-        null_treatment: None,
-        over: None,
-        within_group: vec![],
-    })
+pub fn checked_division(expr: &mut Expr) {
+    if let Expr::BinaryOp {
+        op: BinaryOperator::Divide | BinaryOperator::Modulo,
+        right,
+        ..
+    } = expr
+    {
+        let divisor = take(right);
+        **right = call(DIVISOR_MACRO, divisor);
+    }
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@
 
 use std::fmt;
 
+mod ast;
 pub mod datafusion;
 mod directives;
 pub mod duckdb;

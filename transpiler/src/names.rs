@@ -14,19 +14,14 @@ pub fn client_column_name(name: &str) -> &str {
     name.find(MARK).map_or(name, |end| &name[..end])
 }
 
-use sqlparser::ast::{Expr, Ident, ObjectNamePart, Query, SelectItem, SetExpr, Statement};
+use sqlparser::ast::{Expr, Ident, Query, SelectItem, SetExpr, Statement};
 
 /// The name PostgreSQL gives `expr` as a result column, if it differs from what a plain
 /// column reference already carries.
 fn pg_name(expr: &Expr) -> Option<String> {
     match expr {
         Expr::Identifier(_) | Expr::CompoundIdentifier(_) => None,
-        Expr::Function(f) => f
-            .name
-            .0
-            .last()
-            .and_then(ObjectNamePart::as_ident)
-            .map(|i| i.value.to_lowercase()),
+        Expr::Function(f) => crate::ast::function_name(f).map(str::to_lowercase),
         Expr::Cast {
             expr, data_type, ..
         } => match expr.as_ref() {

@@ -40,9 +40,7 @@ pub fn remove_oid_casts(statement: &mut Statement) {
         } = expr
         {
             if is_oid_type(data_type) {
-                let operand =
-                    std::mem::replace(operand.as_mut(), Expr::value(sqlparser::ast::Value::Null));
-                *expr = operand;
+                *expr = crate::ast::take(operand);
             }
         }
         ControlFlow::<()>::Continue(())

@@ -20,6 +20,13 @@ fn ratio(junction: Duration, direct: Duration) -> f64 {
     junction.as_secs_f64() / direct.as_secs_f64()
 }
 
+/// The median of `times` (zero for none).
+pub fn median(times: &[Duration]) -> Duration {
+    let mut sorted = times.to_vec();
+    sorted.sort();
+    sorted.get(sorted.len() / 2).copied().unwrap_or_default()
+}
+
 /// Where a report's figures come from: the machine, the build and the command that
 /// reproduces them.
 pub fn provenance() -> String {

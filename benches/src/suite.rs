@@ -27,9 +27,7 @@ pub struct Timing {
 
 impl Timing {
     pub fn median(&self) -> Duration {
-        let mut runs = self.runs.clone();
-        runs.sort();
-        runs.get(runs.len() / 2).copied().unwrap_or_default()
+        crate::report::median(&self.runs)
     }
 }
 

@@ -148,18 +148,13 @@ struct Measured {
     median: Duration,
 }
 
-fn median(mut times: Vec<Duration>) -> Duration {
-    times.sort();
-    times[times.len() / 2]
-}
-
 async fn tokio_postgres_runs(client: &Client, args: &Args) -> Result<Duration, String> {
     fetch_tokio_postgres(client, args.rows).await?;
     let mut times = Vec::new();
     for _ in 0..args.runs {
         times.push(fetch_tokio_postgres(client, args.rows).await?);
     }
-    Ok(median(times))
+    Ok(report::median(&times))
 }
 
 /// Medians from `wire_fetch.py`: one `client server seconds` line per pair.

@@ -303,6 +303,20 @@ impl From<duckdb::Error> for EngineError {
 /// lines; the kind decides the SQLSTATE, the first line of text is the message.
 fn duckdb_classify(text: &str) -> (&'static str, String) {
     let first = text.lines().next().unwrap_or(text);
+    // Functions of an extension that is not built in (ICU's time zones) make DuckDB try to
+    // install it, which junction never lets it do.
+    if let Some(extension) = first
+        .split_once("required extension '")
+        .and_then(|(_, rest)| rest.split_once('\''))
+        .map(|(name, _)| name)
+    {
+        return (
+            "0A000",
+            format!(
+                "the statement needs the {extension} extension, which this DuckDB does not have"
+            ),
+        );
+    }
     let (kind, message) = first.split_once(" Error: ").unwrap_or(("", first));
     let sqlstate = match kind {
         "Parser" => "42601",
@@ -330,6 +344,15 @@ fn duckdb_classify(text: &str) -> (&'static str, String) {
 #[cfg(test)]
 mod duckdb_tests {
     use super::duckdb_classify;
+
+    #[test]
+    fn missing_extensions_are_0a000() {
+        let (sqlstate, message) = duckdb_classify(
+            "An error occurred while trying to automatically install the required extension 'icu':\nExtension \"icu\" not found",
+        );
+        assert_eq!(sqlstate, "0A000");
+        assert!(message.contains("icu extension"), "{message}");
+    }
 
     #[test]
     fn duckdb_error_kinds_map_to_sqlstates() {

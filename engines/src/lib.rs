@@ -12,6 +12,7 @@ use async_trait::async_trait;
 use datafusion::arrow::datatypes::{DataType, SchemaRef};
 use datafusion::execution::SendableRecordBatchStream;
 use datafusion::scalar::ScalarValue;
+use junction_transpiler::TypeOracle;
 use sqlparser::ast::Statement;
 
 pub use df::{DataFusionEngine, JSON_EXTENSION};
@@ -57,17 +58,29 @@ pub trait Engine: Send + Sync + Debug {
     /// The name users pin with `SET junction.engine`.
     fn name(&self) -> &'static str;
 
-    /// The result columns and parameter types of `statement`, without running it.
-    async fn describe(&self, ctx: &QueryContext, statement: &Statement) -> Result<Described>;
+    /// The result columns and parameter types of `statement`, without running it. `types`
+    /// knows the column types of the tables the statement reads, for the transpiler.
+    async fn describe(
+        &self,
+        ctx: &QueryContext,
+        statement: &Statement,
+        types: &dyn TypeOracle,
+    ) -> Result<Described>;
 
     /// How this engine would run `statement`, and whether it can, from planning it.
-    async fn explain(&self, ctx: &QueryContext, statement: &Statement) -> Explanation;
+    async fn explain(
+        &self,
+        ctx: &QueryContext,
+        statement: &Statement,
+        types: &dyn TypeOracle,
+    ) -> Explanation;
 
     /// Runs `statement` with `parameters` bound to `$1..`; rows arrive batch by batch.
     async fn execute(
         &self,
         ctx: &QueryContext,
         statement: &Statement,
+        types: &dyn TypeOracle,
         parameters: &[ScalarValue],
     ) -> Result<SendableRecordBatchStream>;
 }

@@ -145,7 +145,9 @@ impl Executor {
                 let ran = self
                     .router
                     .attempt(route, |engine| async move {
-                        engine.execute(ctx, &route.statement, parameters).await
+                        engine
+                            .execute(ctx, &route.statement, &route.types, parameters)
+                            .await
                     })
                     .await?;
                 session.set_last_engine(ran.engine);

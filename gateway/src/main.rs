@@ -175,7 +175,7 @@ fn transpile(from: &str, to: &str, sql: &str) -> Result<String, TranspileError> 
     let to: Dialect = to.parse()?;
     let rendered = junction_transpiler::parse(sql)?
         .iter()
-        .map(|statement| junction_transpiler::render(statement, to))
+        .map(|statement| junction_transpiler::render(statement, to, &junction_transpiler::NoTypes))
         .collect::<Result<Vec<_>, _>>()?;
     Ok(rendered.join(";\n"))
 }

@@ -34,7 +34,7 @@ impl Router {
         let cost = self.scanned_bytes(ctx, &route.statement).await;
         let mut explained = Vec::with_capacity(self.engines.len());
         for engine in &self.engines {
-            let explanation = engine.explain(ctx, &route.statement).await;
+            let explanation = engine.explain(ctx, &route.statement, &route.types).await;
             explained.push((engine.name(), explanation));
         }
         let first_eligible = explained

@@ -6,12 +6,14 @@
 
 mod explain;
 mod names;
+mod types;
 
 use std::future::Future;
 use std::sync::Arc;
 
 use junction_catalogs::Catalogs;
 use junction_engines::{Described, Engine, EngineError, QueryContext};
+use junction_transpiler::TableTypes;
 use sqlparser::ast::Statement;
 
 pub use explain::RouteLine;
@@ -51,6 +53,8 @@ impl<'a> Choice<'a> {
 pub struct Route {
     pub engine: Arc<dyn Engine>,
     pub statement: Statement,
+    /// The column types of the tables the statement reads, for the transpiler.
+    pub types: TableTypes,
     /// The session or statement chose the engine; a pinned route never falls back.
     pub pinned: bool,
 }
@@ -159,14 +163,14 @@ impl Router {
     ) -> Result<Described, EngineError> {
         let ran = self
             .attempt(route, |engine| async move {
-                engine.describe(ctx, &route.statement).await
+                engine.describe(ctx, &route.statement, &route.types).await
             })
             .await?;
         let mut described = ran.value;
         if described.parameters.iter().any(Option::is_none) {
             // An engine the statement fell back from has failed to plan it already.
             for other in self.others(&[ran.engine, route.engine.name()]) {
-                let Ok(theirs) = other.describe(ctx, &route.statement).await else {
+                let Ok(theirs) = other.describe(ctx, &route.statement, &route.types).await else {
                     continue;
                 };
                 for (mine, theirs) in described.parameters.iter_mut().zip(theirs.parameters) {
@@ -214,9 +218,11 @@ impl Router {
                 .map_err(RouteError::UnknownTable)?;
         }
         junction_transpiler::name_result_columns(&mut statement);
+        let types = types::table_types(&self.catalogs, &ctx.catalog, &statement).await;
         Ok(Route {
             engine,
             statement,
+            types,
             pinned: pinned.is_some(),
         })
     }

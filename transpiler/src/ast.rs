@@ -33,18 +33,69 @@ pub(crate) fn cast_in_place(expr: &mut Expr, data_type: DataType) {
 
 /// `name(argument)`.
 pub(crate) fn call(name: &str, argument: Expr) -> Expr {
+    call_with(name, vec![argument])
+}
+
+/// `name(arguments...)`.
+pub(crate) fn call_with(name: &str, arguments: Vec<Expr>) -> Expr {
     Expr::Function(Function {
+        args: self::arguments(arguments),
+        ..function(name)
+    })
+}
+
+/// A plain call of `name` without arguments, to fill in.
+pub(crate) fn function(name: &str) -> Function {
+    Function {
         name: ObjectName::from(vec![Ident::new(name)]),
         uses_odbc_syntax: false,
         parameters: FunctionArguments::None,
         args: FunctionArguments::List(FunctionArgumentList {
             duplicate_treatment: None,
-            args: vec![FunctionArg::Unnamed(FunctionArgExpr::Expr(argument))],
+            args: vec![],
             clauses: vec![],
         }),
         filter: None,
         null_treatment: None,
         over: None,
         within_group: vec![],
+    }
+}
+
+/// A plain argument list.
+pub(crate) fn arguments(arguments: Vec<Expr>) -> FunctionArguments {
+    FunctionArguments::List(FunctionArgumentList {
+        duplicate_treatment: None,
+        args: arguments
+            .into_iter()
+            .map(|e| FunctionArg::Unnamed(FunctionArgExpr::Expr(e)))
+            .collect(),
+        clauses: vec![],
     })
+}
+
+/// A string literal.
+pub(crate) fn string(text: &str) -> Expr {
+    Expr::value(Value::SingleQuotedString(text.to_owned()))
+}
+
+/// A number literal.
+pub(crate) fn number(n: impl ToString) -> Expr {
+    Expr::value(Value::Number(n.to_string(), false))
+}
+
+/// The text of a string literal.
+pub(crate) fn string_literal(expr: &Expr) -> Option<&str> {
+    match expr {
+        Expr::Value(v) => match &v.value {
+            Value::SingleQuotedString(s) | Value::EscapedStringLiteral(s) => Some(s),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Renames a call in place.
+pub(crate) fn rename(function: &mut Function, name: &str) {
+    function.name = ObjectName::from(vec![Ident::new(name)]);
 }

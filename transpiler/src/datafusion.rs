@@ -5,37 +5,528 @@
 //!   `LIMIT n`; DataFusion's planner knows only the latter.
 //! - [`pg_typed_ranking`]: PostgreSQL's ranking window functions are int8 (ntile int4),
 //!   DataFusion's UInt64 (which the pg wire can only send as numeric).
+//! - [`int4_literals`]: PostgreSQL reads `7` as int4, DataFusion as Int64, so `int4 / 7`
+//!   would be int8.
+//! - [`rounding_casts`]: a float cast to an integer rounds half to even in PostgreSQL, a
+//!   numeric half away from zero; DataFusion truncates both.
+//! - [`like_escape`]: DataFusion takes no escape character but the backslash.
+//! - [`function_names`]: PostgreSQL's names and operators DataFusion spells otherwise.
+//! - [`cte_columns`]: DataFusion ignores a CTE's column list in recursive CTEs.
+//! - [`timestamp_text`]: timestamps as text read `2026-01-01 10:00:00`, not ISO 8601's `T`.
+//!
+//! The rules shared with other dialects (result types, formats, patterns) run here too.
 
 use std::ops::ControlFlow;
 
-use sqlparser::ast::{DataType, Expr, LimitClause, Query, Statement, Value, VisitMut, VisitorMut};
+use sqlparser::ast::{
+    BinaryOperator, DataType, Expr, Function, Ident, LimitClause, ObjectName, ObjectNamePart,
+    Query, SelectItem, SetExpr, Statement, Value, VisitMut, VisitorMut,
+};
 
-use crate::ast::{cast_in_place, function_name};
-use crate::TranspileError;
+use crate::ast::{call, cast_in_place, function_name, take};
+use crate::types::{is_plain_cast, Scope, SqlType, TypeOracle};
+use crate::{result_types, shared, Dialect, TranspileError};
 
 /// Applies every rule to `statement`, in one bottom-up walk.
-pub fn apply(statement: &mut Statement) -> Result<(), TranspileError> {
-    struct Rules;
+pub fn apply(statement: &mut Statement, types: &dyn TypeOracle) -> Result<(), TranspileError> {
+    struct Rules<'a> {
+        scope: Scope<'a>,
+    }
 
-    impl VisitorMut for Rules {
+    impl VisitorMut for Rules<'_> {
         type Break = TranspileError;
 
         fn post_visit_query(&mut self, query: &mut Query) -> ControlFlow<TranspileError> {
+            cte_columns(query);
+            crate::set_returning::projected_series(query);
+            int4_projections(query.body.as_mut());
             match fetch_to_limit(query) {
                 Ok(()) => ControlFlow::Continue(()),
                 Err(e) => ControlFlow::Break(e),
             }
         }
 
+        fn post_visit_table_factor(
+            &mut self,
+            factor: &mut sqlparser::ast::TableFactor,
+        ) -> ControlFlow<TranspileError> {
+            crate::set_returning::name_column(factor);
+            ControlFlow::Continue(())
+        }
+
         fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<TranspileError> {
+            let scope = &self.scope;
+            function_names(expr);
+            int4_literals(expr);
+            if let Err(e) = shared::apply(expr, scope, Dialect::DataFusion) {
+                return ControlFlow::Break(e);
+            }
+            rounding_casts(expr, scope);
+            timestamp_text(expr, scope);
+            temporal(expr, scope);
+            json_operators(expr);
+            exact_rounding(expr, scope);
+            result_types::apply(expr, scope);
             pg_typed_ranking(expr);
+            if let Err(e) = like_escape(expr) {
+                return ControlFlow::Break(e);
+            }
             ControlFlow::Continue(())
         }
     }
 
-    match statement.visit(&mut Rules) {
+    let scope = Scope::of(statement, types);
+    match statement.visit(&mut Rules { scope }) {
         ControlFlow::Break(e) => Err(e),
         ControlFlow::Continue(()) => Ok(()),
+    }
+}
+
+/// An integer literal PostgreSQL reads as int4, maybe negated.
+fn is_int4_literal(expr: &Expr) -> bool {
+    match expr {
+        Expr::Value(v) => matches!(&v.value, Value::Number(n, _)
+            if !n.contains(['.', 'e', 'E']) && n.parse::<i32>().is_ok()),
+        Expr::UnaryOp {
+            op: sqlparser::ast::UnaryOperator::Minus,
+            expr,
+        } => is_int4_literal(expr),
+        _ => false,
+    }
+}
+
+fn int4_in_place(expr: &mut Expr) {
+    if is_int4_literal(expr) {
+        cast_in_place(expr, DataType::Integer(None));
+    }
+}
+
+/// Integer literals where their type reaches the result (operands of arithmetic, branches
+/// of CASE and COALESCE-like functions, array elements) are cast to int4. Elsewhere (LIMIT,
+/// ORDER BY positions, function arguments such as `round(x, 2)`) they stay as written.
+pub fn int4_literals(expr: &mut Expr) {
+    match expr {
+        Expr::BinaryOp {
+            left,
+            op:
+                BinaryOperator::Plus
+                | BinaryOperator::Minus
+                | BinaryOperator::Multiply
+                | BinaryOperator::Divide
+                | BinaryOperator::Modulo,
+            right,
+        } => {
+            int4_in_place(left);
+            int4_in_place(right);
+        }
+        Expr::Case {
+            conditions,
+            else_result,
+            ..
+        } => {
+            for when in conditions {
+                int4_in_place(&mut when.result);
+            }
+            if let Some(e) = else_result {
+                int4_in_place(e);
+            }
+        }
+        Expr::Array(array) => array.elem.iter_mut().for_each(int4_in_place),
+        Expr::Function(f)
+            if function_name(f).is_some_and(|n| {
+                ["coalesce", "nullif", "greatest", "least"]
+                    .contains(&n.to_ascii_lowercase().as_str())
+            }) =>
+        {
+            if let sqlparser::ast::FunctionArguments::List(list) = &mut f.args {
+                for arg in &mut list.args {
+                    if let sqlparser::ast::FunctionArg::Unnamed(
+                        sqlparser::ast::FunctionArgExpr::Expr(e),
+                    ) = arg
+                    {
+                        int4_in_place(e);
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The int4 literals a query's result columns are (`SELECT 1`, `VALUES (1, 2)`).
+fn int4_projections(body: &mut SetExpr) {
+    match body {
+        SetExpr::Select(select) => {
+            for item in &mut select.projection {
+                if let SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } = item
+                {
+                    int4_in_place(e);
+                }
+            }
+        }
+        SetExpr::SetOperation { left, right, .. } => {
+            int4_projections(left);
+            int4_projections(right);
+        }
+        SetExpr::Values(values) => values.rows.iter_mut().flatten().for_each(int4_in_place),
+        _ => {}
+    }
+}
+
+/// `CAST(float AS int)` rounds half to even and `CAST(numeric AS int)` half away from zero,
+/// as in PostgreSQL; DataFusion would truncate.
+pub fn rounding_casts(expr: &mut Expr, scope: &Scope<'_>) {
+    let Expr::Cast {
+        kind,
+        expr: inner,
+        data_type,
+        ..
+    } = expr
+    else {
+        return;
+    };
+    if !is_plain_cast(kind) || !SqlType::of(data_type).is_integer() {
+        return;
+    }
+    match scope.type_of(inner) {
+        Some(t) if t.is_float() => **inner = result_types::half_even(take(inner)),
+        Some(SqlType::Numeric) => **inner = call("round", take(inner)),
+        _ => {}
+    }
+}
+
+/// Timestamps cast to text read as PostgreSQL writes them, with a space before the time.
+pub fn timestamp_text(expr: &mut Expr, scope: &Scope<'_>) {
+    let Expr::Cast {
+        kind,
+        expr: inner,
+        data_type,
+        ..
+    } = expr
+    else {
+        return;
+    };
+    if is_plain_cast(kind)
+        && SqlType::of(data_type) == SqlType::Text
+        && scope.type_of(inner) == Some(SqlType::Timestamp)
+    {
+        let text = take(expr);
+        *expr = Expr::Function(Function {
+            args: crate::ast::arguments(vec![
+                text,
+                Expr::value(Value::SingleQuotedString("T".to_owned())),
+                Expr::value(Value::SingleQuotedString(" ".to_owned())),
+            ]),
+            ..crate::ast::function("replace")
+        });
+    }
+}
+
+/// Date and time arithmetic as PostgreSQL types it: `date + interval` is a timestamp,
+/// `isodow` counts Monday as 1, a timestamp compared with `'2026-01-01 10:00'` reads the
+/// text as PostgreSQL does (seconds may be left out).
+pub fn temporal(expr: &mut Expr, scope: &Scope<'_>) {
+    match expr {
+        Expr::BinaryOp {
+            left,
+            op: BinaryOperator::Plus | BinaryOperator::Minus,
+            right,
+        } => {
+            let (l, r) = (scope.type_of(left), scope.type_of(right));
+            if l == Some(SqlType::Date) && r == Some(SqlType::Interval) {
+                cast_in_place(
+                    left,
+                    DataType::Timestamp(None, sqlparser::ast::TimezoneInfo::None),
+                );
+            } else if l == Some(SqlType::Interval) && r == Some(SqlType::Date) {
+                cast_in_place(
+                    right,
+                    DataType::Timestamp(None, sqlparser::ast::TimezoneInfo::None),
+                );
+            }
+        }
+        Expr::BinaryOp { left, right, .. } => {
+            if is_timestamp(scope.type_of(left)) {
+                complete_timestamp_text(right);
+            }
+            if is_timestamp(scope.type_of(right)) {
+                complete_timestamp_text(left);
+            }
+        }
+        Expr::Between {
+            expr: value,
+            low,
+            high,
+            ..
+        } if is_timestamp(scope.type_of(value)) => {
+            complete_timestamp_text(low);
+            complete_timestamp_text(high);
+        }
+        Expr::Extract {
+            field: sqlparser::ast::DateTimeField::Isodow,
+            ..
+        } => {
+            let isodow = take(expr);
+            let mut shifted = Expr::Nested(Box::new(Expr::BinaryOp {
+                left: Box::new(isodow),
+                op: BinaryOperator::Plus,
+                right: Box::new(crate::ast::number(1)),
+            }));
+            cast_in_place(&mut shifted, result_types::numeric(0));
+            *expr = shifted;
+        }
+        _ => {}
+    }
+}
+
+fn is_timestamp(t: Option<SqlType>) -> bool {
+    matches!(t, Some(SqlType::Timestamp | SqlType::TimestampTz))
+}
+
+/// `'2026-01-01 10:00'` is `'2026-01-01 10:00:00'`: DataFusion wants the seconds.
+fn complete_timestamp_text(expr: &mut Expr) {
+    let Some(text) = crate::ast::string_literal(expr) else {
+        return;
+    };
+    let bytes = text.as_bytes();
+    let minutes_only = bytes.len() == 16
+        && bytes[10] == b' '
+        && bytes[13] == b':'
+        && bytes.iter().enumerate().all(|(i, b)| match i {
+            4 | 7 => *b == b'-',
+            10 | 13 => true,
+            _ => b.is_ascii_digit(),
+        });
+    if minutes_only {
+        *expr = crate::ast::string(&format!("{text}:00"));
+    }
+}
+
+/// `trunc`, `ceil`, `floor` and one-argument `round` of a numeric are numeric with no
+/// digits after the point; DataFusion answers a float.
+pub fn exact_rounding(expr: &mut Expr, scope: &Scope<'_>) {
+    let whole = match expr {
+        Expr::Function(f) => {
+            function_name(f).is_some_and(|n| {
+                ["trunc", "ceil", "ceiling", "floor", "round"]
+                    .contains(&n.to_ascii_lowercase().as_str())
+            }) && crate::types::arguments(f).count() == 1
+                && crate::types::arguments(f)
+                    .next()
+                    .and_then(|e| scope.type_of(e))
+                    == Some(SqlType::Numeric)
+        }
+        Expr::Ceil { expr: x, .. } | Expr::Floor { expr: x, .. } => {
+            scope.type_of(x) == Some(SqlType::Numeric)
+        }
+        _ => false,
+    };
+    if whole {
+        cast_in_place(expr, result_types::numeric(0));
+    }
+}
+
+/// JSON values are text to DataFusion: a cast to json or jsonb keeps the text, and the
+/// operators are datafusion-functions-json's: `->>` and `#>>` are `json_as_text`, `->` and
+/// `#>` `json_get_json`, with a `#>` path's steps as separate keys and indexes.
+pub fn json_operators(expr: &mut Expr) {
+    match expr {
+        Expr::Cast {
+            expr: inner,
+            data_type: DataType::JSON | DataType::JSONB,
+            ..
+        } => *expr = take(inner),
+        Expr::BinaryOp { left, op, right } => {
+            let function = match op {
+                BinaryOperator::LongArrow | BinaryOperator::HashLongArrow => "json_as_text",
+                BinaryOperator::Arrow | BinaryOperator::HashArrow => "json_get_json",
+                _ => return,
+            };
+            let path = matches!(
+                op,
+                BinaryOperator::HashArrow | BinaryOperator::HashLongArrow
+            );
+            let mut args = vec![take(left)];
+            if path {
+                let Some(steps) = crate::ast::string_literal(right).and_then(path_steps) else {
+                    return;
+                };
+                args.extend(steps);
+            } else {
+                args.push(take(right));
+            }
+            *expr = crate::ast::call_with(function, args);
+        }
+        _ => {}
+    }
+}
+
+/// The steps of a text-array path `{a,b,1}`: keys as strings, indexes as numbers.
+fn path_steps(path: &str) -> Option<Vec<Expr>> {
+    let inner = path.trim().strip_prefix('{')?.strip_suffix('}')?;
+    Some(
+        inner
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|step| match step.parse::<i64>() {
+                Ok(index) => crate::ast::number(index),
+                Err(_) => crate::ast::string(step.trim_matches('"')),
+            })
+            .collect(),
+    )
+}
+
+/// PostgreSQL spellings DataFusion knows by another name: `a ^ b` is `power(a, b)`,
+/// `mod(a, b)` is `a % b`, `variance` is `var_samp`.
+pub fn function_names(expr: &mut Expr) {
+    match expr {
+        Expr::BinaryOp {
+            left,
+            op: BinaryOperator::PGExp,
+            right,
+        } => {
+            let (left, right) = (take(left), take(right));
+            *expr = Expr::Function(Function {
+                args: crate::ast::arguments(vec![left, right]),
+                ..crate::ast::function("power")
+            });
+        }
+        Expr::Function(f) => match function_name(f).map(str::to_ascii_lowercase).as_deref() {
+            Some("variance") => {
+                f.name = ObjectName(vec![ObjectNamePart::Identifier(Ident::new("var_samp"))])
+            }
+            Some("mod") => {
+                let args: Vec<Expr> = crate::types::arguments(f).cloned().collect();
+                if let [a, b] = args.as_slice() {
+                    let mut modulo = Expr::BinaryOp {
+                        left: Box::new(a.clone()),
+                        op: BinaryOperator::Modulo,
+                        right: Box::new(b.clone()),
+                    };
+                    int4_literals(&mut modulo);
+                    *expr = Expr::Nested(Box::new(modulo));
+                }
+            }
+            _ => {}
+        },
+        _ => {}
+    }
+}
+
+/// `LIKE p ESCAPE 'c'` with a literal pattern: the pattern is rewritten to escape with the
+/// backslash, the only escape character DataFusion takes. A pattern that is not a literal
+/// cannot be rewritten (0A000).
+pub fn like_escape(expr: &mut Expr) -> Result<(), TranspileError> {
+    let (Expr::Like {
+        pattern,
+        escape_char,
+        ..
+    }
+    | Expr::ILike {
+        pattern,
+        escape_char,
+        ..
+    }) = expr
+    else {
+        return Ok(());
+    };
+    let Some(escape) = escape_char.as_ref().and_then(string_literal) else {
+        return Ok(());
+    };
+    let mut chars = escape.chars();
+    let escape = match (chars.next(), chars.next()) {
+        (Some('\\'), None) => return Ok(()),
+        (Some(c), None) => Some(c),
+        (None, _) => None,
+        _ => {
+            return Err(TranspileError::Syntax(
+                "invalid escape string: escape string must be empty or one character".to_owned(),
+            ))
+        }
+    };
+    let Some(text) = (match pattern.as_ref() {
+        Expr::Value(v) => string_literal(&v.value),
+        _ => None,
+    }) else {
+        return Err(TranspileError::Unsupported(
+            "LIKE ... ESCAPE with a pattern that is not a literal is not supported by datafusion"
+                .to_owned(),
+        ));
+    };
+    let mut rewritten = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if Some(c) == escape {
+            match chars.next() {
+                Some(next) => {
+                    rewritten.push('\\');
+                    rewritten.push(next);
+                }
+                None => {
+                    return Err(TranspileError::Syntax(
+                        "LIKE pattern must not end with escape character".to_owned(),
+                    ))
+                }
+            }
+        } else if c == '\\' {
+            rewritten.push_str("\\\\");
+        } else {
+            rewritten.push(c);
+        }
+    }
+    **pattern = Expr::value(Value::SingleQuotedString(rewritten));
+    *escape_char = None;
+    Ok(())
+}
+
+fn string_literal(value: &Value) -> Option<String> {
+    match value {
+        Value::SingleQuotedString(s) | Value::EscapedStringLiteral(s) => Some(s.clone()),
+        _ => None,
+    }
+}
+
+/// `WITH r(a, b) AS (SELECT x, y ...)`: the column names move into the CTE's first SELECT
+/// as aliases, which DataFusion honours also where the CTE refers to itself.
+pub fn cte_columns(query: &mut Query) {
+    let Some(with) = &mut query.with else {
+        return;
+    };
+    for cte in &mut with.cte_tables {
+        if cte.alias.columns.is_empty() {
+            continue;
+        }
+        let mut body = cte.query.body.as_mut();
+        let select = loop {
+            match body {
+                SetExpr::Select(select) => break Some(select),
+                SetExpr::SetOperation { left, .. } => body = left.as_mut(),
+                _ => break None,
+            }
+        };
+        let Some(select) = select else { continue };
+        if select.projection.len() != cte.alias.columns.len()
+            || select.projection.iter().any(|item| {
+                !matches!(
+                    item,
+                    SelectItem::UnnamedExpr(_) | SelectItem::ExprWithAlias { .. }
+                )
+            })
+        {
+            continue;
+        }
+        for (item, column) in select.projection.iter_mut().zip(&cte.alias.columns) {
+            let expr = match item {
+                SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => take(e),
+                _ => continue,
+            };
+            *item = SelectItem::ExprWithAlias {
+                expr,
+                alias: column.name.clone(),
+            };
+        }
+        cte.alias.columns.clear();
     }
 }
 
@@ -108,7 +599,7 @@ mod tests {
 
     fn datafusion(sql: &str) -> Result<String, crate::TranspileError> {
         let statement = crate::parse(sql).expect("parses").remove(0);
-        render(&statement, Dialect::DataFusion)
+        render(&statement, Dialect::DataFusion, &crate::NoTypes)
     }
 
     #[test]

@@ -3,18 +3,36 @@
 //! Some differences are settings of the DuckDB engine rather than rewrites:
 //! `integer_division` (PostgreSQL's `/` on integers truncates) and `default_null_order =
 //! 'postgres'` (NULLs last ascending, first descending). The rest are rules here, each a small
-//! walk over the AST:
+//! rewrite of one expression in a bottom-up walk:
 //!
 //! - [`checked_division`]: PostgreSQL raises `division by zero` (22012) for `/` and `%` by
 //!   zero, where DuckDB returns NULL.
 //! - [`int4_result`]: PostgreSQL's string lengths and positions and `ntile` are int4, DuckDB's
 //!   BIGINT.
+//! - [`regex_operators`]: DuckDB's `~` matches the whole string (SIMILAR TO's meaning), and it
+//!   has no `~*`, `!~`, `!~*`.
+//! - [`like_escape`]: PostgreSQL's LIKE escapes with a backslash unless told otherwise;
+//!   DuckDB's has no escape character by default.
+//! - [`function_names`]: functions DuckDB spells or defaults differently (btrim, lpad with
+//!   two arguments, to_hex's case, octet_length of text, date_bin, cardinality).
+//! - [`type_names`]: PostgreSQL's unconstrained `numeric` keeps its digits where DuckDB's plain
+//!   DECIMAL is (18,3); `jsonb` is DuckDB's JSON.
+//! - [`substring_start`]: PostgreSQL counts a start before the first character; DuckDB
+//!   counts a negative start from the end.
+//! - [`json_paths`]: `#>` and `#>>` are DuckDB's `json_extract` with a JSON path.
 
 use std::ops::ControlFlow;
 
-use sqlparser::ast::{visit_expressions_mut, BinaryOperator, DataType, Expr, Statement};
+use sqlparser::ast::{
+    BinaryOperator, DataType, ExactNumberInfo, Expr, Statement, UnaryOperator, Value, VisitMut,
+    VisitorMut,
+};
 
-use crate::ast::{call, cast_in_place, function_name, take};
+use crate::ast::{
+    call, call_with, cast_in_place, function_name, number, rename, string, string_literal, take,
+};
+use crate::types::{arguments, Scope, SqlType, TypeOracle};
+use crate::{result_types, shared, Dialect, TranspileError};
 
 /// The DuckDB macro [`checked_division`] wraps divisors in.
 pub const DIVISOR_MACRO: &str = "junction_divisor";
@@ -23,17 +41,321 @@ pub const DIVISOR_MACRO: &str = "junction_divisor";
 pub const MACROS: &[&str] = &["CREATE OR REPLACE MACRO junction_divisor(x) AS \
      CASE WHEN x = 0 THEN error('division by zero') ELSE x END"];
 
+/// The scale PostgreSQL's unconstrained `numeric` gets in DuckDB.
+const NUMERIC_SCALE: i64 = 10;
+
 /// Applies every rule to `statement`, in one bottom-up walk over its expressions.
-pub fn apply(statement: &mut Statement) {
-    let _ = visit_expressions_mut(statement, |expr| {
-        checked_division(expr);
-        int4_result(expr);
-        ControlFlow::<()>::Continue(())
-    });
+pub fn apply(statement: &mut Statement, types: &dyn TypeOracle) -> Result<(), TranspileError> {
+    struct Rules<'a> {
+        scope: Scope<'a>,
+    }
+
+    impl VisitorMut for Rules<'_> {
+        type Break = TranspileError;
+
+        fn post_visit_query(
+            &mut self,
+            query: &mut sqlparser::ast::Query,
+        ) -> ControlFlow<TranspileError> {
+            crate::set_returning::projected_series(query);
+            ControlFlow::Continue(())
+        }
+
+        fn post_visit_table_factor(
+            &mut self,
+            factor: &mut sqlparser::ast::TableFactor,
+        ) -> ControlFlow<TranspileError> {
+            crate::set_returning::name_column(factor);
+            ControlFlow::Continue(())
+        }
+
+        fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<TranspileError> {
+            let scope = &self.scope;
+            quoted_literals(expr);
+            function_names(expr, scope);
+            substring_start(expr);
+            if let Err(e) = shared::apply(expr, scope, Dialect::DuckDb) {
+                return ControlFlow::Break(e);
+            }
+            regex_operators(expr);
+            like_escape(expr);
+            json_paths(expr);
+            type_names(expr);
+            null_concat(expr);
+            checked_division(expr);
+            result_types::apply(expr, scope);
+            int4_result(expr);
+            ControlFlow::Continue(())
+        }
+    }
+
+    let scope = Scope::of(statement, types);
+    match statement.visit(&mut Rules { scope }) {
+        ControlFlow::Break(e) => Err(e),
+        ControlFlow::Continue(()) => Ok(()),
+    }
+}
+
+/// A string literal with a quote next to a quote or after a backslash, as a concatenation
+/// of literals: sqlparser renders `''` inside a value as an already-escaped quote (one
+/// quote), so DuckDB would read another string.
+pub fn quoted_literals(expr: &mut Expr) {
+    let Some(text) = string_literal(expr) else {
+        return;
+    };
+    if !(text.contains("''") || text.contains("\\'")) {
+        return;
+    }
+    let mut pieces: Vec<Expr> = Vec::new();
+    for (i, part) in text.split('\'').enumerate() {
+        if i > 0 {
+            pieces.push(string("'"));
+        }
+        if !part.is_empty() {
+            pieces.push(string(part));
+        }
+    }
+    let concatenated = pieces
+        .into_iter()
+        .reduce(|left, right| Expr::BinaryOp {
+            left: Box::new(left),
+            op: BinaryOperator::StringConcat,
+            right: Box::new(right),
+        })
+        .unwrap_or_else(|| string(""));
+    *expr = Expr::Nested(Box::new(concatenated));
+}
+
+/// `~`, `~*`, `!~`, `!~*` as `regexp_matches`, which finds the pattern anywhere as
+/// PostgreSQL does.
+pub fn regex_operators(expr: &mut Expr) {
+    let Expr::BinaryOp { left, op, right } = expr else {
+        return;
+    };
+    let (insensitive, negated) = match op {
+        BinaryOperator::PGRegexMatch => (false, false),
+        BinaryOperator::PGRegexIMatch => (true, false),
+        BinaryOperator::PGRegexNotMatch => (false, true),
+        BinaryOperator::PGRegexNotIMatch => (true, true),
+        _ => return,
+    };
+    let mut args = vec![take(left), take(right)];
+    if insensitive {
+        args.push(string("i"));
+    }
+    let matched = call_with("regexp_matches", args);
+    *expr = if negated {
+        Expr::UnaryOp {
+            op: UnaryOperator::Not,
+            expr: Box::new(matched),
+        }
+    } else {
+        matched
+    };
+}
+
+/// LIKE and ILIKE without ESCAPE escape with a backslash, as PostgreSQL's do.
+pub fn like_escape(expr: &mut Expr) {
+    if let Expr::Like { escape_char, .. } | Expr::ILike { escape_char, .. } = expr {
+        if escape_char.is_none() {
+            *escape_char = Some(Value::SingleQuotedString("\\".to_owned()));
+        }
+    }
+}
+
+/// Function spellings and defaults that differ.
+pub fn function_names(expr: &mut Expr, scope: &Scope<'_>) {
+    let Expr::Function(function) = expr else {
+        return;
+    };
+    let Some(name) = function_name(function).map(str::to_ascii_lowercase) else {
+        return;
+    };
+    let args: Vec<Expr> = arguments(function).cloned().collect();
+    match (name.as_str(), args.as_slice()) {
+        ("btrim", _) => rename(function, "trim"),
+        ("cardinality", _) => {
+            rename(function, "len");
+            cast_in_place(expr, DataType::Integer(None));
+        }
+        ("current_date", []) => {
+            // DuckDB's own current_date needs the ICU extension; now() is UTC without it.
+            let now = Expr::Cast {
+                kind: sqlparser::ast::CastKind::Cast,
+                expr: Box::new(call_with("now", vec![])),
+                data_type: DataType::Timestamp(None, sqlparser::ast::TimezoneInfo::None),
+                array: false,
+                format: None,
+            };
+            *expr = now;
+            cast_in_place(expr, DataType::Date);
+        }
+        ("regexp_match", [text, pattern]) => {
+            if let Some(matched) = regexp_match(text, pattern) {
+                *expr = matched;
+            }
+        }
+        ("date_bin", _) => rename(function, "time_bucket"),
+        ("lpad" | "rpad", [text, length]) => {
+            *expr = call_with(&name, vec![text.clone(), length.clone(), string(" ")]);
+        }
+        ("to_hex", _) => {
+            let hex = take(expr);
+            *expr = call("lower", hex);
+        }
+        ("octet_length", [text]) if scope.type_of(text) != Some(SqlType::Bytea) => {
+            rename(function, "strlen");
+        }
+        _ => {}
+    }
+}
+
+/// `regexp_match(text, 'pattern')`: PostgreSQL's array of the capture groups (or of the
+/// whole match without groups), NULL without a match. DuckDB has no such function; its
+/// `regexp_extract` takes one group at a time.
+fn regexp_match(text: &Expr, pattern: &Expr) -> Option<Expr> {
+    let regex = string_literal(pattern)?;
+    let groups = capture_groups(regex);
+    let elements = (if groups == 0 { 0..=0 } else { 1..=groups })
+        .map(|group| {
+            call_with(
+                "regexp_extract",
+                vec![text.clone(), pattern.clone(), number(group)],
+            )
+        })
+        .collect();
+    Some(Expr::Case {
+        case_token: sqlparser::ast::helpers::attached_token::AttachedToken::empty(),
+        end_token: sqlparser::ast::helpers::attached_token::AttachedToken::empty(),
+        operand: None,
+        conditions: vec![sqlparser::ast::CaseWhen {
+            condition: call_with("regexp_matches", vec![text.clone(), pattern.clone()]),
+            result: Expr::Array(sqlparser::ast::Array {
+                elem: elements,
+                named: false,
+            }),
+        }],
+        else_result: None,
+    })
+}
+
+/// The capturing groups of a regular expression: `(` not escaped, not in a class, not
+/// followed by `?`.
+fn capture_groups(regex: &str) -> usize {
+    let mut count = 0;
+    let mut chars = regex.chars().peekable();
+    let mut in_class = false;
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                chars.next();
+            }
+            '[' => in_class = true,
+            ']' => in_class = false,
+            '(' if !in_class && chars.peek() != Some(&'?') => count += 1,
+            _ => {}
+        }
+    }
+    count
+}
+
+/// Type names: plain `numeric` keeps digits after the point, `jsonb` is JSON.
+pub fn type_names(expr: &mut Expr) {
+    let data_type = match expr {
+        Expr::Cast { data_type, .. } => data_type,
+        Expr::TypedString(typed) => &mut typed.data_type,
+        _ => return,
+    };
+    match data_type {
+        DataType::Numeric(ExactNumberInfo::None) | DataType::Decimal(ExactNumberInfo::None) => {
+            *data_type = result_types::numeric(NUMERIC_SCALE);
+        }
+        DataType::JSONB => *data_type = DataType::JSON,
+        _ => {}
+    }
+}
+
+/// A bare NULL concatenated to text is text; DuckDB would type it INTEGER.
+fn null_concat(expr: &mut Expr) {
+    if let Expr::BinaryOp {
+        left,
+        op: BinaryOperator::StringConcat,
+        right,
+    } = expr
+    {
+        for side in [left, right] {
+            if matches!(side.as_ref(), Expr::Value(v) if v.value == Value::Null) {
+                cast_in_place(side, DataType::Varchar(None));
+            }
+        }
+    }
+}
+
+/// `substring(s FROM start FOR count)` with a start that may be below 1: PostgreSQL takes
+/// the characters at positions start .. start + count - 1 that exist.
+pub fn substring_start(expr: &mut Expr) {
+    let Expr::Substring {
+        substring_from: Some(from),
+        substring_for,
+        ..
+    } = expr
+    else {
+        return;
+    };
+    let positive = matches!(from.as_ref(), Expr::Value(v) if matches!(&v.value, Value::Number(n, _) if n.parse::<i64>().is_ok_and(|n| n >= 1)));
+    if positive {
+        return;
+    }
+    let start = take(from);
+    let first = call_with("greatest", vec![start.clone(), number(1)]);
+    if let Some(count) = substring_for {
+        // start + count - greatest(start, 1), at least 0
+        let end = Expr::BinaryOp {
+            left: Box::new(Expr::Nested(Box::new(Expr::BinaryOp {
+                left: Box::new(start),
+                op: BinaryOperator::Plus,
+                right: Box::new(take(count)),
+            }))),
+            op: BinaryOperator::Minus,
+            right: Box::new(first.clone()),
+        };
+        **count = call_with("greatest", vec![end, number(0)]);
+    }
+    **from = first;
+}
+
+/// `j #> '{a,b,1}'` is `json_extract(j, '$.a.b[1]')`, `#>>` its text form.
+pub fn json_paths(expr: &mut Expr) {
+    let Expr::BinaryOp { left, op, right } = expr else {
+        return;
+    };
+    let function = match op {
+        BinaryOperator::HashArrow => "json_extract",
+        BinaryOperator::HashLongArrow => "json_extract_string",
+        _ => return,
+    };
+    let Some(path) = string_literal(right).and_then(json_path) else {
+        return;
+    };
+    *expr = call_with(function, vec![take(left), string(&path)]);
+}
+
+/// PostgreSQL's text-array path `{a,b,1}` as a JSON path `$.a.b[1]`.
+fn json_path(path: &str) -> Option<String> {
+    let inner = path.trim().strip_prefix('{')?.strip_suffix('}')?;
+    let mut json = String::from("$");
+    for step in inner.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        if step.parse::<u64>().is_ok() {
+            json.push_str(&format!("[{step}]"));
+        } else {
+            json.push_str(&format!(".\"{}\"", step.trim_matches('"')));
+        }
+    }
+    Some(json)
 }
 
 /// Functions PostgreSQL types int4 that DuckDB types BIGINT.
-const INT4_FUNCTIONS: [&str; 7] = [
+const INT4_FUNCTIONS: [&str; 8] = [
     "length",
     "char_length",
     "character_length",
@@ -41,6 +363,8 @@ const INT4_FUNCTIONS: [&str; 7] = [
     "bit_length",
     "strpos",
     "ntile",
+    // octet_length of text, as function_names spells it
+    "strlen",
 ];
 
 /// A call of [`INT4_FUNCTIONS`] (or `position(a IN b)`) is cast to INTEGER, so that the
@@ -78,7 +402,7 @@ mod tests {
 
     fn duckdb(sql: &str) -> String {
         let statement = crate::parse(sql).expect("parses").remove(0);
-        render(&statement, Dialect::DuckDb).expect("renders")
+        render(&statement, Dialect::DuckDb, &crate::NoTypes).expect("renders")
     }
 
     #[test]

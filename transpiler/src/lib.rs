@@ -10,14 +10,20 @@ mod ast;
 pub mod datafusion;
 mod directives;
 pub mod duckdb;
+mod formats;
 mod names;
 mod oid_casts;
 mod relations;
+mod result_types;
+mod set_returning;
+mod shared;
+mod types;
 
 pub use directives::{directives, Directed, Directives};
 pub use names::{client_column_name, name_result_columns};
 pub use oid_casts::remove_oid_casts;
 pub use relations::{fold, table_name_parts, table_references, SYSTEM_SCHEMAS};
+pub use types::{NoTypes, SqlType, TableTypes, TypeOracle};
 
 use sqlparser::ast::Statement;
 use sqlparser::dialect::PostgreSqlDialect;
@@ -73,18 +79,22 @@ impl std::str::FromStr for Dialect {
 }
 
 /// `statement` (PostgreSQL's dialect) as `dialect` must run it to answer what PostgreSQL
-/// answers.
-pub fn render(statement: &Statement, dialect: Dialect) -> Result<String, TranspileError> {
+/// answers; `types` knows the columns of the tables it reads.
+pub fn render(
+    statement: &Statement,
+    dialect: Dialect,
+    types: &dyn TypeOracle,
+) -> Result<String, TranspileError> {
     match dialect {
         Dialect::Postgres => Ok(statement.to_string()),
         Dialect::DataFusion => {
             let mut statement = statement.clone();
-            datafusion::apply(&mut statement)?;
+            datafusion::apply(&mut statement, types)?;
             Ok(statement.to_string())
         }
         Dialect::DuckDb => {
             let mut statement = statement.clone();
-            duckdb::apply(&mut statement);
+            duckdb::apply(&mut statement, types)?;
             Ok(statement.to_string())
         }
         Dialect::Trino => Err(TranspileError::Unsupported(

@@ -24,6 +24,7 @@ use datafusion::scalar::ScalarValue;
 use datafusion::sql::parser::Statement as DFStatement;
 use datafusion_pg_catalog::pg_catalog::PgCatalogStaticTables;
 use junction_catalogs::{Catalogs, TableFormat};
+use junction_transpiler::TypeOracle;
 use sqlparser::ast::Statement;
 
 use crate::{tables, Described, Engine, EngineError, Explanation, QueryContext, Result};
@@ -44,9 +45,13 @@ pub struct DataFusionEngine {
 
 impl DataFusionEngine {
     pub fn try_new(catalogs: Catalogs) -> Result<Self> {
-        let config = SessionConfig::new()
+        let mut config = SessionConfig::new()
             .with_information_schema(true)
             .with_create_default_catalog_and_schema(true);
+        // PostgreSQL reads `2.5` as numeric, not as a float.
+        config.options_mut().sql_parser.parse_float_as_decimal = true;
+        // `timestamptz` is a timestamp with a zone; without one DataFusion casts to none.
+        config.options_mut().execution.time_zone = Some("+00:00".to_owned());
         // DataFusion caches directory listings for ever by default; a warehouse query must see
         // every file committed before it started (DESIGN.md, "Freshness").
         let cache = CacheManagerConfig {
@@ -56,7 +61,7 @@ impl DataFusionEngine {
         let runtime = RuntimeEnvBuilder::new()
             .with_cache_manager(cache)
             .build_arc()?;
-        let ctx = SessionContext::new_with_config_rt(config, runtime);
+        let mut ctx = SessionContext::new_with_config_rt(config, runtime);
         // Registers pg_catalog's functions (pg_get_userbyid, format_type, ...) into the base
         // state; its pg_catalog schema lands in the throwaway default catalog, which queries
         // never see because each query brings its own catalog list.
@@ -73,6 +78,8 @@ impl DataFusionEngine {
             &static_tables.pg_collation,
         )?);
         ctx.register_udf(json_build_object::json_build_object_udf());
+        // The functions the transpiler turns PostgreSQL's JSON operators into.
+        datafusion_functions_json::register_all(&mut ctx)?;
         let pg_catalogs = pg_catalog::for_each_catalog(&catalogs, &static_tables)?;
         Ok(Self {
             catalogs,
@@ -117,10 +124,11 @@ impl DataFusionEngine {
         &self,
         ctx: &QueryContext,
         statement: &Statement,
+        types: &dyn TypeOracle,
     ) -> Result<(SessionState, LogicalPlan)> {
         let state = self.state_for(ctx, statement).await?;
         let mut statement = statement.clone();
-        junction_transpiler::datafusion::apply(&mut statement)?;
+        junction_transpiler::datafusion::apply(&mut statement, types)?;
         let plan = state
             .statement_to_plan(DFStatement::Statement(Box::new(statement)))
             .await?;
@@ -134,8 +142,13 @@ impl Engine for DataFusionEngine {
         "datafusion"
     }
 
-    async fn describe(&self, ctx: &QueryContext, statement: &Statement) -> Result<Described> {
-        let (_, plan) = self.plan(ctx, statement).await?;
+    async fn describe(
+        &self,
+        ctx: &QueryContext,
+        statement: &Statement,
+        types: &dyn TypeOracle,
+    ) -> Result<Described> {
+        let (_, plan) = self.plan(ctx, statement, types).await?;
         let schema: Schema = plan.schema().as_arrow().clone();
         let parameters = positional_parameter_types(plan.get_parameter_types()?);
         Ok(Described {
@@ -144,7 +157,12 @@ impl Engine for DataFusionEngine {
         })
     }
 
-    async fn explain(&self, ctx: &QueryContext, statement: &Statement) -> Explanation {
+    async fn explain(
+        &self,
+        ctx: &QueryContext,
+        statement: &Statement,
+        types: &dyn TypeOracle,
+    ) -> Explanation {
         let system = "datafusion-pg-catalog, in memory";
         let table_access = tables::access(
             &self.catalogs,
@@ -164,12 +182,13 @@ impl Engine for DataFusionEngine {
         .await;
         // Some constructs are refused only by the physical planner (LIKE ... ESCAPE).
         let planned = async {
-            let (state, plan) = self.plan(ctx, statement).await?;
+            let (state, plan) = self.plan(ctx, statement, types).await?;
             state.create_physical_plan(&plan).await?;
             Ok::<_, EngineError>(())
         };
-        let sql = junction_transpiler::render(statement, junction_transpiler::Dialect::DataFusion)
-            .unwrap_or_else(|_| statement.to_string());
+        let sql =
+            junction_transpiler::render(statement, junction_transpiler::Dialect::DataFusion, types)
+                .unwrap_or_else(|_| statement.to_string());
         Explanation {
             table_access,
             sql,
@@ -181,9 +200,10 @@ impl Engine for DataFusionEngine {
         &self,
         ctx: &QueryContext,
         statement: &Statement,
+        types: &dyn TypeOracle,
         parameters: &[ScalarValue],
     ) -> Result<SendableRecordBatchStream> {
-        let (state, plan) = self.plan(ctx, statement).await?;
+        let (state, plan) = self.plan(ctx, statement, types).await?;
         let plan = if parameters.is_empty() {
             plan
         } else {

@@ -18,7 +18,7 @@ use datafusion::scalar::ScalarValue;
 use duckdb::Connection;
 use futures::StreamExt;
 use junction_catalogs::{Catalogs, Snapshot, TableFormat, TableHandle};
-use junction_transpiler::Dialect;
+use junction_transpiler::{Dialect, TypeOracle};
 use sqlparser::ast::{visit_expressions, Expr, Statement, Value};
 
 use crate::tables::{self, Relation, TableName};
@@ -230,8 +230,12 @@ fn parameter_count(statement: &Statement) -> usize {
 }
 
 /// `statement` in DuckDB's dialect, rewritten to answer as PostgreSQL does.
-fn duckdb_sql(statement: &Statement) -> Result<String> {
-    Ok(junction_transpiler::render(statement, Dialect::DuckDb)?)
+fn duckdb_sql(statement: &Statement, types: &dyn TypeOracle) -> Result<String> {
+    Ok(junction_transpiler::render(
+        statement,
+        Dialect::DuckDb,
+        types,
+    )?)
 }
 
 #[async_trait]
@@ -240,13 +244,18 @@ impl Engine for DuckDbEngine {
         "duckdb"
     }
 
-    async fn describe(&self, ctx: &QueryContext, statement: &Statement) -> Result<Described> {
+    async fn describe(
+        &self,
+        ctx: &QueryContext,
+        statement: &Statement,
+        types: &dyn TypeOracle,
+    ) -> Result<Described> {
         // DuckDB reports result types only for a statement that ran; with no rows asked for
         // it plans and stops. Parameters bind as NULL: their types are DuckDB's to infer.
         let count = parameter_count(statement);
         let sql = format!(
             "SELECT * FROM ({}) AS described LIMIT 0",
-            duckdb_sql(statement)?
+            duckdb_sql(statement, types)?
         );
         let mut stream = self
             .run(ctx, statement, sql, &vec![ScalarValue::Null; count])
@@ -261,7 +270,12 @@ impl Engine for DuckDbEngine {
         })
     }
 
-    async fn explain(&self, ctx: &QueryContext, statement: &Statement) -> Explanation {
+    async fn explain(
+        &self,
+        ctx: &QueryContext,
+        statement: &Statement,
+        types: &dyn TypeOracle,
+    ) -> Explanation {
         let system = format!("not served ({NO_SYSTEM_CATALOGS})");
         let table_access = tables::access(
             &self.catalogs,
@@ -276,8 +290,8 @@ impl Engine for DuckDbEngine {
             },
         )
         .await;
-        let (sql, unable) = match duckdb_sql(statement) {
-            Ok(sql) => (sql, self.describe(ctx, statement).await.err()),
+        let (sql, unable) = match duckdb_sql(statement, types) {
+            Ok(sql) => (sql, self.describe(ctx, statement, types).await.err()),
             Err(e) => (statement.to_string(), Some(e)),
         };
         Explanation {
@@ -291,9 +305,10 @@ impl Engine for DuckDbEngine {
         &self,
         ctx: &QueryContext,
         statement: &Statement,
+        types: &dyn TypeOracle,
         parameters: &[ScalarValue],
     ) -> Result<SendableRecordBatchStream> {
-        self.run(ctx, statement, duckdb_sql(statement)?, parameters)
+        self.run(ctx, statement, duckdb_sql(statement, types)?, parameters)
             .await
     }
 }

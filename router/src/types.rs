@@ -1,0 +1,67 @@
+//! The column types of the tables a statement reads, for the transpiler's rules: PostgreSQL's
+//! view of each Arrow column type.
+
+use arrow::datatypes::DataType;
+use junction_catalogs::Catalogs;
+use junction_transpiler::{table_references, SqlType, TableTypes, SYSTEM_SCHEMAS};
+use sqlparser::ast::Statement;
+
+/// PostgreSQL's type for an Arrow column.
+pub fn sql_type(data_type: &DataType) -> SqlType {
+    match data_type {
+        DataType::Boolean => SqlType::Bool,
+        DataType::Int8 | DataType::Int16 | DataType::UInt8 => SqlType::Int2,
+        DataType::Int32 | DataType::UInt16 => SqlType::Int4,
+        DataType::Int64 | DataType::UInt32 => SqlType::Int8,
+        DataType::UInt64 | DataType::Decimal32(..) | DataType::Decimal64(..) => SqlType::Numeric,
+        DataType::Decimal128(..) | DataType::Decimal256(..) => SqlType::Numeric,
+        DataType::Float16 | DataType::Float32 => SqlType::Float4,
+        DataType::Float64 => SqlType::Float8,
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => SqlType::Text,
+        DataType::Binary | DataType::LargeBinary | DataType::BinaryView => SqlType::Bytea,
+        DataType::FixedSizeBinary(_) => SqlType::Bytea,
+        DataType::Date32 | DataType::Date64 => SqlType::Date,
+        DataType::Time32(_) | DataType::Time64(_) => SqlType::Time,
+        DataType::Timestamp(_, None) => SqlType::Timestamp,
+        DataType::Timestamp(_, Some(_)) => SqlType::TimestampTz,
+        DataType::Interval(_) | DataType::Duration(_) => SqlType::Interval,
+        DataType::List(_) | DataType::LargeList(_) | DataType::FixedSizeList(..) => SqlType::Array,
+        DataType::Dictionary(_, value) => sql_type(value),
+        _ => SqlType::Other,
+    }
+}
+
+/// The columns of every catalog table `statement` names (as it names them), read from the
+/// catalogs; tables that cannot be loaded are left out (their error surfaces when the engine
+/// reads them).
+pub async fn table_types(
+    catalogs: &Catalogs,
+    current_catalog: &str,
+    statement: &Statement,
+) -> TableTypes {
+    let mut types = TableTypes::default();
+    for parts in table_references(statement) {
+        let (catalog, schema, table) = match parts.as_slice() {
+            [schema, table] => (current_catalog, schema, table),
+            [catalog, schema, table] => (catalog.as_str(), schema, table),
+            _ => continue,
+        };
+        if SYSTEM_SCHEMAS.contains(&schema.as_str()) {
+            continue;
+        }
+        let Some(catalog) = catalogs.get(catalog) else {
+            continue;
+        };
+        let Ok(Some(handle)) = catalog.table(schema, table).await else {
+            continue;
+        };
+        let columns = handle
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| (f.name().clone(), sql_type(f.data_type())))
+            .collect();
+        types.insert(parts, columns);
+    }
+    types
+}

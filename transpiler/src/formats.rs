@@ -1,0 +1,315 @@
+//! PostgreSQL's `to_char`, `to_date` and `to_timestamp` templates (`YYYY-MM-DD HH24:MI`) as
+//! the strftime patterns DuckDB (`strftime`, `strptime`) and DataFusion (`to_char`, chrono's
+//! patterns) take.
+//!
+//! A template becomes a concatenation of parts: runs of patterns strftime has, and the few
+//! PostgreSQL pads where strftime does not (`Month` and `Day` are blank-padded to nine
+//! characters unless `FM` precedes them). Template words junction does not know are refused
+//! (0A000) rather than printed literally, which PostgreSQL would do only for non-patterns.
+
+use sqlparser::ast::{BinaryOperator, DataType, Expr};
+
+use crate::ast::{call_with, cast_in_place, number, string, string_literal};
+use crate::types::{Scope, SqlType};
+use crate::{Dialect, TranspileError};
+
+/// One piece of a translated template.
+#[derive(Debug, PartialEq)]
+enum Part {
+    /// A strftime pattern (literal text with `%` escaped).
+    Pattern(String),
+    /// A month or day name: its strftime pattern, its case, and whether PostgreSQL
+    /// blank-pads it to 9 characters.
+    Name {
+        pattern: &'static str,
+        case: Case,
+        padded: bool,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Case {
+    AsIs,
+    Upper,
+    Lower,
+}
+
+/// Template patterns, longest first: PostgreSQL's spelling and strftime's. `FM` before a
+/// numeric one drops its zero padding (strftime's `%-`).
+const PATTERNS: &[(&str, &str)] = &[
+    ("HH24", "%H"),
+    ("HH12", "%I"),
+    ("IYYY", "%G"),
+    ("YYYY", "%Y"),
+    ("DDD", "%j"),
+    ("HH", "%I"),
+    ("MI", "%M"),
+    ("SS", "%S"),
+    ("YY", "%y"),
+    ("MM", "%m"),
+    ("DD", "%d"),
+    ("IW", "%V"),
+    ("AM", "%p"),
+    ("PM", "%p"),
+    ("Dy", "%a"),
+];
+
+/// Names PostgreSQL spells in three cases: `Month`, `MONTH`, `month`; padded to 9 in
+/// to_char unless `FM` precedes them.
+const NAMES: &[(&str, &str)] = &[("month", "%B"), ("day", "%A"), ("mon", "%b")];
+
+fn translate(template: &str, dialect: Dialect, parsing: bool) -> Result<Vec<Part>, TranspileError> {
+    let unsupported = |what: &str| {
+        TranspileError::Unsupported(format!(
+            "the to_char/to_date template pattern \"{what}\" is not supported by {dialect}"
+        ))
+    };
+    let mut parts = Vec::new();
+    let mut run = String::new();
+    let mut rest = template;
+    let mut fill_mode = false;
+    while let Some(c) = rest.chars().next() {
+        if let Some(after) = rest.strip_prefix("FM") {
+            fill_mode = true;
+            rest = after;
+            continue;
+        }
+        if c == '"' {
+            let end = rest[1..]
+                .find('"')
+                .ok_or_else(|| unsupported("an unterminated quoted text"))?;
+            for literal in rest[1..=end].chars() {
+                push_literal(&mut run, literal);
+            }
+            rest = &rest[end + 2..];
+            continue;
+        }
+        let milliseconds = match dialect {
+            Dialect::DuckDb => "%g",
+            _ => "%3f",
+        };
+        let microseconds = match dialect {
+            Dialect::DuckDb => "%f",
+            _ => "%6f",
+        };
+        if let Some(after) = rest.strip_prefix("MS") {
+            run.push_str(milliseconds);
+            rest = after;
+            fill_mode = false;
+            continue;
+        }
+        if let Some(after) = rest.strip_prefix("US") {
+            run.push_str(microseconds);
+            rest = after;
+            fill_mode = false;
+            continue;
+        }
+        if let Some((name, pattern)) = NAMES.iter().find(|(name, _)| {
+            rest.len() >= name.len() && rest[..name.len()].eq_ignore_ascii_case(name)
+        }) {
+            let written = &rest[..name.len()];
+            let case = if written.chars().all(|c| c.is_ascii_uppercase()) {
+                Case::Upper
+            } else if written.chars().all(|c| c.is_ascii_lowercase()) {
+                Case::Lower
+            } else {
+                Case::AsIs
+            };
+            let padded = *name != "mon" && !fill_mode;
+            if parsing || (!padded && case == Case::AsIs) {
+                run.push_str(pattern);
+            } else {
+                if !run.is_empty() {
+                    parts.push(Part::Pattern(std::mem::take(&mut run)));
+                }
+                parts.push(Part::Name {
+                    pattern,
+                    case,
+                    padded,
+                });
+            }
+            rest = &rest[name.len()..];
+            fill_mode = false;
+            continue;
+        }
+        if let Some((written, pattern)) = PATTERNS.iter().find(|(p, _)| rest.starts_with(p)) {
+            if fill_mode && pattern.len() == 2 && "HIMSdmjV".contains(&pattern[1..]) {
+                run.push_str("%-");
+                run.push_str(&pattern[1..]);
+            } else {
+                run.push_str(pattern);
+            }
+            rest = &rest[written.len()..];
+            fill_mode = false;
+            continue;
+        }
+        if c.is_ascii_alphabetic() {
+            let word: String = rest.chars().take_while(char::is_ascii_alphabetic).collect();
+            return Err(unsupported(&word));
+        }
+        push_literal(&mut run, c);
+        rest = &rest[c.len_utf8()..];
+    }
+    if !run.is_empty() || parts.is_empty() {
+        parts.push(Part::Pattern(run));
+    }
+    Ok(parts)
+}
+
+fn push_literal(run: &mut String, c: char) {
+    if c == '%' {
+        run.push_str("%%");
+    } else {
+        run.push(c);
+    }
+}
+
+/// `value` formatted with the strftime `pattern` in `dialect`.
+fn format_call(value: Expr, pattern: &str, dialect: Dialect) -> Expr {
+    let name = match dialect {
+        Dialect::DuckDb => "strftime",
+        _ => "to_char",
+    };
+    call_with(name, vec![value, string(pattern)])
+}
+
+/// Rewrites `to_char(value, 'template')`, `to_date(text, 'template')` and
+/// `to_timestamp(text, 'template')` for `dialect`.
+pub(crate) fn apply(
+    expr: &mut Expr,
+    scope: &Scope<'_>,
+    dialect: Dialect,
+) -> Result<(), TranspileError> {
+    let Expr::Function(function) = expr else {
+        return Ok(());
+    };
+    let Some(name) = crate::ast::function_name(function).map(str::to_ascii_lowercase) else {
+        return Ok(());
+    };
+    if !matches!(name.as_str(), "to_char" | "to_date" | "to_timestamp") {
+        return Ok(());
+    }
+    let arguments: Vec<Expr> = crate::types::arguments(function).cloned().collect();
+    let [value, template] = arguments.as_slice() else {
+        // to_timestamp(epoch) and anything else pass as written.
+        return Ok(());
+    };
+    let Some(template) = string_literal(template) else {
+        return Err(TranspileError::Unsupported(format!(
+            "{name} with a template that is not a literal is not supported by {dialect}"
+        )));
+    };
+    if name == "to_char" {
+        if scope
+            .type_of(value)
+            .is_some_and(|t| t.is_integer() || t.is_float() || t == SqlType::Numeric)
+        {
+            return Err(TranspileError::Unsupported(format!(
+                "to_char of a number is not supported by {dialect}"
+            )));
+        }
+        let parts = translate(template, dialect, false)?;
+        *expr = parts
+            .into_iter()
+            .map(|part| match part {
+                Part::Pattern(pattern) => format_call(value.clone(), &pattern, dialect),
+                Part::Name {
+                    pattern,
+                    case,
+                    padded,
+                } => {
+                    let text = format_call(value.clone(), pattern, dialect);
+                    let text = match case {
+                        Case::AsIs => text,
+                        Case::Upper => call_with("upper", vec![text]),
+                        Case::Lower => call_with("lower", vec![text]),
+                    };
+                    if padded {
+                        call_with("rpad", vec![text, number(9), string(" ")])
+                    } else {
+                        text
+                    }
+                }
+            })
+            .reduce(|left, right| Expr::BinaryOp {
+                left: Box::new(left),
+                op: BinaryOperator::StringConcat,
+                right: Box::new(right),
+            })
+            .unwrap_or_else(|| string(""));
+        return Ok(());
+    }
+    // Parsing reads names in any case and ignores padding: one pattern.
+    let pattern = match translate(template, dialect, true)?.pop() {
+        Some(Part::Pattern(pattern)) => pattern,
+        _ => String::new(),
+    };
+    *expr = match dialect {
+        Dialect::DuckDb => call_with("strptime", vec![value.clone(), string(&pattern)]),
+        _ => call_with(&name, vec![value.clone(), string(&pattern)]),
+    };
+    // PostgreSQL's to_timestamp is a timestamptz, and its to_date a date.
+    let data_type = match name.as_str() {
+        "to_date" => DataType::Date,
+        _ => DataType::Timestamp(None, sqlparser::ast::TimezoneInfo::WithTimeZone),
+    };
+    cast_in_place(expr, data_type);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn patterns(template: &str) -> Vec<Part> {
+        translate(template, Dialect::DuckDb, false).expect("translates")
+    }
+
+    #[test]
+    fn templates_become_strftime_patterns() {
+        assert_eq!(
+            patterns("YYYY-MM-DD HH24:MI:SS"),
+            vec![Part::Pattern("%Y-%m-%d %H:%M:%S".into())]
+        );
+        assert_eq!(
+            patterns("HH12:MI AM, Dy Mon DDD \"week\" IW 100%"),
+            vec![Part::Pattern("%I:%M %p, %a %b %j week %V 100%%".into())]
+        );
+        assert_eq!(
+            patterns("FMDD.FMMM HH24:MI:SS.MS US"),
+            vec![Part::Pattern("%-d.%-m %H:%M:%S.%g %f".into())]
+        );
+    }
+
+    #[test]
+    fn month_and_day_names_are_padded_unless_fill_mode() {
+        assert_eq!(
+            patterns("Month DD"),
+            vec![
+                Part::Name {
+                    pattern: "%B",
+                    case: Case::AsIs,
+                    padded: true
+                },
+                Part::Pattern(" %d".into())
+            ]
+        );
+        assert_eq!(patterns("FMMonth"), vec![Part::Pattern("%B".into())]);
+        assert_eq!(
+            patterns("DAY"),
+            vec![Part::Name {
+                pattern: "%A",
+                case: Case::Upper,
+                padded: true
+            }]
+        );
+    }
+
+    #[test]
+    fn unknown_patterns_are_0a000() {
+        for template in ["Q", "YYYY-WW", "TZ", "J"] {
+            let err = translate(template, Dialect::DuckDb, false).expect_err(template);
+            assert_eq!(err.sqlstate(), "0A000", "{template}");
+        }
+    }
+}

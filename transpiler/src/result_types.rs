@@ -1,0 +1,245 @@
+//! Results typed as PostgreSQL types them, where DuckDB and DataFusion pick another type
+//! (a float for an exact average, BIGINT for `extract`, a 128-bit integer for a sum). Both
+//! engines take these rules; each needs the argument types from [`Scope`].
+
+use sqlparser::ast::{
+    BinaryOperator, CaseWhen, DataType, DateTimeField, ExactNumberInfo, Expr, Ident, ObjectName,
+    ObjectNamePart,
+};
+
+use crate::ast::{call, call_with, cast_in_place, function_name, number, take};
+use crate::types::{arguments, Scope, SqlType};
+
+/// `numeric` as the engines hold PostgreSQL's unconstrained numeric: 38 digits, `scale` of
+/// them after the point (PostgreSQL keeps every digit; a fixed scale is the closest).
+pub(crate) fn numeric(scale: i64) -> DataType {
+    DataType::Decimal(ExactNumberInfo::PrecisionAndScale(38, scale))
+}
+
+/// The scale of an exact average, standard deviation or division: PostgreSQL gives at least
+/// 16 significant digits.
+pub(crate) const DIVISION_SCALE: i64 = 16;
+
+/// The scale `extract` answers with for fields with a fraction: microseconds.
+const FRACTION_SCALE: i64 = 6;
+
+/// The numeric scale of `extract(field ...)`: fields with a fraction of a second have six
+/// digits after the point, the others none.
+fn extract_scale(field: &DateTimeField) -> i64 {
+    match field {
+        DateTimeField::Second
+        | DateTimeField::Seconds
+        | DateTimeField::Epoch
+        | DateTimeField::Millisecond
+        | DateTimeField::Milliseconds
+        | DateTimeField::Julian => FRACTION_SCALE,
+        _ => 0,
+    }
+}
+
+/// Applies the result-type rules to one expression whose children are done.
+pub(crate) fn apply(expr: &mut Expr, scope: &Scope<'_>) {
+    let target = match expr {
+        Expr::Extract {
+            field,
+            expr: source,
+            ..
+        } => {
+            let scale = extract_scale(field);
+            if matches!(field, DateTimeField::Second | DateTimeField::Seconds) {
+                // Both engines answer whole seconds; their microseconds count the seconds too.
+                let micros = Expr::Extract {
+                    field: DateTimeField::Microsecond,
+                    syntax: sqlparser::ast::ExtractSyntax::From,
+                    expr: Box::new(take(source)),
+                };
+                *expr = Expr::BinaryOp {
+                    left: Box::new(Expr::Cast {
+                        kind: sqlparser::ast::CastKind::Cast,
+                        expr: Box::new(micros),
+                        data_type: numeric(0),
+                        array: false,
+                        format: None,
+                    }),
+                    op: sqlparser::ast::BinaryOperator::Divide,
+                    right: Box::new(number(1_000_000)),
+                };
+            }
+            Some(numeric(scale))
+        }
+        Expr::BinaryOp {
+            left,
+            op: sqlparser::ast::BinaryOperator::Divide,
+            right,
+        } if exact_division(scope.type_of(left), scope.type_of(right)) => {
+            // The engines divide decimals to a double or to a handful of digits.
+            cast_in_place(left, DataType::DoublePrecision);
+            Some(numeric(DIVISION_SCALE))
+        }
+        Expr::BinaryOp {
+            left,
+            op: sqlparser::ast::BinaryOperator::Minus,
+            right,
+        } if scope.type_of(left) == Some(SqlType::Date)
+            && scope.type_of(right) == Some(SqlType::Date) =>
+        {
+            Some(DataType::Integer(None))
+        }
+        Expr::Function(function) => {
+            let Some(name) = function_name(function).map(str::to_ascii_lowercase) else {
+                return;
+            };
+            if name == "every" {
+                function.name =
+                    ObjectName(vec![ObjectNamePart::Identifier(Ident::new("bool_and"))]);
+                return;
+            }
+            let argument = arguments(function).next().and_then(|e| scope.type_of(e));
+            match (name.as_str(), argument) {
+                ("sum", Some(SqlType::Int2 | SqlType::Int4)) => Some(DataType::BigInt(None)),
+                ("sum", Some(SqlType::Int8)) => {
+                    // Exact, where the engines would overflow or widen to 128 bits.
+                    if let Some(first) = first_argument_mut(function) {
+                        cast_in_place(first, numeric(0));
+                    }
+                    None
+                }
+                (
+                    "avg" | "stddev" | "stddev_samp" | "stddev_pop" | "variance" | "var_samp"
+                    | "var_pop",
+                    Some(t),
+                ) if t.is_exact() => Some(numeric(DIVISION_SCALE)),
+                ("date_part", _) => Some(DataType::DoublePrecision),
+                ("power" | "pow", _) if scope.function_type(function) == Some(SqlType::Numeric) => {
+                    Some(numeric(DIVISION_SCALE))
+                }
+                ("div", _) => {
+                    // div(a, b): the quotient truncated toward zero, as numeric.
+                    let args: Vec<Expr> = arguments(function).cloned().collect();
+                    if let [a, b] = args.as_slice() {
+                        let mut dividend = a.clone();
+                        cast_in_place(&mut dividend, DataType::DoublePrecision);
+                        *expr = call(
+                            "trunc",
+                            Expr::BinaryOp {
+                                left: Box::new(dividend),
+                                op: BinaryOperator::Divide,
+                                right: Box::new(Expr::Nested(Box::new(b.clone()))),
+                            },
+                        );
+                    }
+                    Some(numeric(0))
+                }
+                ("quote_literal", _) => {
+                    let args: Vec<Expr> = arguments(function).cloned().collect();
+                    if let [text] = args.as_slice() {
+                        *expr = quote_literal(text);
+                    }
+                    None
+                }
+                ("round", Some(t)) if t.is_float() && arguments(function).count() == 1 => {
+                    let x = arguments(function).next().cloned();
+                    if let Some(x) = x {
+                        *expr = half_even(x);
+                    }
+                    None
+                }
+                ("array_length", _) => {
+                    // PostgreSQL has no length for an empty array's dimension: NULL.
+                    let length = take(expr);
+                    *expr = call_with("nullif", vec![length, number(0)]);
+                    Some(DataType::Integer(None))
+                }
+                ("grouping" | "cardinality" | "array_position", _) => Some(DataType::Integer(None)),
+                _ => None,
+            }
+        }
+        _ => None,
+    };
+    if let Some(data_type) = target {
+        cast_in_place(expr, data_type);
+    }
+}
+
+/// Whether PostgreSQL divides numerics here: one side numeric, neither a float.
+fn exact_division(left: Option<SqlType>, right: Option<SqlType>) -> bool {
+    let (Some(l), Some(r)) = (left, right) else {
+        return false;
+    };
+    (l == SqlType::Numeric || r == SqlType::Numeric) && l.is_exact() && r.is_exact()
+}
+
+fn first_argument_mut(function: &mut sqlparser::ast::Function) -> Option<&mut Expr> {
+    use sqlparser::ast::{FunctionArg, FunctionArgExpr, FunctionArguments};
+    match &mut function.args {
+        FunctionArguments::List(list) => match list.args.first_mut()? {
+            FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => Some(e),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// `round(x)` of a float as PostgreSQL's `rint`: half to even, where the engines round half
+/// away from zero.
+pub(crate) fn half_even(x: Expr) -> Expr {
+    // CASE WHEN abs(x - trunc(x)) = 0.5 THEN 2 * round(x / 2) ELSE round(x) END
+    let fraction = call(
+        "abs",
+        Expr::BinaryOp {
+            left: Box::new(x.clone()),
+            op: BinaryOperator::Minus,
+            right: Box::new(call("trunc", x.clone())),
+        },
+    );
+    let halfway = Expr::BinaryOp {
+        left: Box::new(fraction),
+        op: BinaryOperator::Eq,
+        right: Box::new(number("0.5")),
+    };
+    let even = Expr::BinaryOp {
+        left: Box::new(number(2)),
+        op: BinaryOperator::Multiply,
+        right: Box::new(call(
+            "round",
+            Expr::BinaryOp {
+                left: Box::new(x.clone()),
+                op: BinaryOperator::Divide,
+                right: Box::new(number(2)),
+            },
+        )),
+    };
+    Expr::Case {
+        case_token: sqlparser::ast::helpers::attached_token::AttachedToken::empty(),
+        end_token: sqlparser::ast::helpers::attached_token::AttachedToken::empty(),
+        operand: None,
+        conditions: vec![CaseWhen {
+            condition: halfway,
+            result: even,
+        }],
+        else_result: Some(Box::new(call("round", x))),
+    }
+}
+
+/// PostgreSQL's `quote_literal(text)`: the text in single quotes, its quotes doubled; NULL
+/// stays NULL.
+fn quote_literal(text: &Expr) -> Expr {
+    let quote = || crate::ast::string("'");
+    // Two one-quote literals: sqlparser would print a `''` value as one quote.
+    let two_quotes = Expr::Nested(Box::new(Expr::BinaryOp {
+        left: Box::new(quote()),
+        op: BinaryOperator::StringConcat,
+        right: Box::new(quote()),
+    }));
+    let doubled = call_with("replace", vec![text.clone(), quote(), two_quotes]);
+    Expr::Case {
+        case_token: sqlparser::ast::helpers::attached_token::AttachedToken::empty(),
+        end_token: sqlparser::ast::helpers::attached_token::AttachedToken::empty(),
+        operand: None,
+        conditions: vec![CaseWhen {
+            condition: Expr::IsNotNull(Box::new(text.clone())),
+            result: call_with("concat", vec![quote(), doubled, quote()]),
+        }],
+        else_result: None,
+    }
+}

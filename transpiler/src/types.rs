@@ -1,0 +1,489 @@
+//! Types as PostgreSQL sees them, for the rules whose rewrite depends on them (integer or
+//! float, numeric or float, text or timestamp).
+//!
+//! The transpiler knows no catalog: the caller (the router) fills a [`TypeOracle`] with the
+//! columns of the tables a statement reads, and [`Scope`] infers expression types from it the
+//! way PostgreSQL's operator resolution would, where it can. An unknown type is `None`, and
+//! every rule has a safe answer for it.
+
+use std::collections::HashMap;
+use std::ops::ControlFlow;
+
+use sqlparser::ast::{
+    BinaryOperator, CastKind, DataType, Expr, Function, FunctionArg, FunctionArgExpr,
+    FunctionArguments, Statement, TableFactor, TimezoneInfo, UnaryOperator, Value, Visit, Visitor,
+};
+
+use crate::ast::function_name;
+use crate::relations::{fold, table_name_parts};
+
+/// A PostgreSQL type, as far as the rules tell types apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SqlType {
+    Bool,
+    Int2,
+    Int4,
+    Int8,
+    Float4,
+    Float8,
+    /// `numeric` of any precision and scale.
+    Numeric,
+    Text,
+    Bytea,
+    Date,
+    Time,
+    Timestamp,
+    TimestampTz,
+    Interval,
+    Json,
+    Array,
+    /// A type the rules do not distinguish.
+    Other,
+}
+
+impl SqlType {
+    pub fn is_integer(self) -> bool {
+        matches!(self, SqlType::Int2 | SqlType::Int4 | SqlType::Int8)
+    }
+
+    pub fn is_float(self) -> bool {
+        matches!(self, SqlType::Float4 | SqlType::Float8)
+    }
+
+    /// Integer or numeric: the inputs PostgreSQL's exact aggregates answer numeric for.
+    pub fn is_exact(self) -> bool {
+        self.is_integer() || self == SqlType::Numeric
+    }
+
+    /// The type of a sqlparser data type, as PostgreSQL names map onto it.
+    pub fn of(data_type: &DataType) -> SqlType {
+        match data_type {
+            DataType::Bool | DataType::Boolean => SqlType::Bool,
+            DataType::SmallInt(_) | DataType::Int2(_) => SqlType::Int2,
+            DataType::Int(_) | DataType::Integer(_) | DataType::Int4(_) => SqlType::Int4,
+            DataType::BigInt(_) | DataType::Int8(_) => SqlType::Int8,
+            DataType::Real | DataType::Float4 => SqlType::Float4,
+            DataType::Double(_)
+            | DataType::DoublePrecision
+            | DataType::Float8
+            | DataType::Float(_) => SqlType::Float8,
+            DataType::Numeric(_) | DataType::Decimal(_) | DataType::Dec(_) => SqlType::Numeric,
+            DataType::Text
+            | DataType::Varchar(_)
+            | DataType::CharacterVarying(_)
+            | DataType::Char(_)
+            | DataType::Character(_)
+            | DataType::String(_) => SqlType::Text,
+            DataType::Bytea | DataType::Blob(_) => SqlType::Bytea,
+            DataType::Date => SqlType::Date,
+            DataType::Time(..) => SqlType::Time,
+            DataType::Timestamp(_, TimezoneInfo::Tz | TimezoneInfo::WithTimeZone) => {
+                SqlType::TimestampTz
+            }
+            DataType::Timestamp(..) => SqlType::Timestamp,
+            DataType::Interval { .. } => SqlType::Interval,
+            DataType::JSON | DataType::JSONB => SqlType::Json,
+            DataType::Array(_) => SqlType::Array,
+            DataType::Custom(name, _) => match name.to_string().to_ascii_lowercase().as_str() {
+                "timestamptz" => SqlType::TimestampTz,
+                "float8" => SqlType::Float8,
+                _ => SqlType::Other,
+            },
+            _ => SqlType::Other,
+        }
+    }
+}
+
+/// Where rules learn the column types of the tables a statement reads.
+pub trait TypeOracle: Send + Sync {
+    /// The columns of the table named `table` (folded name parts, as the statement names it
+    /// after the router qualified it), in order; `None` for a table it does not know.
+    fn columns(&self, table: &[String]) -> Option<&[(String, SqlType)]>;
+}
+
+/// A [`TypeOracle`] that knows no table: every column type is unknown.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoTypes;
+
+impl TypeOracle for NoTypes {
+    fn columns(&self, _table: &[String]) -> Option<&[(String, SqlType)]> {
+        None
+    }
+}
+
+/// The column types of a statement's tables, filled by whoever knows the catalogs.
+#[derive(Debug, Clone, Default)]
+pub struct TableTypes {
+    tables: HashMap<Vec<String>, Vec<(String, SqlType)>>,
+}
+
+impl TableTypes {
+    pub fn insert(&mut self, table: Vec<String>, columns: Vec<(String, SqlType)>) {
+        self.tables.insert(table, columns);
+    }
+}
+
+impl TypeOracle for TableTypes {
+    fn columns(&self, table: &[String]) -> Option<&[(String, SqlType)]> {
+        self.tables.get(table).map(Vec::as_slice)
+    }
+}
+
+/// The tables of one statement, by the names its column references qualify them with.
+///
+/// Scopes are flat: a column name is looked up in every table the statement reads, and is
+/// known only where all tables that have it agree on its type. That is never wrong where
+/// PostgreSQL resolves the name, and merely unknown where subqueries shadow one another.
+pub struct Scope<'a> {
+    tables: Vec<(String, &'a [(String, SqlType)])>,
+}
+
+impl<'a> Scope<'a> {
+    /// The scope of `statement`, with column types from `oracle`.
+    pub fn of(statement: &Statement, oracle: &'a dyn TypeOracle) -> Self {
+        struct Tables<'a> {
+            oracle: &'a dyn TypeOracle,
+            found: Vec<(String, &'a [(String, SqlType)])>,
+        }
+        impl Visitor for Tables<'_> {
+            type Break = ();
+            fn pre_visit_table_factor(&mut self, factor: &TableFactor) -> ControlFlow<()> {
+                if let (Some(parts), TableFactor::Table { alias, .. }) =
+                    (table_name_parts(factor), factor)
+                {
+                    if let Some(columns) = self.oracle.columns(&parts) {
+                        let name = match alias {
+                            Some(alias) => fold(&alias.name),
+                            None => parts.last().cloned().unwrap_or_default(),
+                        };
+                        self.found.push((name, columns));
+                    }
+                }
+                ControlFlow::Continue(())
+            }
+        }
+        let mut tables = Tables {
+            oracle,
+            found: Vec::new(),
+        };
+        let _ = statement.visit(&mut tables);
+        Scope {
+            tables: tables.found,
+        }
+    }
+
+    /// A scope without tables: literals and casts still have types.
+    pub fn empty() -> Scope<'static> {
+        Scope { tables: Vec::new() }
+    }
+
+    fn column(&self, qualifier: Option<&str>, name: &str) -> Option<SqlType> {
+        let mut found = None;
+        for (table, columns) in &self.tables {
+            if qualifier.is_some_and(|q| q != table) {
+                continue;
+            }
+            let Some((_, ty)) = columns.iter().find(|(column, _)| column == name) else {
+                continue;
+            };
+            match found {
+                None => found = Some(*ty),
+                Some(other) if other == *ty => {}
+                Some(_) => return None,
+            }
+        }
+        found
+    }
+
+    /// The type PostgreSQL gives `expr`, where the rules can tell.
+    pub fn type_of(&self, expr: &Expr) -> Option<SqlType> {
+        match expr {
+            Expr::Identifier(ident) => self.column(None, &fold(ident)),
+            Expr::CompoundIdentifier(parts) => match parts.as_slice() {
+                [.., table, column] => self.column(Some(&fold(table)), &fold(column)),
+                _ => None,
+            },
+            Expr::Value(value) => literal_type(&value.value),
+            Expr::TypedString(typed) => Some(SqlType::of(&typed.data_type)),
+            Expr::Cast { data_type, .. } => Some(SqlType::of(data_type)),
+            Expr::Nested(inner) => self.type_of(inner),
+            Expr::UnaryOp { op, expr } => match op {
+                UnaryOperator::Not => Some(SqlType::Bool),
+                _ => self.type_of(expr),
+            },
+            Expr::BinaryOp { left, op, right } => self.binary_type(left, op, right),
+            Expr::Function(function) => self.function_type(function),
+            Expr::Extract { .. } => Some(SqlType::Numeric),
+            Expr::Interval(_) => Some(SqlType::Interval),
+            Expr::Ceil { expr, .. } | Expr::Floor { expr, .. } => self.type_of(expr),
+            Expr::Position { .. } => Some(SqlType::Int4),
+            Expr::Substring { .. } | Expr::Trim { .. } | Expr::Overlay { .. } => {
+                Some(SqlType::Text)
+            }
+            Expr::Case {
+                conditions,
+                else_result,
+                ..
+            } => conditions
+                .iter()
+                .map(|when| &when.result)
+                .chain(else_result.as_deref())
+                .find_map(|e| self.type_of(e)),
+            Expr::IsNull(_)
+            | Expr::IsNotNull(_)
+            | Expr::IsTrue(_)
+            | Expr::IsFalse(_)
+            | Expr::IsDistinctFrom(..)
+            | Expr::IsNotDistinctFrom(..)
+            | Expr::Between { .. }
+            | Expr::InList { .. }
+            | Expr::InSubquery { .. }
+            | Expr::Exists { .. }
+            | Expr::Like { .. }
+            | Expr::ILike { .. }
+            | Expr::SimilarTo { .. }
+            | Expr::AnyOp { .. }
+            | Expr::AllOp { .. } => Some(SqlType::Bool),
+            _ => None,
+        }
+    }
+
+    fn binary_type(&self, left: &Expr, op: &BinaryOperator, right: &Expr) -> Option<SqlType> {
+        use SqlType::*;
+        match op {
+            BinaryOperator::StringConcat => return Some(Text),
+            BinaryOperator::Plus
+            | BinaryOperator::Minus
+            | BinaryOperator::Multiply
+            | BinaryOperator::Divide
+            | BinaryOperator::Modulo
+            | BinaryOperator::PGExp => {}
+            BinaryOperator::Arrow
+            | BinaryOperator::HashArrow
+            | BinaryOperator::LongArrow
+            | BinaryOperator::HashLongArrow => return None,
+            _ => return Some(Bool),
+        }
+        let (l, r) = (self.type_of(left)?, self.type_of(right)?);
+        if *op == BinaryOperator::PGExp {
+            return Some(if l == Numeric || r == Numeric {
+                Numeric
+            } else {
+                Float8
+            });
+        }
+        Some(match (l, r) {
+            (Date, Date) if *op == BinaryOperator::Minus => Int4,
+            (Date, t) | (t, Date) if t.is_integer() => Date,
+            (Date | Timestamp, Interval) | (Interval, Date | Timestamp) => Timestamp,
+            (TimestampTz, Interval) | (Interval, TimestampTz) => TimestampTz,
+            (Timestamp, Timestamp) | (TimestampTz, TimestampTz) => Interval,
+            (Interval, Interval) => Interval,
+            (Interval, _) | (_, Interval) => Interval,
+            (a, b) if a.is_integer() && b.is_integer() => wider_integer(a, b),
+            (Float4, Float4) => Float4,
+            (a, b) if a.is_float() || b.is_float() => Float8,
+            (Numeric, b) | (b, Numeric) if b.is_exact() => Numeric,
+            _ => return None,
+        })
+    }
+
+    pub(crate) fn function_type(&self, function: &Function) -> Option<SqlType> {
+        use SqlType::*;
+        let name = function_name(function)?.to_ascii_lowercase();
+        let first = || arguments(function).next().and_then(|e| self.type_of(e));
+        Some(match name.as_str() {
+            "count" | "row_number" | "rank" | "dense_rank" => Int8,
+            "ntile" | "length" | "char_length" | "character_length" | "octet_length" | "strpos"
+            | "ascii" | "array_length" | "cardinality" | "grouping" => Int4,
+            "sum" => match first()? {
+                Int2 | Int4 => Int8,
+                Int8 | Numeric => Numeric,
+                Float4 => Float4,
+                Float8 => Float8,
+                Interval => Interval,
+                _ => return None,
+            },
+            "avg" | "stddev" | "stddev_samp" | "stddev_pop" | "variance" | "var_samp"
+            | "var_pop" => match first()? {
+                t if t.is_exact() => Numeric,
+                t if t.is_float() => Float8,
+                Interval if name == "avg" => Interval,
+                _ => return None,
+            },
+            "min" | "max" | "abs" | "ceil" | "ceiling" | "floor" | "first_value" | "last_value"
+            | "lag" | "lead" | "nth_value" | "coalesce" | "nullif" | "greatest" | "least"
+            | "junction_divisor" => first()?,
+            "round" | "trunc" => match first()? {
+                t if t.is_exact() => Numeric,
+                t => t,
+            },
+            "power" | "pow" => {
+                let types: Vec<SqlType> = arguments(function)
+                    .map(|e| self.type_of(e))
+                    .collect::<Option<_>>()?;
+                if types.iter().all(|t| t.is_exact()) && types.contains(&Numeric) {
+                    Numeric
+                } else {
+                    Float8
+                }
+            }
+            "div" => Numeric,
+            "date_part" | "percent_rank" | "cume_dist" | "random" | "sqrt" | "exp" | "ln"
+            | "corr" | "covar_pop" | "covar_samp" | "regr_slope" => Float8,
+            "now" | "current_timestamp" | "to_timestamp" => TimestampTz,
+            "date_trunc" => match arguments(function).nth(1).and_then(|e| self.type_of(e))? {
+                Date => TimestampTz,
+                t => t,
+            },
+            "to_date" | "make_date" | "current_date" => Date,
+            "make_timestamp" => Timestamp,
+            "age" => Interval,
+            "bool_and" | "bool_or" | "every" | "starts_with" => Bool,
+            "upper" | "lower" | "concat" | "concat_ws" | "left" | "right" | "lpad" | "rpad"
+            | "initcap" | "replace" | "split_part" | "md5" | "reverse" | "repeat"
+            | "regexp_replace" | "string_agg" | "to_char" | "btrim" | "ltrim" | "rtrim"
+            | "translate" | "chr" | "to_hex" | "format" | "quote_literal" | "array_to_string" => {
+                Text
+            }
+            _ => return None,
+        })
+    }
+}
+
+fn wider_integer(a: SqlType, b: SqlType) -> SqlType {
+    let rank = |t| match t {
+        SqlType::Int2 => 0,
+        SqlType::Int4 => 1,
+        _ => 2,
+    };
+    if rank(a) >= rank(b) {
+        a
+    } else {
+        b
+    }
+}
+
+/// A literal's type: PostgreSQL reads a number without point or exponent as int4 when it
+/// fits, else int8, else numeric; any other number is numeric. Quoted strings have no type
+/// until context gives them one.
+pub fn literal_type(value: &Value) -> Option<SqlType> {
+    match value {
+        Value::Number(n, _) => Some(if n.contains(['.', 'e', 'E']) {
+            SqlType::Numeric
+        } else if n.parse::<i32>().is_ok() {
+            SqlType::Int4
+        } else if n.parse::<i64>().is_ok() {
+            SqlType::Int8
+        } else {
+            SqlType::Numeric
+        }),
+        Value::Boolean(_) => Some(SqlType::Bool),
+        _ => None,
+    }
+}
+
+/// The plain (unnamed) argument expressions of a call.
+pub(crate) fn arguments(function: &Function) -> impl Iterator<Item = &Expr> {
+    let args = match &function.args {
+        FunctionArguments::List(list) => list.args.as_slice(),
+        _ => &[],
+    };
+    args.iter().filter_map(|arg| match arg {
+        FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => Some(e),
+        _ => None,
+    })
+}
+
+/// `CAST(expr AS data_type)` for `expr` already in place: whether it is a plain cast.
+pub(crate) fn is_plain_cast(kind: &CastKind) -> bool {
+    matches!(kind, CastKind::Cast | CastKind::DoubleColon)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn oracle() -> TableTypes {
+        let mut types = TableTypes::default();
+        types.insert(
+            vec!["silver".into(), "vitals".into()],
+            vec![
+                ("heart_rate".into(), SqlType::Int4),
+                ("spo2".into(), SqlType::Float8),
+                ("recorded_at".into(), SqlType::Timestamp),
+                ("patient_id".into(), SqlType::Int4),
+            ],
+        );
+        types.insert(
+            vec!["silver".into(), "patients".into()],
+            vec![
+                ("patient_id".into(), SqlType::Int4),
+                ("birth_date".into(), SqlType::Date),
+            ],
+        );
+        types
+    }
+
+    fn projection_types(sql: &str) -> Vec<Option<SqlType>> {
+        let statement = crate::parse(sql).expect("parses").remove(0);
+        let oracle = oracle();
+        let scope = Scope::of(&statement, &oracle);
+        let Statement::Query(query) = &statement else {
+            panic!("a query")
+        };
+        let sqlparser::ast::SetExpr::Select(select) = query.body.as_ref() else {
+            panic!("a select")
+        };
+        select
+            .projection
+            .iter()
+            .map(|item| match item {
+                sqlparser::ast::SelectItem::UnnamedExpr(e)
+                | sqlparser::ast::SelectItem::ExprWithAlias { expr: e, .. } => scope.type_of(e),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn columns_resolve_through_aliases_and_unqualified_names() {
+        use SqlType::*;
+        assert_eq!(
+            projection_types(
+                "SELECT v.heart_rate, spo2, p.birth_date, patient_id, nosuch, x.heart_rate \
+                 FROM silver.vitals v JOIN silver.patients p USING (patient_id)"
+            ),
+            vec![Some(Int4), Some(Float8), Some(Date), Some(Int4), None, None]
+        );
+    }
+
+    #[test]
+    fn expressions_take_postgresqls_types() {
+        use SqlType::*;
+        assert_eq!(
+            projection_types(
+                "SELECT heart_rate / 7, heart_rate / 7.0, spo2 * 2, 3000000000, \
+                 sum(heart_rate), avg(heart_rate), avg(spo2), birth_date - birth_date, \
+                 recorded_at - recorded_at, extract(hour FROM recorded_at), \
+                 round(heart_rate), CAST(spo2 AS int), 'x' || heart_rate \
+                 FROM silver.vitals, silver.patients"
+            ),
+            vec![
+                Some(Int4),
+                Some(Numeric),
+                Some(Float8),
+                Some(Int8),
+                Some(Int8),
+                Some(Numeric),
+                Some(Float8),
+                Some(Int4),
+                Some(Interval),
+                Some(Numeric),
+                Some(Numeric),
+                Some(Int4),
+                Some(Text),
+            ]
+        );
+    }
+}

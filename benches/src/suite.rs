@@ -58,6 +58,7 @@ impl SuiteResult {
 
 /// The engines in this process, over the same warehouse the server reads.
 pub struct Direct {
+    catalogs: Catalogs,
     engines: Vec<Arc<dyn Engine>>,
     ctx: QueryContext,
 }
@@ -67,9 +68,10 @@ impl Direct {
         let catalog: Arc<dyn Catalog> = Arc::new(WarehouseCatalog::new("warehouse", warehouse));
         let catalogs = Catalogs::new(vec![catalog], "warehouse").ok_or("no catalog")?;
         let datafusion = DataFusionEngine::try_new(catalogs.clone()).map_err(|e| e.to_string())?;
-        let duckdb =
-            DuckDbEngine::try_new(catalogs, &DuckDbConfig::default()).map_err(|e| e.to_string())?;
+        let duckdb = DuckDbEngine::try_new(catalogs.clone(), &DuckDbConfig::default())
+            .map_err(|e| e.to_string())?;
         Ok(Self {
+            catalogs,
             engines: vec![Arc::new(datafusion), Arc::new(duckdb)],
             ctx: QueryContext {
                 catalog: "warehouse".into(),
@@ -94,8 +96,11 @@ impl Direct {
             .map_err(|e| e.to_string())?
             .pop()
             .ok_or("no statement")?;
+        // The column types the router would hand the transpiler.
+        let types =
+            junction_router::table_types(&self.catalogs, &self.ctx.catalog, &statement).await;
         let mut stream = engine
-            .execute(&self.ctx, &statement, &[])
+            .execute(&self.ctx, &statement, &types, &[])
             .await
             .map_err(|e| e.to_string())?;
         let (mut rows, mut bytes) = (0, 0);

@@ -33,10 +33,13 @@ fn duckdb_gets_checked_divisors() {
 }
 
 #[test]
-fn datafusion_plans_the_statement_as_written() {
+fn datafusion_reads_integer_literals_as_int4() {
     let (ok, stdout, _) = transpile(&["--to", "datafusion", "select a / b from t; select 1"]);
     assert!(ok);
-    assert_eq!(stdout.trim(), "SELECT a / b FROM t;\nSELECT 1");
+    assert_eq!(
+        stdout.trim(),
+        "SELECT a / b FROM t;\nSELECT CAST(1 AS INTEGER)"
+    );
 }
 
 #[test]

@@ -17,6 +17,7 @@ use junction_transpiler::TableTypes;
 use sqlparser::ast::Statement;
 
 pub use explain::RouteLine;
+pub use types::table_types;
 
 /// Who chose a statement's engine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

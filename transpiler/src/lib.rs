@@ -1,8 +1,12 @@
 //! The transpiler: parses PostgreSQL-dialect SQL once, and renders the AST for each engine.
 //!
 //! DataFusion plans the sqlparser AST itself, after the rules of [`datafusion`]; DuckDB gets
-//! the statement rewritten by the rules of [`duckdb`], as text. The rules that make other dialects
-//! return PostgreSQL's answers land next to those.
+//! the statement rewritten by the rules of [`duckdb`], as text. Both take the shared rules
+//! (result types, `to_char` templates, SIMILAR TO, `format`, set-returning functions).
+//! Rules whose rewrite depends on types ask a [`TypeOracle`], which the router fills with the
+//! column types of the tables the statement reads; the transpiler itself knows no catalog.
+//! What a dialect cannot express is a [`TranspileError::Unsupported`] (0A000) naming the
+//! construct and the dialect, which makes the engine ineligible for the statement.
 
 use std::fmt;
 

@@ -45,26 +45,30 @@ pub enum Relation {
     System(String),
 }
 
+/// The relation a table reference names (its folded name parts), qualified with
+/// `current_catalog` where it names none.
+pub fn relation(parts: &[String], current_catalog: &str) -> Relation {
+    let (catalog, schema, table) = match parts {
+        [schema, table] => (current_catalog.to_owned(), schema.clone(), table.clone()),
+        [catalog, schema, table] => (catalog.clone(), schema.clone(), table.clone()),
+        other => return Relation::System(other.join(".")),
+    };
+    if SYSTEM_SCHEMAS.contains(&schema.as_str()) {
+        return Relation::System(format!("{schema}.{table}"));
+    }
+    Relation::Table(TableName {
+        catalog,
+        schema,
+        table,
+    })
+}
+
 /// The relations `statement` reads, tables qualified with `current_catalog` where they name
 /// none; sorted, each once.
 pub fn relations(statement: &Statement, current_catalog: &str) -> Vec<Relation> {
     let mut relations: Vec<Relation> = junction_transpiler::table_references(statement)
-        .into_iter()
-        .map(|parts| {
-            let (catalog, schema, table) = match parts.as_slice() {
-                [schema, table] => (current_catalog.to_owned(), schema.clone(), table.clone()),
-                [catalog, schema, table] => (catalog.clone(), schema.clone(), table.clone()),
-                other => return Relation::System(other.join(".")),
-            };
-            if SYSTEM_SCHEMAS.contains(&schema.as_str()) {
-                return Relation::System(format!("{schema}.{table}"));
-            }
-            Relation::Table(TableName {
-                catalog,
-                schema,
-                table,
-            })
-        })
+        .iter()
+        .map(|parts| relation(parts, current_catalog))
         .collect();
     relations.sort();
     relations.dedup();

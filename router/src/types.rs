@@ -3,7 +3,8 @@
 
 use arrow::datatypes::DataType;
 use junction_catalogs::Catalogs;
-use junction_transpiler::{table_references, SqlType, TableTypes, SYSTEM_SCHEMAS};
+use junction_engines::tables::{relation, Relation};
+use junction_transpiler::{table_references, SqlType, TableTypes};
 use sqlparser::ast::Statement;
 
 /// PostgreSQL's type for an Arrow column.
@@ -41,18 +42,10 @@ pub async fn table_types(
 ) -> TableTypes {
     let mut types = TableTypes::default();
     for parts in table_references(statement) {
-        let (catalog, schema, table) = match parts.as_slice() {
-            [schema, table] => (current_catalog, schema, table),
-            [catalog, schema, table] => (catalog.as_str(), schema, table),
-            _ => continue,
-        };
-        if SYSTEM_SCHEMAS.contains(&schema.as_str()) {
-            continue;
-        }
-        let Some(catalog) = catalogs.get(catalog) else {
+        let Relation::Table(name) = relation(&parts, current_catalog) else {
             continue;
         };
-        let Ok(Some(handle)) = catalog.table(schema, table).await else {
+        let Ok(handle) = name.handle(catalogs).await else {
             continue;
         };
         let columns = handle

@@ -1,8 +1,10 @@
 //! Small readers and builders of the sqlparser AST that the rules share.
 
+use sqlparser::ast::helpers::attached_token::AttachedToken;
 use sqlparser::ast::{
-    CastKind, DataType, Expr, Function, FunctionArg, FunctionArgExpr, FunctionArgumentList,
-    FunctionArguments, Ident, ObjectName, ObjectNamePart, Value,
+    BinaryOperator, CaseWhen, CastKind, DataType, Expr, Function, FunctionArg, FunctionArgExpr,
+    FunctionArgumentList, FunctionArguments, Ident, ObjectName, ObjectNamePart, UnaryOperator,
+    Value,
 };
 
 /// A function's own name (without schema), as written.
@@ -39,13 +41,13 @@ pub(crate) fn call(name: &str, argument: Expr) -> Expr {
 /// `name(arguments...)`.
 pub(crate) fn call_with(name: &str, arguments: Vec<Expr>) -> Expr {
     Expr::Function(Function {
-        args: self::arguments(arguments),
+        args: argument_list(arguments),
         ..function(name)
     })
 }
 
 /// A plain call of `name` without arguments, to fill in.
-pub(crate) fn function(name: &str) -> Function {
+fn function(name: &str) -> Function {
     Function {
         name: ObjectName::from(vec![Ident::new(name)]),
         uses_odbc_syntax: false,
@@ -63,7 +65,7 @@ pub(crate) fn function(name: &str) -> Function {
 }
 
 /// A plain argument list.
-pub(crate) fn arguments(arguments: Vec<Expr>) -> FunctionArguments {
+fn argument_list(arguments: Vec<Expr>) -> FunctionArguments {
     FunctionArguments::List(FunctionArgumentList {
         duplicate_treatment: None,
         args: arguments
@@ -87,10 +89,15 @@ pub(crate) fn number(n: impl ToString) -> Expr {
 /// The text of a string literal.
 pub(crate) fn string_literal(expr: &Expr) -> Option<&str> {
     match expr {
-        Expr::Value(v) => match &v.value {
-            Value::SingleQuotedString(s) | Value::EscapedStringLiteral(s) => Some(s),
-            _ => None,
-        },
+        Expr::Value(v) => string_value(&v.value),
+        _ => None,
+    }
+}
+
+/// The text of a string value.
+pub(crate) fn string_value(value: &Value) -> Option<&str> {
+    match value {
+        Value::SingleQuotedString(s) | Value::EscapedStringLiteral(s) => Some(s),
         _ => None,
     }
 }
@@ -98,4 +105,114 @@ pub(crate) fn string_literal(expr: &Expr) -> Option<&str> {
 /// Renames a call in place.
 pub(crate) fn rename(function: &mut Function, name: &str) {
     function.name = ObjectName::from(vec![Ident::new(name)]);
+}
+
+/// The plain (unnamed) argument expressions of a call.
+pub(crate) fn arguments(function: &Function) -> impl Iterator<Item = &Expr> {
+    let args = match &function.args {
+        FunctionArguments::List(list) => list.args.as_slice(),
+        _ => &[],
+    };
+    args.iter().filter_map(plain_argument)
+}
+
+/// An argument's expression, unless it is named or a wildcard.
+pub(crate) fn plain_argument(argument: &FunctionArg) -> Option<&Expr> {
+    match argument {
+        FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => Some(e),
+        _ => None,
+    }
+}
+
+/// The plain (unnamed) argument expressions of a call, to rewrite in place.
+pub(crate) fn arguments_mut(function: &mut Function) -> impl Iterator<Item = &mut Expr> {
+    let args = match &mut function.args {
+        FunctionArguments::List(list) => list.args.as_mut_slice(),
+        _ => &mut [],
+    };
+    args.iter_mut().filter_map(|arg| match arg {
+        FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => Some(e),
+        _ => None,
+    })
+}
+
+/// Moves out the arguments of a call of exactly `N` plain arguments, for a rule that
+/// replaces the call; `None` (and the call untouched) for another count.
+pub(crate) fn take_arguments<const N: usize>(function: &mut Function) -> Option<[Expr; N]> {
+    let args: Vec<&mut Expr> = arguments_mut(function).collect();
+    if args.len() != N {
+        return None;
+    }
+    args.into_iter()
+        .map(take)
+        .collect::<Vec<_>>()
+        .try_into()
+        .ok()
+}
+
+/// Appends a plain argument to a call.
+pub(crate) fn push_argument(function: &mut Function, argument: Expr) {
+    if let FunctionArguments::List(list) = &mut function.args {
+        list.args
+            .push(FunctionArg::Unnamed(FunctionArgExpr::Expr(argument)));
+    }
+}
+
+/// Whether `function` is a call of one of `names` (PostgreSQL's names fold case).
+pub(crate) fn is_call_to(function: &Function, names: &[&str]) -> bool {
+    function_name(function).is_some_and(|n| names.iter().any(|name| n.eq_ignore_ascii_case(name)))
+}
+
+/// `left op right`.
+pub(crate) fn binary(left: Expr, op: BinaryOperator, right: Expr) -> Expr {
+    Expr::BinaryOp {
+        left: Box::new(left),
+        op,
+        right: Box::new(right),
+    }
+}
+
+/// `NOT expr`.
+pub(crate) fn not(expr: Expr) -> Expr {
+    Expr::UnaryOp {
+        op: UnaryOperator::Not,
+        expr: Box::new(expr),
+    }
+}
+
+/// `a || b || ...`, or `''` for no parts.
+pub(crate) fn concatenation(parts: Vec<Expr>) -> Expr {
+    parts
+        .into_iter()
+        .reduce(|left, right| binary(left, BinaryOperator::StringConcat, right))
+        .unwrap_or_else(|| string(""))
+}
+
+/// `CASE WHEN condition THEN result [ELSE otherwise] END`.
+pub(crate) fn case_when(condition: Expr, result: Expr, otherwise: Option<Expr>) -> Expr {
+    Expr::Case {
+        case_token: AttachedToken::empty(),
+        end_token: AttachedToken::empty(),
+        operand: None,
+        conditions: vec![CaseWhen { condition, result }],
+        else_result: otherwise.map(Box::new),
+    }
+}
+
+/// Whether a cast is a plain one (`CAST` or `::`), not `TRY_CAST` and the like.
+pub(crate) fn is_plain_cast(kind: &CastKind) -> bool {
+    matches!(kind, CastKind::Cast | CastKind::DoubleColon)
+}
+
+/// The steps of PostgreSQL's text-array path `{a,b,1}` (for `#>` and `#>>`), trimmed and
+/// unquoted; `None` for text that is not such a path.
+pub(crate) fn path_steps(path: &str) -> Option<Vec<&str>> {
+    let inner = path.trim().strip_prefix('{')?.strip_suffix('}')?;
+    Some(
+        inner
+            .split(',')
+            .map(|step| step.trim().trim_matches('"'))
+            .filter(|step| !step.is_empty())
+            .collect(),
+    )
 }

@@ -7,92 +7,48 @@
 //!   DataFusion's UInt64 (which the pg wire can only send as numeric).
 //! - [`int4_literals`]: PostgreSQL reads `7` as int4, DataFusion as Int64, so `int4 / 7`
 //!   would be int8.
-//! - [`rounding_casts`]: a float cast to an integer rounds half to even in PostgreSQL, a
-//!   numeric half away from zero; DataFusion truncates both.
+//! - [`casts`]: a float cast to an integer rounds half to even in PostgreSQL, a numeric
+//!   half away from zero (DataFusion truncates both); timestamps as text read
+//!   `2026-01-01 10:00:00`, not ISO 8601's `T`.
 //! - [`like_escape`]: DataFusion takes no escape character but the backslash.
 //! - [`function_names`]: PostgreSQL's names and operators DataFusion spells otherwise.
 //! - [`cte_columns`]: DataFusion ignores a CTE's column list in recursive CTEs.
-//! - [`timestamp_text`]: timestamps as text read `2026-01-01 10:00:00`, not ISO 8601's `T`.
+//! - [`temporal`], [`exact_rounding`], [`json_operators`]: date arithmetic, rounding of
+//!   numerics and JSON operators as PostgreSQL types and spells them.
 //!
 //! The rules shared with other dialects (result types, formats, patterns) run here too.
 
-use std::ops::ControlFlow;
-
 use sqlparser::ast::{
-    BinaryOperator, DataType, Expr, Function, Ident, LimitClause, ObjectName, ObjectNamePart,
-    Query, SelectItem, SetExpr, Statement, Value, VisitMut, VisitorMut,
+    BinaryOperator, DataType, Expr, LimitClause, Query, SelectItem, SetExpr, Value,
 };
 
-use crate::ast::{call, cast_in_place, function_name, take};
-use crate::types::{is_plain_cast, Scope, SqlType, TypeOracle};
+use crate::ast::{
+    arguments, arguments_mut, binary, call, call_with, cast_in_place, function_name, is_call_to,
+    is_plain_cast, number, path_steps, rename, string, string_literal, string_value, take,
+    take_arguments,
+};
+use crate::types::{is_int4_literal, Scope, SqlType};
 use crate::{result_types, shared, Dialect, TranspileError};
 
-/// Applies every rule to `statement`, in one bottom-up walk.
-pub fn apply(statement: &mut Statement, types: &dyn TypeOracle) -> Result<(), TranspileError> {
-    struct Rules<'a> {
-        scope: Scope<'a>,
-    }
-
-    impl VisitorMut for Rules<'_> {
-        type Break = TranspileError;
-
-        fn post_visit_query(&mut self, query: &mut Query) -> ControlFlow<TranspileError> {
-            cte_columns(query);
-            crate::set_returning::projected_series(query);
-            int4_projections(query.body.as_mut());
-            match fetch_to_limit(query) {
-                Ok(()) => ControlFlow::Continue(()),
-                Err(e) => ControlFlow::Break(e),
-            }
-        }
-
-        fn post_visit_table_factor(
-            &mut self,
-            factor: &mut sqlparser::ast::TableFactor,
-        ) -> ControlFlow<TranspileError> {
-            crate::set_returning::name_column(factor);
-            ControlFlow::Continue(())
-        }
-
-        fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<TranspileError> {
-            let scope = &self.scope;
-            function_names(expr);
-            int4_literals(expr);
-            if let Err(e) = shared::apply(expr, scope, Dialect::DataFusion) {
-                return ControlFlow::Break(e);
-            }
-            rounding_casts(expr, scope);
-            timestamp_text(expr, scope);
-            temporal(expr, scope);
-            json_operators(expr);
-            exact_rounding(expr, scope);
-            result_types::apply(expr, scope);
-            pg_typed_ranking(expr);
-            if let Err(e) = like_escape(expr) {
-                return ControlFlow::Break(e);
-            }
-            ControlFlow::Continue(())
-        }
-    }
-
-    let scope = Scope::of(statement, types);
-    match statement.visit(&mut Rules { scope }) {
-        ControlFlow::Break(e) => Err(e),
-        ControlFlow::Continue(()) => Ok(()),
-    }
+/// The query rules, for a query whose parts are done.
+pub(crate) fn query_rules(query: &mut Query) -> Result<(), TranspileError> {
+    cte_columns(query);
+    int4_projections(query.body.as_mut());
+    fetch_to_limit(query)
 }
 
-/// An integer literal PostgreSQL reads as int4, maybe negated.
-fn is_int4_literal(expr: &Expr) -> bool {
-    match expr {
-        Expr::Value(v) => matches!(&v.value, Value::Number(n, _)
-            if !n.contains(['.', 'e', 'E']) && n.parse::<i32>().is_ok()),
-        Expr::UnaryOp {
-            op: sqlparser::ast::UnaryOperator::Minus,
-            expr,
-        } => is_int4_literal(expr),
-        _ => false,
-    }
+/// The expression rules, for an expression whose children are done.
+pub(crate) fn expression_rules(expr: &mut Expr, scope: &Scope<'_>) -> Result<(), TranspileError> {
+    function_names(expr);
+    int4_literals(expr);
+    shared::apply(expr, scope, Dialect::DataFusion)?;
+    casts(expr, scope);
+    temporal(expr, scope);
+    json_operators(expr);
+    exact_rounding(expr, scope);
+    result_types::apply(expr, scope);
+    pg_typed_ranking(expr);
+    like_escape(expr)
 }
 
 fn int4_in_place(expr: &mut Expr) {
@@ -132,22 +88,8 @@ pub fn int4_literals(expr: &mut Expr) {
             }
         }
         Expr::Array(array) => array.elem.iter_mut().for_each(int4_in_place),
-        Expr::Function(f)
-            if function_name(f).is_some_and(|n| {
-                ["coalesce", "nullif", "greatest", "least"]
-                    .contains(&n.to_ascii_lowercase().as_str())
-            }) =>
-        {
-            if let sqlparser::ast::FunctionArguments::List(list) = &mut f.args {
-                for arg in &mut list.args {
-                    if let sqlparser::ast::FunctionArg::Unnamed(
-                        sqlparser::ast::FunctionArgExpr::Expr(e),
-                    ) = arg
-                    {
-                        int4_in_place(e);
-                    }
-                }
-            }
+        Expr::Function(f) if is_call_to(f, &["coalesce", "nullif", "greatest", "least"]) => {
+            arguments_mut(f).for_each(int4_in_place);
         }
         _ => {}
     }
@@ -173,9 +115,10 @@ fn int4_projections(body: &mut SetExpr) {
     }
 }
 
-/// `CAST(float AS int)` rounds half to even and `CAST(numeric AS int)` half away from zero,
-/// as in PostgreSQL; DataFusion would truncate.
-pub fn rounding_casts(expr: &mut Expr, scope: &Scope<'_>) {
+/// Casts as PostgreSQL performs them: a float cast to an integer rounds half to even and a
+/// numeric half away from zero (DataFusion would truncate both); a timestamp cast to text
+/// has a space before the time, not ISO 8601's `T`.
+pub fn casts(expr: &mut Expr, scope: &Scope<'_>) {
     let Expr::Cast {
         kind,
         expr: inner,
@@ -185,40 +128,20 @@ pub fn rounding_casts(expr: &mut Expr, scope: &Scope<'_>) {
     else {
         return;
     };
-    if !is_plain_cast(kind) || !SqlType::of(data_type).is_integer() {
+    if !is_plain_cast(kind) {
         return;
     }
-    match scope.type_of(inner) {
-        Some(t) if t.is_float() => **inner = result_types::half_even(take(inner)),
-        Some(SqlType::Numeric) => **inner = call("round", take(inner)),
+    let (target, source) = (SqlType::of(data_type), scope.type_of(inner));
+    match source {
+        Some(t) if t.is_float() && target.is_integer() => {
+            **inner = result_types::half_even(take(inner));
+        }
+        Some(SqlType::Numeric) if target.is_integer() => **inner = call("round", take(inner)),
+        Some(SqlType::Timestamp) if target == SqlType::Text => {
+            let text = take(expr);
+            *expr = call_with("replace", vec![text, string("T"), string(" ")]);
+        }
         _ => {}
-    }
-}
-
-/// Timestamps cast to text read as PostgreSQL writes them, with a space before the time.
-pub fn timestamp_text(expr: &mut Expr, scope: &Scope<'_>) {
-    let Expr::Cast {
-        kind,
-        expr: inner,
-        data_type,
-        ..
-    } = expr
-    else {
-        return;
-    };
-    if is_plain_cast(kind)
-        && SqlType::of(data_type) == SqlType::Text
-        && scope.type_of(inner) == Some(SqlType::Timestamp)
-    {
-        let text = take(expr);
-        *expr = Expr::Function(Function {
-            args: crate::ast::arguments(vec![
-                text,
-                Expr::value(Value::SingleQuotedString("T".to_owned())),
-                Expr::value(Value::SingleQuotedString(" ".to_owned())),
-            ]),
-            ..crate::ast::function("replace")
-        });
     }
 }
 
@@ -233,16 +156,11 @@ pub fn temporal(expr: &mut Expr, scope: &Scope<'_>) {
             right,
         } => {
             let (l, r) = (scope.type_of(left), scope.type_of(right));
-            if l == Some(SqlType::Date) && r == Some(SqlType::Interval) {
-                cast_in_place(
-                    left,
-                    DataType::Timestamp(None, sqlparser::ast::TimezoneInfo::None),
-                );
-            } else if l == Some(SqlType::Interval) && r == Some(SqlType::Date) {
-                cast_in_place(
-                    right,
-                    DataType::Timestamp(None, sqlparser::ast::TimezoneInfo::None),
-                );
+            let timestamp = DataType::Timestamp(None, sqlparser::ast::TimezoneInfo::None);
+            match (l, r) {
+                (Some(SqlType::Date), Some(SqlType::Interval)) => cast_in_place(left, timestamp),
+                (Some(SqlType::Interval), Some(SqlType::Date)) => cast_in_place(right, timestamp),
+                _ => {}
             }
         }
         Expr::BinaryOp { left, right, .. } => {
@@ -267,11 +185,8 @@ pub fn temporal(expr: &mut Expr, scope: &Scope<'_>) {
             ..
         } => {
             let isodow = take(expr);
-            let mut shifted = Expr::Nested(Box::new(Expr::BinaryOp {
-                left: Box::new(isodow),
-                op: BinaryOperator::Plus,
-                right: Box::new(crate::ast::number(1)),
-            }));
+            let mut shifted =
+                Expr::Nested(Box::new(binary(isodow, BinaryOperator::Plus, number(1))));
             cast_in_place(&mut shifted, result_types::numeric(0));
             *expr = shifted;
         }
@@ -285,7 +200,7 @@ fn is_timestamp(t: Option<SqlType>) -> bool {
 
 /// `'2026-01-01 10:00'` is `'2026-01-01 10:00:00'`: DataFusion wants the seconds.
 fn complete_timestamp_text(expr: &mut Expr) {
-    let Some(text) = crate::ast::string_literal(expr) else {
+    let Some(text) = string_literal(expr) else {
         return;
     };
     let bytes = text.as_bytes();
@@ -298,7 +213,7 @@ fn complete_timestamp_text(expr: &mut Expr) {
             _ => b.is_ascii_digit(),
         });
     if minutes_only {
-        *expr = crate::ast::string(&format!("{text}:00"));
+        *expr = string(&format!("{text}:00"));
     }
 }
 
@@ -306,15 +221,12 @@ fn complete_timestamp_text(expr: &mut Expr) {
 /// digits after the point; DataFusion answers a float.
 pub fn exact_rounding(expr: &mut Expr, scope: &Scope<'_>) {
     let whole = match expr {
-        Expr::Function(f) => {
-            function_name(f).is_some_and(|n| {
-                ["trunc", "ceil", "ceiling", "floor", "round"]
-                    .contains(&n.to_ascii_lowercase().as_str())
-            }) && crate::types::arguments(f).count() == 1
-                && crate::types::arguments(f)
-                    .next()
-                    .and_then(|e| scope.type_of(e))
-                    == Some(SqlType::Numeric)
+        Expr::Function(f) if is_call_to(f, &["trunc", "ceil", "ceiling", "floor", "round"]) => {
+            let mut args = arguments(f);
+            match (args.next(), args.next()) {
+                (Some(x), None) => scope.type_of(x) == Some(SqlType::Numeric),
+                _ => false,
+            }
         }
         Expr::Ceil { expr: x, .. } | Expr::Floor { expr: x, .. } => {
             scope.type_of(x) == Some(SqlType::Numeric)
@@ -348,33 +260,21 @@ pub fn json_operators(expr: &mut Expr) {
             );
             let mut args = vec![take(left)];
             if path {
-                let Some(steps) = crate::ast::string_literal(right).and_then(path_steps) else {
+                let Some(steps) = string_literal(right).and_then(path_steps) else {
                     return;
                 };
-                args.extend(steps);
+                // Indexes as numbers, keys as strings.
+                args.extend(steps.into_iter().map(|step| match step.parse::<i64>() {
+                    Ok(index) => number(index),
+                    Err(_) => string(step),
+                }));
             } else {
                 args.push(take(right));
             }
-            *expr = crate::ast::call_with(function, args);
+            *expr = call_with(function, args);
         }
         _ => {}
     }
-}
-
-/// The steps of a text-array path `{a,b,1}`: keys as strings, indexes as numbers.
-fn path_steps(path: &str) -> Option<Vec<Expr>> {
-    let inner = path.trim().strip_prefix('{')?.strip_suffix('}')?;
-    Some(
-        inner
-            .split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(|step| match step.parse::<i64>() {
-                Ok(index) => crate::ast::number(index),
-                Err(_) => crate::ast::string(step.trim_matches('"')),
-            })
-            .collect(),
-    )
 }
 
 /// PostgreSQL spellings DataFusion knows by another name: `a ^ b` is `power(a, b)`,
@@ -386,30 +286,16 @@ pub fn function_names(expr: &mut Expr) {
             op: BinaryOperator::PGExp,
             right,
         } => {
-            let (left, right) = (take(left), take(right));
-            *expr = Expr::Function(Function {
-                args: crate::ast::arguments(vec![left, right]),
-                ..crate::ast::function("power")
-            });
+            *expr = call_with("power", vec![take(left), take(right)]);
         }
-        Expr::Function(f) => match function_name(f).map(str::to_ascii_lowercase).as_deref() {
-            Some("variance") => {
-                f.name = ObjectName(vec![ObjectNamePart::Identifier(Ident::new("var_samp"))])
+        Expr::Function(f) if is_call_to(f, &["variance"]) => rename(f, "var_samp"),
+        Expr::Function(f) if is_call_to(f, &["mod"]) => {
+            if let Some([a, b]) = take_arguments(f) {
+                let mut modulo = binary(a, BinaryOperator::Modulo, b);
+                int4_literals(&mut modulo);
+                *expr = Expr::Nested(Box::new(modulo));
             }
-            Some("mod") => {
-                let args: Vec<Expr> = crate::types::arguments(f).cloned().collect();
-                if let [a, b] = args.as_slice() {
-                    let mut modulo = Expr::BinaryOp {
-                        left: Box::new(a.clone()),
-                        op: BinaryOperator::Modulo,
-                        right: Box::new(b.clone()),
-                    };
-                    int4_literals(&mut modulo);
-                    *expr = Expr::Nested(Box::new(modulo));
-                }
-            }
-            _ => {}
-        },
+        }
         _ => {}
     }
 }
@@ -431,7 +317,7 @@ pub fn like_escape(expr: &mut Expr) -> Result<(), TranspileError> {
     else {
         return Ok(());
     };
-    let Some(escape) = escape_char.as_ref().and_then(string_literal) else {
+    let Some(escape) = escape_char.as_ref().and_then(string_value) else {
         return Ok(());
     };
     let mut chars = escape.chars();
@@ -445,10 +331,7 @@ pub fn like_escape(expr: &mut Expr) -> Result<(), TranspileError> {
             ))
         }
     };
-    let Some(text) = (match pattern.as_ref() {
-        Expr::Value(v) => string_literal(&v.value),
-        _ => None,
-    }) else {
+    let Some(text) = string_literal(pattern) else {
         return Err(TranspileError::Unsupported(
             "LIKE ... ESCAPE with a pattern that is not a literal is not supported by datafusion"
                 .to_owned(),
@@ -475,16 +358,9 @@ pub fn like_escape(expr: &mut Expr) -> Result<(), TranspileError> {
             rewritten.push(c);
         }
     }
-    **pattern = Expr::value(Value::SingleQuotedString(rewritten));
+    **pattern = string(&rewritten);
     *escape_char = None;
     Ok(())
-}
-
-fn string_literal(value: &Value) -> Option<String> {
-    match value {
-        Value::SingleQuotedString(s) | Value::EscapedStringLiteral(s) => Some(s.clone()),
-        _ => None,
-    }
 }
 
 /// `WITH r(a, b) AS (SELECT x, y ...)`: the column names move into the CTE's first SELECT

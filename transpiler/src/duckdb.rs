@@ -21,17 +21,14 @@
 //!   counts a negative start from the end.
 //! - [`json_paths`]: `#>` and `#>>` are DuckDB's `json_extract` with a JSON path.
 
-use std::ops::ControlFlow;
-
-use sqlparser::ast::{
-    BinaryOperator, DataType, ExactNumberInfo, Expr, Statement, UnaryOperator, Value, VisitMut,
-    VisitorMut,
-};
+use sqlparser::ast::{BinaryOperator, DataType, ExactNumberInfo, Expr, TimezoneInfo, Value};
 
 use crate::ast::{
-    call, call_with, cast_in_place, function_name, number, rename, string, string_literal, take,
+    arguments, binary, call, call_with, case_when, cast_in_place, concatenation, function_name,
+    is_call_to, not, number, path_steps, push_argument, rename, string, string_literal, take,
+    take_arguments,
 };
-use crate::types::{arguments, Scope, SqlType, TypeOracle};
+use crate::types::{Scope, SqlType};
 use crate::{result_types, shared, Dialect, TranspileError};
 
 /// The DuckDB macro [`checked_division`] wraps divisors in.
@@ -44,56 +41,21 @@ pub const MACROS: &[&str] = &["CREATE OR REPLACE MACRO junction_divisor(x) AS \
 /// The scale PostgreSQL's unconstrained `numeric` gets in DuckDB.
 const NUMERIC_SCALE: i64 = 10;
 
-/// Applies every rule to `statement`, in one bottom-up walk over its expressions.
-pub fn apply(statement: &mut Statement, types: &dyn TypeOracle) -> Result<(), TranspileError> {
-    struct Rules<'a> {
-        scope: Scope<'a>,
-    }
-
-    impl VisitorMut for Rules<'_> {
-        type Break = TranspileError;
-
-        fn post_visit_query(
-            &mut self,
-            query: &mut sqlparser::ast::Query,
-        ) -> ControlFlow<TranspileError> {
-            crate::set_returning::projected_series(query);
-            ControlFlow::Continue(())
-        }
-
-        fn post_visit_table_factor(
-            &mut self,
-            factor: &mut sqlparser::ast::TableFactor,
-        ) -> ControlFlow<TranspileError> {
-            crate::set_returning::name_column(factor);
-            ControlFlow::Continue(())
-        }
-
-        fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<TranspileError> {
-            let scope = &self.scope;
-            quoted_literals(expr);
-            function_names(expr, scope);
-            substring_start(expr);
-            if let Err(e) = shared::apply(expr, scope, Dialect::DuckDb) {
-                return ControlFlow::Break(e);
-            }
-            regex_operators(expr);
-            like_escape(expr);
-            json_paths(expr);
-            type_names(expr);
-            null_concat(expr);
-            checked_division(expr);
-            result_types::apply(expr, scope);
-            int4_result(expr);
-            ControlFlow::Continue(())
-        }
-    }
-
-    let scope = Scope::of(statement, types);
-    match statement.visit(&mut Rules { scope }) {
-        ControlFlow::Break(e) => Err(e),
-        ControlFlow::Continue(()) => Ok(()),
-    }
+/// The expression rules, for an expression whose children are done.
+pub(crate) fn expression_rules(expr: &mut Expr, scope: &Scope<'_>) -> Result<(), TranspileError> {
+    quoted_literals(expr);
+    function_names(expr, scope);
+    substring_start(expr);
+    shared::apply(expr, scope, Dialect::DuckDb)?;
+    regex_operators(expr);
+    like_escape(expr);
+    json_paths(expr);
+    type_names(expr);
+    null_concat(expr);
+    checked_division(expr);
+    result_types::apply(expr, scope);
+    int4_result(expr);
+    Ok(())
 }
 
 /// A string literal with a quote next to a quote or after a backslash, as a concatenation
@@ -115,15 +77,7 @@ pub fn quoted_literals(expr: &mut Expr) {
             pieces.push(string(part));
         }
     }
-    let concatenated = pieces
-        .into_iter()
-        .reduce(|left, right| Expr::BinaryOp {
-            left: Box::new(left),
-            op: BinaryOperator::StringConcat,
-            right: Box::new(right),
-        })
-        .unwrap_or_else(|| string(""));
-    *expr = Expr::Nested(Box::new(concatenated));
+    *expr = Expr::Nested(Box::new(concatenation(pieces)));
 }
 
 /// `~`, `~*`, `!~`, `!~*` as `regexp_matches`, which finds the pattern anywhere as
@@ -144,14 +98,7 @@ pub fn regex_operators(expr: &mut Expr) {
         args.push(string("i"));
     }
     let matched = call_with("regexp_matches", args);
-    *expr = if negated {
-        Expr::UnaryOp {
-            op: UnaryOperator::Not,
-            expr: Box::new(matched),
-        }
-    } else {
-        matched
-    };
+    *expr = if negated { not(matched) } else { matched };
 }
 
 /// LIKE and ILIKE without ESCAPE escape with a backslash, as PostgreSQL's do.
@@ -171,39 +118,38 @@ pub fn function_names(expr: &mut Expr, scope: &Scope<'_>) {
     let Some(name) = function_name(function).map(str::to_ascii_lowercase) else {
         return;
     };
-    let args: Vec<Expr> = arguments(function).cloned().collect();
-    match (name.as_str(), args.as_slice()) {
+    let argument_count = arguments(function).count();
+    match (name.as_str(), argument_count) {
         ("btrim", _) => rename(function, "trim"),
+        ("date_bin", _) => rename(function, "time_bucket"),
         ("cardinality", _) => {
             rename(function, "len");
             cast_in_place(expr, DataType::Integer(None));
         }
-        ("current_date", []) => {
+        ("current_date", 0) => {
             // DuckDB's own current_date needs the ICU extension; now() is UTC without it.
-            let now = Expr::Cast {
-                kind: sqlparser::ast::CastKind::Cast,
-                expr: Box::new(call_with("now", vec![])),
-                data_type: DataType::Timestamp(None, sqlparser::ast::TimezoneInfo::None),
-                array: false,
-                format: None,
-            };
-            *expr = now;
+            *expr = call_with("now", vec![]);
+            cast_in_place(expr, DataType::Timestamp(None, TimezoneInfo::None));
             cast_in_place(expr, DataType::Date);
         }
-        ("regexp_match", [text, pattern]) => {
-            if let Some(matched) = regexp_match(text, pattern) {
-                *expr = matched;
+        ("regexp_match", 2) => {
+            let pattern_is_literal = arguments(function)
+                .nth(1)
+                .and_then(string_literal)
+                .is_some();
+            if let Some([text, pattern]) = take_arguments(function).filter(|_| pattern_is_literal) {
+                *expr = regexp_match(&text, &pattern);
             }
         }
-        ("date_bin", _) => rename(function, "time_bucket"),
-        ("lpad" | "rpad", [text, length]) => {
-            *expr = call_with(&name, vec![text.clone(), length.clone(), string(" ")]);
-        }
+        ("lpad" | "rpad", 2) => push_argument(function, string(" ")),
         ("to_hex", _) => {
             let hex = take(expr);
             *expr = call("lower", hex);
         }
-        ("octet_length", [text]) if scope.type_of(text) != Some(SqlType::Bytea) => {
+        ("octet_length", 1)
+            if arguments(function).next().and_then(|e| scope.type_of(e))
+                != Some(SqlType::Bytea) =>
+        {
             rename(function, "strlen");
         }
         _ => {}
@@ -213,9 +159,8 @@ pub fn function_names(expr: &mut Expr, scope: &Scope<'_>) {
 /// `regexp_match(text, 'pattern')`: PostgreSQL's array of the capture groups (or of the
 /// whole match without groups), NULL without a match. DuckDB has no such function; its
 /// `regexp_extract` takes one group at a time.
-fn regexp_match(text: &Expr, pattern: &Expr) -> Option<Expr> {
-    let regex = string_literal(pattern)?;
-    let groups = capture_groups(regex);
+fn regexp_match(text: &Expr, pattern: &Expr) -> Expr {
+    let groups = string_literal(pattern).map_or(0, capture_groups);
     let elements = (if groups == 0 { 0..=0 } else { 1..=groups })
         .map(|group| {
             call_with(
@@ -224,19 +169,14 @@ fn regexp_match(text: &Expr, pattern: &Expr) -> Option<Expr> {
             )
         })
         .collect();
-    Some(Expr::Case {
-        case_token: sqlparser::ast::helpers::attached_token::AttachedToken::empty(),
-        end_token: sqlparser::ast::helpers::attached_token::AttachedToken::empty(),
-        operand: None,
-        conditions: vec![sqlparser::ast::CaseWhen {
-            condition: call_with("regexp_matches", vec![text.clone(), pattern.clone()]),
-            result: Expr::Array(sqlparser::ast::Array {
-                elem: elements,
-                named: false,
-            }),
-        }],
-        else_result: None,
-    })
+    case_when(
+        call_with("regexp_matches", vec![text.clone(), pattern.clone()]),
+        Expr::Array(sqlparser::ast::Array {
+            elem: elements,
+            named: false,
+        }),
+        None,
+    )
 }
 
 /// The capturing groups of a regular expression: `(` not escaped, not in a class, not
@@ -310,15 +250,11 @@ pub fn substring_start(expr: &mut Expr) {
     let first = call_with("greatest", vec![start.clone(), number(1)]);
     if let Some(count) = substring_for {
         // start + count - greatest(start, 1), at least 0
-        let end = Expr::BinaryOp {
-            left: Box::new(Expr::Nested(Box::new(Expr::BinaryOp {
-                left: Box::new(start),
-                op: BinaryOperator::Plus,
-                right: Box::new(take(count)),
-            }))),
-            op: BinaryOperator::Minus,
-            right: Box::new(first.clone()),
-        };
+        let end = binary(
+            Expr::Nested(Box::new(binary(start, BinaryOperator::Plus, take(count)))),
+            BinaryOperator::Minus,
+            first.clone(),
+        );
         **count = call_with("greatest", vec![end, number(0)]);
     }
     **from = first;
@@ -342,13 +278,12 @@ pub fn json_paths(expr: &mut Expr) {
 
 /// PostgreSQL's text-array path `{a,b,1}` as a JSON path `$.a.b[1]`.
 fn json_path(path: &str) -> Option<String> {
-    let inner = path.trim().strip_prefix('{')?.strip_suffix('}')?;
     let mut json = String::from("$");
-    for step in inner.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+    for step in path_steps(path)? {
         if step.parse::<u64>().is_ok() {
             json.push_str(&format!("[{step}]"));
         } else {
-            json.push_str(&format!(".\"{}\"", step.trim_matches('"')));
+            json.push_str(&format!(".\"{step}\""));
         }
     }
     Some(json)
@@ -372,8 +307,7 @@ const INT4_FUNCTIONS: [&str; 8] = [
 /// named every result column as PostgreSQL does.
 pub fn int4_result(expr: &mut Expr) {
     let int4 = match expr {
-        Expr::Function(f) => function_name(f)
-            .is_some_and(|name| INT4_FUNCTIONS.contains(&name.to_ascii_lowercase().as_str())),
+        Expr::Function(f) => is_call_to(f, &INT4_FUNCTIONS),
         Expr::Position { .. } => true,
         _ => false,
     };

@@ -7,9 +7,9 @@
 //! characters unless `FM` precedes them). Template words junction does not know are refused
 //! (0A000) rather than printed literally, which PostgreSQL would do only for non-patterns.
 
-use sqlparser::ast::{BinaryOperator, DataType, Expr};
+use sqlparser::ast::{DataType, Expr};
 
-use crate::ast::{call_with, cast_in_place, number, string, string_literal};
+use crate::ast::{call_with, cast_in_place, concatenation, number, string, string_literal};
 use crate::types::{Scope, SqlType};
 use crate::{Dialect, TranspileError};
 
@@ -64,6 +64,11 @@ fn translate(template: &str, dialect: Dialect, parsing: bool) -> Result<Vec<Part
             "the to_char/to_date template pattern \"{what}\" is not supported by {dialect}"
         ))
     };
+    // Fractions of a second: DuckDB's strftime and chrono spell them differently.
+    let fractions: [(&str, &str); 2] = match dialect {
+        Dialect::DuckDb => [("MS", "%g"), ("US", "%f")],
+        _ => [("MS", "%3f"), ("US", "%6f")],
+    };
     let mut parts = Vec::new();
     let mut run = String::new();
     let mut rest = template;
@@ -84,30 +89,13 @@ fn translate(template: &str, dialect: Dialect, parsing: bool) -> Result<Vec<Part
             rest = &rest[end + 2..];
             continue;
         }
-        let milliseconds = match dialect {
-            Dialect::DuckDb => "%g",
-            _ => "%3f",
-        };
-        let microseconds = match dialect {
-            Dialect::DuckDb => "%f",
-            _ => "%6f",
-        };
-        if let Some(after) = rest.strip_prefix("MS") {
-            run.push_str(milliseconds);
-            rest = after;
-            fill_mode = false;
-            continue;
-        }
-        if let Some(after) = rest.strip_prefix("US") {
-            run.push_str(microseconds);
-            rest = after;
-            fill_mode = false;
-            continue;
-        }
-        if let Some((name, pattern)) = NAMES.iter().find(|(name, _)| {
-            rest.len() >= name.len() && rest[..name.len()].eq_ignore_ascii_case(name)
+        // `get`, not indexing: the template is user text, and may split a character there.
+        if let Some((name, pattern, written)) = NAMES.iter().find_map(|(name, pattern)| {
+            let written = rest.get(..name.len())?;
+            written
+                .eq_ignore_ascii_case(name)
+                .then_some((name, pattern, written))
         }) {
-            let written = &rest[..name.len()];
             let case = if written.chars().all(|c| c.is_ascii_uppercase()) {
                 Case::Upper
             } else if written.chars().all(|c| c.is_ascii_lowercase()) {
@@ -132,7 +120,11 @@ fn translate(template: &str, dialect: Dialect, parsing: bool) -> Result<Vec<Part
             fill_mode = false;
             continue;
         }
-        if let Some((written, pattern)) = PATTERNS.iter().find(|(p, _)| rest.starts_with(p)) {
+        if let Some((written, pattern)) = fractions
+            .iter()
+            .chain(PATTERNS)
+            .find(|(p, _)| rest.starts_with(p))
+        {
             if fill_mode && pattern.len() == 2 && "HIMSdmjV".contains(&pattern[1..]) {
                 run.push_str("%-");
                 run.push_str(&pattern[1..]);
@@ -189,7 +181,7 @@ pub(crate) fn apply(
     if !matches!(name.as_str(), "to_char" | "to_date" | "to_timestamp") {
         return Ok(());
     }
-    let arguments: Vec<Expr> = crate::types::arguments(function).cloned().collect();
+    let arguments: Vec<Expr> = crate::ast::arguments(function).cloned().collect();
     let [value, template] = arguments.as_slice() else {
         // to_timestamp(epoch) and anything else pass as written.
         return Ok(());
@@ -208,8 +200,7 @@ pub(crate) fn apply(
                 "to_char of a number is not supported by {dialect}"
             )));
         }
-        let parts = translate(template, dialect, false)?;
-        *expr = parts
+        let parts = translate(template, dialect, false)?
             .into_iter()
             .map(|part| match part {
                 Part::Pattern(pattern) => format_call(value.clone(), &pattern, dialect),
@@ -231,12 +222,8 @@ pub(crate) fn apply(
                     }
                 }
             })
-            .reduce(|left, right| Expr::BinaryOp {
-                left: Box::new(left),
-                op: BinaryOperator::StringConcat,
-                right: Box::new(right),
-            })
-            .unwrap_or_else(|| string(""));
+            .collect();
+        *expr = concatenation(parts);
         return Ok(());
     }
     // Parsing reads names in any case and ignores padding: one pattern.
@@ -303,6 +290,11 @@ mod tests {
                 padded: true
             }]
         );
+    }
+
+    #[test]
+    fn multibyte_text_next_to_names_is_literal() {
+        assert_eq!(patterns("éé YYYY"), vec![Part::Pattern("éé %Y".into())]);
     }
 
     #[test]

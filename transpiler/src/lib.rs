@@ -19,6 +19,7 @@ mod names;
 mod oid_casts;
 mod relations;
 mod result_types;
+mod rewrite;
 mod set_returning;
 mod shared;
 mod types;
@@ -89,18 +90,21 @@ pub fn render(
     dialect: Dialect,
     types: &dyn TypeOracle,
 ) -> Result<String, TranspileError> {
+    let mut statement = statement.clone();
+    rewrite(&mut statement, dialect, types)?;
+    Ok(statement.to_string())
+}
+
+/// Rewrites `statement` in place for an engine that plans the AST itself (DataFusion); the
+/// text [`render`] gives for other dialects comes from the same rewrite.
+pub fn rewrite(
+    statement: &mut Statement,
+    dialect: Dialect,
+    types: &dyn TypeOracle,
+) -> Result<(), TranspileError> {
     match dialect {
-        Dialect::Postgres => Ok(statement.to_string()),
-        Dialect::DataFusion => {
-            let mut statement = statement.clone();
-            datafusion::apply(&mut statement, types)?;
-            Ok(statement.to_string())
-        }
-        Dialect::DuckDb => {
-            let mut statement = statement.clone();
-            duckdb::apply(&mut statement, types)?;
-            Ok(statement.to_string())
-        }
+        Dialect::DataFusion | Dialect::DuckDb => rewrite::rewrite(statement, dialect, types),
+        Dialect::Postgres => Ok(()),
         Dialect::Trino => Err(TranspileError::Unsupported(
             "the trino dialect has no rules yet, so junction cannot promise PostgreSQL's answers \
              there"

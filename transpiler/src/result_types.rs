@@ -2,13 +2,13 @@
 //! (a float for an exact average, BIGINT for `extract`, a 128-bit integer for a sum). Both
 //! engines take these rules; each needs the argument types from [`Scope`].
 
-use sqlparser::ast::{
-    BinaryOperator, CaseWhen, DataType, DateTimeField, ExactNumberInfo, Expr, Ident, ObjectName,
-    ObjectNamePart,
-};
+use sqlparser::ast::{BinaryOperator, DataType, DateTimeField, ExactNumberInfo, Expr};
 
-use crate::ast::{call, call_with, cast_in_place, function_name, number, take};
-use crate::types::{arguments, Scope, SqlType};
+use crate::ast::{
+    arguments, arguments_mut, binary, call, call_with, case_when, cast_in_place, concatenation,
+    function_name, number, rename, string, take, take_arguments,
+};
+use crate::types::{Scope, SqlType};
 
 /// `numeric` as the engines hold PostgreSQL's unconstrained numeric: 38 digits, `scale` of
 /// them after the point (PostgreSQL keeps every digit; a fixed scale is the closest).
@@ -48,28 +48,19 @@ pub(crate) fn apply(expr: &mut Expr, scope: &Scope<'_>) {
             let scale = extract_scale(field);
             if matches!(field, DateTimeField::Second | DateTimeField::Seconds) {
                 // Both engines answer whole seconds; their microseconds count the seconds too.
-                let micros = Expr::Extract {
+                let mut micros = Expr::Extract {
                     field: DateTimeField::Microsecond,
                     syntax: sqlparser::ast::ExtractSyntax::From,
                     expr: Box::new(take(source)),
                 };
-                *expr = Expr::BinaryOp {
-                    left: Box::new(Expr::Cast {
-                        kind: sqlparser::ast::CastKind::Cast,
-                        expr: Box::new(micros),
-                        data_type: numeric(0),
-                        array: false,
-                        format: None,
-                    }),
-                    op: sqlparser::ast::BinaryOperator::Divide,
-                    right: Box::new(number(1_000_000)),
-                };
+                cast_in_place(&mut micros, numeric(0));
+                *expr = binary(micros, BinaryOperator::Divide, number(1_000_000));
             }
             Some(numeric(scale))
         }
         Expr::BinaryOp {
             left,
-            op: sqlparser::ast::BinaryOperator::Divide,
+            op: BinaryOperator::Divide,
             right,
         } if exact_division(scope.type_of(left), scope.type_of(right)) => {
             // The engines divide decimals to a double or to a handful of digits.
@@ -78,7 +69,7 @@ pub(crate) fn apply(expr: &mut Expr, scope: &Scope<'_>) {
         }
         Expr::BinaryOp {
             left,
-            op: sqlparser::ast::BinaryOperator::Minus,
+            op: BinaryOperator::Minus,
             right,
         } if scope.type_of(left) == Some(SqlType::Date)
             && scope.type_of(right) == Some(SqlType::Date) =>
@@ -90,8 +81,7 @@ pub(crate) fn apply(expr: &mut Expr, scope: &Scope<'_>) {
                 return;
             };
             if name == "every" {
-                function.name =
-                    ObjectName(vec![ObjectNamePart::Identifier(Ident::new("bool_and"))]);
+                rename(function, "bool_and");
                 return;
             }
             let argument = arguments(function).next().and_then(|e| scope.type_of(e));
@@ -99,7 +89,7 @@ pub(crate) fn apply(expr: &mut Expr, scope: &Scope<'_>) {
                 ("sum", Some(SqlType::Int2 | SqlType::Int4)) => Some(DataType::BigInt(None)),
                 ("sum", Some(SqlType::Int8)) => {
                     // Exact, where the engines would overflow or widen to 128 bits.
-                    if let Some(first) = first_argument_mut(function) {
+                    if let Some(first) = arguments_mut(function).next() {
                         cast_in_place(first, numeric(0));
                     }
                     None
@@ -115,31 +105,21 @@ pub(crate) fn apply(expr: &mut Expr, scope: &Scope<'_>) {
                 }
                 ("div", _) => {
                     // div(a, b): the quotient truncated toward zero, as numeric.
-                    let args: Vec<Expr> = arguments(function).cloned().collect();
-                    if let [a, b] = args.as_slice() {
-                        let mut dividend = a.clone();
+                    if let Some([mut dividend, divisor]) = take_arguments(function) {
                         cast_in_place(&mut dividend, DataType::DoublePrecision);
-                        *expr = call(
-                            "trunc",
-                            Expr::BinaryOp {
-                                left: Box::new(dividend),
-                                op: BinaryOperator::Divide,
-                                right: Box::new(Expr::Nested(Box::new(b.clone()))),
-                            },
-                        );
+                        let divisor = Expr::Nested(Box::new(divisor));
+                        *expr = call("trunc", binary(dividend, BinaryOperator::Divide, divisor));
                     }
                     Some(numeric(0))
                 }
                 ("quote_literal", _) => {
-                    let args: Vec<Expr> = arguments(function).cloned().collect();
-                    if let [text] = args.as_slice() {
+                    if let Some([text]) = take_arguments(function) {
                         *expr = quote_literal(text);
                     }
                     None
                 }
-                ("round", Some(t)) if t.is_float() && arguments(function).count() == 1 => {
-                    let x = arguments(function).next().cloned();
-                    if let Some(x) = x {
+                ("round", Some(t)) if t.is_float() => {
+                    if let Some([x]) = take_arguments(function) {
                         *expr = half_even(x);
                     }
                     None
@@ -169,77 +149,36 @@ fn exact_division(left: Option<SqlType>, right: Option<SqlType>) -> bool {
     (l == SqlType::Numeric || r == SqlType::Numeric) && l.is_exact() && r.is_exact()
 }
 
-fn first_argument_mut(function: &mut sqlparser::ast::Function) -> Option<&mut Expr> {
-    use sqlparser::ast::{FunctionArg, FunctionArgExpr, FunctionArguments};
-    match &mut function.args {
-        FunctionArguments::List(list) => match list.args.first_mut()? {
-            FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => Some(e),
-            _ => None,
-        },
-        _ => None,
-    }
-}
-
 /// `round(x)` of a float as PostgreSQL's `rint`: half to even, where the engines round half
 /// away from zero.
 pub(crate) fn half_even(x: Expr) -> Expr {
     // CASE WHEN abs(x - trunc(x)) = 0.5 THEN 2 * round(x / 2) ELSE round(x) END
     let fraction = call(
         "abs",
-        Expr::BinaryOp {
-            left: Box::new(x.clone()),
-            op: BinaryOperator::Minus,
-            right: Box::new(call("trunc", x.clone())),
-        },
+        binary(x.clone(), BinaryOperator::Minus, call("trunc", x.clone())),
     );
-    let halfway = Expr::BinaryOp {
-        left: Box::new(fraction),
-        op: BinaryOperator::Eq,
-        right: Box::new(number("0.5")),
-    };
-    let even = Expr::BinaryOp {
-        left: Box::new(number(2)),
-        op: BinaryOperator::Multiply,
-        right: Box::new(call(
+    let halfway = binary(fraction, BinaryOperator::Eq, number("0.5"));
+    let even = binary(
+        number(2),
+        BinaryOperator::Multiply,
+        call(
             "round",
-            Expr::BinaryOp {
-                left: Box::new(x.clone()),
-                op: BinaryOperator::Divide,
-                right: Box::new(number(2)),
-            },
-        )),
-    };
-    Expr::Case {
-        case_token: sqlparser::ast::helpers::attached_token::AttachedToken::empty(),
-        end_token: sqlparser::ast::helpers::attached_token::AttachedToken::empty(),
-        operand: None,
-        conditions: vec![CaseWhen {
-            condition: halfway,
-            result: even,
-        }],
-        else_result: Some(Box::new(call("round", x))),
-    }
+            binary(x.clone(), BinaryOperator::Divide, number(2)),
+        ),
+    );
+    case_when(halfway, even, Some(call("round", x)))
 }
 
 /// PostgreSQL's `quote_literal(text)`: the text in single quotes, its quotes doubled; NULL
 /// stays NULL.
-fn quote_literal(text: &Expr) -> Expr {
-    let quote = || crate::ast::string("'");
+fn quote_literal(text: Expr) -> Expr {
+    let quote = || string("'");
     // Two one-quote literals: sqlparser would print a `''` value as one quote.
-    let two_quotes = Expr::Nested(Box::new(Expr::BinaryOp {
-        left: Box::new(quote()),
-        op: BinaryOperator::StringConcat,
-        right: Box::new(quote()),
-    }));
+    let two_quotes = Expr::Nested(Box::new(concatenation(vec![quote(), quote()])));
     let doubled = call_with("replace", vec![text.clone(), quote(), two_quotes]);
-    Expr::Case {
-        case_token: sqlparser::ast::helpers::attached_token::AttachedToken::empty(),
-        end_token: sqlparser::ast::helpers::attached_token::AttachedToken::empty(),
-        operand: None,
-        conditions: vec![CaseWhen {
-            condition: Expr::IsNotNull(Box::new(text.clone())),
-            result: call_with("concat", vec![quote(), doubled, quote()]),
-        }],
-        else_result: None,
-    }
+    case_when(
+        Expr::IsNotNull(Box::new(text)),
+        call_with("concat", vec![quote(), doubled, quote()]),
+        None,
+    )
 }

@@ -4,24 +4,19 @@
 //! says what PostgreSQL means to both.
 
 use sqlparser::ast::{
-    DataType, Expr, Ident, Query, SelectItem, SetExpr, Statement, TableAlias, TableAliasColumnDef,
-    TableFactor,
+    DataType, Expr, FunctionArg, FunctionArguments, Ident, Query, SelectItem, SetExpr, Statement,
+    TableAlias, TableAliasColumnDef, TableFactor,
 };
 
-use crate::ast::{call, cast_in_place, function_name};
+use crate::ast::{call, cast_in_place, function_name, plain_argument};
 use crate::relations::fold;
-use crate::types::{arguments, literal_type, SqlType};
+use crate::types::is_int4_literal;
 
 /// Whether every argument of `generate_series` is an int4 literal: PostgreSQL's series is
 /// int4 then, the engines' BIGINT.
-fn int4_series(args: &[Expr]) -> bool {
-    args.iter().all(|arg| {
-        let arg = match arg {
-            Expr::UnaryOp { expr, .. } => expr.as_ref(),
-            arg => arg,
-        };
-        matches!(arg, Expr::Value(v) if literal_type(&v.value) == Some(SqlType::Int4))
-    })
+fn int4_series(args: &[FunctionArg]) -> bool {
+    args.iter()
+        .all(|arg| plain_argument(arg).is_some_and(is_int4_literal))
 }
 
 /// `generate_series(...)` in a query's select list is a set of rows in PostgreSQL, a list
@@ -42,7 +37,8 @@ pub fn projected_series(query: &mut Query) {
         {
             continue;
         }
-        let int4 = int4_series(&arguments(function).cloned().collect::<Vec<_>>());
+        let int4 =
+            matches!(&function.args, FunctionArguments::List(list) if int4_series(&list.args));
         let series = crate::ast::take(expr);
         *expr = call("unnest", series);
         if int4 {
@@ -64,17 +60,7 @@ pub fn name_column(factor: &mut TableFactor) {
             let function = name.0.last().and_then(|p| p.as_ident()).map(fold);
             match function.as_deref() {
                 Some("generate_series") => {
-                    let values: Vec<Expr> = args
-                        .args
-                        .iter()
-                        .filter_map(|a| match a {
-                            sqlparser::ast::FunctionArg::Unnamed(
-                                sqlparser::ast::FunctionArgExpr::Expr(e),
-                            ) => Some(e.clone()),
-                            _ => None,
-                        })
-                        .collect();
-                    int4 = values.len() == args.args.len() && int4_series(&values);
+                    int4 = int4_series(&args.args);
                     (alias, "generate_series")
                 }
                 _ => return,

@@ -6,9 +6,9 @@
 //! - [`format_to_concat`]: `format('%s ...', ...)`, which neither engine has with
 //!   PostgreSQL's meaning.
 
-use sqlparser::ast::{BinaryOperator, Expr, UnaryOperator};
+use sqlparser::ast::{BinaryOperator, Expr};
 
-use crate::ast::{call_with, function_name, string, string_literal, take};
+use crate::ast::{binary, call_with, function_name, not, string, string_literal, take};
 use crate::types::Scope;
 use crate::{formats, Dialect, TranspileError};
 
@@ -80,17 +80,10 @@ pub fn similar_to(expr: &mut Expr, dialect: Dialect) -> Result<(), TranspileErro
     let value = take(value);
     let matched = match dialect {
         Dialect::DuckDb => call_with("regexp_full_match", vec![value, string(&regex)]),
-        _ => Expr::BinaryOp {
-            left: Box::new(value),
-            op: BinaryOperator::PGRegexMatch,
-            right: Box::new(string(&regex)),
-        },
+        _ => binary(value, BinaryOperator::PGRegexMatch, string(&regex)),
     };
     *expr = if *negated {
-        Expr::UnaryOp {
-            op: UnaryOperator::Not,
-            expr: Box::new(Expr::Nested(Box::new(matched))),
-        }
+        not(Expr::Nested(Box::new(matched)))
     } else {
         matched
     };
@@ -107,7 +100,7 @@ pub fn format_to_concat(expr: &mut Expr, dialect: Dialect) -> Result<(), Transpi
     if !function_name(function).is_some_and(|n| n.eq_ignore_ascii_case("format")) {
         return Ok(());
     }
-    let arguments: Vec<Expr> = crate::types::arguments(function).cloned().collect();
+    let arguments: Vec<Expr> = crate::ast::arguments(function).cloned().collect();
     let mut arguments = arguments.into_iter();
     let Some(template) = arguments.next() else {
         return Ok(());

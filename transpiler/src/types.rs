@@ -10,11 +10,11 @@ use std::collections::HashMap;
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{
-    BinaryOperator, CastKind, DataType, Expr, Function, FunctionArg, FunctionArgExpr,
-    FunctionArguments, Statement, TableFactor, TimezoneInfo, UnaryOperator, Value, Visit, Visitor,
+    BinaryOperator, DataType, Expr, Function, Statement, TableFactor, TimezoneInfo, UnaryOperator,
+    Value, Visit, Visitor,
 };
 
-use crate::ast::function_name;
+use crate::ast::{arguments, function_name};
 use crate::relations::{fold, table_name_parts};
 
 /// A PostgreSQL type, as far as the rules tell types apart.
@@ -364,6 +364,18 @@ fn wider_integer(a: SqlType, b: SqlType) -> SqlType {
     }
 }
 
+/// An integer literal PostgreSQL reads as int4, maybe negated.
+pub(crate) fn is_int4_literal(expr: &Expr) -> bool {
+    match expr {
+        Expr::Value(v) => literal_type(&v.value) == Some(SqlType::Int4),
+        Expr::UnaryOp {
+            op: UnaryOperator::Minus,
+            expr,
+        } => is_int4_literal(expr),
+        _ => false,
+    }
+}
+
 /// A literal's type: PostgreSQL reads a number without point or exponent as int4 when it
 /// fits, else int8, else numeric; any other number is numeric. Quoted strings have no type
 /// until context gives them one.
@@ -381,23 +393,6 @@ pub fn literal_type(value: &Value) -> Option<SqlType> {
         Value::Boolean(_) => Some(SqlType::Bool),
         _ => None,
     }
-}
-
-/// The plain (unnamed) argument expressions of a call.
-pub(crate) fn arguments(function: &Function) -> impl Iterator<Item = &Expr> {
-    let args = match &function.args {
-        FunctionArguments::List(list) => list.args.as_slice(),
-        _ => &[],
-    };
-    args.iter().filter_map(|arg| match arg {
-        FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => Some(e),
-        _ => None,
-    })
-}
-
-/// `CAST(expr AS data_type)` for `expr` already in place: whether it is a plain cast.
-pub(crate) fn is_plain_cast(kind: &CastKind) -> bool {
-    matches!(kind, CastKind::Cast | CastKind::DoubleColon)
 }
 
 #[cfg(test)]

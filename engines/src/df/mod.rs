@@ -24,7 +24,7 @@ use datafusion::scalar::ScalarValue;
 use datafusion::sql::parser::Statement as DFStatement;
 use datafusion_pg_catalog::pg_catalog::PgCatalogStaticTables;
 use junction_catalogs::{Catalogs, TableFormat};
-use junction_transpiler::TypeOracle;
+use junction_transpiler::{Dialect, TypeOracle};
 use sqlparser::ast::Statement;
 
 use crate::{tables, Described, Engine, EngineError, Explanation, QueryContext, Result};
@@ -128,7 +128,7 @@ impl DataFusionEngine {
     ) -> Result<(SessionState, LogicalPlan)> {
         let state = self.state_for(ctx, statement).await?;
         let mut statement = statement.clone();
-        junction_transpiler::datafusion::apply(&mut statement, types)?;
+        junction_transpiler::rewrite(&mut statement, Dialect::DataFusion, types)?;
         let plan = state
             .statement_to_plan(DFStatement::Statement(Box::new(statement)))
             .await?;
@@ -186,9 +186,8 @@ impl Engine for DataFusionEngine {
             state.create_physical_plan(&plan).await?;
             Ok::<_, EngineError>(())
         };
-        let sql =
-            junction_transpiler::render(statement, junction_transpiler::Dialect::DataFusion, types)
-                .unwrap_or_else(|_| statement.to_string());
+        let sql = junction_transpiler::render(statement, Dialect::DataFusion, types)
+            .unwrap_or_else(|_| statement.to_string());
         Explanation {
             table_access,
             sql,

@@ -1,0 +1,64 @@
+//! The one walk that applies a dialect's rules to a statement, bottom-up: each query after
+//! its parts, each table factor, each expression after its children. The rules themselves
+//! live with their dialect ([`crate::datafusion`], [`crate::duckdb`]) or with what they
+//! share.
+
+use std::ops::ControlFlow;
+
+use sqlparser::ast::{Expr, Query, Statement, TableFactor, VisitMut, VisitorMut};
+
+use crate::types::{Scope, TypeOracle};
+use crate::{datafusion, duckdb, set_returning, Dialect, TranspileError};
+
+struct Rules<'a> {
+    dialect: Dialect,
+    scope: Scope<'a>,
+}
+
+impl VisitorMut for Rules<'_> {
+    type Break = TranspileError;
+
+    fn post_visit_query(&mut self, query: &mut Query) -> ControlFlow<TranspileError> {
+        set_returning::projected_series(query);
+        let done = match self.dialect {
+            Dialect::DataFusion => datafusion::query_rules(query),
+            _ => Ok(()),
+        };
+        into_flow(done)
+    }
+
+    fn post_visit_table_factor(&mut self, factor: &mut TableFactor) -> ControlFlow<TranspileError> {
+        set_returning::name_column(factor);
+        ControlFlow::Continue(())
+    }
+
+    fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<TranspileError> {
+        let done = match self.dialect {
+            Dialect::DataFusion => datafusion::expression_rules(expr, &self.scope),
+            Dialect::DuckDb => duckdb::expression_rules(expr, &self.scope),
+            _ => Ok(()),
+        };
+        into_flow(done)
+    }
+}
+
+fn into_flow(result: Result<(), TranspileError>) -> ControlFlow<TranspileError> {
+    match result {
+        Ok(()) => ControlFlow::Continue(()),
+        Err(e) => ControlFlow::Break(e),
+    }
+}
+
+/// Rewrites `statement` in place for `dialect` (DataFusion or DuckDB), with column types
+/// from `types`.
+pub(crate) fn rewrite(
+    statement: &mut Statement,
+    dialect: Dialect,
+    types: &dyn TypeOracle,
+) -> Result<(), TranspileError> {
+    let scope = Scope::of(statement, types);
+    match statement.visit(&mut Rules { dialect, scope }) {
+        ControlFlow::Break(e) => Err(e),
+        ControlFlow::Continue(()) => Ok(()),
+    }
+}

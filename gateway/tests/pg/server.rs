@@ -63,7 +63,8 @@ impl Server {
 /// Asserts that `client`'s connection still answers a query (`why` says after what).
 pub async fn assert_usable(client: &Client, why: &str) {
     let row = client.query_one("select 1", &[]).await.expect(why);
-    assert_eq!(row.get::<_, i64>(0), 1);
+    // `1` is int4, as in PostgreSQL.
+    assert_eq!(row.get::<_, i32>(0), 1);
 }
 
 /// The rows of a simple-protocol answer as text, NULL as `None`.

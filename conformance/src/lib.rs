@@ -6,3 +6,14 @@ pub mod corpus;
 pub mod mirror;
 pub mod peers;
 pub mod wire;
+
+use std::path::PathBuf;
+
+/// This crate's directory in the clone being tested. Cargo sets `CARGO_MANIFEST_DIR` when it
+/// runs a test; the path compiled in is only a fallback, since a target directory shared by
+/// several clones may hold a test binary built in another (possibly deleted) clone.
+pub fn crate_dir() -> PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")))
+}

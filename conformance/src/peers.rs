@@ -15,7 +15,7 @@ pub fn peers_dir() -> PathBuf {
     if let Some(dir) = std::env::var_os("JUNCTION_PEERS") {
         return PathBuf::from(dir);
     }
-    let built_from = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/peers");
+    let built_from = crate::crate_dir().join("../../shared/peers");
     if built_from.exists() {
         built_from
     } else {

@@ -97,7 +97,7 @@ async fn corpus_agrees_with_postgresql_on_every_engine() {
         .expect("copy the demo tables into PostgreSQL");
     assert!(copied.len() >= 5, "copied only {copied:?}");
 
-    let slt = Path::new(env!("CARGO_MANIFEST_DIR")).join("slt");
+    let slt = junction_conformance::crate_dir().join("slt");
     let log = TypeLog::default();
     let mut problems = Vec::new();
     let mut known = Vec::new();

@@ -2,8 +2,6 @@
 //! answers at least 95% of the corpus records as PostgreSQL does (the transpiler issue's
 //! target). The corpus test proves the markers true; this test keeps the list honest.
 
-use std::path::Path;
-
 use junction_conformance::corpus;
 
 const ENGINES: &[&str] = &["datafusion", "duckdb"];
@@ -18,7 +16,7 @@ struct Marker {
 }
 
 fn corpus_markers() -> (usize, Vec<Marker>) {
-    let slt = Path::new(env!("CARGO_MANIFEST_DIR")).join("slt");
+    let slt = junction_conformance::crate_dir().join("slt");
     let mut records = 0;
     let mut markers = Vec::new();
     for file in corpus::files(&slt) {
@@ -50,7 +48,7 @@ fn corpus_markers() -> (usize, Vec<Marker>) {
 
 #[test]
 fn known_gaps_lists_every_marker() {
-    let gaps = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("KNOWN_GAPS.md"))
+    let gaps = std::fs::read_to_string(junction_conformance::crate_dir().join("KNOWN_GAPS.md"))
         .expect("conformance/KNOWN_GAPS.md");
     let rows: Vec<&str> = gaps
         .lines()

@@ -13,7 +13,6 @@ mod report;
 mod rss;
 mod run_report;
 mod suite;
-mod tpch_data;
 mod wire;
 
 use std::path::PathBuf;

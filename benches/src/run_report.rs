@@ -9,7 +9,7 @@ use crate::latency::{self, Latency};
 use crate::queries;
 use crate::report;
 use crate::suite::{self, Direct, ENGINES};
-use crate::tpch_data::{self, DELTA_SCHEMA, PARQUET_SCHEMA};
+use junction_conformance::tpch::{self, DELTA_SCHEMA, PARQUET_SCHEMA};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -82,7 +82,7 @@ pub async fn run(junction: &Path, args: Args) -> Result<(), String> {
     let warehouse = std::path::absolute(&args.warehouse).map_err(|e| e.to_string())?;
     ensure_demo(junction, &warehouse)?;
     if !args.no_tpch {
-        tpch_data::ensure(&warehouse, args.sf).await?;
+        tpch::ensure(&warehouse, args.sf).await?;
     }
     let server = Junction::serve(junction, &warehouse)?;
     let clients = pinned_clients(server.port).await?;

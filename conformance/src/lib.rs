@@ -1,10 +1,12 @@
 //! The conformance harness: junction and a real PostgreSQL, both spoken to over the
 //! PostgreSQL wire as sqllogictest databases, so that every corpus file is checked against
-//! the reference and against each of junction's engines.
+//! the reference and against each of junction's engines. It also writes the TPC-H tables
+//! the corpus and the benchmarks share.
 
 pub mod corpus;
 pub mod mirror;
 pub mod peers;
+pub mod tpch;
 pub mod wire;
 
 use std::path::PathBuf;

@@ -5,15 +5,20 @@
 use std::path::Path;
 
 use junction_conformance::corpus::{self, Report, Target};
-use junction_conformance::mirror;
 use junction_conformance::peers::{connect, junction_bin, Junction, Postgres};
 use junction_conformance::wire::{PgWire, TypeLog, Types};
+use junction_conformance::{mirror, tpch};
 use sqllogictest::{strict_column_validator, MakeConnection, Runner};
 
 /// The engines the corpus runs on; each run pins one with `SET junction.engine`.
 const ENGINES: &[&str] = &["datafusion", "duckdb"];
 
-const SCHEMAS: &[&str] = &["bronze", "silver", "gold"];
+/// The demo's layers, and the TPC-H tables (Parquet) at [`TPCH_SF`].
+const SCHEMAS: &[&str] = &["bronze", "silver", "gold", tpch::PARQUET_SCHEMA];
+
+/// Small enough to copy into PostgreSQL in seconds (60,000 line items), large enough that
+/// every TPC-H query answers rows; Q11's fraction in tpch.slt is 0.0001 / SF.
+const TPCH_SF: f64 = 0.01;
 
 /// A runner on the reference PostgreSQL that notes the result types it answers with.
 fn reference_runner(
@@ -37,7 +42,7 @@ async fn run_reference(port: u16, file: &Path, log: &TypeLog) -> Report {
     corpus::run_file(&mut runner, file, Target::Reference).await
 }
 
-/// Rewrites `file`'s expected results with PostgreSQL's answers (CONFORMANCE_COMPLETE=1):
+/// Rewrites `file`'s expected results with PostgreSQL's answers (CONFORMANCE_COMPLETE):
 /// how new corpus records get their expectations. It also rewrites expected errors to
 /// PostgreSQL's messages; put the SQLSTATEs back, and review the diff before committing.
 async fn complete_from_reference(port: u16, file: &Path, log: &TypeLog) {
@@ -51,6 +56,14 @@ async fn complete_from_reference(port: u16, file: &Path, log: &TypeLog) {
         )
         .await
         .unwrap_or_else(|e| panic!("complete {}: {e}", file.display()));
+}
+
+/// Whether `CONFORMANCE_COMPLETE` asks for `file`: `1` for every file, else a file name.
+fn completes(file: &Path) -> bool {
+    match std::env::var("CONFORMANCE_COMPLETE") {
+        Ok(wanted) => wanted == "1" || file.file_name().is_some_and(|name| *name == *wanted),
+        Err(_) => false,
+    }
 }
 
 async fn run_engine(port: u16, engine: &str, file: &Path, log: &TypeLog) -> Report {
@@ -83,6 +96,9 @@ async fn corpus_agrees_with_postgresql_on_every_engine() {
     let warehouse = dir.path().join("warehouse");
     let bin = junction_bin();
     Junction::write_demo(&bin, &warehouse, 10, 1).expect("demo warehouse");
+    tpch::ensure(&warehouse, TPCH_SF)
+        .await
+        .expect("TPC-H tables");
     let junction = Junction::serve(&bin, &warehouse).expect("junction serve");
     let postgres = Postgres::start();
 
@@ -95,7 +111,7 @@ async fn corpus_agrees_with_postgresql_on_every_engine() {
     let copied = mirror::copy_schemas(&source, &reference, SCHEMAS)
         .await
         .expect("copy the demo tables into PostgreSQL");
-    assert!(copied.len() >= 5, "copied only {copied:?}");
+    assert!(copied.len() >= 13, "copied only {copied:?}");
 
     let slt = junction_conformance::crate_dir().join("slt");
     let log = TypeLog::default();
@@ -103,7 +119,7 @@ async fn corpus_agrees_with_postgresql_on_every_engine() {
     let mut known = Vec::new();
     let mut passed = 0;
     for file in corpus::files(&slt) {
-        if std::env::var_os("CONFORMANCE_COMPLETE").is_some() {
+        if completes(&file) {
             complete_from_reference(postgres.port, &file, &log).await;
         }
         let report = run_reference(postgres.port, &file, &log).await;

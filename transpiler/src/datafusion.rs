@@ -19,7 +19,8 @@
 //! The rules shared with other dialects (result types, formats, patterns) run here too.
 
 use sqlparser::ast::{
-    BinaryOperator, DataType, Expr, LimitClause, Query, SelectItem, SetExpr, Value,
+    BinaryOperator, DataType, Expr, FunctionArgumentClause, FunctionArguments, LimitClause, Query,
+    SelectItem, SetExpr, Value,
 };
 
 use crate::ast::{
@@ -48,6 +49,7 @@ pub(crate) fn expression_rules(expr: &mut Expr, scope: &Scope<'_>) -> Result<(),
     exact_rounding(expr, scope);
     result_types::apply(expr, scope);
     pg_typed_ranking(expr);
+    percentile_disc(expr);
     like_escape(expr)
 }
 
@@ -425,6 +427,53 @@ pub fn pg_typed_ranking(expr: &mut Expr) {
     if let Some(data_type) = pg_type {
         cast_in_place(expr, data_type);
     }
+}
+
+/// `percentile_disc(f) WITHIN GROUP (ORDER BY x)`, which DataFusion lacks, as PostgreSQL
+/// computes it: of the n ordered non-null values, the one at position ceil(f * n) in float8
+/// arithmetic (at least 1),
+/// `array_element(array_agg(x ORDER BY x) FILTER (WHERE x IS NOT NULL), greatest(...))`.
+pub fn percentile_disc(expr: &mut Expr) {
+    let Expr::Function(function) = expr else {
+        return;
+    };
+    if !is_call_to(function, &["percentile_disc"])
+        || function.within_group.len() != 1
+        || function.over.is_some()
+    {
+        return;
+    }
+    let Some([fraction]) = take_arguments(function) else {
+        return;
+    };
+    let order = function.within_group.remove(0);
+    let not_null = Expr::IsNotNull(Box::new(order.expr.clone()));
+    let filter = match function.filter.take() {
+        Some(given) => binary(Expr::Nested(given), BinaryOperator::And, not_null),
+        None => not_null,
+    };
+    let Expr::Function(mut values) = call("array_agg", order.expr.clone()) else {
+        return;
+    };
+    if let FunctionArguments::List(list) = &mut values.args {
+        list.clauses
+            .push(FunctionArgumentClause::OrderBy(vec![order]));
+    }
+    values.filter = Some(Box::new(filter));
+    let values = Expr::Function(values);
+    let mut fraction = Expr::Nested(Box::new(fraction));
+    cast_in_place(&mut fraction, DataType::DoublePrecision);
+    let mut count = call("cardinality", values.clone());
+    cast_in_place(&mut count, DataType::DoublePrecision);
+    let mut position = call_with(
+        "greatest",
+        vec![
+            call("ceil", binary(fraction, BinaryOperator::Multiply, count)),
+            number(1),
+        ],
+    );
+    cast_in_place(&mut position, DataType::BigInt(None));
+    *expr = call_with("array_element", vec![values, position]);
 }
 
 /// The query's `FETCH FIRST n ROWS ONLY` becomes `LIMIT n` (an `OFFSET` stays); `WITH TIES`

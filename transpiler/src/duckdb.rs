@@ -217,17 +217,24 @@ pub fn type_names(expr: &mut Expr) {
 
 /// A bare NULL concatenated to text is text; DuckDB would type it INTEGER.
 fn null_concat(expr: &mut Expr) {
-    if let Expr::BinaryOp {
+    let Expr::BinaryOp {
         left,
         op: BinaryOperator::StringConcat,
         right,
     } = expr
-    {
-        for side in [left, right] {
-            if matches!(side.as_ref(), Expr::Value(v) if v.value == Value::Null) {
-                cast_in_place(side, DataType::Varchar(None));
-            }
+    else {
+        return;
+    };
+    let mut null = false;
+    for side in [left, right] {
+        if matches!(side.as_ref(), Expr::Value(v) if v.value == Value::Null) {
+            cast_in_place(side, DataType::Varchar(None));
+            null = true;
         }
+    }
+    if null {
+        // DuckDB 1.5 folds `x || NULL` to a NULL it types INTEGER, cast operand or not.
+        cast_in_place(expr, DataType::Varchar(None));
     }
 }
 

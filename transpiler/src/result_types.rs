@@ -2,7 +2,9 @@
 //! (a float for an exact average, BIGINT for `extract`, a 128-bit integer for a sum). Both
 //! engines take these rules; each needs the argument types from [`Scope`].
 
-use sqlparser::ast::{BinaryOperator, DataType, DateTimeField, ExactNumberInfo, Expr};
+use sqlparser::ast::{
+    BinaryOperator, DataType, DateTimeField, ExactNumberInfo, Expr, TimezoneInfo,
+};
 
 use crate::ast::{
     arguments, arguments_mut, binary, call, call_with, case_when, cast_in_place, concatenation,
@@ -45,7 +47,11 @@ pub(crate) fn apply(expr: &mut Expr, scope: &Scope<'_>) {
             expr: source,
             ..
         } => {
-            let scale = extract_scale(field);
+            // PostgreSQL extracts from a date without a time of day: whole numbers.
+            let scale = match scope.type_of(source) {
+                Some(SqlType::Date) => 0,
+                _ => extract_scale(field),
+            };
             if matches!(field, DateTimeField::Second | DateTimeField::Seconds) {
                 // Both engines answer whole seconds; their microseconds count the seconds too.
                 let mut micros = Expr::Extract {
@@ -94,11 +100,32 @@ pub(crate) fn apply(expr: &mut Expr, scope: &Scope<'_>) {
                     }
                     None
                 }
+                ("avg", Some(t)) if t.is_exact() => {
+                    // DataFusion averages a decimal to four more digits than it has, so a
+                    // two-digit money column would average to six.
+                    if let Some(first) = arguments_mut(function).next() {
+                        cast_in_place(first, numeric(DIVISION_SCALE));
+                    }
+                    Some(numeric(DIVISION_SCALE))
+                }
                 (
-                    "avg" | "stddev" | "stddev_samp" | "stddev_pop" | "variance" | "var_samp"
-                    | "var_pop",
+                    "stddev" | "stddev_samp" | "stddev_pop" | "variance" | "var_samp" | "var_pop",
                     Some(t),
                 ) if t.is_exact() => Some(numeric(DIVISION_SCALE)),
+                ("percentile_cont", _) => {
+                    // float8 in PostgreSQL whatever it orders by (intervals aside); the engines
+                    // interpolate decimals as decimals.
+                    (scope.function_type(function) == Some(SqlType::Float8))
+                        .then_some(DataType::DoublePrecision)
+                }
+                ("date_trunc", _)
+                    if arguments(function).nth(1).and_then(|e| scope.type_of(e))
+                        == Some(SqlType::Date) =>
+                {
+                    // A date is truncated as a timestamptz at midnight; both engines answer a
+                    // timestamp without zone.
+                    Some(DataType::Timestamp(None, TimezoneInfo::WithTimeZone))
+                }
                 ("date_part", _) => Some(DataType::DoublePrecision),
                 ("power" | "pow", _) if scope.function_type(function) == Some(SqlType::Numeric) => {
                     Some(numeric(DIVISION_SCALE))

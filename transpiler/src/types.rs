@@ -6,12 +6,13 @@
 //! way PostgreSQL's operator resolution would, where it can. An unknown type is `None`, and
 //! every rule has a safe answer for it.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{
-    BinaryOperator, DataType, Expr, Function, Statement, TableFactor, TimezoneInfo, UnaryOperator,
-    Value, Visit, Visitor,
+    BinaryOperator, DataType, Expr, Function, Query, SelectItem, SetExpr, Statement,
+    TableAliasColumnDef, TableFactor, TimezoneInfo, UnaryOperator, Value, Visit, Visitor,
 };
 
 use crate::ast::{arguments, function_name};
@@ -134,16 +135,22 @@ impl TypeOracle for TableTypes {
 /// Scopes are flat: a column name is looked up in every table the statement reads, and is
 /// known only where all tables that have it agree on its type. That is never wrong where
 /// PostgreSQL resolves the name, and merely unknown where subqueries shadow one another.
+/// Derived tables and CTEs are tables too, with the types of their select lists.
 pub struct Scope<'a> {
-    tables: Vec<(String, &'a [(String, SqlType)])>,
+    tables: Vec<(String, Columns<'a>)>,
 }
+
+/// A table's columns: the oracle's, or those typed from a CTE's or subquery's select list.
+type Columns<'a> = Cow<'a, [(String, SqlType)]>;
 
 impl<'a> Scope<'a> {
     /// The scope of `statement`, with column types from `oracle`.
     pub fn of(statement: &Statement, oracle: &'a dyn TypeOracle) -> Self {
         struct Tables<'a> {
             oracle: &'a dyn TypeOracle,
-            found: Vec<(String, &'a [(String, SqlType)])>,
+            found: Vec<(String, Columns<'a>)>,
+            /// Aliases of one-part names the catalog does not know (CTE references).
+            aliased: Vec<(String, String)>,
         }
         impl Visitor for Tables<'_> {
             type Break = ();
@@ -151,12 +158,19 @@ impl<'a> Scope<'a> {
                 if let (Some(parts), TableFactor::Table { alias, .. }) =
                     (table_name_parts(factor), factor)
                 {
-                    if let Some(columns) = self.oracle.columns(&parts) {
-                        let name = match alias {
-                            Some(alias) => fold(&alias.name),
-                            None => parts.last().cloned().unwrap_or_default(),
-                        };
-                        self.found.push((name, columns));
+                    match self.oracle.columns(&parts) {
+                        Some(columns) => {
+                            let name = match alias {
+                                Some(alias) => fold(&alias.name),
+                                None => parts.last().cloned().unwrap_or_default(),
+                            };
+                            self.found.push((name, Cow::Borrowed(columns)));
+                        }
+                        None => {
+                            if let ([name], Some(alias)) = (parts.as_slice(), alias) {
+                                self.aliased.push((name.clone(), fold(&alias.name)));
+                            }
+                        }
                     }
                 }
                 ControlFlow::Continue(())
@@ -165,11 +179,109 @@ impl<'a> Scope<'a> {
         let mut tables = Tables {
             oracle,
             found: Vec::new(),
+            aliased: Vec::new(),
         };
         let _ = statement.visit(&mut tables);
-        Scope {
+        let mut scope = Scope {
             tables: tables.found,
+        };
+        if let Statement::Query(query) = statement {
+            scope.derive(query, &tables.aliased);
         }
+        scope
+    }
+
+    /// Adds the CTEs and derived tables of `query`, innermost first, so that each select
+    /// list is typed with the tables it reads.
+    fn derive(&mut self, query: &Query, aliased: &[(String, String)]) {
+        if let Some(with) = &query.with {
+            for cte in &with.cte_tables {
+                self.derive(&cte.query, aliased);
+                let columns = self.select_list(&cte.query, &cte.alias.columns);
+                let name = fold(&cte.alias.name);
+                for (_, alias) in aliased.iter().filter(|(table, _)| *table == name) {
+                    self.tables
+                        .push((alias.clone(), Cow::Owned(columns.clone())));
+                }
+                self.tables.push((name, Cow::Owned(columns)));
+            }
+        }
+        self.derive_body(&query.body, aliased);
+    }
+
+    fn derive_body(&mut self, body: &SetExpr, aliased: &[(String, String)]) {
+        match body {
+            SetExpr::Select(select) => {
+                for from in &select.from {
+                    self.derive_factor(&from.relation, aliased);
+                    for join in &from.joins {
+                        self.derive_factor(&join.relation, aliased);
+                    }
+                }
+            }
+            SetExpr::Query(query) => self.derive(query, aliased),
+            SetExpr::SetOperation { left, right, .. } => {
+                self.derive_body(left, aliased);
+                self.derive_body(right, aliased);
+            }
+            _ => {}
+        }
+    }
+
+    fn derive_factor(&mut self, factor: &TableFactor, aliased: &[(String, String)]) {
+        match factor {
+            TableFactor::Derived {
+                subquery,
+                alias: Some(alias),
+                ..
+            } => {
+                self.derive(subquery, aliased);
+                let columns = self.select_list(subquery, &alias.columns);
+                self.tables.push((fold(&alias.name), Cow::Owned(columns)));
+            }
+            TableFactor::NestedJoin {
+                table_with_joins, ..
+            } => {
+                self.derive_factor(&table_with_joins.relation, aliased);
+                for join in &table_with_joins.joins {
+                    self.derive_factor(&join.relation, aliased);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The output columns of `query` (its first select), named as `renamed` or the select
+    /// list names them; a column of unknown type is [`SqlType::Other`], so that it hides a
+    /// same-named column of another table rather than borrowing its type.
+    fn select_list(
+        &self,
+        query: &Query,
+        renamed: &[TableAliasColumnDef],
+    ) -> Vec<(String, SqlType)> {
+        let mut body = query.body.as_ref();
+        let select = loop {
+            match body {
+                SetExpr::Select(select) => break select,
+                SetExpr::Query(query) => body = query.body.as_ref(),
+                SetExpr::SetOperation { left, .. } => body = left.as_ref(),
+                _ => return Vec::new(),
+            }
+        };
+        let mut columns = Vec::with_capacity(select.projection.len());
+        for (i, item) in select.projection.iter().enumerate() {
+            let (expr, name) = match item {
+                SelectItem::ExprWithAlias { expr, alias } => (expr, Some(fold(alias))),
+                SelectItem::UnnamedExpr(expr) => (expr, output_name(expr)),
+                // The columns behind `*` are not spelled out: stop naming by position.
+                _ => break,
+            };
+            let Some(name) = renamed.get(i).map(|c| fold(&c.name)).or(name) else {
+                continue;
+            };
+            columns.push((name, self.type_of(expr).unwrap_or(SqlType::Other)));
+        }
+        columns
     }
 
     /// A scope without tables: literals and casts still have types.
@@ -192,7 +304,7 @@ impl<'a> Scope<'a> {
                 Some(_) => return None,
             }
         }
-        found
+        found.filter(|ty| *ty != SqlType::Other)
     }
 
     /// The type PostgreSQL gives `expr`, where the rules can tell.
@@ -329,6 +441,11 @@ impl<'a> Scope<'a> {
                 }
             }
             "div" => Numeric,
+            "percentile_cont" => match function.within_group.first().map(|o| self.type_of(&o.expr))
+            {
+                Some(Some(Interval)) => Interval,
+                _ => Float8,
+            },
             "date_part" | "percent_rank" | "cume_dist" | "random" | "sqrt" | "exp" | "ln"
             | "corr" | "covar_pop" | "covar_samp" | "regr_slope" => Float8,
             "now" | "current_timestamp" | "to_timestamp" => TimestampTz,
@@ -348,6 +465,15 @@ impl<'a> Scope<'a> {
             }
             _ => return None,
         })
+    }
+}
+
+/// The name PostgreSQL gives an unaliased select-list column that is a column reference.
+fn output_name(expr: &Expr) -> Option<String> {
+    match expr {
+        Expr::Identifier(ident) => Some(fold(ident)),
+        Expr::CompoundIdentifier(parts) => parts.last().map(fold),
+        _ => None,
     }
 }
 

@@ -38,7 +38,15 @@ fn result_types_follow_postgresql_on_both_engines() {
                 (
                     "SELECT sum(heart_rate), sum(reading_id), avg(heart_rate), avg(spo2) FROM silver.vitals",
                     "SELECT CAST(sum(heart_rate) AS BIGINT), sum(CAST(reading_id AS DECIMAL(38,0))), \
-                     CAST(avg(heart_rate) AS DECIMAL(38,16)), avg(spo2) FROM silver.vitals",
+                     CAST(avg(CAST(heart_rate AS DECIMAL(38,16))) AS DECIMAL(38,16)), avg(spo2) FROM silver.vitals",
+                ),
+                (
+                    "SELECT extract(epoch FROM day), date_trunc('month', day), \
+                     percentile_cont(0.5) WITHIN GROUP (ORDER BY heart_rate) FROM silver.vitals",
+                    "SELECT CAST(EXTRACT(EPOCH FROM day) AS DECIMAL(38,0)), \
+                     CAST(date_trunc('month', day) AS TIMESTAMP WITH TIME ZONE), \
+                     CAST(percentile_cont(0.5) WITHIN GROUP (ORDER BY heart_rate) AS DOUBLE PRECISION) \
+                     FROM silver.vitals",
                 ),
                 (
                     "SELECT day - day, extract(hour FROM recorded_at), date_part('dow', day) FROM silver.vitals",
@@ -121,6 +129,18 @@ fn duckdb_rules() {
     check(
         Dialect::DuckDb,
         &[
+            (
+                // Derived tables and CTEs type their columns from their select lists.
+                "WITH h(n) AS (SELECT heart_rate FROM silver.vitals) \
+                 SELECT sum(n), avg(d.r) FROM h, (SELECT reading_id AS r FROM silver.vitals) AS d",
+                "WITH h (n) AS (SELECT heart_rate FROM silver.vitals) \
+                 SELECT CAST(sum(n) AS BIGINT), CAST(avg(CAST(d.r AS DECIMAL(38,16))) AS DECIMAL(38,16)) \
+                 FROM h, (SELECT reading_id AS r FROM silver.vitals) AS d",
+            ),
+            (
+                "SELECT quality || NULL FROM silver.vitals",
+                "SELECT CAST(quality || CAST(NULL AS VARCHAR) AS VARCHAR) FROM silver.vitals",
+            ),
             (
                 "SELECT * FROM t WHERE a ~ 'x' AND b ~* 'y' AND c !~ 'z' AND e LIKE 'a\\_b'",
                 "SELECT * FROM t WHERE regexp_matches(a, 'x') AND regexp_matches(b, 'y', 'i') \

@@ -43,6 +43,20 @@ fn datafusion_reads_integer_literals_as_int4() {
 }
 
 #[test]
+fn trino_gets_its_own_spelling() {
+    let (ok, stdout, _) = transpile(&[
+        "--to",
+        "trino",
+        "select x::text from t order by x desc limit 2 offset 1",
+    ]);
+    assert!(ok);
+    assert_eq!(
+        stdout.trim(),
+        "SELECT CAST(x AS VARCHAR) FROM t ORDER BY x DESC NULLS FIRST OFFSET 1 ROWS FETCH FIRST 2 ROWS ONLY"
+    );
+}
+
+#[test]
 fn errors_carry_their_sqlstate() {
     let cases = [
         (vec!["--to", "duckdb", "selec 1"], "ERROR 42601: "),
@@ -55,8 +69,8 @@ fn errors_carry_their_sqlstate() {
             "ERROR 22023: ",
         ),
         (
-            vec!["--to", "trino", "select 1"],
-            "ERROR 0A000: the trino dialect",
+            vec!["--to", "trino", "select distinct on (a) a from t"],
+            "ERROR 0A000: DISTINCT ON is not supported by trino",
         ),
     ];
     for (args, prefix) in cases {

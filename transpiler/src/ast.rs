@@ -150,6 +150,11 @@ pub(crate) fn take_arguments<const N: usize>(function: &mut Function) -> Option<
         .ok()
 }
 
+/// Moves every plain argument out of a call that is to be replaced.
+pub(crate) fn take_all_arguments(function: &mut Function) -> Vec<Expr> {
+    arguments_mut(function).map(take).collect()
+}
+
 /// Appends a plain argument to a call.
 pub(crate) fn push_argument(function: &mut Function, argument: Expr) {
     if let FunctionArguments::List(list) = &mut function.args {

@@ -1,7 +1,8 @@
 //! The transpiler: parses PostgreSQL-dialect SQL once, and renders the AST for each engine.
 //!
 //! DataFusion plans the sqlparser AST itself, after the rules of [`datafusion`]; DuckDB gets
-//! the statement rewritten by the rules of [`duckdb`], as text. Both take the shared rules
+//! the statement rewritten by the rules of [`duckdb`], as text, and Trino by those of
+//! `trino`. Both take the shared rules
 //! (result types, `to_char` templates, SIMILAR TO, `format`, set-returning functions).
 //! Rules whose rewrite depends on types ask a [`TypeOracle`], which the router fills with the
 //! column types of the tables the statement reads; the transpiler itself knows no catalog.
@@ -22,6 +23,7 @@ mod result_types;
 mod rewrite;
 mod set_returning;
 mod shared;
+mod trino;
 mod types;
 
 pub use directives::{directives, Directed, Directives};
@@ -42,7 +44,7 @@ pub enum Dialect {
     /// Apache DataFusion's SQL, planned straight from the AST.
     DataFusion,
     DuckDb,
-    /// Trino's SQL: named so that `junction transpile --to trino` answers; it has no rules yet.
+    /// Trino's SQL, as text for its HTTP protocol.
     Trino,
 }
 
@@ -103,13 +105,10 @@ pub fn rewrite(
     types: &dyn TypeOracle,
 ) -> Result<(), TranspileError> {
     match dialect {
-        Dialect::DataFusion | Dialect::DuckDb => rewrite::rewrite(statement, dialect, types),
+        Dialect::DataFusion | Dialect::DuckDb | Dialect::Trino => {
+            rewrite::rewrite(statement, dialect, types)
+        }
         Dialect::Postgres => Ok(()),
-        Dialect::Trino => Err(TranspileError::Unsupported(
-            "the trino dialect has no rules yet, so junction cannot promise PostgreSQL's answers \
-             there"
-                .to_owned(),
-        )),
     }
 }
 

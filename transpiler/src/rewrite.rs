@@ -8,7 +8,7 @@ use std::ops::ControlFlow;
 use sqlparser::ast::{Expr, Query, Statement, TableFactor, VisitMut, VisitorMut};
 
 use crate::types::{Scope, TypeOracle};
-use crate::{datafusion, duckdb, set_returning, Dialect, TranspileError};
+use crate::{datafusion, duckdb, set_returning, trino, Dialect, TranspileError};
 
 struct Rules<'a> {
     dialect: Dialect,
@@ -18,24 +18,41 @@ struct Rules<'a> {
 impl VisitorMut for Rules<'_> {
     type Break = TranspileError;
 
+    fn pre_visit_query(&mut self, query: &mut Query) -> ControlFlow<TranspileError> {
+        self.scope.enter(query);
+        ControlFlow::Continue(())
+    }
+
     fn post_visit_query(&mut self, query: &mut Query) -> ControlFlow<TranspileError> {
-        set_returning::projected_series(query);
         let done = match self.dialect {
-            Dialect::DataFusion => datafusion::query_rules(query),
-            _ => Ok(()),
+            Dialect::DataFusion => {
+                set_returning::projected_series(query);
+                datafusion::query_rules(query)
+            }
+            Dialect::Trino => trino::query_rules(query),
+            _ => {
+                set_returning::projected_series(query);
+                Ok(())
+            }
         };
         into_flow(done)
     }
 
     fn post_visit_table_factor(&mut self, factor: &mut TableFactor) -> ControlFlow<TranspileError> {
-        set_returning::name_column(factor);
-        ControlFlow::Continue(())
+        match self.dialect {
+            Dialect::Trino => into_flow(trino::table_factor(factor)),
+            _ => {
+                set_returning::name_column(factor);
+                ControlFlow::Continue(())
+            }
+        }
     }
 
     fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<TranspileError> {
         let done = match self.dialect {
             Dialect::DataFusion => datafusion::expression_rules(expr, &self.scope),
             Dialect::DuckDb => duckdb::expression_rules(expr, &self.scope),
+            Dialect::Trino => trino::expression_rules(expr, &self.scope),
             _ => Ok(()),
         };
         into_flow(done)
@@ -49,16 +66,19 @@ fn into_flow(result: Result<(), TranspileError>) -> ControlFlow<TranspileError> 
     }
 }
 
-/// Rewrites `statement` in place for `dialect` (DataFusion or DuckDB), with column types
-/// from `types`.
+/// Rewrites `statement` in place for `dialect` (DataFusion, DuckDB or Trino), with column
+/// types from `types`.
 pub(crate) fn rewrite(
     statement: &mut Statement,
     dialect: Dialect,
     types: &dyn TypeOracle,
 ) -> Result<(), TranspileError> {
-    let scope = Scope::of(statement, types);
-    match statement.visit(&mut Rules { dialect, scope }) {
-        ControlFlow::Break(e) => Err(e),
-        ControlFlow::Continue(()) => Ok(()),
+    let scope = Scope::new(types);
+    if let ControlFlow::Break(e) = statement.visit(&mut Rules { dialect, scope }) {
+        return Err(e);
     }
+    if dialect == Dialect::Trino {
+        trino::spell(statement)?;
+    }
+    Ok(())
 }

@@ -80,6 +80,7 @@ pub fn similar_to(expr: &mut Expr, dialect: Dialect) -> Result<(), TranspileErro
     let value = take(value);
     let matched = match dialect {
         Dialect::DuckDb => call_with("regexp_full_match", vec![value, string(&regex)]),
+        Dialect::Trino => call_with("regexp_like", vec![value, string(&regex)]),
         _ => binary(value, BinaryOperator::PGRegexMatch, string(&regex)),
     };
     *expr = if *negated {
@@ -163,7 +164,7 @@ pub fn bytea_hex(expr: &mut Expr, dialect: Dialect) {
     };
     let hex = string(hex);
     *expr = match dialect {
-        Dialect::DuckDb => call_with("from_hex", vec![hex]),
+        Dialect::DuckDb | Dialect::Trino => call_with("from_hex", vec![hex]),
         _ => call_with("decode", vec![hex, string("hex")]),
     };
 }

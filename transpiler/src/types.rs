@@ -7,7 +7,7 @@
 //! every rule has a safe answer for it.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{
@@ -132,119 +132,125 @@ impl TypeOracle for TableTypes {
 
 /// The tables of one statement, by the names its column references qualify them with.
 ///
-/// Scopes are flat: a column name is looked up in every table the statement reads, and is
-/// known only where all tables that have it agree on its type. That is never wrong where
+/// Scopes are flat: a column name is looked up in every table entered so far, and is known
+/// only where all tables that have it agree on its type. That is never wrong where
 /// PostgreSQL resolves the name, and merely unknown where subqueries shadow one another.
 /// Derived tables and CTEs are tables too, with the types of their select lists.
+///
+/// The rule walk [enters](Scope::enter) each query before its expressions, so a scope is
+/// built along the one walk instead of by a walk of its own.
 pub struct Scope<'a> {
+    oracle: &'a dyn TypeOracle,
     tables: Vec<(String, Columns<'a>)>,
+    /// The CTEs entered so far, for references to them under an alias.
+    ctes: Vec<(String, Vec<(String, SqlType)>)>,
+    /// The queries entered, by address: a query's FROM is entered with its parent's, and
+    /// again when the walk reaches it.
+    entered: HashSet<*const Query>,
 }
 
 /// A table's columns: the oracle's, or those typed from a CTE's or subquery's select list.
 type Columns<'a> = Cow<'a, [(String, SqlType)]>;
 
 impl<'a> Scope<'a> {
-    /// The scope of `statement`, with column types from `oracle`.
-    pub fn of(statement: &Statement, oracle: &'a dyn TypeOracle) -> Self {
-        struct Tables<'a> {
-            oracle: &'a dyn TypeOracle,
-            found: Vec<(String, Columns<'a>)>,
-            /// Aliases of one-part names the catalog does not know (CTE references).
-            aliased: Vec<(String, String)>,
+    /// A scope that has entered no query yet.
+    pub fn new(oracle: &'a dyn TypeOracle) -> Self {
+        Scope {
+            oracle,
+            tables: Vec::new(),
+            ctes: Vec::new(),
+            entered: HashSet::new(),
         }
-        impl Visitor for Tables<'_> {
+    }
+
+    /// The scope of a whole statement: every query in it entered.
+    pub fn of(statement: &Statement, oracle: &'a dyn TypeOracle) -> Self {
+        struct Queries<'s, 'a>(&'s mut Scope<'a>);
+        impl Visitor for Queries<'_, '_> {
             type Break = ();
-            fn pre_visit_table_factor(&mut self, factor: &TableFactor) -> ControlFlow<()> {
-                if let (Some(parts), TableFactor::Table { alias, .. }) =
-                    (table_name_parts(factor), factor)
-                {
-                    match self.oracle.columns(&parts) {
-                        Some(columns) => {
-                            let name = match alias {
-                                Some(alias) => fold(&alias.name),
-                                None => parts.last().cloned().unwrap_or_default(),
-                            };
-                            self.found.push((name, Cow::Borrowed(columns)));
-                        }
-                        None => {
-                            if let ([name], Some(alias)) = (parts.as_slice(), alias) {
-                                self.aliased.push((name.clone(), fold(&alias.name)));
-                            }
-                        }
-                    }
-                }
+            fn pre_visit_query(&mut self, query: &Query) -> ControlFlow<()> {
+                self.0.enter(query);
                 ControlFlow::Continue(())
             }
         }
-        let mut tables = Tables {
-            oracle,
-            found: Vec::new(),
-            aliased: Vec::new(),
-        };
-        let _ = statement.visit(&mut tables);
-        let mut scope = Scope {
-            tables: tables.found,
-        };
-        if let Statement::Query(query) = statement {
-            scope.derive(query, &tables.aliased);
-        }
+        let mut scope = Scope::new(oracle);
+        let _ = statement.visit(&mut Queries(&mut scope));
         scope
     }
 
-    /// Adds the CTEs and derived tables of `query`, innermost first, so that each select
-    /// list is typed with the tables it reads.
-    fn derive(&mut self, query: &Query, aliased: &[(String, String)]) {
+    /// Adds the tables `query` reads: its CTEs, and the tables and derived tables of its
+    /// FROM clauses, innermost first, so that each select list is typed with the tables it
+    /// reads. Subqueries in expressions are entered when the walk reaches them.
+    pub fn enter(&mut self, query: &Query) {
+        if !self.entered.insert(query as *const Query) {
+            return;
+        }
         if let Some(with) = &query.with {
             for cte in &with.cte_tables {
-                self.derive(&cte.query, aliased);
+                self.enter(&cte.query);
                 let columns = self.select_list(&cte.query, &cte.alias.columns);
                 let name = fold(&cte.alias.name);
-                for (_, alias) in aliased.iter().filter(|(table, _)| *table == name) {
-                    self.tables
-                        .push((alias.clone(), Cow::Owned(columns.clone())));
-                }
+                self.ctes.push((name.clone(), columns.clone()));
                 self.tables.push((name, Cow::Owned(columns)));
             }
         }
-        self.derive_body(&query.body, aliased);
+        self.enter_body(&query.body);
     }
 
-    fn derive_body(&mut self, body: &SetExpr, aliased: &[(String, String)]) {
+    fn enter_body(&mut self, body: &SetExpr) {
         match body {
             SetExpr::Select(select) => {
                 for from in &select.from {
-                    self.derive_factor(&from.relation, aliased);
+                    self.enter_factor(&from.relation);
                     for join in &from.joins {
-                        self.derive_factor(&join.relation, aliased);
+                        self.enter_factor(&join.relation);
                     }
                 }
             }
-            SetExpr::Query(query) => self.derive(query, aliased),
+            SetExpr::Query(query) => self.enter(query),
             SetExpr::SetOperation { left, right, .. } => {
-                self.derive_body(left, aliased);
-                self.derive_body(right, aliased);
+                self.enter_body(left);
+                self.enter_body(right);
             }
             _ => {}
         }
     }
 
-    fn derive_factor(&mut self, factor: &TableFactor, aliased: &[(String, String)]) {
+    fn enter_factor(&mut self, factor: &TableFactor) {
         match factor {
+            TableFactor::Table { alias, .. } => {
+                let Some(parts) = table_name_parts(factor) else {
+                    return;
+                };
+                if let Some(columns) = self.oracle.columns(&parts) {
+                    let name = match alias {
+                        Some(alias) => fold(&alias.name),
+                        None => parts.last().cloned().unwrap_or_default(),
+                    };
+                    self.tables.push((name, Cow::Borrowed(columns)));
+                } else if let ([name], Some(alias)) = (parts.as_slice(), alias) {
+                    // A CTE under an alias.
+                    if let Some((_, columns)) = self.ctes.iter().rev().find(|(n, _)| n == name) {
+                        let columns = Cow::Owned(columns.clone());
+                        self.tables.push((fold(&alias.name), columns));
+                    }
+                }
+            }
             TableFactor::Derived {
-                subquery,
-                alias: Some(alias),
-                ..
+                subquery, alias, ..
             } => {
-                self.derive(subquery, aliased);
-                let columns = self.select_list(subquery, &alias.columns);
-                self.tables.push((fold(&alias.name), Cow::Owned(columns)));
+                self.enter(subquery);
+                if let Some(alias) = alias {
+                    let columns = self.select_list(subquery, &alias.columns);
+                    self.tables.push((fold(&alias.name), Cow::Owned(columns)));
+                }
             }
             TableFactor::NestedJoin {
                 table_with_joins, ..
             } => {
-                self.derive_factor(&table_with_joins.relation, aliased);
+                self.enter_factor(&table_with_joins.relation);
                 for join in &table_with_joins.joins {
-                    self.derive_factor(&join.relation, aliased);
+                    self.enter_factor(&join.relation);
                 }
             }
             _ => {}
@@ -282,11 +288,6 @@ impl<'a> Scope<'a> {
             columns.push((name, self.type_of(expr).unwrap_or(SqlType::Other)));
         }
         columns
-    }
-
-    /// A scope without tables: literals and casts still have types.
-    pub fn empty() -> Scope<'static> {
-        Scope { tables: Vec::new() }
     }
 
     fn column(&self, qualifier: Option<&str>, name: &str) -> Option<SqlType> {

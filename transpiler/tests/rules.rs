@@ -196,6 +196,33 @@ fn constructs_an_engine_cannot_express_are_0a000() {
             Dialect::DataFusion,
             "SELECT quality SIMILAR TO quality FROM silver.vitals",
         ),
+        (
+            Dialect::Trino,
+            "SELECT DISTINCT ON (quality) quality FROM silver.vitals",
+        ),
+        (
+            Dialect::Trino,
+            "SELECT to_char(day, 'YYYY'), initcap(quality) FROM silver.vitals",
+        ),
+        (Dialect::Trino, "SELECT generate_series(1, 3)"),
+        (
+            Dialect::Trino,
+            "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY heart_rate) FROM silver.vitals",
+        ),
+        (
+            Dialect::Trino,
+            "SELECT regexp_replace(quality, 'o', 'a') FROM silver.vitals",
+        ),
+        (
+            Dialect::Trino,
+            "SELECT day + interval '1 month 2 days' FROM silver.vitals",
+        ),
+        (
+            Dialect::Trino,
+            "SELECT extract(second FROM recorded_at) FROM silver.vitals",
+        ),
+        (Dialect::Trino, "SELECT j -> 'a\"b' FROM t"),
+        (Dialect::Trino, "SELECT x > ANY(ARRAY[1]) FROM t"),
     ] {
         let statement = parse(sql).expect(sql).remove(0);
         let err = render(&statement, dialect, &types).expect_err(sql);
@@ -205,4 +232,116 @@ fn constructs_an_engine_cannot_express_are_0a000() {
             "{sql}: {err}"
         );
     }
+}
+
+#[test]
+fn trino_rules() {
+    check(
+        Dialect::Trino,
+        &[
+            (
+                "SELECT heart_rate::text, spo2::int, CAST(day AS timestamptz), 123.4::numeric, \
+                 x::numeric(10,2), b::bytea, j::jsonb, t::text[] FROM silver.vitals",
+                "SELECT CAST(heart_rate AS VARCHAR), CAST(CASE WHEN abs(spo2 - truncate(spo2)) = 0.5 \
+                 THEN 2 * round(spo2 / 2) ELSE round(spo2) END AS INTEGER), \
+                 CAST(day AS TIMESTAMP(6) WITH TIME ZONE), CAST(123.4 AS DECIMAL(38,10)), \
+                 CAST(x AS DECIMAL(10,2)), CAST(b AS VARBINARY), CAST(j AS JSON), \
+                 CAST(t AS Array(VARCHAR)) FROM silver.vitals",
+            ),
+            (
+                // Trino's concat is NULL when any part is, and || takes varchar only.
+                "SELECT quality || heart_rate || NULL, concat(quality, NULL, heart_rate, '-'), \
+                 concat_ws('-', quality, heart_rate) FROM silver.vitals",
+                "SELECT quality || CAST(heart_rate AS VARCHAR) || CAST(NULL AS VARCHAR), \
+                 concat(coalesce(quality, ''), coalesce(CAST(NULL AS VARCHAR), ''), \
+                 coalesce(CAST(heart_rate AS VARCHAR), ''), coalesce('-', '')), \
+                 concat_ws('-', quality, CAST(heart_rate AS VARCHAR)) FROM silver.vitals",
+            ),
+            (
+                "SELECT * FROM silver.vitals WHERE quality ILIKE 'O%' AND quality ~ '^o' \
+                 AND quality !~* 'X' AND quality LIKE 'a\\_b' AND quality NOT LIKE 'x%'",
+                "SELECT * FROM silver.vitals WHERE lower(quality) LIKE lower('O%') ESCAPE '\\' \
+                 AND regexp_like(quality, '^o') AND NOT regexp_like(quality, ('(?i)' || 'X')) \
+                 AND quality LIKE 'a\\_b' ESCAPE '\\' AND quality NOT LIKE 'x%'",
+            ),
+            (
+                "SELECT day + 1, day - 2, day - day, day + interval '1 day', \
+                 recorded_at - interval '2 hours 30 minutes', interval '1 year 2 months' FROM silver.vitals",
+                "SELECT date_add('day', 1, day), date_add('day', -(2), day), \
+                 CAST(date_diff('day', day, day) AS INTEGER), CAST(day AS TIMESTAMP(6)) + INTERVAL '1' DAY, \
+                 recorded_at - (INTERVAL '2' HOUR + INTERVAL '30' MINUTE), \
+                 (INTERVAL '1' YEAR + INTERVAL '2' MONTH) FROM silver.vitals",
+            ),
+            (
+                "SELECT extract(dow FROM day), extract(isodow FROM recorded_at), \
+                 extract(epoch FROM recorded_at), date_part('doy', day) FROM silver.vitals",
+                "SELECT CAST((day_of_week(day) % 7) AS DECIMAL(38,0)), \
+                 CAST(day_of_week(recorded_at) AS DECIMAL(38,0)), \
+                 CAST(to_unixtime(CAST(recorded_at AS TIMESTAMP(6) WITH TIME ZONE)) AS DECIMAL(38,6)), \
+                 CAST(day_of_year(day) AS DOUBLE) FROM silver.vitals",
+            ),
+            (
+                "SELECT left(quality, 2), right(quality, 3), lpad(quality, 5), md5(quality), \
+                 btrim(quality), octet_length(quality), length(quality) FROM silver.vitals",
+                "SELECT substr(quality, 1, 2), substr(quality, greatest(length(quality) - 3 + 1, 1)), \
+                 lpad(quality, 5, ' '), lower(to_hex(md5(to_utf8(quality)))), trim(quality), \
+                 CAST(length(to_utf8(quality)) AS INTEGER), CAST(length(quality) AS INTEGER) \
+                 FROM silver.vitals",
+            ),
+            (
+                "SELECT regexp_replace(quality, 'o(k)', '\\1!', 'g'), \
+                 string_agg(quality, ',' ORDER BY heart_rate DESC), string_agg(DISTINCT quality, ';') \
+                 FROM silver.vitals",
+                "SELECT regexp_replace(quality, 'o(k)', '$1!'), \
+                 listagg(quality, ',') WITHIN GROUP (ORDER BY heart_rate DESC NULLS FIRST), \
+                 listagg(DISTINCT quality, ';') WITHIN GROUP (ORDER BY quality) FROM silver.vitals",
+            ),
+            (
+                "SELECT quality, count(*) FROM silver.vitals GROUP BY ROLLUP (quality) \
+                 ORDER BY 2 DESC, 1 LIMIT 5 OFFSET 2",
+                "SELECT quality, count(*) FROM silver.vitals GROUP BY ROLLUP (quality) \
+                 ORDER BY 2 DESC NULLS FIRST, 1 OFFSET 2 ROWS FETCH FIRST 5 ROWS ONLY",
+            ),
+            (
+                "SELECT g FROM generate_series(1, 5) AS g",
+                "SELECT g FROM (SELECT CAST(g AS INTEGER) AS g FROM UNNEST(sequence(1, 5)) AS g (g)) AS g",
+            ),
+            (
+                "SELECT x FROM unnest(ARRAY[1, 2]) AS x WHERE x = ANY(ARRAY[1, 3]) AND x <> ALL(ARRAY[4])",
+                "SELECT x FROM UNNEST(ARRAY[1, 2]) AS x (x) \
+                 WHERE contains(ARRAY[1, 3], x) AND NOT contains(ARRAY[4], x)",
+            ),
+            (
+                "SELECT (ARRAY[1,2,3])[2], array_length(ARRAY[1,2], 1), \
+                 array_to_string(ARRAY['a'], ','), string_to_array('a,b', ',')",
+                "SELECT element_at((ARRAY[1, 2, 3]), 2), CAST(nullif(cardinality(ARRAY[1, 2]), 0) AS INTEGER), \
+                 array_join(ARRAY['a'], ','), split('a,b', ',')",
+            ),
+            (
+                "SELECT j -> 'a', j ->> 'b', j #> '{a,0}' FROM t",
+                "SELECT json_extract(j, '$[\"a\"]'), coalesce(json_extract_scalar(j, '$[\"b\"]'), \
+                 nullif(json_format(json_extract(j, '$[\"b\"]')), 'null')), json_extract(j, '$[\"a\"][0]') FROM t",
+            ),
+            (
+                "SELECT greatest(heart_rate, 5, NULL), least(1, 2) FROM silver.vitals",
+                "SELECT array_max(filter(ARRAY[heart_rate, 5, NULL], junction_value -> junction_value IS NOT NULL)), \
+                 least(1, 2) FROM silver.vitals",
+            ),
+            (
+                "SELECT row_number() OVER (PARTITION BY quality ORDER BY recorded_at DESC), \
+                 count(*) OVER (ORDER BY day RANGE BETWEEN interval '3 days' PRECEDING AND CURRENT ROW) \
+                 FROM silver.vitals",
+                "SELECT row_number() OVER (PARTITION BY quality ORDER BY recorded_at DESC NULLS FIRST), \
+                 count(*) OVER (ORDER BY day RANGE BETWEEN INTERVAL '3' DAY PRECEDING AND CURRENT ROW) \
+                 FROM silver.vitals",
+            ),
+            (
+                "SELECT E'it\\'s', date_trunc('month', day), to_timestamp(0), quality SIMILAR TO 'o%', \
+                 '\\x0102'::bytea, sum(reading_id) FROM silver.vitals",
+                "SELECT 'it''s', CAST(date_trunc('month', day) AS TIMESTAMP(6) WITH TIME ZONE), \
+                 from_unixtime(0), regexp_like(quality, '^(?:o.*)$'), from_hex('0102'), \
+                 sum(CAST(reading_id AS DECIMAL(38,0))) FROM silver.vitals",
+            ),
+        ],
+    );
 }

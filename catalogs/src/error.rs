@@ -35,6 +35,21 @@ pub enum CatalogError {
         location: String,
         message: String,
     },
+
+    /// A remote catalog did not answer, answered an error, or answered in time what could
+    /// not be read.
+    #[error("catalog \"{catalog}\" is unavailable: {message}")]
+    Unavailable { catalog: String, message: String },
+
+    #[error("{0}")]
+    Unsupported(String),
+
+    /// An error one cache load gave to every caller that waited on it.
+    #[error("{message}")]
+    Shared {
+        sqlstate: &'static str,
+        message: String,
+    },
 }
 
 impl CatalogError {
@@ -56,6 +71,9 @@ impl CatalogError {
             | CatalogError::Delta { .. }
             | CatalogError::Iceberg { .. }
             | CatalogError::Files { .. } => "58030",
+            CatalogError::Unavailable { .. } => "58000",
+            CatalogError::Unsupported(_) => "0A000",
+            CatalogError::Shared { sqlstate, .. } => sqlstate,
         }
     }
 }

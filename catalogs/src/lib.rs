@@ -6,6 +6,7 @@
 
 mod error;
 mod registry;
+mod rest;
 mod table;
 mod warehouse;
 
@@ -16,6 +17,7 @@ use async_trait::async_trait;
 
 pub use error::{CatalogError, Result};
 pub use registry::Catalogs;
+pub use rest::{IcebergRestCatalog, RestSettings};
 pub use table::{DataFile, DataFiles, Snapshot, TableFormat, TableHandle};
 pub use warehouse::WarehouseCatalog;
 
@@ -35,4 +37,15 @@ pub trait Catalog: Send + Sync + Debug {
     /// `Ok(None)` when no such table exists, also when its schema does not (PostgreSQL
     /// answers 42P01 for `nosuch.t`).
     async fn table(&self, schema: &str, table: &str) -> Result<Option<Arc<TableHandle>>>;
+
+    /// The columns of a table as last loaded, without asking anyone: what pg_catalog shows
+    /// of a table whose catalog cannot be reached now. Catalogs that are never unreachable
+    /// (local ones) know nothing beyond [`Catalog::table`].
+    async fn known_columns(
+        &self,
+        _schema: &str,
+        _table: &str,
+    ) -> Option<arrow::datatypes::SchemaRef> {
+        None
+    }
 }

@@ -212,3 +212,68 @@ impl Drop for Postgres {
             .status();
     }
 }
+
+/// Apache Iceberg's REST catalog server (Iceberg 1.10's own handlers, on a Hadoop catalog in
+/// a temporary directory), stopped on drop.
+pub struct IcebergRest {
+    state: PathBuf,
+    /// The server's base URI.
+    pub uri: String,
+    _dir: tempfile::TempDir,
+}
+
+impl IcebergRest {
+    pub fn start() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let state = dir.path().join("rest");
+        let out = Command::new(peers_dir().join("iceberg-rest.sh"))
+            .arg("start")
+            .arg(&state)
+            .arg("0")
+            .stderr(Stdio::inherit())
+            .output()
+            .expect("run iceberg-rest.sh (../shared/peers/install.sh installs its jars)");
+        assert!(out.status.success(), "iceberg-rest.sh start failed");
+        let uri = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .find_map(|line| line.strip_prefix("export PEERS_ICEBERG_REST_URI="))
+            .map(|uri| uri.trim().to_owned())
+            .expect("iceberg-rest.sh printed PEERS_ICEBERG_REST_URI");
+        Self {
+            state,
+            uri,
+            _dir: dir,
+        }
+    }
+
+    /// Stops the server, as an outage would.
+    pub fn stop(&self) {
+        let _ = Command::new(peers_dir().join("iceberg-rest.sh"))
+            .arg("stop")
+            .arg(&self.state)
+            .stdout(Stdio::null())
+            .status();
+    }
+}
+
+impl Drop for IcebergRest {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// The peers' Python (`PEERS_PYTHON`, set by ../shared/peers/env.sh), which has the
+/// reference writers.
+pub fn peers_python() -> PathBuf {
+    std::env::var_os("PEERS_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            let home = std::env::var_os("JUNCTION_PEERS_HOME")
+                .map(PathBuf::from)
+                .or_else(|| {
+                    std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/junction-peers"))
+                })
+                .unwrap_or_default();
+            home.join("venv/bin/python")
+        })
+}

@@ -54,6 +54,16 @@ impl From<DataFusionError> for EngineError {
                     Err(inner) => EngineError::DataFusion(DataFusionError::External(inner)),
                 },
             },
+            // Errors of a table's load inside a plan's execution come back through Arrow.
+            DataFusionError::ArrowError(arrow, backtrace) => match *arrow {
+                ArrowError::ExternalError(inner) => match inner.downcast::<DataFusionError>() {
+                    Ok(datafusion) => EngineError::from(*datafusion),
+                    Err(inner) => EngineError::from(DataFusionError::External(inner)),
+                },
+                arrow => {
+                    EngineError::DataFusion(DataFusionError::ArrowError(Box::new(arrow), backtrace))
+                }
+            },
             DataFusionError::Context(context, inner) => match EngineError::from(*inner) {
                 EngineError::DataFusion(inner) => {
                     EngineError::DataFusion(DataFusionError::Context(context, Box::new(inner)))

@@ -103,24 +103,51 @@ impl DuckDbSection {
     }
 }
 
-/// One `[[catalog]]`. The keys of remote catalogs are parsed (so a misspelt key is an error)
-/// but read only once those catalogs exist.
+/// One `[[catalog]]`. The keys of catalog types junction does not serve yet are parsed (so a
+/// misspelt key is an error) and refused by [`Config::check`].
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-#[allow(dead_code)]
 pub struct CatalogConfig {
     pub name: String,
     #[serde(rename = "type")]
     pub kind: String,
     pub path: Option<PathBuf>,
     pub uri: Option<String>,
-    pub metadata_ttl: Option<String>,
-    pub timeout: Option<String>,
+    #[serde(default, with = "duration")]
+    pub metadata_ttl: Option<Duration>,
+    #[serde(default, with = "duration")]
+    pub timeout: Option<Duration>,
     pub token: Option<String>,
     pub warehouse: Option<String>,
     #[serde(rename = "ref")]
+    #[allow(dead_code)]
     pub reference: Option<String>,
+    #[allow(dead_code)]
     pub catalog: Option<String>,
+}
+
+/// How long a remote catalog's answers are reused, unless `metadata_ttl` says otherwise.
+pub const DEFAULT_METADATA_TTL: Duration = Duration::from_secs(5);
+/// How long a call to a remote catalog may take, unless `timeout` says otherwise.
+pub const DEFAULT_CATALOG_TIMEOUT: Duration = Duration::from_secs(10);
+
+impl CatalogConfig {
+    /// The settings of an `iceberg-rest` catalog.
+    pub fn rest_settings(&self) -> Result<junction_catalogs::RestSettings, ConfigError> {
+        let uri = self.uri.clone().ok_or_else(|| {
+            ConfigError::Invalid(format!(
+                "catalog \"{}\": an iceberg-rest catalog needs `uri`",
+                self.name
+            ))
+        })?;
+        Ok(junction_catalogs::RestSettings {
+            uri,
+            warehouse: self.warehouse.clone(),
+            token: self.token.clone(),
+            timeout: self.timeout.unwrap_or(DEFAULT_CATALOG_TIMEOUT),
+            metadata_ttl: self.metadata_ttl.unwrap_or(DEFAULT_METADATA_TTL),
+        })
+    }
 }
 
 /// Errors of configuration.
@@ -169,9 +196,12 @@ impl Config {
                         )));
                     }
                 }
-                "hive" | "iceberg-rest" | "nessie" | "unity" => {
+                "iceberg-rest" => {
+                    catalog.rest_settings()?;
+                }
+                "hive" | "nessie" | "unity" => {
                     return Err(ConfigError::Invalid(format!(
-                        "catalog \"{}\": type \"{}\" is not supported yet (only \"warehouse\")",
+                        "catalog \"{}\": type \"{}\" is not supported yet (only \"warehouse\" and \"iceberg-rest\")",
                         catalog.name, catalog.kind
                     )))
                 }
@@ -213,6 +243,26 @@ mod tests {
         )
         .expect("valid");
         assert_eq!(config.catalogs[0].name, "lake");
+    }
+
+    #[test]
+    fn iceberg_rest_catalogs_parse_with_defaults_and_need_a_uri() {
+        let config = parse(
+            "[[catalog]]\nname = \"ice\"\ntype = \"iceberg-rest\"\nuri = \"http://127.0.0.1:8181\"\ntoken = \"t\"\ntimeout = \"2s\"\n",
+        )
+        .expect("valid");
+        let settings = config.catalogs[0].rest_settings().expect("settings");
+        assert_eq!(settings.timeout, Duration::from_secs(2));
+        assert_eq!(settings.metadata_ttl, DEFAULT_METADATA_TTL);
+        assert_eq!(settings.token.as_deref(), Some("t"));
+        let err =
+            parse("[[catalog]]\nname = \"ice\"\ntype = \"iceberg-rest\"\n").expect_err("no uri");
+        assert!(err.to_string().contains("`uri`"), "{err}");
+        let err = parse(
+            "[[catalog]]\nname = \"ice\"\ntype = \"iceberg-rest\"\nuri = \"http://x\"\nmetadata_ttl = \"soon\"\n",
+        )
+        .expect_err("bad duration");
+        assert!(err.to_string().contains("soon"), "{err}");
     }
 
     #[test]

@@ -18,7 +18,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
-use junction_catalogs::{Catalog, Catalogs, WarehouseCatalog};
+use junction_catalogs::{Catalog, Catalogs, IcebergRestCatalog, WarehouseCatalog};
 use junction_engines::{DataFusionEngine, DuckDbEngine, Engine};
 use junction_router::Router;
 use junction_transpiler::{Dialect, TranspileError};
@@ -196,6 +196,7 @@ async fn serve(
     let mut warehouses: Vec<(String, PathBuf)> = config
         .catalogs
         .iter()
+        .filter(|c| c.kind == "warehouse")
         .map(|c| (c.name.clone(), c.path.clone().unwrap_or_default()))
         .collect();
     let embedded = match warehouses
@@ -232,10 +233,17 @@ async fn serve(
             .await
             .map_err(|e| e.to_string())?;
     }
-    let catalogs: Vec<Arc<dyn Catalog>> = warehouses
+    let mut catalogs: Vec<Arc<dyn Catalog>> = warehouses
         .into_iter()
         .map(|(name, path)| Arc::new(WarehouseCatalog::new(name, path)) as Arc<dyn Catalog>)
         .collect();
+    for catalog in config.catalogs.iter().filter(|c| c.kind == "iceberg-rest") {
+        let settings = catalog.rest_settings().map_err(|e| e.to_string())?;
+        let rest = IcebergRestCatalog::new(catalog.name.clone(), settings)
+            .await
+            .map_err(|e| e.to_string())?;
+        catalogs.push(Arc::new(rest));
+    }
     let catalogs = Catalogs::new(catalogs, &default_name).ok_or_else(|| {
         format!(
             "default catalog \"{default_name}\" is not configured, or two catalogs share a name"

@@ -88,10 +88,24 @@ pub(super) async fn provider(
         .await
         .map_err(error)?
         .into_table();
-    let provider = IcebergStaticTableProvider::try_new_from_table(table.clone())
+    let provider = provider_of(&location.display_name(), &metadata_location, table.clone()).await?;
+    Ok((provider, table))
+}
+
+/// A DataFusion provider reading `table` at its current snapshot.
+pub(super) async fn provider_of(
+    name: &str,
+    metadata_location: &str,
+    table: iceberg::table::Table,
+) -> Result<Arc<dyn TableProvider>> {
+    let provider = IcebergStaticTableProvider::try_new_from_table(table)
         .await
-        .map_err(error)?;
-    Ok((Arc::new(provider), table))
+        .map_err(|source| CatalogError::Iceberg {
+            table: name.to_owned(),
+            location: metadata_location.to_owned(),
+            source: Box::new(source),
+        })?;
+    Ok(Arc::new(provider))
 }
 
 #[cfg(test)]

@@ -73,6 +73,28 @@ enum Source {
 }
 
 impl TableHandle {
+    /// A handle on an Iceberg table a remote catalog loaded; `name` names it in errors.
+    pub(crate) async fn iceberg(name: String, table: ::iceberg::table::Table) -> Result<Self> {
+        let metadata_location = table.metadata_location().unwrap_or_default().to_owned();
+        let local = |location: &str| {
+            crate::rest::local_path(location).ok_or_else(|| {
+                CatalogError::Unsupported(format!(
+                    "table {name} is stored at {location}: only local files are supported yet"
+                ))
+            })
+        };
+        let metadata = local(&metadata_location)?;
+        let location = local(table.metadata().location())?;
+        let provider = iceberg::provider_of(&name, &metadata_location, table.clone()).await?;
+        Ok(TableHandle {
+            format: TableFormat::Iceberg,
+            location,
+            snapshot: Snapshot::IcebergMetadata(metadata),
+            provider,
+            source: Source::Iceberg(table),
+        })
+    }
+
     pub fn format(&self) -> TableFormat {
         self.format
     }

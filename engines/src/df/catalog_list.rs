@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use datafusion::catalog::{CatalogProvider, CatalogProviderList, SchemaProvider, TableProvider};
+use datafusion::datasource::TableType;
 use datafusion::error::{DataFusionError, Result as DFResult};
 use junction_catalogs::{Catalog, Catalogs};
 use sqlparser::ast::{visit_relations, ObjectNamePart, Statement};
@@ -170,5 +171,14 @@ impl SchemaProvider for JunctionSchema {
 
     fn table_exist(&self, name: &str) -> bool {
         self.tables.iter().any(|t| t == name)
+    }
+
+    /// Every catalog table is a base table: listed ones answer without a load, so that
+    /// information_schema.tables lists a remote catalog's tables while it is unreachable.
+    async fn table_type(&self, name: &str) -> DFResult<Option<TableType>> {
+        if self.table_exist(name) {
+            return Ok(Some(TableType::Base));
+        }
+        Ok(self.table(name).await?.map(|t| t.table_type()))
     }
 }

@@ -72,8 +72,11 @@ impl CatalogInfo for CurrentCatalogInfo {
             // One unreadable table must not hide every other from `\dt`; it is left out of
             // the listing and reports its error when queried.
             Err(e) => {
-                tracing::warn!(%catalog, %schema, %table, error = %e, "table left out of pg_catalog");
-                Ok(None)
+                let known = self.current.known_columns(schema, table).await;
+                if known.is_none() {
+                    tracing::warn!(%catalog, %schema, %table, error = %e, "table left out of pg_catalog");
+                }
+                Ok(known)
             }
         }
     }

@@ -1,0 +1,158 @@
+//! An Iceberg REST catalog as a junction catalog: Apache Iceberg's own REST server (the
+//! peers' `iceberg-rest.sh`) with tables written through it by pyiceberg, read through the
+//! PostgreSQL wire on every engine; then the server goes down.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use junction_conformance::peers::{connect, junction_bin, peers_python, IcebergRest, Junction};
+use tokio_postgres::error::SqlState;
+use tokio_postgres::{Client, SimpleQueryMessage};
+
+const ENGINES: &[&str] = &["datafusion", "duckdb"];
+
+/// The catalog's `timeout` in the configuration below.
+const TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Every row of a simple query, its values as text (NULL as `NULL`).
+async fn rows(client: &Client, sql: &str) -> Result<Vec<Vec<String>>, tokio_postgres::Error> {
+    Ok(client
+        .simple_query(sql)
+        .await?
+        .into_iter()
+        .filter_map(|message| match message {
+            SimpleQueryMessage::Row(row) => Some(
+                (0..row.len())
+                    .map(|i| row.get(i).unwrap_or("NULL").to_owned())
+                    .collect(),
+            ),
+            _ => None,
+        })
+        .collect())
+}
+
+fn table(rows: &[&[&str]]) -> Vec<Vec<String>> {
+    rows.iter()
+        .map(|row| row.iter().map(|v| (*v).to_owned()).collect())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn iceberg_rest_tables_on_every_engine_and_through_an_outage() {
+    let rest = IcebergRest::start();
+    let script = junction_conformance::crate_dir().join("scripts/iceberg_rest_tables.py");
+    let status = Command::new(peers_python())
+        .arg(&script)
+        .arg(&rest.uri)
+        .status()
+        .expect("run the peers' python");
+    assert!(status.success(), "{} failed", script.display());
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let warehouse = dir.path().join("warehouse");
+    std::fs::create_dir_all(&warehouse).expect("warehouse dir");
+    let config = dir.path().join("junction.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[[catalog]]\nname = \"ice\"\ntype = \"iceberg-rest\"\nuri = \"{}\"\n\
+             metadata_ttl = \"1s\"\ntimeout = \"{}s\"\n",
+            rest.uri,
+            TIMEOUT.as_secs()
+        ),
+    )
+    .expect("write the configuration");
+    let junction =
+        Junction::serve_with_config(&junction_bin(), &warehouse, Some(&config)).expect("serve");
+
+    let ice = connect(junction.port, "junction", "ice")
+        .await
+        .expect("connect to ice");
+    let other = connect(junction.port, "junction", "warehouse")
+        .await
+        .expect("connect to warehouse");
+    let vitals = table(&[
+        &["1", "ICU", "80"],
+        &["2", "ER", "95"],
+        &["3", "ICU", "NULL"],
+        &["4", "ER", "70"],
+    ]);
+    for engine in ENGINES {
+        for client in [&ice, &other] {
+            client
+                .batch_execute(&format!("SET junction.engine = '{engine}'"))
+                .await
+                .expect("pin the engine");
+        }
+        assert_eq!(
+            rows(&ice, "SELECT * FROM clinic.vitals ORDER BY patient_id")
+                .await
+                .expect("read clinic.vitals"),
+            vitals,
+            "{engine}"
+        );
+        // A three-part name reaches the REST catalog from another database.
+        assert_eq!(
+            rows(
+                &other,
+                "SELECT ward, count(*), sum(heart_rate) FROM ice.clinic.vitals GROUP BY ward ORDER BY ward"
+            )
+            .await
+            .expect("read ice.clinic.vitals"),
+            table(&[&["ER", "2", "165"], &["ICU", "2", "80"]]),
+            "{engine}"
+        );
+        assert_eq!(
+            rows(&ice, "SELECT count(*) FROM clinic.empty")
+                .await
+                .expect("empty table"),
+            table(&[&["0"]]),
+            "{engine}"
+        );
+        let missing = ice
+            .simple_query("SELECT * FROM clinic.nosuch")
+            .await
+            .expect_err("no such table");
+        assert_eq!(missing.code(), Some(&SqlState::UNDEFINED_TABLE), "{engine}");
+    }
+    let listing = "SELECT table_schema, table_name FROM information_schema.tables \
+                   WHERE table_schema = 'clinic' ORDER BY table_name";
+    let tables = table(&[&["clinic", "empty"], &["clinic", "vitals"]]);
+    // The system catalogs are DataFusion's to answer: back to `auto`.
+    ice.batch_execute("RESET junction.engine")
+        .await
+        .expect("reset");
+    assert_eq!(rows(&ice, listing).await.expect("listing"), tables);
+
+    // The server goes down. Past metadata_ttl, a query of its tables fails within the
+    // timeout with 58000 naming the catalog; the listing answers from what was fetched;
+    // other catalogs do not notice.
+    rest.stop();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    for engine in ENGINES {
+        ice.batch_execute(&format!("SET junction.engine = '{engine}'"))
+            .await
+            .expect("pin the engine");
+        let started = Instant::now();
+        let down = ice
+            .simple_query("SELECT count(*) FROM clinic.vitals")
+            .await
+            .expect_err("the catalog is down");
+        assert!(
+            started.elapsed() < TIMEOUT + Duration::from_secs(3),
+            "{engine}: took {:?}",
+            started.elapsed()
+        );
+        let db = down.as_db_error().expect("a server error");
+        assert_eq!(db.code(), &SqlState::from_code("58000"), "{engine}: {db}");
+        assert!(db.message().contains("catalog \"ice\""), "{engine}: {db}");
+    }
+    ice.batch_execute("RESET junction.engine")
+        .await
+        .expect("reset");
+    assert_eq!(rows(&ice, listing).await.expect("cached listing"), tables);
+    assert_eq!(
+        rows(&other, "SELECT 1").await.expect("another catalog"),
+        table(&[&["1"]])
+    );
+}

@@ -6,8 +6,10 @@
 
 mod error;
 mod registry;
+mod remote;
 mod rest;
 mod table;
+mod unity;
 mod warehouse;
 
 use std::fmt::Debug;
@@ -19,6 +21,7 @@ pub use error::{CatalogError, Result};
 pub use registry::Catalogs;
 pub use rest::{IcebergRestCatalog, RestSettings};
 pub use table::{DataFile, DataFiles, Snapshot, TableFormat, TableHandle};
+pub use unity::{UnityCatalog, UnitySettings};
 pub use warehouse::WarehouseCatalog;
 
 /// A source of schemas and tables; each one is a PostgreSQL database to clients.

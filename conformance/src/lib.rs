@@ -7,6 +7,7 @@ pub mod corpus;
 pub mod mirror;
 pub mod peers;
 pub mod tpch;
+pub mod unity;
 pub mod wire;
 
 use std::path::PathBuf;

@@ -122,7 +122,6 @@ pub struct CatalogConfig {
     #[serde(rename = "ref")]
     #[allow(dead_code)]
     pub reference: Option<String>,
-    #[allow(dead_code)]
     pub catalog: Option<String>,
 }
 
@@ -132,16 +131,34 @@ pub const DEFAULT_METADATA_TTL: Duration = Duration::from_secs(5);
 pub const DEFAULT_CATALOG_TIMEOUT: Duration = Duration::from_secs(10);
 
 impl CatalogConfig {
+    fn required<'a>(
+        &self,
+        key: &str,
+        value: &'a Option<String>,
+    ) -> Result<&'a String, ConfigError> {
+        value.as_ref().ok_or_else(|| {
+            ConfigError::Invalid(format!(
+                "catalog \"{}\": a {} catalog needs `{key}`",
+                self.name, self.kind
+            ))
+        })
+    }
+
+    /// The settings of a `unity` catalog.
+    pub fn unity_settings(&self) -> Result<junction_catalogs::UnitySettings, ConfigError> {
+        Ok(junction_catalogs::UnitySettings {
+            uri: self.required("uri", &self.uri)?.clone(),
+            catalog: self.required("catalog", &self.catalog)?.clone(),
+            token: self.token.clone(),
+            timeout: self.timeout.unwrap_or(DEFAULT_CATALOG_TIMEOUT),
+            metadata_ttl: self.metadata_ttl.unwrap_or(DEFAULT_METADATA_TTL),
+        })
+    }
+
     /// The settings of an `iceberg-rest` catalog.
     pub fn rest_settings(&self) -> Result<junction_catalogs::RestSettings, ConfigError> {
-        let uri = self.uri.clone().ok_or_else(|| {
-            ConfigError::Invalid(format!(
-                "catalog \"{}\": an iceberg-rest catalog needs `uri`",
-                self.name
-            ))
-        })?;
         Ok(junction_catalogs::RestSettings {
-            uri,
+            uri: self.required("uri", &self.uri)?.clone(),
             warehouse: self.warehouse.clone(),
             token: self.token.clone(),
             timeout: self.timeout.unwrap_or(DEFAULT_CATALOG_TIMEOUT),
@@ -199,9 +216,12 @@ impl Config {
                 "iceberg-rest" => {
                     catalog.rest_settings()?;
                 }
-                "hive" | "nessie" | "unity" => {
+                "unity" => {
+                    catalog.unity_settings()?;
+                }
+                "hive" | "nessie" => {
                     return Err(ConfigError::Invalid(format!(
-                        "catalog \"{}\": type \"{}\" is not supported yet (only \"warehouse\" and \"iceberg-rest\")",
+                        "catalog \"{}\": type \"{}\" is not supported yet (only \"warehouse\", \"iceberg-rest\" and \"unity\")",
                         catalog.name, catalog.kind
                     )))
                 }

@@ -8,18 +8,17 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::future::Future;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use arrow::datatypes::SchemaRef;
 use async_trait::async_trait;
 use iceberg::io::LocalFsStorageFactory;
 use iceberg::{Catalog as _, CatalogBuilder, ErrorKind, NamespaceIdent, TableIdent};
 use iceberg_catalog_rest::{RestCatalog, RestCatalogBuilder};
-use moka::future::Cache;
 
+use crate::remote::{Limits, Remote};
 use crate::table::TableHandle;
 use crate::{Catalog, CatalogError, Result};
 
@@ -56,19 +55,7 @@ pub struct IcebergRestCatalog {
     name: String,
     settings: RestSettings,
     client: RestCatalog,
-    /// Schema names (key `None`) and table names of a schema, with when they were fetched;
-    /// kept past `metadata_ttl`, so that listings outlive an outage of the server.
-    listings: Cache<Option<String>, Arc<Fetched<Vec<String>>>>,
-    /// Loaded tables, reloaded after `metadata_ttl`.
-    handles: Cache<(String, String), Arc<TableHandle>>,
-    /// The columns of every table loaded, for pg_catalog while the server is unreachable.
-    columns: Cache<(String, String), SchemaRef>,
-}
-
-/// A value the server gave, and when.
-struct Fetched<T> {
-    value: T,
-    at: Instant,
+    remote: Remote,
 }
 
 impl fmt::Debug for IcebergRestCatalog {
@@ -101,89 +88,32 @@ impl IcebergRestCatalog {
                 catalog: name.clone(),
                 message: e.to_string(),
             })?;
-        let ttl = settings.metadata_ttl;
+        let limits = Limits {
+            timeout: settings.timeout,
+            metadata_ttl: settings.metadata_ttl,
+        };
         Ok(Self {
-            listings: Cache::new(1024),
-            handles: cache(16 * 1024, ttl),
-            columns: Cache::new(16 * 1024),
+            remote: Remote::new(&name, &settings.uri, limits),
             name,
             settings,
             client,
         })
     }
 
-    /// Runs one call to the server within the catalog's timeout.
-    async fn call<T>(
-        &self,
-        what: &str,
-        call: impl Future<Output = iceberg::Result<T>>,
-    ) -> Result<iceberg::Result<T>> {
-        tokio::time::timeout(self.settings.timeout, call)
-            .await
-            .map_err(|_| CatalogError::Unavailable {
-                catalog: self.name.clone(),
-                message: format!(
-                    "{what}: no answer from {} within {:?}",
-                    self.settings.uri, self.settings.timeout
-                ),
-            })
-    }
-
-    /// An error of the server (or of reaching it), naming the catalog and what was asked.
-    fn failed(&self, what: &str, error: iceberg::Error) -> CatalogError {
-        CatalogError::Unavailable {
-            catalog: self.name.clone(),
-            message: format!("{what} at {}: {error}", self.settings.uri),
-        }
-    }
-
-    /// A listing younger than `metadata_ttl`, else a new one from the server; when the
-    /// server cannot be reached, the last one it gave.
-    async fn listing(
-        &self,
-        schema: Option<&str>,
-        load: impl Future<Output = Result<Arc<Vec<String>>>>,
-    ) -> Result<Vec<String>> {
-        let key = schema.map(str::to_owned);
-        let cached = self.listings.get(&key).await;
-        if let Some(fetched) = &cached {
-            if fetched.at.elapsed() < self.settings.metadata_ttl {
-                return Ok(fetched.value.clone());
-            }
-        }
-        match load.await {
-            Ok(names) => {
-                let fetched = Fetched {
-                    value: names.as_ref().clone(),
-                    at: Instant::now(),
-                };
-                self.listings.insert(key, Arc::new(fetched)).await;
-                Ok(names.as_ref().clone())
-            }
-            Err(e @ CatalogError::Unavailable { .. }) => match cached {
-                Some(stale) => {
-                    tracing::warn!(catalog = %self.name, error = %e, "listing from cached metadata");
-                    Ok(stale.value.clone())
-                }
-                None => Err(e),
-            },
-            Err(e) => Err(e),
-        }
-    }
-
-    async fn load_schema_names(&self) -> Result<Arc<Vec<String>>> {
+    async fn load_schema_names(&self) -> Result<Vec<String>> {
+        let what = "listing namespaces";
         let namespaces = self
-            .call("listing namespaces", self.client.list_namespaces(None))
+            .remote
+            .call(what, self.client.list_namespaces(None))
             .await?
-            .map_err(|e| self.failed("listing namespaces", e))?;
-        let mut names: Vec<String> = namespaces.iter().map(|n| n.join(".")).collect();
-        names.sort();
-        Ok(Arc::new(names))
+            .map_err(|e| self.remote.failed(what, e))?;
+        Ok(namespaces.iter().map(|n| n.join(".")).collect())
     }
 
-    async fn load_table_names(&self, schema: &str) -> Result<Arc<Vec<String>>> {
+    async fn load_table_names(&self, schema: &str) -> Result<Vec<String>> {
         let what = format!("listing the tables of \"{schema}\"");
         let tables = match self
+            .remote
             .call(&what, self.client.list_tables(&namespace(schema)))
             .await?
         {
@@ -191,17 +121,19 @@ impl IcebergRestCatalog {
             Err(e) if e.kind() == ErrorKind::NamespaceNotFound => {
                 return Err(CatalogError::SchemaNotFound(schema.to_owned()))
             }
-            Err(e) => return Err(self.failed(&what, e)),
+            Err(e) => return Err(self.remote.failed(&what, e)),
         };
-        let mut names: Vec<String> = tables.into_iter().map(|t| t.name).collect();
-        names.sort();
-        Ok(Arc::new(names))
+        Ok(tables.into_iter().map(|t| t.name).collect())
     }
 
-    async fn load_table(&self, schema: &str, table: &str) -> Result<Option<Arc<TableHandle>>> {
+    async fn load_table(&self, schema: &str, table: &str) -> Result<Option<TableHandle>> {
         let what = format!("loading \"{schema}\".\"{table}\"");
         let ident = TableIdent::new(namespace(schema), table.to_owned());
-        let loaded = match self.call(&what, self.client.load_table(&ident)).await? {
+        let loaded = match self
+            .remote
+            .call(&what, self.client.load_table(&ident))
+            .await?
+        {
             Ok(loaded) => loaded,
             Err(e)
                 if matches!(
@@ -211,24 +143,11 @@ impl IcebergRestCatalog {
             {
                 return Ok(None)
             }
-            Err(e) => return Err(self.failed(&what, e)),
+            Err(e) => return Err(self.remote.failed(&what, e)),
         };
         let name = format!("{}.{schema}.{table}", self.name);
-        TableHandle::iceberg(name, loaded)
-            .await
-            .map(|h| Some(Arc::new(h)))
+        TableHandle::iceberg(name, loaded).await.map(Some)
     }
-}
-
-fn cache<K, V>(capacity: u64, ttl: Duration) -> Cache<K, V>
-where
-    K: std::hash::Hash + Eq + Send + Sync + 'static,
-    V: Clone + Send + Sync + 'static,
-{
-    Cache::builder()
-        .max_capacity(capacity)
-        .time_to_live(ttl)
-        .build()
 }
 
 /// The namespace a schema name stands for: its `.`-separated levels.
@@ -254,31 +173,22 @@ impl Catalog for IcebergRestCatalog {
     }
 
     async fn schema_names(&self) -> Result<Vec<String>> {
-        self.listing(None, self.load_schema_names()).await
+        self.remote.listing(None, self.load_schema_names()).await
     }
 
     async fn table_names(&self, schema: &str) -> Result<Vec<String>> {
-        self.listing(Some(schema), self.load_table_names(schema))
+        self.remote
+            .listing(Some(schema), self.load_table_names(schema))
             .await
     }
 
     async fn table(&self, schema: &str, table: &str) -> Result<Option<Arc<TableHandle>>> {
-        let key = (schema.to_owned(), table.to_owned());
-        if let Some(handle) = self.handles.get(&key).await {
-            return Ok(Some(handle));
-        }
-        // A missing table is not cached: it may be created at any moment.
-        let handle = self.load_table(schema, table).await?;
-        if let Some(handle) = &handle {
-            self.columns.insert(key.clone(), handle.schema()).await;
-            self.handles.insert(key, Arc::clone(handle)).await;
-        }
-        Ok(handle)
+        self.remote
+            .table(schema, table, self.load_table(schema, table))
+            .await
     }
 
     async fn known_columns(&self, schema: &str, table: &str) -> Option<SchemaRef> {
-        self.columns
-            .get(&(schema.to_owned(), table.to_owned()))
-            .await
+        self.remote.known_columns(schema, table).await
     }
 }

@@ -155,14 +155,20 @@ pub fn access(schema: &Schema, scan: &Scan) -> String {
 }
 
 /// One SELECT per distinct set of partition values (they are not in the files), joined by
-/// UNION ALL; a table without files is an empty SELECT of the right columns.
+/// UNION ALL; a table without files is an empty SELECT of the right columns. Each group's
+/// files are read `UNION ALL BY NAME` with that empty SELECT, so that a column added to the
+/// table after some files were written reads as NULL from them (`union_by_name` alone knows
+/// only the columns some file of the group has).
 fn parquet_query(columns: &[(&str, String)], files: &[DataFile], hive: bool) -> String {
-    if files.is_empty() {
+    let empty = {
         let list: Vec<String> = columns
             .iter()
             .map(|(name, ty)| format!("CAST(NULL AS {ty}) AS {}", ident(name)))
             .collect();
-        return format!("SELECT {} WHERE false", list.join(", "));
+        format!("SELECT {} WHERE false", list.join(", "))
+    };
+    if files.is_empty() {
+        return empty;
     }
     let mut groups: BTreeMap<&[(String, Option<String>)], Vec<&DataFile>> = BTreeMap::new();
     for file in files {
@@ -190,7 +196,8 @@ fn parquet_query(columns: &[(&str, String)], files: &[DataFile], hive: bool) -> 
                 .map(|f| literal(&f.path.display().to_string()))
                 .collect();
             format!(
-                "SELECT {} FROM read_parquet([{}], union_by_name = true, hive_partitioning = {hive})",
+                "SELECT {} FROM (SELECT * FROM read_parquet([{}], union_by_name = true, \
+                 hive_partitioning = {hive}) UNION ALL BY NAME {empty})",
                 list.join(", "),
                 paths.join(", ")
             )
@@ -214,6 +221,9 @@ mod tests {
         ])
     }
 
+    const EMPTY: &str =
+        "SELECT CAST(NULL AS BIGINT) AS \"id\", CAST(NULL AS DATE) AS \"day\" WHERE false";
+
     #[test]
     fn partition_values_become_typed_literals() {
         let file = |path: &str, day: Option<&str>| DataFile {
@@ -230,10 +240,13 @@ mod tests {
         assert_eq!(
             view_query(&schema(), &files).expect("readable"),
             "SELECT CAST(\"id\" AS BIGINT) AS \"id\", CAST(NULL AS DATE) AS \"day\" \
-             FROM read_parquet(['/t/b.parquet'], union_by_name = true, hive_partitioning = false) \
+             FROM (SELECT * FROM read_parquet(['/t/b.parquet'], union_by_name = true, hive_partitioning = false) \
+             UNION ALL BY NAME {EMPTY}) \
              UNION ALL \
              SELECT CAST(\"id\" AS BIGINT) AS \"id\", CAST('2026-01-01' AS DATE) AS \"day\" \
-             FROM read_parquet(['/t/a.parquet'], union_by_name = true, hive_partitioning = false)"
+             FROM (SELECT * FROM read_parquet(['/t/a.parquet'], union_by_name = true, hive_partitioning = false) \
+             UNION ALL BY NAME {EMPTY})"
+                .replace("{EMPTY}", EMPTY)
         );
     }
 
@@ -243,10 +256,7 @@ mod tests {
             files: Vec::new(),
             hive_partitioning: false,
         });
-        assert_eq!(
-            view_query(&schema(), &files).expect("readable"),
-            "SELECT CAST(NULL AS BIGINT) AS \"id\", CAST(NULL AS DATE) AS \"day\" WHERE false"
-        );
+        assert_eq!(view_query(&schema(), &files).expect("readable"), EMPTY);
     }
 
     #[test]

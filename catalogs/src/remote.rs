@@ -1,0 +1,132 @@
+//! What every catalog behind a server shares: each call bounded by the catalog's `timeout`
+//! and failing as [`CatalogError::Unavailable`] naming the catalog, listings reused for
+//! `metadata_ttl` and kept past it for when the server is unreachable, loaded tables reused
+//! for `metadata_ttl`, and the columns of every table loaded remembered for pg_catalog.
+
+use std::fmt::Display;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use arrow::datatypes::SchemaRef;
+use moka::future::Cache;
+
+use crate::table::TableHandle;
+use crate::{CatalogError, Result};
+
+/// The limits of one remote catalog.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Limits {
+    pub timeout: Duration,
+    pub metadata_ttl: Duration,
+}
+
+/// A listing the server gave, and when.
+struct Fetched {
+    names: Vec<String>,
+    at: Instant,
+}
+
+pub(crate) struct Remote {
+    catalog: String,
+    uri: String,
+    limits: Limits,
+    /// Schema names (key `None`) and the table names of a schema.
+    listings: Cache<Option<String>, Arc<Fetched>>,
+    handles: Cache<(String, String), Arc<TableHandle>>,
+    columns: Cache<(String, String), SchemaRef>,
+}
+
+impl Remote {
+    pub fn new(catalog: &str, uri: &str, limits: Limits) -> Self {
+        Self {
+            catalog: catalog.to_owned(),
+            uri: uri.to_owned(),
+            limits,
+            listings: Cache::new(1024),
+            handles: Cache::builder()
+                .max_capacity(16 * 1024)
+                .time_to_live(limits.metadata_ttl)
+                .build(),
+            columns: Cache::new(16 * 1024),
+        }
+    }
+
+    /// An error of the server, or of reaching it, naming the catalog and what was asked.
+    pub fn failed(&self, what: &str, error: impl Display) -> CatalogError {
+        CatalogError::Unavailable {
+            catalog: self.catalog.clone(),
+            message: format!("{what} at {}: {error}", self.uri),
+        }
+    }
+
+    /// Runs one call to the server within the catalog's timeout.
+    pub async fn call<T>(&self, what: &str, call: impl Future<Output = T>) -> Result<T> {
+        tokio::time::timeout(self.limits.timeout, call)
+            .await
+            .map_err(|_| self.failed(what, format!("no answer within {:?}", self.limits.timeout)))
+    }
+
+    /// A listing younger than `metadata_ttl`, else a new one from `load`; when the server
+    /// cannot be reached, the last one it gave.
+    pub async fn listing(
+        &self,
+        schema: Option<&str>,
+        load: impl Future<Output = Result<Vec<String>>>,
+    ) -> Result<Vec<String>> {
+        let key = schema.map(str::to_owned);
+        let cached = self.listings.get(&key).await;
+        if let Some(fetched) = &cached {
+            if fetched.at.elapsed() < self.limits.metadata_ttl {
+                return Ok(fetched.names.clone());
+            }
+        }
+        match load.await {
+            Ok(mut names) => {
+                names.sort();
+                let fetched = Fetched {
+                    names: names.clone(),
+                    at: Instant::now(),
+                };
+                self.listings.insert(key, Arc::new(fetched)).await;
+                Ok(names)
+            }
+            Err(e @ CatalogError::Unavailable { .. }) => match cached {
+                Some(stale) => {
+                    tracing::warn!(catalog = %self.catalog, error = %e, "listing from cached metadata");
+                    Ok(stale.names.clone())
+                }
+                None => Err(e),
+            },
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The table loaded less than `metadata_ttl` ago, else loaded by `load`. A missing
+    /// table is not remembered: it may be created at any moment.
+    pub async fn table(
+        &self,
+        schema: &str,
+        table: &str,
+        load: impl Future<Output = Result<Option<TableHandle>>>,
+    ) -> Result<Option<Arc<TableHandle>>> {
+        let key = (schema.to_owned(), table.to_owned());
+        if let Some(handle) = self.handles.get(&key).await {
+            return Ok(Some(handle));
+        }
+        let Some(handle) = load.await? else {
+            return Ok(None);
+        };
+        let handle = Arc::new(handle);
+        self.columns.insert(key.clone(), handle.schema()).await;
+        self.handles.insert(key, Arc::clone(&handle)).await;
+        Ok(Some(handle))
+    }
+
+    /// The columns of a table as last loaded.
+    pub async fn known_columns(&self, schema: &str, table: &str) -> Option<SchemaRef> {
+        self.columns
+            .get(&(schema.to_owned(), table.to_owned()))
+            .await
+    }
+}

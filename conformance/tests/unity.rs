@@ -1,0 +1,200 @@
+//! Unity Catalog as a junction catalog: the Unity test server (conformance/src/unity.rs,
+//! from the published API spec) lists a Delta table written by delta-rs (the peers'
+//! make-delta.py) and a Parquet table written by pyarrow; junction reads them through the
+//! PostgreSQL wire on every engine. With `JUNCTION_TEST_UNITY_URL` (and optionally
+//! `JUNCTION_TEST_UNITY_CATALOG`, default `unity`, and `JUNCTION_TEST_UNITY_TOKEN`), the
+//! listing also runs against that real server.
+
+use std::process::Command;
+
+use junction_conformance::peers::{connect, junction_bin, peers_dir, peers_python, Junction};
+use junction_conformance::unity::{UnityServer, UnityTable};
+use tokio_postgres::error::SqlState;
+use tokio_postgres::{Client, SimpleQueryMessage};
+
+const ENGINES: &[&str] = &["datafusion", "duckdb"];
+
+async fn rows(client: &Client, sql: &str) -> Result<Vec<Vec<String>>, tokio_postgres::Error> {
+    Ok(client
+        .simple_query(sql)
+        .await?
+        .into_iter()
+        .filter_map(|message| match message {
+            SimpleQueryMessage::Row(row) => Some(
+                (0..row.len())
+                    .map(|i| row.get(i).unwrap_or("NULL").to_owned())
+                    .collect(),
+            ),
+            _ => None,
+        })
+        .collect())
+}
+
+fn unity_table(schema: &str, name: &str, format: &str, location: &str, kind: &str) -> UnityTable {
+    UnityTable {
+        schema: schema.to_owned(),
+        name: name.to_owned(),
+        format: format.to_owned(),
+        storage_location: location.to_owned(),
+        table_type: kind.to_owned(),
+    }
+}
+
+fn catalog_entry(name: &str, uri: &str, catalog: &str, token: Option<&str>) -> String {
+    let token = token
+        .map(|t| format!("token = \"{t}\"\n"))
+        .unwrap_or_default();
+    format!(
+        "[[catalog]]\nname = \"{name}\"\ntype = \"unity\"\nuri = \"{uri}\"\ncatalog = \"{catalog}\"\n\
+         {token}timeout = \"5s\"\n"
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unity_tables_on_every_engine() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("data");
+    let status = Command::new(peers_dir().join("make-delta.py"))
+        .arg(&data)
+        .stdout(std::process::Stdio::null())
+        .status()
+        .expect("run make-delta.py");
+    assert!(status.success(), "make-delta.py failed");
+    let out = Command::new(peers_python())
+        .arg(junction_conformance::crate_dir().join("scripts/unity_tables.py"))
+        .arg(&data)
+        .output()
+        .expect("run unity_tables.py");
+    assert!(
+        out.status.success(),
+        "unity_tables.py failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let expected: serde_json::Value =
+        serde_json::from_slice(&out.stdout).expect("unity_tables.py prints JSON");
+    let expect = |table: &str| -> Vec<Vec<String>> {
+        let pair = &expected[table];
+        vec![vec![pair[0].to_string(), pair[1].to_string()]]
+    };
+
+    let file = |path: &str| format!("file://{}", data.join(path).display());
+    let server = UnityServer::start(
+        "unity",
+        vec![
+            unity_table("clinic", "vitals", "DELTA", &file("vitals"), "EXTERNAL"),
+            unity_table("clinic", "devices", "PARQUET", &file("devices"), "EXTERNAL"),
+            unity_table("clinic", "notes", "JSON", &file("notes"), "EXTERNAL"),
+            unity_table("ops", "readings_view", "DELTA", &file("vitals"), "VIEW"),
+        ],
+        Some("tok"),
+    )
+    .await;
+
+    let warehouse = dir.path().join("warehouse");
+    std::fs::create_dir_all(&warehouse).expect("warehouse dir");
+    let config = dir.path().join("junction.toml");
+    std::fs::write(
+        &config,
+        catalog_entry("uc", &server.uri, "unity", Some("tok"))
+            + &catalog_entry("uc_badtoken", &server.uri, "unity", Some("wrong")),
+    )
+    .expect("write the configuration");
+    let junction =
+        Junction::serve_with_config(&junction_bin(), &warehouse, Some(&config)).expect("serve");
+    let uc = connect(junction.port, "junction", "uc")
+        .await
+        .expect("connect");
+
+    // Listings go through the spec's paging (one item per page here).
+    assert_eq!(
+        rows(
+            &uc,
+            "SELECT table_schema, table_name FROM information_schema.tables \
+             WHERE table_schema IN ('clinic', 'ops') ORDER BY 1, 2"
+        )
+        .await
+        .expect("listing"),
+        vec![
+            vec!["clinic".to_owned(), "devices".to_owned()],
+            vec!["clinic".to_owned(), "notes".to_owned()],
+            vec!["clinic".to_owned(), "vitals".to_owned()],
+            vec!["ops".to_owned(), "readings_view".to_owned()],
+        ]
+    );
+    for engine in ENGINES {
+        uc.batch_execute(&format!("SET junction.engine = '{engine}'"))
+            .await
+            .expect("pin the engine");
+        assert_eq!(
+            rows(&uc, "SELECT count(*), sum(heart_rate) FROM clinic.vitals")
+                .await
+                .expect("read the Delta table"),
+            expect("vitals"),
+            "{engine}"
+        );
+        assert_eq!(
+            rows(&uc, "SELECT count(*), sum(beds) FROM uc.clinic.devices")
+                .await
+                .expect("read the Parquet table"),
+            expect("devices"),
+            "{engine}"
+        );
+        for (sql, code) in [
+            (
+                "SELECT * FROM clinic.notes",
+                SqlState::FEATURE_NOT_SUPPORTED,
+            ),
+            (
+                "SELECT * FROM ops.readings_view",
+                SqlState::FEATURE_NOT_SUPPORTED,
+            ),
+            ("SELECT * FROM clinic.nosuch", SqlState::UNDEFINED_TABLE),
+            (
+                "SELECT * FROM uc_badtoken.clinic.vitals",
+                SqlState::from_code("58000"),
+            ),
+        ] {
+            let error = uc.simple_query(sql).await.expect_err(sql);
+            let db = error.as_db_error().expect("a server error");
+            assert_eq!(db.code(), &code, "{engine}: {sql}: {db}");
+            if code == SqlState::from_code("58000") {
+                assert!(
+                    db.message().contains("uc_badtoken") && db.message().contains("401"),
+                    "{db}"
+                );
+            }
+        }
+    }
+}
+
+/// Against a real Unity Catalog server, when one is named: junction lists its schemas as
+/// the server does.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_live_unity_server_lists_as_junction_does() {
+    let Ok(uri) = std::env::var("JUNCTION_TEST_UNITY_URL") else {
+        eprintln!("JUNCTION_TEST_UNITY_URL is not set: no live Unity Catalog server to check");
+        return;
+    };
+    let catalog =
+        std::env::var("JUNCTION_TEST_UNITY_CATALOG").unwrap_or_else(|_| "unity".to_owned());
+    let token = std::env::var("JUNCTION_TEST_UNITY_TOKEN").ok();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = dir.path().join("junction.toml");
+    std::fs::write(
+        &config,
+        catalog_entry("live", &uri, &catalog, token.as_deref()),
+    )
+    .expect("write the configuration");
+    let junction =
+        Junction::serve_with_config(&junction_bin(), dir.path(), Some(&config)).expect("serve");
+    let live = connect(junction.port, "junction", "live")
+        .await
+        .expect("connect");
+    let schemas = rows(
+        &live,
+        "SELECT schema_name FROM information_schema.schemata ORDER BY 1",
+    )
+    .await
+    .expect("list the live server's schemas");
+    assert!(!schemas.is_empty(), "no schemas listed");
+}

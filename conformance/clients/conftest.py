@@ -14,12 +14,13 @@ PEERS = os.environ.get("JUNCTION_PEERS") or os.path.join(
     os.path.dirname(__file__), "..", "..", "..", "shared", "peers")
 
 
-def serve(warehouse):
-    """Starts `junction serve` on `warehouse`; returns (process, pg port, flight port) once
-    it is ready."""
+def serve(warehouse, config=None):
+    """Starts `junction serve` on `warehouse` (and `config`, a junction.toml); returns
+    (process, pg port, flight port) once it is ready."""
     proc = subprocess.Popen(
         [os.environ["JUNCTION_BIN"], "serve", "--warehouse", warehouse,
-         "--pg-addr", "127.0.0.1:0", "--flight-addr", "127.0.0.1:0"],
+         "--pg-addr", "127.0.0.1:0", "--flight-addr", "127.0.0.1:0"]
+        + (["--config", config] if config else []),
         stderr=subprocess.PIPE,
         text=True,
     )

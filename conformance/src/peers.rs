@@ -6,7 +6,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
-use tokio_postgres::{Client, NoTls};
+use tokio_postgres::{Client, NoTls, SimpleQueryMessage};
 
 /// The shared peers directory: `$JUNCTION_PEERS`, else `../shared/peers` next to the clone
 /// this was built from, else next to the current directory (a shared target directory may
@@ -53,6 +53,26 @@ pub async fn connect(
     let (client, connection) = tokio_postgres::connect(&url, NoTls).await?;
     tokio::spawn(connection);
     Ok(client)
+}
+
+/// Every row `sql` answers over the simple query protocol, values as text (NULL as `NULL`).
+pub async fn simple_rows(
+    client: &Client,
+    sql: &str,
+) -> Result<Vec<Vec<String>>, tokio_postgres::Error> {
+    Ok(client
+        .simple_query(sql)
+        .await?
+        .into_iter()
+        .filter_map(|message| match message {
+            SimpleQueryMessage::Row(row) => Some(
+                (0..row.len())
+                    .map(|i| row.get(i).unwrap_or("NULL").to_owned())
+                    .collect(),
+            ),
+            _ => None,
+        })
+        .collect())
 }
 
 /// A running `junction serve`, killed on drop. Every harness (this corpus, the gateway's

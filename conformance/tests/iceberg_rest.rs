@@ -5,31 +5,15 @@
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use junction_conformance::peers::{connect, junction_bin, peers_python, IcebergRest, Junction};
+use junction_conformance::peers::{
+    connect, junction_bin, peers_python, simple_rows as rows, IcebergRest, Junction,
+};
 use tokio_postgres::error::SqlState;
-use tokio_postgres::{Client, SimpleQueryMessage};
 
 const ENGINES: &[&str] = &["datafusion", "duckdb"];
 
 /// The catalog's `timeout` in the configuration below.
 const TIMEOUT: Duration = Duration::from_secs(2);
-
-/// Every row of a simple query, its values as text (NULL as `NULL`).
-async fn rows(client: &Client, sql: &str) -> Result<Vec<Vec<String>>, tokio_postgres::Error> {
-    Ok(client
-        .simple_query(sql)
-        .await?
-        .into_iter()
-        .filter_map(|message| match message {
-            SimpleQueryMessage::Row(row) => Some(
-                (0..row.len())
-                    .map(|i| row.get(i).unwrap_or("NULL").to_owned())
-                    .collect(),
-            ),
-            _ => None,
-        })
-        .collect())
-}
 
 fn table(rows: &[&[&str]]) -> Vec<Vec<String>> {
     rows.iter()

@@ -7,28 +7,13 @@
 
 use std::process::Command;
 
-use junction_conformance::peers::{connect, junction_bin, peers_dir, peers_python, Junction};
+use junction_conformance::peers::{
+    connect, junction_bin, peers_dir, peers_python, simple_rows as rows, Junction,
+};
 use junction_conformance::unity::{UnityServer, UnityTable};
 use tokio_postgres::error::SqlState;
-use tokio_postgres::{Client, SimpleQueryMessage};
 
 const ENGINES: &[&str] = &["datafusion", "duckdb"];
-
-async fn rows(client: &Client, sql: &str) -> Result<Vec<Vec<String>>, tokio_postgres::Error> {
-    Ok(client
-        .simple_query(sql)
-        .await?
-        .into_iter()
-        .filter_map(|message| match message {
-            SimpleQueryMessage::Row(row) => Some(
-                (0..row.len())
-                    .map(|i| row.get(i).unwrap_or("NULL").to_owned())
-                    .collect(),
-            ),
-            _ => None,
-        })
-        .collect())
-}
 
 fn unity_table(schema: &str, name: &str, format: &str, location: &str, kind: &str) -> UnityTable {
     UnityTable {

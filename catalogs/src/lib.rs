@@ -19,6 +19,7 @@ use async_trait::async_trait;
 
 pub use error::{CatalogError, Result};
 pub use registry::Catalogs;
+pub use remote::Endpoint;
 pub use rest::{IcebergRestCatalog, RestSettings};
 pub use table::{DataFile, DataFiles, Snapshot, TableFormat, TableHandle};
 pub use unity::{UnityCatalog, UnitySettings};

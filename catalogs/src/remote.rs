@@ -3,7 +3,7 @@
 //! `metadata_ttl` and kept past it for when the server is unreachable, loaded tables reused
 //! for `metadata_ttl`, and the columns of every table loaded remembered for pg_catalog.
 
-use std::fmt::Display;
+use std::fmt::{self, Display};
 use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -14,11 +14,29 @@ use moka::future::Cache;
 use crate::table::TableHandle;
 use crate::{CatalogError, Result};
 
-/// The limits of one remote catalog.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Limits {
+/// Where a catalog's server is, how to prove who asks, and how long to wait for it.
+#[derive(Clone)]
+pub struct Endpoint {
+    /// The server's base URI.
+    pub uri: String,
+    /// A bearer token sent with every request.
+    pub token: Option<String>,
+    /// The longest any call to the server may take.
     pub timeout: Duration,
+    /// How long listings and loaded tables are reused before the server is asked again.
     pub metadata_ttl: Duration,
+}
+
+impl fmt::Debug for Endpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Never print the token.
+        f.debug_struct("Endpoint")
+            .field("uri", &self.uri)
+            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
+            .field("timeout", &self.timeout)
+            .field("metadata_ttl", &self.metadata_ttl)
+            .finish()
+    }
 }
 
 /// A listing the server gave, and when.
@@ -29,8 +47,7 @@ struct Fetched {
 
 pub(crate) struct Remote {
     catalog: String,
-    uri: String,
-    limits: Limits,
+    endpoint: Endpoint,
     /// Schema names (key `None`) and the table names of a schema.
     listings: Cache<Option<String>, Arc<Fetched>>,
     handles: Cache<(String, String), Arc<TableHandle>>,
@@ -38,15 +55,14 @@ pub(crate) struct Remote {
 }
 
 impl Remote {
-    pub fn new(catalog: &str, uri: &str, limits: Limits) -> Self {
+    pub fn new(catalog: &str, endpoint: &Endpoint) -> Self {
         Self {
             catalog: catalog.to_owned(),
-            uri: uri.to_owned(),
-            limits,
+            endpoint: endpoint.clone(),
             listings: Cache::new(1024),
             handles: Cache::builder()
                 .max_capacity(16 * 1024)
-                .time_to_live(limits.metadata_ttl)
+                .time_to_live(endpoint.metadata_ttl)
                 .build(),
             columns: Cache::new(16 * 1024),
         }
@@ -56,15 +72,20 @@ impl Remote {
     pub fn failed(&self, what: &str, error: impl Display) -> CatalogError {
         CatalogError::Unavailable {
             catalog: self.catalog.clone(),
-            message: format!("{what} at {}: {error}", self.uri),
+            message: format!("{what} at {}: {error}", self.endpoint.uri),
         }
     }
 
     /// Runs one call to the server within the catalog's timeout.
     pub async fn call<T>(&self, what: &str, call: impl Future<Output = T>) -> Result<T> {
-        tokio::time::timeout(self.limits.timeout, call)
+        tokio::time::timeout(self.endpoint.timeout, call)
             .await
-            .map_err(|_| self.failed(what, format!("no answer within {:?}", self.limits.timeout)))
+            .map_err(|_| {
+                self.failed(
+                    what,
+                    format!("no answer within {:?}", self.endpoint.timeout),
+                )
+            })
     }
 
     /// A listing younger than `metadata_ttl`, else a new one from `load`; when the server
@@ -77,7 +98,7 @@ impl Remote {
         let key = schema.map(str::to_owned);
         let cached = self.listings.get(&key).await;
         if let Some(fetched) = &cached {
-            if fetched.at.elapsed() < self.limits.metadata_ttl {
+            if fetched.at.elapsed() < self.endpoint.metadata_ttl {
                 return Ok(fetched.names.clone());
             }
         }

@@ -5,7 +5,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use junction_catalogs::{Catalog, CatalogError, IcebergRestCatalog, RestSettings};
+use junction_catalogs::{Catalog, CatalogError, Endpoint, IcebergRestCatalog, RestSettings};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
@@ -72,11 +72,13 @@ async fn serve(behaviour: Behaviour) -> (String, Arc<Mutex<Vec<String>>>) {
 
 fn settings(uri: String, token: Option<&str>) -> RestSettings {
     RestSettings {
-        uri,
+        endpoint: Endpoint {
+            uri,
+            token: token.map(str::to_owned),
+            timeout: Duration::from_millis(500),
+            metadata_ttl: Duration::from_secs(5),
+        },
         warehouse: None,
-        token: token.map(str::to_owned),
-        timeout: Duration::from_millis(500),
-        metadata_ttl: Duration::from_secs(5),
     }
 }
 

@@ -144,25 +144,29 @@ impl CatalogConfig {
         })
     }
 
-    /// The settings of a `unity` catalog.
-    pub fn unity_settings(&self) -> Result<junction_catalogs::UnitySettings, ConfigError> {
-        Ok(junction_catalogs::UnitySettings {
+    /// The server of a remote catalog: `uri`, `token`, `timeout`, `metadata_ttl`.
+    fn endpoint(&self) -> Result<junction_catalogs::Endpoint, ConfigError> {
+        Ok(junction_catalogs::Endpoint {
             uri: self.required("uri", &self.uri)?.clone(),
-            catalog: self.required("catalog", &self.catalog)?.clone(),
             token: self.token.clone(),
             timeout: self.timeout.unwrap_or(DEFAULT_CATALOG_TIMEOUT),
             metadata_ttl: self.metadata_ttl.unwrap_or(DEFAULT_METADATA_TTL),
         })
     }
 
+    /// The settings of a `unity` catalog.
+    pub fn unity_settings(&self) -> Result<junction_catalogs::UnitySettings, ConfigError> {
+        Ok(junction_catalogs::UnitySettings {
+            endpoint: self.endpoint()?,
+            catalog: self.required("catalog", &self.catalog)?.clone(),
+        })
+    }
+
     /// The settings of an `iceberg-rest` catalog.
     pub fn rest_settings(&self) -> Result<junction_catalogs::RestSettings, ConfigError> {
         Ok(junction_catalogs::RestSettings {
-            uri: self.required("uri", &self.uri)?.clone(),
+            endpoint: self.endpoint()?,
             warehouse: self.warehouse.clone(),
-            token: self.token.clone(),
-            timeout: self.timeout.unwrap_or(DEFAULT_CATALOG_TIMEOUT),
-            metadata_ttl: self.metadata_ttl.unwrap_or(DEFAULT_METADATA_TTL),
         })
     }
 }
@@ -272,9 +276,9 @@ mod tests {
         )
         .expect("valid");
         let settings = config.catalogs[0].rest_settings().expect("settings");
-        assert_eq!(settings.timeout, Duration::from_secs(2));
-        assert_eq!(settings.metadata_ttl, DEFAULT_METADATA_TTL);
-        assert_eq!(settings.token.as_deref(), Some("t"));
+        assert_eq!(settings.endpoint.timeout, Duration::from_secs(2));
+        assert_eq!(settings.endpoint.metadata_ttl, DEFAULT_METADATA_TTL);
+        assert_eq!(settings.endpoint.token.as_deref(), Some("t"));
         let err =
             parse("[[catalog]]\nname = \"ice\"\ntype = \"iceberg-rest\"\n").expect_err("no uri");
         assert!(err.to_string().contains("`uri`"), "{err}");

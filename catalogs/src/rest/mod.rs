@@ -10,7 +10,6 @@ use std::collections::HashMap;
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
 
 use arrow::datatypes::SchemaRef;
 use async_trait::async_trait;
@@ -18,36 +17,16 @@ use iceberg::io::LocalFsStorageFactory;
 use iceberg::{Catalog as _, CatalogBuilder, ErrorKind, NamespaceIdent, TableIdent};
 use iceberg_catalog_rest::{RestCatalog, RestCatalogBuilder};
 
-use crate::remote::{Limits, Remote};
+use crate::remote::{Endpoint, Remote};
 use crate::table::TableHandle;
 use crate::{Catalog, CatalogError, Result};
 
 /// How to reach an Iceberg REST catalog.
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct RestSettings {
-    /// The server's base URI, e.g. `http://127.0.0.1:8181`.
-    pub uri: String,
+    pub endpoint: Endpoint,
     /// The warehouse the server should serve, where it serves several.
     pub warehouse: Option<String>,
-    /// A bearer token sent with every request.
-    pub token: Option<String>,
-    /// The longest any call to the server may take.
-    pub timeout: Duration,
-    /// How long listings and loaded tables are reused before the server is asked again.
-    pub metadata_ttl: Duration,
-}
-
-impl fmt::Debug for RestSettings {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // Never print the token.
-        f.debug_struct("RestSettings")
-            .field("uri", &self.uri)
-            .field("warehouse", &self.warehouse)
-            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
-            .field("timeout", &self.timeout)
-            .field("metadata_ttl", &self.metadata_ttl)
-            .finish()
-    }
 }
 
 /// A catalog served by an Iceberg REST server.
@@ -72,11 +51,12 @@ impl IcebergRestCatalog {
     /// when a query needs it, so a server that is down does not stop junction from starting.
     pub async fn new(name: impl Into<String>, settings: RestSettings) -> Result<Self> {
         let name = name.into();
-        let mut props = HashMap::from([("uri".to_owned(), settings.uri.clone())]);
+        let endpoint = &settings.endpoint;
+        let mut props = HashMap::from([("uri".to_owned(), endpoint.uri.clone())]);
         if let Some(warehouse) = &settings.warehouse {
             props.insert("warehouse".to_owned(), warehouse.clone());
         }
-        if let Some(token) = &settings.token {
+        if let Some(token) = &endpoint.token {
             props.insert("token".to_owned(), token.clone());
         }
         // Local files only for now: S3 locations are refused when a table is loaded.
@@ -88,12 +68,8 @@ impl IcebergRestCatalog {
                 catalog: name.clone(),
                 message: e.to_string(),
             })?;
-        let limits = Limits {
-            timeout: settings.timeout,
-            metadata_ttl: settings.metadata_ttl,
-        };
         Ok(Self {
-            remote: Remote::new(&name, &settings.uri, limits),
+            remote: Remote::new(&name, endpoint),
             name,
             settings,
             client,

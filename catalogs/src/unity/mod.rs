@@ -7,42 +7,24 @@
 use std::fmt;
 use std::path::Path;
 use std::sync::Arc;
-use std::time::Duration;
 
 use arrow::datatypes::SchemaRef;
 use async_trait::async_trait;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
-use crate::remote::{Limits, Remote};
+use crate::remote::{Endpoint, Remote};
 use crate::rest::local_path;
 use crate::table::{FileKind, LocationKind, TableHandle, TableLocation};
 use crate::{Catalog, CatalogError, Result};
 
 /// How to reach a Unity Catalog server, and which of its catalogs to show.
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct UnitySettings {
-    /// The API's base URI, e.g. `http://127.0.0.1:8080/api/2.1/unity-catalog`.
-    pub uri: String,
+    /// The API's base URI is e.g. `http://127.0.0.1:8080/api/2.1/unity-catalog`.
+    pub endpoint: Endpoint,
     /// The Unity catalog this junction catalog shows.
     pub catalog: String,
-    /// A bearer token sent with every request.
-    pub token: Option<String>,
-    pub timeout: Duration,
-    pub metadata_ttl: Duration,
-}
-
-impl fmt::Debug for UnitySettings {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // Never print the token.
-        f.debug_struct("UnitySettings")
-            .field("uri", &self.uri)
-            .field("catalog", &self.catalog)
-            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
-            .field("timeout", &self.timeout)
-            .field("metadata_ttl", &self.metadata_ttl)
-            .finish()
-    }
 }
 
 /// One Unity catalog, served by a Unity Catalog server.
@@ -111,18 +93,14 @@ impl UnityCatalog {
     pub fn new(name: impl Into<String>, settings: UnitySettings) -> Result<Self> {
         let name = name.into();
         let http = reqwest::Client::builder()
-            .timeout(settings.timeout)
+            .timeout(settings.endpoint.timeout)
             .build()
             .map_err(|e| CatalogError::Unavailable {
                 catalog: name.clone(),
                 message: format!("HTTP client: {e}"),
             })?;
-        let limits = Limits {
-            timeout: settings.timeout,
-            metadata_ttl: settings.metadata_ttl,
-        };
         Ok(Self {
-            remote: Remote::new(&name, &settings.uri, limits),
+            remote: Remote::new(&name, &settings.endpoint),
             name,
             settings,
             http,
@@ -136,9 +114,12 @@ impl UnityCatalog {
         path: &str,
         query: &[(&str, &str)],
     ) -> Result<Option<T>> {
-        let url = format!("{}/{path}", self.settings.uri.trim_end_matches('/'));
+        let url = format!(
+            "{}/{path}",
+            self.settings.endpoint.uri.trim_end_matches('/')
+        );
         let mut request = self.http.get(&url).query(query);
-        if let Some(token) = &self.settings.token {
+        if let Some(token) = &self.settings.endpoint.token {
             request = request.bearer_auth(token);
         }
         let response = self

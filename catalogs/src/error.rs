@@ -43,13 +43,6 @@ pub enum CatalogError {
 
     #[error("{0}")]
     Unsupported(String),
-
-    /// An error one cache load gave to every caller that waited on it.
-    #[error("{message}")]
-    Shared {
-        sqlstate: &'static str,
-        message: String,
-    },
 }
 
 impl CatalogError {
@@ -73,7 +66,6 @@ impl CatalogError {
             | CatalogError::Files { .. } => "58030",
             CatalogError::Unavailable { .. } => "58000",
             CatalogError::Unsupported(_) => "0A000",
-            CatalogError::Shared { sqlstate, .. } => sqlstate,
         }
     }
 }

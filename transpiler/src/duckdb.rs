@@ -24,9 +24,8 @@
 use sqlparser::ast::{BinaryOperator, DataType, ExactNumberInfo, Expr, TimezoneInfo, Value};
 
 use crate::ast::{
-    arguments, binary, call, call_with, case_when, cast_in_place, concatenation, function_name,
-    is_call_to, not, number, path_steps, push_argument, rename, string, string_literal, take,
-    take_arguments,
+    arguments, binary, call, call_with, case_when, cast_in_place, function_name, not, number,
+    path_steps, push_argument, rename, string, string_literal, take, take_arguments,
 };
 use crate::types::{Scope, SqlType};
 use crate::{result_types, shared, Dialect, TranspileError};
@@ -43,7 +42,7 @@ const NUMERIC_SCALE: i64 = 10;
 
 /// The expression rules, for an expression whose children are done.
 pub(crate) fn expression_rules(expr: &mut Expr, scope: &Scope<'_>) -> Result<(), TranspileError> {
-    quoted_literals(expr);
+    shared::quoted_literals(expr);
     function_names(expr, scope);
     substring_start(expr);
     shared::apply(expr, scope, Dialect::DuckDb)?;
@@ -54,30 +53,8 @@ pub(crate) fn expression_rules(expr: &mut Expr, scope: &Scope<'_>) -> Result<(),
     null_concat(expr);
     checked_division(expr);
     result_types::apply(expr, scope);
-    int4_result(expr);
+    result_types::int4_result(expr);
     Ok(())
-}
-
-/// A string literal with a quote next to a quote or after a backslash, as a concatenation
-/// of literals: sqlparser renders `''` inside a value as an already-escaped quote (one
-/// quote), so DuckDB would read another string.
-pub fn quoted_literals(expr: &mut Expr) {
-    let Some(text) = string_literal(expr) else {
-        return;
-    };
-    if !(text.contains("''") || text.contains("\\'")) {
-        return;
-    }
-    let mut pieces: Vec<Expr> = Vec::new();
-    for (i, part) in text.split('\'').enumerate() {
-        if i > 0 {
-            pieces.push(string("'"));
-        }
-        if !part.is_empty() {
-            pieces.push(string(part));
-        }
-    }
-    *expr = Expr::Nested(Box::new(concatenation(pieces)));
 }
 
 /// `~`, `~*`, `!~`, `!~*` as `regexp_matches`, which finds the pattern anywhere as
@@ -294,33 +271,6 @@ fn json_path(path: &str) -> Option<String> {
         }
     }
     Some(json)
-}
-
-/// Functions PostgreSQL types int4 that DuckDB types BIGINT.
-const INT4_FUNCTIONS: [&str; 8] = [
-    "length",
-    "char_length",
-    "character_length",
-    "octet_length",
-    "bit_length",
-    "strpos",
-    "ntile",
-    // octet_length of text, as function_names spells it
-    "strlen",
-];
-
-/// A call of [`INT4_FUNCTIONS`] (or `position(a IN b)`) is cast to INTEGER, so that the
-/// client sees PostgreSQL's type. Result columns keep their names: the router has already
-/// named every result column as PostgreSQL does.
-pub fn int4_result(expr: &mut Expr) {
-    let int4 = match expr {
-        Expr::Function(f) => is_call_to(f, &INT4_FUNCTIONS),
-        Expr::Position { .. } => true,
-        _ => false,
-    };
-    if int4 {
-        cast_in_place(expr, DataType::Integer(None));
-    }
 }
 
 /// `a / b` and `a % b` become `a / junction_divisor(b)`: the macro passes `b` through, and

@@ -8,7 +8,7 @@ use sqlparser::ast::{
 
 use crate::ast::{
     arguments, arguments_mut, binary, call, call_with, case_when, cast_in_place, concatenation,
-    function_name, number, rename, string, take, take_arguments,
+    function_name, is_call_to, number, rename, string, take, take_arguments,
 };
 use crate::types::{Scope, SqlType};
 
@@ -165,6 +165,33 @@ pub(crate) fn apply(expr: &mut Expr, scope: &Scope<'_>) {
     };
     if let Some(data_type) = target {
         cast_in_place(expr, data_type);
+    }
+}
+
+/// Functions PostgreSQL types int4 that DuckDB and Trino type BIGINT.
+const INT4_FUNCTIONS: [&str; 8] = [
+    "length",
+    "char_length",
+    "character_length",
+    "octet_length",
+    "bit_length",
+    "strpos",
+    "ntile",
+    // octet_length of text, as function_names spells it
+    "strlen",
+];
+
+/// A call of [`INT4_FUNCTIONS`] (or `position(a IN b)`) is cast to INTEGER, so that the
+/// client sees PostgreSQL's type. Result columns keep their names: the router has already
+/// named every result column as PostgreSQL does.
+pub(crate) fn int4_result(expr: &mut Expr) {
+    let int4 = match expr {
+        Expr::Function(f) => is_call_to(f, &INT4_FUNCTIONS),
+        Expr::Position { .. } => true,
+        _ => false,
+    };
+    if int4 {
+        cast_in_place(expr, DataType::Integer(None));
     }
 }
 

@@ -8,7 +8,9 @@
 
 use sqlparser::ast::{BinaryOperator, Expr};
 
-use crate::ast::{binary, call_with, function_name, not, string, string_literal, take};
+use crate::ast::{
+    binary, call_with, concatenation, function_name, not, string, string_literal, take,
+};
 use crate::types::Scope;
 use crate::{formats, Dialect, TranspileError};
 
@@ -167,4 +169,26 @@ pub fn bytea_hex(expr: &mut Expr, dialect: Dialect) {
         Dialect::DuckDb | Dialect::Trino => call_with("from_hex", vec![hex]),
         _ => call_with("decode", vec![hex, string("hex")]),
     };
+}
+
+/// A string literal with a quote next to a quote or after a backslash, as a concatenation
+/// of literals: sqlparser renders `''` inside a value as an already-escaped quote (one
+/// quote), so DuckDB and Trino would read another string.
+pub fn quoted_literals(expr: &mut Expr) {
+    let Some(text) = string_literal(expr) else {
+        return;
+    };
+    if !(text.contains("''") || text.contains("\\'")) {
+        return;
+    }
+    let mut pieces: Vec<Expr> = Vec::new();
+    for (i, part) in text.split('\'').enumerate() {
+        if i > 0 {
+            pieces.push(string("'"));
+        }
+        if !part.is_empty() {
+            pieces.push(string(part));
+        }
+    }
+    *expr = Expr::Nested(Box::new(concatenation(pieces)));
 }

@@ -8,7 +8,6 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use arrow::datatypes::SchemaRef;
@@ -130,16 +129,6 @@ impl IcebergRestCatalog {
 fn namespace(schema: &str) -> NamespaceIdent {
     NamespaceIdent::from_vec(schema.split('.').map(str::to_owned).collect())
         .unwrap_or_else(|_| NamespaceIdent::new(schema.to_owned()))
-}
-
-/// A local path for a `file:` location (`file:/a`, `file:///a`) or a plain path; `None` for
-/// any other scheme.
-pub(crate) fn local_path(location: &str) -> Option<PathBuf> {
-    match url::Url::parse(location) {
-        Ok(url) if url.scheme() == "file" => url.to_file_path().ok(),
-        Ok(_) => None,
-        Err(_) => Some(PathBuf::from(location)),
-    }
 }
 
 #[async_trait]

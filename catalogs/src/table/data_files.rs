@@ -48,18 +48,21 @@ pub(super) fn plain(files: Vec<PathBuf>, hive_partitioning: bool) -> DataFiles {
 
 /// A file named in table metadata: a URL, an absolute path, or a path under the table root.
 fn resolve(root: &Path, name: &str) -> PathBuf {
-    if let Some(path) = url::Url::parse(name)
-        .ok()
-        .filter(|u| u.scheme() == "file")
-        .and_then(|u| u.to_file_path().ok())
-    {
-        return path;
-    }
-    let path = Path::new(name);
+    let path = local_path(name).unwrap_or_else(|| PathBuf::from(name));
     if path.is_absolute() {
-        path.to_path_buf()
+        path
     } else {
         root.join(path)
+    }
+}
+
+/// A local path for a `file:` location (`file:/a`, `file:///a`) or a plain path; `None` for
+/// any other scheme.
+pub(crate) fn local_path(location: &str) -> Option<PathBuf> {
+    match url::Url::parse(location) {
+        Ok(url) if url.scheme() == "file" => url.to_file_path().ok(),
+        Ok(_) => None,
+        Err(_) => Some(PathBuf::from(location)),
     }
 }
 

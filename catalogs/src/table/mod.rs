@@ -14,6 +14,7 @@ use datafusion::catalog::TableProvider;
 
 use crate::{CatalogError, Result};
 
+pub(crate) use data_files::local_path;
 pub use data_files::{DataFile, DataFiles};
 pub(crate) use files::{data_files_exist, is_ignored, FileKind};
 
@@ -77,7 +78,7 @@ impl TableHandle {
     pub(crate) async fn iceberg(name: String, table: ::iceberg::table::Table) -> Result<Self> {
         let metadata_location = table.metadata_location().unwrap_or_default().to_owned();
         let local = |location: &str| {
-            crate::rest::local_path(location).ok_or_else(|| {
+            local_path(location).ok_or_else(|| {
                 CatalogError::Unsupported(format!(
                     "table {name} is stored at {location}: only local files are supported yet"
                 ))

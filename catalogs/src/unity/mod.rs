@@ -14,8 +14,7 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
 use crate::remote::{Endpoint, Remote};
-use crate::rest::local_path;
-use crate::table::{FileKind, LocationKind, TableHandle, TableLocation};
+use crate::table::{local_path, FileKind, LocationKind, TableHandle, TableLocation};
 use crate::{Catalog, CatalogError, Result};
 
 /// How to reach a Unity Catalog server, and which of its catalogs to show.

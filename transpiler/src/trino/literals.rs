@@ -13,7 +13,7 @@ pub(super) fn escaped_literals(expr: &mut Expr) {
         if let Value::EscapedStringLiteral(text) = &mut v.value {
             let text = std::mem::take(text);
             *expr = string(&text);
-            crate::duckdb::quoted_literals(expr);
+            crate::shared::quoted_literals(expr);
         }
     }
 }

@@ -27,7 +27,7 @@ use sqlparser::ast::{
 
 use crate::ast::{call_with, function_name};
 use crate::types::Scope;
-use crate::{duckdb, result_types, shared, Dialect, TranspileError};
+use crate::{result_types, shared, Dialect, TranspileError};
 
 fn unsupported(what: impl std::fmt::Display) -> TranspileError {
     TranspileError::Unsupported(format!("{what} is not supported by trino"))
@@ -35,7 +35,7 @@ fn unsupported(what: impl std::fmt::Display) -> TranspileError {
 
 /// The rules for one expression whose children are done.
 pub(crate) fn expression_rules(expr: &mut Expr, scope: &Scope<'_>) -> Result<(), TranspileError> {
-    duckdb::quoted_literals(expr);
+    shared::quoted_literals(expr);
     literals::escaped_literals(expr);
     shared::bytea_hex(expr, Dialect::Trino);
     shared::similar_to(expr, Dialect::Trino)?;
@@ -46,7 +46,7 @@ pub(crate) fn expression_rules(expr: &mut Expr, scope: &Scope<'_>) -> Result<(),
     functions::functions(expr, scope)?;
     operators::float_to_int(expr, scope);
     result_types::apply(expr, scope);
-    duckdb::int4_result(expr);
+    result_types::int4_result(expr);
     Ok(())
 }
 

@@ -5,7 +5,7 @@
 
 use std::fmt::{self, Display};
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use arrow::datatypes::SchemaRef;
@@ -52,6 +52,10 @@ pub(crate) struct Remote {
     listings: Cache<Option<String>, Arc<Fetched>>,
     handles: Cache<(String, String), Arc<TableHandle>>,
     columns: Cache<(String, String), SchemaRef>,
+    /// When the server last let a call time out, and what was said: for `metadata_ttl`
+    /// after that, calls fail at once, so that the several lookups of one query (and the
+    /// queries that follow) do not each wait out the timeout.
+    silent_since: Mutex<Option<(Instant, String)>>,
 }
 
 impl Remote {
@@ -65,27 +69,60 @@ impl Remote {
                 .time_to_live(endpoint.metadata_ttl)
                 .build(),
             columns: Cache::new(16 * 1024),
+            silent_since: Mutex::new(None),
         }
     }
 
     /// An error of the server, or of reaching it, naming the catalog and what was asked.
     pub fn failed(&self, what: &str, error: impl Display) -> CatalogError {
+        self.unavailable(self.message(what, error))
+    }
+
+    fn unavailable(&self, message: String) -> CatalogError {
         CatalogError::Unavailable {
             catalog: self.catalog.clone(),
-            message: format!("{what} at {}: {error}", self.endpoint.uri),
+            message,
         }
     }
 
-    /// Runs one call to the server within the catalog's timeout.
+    fn message(&self, what: &str, error: impl Display) -> String {
+        format!("{what} at {}: {error}", self.endpoint.uri)
+    }
+
+    /// Runs one call to the server within the catalog's timeout; while a timed-out call is
+    /// recent, fails at once with what that call said.
     pub async fn call<T>(&self, what: &str, call: impl Future<Output = T>) -> Result<T> {
-        tokio::time::timeout(self.endpoint.timeout, call)
-            .await
-            .map_err(|_| {
-                self.failed(
-                    what,
-                    format!("no answer within {:?}", self.endpoint.timeout),
-                )
-            })
+        if let Some(message) = self.recently_silent() {
+            return Err(self.unavailable(message));
+        }
+        match tokio::time::timeout(self.endpoint.timeout, call).await {
+            Ok(answer) => {
+                self.remember_silence(None);
+                Ok(answer)
+            }
+            Err(_) => {
+                let waited = format!("no answer within {:?}", self.endpoint.timeout);
+                let message = self.message(what, waited);
+                self.remember_silence(Some(message.clone()));
+                Err(self.unavailable(message))
+            }
+        }
+    }
+
+    fn recently_silent(&self) -> Option<String> {
+        let silent = self.silent_since.lock().ok()?;
+        match &*silent {
+            Some((since, message)) if since.elapsed() < self.endpoint.metadata_ttl => {
+                Some(message.clone())
+            }
+            _ => None,
+        }
+    }
+
+    fn remember_silence(&self, message: Option<String>) {
+        if let Ok(mut silent) = self.silent_since.lock() {
+            *silent = message.map(|message| (Instant::now(), message));
+        }
     }
 
     /// A listing younger than `metadata_ttl`, else a new one from `load`; when the server

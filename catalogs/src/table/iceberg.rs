@@ -1,11 +1,18 @@
 //! Apache Iceberg tables: the metadata file in force, read through iceberg-datafusion.
 
+use std::any::Any;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use datafusion::catalog::TableProvider;
+use arrow::datatypes::SchemaRef;
+use async_trait::async_trait;
+use datafusion::catalog::{Session, TableProvider};
+use datafusion::datasource::TableType;
+use datafusion::error::DataFusionError;
+use datafusion::logical_expr::Expr;
+use datafusion::physical_plan::ExecutionPlan;
 use iceberg::io::FileIO;
-use iceberg::spec::TableMetadata;
+use iceberg::spec::{DataFileFormat, FormatVersion, ManifestContentType, TableMetadata};
 use iceberg::table::StaticTable;
 use iceberg::TableIdent;
 use iceberg_datafusion::IcebergStaticTableProvider;
@@ -92,20 +99,94 @@ pub(super) async fn provider(
     Ok((provider, table))
 }
 
-/// A DataFusion provider reading `table` at its current snapshot.
+/// A DataFusion provider reading `table` at its current snapshot; one that refuses to scan
+/// when iceberg-rust would read the snapshot wrong.
 pub(super) async fn provider_of(
     name: &str,
     metadata_location: &str,
     table: iceberg::table::Table,
 ) -> Result<Arc<dyn TableProvider>> {
+    let error = |source| CatalogError::Iceberg {
+        table: name.to_owned(),
+        location: metadata_location.to_owned(),
+        source: Box::new(source),
+    };
+    let unreadable = deletion_vectors(&table).await.map_err(error)?;
     let provider = IcebergStaticTableProvider::try_new_from_table(table)
         .await
-        .map_err(|source| CatalogError::Iceberg {
-            table: name.to_owned(),
-            location: metadata_location.to_owned(),
-            source: Box::new(source),
-        })?;
-    Ok(Arc::new(provider))
+        .map_err(error)?;
+    Ok(match unreadable {
+        false => Arc::new(provider),
+        true => Arc::new(Refused {
+            schema: provider.schema(),
+            reason: format!(
+                "table {name} has Iceberg v3 deletion vectors, which iceberg-rust 0.10 cannot \
+                 apply: datafusion cannot read it"
+            ),
+        }),
+    })
+}
+
+/// Whether the current snapshot of a v3 table has deletion vectors (Puffin delete files),
+/// which iceberg-rust 0.10 reads as Parquet and fails on.
+async fn deletion_vectors(table: &iceberg::table::Table) -> iceberg::Result<bool> {
+    let metadata = table.metadata();
+    if metadata.format_version() < FormatVersion::V3 {
+        return Ok(false);
+    }
+    let Some(snapshot) = metadata.current_snapshot() else {
+        return Ok(false);
+    };
+    let manifests = table.manifest_list_reader(snapshot).load().await?;
+    for manifest in manifests.entries() {
+        if manifest.content != ManifestContentType::Deletes {
+            continue;
+        }
+        let manifest = manifest.load_manifest(table.file_io()).await?;
+        let puffin = manifest
+            .entries()
+            .iter()
+            .any(|entry| entry.is_alive() && entry.file_format() == DataFileFormat::Puffin);
+        if puffin {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// A table DataFusion must not read: planning a scan of it fails with the reason, so the
+/// router sees DataFusion as unable and another engine can serve it.
+#[derive(Debug)]
+struct Refused {
+    schema: SchemaRef,
+    reason: String,
+}
+
+#[async_trait]
+impl TableProvider for Refused {
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+
+    fn schema(&self) -> SchemaRef {
+        Arc::clone(&self.schema)
+    }
+
+    fn table_type(&self) -> TableType {
+        TableType::Base
+    }
+
+    async fn scan(
+        &self,
+        _state: &dyn Session,
+        _projection: Option<&Vec<usize>>,
+        _filters: &[Expr],
+        _limit: Option<usize>,
+    ) -> datafusion::error::Result<Arc<dyn ExecutionPlan>> {
+        Err(DataFusionError::External(Box::new(
+            CatalogError::Unsupported(self.reason.clone()),
+        )))
+    }
 }
 
 #[cfg(test)]

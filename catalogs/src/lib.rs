@@ -5,6 +5,7 @@
 //! for it (the Delta and Iceberg providers come from the deltalake and iceberg crates).
 
 mod error;
+mod hive;
 mod registry;
 mod remote;
 mod rest;
@@ -18,8 +19,9 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 pub use error::{CatalogError, Result};
+pub use hive::{HiveCatalog, HiveSettings};
 pub use registry::Catalogs;
-pub use remote::Endpoint;
+pub use remote::{Endpoint, RemoteCatalog};
 pub use rest::{IcebergRestCatalog, RestSettings};
 pub use table::{DataFile, DataFiles, Snapshot, TableFormat, TableHandle};
 pub use unity::{UnityCatalog, UnitySettings};

@@ -2,6 +2,9 @@
 //! and failing as [`CatalogError::Unavailable`] naming the catalog, listings reused for
 //! `metadata_ttl` and kept past it for when the server is unreachable, loaded tables reused
 //! for `metadata_ttl`, and the columns of every table loaded remembered for pg_catalog.
+//!
+//! A [`CatalogServer`] says how to ask one kind of server; [`RemoteCatalog`] wraps it with
+//! all of the above.
 
 use std::fmt::{self, Display};
 use std::future::Future;
@@ -9,10 +12,80 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use arrow::datatypes::SchemaRef;
+use async_trait::async_trait;
 use moka::future::Cache;
 
 use crate::table::TableHandle;
-use crate::{CatalogError, Result};
+use crate::{Catalog, CatalogError, Result};
+
+/// How to ask one kind of catalog server for listings and tables. Each method asks the
+/// server (through [`Remote::call`]); caching is [`RemoteCatalog`]'s.
+#[async_trait]
+pub trait CatalogServer: Send + Sync + fmt::Debug + 'static {
+    async fn schema_names(&self, remote: &Remote) -> Result<Vec<String>>;
+
+    /// [`CatalogError::SchemaNotFound`] when the schema does not exist.
+    async fn table_names(&self, remote: &Remote, schema: &str) -> Result<Vec<String>>;
+
+    /// `Ok(None)` when the table (or its schema) does not exist.
+    async fn table(
+        &self,
+        remote: &Remote,
+        schema: &str,
+        table: &str,
+    ) -> Result<Option<TableHandle>>;
+}
+
+/// A catalog served by a server of kind `S`, with timeouts and cached metadata.
+pub struct RemoteCatalog<S> {
+    server: S,
+    remote: Remote,
+}
+
+impl<S: CatalogServer> RemoteCatalog<S> {
+    pub(crate) fn from_server(name: &str, endpoint: &Endpoint, server: S) -> Self {
+        Self {
+            server,
+            remote: Remote::new(name, endpoint),
+        }
+    }
+}
+
+impl<S: fmt::Debug> fmt::Debug for RemoteCatalog<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RemoteCatalog")
+            .field("name", &self.remote.catalog)
+            .field("endpoint", &self.remote.endpoint)
+            .field("server", &self.server)
+            .finish()
+    }
+}
+
+#[async_trait]
+impl<S: CatalogServer> Catalog for RemoteCatalog<S> {
+    fn name(&self) -> &str {
+        &self.remote.catalog
+    }
+
+    async fn schema_names(&self) -> Result<Vec<String>> {
+        let load = self.server.schema_names(&self.remote);
+        self.remote.listing(None, load).await
+    }
+
+    async fn table_names(&self, schema: &str) -> Result<Vec<String>> {
+        let load = self.server.table_names(&self.remote, schema);
+        self.remote.listing(Some(schema), load).await
+    }
+
+    async fn table(&self, schema: &str, table: &str) -> Result<Option<Arc<TableHandle>>> {
+        let load = self.server.table(&self.remote, schema, table);
+        self.remote.table(schema, table, load).await
+    }
+
+    async fn known_columns(&self, schema: &str, table: &str) -> Option<SchemaRef> {
+        self.remote.known_columns(schema, table).await
+    }
+}
 
 /// Where a catalog's server is, how to prove who asks, and how long to wait for it.
 #[derive(Clone)]
@@ -45,7 +118,9 @@ struct Fetched {
     at: Instant,
 }
 
-pub(crate) struct Remote {
+/// A catalog's server as every call to it sees it: its name and endpoint, the caches, and
+/// whether it lately let a call time out.
+pub struct Remote {
     catalog: String,
     endpoint: Endpoint,
     /// Schema names (key `None`) and the table names of a schema.
@@ -59,7 +134,7 @@ pub(crate) struct Remote {
 }
 
 impl Remote {
-    pub fn new(catalog: &str, endpoint: &Endpoint) -> Self {
+    fn new(catalog: &str, endpoint: &Endpoint) -> Self {
         Self {
             catalog: catalog.to_owned(),
             endpoint: endpoint.clone(),
@@ -71,6 +146,16 @@ impl Remote {
             columns: Cache::new(16 * 1024),
             silent_since: Mutex::new(None),
         }
+    }
+
+    /// The name of the catalog, as clients see it.
+    pub fn catalog(&self) -> &str {
+        &self.catalog
+    }
+
+    /// The endpoint's settings.
+    pub fn endpoint(&self) -> &Endpoint {
+        &self.endpoint
     }
 
     /// An error of the server, or of reaching it, naming the catalog and what was asked.
@@ -127,7 +212,7 @@ impl Remote {
 
     /// A listing younger than `metadata_ttl`, else a new one from `load`; when the server
     /// cannot be reached, the last one it gave.
-    pub async fn listing(
+    async fn listing(
         &self,
         schema: Option<&str>,
         load: impl Future<Output = Result<Vec<String>>>,
@@ -162,7 +247,7 @@ impl Remote {
 
     /// The table loaded less than `metadata_ttl` ago, else loaded by `load`. A missing
     /// table is not remembered: it may be created at any moment.
-    pub async fn table(
+    async fn table(
         &self,
         schema: &str,
         table: &str,
@@ -182,7 +267,7 @@ impl Remote {
     }
 
     /// The columns of a table as last loaded.
-    pub async fn known_columns(&self, schema: &str, table: &str) -> Option<SchemaRef> {
+    async fn known_columns(&self, schema: &str, table: &str) -> Option<SchemaRef> {
         self.columns
             .get(&(schema.to_owned(), table.to_owned()))
             .await

@@ -233,33 +233,45 @@ impl Drop for Postgres {
     }
 }
 
-/// Apache Iceberg's REST catalog server (Iceberg 1.10's own handlers, on a Hadoop catalog in
-/// a temporary directory), stopped on drop.
-pub struct IcebergRest {
+/// A server the peers' scripts start and stop (`<script> start DIR 0`), on a free port.
+pub struct ServerPeer {
+    script: &'static str,
     state: PathBuf,
-    /// The server's base URI.
+    /// The server's URI, as the script exported it.
     pub uri: String,
     _dir: tempfile::TempDir,
 }
 
-impl IcebergRest {
-    pub fn start() -> Self {
+impl ServerPeer {
+    /// Apache Iceberg's REST catalog server (`iceberg-rest.sh`).
+    pub fn iceberg_rest() -> Self {
+        Self::start("iceberg-rest.sh", "PEERS_ICEBERG_REST_URI")
+    }
+
+    /// A Hive 2.3 metastore (`hms.sh`).
+    pub fn hive_metastore() -> Self {
+        Self::start("hms.sh", "PEERS_HMS_URI")
+    }
+
+    fn start(script: &'static str, uri_variable: &str) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
-        let state = dir.path().join("rest");
-        let out = Command::new(peers_dir().join("iceberg-rest.sh"))
+        let state = dir.path().join("state");
+        let out = Command::new(peers_dir().join(script))
             .arg("start")
             .arg(&state)
             .arg("0")
             .stderr(Stdio::inherit())
             .output()
-            .expect("run iceberg-rest.sh (../shared/peers/install.sh installs its jars)");
-        assert!(out.status.success(), "iceberg-rest.sh start failed");
+            .unwrap_or_else(|e| panic!("run {script} (../shared/peers/install.sh): {e}"));
+        assert!(out.status.success(), "{script} start failed");
+        let prefix = format!("export {uri_variable}=");
         let uri = String::from_utf8_lossy(&out.stdout)
             .lines()
-            .find_map(|line| line.strip_prefix("export PEERS_ICEBERG_REST_URI="))
+            .find_map(|line| line.strip_prefix(prefix.as_str()))
             .map(|uri| uri.trim().to_owned())
-            .expect("iceberg-rest.sh printed PEERS_ICEBERG_REST_URI");
+            .unwrap_or_else(|| panic!("{script} printed no {uri_variable}"));
         Self {
+            script,
             state,
             uri,
             _dir: dir,
@@ -268,7 +280,7 @@ impl IcebergRest {
 
     /// Stops the server, as an outage would.
     pub fn stop(&self) {
-        let _ = Command::new(peers_dir().join("iceberg-rest.sh"))
+        let _ = Command::new(peers_dir().join(self.script))
             .arg("stop")
             .arg(&self.state)
             .stdout(Stdio::null())
@@ -276,7 +288,7 @@ impl IcebergRest {
     }
 }
 
-impl Drop for IcebergRest {
+impl Drop for ServerPeer {
     fn drop(&mut self) {
         self.stop();
     }

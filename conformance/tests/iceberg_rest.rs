@@ -6,7 +6,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use junction_conformance::peers::{
-    connect, junction_bin, peers_python, simple_rows as rows, IcebergRest, Junction,
+    connect, junction_bin, peers_python, simple_rows as rows, Junction, ServerPeer,
 };
 use tokio_postgres::error::SqlState;
 
@@ -23,7 +23,7 @@ fn table(rows: &[&[&str]]) -> Vec<Vec<String>> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn iceberg_rest_tables_on_every_engine_and_through_an_outage() {
-    let rest = IcebergRest::start();
+    let rest = ServerPeer::iceberg_rest();
     let script = junction_conformance::crate_dir().join("scripts/iceberg_rest_tables.py");
     let status = Command::new(peers_python())
         .arg(&script)

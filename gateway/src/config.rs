@@ -162,6 +162,19 @@ impl CatalogConfig {
         })
     }
 
+    /// The settings of a `hive` catalog: a Thrift `uri`; the metastore takes no token.
+    pub fn hive_settings(&self) -> Result<junction_catalogs::HiveSettings, ConfigError> {
+        if self.token.is_some() {
+            return Err(ConfigError::Invalid(format!(
+                "catalog \"{}\": a hive catalog takes no `token` (the metastore's Thrift API has none)",
+                self.name
+            )));
+        }
+        Ok(junction_catalogs::HiveSettings {
+            endpoint: self.endpoint()?,
+        })
+    }
+
     /// The settings of an `iceberg-rest` catalog.
     pub fn rest_settings(&self) -> Result<junction_catalogs::RestSettings, ConfigError> {
         Ok(junction_catalogs::RestSettings {
@@ -223,9 +236,12 @@ impl Config {
                 "unity" => {
                     catalog.unity_settings()?;
                 }
-                "hive" | "nessie" => {
+                "hive" => {
+                    catalog.hive_settings()?;
+                }
+                "nessie" => {
                     return Err(ConfigError::Invalid(format!(
-                        "catalog \"{}\": type \"{}\" is not supported yet (only \"warehouse\", \"iceberg-rest\" and \"unity\")",
+                        "catalog \"{}\": type \"{}\" is not supported yet (only \"warehouse\", \"hive\", \"iceberg-rest\" and \"unity\")",
                         catalog.name, catalog.kind
                     )))
                 }
@@ -290,9 +306,28 @@ mod tests {
     }
 
     #[test]
+    fn hive_catalogs_need_a_uri_and_take_no_token() {
+        let config = parse(
+            "[[catalog]]\nname = \"hms\"\ntype = \"hive\"\nuri = \"thrift://127.0.0.1:9083\"\ntimeout = \"2s\"\n",
+        )
+        .expect("valid");
+        let settings = config.catalogs[0].hive_settings().expect("settings");
+        assert_eq!(settings.endpoint.uri, "thrift://127.0.0.1:9083");
+        assert_eq!(settings.endpoint.timeout, Duration::from_secs(2));
+        let err = parse("[[catalog]]\nname = \"hms\"\ntype = \"hive\"\n").expect_err("no uri");
+        assert!(err.to_string().contains("`uri`"), "{err}");
+        let err = parse(
+            "[[catalog]]\nname = \"hms\"\ntype = \"hive\"\nuri = \"thrift://x:1\"\ntoken = \"t\"\n",
+        )
+        .expect_err("token");
+        assert!(err.to_string().contains("`token`"), "{err}");
+    }
+
+    #[test]
     fn unavailable_features_are_refused() {
         assert!(
-            parse("[[catalog]]\nname = \"h\"\ntype = \"hive\"\nuri = \"thrift://x\"\n").is_err()
+            parse("[[catalog]]\nname = \"n\"\ntype = \"nessie\"\nuri = \"http://x/api/v2\"\n")
+                .is_err()
         );
         assert!(parse("[engines.trino]\nuri = \"http://x\"\n").is_err());
     }

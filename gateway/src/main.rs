@@ -18,7 +18,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
-use junction_catalogs::{Catalog, Catalogs, IcebergRestCatalog, UnityCatalog, WarehouseCatalog};
+use junction_catalogs::{
+    Catalog, Catalogs, HiveCatalog, IcebergRestCatalog, UnityCatalog, WarehouseCatalog,
+};
 use junction_engines::{DataFusionEngine, DuckDbEngine, Engine};
 use junction_router::Router;
 use junction_transpiler::{Dialect, TranspileError};
@@ -243,6 +245,11 @@ async fn serve(
             .await
             .map_err(|e| e.to_string())?;
         catalogs.push(Arc::new(rest));
+    }
+    for catalog in config.catalogs.iter().filter(|c| c.kind == "hive") {
+        let settings = catalog.hive_settings().map_err(|e| e.to_string())?;
+        let hive = HiveCatalog::new(catalog.name.clone(), settings).map_err(|e| e.to_string())?;
+        catalogs.push(Arc::new(hive));
     }
     for catalog in config.catalogs.iter().filter(|c| c.kind == "unity") {
         let settings = catalog.unity_settings().map_err(|e| e.to_string())?;

@@ -10,15 +10,14 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 
-use arrow::datatypes::SchemaRef;
 use async_trait::async_trait;
 use iceberg::io::LocalFsStorageFactory;
 use iceberg::{Catalog as _, CatalogBuilder, ErrorKind, NamespaceIdent, TableIdent};
 use iceberg_catalog_rest::{RestCatalog, RestCatalogBuilder};
 
-use crate::remote::{Endpoint, Remote};
+use crate::remote::{CatalogServer, Endpoint, Remote, RemoteCatalog};
 use crate::table::TableHandle;
-use crate::{Catalog, CatalogError, Result};
+use crate::{CatalogError, Result};
 
 /// How to reach an Iceberg REST catalog.
 #[derive(Debug, Clone)]
@@ -29,28 +28,28 @@ pub struct RestSettings {
 }
 
 /// A catalog served by an Iceberg REST server.
-pub struct IcebergRestCatalog {
-    name: String,
+pub type IcebergRestCatalog = RemoteCatalog<RestServer>;
+
+/// How junction asks an Iceberg REST server.
+pub struct RestServer {
     settings: RestSettings,
     client: RestCatalog,
-    remote: Remote,
 }
 
-impl fmt::Debug for IcebergRestCatalog {
+impl fmt::Debug for RestServer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("IcebergRestCatalog")
-            .field("name", &self.name)
-            .field("settings", &self.settings)
+        f.debug_struct("RestServer")
+            .field("warehouse", &self.settings.warehouse)
             .finish()
     }
 }
 
-impl IcebergRestCatalog {
+impl RemoteCatalog<RestServer> {
     /// A catalog named `name` on the server `settings` describe. The server is first asked
     /// when a query needs it, so a server that is down does not stop junction from starting.
     pub async fn new(name: impl Into<String>, settings: RestSettings) -> Result<Self> {
         let name = name.into();
-        let endpoint = &settings.endpoint;
+        let endpoint = settings.endpoint.clone();
         let mut props = HashMap::from([("uri".to_owned(), endpoint.uri.clone())]);
         if let Some(warehouse) = &settings.warehouse {
             props.insert("warehouse".to_owned(), warehouse.clone());
@@ -67,28 +66,25 @@ impl IcebergRestCatalog {
                 catalog: name.clone(),
                 message: e.to_string(),
             })?;
-        Ok(Self {
-            remote: Remote::new(&name, endpoint),
-            name,
-            settings,
-            client,
-        })
+        let server = RestServer { settings, client };
+        Ok(Self::from_server(&name, &endpoint, server))
     }
+}
 
-    async fn load_schema_names(&self) -> Result<Vec<String>> {
+#[async_trait]
+impl CatalogServer for RestServer {
+    async fn schema_names(&self, remote: &Remote) -> Result<Vec<String>> {
         let what = "listing namespaces";
-        let namespaces = self
-            .remote
+        let namespaces = remote
             .call(what, self.client.list_namespaces(None))
             .await?
-            .map_err(|e| self.remote.failed(what, e))?;
+            .map_err(|e| remote.failed(what, e))?;
         Ok(namespaces.iter().map(|n| n.join(".")).collect())
     }
 
-    async fn load_table_names(&self, schema: &str) -> Result<Vec<String>> {
+    async fn table_names(&self, remote: &Remote, schema: &str) -> Result<Vec<String>> {
         let what = format!("listing the tables of \"{schema}\"");
-        let tables = match self
-            .remote
+        let tables = match remote
             .call(&what, self.client.list_tables(&namespace(schema)))
             .await?
         {
@@ -96,19 +92,20 @@ impl IcebergRestCatalog {
             Err(e) if e.kind() == ErrorKind::NamespaceNotFound => {
                 return Err(CatalogError::SchemaNotFound(schema.to_owned()))
             }
-            Err(e) => return Err(self.remote.failed(&what, e)),
+            Err(e) => return Err(remote.failed(&what, e)),
         };
         Ok(tables.into_iter().map(|t| t.name).collect())
     }
 
-    async fn load_table(&self, schema: &str, table: &str) -> Result<Option<TableHandle>> {
+    async fn table(
+        &self,
+        remote: &Remote,
+        schema: &str,
+        table: &str,
+    ) -> Result<Option<TableHandle>> {
         let what = format!("loading \"{schema}\".\"{table}\"");
         let ident = TableIdent::new(namespace(schema), table.to_owned());
-        let loaded = match self
-            .remote
-            .call(&what, self.client.load_table(&ident))
-            .await?
-        {
+        let loaded = match remote.call(&what, self.client.load_table(&ident)).await? {
             Ok(loaded) => loaded,
             Err(e)
                 if matches!(
@@ -118,9 +115,9 @@ impl IcebergRestCatalog {
             {
                 return Ok(None)
             }
-            Err(e) => return Err(self.remote.failed(&what, e)),
+            Err(e) => return Err(remote.failed(&what, e)),
         };
-        let name = format!("{}.{schema}.{table}", self.name);
+        let name = format!("{}.{schema}.{table}", remote.catalog());
         TableHandle::iceberg(name, loaded).await.map(Some)
     }
 }
@@ -129,31 +126,4 @@ impl IcebergRestCatalog {
 fn namespace(schema: &str) -> NamespaceIdent {
     NamespaceIdent::from_vec(schema.split('.').map(str::to_owned).collect())
         .unwrap_or_else(|_| NamespaceIdent::new(schema.to_owned()))
-}
-
-#[async_trait]
-impl Catalog for IcebergRestCatalog {
-    fn name(&self) -> &str {
-        &self.name
-    }
-
-    async fn schema_names(&self) -> Result<Vec<String>> {
-        self.remote.listing(None, self.load_schema_names()).await
-    }
-
-    async fn table_names(&self, schema: &str) -> Result<Vec<String>> {
-        self.remote
-            .listing(Some(schema), self.load_table_names(schema))
-            .await
-    }
-
-    async fn table(&self, schema: &str, table: &str) -> Result<Option<Arc<TableHandle>>> {
-        self.remote
-            .table(schema, table, self.load_table(schema, table))
-            .await
-    }
-
-    async fn known_columns(&self, schema: &str, table: &str) -> Option<SchemaRef> {
-        self.remote.known_columns(schema, table).await
-    }
 }

@@ -74,8 +74,8 @@ fn walk(
     Ok(())
 }
 
-/// Every data file under `dir`, in a stable order.
-fn data_files(dir: &Path, extension: &str) -> std::io::Result<Vec<PathBuf>> {
+/// Every data file under `dir` whose name ends with `extension`, in a stable order.
+pub(super) fn data_files(dir: &Path, extension: &str) -> std::io::Result<Vec<PathBuf>> {
     let mut found = Vec::new();
     walk(dir, extension, |path| {
         found.push(path);

@@ -4,6 +4,7 @@ mod data_files;
 mod delta;
 mod files;
 mod iceberg;
+mod partitioned;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -17,6 +18,7 @@ use crate::{CatalogError, Result};
 pub(crate) use data_files::local_path;
 pub use data_files::{DataFile, DataFiles};
 pub(crate) use files::{data_files_exist, is_ignored, FileKind};
+pub(crate) use partitioned::{Partition, PartitionedTable};
 
 /// How a table is stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -6,16 +6,14 @@
 
 use std::fmt;
 use std::path::Path;
-use std::sync::Arc;
 
-use arrow::datatypes::SchemaRef;
 use async_trait::async_trait;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
-use crate::remote::{Endpoint, Remote};
+use crate::remote::{CatalogServer, Endpoint, Remote, RemoteCatalog};
 use crate::table::{local_path, FileKind, LocationKind, TableHandle, TableLocation};
-use crate::{Catalog, CatalogError, Result};
+use crate::{CatalogError, Result};
 
 /// How to reach a Unity Catalog server, and which of its catalogs to show.
 #[derive(Debug, Clone)]
@@ -27,18 +25,18 @@ pub struct UnitySettings {
 }
 
 /// One Unity catalog, served by a Unity Catalog server.
-pub struct UnityCatalog {
-    name: String,
+pub type UnityCatalog = RemoteCatalog<UnityServer>;
+
+/// How junction asks a Unity Catalog server.
+pub struct UnityServer {
     settings: UnitySettings,
     http: reqwest::Client,
-    remote: Remote,
 }
 
-impl fmt::Debug for UnityCatalog {
+impl fmt::Debug for UnityServer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("UnityCatalog")
-            .field("name", &self.name)
-            .field("settings", &self.settings)
+        f.debug_struct("UnityServer")
+            .field("catalog", &self.settings.catalog)
             .finish()
     }
 }
@@ -86,7 +84,7 @@ impl Page for TablePage {
     }
 }
 
-impl UnityCatalog {
+impl RemoteCatalog<UnityServer> {
     /// A catalog named `name` showing the Unity catalog `settings.catalog`. The server is
     /// first asked when a query needs it.
     pub fn new(name: impl Into<String>, settings: UnitySettings) -> Result<Self> {
@@ -98,17 +96,20 @@ impl UnityCatalog {
                 catalog: name.clone(),
                 message: format!("HTTP client: {e}"),
             })?;
-        Ok(Self {
-            remote: Remote::new(&name, &settings.endpoint),
-            name,
-            settings,
-            http,
-        })
+        let endpoint = settings.endpoint.clone();
+        Ok(Self::from_server(
+            &name,
+            &endpoint,
+            UnityServer { settings, http },
+        ))
     }
+}
 
+impl UnityServer {
     /// GET `path` with `query`; `Ok(None)` for 404.
     async fn get<T: DeserializeOwned>(
         &self,
+        remote: &Remote,
         what: &str,
         path: &str,
         query: &[(&str, &str)],
@@ -121,32 +122,31 @@ impl UnityCatalog {
         if let Some(token) = &self.settings.endpoint.token {
             request = request.bearer_auth(token);
         }
-        let response = self
-            .remote
+        let response = remote
             .call(what, request.send())
             .await?
-            .map_err(|e| self.remote.failed(what, e))?;
+            .map_err(|e| remote.failed(what, e))?;
         let status = response.status();
         if status == reqwest::StatusCode::NOT_FOUND {
             return Ok(None);
         }
-        let body = self
-            .remote
+        let body = remote
             .call(what, response.bytes())
             .await?
-            .map_err(|e| self.remote.failed(what, e))?;
+            .map_err(|e| remote.failed(what, e))?;
         if !status.is_success() {
             let text = String::from_utf8_lossy(&body);
-            return Err(self.remote.failed(what, format!("{status}: {text}")));
+            return Err(remote.failed(what, format!("{status}: {text}")));
         }
         serde_json::from_slice(&body)
             .map(Some)
-            .map_err(|e| self.remote.failed(what, format!("unreadable answer: {e}")))
+            .map_err(|e| remote.failed(what, format!("unreadable answer: {e}")))
     }
 
     /// Every page of a listing; `Ok(None)` when its parent does not exist.
     async fn list<P: Page>(
         &self,
+        remote: &Remote,
         what: &str,
         path: &str,
         query: &[(&str, &str)],
@@ -158,7 +158,7 @@ impl UnityCatalog {
             if let Some(token) = &token {
                 query.push(("page_token", token));
             }
-            let Some(page) = self.get::<P>(what, path, &query).await? else {
+            let Some(page) = self.get::<P>(remote, what, path, &query).await? else {
                 return Ok(None);
             };
             let (page, next) = page.into_parts();
@@ -169,45 +169,67 @@ impl UnityCatalog {
             }
         }
     }
+}
 
-    async fn load_schema_names(&self) -> Result<Vec<String>> {
+/// How a table of `format` stored at `path` is read.
+fn location_kind(format: &str, path: &Path) -> Option<LocationKind> {
+    Some(match format.to_ascii_uppercase().as_str() {
+        "DELTA" => LocationKind::Delta,
+        "ICEBERG" => LocationKind::Iceberg,
+        "PARQUET" if path.is_file() => LocationKind::File(FileKind::Parquet),
+        "PARQUET" => LocationKind::ParquetDir,
+        "CSV" if path.is_file() => LocationKind::File(FileKind::Csv),
+        _ => return None,
+    })
+}
+
+#[async_trait]
+impl CatalogServer for UnityServer {
+    async fn schema_names(&self, remote: &Remote) -> Result<Vec<String>> {
         let catalog = self.settings.catalog.as_str();
-        self.list::<SchemaPage>("listing schemas", "schemas", &[("catalog_name", catalog)])
-            .await?
-            .ok_or_else(|| {
-                self.remote
-                    .failed("listing schemas", format!("no Unity catalog \"{catalog}\""))
-            })
+        self.list::<SchemaPage>(
+            remote,
+            "listing schemas",
+            "schemas",
+            &[("catalog_name", catalog)],
+        )
+        .await?
+        .ok_or_else(|| remote.failed("listing schemas", format!("no Unity catalog \"{catalog}\"")))
     }
 
-    async fn load_table_names(&self, schema: &str) -> Result<Vec<String>> {
+    async fn table_names(&self, remote: &Remote, schema: &str) -> Result<Vec<String>> {
         let what = format!("listing the tables of \"{schema}\"");
         let query = [
             ("catalog_name", self.settings.catalog.as_str()),
             ("schema_name", schema),
         ];
-        self.list::<TablePage>(&what, "tables", &query)
+        self.list::<TablePage>(remote, &what, "tables", &query)
             .await?
             .ok_or_else(|| CatalogError::SchemaNotFound(schema.to_owned()))
     }
 
-    async fn load_table(&self, schema: &str, table: &str) -> Result<Option<TableHandle>> {
+    async fn table(
+        &self,
+        remote: &Remote,
+        schema: &str,
+        table: &str,
+    ) -> Result<Option<TableHandle>> {
         let what = format!("loading \"{schema}\".\"{table}\"");
         let full_name = format!("{}.{schema}.{table}", self.settings.catalog);
         let Some(info) = self
-            .get::<TableInfo>(&what, &format!("tables/{full_name}"), &[])
+            .get::<TableInfo>(remote, &what, &format!("tables/{full_name}"), &[])
             .await?
         else {
             return Ok(None);
         };
-        let name = format!("{}.{schema}.{table}", self.name);
+        let name = format!("{}.{schema}.{table}", remote.catalog());
         if info.table_type.as_deref() == Some("VIEW") {
             return Err(CatalogError::Unsupported(format!(
                 "{name} is a Unity Catalog view, which junction does not read"
             )));
         }
         let (Some(format), Some(storage)) = (info.data_source_format, info.storage_location) else {
-            return Err(self.remote.failed(
+            return Err(remote.failed(
                 &what,
                 "the table has no data_source_format or storage_location",
             ));
@@ -230,44 +252,5 @@ impl UnityCatalog {
         };
         let snapshot = location.current_snapshot()?;
         location.load(snapshot).await.map(Some)
-    }
-}
-
-/// How a table of `format` stored at `path` is read.
-fn location_kind(format: &str, path: &Path) -> Option<LocationKind> {
-    Some(match format.to_ascii_uppercase().as_str() {
-        "DELTA" => LocationKind::Delta,
-        "ICEBERG" => LocationKind::Iceberg,
-        "PARQUET" if path.is_file() => LocationKind::File(FileKind::Parquet),
-        "PARQUET" => LocationKind::ParquetDir,
-        "CSV" if path.is_file() => LocationKind::File(FileKind::Csv),
-        _ => return None,
-    })
-}
-
-#[async_trait]
-impl Catalog for UnityCatalog {
-    fn name(&self) -> &str {
-        &self.name
-    }
-
-    async fn schema_names(&self) -> Result<Vec<String>> {
-        self.remote.listing(None, self.load_schema_names()).await
-    }
-
-    async fn table_names(&self, schema: &str) -> Result<Vec<String>> {
-        self.remote
-            .listing(Some(schema), self.load_table_names(schema))
-            .await
-    }
-
-    async fn table(&self, schema: &str, table: &str) -> Result<Option<Arc<TableHandle>>> {
-        self.remote
-            .table(schema, table, self.load_table(schema, table))
-            .await
-    }
-
-    async fn known_columns(&self, schema: &str, table: &str) -> Option<SchemaRef> {
-        self.remote.known_columns(schema, table).await
     }
 }

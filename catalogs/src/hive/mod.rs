@@ -1,0 +1,342 @@
+//! A Hive Metastore, through its Thrift API (the Hive 2.3 calls only: `get_all_databases`,
+//! `get_database`, `get_all_tables`, `get_table`, `get_partitions`), with the hive_metastore
+//! crate's client. Databases are schemas. A table is read by what its metastore entry says:
+//!
+//! - `table_type=ICEBERG` with `metadata_location`: that Iceberg metadata file;
+//! - `spark.sql.sources.provider=delta`: the Delta table at the entry's location;
+//! - Parquet (Hive's Parquet SerDe, or Spark's `parquet` provider): the files of its location,
+//!   or of each partition the metastore lists, with the partition values it records.
+
+mod types;
+
+use std::fmt;
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::path::PathBuf;
+
+use async_trait::async_trait;
+use hive_metastore::{
+    Table, ThriftHiveMetastoreClient, ThriftHiveMetastoreClientBuilder,
+    ThriftHiveMetastoreGetDatabaseException, ThriftHiveMetastoreGetTableException,
+};
+use pilota::FastStr;
+use volo_thrift::MaybeException;
+
+use crate::remote::{CatalogServer, Endpoint, Remote, RemoteCatalog};
+use crate::table::{local_path, LocationKind, Partition, PartitionedTable, TableHandle};
+use crate::table::{Snapshot, TableLocation};
+use crate::{CatalogError, Result};
+
+/// How to reach a Hive Metastore.
+#[derive(Debug, Clone)]
+pub struct HiveSettings {
+    /// `uri` is `thrift://host:port`; a token, if any, is not used (the metastore's Thrift
+    /// API has no bearer tokens).
+    pub endpoint: Endpoint,
+}
+
+/// A catalog served by a Hive Metastore.
+pub type HiveCatalog = RemoteCatalog<HiveServer>;
+
+/// How junction asks a Hive Metastore.
+pub struct HiveServer {
+    address: SocketAddr,
+    client: ThriftHiveMetastoreClient,
+}
+
+impl fmt::Debug for HiveServer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HiveServer")
+            .field("address", &self.address)
+            .finish()
+    }
+}
+
+impl RemoteCatalog<HiveServer> {
+    /// A catalog named `name` on the metastore `settings` describe. Only the address is
+    /// resolved here; the metastore is first asked when a query needs it.
+    pub fn new(name: impl Into<String>, settings: HiveSettings) -> Result<Self> {
+        let name = name.into();
+        let endpoint = settings.endpoint;
+        let address = address(&endpoint.uri).map_err(|message| CatalogError::Unavailable {
+            catalog: name.clone(),
+            message,
+        })?;
+        // Hive's metastore speaks the binary protocol over an unframed ("buffered") transport.
+        let client = ThriftHiveMetastoreClientBuilder::new(name.clone())
+            .address(address)
+            .make_codec(volo_thrift::codec::default::DefaultMakeCodec::buffered())
+            .build();
+        Ok(Self::from_server(
+            &name,
+            &endpoint,
+            HiveServer { address, client },
+        ))
+    }
+}
+
+/// The socket address of `thrift://host:port`.
+fn address(uri: &str) -> std::result::Result<SocketAddr, String> {
+    let authority = uri.strip_prefix("thrift://").unwrap_or(uri);
+    let authority = authority.trim_end_matches('/');
+    authority
+        .to_socket_addrs()
+        .map_err(|e| format!("cannot resolve {uri}: {e}"))?
+        .next()
+        .ok_or_else(|| format!("{uri} resolves to no address"))
+}
+
+/// A string option of a Thrift struct as `&str`.
+fn text(value: &Option<FastStr>) -> Option<&str> {
+    value.as_ref().map(|v| v.as_str())
+}
+
+impl HiveServer {
+    /// Whether the database exists.
+    async fn database_exists(&self, remote: &Remote, schema: &str) -> Result<bool> {
+        let what = format!("reading database \"{schema}\"");
+        let answer = remote
+            .call(&what, self.client.get_database(schema.to_owned().into()))
+            .await?
+            .map_err(|e| remote.failed(&what, e))?;
+        match answer {
+            MaybeException::Ok(_) => Ok(true),
+            MaybeException::Exception(ThriftHiveMetastoreGetDatabaseException::O1(_)) => Ok(false),
+            MaybeException::Exception(e) => Err(remote.failed(&what, format!("{e:?}"))),
+        }
+    }
+
+    async fn partitions(&self, remote: &Remote, table: &Table) -> Result<Vec<Partition>> {
+        let (Some(db), Some(name)) = (&table.db_name, &table.table_name) else {
+            return Ok(Vec::new());
+        };
+        let what = format!("listing the partitions of \"{db}\".\"{name}\"");
+        // -1: every partition.
+        let answer = remote
+            .call(
+                &what,
+                self.client.get_partitions(db.clone(), name.clone(), -1),
+            )
+            .await?
+            .map_err(|e| remote.failed(&what, e))?;
+        let partitions = match answer {
+            MaybeException::Ok(partitions) => partitions,
+            MaybeException::Exception(e) => return Err(remote.failed(&what, format!("{e:?}"))),
+        };
+        partitions
+            .into_iter()
+            .map(|partition| {
+                let location = partition
+                    .sd
+                    .as_ref()
+                    .and_then(|sd| text(&sd.location))
+                    .ok_or_else(|| remote.failed(&what, "a partition has no location"))?;
+                let location = local(remote, &format!("{db}.{name}"), location)?;
+                let values = partition
+                    .values
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|v| (v.as_str() != types::NULL_PARTITION).then(|| v.to_string()))
+                    .collect();
+                Ok(Partition { location, values })
+            })
+            .collect()
+    }
+
+    async fn parquet(
+        &self,
+        remote: &Remote,
+        name: &str,
+        table: &Table,
+        location: PathBuf,
+    ) -> Result<TableHandle> {
+        let keys = table.partition_keys.clone().unwrap_or_default();
+        let columns = keys
+            .iter()
+            .map(|key| types::partition_field(name, key))
+            .collect::<Result<Vec<_>>>()?;
+        let partitions = if columns.is_empty() {
+            vec![Partition {
+                location: location.clone(),
+                values: Vec::new(),
+            }]
+        } else {
+            self.partitions(remote, table).await?
+        };
+        let declared = table
+            .sd
+            .as_ref()
+            .and_then(|sd| sd.cols.as_deref())
+            .and_then(types::declared_schema);
+        PartitionedTable {
+            name,
+            location: &location,
+            columns,
+            partitions,
+            declared,
+        }
+        .load()
+        .await
+    }
+}
+
+/// The local path of a location the metastore recorded for table `name`.
+fn local(remote: &Remote, name: &str, location: &str) -> Result<PathBuf> {
+    local_path(location).ok_or_else(|| {
+        CatalogError::Unsupported(format!(
+            "table {}.{name} is stored at {location}: only local files are supported yet",
+            remote.catalog()
+        ))
+    })
+}
+
+/// How a metastore entry's table is stored, by what Hive, Spark and Iceberg write there.
+#[derive(Debug, PartialEq, Eq)]
+enum Stored {
+    Iceberg { metadata_location: String },
+    Delta,
+    Parquet,
+    View,
+    Other(String),
+}
+
+fn stored(table: &Table) -> Stored {
+    let parameter = |key: &str| {
+        table
+            .parameters
+            .as_ref()
+            .and_then(|p| p.get(key))
+            .map(|v| v.to_string())
+    };
+    if text(&table.table_type) == Some("VIRTUAL_VIEW") {
+        return Stored::View;
+    }
+    if parameter("table_type").is_some_and(|t| t.eq_ignore_ascii_case("ICEBERG")) {
+        return match parameter("metadata_location") {
+            Some(metadata_location) => Stored::Iceberg { metadata_location },
+            None => Stored::Other("Iceberg without metadata_location".into()),
+        };
+    }
+    if let Some(provider) = parameter("spark.sql.sources.provider") {
+        return match provider.to_ascii_lowercase().as_str() {
+            "delta" => Stored::Delta,
+            "parquet" => Stored::Parquet,
+            _ => Stored::Other(format!("Spark data source \"{provider}\"")),
+        };
+    }
+    let serde = table
+        .sd
+        .as_ref()
+        .and_then(|sd| sd.serde_info.as_ref())
+        .and_then(|s| text(&s.serialization_lib))
+        .unwrap_or("no SerDe");
+    if serde.ends_with(".ParquetHiveSerDe") {
+        Stored::Parquet
+    } else {
+        Stored::Other(format!("Hive SerDe {serde}"))
+    }
+}
+
+/// Where the entry says the table is: Spark keeps a data source table's path in the SerDe
+/// parameters, Hive in the storage descriptor.
+fn location_of(table: &Table) -> Option<&str> {
+    let sd = table.sd.as_ref()?;
+    sd.serde_info
+        .as_ref()
+        .and_then(|s| s.parameters.as_ref())
+        .and_then(|p| p.get("path"))
+        .map(|v| v.as_str())
+        .or_else(|| text(&sd.location))
+}
+
+#[async_trait]
+impl CatalogServer for HiveServer {
+    async fn schema_names(&self, remote: &Remote) -> Result<Vec<String>> {
+        let what = "listing databases";
+        let answer = remote
+            .call(what, self.client.get_all_databases())
+            .await?
+            .map_err(|e| remote.failed(what, e))?;
+        match answer {
+            MaybeException::Ok(names) => Ok(names.into_iter().map(|n| n.to_string()).collect()),
+            MaybeException::Exception(e) => Err(remote.failed(what, format!("{e:?}"))),
+        }
+    }
+
+    async fn table_names(&self, remote: &Remote, schema: &str) -> Result<Vec<String>> {
+        // Hive answers an empty list for a database that does not exist.
+        if !self.database_exists(remote, schema).await? {
+            return Err(CatalogError::SchemaNotFound(schema.to_owned()));
+        }
+        let what = format!("listing the tables of \"{schema}\"");
+        let answer = remote
+            .call(&what, self.client.get_all_tables(schema.to_owned().into()))
+            .await?
+            .map_err(|e| remote.failed(&what, e))?;
+        match answer {
+            MaybeException::Ok(names) => Ok(names.into_iter().map(|n| n.to_string()).collect()),
+            MaybeException::Exception(e) => Err(remote.failed(&what, format!("{e:?}"))),
+        }
+    }
+
+    async fn table(
+        &self,
+        remote: &Remote,
+        schema: &str,
+        table: &str,
+    ) -> Result<Option<TableHandle>> {
+        let what = format!("loading \"{schema}\".\"{table}\"");
+        let answer = remote
+            .call(
+                &what,
+                self.client
+                    .get_table(schema.to_owned().into(), table.to_owned().into()),
+            )
+            .await?
+            .map_err(|e| remote.failed(&what, e))?;
+        let entry = match answer {
+            MaybeException::Ok(entry) => entry,
+            MaybeException::Exception(ThriftHiveMetastoreGetTableException::O2(_)) => {
+                return Ok(None)
+            }
+            MaybeException::Exception(e) => return Err(remote.failed(&what, format!("{e:?}"))),
+        };
+        let name = format!("{schema}.{table}");
+        let full_name = format!("{}.{name}", remote.catalog());
+        let location = || {
+            let location = location_of(&entry)
+                .ok_or_else(|| remote.failed(&what, "the table has no location"))?;
+            local(remote, &name, location)
+        };
+        let at = |kind, path| TableLocation {
+            schema_name: schema.to_owned(),
+            table_name: table.to_owned(),
+            kind,
+            path,
+        };
+        match stored(&entry) {
+            Stored::Iceberg { metadata_location } => {
+                let metadata = local(remote, &name, &metadata_location)?;
+                let root = location()?;
+                at(LocationKind::Iceberg, root)
+                    .load(Snapshot::IcebergMetadata(metadata))
+                    .await
+                    .map(Some)
+            }
+            Stored::Delta => {
+                let location = at(LocationKind::Delta, location()?);
+                let snapshot = location.current_snapshot()?;
+                location.load(snapshot).await.map(Some)
+            }
+            Stored::Parquet => self
+                .parquet(remote, &full_name, &entry, location()?)
+                .await
+                .map(Some),
+            Stored::View => Err(CatalogError::Unsupported(format!(
+                "{full_name} is a Hive view, which junction does not read"
+            ))),
+            Stored::Other(what) => Err(CatalogError::Unsupported(format!(
+                "table {full_name} is stored as {what}, which junction does not read"
+            ))),
+        }
+    }
+}

@@ -1,0 +1,264 @@
+//! A Hive Metastore as a junction catalog: the peers' real Hive 2.3 metastore (`hms.sh`)
+//! with Iceberg tables Spark registered there (`make-iceberg.py --spark-hms`: v2 with
+//! position-delete files, v3 with deletion vectors), a Delta table written by delta-rs and
+//! Parquet tables written by pyarrow, registered as Spark and Hive register them
+//! (scripts/hms_tables.py). Every table is read through the PostgreSQL wire on every
+//! engine; then the metastore goes down.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use junction_conformance::peers::{
+    connect, junction_bin, peers_dir, peers_python, simple_rows as rows, Junction, ServerPeer,
+};
+use tokio_postgres::error::SqlState;
+use tokio_postgres::Client;
+
+const ENGINES: &[&str] = &["datafusion", "duckdb"];
+
+/// The catalog's `timeout` in the configuration below.
+const TIMEOUT: Duration = Duration::from_secs(2);
+
+fn table(rows: &[&[&str]]) -> Vec<Vec<String>> {
+    rows.iter()
+        .map(|row| row.iter().map(|v| (*v).to_owned()).collect())
+        .collect()
+}
+
+fn run(command: &mut Command, what: &str) -> Vec<u8> {
+    let out = command
+        .output()
+        .unwrap_or_else(|e| panic!("run {what}: {e}"));
+    assert!(
+        out.status.success(),
+        "{what} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+async fn sqlstate_of(client: &Client, sql: &str) -> (String, String) {
+    let err = client
+        .simple_query(sql)
+        .await
+        .expect_err(&format!("{sql} should fail"));
+    let db = err.as_db_error().expect("a server error");
+    (db.code().code().to_owned(), db.message().to_owned())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hive_metastore_tables_on_every_engine_and_through_an_outage() {
+    let hms = ServerPeer::hive_metastore();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("data");
+    run(
+        Command::new(peers_dir().join("make-iceberg.py"))
+            .arg(&data)
+            .arg("--spark-hms")
+            .arg(&hms.uri),
+        "make-iceberg.py --spark-hms",
+    );
+    run(
+        Command::new(peers_dir().join("make-delta.py")).arg(&data),
+        "make-delta.py",
+    );
+    let out = run(
+        Command::new(peers_python())
+            .arg(junction_conformance::crate_dir().join("scripts/hms_tables.py"))
+            .arg(&data)
+            .arg(&hms.uri),
+        "hms_tables.py",
+    );
+    let expected: serde_json::Value =
+        serde_json::from_slice(&out).expect("hms_tables.py prints JSON");
+    let pair = |name: &str| {
+        let pair = &expected[name];
+        vec![vec![pair[0].to_string(), pair[1].to_string()]]
+    };
+    let parquet_rows: Vec<Vec<String>> = expected["vitals_parquet"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .map(|row| {
+            row.as_array()
+                .expect("row")
+                .iter()
+                .map(|v| match v {
+                    serde_json::Value::String(s) => s.clone(),
+                    serde_json::Value::Null => "NULL".to_owned(),
+                    other => other.to_string(),
+                })
+                .collect()
+        })
+        .collect();
+
+    let warehouse = dir.path().join("warehouse");
+    std::fs::create_dir_all(&warehouse).expect("warehouse dir");
+    let config = dir.path().join("junction.toml");
+    let extensions = std::env::var("PEERS_DUCKDB_EXTENSION_DIR").expect(
+        "PEERS_DUCKDB_EXTENSION_DIR names the DuckDB 1.5.5 extensions: run scripts/test.sh",
+    );
+    std::fs::write(
+        &config,
+        format!(
+            "[[catalog]]\nname = \"hms\"\ntype = \"hive\"\nuri = \"{}\"\n\
+             metadata_ttl = \"1s\"\ntimeout = \"{}s\"\n\n\
+             [engines.duckdb]\nextension_directory = \"{extensions}\"\n",
+            hms.uri,
+            TIMEOUT.as_secs()
+        ),
+    )
+    .expect("write the configuration");
+    let junction =
+        Junction::serve_with_config(&junction_bin(), &warehouse, Some(&config)).expect("serve");
+    let client = connect(junction.port, "junction", "hms")
+        .await
+        .expect("connect to hms");
+    let other = connect(junction.port, "junction", "warehouse")
+        .await
+        .expect("connect to warehouse");
+
+    // Spark's rows after insert, insert, DELETE patient 2, UPDATE patient 5 (make-iceberg.py).
+    let spark_rows = table(&[&["1", "88"], &["3", "75"], &["4", "64"], &["5", "99"]]);
+    for engine in ENGINES {
+        client
+            .batch_execute(&format!("SET junction.engine = '{engine}'"))
+            .await
+            .expect("pin the engine");
+        let read = |sql: &'static str| {
+            let client = &client;
+            async move {
+                rows(client, sql)
+                    .await
+                    .unwrap_or_else(|e| panic!("{engine}: {sql}: {e:?}"))
+            }
+        };
+        assert_eq!(
+            read("SELECT count(*), sum(heart_rate) FROM clinic.vitals_delta").await,
+            pair("vitals_delta"),
+            "{engine}"
+        );
+        // Partitions in Hive's folders, elsewhere, and NULL, with values from the metastore.
+        assert_eq!(
+            read("SELECT patient_id, ward, heart_rate FROM clinic.vitals_parquet ORDER BY 1").await,
+            parquet_rows,
+            "{engine}"
+        );
+        assert_eq!(
+            read("SELECT count(*) FROM clinic.vitals_parquet WHERE ward IS NULL").await,
+            table(&[&["1"]]),
+            "{engine}"
+        );
+        assert_eq!(
+            read("SELECT count(*), sum(beds) FROM clinic.devices").await,
+            pair("devices"),
+            "{engine}"
+        );
+        assert_eq!(
+            read("SELECT patient_id, heart_rate FROM demo.vitals_v2 ORDER BY 1").await,
+            spark_rows,
+            "{engine}: Iceberg v2 with position-delete files"
+        );
+        let (code, message) = sqlstate_of(&client, "SELECT * FROM clinic.ward_view").await;
+        assert_eq!(code, "0A000", "{engine}: {message}");
+        assert!(message.contains("hms.clinic.ward_view"), "{message}");
+        let (code, message) = sqlstate_of(&client, "SELECT * FROM clinic.notes").await;
+        assert_eq!(code, "0A000", "{engine}: {message}");
+        assert!(message.contains("LazySimpleSerDe"), "{message}");
+        let (code, message) = sqlstate_of(&client, "SELECT * FROM clinic.gone").await;
+        assert_eq!(code, "58030", "{engine}: {message}");
+        assert!(message.contains("gone"), "{message}");
+        let missing = client
+            .simple_query("SELECT * FROM clinic.nosuch")
+            .await
+            .expect_err("no such table");
+        assert_eq!(missing.code(), Some(&SqlState::UNDEFINED_TABLE), "{engine}");
+    }
+
+    // Iceberg v3 deletion vectors: iceberg-rust 0.10 cannot apply them, so DataFusion
+    // refuses the table with that reason and `auto` routes it to DuckDB's iceberg extension.
+    client
+        .batch_execute("SET junction.engine = 'datafusion'")
+        .await
+        .expect("pin datafusion");
+    let (code, message) = sqlstate_of(&client, "SELECT count(*) FROM demo.vitals_v3").await;
+    assert_eq!(code, "0A000", "{message}");
+    assert!(message.contains("deletion vectors"), "{message}");
+    for engine in ["duckdb", "auto"] {
+        client
+            .batch_execute(&format!("SET junction.engine = '{engine}'"))
+            .await
+            .expect("pin the engine");
+        assert_eq!(
+            rows(
+                &client,
+                "SELECT patient_id, heart_rate FROM demo.vitals_v3 ORDER BY 1"
+            )
+            .await
+            .expect("read demo.vitals_v3"),
+            spark_rows,
+            "{engine}: Iceberg v3 with deletion vectors"
+        );
+    }
+    let route = rows(&client, "EXPLAIN ROUTE SELECT count(*) FROM demo.vitals_v3")
+        .await
+        .expect("explain route");
+    assert!(
+        route.iter().any(|row| row[0] == "duckdb" && row[1] == "t"),
+        "{route:?}"
+    );
+
+    let listing = "SELECT table_schema, table_name FROM information_schema.tables \
+                   WHERE table_schema IN ('clinic', 'demo') ORDER BY 1, 2";
+    let tables = table(&[
+        &["clinic", "devices"],
+        &["clinic", "gone"],
+        &["clinic", "notes"],
+        &["clinic", "vitals_delta"],
+        &["clinic", "vitals_parquet"],
+        &["clinic", "ward_view"],
+        &["demo", "vitals_v2"],
+        &["demo", "vitals_v3"],
+    ]);
+    assert_eq!(rows(&client, listing).await.expect("listing"), tables);
+    // A three-part name reaches the metastore from another database.
+    assert_eq!(
+        rows(&other, "SELECT count(*), sum(beds) FROM hms.clinic.devices")
+            .await
+            .expect("three-part name"),
+        pair("devices")
+    );
+
+    // The metastore goes down. Past metadata_ttl, a query of its tables fails within the
+    // timeout with 58000 naming the catalog; the listing answers from what was fetched;
+    // other catalogs do not notice.
+    hms.stop();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    for engine in ENGINES {
+        client
+            .batch_execute(&format!("SET junction.engine = '{engine}'"))
+            .await
+            .expect("pin the engine");
+        let started = Instant::now();
+        let (code, message) = sqlstate_of(&client, "SELECT count(*) FROM clinic.devices").await;
+        assert!(
+            started.elapsed() < TIMEOUT + Duration::from_secs(3),
+            "{engine}: took {:?}",
+            started.elapsed()
+        );
+        assert_eq!(code, "58000", "{engine}: {message}");
+        assert!(message.contains("\"hms\""), "{message}");
+    }
+    client
+        .batch_execute("RESET junction.engine")
+        .await
+        .expect("reset");
+    assert_eq!(
+        rows(&client, listing).await.expect("listing from cache"),
+        tables
+    );
+    assert_eq!(
+        rows(&other, "SELECT 1").await.expect("other catalog"),
+        table(&[&["1"]])
+    );
+}

@@ -78,6 +78,7 @@ impl Direct {
                 search_path: vec!["public".into()],
                 user: "bench".into(),
                 backend_pid: 1,
+                reference: None,
             },
         })
     }

@@ -41,6 +41,10 @@ pub enum CatalogError {
     #[error("catalog \"{catalog}\" is unavailable: {message}")]
     Unavailable { catalog: String, message: String },
 
+    /// A branch, tag or commit a catalog with references does not have.
+    #[error("catalog \"{catalog}\" has no reference \"{reference}\"")]
+    ReferenceNotFound { catalog: String, reference: String },
+
     #[error("{0}")]
     Unsupported(String),
 }
@@ -65,6 +69,7 @@ impl CatalogError {
             | CatalogError::Iceberg { .. }
             | CatalogError::Files { .. } => "58030",
             CatalogError::Unavailable { .. } => "58000",
+            CatalogError::ReferenceNotFound { .. } => "42704",
             CatalogError::Unsupported(_) => "0A000",
         }
     }

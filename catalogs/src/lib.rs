@@ -6,6 +6,8 @@
 
 mod error;
 mod hive;
+mod http;
+mod nessie;
 mod registry;
 mod remote;
 mod rest;
@@ -20,6 +22,7 @@ use async_trait::async_trait;
 
 pub use error::{CatalogError, Result};
 pub use hive::{HiveCatalog, HiveSettings};
+pub use nessie::{NessieCatalog, NessieSettings};
 pub use registry::Catalogs;
 pub use remote::{Endpoint, RemoteCatalog};
 pub use rest::{IcebergRestCatalog, RestSettings};
@@ -53,5 +56,16 @@ pub trait Catalog: Send + Sync + Debug {
         _table: &str,
     ) -> Option<arrow::datatypes::SchemaRef> {
         None
+    }
+
+    /// This catalog as of another reference (a Nessie branch, tag or commit), for sessions
+    /// that `SET junction.nessie_ref`; `None` for catalogs without references.
+    async fn at_reference(&self, _reference: &str) -> Option<Arc<dyn Catalog>> {
+        None
+    }
+
+    /// Whether [`Catalog::at_reference`] reads other references.
+    fn has_references(&self) -> bool {
+        false
     }
 }

@@ -46,4 +46,26 @@ impl Catalogs {
     pub fn iter(&self) -> impl Iterator<Item = &Arc<dyn Catalog>> {
         self.catalogs.iter()
     }
+
+    /// Whether any catalog has references, so that `junction.nessie_ref` means something.
+    pub fn have_references(&self) -> bool {
+        self.catalogs.iter().any(|c| c.has_references())
+    }
+
+    /// These catalogs with each one that has references read at `reference`; all as
+    /// configured for `None`.
+    pub async fn at_reference(&self, reference: Option<&str>) -> Catalogs {
+        let Some(reference) = reference else {
+            return self.clone();
+        };
+        let mut catalogs = Vec::with_capacity(self.catalogs.len());
+        for catalog in &self.catalogs {
+            let at = catalog.at_reference(reference).await;
+            catalogs.push(at.unwrap_or_else(|| Arc::clone(catalog)));
+        }
+        Catalogs {
+            catalogs,
+            default: self.default,
+        }
+    }
 }

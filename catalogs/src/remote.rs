@@ -34,12 +34,28 @@ pub trait CatalogServer: Send + Sync + fmt::Debug + 'static {
         schema: &str,
         table: &str,
     ) -> Result<Option<TableHandle>>;
+
+    /// The same server read at another reference (branch, tag, commit); `None` for servers
+    /// without references.
+    fn at_reference(&self, _reference: &str) -> Option<Self>
+    where
+        Self: Sized,
+    {
+        None
+    }
+
+    /// Whether [`CatalogServer::at_reference`] reads other references.
+    fn has_references(&self) -> bool {
+        false
+    }
 }
 
 /// A catalog served by a server of kind `S`, with timeouts and cached metadata.
 pub struct RemoteCatalog<S> {
     server: S,
     remote: Remote,
+    /// This catalog at the references sessions asked for, each with caches of its own.
+    references: Cache<String, Arc<RemoteCatalog<S>>>,
 }
 
 impl<S: CatalogServer> RemoteCatalog<S> {
@@ -47,6 +63,10 @@ impl<S: CatalogServer> RemoteCatalog<S> {
         Self {
             server,
             remote: Remote::new(name, endpoint),
+            references: Cache::builder()
+                .max_capacity(64)
+                .time_to_idle(Duration::from_secs(3600))
+                .build(),
         }
     }
 }
@@ -84,6 +104,26 @@ impl<S: CatalogServer> Catalog for RemoteCatalog<S> {
 
     async fn known_columns(&self, schema: &str, table: &str) -> Option<SchemaRef> {
         self.remote.known_columns(schema, table).await
+    }
+
+    fn has_references(&self) -> bool {
+        self.server.has_references()
+    }
+
+    async fn at_reference(&self, reference: &str) -> Option<Arc<dyn Catalog>> {
+        if let Some(known) = self.references.get(reference).await {
+            return Some(known);
+        }
+        let server = self.server.at_reference(reference)?;
+        let catalog = Arc::new(Self::from_server(
+            &self.remote.catalog,
+            &self.remote.endpoint,
+            server,
+        ));
+        self.references
+            .insert(reference.to_owned(), Arc::clone(&catalog))
+            .await;
+        Some(catalog)
     }
 }
 

@@ -4,7 +4,9 @@
 //! the corpus and the benchmarks share.
 
 pub mod corpus;
+mod http;
 pub mod mirror;
+pub mod nessie;
 pub mod peers;
 pub mod tpch;
 pub mod unity;

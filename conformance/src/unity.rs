@@ -19,6 +19,8 @@ use axum::{Json, Router};
 use serde_json::{json, Value};
 use tokio::task::JoinHandle;
 
+use crate::http::bearer_accepted;
+
 /// One table the server lists.
 #[derive(Debug, Clone)]
 pub struct UnityTable {
@@ -92,12 +94,7 @@ fn error(status: StatusCode, code: &str, message: String) -> Response {
 /// The spec's bearer authentication, when the server was given a token: the answer to a
 /// request without it.
 fn denied(served: &Served, headers: &HeaderMap) -> Option<Response> {
-    let token = served.token.as_ref()?;
-    let given = headers
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "));
-    (given != Some(token.as_str())).then(|| {
+    (!bearer_accepted(served.token.as_deref(), headers)).then(|| {
         error(
             StatusCode::UNAUTHORIZED,
             "UNAUTHENTICATED",

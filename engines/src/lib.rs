@@ -30,6 +30,9 @@ pub struct QueryContext {
     pub user: String,
     /// The id clients see as `pg_backend_pid()`.
     pub backend_pid: i32,
+    /// The reference (branch, tag, commit) that catalogs with references are read at, from
+    /// `SET junction.nessie_ref`; `None` reads each at its configured one.
+    pub reference: Option<String>,
 }
 
 /// A statement's shape, known before it runs.

@@ -120,7 +120,6 @@ pub struct CatalogConfig {
     pub token: Option<String>,
     pub warehouse: Option<String>,
     #[serde(rename = "ref")]
-    #[allow(dead_code)]
     pub reference: Option<String>,
     pub catalog: Option<String>,
 }
@@ -172,6 +171,15 @@ impl CatalogConfig {
         }
         Ok(junction_catalogs::HiveSettings {
             endpoint: self.endpoint()?,
+        })
+    }
+
+    /// The settings of a `nessie` catalog: the API v2 `uri` and the `ref` to read (the
+    /// server's default branch when absent).
+    pub fn nessie_settings(&self) -> Result<junction_catalogs::NessieSettings, ConfigError> {
+        Ok(junction_catalogs::NessieSettings {
+            endpoint: self.endpoint()?,
+            reference: self.reference.clone(),
         })
     }
 
@@ -240,10 +248,7 @@ impl Config {
                     catalog.hive_settings()?;
                 }
                 "nessie" => {
-                    return Err(ConfigError::Invalid(format!(
-                        "catalog \"{}\": type \"{}\" is not supported yet (only \"warehouse\", \"hive\", \"iceberg-rest\" and \"unity\")",
-                        catalog.name, catalog.kind
-                    )))
+                    catalog.nessie_settings()?;
                 }
                 other => {
                     return Err(ConfigError::Invalid(format!(
@@ -324,11 +329,23 @@ mod tests {
     }
 
     #[test]
-    fn unavailable_features_are_refused() {
-        assert!(
+    fn nessie_catalogs_take_a_reference() {
+        let config = parse(
+            "[[catalog]]\nname = \"n\"\ntype = \"nessie\"\nuri = \"http://x/api/v2\"\nref = \"dev\"\n",
+        )
+        .expect("valid");
+        let settings = config.catalogs[0].nessie_settings().expect("settings");
+        assert_eq!(settings.reference.as_deref(), Some("dev"));
+        let config =
             parse("[[catalog]]\nname = \"n\"\ntype = \"nessie\"\nuri = \"http://x/api/v2\"\n")
-                .is_err()
-        );
+                .expect("valid");
+        let settings = config.catalogs[0].nessie_settings().expect("settings");
+        assert_eq!(settings.reference, None, "the server's default branch");
+    }
+
+    #[test]
+    fn unavailable_features_are_refused() {
+        assert!(parse("[storage.s3]\nendpoint = \"http://x\"\n").is_err());
         assert!(parse("[engines.trino]\nuri = \"http://x\"\n").is_err());
     }
 

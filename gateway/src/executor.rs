@@ -18,7 +18,7 @@ use sqlparser::ast::Statement;
 use crate::command::Command;
 use crate::compat::CompatibilityParser;
 use crate::error::GatewayError;
-use crate::session::Session;
+use crate::session::{Session, NESSIE_REF};
 
 /// What a command produced.
 pub enum Outcome {
@@ -167,6 +167,17 @@ impl Executor {
                 })
             }
             Command::Set { name, value } => {
+                if name.eq_ignore_ascii_case(NESSIE_REF)
+                    && value.is_some()
+                    && !self.router.catalogs().have_references()
+                {
+                    return Err(GatewayError::BadSettingValue {
+                        name: NESSIE_REF.to_owned(),
+                        value: value.unwrap_or_default(),
+                        hint: " (no configured catalog has references: it needs a nessie catalog)"
+                            .to_owned(),
+                    });
+                }
                 let reports = match value {
                     Some(value) => session
                         .set(&name, &value, &self.engine_names)?

@@ -19,7 +19,8 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use junction_catalogs::{
-    Catalog, Catalogs, HiveCatalog, IcebergRestCatalog, UnityCatalog, WarehouseCatalog,
+    Catalog, Catalogs, HiveCatalog, IcebergRestCatalog, NessieCatalog, UnityCatalog,
+    WarehouseCatalog,
 };
 use junction_engines::{DataFusionEngine, DuckDbEngine, Engine};
 use junction_router::Router;
@@ -250,6 +251,12 @@ async fn serve(
         let settings = catalog.hive_settings().map_err(|e| e.to_string())?;
         let hive = HiveCatalog::new(catalog.name.clone(), settings).map_err(|e| e.to_string())?;
         catalogs.push(Arc::new(hive));
+    }
+    for catalog in config.catalogs.iter().filter(|c| c.kind == "nessie") {
+        let settings = catalog.nessie_settings().map_err(|e| e.to_string())?;
+        let nessie =
+            NessieCatalog::new(catalog.name.clone(), settings).map_err(|e| e.to_string())?;
+        catalogs.push(Arc::new(nessie));
     }
     for catalog in config.catalogs.iter().filter(|c| c.kind == "unity") {
         let settings = catalog.unity_settings().map_err(|e| e.to_string())?;

@@ -43,6 +43,9 @@ const fn setting(
 }
 
 /// The settings junction knows, with PostgreSQL 15's defaults and junction's identity.
+/// The session's Nessie reference: every catalog with references is read at it.
+pub const NESSIE_REF: &str = "junction.nessie_ref";
+
 const SETTINGS: &[Setting] = &[
     setting("application_name", "", true, true),
     setting("client_encoding", "UTF8", true, true),
@@ -340,6 +343,12 @@ impl Session {
             search_path: self.search_path(),
             user: self.user.clone(),
             backend_pid: self.backend_pid,
+            reference: self
+                .vars()
+                .custom
+                .get(NESSIE_REF)
+                .filter(|r| !r.is_empty())
+                .cloned(),
         }
     }
 

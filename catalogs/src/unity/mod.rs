@@ -11,6 +11,7 @@ use async_trait::async_trait;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
+use crate::http::JsonClient;
 use crate::remote::{CatalogServer, Endpoint, Remote, RemoteCatalog};
 use crate::table::{local_path, FileKind, LocationKind, TableHandle, TableLocation};
 use crate::{CatalogError, Result};
@@ -29,14 +30,15 @@ pub type UnityCatalog = RemoteCatalog<UnityServer>;
 
 /// How junction asks a Unity Catalog server.
 pub struct UnityServer {
-    settings: UnitySettings,
-    http: reqwest::Client,
+    /// The Unity catalog shown.
+    catalog: String,
+    http: JsonClient,
 }
 
 impl fmt::Debug for UnityServer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("UnityServer")
-            .field("catalog", &self.settings.catalog)
+            .field("catalog", &self.catalog)
             .finish()
     }
 }
@@ -89,19 +91,11 @@ impl RemoteCatalog<UnityServer> {
     /// first asked when a query needs it.
     pub fn new(name: impl Into<String>, settings: UnitySettings) -> Result<Self> {
         let name = name.into();
-        let http = reqwest::Client::builder()
-            .timeout(settings.endpoint.timeout)
-            .build()
-            .map_err(|e| CatalogError::Unavailable {
-                catalog: name.clone(),
-                message: format!("HTTP client: {e}"),
-            })?;
-        let endpoint = settings.endpoint.clone();
-        Ok(Self::from_server(
-            &name,
-            &endpoint,
-            UnityServer { settings, http },
-        ))
+        let server = UnityServer {
+            http: JsonClient::new(&name, &settings.endpoint)?,
+            catalog: settings.catalog,
+        };
+        Ok(Self::from_server(&name, &settings.endpoint, server))
     }
 }
 
@@ -114,33 +108,7 @@ impl UnityServer {
         path: &str,
         query: &[(&str, &str)],
     ) -> Result<Option<T>> {
-        let url = format!(
-            "{}/{path}",
-            self.settings.endpoint.uri.trim_end_matches('/')
-        );
-        let mut request = self.http.get(&url).query(query);
-        if let Some(token) = &self.settings.endpoint.token {
-            request = request.bearer_auth(token);
-        }
-        let response = remote
-            .call(what, request.send())
-            .await?
-            .map_err(|e| remote.failed(what, e))?;
-        let status = response.status();
-        if status == reqwest::StatusCode::NOT_FOUND {
-            return Ok(None);
-        }
-        let body = remote
-            .call(what, response.bytes())
-            .await?
-            .map_err(|e| remote.failed(what, e))?;
-        if !status.is_success() {
-            let text = String::from_utf8_lossy(&body);
-            return Err(remote.failed(what, format!("{status}: {text}")));
-        }
-        serde_json::from_slice(&body)
-            .map(Some)
-            .map_err(|e| remote.failed(what, format!("unreadable answer: {e}")))
+        Ok(self.http.get(remote, what, path, query).await?.found())
     }
 
     /// Every page of a listing; `Ok(None)` when its parent does not exist.
@@ -186,7 +154,7 @@ fn location_kind(format: &str, path: &Path) -> Option<LocationKind> {
 #[async_trait]
 impl CatalogServer for UnityServer {
     async fn schema_names(&self, remote: &Remote) -> Result<Vec<String>> {
-        let catalog = self.settings.catalog.as_str();
+        let catalog = self.catalog.as_str();
         self.list::<SchemaPage>(
             remote,
             "listing schemas",
@@ -200,7 +168,7 @@ impl CatalogServer for UnityServer {
     async fn table_names(&self, remote: &Remote, schema: &str) -> Result<Vec<String>> {
         let what = format!("listing the tables of \"{schema}\"");
         let query = [
-            ("catalog_name", self.settings.catalog.as_str()),
+            ("catalog_name", self.catalog.as_str()),
             ("schema_name", schema),
         ];
         self.list::<TablePage>(remote, &what, "tables", &query)
@@ -215,7 +183,7 @@ impl CatalogServer for UnityServer {
         table: &str,
     ) -> Result<Option<TableHandle>> {
         let what = format!("loading \"{schema}\".\"{table}\"");
-        let full_name = format!("{}.{schema}.{table}", self.settings.catalog);
+        let full_name = format!("{}.{schema}.{table}", self.catalog);
         let Some(info) = self
             .get::<TableInfo>(remote, &what, &format!("tables/{full_name}"), &[])
             .await?

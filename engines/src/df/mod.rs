@@ -90,7 +90,8 @@ impl DataFusionEngine {
 
     /// A session state for one query of the session `ctx`.
     async fn state_for(&self, ctx: &QueryContext, statement: &Statement) -> Result<SessionState> {
-        let Some(catalog) = self.catalogs.get(&ctx.catalog) else {
+        let catalogs = self.catalogs.at_reference(ctx.reference.as_deref()).await;
+        let Some(catalog) = catalogs.get(&ctx.catalog) else {
             return Err(EngineError::CatalogNotFound(ctx.catalog.clone()));
         };
         // current_schema() and unqualified names see only schemas that exist, as in PostgreSQL.
@@ -102,7 +103,7 @@ impl DataFusionEngine {
             .cloned()
             .collect();
         let list = QueryCatalogList::new(
-            self.catalogs.clone(),
+            catalogs.clone(),
             Arc::clone(&self.pg_catalogs),
             &ctx.catalog,
             catalog_list::mentions_information_schema(statement),
@@ -164,8 +165,9 @@ impl Engine for DataFusionEngine {
         types: &dyn TypeOracle,
     ) -> Explanation {
         let system = "datafusion-pg-catalog, in memory";
+        let catalogs = self.catalogs.at_reference(ctx.reference.as_deref()).await;
         let table_access = tables::access(
-            &self.catalogs,
+            &catalogs,
             statement,
             &ctx.catalog,
             system,

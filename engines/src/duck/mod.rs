@@ -124,12 +124,13 @@ impl DuckDbEngine {
     /// snapshots to record once it ran.
     async fn view_updates(
         &self,
+        catalogs: &Catalogs,
         tables: &[TableName],
     ) -> Result<(String, Vec<(TableName, Snapshot)>)> {
         let mut ddl = String::new();
         let mut updates = Vec::new();
         for name in tables {
-            let handle = name.handle(&self.catalogs).await?;
+            let handle = name.handle(catalogs).await?;
             let current = self
                 .views
                 .lock()
@@ -186,10 +187,11 @@ impl DuckDbEngine {
                 ))),
             })
             .collect::<Result<Vec<_>>>()?;
-        if self.catalogs.get(&ctx.catalog).is_none() {
+        let catalogs = self.catalogs.at_reference(ctx.reference.as_deref()).await;
+        if catalogs.get(&ctx.catalog).is_none() {
             return Err(EngineError::CatalogNotFound(ctx.catalog.clone()));
         }
-        let (ddl, updates) = self.view_updates(&tables).await?;
+        let (ddl, updates) = self.view_updates(&catalogs, &tables).await?;
         let params = parameters
             .iter()
             .map(params::to_duckdb)
@@ -277,8 +279,9 @@ impl Engine for DuckDbEngine {
         types: &dyn TypeOracle,
     ) -> Explanation {
         let system = format!("not served ({NO_SYSTEM_CATALOGS})");
+        let catalogs = self.catalogs.at_reference(ctx.reference.as_deref()).await;
         let table_access = tables::access(
-            &self.catalogs,
+            &catalogs,
             statement,
             &ctx.catalog,
             &system,

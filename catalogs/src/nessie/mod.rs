@@ -1,0 +1,377 @@
+//! Project Nessie, through its REST API v2 (`../shared/specs/nessie-openapi-model.yaml`,
+//! projectnessie/nessie @ 8fbeb3dc569c, and the paths its README lists): the tables of one
+//! reference (a branch, a tag, `name@hash` or `@hash`) as a junction catalog.
+//!
+//! A key's elements before the last are its namespace, which is the schema (deeper levels
+//! joined with `.`); keys without a namespace are in schema `public`. Iceberg tables are read
+//! at the metadata file the reference records, Delta tables at the commit it records, so
+//! every engine sees the table as of that reference.
+
+use std::path::{Path, PathBuf};
+
+use async_trait::async_trait;
+use serde::Deserialize;
+
+use crate::http::{Got, JsonClient};
+use crate::remote::{CatalogServer, Endpoint, Remote, RemoteCatalog};
+use crate::table::{local_path, LocationKind, Snapshot, TableHandle, TableLocation};
+use crate::{CatalogError, Result};
+
+/// The reference Nessie's API reads when none is named: the default branch.
+const DEFAULT_REFERENCE: &str = "-";
+
+/// The schema of keys without a namespace.
+const TOP_LEVEL_SCHEMA: &str = "public";
+
+/// How to reach a Nessie server, and which reference to read.
+#[derive(Debug, Clone)]
+pub struct NessieSettings {
+    /// The API v2 base, e.g. `http://127.0.0.1:19120/api/v2`.
+    pub endpoint: Endpoint,
+    /// A branch, tag, `name@hash` or `@hash`; the default branch when `None`.
+    pub reference: Option<String>,
+}
+
+/// A catalog served by a Nessie server, at one reference.
+pub type NessieCatalog = RemoteCatalog<NessieServer>;
+
+/// How junction asks a Nessie server, and at which reference.
+#[derive(Clone)]
+pub struct NessieServer {
+    http: JsonClient,
+    reference: String,
+}
+
+impl std::fmt::Debug for NessieServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NessieServer")
+            .field("reference", &self.reference)
+            .finish()
+    }
+}
+
+impl RemoteCatalog<NessieServer> {
+    /// A catalog named `name` on the server `settings` describe. The server is first asked
+    /// when a query needs it.
+    pub fn new(name: impl Into<String>, settings: NessieSettings) -> Result<Self> {
+        let name = name.into();
+        let server = NessieServer {
+            http: JsonClient::new(&name, &settings.endpoint)?,
+            reference: settings
+                .reference
+                .unwrap_or_else(|| DEFAULT_REFERENCE.to_owned()),
+        };
+        Ok(Self::from_server(&name, &settings.endpoint, server))
+    }
+}
+
+#[derive(Deserialize)]
+struct Key {
+    elements: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct Entry {
+    name: Key,
+    #[serde(rename = "type")]
+    kind: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct EntriesPage {
+    #[serde(default)]
+    entries: Vec<Entry>,
+    #[serde(default)]
+    has_more: bool,
+    token: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Content {
+    #[serde(rename = "type")]
+    kind: String,
+    metadata_location: Option<String>,
+    #[serde(default)]
+    metadata_location_history: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct ContentResponse {
+    content: Content,
+}
+
+/// Nessie's error body, for what a 404 says is missing.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct NessieError {
+    error_code: Option<String>,
+}
+
+const TABLE_TYPES: &[&str] = &["ICEBERG_TABLE", "DELTA_LAKE_TABLE"];
+
+/// A path segment: everything but RFC 3986's unreserved characters percent-encoded.
+fn segment(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~@".contains(&byte) {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+/// A key as Nessie's paths spell it: elements joined by `.`, a `.` inside one as U+001D.
+fn key_path(elements: &[String]) -> String {
+    let joined = elements
+        .iter()
+        .map(|e| e.replace('.', "\u{1D}"))
+        .collect::<Vec<_>>()
+        .join(".");
+    segment(&joined)
+}
+
+/// The schema a key's namespace is.
+fn schema_of(namespace: &[String]) -> String {
+    if namespace.is_empty() {
+        TOP_LEVEL_SCHEMA.to_owned()
+    } else {
+        namespace.join(".")
+    }
+}
+
+impl NessieServer {
+    fn reference_path(&self) -> String {
+        format!("trees/{}", segment(&self.reference))
+    }
+
+    /// What a 404 means: a reference that does not exist is the user's error, named as such;
+    /// anything else is missing content.
+    fn not_found(&self, remote: &Remote, body: &[u8]) -> Option<CatalogError> {
+        let code = serde_json::from_slice::<NessieError>(body)
+            .ok()
+            .and_then(|e| e.error_code);
+        (code.as_deref() == Some("REFERENCE_NOT_FOUND")).then(|| CatalogError::ReferenceNotFound {
+            catalog: remote.catalog().to_owned(),
+            reference: self.reference.clone(),
+        })
+    }
+
+    /// Every entry of the reference, through all pages.
+    async fn entries(&self, remote: &Remote) -> Result<Vec<Entry>> {
+        let what = format!("listing the entries of reference \"{}\"", self.reference);
+        let path = format!("{}/entries", self.reference_path());
+        let mut entries = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let mut query = Vec::new();
+            if let Some(token) = &token {
+                query.push(("pageToken", token.as_str()));
+            }
+            let page = match self
+                .http
+                .get::<EntriesPage>(remote, &what, &path, &query)
+                .await?
+            {
+                Got::Found(page) => page,
+                Got::NotFound(body) => {
+                    return Err(self
+                        .not_found(remote, &body)
+                        .unwrap_or_else(|| remote.failed(&what, "404 Not Found")))
+                }
+            };
+            entries.extend(page.entries);
+            match page.token.filter(|t| page.has_more && !t.is_empty()) {
+                Some(next) => token = Some(next),
+                None => return Ok(entries),
+            }
+        }
+    }
+
+    /// The content at `elements`; `Ok(None)` when the reference has no such key.
+    async fn content(&self, remote: &Remote, elements: &[String]) -> Result<Option<Content>> {
+        let what = format!(
+            "reading \"{}\" at reference \"{}\"",
+            elements.join("."),
+            self.reference
+        );
+        let path = format!("{}/contents/{}", self.reference_path(), key_path(elements));
+        match self
+            .http
+            .get::<ContentResponse>(remote, &what, &path, &[])
+            .await?
+        {
+            Got::Found(answer) => Ok(Some(answer.content)),
+            Got::NotFound(body) => match self.not_found(remote, &body) {
+                Some(error) => Err(error),
+                None => Ok(None),
+            },
+        }
+    }
+}
+
+/// An Iceberg table's root: the folder holding its `metadata/` folder.
+fn iceberg_root(metadata: &Path) -> Option<PathBuf> {
+    Some(metadata.parent()?.parent()?.to_path_buf())
+}
+
+/// A Delta table's root and the version of a commit file (`<root>/_delta_log/<v>.json`).
+fn delta_commit(commit: &Path) -> Option<(PathBuf, u64)> {
+    let version = commit
+        .file_name()?
+        .to_str()?
+        .strip_suffix(".json")?
+        .parse()
+        .ok()?;
+    let log = commit.parent()?;
+    if log.file_name()? != "_delta_log" {
+        return None;
+    }
+    Some((log.parent()?.to_path_buf(), version))
+}
+
+#[async_trait]
+impl CatalogServer for NessieServer {
+    async fn schema_names(&self, remote: &Remote) -> Result<Vec<String>> {
+        let mut schemas: Vec<String> = self
+            .entries(remote)
+            .await?
+            .into_iter()
+            .filter_map(|entry| {
+                let elements = entry.name.elements;
+                match entry.kind.as_str() {
+                    "NAMESPACE" => Some(elements.join(".")),
+                    kind if TABLE_TYPES.contains(&kind) => {
+                        Some(schema_of(&elements[..elements.len().saturating_sub(1)]))
+                    }
+                    _ => None,
+                }
+            })
+            .collect();
+        schemas.sort();
+        schemas.dedup();
+        Ok(schemas)
+    }
+
+    async fn table_names(&self, remote: &Remote, schema: &str) -> Result<Vec<String>> {
+        let mut exists = false;
+        let mut tables = Vec::new();
+        for entry in self.entries(remote).await? {
+            let Some((table, namespace)) = entry.name.elements.split_last() else {
+                continue;
+            };
+            if entry.kind == "NAMESPACE" && entry.name.elements.join(".") == schema {
+                exists = true;
+            } else if TABLE_TYPES.contains(&entry.kind.as_str()) && schema_of(namespace) == schema {
+                exists = true;
+                tables.push(table.clone());
+            }
+        }
+        if !exists {
+            return Err(CatalogError::SchemaNotFound(schema.to_owned()));
+        }
+        Ok(tables)
+    }
+
+    async fn table(
+        &self,
+        remote: &Remote,
+        schema: &str,
+        table: &str,
+    ) -> Result<Option<TableHandle>> {
+        let mut elements: Vec<String> = schema.split('.').map(str::to_owned).collect();
+        elements.push(table.to_owned());
+        let mut content = self.content(remote, &elements).await?;
+        if content.is_none() && schema == TOP_LEVEL_SCHEMA {
+            elements = vec![table.to_owned()];
+            content = self.content(remote, &elements).await?;
+        }
+        let Some(content) = content else {
+            return Ok(None);
+        };
+        let name = format!("{}.{schema}.{table}", remote.catalog());
+        let what = format!("reading {name} at reference \"{}\"", self.reference);
+        let local = |location: &str| {
+            local_path(location).ok_or_else(|| {
+                CatalogError::Unsupported(format!(
+                    "table {name} is stored at {location}: only local files are supported yet"
+                ))
+            })
+        };
+        let at = |kind, path| TableLocation {
+            schema_name: schema.to_owned(),
+            table_name: table.to_owned(),
+            kind,
+            path,
+        };
+        match content.kind.as_str() {
+            "ICEBERG_TABLE" => {
+                let location = content
+                    .metadata_location
+                    .ok_or_else(|| remote.failed(&what, "the table has no metadataLocation"))?;
+                let metadata = local(&location)?;
+                let root = iceberg_root(&metadata)
+                    .ok_or_else(|| remote.failed(&what, "metadataLocation has no folder"))?;
+                at(LocationKind::Iceberg, root)
+                    .load(Snapshot::IcebergMetadata(metadata))
+                    .await
+                    .map(Some)
+            }
+            "DELTA_LAKE_TABLE" => {
+                let commit = content.metadata_location_history.first().ok_or_else(|| {
+                    remote.failed(&what, "the table has no metadataLocationHistory")
+                })?;
+                let (root, version) = delta_commit(&local(commit)?).ok_or_else(|| {
+                    remote.failed(
+                        &what,
+                        format!("{commit} is not a commit file of a _delta_log"),
+                    )
+                })?;
+                at(LocationKind::Delta, root)
+                    .load(Snapshot::DeltaVersion(version))
+                    .await
+                    .map(Some)
+            }
+            "NAMESPACE" => Ok(None),
+            other => Err(CatalogError::Unsupported(format!(
+                "{name} is Nessie content of type {other}, which junction does not read"
+            ))),
+        }
+    }
+
+    fn has_references(&self) -> bool {
+        true
+    }
+
+    fn at_reference(&self, reference: &str) -> Option<Self> {
+        Some(Self {
+            http: self.http.clone(),
+            reference: reference.to_owned(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_escape_dots_inside_elements() {
+        let elements = vec!["a.b".to_owned(), "t 1".to_owned()];
+        assert_eq!(key_path(&elements), "a%1Db.t%201");
+        assert_eq!(segment("feature/x@abc"), "feature%2Fx@abc");
+    }
+
+    #[test]
+    fn delta_commit_files() {
+        assert_eq!(
+            delta_commit(Path::new("/w/t/_delta_log/00000000000000000003.json")),
+            Some((PathBuf::from("/w/t"), 3))
+        );
+        assert_eq!(delta_commit(Path::new("/w/t/other/3.json")), None);
+        assert_eq!(delta_commit(Path::new("/w/t/_delta_log/x.json")), None);
+    }
+}

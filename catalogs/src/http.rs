@@ -1,6 +1,7 @@
 //! JSON over HTTP, as the REST catalogs junction calls itself (Unity, Nessie) answer it:
 //! each call through [`Remote::call`], the endpoint's token as a bearer token.
 
+use reqwest::Url;
 use serde::de::DeserializeOwned;
 
 use crate::remote::{Endpoint, Remote};
@@ -22,6 +23,13 @@ impl<T> Got<T> {
     }
 }
 
+/// One page of a listing: its items and the token that asks for the next page, if any.
+pub(crate) trait Page: DeserializeOwned {
+    type Item;
+
+    fn into_parts(self) -> (Vec<Self::Item>, Option<String>);
+}
+
 #[derive(Clone)]
 pub(crate) struct JsonClient {
     http: reqwest::Client,
@@ -39,29 +47,24 @@ impl JsonClient {
         Ok(Self { http })
     }
 
-    /// GET `path` (under the endpoint's URI) with `query`.
+    /// GET the path `segments` (under the endpoint's URI, each percent-encoded) with
+    /// `query`.
     pub(crate) async fn get<T: DeserializeOwned>(
         &self,
         remote: &Remote,
         what: &str,
-        path: &str,
+        segments: &[&str],
         query: &[(&str, &str)],
     ) -> Result<Got<T>> {
         let endpoint = remote.endpoint();
-        let url = format!("{}/{path}", endpoint.uri.trim_end_matches('/'));
-        let mut request = self.http.get(&url).query(query);
+        let url = url_of(&endpoint.uri, segments).map_err(|e| remote.failed(what, e))?;
+        let mut request = self.http.get(url).query(query);
         if let Some(token) = &endpoint.token {
             request = request.bearer_auth(token);
         }
-        let response = remote
-            .call(what, request.send())
-            .await?
-            .map_err(|e| remote.failed(what, e))?;
+        let response = remote.ask(what, request.send()).await?;
         let status = response.status();
-        let body = remote
-            .call(what, response.bytes())
-            .await?
-            .map_err(|e| remote.failed(what, e))?;
+        let body = remote.ask(what, response.bytes()).await?;
         if status == reqwest::StatusCode::NOT_FOUND {
             return Ok(Got::NotFound(body.to_vec()));
         }
@@ -72,5 +75,64 @@ impl JsonClient {
         serde_json::from_slice(&body)
             .map(Got::Found)
             .map_err(|e| remote.failed(what, format!("unreadable answer: {e}")))
+    }
+
+    /// Every page of a listing at `path`, the next asked for by passing the previous page's
+    /// token as `token_parameter`; a 404 on any page ends it.
+    pub(crate) async fn pages<P: Page>(
+        &self,
+        remote: &Remote,
+        what: &str,
+        segments: &[&str],
+        query: &[(&str, &str)],
+        token_parameter: &str,
+    ) -> Result<Got<Vec<P::Item>>> {
+        let mut items = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let mut query = query.to_vec();
+            if let Some(token) = &token {
+                query.push((token_parameter, token));
+            }
+            let page = match self.get::<P>(remote, what, segments, &query).await? {
+                Got::Found(page) => page,
+                Got::NotFound(body) => return Ok(Got::NotFound(body)),
+            };
+            let (page, next) = page.into_parts();
+            items.extend(page);
+            match next.filter(|t| !t.is_empty()) {
+                Some(next) => token = Some(next),
+                None => return Ok(Got::Found(items)),
+            }
+        }
+    }
+}
+
+/// `base` with `segments` appended, each percent-encoded as one path segment.
+fn url_of(base: &str, segments: &[&str]) -> std::result::Result<Url, String> {
+    let mut url = Url::parse(base).map_err(|e| format!("bad URI {base}: {e}"))?;
+    url.path_segments_mut()
+        .map_err(|()| format!("bad URI {base}: it cannot have a path"))?
+        .pop_if_empty()
+        .extend(segments);
+    Ok(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::url_of;
+
+    #[test]
+    fn segments_are_percent_encoded_one_by_one() {
+        let url = url_of(
+            "http://h/api/v2/",
+            &["trees", "feature/x@abc", "contents", "a\u{1D}b.t 1"],
+        )
+        .expect("a URL");
+        assert_eq!(
+            url.as_str(),
+            "http://h/api/v2/trees/feature%2Fx@abc/contents/a%1Db.t%201"
+        );
+        assert!(url_of("not a uri", &["x"]).is_err());
     }
 }

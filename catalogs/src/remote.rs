@@ -234,6 +234,18 @@ impl Remote {
         }
     }
 
+    /// [`Remote::call`] for calls whose own failure (a refused connection, a protocol error)
+    /// means the server cannot be asked: that failure is 58000 too.
+    pub async fn ask<T, E: Display>(
+        &self,
+        what: &str,
+        call: impl Future<Output = std::result::Result<T, E>>,
+    ) -> Result<T> {
+        self.call(what, call)
+            .await?
+            .map_err(|e| self.failed(what, e))
+    }
+
     fn recently_silent(&self) -> Option<String> {
         let silent = self.silent_since.lock().ok()?;
         match &*silent {

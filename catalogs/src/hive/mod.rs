@@ -10,6 +10,7 @@
 mod types;
 
 use std::fmt;
+use std::future::Future;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::PathBuf;
 
@@ -19,10 +20,10 @@ use hive_metastore::{
     ThriftHiveMetastoreGetDatabaseException, ThriftHiveMetastoreGetTableException,
 };
 use pilota::FastStr;
-use volo_thrift::MaybeException;
+use volo_thrift::{ClientError, MaybeException};
 
 use crate::remote::{CatalogServer, Endpoint, Remote, RemoteCatalog};
-use crate::table::{local_path, LocationKind, Partition, PartitionedTable, TableHandle};
+use crate::table::{local_location, LocationKind, Partition, PartitionedTable, TableHandle};
 use crate::table::{Snapshot, TableLocation};
 use crate::{CatalogError, Result};
 
@@ -85,6 +86,28 @@ fn address(uri: &str) -> std::result::Result<SocketAddr, String> {
         .ok_or_else(|| format!("{uri} resolves to no address"))
 }
 
+/// One Thrift call: not reaching the metastore is 58000; what it answered, a value or one of
+/// the call's declared exceptions, is the caller's to read.
+async fn thrift<T, E>(
+    remote: &Remote,
+    what: &str,
+    call: impl Future<Output = std::result::Result<MaybeException<T, E>, ClientError>>,
+) -> Result<std::result::Result<T, E>> {
+    Ok(match remote.ask(what, call).await? {
+        MaybeException::Ok(value) => Ok(value),
+        MaybeException::Exception(e) => Err(e),
+    })
+}
+
+/// A declared exception no caller expects, as what the metastore answered.
+fn answered<T, E: fmt::Debug>(
+    remote: &Remote,
+    what: &str,
+    answer: std::result::Result<T, E>,
+) -> Result<T> {
+    answer.map_err(|e| remote.failed(what, format!("{e:?}")))
+}
+
 /// A string option of a Thrift struct as `&str`.
 fn text(value: &Option<FastStr>) -> Option<&str> {
     value.as_ref().map(|v| v.as_str())
@@ -94,14 +117,11 @@ impl HiveServer {
     /// Whether the database exists.
     async fn database_exists(&self, remote: &Remote, schema: &str) -> Result<bool> {
         let what = format!("reading database \"{schema}\"");
-        let answer = remote
-            .call(&what, self.client.get_database(schema.to_owned().into()))
-            .await?
-            .map_err(|e| remote.failed(&what, e))?;
-        match answer {
-            MaybeException::Ok(_) => Ok(true),
-            MaybeException::Exception(ThriftHiveMetastoreGetDatabaseException::O1(_)) => Ok(false),
-            MaybeException::Exception(e) => Err(remote.failed(&what, format!("{e:?}"))),
+        let call = self.client.get_database(schema.to_owned().into());
+        match thrift(remote, &what, call).await? {
+            Ok(_) => Ok(true),
+            Err(ThriftHiveMetastoreGetDatabaseException::O1(_)) => Ok(false),
+            other => answered(remote, &what, other).map(|_| true),
         }
     }
 
@@ -111,17 +131,8 @@ impl HiveServer {
         };
         let what = format!("listing the partitions of \"{db}\".\"{name}\"");
         // -1: every partition.
-        let answer = remote
-            .call(
-                &what,
-                self.client.get_partitions(db.clone(), name.clone(), -1),
-            )
-            .await?
-            .map_err(|e| remote.failed(&what, e))?;
-        let partitions = match answer {
-            MaybeException::Ok(partitions) => partitions,
-            MaybeException::Exception(e) => return Err(remote.failed(&what, format!("{e:?}"))),
-        };
+        let call = self.client.get_partitions(db.clone(), name.clone(), -1);
+        let partitions = answered(remote, &what, thrift(remote, &what, call).await?)?;
         partitions
             .into_iter()
             .map(|partition| {
@@ -130,7 +141,8 @@ impl HiveServer {
                     .as_ref()
                     .and_then(|sd| text(&sd.location))
                     .ok_or_else(|| remote.failed(&what, "a partition has no location"))?;
-                let location = local(remote, &format!("{db}.{name}"), location)?;
+                let location =
+                    local_location(&format!("{}.{db}.{name}", remote.catalog()), location)?;
                 let values = partition
                     .values
                     .unwrap_or_default()
@@ -177,16 +189,6 @@ impl HiveServer {
         .load()
         .await
     }
-}
-
-/// The local path of a location the metastore recorded for table `name`.
-fn local(remote: &Remote, name: &str, location: &str) -> Result<PathBuf> {
-    local_path(location).ok_or_else(|| {
-        CatalogError::Unsupported(format!(
-            "table {}.{name} is stored at {location}: only local files are supported yet",
-            remote.catalog()
-        ))
-    })
 }
 
 /// How a metastore entry's table is stored, by what Hive, Spark and Iceberg write there.
@@ -252,14 +254,9 @@ fn location_of(table: &Table) -> Option<&str> {
 impl CatalogServer for HiveServer {
     async fn schema_names(&self, remote: &Remote) -> Result<Vec<String>> {
         let what = "listing databases";
-        let answer = remote
-            .call(what, self.client.get_all_databases())
-            .await?
-            .map_err(|e| remote.failed(what, e))?;
-        match answer {
-            MaybeException::Ok(names) => Ok(names.into_iter().map(|n| n.to_string()).collect()),
-            MaybeException::Exception(e) => Err(remote.failed(what, format!("{e:?}"))),
-        }
+        let answer = thrift(remote, what, self.client.get_all_databases()).await?;
+        let names = answered(remote, what, answer)?;
+        Ok(names.into_iter().map(|n| n.to_string()).collect())
     }
 
     async fn table_names(&self, remote: &Remote, schema: &str) -> Result<Vec<String>> {
@@ -268,14 +265,9 @@ impl CatalogServer for HiveServer {
             return Err(CatalogError::SchemaNotFound(schema.to_owned()));
         }
         let what = format!("listing the tables of \"{schema}\"");
-        let answer = remote
-            .call(&what, self.client.get_all_tables(schema.to_owned().into()))
-            .await?
-            .map_err(|e| remote.failed(&what, e))?;
-        match answer {
-            MaybeException::Ok(names) => Ok(names.into_iter().map(|n| n.to_string()).collect()),
-            MaybeException::Exception(e) => Err(remote.failed(&what, format!("{e:?}"))),
-        }
+        let call = self.client.get_all_tables(schema.to_owned().into());
+        let names = answered(remote, &what, thrift(remote, &what, call).await?)?;
+        Ok(names.into_iter().map(|n| n.to_string()).collect())
     }
 
     async fn table(
@@ -285,48 +277,32 @@ impl CatalogServer for HiveServer {
         table: &str,
     ) -> Result<Option<TableHandle>> {
         let what = format!("loading \"{schema}\".\"{table}\"");
-        let answer = remote
-            .call(
-                &what,
-                self.client
-                    .get_table(schema.to_owned().into(), table.to_owned().into()),
-            )
-            .await?
-            .map_err(|e| remote.failed(&what, e))?;
-        let entry = match answer {
-            MaybeException::Ok(entry) => entry,
-            MaybeException::Exception(ThriftHiveMetastoreGetTableException::O2(_)) => {
-                return Ok(None)
-            }
-            MaybeException::Exception(e) => return Err(remote.failed(&what, format!("{e:?}"))),
+        let call = self
+            .client
+            .get_table(schema.to_owned().into(), table.to_owned().into());
+        let entry = match thrift(remote, &what, call).await? {
+            Ok(entry) => entry,
+            Err(ThriftHiveMetastoreGetTableException::O2(_)) => return Ok(None),
+            other => answered(remote, &what, other)?,
         };
-        let name = format!("{schema}.{table}");
-        let full_name = format!("{}.{name}", remote.catalog());
+        let full_name = format!("{}.{schema}.{table}", remote.catalog());
         let location = || {
             let location = location_of(&entry)
                 .ok_or_else(|| remote.failed(&what, "the table has no location"))?;
-            local(remote, &name, location)
-        };
-        let at = |kind, path| TableLocation {
-            schema_name: schema.to_owned(),
-            table_name: table.to_owned(),
-            kind,
-            path,
+            local_location(&full_name, location)
         };
         match stored(&entry) {
             Stored::Iceberg { metadata_location } => {
-                let metadata = local(remote, &name, &metadata_location)?;
-                let root = location()?;
-                at(LocationKind::Iceberg, root)
+                let metadata = local_location(&full_name, &metadata_location)?;
+                TableLocation::new(schema, table, LocationKind::Iceberg, location()?)
                     .load(Snapshot::IcebergMetadata(metadata))
                     .await
                     .map(Some)
             }
-            Stored::Delta => {
-                let location = at(LocationKind::Delta, location()?);
-                let snapshot = location.current_snapshot()?;
-                location.load(snapshot).await.map(Some)
-            }
+            Stored::Delta => TableLocation::new(schema, table, LocationKind::Delta, location()?)
+                .load_current()
+                .await
+                .map(Some),
             Stored::Parquet => self
                 .parquet(remote, &full_name, &entry, location()?)
                 .await

@@ -8,13 +8,16 @@
 //! every engine sees the table as of that reference.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
+use moka::future::Cache;
 use serde::Deserialize;
 
-use crate::http::{Got, JsonClient};
+use crate::http::{Got, JsonClient, Page};
 use crate::remote::{CatalogServer, Endpoint, Remote, RemoteCatalog};
-use crate::table::{local_path, LocationKind, Snapshot, TableHandle, TableLocation};
+use crate::table::{local_location, LocationKind, Snapshot, TableHandle, TableLocation};
 use crate::{CatalogError, Result};
 
 /// The reference Nessie's API reads when none is named: the default branch.
@@ -36,10 +39,12 @@ pub struct NessieSettings {
 pub type NessieCatalog = RemoteCatalog<NessieServer>;
 
 /// How junction asks a Nessie server, and at which reference.
-#[derive(Clone)]
 pub struct NessieServer {
     http: JsonClient,
     reference: String,
+    /// The reference's entries, for `metadata_ttl`: the schema listing and every schema's
+    /// table listing are read from one fetch of them.
+    entries: Cache<(), Arc<Vec<Entry>>>,
 }
 
 impl std::fmt::Debug for NessieServer {
@@ -55,12 +60,11 @@ impl RemoteCatalog<NessieServer> {
     /// when a query needs it.
     pub fn new(name: impl Into<String>, settings: NessieSettings) -> Result<Self> {
         let name = name.into();
-        let server = NessieServer {
-            http: JsonClient::new(&name, &settings.endpoint)?,
-            reference: settings
-                .reference
-                .unwrap_or_else(|| DEFAULT_REFERENCE.to_owned()),
-        };
+        let reference = settings
+            .reference
+            .unwrap_or_else(|| DEFAULT_REFERENCE.to_owned());
+        let http = JsonClient::new(&name, &settings.endpoint)?;
+        let server = NessieServer::at(http, reference, settings.endpoint.metadata_ttl);
         Ok(Self::from_server(&name, &settings.endpoint, server))
     }
 }
@@ -87,6 +91,14 @@ struct EntriesPage {
     token: Option<String>,
 }
 
+impl Page for EntriesPage {
+    type Item = Entry;
+
+    fn into_parts(self) -> (Vec<Entry>, Option<String>) {
+        (self.entries, self.token.filter(|_| self.has_more))
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Content {
@@ -111,27 +123,13 @@ struct NessieError {
 
 const TABLE_TYPES: &[&str] = &["ICEBERG_TABLE", "DELTA_LAKE_TABLE"];
 
-/// A path segment: everything but RFC 3986's unreserved characters percent-encoded.
-fn segment(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-._~@".contains(&byte) {
-            out.push(char::from(byte));
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
-}
-
 /// A key as Nessie's paths spell it: elements joined by `.`, a `.` inside one as U+001D.
 fn key_path(elements: &[String]) -> String {
-    let joined = elements
+    elements
         .iter()
         .map(|e| e.replace('.', "\u{1D}"))
         .collect::<Vec<_>>()
-        .join(".");
-    segment(&joined)
+        .join(".")
 }
 
 /// The schema a key's namespace is.
@@ -144,8 +142,15 @@ fn schema_of(namespace: &[String]) -> String {
 }
 
 impl NessieServer {
-    fn reference_path(&self) -> String {
-        format!("trees/{}", segment(&self.reference))
+    fn at(http: JsonClient, reference: String, metadata_ttl: Duration) -> Self {
+        Self {
+            http,
+            reference,
+            entries: Cache::builder()
+                .max_capacity(1)
+                .time_to_live(metadata_ttl)
+                .build(),
+        }
     }
 
     /// What a 404 means: a reference that does not exist is the user's error, named as such;
@@ -160,35 +165,28 @@ impl NessieServer {
         })
     }
 
-    /// Every entry of the reference, through all pages.
-    async fn entries(&self, remote: &Remote) -> Result<Vec<Entry>> {
-        let what = format!("listing the entries of reference \"{}\"", self.reference);
-        let path = format!("{}/entries", self.reference_path());
-        let mut entries = Vec::new();
-        let mut token: Option<String> = None;
-        loop {
-            let mut query = Vec::new();
-            if let Some(token) = &token {
-                query.push(("pageToken", token.as_str()));
-            }
-            let page = match self
-                .http
-                .get::<EntriesPage>(remote, &what, &path, &query)
-                .await?
-            {
-                Got::Found(page) => page,
-                Got::NotFound(body) => {
-                    return Err(self
-                        .not_found(remote, &body)
-                        .unwrap_or_else(|| remote.failed(&what, "404 Not Found")))
-                }
-            };
-            entries.extend(page.entries);
-            match page.token.filter(|t| page.has_more && !t.is_empty()) {
-                Some(next) => token = Some(next),
-                None => return Ok(entries),
-            }
+    /// Every entry of the reference, through all pages; fetched at most once per
+    /// `metadata_ttl`.
+    async fn entries(&self, remote: &Remote) -> Result<Arc<Vec<Entry>>> {
+        if let Some(entries) = self.entries.get(&()).await {
+            return Ok(entries);
         }
+        let what = format!("listing the entries of reference \"{}\"", self.reference);
+        let segments = ["trees", self.reference.as_str(), "entries"];
+        let entries = match self
+            .http
+            .pages::<EntriesPage>(remote, &what, &segments, &[], "pageToken")
+            .await?
+        {
+            Got::Found(entries) => Arc::new(entries),
+            Got::NotFound(body) => {
+                return Err(self
+                    .not_found(remote, &body)
+                    .unwrap_or_else(|| remote.failed(&what, "404 Not Found")))
+            }
+        };
+        self.entries.insert((), Arc::clone(&entries)).await;
+        Ok(entries)
     }
 
     /// The content at `elements`; `Ok(None)` when the reference has no such key.
@@ -198,10 +196,11 @@ impl NessieServer {
             elements.join("."),
             self.reference
         );
-        let path = format!("{}/contents/{}", self.reference_path(), key_path(elements));
+        let key = key_path(elements);
+        let segments = ["trees", self.reference.as_str(), "contents", key.as_str()];
         match self
             .http
-            .get::<ContentResponse>(remote, &what, &path, &[])
+            .get::<ContentResponse>(remote, &what, &segments, &[])
             .await?
         {
             Got::Found(answer) => Ok(Some(answer.content)),
@@ -239,9 +238,9 @@ impl CatalogServer for NessieServer {
         let mut schemas: Vec<String> = self
             .entries(remote)
             .await?
-            .into_iter()
+            .iter()
             .filter_map(|entry| {
-                let elements = entry.name.elements;
+                let elements = &entry.name.elements;
                 match entry.kind.as_str() {
                     "NAMESPACE" => Some(elements.join(".")),
                     kind if TABLE_TYPES.contains(&kind) => {
@@ -259,7 +258,7 @@ impl CatalogServer for NessieServer {
     async fn table_names(&self, remote: &Remote, schema: &str) -> Result<Vec<String>> {
         let mut exists = false;
         let mut tables = Vec::new();
-        for entry in self.entries(remote).await? {
+        for entry in self.entries(remote).await?.iter() {
             let Some((table, namespace)) = entry.name.elements.split_last() else {
                 continue;
             };
@@ -294,28 +293,15 @@ impl CatalogServer for NessieServer {
         };
         let name = format!("{}.{schema}.{table}", remote.catalog());
         let what = format!("reading {name} at reference \"{}\"", self.reference);
-        let local = |location: &str| {
-            local_path(location).ok_or_else(|| {
-                CatalogError::Unsupported(format!(
-                    "table {name} is stored at {location}: only local files are supported yet"
-                ))
-            })
-        };
-        let at = |kind, path| TableLocation {
-            schema_name: schema.to_owned(),
-            table_name: table.to_owned(),
-            kind,
-            path,
-        };
         match content.kind.as_str() {
             "ICEBERG_TABLE" => {
                 let location = content
                     .metadata_location
                     .ok_or_else(|| remote.failed(&what, "the table has no metadataLocation"))?;
-                let metadata = local(&location)?;
+                let metadata = local_location(&name, &location)?;
                 let root = iceberg_root(&metadata)
                     .ok_or_else(|| remote.failed(&what, "metadataLocation has no folder"))?;
-                at(LocationKind::Iceberg, root)
+                TableLocation::new(schema, table, LocationKind::Iceberg, root)
                     .load(Snapshot::IcebergMetadata(metadata))
                     .await
                     .map(Some)
@@ -324,13 +310,14 @@ impl CatalogServer for NessieServer {
                 let commit = content.metadata_location_history.first().ok_or_else(|| {
                     remote.failed(&what, "the table has no metadataLocationHistory")
                 })?;
-                let (root, version) = delta_commit(&local(commit)?).ok_or_else(|| {
-                    remote.failed(
-                        &what,
-                        format!("{commit} is not a commit file of a _delta_log"),
-                    )
-                })?;
-                at(LocationKind::Delta, root)
+                let (root, version) =
+                    delta_commit(&local_location(&name, commit)?).ok_or_else(|| {
+                        remote.failed(
+                            &what,
+                            format!("{commit} is not a commit file of a _delta_log"),
+                        )
+                    })?;
+                TableLocation::new(schema, table, LocationKind::Delta, root)
                     .load(Snapshot::DeltaVersion(version))
                     .await
                     .map(Some)
@@ -347,10 +334,9 @@ impl CatalogServer for NessieServer {
     }
 
     fn at_reference(&self, reference: &str) -> Option<Self> {
-        Some(Self {
-            http: self.http.clone(),
-            reference: reference.to_owned(),
-        })
+        // A reference's entries are its own: a new cache, not a share of this one.
+        let ttl = self.entries.policy().time_to_live().unwrap_or_default();
+        Some(Self::at(self.http.clone(), reference.to_owned(), ttl))
     }
 }
 
@@ -361,8 +347,7 @@ mod tests {
     #[test]
     fn keys_escape_dots_inside_elements() {
         let elements = vec!["a.b".to_owned(), "t 1".to_owned()];
-        assert_eq!(key_path(&elements), "a%1Db.t%201");
-        assert_eq!(segment("feature/x@abc"), "feature%2Fx@abc");
+        assert_eq!(key_path(&elements), "a\u{1D}b.t 1");
     }
 
     #[test]

@@ -75,10 +75,7 @@ impl RemoteCatalog<RestServer> {
 impl CatalogServer for RestServer {
     async fn schema_names(&self, remote: &Remote) -> Result<Vec<String>> {
         let what = "listing namespaces";
-        let namespaces = remote
-            .call(what, self.client.list_namespaces(None))
-            .await?
-            .map_err(|e| remote.failed(what, e))?;
+        let namespaces = remote.ask(what, self.client.list_namespaces(None)).await?;
         Ok(namespaces.iter().map(|n| n.join(".")).collect())
     }
 

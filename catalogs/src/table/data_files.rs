@@ -66,6 +66,16 @@ pub(crate) fn local_path(location: &str) -> Option<PathBuf> {
     }
 }
 
+/// [`local_path`] of a location a catalog recorded for `table`; a location elsewhere is not
+/// read yet (0A000 naming the table).
+pub(crate) fn local_location(table: &str, location: &str) -> Result<PathBuf> {
+    local_path(location).ok_or_else(|| {
+        CatalogError::Unsupported(format!(
+            "table {table} is stored at {location}: only local files are supported yet"
+        ))
+    })
+}
+
 fn delta_error(root: &Path) -> impl Fn(deltalake::DeltaTableError) -> CatalogError + '_ {
     move |source| CatalogError::Delta {
         table: root.display().to_string(),

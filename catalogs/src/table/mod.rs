@@ -15,7 +15,7 @@ use datafusion::catalog::TableProvider;
 
 use crate::{CatalogError, Result};
 
-pub(crate) use data_files::local_path;
+pub(crate) use data_files::local_location;
 pub use data_files::{DataFile, DataFiles};
 pub(crate) use files::{data_files_exist, is_ignored, FileKind};
 pub(crate) use partitioned::{Partition, PartitionedTable};
@@ -79,15 +79,8 @@ impl TableHandle {
     /// A handle on an Iceberg table a remote catalog loaded; `name` names it in errors.
     pub(crate) async fn iceberg(name: String, table: ::iceberg::table::Table) -> Result<Self> {
         let metadata_location = table.metadata_location().unwrap_or_default().to_owned();
-        let local = |location: &str| {
-            local_path(location).ok_or_else(|| {
-                CatalogError::Unsupported(format!(
-                    "table {name} is stored at {location}: only local files are supported yet"
-                ))
-            })
-        };
-        let metadata = local(&metadata_location)?;
-        let location = local(table.metadata().location())?;
+        let metadata = local_location(&name, &metadata_location)?;
+        let location = local_location(&name, table.metadata().location())?;
         let provider = iceberg::provider_of(&name, &metadata_location, table.clone()).await?;
         Ok(TableHandle {
             format: TableFormat::Iceberg,
@@ -160,6 +153,20 @@ pub(crate) enum LocationKind {
 }
 
 impl TableLocation {
+    pub(crate) fn new(schema: &str, table: &str, kind: LocationKind, path: PathBuf) -> Self {
+        Self {
+            schema_name: schema.to_owned(),
+            table_name: table.to_owned(),
+            kind,
+            path,
+        }
+    }
+
+    /// Loads the table as it is on disk now.
+    pub(crate) async fn load_current(&self) -> Result<TableHandle> {
+        self.load(self.current_snapshot()?).await
+    }
+
     fn display_name(&self) -> String {
         format!("{}.{}", self.schema_name, self.table_name)
     }

@@ -7,7 +7,7 @@ use std::any::Any;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use arrow::datatypes::{Field, Schema, SchemaRef};
+use arrow::datatypes::{Field, SchemaRef};
 use async_trait::async_trait;
 use datafusion::catalog::{Session, TableProvider};
 use datafusion::common::{project_schema, ScalarValue};
@@ -231,10 +231,8 @@ impl TableProvider for PartitionedParquet {
         limit: Option<usize>,
     ) -> datafusion::error::Result<Arc<dyn ExecutionPlan>> {
         if self.files.is_empty() {
-            let schema: SchemaRef = Arc::new(Schema::clone(&self.schema()));
-            return Ok(Arc::new(EmptyExec::new(project_schema(
-                &schema, projection,
-            )?)));
+            let schema = project_schema(&self.schema(), projection)?;
+            return Ok(Arc::new(EmptyExec::new(schema)));
         }
         let format = ParquetFormat::default().with_options(state.table_options().parquet.clone());
         let source = format.file_source(self.table_schema.clone());

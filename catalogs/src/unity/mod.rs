@@ -8,12 +8,11 @@ use std::fmt;
 use std::path::Path;
 
 use async_trait::async_trait;
-use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
-use crate::http::JsonClient;
+use crate::http::{JsonClient, Page};
 use crate::remote::{CatalogServer, Endpoint, Remote, RemoteCatalog};
-use crate::table::{local_path, FileKind, LocationKind, TableHandle, TableLocation};
+use crate::table::{local_location, FileKind, LocationKind, TableHandle, TableLocation};
 use crate::{CatalogError, Result};
 
 /// How to reach a Unity Catalog server, and which of its catalogs to show.
@@ -69,18 +68,17 @@ struct TableInfo {
     table_type: Option<String>,
 }
 
-/// A page of a listing: its names and the token of the next page.
-trait Page: DeserializeOwned {
-    fn into_parts(self) -> (Vec<Named>, Option<String>);
-}
-
 impl Page for SchemaPage {
+    type Item = Named;
+
     fn into_parts(self) -> (Vec<Named>, Option<String>) {
         (self.schemas, self.next_page_token)
     }
 }
 
 impl Page for TablePage {
+    type Item = Named;
+
     fn into_parts(self) -> (Vec<Named>, Option<String>) {
         (self.tables, self.next_page_token)
     }
@@ -100,42 +98,21 @@ impl RemoteCatalog<UnityServer> {
 }
 
 impl UnityServer {
-    /// GET `path` with `query`; `Ok(None)` for 404.
-    async fn get<T: DeserializeOwned>(
+    /// The names of every page of a listing; `Ok(None)` when its parent does not exist.
+    async fn list<P: Page<Item = Named>>(
         &self,
         remote: &Remote,
         what: &str,
-        path: &str,
-        query: &[(&str, &str)],
-    ) -> Result<Option<T>> {
-        Ok(self.http.get(remote, what, path, query).await?.found())
-    }
-
-    /// Every page of a listing; `Ok(None)` when its parent does not exist.
-    async fn list<P: Page>(
-        &self,
-        remote: &Remote,
-        what: &str,
-        path: &str,
+        segments: &[&str],
         query: &[(&str, &str)],
     ) -> Result<Option<Vec<String>>> {
-        let mut names = Vec::new();
-        let mut token: Option<String> = None;
-        loop {
-            let mut query = query.to_vec();
-            if let Some(token) = &token {
-                query.push(("page_token", token));
-            }
-            let Some(page) = self.get::<P>(remote, what, path, &query).await? else {
-                return Ok(None);
-            };
-            let (page, next) = page.into_parts();
-            names.extend(page.into_iter().map(|n| n.name));
-            match next.filter(|t| !t.is_empty()) {
-                Some(next) => token = Some(next),
-                None => return Ok(Some(names)),
-            }
-        }
+        let listed = self
+            .http
+            .pages::<P>(remote, what, segments, query, "page_token")
+            .await?;
+        Ok(listed
+            .found()
+            .map(|named| named.into_iter().map(|n| n.name).collect()))
     }
 }
 
@@ -158,7 +135,7 @@ impl CatalogServer for UnityServer {
         self.list::<SchemaPage>(
             remote,
             "listing schemas",
-            "schemas",
+            &["schemas"],
             &[("catalog_name", catalog)],
         )
         .await?
@@ -171,7 +148,7 @@ impl CatalogServer for UnityServer {
             ("catalog_name", self.catalog.as_str()),
             ("schema_name", schema),
         ];
-        self.list::<TablePage>(remote, &what, "tables", &query)
+        self.list::<TablePage>(remote, &what, &["tables"], &query)
             .await?
             .ok_or_else(|| CatalogError::SchemaNotFound(schema.to_owned()))
     }
@@ -185,8 +162,10 @@ impl CatalogServer for UnityServer {
         let what = format!("loading \"{schema}\".\"{table}\"");
         let full_name = format!("{}.{schema}.{table}", self.catalog);
         let Some(info) = self
-            .get::<TableInfo>(remote, &what, &format!("tables/{full_name}"), &[])
+            .http
+            .get::<TableInfo>(remote, &what, &["tables", &full_name], &[])
             .await?
+            .found()
         else {
             return Ok(None);
         };
@@ -202,23 +181,15 @@ impl CatalogServer for UnityServer {
                 "the table has no data_source_format or storage_location",
             ));
         };
-        let path = local_path(&storage).ok_or_else(|| {
-            CatalogError::Unsupported(format!(
-                "table {name} is stored at {storage}: only local files are supported yet"
-            ))
-        })?;
+        let path = local_location(&name, &storage)?;
         let kind = location_kind(&format, &path).ok_or_else(|| {
             CatalogError::Unsupported(format!(
                 "table {name} is {format}, which junction does not read"
             ))
         })?;
-        let location = TableLocation {
-            schema_name: schema.to_owned(),
-            table_name: table.to_owned(),
-            kind,
-            path,
-        };
-        let snapshot = location.current_snapshot()?;
-        location.load(snapshot).await.map(Some)
+        TableLocation::new(schema, table, kind, path)
+            .load_current()
+            .await
+            .map(Some)
     }
 }

@@ -58,7 +58,6 @@ impl SuiteResult {
 
 /// The engines in this process, over the same warehouse the server reads.
 pub struct Direct {
-    catalogs: Catalogs,
     engines: Vec<Arc<dyn Engine>>,
     ctx: QueryContext,
 }
@@ -71,14 +70,13 @@ impl Direct {
         let duckdb = DuckDbEngine::try_new(catalogs.clone(), &DuckDbConfig::default())
             .map_err(|e| e.to_string())?;
         Ok(Self {
-            catalogs,
             engines: vec![Arc::new(datafusion), Arc::new(duckdb)],
             ctx: QueryContext {
                 catalog: "warehouse".into(),
                 search_path: vec!["public".into()],
                 user: "bench".into(),
                 backend_pid: 1,
-                reference: None,
+                catalogs,
             },
         })
     }
@@ -99,7 +97,7 @@ impl Direct {
             .ok_or("no statement")?;
         // The column types the router would hand the transpiler.
         let types =
-            junction_router::table_types(&self.catalogs, &self.ctx.catalog, &statement).await;
+            junction_router::table_types(&self.ctx.catalogs, &self.ctx.catalog, &statement).await;
         let mut stream = engine
             .execute(&self.ctx, &statement, &types, &[])
             .await

@@ -12,6 +12,7 @@ use async_trait::async_trait;
 use datafusion::arrow::datatypes::{DataType, SchemaRef};
 use datafusion::execution::SendableRecordBatchStream;
 use datafusion::scalar::ScalarValue;
+use junction_catalogs::Catalogs;
 use junction_transpiler::TypeOracle;
 use sqlparser::ast::Statement;
 
@@ -30,9 +31,9 @@ pub struct QueryContext {
     pub user: String,
     /// The id clients see as `pg_backend_pid()`.
     pub backend_pid: i32,
-    /// The reference (branch, tag, commit) that catalogs with references are read at, from
-    /// `SET junction.nessie_ref`; `None` reads each at its configured one.
-    pub reference: Option<String>,
+    /// The catalogs as this session sees them: those with references (Nessie) read at the
+    /// session's `junction.nessie_ref`. Statements resolve every table name through these.
+    pub catalogs: Catalogs,
 }
 
 /// A statement's shape, known before it runs.

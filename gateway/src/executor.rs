@@ -84,6 +84,17 @@ impl Executor {
         &self.engine_names
     }
 
+    /// What the engines need to know about `session`, its catalogs read at its reference.
+    async fn query_context(&self, session: &Session) -> QueryContext {
+        let reference = session.nessie_reference();
+        let catalogs = self
+            .router
+            .catalogs()
+            .at_reference(reference.as_deref())
+            .await;
+        session.query_context(catalogs)
+    }
+
     /// `statement` resolved for `session` and routed; `hint` is its own engine pin, which
     /// overrides the session's.
     async fn route(
@@ -92,7 +103,7 @@ impl Executor {
         statement: &Statement,
         hint: Option<&str>,
     ) -> Result<(QueryContext, Route), GatewayError> {
-        let ctx = session.query_context();
+        let ctx = self.query_context(session).await;
         let pinned = session.pinned_engine();
         let choice = Choice::new(hint, pinned.as_deref());
         let route = self.router.route(&ctx, statement, choice).await?;
@@ -157,7 +168,7 @@ impl Executor {
                 })
             }
             Command::ExplainRoute { statement, engine } => {
-                let ctx = session.query_context();
+                let ctx = self.query_context(session).await;
                 let pinned = session.pinned_engine();
                 let choice = Choice::new(engine.as_deref(), pinned.as_deref());
                 let lines = self.router.explain(&ctx, &statement, choice).await?;

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::Mutex;
 
+use junction_catalogs::Catalogs;
 use junction_engines::QueryContext;
 use tokio_util::sync::CancellationToken;
 
@@ -336,19 +337,23 @@ impl Session {
             .collect()
     }
 
-    /// What the engines need to know about this session.
-    pub fn query_context(&self) -> QueryContext {
+    /// The reference `SET junction.nessie_ref` chose, if any.
+    pub fn nessie_reference(&self) -> Option<String> {
+        self.vars()
+            .custom
+            .get(NESSIE_REF)
+            .filter(|r| !r.is_empty())
+            .cloned()
+    }
+
+    /// What the engines need to know about this session; `catalogs` as it sees them.
+    pub fn query_context(&self, catalogs: Catalogs) -> QueryContext {
         QueryContext {
             catalog: self.catalog.clone(),
             search_path: self.search_path(),
             user: self.user.clone(),
             backend_pid: self.backend_pid,
-            reference: self
-                .vars()
-                .custom
-                .get(NESSIE_REF)
-                .filter(|r| !r.is_empty())
-                .cloned(),
+            catalogs,
         }
     }
 

@@ -74,11 +74,10 @@ impl Router {
     /// The bytes of data files the statement's tables hold: what an in-process engine scans
     /// at most, the same for every such engine. System catalogs count as nothing.
     async fn scanned_bytes(&self, ctx: &QueryContext, statement: &Statement) -> Option<f64> {
-        let catalogs = self.catalogs.at_reference(ctx.reference.as_deref()).await;
         let mut bytes = 0u64;
         for relation in relations(statement, &ctx.catalog) {
             if let Relation::Table(name) = relation {
-                let handle = name.handle(&catalogs).await.ok()?;
+                let handle = name.handle(&ctx.catalogs).await.ok()?;
                 bytes += handle.data_bytes().await.ok()??;
             }
         }

@@ -213,14 +213,13 @@ impl Router {
             None => self.engines.first().cloned().ok_or(RouteError::NoEngine)?,
         };
         let mut statement = statement.clone();
-        let catalogs = self.catalogs.at_reference(ctx.reference.as_deref()).await;
-        if let Some(catalog) = catalogs.get(&ctx.catalog) {
+        if let Some(catalog) = ctx.catalogs.get(&ctx.catalog) {
             names::qualify_unqualified(&mut statement, catalog.as_ref(), &ctx.search_path)
                 .await
                 .map_err(RouteError::UnknownTable)?;
         }
         junction_transpiler::name_result_columns(&mut statement);
-        let types = types::table_types(&catalogs, &ctx.catalog, &statement).await;
+        let types = types::table_types(&ctx.catalogs, &ctx.catalog, &statement).await;
         Ok(Route {
             engine,
             statement,

@@ -34,7 +34,6 @@ pub use json_build_object::JSON_EXTENSION;
 /// The DataFusion engine.
 #[derive(Debug)]
 pub struct DataFusionEngine {
-    catalogs: Catalogs,
     /// Functions and settings every query starts from; each query clones it and adds its
     /// session's catalog list and identity functions.
     base: SessionState,
@@ -82,7 +81,6 @@ impl DataFusionEngine {
         datafusion_functions_json::register_all(&mut ctx)?;
         let pg_catalogs = pg_catalog::for_each_catalog(&catalogs, &static_tables)?;
         Ok(Self {
-            catalogs,
             base: ctx.state(),
             pg_catalogs: Arc::new(pg_catalogs),
         })
@@ -90,8 +88,7 @@ impl DataFusionEngine {
 
     /// A session state for one query of the session `ctx`.
     async fn state_for(&self, ctx: &QueryContext, statement: &Statement) -> Result<SessionState> {
-        let catalogs = self.catalogs.at_reference(ctx.reference.as_deref()).await;
-        let Some(catalog) = catalogs.get(&ctx.catalog) else {
+        let Some(catalog) = ctx.catalogs.get(&ctx.catalog) else {
             return Err(EngineError::CatalogNotFound(ctx.catalog.clone()));
         };
         // current_schema() and unqualified names see only schemas that exist, as in PostgreSQL.
@@ -103,7 +100,7 @@ impl DataFusionEngine {
             .cloned()
             .collect();
         let list = QueryCatalogList::new(
-            catalogs.clone(),
+            ctx.catalogs.clone(),
             Arc::clone(&self.pg_catalogs),
             &ctx.catalog,
             catalog_list::mentions_information_schema(statement),
@@ -165,9 +162,8 @@ impl Engine for DataFusionEngine {
         types: &dyn TypeOracle,
     ) -> Explanation {
         let system = "datafusion-pg-catalog, in memory";
-        let catalogs = self.catalogs.at_reference(ctx.reference.as_deref()).await;
         let table_access = tables::access(
-            &catalogs,
+            &ctx.catalogs,
             statement,
             &ctx.catalog,
             system,

@@ -69,7 +69,6 @@ impl Extensions {
 /// The DuckDB engine.
 #[derive(Debug)]
 pub struct DuckDbEngine {
-    catalogs: Catalogs,
     extensions: Extensions,
     pool: Arc<Pool>,
     /// The snapshot each table's view reads, as created; DuckDB's catalog is shared by every
@@ -113,7 +112,6 @@ impl DuckDbEngine {
         };
         let size = config.connections.unwrap_or(4);
         Ok(Self {
-            catalogs,
             extensions,
             pool: Arc::new(Pool::new(connection, size)?),
             views: Arc::new(Mutex::new(HashMap::new())),
@@ -187,11 +185,10 @@ impl DuckDbEngine {
                 ))),
             })
             .collect::<Result<Vec<_>>>()?;
-        let catalogs = self.catalogs.at_reference(ctx.reference.as_deref()).await;
-        if catalogs.get(&ctx.catalog).is_none() {
+        if ctx.catalogs.get(&ctx.catalog).is_none() {
             return Err(EngineError::CatalogNotFound(ctx.catalog.clone()));
         }
-        let (ddl, updates) = self.view_updates(&catalogs, &tables).await?;
+        let (ddl, updates) = self.view_updates(&ctx.catalogs, &tables).await?;
         let params = parameters
             .iter()
             .map(params::to_duckdb)
@@ -279,9 +276,8 @@ impl Engine for DuckDbEngine {
         types: &dyn TypeOracle,
     ) -> Explanation {
         let system = format!("not served ({NO_SYSTEM_CATALOGS})");
-        let catalogs = self.catalogs.at_reference(ctx.reference.as_deref()).await;
         let table_access = tables::access(
-            &catalogs,
+            &ctx.catalogs,
             statement,
             &ctx.catalog,
             &system,

@@ -75,6 +75,16 @@ pub async fn simple_rows(
         .collect())
 }
 
+/// The SQLSTATE and message of the error `sql` must fail with.
+pub async fn error_of(client: &Client, sql: &str) -> (String, String) {
+    let err = client
+        .simple_query(sql)
+        .await
+        .expect_err(&format!("{sql} should fail"));
+    let db = err.as_db_error().expect("a server error");
+    (db.code().code().to_owned(), db.message().to_owned())
+}
+
 /// A running `junction serve`, killed on drop. Every harness (this corpus, the gateway's
 /// wire tests, the benchmarks) starts its servers through this.
 pub struct Junction {
@@ -292,6 +302,31 @@ impl Drop for ServerPeer {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+/// Runs `command` (named `what` in failures), which must succeed; what it printed.
+pub fn run_ok(command: &mut Command, what: &str) -> Vec<u8> {
+    let out = command
+        .output()
+        .unwrap_or_else(|e| panic!("run {what}: {e}"));
+    assert!(
+        out.status.success(),
+        "{what} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+/// Runs one of the peers' data makers (`make-delta.py`, ...) with `args`.
+pub fn make_tables(maker: &str, args: &[&std::ffi::OsStr]) {
+    run_ok(Command::new(peers_dir().join(maker)).args(args), maker);
+}
+
+/// Runs `conformance/scripts/<script>` with the peers' Python and `args`; the JSON it prints.
+pub fn script_json(script: &str, args: &[&std::ffi::OsStr]) -> serde_json::Value {
+    let path = crate::crate_dir().join("scripts").join(script);
+    let out = run_ok(Command::new(peers_python()).arg(path).args(args), script);
+    serde_json::from_slice(&out).unwrap_or_else(|e| panic!("{script} prints no JSON: {e}"))
 }
 
 /// The peers' Python (`PEERS_PYTHON`, set by ../shared/peers/env.sh), which has the

@@ -5,14 +5,14 @@
 //! (scripts/hms_tables.py). Every table is read through the PostgreSQL wire on every
 //! engine; then the metastore goes down.
 
-use std::process::Command;
+use std::ffi::OsStr;
 use std::time::{Duration, Instant};
 
 use junction_conformance::peers::{
-    connect, junction_bin, peers_dir, peers_python, simple_rows as rows, Junction, ServerPeer,
+    connect, error_of, junction_bin, make_tables, script_json, simple_rows as rows, Junction,
+    ServerPeer,
 };
 use tokio_postgres::error::SqlState;
-use tokio_postgres::Client;
 
 const ENGINES: &[&str] = &["datafusion", "duckdb"];
 
@@ -25,52 +25,18 @@ fn table(rows: &[&[&str]]) -> Vec<Vec<String>> {
         .collect()
 }
 
-fn run(command: &mut Command, what: &str) -> Vec<u8> {
-    let out = command
-        .output()
-        .unwrap_or_else(|e| panic!("run {what}: {e}"));
-    assert!(
-        out.status.success(),
-        "{what} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
-}
-
-async fn sqlstate_of(client: &Client, sql: &str) -> (String, String) {
-    let err = client
-        .simple_query(sql)
-        .await
-        .expect_err(&format!("{sql} should fail"));
-    let db = err.as_db_error().expect("a server error");
-    (db.code().code().to_owned(), db.message().to_owned())
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hive_metastore_tables_on_every_engine_and_through_an_outage() {
     let hms = ServerPeer::hive_metastore();
     let dir = tempfile::tempdir().expect("temp dir");
     let data = dir.path().join("data");
-    run(
-        Command::new(peers_dir().join("make-iceberg.py"))
-            .arg(&data)
-            .arg("--spark-hms")
-            .arg(&hms.uri),
-        "make-iceberg.py --spark-hms",
+    let uri = OsStr::new(&hms.uri);
+    make_tables(
+        "make-iceberg.py",
+        &[data.as_os_str(), OsStr::new("--spark-hms"), uri],
     );
-    run(
-        Command::new(peers_dir().join("make-delta.py")).arg(&data),
-        "make-delta.py",
-    );
-    let out = run(
-        Command::new(peers_python())
-            .arg(junction_conformance::crate_dir().join("scripts/hms_tables.py"))
-            .arg(&data)
-            .arg(&hms.uri),
-        "hms_tables.py",
-    );
-    let expected: serde_json::Value =
-        serde_json::from_slice(&out).expect("hms_tables.py prints JSON");
+    make_tables("make-delta.py", &[data.as_os_str()]);
+    let expected = script_json("hms_tables.py", &[data.as_os_str(), uri]);
     let pair = |name: &str| {
         let pair = &expected[name];
         vec![vec![pair[0].to_string(), pair[1].to_string()]]
@@ -159,13 +125,13 @@ async fn hive_metastore_tables_on_every_engine_and_through_an_outage() {
             spark_rows,
             "{engine}: Iceberg v2 with position-delete files"
         );
-        let (code, message) = sqlstate_of(&client, "SELECT * FROM clinic.ward_view").await;
+        let (code, message) = error_of(&client, "SELECT * FROM clinic.ward_view").await;
         assert_eq!(code, "0A000", "{engine}: {message}");
         assert!(message.contains("hms.clinic.ward_view"), "{message}");
-        let (code, message) = sqlstate_of(&client, "SELECT * FROM clinic.notes").await;
+        let (code, message) = error_of(&client, "SELECT * FROM clinic.notes").await;
         assert_eq!(code, "0A000", "{engine}: {message}");
         assert!(message.contains("LazySimpleSerDe"), "{message}");
-        let (code, message) = sqlstate_of(&client, "SELECT * FROM clinic.gone").await;
+        let (code, message) = error_of(&client, "SELECT * FROM clinic.gone").await;
         assert_eq!(code, "58030", "{engine}: {message}");
         assert!(message.contains("gone"), "{message}");
         let missing = client
@@ -181,7 +147,7 @@ async fn hive_metastore_tables_on_every_engine_and_through_an_outage() {
         .batch_execute("SET junction.engine = 'datafusion'")
         .await
         .expect("pin datafusion");
-    let (code, message) = sqlstate_of(&client, "SELECT count(*) FROM demo.vitals_v3").await;
+    let (code, message) = error_of(&client, "SELECT count(*) FROM demo.vitals_v3").await;
     assert_eq!(code, "0A000", "{message}");
     assert!(message.contains("deletion vectors"), "{message}");
     for engine in ["duckdb", "auto"] {
@@ -240,7 +206,7 @@ async fn hive_metastore_tables_on_every_engine_and_through_an_outage() {
             .await
             .expect("pin the engine");
         let started = Instant::now();
-        let (code, message) = sqlstate_of(&client, "SELECT count(*) FROM clinic.devices").await;
+        let (code, message) = error_of(&client, "SELECT count(*) FROM clinic.devices").await;
         assert!(
             started.elapsed() < TIMEOUT + Duration::from_secs(3),
             "{engine}: took {:?}",

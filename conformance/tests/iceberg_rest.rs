@@ -6,7 +6,8 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use junction_conformance::peers::{
-    connect, junction_bin, peers_python, simple_rows as rows, Junction, ServerPeer,
+    connect, error_of, junction_bin, peers_python, run_ok, simple_rows as rows, Junction,
+    ServerPeer,
 };
 use tokio_postgres::error::SqlState;
 
@@ -25,12 +26,10 @@ fn table(rows: &[&[&str]]) -> Vec<Vec<String>> {
 async fn iceberg_rest_tables_on_every_engine_and_through_an_outage() {
     let rest = ServerPeer::iceberg_rest();
     let script = junction_conformance::crate_dir().join("scripts/iceberg_rest_tables.py");
-    let status = Command::new(peers_python())
-        .arg(&script)
-        .arg(&rest.uri)
-        .status()
-        .expect("run the peers' python");
-    assert!(status.success(), "{} failed", script.display());
+    run_ok(
+        Command::new(peers_python()).arg(&script).arg(&rest.uri),
+        "iceberg_rest_tables.py",
+    );
 
     let dir = tempfile::tempdir().expect("temp dir");
     let warehouse = dir.path().join("warehouse");
@@ -118,18 +117,14 @@ async fn iceberg_rest_tables_on_every_engine_and_through_an_outage() {
             .await
             .expect("pin the engine");
         let started = Instant::now();
-        let down = ice
-            .simple_query("SELECT count(*) FROM clinic.vitals")
-            .await
-            .expect_err("the catalog is down");
+        let (code, message) = error_of(&ice, "SELECT count(*) FROM clinic.vitals").await;
         assert!(
             started.elapsed() < TIMEOUT + Duration::from_secs(3),
             "{engine}: took {:?}",
             started.elapsed()
         );
-        let db = down.as_db_error().expect("a server error");
-        assert_eq!(db.code(), &SqlState::from_code("58000"), "{engine}: {db}");
-        assert!(db.message().contains("catalog \"ice\""), "{engine}: {db}");
+        assert_eq!(code, "58000", "{engine}: {message}");
+        assert!(message.contains("catalog \"ice\""), "{engine}: {message}");
     }
     ice.batch_execute("RESET junction.engine")
         .await

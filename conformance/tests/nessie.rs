@@ -7,11 +7,9 @@
 //! `JUNCTION_TEST_NESSIE_URL` (and optionally `JUNCTION_TEST_NESSIE_TOKEN`), the listing
 //! also runs against that real server.
 
-use std::process::Command;
-
 use junction_conformance::nessie::{NessieContent, NessieRef, NessieServer};
 use junction_conformance::peers::{
-    connect, junction_bin, peers_dir, peers_python, simple_rows as rows, Junction,
+    connect, error_of, junction_bin, make_tables, script_json, simple_rows as rows, Junction,
 };
 use tokio_postgres::Client;
 
@@ -52,39 +50,14 @@ async fn read(client: &Client, engine: &str, sql: &str) -> Vec<Vec<String>> {
         .unwrap_or_else(|e| panic!("{engine}: {sql}: {e:?}"))
 }
 
-async fn sqlstate_of(client: &Client, sql: &str) -> (String, String) {
-    let err = client
-        .simple_query(sql)
-        .await
-        .expect_err(&format!("{sql} should fail"));
-    let db = err.as_db_error().expect("a server error");
-    (db.code().code().to_owned(), db.message().to_owned())
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn nessie_references_on_every_engine() {
     let dir = tempfile::tempdir().expect("temp dir");
     let data = dir.path().join("data");
     for maker in ["make-iceberg.py", "make-delta.py"] {
-        let status = Command::new(peers_dir().join(maker))
-            .arg(&data)
-            .stdout(std::process::Stdio::null())
-            .status()
-            .unwrap_or_else(|e| panic!("run {maker}: {e}"));
-        assert!(status.success(), "{maker} failed");
+        make_tables(maker, &[data.as_os_str()]);
     }
-    let out = Command::new(peers_python())
-        .arg(junction_conformance::crate_dir().join("scripts/nessie_tables.py"))
-        .arg(&data)
-        .output()
-        .expect("run nessie_tables.py");
-    assert!(
-        out.status.success(),
-        "nessie_tables.py failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let states: serde_json::Value =
-        serde_json::from_slice(&out.stdout).expect("nessie_tables.py prints JSON");
+    let states = script_json("nessie_tables.py", &[data.as_os_str()]);
     let iceberg = states["iceberg"].as_array().expect("iceberg states");
     let delta = states["delta"].as_array().expect("delta states");
     // main: the newest state of both; the tag: the first append of each.
@@ -217,7 +190,7 @@ async fn nessie_references_on_every_engine() {
             .batch_execute("SET junction.nessie_ref = 'no_such_branch'")
             .await
             .expect("set the reference");
-        let (code, message) = sqlstate_of(&nessie, ice).await;
+        let (code, message) = error_of(&nessie, ice).await;
         assert_eq!(code, "42704", "{engine}: {message}");
         assert!(message.contains("no_such_branch"), "{message}");
         nessie
@@ -253,8 +226,7 @@ async fn nessie_references_on_every_engine() {
     );
 
     // A wrong token: the server's 401, named, as 58000.
-    let (code, message) =
-        sqlstate_of(&nessie, "SELECT count(*) FROM locked.clinic.vitals_ice").await;
+    let (code, message) = error_of(&nessie, "SELECT count(*) FROM locked.clinic.vitals_ice").await;
     assert_eq!(code, "58000", "{message}");
     assert!(
         message.contains("\"locked\"") && message.contains("401"),
@@ -269,7 +241,7 @@ async fn nessie_reference_needs_a_nessie_catalog() {
     let client = connect(junction.port, "junction", "warehouse")
         .await
         .expect("connect");
-    let (code, message) = sqlstate_of(&client, "SET junction.nessie_ref = 'main'").await;
+    let (code, message) = error_of(&client, "SET junction.nessie_ref = 'main'").await;
     assert_eq!(code, "22023", "{message}");
     assert!(message.contains("nessie"), "{message}");
 }

@@ -5,10 +5,8 @@
 //! `JUNCTION_TEST_UNITY_CATALOG`, default `unity`, and `JUNCTION_TEST_UNITY_TOKEN`), the
 //! listing also runs against that real server.
 
-use std::process::Command;
-
 use junction_conformance::peers::{
-    connect, junction_bin, peers_dir, peers_python, simple_rows as rows, Junction,
+    connect, error_of, junction_bin, make_tables, script_json, simple_rows as rows, Junction,
 };
 use junction_conformance::unity::{UnityServer, UnityTable};
 use tokio_postgres::error::SqlState;
@@ -39,24 +37,8 @@ fn catalog_entry(name: &str, uri: &str, catalog: &str, token: Option<&str>) -> S
 async fn unity_tables_on_every_engine() {
     let dir = tempfile::tempdir().expect("temp dir");
     let data = dir.path().join("data");
-    let status = Command::new(peers_dir().join("make-delta.py"))
-        .arg(&data)
-        .stdout(std::process::Stdio::null())
-        .status()
-        .expect("run make-delta.py");
-    assert!(status.success(), "make-delta.py failed");
-    let out = Command::new(peers_python())
-        .arg(junction_conformance::crate_dir().join("scripts/unity_tables.py"))
-        .arg(&data)
-        .output()
-        .expect("run unity_tables.py");
-    assert!(
-        out.status.success(),
-        "unity_tables.py failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let expected: serde_json::Value =
-        serde_json::from_slice(&out.stdout).expect("unity_tables.py prints JSON");
+    make_tables("make-delta.py", &[data.as_os_str()]);
+    let expected = script_json("unity_tables.py", &[data.as_os_str()]);
     let expect = |table: &str| -> Vec<Vec<String>> {
         let pair = &expected[table];
         vec![vec![pair[0].to_string(), pair[1].to_string()]]
@@ -139,13 +121,12 @@ async fn unity_tables_on_every_engine() {
                 SqlState::from_code("58000"),
             ),
         ] {
-            let error = uc.simple_query(sql).await.expect_err(sql);
-            let db = error.as_db_error().expect("a server error");
-            assert_eq!(db.code(), &code, "{engine}: {sql}: {db}");
+            let (got, message) = error_of(&uc, sql).await;
+            assert_eq!(got, code.code(), "{engine}: {sql}: {message}");
             if code == SqlState::from_code("58000") {
                 assert!(
-                    db.message().contains("uc_badtoken") && db.message().contains("401"),
-                    "{db}"
+                    message.contains("uc_badtoken") && message.contains("401"),
+                    "{message}"
                 );
             }
         }

@@ -75,6 +75,17 @@ pub async fn simple_rows(
         .collect())
 }
 
+/// The in-process engines, as `SET junction.engine` names them: every remote-catalog test
+/// reads through each.
+pub const ENGINES: &[&str] = &["datafusion", "duckdb"];
+
+/// Rows written as string literals, as [`simple_rows`] returns them.
+pub fn table(rows: &[&[&str]]) -> Vec<Vec<String>> {
+    rows.iter()
+        .map(|row| row.iter().map(|v| (*v).to_owned()).collect())
+        .collect()
+}
+
 /// The SQLSTATE and message of the error `sql` must fail with.
 pub async fn error_of(client: &Client, sql: &str) -> (String, String) {
     let err = client

@@ -6,21 +6,13 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use junction_conformance::peers::{
-    connect, error_of, junction_bin, peers_python, run_ok, simple_rows as rows, Junction,
-    ServerPeer,
+    connect, error_of, junction_bin, peers_python, run_ok, simple_rows as rows, table, Junction,
+    ServerPeer, ENGINES,
 };
 use tokio_postgres::error::SqlState;
 
-const ENGINES: &[&str] = &["datafusion", "duckdb"];
-
 /// The catalog's `timeout` in the configuration below.
 const TIMEOUT: Duration = Duration::from_secs(2);
-
-fn table(rows: &[&[&str]]) -> Vec<Vec<String>> {
-    rows.iter()
-        .map(|row| row.iter().map(|v| (*v).to_owned()).collect())
-        .collect()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn iceberg_rest_tables_on_every_engine_and_through_an_outage() {

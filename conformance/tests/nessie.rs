@@ -10,10 +10,10 @@
 use junction_conformance::nessie::{NessieContent, NessieRef, NessieServer};
 use junction_conformance::peers::{
     connect, error_of, junction_bin, make_tables, script_json, simple_rows as rows, Junction,
+    ENGINES,
 };
 use tokio_postgres::Client;
 
-const ENGINES: &[&str] = &["datafusion", "duckdb"];
 const MAIN_HASH: &str = "2e1cfa82b035c26cbbbdae632cea070514eb8b773f616aaeaf668e2f0be8f10d";
 const TAG_HASH: &str = "5d8d9d4a0ec4ffdfe3d4c1b1c1f0e3fa8b52a2d3c0f7e2a4c9e1d7b6a5f4e3d2";
 

@@ -7,11 +7,10 @@
 
 use junction_conformance::peers::{
     connect, error_of, junction_bin, make_tables, script_json, simple_rows as rows, Junction,
+    ENGINES,
 };
 use junction_conformance::unity::{UnityServer, UnityTable};
 use tokio_postgres::error::SqlState;
-
-const ENGINES: &[&str] = &["datafusion", "duckdb"];
 
 fn unity_table(schema: &str, name: &str, format: &str, location: &str, kind: &str) -> UnityTable {
     UnityTable {

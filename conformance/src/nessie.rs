@@ -21,9 +21,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{json, Value};
-use tokio::task::JoinHandle;
 
-use crate::http::bearer_accepted;
+use crate::http::{bearer_accepted, serve, Serving};
 
 /// What a key holds.
 #[derive(Debug, Clone)]
@@ -56,7 +55,7 @@ struct Served {
 pub struct NessieServer {
     /// The API base, `http://127.0.0.1:PORT/api/v2`.
     pub uri: String,
-    task: JoinHandle<()>,
+    _serving: Serving,
 }
 
 impl NessieServer {
@@ -75,24 +74,11 @@ impl NessieServer {
             .route("/trees/{reference}/entries", get(entries))
             .route("/trees/{reference}/contents/{key}", get(content))
             .with_state(served);
-        let app = Router::new().nest("/api/v2", api);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind a loopback port");
-        let address = listener.local_addr().expect("local address");
-        let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
+        let (uri, serving) = serve("/api/v2", api).await;
         Self {
-            uri: format!("http://{address}/api/v2"),
-            task,
+            uri,
+            _serving: serving,
         }
-    }
-}
-
-impl Drop for NessieServer {
-    fn drop(&mut self) {
-        self.task.abort();
     }
 }
 

@@ -17,9 +17,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{json, Value};
-use tokio::task::JoinHandle;
 
-use crate::http::bearer_accepted;
+use crate::http::{bearer_accepted, serve, Serving};
 
 /// One table the server lists.
 #[derive(Debug, Clone)]
@@ -44,7 +43,7 @@ struct Served {
 pub struct UnityServer {
     /// The API base, `http://127.0.0.1:PORT/api/2.1/unity-catalog`.
     pub uri: String,
-    task: JoinHandle<()>,
+    _serving: Serving,
 }
 
 impl UnityServer {
@@ -62,24 +61,11 @@ impl UnityServer {
             .route("/tables", get(list_tables))
             .route("/tables/{full_name}", get(table_info))
             .with_state(served);
-        let app = Router::new().nest("/api/2.1/unity-catalog", api);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind a loopback port");
-        let address = listener.local_addr().expect("local address");
-        let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
+        let (uri, serving) = serve("/api/2.1/unity-catalog", api).await;
         Self {
-            uri: format!("http://{address}/api/2.1/unity-catalog"),
-            task,
+            uri,
+            _serving: serving,
         }
-    }
-}
-
-impl Drop for UnityServer {
-    fn drop(&mut self) {
-        self.task.abort();
     }
 }
 

@@ -153,8 +153,26 @@ impl CatalogConfig {
         })
     }
 
+    /// What the entry configures, by its `type`; an unknown type or a missing key is an
+    /// error naming the catalog.
+    pub fn source(&self) -> Result<CatalogSource, ConfigError> {
+        Ok(match self.kind.as_str() {
+            "warehouse" => CatalogSource::Warehouse,
+            "iceberg-rest" => CatalogSource::IcebergRest(self.rest_settings()?),
+            "unity" => CatalogSource::Unity(self.unity_settings()?),
+            "hive" => CatalogSource::Hive(self.hive_settings()?),
+            "nessie" => CatalogSource::Nessie(self.nessie_settings()?),
+            other => {
+                return Err(ConfigError::Invalid(format!(
+                    "catalog \"{}\": unknown type \"{other}\" (warehouse, hive, iceberg-rest, nessie, unity)",
+                    self.name
+                )))
+            }
+        })
+    }
+
     /// The settings of a `unity` catalog.
-    pub fn unity_settings(&self) -> Result<junction_catalogs::UnitySettings, ConfigError> {
+    fn unity_settings(&self) -> Result<junction_catalogs::UnitySettings, ConfigError> {
         Ok(junction_catalogs::UnitySettings {
             endpoint: self.endpoint()?,
             catalog: self.required("catalog", &self.catalog)?.clone(),
@@ -162,7 +180,7 @@ impl CatalogConfig {
     }
 
     /// The settings of a `hive` catalog: a Thrift `uri`; the metastore takes no token.
-    pub fn hive_settings(&self) -> Result<junction_catalogs::HiveSettings, ConfigError> {
+    fn hive_settings(&self) -> Result<junction_catalogs::HiveSettings, ConfigError> {
         if self.token.is_some() {
             return Err(ConfigError::Invalid(format!(
                 "catalog \"{}\": a hive catalog takes no `token` (the metastore's Thrift API has none)",
@@ -176,7 +194,7 @@ impl CatalogConfig {
 
     /// The settings of a `nessie` catalog: the API v2 `uri` and the `ref` to read (the
     /// server's default branch when absent).
-    pub fn nessie_settings(&self) -> Result<junction_catalogs::NessieSettings, ConfigError> {
+    fn nessie_settings(&self) -> Result<junction_catalogs::NessieSettings, ConfigError> {
         Ok(junction_catalogs::NessieSettings {
             endpoint: self.endpoint()?,
             reference: self.reference.clone(),
@@ -184,12 +202,23 @@ impl CatalogConfig {
     }
 
     /// The settings of an `iceberg-rest` catalog.
-    pub fn rest_settings(&self) -> Result<junction_catalogs::RestSettings, ConfigError> {
+    fn rest_settings(&self) -> Result<junction_catalogs::RestSettings, ConfigError> {
         Ok(junction_catalogs::RestSettings {
             endpoint: self.endpoint()?,
             warehouse: self.warehouse.clone(),
         })
     }
+}
+
+/// What a `[[catalog]]` entry configures. Warehouse catalogs are built from their `path`
+/// with `--warehouse` applied, so they carry nothing here.
+#[derive(Debug)]
+pub enum CatalogSource {
+    Warehouse,
+    IcebergRest(junction_catalogs::RestSettings),
+    Hive(junction_catalogs::HiveSettings),
+    Nessie(junction_catalogs::NessieSettings),
+    Unity(junction_catalogs::UnitySettings),
 }
 
 /// Errors of configuration.
@@ -229,32 +258,12 @@ impl Config {
             ));
         }
         for catalog in &self.catalogs {
-            match catalog.kind.as_str() {
-                "warehouse" => {
-                    if catalog.path.is_none() {
-                        return Err(ConfigError::Invalid(format!(
-                            "catalog \"{}\": a warehouse catalog needs `path`",
-                            catalog.name
-                        )));
-                    }
-                }
-                "iceberg-rest" => {
-                    catalog.rest_settings()?;
-                }
-                "unity" => {
-                    catalog.unity_settings()?;
-                }
-                "hive" => {
-                    catalog.hive_settings()?;
-                }
-                "nessie" => {
-                    catalog.nessie_settings()?;
-                }
-                other => {
+            if let CatalogSource::Warehouse = catalog.source()? {
+                if catalog.path.is_none() {
                     return Err(ConfigError::Invalid(format!(
-                        "catalog \"{}\": unknown type \"{other}\" (warehouse, hive, iceberg-rest, nessie, unity)",
+                        "catalog \"{}\": a warehouse catalog needs `path`",
                         catalog.name
-                    )))
+                    )));
                 }
             }
         }

@@ -29,7 +29,7 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 use auth::Authenticator;
-use config::{Config, DEFAULT_CATALOG, DEFAULT_FLIGHT_ADDR, DEFAULT_PG_ADDR};
+use config::{CatalogSource, Config, DEFAULT_CATALOG, DEFAULT_FLIGHT_ADDR, DEFAULT_PG_ADDR};
 use executor::Executor;
 
 #[global_allocator]
@@ -240,28 +240,26 @@ async fn serve(
         .into_iter()
         .map(|(name, path)| Arc::new(WarehouseCatalog::new(name, path)) as Arc<dyn Catalog>)
         .collect();
-    for catalog in config.catalogs.iter().filter(|c| c.kind == "iceberg-rest") {
-        let settings = catalog.rest_settings().map_err(|e| e.to_string())?;
-        let rest = IcebergRestCatalog::new(catalog.name.clone(), settings)
-            .await
-            .map_err(|e| e.to_string())?;
-        catalogs.push(Arc::new(rest));
-    }
-    for catalog in config.catalogs.iter().filter(|c| c.kind == "hive") {
-        let settings = catalog.hive_settings().map_err(|e| e.to_string())?;
-        let hive = HiveCatalog::new(catalog.name.clone(), settings).map_err(|e| e.to_string())?;
-        catalogs.push(Arc::new(hive));
-    }
-    for catalog in config.catalogs.iter().filter(|c| c.kind == "nessie") {
-        let settings = catalog.nessie_settings().map_err(|e| e.to_string())?;
-        let nessie =
-            NessieCatalog::new(catalog.name.clone(), settings).map_err(|e| e.to_string())?;
-        catalogs.push(Arc::new(nessie));
-    }
-    for catalog in config.catalogs.iter().filter(|c| c.kind == "unity") {
-        let settings = catalog.unity_settings().map_err(|e| e.to_string())?;
-        let unity = UnityCatalog::new(catalog.name.clone(), settings).map_err(|e| e.to_string())?;
-        catalogs.push(Arc::new(unity));
+    for catalog in &config.catalogs {
+        let name = catalog.name.clone();
+        let remote: Arc<dyn Catalog> = match catalog.source().map_err(|e| e.to_string())? {
+            CatalogSource::Warehouse => continue,
+            CatalogSource::IcebergRest(settings) => Arc::new(
+                IcebergRestCatalog::new(name, settings)
+                    .await
+                    .map_err(|e| e.to_string())?,
+            ),
+            CatalogSource::Hive(settings) => {
+                Arc::new(HiveCatalog::new(name, settings).map_err(|e| e.to_string())?)
+            }
+            CatalogSource::Nessie(settings) => {
+                Arc::new(NessieCatalog::new(name, settings).map_err(|e| e.to_string())?)
+            }
+            CatalogSource::Unity(settings) => {
+                Arc::new(UnityCatalog::new(name, settings).map_err(|e| e.to_string())?)
+            }
+        };
+        catalogs.push(remote);
     }
     let catalogs = Catalogs::new(catalogs, &default_name).ok_or_else(|| {
         format!(

@@ -182,6 +182,16 @@ impl Junction {
         Ok(server)
     }
 
+    /// Serves an empty warehouse and the configuration `config` (TOML), both written in
+    /// `dir`; the test fails if it cannot.
+    pub fn serve_config_in(dir: &Path, config: &str) -> Self {
+        let warehouse = dir.join("warehouse");
+        std::fs::create_dir_all(&warehouse).expect("warehouse dir");
+        let path = dir.join("junction.toml");
+        std::fs::write(&path, config).expect("write the configuration");
+        Self::serve_with_config(&junction_bin(), &warehouse, Some(&path)).expect("serve")
+    }
+
     pub fn pid(&self) -> u32 {
         self.child.id()
     }

@@ -9,8 +9,8 @@ use std::ffi::OsStr;
 use std::time::{Duration, Instant};
 
 use junction_conformance::peers::{
-    connect, error_of, junction_bin, make_tables, script_json, simple_rows as rows, table,
-    Junction, ServerPeer, ENGINES,
+    connect, error_of, make_tables, script_json, simple_rows as rows, table, Junction, ServerPeer,
+    ENGINES,
 };
 use tokio_postgres::error::SqlState;
 
@@ -50,25 +50,17 @@ async fn hive_metastore_tables_on_every_engine_and_through_an_outage() {
         })
         .collect();
 
-    let warehouse = dir.path().join("warehouse");
-    std::fs::create_dir_all(&warehouse).expect("warehouse dir");
-    let config = dir.path().join("junction.toml");
     let extensions = std::env::var("PEERS_DUCKDB_EXTENSION_DIR").expect(
         "PEERS_DUCKDB_EXTENSION_DIR names the DuckDB 1.5.5 extensions: run scripts/test.sh",
     );
-    std::fs::write(
-        &config,
-        format!(
-            "[[catalog]]\nname = \"hms\"\ntype = \"hive\"\nuri = \"{}\"\n\
-             metadata_ttl = \"1s\"\ntimeout = \"{}s\"\n\n\
-             [engines.duckdb]\nextension_directory = \"{extensions}\"\n",
-            hms.uri,
-            TIMEOUT.as_secs()
-        ),
-    )
-    .expect("write the configuration");
-    let junction =
-        Junction::serve_with_config(&junction_bin(), &warehouse, Some(&config)).expect("serve");
+    let config = format!(
+        "[[catalog]]\nname = \"hms\"\ntype = \"hive\"\nuri = \"{}\"\n\
+         metadata_ttl = \"1s\"\ntimeout = \"{}s\"\n\n\
+         [engines.duckdb]\nextension_directory = \"{extensions}\"\n",
+        hms.uri,
+        TIMEOUT.as_secs()
+    );
+    let junction = Junction::serve_config_in(dir.path(), &config);
     let client = connect(junction.port, "junction", "hms")
         .await
         .expect("connect to hms");

@@ -6,8 +6,8 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use junction_conformance::peers::{
-    connect, error_of, junction_bin, peers_python, run_ok, simple_rows as rows, table, Junction,
-    ServerPeer, ENGINES,
+    connect, error_of, peers_python, run_ok, simple_rows as rows, table, Junction, ServerPeer,
+    ENGINES,
 };
 use tokio_postgres::error::SqlState;
 
@@ -24,21 +24,13 @@ async fn iceberg_rest_tables_on_every_engine_and_through_an_outage() {
     );
 
     let dir = tempfile::tempdir().expect("temp dir");
-    let warehouse = dir.path().join("warehouse");
-    std::fs::create_dir_all(&warehouse).expect("warehouse dir");
-    let config = dir.path().join("junction.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "[[catalog]]\nname = \"ice\"\ntype = \"iceberg-rest\"\nuri = \"{}\"\n\
-             metadata_ttl = \"1s\"\ntimeout = \"{}s\"\n",
-            rest.uri,
-            TIMEOUT.as_secs()
-        ),
-    )
-    .expect("write the configuration");
-    let junction =
-        Junction::serve_with_config(&junction_bin(), &warehouse, Some(&config)).expect("serve");
+    let config = format!(
+        "[[catalog]]\nname = \"ice\"\ntype = \"iceberg-rest\"\nuri = \"{}\"\n\
+         metadata_ttl = \"1s\"\ntimeout = \"{}s\"\n",
+        rest.uri,
+        TIMEOUT.as_secs()
+    );
+    let junction = Junction::serve_config_in(dir.path(), &config);
 
     let ice = connect(junction.port, "junction", "ice")
         .await

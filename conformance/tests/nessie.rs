@@ -104,21 +104,13 @@ async fn nessie_references_on_every_engine() {
     )
     .await;
 
-    let warehouse = dir.path().join("warehouse");
-    std::fs::create_dir_all(&warehouse).expect("warehouse dir");
-    let config = dir.path().join("junction.toml");
-    std::fs::write(
-        &config,
-        [
-            catalog_entry("nessie", &server.uri, None, "tok"),
-            catalog_entry("tagged", &server.uri, Some("first_load"), "tok"),
-            catalog_entry("locked", &server.uri, None, "wrong"),
-        ]
-        .concat(),
-    )
-    .expect("write the configuration");
-    let junction =
-        Junction::serve_with_config(&junction_bin(), &warehouse, Some(&config)).expect("serve");
+    let config = [
+        catalog_entry("nessie", &server.uri, None, "tok"),
+        catalog_entry("tagged", &server.uri, Some("first_load"), "tok"),
+        catalog_entry("locked", &server.uri, None, "wrong"),
+    ]
+    .concat();
+    let junction = Junction::serve_config_in(dir.path(), &config);
     let nessie = connect(junction.port, "junction", "nessie")
         .await
         .expect("connect to nessie");

@@ -56,17 +56,9 @@ async fn unity_tables_on_every_engine() {
     )
     .await;
 
-    let warehouse = dir.path().join("warehouse");
-    std::fs::create_dir_all(&warehouse).expect("warehouse dir");
-    let config = dir.path().join("junction.toml");
-    std::fs::write(
-        &config,
-        catalog_entry("uc", &server.uri, "unity", Some("tok"))
-            + &catalog_entry("uc_badtoken", &server.uri, "unity", Some("wrong")),
-    )
-    .expect("write the configuration");
-    let junction =
-        Junction::serve_with_config(&junction_bin(), &warehouse, Some(&config)).expect("serve");
+    let config = catalog_entry("uc", &server.uri, "unity", Some("tok"))
+        + &catalog_entry("uc_badtoken", &server.uri, "unity", Some("wrong"));
+    let junction = Junction::serve_config_in(dir.path(), &config);
     let uc = connect(junction.port, "junction", "uc")
         .await
         .expect("connect");

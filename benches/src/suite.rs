@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
-use junction_catalogs::{Catalog, Catalogs, WarehouseCatalog};
+use junction_catalogs::{Catalog, Catalogs, Storage, WarehouseCatalog};
 use junction_engines::{DataFusionEngine, DuckDbConfig, DuckDbEngine, Engine, QueryContext};
 use tokio_postgres::{Client, SimpleQueryMessage};
 
@@ -66,8 +66,10 @@ impl Direct {
     pub fn new(warehouse: &Path) -> Result<Self, String> {
         let catalog: Arc<dyn Catalog> = Arc::new(WarehouseCatalog::new("warehouse", warehouse));
         let catalogs = Catalogs::new(vec![catalog], "warehouse").ok_or("no catalog")?;
-        let datafusion = DataFusionEngine::try_new(catalogs.clone()).map_err(|e| e.to_string())?;
-        let duckdb = DuckDbEngine::try_new(catalogs.clone(), &DuckDbConfig::default())
+        let storage = Storage::default();
+        let datafusion =
+            DataFusionEngine::try_new(catalogs.clone(), &storage).map_err(|e| e.to_string())?;
+        let duckdb = DuckDbEngine::try_new(catalogs.clone(), &DuckDbConfig::default(), &storage)
             .map_err(|e| e.to_string())?;
         Ok(Self {
             engines: vec![Arc::new(datafusion), Arc::new(duckdb)],

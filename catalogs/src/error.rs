@@ -13,6 +13,13 @@ pub enum CatalogError {
         source: std::io::Error,
     },
 
+    #[error("cannot read {location}: {source}")]
+    Storage {
+        location: String,
+        #[source]
+        source: object_store::Error,
+    },
+
     #[error("Delta table {table} at {location}: {source}")]
     Delta {
         table: String,
@@ -65,6 +72,7 @@ impl CatalogError {
             // A table whose metadata or files cannot be read is a storage failure the
             // user can act on (a missing file, a permission), not a bug of junction.
             CatalogError::Io { .. }
+            | CatalogError::Storage { .. }
             | CatalogError::Delta { .. }
             | CatalogError::Iceberg { .. }
             | CatalogError::Files { .. } => "58030",

@@ -11,6 +11,7 @@ mod nessie;
 mod registry;
 mod remote;
 mod rest;
+mod storage;
 mod table;
 mod unity;
 mod warehouse;
@@ -26,7 +27,8 @@ pub use nessie::{NessieCatalog, NessieSettings};
 pub use registry::Catalogs;
 pub use remote::{Endpoint, RemoteCatalog};
 pub use rest::{IcebergRestCatalog, RestSettings};
-pub use table::{DataFile, DataFiles, Snapshot, TableFormat, TableHandle};
+pub use storage::{S3Settings, Storage};
+pub use table::{DataFile, DataFiles, Location, Snapshot, TableFormat, TableHandle};
 pub use unity::{UnityCatalog, UnitySettings};
 pub use warehouse::WarehouseCatalog;
 

@@ -15,6 +15,7 @@ use arrow::datatypes::SchemaRef;
 use async_trait::async_trait;
 use moka::future::Cache;
 
+use crate::storage::Storage;
 use crate::table::TableHandle;
 use crate::{Catalog, CatalogError, Result};
 
@@ -59,10 +60,15 @@ pub struct RemoteCatalog<S> {
 }
 
 impl<S: CatalogServer> RemoteCatalog<S> {
-    pub(crate) fn from_server(name: &str, endpoint: &Endpoint, server: S) -> Self {
+    pub(crate) fn from_server(
+        name: &str,
+        endpoint: &Endpoint,
+        storage: &Storage,
+        server: S,
+    ) -> Self {
         Self {
             server,
-            remote: Remote::new(name, endpoint),
+            remote: Remote::new(name, endpoint, storage),
             references: Cache::builder()
                 .max_capacity(64)
                 .time_to_idle(Duration::from_secs(3600))
@@ -118,6 +124,7 @@ impl<S: CatalogServer> Catalog for RemoteCatalog<S> {
         let catalog = Arc::new(Self::from_server(
             &self.remote.catalog,
             &self.remote.endpoint,
+            &self.remote.storage,
             server,
         ));
         self.references
@@ -163,6 +170,8 @@ struct Fetched {
 pub struct Remote {
     catalog: String,
     endpoint: Endpoint,
+    /// What the tables' files are read through.
+    storage: Storage,
     /// Schema names (key `None`) and the table names of a schema.
     listings: Cache<Option<String>, Arc<Fetched>>,
     handles: Cache<(String, String), Arc<TableHandle>>,
@@ -174,10 +183,11 @@ pub struct Remote {
 }
 
 impl Remote {
-    fn new(catalog: &str, endpoint: &Endpoint) -> Self {
+    fn new(catalog: &str, endpoint: &Endpoint, storage: &Storage) -> Self {
         Self {
             catalog: catalog.to_owned(),
             endpoint: endpoint.clone(),
+            storage: storage.clone(),
             listings: Cache::new(1024),
             handles: Cache::builder()
                 .max_capacity(16 * 1024)
@@ -196,6 +206,11 @@ impl Remote {
     /// The endpoint's settings.
     pub fn endpoint(&self) -> &Endpoint {
         &self.endpoint
+    }
+
+    /// What the catalog's table files are read through.
+    pub fn storage(&self) -> &Storage {
+        &self.storage
     }
 
     /// An error of the server, or of reaching it, naming the catalog and what was asked.

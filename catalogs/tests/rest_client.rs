@@ -5,7 +5,9 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use junction_catalogs::{Catalog, CatalogError, Endpoint, IcebergRestCatalog, RestSettings};
+use junction_catalogs::{
+    Catalog, CatalogError, Endpoint, IcebergRestCatalog, RestSettings, Storage,
+};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
@@ -93,7 +95,7 @@ fn assert_unavailable(error: CatalogError, what: &str) {
 #[tokio::test]
 async fn a_silent_server_fails_within_the_timeout() {
     let (uri, _) = serve(Behaviour::Silent).await;
-    let catalog = IcebergRestCatalog::new("lake", settings(uri, None))
+    let catalog = IcebergRestCatalog::new("lake", settings(uri, None), &Storage::default())
         .await
         .expect("the client is built without asking the server");
     let started = Instant::now();
@@ -121,7 +123,7 @@ async fn a_silent_server_fails_within_the_timeout() {
 #[tokio::test]
 async fn a_malformed_answer_is_an_error_naming_the_catalog() {
     let (uri, _) = serve(Behaviour::Malformed).await;
-    let catalog = IcebergRestCatalog::new("lake", settings(uri, None))
+    let catalog = IcebergRestCatalog::new("lake", settings(uri, None), &Storage::default())
         .await
         .expect("client");
     assert_unavailable(
@@ -142,7 +144,7 @@ async fn a_closed_port_is_an_error_naming_the_catalog() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let uri = format!("http://{}", listener.local_addr().expect("address"));
     drop(listener);
-    let catalog = IcebergRestCatalog::new("lake", settings(uri, None))
+    let catalog = IcebergRestCatalog::new("lake", settings(uri, None), &Storage::default())
         .await
         .expect("client");
     assert_unavailable(catalog.schema_names().await.expect_err("refused"), "closed");
@@ -153,7 +155,7 @@ async fn the_token_goes_to_the_server_as_a_bearer_and_never_to_logs() {
     let (uri, seen) = serve(Behaviour::Catalog).await;
     let settings = settings(uri, Some("s3cret"));
     assert!(!format!("{settings:?}").contains("s3cret"));
-    let catalog = IcebergRestCatalog::new("lake", settings)
+    let catalog = IcebergRestCatalog::new("lake", settings, &Storage::default())
         .await
         .expect("client");
     assert!(!format!("{catalog:?}").contains("s3cret"));

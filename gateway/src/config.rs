@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use junction_catalogs::S3Settings;
 use serde::Deserialize;
 
 /// Defaults of the command line contract.
@@ -23,7 +24,77 @@ pub struct Config {
     #[serde(default)]
     pub flight: FlightSection,
     #[serde(default)]
-    pub storage: Option<toml::Table>,
+    pub storage: StorageSection,
+}
+
+/// `[storage]`: where table files outside the local disk are read from.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StorageSection {
+    pub s3: Option<S3Section>,
+}
+
+/// `[storage.s3]`: S3-compatible storage for `s3://` locations, for every catalog and engine.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct S3Section {
+    pub endpoint: Option<String>,
+    pub region: Option<String>,
+    pub access_key_id: Option<String>,
+    pub secret_access_key: Option<String>,
+    pub session_token: Option<String>,
+    #[serde(default)]
+    pub allow_http: bool,
+    #[serde(default)]
+    pub virtual_hosted_style: bool,
+}
+
+/// AWS's region when `region` is absent, as the AWS SDKs default it.
+const DEFAULT_S3_REGION: &str = "us-east-1";
+
+impl S3Section {
+    pub fn settings(&self) -> S3Settings {
+        S3Settings {
+            endpoint: self.endpoint.clone(),
+            region: self
+                .region
+                .clone()
+                .unwrap_or_else(|| DEFAULT_S3_REGION.to_owned()),
+            access_key_id: self.access_key_id.clone(),
+            secret_access_key: self.secret_access_key.clone(),
+            session_token: self.session_token.clone(),
+            allow_http: self.allow_http,
+            virtual_hosted_style: self.virtual_hosted_style,
+        }
+    }
+
+    fn check(&self) -> Result<(), ConfigError> {
+        let invalid =
+            |message: String| Err(ConfigError::Invalid(format!("[storage.s3]: {message}")));
+        if self.access_key_id.is_some() != self.secret_access_key.is_some() {
+            return invalid("access_key_id and secret_access_key go together".to_owned());
+        }
+        let Some(endpoint) = &self.endpoint else {
+            return Ok(());
+        };
+        match url::Url::parse(endpoint).map(|url| url.scheme().to_owned()) {
+            Ok(scheme) if scheme == "https" => Ok(()),
+            Ok(scheme) if scheme == "http" && self.allow_http => Ok(()),
+            Ok(scheme) if scheme == "http" => invalid(format!(
+                "endpoint {endpoint} is http://, which needs allow_http = true"
+            )),
+            _ => invalid(format!(
+                "endpoint {endpoint} is not an http:// or https:// URL"
+            )),
+        }
+    }
+}
+
+impl std::fmt::Debug for S3Section {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // S3Settings never prints a secret.
+        self.settings().fmt(f)
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -252,10 +323,8 @@ impl Config {
 
     /// Rejects settings this build cannot honour, rather than ignoring them.
     fn check(&self) -> Result<(), ConfigError> {
-        if self.storage.is_some() {
-            return Err(ConfigError::Invalid(
-                "[storage]: object storage is not supported yet; the warehouse must be a local directory".to_owned(),
-            ));
+        if let Some(s3) = &self.storage.s3 {
+            s3.check()?;
         }
         for catalog in &self.catalogs {
             if let CatalogSource::Warehouse = catalog.source()? {
@@ -354,8 +423,35 @@ mod tests {
 
     #[test]
     fn unavailable_features_are_refused() {
-        assert!(parse("[storage.s3]\nendpoint = \"http://x\"\n").is_err());
         assert!(parse("[engines.trino]\nuri = \"http://x\"\n").is_err());
+        assert!(parse("[storage.gcs]\nbucket = \"x\"\n").is_err());
+    }
+
+    #[test]
+    fn s3_settings_parse_and_are_checked() {
+        let config = parse(
+            "[storage.s3]\nendpoint = \"http://127.0.0.1:9000\"\naccess_key_id = \"ak\"\n\
+             secret_access_key = \"sk\"\nallow_http = true\n",
+        )
+        .expect("valid");
+        let settings = config.storage.s3.expect("section").settings();
+        assert_eq!(settings.region, "us-east-1");
+        assert!(!settings.virtual_hosted_style);
+        assert!(
+            !format!("{settings:?}").contains("sk"),
+            "secrets are redacted"
+        );
+        for (text, why) in [
+            ("endpoint = \"http://x:9000\"\n", "allow_http"),
+            ("endpoint = \"x:9000\"\n", "not an http"),
+            ("access_key_id = \"ak\"\n", "go together"),
+            ("endpoint_url = \"http://x\"\n", "unknown field"),
+        ] {
+            let error = parse(&format!("[storage.s3]\n{text}"))
+                .expect_err(text)
+                .to_string();
+            assert!(error.contains(why), "{text}: {error}");
+        }
     }
 
     #[test]

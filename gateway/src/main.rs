@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use junction_catalogs::{
-    Catalog, Catalogs, HiveCatalog, IcebergRestCatalog, NessieCatalog, UnityCatalog,
+    Catalog, Catalogs, HiveCatalog, IcebergRestCatalog, NessieCatalog, Storage, UnityCatalog,
     WarehouseCatalog,
 };
 use junction_engines::{DataFusionEngine, DuckDbEngine, Engine};
@@ -240,23 +240,24 @@ async fn serve(
         .into_iter()
         .map(|(name, path)| Arc::new(WarehouseCatalog::new(name, path)) as Arc<dyn Catalog>)
         .collect();
+    let storage = Storage::new(config.storage.s3.as_ref().map(|s3| s3.settings()));
     for catalog in &config.catalogs {
         let name = catalog.name.clone();
         let remote: Arc<dyn Catalog> = match catalog.source().map_err(|e| e.to_string())? {
             CatalogSource::Warehouse => continue,
             CatalogSource::IcebergRest(settings) => Arc::new(
-                IcebergRestCatalog::new(name, settings)
+                IcebergRestCatalog::new(name, settings, &storage)
                     .await
                     .map_err(|e| e.to_string())?,
             ),
             CatalogSource::Hive(settings) => {
-                Arc::new(HiveCatalog::new(name, settings).map_err(|e| e.to_string())?)
+                Arc::new(HiveCatalog::new(name, settings, &storage).map_err(|e| e.to_string())?)
             }
             CatalogSource::Nessie(settings) => {
-                Arc::new(NessieCatalog::new(name, settings).map_err(|e| e.to_string())?)
+                Arc::new(NessieCatalog::new(name, settings, &storage).map_err(|e| e.to_string())?)
             }
             CatalogSource::Unity(settings) => {
-                Arc::new(UnityCatalog::new(name, settings).map_err(|e| e.to_string())?)
+                Arc::new(UnityCatalog::new(name, settings, &storage).map_err(|e| e.to_string())?)
             }
         };
         catalogs.push(remote);
@@ -266,14 +267,15 @@ async fn serve(
             "default catalog \"{default_name}\" is not configured, or two catalogs share a name"
         )
     })?;
-    let datafusion = DataFusionEngine::try_new(catalogs.clone()).map_err(|e| e.to_string())?;
+    let datafusion =
+        DataFusionEngine::try_new(catalogs.clone(), &storage).map_err(|e| e.to_string())?;
     let duckdb_config = config
         .engines
         .duckdb
         .as_ref()
         .map(|section| section.engine_config())
         .unwrap_or_default();
-    let duckdb = DuckDbEngine::try_new(catalogs.clone(), &duckdb_config)
+    let duckdb = DuckDbEngine::try_new(catalogs.clone(), &duckdb_config, &storage)
         .map_err(|e| format!("duckdb: {e}"))?;
     // The first engine is the one `auto` picks.
     let engines: Vec<Arc<dyn Engine>> = vec![Arc::new(datafusion), Arc::new(duckdb)];

@@ -12,7 +12,6 @@ mod types;
 use std::fmt;
 use std::future::Future;
 use std::net::{SocketAddr, ToSocketAddrs};
-use std::path::PathBuf;
 
 use async_trait::async_trait;
 use hive_metastore::{
@@ -23,7 +22,8 @@ use pilota::FastStr;
 use volo_thrift::{ClientError, MaybeException};
 
 use crate::remote::{CatalogServer, Endpoint, Remote, RemoteCatalog};
-use crate::table::{local_location, LocationKind, Partition, PartitionedTable, TableHandle};
+use crate::storage::Storage;
+use crate::table::{Location, LocationKind, Partition, PartitionedTable, TableHandle};
 use crate::table::{Snapshot, TableLocation};
 use crate::{CatalogError, Result};
 
@@ -55,7 +55,7 @@ impl fmt::Debug for HiveServer {
 impl RemoteCatalog<HiveServer> {
     /// A catalog named `name` on the metastore `settings` describe. Only the address is
     /// resolved here; the metastore is first asked when a query needs it.
-    pub fn new(name: impl Into<String>, settings: HiveSettings) -> Result<Self> {
+    pub fn new(name: impl Into<String>, settings: HiveSettings, storage: &Storage) -> Result<Self> {
         let name = name.into();
         let endpoint = settings.endpoint;
         let address = address(&endpoint.uri).map_err(|message| CatalogError::Unavailable {
@@ -70,6 +70,7 @@ impl RemoteCatalog<HiveServer> {
         Ok(Self::from_server(
             &name,
             &endpoint,
+            storage,
             HiveServer { address, client },
         ))
     }
@@ -142,7 +143,7 @@ impl HiveServer {
                     .and_then(|sd| text(&sd.location))
                     .ok_or_else(|| remote.failed(&what, "a partition has no location"))?;
                 let location =
-                    local_location(&format!("{}.{db}.{name}", remote.catalog()), location)?;
+                    Location::readable(&format!("{}.{db}.{name}", remote.catalog()), location)?;
                 let values = partition
                     .values
                     .unwrap_or_default()
@@ -159,7 +160,7 @@ impl HiveServer {
         remote: &Remote,
         name: &str,
         table: &Table,
-        location: PathBuf,
+        location: Location,
     ) -> Result<TableHandle> {
         let keys = table.partition_keys.clone().unwrap_or_default();
         let columns = keys
@@ -182,6 +183,7 @@ impl HiveServer {
         PartitionedTable {
             name,
             location: &location,
+            storage: remote.storage(),
             columns,
             partitions,
             declared,
@@ -289,17 +291,19 @@ impl CatalogServer for HiveServer {
         let location = || {
             let location = location_of(&entry)
                 .ok_or_else(|| remote.failed(&what, "the table has no location"))?;
-            local_location(&full_name, location)
+            Location::readable(&full_name, location)
         };
+        let at =
+            |kind, location| TableLocation::new(schema, table, kind, location, remote.storage());
         match stored(&entry) {
             Stored::Iceberg { metadata_location } => {
-                let metadata = local_location(&full_name, &metadata_location)?;
-                TableLocation::new(schema, table, LocationKind::Iceberg, location()?)
+                let metadata = Location::readable(&full_name, &metadata_location)?;
+                at(LocationKind::Iceberg, location()?)
                     .load(Snapshot::IcebergMetadata(metadata))
                     .await
                     .map(Some)
             }
-            Stored::Delta => TableLocation::new(schema, table, LocationKind::Delta, location()?)
+            Stored::Delta => at(LocationKind::Delta, location()?)
                 .load_current()
                 .await
                 .map(Some),

@@ -7,7 +7,6 @@
 //! at the metadata file the reference records, Delta tables at the commit it records, so
 //! every engine sees the table as of that reference.
 
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -17,7 +16,8 @@ use serde::Deserialize;
 
 use crate::http::{Got, JsonClient, Page};
 use crate::remote::{CatalogServer, Endpoint, Remote, RemoteCatalog};
-use crate::table::{local_location, LocationKind, Snapshot, TableHandle, TableLocation};
+use crate::storage::Storage;
+use crate::table::{Location, LocationKind, Snapshot, TableHandle, TableLocation};
 use crate::{CatalogError, Result};
 
 /// The reference Nessie's API reads when none is named: the default branch.
@@ -58,14 +58,23 @@ impl std::fmt::Debug for NessieServer {
 impl RemoteCatalog<NessieServer> {
     /// A catalog named `name` on the server `settings` describe. The server is first asked
     /// when a query needs it.
-    pub fn new(name: impl Into<String>, settings: NessieSettings) -> Result<Self> {
+    pub fn new(
+        name: impl Into<String>,
+        settings: NessieSettings,
+        storage: &Storage,
+    ) -> Result<Self> {
         let name = name.into();
         let reference = settings
             .reference
             .unwrap_or_else(|| DEFAULT_REFERENCE.to_owned());
         let http = JsonClient::new(&name, &settings.endpoint)?;
         let server = NessieServer::at(http, reference, settings.endpoint.metadata_ttl);
-        Ok(Self::from_server(&name, &settings.endpoint, server))
+        Ok(Self::from_server(
+            &name,
+            &settings.endpoint,
+            storage,
+            server,
+        ))
     }
 }
 
@@ -213,23 +222,18 @@ impl NessieServer {
 }
 
 /// An Iceberg table's root: the folder holding its `metadata/` folder.
-fn iceberg_root(metadata: &Path) -> Option<PathBuf> {
-    Some(metadata.parent()?.parent()?.to_path_buf())
+fn iceberg_root(metadata: &Location) -> Location {
+    metadata.parent().parent()
 }
 
 /// A Delta table's root and the version of a commit file (`<root>/_delta_log/<v>.json`).
-fn delta_commit(commit: &Path) -> Option<(PathBuf, u64)> {
-    let version = commit
-        .file_name()?
-        .to_str()?
-        .strip_suffix(".json")?
-        .parse()
-        .ok()?;
-    let log = commit.parent()?;
-    if log.file_name()? != "_delta_log" {
+fn delta_commit(commit: &Location) -> Option<(Location, u64)> {
+    let version = commit.file_name().strip_suffix(".json")?.parse().ok()?;
+    let log = commit.parent();
+    if log.file_name() != "_delta_log" {
         return None;
     }
-    Some((log.parent()?.to_path_buf(), version))
+    Some((log.parent(), version))
 }
 
 #[async_trait]
@@ -298,10 +302,9 @@ impl CatalogServer for NessieServer {
                 let location = content
                     .metadata_location
                     .ok_or_else(|| remote.failed(&what, "the table has no metadataLocation"))?;
-                let metadata = local_location(&name, &location)?;
-                let root = iceberg_root(&metadata)
-                    .ok_or_else(|| remote.failed(&what, "metadataLocation has no folder"))?;
-                TableLocation::new(schema, table, LocationKind::Iceberg, root)
+                let metadata = Location::readable(&name, &location)?;
+                let root = iceberg_root(&metadata);
+                TableLocation::new(schema, table, LocationKind::Iceberg, root, remote.storage())
                     .load(Snapshot::IcebergMetadata(metadata))
                     .await
                     .map(Some)
@@ -310,14 +313,14 @@ impl CatalogServer for NessieServer {
                 let commit = content.metadata_location_history.first().ok_or_else(|| {
                     remote.failed(&what, "the table has no metadataLocationHistory")
                 })?;
-                let (root, version) =
-                    delta_commit(&local_location(&name, commit)?).ok_or_else(|| {
+                let (root, version) = delta_commit(&Location::readable(&name, commit)?)
+                    .ok_or_else(|| {
                         remote.failed(
                             &what,
                             format!("{commit} is not a commit file of a _delta_log"),
                         )
                     })?;
-                TableLocation::new(schema, table, LocationKind::Delta, root)
+                TableLocation::new(schema, table, LocationKind::Delta, root, remote.storage())
                     .load(Snapshot::DeltaVersion(version))
                     .await
                     .map(Some)
@@ -350,13 +353,17 @@ mod tests {
         assert_eq!(key_path(&elements), "a\u{1D}b.t 1");
     }
 
+    fn location(path: &str) -> Location {
+        Location::parse(path).expect("absolute path")
+    }
+
     #[test]
     fn delta_commit_files() {
         assert_eq!(
-            delta_commit(Path::new("/w/t/_delta_log/00000000000000000003.json")),
-            Some((PathBuf::from("/w/t"), 3))
+            delta_commit(&location("/w/t/_delta_log/00000000000000000003.json")),
+            Some((location("/w/t"), 3))
         );
-        assert_eq!(delta_commit(Path::new("/w/t/other/3.json")), None);
-        assert_eq!(delta_commit(Path::new("/w/t/_delta_log/x.json")), None);
+        assert_eq!(delta_commit(&location("/w/t/other/3.json")), None);
+        assert_eq!(delta_commit(&location("/w/t/_delta_log/x.json")), None);
     }
 }

@@ -11,11 +11,12 @@ use std::fmt;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use iceberg::io::LocalFsStorageFactory;
 use iceberg::{Catalog as _, CatalogBuilder, ErrorKind, NamespaceIdent, TableIdent};
 use iceberg_catalog_rest::{RestCatalog, RestCatalogBuilder};
+use iceberg_storage_opendal::OpenDalResolvingStorageFactory;
 
 use crate::remote::{CatalogServer, Endpoint, Remote, RemoteCatalog};
+use crate::storage::Storage;
 use crate::table::TableHandle;
 use crate::{CatalogError, Result};
 
@@ -47,7 +48,11 @@ impl fmt::Debug for RestServer {
 impl RemoteCatalog<RestServer> {
     /// A catalog named `name` on the server `settings` describe. The server is first asked
     /// when a query needs it, so a server that is down does not stop junction from starting.
-    pub async fn new(name: impl Into<String>, settings: RestSettings) -> Result<Self> {
+    pub async fn new(
+        name: impl Into<String>,
+        settings: RestSettings,
+        storage: &Storage,
+    ) -> Result<Self> {
         let name = name.into();
         let endpoint = settings.endpoint.clone();
         let mut props = HashMap::from([("uri".to_owned(), endpoint.uri.clone())]);
@@ -57,9 +62,13 @@ impl RemoteCatalog<RestServer> {
         if let Some(token) = &endpoint.token {
             props.insert("token".to_owned(), token.clone());
         }
-        // Local files only for now: S3 locations are refused when a table is loaded.
+        // The server's config and a table's load result may add to these (vended
+        // credentials); iceberg's FileIO gives theirs precedence.
+        if let Some(s3) = storage.s3() {
+            props.extend(s3.iceberg_props());
+        }
         let client = RestCatalogBuilder::default()
-            .with_storage_factory(Arc::new(LocalFsStorageFactory))
+            .with_storage_factory(Arc::new(OpenDalResolvingStorageFactory::new()))
             .load(name.clone(), props)
             .await
             .map_err(|e| CatalogError::Unavailable {
@@ -67,7 +76,7 @@ impl RemoteCatalog<RestServer> {
                 message: e.to_string(),
             })?;
         let server = RestServer { settings, client };
-        Ok(Self::from_server(&name, &endpoint, server))
+        Ok(Self::from_server(&name, &endpoint, storage, server))
     }
 }
 

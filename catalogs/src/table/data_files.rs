@@ -1,19 +1,18 @@
 //! The data files of one snapshot, for engines that read files themselves (DuckDB's
 //! `read_parquet`), and the reasons a snapshot cannot be read that way.
 
-use std::path::{Path, PathBuf};
-
 use deltalake::kernel::scalars::ScalarExt;
 use deltalake::DeltaTable;
 use futures::TryStreamExt;
 use iceberg::table::Table;
 
+use super::Location;
 use crate::{CatalogError, Result};
 
 /// One data file and the partition values that are not stored inside it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DataFile {
-    pub path: PathBuf,
+    pub path: Location,
     /// `(column, value)` in Delta's partition-value text form (`2026-01-01`); `None` is NULL.
     pub partition_values: Vec<(String, Option<String>)>,
 }
@@ -28,12 +27,12 @@ pub enum DataFiles {
         hive_partitioning: bool,
     },
     /// One CSV file with a header row.
-    Csv(PathBuf),
+    Csv(Location),
     /// Reading the files alone would give wrong rows; the reason says why.
     Unreadable(String),
 }
 
-pub(super) fn plain(files: Vec<PathBuf>, hive_partitioning: bool) -> DataFiles {
+pub(super) fn plain(files: Vec<Location>, hive_partitioning: bool) -> DataFiles {
     DataFiles::Parquet {
         files: files
             .into_iter()
@@ -47,45 +46,20 @@ pub(super) fn plain(files: Vec<PathBuf>, hive_partitioning: bool) -> DataFiles {
 }
 
 /// A file named in table metadata: a URL, an absolute path, or a path under the table root.
-fn resolve(root: &Path, name: &str) -> PathBuf {
-    let path = local_path(name).unwrap_or_else(|| PathBuf::from(name));
-    if path.is_absolute() {
-        path
-    } else {
-        root.join(path)
-    }
+fn resolve(root: &Location, name: &str) -> Location {
+    Location::parse(name).unwrap_or_else(|| root.join(name))
 }
 
-/// A local path for a `file:` location (`file:/a`, `file:///a`) or a plain path; `None` for
-/// any other scheme.
-pub(crate) fn local_path(location: &str) -> Option<PathBuf> {
-    match url::Url::parse(location) {
-        Ok(url) if url.scheme() == "file" => url.to_file_path().ok(),
-        Ok(_) => None,
-        Err(_) => Some(PathBuf::from(location)),
-    }
-}
-
-/// [`local_path`] of a location a catalog recorded for `table`; a location elsewhere is not
-/// read yet (0A000 naming the table).
-pub(crate) fn local_location(table: &str, location: &str) -> Result<PathBuf> {
-    local_path(location).ok_or_else(|| {
-        CatalogError::Unsupported(format!(
-            "table {table} is stored at {location}: only local files are supported yet"
-        ))
-    })
-}
-
-fn delta_error(root: &Path) -> impl Fn(deltalake::DeltaTableError) -> CatalogError + '_ {
+fn delta_error(root: &Location) -> impl Fn(deltalake::DeltaTableError) -> CatalogError + '_ {
     move |source| CatalogError::Delta {
-        table: root.display().to_string(),
-        location: root.display().to_string(),
+        table: root.to_string(),
+        location: root.to_string(),
         source: Box::new(source),
     }
 }
 
 /// The bytes of the snapshot's data files, from the sizes its log records.
-pub(super) async fn delta_bytes(table: &DeltaTable, root: &Path) -> Result<u64> {
+pub(super) async fn delta_bytes(table: &DeltaTable, root: &Location) -> Result<u64> {
     let error = delta_error(root);
     let state = table.snapshot().map_err(&error)?;
     state
@@ -111,7 +85,7 @@ pub(super) fn iceberg_bytes(table: &Table) -> Option<u64> {
         .and_then(|size| size.parse().ok())
 }
 
-pub(super) async fn delta(table: &DeltaTable, root: &Path) -> Result<DataFiles> {
+pub(super) async fn delta(table: &DeltaTable, root: &Location) -> Result<DataFiles> {
     let error = delta_error(root);
     let state = table.snapshot().map_err(&error)?;
     if let Some(mode) = state.table_config().column_mapping_mode {
@@ -158,10 +132,10 @@ pub(super) async fn delta(table: &DeltaTable, root: &Path) -> Result<DataFiles> 
     })
 }
 
-pub(super) async fn iceberg(table: &Table, root: &Path) -> Result<DataFiles> {
+pub(super) async fn iceberg(table: &Table, root: &Location) -> Result<DataFiles> {
     let error = |source: iceberg::Error| CatalogError::Iceberg {
-        table: root.display().to_string(),
-        location: root.display().to_string(),
+        table: root.to_string(),
+        location: root.to_string(),
         source: Box::new(source),
     };
     let metadata = table.metadata();
@@ -205,24 +179,26 @@ pub(super) async fn iceberg(table: &Table, root: &Path) -> Result<DataFiles> {
 
 #[cfg(test)]
 mod tests {
-    use std::path::{Path, PathBuf};
-
-    use super::resolve;
+    use super::{resolve, Location};
 
     #[test]
     fn metadata_file_names_resolve_against_the_table_root() {
-        let root = Path::new("/w/silver/t");
+        let root = Location::parse("/w/silver/t").expect("path");
+        let name = |text: &str| resolve(&root, text).to_string();
         assert_eq!(
-            resolve(root, "day=2026-01-01/part-0.parquet"),
-            PathBuf::from("/w/silver/t/day=2026-01-01/part-0.parquet")
+            name("day=2026-01-01/part-0.parquet"),
+            "/w/silver/t/day=2026-01-01/part-0.parquet"
         );
+        assert_eq!(name("/elsewhere/a.parquet"), "/elsewhere/a.parquet");
         assert_eq!(
-            resolve(root, "/elsewhere/a.parquet"),
-            PathBuf::from("/elsewhere/a.parquet")
+            name("file:///w/gold/h/data/a%20b.parquet"),
+            "/w/gold/h/data/a b.parquet"
         );
+        assert_eq!(name("s3a://b/h/data/a.parquet"), "s3://b/h/data/a.parquet");
+        let bucket = Location::parse("s3://b/t").expect("URL");
         assert_eq!(
-            resolve(root, "file:///w/gold/h/data/a%20b.parquet"),
-            PathBuf::from("/w/gold/h/data/a b.parquet")
+            resolve(&bucket, "x=1/a.parquet").to_string(),
+            "s3://b/t/x=1/a.parquet"
         );
     }
 }

@@ -12,9 +12,13 @@ use datafusion::datasource::file_format::FileFormat;
 use datafusion::datasource::listing::{
     ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
 };
-use datafusion::prelude::SessionContext;
+use datafusion::execution::runtime_env::RuntimeEnvBuilder;
+use datafusion::execution::session_state::{SessionState, SessionStateBuilder};
+use object_store::path::Path as StorePath;
+use object_store::ObjectMeta;
 
-use super::{DataFiles, LocationKind, Snapshot, TableFormat, TableLocation};
+use super::{DataFiles, Location, LocationKind, Snapshot, TableFormat, TableLocation};
+use crate::storage::Storage;
 use crate::{CatalogError, Result};
 
 /// A table stored as one file.
@@ -74,17 +78,6 @@ fn walk(
     Ok(())
 }
 
-/// Every data file under `dir` whose name ends with `extension`, in a stable order.
-pub(super) fn data_files(dir: &Path, extension: &str) -> std::io::Result<Vec<PathBuf>> {
-    let mut found = Vec::new();
-    walk(dir, extension, |path| {
-        found.push(path);
-        ControlFlow::Continue(())
-    })?;
-    found.sort();
-    Ok(found)
-}
-
 /// Whether `dir` holds at least one Parquet file, at any depth; stops at the first.
 pub(crate) fn data_files_exist(dir: &Path) -> std::io::Result<bool> {
     let mut found = false;
@@ -95,50 +88,85 @@ pub(crate) fn data_files_exist(dir: &Path) -> std::io::Result<bool> {
     Ok(found)
 }
 
-fn files_of(location: &TableLocation) -> std::io::Result<Vec<PathBuf>> {
+/// Every object under the folder `dir` whose name ends with `suffix`, hidden and
+/// bookkeeping names at any depth aside, sorted.
+pub(super) async fn listed_files(
+    storage: &Storage,
+    dir: &Location,
+    suffix: &str,
+) -> Result<Vec<ObjectMeta>> {
+    let root = dir.store_path();
+    let mut files: Vec<ObjectMeta> = storage
+        .list(dir)
+        .await?
+        .into_iter()
+        .filter(|meta| {
+            let Some(mut parts) = meta.location.prefix_match(&root) else {
+                return false;
+            };
+            parts.all(|part| !is_ignored(part.as_ref())) && meta.location.as_ref().ends_with(suffix)
+        })
+        .collect();
+    files.sort_by(|a, b| a.location.cmp(&b.location));
+    Ok(files)
+}
+
+async fn files_of(location: &TableLocation) -> Result<Vec<ObjectMeta>> {
     match location.kind {
-        LocationKind::File(_) => Ok(vec![location.path.clone()]),
-        _ => data_files(&location.path, FileKind::Parquet.extension()),
+        LocationKind::File(_) => match location.storage.head(&location.location).await? {
+            Some(meta) => Ok(vec![meta]),
+            None => Err(location.error("the file does not exist")),
+        },
+        _ => {
+            let suffix = FileKind::Parquet.extension();
+            listed_files(&location.storage, &location.location, suffix).await
+        }
     }
 }
 
-pub(super) fn fingerprint(location: &TableLocation) -> Result<Snapshot> {
-    let files = files_of(location).map_err(CatalogError::io(&location.path))?;
-    let mut bytes = 0;
-    let mut newest_mtime_ns = 0;
-    for file in &files {
-        let meta = std::fs::metadata(file).map_err(CatalogError::io(file))?;
-        bytes += meta.len();
-        if let Ok(mtime) = meta.modified() {
-            let ns = match mtime.duration_since(std::time::UNIX_EPOCH) {
-                Ok(d) => d.as_nanos() as i128,
-                Err(e) => -(e.duration().as_nanos() as i128),
-            };
-            newest_mtime_ns = newest_mtime_ns.max(ns);
-        }
+/// The snapshot of plain files: how many, their bytes and newest modification.
+pub(super) fn files_snapshot<'a>(files: impl IntoIterator<Item = &'a ObjectMeta>) -> Snapshot {
+    let (mut count, mut bytes, mut newest_mtime_ns) = (0, 0, 0);
+    for meta in files {
+        count += 1;
+        bytes += meta.size;
+        let mtime = meta.last_modified.timestamp_nanos_opt().unwrap_or(i64::MAX);
+        newest_mtime_ns = newest_mtime_ns.max(i128::from(mtime));
     }
-    Ok(Snapshot::Files {
-        count: files.len(),
+    Snapshot::Files {
+        count,
         bytes,
         newest_mtime_ns,
-    })
+    }
+}
+
+pub(super) async fn fingerprint(location: &TableLocation) -> Result<Snapshot> {
+    Ok(files_snapshot(&files_of(location).await?))
 }
 
 /// Hive-style partition columns (`k=v` folders) between the table folder and its files.
-fn partition_columns(root: &Path, files: &[PathBuf]) -> Vec<String> {
+fn partition_columns(root: &StorePath, files: &[ObjectMeta]) -> Vec<String> {
     let Some(first) = files.first() else {
         return Vec::new();
     };
-    let Ok(relative) = first.strip_prefix(root) else {
+    let Some(relative) = first.location.prefix_match(root) else {
         return Vec::new();
     };
-    let mut parts: Vec<_> = relative.components().collect();
+    let mut parts: Vec<_> = relative.collect();
     parts.pop(); // the file itself
     parts
         .iter()
-        .filter_map(|c| c.as_os_str().to_str())
-        .filter_map(|c| c.split_once('=').map(|(k, _)| k.to_owned()))
+        .filter_map(|part| part.as_ref().split_once('=').map(|(k, _)| k.to_owned()))
         .collect()
+}
+
+/// A session to infer schemas in, reading through `storage`.
+pub(super) fn inference_state(storage: &Storage) -> Result<SessionState> {
+    let runtime = RuntimeEnvBuilder::new()
+        .with_object_store_registry(Arc::new(storage.clone()))
+        .build_arc()
+        .map_err(|e| CatalogError::Unsupported(e.to_string()))?;
+    Ok(SessionStateBuilder::new().with_runtime_env(runtime).build())
 }
 
 async fn listing_table(
@@ -157,7 +185,7 @@ async fn listing_table(
                 .collect(),
         );
     // Inference runs once, here, so that every engine and every query sees one schema.
-    let state = SessionContext::new().state();
+    let state = inference_state(&location.storage)?;
     let schema = options
         .infer_schema(&state, &url)
         .await
@@ -173,8 +201,8 @@ async fn listing_table(
 pub(super) async fn parquet_dir_provider(
     location: &TableLocation,
 ) -> Result<(Arc<dyn TableProvider>, DataFiles)> {
-    let files = files_of(location).map_err(CatalogError::io(&location.path))?;
-    let partitions = partition_columns(&location.path, &files);
+    let files = files_of(location).await?;
+    let partitions = partition_columns(&location.location.store_path(), &files);
     let hive_partitioning = !partitions.is_empty();
     let url = directory_url(location)?;
     let provider = listing_table(
@@ -185,6 +213,10 @@ pub(super) async fn parquet_dir_provider(
         partitions,
     )
     .await?;
+    let files = files
+        .iter()
+        .map(|meta| location.location.at_store_path(&meta.location))
+        .collect();
     Ok((provider, super::data_files::plain(files, hive_partitioning)))
 }
 
@@ -192,8 +224,8 @@ pub(super) async fn file_provider(
     location: &TableLocation,
     kind: FileKind,
 ) -> Result<Arc<dyn TableProvider>> {
-    let url = ListingTableUrl::parse(location.path.display().to_string())
-        .map_err(|e| location.error(e))?;
+    let url =
+        ListingTableUrl::parse(location.location.url().as_str()).map_err(|e| location.error(e))?;
     let format: Arc<dyn FileFormat> = match kind {
         FileKind::Parquet => Arc::new(ParquetFormat::default()),
         FileKind::Csv => Arc::new(CsvFormat::default().with_has_header(true)),
@@ -203,24 +235,33 @@ pub(super) async fn file_provider(
 
 fn directory_url(location: &TableLocation) -> Result<ListingTableUrl> {
     // A trailing slash makes the listing table treat the path as a folder of files.
-    let path = format!("{}/", location.path.display());
-    ListingTableUrl::parse(path).map_err(|e| location.error(e))
+    let url = location.location.url().as_str().trim_end_matches('/');
+    ListingTableUrl::parse(format!("{url}/")).map_err(|e| location.error(e))
 }
 
 #[cfg(test)]
 mod tests {
-    use std::path::{Path, PathBuf};
+    use object_store::path::Path;
+    use object_store::ObjectMeta;
 
     use super::partition_columns;
 
+    fn file(path: &str) -> ObjectMeta {
+        ObjectMeta {
+            location: Path::from(path),
+            last_modified: Default::default(),
+            size: 0,
+            e_tag: None,
+            version: None,
+        }
+    }
+
     #[test]
     fn hive_folders_become_partition_columns() {
-        let root = Path::new("/w/silver/t");
-        let files = vec![PathBuf::from(
-            "/w/silver/t/day=2026-01-01/ward=icu/part-0.parquet",
-        )];
-        assert_eq!(partition_columns(root, &files), vec!["day", "ward"]);
-        let flat = vec![PathBuf::from("/w/silver/t/part-0.parquet")];
-        assert!(partition_columns(root, &flat).is_empty());
+        let root = Path::from("w/silver/t");
+        let files = [file("w/silver/t/day=2026-01-01/ward=icu/part-0.parquet")];
+        assert_eq!(partition_columns(&root, &files), vec!["day", "ward"]);
+        let flat = [file("w/silver/t/part-0.parquet")];
+        assert!(partition_columns(&root, &flat).is_empty());
     }
 }

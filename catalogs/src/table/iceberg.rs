@@ -1,7 +1,6 @@
 //! Apache Iceberg tables: the metadata file in force, read through iceberg-datafusion.
 
 use std::any::Any;
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use arrow::datatypes::SchemaRef;
@@ -11,43 +10,49 @@ use datafusion::datasource::TableType;
 use datafusion::error::DataFusionError;
 use datafusion::logical_expr::Expr;
 use datafusion::physical_plan::ExecutionPlan;
-use iceberg::io::FileIO;
 use iceberg::spec::{DataFileFormat, FormatVersion, ManifestContentType, TableMetadata};
 use iceberg::table::StaticTable;
 use iceberg::TableIdent;
 use iceberg_datafusion::IcebergStaticTableProvider;
 
-use super::{Snapshot, TableLocation};
+use super::{Location, Snapshot, TableLocation};
 use crate::{CatalogError, Result};
 
 /// The metadata file in force: the one `version-hint.text` names, else the highest version
 /// number among `metadata/*.metadata.json` (`v3.metadata.json` or `00003-<uuid>.metadata.json`).
-pub(super) fn current_metadata(location: &TableLocation) -> Result<Snapshot> {
-    let dir = location.path.join("metadata");
-    let path = match version_hint(&dir)? {
-        Some(path) => path,
-        None => newest_metadata_file(&dir)?
+pub(super) async fn current_metadata(location: &TableLocation) -> Result<Snapshot> {
+    let dir = location.location.join("metadata");
+    let names = location.storage.file_names(&dir).await?;
+    let metadata = match version_hint(location, &dir, &names).await? {
+        Some(name) => dir.join(&name),
+        None => names
+            .iter()
+            .filter_map(|name| Some((metadata_version(name)?, name)))
+            .max_by_key(|(version, _)| *version)
+            .map(|(_, name)| dir.join(name))
             .ok_or_else(|| location.error("metadata/ holds no *.metadata.json"))?,
     };
-    Ok(Snapshot::IcebergMetadata(path))
+    Ok(Snapshot::IcebergMetadata(metadata))
 }
 
-fn version_hint(dir: &Path) -> Result<Option<PathBuf>> {
-    let hint = dir.join("version-hint.text");
-    let text = match std::fs::read_to_string(&hint) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(source) => return Err(CatalogError::Io { path: hint, source }),
-    };
-    let version = text.trim();
-    // Hadoop tables write `v<N>.metadata.json`; some writers put the file name itself.
-    for candidate in [format!("v{version}.metadata.json"), version.to_owned()] {
-        let path = dir.join(&candidate);
-        if path.is_file() {
-            return Ok(Some(path));
-        }
+/// The metadata file `version-hint.text` names, among `names` (the folder's files).
+async fn version_hint(
+    location: &TableLocation,
+    dir: &Location,
+    names: &[String],
+) -> Result<Option<String>> {
+    const HINT: &str = "version-hint.text";
+    if !names.iter().any(|name| name == HINT) {
+        return Ok(None);
     }
-    Ok(None)
+    let Some(text) = location.storage.read(&dir.join(HINT)).await? else {
+        return Ok(None);
+    };
+    let version = String::from_utf8_lossy(&text).trim().to_owned();
+    // Hadoop tables write `v<N>.metadata.json`; some writers put the file name itself.
+    Ok([format!("v{version}.metadata.json"), version]
+        .into_iter()
+        .find(|candidate| names.contains(candidate)))
 }
 
 fn metadata_version(file_name: &str) -> Option<u64> {
@@ -58,33 +63,19 @@ fn metadata_version(file_name: &str) -> Option<u64> {
     digits.parse().ok()
 }
 
-fn newest_metadata_file(dir: &Path) -> Result<Option<PathBuf>> {
-    let entries = std::fs::read_dir(dir).map_err(CatalogError::io(dir))?;
-    let mut newest: Option<(u64, PathBuf)> = None;
-    for entry in entries.flatten() {
-        let name = entry.file_name();
-        let Some(version) = name.to_str().and_then(metadata_version) else {
-            continue;
-        };
-        if newest.as_ref().is_none_or(|(v, _)| version > *v) {
-            newest = Some((version, entry.path()));
-        }
-    }
-    Ok(newest.map(|(_, path)| path))
-}
-
 /// The table described by `metadata` and a DataFusion provider reading it.
 pub(super) async fn provider(
     location: &TableLocation,
-    metadata: &Path,
+    metadata: &Location,
 ) -> Result<(Arc<dyn TableProvider>, iceberg::table::Table)> {
     let error = |source: iceberg::Error| CatalogError::Iceberg {
         table: location.display_name(),
-        location: metadata.display().to_string(),
+        location: metadata.to_string(),
         source: Box::new(source),
     };
-    let file_io = FileIO::new_with_fs();
-    let metadata_location = metadata.display().to_string();
+    let file_io = location.storage.file_io(metadata)?;
+    // iceberg's local storage takes plain paths, opendal's S3 storage URLs.
+    let metadata_location = metadata.to_string();
     let table_metadata = TableMetadata::read_from(&file_io, &metadata_location)
         .await
         .map_err(error)?;

@@ -4,20 +4,21 @@ mod data_files;
 mod delta;
 mod files;
 mod iceberg;
+mod location;
 mod partitioned;
 
 use std::fmt;
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::catalog::TableProvider;
 
+use crate::storage::Storage;
 use crate::{CatalogError, Result};
 
-pub(crate) use data_files::local_location;
 pub use data_files::{DataFile, DataFiles};
 pub(crate) use files::{data_files_exist, is_ignored, FileKind};
+pub use location::Location;
 pub(crate) use partitioned::{Partition, PartitionedTable};
 
 /// How a table is stored.
@@ -47,7 +48,7 @@ pub enum Snapshot {
     /// Delta log version.
     DeltaVersion(u64),
     /// Iceberg metadata file in force.
-    IcebergMetadata(PathBuf),
+    IcebergMetadata(Location),
     /// Plain files: how many there are, their total size and newest modification time (ns).
     Files {
         count: usize,
@@ -60,7 +61,7 @@ pub enum Snapshot {
 #[derive(Debug)]
 pub struct TableHandle {
     format: TableFormat,
-    location: PathBuf,
+    location: Location,
     snapshot: Snapshot,
     provider: Arc<dyn TableProvider>,
     source: Source,
@@ -79,8 +80,8 @@ impl TableHandle {
     /// A handle on an Iceberg table a remote catalog loaded; `name` names it in errors.
     pub(crate) async fn iceberg(name: String, table: ::iceberg::table::Table) -> Result<Self> {
         let metadata_location = table.metadata_location().unwrap_or_default().to_owned();
-        let metadata = local_location(&name, &metadata_location)?;
-        let location = local_location(&name, table.metadata().location())?;
+        let metadata = Location::readable(&name, &metadata_location)?;
+        let location = Location::readable(&name, table.metadata().location())?;
         let provider = iceberg::provider_of(&name, &metadata_location, table.clone()).await?;
         Ok(TableHandle {
             format: TableFormat::Iceberg,
@@ -95,7 +96,7 @@ impl TableHandle {
         self.format
     }
 
-    pub fn location(&self) -> &Path {
+    pub fn location(&self) -> &Location {
         &self.location
     }
 
@@ -135,13 +136,14 @@ impl TableHandle {
     }
 }
 
-/// Where a table lives on disk and in which format; found by the warehouse scan.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Where a table lives and in which format, and the storage it is read through.
+#[derive(Debug, Clone)]
 pub(crate) struct TableLocation {
     pub schema_name: String,
     pub table_name: String,
     pub kind: LocationKind,
-    pub path: PathBuf,
+    pub location: Location,
+    pub storage: Storage,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -153,18 +155,25 @@ pub(crate) enum LocationKind {
 }
 
 impl TableLocation {
-    pub(crate) fn new(schema: &str, table: &str, kind: LocationKind, path: PathBuf) -> Self {
+    pub(crate) fn new(
+        schema: &str,
+        table: &str,
+        kind: LocationKind,
+        location: Location,
+        storage: &Storage,
+    ) -> Self {
         Self {
             schema_name: schema.to_owned(),
             table_name: table.to_owned(),
             kind,
-            path,
+            location,
+            storage: storage.clone(),
         }
     }
 
-    /// Loads the table as it is on disk now.
+    /// Loads the table as it is stored now.
     pub(crate) async fn load_current(&self) -> Result<TableHandle> {
-        self.load(self.current_snapshot()?).await
+        self.load(self.current_snapshot().await?).await
     }
 
     fn display_name(&self) -> String {
@@ -175,18 +184,18 @@ impl TableLocation {
     fn error(&self, message: impl std::fmt::Display) -> CatalogError {
         CatalogError::Files {
             table: self.display_name(),
-            location: self.path.display().to_string(),
+            location: self.location.to_string(),
             message: message.to_string(),
         }
     }
 
-    /// The snapshot on disk now, found without reading table data: a directory listing of
-    /// the Delta log or Iceberg metadata folder, or a stat of the plain files.
-    pub(crate) fn current_snapshot(&self) -> Result<Snapshot> {
+    /// The snapshot stored now, found without reading table data: a listing of the Delta
+    /// log or Iceberg metadata folder, or of the plain files.
+    pub(crate) async fn current_snapshot(&self) -> Result<Snapshot> {
         match self.kind {
-            LocationKind::Delta => delta::latest_version(self),
-            LocationKind::Iceberg => iceberg::current_metadata(self),
-            LocationKind::ParquetDir | LocationKind::File(_) => files::fingerprint(self),
+            LocationKind::Delta => delta::latest_version(self).await,
+            LocationKind::Iceberg => iceberg::current_metadata(self).await,
+            LocationKind::ParquetDir | LocationKind::File(_) => files::fingerprint(self).await,
         }
     }
 
@@ -197,8 +206,8 @@ impl TableLocation {
                 let (provider, table) = delta::provider(self, *v).await?;
                 (TableFormat::Delta, provider, Source::Delta(table))
             }
-            (LocationKind::Iceberg, Snapshot::IcebergMetadata(path)) => {
-                let (provider, table) = iceberg::provider(self, path).await?;
+            (LocationKind::Iceberg, Snapshot::IcebergMetadata(metadata)) => {
+                let (provider, table) = iceberg::provider(self, metadata).await?;
                 (TableFormat::Iceberg, provider, Source::Iceberg(table))
             }
             (LocationKind::ParquetDir, _) => {
@@ -207,8 +216,8 @@ impl TableLocation {
             }
             (LocationKind::File(kind), _) => {
                 let files = match kind {
-                    FileKind::Parquet => data_files::plain(vec![self.path.clone()], false),
-                    FileKind::Csv => DataFiles::Csv(self.path.clone()),
+                    FileKind::Parquet => data_files::plain(vec![self.location.clone()], false),
+                    FileKind::Csv => DataFiles::Csv(self.location.clone()),
                 };
                 (
                     kind.format(),
@@ -224,7 +233,7 @@ impl TableLocation {
         };
         Ok(TableHandle {
             format,
-            location: self.path.clone(),
+            location: self.location.clone(),
             snapshot,
             provider,
             source,

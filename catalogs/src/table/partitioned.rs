@@ -4,7 +4,6 @@
 //! bookkeeping files aside.
 
 use std::any::Any;
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use arrow::datatypes::{Field, SchemaRef};
@@ -19,22 +18,20 @@ use datafusion::datasource::physical_plan::{FileGroup, FileScanConfigBuilder};
 use datafusion::datasource::table_schema::TableSchema;
 use datafusion::datasource::TableType;
 use datafusion::logical_expr::Expr;
-use datafusion::object_store::local::LocalFileSystem;
-use datafusion::object_store::path::Path as StorePath;
-use datafusion::object_store::{ObjectMeta, ObjectStore};
+use datafusion::object_store::ObjectMeta;
 use datafusion::physical_plan::empty::EmptyExec;
 use datafusion::physical_plan::ExecutionPlan;
-use datafusion::prelude::SessionContext;
 
 use super::data_files::DataFile;
-use super::files::data_files;
-use super::{DataFiles, Snapshot, Source, TableFormat, TableHandle};
+use super::files::{files_snapshot, inference_state, listed_files};
+use super::{DataFiles, Location, Source, TableFormat, TableHandle};
+use crate::storage::Storage;
 use crate::{CatalogError, Result};
 
 /// One partition: its folder and its values, in the order of the table's partition columns.
 #[derive(Debug, Clone)]
 pub(crate) struct Partition {
-    pub location: PathBuf,
+    pub location: Location,
     /// `None` is NULL (Hive's `__HIVE_DEFAULT_PARTITION__`).
     pub values: Vec<Option<String>>,
 }
@@ -44,7 +41,8 @@ pub(crate) struct Partition {
 /// its root.
 pub(crate) struct PartitionedTable<'a> {
     pub name: &'a str,
-    pub location: &'a Path,
+    pub location: &'a Location,
+    pub storage: &'a Storage,
     pub columns: Vec<Field>,
     pub partitions: Vec<Partition>,
     /// The data columns, for a table without files to infer them from.
@@ -53,7 +51,6 @@ pub(crate) struct PartitionedTable<'a> {
 
 struct File {
     meta: ObjectMeta,
-    path: PathBuf,
     partition: usize,
 }
 
@@ -61,51 +58,45 @@ impl PartitionedTable<'_> {
     fn error(&self, message: impl std::fmt::Display) -> CatalogError {
         CatalogError::Files {
             table: self.name.to_owned(),
-            location: self.location.display().to_string(),
+            location: self.location.to_string(),
             message: message.to_string(),
         }
     }
 
     /// Lists every partition's files and reads the Parquet footers once for the schema.
     pub(crate) async fn load(self) -> Result<TableHandle> {
+        let store_url = self.location.store_url();
         let mut files = Vec::new();
         for (index, partition) in self.partitions.iter().enumerate() {
             if partition.values.len() != self.columns.len() {
                 return Err(self.error(format!(
                     "partition at {} has {} values for {} partition columns",
-                    partition.location.display(),
+                    partition.location,
                     partition.values.len(),
                     self.columns.len()
                 )));
             }
-            let found = data_files(&partition.location, "")
-                .map_err(CatalogError::io(&partition.location))?;
-            for path in found {
-                let meta = object_meta(&path)?;
-                files.push(File {
-                    meta,
-                    path,
-                    partition: index,
-                });
+            // One scan reads one store.
+            if partition.location.store_url() != store_url {
+                return Err(self.error(format!(
+                    "partition at {} is not in the table's store {store_url}",
+                    partition.location
+                )));
             }
+            let found = listed_files(self.storage, &partition.location, "").await?;
+            files.extend(found.into_iter().map(|meta| File {
+                meta,
+                partition: index,
+            }));
         }
         let file_schema = self.file_schema(&files).await?;
         let partition_values = self.typed_values()?;
-        let snapshot = Snapshot::Files {
-            count: files.len(),
-            bytes: files.iter().map(|f| f.meta.size).sum(),
-            newest_mtime_ns: files
-                .iter()
-                .filter_map(|f| f.meta.last_modified.timestamp_nanos_opt())
-                .map(i128::from)
-                .max()
-                .unwrap_or(0),
-        };
+        let snapshot = files_snapshot(files.iter().map(|f| &f.meta));
         let data_files = DataFiles::Parquet {
             files: files
                 .iter()
                 .map(|file| DataFile {
-                    path: file.path.clone(),
+                    path: self.location.at_store_path(&file.meta.location),
                     partition_values: self
                         .columns
                         .iter()
@@ -117,6 +108,7 @@ impl PartitionedTable<'_> {
             hive_partitioning: false,
         };
         let provider = PartitionedParquet {
+            store_url: ObjectStoreUrl::parse(&store_url).map_err(|e| self.error(e))?,
             table_schema: TableSchema::new(
                 file_schema,
                 self.columns.into_iter().map(Arc::new).collect(),
@@ -131,7 +123,7 @@ impl PartitionedTable<'_> {
         };
         Ok(TableHandle {
             format: TableFormat::Parquet,
-            location: self.location.to_path_buf(),
+            location: self.location.clone(),
             snapshot,
             provider: Arc::new(provider),
             source: Source::Files(data_files),
@@ -147,8 +139,8 @@ impl PartitionedTable<'_> {
                 .clone()
                 .ok_or_else(|| self.error("the table has no files and no readable column list"));
         }
-        let state = SessionContext::new().state();
-        let store: Arc<dyn ObjectStore> = Arc::new(LocalFileSystem::new());
+        let state = inference_state(self.storage)?;
+        let store = self.storage.store(self.location)?;
         let metas: Vec<ObjectMeta> = files.iter().map(|f| f.meta.clone()).collect();
         ParquetFormat::default()
             .infer_schema(&state, &store, &metas)
@@ -173,7 +165,7 @@ impl PartitionedTable<'_> {
                         value.map_err(|e| {
                             self.error(format!(
                                 "partition at {}: column \"{}\": {e}",
-                                partition.location.display(),
+                                partition.location,
                                 column.name()
                             ))
                         })
@@ -184,25 +176,11 @@ impl PartitionedTable<'_> {
     }
 }
 
-fn object_meta(path: &Path) -> Result<ObjectMeta> {
-    let meta = std::fs::metadata(path).map_err(CatalogError::io(path))?;
-    let location = StorePath::from_absolute_path(path).map_err(|e| CatalogError::Io {
-        path: path.to_path_buf(),
-        source: std::io::Error::other(e),
-    })?;
-    let last_modified = meta.modified().map_err(CatalogError::io(path))?.into();
-    Ok(ObjectMeta {
-        location,
-        last_modified,
-        size: meta.len(),
-        e_tag: None,
-        version: None,
-    })
-}
-
 /// Reads listed Parquet files with their partition values, which are not in the files.
 #[derive(Debug)]
 struct PartitionedParquet {
+    /// The store every file is in.
+    store_url: ObjectStoreUrl,
     table_schema: TableSchema,
     files: Vec<PartitionedFile>,
 }
@@ -242,7 +220,7 @@ impl TableProvider for PartitionedParquet {
         for (i, file) in self.files.iter().enumerate() {
             file_groups[i % count].push(file.clone());
         }
-        let config = FileScanConfigBuilder::new(ObjectStoreUrl::local_filesystem(), source)
+        let config = FileScanConfigBuilder::new(self.store_url.clone(), source)
             .with_file_groups(file_groups.into_iter().map(FileGroup::new).collect())
             .with_projection_indices(projection.cloned())?
             .with_limit(limit)

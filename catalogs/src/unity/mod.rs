@@ -5,14 +5,14 @@
 //! them.
 
 use std::fmt;
-use std::path::Path;
 
 use async_trait::async_trait;
 use serde::Deserialize;
 
 use crate::http::{JsonClient, Page};
 use crate::remote::{CatalogServer, Endpoint, Remote, RemoteCatalog};
-use crate::table::{local_location, FileKind, LocationKind, TableHandle, TableLocation};
+use crate::storage::Storage;
+use crate::table::{FileKind, Location, LocationKind, TableHandle, TableLocation};
 use crate::{CatalogError, Result};
 
 /// How to reach a Unity Catalog server, and which of its catalogs to show.
@@ -87,13 +87,22 @@ impl Page for TablePage {
 impl RemoteCatalog<UnityServer> {
     /// A catalog named `name` showing the Unity catalog `settings.catalog`. The server is
     /// first asked when a query needs it.
-    pub fn new(name: impl Into<String>, settings: UnitySettings) -> Result<Self> {
+    pub fn new(
+        name: impl Into<String>,
+        settings: UnitySettings,
+        storage: &Storage,
+    ) -> Result<Self> {
         let name = name.into();
         let server = UnityServer {
             http: JsonClient::new(&name, &settings.endpoint)?,
             catalog: settings.catalog,
         };
-        Ok(Self::from_server(&name, &settings.endpoint, server))
+        Ok(Self::from_server(
+            &name,
+            &settings.endpoint,
+            storage,
+            server,
+        ))
     }
 }
 
@@ -116,14 +125,15 @@ impl UnityServer {
     }
 }
 
-/// How a table of `format` stored at `path` is read.
-fn location_kind(format: &str, path: &Path) -> Option<LocationKind> {
+/// How a table of `format` is read; `is_file` says whether its location is one file (not
+/// a folder).
+fn location_kind(format: &str, is_file: bool) -> Option<LocationKind> {
     Some(match format.to_ascii_uppercase().as_str() {
         "DELTA" => LocationKind::Delta,
         "ICEBERG" => LocationKind::Iceberg,
-        "PARQUET" if path.is_file() => LocationKind::File(FileKind::Parquet),
+        "PARQUET" if is_file => LocationKind::File(FileKind::Parquet),
         "PARQUET" => LocationKind::ParquetDir,
-        "CSV" if path.is_file() => LocationKind::File(FileKind::Csv),
+        "CSV" if is_file => LocationKind::File(FileKind::Csv),
         _ => return None,
     })
 }
@@ -181,13 +191,17 @@ impl CatalogServer for UnityServer {
                 "the table has no data_source_format or storage_location",
             ));
         };
-        let path = local_location(&name, &storage)?;
-        let kind = location_kind(&format, &path).ok_or_else(|| {
+        let location = Location::readable(&name, &storage)?;
+        let is_file = match format.to_ascii_uppercase().as_str() {
+            "PARQUET" | "CSV" => remote.storage().head(&location).await?.is_some(),
+            _ => false,
+        };
+        let kind = location_kind(&format, is_file).ok_or_else(|| {
             CatalogError::Unsupported(format!(
                 "table {name} is {format}, which junction does not read"
             ))
         })?;
-        TableLocation::new(schema, table, kind, path)
+        TableLocation::new(schema, table, kind, location, remote.storage())
             .load_current()
             .await
             .map(Some)

@@ -7,7 +7,8 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 
-use crate::table::{data_files_exist, is_ignored, FileKind, LocationKind, TableLocation};
+use crate::storage::Storage;
+use crate::table::{data_files_exist, is_ignored, FileKind, Location, LocationKind, TableLocation};
 use crate::{Catalog, CatalogError, Result, TableHandle};
 
 /// A catalog over one local directory: `DIR/<schema>/<table>`.
@@ -15,6 +16,8 @@ use crate::{Catalog, CatalogError, Result, TableHandle};
 pub struct WarehouseCatalog {
     name: String,
     root: PathBuf,
+    /// Local files only: the warehouse is a local folder.
+    storage: Storage,
     /// Loaded handles by (schema, table); reused while their snapshot is still current.
     loaded: Mutex<HashMap<(String, String), Arc<TableHandle>>>,
 }
@@ -28,6 +31,7 @@ impl WarehouseCatalog {
         Self {
             name: name.into(),
             root,
+            storage: Storage::default(),
             loaded: Mutex::new(HashMap::new()),
         }
     }
@@ -67,12 +71,13 @@ impl WarehouseCatalog {
                     LocationKind::File(FileKind::Csv) => dir.join(format!("{table}.csv")),
                     _ => dir.join(table),
                 };
-                return Ok(Some(TableLocation {
-                    schema_name: schema.to_owned(),
-                    table_name: table.to_owned(),
+                return Ok(Some(TableLocation::new(
+                    schema,
+                    table,
                     kind,
-                    path,
-                }));
+                    Location::local(&path),
+                    &self.storage,
+                )));
             }
         }
         Ok(None)
@@ -162,7 +167,7 @@ impl Catalog for WarehouseCatalog {
         let Some(location) = self.locate(schema, table)? else {
             return Ok(None);
         };
-        let snapshot = location.current_snapshot()?;
+        let snapshot = location.current_snapshot().await?;
         let key = (schema.to_owned(), table.to_owned());
         // The map only caches; a panic elsewhere cannot leave it half-written.
         let cached = self
@@ -172,7 +177,7 @@ impl Catalog for WarehouseCatalog {
             .get(&key)
             .cloned();
         if let Some(handle) = cached {
-            if *handle.snapshot() == snapshot && handle.location() == location.path {
+            if *handle.snapshot() == snapshot && *handle.location() == location.location {
                 return Ok(Some(handle));
             }
         }

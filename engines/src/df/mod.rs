@@ -23,7 +23,7 @@ use datafusion::prelude::{DataFrame, SessionConfig, SessionContext};
 use datafusion::scalar::ScalarValue;
 use datafusion::sql::parser::Statement as DFStatement;
 use datafusion_pg_catalog::pg_catalog::PgCatalogStaticTables;
-use junction_catalogs::{Catalogs, TableFormat};
+use junction_catalogs::{Catalogs, Storage, TableFormat};
 use junction_transpiler::{Dialect, TypeOracle};
 use sqlparser::ast::Statement;
 
@@ -43,7 +43,8 @@ pub struct DataFusionEngine {
 }
 
 impl DataFusionEngine {
-    pub fn try_new(catalogs: Catalogs) -> Result<Self> {
+    /// DataFusion over `catalogs`, reading object storage through `storage`.
+    pub fn try_new(catalogs: Catalogs, storage: &Storage) -> Result<Self> {
         let mut config = SessionConfig::new()
             .with_information_schema(true)
             .with_create_default_catalog_and_schema(true);
@@ -59,6 +60,7 @@ impl DataFusionEngine {
         };
         let runtime = RuntimeEnvBuilder::new()
             .with_cache_manager(cache)
+            .with_object_store_registry(Arc::new(storage.clone()))
             .build_arc()?;
         let mut ctx = SessionContext::new_with_config_rt(config, runtime);
         // Registers pg_catalog's functions (pg_get_userbyid, format_type, ...) into the base

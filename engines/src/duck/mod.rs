@@ -3,6 +3,7 @@
 
 mod params;
 mod pool;
+mod s3;
 mod stream;
 mod views;
 
@@ -17,7 +18,7 @@ use datafusion::execution::SendableRecordBatchStream;
 use datafusion::scalar::ScalarValue;
 use duckdb::Connection;
 use futures::StreamExt;
-use junction_catalogs::{Catalogs, Snapshot, TableFormat, TableHandle};
+use junction_catalogs::{Catalogs, Snapshot, Storage, TableFormat, TableHandle};
 use junction_transpiler::{Dialect, TypeOracle};
 use sqlparser::ast::{visit_expressions, Expr, Statement, Value};
 
@@ -45,16 +46,19 @@ pub struct DuckDbConfig {
 struct Extensions {
     delta: bool,
     iceberg: bool,
+    /// httpfs with the `[storage.s3]` credentials as a secret: S3 tables are readable.
+    s3: bool,
 }
 
 impl Extensions {
     /// Loads what the extension directory offers; a failure (no such file, another DuckDB
-    /// version or platform) is logged and leaves the file-list path in place.
-    fn load(connection: &Connection) -> Self {
+    /// version or platform) is logged and leaves the file-list path in place, or S3 tables
+    /// to other engines.
+    fn load(connection: &Connection, storage: &Storage) -> Self {
         let load = |name: &str, sql: &str| match connection.execute_batch(sql) {
             Ok(()) => true,
             Err(e) => {
-                tracing::warn!(extension = name, error = %e, "DuckDB extension not loaded; its tables are read through file-list views");
+                tracing::warn!(extension = name, error = %e, "DuckDB extension not loaded");
                 false
             }
         };
@@ -62,6 +66,9 @@ impl Extensions {
             delta: load("delta", "LOAD delta"),
             // iceberg reads its manifests through avro.
             iceberg: load("iceberg", "LOAD avro; LOAD iceberg"),
+            s3: storage.s3().is_some_and(|settings| {
+                load("httpfs", &format!("LOAD httpfs; {}", s3::secret(settings)))
+            }),
         }
     }
 }
@@ -77,7 +84,8 @@ pub struct DuckDbEngine {
 }
 
 impl DuckDbEngine {
-    pub fn try_new(catalogs: Catalogs, config: &DuckDbConfig) -> Result<Self> {
+    /// DuckDB over `catalogs`, reading S3 through `storage`'s settings where httpfs loads.
+    pub fn try_new(catalogs: Catalogs, config: &DuckDbConfig, storage: &Storage) -> Result<Self> {
         let mut duck_config = duckdb::Config::default()
             .enable_autoload_extension(config.extension_directory.is_some())?
             // Nothing may be downloaded at run time; extensions come from the directory only.
@@ -107,7 +115,7 @@ impl DuckDbEngine {
             }
         }
         let extensions = match config.extension_directory {
-            Some(_) => Extensions::load(&connection),
+            Some(_) => Extensions::load(&connection, storage),
             None => Extensions::default(),
         };
         let size = config.connections.unwrap_or(4);
@@ -156,9 +164,16 @@ impl DuckDbEngine {
     /// How a view reads `handle`'s snapshot: through DuckDB's own extension for the format
     /// where it loaded, else over the data files.
     async fn scan(&self, handle: &TableHandle) -> Result<Scan> {
+        if !handle.location().is_local() && !self.extensions.s3 {
+            return Err(EngineError::Unsupported(format!(
+                "duckdb cannot read {}: {}",
+                handle.location(),
+                s3::UNREADABLE
+            )));
+        }
         Ok(match (handle.format(), handle.snapshot()) {
             (TableFormat::Delta, _) if self.extensions.delta => {
-                Scan::DeltaExtension(handle.location().to_path_buf())
+                Scan::DeltaExtension(handle.location().clone())
             }
             (TableFormat::Iceberg, Snapshot::IcebergMetadata(metadata))
                 if self.extensions.iceberg =>

@@ -2,12 +2,10 @@
 //! the snapshot's files, each column cast to the type the catalog gives it, so that DuckDB
 //! sees the same columns and types as every other engine.
 
+use datafusion::arrow::datatypes::{DataType, Schema, TimeUnit};
+use junction_catalogs::{DataFile, DataFiles, Location};
 use std::collections::BTreeMap;
 use std::fmt::Write;
-use std::path::PathBuf;
-
-use datafusion::arrow::datatypes::{DataType, Schema, TimeUnit};
-use junction_catalogs::{DataFile, DataFiles};
 
 /// A double-quoted DuckDB identifier.
 pub fn ident(name: &str) -> String {
@@ -71,10 +69,10 @@ pub fn duckdb_type(data_type: &DataType) -> Option<String> {
 pub enum Scan {
     /// DuckDB's `delta` extension over the table root: it follows deletion vectors and
     /// column mapping itself.
-    DeltaExtension(PathBuf),
+    DeltaExtension(Location),
     /// DuckDB's `iceberg` extension over the snapshot's metadata file: it applies delete
     /// files itself.
-    IcebergExtension(PathBuf),
+    IcebergExtension(Location),
     /// The snapshot's data files, listed by junction.
     Files(DataFiles),
 }
@@ -113,11 +111,11 @@ pub fn view_query(schema: &Schema, scan: &Scan) -> Result<String, String> {
     match scan {
         Scan::DeltaExtension(root) => Ok(cast_select(
             &columns,
-            &format!("delta_scan({})", literal(&root.display().to_string())),
+            &format!("delta_scan({})", literal(&root.to_string())),
         )),
         Scan::IcebergExtension(metadata) => Ok(cast_select(
             &columns,
-            &format!("iceberg_scan({})", literal(&metadata.display().to_string())),
+            &format!("iceberg_scan({})", literal(&metadata.to_string())),
         )),
         Scan::Files(DataFiles::Unreadable(reason)) => Err(reason.clone()),
         Scan::Files(DataFiles::Csv(path)) => {
@@ -127,7 +125,7 @@ pub fn view_query(schema: &Schema, scan: &Scan) -> Result<String, String> {
                 .collect();
             Ok(format!(
                 "SELECT * FROM read_csv({}, header = true, auto_detect = false, columns = {{{}}})",
-                literal(&path.display().to_string()),
+                literal(&path.to_string()),
                 types.join(", ")
             ))
         }
@@ -191,10 +189,7 @@ fn parquet_query(columns: &[(&str, String)], files: &[DataFile], hive: bool) -> 
                     format!("CAST({value} AS {ty}) AS {}", ident(name))
                 })
                 .collect();
-            let paths: Vec<String> = files
-                .iter()
-                .map(|f| literal(&f.path.display().to_string()))
-                .collect();
+            let paths: Vec<String> = files.iter().map(|f| literal(&f.path.to_string())).collect();
             format!(
                 "SELECT {} FROM (SELECT * FROM read_parquet([{}], union_by_name = true, \
                  hive_partitioning = {hive}) UNION ALL BY NAME {empty})",
@@ -208,11 +203,13 @@ fn parquet_query(columns: &[(&str, String)], files: &[DataFile], hive: bool) -> 
 
 #[cfg(test)]
 mod tests {
-    use std::path::PathBuf;
-
     use datafusion::arrow::datatypes::Field;
 
     use super::*;
+
+    fn at(path: &str) -> Location {
+        Location::parse(path).expect("absolute path or URL")
+    }
 
     fn schema() -> Schema {
         Schema::new(vec![
@@ -227,7 +224,7 @@ mod tests {
     #[test]
     fn partition_values_become_typed_literals() {
         let file = |path: &str, day: Option<&str>| DataFile {
-            path: PathBuf::from(path),
+            path: at(path),
             partition_values: vec![("day".into(), day.map(str::to_owned))],
         };
         let files = Scan::Files(DataFiles::Parquet {
@@ -270,17 +267,16 @@ mod tests {
 
     #[test]
     fn extensions_read_by_name_with_the_catalogs_types() {
-        let delta = Scan::DeltaExtension(PathBuf::from("/w/silver/vitals"));
+        let delta = Scan::DeltaExtension(at("/w/silver/vitals"));
         assert_eq!(
             view_query(&schema(), &delta).expect("readable"),
             "SELECT CAST(\"id\" AS BIGINT) AS \"id\", CAST(\"day\" AS DATE) AS \"day\" \
              FROM delta_scan('/w/silver/vitals')"
         );
-        let iceberg =
-            Scan::IcebergExtension(PathBuf::from("/w/gold/h/metadata/00001.metadata.json"));
+        let iceberg = Scan::IcebergExtension(at("s3://b/gold/h/metadata/00001.metadata.json"));
         assert!(view_query(&schema(), &iceberg)
             .expect("readable")
-            .ends_with("FROM iceberg_scan('/w/gold/h/metadata/00001.metadata.json')"));
+            .ends_with("FROM iceberg_scan('s3://b/gold/h/metadata/00001.metadata.json')"));
         assert_eq!(access(&schema(), &delta), "delta extension (delta_scan)");
     }
 

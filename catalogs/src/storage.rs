@@ -1,0 +1,332 @@
+//! Where table files are read from: local disk, and S3-compatible object storage as
+//! `[storage.s3]` configures it. DataFusion and deltalake read through object_store, iceberg
+//! through opendal; both get their settings from one [`Storage`].
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::{Arc, Mutex, Once};
+
+use bytes::Bytes;
+use datafusion::execution::object_store::{DefaultObjectStoreRegistry, ObjectStoreRegistry};
+use deltalake::logstore::{
+    default_logstore, logstore_factories, LogStore, LogStoreFactory, ObjectStoreRef, StorageConfig,
+};
+use futures::TryStreamExt;
+use iceberg::io::{FileIO, FileIOBuilder, LocalFsStorageFactory};
+use iceberg_storage_opendal::OpenDalStorageFactory;
+use object_store::aws::AmazonS3Builder;
+use object_store::local::LocalFileSystem;
+use object_store::{ObjectMeta, ObjectStore, ObjectStoreExt};
+use url::Url;
+
+use crate::table::Location;
+use crate::{CatalogError, Result};
+
+/// `[storage.s3]`: how to reach S3-compatible storage for `s3://` locations.
+#[derive(Clone, Default)]
+pub struct S3Settings {
+    /// `http://127.0.0.1:9000`; AWS's own endpoint for the region when absent.
+    pub endpoint: Option<String>,
+    pub region: String,
+    pub access_key_id: Option<String>,
+    pub secret_access_key: Option<String>,
+    /// Temporary credentials carry a session token with their keys.
+    pub session_token: Option<String>,
+    /// Whether an `http://` endpoint may be used.
+    pub allow_http: bool,
+    /// `bucket.host/key` rather than `host/bucket/key`.
+    pub virtual_hosted_style: bool,
+}
+
+impl fmt::Debug for S3Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Never print a secret.
+        let redacted = |secret: &Option<String>| secret.as_ref().map(|_| "<redacted>");
+        f.debug_struct("S3Settings")
+            .field("endpoint", &self.endpoint)
+            .field("region", &self.region)
+            .field("access_key_id", &self.access_key_id)
+            .field("secret_access_key", &redacted(&self.secret_access_key))
+            .field("session_token", &redacted(&self.session_token))
+            .field("allow_http", &self.allow_http)
+            .field("virtual_hosted_style", &self.virtual_hosted_style)
+            .finish()
+    }
+}
+
+impl S3Settings {
+    /// The same settings as iceberg's FileIO properties.
+    pub fn iceberg_props(&self) -> HashMap<String, String> {
+        let mut props = HashMap::from([
+            ("s3.region".to_owned(), self.region.clone()),
+            (
+                "s3.path-style-access".to_owned(),
+                (!self.virtual_hosted_style).to_string(),
+            ),
+        ]);
+        let optional = [
+            ("s3.endpoint", &self.endpoint),
+            ("s3.access-key-id", &self.access_key_id),
+            ("s3.secret-access-key", &self.secret_access_key),
+            ("s3.session-token", &self.session_token),
+        ];
+        for (key, value) in optional {
+            if let Some(value) = value {
+                props.insert(key.to_owned(), value.clone());
+            }
+        }
+        props
+    }
+
+    fn store(&self, bucket: &str) -> object_store::Result<Arc<dyn ObjectStore>> {
+        let mut builder = AmazonS3Builder::new()
+            .with_bucket_name(bucket)
+            .with_region(&self.region)
+            .with_allow_http(self.allow_http)
+            .with_virtual_hosted_style_request(self.virtual_hosted_style);
+        if let Some(endpoint) = &self.endpoint {
+            builder = builder.with_endpoint(endpoint);
+        }
+        if let Some(key) = &self.access_key_id {
+            builder = builder.with_access_key_id(key);
+        }
+        if let Some(secret) = &self.secret_access_key {
+            builder = builder.with_secret_access_key(secret);
+        }
+        if let Some(token) = &self.session_token {
+            builder = builder.with_token(token);
+        }
+        Ok(Arc::new(builder.build()?))
+    }
+}
+
+/// The object stores table files are read through: the local file system, and one S3 store
+/// per bucket when S3 is configured. It is also the object store registry of DataFusion
+/// sessions, so that a scan of an `s3://` file finds its bucket's store.
+#[derive(Clone, Default)]
+pub struct Storage {
+    inner: Arc<Inner>,
+}
+
+#[derive(Default)]
+struct Inner {
+    s3: Option<S3Settings>,
+    local: Arc<LocalFileSystem>,
+    buckets: Mutex<HashMap<String, Arc<dyn ObjectStore>>>,
+    /// Stores registered by others (deltalake registers its tables' stores), by URL.
+    registered: DefaultObjectStoreRegistry,
+}
+
+impl fmt::Debug for Storage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Storage")
+            .field("s3", &self.inner.s3)
+            .finish()
+    }
+}
+
+impl Storage {
+    /// Local files and, with `s3`, S3-compatible storage.
+    pub fn new(s3: Option<S3Settings>) -> Self {
+        if s3.is_some() {
+            register_delta_s3();
+        }
+        Self {
+            inner: Arc::new(Inner {
+                s3,
+                ..Inner::default()
+            }),
+        }
+    }
+
+    /// The S3 settings, when S3 is configured.
+    pub fn s3(&self) -> Option<&S3Settings> {
+        self.inner.s3.as_ref()
+    }
+
+    /// The store holding `location`'s objects.
+    pub(crate) fn store(&self, location: &Location) -> Result<Arc<dyn ObjectStore>> {
+        let url = location.url();
+        if url.scheme() == "file" {
+            return Ok(Arc::clone(&self.inner.local) as Arc<dyn ObjectStore>);
+        }
+        let bucket = url.host_str().unwrap_or_default();
+        let Some(s3) = &self.inner.s3 else {
+            return Err(CatalogError::Unsupported(format!(
+                "{location} is in S3, and no [storage.s3] is configured"
+            )));
+        };
+        let mut buckets = self.inner.buckets.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(store) = buckets.get(bucket) {
+            return Ok(Arc::clone(store));
+        }
+        let store = s3.store(bucket).map_err(storage_error(location))?;
+        buckets.insert(bucket.to_owned(), Arc::clone(&store));
+        Ok(store)
+    }
+
+    /// Every object under the folder `location`, at any depth.
+    pub(crate) async fn list(&self, location: &Location) -> Result<Vec<ObjectMeta>> {
+        let store = self.store(location)?;
+        // Object stores list nothing under a missing prefix; a missing local folder is an
+        // error, as it was when the table was found.
+        if let Some(path) = location.as_path().filter(|path| !path.exists()) {
+            let source = std::io::Error::from(std::io::ErrorKind::NotFound);
+            return Err(storage_error(location)(object_store::Error::NotFound {
+                path: path.display().to_string(),
+                source: Box::new(source),
+            }));
+        }
+        let prefix = location.store_path();
+        store
+            .list(Some(&prefix))
+            .try_collect()
+            .await
+            .map_err(storage_error(location))
+    }
+
+    /// The names of the objects directly in the folder `location`.
+    pub(crate) async fn file_names(&self, location: &Location) -> Result<Vec<String>> {
+        let store = self.store(location)?;
+        let listed = store
+            .list_with_delimiter(Some(&location.store_path()))
+            .await
+            .map_err(storage_error(location))?;
+        Ok(listed
+            .objects
+            .into_iter()
+            .filter_map(|object| object.location.filename().map(str::to_owned))
+            .collect())
+    }
+
+    /// The object at `location`; `None` when there is none.
+    pub(crate) async fn head(&self, location: &Location) -> Result<Option<ObjectMeta>> {
+        let store = self.store(location)?;
+        match store.head(&location.store_path()).await {
+            Ok(meta) => Ok(Some(meta)),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(storage_error(location)(e)),
+        }
+    }
+
+    /// The bytes of the object at `location`; `None` when there is none.
+    pub(crate) async fn read(&self, location: &Location) -> Result<Option<Bytes>> {
+        let store = self.store(location)?;
+        let got = match store.get(&location.store_path()).await {
+            Ok(got) => got,
+            Err(object_store::Error::NotFound { .. }) => return Ok(None),
+            Err(e) => return Err(storage_error(location)(e)),
+        };
+        got.bytes().await.map(Some).map_err(storage_error(location))
+    }
+
+    /// iceberg's FileIO for a table whose metadata is at `location`.
+    pub(crate) fn file_io(&self, location: &Location) -> Result<FileIO> {
+        if location.url().scheme() == "file" {
+            return Ok(FileIOBuilder::new(Arc::new(LocalFsStorageFactory)).build());
+        }
+        let Some(s3) = &self.inner.s3 else {
+            return Err(CatalogError::Unsupported(format!(
+                "{location} is in S3, and no [storage.s3] is configured"
+            )));
+        };
+        let factory = OpenDalStorageFactory::S3 {
+            customized_credential_load: None,
+        };
+        Ok(FileIOBuilder::new(Arc::new(factory))
+            .with_props(s3.iceberg_props())
+            .build())
+    }
+
+    /// A deltalake table builder for the table at `location`, reading through this storage.
+    pub(crate) fn delta_builder(
+        &self,
+        location: &Location,
+    ) -> Result<deltalake::DeltaTableBuilder> {
+        let url = location.url().clone();
+        let error = |source| CatalogError::Delta {
+            table: location.to_string(),
+            location: location.to_string(),
+            source: Box::new(source),
+        };
+        let builder = deltalake::DeltaTableBuilder::from_url(url.clone()).map_err(error)?;
+        if url.scheme() == "file" {
+            return Ok(builder);
+        }
+        let root = Location::from_url(bucket_url(&url));
+        Ok(builder.with_storage_backend(self.store(&root)?, url))
+    }
+}
+
+/// `s3://bucket/`: the root of `url`'s bucket.
+fn bucket_url(url: &Url) -> Url {
+    let mut root = url.clone();
+    root.set_path("/");
+    root.set_query(None);
+    root.set_fragment(None);
+    root
+}
+
+/// An object-store error on `location`.
+fn storage_error(location: &Location) -> impl FnOnce(object_store::Error) -> CatalogError + '_ {
+    move |source| CatalogError::Storage {
+        location: location.to_string(),
+        source,
+    }
+}
+
+impl ObjectStoreRegistry for Storage {
+    fn register_store(
+        &self,
+        url: &Url,
+        store: Arc<dyn ObjectStore>,
+    ) -> Option<Arc<dyn ObjectStore>> {
+        self.inner.registered.register_store(url, store)
+    }
+
+    fn deregister_store(&self, url: &Url) -> datafusion::error::Result<Arc<dyn ObjectStore>> {
+        self.inner.registered.deregister_store(url)
+    }
+
+    fn get_store(&self, url: &Url) -> datafusion::error::Result<Arc<dyn ObjectStore>> {
+        if let Ok(store) = self.inner.registered.get_store(url) {
+            return Ok(store);
+        }
+        let location = Location::from_url(url.clone());
+        self.store(&location)
+            .map_err(|e| datafusion::error::DataFusionError::External(Box::new(e)))
+    }
+}
+
+/// deltalake finds a log store by scheme, and has none for `s3://` without its AWS crate
+/// (which brings the AWS SDK for DynamoDB locking that reads never need). Tables are read
+/// through [`Storage`]'s own S3 store, so the plain log store is all it takes.
+fn register_delta_s3() {
+    static REGISTERED: Once = Once::new();
+    REGISTERED.call_once(|| {
+        for scheme in ["s3://", "s3a://"] {
+            if let Ok(url) = Url::parse(scheme) {
+                logstore_factories().insert(url, Arc::new(ReadLogStoreFactory));
+            }
+        }
+    });
+}
+
+struct ReadLogStoreFactory;
+
+impl LogStoreFactory for ReadLogStoreFactory {
+    fn with_options(
+        &self,
+        prefixed_store: ObjectStoreRef,
+        root_store: ObjectStoreRef,
+        location: &Url,
+        options: &StorageConfig,
+    ) -> deltalake::DeltaResult<Arc<dyn LogStore>> {
+        Ok(default_logstore(
+            prefixed_store,
+            root_store,
+            location,
+            options,
+        ))
+    }
+}

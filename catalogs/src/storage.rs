@@ -23,7 +23,7 @@ use crate::table::Location;
 use crate::{CatalogError, Result};
 
 /// `[storage.s3]`: how to reach S3-compatible storage for `s3://` locations.
-#[derive(Clone, Default)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct S3Settings {
     /// `http://127.0.0.1:9000`; AWS's own endpoint for the region when absent.
     pub endpoint: Option<String>,
@@ -76,6 +76,44 @@ impl S3Settings {
             }
         }
         props
+    }
+
+    /// These settings overlaid with the S3 settings among iceberg FileIO `props` (what a
+    /// REST catalog hands out for a table); `None` when `props` hold no endpoint or
+    /// credentials of their own.
+    pub fn overlaid(base: Option<&S3Settings>, props: &HashMap<String, String>) -> Option<Self> {
+        let prop = |key: &str| props.get(key).cloned();
+        let own = [
+            "s3.endpoint",
+            "s3.access-key-id",
+            "s3.secret-access-key",
+            "s3.session-token",
+        ];
+        if !own.iter().any(|key| props.contains_key(*key)) {
+            return None;
+        }
+        let mut settings = base.cloned().unwrap_or_else(|| S3Settings {
+            region: "us-east-1".to_owned(),
+            ..S3Settings::default()
+        });
+        if let Some(endpoint) = prop("s3.endpoint") {
+            // The catalog named the endpoint, scheme and all.
+            settings.allow_http = endpoint.starts_with("http://");
+            settings.endpoint = Some(endpoint);
+        }
+        if let Some(key) = prop("s3.access-key-id") {
+            // Keys come in sets: a vended key never pairs with a configured token.
+            settings.access_key_id = Some(key);
+            settings.secret_access_key = prop("s3.secret-access-key");
+            settings.session_token = prop("s3.session-token");
+        }
+        if let Some(region) = prop("s3.region").or_else(|| prop("client.region")) {
+            settings.region = region;
+        }
+        if let Some(path_style) = prop("s3.path-style-access") {
+            settings.virtual_hosted_style = !path_style.eq_ignore_ascii_case("true");
+        }
+        Some(settings)
     }
 
     fn store(&self, bucket: &str) -> object_store::Result<Arc<dyn ObjectStore>> {
@@ -220,6 +258,18 @@ impl Storage {
         got.bytes().await.map(Some).map_err(storage_error(location))
     }
 
+    /// iceberg's FileIO for S3 with `settings` (and any other FileIO `props`).
+    pub(crate) fn s3_file_io(settings: &S3Settings, props: &HashMap<String, String>) -> FileIO {
+        let mut props = props.clone();
+        props.extend(settings.iceberg_props());
+        let factory = OpenDalStorageFactory::S3 {
+            customized_credential_load: None,
+        };
+        FileIOBuilder::new(Arc::new(factory))
+            .with_props(props)
+            .build()
+    }
+
     /// iceberg's FileIO for a table whose metadata is at `location`.
     pub(crate) fn file_io(&self, location: &Location) -> Result<FileIO> {
         if location.url().scheme() == "file" {
@@ -230,12 +280,7 @@ impl Storage {
                 "{location} is in S3, and no [storage.s3] is configured"
             )));
         };
-        let factory = OpenDalStorageFactory::S3 {
-            customized_credential_load: None,
-        };
-        Ok(FileIOBuilder::new(Arc::new(factory))
-            .with_props(s3.iceberg_props())
-            .build())
+        Ok(Self::s3_file_io(s3, &HashMap::new()))
     }
 
     /// A deltalake table builder for the table at `location`, reading through this storage.
@@ -328,5 +373,49 @@ impl LogStoreFactory for ReadLogStoreFactory {
             location,
             options,
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::S3Settings;
+
+    fn props(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn vended_credentials_replace_the_configured_keys_as_a_set() {
+        let configured = S3Settings {
+            endpoint: Some("https://s3.example".into()),
+            region: "eu-west-1".into(),
+            access_key_id: Some("configured".into()),
+            secret_access_key: Some("configured-secret".into()),
+            session_token: Some("configured-token".into()),
+            ..S3Settings::default()
+        };
+        let vended = props(&[
+            ("s3.access-key-id", "vended"),
+            ("s3.secret-access-key", "vended-secret"),
+        ]);
+        let settings = S3Settings::overlaid(Some(&configured), &vended).expect("vended");
+        assert_eq!(settings.access_key_id.as_deref(), Some("vended"));
+        assert_eq!(settings.secret_access_key.as_deref(), Some("vended-secret"));
+        assert_eq!(settings.session_token, None, "never the configured token");
+        assert_eq!(settings.endpoint.as_deref(), Some("https://s3.example"));
+        assert_eq!(settings.region, "eu-west-1");
+
+        let endpoint = props(&[("s3.endpoint", "http://127.0.0.1:9000")]);
+        let settings = S3Settings::overlaid(None, &endpoint).expect("an endpoint");
+        assert!(settings.allow_http);
+        assert_eq!(settings.region, "us-east-1");
+
+        let unrelated = props(&[("s3.path-style-access", "true"), ("io-impl", "x")]);
+        assert_eq!(S3Settings::overlaid(Some(&configured), &unrelated), None);
     }
 }

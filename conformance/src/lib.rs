@@ -10,6 +10,7 @@ pub mod nessie;
 pub mod peers;
 pub mod tpch;
 pub mod unity;
+pub mod vending;
 pub mod wire;
 
 use std::path::PathBuf;

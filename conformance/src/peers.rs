@@ -284,6 +284,12 @@ impl ServerPeer {
         Self::start("hms.sh", "PEERS_HMS_URI")
     }
 
+    /// An S3-compatible server (`s3.sh`: moto, in memory, path-style, any credentials); the
+    /// URI is its endpoint.
+    pub fn s3() -> Self {
+        Self::start("s3.sh", "PEERS_S3_ENDPOINT")
+    }
+
     fn start(script: &'static str, uri_variable: &str) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let state = dir.path().join("state");

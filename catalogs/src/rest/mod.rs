@@ -11,13 +11,14 @@ use std::fmt;
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use iceberg::table::Table;
 use iceberg::{Catalog as _, CatalogBuilder, ErrorKind, NamespaceIdent, TableIdent};
 use iceberg_catalog_rest::{RestCatalog, RestCatalogBuilder};
 use iceberg_storage_opendal::OpenDalResolvingStorageFactory;
 
 use crate::remote::{CatalogServer, Endpoint, Remote, RemoteCatalog};
-use crate::storage::Storage;
-use crate::table::TableHandle;
+use crate::storage::{S3Settings, Storage};
+use crate::table::{Location, TableHandle};
 use crate::{CatalogError, Result};
 
 /// How to reach an Iceberg REST catalog.
@@ -62,11 +63,13 @@ impl RemoteCatalog<RestServer> {
         if let Some(token) = &endpoint.token {
             props.insert("token".to_owned(), token.clone());
         }
-        // The server's config and a table's load result may add to these (vended
-        // credentials); iceberg's FileIO gives theirs precedence.
-        if let Some(s3) = storage.s3() {
-            props.extend(s3.iceberg_props());
-        }
+        // Ask for credentials of each table's own (REST spec: X-Iceberg-Access-Delegation);
+        // a server without them ignores the header. `[storage.s3]` is not given to the client
+        // here: it would override what the server hands out (see `with_storage`).
+        props.insert(
+            "header.X-Iceberg-Access-Delegation".to_owned(),
+            "vended-credentials".to_owned(),
+        );
         let client = RestCatalogBuilder::default()
             .with_storage_factory(Arc::new(OpenDalResolvingStorageFactory::new()))
             .load(name.clone(), props)
@@ -124,8 +127,46 @@ impl CatalogServer for RestServer {
             Err(e) => return Err(remote.failed(&what, e)),
         };
         let name = format!("{}.{schema}.{table}", remote.catalog());
-        TableHandle::iceberg(name, loaded).await.map(Some)
+        let (loaded, credentials) =
+            with_storage(loaded, remote.storage()).map_err(|source| CatalogError::Iceberg {
+                table: name.clone(),
+                location: remote.endpoint().uri.clone(),
+                source: Box::new(source),
+            })?;
+        TableHandle::iceberg(name, loaded, credentials)
+            .await
+            .map(Some)
     }
+}
+
+/// `table` reading S3 with what the server said for it (its config and the table's, where
+/// vended credentials are) over `[storage.s3]`, and those settings when the server said any.
+/// A table on local disk is left as loaded.
+fn with_storage(table: Table, storage: &Storage) -> iceberg::Result<(Table, Option<S3Settings>)> {
+    let on_s3 = table
+        .metadata_location()
+        .and_then(Location::parse)
+        .is_some_and(|location| !location.is_local());
+    if !on_s3 {
+        return Ok((table, None));
+    }
+    let props = table.file_io().config().props().clone();
+    let vended = S3Settings::overlaid(storage.s3(), &props);
+    let Some(settings) = vended.as_ref().or(storage.s3()) else {
+        // Neither the server nor the configuration says how to reach S3: reading fails,
+        // naming the file, as the client would.
+        return Ok((table, None));
+    };
+    let file_io = Storage::s3_file_io(settings, &props);
+    let mut builder = Table::builder()
+        .identifier(table.identifier().clone())
+        .metadata(table.metadata_ref())
+        .file_io(file_io)
+        .runtime(iceberg::Runtime::try_current()?);
+    if let Some(location) = table.metadata_location() {
+        builder = builder.metadata_location(location);
+    }
+    Ok((builder.build()?, vended))
 }
 
 /// The namespace a schema name stands for: its `.`-separated levels.

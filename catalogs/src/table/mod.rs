@@ -13,7 +13,7 @@ use std::sync::Arc;
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::catalog::TableProvider;
 
-use crate::storage::Storage;
+use crate::storage::{S3Settings, Storage};
 use crate::{CatalogError, Result};
 
 pub use data_files::{DataFile, DataFiles};
@@ -65,6 +65,9 @@ pub struct TableHandle {
     snapshot: Snapshot,
     provider: Arc<dyn TableProvider>,
     source: Source,
+    /// S3 settings of this table alone, which its catalog handed out (vended credentials),
+    /// rather than `[storage.s3]`.
+    credentials: Option<S3Settings>,
 }
 
 /// What a handle keeps to list its snapshot's data files: the table metadata, or the plain
@@ -77,8 +80,13 @@ enum Source {
 }
 
 impl TableHandle {
-    /// A handle on an Iceberg table a remote catalog loaded; `name` names it in errors.
-    pub(crate) async fn iceberg(name: String, table: ::iceberg::table::Table) -> Result<Self> {
+    /// A handle on an Iceberg table a remote catalog loaded, with the S3 settings the
+    /// catalog handed out for it; `name` names it in errors.
+    pub(crate) async fn iceberg(
+        name: String,
+        table: ::iceberg::table::Table,
+        credentials: Option<S3Settings>,
+    ) -> Result<Self> {
         let metadata_location = table.metadata_location().unwrap_or_default().to_owned();
         let metadata = Location::readable(&name, &metadata_location)?;
         let location = Location::readable(&name, table.metadata().location())?;
@@ -89,6 +97,7 @@ impl TableHandle {
             snapshot: Snapshot::IcebergMetadata(metadata),
             provider,
             source: Source::Iceberg(table),
+            credentials,
         })
     }
 
@@ -102,6 +111,12 @@ impl TableHandle {
 
     pub fn snapshot(&self) -> &Snapshot {
         &self.snapshot
+    }
+
+    /// The S3 settings for this table alone, when its catalog handed some out; else the
+    /// table is read with `[storage.s3]`.
+    pub fn credentials(&self) -> Option<&S3Settings> {
+        self.credentials.as_ref()
     }
 
     /// The columns as clients see them.
@@ -237,6 +252,7 @@ impl TableLocation {
             snapshot,
             provider,
             source,
+            credentials: None,
         })
     }
 }

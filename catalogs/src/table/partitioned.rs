@@ -127,6 +127,7 @@ impl PartitionedTable<'_> {
             snapshot,
             provider: Arc::new(provider),
             source: Source::Files(data_files),
+            credentials: None,
         })
     }
 

@@ -18,7 +18,7 @@ use datafusion::execution::SendableRecordBatchStream;
 use datafusion::scalar::ScalarValue;
 use duckdb::Connection;
 use futures::StreamExt;
-use junction_catalogs::{Catalogs, Snapshot, Storage, TableFormat, TableHandle};
+use junction_catalogs::{Catalogs, S3Settings, Snapshot, Storage, TableFormat, TableHandle};
 use junction_transpiler::{Dialect, TypeOracle};
 use sqlparser::ast::{visit_expressions, Expr, Statement, Value};
 
@@ -46,7 +46,10 @@ pub struct DuckDbConfig {
 struct Extensions {
     delta: bool,
     iceberg: bool,
-    /// httpfs with the `[storage.s3]` credentials as a secret: S3 tables are readable.
+    /// httpfs, which reads `s3://`.
+    httpfs: bool,
+    /// `[storage.s3]` is a secret of the database: S3 tables without credentials of their
+    /// own are readable.
     s3: bool,
 }
 
@@ -62,15 +65,25 @@ impl Extensions {
                 false
             }
         };
+        let httpfs = load("httpfs", "LOAD httpfs");
         Self {
             delta: load("delta", "LOAD delta"),
             // iceberg reads its manifests through avro.
             iceberg: load("iceberg", "LOAD avro; LOAD iceberg"),
-            s3: storage.s3().is_some_and(|settings| {
-                load("httpfs", &format!("LOAD httpfs; {}", s3::secret(settings)))
-            }),
+            httpfs,
+            s3: httpfs
+                && storage.s3().is_some_and(|settings| {
+                    load("httpfs", &s3::secret(s3::CONFIGURED, settings, None))
+                }),
         }
     }
+}
+
+/// What a table's view was created from.
+#[derive(Debug, Clone, PartialEq)]
+struct ViewState {
+    snapshot: Snapshot,
+    credentials: Option<S3Settings>,
 }
 
 /// The DuckDB engine.
@@ -78,9 +91,10 @@ impl Extensions {
 pub struct DuckDbEngine {
     extensions: Extensions,
     pool: Arc<Pool>,
-    /// The snapshot each table's view reads, as created; DuckDB's catalog is shared by every
-    /// connection. Held while views are replaced, so that two queries never race on the DDL.
-    views: Arc<Mutex<HashMap<TableName, Snapshot>>>,
+    /// The snapshot each table's view reads, as created, and the S3 credentials of the table
+    /// alone it was given; DuckDB's catalog is shared by every connection. Held while views
+    /// are replaced, so that two queries never race on the DDL.
+    views: Arc<Mutex<HashMap<TableName, ViewState>>>,
 }
 
 impl DuckDbEngine {
@@ -132,15 +146,19 @@ impl DuckDbEngine {
         &self,
         catalogs: &Catalogs,
         tables: &[TableName],
-    ) -> Result<(String, Vec<(TableName, Snapshot)>)> {
+    ) -> Result<(String, Vec<(TableName, ViewState)>)> {
         let mut ddl = String::new();
         let mut updates = Vec::new();
         for name in tables {
             let handle = name.handle(catalogs).await?;
+            let state = ViewState {
+                snapshot: handle.snapshot().clone(),
+                credentials: handle.credentials().cloned(),
+            };
             let current = self
                 .views
                 .lock()
-                .is_ok_and(|views| views.get(name) == Some(handle.snapshot()));
+                .is_ok_and(|views| views.get(name) == Some(&state));
             if current {
                 continue;
             }
@@ -151,12 +169,22 @@ impl DuckDbEngine {
                     name.schema, name.table
                 ))
             })?;
+            if let Some(credentials) = &state.credentials {
+                // Scoped to the table: DuckDB uses the secret of the longest matching scope.
+                let scope = handle.location().to_string();
+                ddl.push_str(&s3::secret(
+                    &s3::table_secret_name(name),
+                    credentials,
+                    Some(&scope),
+                ));
+                ddl.push_str(";\n");
+            }
             let schema = format!("{}.{}", ident(&name.catalog), ident(&name.schema));
             ddl.push_str(&format!(
                 "CREATE SCHEMA IF NOT EXISTS {schema}; CREATE OR REPLACE VIEW {schema}.{} AS {query};\n",
                 ident(&name.table)
             ));
-            updates.push((name.clone(), handle.snapshot().clone()));
+            updates.push((name.clone(), state));
         }
         Ok((ddl, updates))
     }
@@ -164,7 +192,9 @@ impl DuckDbEngine {
     /// How a view reads `handle`'s snapshot: through DuckDB's own extension for the format
     /// where it loaded, else over the data files.
     async fn scan(&self, handle: &TableHandle) -> Result<Scan> {
-        if !handle.location().is_local() && !self.extensions.s3 {
+        let readable =
+            self.extensions.httpfs && (self.extensions.s3 || handle.credentials().is_some());
+        if !handle.location().is_local() && !readable {
             return Err(EngineError::Unsupported(format!(
                 "duckdb cannot read {}: {}",
                 handle.location(),

@@ -1,0 +1,263 @@
+//! Tables in S3-compatible storage (the peers' s3.sh: moto on loopback), under a catalog
+//! (the Unity test server), read on every engine: a Delta table written by delta-rs
+//! (make-delta.py), Parquet written by pyarrow and an Iceberg table written by pyiceberg
+//! (conformance/scripts/s3_tables.py). DataFusion and deltalake read through object_store,
+//! iceberg through opendal, DuckDB through its httpfs extension, all with `[storage.s3]`.
+
+use junction_conformance::peers::{
+    connect, error_of, make_tables, script_json, simple_rows as rows, Junction, ServerPeer, ENGINES,
+};
+use junction_conformance::unity::{UnityServer, UnityTable};
+use junction_conformance::vending::{VendedTable, VendingRestServer};
+use serde_json::Value;
+use tokio_postgres::error::SqlState;
+
+const BUCKET: &str = "lake";
+
+fn unity_table(name: &str, format: &str, location: &str) -> UnityTable {
+    UnityTable {
+        schema: "clinic".to_owned(),
+        name: name.to_owned(),
+        format: format.to_owned(),
+        storage_location: location.to_owned(),
+        table_type: "EXTERNAL".to_owned(),
+    }
+}
+
+/// `(sum expression, table)` of every table the test reads.
+const TABLES: &[(&str, &str)] = &[
+    ("vitals", "heart_rate"),
+    ("devices", "beds"),
+    ("beds", "beds"),
+    ("readings", "heart_rate"),
+];
+
+fn expected(written: &Value, table: &str) -> Vec<Vec<String>> {
+    let pair = &written[table];
+    vec![vec![pair[0].to_string(), pair[1].to_string()]]
+}
+
+/// The configuration of a junction serving the Unity server at `uri`, with S3 at
+/// `endpoint`; DuckDB gets its extensions (httpfs among them) when `extensions` names them.
+fn config(uri: &str, endpoint: &str, extensions: Option<&str>) -> String {
+    let duckdb = extensions
+        .map(|dir| format!("[engines.duckdb]\nextension_directory = \"{dir}\"\n"))
+        .unwrap_or_default();
+    format!(
+        "[[catalog]]\nname = \"uc\"\ntype = \"unity\"\nuri = \"{uri}\"\ncatalog = \"unity\"\n\
+         timeout = \"5s\"\n\n\
+         [storage.s3]\nendpoint = \"{endpoint}\"\nregion = \"us-east-1\"\n\
+         access_key_id = \"test\"\nsecret_access_key = \"test\"\nallow_http = true\n\n{duckdb}"
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn s3_tables_on_every_engine() {
+    let s3 = ServerPeer::s3();
+    // The reference writers take S3 from the environment, as s3.sh exports it. The other
+    // test of this binary reads none of these variables.
+    for (key, value) in [
+        ("AWS_ENDPOINT_URL", s3.uri.as_str()),
+        ("AWS_ACCESS_KEY_ID", "test"),
+        ("AWS_SECRET_ACCESS_KEY", "test"),
+        ("AWS_REGION", "us-east-1"),
+        ("AWS_DEFAULT_REGION", "us-east-1"),
+        ("AWS_ALLOW_HTTP", "true"),
+        ("AWS_S3_ALLOW_UNSAFE_RENAME", "true"),
+    ] {
+        std::env::set_var(key, value);
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    make_tables("make-delta.py", &[format!("s3://{BUCKET}/delta").as_ref()]);
+    let written = script_json("s3_tables.py", &[BUCKET.as_ref(), dir.path().as_os_str()]);
+    let readings_root = written["readings_root"].as_str().expect("readings_root");
+
+    let server = UnityServer::start(
+        "unity",
+        vec![
+            unity_table("vitals", "DELTA", &format!("s3://{BUCKET}/delta/vitals")),
+            unity_table(
+                "devices",
+                "PARQUET",
+                &format!("s3://{BUCKET}/parquet/devices/"),
+            ),
+            unity_table(
+                "beds",
+                "PARQUET",
+                &format!("s3a://{BUCKET}/parquet/beds.parquet"),
+            ),
+            unity_table("readings", "ICEBERG", readings_root),
+            unity_table("gone", "DELTA", &format!("s3://{BUCKET}/nothing/here")),
+            unity_table("nobucket", "PARQUET", "s3://no-such-bucket/t/"),
+        ],
+        None,
+    )
+    .await;
+    let extensions = std::env::var("PEERS_DUCKDB_EXTENSION_DIR").expect(
+        "PEERS_DUCKDB_EXTENSION_DIR names the DuckDB 1.5.5 extensions: run scripts/test.sh",
+    );
+    let junction =
+        Junction::serve_config_in(dir.path(), &config(&server.uri, &s3.uri, Some(&extensions)));
+    let uc = connect(junction.port, "junction", "uc")
+        .await
+        .expect("connect");
+
+    for engine in ENGINES {
+        uc.batch_execute(&format!("SET junction.engine = '{engine}'"))
+            .await
+            .expect("pin the engine");
+        for (table, column) in TABLES {
+            let sql = format!("SELECT count(*), sum({column}) FROM clinic.{table}");
+            assert_eq!(
+                rows(&uc, &sql)
+                    .await
+                    .unwrap_or_else(|e| panic!("{engine}: {sql}: {e:?}")),
+                expected(&written, table),
+                "{engine}: {sql}"
+            );
+        }
+        // A folder with no objects, and a bucket that does not exist: the storage failure
+        // names where, and the server goes on serving.
+        for (sql, place) in [
+            ("SELECT * FROM clinic.gone", "nothing/here"),
+            ("SELECT * FROM clinic.nobucket", "no-such-bucket"),
+        ] {
+            let (code, message) = error_of(&uc, sql).await;
+            assert_eq!(code, "58030", "{engine}: {sql}: {message}");
+            assert!(message.contains(place), "{engine}: {sql}: {message}");
+        }
+    }
+
+    // DuckDB reads each format with its own extension over S3.
+    uc.batch_execute("RESET junction.engine")
+        .await
+        .expect("reset");
+    let route = rows(
+        &uc,
+        "EXPLAIN ROUTE SELECT v.patient_id FROM clinic.vitals v JOIN clinic.readings r \
+         ON v.patient_id = r.patient_id",
+    )
+    .await
+    .expect("explain");
+    let duckdb = route
+        .iter()
+        .find(|row| row[0] == "duckdb")
+        .expect("a duckdb row");
+    assert_eq!(duckdb[2], "t", "duckdb is eligible: {duckdb:?}");
+    assert!(
+        duckdb[5].contains("delta extension") && duckdb[5].contains("iceberg extension"),
+        "{duckdb:?}"
+    );
+
+    // An Iceberg REST catalog that vends the table's S3 settings and credentials, to a
+    // junction without [storage.s3]: only what the catalog handed out reaches S3, on every
+    // engine (DuckDB through a secret scoped to the table).
+    let vended = std::collections::HashMap::from(
+        [
+            ("s3.endpoint", s3.uri.as_str()),
+            ("s3.access-key-id", "vended"),
+            ("s3.secret-access-key", "vended-secret"),
+            ("s3.session-token", "vended-token"),
+            ("s3.region", "us-east-1"),
+            ("s3.path-style-access", "true"),
+        ]
+        .map(|(k, v)| (k.to_owned(), v.to_owned())),
+    );
+    let rest = VendingRestServer::start(
+        vec![VendedTable {
+            namespace: "clinic".to_owned(),
+            name: "readings".to_owned(),
+            metadata_location: written["readings_metadata_location"]
+                .as_str()
+                .expect("metadata location")
+                .to_owned(),
+            metadata: written["readings_metadata"].clone(),
+        }],
+        vended,
+    )
+    .await;
+    let rest_dir = tempfile::tempdir().expect("temp dir");
+    let junction = Junction::serve_config_in(
+        rest_dir.path(),
+        &format!(
+            "[[catalog]]\nname = \"lake\"\ntype = \"iceberg-rest\"\nuri = \"{}\"\n\
+             timeout = \"5s\"\n\n[engines.duckdb]\nextension_directory = \"{extensions}\"\n",
+            rest.uri
+        ),
+    );
+    let lake = connect(junction.port, "junction", "lake")
+        .await
+        .expect("connect");
+    for engine in ENGINES {
+        lake.batch_execute(&format!("SET junction.engine = '{engine}'"))
+            .await
+            .expect("pin the engine");
+        let sql = "SELECT count(*), sum(heart_rate) FROM clinic.readings";
+        assert_eq!(
+            rows(&lake, sql)
+                .await
+                .unwrap_or_else(|e| panic!("{engine}: {sql}: {e:?}")),
+            expected(&written, "readings"),
+            "{engine}"
+        );
+    }
+    assert!(
+        rest.vending_requests() > 0,
+        "junction asks for vended credentials"
+    );
+}
+
+/// Without httpfs (no extension directory), DuckDB cannot read S3: a pinned query says why,
+/// and `auto` serves it with DataFusion.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_httpfs_duckdb_is_ineligible_for_s3_tables() {
+    let s3 = ServerPeer::s3();
+    let dir = tempfile::tempdir().expect("temp dir");
+    // An object is all the test needs: the Parquet table of one file.
+    let data = dir.path().join("one.parquet");
+    junction_conformance::peers::run_ok(
+        std::process::Command::new(junction_conformance::peers::peers_python())
+            .arg("-c")
+            .arg(
+                "import sys, boto3, pyarrow as pa, pyarrow.parquet as pq\n\
+                 pq.write_table(pa.table({'n': [1, 2, 3]}), sys.argv[2])\n\
+                 c = boto3.client('s3', endpoint_url=sys.argv[1], aws_access_key_id='test',\n\
+                     aws_secret_access_key='test', region_name='us-east-1')\n\
+                 c.create_bucket(Bucket='lake')\n\
+                 c.upload_file(sys.argv[2], 'lake', 'one/part-0.parquet')\n",
+            )
+            .arg(&s3.uri)
+            .arg(&data),
+        "upload a Parquet file",
+    );
+    let server = UnityServer::start(
+        "unity",
+        vec![unity_table("one", "PARQUET", "s3://lake/one/")],
+        None,
+    )
+    .await;
+    let junction = Junction::serve_config_in(dir.path(), &config(&server.uri, &s3.uri, None));
+    let uc = connect(junction.port, "junction", "uc")
+        .await
+        .expect("connect");
+
+    assert_eq!(
+        rows(&uc, "SELECT sum(n) FROM clinic.one")
+            .await
+            .expect("auto"),
+        vec![vec!["6".to_owned()]]
+    );
+    assert_eq!(
+        rows(&uc, "SHOW junction.last_engine").await.expect("show"),
+        vec![vec!["datafusion".to_owned()]]
+    );
+    uc.batch_execute("SET junction.engine = 'duckdb'")
+        .await
+        .expect("pin");
+    let (code, message) = error_of(&uc, "SELECT sum(n) FROM clinic.one").await;
+    assert_eq!(code, SqlState::FEATURE_NOT_SUPPORTED.code(), "{message}");
+    assert!(
+        message.contains("s3://lake/one") && message.contains("httpfs"),
+        "{message}"
+    );
+}

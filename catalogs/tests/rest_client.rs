@@ -20,6 +20,8 @@ enum Behaviour {
     Malformed,
     /// Answers the REST spec's config and namespace listing.
     Catalog,
+    /// As `Catalog`, and mints `minted` at the spec's OAuth2 token endpoint.
+    OAuth,
 }
 
 /// A fake REST server on a free local port; the request heads it read are kept.
@@ -56,10 +58,18 @@ async fn serve(behaviour: Behaviour) -> (String, Arc<Mutex<Vec<String>>>) {
                         return;
                     }
                     Behaviour::Malformed => "{\"defaults\": [oops".to_owned(),
-                    Behaviour::Catalog if path.starts_with("/v1/config") => {
+                    Behaviour::OAuth if path.starts_with("/v1/oauth/tokens") => {
+                        "{\"access_token\": \"minted\", \"token_type\": \"bearer\", \
+                         \"issued_token_type\": \"urn:ietf:params:oauth:token-type:access_token\", \
+                         \"expires_in\": 3600}"
+                            .to_owned()
+                    }
+                    Behaviour::Catalog | Behaviour::OAuth if path.starts_with("/v1/config") => {
                         "{\"defaults\": {}, \"overrides\": {}}".to_owned()
                     }
-                    Behaviour::Catalog => "{\"namespaces\": [[\"clinic\"], [\"ops\"]]}".to_owned(),
+                    Behaviour::Catalog | Behaviour::OAuth => {
+                        "{\"namespaces\": [[\"clinic\"], [\"ops\"]]}".to_owned()
+                    }
                 };
                 let response = format!(
                     "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
@@ -81,6 +91,8 @@ fn settings(uri: String, token: Option<&str>) -> RestSettings {
             metadata_ttl: Duration::from_secs(5),
         },
         warehouse: None,
+        credential: None,
+        scope: None,
     }
 }
 
@@ -171,5 +183,35 @@ async fn the_token_goes_to_the_server_as_a_bearer_and_never_to_logs() {
                 .any(|l| l.eq_ignore_ascii_case("authorization: Bearer s3cret")),
             "{head}"
         );
+    }
+}
+
+#[tokio::test]
+async fn client_credentials_are_exchanged_for_the_bearer_token_requests_carry() {
+    let (uri, seen) = serve(Behaviour::OAuth).await;
+    let mut settings = settings(uri, None);
+    settings.credential = Some("junction:cl1ent-secret".to_owned());
+    assert!(!format!("{settings:?}").contains("cl1ent-secret"));
+    let catalog = IcebergRestCatalog::new("lake", settings, &Storage::default())
+        .await
+        .expect("client");
+    assert!(!format!("{catalog:?}").contains("cl1ent-secret"));
+    assert_eq!(
+        catalog.schema_names().await.expect("namespaces"),
+        vec!["clinic".to_owned(), "ops".to_owned()]
+    );
+    let seen = seen.lock().expect("lock").clone();
+    let (tokens, catalog_calls): (Vec<_>, Vec<_>) = seen
+        .iter()
+        .partition(|head| head.starts_with("POST /v1/oauth/tokens"));
+    assert_eq!(tokens.len(), 1, "one exchange: {seen:?}");
+    assert!(!catalog_calls.is_empty());
+    for head in catalog_calls {
+        assert!(
+            head.lines()
+                .any(|l| l.eq_ignore_ascii_case("authorization: Bearer minted")),
+            "{head}"
+        );
+        assert!(!head.contains("cl1ent-secret"), "{head}");
     }
 }

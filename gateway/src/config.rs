@@ -193,6 +193,10 @@ pub struct CatalogConfig {
     #[serde(rename = "ref")]
     pub reference: Option<String>,
     pub catalog: Option<String>,
+    /// OAuth2 client credentials (`client_id:client_secret`), iceberg-rest only.
+    pub credential: Option<String>,
+    /// The OAuth2 scope asked for with `credential`, iceberg-rest only.
+    pub scope: Option<String>,
 }
 
 /// How long a remote catalog's answers are reused, unless `metadata_ttl` says otherwise.
@@ -227,6 +231,13 @@ impl CatalogConfig {
     /// What the entry configures, by its `type`; an unknown type or a missing key is an
     /// error naming the catalog.
     pub fn source(&self) -> Result<CatalogSource, ConfigError> {
+        let oauth = self.credential.is_some() || self.scope.is_some();
+        if oauth && self.kind != "iceberg-rest" {
+            return Err(ConfigError::Invalid(format!(
+                "catalog \"{}\": only iceberg-rest catalogs take `credential` and `scope`",
+                self.name
+            )));
+        }
         Ok(match self.kind.as_str() {
             "warehouse" => CatalogSource::Warehouse,
             "iceberg-rest" => CatalogSource::IcebergRest(self.rest_settings()?),
@@ -274,9 +285,23 @@ impl CatalogConfig {
 
     /// The settings of an `iceberg-rest` catalog.
     fn rest_settings(&self) -> Result<junction_catalogs::RestSettings, ConfigError> {
+        if self.token.is_some() && self.credential.is_some() {
+            return Err(ConfigError::Invalid(format!(
+                "catalog \"{}\": `token` and `credential` are two ways to authenticate; give one",
+                self.name
+            )));
+        }
+        if self.scope.is_some() && self.credential.is_none() {
+            return Err(ConfigError::Invalid(format!(
+                "catalog \"{}\": `scope` is asked for with `credential`",
+                self.name
+            )));
+        }
         Ok(junction_catalogs::RestSettings {
             endpoint: self.endpoint()?,
             warehouse: self.warehouse.clone(),
+            credential: self.credential.clone(),
+            scope: self.scope.clone(),
         })
     }
 }
@@ -425,6 +450,39 @@ mod tests {
     fn unavailable_features_are_refused() {
         assert!(parse("[engines.trino]\nuri = \"http://x\"\n").is_err());
         assert!(parse("[storage.gcs]\nbucket = \"x\"\n").is_err());
+    }
+
+    #[test]
+    fn rest_catalogs_take_oauth_client_credentials() {
+        let entry = |keys: &str| {
+            format!(
+                "[[catalog]]\nname = \"r\"\ntype = \"iceberg-rest\"\nuri = \"http://x\"\n{keys}"
+            )
+        };
+        let config = parse(&entry(
+            "credential = \"id:secret\"\nscope = \"PRINCIPAL_ROLE:ALL\"\n",
+        ))
+        .expect("valid");
+        let CatalogSource::IcebergRest(settings) = config.catalogs[0].source().expect("source")
+        else {
+            panic!("an iceberg-rest catalog");
+        };
+        assert_eq!(settings.credential.as_deref(), Some("id:secret"));
+        assert!(
+            !format!("{settings:?}").contains("id:secret"),
+            "{settings:?}"
+        );
+        for keys in [
+            "credential = \"id:secret\"\ntoken = \"t\"\n",
+            "scope = \"catalog\"\n",
+        ] {
+            assert!(parse(&entry(keys)).is_err(), "{keys}");
+        }
+        assert!(parse(
+            "[[catalog]]\nname = \"u\"\ntype = \"unity\"\nuri = \"http://x\"\ncatalog = \"c\"\n\
+             credential = \"id:secret\"\n"
+        )
+        .is_err());
     }
 
     #[test]

@@ -22,11 +22,31 @@ use crate::table::{Location, TableHandle};
 use crate::{CatalogError, Result};
 
 /// How to reach an Iceberg REST catalog.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct RestSettings {
     pub endpoint: Endpoint,
     /// The warehouse the server should serve, where it serves several.
     pub warehouse: Option<String>,
+    /// OAuth2 client credentials, `client_id:client_secret`, exchanged at the server's
+    /// `v1/oauth/tokens` for the bearer token every request then carries.
+    pub credential: Option<String>,
+    /// The OAuth2 scope asked for with `credential` (the client's default: `catalog`).
+    pub scope: Option<String>,
+}
+
+impl fmt::Debug for RestSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Never print the client secret.
+        f.debug_struct("RestSettings")
+            .field("endpoint", &self.endpoint)
+            .field("warehouse", &self.warehouse)
+            .field(
+                "credential",
+                &self.credential.as_ref().map(|_| "<redacted>"),
+            )
+            .field("scope", &self.scope)
+            .finish()
+    }
 }
 
 /// A catalog served by an Iceberg REST server.
@@ -60,8 +80,15 @@ impl RemoteCatalog<RestServer> {
         if let Some(warehouse) = &settings.warehouse {
             props.insert("warehouse".to_owned(), warehouse.clone());
         }
-        if let Some(token) = &endpoint.token {
-            props.insert("token".to_owned(), token.clone());
+        let optional = [
+            ("token", &endpoint.token),
+            ("credential", &settings.credential),
+            ("scope", &settings.scope),
+        ];
+        for (key, value) in optional {
+            if let Some(value) = value {
+                props.insert(key.to_owned(), value.clone());
+            }
         }
         // Ask for credentials of each table's own (REST spec: X-Iceberg-Access-Delegation);
         // a server without them ignores the header. `[storage.s3]` is not given to the client

@@ -1,9 +1,12 @@
-//! Tables in S3-compatible storage (the peers' s3.sh: moto on loopback), under a catalog
-//! (the Unity test server), read on every engine: a Delta table written by delta-rs
+//! Tables in S3-compatible storage (the peers' s3.sh: moto on loopback), under catalogs (the
+//! Unity and Nessie test servers, and an Iceberg REST server that vends credentials), read on
+//! every engine: a Delta table written by delta-rs
 //! (make-delta.py), Parquet written by pyarrow and an Iceberg table written by pyiceberg
 //! (conformance/scripts/s3_tables.py). DataFusion and deltalake read through object_store,
-//! iceberg through opendal, DuckDB through its httpfs extension, all with `[storage.s3]`.
+//! iceberg through opendal, DuckDB through its httpfs extension, with `[storage.s3]` or with
+//! what the REST catalog vends.
 
+use junction_conformance::nessie::{NessieContent, NessieRef, NessieServer};
 use junction_conformance::peers::{
     connect, error_of, make_tables, script_json, simple_rows as rows, Junction, ServerPeer, ENGINES,
 };
@@ -24,30 +27,62 @@ fn unity_table(name: &str, format: &str, location: &str) -> UnityTable {
     }
 }
 
-/// `(sum expression, table)` of every table the test reads.
-const TABLES: &[(&str, &str)] = &[
-    ("vitals", "heart_rate"),
-    ("devices", "beds"),
-    ("beds", "beds"),
-    ("readings", "heart_rate"),
+/// `(table, summed column, what s3_tables.py wrote it as)` of every table read under Unity.
+const UNITY_TABLES: &[(&str, &str, &str)] = &[
+    ("clinic.vitals", "heart_rate", "vitals"),
+    ("clinic.devices", "beds", "devices"),
+    ("clinic.beds", "beds", "beds"),
+    ("clinic.readings", "heart_rate", "readings"),
+    // The same files through Nessie.
+    ("ns.clinic.vitals", "heart_rate", "vitals"),
+    ("ns.clinic.readings", "heart_rate", "readings"),
 ];
 
-fn expected(written: &Value, table: &str) -> Vec<Vec<String>> {
-    let pair = &written[table];
-    vec![vec![pair[0].to_string(), pair[1].to_string()]]
+/// On every engine, each of `tables` counts and sums as the reference readers said.
+async fn assert_read_on_every_engine(
+    client: &tokio_postgres::Client,
+    tables: &[(&str, &str, &str)],
+    written: &Value,
+) {
+    for engine in ENGINES {
+        client
+            .batch_execute(&format!("SET junction.engine = '{engine}'"))
+            .await
+            .expect("pin the engine");
+        for (table, column, key) in tables {
+            let sql = format!("SELECT count(*), sum({column}) FROM {table}");
+            let pair = &written[key];
+            assert_eq!(
+                rows(client, &sql)
+                    .await
+                    .unwrap_or_else(|e| panic!("{engine}: {sql}: {e:?}")),
+                vec![vec![pair[0].to_string(), pair[1].to_string()]],
+                "{engine}: {sql}"
+            );
+        }
+    }
+    client
+        .batch_execute("RESET junction.engine")
+        .await
+        .expect("reset");
 }
 
-/// The configuration of a junction serving the Unity server at `uri`, with S3 at
+/// The configuration of a junction serving `catalogs` (`[[catalog]]` entries), with S3 at
 /// `endpoint`; DuckDB gets its extensions (httpfs among them) when `extensions` names them.
-fn config(uri: &str, endpoint: &str, extensions: Option<&str>) -> String {
+fn config(catalogs: &str, endpoint: &str, extensions: Option<&str>) -> String {
     let duckdb = extensions
         .map(|dir| format!("[engines.duckdb]\nextension_directory = \"{dir}\"\n"))
         .unwrap_or_default();
     format!(
-        "[[catalog]]\nname = \"uc\"\ntype = \"unity\"\nuri = \"{uri}\"\ncatalog = \"unity\"\n\
-         timeout = \"5s\"\n\n\
-         [storage.s3]\nendpoint = \"{endpoint}\"\nregion = \"us-east-1\"\n\
+        "{catalogs}\n[storage.s3]\nendpoint = \"{endpoint}\"\nregion = \"us-east-1\"\n\
          access_key_id = \"test\"\nsecret_access_key = \"test\"\nallow_http = true\n\n{duckdb}"
+    )
+}
+
+fn unity_entry(uri: &str) -> String {
+    format!(
+        "[[catalog]]\nname = \"uc\"\ntype = \"unity\"\nuri = \"{uri}\"\ncatalog = \"unity\"\n\
+         timeout = \"5s\"\n"
     )
 }
 
@@ -96,26 +131,54 @@ async fn s3_tables_on_every_engine() {
     let extensions = std::env::var("PEERS_DUCKDB_EXTENSION_DIR").expect(
         "PEERS_DUCKDB_EXTENSION_DIR names the DuckDB 1.5.5 extensions: run scripts/test.sh",
     );
+    // Nessie records an Iceberg table's metadata file and a Delta table's last commit.
+    let nessie = NessieServer::start(
+        vec![NessieRef {
+            name: "main".to_owned(),
+            tag: false,
+            hash: "2e1cfa82b035c26cbbbdae632cea070514eb8b773f616aaeaf668e2f0be8f10d".to_owned(),
+            entries: vec![
+                (vec!["clinic".to_owned()], NessieContent::Namespace),
+                (
+                    vec!["clinic".to_owned(), "readings".to_owned()],
+                    NessieContent::Iceberg {
+                        metadata_location: written["readings_metadata_location"]
+                            .as_str()
+                            .expect("metadata location")
+                            .to_owned(),
+                    },
+                ),
+                (
+                    vec!["clinic".to_owned(), "vitals".to_owned()],
+                    NessieContent::Delta {
+                        // make-delta.py's fifth commit.
+                        last_commit: format!(
+                            "s3://{BUCKET}/delta/vitals/_delta_log/00000000000000000004.json"
+                        ),
+                    },
+                ),
+            ],
+        }],
+        "main",
+        None,
+    )
+    .await;
+    let catalogs = unity_entry(&server.uri)
+        + &format!(
+            "[[catalog]]\nname = \"ns\"\ntype = \"nessie\"\nuri = \"{}\"\ntimeout = \"5s\"\n",
+            nessie.uri
+        );
     let junction =
-        Junction::serve_config_in(dir.path(), &config(&server.uri, &s3.uri, Some(&extensions)));
+        Junction::serve_config_in(dir.path(), &config(&catalogs, &s3.uri, Some(&extensions)));
     let uc = connect(junction.port, "junction", "uc")
         .await
         .expect("connect");
 
+    assert_read_on_every_engine(&uc, UNITY_TABLES, &written).await;
     for engine in ENGINES {
         uc.batch_execute(&format!("SET junction.engine = '{engine}'"))
             .await
             .expect("pin the engine");
-        for (table, column) in TABLES {
-            let sql = format!("SELECT count(*), sum({column}) FROM clinic.{table}");
-            assert_eq!(
-                rows(&uc, &sql)
-                    .await
-                    .unwrap_or_else(|e| panic!("{engine}: {sql}: {e:?}")),
-                expected(&written, table),
-                "{engine}: {sql}"
-            );
-        }
         // A folder with no objects, and a bucket that does not exist: the storage failure
         // names where, and the server goes on serving.
         for (sql, place) in [
@@ -188,19 +251,8 @@ async fn s3_tables_on_every_engine() {
     let lake = connect(junction.port, "junction", "lake")
         .await
         .expect("connect");
-    for engine in ENGINES {
-        lake.batch_execute(&format!("SET junction.engine = '{engine}'"))
-            .await
-            .expect("pin the engine");
-        let sql = "SELECT count(*), sum(heart_rate) FROM clinic.readings";
-        assert_eq!(
-            rows(&lake, sql)
-                .await
-                .unwrap_or_else(|e| panic!("{engine}: {sql}: {e:?}")),
-            expected(&written, "readings"),
-            "{engine}"
-        );
-    }
+    let readings = [("clinic.readings", "heart_rate", "readings")];
+    assert_read_on_every_engine(&lake, &readings, &written).await;
     assert!(
         rest.vending_requests() > 0,
         "junction asks for vended credentials"
@@ -236,7 +288,10 @@ async fn without_httpfs_duckdb_is_ineligible_for_s3_tables() {
         None,
     )
     .await;
-    let junction = Junction::serve_config_in(dir.path(), &config(&server.uri, &s3.uri, None));
+    let junction = Junction::serve_config_in(
+        dir.path(),
+        &config(&unity_entry(&server.uri), &s3.uri, None),
+    );
     let uc = connect(junction.port, "junction", "uc")
         .await
         .expect("connect");

@@ -1,10 +1,9 @@
 //! Tables in S3-compatible storage (the peers' s3.sh: moto on loopback), under catalogs (the
 //! Unity and Nessie test servers, and an Iceberg REST server that vends credentials), read on
-//! every engine: a Delta table written by delta-rs
-//! (make-delta.py), Parquet written by pyarrow and an Iceberg table written by pyiceberg
-//! (conformance/scripts/s3_tables.py). DataFusion and deltalake read through object_store,
-//! iceberg through opendal, DuckDB through its httpfs extension, with `[storage.s3]` or with
-//! what the REST catalog vends.
+//! every engine: a Delta table written by delta-rs (make-delta.py), Parquet written by pyarrow
+//! and an Iceberg table written by pyiceberg (conformance/scripts/s3_tables.py). DataFusion
+//! and deltalake read through object_store, iceberg through opendal, DuckDB through its httpfs
+//! extension, with `[storage.s3]` or with what the REST catalog vends.
 
 use junction_conformance::nessie::{NessieContent, NessieRef, NessieServer};
 use junction_conformance::peers::{

@@ -11,7 +11,9 @@ them, and prints what the reference readers see in them as JSON.
   partition `er` is in a folder outside the table's location (ALTER TABLE ADD PARTITION ...
   LOCATION), and one partition is Hive's NULL partition.
 - devices: an unpartitioned Hive Parquet table.
-- notes: a Hive text table (LazySimpleSerDe), which junction does not read.
+- notes: a Hive text table (LazySimpleSerDe: Ctrl-A between fields, backslash-N for NULL), partitioned by
+  day, one partition holding a row with its last field missing and one whose id is not a number.
+- events: a JSON SerDe table, which junction does not read.
 - ward_view: a Hive view.
 - gone: a Parquet table whose location does not exist.
 """
@@ -97,9 +99,13 @@ pq.write_table(pa.table({"device_id": ["d1", "d2", "d3"], "beds": pa.array([4, 6
                os.path.join(devices_root, "000000_0"))
 
 notes_root = os.path.join(hive, "notes")
-os.makedirs(notes_root, exist_ok=True)
-with open(os.path.join(notes_root, "000000_0"), "w") as f:
-    f.write("1\x01stable\n")
+notes_days = {"2026-01-01": "1\x01stable\n2\x01\\N\n", "2026-01-02": "3\nx\x01bad id\n"}
+for day, text in notes_days.items():
+    os.makedirs(os.path.join(notes_root, f"day={day}"), exist_ok=True)
+    with open(os.path.join(notes_root, f"day={day}", "000000_0"), "w") as f:
+        f.write(text)
+events_root = os.path.join(hive, "events")
+os.makedirs(events_root, exist_ok=True)
 
 delta_root = os.path.join(out, "vitals")
 with HiveMetastoreClient(uri.hostname, uri.port) as client:
@@ -130,10 +136,21 @@ with HiveMetastoreClient(uri.hostname, uri.port) as client:
         "devices",
         storage(f"file:{devices_root}", columns(("device_id", "string"), ("beds", "int")),
                 PARQUET_IN, PARQUET_OUT, PARQUET_SERDE)))
+    note_cols = columns(("patient_id", "bigint"), ("note", "string"))
     client.create_table(table(
-        "notes",
-        storage(f"file:{notes_root}", columns(("patient_id", "bigint"), ("note", "string")),
-                TEXT_IN, TEXT_OUT, TEXT_SERDE)))
+        "notes", storage(f"file:{notes_root}", note_cols, TEXT_IN, TEXT_OUT, TEXT_SERDE),
+        partition_keys=columns(("day", "date"))))
+    client.add_partitions([
+        Partition(values=[day], dbName="clinic", tableName="notes", createTime=0,
+                  lastAccessTime=0, parameters={},
+                  sd=storage(f"file:{os.path.join(notes_root, f'day={day}')}", note_cols,
+                             TEXT_IN, TEXT_OUT, TEXT_SERDE))
+        for day in notes_days
+    ])
+    client.create_table(table(
+        "events",
+        storage(f"file:{events_root}", columns(("payload", "string")), TEXT_IN, TEXT_OUT,
+                "org.apache.hive.hcatalog.data.JsonSerDe")))
     client.create_table(table(
         "ward_view", storage(None, vital_cols, None, None, None), table_type="VIRTUAL_VIEW",
         view="SELECT * FROM clinic.vitals_parquet WHERE ward = 'icu'"))

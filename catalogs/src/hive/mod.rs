@@ -23,7 +23,9 @@ use volo_thrift::{ClientError, MaybeException};
 
 use crate::remote::{CatalogServer, Endpoint, Remote, RemoteCatalog};
 use crate::storage::Storage;
-use crate::table::{Location, LocationKind, Partition, PartitionedTable, TableHandle};
+use crate::table::{
+    ListedFormat, Location, LocationKind, Partition, PartitionedTable, TableHandle,
+};
 use crate::table::{Snapshot, TableLocation};
 use crate::{CatalogError, Result};
 
@@ -155,9 +157,11 @@ impl HiveServer {
             .collect()
     }
 
-    async fn parquet(
+    /// A Parquet or text table, read partition by partition as the metastore lists them.
+    async fn listed(
         &self,
         remote: &Remote,
+        format: ListedFormat,
         name: &str,
         table: &Table,
         location: Location,
@@ -187,6 +191,7 @@ impl HiveServer {
             columns,
             partitions,
             declared,
+            format,
         }
         .load()
         .await
@@ -196,9 +201,15 @@ impl HiveServer {
 /// How a metastore entry's table is stored, by what Hive, Spark and Iceberg write there.
 #[derive(Debug, PartialEq, Eq)]
 enum Stored {
-    Iceberg { metadata_location: String },
+    Iceberg {
+        metadata_location: String,
+    },
     Delta,
     Parquet,
+    /// Hive's delimited text (LazySimpleSerDe over TextInputFormat).
+    Text {
+        delimiter: u8,
+    },
     View,
     Other(String),
 }
@@ -233,11 +244,44 @@ fn stored(table: &Table) -> Stored {
         .and_then(|sd| sd.serde_info.as_ref())
         .and_then(|s| text(&s.serialization_lib))
         .unwrap_or("no SerDe");
+    let input = table
+        .sd
+        .as_ref()
+        .and_then(|sd| text(&sd.input_format))
+        .unwrap_or_default();
     if serde.ends_with(".ParquetHiveSerDe") {
         Stored::Parquet
+    } else if serde.ends_with(".LazySimpleSerDe") && input.ends_with(".TextInputFormat") {
+        let parameter = |key: &str| {
+            table
+                .sd
+                .as_ref()
+                .and_then(|sd| sd.serde_info.as_ref())
+                .and_then(|s| s.parameters.as_ref())
+                .and_then(|p| p.get(key))
+                .map(|v| v.to_string())
+        };
+        match hive_delimiter(parameter("field.delim").or_else(|| parameter("serialization.format")))
+        {
+            Some(delimiter) => Stored::Text { delimiter },
+            None => Stored::Other("a multi-byte field delimiter".into()),
+        }
     } else {
         Stored::Other(format!("Hive SerDe {serde}"))
     }
+}
+
+/// A LazySimpleSerDe delimiter as Hive reads it: a number is the byte of that code, other
+/// text its first byte; `\x01` when absent. `None` for a character beyond one byte.
+fn hive_delimiter(value: Option<String>) -> Option<u8> {
+    let Some(value) = value.filter(|v| !v.is_empty()) else {
+        return Some(1);
+    };
+    if let Ok(code) = value.parse::<i8>() {
+        return Some(code as u8);
+    }
+    let first = value.chars().next()?;
+    u8::try_from(u32::from(first)).ok().filter(|b| b.is_ascii())
 }
 
 /// Where the entry says the table is: Spark keeps a data source table's path in the SerDe
@@ -308,7 +352,23 @@ impl CatalogServer for HiveServer {
                 .await
                 .map(Some),
             Stored::Parquet => self
-                .parquet(remote, &full_name, &entry, location()?)
+                .listed(
+                    remote,
+                    ListedFormat::Parquet,
+                    &full_name,
+                    &entry,
+                    location()?,
+                )
+                .await
+                .map(Some),
+            Stored::Text { delimiter } => self
+                .listed(
+                    remote,
+                    ListedFormat::Text { delimiter },
+                    &full_name,
+                    &entry,
+                    location()?,
+                )
                 .await
                 .map(Some),
             Stored::View => Err(CatalogError::Unsupported(format!(
@@ -318,5 +378,20 @@ impl CatalogServer for HiveServer {
                 "table {full_name} is stored as {what}, which junction does not read"
             ))),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::hive_delimiter;
+
+    #[test]
+    fn text_delimiters_as_hive_reads_them() {
+        assert_eq!(hive_delimiter(None), Some(1));
+        assert_eq!(hive_delimiter(Some("1".into())), Some(1));
+        assert_eq!(hive_delimiter(Some(",".into())), Some(b','));
+        assert_eq!(hive_delimiter(Some("9".into())), Some(b'\t'));
+        assert_eq!(hive_delimiter(Some("\t".into())), Some(b'\t'));
+        assert_eq!(hive_delimiter(Some("é".into())), None);
     }
 }

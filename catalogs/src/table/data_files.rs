@@ -28,6 +28,9 @@ pub enum DataFiles {
     },
     /// One CSV file with a header row.
     Csv(Location),
+    /// Hive delimited text files (no header, no quoting, `\N` for NULL), with the data
+    /// columns in table order and partition values beside them.
+    Text { files: Vec<DataFile>, delimiter: u8 },
     /// Reading the files alone would give wrong rows; the reason says why.
     Unreadable(String),
 }

@@ -1,4 +1,4 @@
-//! Parquet tables whose partitions a metastore lists: each partition a folder anywhere, with
+//! Parquet and text tables whose partitions a metastore lists: each partition a folder anywhere, with
 //! its values recorded in the metastore rather than in folder names. Every file of a
 //! partition folder is data (Hive writes `000000_0` without an extension), hidden and
 //! bookkeeping files aside.
@@ -6,27 +6,65 @@
 use std::any::Any;
 use std::sync::Arc;
 
-use arrow::datatypes::{Field, SchemaRef};
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use async_trait::async_trait;
+use datafusion::catalog::view::ViewTable;
 use datafusion::catalog::{Session, TableProvider};
 use datafusion::common::{project_schema, ScalarValue};
+use datafusion::datasource::file_format::csv::CsvFormat;
 use datafusion::datasource::file_format::parquet::ParquetFormat;
 use datafusion::datasource::file_format::FileFormat;
 use datafusion::datasource::listing::PartitionedFile;
 use datafusion::datasource::object_store::ObjectStoreUrl;
 use datafusion::datasource::physical_plan::{FileGroup, FileScanConfigBuilder};
+use datafusion::datasource::provider_as_source;
 use datafusion::datasource::table_schema::TableSchema;
 use datafusion::datasource::TableType;
-use datafusion::logical_expr::Expr;
+use datafusion::logical_expr::expr::TryCast;
+use datafusion::logical_expr::{lit, when, Expr, LogicalPlanBuilder};
 use datafusion::object_store::ObjectMeta;
 use datafusion::physical_plan::empty::EmptyExec;
 use datafusion::physical_plan::ExecutionPlan;
+use datafusion::prelude::ident;
 
 use super::data_files::DataFile;
 use super::files::{files_snapshot, inference_state, listed_files};
 use super::{DataFiles, Location, Source, TableFormat, TableHandle};
 use crate::storage::Storage;
 use crate::{CatalogError, Result};
+
+/// How the files of a listed table are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListedFormat {
+    Parquet,
+    /// Hive's delimited text (LazySimpleSerDe): one row per line, fields split by
+    /// `delimiter`, no header, no quoting, `\N` for NULL, missing trailing fields NULL, and
+    /// (as Hive reads them) fields that do not parse as their column's type NULL too.
+    Text {
+        delimiter: u8,
+    },
+}
+
+impl ListedFormat {
+    /// DataFusion's reader of these files, with `state`'s options for Parquet.
+    fn reader(self, state: &dyn Session) -> Arc<dyn FileFormat> {
+        match self {
+            ListedFormat::Parquet => Arc::new(
+                ParquetFormat::default().with_options(state.table_options().parquet.clone()),
+            ),
+            // LazySimpleSerDe has no quoting: NUL stands in for a quote character, which
+            // arrow-csv requires and Hive text does not hold.
+            ListedFormat::Text { delimiter } => Arc::new(
+                CsvFormat::default()
+                    .with_has_header(false)
+                    .with_delimiter(delimiter)
+                    .with_quote(0)
+                    .with_escape(None)
+                    .with_truncated_rows(true),
+            ),
+        }
+    }
+}
 
 /// One partition: its folder and its values, in the order of the table's partition columns.
 #[derive(Debug, Clone)]
@@ -45,8 +83,10 @@ pub(crate) struct PartitionedTable<'a> {
     pub storage: &'a Storage,
     pub columns: Vec<Field>,
     pub partitions: Vec<Partition>,
-    /// The data columns, for a table without files to infer them from.
+    /// The data columns, for a table without files to infer them from (and for text,
+    /// whose files do not say).
     pub declared: Option<SchemaRef>,
+    pub format: ListedFormat,
 }
 
 struct File {
@@ -89,29 +129,42 @@ impl PartitionedTable<'_> {
                 partition: index,
             }));
         }
-        let file_schema = self.file_schema(&files).await?;
+        let declared = self.file_schema(&files).await?;
+        // Text is read as text and typed by a view over it, as Hive types it (see `typed`).
+        let file_schema = match self.format {
+            ListedFormat::Parquet => Arc::clone(&declared),
+            ListedFormat::Text { .. } => as_text(&declared),
+        };
         let partition_values = self.typed_values()?;
         let snapshot = files_snapshot(files.iter().map(|f| &f.meta));
-        let data_files = DataFiles::Parquet {
-            files: files
-                .iter()
-                .map(|file| DataFile {
-                    path: self.location.at_store_path(&file.meta.location),
-                    partition_values: self
-                        .columns
-                        .iter()
-                        .map(|c| c.name().clone())
-                        .zip(self.partitions[file.partition].values.iter().cloned())
-                        .collect(),
-                })
-                .collect(),
-            hive_partitioning: false,
+        let listed: Vec<DataFile> = files
+            .iter()
+            .map(|file| DataFile {
+                path: self.location.at_store_path(&file.meta.location),
+                partition_values: self
+                    .columns
+                    .iter()
+                    .map(|c| c.name().clone())
+                    .zip(self.partitions[file.partition].values.iter().cloned())
+                    .collect(),
+            })
+            .collect();
+        let data_files = match self.format {
+            ListedFormat::Parquet => DataFiles::Parquet {
+                files: listed,
+                hive_partitioning: false,
+            },
+            ListedFormat::Text { delimiter } => DataFiles::Text {
+                files: listed,
+                delimiter,
+            },
         };
-        let provider = PartitionedParquet {
+        let provider = Partitioned {
+            format: self.format,
             store_url: ObjectStoreUrl::parse(&store_url).map_err(|e| self.error(e))?,
             table_schema: TableSchema::new(
                 file_schema,
-                self.columns.into_iter().map(Arc::new).collect(),
+                self.columns.iter().cloned().map(Arc::new).collect(),
             ),
             files: files
                 .into_iter()
@@ -122,10 +175,17 @@ impl PartitionedTable<'_> {
                 .collect(),
         };
         Ok(TableHandle {
-            format: TableFormat::Parquet,
+            format: match self.format {
+                ListedFormat::Parquet => TableFormat::Parquet,
+                ListedFormat::Text { .. } => TableFormat::Csv,
+            },
             location: self.location.clone(),
             snapshot,
-            provider: Arc::new(provider),
+            provider: match self.format {
+                ListedFormat::Parquet => Arc::new(provider),
+                ListedFormat::Text { .. } => typed(self.name, provider, &declared, &self.columns)
+                    .map_err(|e| self.error(e))?,
+            },
             source: Source::Files(data_files),
             credentials: None,
         })
@@ -134,11 +194,10 @@ impl PartitionedTable<'_> {
     /// The columns the files hold, merged over all of them as DataFusion's listing table
     /// does; for a table without files, the declared ones.
     async fn file_schema(&self, files: &[File]) -> Result<SchemaRef> {
-        if files.is_empty() {
-            return self
-                .declared
-                .clone()
-                .ok_or_else(|| self.error("the table has no files and no readable column list"));
+        if files.is_empty() || self.format != ListedFormat::Parquet {
+            return self.declared.clone().ok_or_else(|| {
+                self.error("junction cannot read the column list the metastore holds")
+            });
         }
         let state = inference_state(self.storage)?;
         let store = self.storage.store(self.location)?;
@@ -177,9 +236,53 @@ impl PartitionedTable<'_> {
     }
 }
 
-/// Reads listed Parquet files with their partition values, which are not in the files.
+/// `schema` with every column text.
+fn as_text(schema: &SchemaRef) -> SchemaRef {
+    let fields: Vec<Field> = schema
+        .fields()
+        .iter()
+        .map(|f| Field::new(f.name(), DataType::Utf8, true))
+        .collect();
+    Arc::new(Schema::new(fields))
+}
+
+/// A view over `raw` (Hive text read as text) with the `declared` column types, as Hive's
+/// LazySimpleSerDe reads fields: `\N` is NULL, and so is a field that does not parse as its
+/// type. Partition columns pass through, typed already.
+fn typed(
+    name: &str,
+    raw: Partitioned,
+    declared: &SchemaRef,
+    partition_columns: &[Field],
+) -> datafusion::error::Result<Arc<dyn TableProvider>> {
+    let mut columns = Vec::with_capacity(declared.fields().len() + partition_columns.len());
+    for field in declared.fields() {
+        let text = ident(field.name());
+        let null = lit(ScalarValue::try_from(field.data_type())?);
+        let value = Expr::TryCast(TryCast::new(
+            Box::new(text.clone()),
+            field.data_type().clone(),
+        ));
+        columns.push(
+            when(text.eq(lit(HIVE_NULL)), null)
+                .otherwise(value)?
+                .alias(field.name()),
+        );
+    }
+    columns.extend(partition_columns.iter().map(|field| ident(field.name())));
+    let plan = LogicalPlanBuilder::scan(name, provider_as_source(Arc::new(raw)), None)?
+        .project(columns)?
+        .build()?;
+    Ok(Arc::new(ViewTable::new(plan, None)))
+}
+
+/// How Hive's text SerDe writes NULL.
+const HIVE_NULL: &str = "\\N";
+
+/// Reads listed files with their partition values, which are not in the files.
 #[derive(Debug)]
-struct PartitionedParquet {
+struct Partitioned {
+    format: ListedFormat,
     /// The store every file is in.
     store_url: ObjectStoreUrl,
     table_schema: TableSchema,
@@ -187,7 +290,7 @@ struct PartitionedParquet {
 }
 
 #[async_trait]
-impl TableProvider for PartitionedParquet {
+impl TableProvider for Partitioned {
     fn as_any(&self) -> &dyn Any {
         self
     }
@@ -213,7 +316,7 @@ impl TableProvider for PartitionedParquet {
             let schema = project_schema(&self.schema(), projection)?;
             return Ok(Arc::new(EmptyExec::new(schema)));
         }
-        let format = ParquetFormat::default().with_options(state.table_options().parquet.clone());
+        let format = self.format.reader(state);
         let source = format.file_source(self.table_schema.clone());
         let groups = state.config().target_partitions().max(1);
         let mut file_groups = vec![Vec::new(); groups.min(self.files.len())];

@@ -132,7 +132,15 @@ pub fn view_query(schema: &Schema, scan: &Scan) -> Result<String, String> {
         Scan::Files(DataFiles::Parquet {
             files,
             hive_partitioning,
-        }) => Ok(parquet_query(&columns, files, *hive_partitioning)),
+        }) => Ok(listed_query(&columns, files, "CAST", |paths| {
+            format!(
+                "read_parquet([{paths}], union_by_name = true, \
+                 hive_partitioning = {hive_partitioning})"
+            )
+        })),
+        Scan::Files(DataFiles::Text { files, delimiter }) => {
+            Ok(text_query(&columns, files, *delimiter))
+        }
     }
 }
 
@@ -148,8 +156,35 @@ pub fn access(schema: &Schema, scan: &Scan) -> String {
             format!("view over read_parquet ({} files)", files.len())
         }
         Scan::Files(DataFiles::Csv(_)) => "view over read_csv".to_owned(),
+        Scan::Files(DataFiles::Text { files, .. }) => {
+            format!("view over read_csv, Hive text ({} files)", files.len())
+        }
         Scan::Files(DataFiles::Unreadable(reason)) => format!("not readable ({reason})"),
     }
+}
+
+/// Hive delimited text files: the data columns (the table's, partition columns aside) in
+/// order, split by `delimiter`, with no header and no quoting, read as text and typed as
+/// Hive's LazySimpleSerDe types them: `\N`, a missing trailing field and a field that does not
+/// parse as its type are all NULL (hence TRY_CAST).
+fn text_query(columns: &[(&str, String)], files: &[DataFile], delimiter: u8) -> String {
+    let partition_columns: Vec<&str> = files
+        .first()
+        .map(|f| f.partition_values.iter().map(|(c, _)| c.as_str()).collect())
+        .unwrap_or_default();
+    let data_columns: Vec<String> = columns
+        .iter()
+        .filter(|(name, _)| !partition_columns.contains(name))
+        .map(|(name, _)| format!("{}: 'VARCHAR'", literal(name)))
+        .collect();
+    let delimiter = literal(&char::from(delimiter).to_string());
+    listed_query(columns, files, "TRY_CAST", |paths| {
+        format!(
+            "read_csv([{paths}], delim = {delimiter}, header = false, quote = '', escape = '', \
+             nullstr = '\\N', auto_detect = false, null_padding = true, columns = {{{}}})",
+            data_columns.join(", ")
+        )
+    })
 }
 
 /// One SELECT per distinct set of partition values (they are not in the files), joined by
@@ -157,7 +192,12 @@ pub fn access(schema: &Schema, scan: &Scan) -> String {
 /// files are read `UNION ALL BY NAME` with that empty SELECT, so that a column added to the
 /// table after some files were written reads as NULL from them (`union_by_name` alone knows
 /// only the columns some file of the group has).
-fn parquet_query(columns: &[(&str, String)], files: &[DataFile], hive: bool) -> String {
+fn listed_query(
+    columns: &[(&str, String)],
+    files: &[DataFile],
+    cast: &str,
+    reader: impl Fn(&str) -> String,
+) -> String {
     let empty = {
         let list: Vec<String> = columns
             .iter()
@@ -186,15 +226,14 @@ fn parquet_query(columns: &[(&str, String)], files: &[DataFile], hive: bool) -> 
                         Some((_, None)) => "NULL".to_owned(),
                         None => ident(name),
                     };
-                    format!("CAST({value} AS {ty}) AS {}", ident(name))
+                    format!("{cast}({value} AS {ty}) AS {}", ident(name))
                 })
                 .collect();
             let paths: Vec<String> = files.iter().map(|f| literal(&f.path.to_string())).collect();
             format!(
-                "SELECT {} FROM (SELECT * FROM read_parquet([{}], union_by_name = true, \
-                 hive_partitioning = {hive}) UNION ALL BY NAME {empty})",
+                "SELECT {} FROM (SELECT * FROM {} UNION ALL BY NAME {empty})",
                 list.join(", "),
-                paths.join(", ")
+                reader(&paths.join(", "))
             )
         })
         .collect();
@@ -243,6 +282,25 @@ mod tests {
              SELECT CAST(\"id\" AS BIGINT) AS \"id\", CAST('2026-01-01' AS DATE) AS \"day\" \
              FROM (SELECT * FROM read_parquet(['/t/a.parquet'], union_by_name = true, hive_partitioning = false) \
              UNION ALL BY NAME {EMPTY})"
+                .replace("{EMPTY}", EMPTY)
+        );
+    }
+
+    #[test]
+    fn hive_text_is_read_as_text_and_typed_as_hive_types_it() {
+        let files = Scan::Files(DataFiles::Text {
+            files: vec![DataFile {
+                path: at("/t/day=2026-01-01/000000_0"),
+                partition_values: vec![("day".into(), Some("2026-01-01".into()))],
+            }],
+            delimiter: 1,
+        });
+        assert_eq!(
+            view_query(&schema(), &files).expect("readable"),
+            "SELECT TRY_CAST(\"id\" AS BIGINT) AS \"id\", TRY_CAST('2026-01-01' AS DATE) AS \"day\" \
+             FROM (SELECT * FROM read_csv(['/t/day=2026-01-01/000000_0'], delim = '\u{1}', \
+             header = false, quote = '', escape = '', nullstr = '\\N', auto_detect = false, \
+             null_padding = true, columns = {'id': 'VARCHAR'}) UNION ALL BY NAME {EMPTY})"
                 .replace("{EMPTY}", EMPTY)
         );
     }

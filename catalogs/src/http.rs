@@ -56,10 +56,32 @@ impl JsonClient {
         segments: &[&str],
         query: &[(&str, &str)],
     ) -> Result<Got<T>> {
-        let endpoint = remote.endpoint();
-        let url = url_of(&endpoint.uri, segments).map_err(|e| remote.failed(what, e))?;
-        let mut request = self.http.get(url).query(query);
-        if let Some(token) = &endpoint.token {
+        let url = url_of(&remote.endpoint().uri, segments).map_err(|e| remote.failed(what, e))?;
+        self.answer(remote, what, self.http.get(url).query(query))
+            .await
+    }
+
+    /// POST `body` as JSON to the path `segments`.
+    pub(crate) async fn post<T: DeserializeOwned>(
+        &self,
+        remote: &Remote,
+        what: &str,
+        segments: &[&str],
+        body: &serde_json::Value,
+    ) -> Result<Got<T>> {
+        let url = url_of(&remote.endpoint().uri, segments).map_err(|e| remote.failed(what, e))?;
+        self.answer(remote, what, self.http.post(url).json(body))
+            .await
+    }
+
+    /// Sends `request` with the endpoint's token: its JSON answer, or the 404's body.
+    async fn answer<T: DeserializeOwned>(
+        &self,
+        remote: &Remote,
+        what: &str,
+        mut request: reqwest::RequestBuilder,
+    ) -> Result<Got<T>> {
+        if let Some(token) = &remote.endpoint().token {
             request = request.bearer_auth(token);
         }
         let response = remote.ask(what, request.send()).await?;

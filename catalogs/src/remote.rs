@@ -312,8 +312,9 @@ impl Remote {
         }
     }
 
-    /// The table loaded less than `metadata_ttl` ago, else loaded by `load`. A missing
-    /// table is not remembered: it may be created at any moment.
+    /// The table loaded less than `metadata_ttl` ago (with credentials, if any, not about to
+    /// expire), else loaded by `load`. A missing table is not remembered: it may be created
+    /// at any moment.
     async fn table(
         &self,
         schema: &str,
@@ -322,7 +323,9 @@ impl Remote {
     ) -> Result<Option<Arc<TableHandle>>> {
         let key = (schema.to_owned(), table.to_owned());
         if let Some(handle) = self.handles.get(&key).await {
-            return Ok(Some(handle));
+            if !handle.credentials_expiring() {
+                return Ok(Some(handle));
+            }
         }
         let Some(handle) = load.await? else {
             return Ok(None);

@@ -13,10 +13,14 @@ impl Drop for Serving {
     }
 }
 
-/// Serves `api` under `base` (`/api/v2`) on a free loopback port: the URI of `base`, and the
-/// task serving it.
+/// Serves `api` under `base` (`/api/v2`, or `""` for the root) on a free loopback port: the
+/// URI of `base`, and the task serving it.
 pub(crate) async fn serve(base: &str, api: Router) -> (String, Serving) {
-    let app = Router::new().nest(base, api);
+    let app = if base.is_empty() {
+        api
+    } else {
+        Router::new().nest(base, api)
+    };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind a loopback port");

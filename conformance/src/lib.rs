@@ -8,6 +8,7 @@ mod http;
 pub mod mirror;
 pub mod nessie;
 pub mod peers;
+pub mod s3_gate;
 pub mod tpch;
 pub mod unity;
 pub mod vending;

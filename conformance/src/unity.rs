@@ -1,20 +1,21 @@
 //! A Unity Catalog test server: the read side of the Unity Catalog OSS REST API 2.1, as
 //! `../shared/specs/unity-catalog-api-2.1.yaml` publishes it (unitycatalog/unitycatalog
 //! `api/all.yaml` @ c9ed6b142f85): `GET /schemas`, `GET /tables` (both paged with
-//! `page_token`/`next_page_token`), `GET /tables/{full_name}`, `GET /catalogs/{name}`, and
-//! 404 with an `error_code` for what does not exist. The real server is a JVM service that
+//! `page_token`/`next_page_token`), `GET /tables/{full_name}`, `GET /catalogs/{name}`,
+//! `POST /temporary-table-credentials`, and 404 with an `error_code` for what does not exist. The real server is a JVM service that
 //! cannot be installed here; tests run against a real one too when
 //! `JUNCTION_TEST_UNITY_URL` names it.
 //!
 //! Pages hold one item, so that every listing a client makes goes through paging.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
 
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
@@ -33,16 +34,33 @@ pub struct UnityTable {
     pub table_type: String,
 }
 
+/// Temporary table credentials the server hands out for the tables in one S3 bucket, as a
+/// Unity Catalog server configured with that bucket's keys does; for tables elsewhere it
+/// answers that it has no configuration.
+#[derive(Debug, Clone)]
+pub struct TemporaryCredentials {
+    pub bucket: String,
+    pub access_key_id: String,
+    pub secret_access_key: String,
+    pub session_token: String,
+    /// How long after it is handed out a credential expires.
+    pub lifetime: Duration,
+}
+
 struct Served {
     catalog: String,
     tables: Vec<UnityTable>,
     token: Option<String>,
+    credentials: Option<TemporaryCredentials>,
+    /// How many times temporary credentials were asked for.
+    credential_requests: Mutex<usize>,
 }
 
 /// The server, on a free loopback port until dropped.
 pub struct UnityServer {
     /// The API base, `http://127.0.0.1:PORT/api/2.1/unity-catalog`.
     pub uri: String,
+    served: Arc<Served>,
     _serving: Serving,
 }
 
@@ -50,22 +68,48 @@ impl UnityServer {
     /// Serves `tables` as the Unity catalog `catalog`; with a `token`, every request must
     /// carry it as a bearer token.
     pub async fn start(catalog: &str, tables: Vec<UnityTable>, token: Option<&str>) -> Self {
+        Self::start_with_credentials(catalog, tables, token, None).await
+    }
+
+    /// [`UnityServer::start`], handing out `credentials` for the tables in their bucket.
+    pub async fn start_with_credentials(
+        catalog: &str,
+        tables: Vec<UnityTable>,
+        token: Option<&str>,
+        credentials: Option<TemporaryCredentials>,
+    ) -> Self {
         let served = Arc::new(Served {
             catalog: catalog.to_owned(),
             tables,
             token: token.map(str::to_owned),
+            credentials,
+            credential_requests: Mutex::new(0),
         });
         let api = Router::new()
             .route("/catalogs/{name}", get(catalog_info))
             .route("/schemas", get(list_schemas))
             .route("/tables", get(list_tables))
             .route("/tables/{full_name}", get(table_info))
-            .with_state(served);
+            .route(
+                "/temporary-table-credentials",
+                post(temporary_table_credentials),
+            )
+            .with_state(Arc::clone(&served));
         let (uri, serving) = serve("/api/2.1/unity-catalog", api).await;
         Self {
             uri,
+            served,
             _serving: serving,
         }
+    }
+
+    /// How many times temporary credentials were asked for.
+    pub fn credential_requests(&self) -> usize {
+        *self
+            .served
+            .credential_requests
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
     }
 }
 
@@ -150,7 +194,12 @@ async fn list_schemas(
     Json(json!({"schemas": schemas, "next_page_token": next})).into_response()
 }
 
-fn table_json(catalog: &str, table: &UnityTable) -> Value {
+/// A table's id: the spec's ids are UUIDs; this server numbers its tables.
+fn table_id(index: usize) -> String {
+    format!("00000000-0000-4000-8000-{index:012}")
+}
+
+fn table_json(catalog: &str, index: usize, table: &UnityTable) -> Value {
     json!({
         "name": table.name,
         "catalog_name": catalog,
@@ -158,6 +207,7 @@ fn table_json(catalog: &str, table: &UnityTable) -> Value {
         "table_type": table.table_type,
         "data_source_format": table.format,
         "storage_location": table.storage_location,
+        "table_id": table_id(index),
         "columns": [],
     })
 }
@@ -182,8 +232,9 @@ async fn list_tables(
     let items = served
         .tables
         .iter()
-        .filter(|t| t.schema == schema)
-        .map(|t| table_json(&catalog, t))
+        .enumerate()
+        .filter(|(_, t)| t.schema == schema)
+        .map(|(index, t)| table_json(&catalog, index, t))
         .collect();
     let (tables, next) = page(items, &params);
     Json(json!({"tables": tables, "next_page_token": next})).into_response()
@@ -200,13 +251,71 @@ async fn table_info(
     let found = served
         .tables
         .iter()
-        .find(|t| format!("{}.{}.{}", served.catalog, t.schema, t.name) == full_name);
+        .enumerate()
+        .find(|(_, t)| format!("{}.{}.{}", served.catalog, t.schema, t.name) == full_name);
     match found {
-        Some(table) => Json(table_json(&served.catalog, table)).into_response(),
+        Some((index, table)) => Json(table_json(&served.catalog, index, table)).into_response(),
         None => error(
             StatusCode::NOT_FOUND,
             "TABLE_NOT_FOUND",
             format!("Table not found: {full_name}"),
         ),
     }
+}
+
+/// The bucket of an `s3://` (or `s3a://`) location.
+fn bucket_of(location: &str) -> Option<&str> {
+    let (scheme, rest) = location.split_once("://")?;
+    scheme.starts_with("s3").then(|| rest.split('/').next())?
+}
+
+async fn temporary_table_credentials(
+    State(served): State<Arc<Served>>,
+    headers: HeaderMap,
+    Json(request): Json<Value>,
+) -> Response {
+    if let Some(denied) = denied(&served, &headers) {
+        return denied;
+    }
+    *served
+        .credential_requests
+        .lock()
+        .unwrap_or_else(|e| e.into_inner()) += 1;
+    let operation = request["operation"].as_str().unwrap_or_default();
+    if !matches!(operation, "READ" | "READ_WRITE") {
+        let message = format!("Unsupported table operation: {operation}");
+        return error(StatusCode::BAD_REQUEST, "INVALID_ARGUMENT", message);
+    }
+    let id = request["table_id"].as_str().unwrap_or_default();
+    let found = served
+        .tables
+        .iter()
+        .enumerate()
+        .find(|(i, _)| table_id(*i) == id);
+    let Some((_, table)) = found else {
+        let message = format!("Table not found: {id}");
+        return error(StatusCode::NOT_FOUND, "TABLE_NOT_FOUND", message);
+    };
+    let credentials = served
+        .credentials
+        .as_ref()
+        .filter(|c| bucket_of(&table.storage_location) == Some(c.bucket.as_str()));
+    let Some(credentials) = credentials else {
+        let message = "S3 bucket configuration not found.".to_owned();
+        return error(StatusCode::BAD_REQUEST, "FAILED_PRECONDITION", message);
+    };
+    let expires = SystemTime::now() + credentials.lifetime;
+    let expiration_ms = expires
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis());
+    Json(json!({
+        "aws_temp_credentials": {
+            "access_key_id": credentials.access_key_id,
+            "secret_access_key": credentials.secret_access_key,
+            "session_token": credentials.session_token,
+        },
+        "expiration_time": expiration_ms,
+        "url": table.storage_location,
+    }))
+    .into_response()
 }

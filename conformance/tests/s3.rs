@@ -3,13 +3,17 @@
 //! every engine: a Delta table written by delta-rs (make-delta.py), Parquet written by pyarrow
 //! and an Iceberg table written by pyiceberg (conformance/scripts/s3_tables.py). DataFusion
 //! and deltalake read through object_store, iceberg through opendal, DuckDB through its httpfs
-//! extension, with `[storage.s3]` or with what the REST catalog vends.
+//! extension, with `[storage.s3]`, with what the REST catalog vends, or with Unity's temporary
+//! table credentials (behind a gate that admits only those).
+
+use std::time::Duration;
 
 use junction_conformance::nessie::{NessieContent, NessieRef, NessieServer};
 use junction_conformance::peers::{
     connect, error_of, make_tables, script_json, simple_rows as rows, Junction, ServerPeer, ENGINES,
 };
-use junction_conformance::unity::{UnityServer, UnityTable};
+use junction_conformance::s3_gate::S3Gate;
+use junction_conformance::unity::{TemporaryCredentials, UnityServer, UnityTable};
 use junction_conformance::vending::{VendedTable, VendingRestServer};
 use serde_json::Value;
 use tokio_postgres::error::SqlState;
@@ -255,6 +259,77 @@ async fn s3_tables_on_every_engine() {
     assert!(
         rest.vending_requests() > 0,
         "junction asks for vended credentials"
+    );
+
+    // Unity's temporary table credentials, with S3 behind a gate that admits only the key
+    // and token Unity hands out: junction's own keys ([storage.s3]) are refused, so every
+    // engine reads with what Unity gave for the table.
+    let gate = S3Gate::start(&s3.uri, "temporary", "temporary-token").await;
+    let temporary = UnityServer::start_with_credentials(
+        "unity",
+        vec![
+            unity_table("vitals", "DELTA", &format!("s3://{BUCKET}/delta/vitals")),
+            unity_table(
+                "devices",
+                "PARQUET",
+                &format!("s3://{BUCKET}/parquet/devices/"),
+            ),
+            unity_table(
+                "beds",
+                "PARQUET",
+                &format!("s3a://{BUCKET}/parquet/beds.parquet"),
+            ),
+            unity_table("readings", "ICEBERG", readings_root),
+            // Unity has no credentials for this bucket, and the configured keys are refused.
+            unity_table("archived", "PARQUET", "s3://archive/vitals/"),
+        ],
+        None,
+        Some(TemporaryCredentials {
+            bucket: BUCKET.to_owned(),
+            access_key_id: "temporary".to_owned(),
+            secret_access_key: "temporary-secret".to_owned(),
+            session_token: "temporary-token".to_owned(),
+            // Expiring within junction's minute of renewal: every query asks again.
+            lifetime: Duration::from_secs(30),
+        }),
+    )
+    .await;
+    let temporary_dir = tempfile::tempdir().expect("temp dir");
+    let junction = Junction::serve_config_in(
+        temporary_dir.path(),
+        &config(&unity_entry(&temporary.uri), &gate.uri, Some(&extensions)),
+    );
+    let uc = connect(junction.port, "junction", "uc")
+        .await
+        .expect("connect");
+    assert_read_on_every_engine(&uc, &UNITY_TABLES[..4], &written).await;
+    assert!(gate.admitted() > 0);
+    let asked = temporary.credential_requests();
+    for _ in 0..2 {
+        rows(&uc, "SELECT count(*) FROM clinic.devices")
+            .await
+            .expect("devices");
+    }
+    // (At least once per query: a query may look a table up more than once.)
+    assert!(
+        temporary.credential_requests() >= asked + 2,
+        "credentials about to expire are asked for again"
+    );
+    let refused = gate.refused();
+    for engine in ENGINES {
+        uc.batch_execute(&format!("SET junction.engine = '{engine}'"))
+            .await
+            .expect("pin the engine");
+        let (code, message) = error_of(&uc, "SELECT * FROM clinic.archived").await;
+        assert_eq!(code, "58030", "{engine}: {message}");
+        assert!(
+            message.contains("s3://archive/vitals"),
+            "{engine}: {message}"
+        );
+    }
+    assert!(
+        gate.refused() > refused,
+        "the configured keys reached the gate"
     );
 }
 

@@ -17,7 +17,7 @@ use iceberg_catalog_rest::{RestCatalog, RestCatalogBuilder};
 use iceberg_storage_opendal::OpenDalResolvingStorageFactory;
 
 use crate::remote::{CatalogServer, Endpoint, Remote, RemoteCatalog};
-use crate::storage::{S3Settings, Storage};
+use crate::storage::{S3Settings, Storage, TableCredentials};
 use crate::table::{Location, TableHandle};
 use crate::{CatalogError, Result};
 
@@ -169,7 +169,10 @@ impl CatalogServer for RestServer {
 /// `table` reading S3 with what the server said for it (its config and the table's, where
 /// vended credentials are) over `[storage.s3]`, and those settings when the server said any.
 /// A table on local disk is left as loaded.
-fn with_storage(table: Table, storage: &Storage) -> iceberg::Result<(Table, Option<S3Settings>)> {
+fn with_storage(
+    table: Table,
+    storage: &Storage,
+) -> iceberg::Result<(Table, Option<TableCredentials>)> {
     let on_s3 = table
         .metadata_location()
         .and_then(Location::parse)
@@ -193,7 +196,12 @@ fn with_storage(table: Table, storage: &Storage) -> iceberg::Result<(Table, Opti
     if let Some(location) = table.metadata_location() {
         builder = builder.metadata_location(location);
     }
-    Ok((builder.build()?, vended))
+    // The Iceberg FileIO property for when vended credentials expire.
+    let expires_at_ms = props
+        .get("s3.session-token-expires-at-ms")
+        .and_then(|ms| ms.parse().ok());
+    let credentials = vended.map(|settings| TableCredentials::new(settings, expires_at_ms));
+    Ok((builder.build()?, credentials))
 }
 
 /// The namespace a schema name stands for: its `.`-separated levels.

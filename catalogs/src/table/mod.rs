@@ -13,7 +13,7 @@ use std::sync::Arc;
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::catalog::TableProvider;
 
-use crate::storage::{S3Settings, Storage};
+use crate::storage::{S3Settings, Storage, TableCredentials};
 use crate::{CatalogError, Result};
 
 pub use data_files::{DataFile, DataFiles};
@@ -65,9 +65,9 @@ pub struct TableHandle {
     snapshot: Snapshot,
     provider: Arc<dyn TableProvider>,
     source: Source,
-    /// S3 settings of this table alone, which its catalog handed out (vended credentials),
-    /// rather than `[storage.s3]`.
-    credentials: Option<S3Settings>,
+    /// S3 settings of this table alone, which its catalog handed out (vended or temporary
+    /// credentials), rather than `[storage.s3]`.
+    credentials: Option<TableCredentials>,
 }
 
 /// What a handle keeps to list its snapshot's data files: the table metadata, or the plain
@@ -85,7 +85,7 @@ impl TableHandle {
     pub(crate) async fn iceberg(
         name: String,
         table: ::iceberg::table::Table,
-        credentials: Option<S3Settings>,
+        credentials: Option<TableCredentials>,
     ) -> Result<Self> {
         let metadata_location = table.metadata_location().unwrap_or_default().to_owned();
         let metadata = Location::readable(&name, &metadata_location)?;
@@ -116,7 +116,22 @@ impl TableHandle {
     /// The S3 settings for this table alone, when its catalog handed some out; else the
     /// table is read with `[storage.s3]`.
     pub fn credentials(&self) -> Option<&S3Settings> {
-        self.credentials.as_ref()
+        self.credentials.as_ref().map(|c| &c.settings)
+    }
+
+    /// Whether the credentials this handle reads with are about to expire: then it is
+    /// stale, however recently it was loaded.
+    pub fn credentials_expiring(&self) -> bool {
+        self.credentials
+            .as_ref()
+            .is_some_and(TableCredentials::expiring)
+    }
+
+    /// This handle, reading with `credentials` its catalog handed out (which the storage
+    /// was granted before loading it).
+    pub(crate) fn with_credentials(mut self, credentials: Option<TableCredentials>) -> Self {
+        self.credentials = credentials;
+        self
     }
 
     /// The columns as clients see them.

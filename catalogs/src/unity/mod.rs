@@ -2,16 +2,19 @@
 //! unitycatalog/unitycatalog `api/all.yaml` @ c9ed6b142f85): the schemas and tables of one
 //! Unity catalog as a junction catalog. A table's `data_source_format` and
 //! `storage_location` say how to read it; the files are read as the embedded warehouse reads
-//! them.
+//! them. For a table in S3, the server is asked for temporary table credentials; where it
+//! hands some out, the table is read with them rather than `[storage.s3]`.
 
+use std::collections::HashMap;
 use std::fmt;
 
 use async_trait::async_trait;
 use serde::Deserialize;
+use serde_json::json;
 
-use crate::http::{JsonClient, Page};
+use crate::http::{Got, JsonClient, Page};
 use crate::remote::{CatalogServer, Endpoint, Remote, RemoteCatalog};
-use crate::storage::Storage;
+use crate::storage::{S3Settings, Storage, TableCredentials};
 use crate::table::{FileKind, Location, LocationKind, TableHandle, TableLocation};
 use crate::{CatalogError, Result};
 
@@ -63,9 +66,25 @@ struct TablePage {
 
 #[derive(Deserialize)]
 struct TableInfo {
+    table_id: Option<String>,
     data_source_format: Option<String>,
     storage_location: Option<String>,
     table_type: Option<String>,
+}
+
+/// `TemporaryCredentials`: of the clouds' credentials, junction reads S3's.
+#[derive(Deserialize)]
+struct TemporaryCredentials {
+    aws_temp_credentials: Option<AwsCredentials>,
+    /// Milliseconds since the epoch.
+    expiration_time: Option<i64>,
+}
+
+#[derive(Deserialize)]
+struct AwsCredentials {
+    access_key_id: String,
+    secret_access_key: String,
+    session_token: Option<String>,
 }
 
 impl Page for SchemaPage {
@@ -122,6 +141,45 @@ impl UnityServer {
         Ok(listed
             .found()
             .map(|named| named.into_iter().map(|n| n.name).collect()))
+    }
+
+    /// The S3 credentials the server hands out for reading the table `id` (`name`), over
+    /// `[storage.s3]`. `None` when it offers none (a server without credentials for the
+    /// table's bucket answers with an error): the table is then read with `[storage.s3]`,
+    /// and without it the server's answer is the error.
+    async fn temporary_credentials(
+        &self,
+        remote: &Remote,
+        name: &str,
+        id: &str,
+    ) -> Result<Option<TableCredentials>> {
+        let what = format!("asking for temporary credentials for {name}");
+        let request = json!({"table_id": id, "operation": "READ"});
+        let answer = self
+            .http
+            .post::<TemporaryCredentials>(remote, &what, &["temporary-table-credentials"], &request)
+            .await;
+        let offered = match answer {
+            Ok(Got::Found(offered)) => offered,
+            Ok(Got::NotFound(_)) => return Ok(None),
+            Err(e) if remote.storage().s3().is_some() => {
+                tracing::debug!(error = %e, "reading with [storage.s3]");
+                return Ok(None);
+            }
+            Err(e) => return Err(e),
+        };
+        let Some(aws) = offered.aws_temp_credentials else {
+            return Ok(None);
+        };
+        let mut props = HashMap::from([
+            ("s3.access-key-id".to_owned(), aws.access_key_id),
+            ("s3.secret-access-key".to_owned(), aws.secret_access_key),
+        ]);
+        if let Some(token) = aws.session_token {
+            props.insert("s3.session-token".to_owned(), token);
+        }
+        Ok(S3Settings::overlaid(remote.storage().s3(), &props)
+            .map(|settings| TableCredentials::new(settings, offered.expiration_time)))
     }
 }
 
@@ -192,6 +250,13 @@ impl CatalogServer for UnityServer {
             ));
         };
         let location = Location::readable(&name, &storage)?;
+        let credentials = match (&info.table_id, location.is_local()) {
+            (Some(id), false) => self.temporary_credentials(remote, &name, id).await?,
+            _ => None,
+        };
+        if let Some(credentials) = &credentials {
+            remote.storage().grant(&location, credentials)?;
+        }
         let is_file = match format.to_ascii_uppercase().as_str() {
             "PARQUET" | "CSV" => remote.storage().head(&location).await?.is_some(),
             _ => false,
@@ -201,9 +266,9 @@ impl CatalogServer for UnityServer {
                 "table {name} is {format}, which junction does not read"
             ))
         })?;
-        TableLocation::new(schema, table, kind, location, remote.storage())
+        let handle = TableLocation::new(schema, table, kind, location, remote.storage())
             .load_current()
-            .await
-            .map(Some)
+            .await?;
+        Ok(Some(handle.with_credentials(credentials)))
     }
 }

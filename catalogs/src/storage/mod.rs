@@ -1,10 +1,14 @@
 //! Where table files are read from: local disk, and S3-compatible object storage as
-//! `[storage.s3]` configures it. DataFusion and deltalake read through object_store, iceberg
-//! through opendal; both get their settings from one [`Storage`].
+//! `[storage.s3]` configures it, or with the credentials a catalog handed out for a table.
+//! DataFusion and deltalake read through object_store, iceberg through opendal; both get
+//! their settings from one [`Storage`].
+
+mod routed;
 
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, Mutex, Once};
+use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use datafusion::execution::object_store::{DefaultObjectStoreRegistry, ObjectStoreRegistry};
@@ -21,6 +25,7 @@ use url::Url;
 
 use crate::table::Location;
 use crate::{CatalogError, Result};
+use routed::BucketStore;
 
 /// `[storage.s3]`: how to reach S3-compatible storage for `s3://` locations.
 #[derive(Clone, Default, PartialEq, Eq)]
@@ -138,6 +143,35 @@ impl S3Settings {
     }
 }
 
+/// S3 settings a catalog handed out for one table (vended or temporary credentials), and
+/// when they stop working.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableCredentials {
+    pub settings: S3Settings,
+    pub expires: Option<SystemTime>,
+}
+
+impl TableCredentials {
+    /// How long before they expire credentials are renewed, so that a query planned with
+    /// them has that long to read.
+    const RENEWAL: Duration = Duration::from_secs(60);
+
+    /// `settings`, expiring at `expires_at_ms` (milliseconds since the epoch) when given.
+    pub(crate) fn new(settings: S3Settings, expires_at_ms: Option<i64>) -> Self {
+        let expires = expires_at_ms
+            .and_then(|ms| u64::try_from(ms).ok())
+            .map(|ms| SystemTime::UNIX_EPOCH + Duration::from_millis(ms));
+        Self { settings, expires }
+    }
+
+    /// Whether these credentials are about to expire, so that a table read with them must
+    /// be loaded again (and its catalog asked for new ones).
+    pub fn expiring(&self) -> bool {
+        self.expires
+            .is_some_and(|at| at <= SystemTime::now() + Self::RENEWAL)
+    }
+}
+
 /// The object stores table files are read through: the local file system, and one S3 store
 /// per bucket when S3 is configured. It is also the object store registry of DataFusion
 /// sessions, so that a scan of an `s3://` file finds its bucket's store.
@@ -150,7 +184,7 @@ pub struct Storage {
 struct Inner {
     s3: Option<S3Settings>,
     local: Arc<LocalFileSystem>,
-    buckets: Mutex<HashMap<String, Arc<dyn ObjectStore>>>,
+    buckets: Mutex<HashMap<String, Arc<BucketStore>>>,
     /// Stores registered by others (deltalake registers its tables' stores), by URL.
     registered: DefaultObjectStoreRegistry,
 }
@@ -184,23 +218,38 @@ impl Storage {
 
     /// The store holding `location`'s objects.
     pub(crate) fn store(&self, location: &Location) -> Result<Arc<dyn ObjectStore>> {
-        let url = location.url();
-        if url.scheme() == "file" {
+        if location.is_local() {
             return Ok(Arc::clone(&self.inner.local) as Arc<dyn ObjectStore>);
         }
-        let bucket = url.host_str().unwrap_or_default();
-        let Some(s3) = &self.inner.s3 else {
-            return Err(CatalogError::Unsupported(format!(
-                "{location} is in S3, and no [storage.s3] is configured"
-            )));
-        };
-        let mut buckets = self.inner.buckets.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(store) = buckets.get(bucket) {
-            return Ok(Arc::clone(store));
+        let bucket = self.bucket(location)?;
+        if bucket.settings_for(&location.store_path()).is_none() {
+            return Err(no_s3(location));
         }
-        let store = s3.store(bucket).map_err(storage_error(location))?;
-        buckets.insert(bucket.to_owned(), Arc::clone(&store));
-        Ok(store)
+        Ok(bucket)
+    }
+
+    /// The store of `location`'s bucket.
+    fn bucket(&self, location: &Location) -> Result<Arc<BucketStore>> {
+        let name = location.url().host_str().unwrap_or_default();
+        let mut buckets = self.inner.buckets.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(bucket) = buckets.get(name) {
+            return Ok(Arc::clone(bucket));
+        }
+        let bucket = BucketStore::new(name, self.inner.s3.as_ref())
+            .map(Arc::new)
+            .map_err(storage_error(location))?;
+        buckets.insert(name.to_owned(), Arc::clone(&bucket));
+        Ok(bucket)
+    }
+
+    /// From now on, everything under the folder `location` (a table in S3) is read with
+    /// `credentials`, which its catalog handed out, rather than `[storage.s3]`: by every
+    /// engine that reads through this storage, and by iceberg's FileIO made here.
+    pub(crate) fn grant(&self, location: &Location, credentials: &TableCredentials) -> Result<()> {
+        register_delta_s3();
+        self.bucket(location)?
+            .grant(location.store_path(), credentials.settings.clone())
+            .map_err(storage_error(location))
     }
 
     /// Every object under the folder `location`, at any depth.
@@ -272,15 +321,14 @@ impl Storage {
 
     /// iceberg's FileIO for a table whose metadata is at `location`.
     pub(crate) fn file_io(&self, location: &Location) -> Result<FileIO> {
-        if location.url().scheme() == "file" {
+        if location.is_local() {
             return Ok(FileIOBuilder::new(Arc::new(LocalFsStorageFactory)).build());
         }
-        let Some(s3) = &self.inner.s3 else {
-            return Err(CatalogError::Unsupported(format!(
-                "{location} is in S3, and no [storage.s3] is configured"
-            )));
+        let Some((settings, _)) = self.bucket(location)?.settings_for(&location.store_path())
+        else {
+            return Err(no_s3(location));
         };
-        Ok(Self::s3_file_io(s3, &HashMap::new()))
+        Ok(Self::s3_file_io(&settings, &HashMap::new()))
     }
 
     /// A deltalake table builder for the table at `location`, reading through this storage.
@@ -310,6 +358,13 @@ fn bucket_url(url: &Url) -> Url {
     root.set_query(None);
     root.set_fragment(None);
     root
+}
+
+/// A location in S3 that neither `[storage.s3]` nor a catalog's credentials reach.
+fn no_s3(location: &Location) -> CatalogError {
+    CatalogError::Unsupported(format!(
+        "{location} is in S3, and no [storage.s3] is configured"
+    ))
 }
 
 /// An object-store error on `location`.
@@ -380,13 +435,32 @@ impl LogStoreFactory for ReadLogStoreFactory {
 mod tests {
     use std::collections::HashMap;
 
-    use super::S3Settings;
+    use super::{S3Settings, TableCredentials};
 
     fn props(pairs: &[(&str, &str)]) -> HashMap<String, String> {
         pairs
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect()
+    }
+
+    #[test]
+    fn credentials_expiring_within_a_minute_are_renewed() {
+        let now_ms = |offset_s: i64| {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .expect("after the epoch");
+            i64::try_from(now.as_millis()).expect("ms") + offset_s * 1000
+        };
+        let settings = S3Settings::default();
+        let fresh = TableCredentials::new(settings.clone(), Some(now_ms(3600)));
+        assert!(!fresh.expiring());
+        assert!(TableCredentials::new(settings.clone(), Some(now_ms(30))).expiring());
+        assert!(TableCredentials::new(settings.clone(), Some(now_ms(-5))).expiring());
+        assert!(
+            !TableCredentials::new(settings, None).expiring(),
+            "no expiry given"
+        );
     }
 
     #[test]

@@ -28,7 +28,7 @@ pub use registry::Catalogs;
 pub use remote::{Endpoint, RemoteCatalog};
 pub use rest::{IcebergRestCatalog, RestSettings};
 pub use storage::{S3Settings, Storage, TableCredentials};
-pub use table::{DataFile, DataFiles, Location, Snapshot, TableFormat, TableHandle};
+pub use table::{DataFile, DataFiles, Location, Snapshot, TableFormat, TableHandle, TextLayout};
 pub use unity::{UnityCatalog, UnitySettings};
 pub use warehouse::WarehouseCatalog;
 

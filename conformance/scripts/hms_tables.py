@@ -12,7 +12,11 @@ them, and prints what the reference readers see in them as JSON.
   LOCATION), and one partition is Hive's NULL partition.
 - devices: an unpartitioned Hive Parquet table.
 - notes: a Hive text table (LazySimpleSerDe: Ctrl-A between fields, backslash-N for NULL), partitioned by
-  day, one partition holding a row with its last field missing and one whose id is not a number.
+  day, with rows whose last field is missing, whose note is empty (an empty string to Hive),
+  whose id is not a number, and with more fields than columns (the extra ones ignored).
+- wards_csv: a comma-separated text table with a header line (`skip.header.line.count`) and
+  empty fields as NULL (`serialization.null.format` '').
+- wards_footer: the same files with `skip.footer.line.count`, which junction does not read.
 - events: a JSON SerDe table, which junction does not read.
 - ward_view: a Hive view.
 - gone: a Parquet table whose location does not exist.
@@ -99,11 +103,15 @@ pq.write_table(pa.table({"device_id": ["d1", "d2", "d3"], "beds": pa.array([4, 6
                os.path.join(devices_root, "000000_0"))
 
 notes_root = os.path.join(hive, "notes")
-notes_days = {"2026-01-01": "1\x01stable\n2\x01\\N\n", "2026-01-02": "3\nx\x01bad id\n"}
+notes_days = {"2026-01-01": "1\x01stable\n2\x01\\N\n5\x01more\x01fields\n", "2026-01-02": "3\nx\x01bad id\n4\x01\n"}
 for day, text in notes_days.items():
     os.makedirs(os.path.join(notes_root, f"day={day}"), exist_ok=True)
     with open(os.path.join(notes_root, f"day={day}", "000000_0"), "w") as f:
         f.write(text)
+wards_root = os.path.join(hive, "wards_csv")
+os.makedirs(wards_root, exist_ok=True)
+with open(os.path.join(wards_root, "wards.csv"), "w") as f:
+    f.write("ward,beds\nicu,12\nwest,\n,4\n")
 events_root = os.path.join(hive, "events")
 os.makedirs(events_root, exist_ok=True)
 
@@ -147,6 +155,16 @@ with HiveMetastoreClient(uri.hostname, uri.port) as client:
                              TEXT_IN, TEXT_OUT, TEXT_SERDE))
         for day in notes_days
     ])
+    ward_cols = columns(("ward", "string"), ("beds", "int"))
+    csv_params = {"field.delim": ",", "serialization.null.format": ""}
+    client.create_table(table(
+        "wards_csv",
+        storage(f"file:{wards_root}", ward_cols, TEXT_IN, TEXT_OUT, TEXT_SERDE, csv_params),
+        parameters={"skip.header.line.count": "1"}))
+    client.create_table(table(
+        "wards_footer",
+        storage(f"file:{wards_root}", ward_cols, TEXT_IN, TEXT_OUT, TEXT_SERDE, csv_params),
+        parameters={"skip.footer.line.count": "1"}))
     client.create_table(table(
         "events",
         storage(f"file:{events_root}", columns(("payload", "string")), TEXT_IN, TEXT_OUT,

@@ -113,17 +113,29 @@ async fn hive_metastore_tables_on_every_engine_and_through_an_outage() {
         assert_eq!(code, "0A000", "{engine}: {message}");
         assert!(message.contains("hms.clinic.ward_view"), "{message}");
         // Hive text: \x01 between fields; \N, a missing last field and an id that is not a
-        // number are NULL, as Hive reads them; the day from the metastore's partitions.
+        // number are NULL, an empty field is an empty string and fields beyond the columns
+        // are ignored, as Hive reads them; the day from the metastore's partitions.
         assert_eq!(
             read("SELECT patient_id, note, day FROM clinic.notes ORDER BY 1").await,
             table(&[
                 &["1", "stable", "2026-01-01"],
                 &["2", "NULL", "2026-01-01"],
                 &["3", "NULL", "2026-01-02"],
+                &["4", "", "2026-01-02"],
+                &["5", "more", "2026-01-01"],
                 &["NULL", "bad id", "2026-01-02"],
             ]),
             "{engine}"
         );
+        // Comma-separated, a header line skipped, empty fields NULL.
+        assert_eq!(
+            read("SELECT ward, beds FROM clinic.wards_csv ORDER BY 2").await,
+            table(&[&["NULL", "4"], &["icu", "12"], &["west", "NULL"]]),
+            "{engine}"
+        );
+        let (code, message) = error_of(&client, "SELECT * FROM clinic.wards_footer").await;
+        assert_eq!(code, "0A000", "{engine}: {message}");
+        assert!(message.contains("skip.footer.line.count"), "{message}");
         let (code, message) = error_of(&client, "SELECT * FROM clinic.events").await;
         assert_eq!(code, "0A000", "{engine}: {message}");
         assert!(message.contains("JsonSerDe"), "{message}");
@@ -180,6 +192,8 @@ async fn hive_metastore_tables_on_every_engine_and_through_an_outage() {
         &["clinic", "vitals_delta"],
         &["clinic", "vitals_parquet"],
         &["clinic", "ward_view"],
+        &["clinic", "wards_csv"],
+        &["clinic", "wards_footer"],
         &["demo", "vitals_v2"],
         &["demo", "vitals_v3"],
     ]);

@@ -24,7 +24,7 @@ use volo_thrift::{ClientError, MaybeException};
 use crate::remote::{CatalogServer, Endpoint, Remote, RemoteCatalog};
 use crate::storage::Storage;
 use crate::table::{
-    ListedFormat, Location, LocationKind, Partition, PartitionedTable, TableHandle,
+    ListedFormat, Location, LocationKind, Partition, PartitionedTable, TableHandle, TextLayout,
 };
 use crate::table::{Snapshot, TableLocation};
 use crate::{CatalogError, Result};
@@ -207,9 +207,7 @@ enum Stored {
     Delta,
     Parquet,
     /// Hive's delimited text (LazySimpleSerDe over TextInputFormat).
-    Text {
-        delimiter: u8,
-    },
+    Text(TextLayout),
     View,
     Other(String),
 }
@@ -252,23 +250,66 @@ fn stored(table: &Table) -> Stored {
     if serde.ends_with(".ParquetHiveSerDe") {
         Stored::Parquet
     } else if serde.ends_with(".LazySimpleSerDe") && input.ends_with(".TextInputFormat") {
-        let parameter = |key: &str| {
-            table
-                .sd
-                .as_ref()
-                .and_then(|sd| sd.serde_info.as_ref())
-                .and_then(|s| s.parameters.as_ref())
-                .and_then(|p| p.get(key))
-                .map(|v| v.to_string())
-        };
-        match hive_delimiter(parameter("field.delim").or_else(|| parameter("serialization.format")))
-        {
-            Some(delimiter) => Stored::Text { delimiter },
-            None => Stored::Other("a multi-byte field delimiter".into()),
-        }
+        text_layout_of(table)
     } else {
         Stored::Other(format!("Hive SerDe {serde}"))
     }
+}
+
+/// How a LazySimpleSerDe table's text is laid out, from its SerDe and table parameters; what
+/// junction would read wrong (escapes, footers, more than one header line) is `Other`.
+fn text_layout_of(table: &Table) -> Stored {
+    let serde_parameter = |key: &str| {
+        table
+            .sd
+            .as_ref()
+            .and_then(|sd| sd.serde_info.as_ref())
+            .and_then(|s| s.parameters.as_ref())
+            .and_then(|p| p.get(key))
+            .map(|v| v.to_string())
+    };
+    let table_parameter = |key: &str| {
+        table
+            .parameters
+            .as_ref()
+            .and_then(|p| p.get(key))
+            .map(|v| v.to_string())
+    };
+    text_layout(serde_parameter, table_parameter)
+}
+
+fn text_layout(
+    serde_parameter: impl Fn(&str) -> Option<String>,
+    table_parameter: impl Fn(&str) -> Option<String>,
+) -> Stored {
+    let Some(delimiter) = hive_delimiter(
+        serde_parameter("field.delim").or_else(|| serde_parameter("serialization.format")),
+    ) else {
+        return Stored::Other("a multi-byte field delimiter".into());
+    };
+    if let Some(escape) = serde_parameter("escape.delim") {
+        return Stored::Other(format!("text with escapes (escape.delim = '{escape}')"));
+    }
+    let lines = |key: &str| table_parameter(key).map(|v| (v.trim().parse::<u32>(), v));
+    let header = match lines("skip.header.line.count") {
+        None | Some((Ok(0), _)) => false,
+        Some((Ok(1), _)) => true,
+        Some((_, value)) => {
+            return Stored::Other(format!("text with skip.header.line.count = {value}"))
+        }
+    };
+    match lines("skip.footer.line.count") {
+        None | Some((Ok(0), _)) => {}
+        Some((_, value)) => {
+            return Stored::Other(format!("text with skip.footer.line.count = {value}"))
+        }
+    }
+    let mut layout = TextLayout::with_delimiter(delimiter);
+    layout.header = header;
+    if let Some(null) = serde_parameter("serialization.null.format") {
+        layout.null = null;
+    }
+    Stored::Text(layout)
 }
 
 /// A LazySimpleSerDe delimiter as Hive reads it: a number is the byte of that code, other
@@ -361,10 +402,10 @@ impl CatalogServer for HiveServer {
                 )
                 .await
                 .map(Some),
-            Stored::Text { delimiter } => self
+            Stored::Text(layout) => self
                 .listed(
                     remote,
-                    ListedFormat::Text { delimiter },
+                    ListedFormat::Text(layout),
                     &full_name,
                     &entry,
                     location()?,
@@ -383,7 +424,64 @@ impl CatalogServer for HiveServer {
 
 #[cfg(test)]
 mod tests {
-    use super::hive_delimiter;
+    use std::collections::HashMap;
+
+    use super::{hive_delimiter, text_layout, Stored};
+    use crate::table::TextLayout;
+
+    fn layout(serde: &[(&str, &str)], table: &[(&str, &str)]) -> Stored {
+        let serde: HashMap<String, String> = serde
+            .iter()
+            .map(|(k, v)| ((*k).into(), (*v).into()))
+            .collect();
+        let table: HashMap<String, String> = table
+            .iter()
+            .map(|(k, v)| ((*k).into(), (*v).into()))
+            .collect();
+        text_layout(|k| serde.get(k).cloned(), |k| table.get(k).cloned())
+    }
+
+    #[test]
+    fn text_layouts_junction_reads_and_those_it_refuses() {
+        assert_eq!(
+            layout(&[], &[]),
+            Stored::Text(TextLayout::with_delimiter(1))
+        );
+        assert_eq!(
+            layout(
+                &[("field.delim", ","), ("serialization.null.format", "")],
+                &[("skip.header.line.count", "1")]
+            ),
+            Stored::Text(TextLayout {
+                delimiter: b',',
+                null: String::new(),
+                header: true,
+            })
+        );
+        for (serde, table, refused) in [
+            (
+                &[][..],
+                &[("skip.header.line.count", "2")][..],
+                "skip.header.line.count = 2",
+            ),
+            (
+                &[],
+                &[("skip.header.line.count", "x")],
+                "skip.header.line.count = x",
+            ),
+            (
+                &[],
+                &[("skip.footer.line.count", "1")],
+                "skip.footer.line.count = 1",
+            ),
+            (&[("escape.delim", "\\")], &[], "escape.delim"),
+        ] {
+            match layout(serde, table) {
+                Stored::Other(reason) => assert!(reason.contains(refused), "{reason}"),
+                other => panic!("{refused}: {other:?}"),
+            }
+        }
+    }
 
     #[test]
     fn text_delimiters_as_hive_reads_them() {

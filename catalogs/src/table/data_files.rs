@@ -6,7 +6,7 @@ use deltalake::DeltaTable;
 use futures::TryStreamExt;
 use iceberg::table::Table;
 
-use super::Location;
+use super::{Location, TextLayout};
 use crate::{CatalogError, Result};
 
 /// One data file and the partition values that are not stored inside it.
@@ -28,9 +28,12 @@ pub enum DataFiles {
     },
     /// One CSV file with a header row.
     Csv(Location),
-    /// Hive delimited text files (no header, no quoting, `\N` for NULL), with the data
-    /// columns in table order and partition values beside them.
-    Text { files: Vec<DataFile>, delimiter: u8 },
+    /// Hive delimited text files laid out as `layout` says, with the data columns in table
+    /// order and partition values beside them.
+    Text {
+        files: Vec<DataFile>,
+        layout: TextLayout,
+    },
     /// Reading the files alone would give wrong rows; the reason says why.
     Unreadable(String),
 }

@@ -19,6 +19,7 @@ use crate::{CatalogError, Result};
 pub use data_files::{DataFile, DataFiles};
 pub(crate) use files::{data_files_exist, is_ignored, FileKind};
 pub use location::Location;
+pub use partitioned::TextLayout;
 pub(crate) use partitioned::{ListedFormat, Partition, PartitionedTable};
 
 /// How a table is stored.

@@ -20,8 +20,10 @@ use datafusion::datasource::physical_plan::{FileGroup, FileScanConfigBuilder};
 use datafusion::datasource::provider_as_source;
 use datafusion::datasource::table_schema::TableSchema;
 use datafusion::datasource::TableType;
+use datafusion::functions::expr_fn::coalesce;
+use datafusion::functions_nested::expr_fn::{array_element, string_to_array};
 use datafusion::logical_expr::expr::TryCast;
-use datafusion::logical_expr::{lit, when, Expr, LogicalPlanBuilder};
+use datafusion::logical_expr::{lit, Expr, LogicalPlanBuilder};
 use datafusion::object_store::ObjectMeta;
 use datafusion::physical_plan::empty::EmptyExec;
 use datafusion::physical_plan::ExecutionPlan;
@@ -34,33 +36,62 @@ use crate::storage::Storage;
 use crate::{CatalogError, Result};
 
 /// How the files of a listed table are written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ListedFormat {
     Parquet,
-    /// Hive's delimited text (LazySimpleSerDe): one row per line, fields split by
-    /// `delimiter`, no header, no quoting, `\N` for NULL, missing trailing fields NULL, and
-    /// (as Hive reads them) fields that do not parse as their column's type NULL too.
-    Text {
-        delimiter: u8,
-    },
+    /// Hive's delimited text (LazySimpleSerDe).
+    Text(TextLayout),
 }
+
+/// How Hive's delimited text (LazySimpleSerDe) lays rows out: one per line, fields split by
+/// `delimiter`, no quoting, `null` for NULL, missing trailing fields NULL, and (as Hive reads
+/// them) fields that do not parse as their column's type NULL too; an empty field is an
+/// empty string.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TextLayout {
+    pub delimiter: u8,
+    /// What a NULL field holds: `serialization.null.format`, `\N` unless set.
+    pub null: String,
+    /// Whether each file begins with a header line (`skip.header.line.count = 1`).
+    pub header: bool,
+}
+
+impl TextLayout {
+    /// Hive's defaults: Ctrl-A between fields, `\N` for NULL, no header.
+    pub fn with_delimiter(delimiter: u8) -> Self {
+        Self {
+            delimiter,
+            null: "\\N".to_owned(),
+            header: false,
+        }
+    }
+}
+
+/// The one column DataFusion reads Hive text as: each line whole. Its CSV reader reads an
+/// empty field as NULL, where Hive reads an empty string; lines are split by the view over
+/// them instead (see `typed`).
+const LINE: &str = "#line";
+
+/// The byte DataFusion's CSV reader splits lines at, so that a line is one field: one that
+/// Hive text does not hold (a line holding it fails with the reader's field-count error
+/// rather than reading wrong).
+const NO_DELIMITER: u8 = 0x1f;
 
 impl ListedFormat {
     /// DataFusion's reader of these files, with `state`'s options for Parquet.
-    fn reader(self, state: &dyn Session) -> Arc<dyn FileFormat> {
+    fn reader(&self, state: &dyn Session) -> Arc<dyn FileFormat> {
         match self {
             ListedFormat::Parquet => Arc::new(
                 ParquetFormat::default().with_options(state.table_options().parquet.clone()),
             ),
             // LazySimpleSerDe has no quoting: NUL stands in for a quote character, which
             // arrow-csv requires and Hive text does not hold.
-            ListedFormat::Text { delimiter } => Arc::new(
+            ListedFormat::Text(layout) => Arc::new(
                 CsvFormat::default()
-                    .with_has_header(false)
-                    .with_delimiter(delimiter)
+                    .with_has_header(layout.header)
+                    .with_delimiter(NO_DELIMITER)
                     .with_quote(0)
-                    .with_escape(None)
-                    .with_truncated_rows(true),
+                    .with_escape(None),
             ),
         }
     }
@@ -133,7 +164,9 @@ impl PartitionedTable<'_> {
         // Text is read as text and typed by a view over it, as Hive types it (see `typed`).
         let file_schema = match self.format {
             ListedFormat::Parquet => Arc::clone(&declared),
-            ListedFormat::Text { .. } => as_text(&declared),
+            ListedFormat::Text(_) => {
+                Arc::new(Schema::new(vec![Field::new(LINE, DataType::Utf8, true)]))
+            }
         };
         let partition_values = self.typed_values()?;
         let snapshot = files_snapshot(files.iter().map(|f| &f.meta));
@@ -149,18 +182,18 @@ impl PartitionedTable<'_> {
                     .collect(),
             })
             .collect();
-        let data_files = match self.format {
+        let data_files = match &self.format {
             ListedFormat::Parquet => DataFiles::Parquet {
                 files: listed,
                 hive_partitioning: false,
             },
-            ListedFormat::Text { delimiter } => DataFiles::Text {
+            ListedFormat::Text(layout) => DataFiles::Text {
                 files: listed,
-                delimiter,
+                layout: layout.clone(),
             },
         };
         let provider = Partitioned {
-            format: self.format,
+            format: self.format.clone(),
             store_url: ObjectStoreUrl::parse(&store_url).map_err(|e| self.error(e))?,
             table_schema: TableSchema::new(
                 file_schema,
@@ -177,14 +210,16 @@ impl PartitionedTable<'_> {
         Ok(TableHandle {
             format: match self.format {
                 ListedFormat::Parquet => TableFormat::Parquet,
-                ListedFormat::Text { .. } => TableFormat::Csv,
+                ListedFormat::Text(_) => TableFormat::Csv,
             },
             location: self.location.clone(),
             snapshot,
-            provider: match self.format {
+            provider: match &self.format {
                 ListedFormat::Parquet => Arc::new(provider),
-                ListedFormat::Text { .. } => typed(self.name, provider, &declared, &self.columns)
-                    .map_err(|e| self.error(e))?,
+                ListedFormat::Text(layout) => {
+                    typed(self.name, provider, layout, &declared, &self.columns)
+                        .map_err(|e| self.error(e))?
+                }
             },
             source: Source::Files(data_files),
             credentials: None,
@@ -237,47 +272,40 @@ impl PartitionedTable<'_> {
 }
 
 /// `schema` with every column text.
-fn as_text(schema: &SchemaRef) -> SchemaRef {
-    let fields: Vec<Field> = schema
-        .fields()
-        .iter()
-        .map(|f| Field::new(f.name(), DataType::Utf8, true))
-        .collect();
-    Arc::new(Schema::new(fields))
-}
-
-/// A view over `raw` (Hive text read as text) with the `declared` column types, as Hive's
-/// LazySimpleSerDe reads fields: `\N` is NULL, and so is a field that does not parse as its
-/// type. Partition columns pass through, typed already.
+/// A view over `raw` (Hive text read a line at a time) with the `declared` columns, split
+/// and typed as Hive's LazySimpleSerDe reads fields: the layout's null text is NULL, and so
+/// is a missing field or one that does not parse as its type. Partition columns pass
+/// through, typed already.
 fn typed(
     name: &str,
     raw: Partitioned,
+    layout: &TextLayout,
     declared: &SchemaRef,
     partition_columns: &[Field],
 ) -> datafusion::error::Result<Arc<dyn TableProvider>> {
+    const FIELDS: &str = "#fields";
+    // The reader reads an empty line as NULL: it is one empty field.
+    let line = coalesce(vec![ident(LINE), lit("")]);
+    let delimiter = char::from(layout.delimiter).to_string();
+    let mut split =
+        vec![string_to_array(line, lit(delimiter), lit(layout.null.clone())).alias(FIELDS)];
+    split.extend(partition_columns.iter().map(|field| ident(field.name())));
+
     let mut columns = Vec::with_capacity(declared.fields().len() + partition_columns.len());
-    for field in declared.fields() {
-        let text = ident(field.name());
-        let null = lit(ScalarValue::try_from(field.data_type())?);
-        let value = Expr::TryCast(TryCast::new(
-            Box::new(text.clone()),
-            field.data_type().clone(),
-        ));
+    for (index, field) in (1_i64..).zip(declared.fields()) {
+        let text = array_element(ident(FIELDS), lit(index));
         columns.push(
-            when(text.eq(lit(HIVE_NULL)), null)
-                .otherwise(value)?
+            Expr::TryCast(TryCast::new(Box::new(text), field.data_type().clone()))
                 .alias(field.name()),
         );
     }
     columns.extend(partition_columns.iter().map(|field| ident(field.name())));
     let plan = LogicalPlanBuilder::scan(name, provider_as_source(Arc::new(raw)), None)?
+        .project(split)?
         .project(columns)?
         .build()?;
     Ok(Arc::new(ViewTable::new(plan, None)))
 }
-
-/// How Hive's text SerDe writes NULL.
-const HIVE_NULL: &str = "\\N";
 
 /// Reads listed files with their partition values, which are not in the files.
 #[derive(Debug)]

@@ -3,7 +3,7 @@
 //! sees the same columns and types as every other engine.
 
 use datafusion::arrow::datatypes::{DataType, Schema, TimeUnit};
-use junction_catalogs::{DataFile, DataFiles, Location};
+use junction_catalogs::{DataFile, DataFiles, Location, TextLayout};
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
@@ -138,9 +138,7 @@ pub fn view_query(schema: &Schema, scan: &Scan) -> Result<String, String> {
                  hive_partitioning = {hive_partitioning})"
             )
         })),
-        Scan::Files(DataFiles::Text { files, delimiter }) => {
-            Ok(text_query(&columns, files, *delimiter))
-        }
+        Scan::Files(DataFiles::Text { files, layout }) => Ok(text_query(&columns, files, layout)),
     }
 }
 
@@ -164,10 +162,11 @@ pub fn access(schema: &Schema, scan: &Scan) -> String {
 }
 
 /// Hive delimited text files: the data columns (the table's, partition columns aside) in
-/// order, split by `delimiter`, with no header and no quoting, read as text and typed as
-/// Hive's LazySimpleSerDe types them: `\N`, a missing trailing field and a field that does not
-/// parse as its type are all NULL (hence TRY_CAST).
-fn text_query(columns: &[(&str, String)], files: &[DataFile], delimiter: u8) -> String {
+/// order, laid out as `layout` says (no quoting), read as text and typed as Hive's
+/// LazySimpleSerDe types them: the null text, a missing trailing field and a field that does
+/// not parse as its type are all NULL (hence TRY_CAST), and fields beyond the columns are
+/// ignored (hence `strict_mode = false`).
+fn text_query(columns: &[(&str, String)], files: &[DataFile], layout: &TextLayout) -> String {
     let partition_columns: Vec<&str> = files
         .first()
         .map(|f| f.partition_values.iter().map(|(c, _)| c.as_str()).collect())
@@ -177,11 +176,14 @@ fn text_query(columns: &[(&str, String)], files: &[DataFile], delimiter: u8) -> 
         .filter(|(name, _)| !partition_columns.contains(name))
         .map(|(name, _)| format!("{}: 'VARCHAR'", literal(name)))
         .collect();
-    let delimiter = literal(&char::from(delimiter).to_string());
+    let delimiter = literal(&char::from(layout.delimiter).to_string());
+    let null = literal(&layout.null);
     listed_query(columns, files, "TRY_CAST", |paths| {
         format!(
-            "read_csv([{paths}], delim = {delimiter}, header = false, quote = '', escape = '', \
-             nullstr = '\\N', auto_detect = false, null_padding = true, columns = {{{}}})",
+            "read_csv([{paths}], delim = {delimiter}, header = {}, quote = '', escape = '', \
+             nullstr = {null}, auto_detect = false, null_padding = true, strict_mode = false, \
+             columns = {{{}}})",
+            layout.header,
             data_columns.join(", ")
         )
     })
@@ -288,20 +290,35 @@ mod tests {
 
     #[test]
     fn hive_text_is_read_as_text_and_typed_as_hive_types_it() {
-        let files = Scan::Files(DataFiles::Text {
-            files: vec![DataFile {
-                path: at("/t/day=2026-01-01/000000_0"),
-                partition_values: vec![("day".into(), Some("2026-01-01".into()))],
-            }],
-            delimiter: 1,
-        });
+        let text = |layout: TextLayout| {
+            Scan::Files(DataFiles::Text {
+                files: vec![DataFile {
+                    path: at("/t/day=2026-01-01/000000_0"),
+                    partition_values: vec![("day".into(), Some("2026-01-01".into()))],
+                }],
+                layout,
+            })
+        };
         assert_eq!(
-            view_query(&schema(), &files).expect("readable"),
+            view_query(&schema(), &text(TextLayout::with_delimiter(1))).expect("readable"),
             "SELECT TRY_CAST(\"id\" AS BIGINT) AS \"id\", TRY_CAST('2026-01-01' AS DATE) AS \"day\" \
              FROM (SELECT * FROM read_csv(['/t/day=2026-01-01/000000_0'], delim = '\u{1}', \
              header = false, quote = '', escape = '', nullstr = '\\N', auto_detect = false, \
-             null_padding = true, columns = {'id': 'VARCHAR'}) UNION ALL BY NAME {EMPTY})"
+             null_padding = true, strict_mode = false, columns = {'id': 'VARCHAR'}) \
+             UNION ALL BY NAME {EMPTY})"
                 .replace("{EMPTY}", EMPTY)
+        );
+
+        // A header line to skip, and empty fields as NULL.
+        let csv = TextLayout {
+            delimiter: b',',
+            null: String::new(),
+            header: true,
+        };
+        let query = view_query(&schema(), &text(csv)).expect("readable");
+        assert!(
+            query.contains("delim = ',', header = true, quote = '', escape = '', nullstr = '',"),
+            "{query}"
         );
     }
 

@@ -1,7 +1,8 @@
 //! What every catalog behind a server shares: each call bounded by the catalog's `timeout`
 //! and failing as [`CatalogError::Unavailable`] naming the catalog, listings reused for
 //! `metadata_ttl` and kept past it for when the server is unreachable, loaded tables reused
-//! for `metadata_ttl`, and the columns of every table loaded remembered for pg_catalog.
+//! for `metadata_ttl` (and past it, when the server still names the same snapshot), and the
+//! columns of every table loaded remembered for pg_catalog.
 //!
 //! A [`CatalogServer`] says how to ask one kind of server; [`RemoteCatalog`] wraps it with
 //! all of the above.
@@ -28,12 +29,15 @@ pub trait CatalogServer: Send + Sync + fmt::Debug + 'static {
     /// [`CatalogError::SchemaNotFound`] when the schema does not exist.
     async fn table_names(&self, remote: &Remote, schema: &str) -> Result<Vec<String>>;
 
-    /// `Ok(None)` when the table (or its schema) does not exist.
+    /// `Ok(None)` when the table (or its schema) does not exist. `previous` is the handle
+    /// loaded last time, whose provider and metadata are reused when the table is still at
+    /// its snapshot.
     async fn table(
         &self,
         remote: &Remote,
         schema: &str,
         table: &str,
+        previous: Option<Arc<TableHandle>>,
     ) -> Result<Option<TableHandle>>;
 
     /// The same server read at another reference (branch, tag, commit); `None` for servers
@@ -104,7 +108,7 @@ impl<S: CatalogServer> Catalog for RemoteCatalog<S> {
     }
 
     async fn table(&self, schema: &str, table: &str) -> Result<Option<Arc<TableHandle>>> {
-        let load = self.server.table(&self.remote, schema, table);
+        let load = |previous| self.server.table(&self.remote, schema, table, previous);
         self.remote.table(schema, table, load).await
     }
 
@@ -165,6 +169,12 @@ struct Fetched {
     at: Instant,
 }
 
+/// A table loaded, and when.
+struct Loaded {
+    handle: Arc<TableHandle>,
+    at: Instant,
+}
+
 /// A catalog's server as every call to it sees it: its name and endpoint, the caches, and
 /// whether it lately let a call time out.
 pub struct Remote {
@@ -174,7 +184,7 @@ pub struct Remote {
     storage: Storage,
     /// Schema names (key `None`) and the table names of a schema.
     listings: Cache<Option<String>, Arc<Fetched>>,
-    handles: Cache<(String, String), Arc<TableHandle>>,
+    handles: Cache<(String, String), Arc<Loaded>>,
     columns: Cache<(String, String), SchemaRef>,
     /// When the server last let a call time out, and what was said: for `metadata_ttl`
     /// after that, calls fail at once, so that the several lookups of one query (and the
@@ -189,10 +199,7 @@ impl Remote {
             endpoint: endpoint.clone(),
             storage: storage.clone(),
             listings: Cache::new(1024),
-            handles: Cache::builder()
-                .max_capacity(16 * 1024)
-                .time_to_live(endpoint.metadata_ttl)
-                .build(),
+            handles: Cache::new(16 * 1024),
             columns: Cache::new(16 * 1024),
             silent_since: Mutex::new(None),
         }
@@ -313,26 +320,36 @@ impl Remote {
     }
 
     /// The table loaded less than `metadata_ttl` ago (with credentials, if any, not about to
-    /// expire), else loaded by `load`. A missing table is not remembered: it may be created
-    /// at any moment.
-    async fn table(
+    /// expire), else loaded by `load`, which is given the handle loaded before. A missing
+    /// table is forgotten: it may be created at any moment.
+    async fn table<F>(
         &self,
         schema: &str,
         table: &str,
-        load: impl Future<Output = Result<Option<TableHandle>>>,
-    ) -> Result<Option<Arc<TableHandle>>> {
+        load: impl FnOnce(Option<Arc<TableHandle>>) -> F,
+    ) -> Result<Option<Arc<TableHandle>>>
+    where
+        F: Future<Output = Result<Option<TableHandle>>>,
+    {
         let key = (schema.to_owned(), table.to_owned());
-        if let Some(handle) = self.handles.get(&key).await {
-            if !handle.credentials_expiring() {
-                return Ok(Some(handle));
+        let previous = self.handles.get(&key).await;
+        if let Some(loaded) = &previous {
+            let fresh = loaded.at.elapsed() < self.endpoint.metadata_ttl;
+            if fresh && !loaded.handle.credentials_expiring() {
+                return Ok(Some(Arc::clone(&loaded.handle)));
             }
         }
-        let Some(handle) = load.await? else {
+        let Some(handle) = load(previous.map(|loaded| Arc::clone(&loaded.handle))).await? else {
+            self.handles.invalidate(&key).await;
             return Ok(None);
         };
         let handle = Arc::new(handle);
         self.columns.insert(key.clone(), handle.schema()).await;
-        self.handles.insert(key, Arc::clone(&handle)).await;
+        let loaded = Loaded {
+            handle: Arc::clone(&handle),
+            at: Instant::now(),
+        };
+        self.handles.insert(key, Arc::new(loaded)).await;
         Ok(Some(handle))
     }
 

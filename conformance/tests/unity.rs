@@ -28,7 +28,7 @@ fn catalog_entry(name: &str, uri: &str, catalog: &str, token: Option<&str>) -> S
         .unwrap_or_default();
     format!(
         "[[catalog]]\nname = \"{name}\"\ntype = \"unity\"\nuri = \"{uri}\"\ncatalog = \"{catalog}\"\n\
-         {token}timeout = \"5s\"\n"
+         {token}timeout = \"5s\"\nmetadata_ttl = \"1s\"\n"
     )
 }
 
@@ -122,6 +122,31 @@ async fn unity_tables_on_every_engine() {
             }
         }
     }
+
+    // A file added to the Parquet table: once metadata_ttl (1s) has passed, queries see it;
+    // the handle loaded before is not reused, its files no longer being the table's.
+    let devices = data.join("devices");
+    let first = std::fs::read_dir(&devices)
+        .expect("the devices folder")
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .find(|path| path.extension().is_some_and(|e| e == "parquet"))
+        .expect("a Parquet file");
+    std::fs::copy(&first, devices.join("copy.parquet")).expect("copy");
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let count = &expected["devices"][0];
+    let sum = &expected["devices"][1];
+    let (count, sum) = (count.as_i64().expect("count"), sum.as_i64().expect("sum"));
+    let read = rows(&uc, "SELECT count(*), sum(beds) FROM clinic.devices")
+        .await
+        .expect("read the Parquet table");
+    let (now_count, now_sum): (i64, i64) = (
+        read[0][0].parse().expect("count"),
+        read[0][1].parse().expect("sum"),
+    );
+    assert!(
+        now_count > count && now_sum > sum,
+        "the added file is read: {read:?}, before {count} {sum}"
+    );
 }
 
 /// Against a real Unity Catalog server, when one is named: junction lists its schemas as

@@ -12,6 +12,7 @@ mod types;
 use std::fmt;
 use std::future::Future;
 use std::net::{SocketAddr, ToSocketAddrs};
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use hive_metastore::{
@@ -362,6 +363,7 @@ impl CatalogServer for HiveServer {
         remote: &Remote,
         schema: &str,
         table: &str,
+        previous: Option<Arc<TableHandle>>,
     ) -> Result<Option<TableHandle>> {
         let what = format!("loading \"{schema}\".\"{table}\"");
         let call = self
@@ -384,12 +386,12 @@ impl CatalogServer for HiveServer {
             Stored::Iceberg { metadata_location } => {
                 let metadata = Location::readable(&full_name, &metadata_location)?;
                 at(LocationKind::Iceberg, location()?)
-                    .load(Snapshot::IcebergMetadata(metadata))
+                    .load_reusing(Snapshot::IcebergMetadata(metadata), previous)
                     .await
                     .map(Some)
             }
             Stored::Delta => at(LocationKind::Delta, location()?)
-                .load_current()
+                .load_current_reusing(previous)
                 .await
                 .map(Some),
             Stored::Parquet => self

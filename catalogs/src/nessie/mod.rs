@@ -284,6 +284,7 @@ impl CatalogServer for NessieServer {
         remote: &Remote,
         schema: &str,
         table: &str,
+        previous: Option<Arc<TableHandle>>,
     ) -> Result<Option<TableHandle>> {
         let mut elements: Vec<String> = schema.split('.').map(str::to_owned).collect();
         elements.push(table.to_owned());
@@ -305,7 +306,7 @@ impl CatalogServer for NessieServer {
                 let metadata = Location::readable(&name, &location)?;
                 let root = iceberg_root(&metadata);
                 TableLocation::new(schema, table, LocationKind::Iceberg, root, remote.storage())
-                    .load(Snapshot::IcebergMetadata(metadata))
+                    .load_reusing(Snapshot::IcebergMetadata(metadata), previous)
                     .await
                     .map(Some)
             }
@@ -321,7 +322,7 @@ impl CatalogServer for NessieServer {
                         )
                     })?;
                 TableLocation::new(schema, table, LocationKind::Delta, root, remote.storage())
-                    .load(Snapshot::DeltaVersion(version))
+                    .load_reusing(Snapshot::DeltaVersion(version), previous)
                     .await
                     .map(Some)
             }

@@ -138,6 +138,7 @@ impl CatalogServer for RestServer {
         remote: &Remote,
         schema: &str,
         table: &str,
+        previous: Option<Arc<TableHandle>>,
     ) -> Result<Option<TableHandle>> {
         let what = format!("loading \"{schema}\".\"{table}\"");
         let ident = TableIdent::new(namespace(schema), table.to_owned());
@@ -160,7 +161,7 @@ impl CatalogServer for RestServer {
                 location: remote.endpoint().uri.clone(),
                 source: Box::new(source),
             })?;
-        TableHandle::iceberg(name, loaded, credentials)
+        TableHandle::iceberg(name, loaded, credentials, previous)
             .await
             .map(Some)
     }

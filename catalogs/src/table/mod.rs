@@ -73,7 +73,7 @@ pub struct TableHandle {
 
 /// What a handle keeps to list its snapshot's data files: the table metadata, or the plain
 /// files themselves, listed when the snapshot was taken.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 enum Source {
     Delta(deltalake::DeltaTable),
     Iceberg(::iceberg::table::Table),
@@ -83,19 +83,25 @@ enum Source {
 impl TableHandle {
     /// A handle on an Iceberg table a remote catalog loaded, with the S3 settings the
     /// catalog handed out for it; `name` names it in errors.
+    /// `previous` is reused when it is a handle on the same metadata file.
     pub(crate) async fn iceberg(
         name: String,
         table: ::iceberg::table::Table,
         credentials: Option<TableCredentials>,
+        previous: Option<Arc<TableHandle>>,
     ) -> Result<Self> {
         let metadata_location = table.metadata_location().unwrap_or_default().to_owned();
         let metadata = Location::readable(&name, &metadata_location)?;
         let location = Location::readable(&name, table.metadata().location())?;
+        let snapshot = Snapshot::IcebergMetadata(metadata);
+        if let Some(handle) = Self::reuse(previous, TableFormat::Iceberg, &location, &snapshot) {
+            return Ok(handle.with_credentials(credentials));
+        }
         let provider = iceberg::provider_of(&name, &metadata_location, table.clone()).await?;
         Ok(TableHandle {
             format: TableFormat::Iceberg,
             location,
-            snapshot: Snapshot::IcebergMetadata(metadata),
+            snapshot,
             provider,
             source: Source::Iceberg(table),
             credentials,
@@ -126,6 +132,27 @@ impl TableHandle {
         self.credentials
             .as_ref()
             .is_some_and(TableCredentials::expiring)
+    }
+
+    /// `previous` again, sharing its provider and metadata but without its credentials (see
+    /// [`TableHandle::with_credentials`]), when it is a handle on the table of `format` at
+    /// `location` and at `snapshot`: what was read for it still holds.
+    pub(crate) fn reuse(
+        previous: Option<Arc<TableHandle>>,
+        format: TableFormat,
+        location: &Location,
+        snapshot: &Snapshot,
+    ) -> Option<Self> {
+        let previous = previous
+            .filter(|p| p.format == format && &p.location == location && &p.snapshot == snapshot)?;
+        Some(TableHandle {
+            format: previous.format,
+            location: previous.location.clone(),
+            snapshot: previous.snapshot.clone(),
+            provider: Arc::clone(&previous.provider),
+            source: previous.source.clone(),
+            credentials: None,
+        })
     }
 
     /// This handle, reading with `credentials` its catalog handed out (which the storage
@@ -202,9 +229,33 @@ impl TableLocation {
         }
     }
 
-    /// Loads the table as it is stored now.
-    pub(crate) async fn load_current(&self) -> Result<TableHandle> {
-        self.load(self.current_snapshot().await?).await
+    /// Loads the table as it is stored now, reusing `previous` (a handle loaded before) when
+    /// the table is still at its snapshot.
+    pub(crate) async fn load_current_reusing(
+        &self,
+        previous: Option<Arc<TableHandle>>,
+    ) -> Result<TableHandle> {
+        let snapshot = self.current_snapshot().await?;
+        self.load_reusing(snapshot, previous).await
+    }
+
+    /// [`Self::load`], reusing `previous` when it is a handle on this table at `snapshot`:
+    /// the metadata, the file listing and the Parquet footers read for it still hold.
+    pub(crate) async fn load_reusing(
+        &self,
+        snapshot: Snapshot,
+        previous: Option<Arc<TableHandle>>,
+    ) -> Result<TableHandle> {
+        let format = match self.kind {
+            LocationKind::Delta => TableFormat::Delta,
+            LocationKind::Iceberg => TableFormat::Iceberg,
+            LocationKind::ParquetDir => TableFormat::Parquet,
+            LocationKind::File(kind) => kind.format(),
+        };
+        match TableHandle::reuse(previous, format, &self.location, &snapshot) {
+            Some(handle) => Ok(handle),
+            None => self.load(snapshot).await,
+        }
     }
 
     fn display_name(&self) -> String {
@@ -270,5 +321,68 @@ impl TableLocation {
             source,
             credentials: None,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+    use std::sync::Arc;
+
+    use arrow::array::Int64Array;
+    use arrow::record_batch::RecordBatch;
+    use datafusion::parquet::arrow::ArrowWriter;
+
+    use super::{Location, LocationKind, TableLocation};
+    use crate::storage::Storage;
+
+    fn write_parquet(path: &Path, values: &[i64]) {
+        let batch =
+            RecordBatch::try_from_iter([("n", Arc::new(Int64Array::from(values.to_vec())) as _)])
+                .expect("a batch");
+        let file = std::fs::File::create(path).expect("create");
+        let mut writer = ArrowWriter::try_new(file, batch.schema(), None).expect("writer");
+        writer.write(&batch).expect("write");
+        writer.close().expect("close");
+    }
+
+    #[tokio::test]
+    async fn a_handle_is_reused_while_its_table_is_at_its_snapshot() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        write_parquet(&dir.path().join("part-0.parquet"), &[1, 2]);
+        let table = TableLocation::new(
+            "clinic",
+            "readings",
+            LocationKind::ParquetDir,
+            Location::local(dir.path()),
+            &Storage::new(None),
+        );
+        let first = Arc::new(table.load_current_reusing(None).await.expect("load"));
+        let again = table
+            .load_current_reusing(Some(Arc::clone(&first)))
+            .await
+            .expect("reload");
+        assert!(Arc::ptr_eq(&first.provider(), &again.provider()));
+
+        write_parquet(&dir.path().join("part-1.parquet"), &[3]);
+        let changed = table
+            .load_current_reusing(Some(Arc::clone(&first)))
+            .await
+            .expect("reload");
+        assert!(!Arc::ptr_eq(&first.provider(), &changed.provider()));
+        assert_ne!(first.snapshot(), changed.snapshot());
+
+        // Another table is never taken for this one, whatever its snapshot.
+        let elsewhere = tempfile::tempdir().expect("temp dir");
+        write_parquet(&elsewhere.path().join("part-0.parquet"), &[1, 2]);
+        let other = TableLocation {
+            location: Location::local(elsewhere.path()),
+            ..table
+        };
+        let loaded = other
+            .load_current_reusing(Some(Arc::clone(&first)))
+            .await
+            .expect("load");
+        assert!(!Arc::ptr_eq(&first.provider(), &loaded.provider()));
     }
 }

@@ -7,6 +7,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use serde::Deserialize;
@@ -226,6 +227,7 @@ impl CatalogServer for UnityServer {
         remote: &Remote,
         schema: &str,
         table: &str,
+        previous: Option<Arc<TableHandle>>,
     ) -> Result<Option<TableHandle>> {
         let what = format!("loading \"{schema}\".\"{table}\"");
         let full_name = format!("{}.{schema}.{table}", self.catalog);
@@ -267,7 +269,7 @@ impl CatalogServer for UnityServer {
             ))
         })?;
         let handle = TableLocation::new(schema, table, kind, location, remote.storage())
-            .load_current()
+            .load_current_reusing(previous)
             .await?;
         Ok(Some(handle.with_credentials(credentials)))
     }

@@ -9,6 +9,8 @@ use crate::Catalog;
 pub struct Catalogs {
     catalogs: Vec<Arc<dyn Catalog>>,
     default: usize,
+    /// The reference the catalogs with references are read at; `None` as configured.
+    reference: Option<String>,
 }
 
 impl Catalogs {
@@ -20,7 +22,11 @@ impl Catalogs {
             }
         }
         let default = catalogs.iter().position(|c| c.name() == default)?;
-        Some(Self { catalogs, default })
+        Some(Self {
+            catalogs,
+            default,
+            reference: None,
+        })
     }
 
     pub fn get(&self, name: &str) -> Option<&Arc<dyn Catalog>> {
@@ -66,6 +72,12 @@ impl Catalogs {
         Catalogs {
             catalogs,
             default: self.default,
+            reference: Some(reference.to_owned()),
         }
+    }
+
+    /// The reference [`Catalogs::at_reference`] read these at; `None` as configured.
+    pub fn reference(&self) -> Option<&str> {
+        self.reference.as_deref()
     }
 }

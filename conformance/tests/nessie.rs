@@ -217,6 +217,38 @@ async fn nessie_references_on_every_engine() {
         ]
     );
 
+    // pg_catalog (what `\dt` reads) lists the tables of the session's reference.
+    let pg_class = "SELECT n.nspname, c.relname FROM pg_catalog.pg_class c \
+                    JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+                    WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema') \
+                    ORDER BY 1, 2";
+    let listed = |pairs: &[(&str, &str)]| -> Vec<Vec<String>> {
+        pairs
+            .iter()
+            .map(|(schema, table)| vec![(*schema).to_owned(), (*table).to_owned()])
+            .collect()
+    };
+    let at_main = listed(&[
+        ("clinic", "vitals_delta"),
+        ("clinic", "vitals_ice"),
+        ("clinic.archive", "vitals"),
+        ("public", "readings"),
+    ]);
+    assert_eq!(rows(&nessie, pg_class).await.expect("pg_class"), at_main);
+    nessie
+        .batch_execute("SET junction.nessie_ref = 'first_load'")
+        .await
+        .expect("set the reference");
+    assert_eq!(
+        rows(&nessie, pg_class).await.expect("pg_class"),
+        listed(&[("clinic", "vitals_delta"), ("clinic", "vitals_ice")])
+    );
+    nessie
+        .batch_execute("RESET junction.nessie_ref")
+        .await
+        .expect("reset the reference");
+    assert_eq!(rows(&nessie, pg_class).await.expect("pg_class"), at_main);
+
     // A wrong token: the server's 401, named, as 58000.
     let (code, message) = error_of(&nessie, "SELECT count(*) FROM locked.clinic.vitals_ice").await;
     assert_eq!(code, "58000", "{message}");

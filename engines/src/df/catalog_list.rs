@@ -12,6 +12,7 @@ use datafusion::error::{DataFusionError, Result as DFResult};
 use junction_catalogs::{Catalog, Catalogs};
 use sqlparser::ast::{visit_relations, ObjectNamePart, Statement};
 
+use super::pg_catalog::PgCatalogMap;
 use crate::Result;
 
 /// Whether `statement` reads `information_schema`, whose listings need every table name of
@@ -38,7 +39,7 @@ pub fn mentions_information_schema(statement: &Statement) -> bool {
 #[derive(Debug)]
 pub struct QueryCatalogList {
     catalogs: Catalogs,
-    pg_catalogs: Arc<HashMap<String, Arc<dyn SchemaProvider>>>,
+    pg_catalogs: Arc<PgCatalogMap>,
     current: String,
     /// Schema name -> table names of the current catalog, when the query needs listings.
     listing: Option<Arc<HashMap<String, Vec<String>>>>,
@@ -47,7 +48,7 @@ pub struct QueryCatalogList {
 impl QueryCatalogList {
     pub async fn new(
         catalogs: Catalogs,
-        pg_catalogs: Arc<HashMap<String, Arc<dyn SchemaProvider>>>,
+        pg_catalogs: Arc<PgCatalogMap>,
         current: &str,
         with_listing: bool,
     ) -> Result<Self> {

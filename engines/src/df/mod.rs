@@ -13,7 +13,6 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use datafusion::arrow::datatypes::{DataType, Schema};
-use datafusion::catalog::SchemaProvider;
 use datafusion::execution::cache::cache_manager::CacheManagerConfig;
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::execution::session_state::{SessionState, SessionStateBuilder};
@@ -30,6 +29,7 @@ use sqlparser::ast::Statement;
 use crate::{tables, Described, Engine, EngineError, Explanation, QueryContext, Result};
 use catalog_list::QueryCatalogList;
 pub use json_build_object::JSON_EXTENSION;
+use pg_catalog::PgCatalogs;
 
 /// The DataFusion engine.
 #[derive(Debug)]
@@ -37,9 +37,9 @@ pub struct DataFusionEngine {
     /// Functions and settings every query starts from; each query clones it and adds its
     /// session's catalog list and identity functions.
     base: SessionState,
-    /// One pg_catalog per catalog, kept for the server's life so that OIDs stay stable
-    /// between the queries of a client (psql looks tables up by OID in a second query).
-    pg_catalogs: Arc<HashMap<String, Arc<dyn SchemaProvider>>>,
+    /// One pg_catalog per catalog (and per Nessie reference read), kept so that OIDs stay
+    /// stable between the queries of a client (psql looks tables up by OID in a second query).
+    pg_catalogs: Arc<PgCatalogs>,
 }
 
 impl DataFusionEngine {
@@ -81,7 +81,7 @@ impl DataFusionEngine {
         ctx.register_udf(json_build_object::json_build_object_udf());
         // The functions the transpiler turns PostgreSQL's JSON operators into.
         datafusion_functions_json::register_all(&mut ctx)?;
-        let pg_catalogs = pg_catalog::for_each_catalog(&catalogs, &static_tables)?;
+        let pg_catalogs = PgCatalogs::new(&catalogs, static_tables)?;
         Ok(Self {
             base: ctx.state(),
             pg_catalogs: Arc::new(pg_catalogs),
@@ -103,7 +103,7 @@ impl DataFusionEngine {
             .collect();
         let list = QueryCatalogList::new(
             ctx.catalogs.clone(),
-            Arc::clone(&self.pg_catalogs),
+            self.pg_catalogs.for_catalogs(&ctx.catalogs)?,
             &ctx.catalog,
             catalog_list::mentions_information_schema(statement),
         )

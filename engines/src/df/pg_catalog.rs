@@ -2,7 +2,7 @@
 //! metadata only: PostgreSQL's pg_catalog describes the current database, not the server.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use datafusion::arrow::datatypes::SchemaRef;
@@ -91,29 +91,89 @@ impl CatalogInfo for CurrentCatalogInfo {
     }
 }
 
-/// A pg_catalog schema provider for each configured catalog, by catalog name.
-pub fn for_each_catalog(
-    catalogs: &Catalogs,
-    static_tables: &Arc<PgCatalogStaticTables>,
-) -> Result<HashMap<String, Arc<dyn SchemaProvider>>> {
-    catalogs
-        .iter()
-        .map(|catalog| {
-            let info = CurrentCatalogInfo {
-                catalogs: catalogs.clone(),
-                current: Arc::clone(catalog),
-            };
-            let provider = PgCatalogSchemaProvider::try_new(
-                info.clone(),
-                Arc::clone(static_tables),
-                EmptyContextProvider,
-            )
-            .map_err(EngineError::from)?;
-            let provider = WireTypedSchema::new(Arc::new(provider), info);
-            Ok((
-                catalog.name().to_owned(),
-                Arc::new(provider) as Arc<dyn SchemaProvider>,
-            ))
+/// pg_catalog schema providers by catalog name.
+pub type PgCatalogMap = HashMap<String, Arc<dyn SchemaProvider>>;
+
+/// The pg_catalog of every catalog: built once for the catalogs as configured, and once for
+/// each reference sessions read catalogs with references (Nessie) at, since `\dt` there must
+/// list that reference's tables. Each is kept, so that OIDs stay stable across queries.
+pub struct PgCatalogs {
+    static_tables: Arc<PgCatalogStaticTables>,
+    configured: Arc<PgCatalogMap>,
+    at_references: Mutex<HashMap<String, Arc<PgCatalogMap>>>,
+}
+
+impl std::fmt::Debug for PgCatalogs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgCatalogs")
+            .field("catalogs", &self.configured.keys().collect::<Vec<_>>())
+            .finish_non_exhaustive()
+    }
+}
+
+impl PgCatalogs {
+    /// How many references' pg_catalogs are kept; past that they are built anew.
+    const REFERENCES_KEPT: usize = 64;
+
+    pub fn new(catalogs: &Catalogs, static_tables: Arc<PgCatalogStaticTables>) -> Result<Self> {
+        let configured = catalogs
+            .iter()
+            .map(|catalog| provider(catalogs, catalog, &static_tables))
+            .collect::<Result<PgCatalogMap>>()?;
+        Ok(Self {
+            static_tables,
+            configured: Arc::new(configured),
+            at_references: Mutex::new(HashMap::new()),
         })
-        .collect()
+    }
+
+    /// The pg_catalog of each of `catalogs`, as a session sees them.
+    pub fn for_catalogs(&self, catalogs: &Catalogs) -> Result<Arc<PgCatalogMap>> {
+        let Some(reference) = catalogs.reference() else {
+            return Ok(Arc::clone(&self.configured));
+        };
+        let mut kept = self.at_references.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(map) = kept.get(reference) {
+            return Ok(Arc::clone(map));
+        }
+        let mut map = PgCatalogMap::new();
+        for catalog in catalogs.iter() {
+            let (name, schema) = match self.configured.get(catalog.name()) {
+                Some(schema) if !catalog.has_references() => {
+                    (catalog.name().to_owned(), Arc::clone(schema))
+                }
+                _ => provider(catalogs, catalog, &self.static_tables)?,
+            };
+            map.insert(name, schema);
+        }
+        if kept.len() >= Self::REFERENCES_KEPT {
+            kept.clear();
+        }
+        let map = Arc::new(map);
+        kept.insert(reference.to_owned(), Arc::clone(&map));
+        Ok(map)
+    }
+}
+
+/// The pg_catalog of `catalog`, one of `catalogs`, by its name.
+fn provider(
+    catalogs: &Catalogs,
+    catalog: &Arc<dyn Catalog>,
+    static_tables: &Arc<PgCatalogStaticTables>,
+) -> Result<(String, Arc<dyn SchemaProvider>)> {
+    let info = CurrentCatalogInfo {
+        catalogs: catalogs.clone(),
+        current: Arc::clone(catalog),
+    };
+    let provider = PgCatalogSchemaProvider::try_new(
+        info.clone(),
+        Arc::clone(static_tables),
+        EmptyContextProvider,
+    )
+    .map_err(EngineError::from)?;
+    let provider = WireTypedSchema::new(Arc::new(provider), info);
+    Ok((
+        catalog.name().to_owned(),
+        Arc::new(provider) as Arc<dyn SchemaProvider>,
+    ))
 }

@@ -28,7 +28,9 @@ pub use registry::Catalogs;
 pub use remote::{Endpoint, RemoteCatalog};
 pub use rest::{IcebergRestCatalog, RestSettings};
 pub use storage::{S3Settings, Storage, TableCredentials};
-pub use table::{DataFile, DataFiles, Location, Snapshot, TableFormat, TableHandle, TextLayout};
+pub use table::{
+    DataFile, DataFiles, Location, Snapshot, TableFormat, TableHandle, TextFields, TextLayout,
+};
 pub use unity::{UnityCatalog, UnitySettings};
 pub use warehouse::WarehouseCatalog;
 

@@ -17,6 +17,12 @@ them, and prints what the reference readers see in them as JSON.
 - wards_csv: a comma-separated text table with a header line (`skip.header.line.count`) and
   empty fields as NULL (`serialization.null.format` '').
 - wards_footer: the same files with `skip.footer.line.count`, which junction does not read.
+- ward_log: an OpenCSVSerde table with its defaults (comma, double quote, backslash escape):
+  quoted fields holding commas, doubled quotes and escaped quotes, empty fields quoted and not.
+- ward_log_quirks: an OpenCSVSerde table with `escapeChar` '"' (which the SerDe takes to mean
+  opencsv's default, a backslash), with lines showing opencsv's quirks: a dropped backslash,
+  escapes outside quotes, quotes amid text, blanks before a quote, a short row and a quote
+  left open.
 - events: a JSON SerDe table, which junction does not read.
 - ward_view: a Hive view.
 - gone: a Parquet table whose location does not exist.
@@ -112,6 +118,14 @@ wards_root = os.path.join(hive, "wards_csv")
 os.makedirs(wards_root, exist_ok=True)
 with open(os.path.join(wards_root, "wards.csv"), "w") as f:
     f.write("ward,beds\nicu,12\nwest,\n,4\n")
+ward_log_root = os.path.join(hive, "ward_log")
+os.makedirs(ward_log_root, exist_ok=True)
+with open(os.path.join(ward_log_root, "log.csv"), "w") as f:
+    f.write('"icu","12","says ""hi"", twice"\nwest,,plain\n"er","","quote \\" escaped"\n')
+ward_log_quirks_root = os.path.join(hive, "ward_log_quirks")
+os.makedirs(ward_log_quirks_root, exist_ok=True)
+with open(os.path.join(ward_log_quirks_root, "log.csv"), "w") as f:
+    f.write('"west",,"C:\\beds"\n"er"\na\\"b,c""d,abc"d"e\nx,   "y",z\nq,"open,r\n')
 events_root = os.path.join(hive, "events")
 os.makedirs(events_root, exist_ok=True)
 
@@ -165,6 +179,15 @@ with HiveMetastoreClient(uri.hostname, uri.port) as client:
         "wards_footer",
         storage(f"file:{wards_root}", ward_cols, TEXT_IN, TEXT_OUT, TEXT_SERDE, csv_params),
         parameters={"skip.footer.line.count": "1"}))
+    csv_serde = "org.apache.hadoop.hive.serde2.OpenCSVSerde"
+    # OpenCSVSerde reads every column as a string; Hive declares them so.
+    log_cols = columns(("ward", "string"), ("beds", "string"), ("note", "string"))
+    client.create_table(table(
+        "ward_log", storage(f"file:{ward_log_root}", log_cols, TEXT_IN, TEXT_OUT, csv_serde)))
+    client.create_table(table(
+        "ward_log_quirks",
+        storage(f"file:{ward_log_quirks_root}", log_cols, TEXT_IN, TEXT_OUT, csv_serde,
+                {"separatorChar": ",", "quoteChar": '"', "escapeChar": '"'})))
     client.create_table(table(
         "events",
         storage(f"file:{events_root}", columns(("payload", "string")), TEXT_IN, TEXT_OUT,

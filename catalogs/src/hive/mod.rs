@@ -4,8 +4,9 @@
 //!
 //! - `table_type=ICEBERG` with `metadata_location`: that Iceberg metadata file;
 //! - `spark.sql.sources.provider=delta`: the Delta table at the entry's location;
-//! - Parquet (Hive's Parquet SerDe, or Spark's `parquet` provider): the files of its location,
-//!   or of each partition the metastore lists, with the partition values it records.
+//! - Parquet (Hive's Parquet SerDe, or Spark's `parquet` provider), and text (LazySimpleSerDe
+//!   or OpenCSVSerde over TextInputFormat): the files of its location, or of each partition
+//!   the metastore lists, with the partition values it records.
 
 mod types;
 
@@ -25,7 +26,8 @@ use volo_thrift::{ClientError, MaybeException};
 use crate::remote::{CatalogServer, Endpoint, Remote, RemoteCatalog};
 use crate::storage::Storage;
 use crate::table::{
-    ListedFormat, Location, LocationKind, Partition, PartitionedTable, TableHandle, TextLayout,
+    ListedFormat, Location, LocationKind, Partition, PartitionedTable, TableHandle, TextFields,
+    TextLayout,
 };
 use crate::table::{Snapshot, TableLocation};
 use crate::{CatalogError, Result};
@@ -250,16 +252,19 @@ fn stored(table: &Table) -> Stored {
         .unwrap_or_default();
     if serde.ends_with(".ParquetHiveSerDe") {
         Stored::Parquet
-    } else if serde.ends_with(".LazySimpleSerDe") && input.ends_with(".TextInputFormat") {
-        text_layout_of(table)
+    } else if input.ends_with(".TextInputFormat")
+        && (serde.ends_with(".LazySimpleSerDe") || serde.ends_with(".OpenCSVSerde"))
+    {
+        text_layout_of(table, serde.ends_with(".OpenCSVSerde"))
     } else {
         Stored::Other(format!("Hive SerDe {serde}"))
     }
 }
 
-/// How a LazySimpleSerDe table's text is laid out, from its SerDe and table parameters; what
-/// junction would read wrong (escapes, footers, more than one header line) is `Other`.
-fn text_layout_of(table: &Table) -> Stored {
+/// How a LazySimpleSerDe (or, if `quoted`, OpenCSVSerde) table's text is laid out, from its
+/// SerDe and table parameters; what junction would read wrong (LazySimpleSerDe's escapes,
+/// footers, more than one header line) is `Other`.
+fn text_layout_of(table: &Table, quoted: bool) -> Stored {
     let serde_parameter = |key: &str| {
         table
             .sd
@@ -276,41 +281,89 @@ fn text_layout_of(table: &Table) -> Stored {
             .and_then(|p| p.get(key))
             .map(|v| v.to_string())
     };
-    text_layout(serde_parameter, table_parameter)
+    text_stored(quoted, serde_parameter, table_parameter)
 }
 
-fn text_layout(
+fn text_stored(
+    quoted: bool,
     serde_parameter: impl Fn(&str) -> Option<String>,
     table_parameter: impl Fn(&str) -> Option<String>,
 ) -> Stored {
+    let layout = if quoted {
+        csv_layout(serde_parameter)
+    } else {
+        text_layout(serde_parameter)
+    };
+    match (layout, header_line(table_parameter)) {
+        (Ok(mut layout), Ok(header)) => {
+            layout.header = header;
+            Stored::Text(layout)
+        }
+        (Err(reason), _) | (_, Err(reason)) => Stored::Other(reason),
+    }
+}
+
+/// LazySimpleSerDe's layout.
+fn text_layout(serde_parameter: impl Fn(&str) -> Option<String>) -> Result<TextLayout, String> {
     let Some(delimiter) = hive_delimiter(
         serde_parameter("field.delim").or_else(|| serde_parameter("serialization.format")),
     ) else {
-        return Stored::Other("a multi-byte field delimiter".into());
+        return Err("a multi-byte field delimiter".into());
     };
     if let Some(escape) = serde_parameter("escape.delim") {
-        return Stored::Other(format!("text with escapes (escape.delim = '{escape}')"));
+        return Err(format!("text with escapes (escape.delim = '{escape}')"));
     }
-    let lines = |key: &str| table_parameter(key).map(|v| (v.trim().parse::<u32>(), v));
-    let header = match lines("skip.header.line.count") {
-        None | Some((Ok(0), _)) => false,
-        Some((Ok(1), _)) => true,
-        Some((_, value)) => {
-            return Stored::Other(format!("text with skip.header.line.count = {value}"))
-        }
+    let mut layout = TextLayout::plain(delimiter);
+    if let Some(text) = serde_parameter("serialization.null.format") {
+        layout.fields = TextFields::Plain { null: text };
+    }
+    Ok(layout)
+}
+
+/// OpenCSVSerde's layout: `separatorChar`, `quoteChar` and `escapeChar`, each the first
+/// character of its value (as the SerDe takes it), `,`, `"` and `\` unless set. An
+/// `escapeChar` of `"` is the SerDe's way to ask for opencsv's default, `\`; three characters
+/// that are not all different are ones opencsv refuses.
+fn csv_layout(serde_parameter: impl Fn(&str) -> Option<String>) -> Result<TextLayout, String> {
+    let character = |key: &str, default: u8| match serde_parameter(key) {
+        None => Ok(default),
+        Some(value) => value
+            .chars()
+            .next()
+            .and_then(|c| u8::try_from(u32::from(c)).ok())
+            .filter(|b| b.is_ascii())
+            .ok_or_else(|| format!("OpenCSVSerde with {key} = '{value}' (one ASCII character)")),
     };
+    let separator = character("separatorChar", b',')?;
+    let quote = character("quoteChar", b'"')?;
+    let escape = match character("escapeChar", b'\\')? {
+        b'"' => b'\\',
+        escape => escape,
+    };
+    if separator == quote || quote == escape || escape == separator {
+        return Err(format!(
+            "OpenCSVSerde whose separatorChar, quoteChar and escapeChar ('{}', '{}', '{}') \
+             are not all different",
+            char::from(separator),
+            char::from(quote),
+            char::from(escape)
+        ));
+    }
+    Ok(TextLayout::quoted(separator, quote, escape))
+}
+
+/// Whether each file begins with a header line; footers and longer headers are refused.
+fn header_line(table_parameter: impl Fn(&str) -> Option<String>) -> Result<bool, String> {
+    let lines = |key: &str| table_parameter(key).map(|v| (v.trim().parse::<u32>(), v));
     match lines("skip.footer.line.count") {
         None | Some((Ok(0), _)) => {}
-        Some((_, value)) => {
-            return Stored::Other(format!("text with skip.footer.line.count = {value}"))
-        }
+        Some((_, value)) => return Err(format!("text with skip.footer.line.count = {value}")),
     }
-    let mut layout = TextLayout::with_delimiter(delimiter);
-    layout.header = header;
-    if let Some(null) = serde_parameter("serialization.null.format") {
-        layout.null = null;
+    match lines("skip.header.line.count") {
+        None | Some((Ok(0), _)) => Ok(false),
+        Some((Ok(1), _)) => Ok(true),
+        Some((_, value)) => Err(format!("text with skip.header.line.count = {value}")),
     }
-    Stored::Text(layout)
 }
 
 /// A LazySimpleSerDe delimiter as Hive reads it: a number is the byte of that code, other
@@ -428,10 +481,10 @@ impl CatalogServer for HiveServer {
 mod tests {
     use std::collections::HashMap;
 
-    use super::{hive_delimiter, text_layout, Stored};
-    use crate::table::TextLayout;
+    use super::{hive_delimiter, text_stored, Stored};
+    use crate::table::{TextFields, TextLayout};
 
-    fn layout(serde: &[(&str, &str)], table: &[(&str, &str)]) -> Stored {
+    fn layout(serde: &[(&str, &str)], table: &[(&str, &str)], quoted: bool) -> Stored {
         let serde: HashMap<String, String> = serde
             .iter()
             .map(|(k, v)| ((*k).into(), (*v).into()))
@@ -440,25 +493,49 @@ mod tests {
             .iter()
             .map(|(k, v)| ((*k).into(), (*v).into()))
             .collect();
-        text_layout(|k| serde.get(k).cloned(), |k| table.get(k).cloned())
+        text_stored(quoted, |k| serde.get(k).cloned(), |k| table.get(k).cloned())
     }
 
     #[test]
     fn text_layouts_junction_reads_and_those_it_refuses() {
-        assert_eq!(
-            layout(&[], &[]),
-            Stored::Text(TextLayout::with_delimiter(1))
-        );
+        assert_eq!(layout(&[], &[], false), Stored::Text(TextLayout::plain(1)));
         assert_eq!(
             layout(
                 &[("field.delim", ","), ("serialization.null.format", "")],
-                &[("skip.header.line.count", "1")]
+                &[("skip.header.line.count", "1")],
+                false
             ),
             Stored::Text(TextLayout {
                 delimiter: b',',
-                null: String::new(),
                 header: true,
+                fields: TextFields::Plain {
+                    null: String::new()
+                },
             })
+        );
+        assert_eq!(
+            layout(&[], &[], true),
+            Stored::Text(TextLayout::quoted(b',', b'"', b'\\'))
+        );
+        assert_eq!(
+            layout(
+                &[
+                    ("separatorChar", "\t"),
+                    ("quoteChar", "'"),
+                    ("escapeChar", "~")
+                ],
+                &[("skip.header.line.count", "1")],
+                true
+            ),
+            Stored::Text(TextLayout {
+                header: true,
+                ..TextLayout::quoted(b'\t', b'\'', b'~')
+            })
+        );
+        // `"` asks for opencsv's default escape.
+        assert_eq!(
+            layout(&[("escapeChar", "\"")], &[], true),
+            Stored::Text(TextLayout::quoted(b',', b'"', b'\\'))
         );
         for (serde, table, refused) in [
             (
@@ -478,11 +555,26 @@ mod tests {
             ),
             (&[("escape.delim", "\\")], &[], "escape.delim"),
         ] {
-            match layout(serde, table) {
+            match layout(serde, table, false) {
                 Stored::Other(reason) => assert!(reason.contains(refused), "{reason}"),
                 other => panic!("{refused}: {other:?}"),
             }
         }
+        let csv = layout(&[("separatorChar", "é")], &[], true);
+        assert!(
+            matches!(&csv, Stored::Other(reason) if reason.contains("separatorChar = 'é'")),
+            "{csv:?}"
+        );
+        let csv = layout(&[("quoteChar", "\'"), ("escapeChar", "\'")], &[], true);
+        assert!(
+            matches!(&csv, Stored::Other(reason) if reason.contains("not all different")),
+            "{csv:?}"
+        );
+        let csv = layout(&[], &[("skip.footer.line.count", "2")], true);
+        assert!(
+            matches!(&csv, Stored::Other(reason) if reason.contains("skip.footer.line.count")),
+            "{csv:?}"
+        );
     }
 
     #[test]

@@ -5,6 +5,7 @@ mod delta;
 mod files;
 mod iceberg;
 mod location;
+mod open_csv;
 mod partitioned;
 
 use std::fmt;
@@ -19,8 +20,8 @@ use crate::{CatalogError, Result};
 pub use data_files::{DataFile, DataFiles};
 pub(crate) use files::{data_files_exist, is_ignored, FileKind};
 pub use location::Location;
-pub use partitioned::TextLayout;
 pub(crate) use partitioned::{ListedFormat, Partition, PartitionedTable};
+pub use partitioned::{TextFields, TextLayout};
 
 /// How a table is stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -23,7 +23,7 @@ use datafusion::datasource::TableType;
 use datafusion::functions::expr_fn::coalesce;
 use datafusion::functions_nested::expr_fn::{array_element, string_to_array};
 use datafusion::logical_expr::expr::TryCast;
-use datafusion::logical_expr::{lit, Expr, LogicalPlanBuilder};
+use datafusion::logical_expr::{lit, Expr, LogicalPlanBuilder, ScalarUDF};
 use datafusion::object_store::ObjectMeta;
 use datafusion::physical_plan::empty::EmptyExec;
 use datafusion::physical_plan::ExecutionPlan;
@@ -31,6 +31,7 @@ use datafusion::prelude::ident;
 
 use super::data_files::DataFile;
 use super::files::{files_snapshot, inference_state, listed_files};
+use super::open_csv::{OpenCsv, OpenCsvFields};
 use super::{DataFiles, Location, Source, TableFormat, TableHandle};
 use crate::storage::Storage;
 use crate::{CatalogError, Result};
@@ -43,33 +44,56 @@ pub enum ListedFormat {
     Text(TextLayout),
 }
 
-/// How Hive's delimited text (LazySimpleSerDe) lays rows out: one per line, fields split by
-/// `delimiter`, no quoting, `null` for NULL, missing trailing fields NULL, and (as Hive reads
-/// them) fields that do not parse as their column's type NULL too; an empty field is an
-/// empty string.
+/// How Hive text lays rows out: one per line, fields split by `delimiter`, each file
+/// perhaps beginning with a header line; how a field is written is `fields`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TextLayout {
     pub delimiter: u8,
-    /// What a NULL field holds: `serialization.null.format`, `\N` unless set.
-    pub null: String,
     /// Whether each file begins with a header line (`skip.header.line.count = 1`).
     pub header: bool,
+    pub fields: TextFields,
+}
+
+/// How Hive's text SerDes write a field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TextFields {
+    /// LazySimpleSerDe: no quoting. A field that is `null` (`serialization.null.format`,
+    /// `\N` unless set) is NULL, and so (as Hive reads them) are a missing trailing field and
+    /// one that does not parse as its column's type; an empty field is an empty string.
+    Plain { null: String },
+    /// OpenCSVSerde: fields may be enclosed in `quote`; a doubled quote, and `escape`
+    /// before a quote or itself, stand for that character (opencsv's rules, which Hive
+    /// splits lines with: see `open_csv`). Every column is text, whatever the metastore
+    /// declares (Hive's own reading), and an empty field is an empty string: only a missing
+    /// field is NULL.
+    Quoted { quote: u8, escape: u8 },
 }
 
 impl TextLayout {
-    /// Hive's defaults: Ctrl-A between fields, `\N` for NULL, no header.
-    pub fn with_delimiter(delimiter: u8) -> Self {
+    /// LazySimpleSerDe's defaults: `\N` for NULL, no header.
+    pub fn plain(delimiter: u8) -> Self {
         Self {
             delimiter,
-            null: "\\N".to_owned(),
             header: false,
+            fields: TextFields::Plain {
+                null: "\\N".to_owned(),
+            },
+        }
+    }
+
+    /// OpenCSVSerde's layout, without a header.
+    pub fn quoted(delimiter: u8, quote: u8, escape: u8) -> Self {
+        Self {
+            delimiter,
+            header: false,
+            fields: TextFields::Quoted { quote, escape },
         }
     }
 }
 
 /// The one column DataFusion reads Hive text as: each line whole. Its CSV reader reads an
-/// empty field as NULL, where Hive reads an empty string; lines are split by the view over
-/// them instead (see `typed`).
+/// empty field as NULL, where Hive reads an empty string, and splits quoted fields by other
+/// rules than OpenCSVSerde's; lines are split by the view over them instead (see `typed`).
 const LINE: &str = "#line";
 
 /// The byte DataFusion's CSV reader splits lines at, so that a line is one field: one that
@@ -84,7 +108,7 @@ impl ListedFormat {
             ListedFormat::Parquet => Arc::new(
                 ParquetFormat::default().with_options(state.table_options().parquet.clone()),
             ),
-            // LazySimpleSerDe has no quoting: NUL stands in for a quote character, which
+            // Lines are read whole (see `LINE`): NUL stands in for a quote character, which
             // arrow-csv requires and Hive text does not hold.
             ListedFormat::Text(layout) => Arc::new(
                 CsvFormat::default()
@@ -227,11 +251,25 @@ impl PartitionedTable<'_> {
     }
 
     /// The columns the files hold, merged over all of them as DataFusion's listing table
-    /// does; for a table without files, the declared ones.
+    /// does; for text and for a table without files, the declared ones (all text for
+    /// OpenCSVSerde, whatever their declared types, as Hive reads them).
     async fn file_schema(&self, files: &[File]) -> Result<SchemaRef> {
         if files.is_empty() || self.format != ListedFormat::Parquet {
-            return self.declared.clone().ok_or_else(|| {
+            let declared = self.declared.clone().ok_or_else(|| {
                 self.error("junction cannot read the column list the metastore holds")
+            })?;
+            return Ok(match &self.format {
+                ListedFormat::Text(TextLayout {
+                    fields: TextFields::Quoted { .. },
+                    ..
+                }) => Arc::new(Schema::new(
+                    declared
+                        .fields()
+                        .iter()
+                        .map(|field| Field::new(field.name(), DataType::Utf8, true))
+                        .collect::<Vec<_>>(),
+                )),
+                _ => declared,
             });
         }
         let state = inference_state(self.storage)?;
@@ -271,10 +309,8 @@ impl PartitionedTable<'_> {
     }
 }
 
-/// `schema` with every column text.
 /// A view over `raw` (Hive text read a line at a time) with the `declared` columns, split
-/// and typed as Hive's LazySimpleSerDe reads fields: the layout's null text is NULL, and so
-/// is a missing field or one that does not parse as its type. Partition columns pass
+/// as the table's SerDe splits lines and typed as it types fields. Partition columns pass
 /// through, typed already.
 fn typed(
     name: &str,
@@ -284,13 +320,27 @@ fn typed(
     partition_columns: &[Field],
 ) -> datafusion::error::Result<Arc<dyn TableProvider>> {
     const FIELDS: &str = "#fields";
-    // The reader reads an empty line as NULL: it is one empty field.
+    // The reader skips blank lines, and would read an empty line as NULL.
     let line = coalesce(vec![ident(LINE), lit("")]);
-    let delimiter = char::from(layout.delimiter).to_string();
-    let mut split =
-        vec![string_to_array(line, lit(delimiter), lit(layout.null.clone())).alias(FIELDS)];
+    let fields = match &layout.fields {
+        TextFields::Plain { null } => {
+            let delimiter = char::from(layout.delimiter).to_string();
+            string_to_array(line, lit(delimiter), lit(null.clone()))
+        }
+        TextFields::Quoted { quote, escape } => {
+            let csv = OpenCsv {
+                separator: char::from(layout.delimiter),
+                quote: char::from(*quote),
+                escape: char::from(*escape),
+            };
+            ScalarUDF::new_from_impl(OpenCsvFields::new(csv)).call(vec![line])
+        }
+    };
+    let mut split = vec![fields.alias(FIELDS)];
     split.extend(partition_columns.iter().map(|field| ident(field.name())));
 
+    // A missing field is NULL, and (as LazySimpleSerDe reads them) so is one that does not
+    // parse as its type; OpenCSVSerde's columns are all text.
     let mut columns = Vec::with_capacity(declared.fields().len() + partition_columns.len());
     for (index, field) in (1_i64..).zip(declared.fields()) {
         let text = array_element(ident(FIELDS), lit(index));

@@ -3,7 +3,7 @@
 //! sees the same columns and types as every other engine.
 
 use datafusion::arrow::datatypes::{DataType, Schema, TimeUnit};
-use junction_catalogs::{DataFile, DataFiles, Location, TextLayout};
+use junction_catalogs::{DataFile, DataFiles, Location, TextFields, TextLayout};
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
@@ -138,7 +138,7 @@ pub fn view_query(schema: &Schema, scan: &Scan) -> Result<String, String> {
                  hive_partitioning = {hive_partitioning})"
             )
         })),
-        Scan::Files(DataFiles::Text { files, layout }) => Ok(text_query(&columns, files, layout)),
+        Scan::Files(DataFiles::Text { files, layout }) => text_query(&columns, files, layout),
     }
 }
 
@@ -154,19 +154,23 @@ pub fn access(schema: &Schema, scan: &Scan) -> String {
             format!("view over read_parquet ({} files)", files.len())
         }
         Scan::Files(DataFiles::Csv(_)) => "view over read_csv".to_owned(),
-        Scan::Files(DataFiles::Text { files, .. }) => {
-            format!("view over read_csv, Hive text ({} files)", files.len())
-        }
+        Scan::Files(DataFiles::Text { files, layout }) => match text_options(&layout.fields) {
+            Ok(_) => format!("view over read_csv, Hive text ({} files)", files.len()),
+            Err(reason) => format!("not readable ({reason})"),
+        },
         Scan::Files(DataFiles::Unreadable(reason)) => format!("not readable ({reason})"),
     }
 }
 
-/// Hive delimited text files: the data columns (the table's, partition columns aside) in
-/// order, laid out as `layout` says (no quoting), read as text and typed as Hive's
-/// LazySimpleSerDe types them: the null text, a missing trailing field and a field that does
-/// not parse as its type are all NULL (hence TRY_CAST), and fields beyond the columns are
-/// ignored (hence `strict_mode = false`).
-fn text_query(columns: &[(&str, String)], files: &[DataFile], layout: &TextLayout) -> String {
+/// Hive text files: the data columns (the table's, partition columns aside) in order, laid
+/// out as `layout` says, read as text (fields beyond the columns ignored, hence
+/// `strict_mode = false`; missing ones NULL, hence `null_padding = true`) and typed as Hive's
+/// SerDes type them.
+fn text_query(
+    columns: &[(&str, String)],
+    files: &[DataFile],
+    layout: &TextLayout,
+) -> Result<String, String> {
     let partition_columns: Vec<&str> = files
         .first()
         .map(|f| f.partition_values.iter().map(|(c, _)| c.as_str()).collect())
@@ -176,17 +180,37 @@ fn text_query(columns: &[(&str, String)], files: &[DataFile], layout: &TextLayou
         .filter(|(name, _)| !partition_columns.contains(name))
         .map(|(name, _)| format!("{}: 'VARCHAR'", literal(name)))
         .collect();
-    let delimiter = literal(&char::from(layout.delimiter).to_string());
-    let null = literal(&layout.null);
-    listed_query(columns, files, "TRY_CAST", |paths| {
+    let fields = text_options(&layout.fields)?;
+    Ok(listed_query(columns, files, "TRY_CAST", |paths| {
         format!(
-            "read_csv([{paths}], delim = {delimiter}, header = {}, quote = '', escape = '', \
-             nullstr = {null}, auto_detect = false, null_padding = true, strict_mode = false, \
-             columns = {{{}}})",
+            "read_csv([{paths}], delim = {}, header = {}, {fields}, auto_detect = false, \
+             null_padding = true, strict_mode = false, columns = {{{}}})",
+            byte(layout.delimiter),
             layout.header,
             data_columns.join(", ")
         )
-    })
+    }))
+}
+
+/// `read_csv`'s options for how the fields are written, or why DuckDB cannot read them.
+fn text_options(fields: &TextFields) -> Result<String, String> {
+    match fields {
+        // No quoting; the null text, and a field that does not parse as its type (hence
+        // TRY_CAST), are NULL.
+        TextFields::Plain { null } => Ok(format!(
+            "quote = '', escape = '', nullstr = {}",
+            literal(null)
+        )),
+        // opencsv's rules (Hive's) are not DuckDB's CSV reader's: see catalogs' open_csv.
+        TextFields::Quoted { .. } => Err("the table is OpenCSVSerde text, whose quoting and \
+             escapes (opencsv's) DuckDB's CSV reader does not read alike"
+            .to_owned()),
+    }
+}
+
+/// A one-byte string literal.
+fn byte(b: u8) -> String {
+    literal(&char::from(b).to_string())
 }
 
 /// One SELECT per distinct set of partition values (they are not in the files), joined by
@@ -300,7 +324,7 @@ mod tests {
             })
         };
         assert_eq!(
-            view_query(&schema(), &text(TextLayout::with_delimiter(1))).expect("readable"),
+            view_query(&schema(), &text(TextLayout::plain(1))).expect("readable"),
             "SELECT TRY_CAST(\"id\" AS BIGINT) AS \"id\", TRY_CAST('2026-01-01' AS DATE) AS \"day\" \
              FROM (SELECT * FROM read_csv(['/t/day=2026-01-01/000000_0'], delim = '\u{1}', \
              header = false, quote = '', escape = '', nullstr = '\\N', auto_detect = false, \
@@ -312,14 +336,21 @@ mod tests {
         // A header line to skip, and empty fields as NULL.
         let csv = TextLayout {
             delimiter: b',',
-            null: String::new(),
             header: true,
+            fields: TextFields::Plain {
+                null: String::new(),
+            },
         };
         let query = view_query(&schema(), &text(csv)).expect("readable");
         assert!(
             query.contains("delim = ',', header = true, quote = '', escape = '', nullstr = '',"),
             "{query}"
         );
+
+        // OpenCSVSerde: opencsv's rules are not DuckDB's.
+        let refused = view_query(&schema(), &text(TextLayout::quoted(b',', b'"', b'\\')))
+            .expect_err("not readable by DuckDB");
+        assert!(refused.contains("OpenCSVSerde"), "{refused}");
     }
 
     #[test]

@@ -112,6 +112,19 @@ async fn hive_metastore_tables_on_every_engine_and_through_an_outage() {
             hive_rows("notes"),
             "{engine}"
         );
+        // A filter on the partition column picks the day's files (on DataFusion).
+        let day: Vec<Vec<String>> = hive_rows("notes")
+            .into_iter()
+            .filter(|row| row[2] == "2026-01-02")
+            .collect();
+        assert_eq!(
+            sorted(
+                read("SELECT patient_id, note, day FROM clinic.notes WHERE day = '2026-01-02'")
+                    .await
+            ),
+            day,
+            "{engine}"
+        );
         // Comma-separated, a header line skipped, empty fields NULL.
         assert_eq!(
             read("SELECT ward, beds FROM clinic.wards_csv ORDER BY 2").await,

@@ -1,19 +1,23 @@
-//! Parquet and text tables whose partitions a metastore lists: each partition a folder anywhere, with
-//! its values recorded in the metastore rather than in folder names. Every file of a
-//! partition folder is data (Hive writes `000000_0` without an extension), hidden and
-//! bookkeeping files aside.
+//! Parquet and text tables whose partitions a metastore lists: each partition a folder
+//! anywhere, with its values recorded in the metastore rather than in folder names. Every
+//! file of a partition folder is data (Hive writes `000000_0` without an extension), hidden
+//! and bookkeeping files aside. A filter on partition columns alone picks the files read.
 
 use std::any::Any;
 use std::sync::Arc;
 
+use arrow::array::{Array, RecordBatch, RecordBatchOptions};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use async_trait::async_trait;
 use datafusion::catalog::view::ViewTable;
 use datafusion::catalog::{Session, TableProvider};
-use datafusion::common::{project_schema, ScalarValue};
+use datafusion::common::cast::as_boolean_array;
+use datafusion::common::tree_node::TreeNode;
+use datafusion::common::{project_schema, DFSchema, ScalarValue};
 use datafusion::datasource::file_format::csv::CsvFormat;
 use datafusion::datasource::file_format::parquet::ParquetFormat;
 use datafusion::datasource::file_format::FileFormat;
+use datafusion::datasource::listing::helpers::expr_applicable_for_cols;
 use datafusion::datasource::listing::PartitionedFile;
 use datafusion::datasource::object_store::ObjectStoreUrl;
 use datafusion::datasource::physical_plan::{FileGroup, FileScanConfigBuilder};
@@ -23,7 +27,11 @@ use datafusion::datasource::TableType;
 use datafusion::functions::expr_fn::coalesce;
 use datafusion::functions_nested::expr_fn::{array_element, string_to_array};
 use datafusion::logical_expr::expr::TryCast;
-use datafusion::logical_expr::{lit, Expr, LogicalPlanBuilder, ScalarUDF};
+use datafusion::logical_expr::expr_rewriter::unnormalize_col;
+use datafusion::logical_expr::utils::conjunction;
+use datafusion::logical_expr::{
+    lit, Expr, LogicalPlanBuilder, ScalarUDF, TableProviderFilterPushDown,
+};
 use datafusion::object_store::ObjectMeta;
 use datafusion::physical_plan::empty::EmptyExec;
 use datafusion::physical_plan::ExecutionPlan;
@@ -367,6 +375,67 @@ struct Partitioned {
     files: Vec<PartitionedFile>,
 }
 
+impl Partitioned {
+    /// The files whose partition values pass every one of `filters` (partition columns'
+    /// only): each filter evaluated once over a batch of every file's values.
+    fn files_passing(
+        &self,
+        state: &dyn Session,
+        filters: &[Expr],
+    ) -> datafusion::error::Result<Vec<PartitionedFile>> {
+        let Some(filter) = conjunction(filters.iter().cloned().map(unnormalize_col)) else {
+            return Ok(self.files.clone());
+        };
+        if self.files.is_empty() {
+            return Ok(Vec::new());
+        }
+        let columns = self.table_schema.table_partition_cols();
+        let schema = Arc::new(Schema::new(columns.clone()));
+        let values = (0..columns.len())
+            .map(|column| {
+                ScalarValue::iter_to_array(
+                    self.files
+                        .iter()
+                        .map(|file| file.partition_values[column].clone()),
+                )
+            })
+            .collect::<datafusion::error::Result<Vec<_>>>()?;
+        let batch = RecordBatch::try_new_with_options(
+            Arc::clone(&schema),
+            values,
+            &RecordBatchOptions::new().with_row_count(Some(self.files.len())),
+        )?;
+        let filter = state.create_physical_expr(filter, &DFSchema::try_from(schema)?)?;
+        let passing = filter.evaluate(&batch)?.into_array(self.files.len())?;
+        let passing = as_boolean_array(&passing)?;
+        Ok(self
+            .files
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| passing.is_valid(*i) && passing.value(*i))
+            .map(|(_, file)| file.clone())
+            .collect())
+    }
+}
+
+/// Whether `filter` can pick files: it reads only the partition `columns`, calls only
+/// functions whose answer the arguments alone decide, and holds no subquery.
+fn prunes(columns: &[&str], filter: &Expr) -> bool {
+    let subquery = filter
+        .exists(|e| {
+            Ok(matches!(
+                e,
+                Expr::ScalarSubquery(_)
+                    | Expr::Exists(_)
+                    | Expr::InSubquery(_)
+                    | Expr::SetComparison(_)
+                    | Expr::OuterReferenceColumn(..)
+            ))
+        })
+        .unwrap_or(true);
+    !subquery && expr_applicable_for_cols(columns, filter)
+}
+
 #[async_trait]
 impl TableProvider for Partitioned {
     fn as_any(&self) -> &dyn Any {
@@ -381,26 +450,52 @@ impl TableProvider for Partitioned {
         TableType::Base
     }
 
+    /// Filters on partition columns alone are exact: they pick whole files, by the values
+    /// the metastore recorded for them.
+    fn supports_filters_pushdown(
+        &self,
+        filters: &[&Expr],
+    ) -> datafusion::error::Result<Vec<TableProviderFilterPushDown>> {
+        let columns: Vec<&str> = self
+            .table_schema
+            .table_partition_cols()
+            .iter()
+            .map(|field| field.name().as_str())
+            .collect();
+        Ok(filters
+            .iter()
+            .map(|filter| {
+                if !columns.is_empty() && prunes(&columns, filter) {
+                    TableProviderFilterPushDown::Exact
+                } else {
+                    TableProviderFilterPushDown::Unsupported
+                }
+            })
+            .collect())
+    }
+
     async fn scan(
         &self,
         state: &dyn Session,
         projection: Option<&Vec<usize>>,
-        // Filters are not pushed down: DataFusion applies every one above the scan, so the
-        // `limit` it passes here is one no filter stands in front of.
-        _filters: &[Expr],
+        // Only filters on partition columns reach here, and the files they leave hold only
+        // rows that pass them; DataFusion applies every other filter above the scan, so a
+        // `limit` is one no filter stands in front of.
+        filters: &[Expr],
         limit: Option<usize>,
     ) -> datafusion::error::Result<Arc<dyn ExecutionPlan>> {
-        if self.files.is_empty() {
+        let files = self.files_passing(state, filters)?;
+        if files.is_empty() {
             let schema = project_schema(&self.schema(), projection)?;
             return Ok(Arc::new(EmptyExec::new(schema)));
         }
         let format = self.format.reader(state);
         let source = format.file_source(self.table_schema.clone());
         let groups = state.config().target_partitions().max(1);
-        let mut file_groups = vec![Vec::new(); groups.min(self.files.len())];
+        let mut file_groups = vec![Vec::new(); groups.min(files.len())];
         let count = file_groups.len();
-        for (i, file) in self.files.iter().enumerate() {
-            file_groups[i % count].push(file.clone());
+        for (i, file) in files.into_iter().enumerate() {
+            file_groups[i % count].push(file);
         }
         let config = FileScanConfigBuilder::new(self.store_url.clone(), source)
             .with_file_groups(file_groups.into_iter().map(FileGroup::new).collect())
@@ -408,5 +503,161 @@ impl TableProvider for Partitioned {
             .with_limit(limit)
             .build();
         format.create_physical_plan(state, config).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+    use std::sync::Arc;
+
+    use arrow::array::{Array, Int64Array};
+    use arrow::datatypes::{DataType, Field, Schema};
+    use arrow::record_batch::RecordBatch;
+    use datafusion::parquet::arrow::ArrowWriter;
+    use datafusion::physical_plan::displayable;
+    use datafusion::prelude::SessionContext;
+
+    use super::{ListedFormat, Partition, PartitionedTable, TextLayout};
+    use crate::storage::Storage;
+    use crate::table::Location;
+
+    fn write_parquet(path: &Path, values: &[i64]) {
+        std::fs::create_dir_all(path.parent().expect("a folder")).expect("folder");
+        let batch =
+            RecordBatch::try_from_iter([("n", Arc::new(Int64Array::from(values.to_vec())) as _)])
+                .expect("a batch");
+        let file = std::fs::File::create(path).expect("create");
+        let mut writer = ArrowWriter::try_new(file, batch.schema(), None).expect("writer");
+        writer.write(&batch).expect("write");
+        writer.close().expect("close");
+    }
+
+    /// The files a query's plan reads, and its rows' `n` summed.
+    async fn files_and_sum(ctx: &SessionContext, sql: &str) -> (String, Option<i64>) {
+        let frame = ctx.sql(sql).await.expect("plan");
+        let plan = frame
+            .clone()
+            .create_physical_plan()
+            .await
+            .expect("physical plan");
+        let files = displayable(plan.as_ref()).indent(true).to_string();
+        let batches = frame.collect().await.expect("run");
+        let sum = batches[0]
+            .column(0)
+            .as_any()
+            .downcast_ref::<Int64Array>()
+            .and_then(|sums| (!sums.is_null(0)).then(|| sums.value(0)));
+        (files, sum)
+    }
+
+    #[tokio::test]
+    async fn filters_on_partition_columns_pick_the_files_read() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = dir.path();
+        write_parquet(&root.join("icu/000000_0"), &[1, 2]);
+        write_parquet(&root.join("er/000000_0"), &[10]);
+        write_parquet(&root.join("null/000000_0"), &[100]);
+        let partition = |folder: &str, ward: Option<&str>| Partition {
+            location: Location::local(&root.join(folder)),
+            values: vec![ward.map(str::to_owned)],
+        };
+        let handle = PartitionedTable {
+            name: "vitals",
+            location: &Location::local(root),
+            storage: &Storage::new(None),
+            columns: vec![Field::new("ward", DataType::Utf8, true)],
+            partitions: vec![
+                partition("icu", Some("icu")),
+                partition("er", Some("er")),
+                partition("null", None),
+            ],
+            declared: None,
+            format: ListedFormat::Parquet,
+        }
+        .load()
+        .await
+        .expect("load");
+        let ctx = SessionContext::new();
+        ctx.register_table("vitals", handle.provider())
+            .expect("register");
+
+        let (files, sum) =
+            files_and_sum(&ctx, "SELECT sum(n) FROM vitals WHERE ward = 'icu'").await;
+        assert_eq!(sum, Some(3));
+        assert!(files.contains("icu/000000_0"), "{files}");
+        assert!(
+            !files.contains("er/000000_0") && !files.contains("null/"),
+            "{files}"
+        );
+
+        // NULL partitions pass no comparison, and IS NULL picks them.
+        let (files, sum) =
+            files_and_sum(&ctx, "SELECT sum(n) FROM vitals WHERE ward IS NULL").await;
+        assert_eq!(sum, Some(100));
+        assert!(!files.contains("icu/") && !files.contains("er/"), "{files}");
+        let (_, sum) = files_and_sum(&ctx, "SELECT sum(n) FROM vitals WHERE ward <> 'icu'").await;
+        assert_eq!(sum, Some(10));
+
+        // A filter on data columns too reads every file, and is applied to rows.
+        let (files, sum) =
+            files_and_sum(&ctx, "SELECT sum(n) FROM vitals WHERE ward = 'er' OR n = 2").await;
+        assert_eq!(sum, Some(12));
+        assert!(files.contains("icu/") && files.contains("null/"), "{files}");
+
+        // No file passes: an empty scan.
+        let (_, sum) = files_and_sum(&ctx, "SELECT sum(n) FROM vitals WHERE ward = 'west'").await;
+        assert_eq!(sum, None);
+        // A limit after a partition filter counts only the files left.
+        let batches = ctx
+            .sql("SELECT n FROM vitals WHERE ward = 'er' LIMIT 1")
+            .await
+            .expect("plan")
+            .collect()
+            .await
+            .expect("run");
+        let n = batches[0]
+            .column(0)
+            .as_any()
+            .downcast_ref::<Int64Array>()
+            .expect("n");
+        assert_eq!(n.values().to_vec(), vec![10]);
+    }
+
+    #[tokio::test]
+    async fn partition_filters_reach_hive_text_through_its_view() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = dir.path();
+        for (folder, text) in [("icu", "1\n2\n"), ("er", "10\n")] {
+            std::fs::create_dir_all(root.join(folder)).expect("folder");
+            std::fs::write(root.join(folder).join("000000_0"), text).expect("write");
+        }
+        let partition = |ward: &str| Partition {
+            location: Location::local(&root.join(ward)),
+            values: vec![Some(ward.to_owned())],
+        };
+        let handle = PartitionedTable {
+            name: "notes",
+            location: &Location::local(root),
+            storage: &Storage::new(None),
+            columns: vec![Field::new("ward", DataType::Utf8, true)],
+            partitions: vec![partition("icu"), partition("er")],
+            declared: Some(Arc::new(Schema::new(vec![Field::new(
+                "n",
+                DataType::Int64,
+                true,
+            )]))),
+            format: ListedFormat::Text(TextLayout::plain(1)),
+        }
+        .load()
+        .await
+        .expect("load");
+        let ctx = SessionContext::new();
+        ctx.register_table("notes", handle.provider())
+            .expect("register");
+        let (files, sum) = files_and_sum(&ctx, "SELECT sum(n) FROM notes WHERE ward = 'er'").await;
+        assert_eq!(sum, Some(10));
+        assert!(files.contains("er/000000_0"), "{files}");
+        assert!(!files.contains("icu/"), "{files}");
     }
 }

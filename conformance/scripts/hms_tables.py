@@ -108,24 +108,25 @@ os.makedirs(devices_root, exist_ok=True)
 pq.write_table(pa.table({"device_id": ["d1", "d2", "d3"], "beds": pa.array([4, 6, 2], pa.int32())}),
                os.path.join(devices_root, "000000_0"))
 
+def text_file(folder, name, text):
+    """Writes `text` to folder/name, making the folder; returns the folder."""
+    os.makedirs(folder, exist_ok=True)
+    with open(os.path.join(folder, name), "w") as f:
+        f.write(text)
+    return folder
+
+
 notes_root = os.path.join(hive, "notes")
 notes_days = {"2026-01-01": "1\x01stable\n2\x01\\N\n5\x01more\x01fields\n", "2026-01-02": "3\nx\x01bad id\n4\x01\n"}
 for day, text in notes_days.items():
-    os.makedirs(os.path.join(notes_root, f"day={day}"), exist_ok=True)
-    with open(os.path.join(notes_root, f"day={day}", "000000_0"), "w") as f:
-        f.write(text)
-wards_root = os.path.join(hive, "wards_csv")
-os.makedirs(wards_root, exist_ok=True)
-with open(os.path.join(wards_root, "wards.csv"), "w") as f:
-    f.write("ward,beds\nicu,12\nwest,\n,4\n")
-ward_log_root = os.path.join(hive, "ward_log")
-os.makedirs(ward_log_root, exist_ok=True)
-with open(os.path.join(ward_log_root, "log.csv"), "w") as f:
-    f.write('"icu","12","says ""hi"", twice"\nwest,,plain\n"er","","quote \\" escaped"\n')
-ward_log_quirks_root = os.path.join(hive, "ward_log_quirks")
-os.makedirs(ward_log_quirks_root, exist_ok=True)
-with open(os.path.join(ward_log_quirks_root, "log.csv"), "w") as f:
-    f.write('"west",,"C:\\beds"\n"er"\na\\"b,c""d,abc"d"e\nx,   "y",z\nq,"open,r\n')
+    text_file(os.path.join(notes_root, f"day={day}"), "000000_0", text)
+wards_root = text_file(os.path.join(hive, "wards_csv"), "wards.csv", "ward,beds\nicu,12\nwest,\n,4\n")
+ward_log_root = text_file(
+    os.path.join(hive, "ward_log"), "log.csv",
+    '"icu","12","says ""hi"", twice"\nwest,,plain\n"er","","quote \\" escaped"\n')
+ward_log_quirks_root = text_file(
+    os.path.join(hive, "ward_log_quirks"), "log.csv",
+    '"west",,"C:\\beds"\n"er"\na\\"b,c""d,abc"d"e\nx,   "y",z\nq,"open,r\n')
 events_root = os.path.join(hive, "events")
 os.makedirs(events_root, exist_ok=True)
 

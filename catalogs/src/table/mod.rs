@@ -337,7 +337,9 @@ mod tests {
     use super::{Location, LocationKind, TableLocation};
     use crate::storage::Storage;
 
-    fn write_parquet(path: &Path, values: &[i64]) {
+    /// Writes one Parquet file of a column `n`, making its folder.
+    pub(crate) fn write_parquet(path: &Path, values: &[i64]) {
+        std::fs::create_dir_all(path.parent().expect("a folder")).expect("folder");
         let batch =
             RecordBatch::try_from_iter([("n", Arc::new(Int64Array::from(values.to_vec())) as _)])
                 .expect("a batch");

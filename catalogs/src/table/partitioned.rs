@@ -508,30 +508,17 @@ impl TableProvider for Partitioned {
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
     use std::sync::Arc;
 
     use arrow::array::{Array, Int64Array};
     use arrow::datatypes::{DataType, Field, Schema};
-    use arrow::record_batch::RecordBatch;
-    use datafusion::parquet::arrow::ArrowWriter;
     use datafusion::physical_plan::displayable;
     use datafusion::prelude::SessionContext;
 
     use super::{ListedFormat, Partition, PartitionedTable, TextLayout};
     use crate::storage::Storage;
+    use crate::table::tests::write_parquet;
     use crate::table::Location;
-
-    fn write_parquet(path: &Path, values: &[i64]) {
-        std::fs::create_dir_all(path.parent().expect("a folder")).expect("folder");
-        let batch =
-            RecordBatch::try_from_iter([("n", Arc::new(Int64Array::from(values.to_vec())) as _)])
-                .expect("a batch");
-        let file = std::fs::File::create(path).expect("create");
-        let mut writer = ArrowWriter::try_new(file, batch.schema(), None).expect("writer");
-        writer.write(&batch).expect("write");
-        writer.close().expect("close");
-    }
 
     /// The files a query's plan reads, and its rows' `n` summed.
     async fn files_and_sum(ctx: &SessionContext, sql: &str) -> (String, Option<i64>) {

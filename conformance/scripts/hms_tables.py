@@ -13,12 +13,14 @@ them, and prints what the reference readers see in them as JSON.
 - devices: an unpartitioned Hive Parquet table.
 - notes: a Hive text table (LazySimpleSerDe: Ctrl-A between fields, backslash-N for NULL), partitioned by
   day, with rows whose last field is missing, whose note is empty (an empty string to Hive),
-  whose id is not a number, and with more fields than columns (the extra ones ignored).
+  whose id is not a number, and with more fields than columns (the extra ones ignored);
+  one day's file has CRLF line ends and blank lines (each a row to Hive).
 - wards_csv: a comma-separated text table with a header line (`skip.header.line.count`) and
   empty fields as NULL (`serialization.null.format` '').
 - wards_footer: the same files with `skip.footer.line.count`, which junction does not read.
 - ward_log: an OpenCSVSerde table with its defaults (comma, double quote, backslash escape):
-  quoted fields holding commas, doubled quotes and escaped quotes, empty fields quoted and not.
+  quoted fields holding commas, doubled quotes and escaped quotes, empty fields quoted and not,
+  and a blank line (a row of NULLs to Hive).
 - ward_log_quirks: an OpenCSVSerde table with `escapeChar` '"' (which the SerDe takes to mean
   opencsv's default, a backslash), with lines showing opencsv's quirks: a dropped backslash,
   escapes outside quotes, quotes amid text, blanks before a quote, a short row and a quote
@@ -117,13 +119,14 @@ def text_file(folder, name, text):
 
 
 notes_root = os.path.join(hive, "notes")
-notes_days = {"2026-01-01": "1\x01stable\n2\x01\\N\n5\x01more\x01fields\n", "2026-01-02": "3\nx\x01bad id\n4\x01\n"}
+notes_days = {"2026-01-01": "1\x01stable\n2\x01\\N\n5\x01more\x01fields\n",
+              "2026-01-02": "3\r\n\nx\x01bad id\r\n4\x01\n\n"}
 for day, text in notes_days.items():
     text_file(os.path.join(notes_root, f"day={day}"), "000000_0", text)
 wards_root = text_file(os.path.join(hive, "wards_csv"), "wards.csv", "ward,beds\nicu,12\nwest,\n,4\n")
 ward_log_root = text_file(
     os.path.join(hive, "ward_log"), "log.csv",
-    '"icu","12","says ""hi"", twice"\nwest,,plain\n"er","","quote \\" escaped"\n')
+    '"icu","12","says ""hi"", twice"\nwest,,plain\n\n"er","","quote \\" escaped"\n')
 ward_log_quirks_root = text_file(
     os.path.join(hive, "ward_log_quirks"), "log.csv",
     '"west",,"C:\\beds"\n"er"\na\\"b,c""d,abc"d"e\nx,   "y",z\nq,"open,r\n')

@@ -4,6 +4,7 @@ mod data_files;
 mod delta;
 mod files;
 mod iceberg;
+mod lines;
 mod location;
 mod open_csv;
 mod partitioned;

@@ -14,17 +14,18 @@ use datafusion::catalog::{Session, TableProvider};
 use datafusion::common::cast::as_boolean_array;
 use datafusion::common::tree_node::TreeNode;
 use datafusion::common::{project_schema, DFSchema, ScalarValue};
-use datafusion::datasource::file_format::csv::CsvFormat;
 use datafusion::datasource::file_format::parquet::ParquetFormat;
 use datafusion::datasource::file_format::FileFormat;
 use datafusion::datasource::listing::helpers::expr_applicable_for_cols;
 use datafusion::datasource::listing::PartitionedFile;
 use datafusion::datasource::object_store::ObjectStoreUrl;
-use datafusion::datasource::physical_plan::{FileGroup, FileScanConfigBuilder};
+use datafusion::datasource::physical_plan::{
+    FileGroup, FileScanConfig, FileScanConfigBuilder, FileSource,
+};
 use datafusion::datasource::provider_as_source;
+use datafusion::datasource::source::DataSourceExec;
 use datafusion::datasource::table_schema::TableSchema;
 use datafusion::datasource::TableType;
-use datafusion::functions::expr_fn::coalesce;
 use datafusion::functions_nested::expr_fn::{array_element, string_to_array};
 use datafusion::logical_expr::expr::TryCast;
 use datafusion::logical_expr::expr_rewriter::unnormalize_col;
@@ -39,6 +40,7 @@ use datafusion::prelude::ident;
 
 use super::data_files::DataFile;
 use super::files::{files_snapshot, inference_state, listed_files};
+use super::lines::{LineSource, LINE};
 use super::open_csv::{OpenCsv, OpenCsvFields};
 use super::{DataFiles, Location, Source, TableFormat, TableHandle};
 use crate::storage::Storage;
@@ -99,32 +101,26 @@ impl TextLayout {
     }
 }
 
-/// The one column DataFusion reads Hive text as: each line whole. Its CSV reader reads an
-/// empty field as NULL, where Hive reads an empty string, and splits quoted fields by other
-/// rules than OpenCSVSerde's; lines are split by the view over them instead (see `typed`).
-const LINE: &str = "#line";
-
-/// The byte DataFusion's CSV reader splits lines at, so that a line is one field: one that
-/// Hive text does not hold (a line holding it fails with the reader's field-count error
-/// rather than reading wrong).
-const NO_DELIMITER: u8 = 0x1f;
-
 impl ListedFormat {
-    /// DataFusion's reader of these files, with `state`'s options for Parquet.
-    fn reader(&self, state: &dyn Session) -> Arc<dyn FileFormat> {
+    /// How DataFusion reads these files: Parquet with `state`'s options; text a line at a
+    /// time (see `lines`), each line split and typed by the view over it (see `typed`).
+    async fn scan(
+        &self,
+        state: &dyn Session,
+        table_schema: TableSchema,
+        config: impl FnOnce(Arc<dyn FileSource>) -> datafusion::error::Result<FileScanConfig>,
+    ) -> datafusion::error::Result<Arc<dyn ExecutionPlan>> {
         match self {
-            ListedFormat::Parquet => Arc::new(
-                ParquetFormat::default().with_options(state.table_options().parquet.clone()),
-            ),
-            // Lines are read whole (see `LINE`): NUL stands in for a quote character, which
-            // arrow-csv requires and Hive text does not hold.
-            ListedFormat::Text(layout) => Arc::new(
-                CsvFormat::default()
-                    .with_has_header(layout.header)
-                    .with_delimiter(NO_DELIMITER)
-                    .with_quote(0)
-                    .with_escape(None),
-            ),
+            ListedFormat::Parquet => {
+                let format =
+                    ParquetFormat::default().with_options(state.table_options().parquet.clone());
+                let config = config(format.file_source(table_schema))?;
+                format.create_physical_plan(state, config).await
+            }
+            ListedFormat::Text(layout) => {
+                let config = config(Arc::new(LineSource::new(table_schema, layout.header)))?;
+                Ok(DataSourceExec::from_data_source(config))
+            }
         }
     }
 }
@@ -328,8 +324,7 @@ fn typed(
     partition_columns: &[Field],
 ) -> datafusion::error::Result<Arc<dyn TableProvider>> {
     const FIELDS: &str = "#fields";
-    // The reader skips blank lines, and would read an empty line as NULL.
-    let line = coalesce(vec![ident(LINE), lit("")]);
+    let line = ident(LINE);
     let fields = match &layout.fields {
         TextFields::Plain { null } => {
             let delimiter = char::from(layout.delimiter).to_string();
@@ -489,20 +484,22 @@ impl TableProvider for Partitioned {
             let schema = project_schema(&self.schema(), projection)?;
             return Ok(Arc::new(EmptyExec::new(schema)));
         }
-        let format = self.format.reader(state);
-        let source = format.file_source(self.table_schema.clone());
         let groups = state.config().target_partitions().max(1);
         let mut file_groups = vec![Vec::new(); groups.min(files.len())];
         let count = file_groups.len();
         for (i, file) in files.into_iter().enumerate() {
             file_groups[i % count].push(file);
         }
-        let config = FileScanConfigBuilder::new(self.store_url.clone(), source)
-            .with_file_groups(file_groups.into_iter().map(FileGroup::new).collect())
-            .with_projection_indices(projection.cloned())?
-            .with_limit(limit)
-            .build();
-        format.create_physical_plan(state, config).await
+        let file_groups = file_groups.into_iter().map(FileGroup::new).collect();
+        self.format
+            .scan(state, self.table_schema.clone(), |source| {
+                Ok(FileScanConfigBuilder::new(self.store_url.clone(), source)
+                    .with_file_groups(file_groups)
+                    .with_projection_indices(projection.cloned())?
+                    .with_limit(limit)
+                    .build())
+            })
+            .await
     }
 }
 

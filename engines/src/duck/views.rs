@@ -154,7 +154,7 @@ pub fn access(schema: &Schema, scan: &Scan) -> String {
             format!("view over read_parquet ({} files)", files.len())
         }
         Scan::Files(DataFiles::Csv(_)) => "view over read_csv".to_owned(),
-        Scan::Files(DataFiles::Text { files, layout }) => match text_options(&layout.fields) {
+        Scan::Files(DataFiles::Text { files, layout }) => match text_null(&layout.fields) {
             Ok(_) => format!("view over read_csv, Hive text ({} files)", files.len()),
             Err(reason) => format!("not readable ({reason})"),
         },
@@ -163,9 +163,12 @@ pub fn access(schema: &Schema, scan: &Scan) -> String {
 }
 
 /// Hive text files: the data columns (the table's, partition columns aside) in order, laid
-/// out as `layout` says, read as text (fields beyond the columns ignored, hence
-/// `strict_mode = false`; missing ones NULL, hence `null_padding = true`) and typed as Hive's
-/// SerDes type them.
+/// out as `layout` says, typed as Hive's SerDes type them (hence `TRY_CAST`).
+///
+/// Each line is read whole and split here, as `catalogs`' view does on DataFusion: DuckDB's
+/// CSV reader skips blank lines when it splits fields, where Hive reads a row from each. A
+/// one-column read keeps them (as NULL), and with `new_line = '\r\n'` a line ends at `\n` or
+/// `\r\n` as Hadoop's does. Its delimiter is a noncharacter, which text does not hold.
 fn text_query(
     columns: &[(&str, String)],
     files: &[DataFile],
@@ -175,32 +178,40 @@ fn text_query(
         .first()
         .map(|f| f.partition_values.iter().map(|(c, _)| c.as_str()).collect())
         .unwrap_or_default();
-    let data_columns: Vec<String> = columns
-        .iter()
-        .filter(|(name, _)| !partition_columns.contains(name))
-        .map(|(name, _)| format!("{}: 'VARCHAR'", literal(name)))
+    let null = text_null(&layout.fields)?;
+    // A missing field is NULL (DuckDB's lists are 1-based, and NULL past their end); extra
+    // fields are ignored.
+    let fields: Vec<String> = (1..)
+        .zip(
+            columns
+                .iter()
+                .filter(|(name, _)| !partition_columns.contains(name)),
+        )
+        .map(|(index, (name, _))| {
+            format!(
+                "nullif(\"#fields\"[{index}], {}) AS {}",
+                literal(null),
+                ident(name)
+            )
+        })
         .collect();
-    let fields = text_options(&layout.fields)?;
     Ok(listed_query(columns, files, "TRY_CAST", |paths| {
         format!(
-            "read_csv([{paths}], delim = {}, header = {}, {fields}, auto_detect = false, \
-             null_padding = true, strict_mode = false, columns = {{{}}})",
+            "(SELECT {} FROM (SELECT string_split(coalesce(\"#line\", ''), {}) AS \"#fields\" \
+             FROM read_csv([{paths}], delim = '\u{10FFFF}', new_line = '\\r\\n', header = {}, \
+             quote = '', escape = '', auto_detect = false, strict_mode = false, \
+             columns = {{'#line': 'VARCHAR'}})))",
+            fields.join(", "),
             byte(layout.delimiter),
             layout.header,
-            data_columns.join(", ")
         )
     }))
 }
 
-/// `read_csv`'s options for how the fields are written, or why DuckDB cannot read them.
-fn text_options(fields: &TextFields) -> Result<String, String> {
+/// The text that stands for NULL in the table's fields, or why DuckDB cannot read them.
+fn text_null(fields: &TextFields) -> Result<&str, String> {
     match fields {
-        // No quoting; the null text, and a field that does not parse as its type (hence
-        // TRY_CAST), are NULL.
-        TextFields::Plain { null } => Ok(format!(
-            "quote = '', escape = '', nullstr = {}",
-            literal(null)
-        )),
+        TextFields::Plain { null } => Ok(null),
         // opencsv's rules (Hive's) are not DuckDB's CSV reader's: see catalogs' open_csv.
         TextFields::Quoted { .. } => Err("the table is OpenCSVSerde text, whose quoting and \
              escapes (opencsv's) DuckDB's CSV reader does not read alike"
@@ -326,9 +337,11 @@ mod tests {
         assert_eq!(
             view_query(&schema(), &text(TextLayout::plain(1))).expect("readable"),
             "SELECT TRY_CAST(\"id\" AS BIGINT) AS \"id\", TRY_CAST('2026-01-01' AS DATE) AS \"day\" \
-             FROM (SELECT * FROM read_csv(['/t/day=2026-01-01/000000_0'], delim = '\u{1}', \
-             header = false, quote = '', escape = '', nullstr = '\\N', auto_detect = false, \
-             null_padding = true, strict_mode = false, columns = {'id': 'VARCHAR'}) \
+             FROM (SELECT * FROM (SELECT nullif(\"#fields\"[1], '\\N') AS \"id\" \
+             FROM (SELECT string_split(coalesce(\"#line\", ''), '\u{1}') AS \"#fields\" \
+             FROM read_csv(['/t/day=2026-01-01/000000_0'], delim = '\u{10FFFF}', \
+             new_line = '\\r\\n', header = false, quote = '', escape = '', auto_detect = false, \
+             strict_mode = false, columns = {'#line': 'VARCHAR'}))) \
              UNION ALL BY NAME {EMPTY})"
                 .replace("{EMPTY}", EMPTY)
         );
@@ -343,9 +356,11 @@ mod tests {
         };
         let query = view_query(&schema(), &text(csv)).expect("readable");
         assert!(
-            query.contains("delim = ',', header = true, quote = '', escape = '', nullstr = '',"),
+            query.contains("nullif(\"#fields\"[1], '') AS \"id\""),
             "{query}"
         );
+        assert!(query.contains("''), ',') AS \"#fields\""), "{query}");
+        assert!(query.contains("header = true,"), "{query}");
 
         // OpenCSVSerde: opencsv's rules are not DuckDB's.
         let refused = view_query(&schema(), &text(TextLayout::quoted(b',', b'"', b'\\')))

@@ -139,14 +139,12 @@ impl FileOpener for LineOpener {
             );
         }
         let store = Arc::clone(&self.store);
-        let mut lines = Lines::new(
+        let lines = Lines::new(
             file.object_meta.location.to_string(),
             Arc::clone(&self.schema),
             self.batch_size,
+            self.header,
         );
-        if self.header {
-            lines.skip = 1;
-        }
         Ok(async move {
             let chunks = store.get(&file.object_meta.location).await?.into_stream();
             // `None` marks the end of the file, which ends its last line.
@@ -178,8 +176,8 @@ struct Lines {
     file: String,
     schema: SchemaRef,
     batch_size: usize,
-    /// Lines still to skip (a header).
-    skip: usize,
+    /// The header line is still to skip.
+    header: bool,
     /// The lines of the batch being built; `None` when no column is read.
     text: Option<StringBuilder>,
     rows: usize,
@@ -192,13 +190,14 @@ struct Lines {
 }
 
 impl Lines {
-    fn new(file: String, schema: SchemaRef, batch_size: usize) -> Self {
+    /// `schema` is [`LINE`] or no column; `header` skips the file's first line.
+    fn new(file: String, schema: SchemaRef, batch_size: usize, header: bool) -> Self {
         let text = (!schema.fields().is_empty()).then(StringBuilder::new);
         Self {
             file,
             schema,
             batch_size: batch_size.max(1),
-            skip: 0,
+            header,
             text,
             rows: 0,
             partial: Vec::new(),
@@ -219,8 +218,7 @@ impl Lines {
                 self.line(&rest[..end], &mut batches)?;
             } else {
                 self.partial.extend_from_slice(&rest[..end]);
-                let line = std::mem::take(&mut self.partial);
-                self.line(&line, &mut batches)?;
+                self.line_from_partial(&mut batches)?;
             }
             let terminator = rest[end];
             rest = &rest[end + 1..];
@@ -239,8 +237,7 @@ impl Lines {
     fn finish(&mut self) -> Result<Vec<RecordBatch>> {
         let mut batches = Vec::new();
         if !self.partial.is_empty() {
-            let line = std::mem::take(&mut self.partial);
-            self.line(&line, &mut batches)?;
+            self.line_from_partial(&mut batches)?;
         }
         if self.rows > 0 {
             batches.push(self.flush()?);
@@ -248,10 +245,18 @@ impl Lines {
         Ok(batches)
     }
 
+    /// The line `partial` holds, which is then emptied (keeping its buffer).
+    fn line_from_partial(&mut self, batches: &mut Vec<RecordBatch>) -> Result<()> {
+        let mut line = std::mem::take(&mut self.partial);
+        let read = self.line(&line, batches);
+        line.clear();
+        self.partial = line;
+        read
+    }
+
     fn line(&mut self, bytes: &[u8], batches: &mut Vec<RecordBatch>) -> Result<()> {
         self.line_number += 1;
-        if self.skip > 0 {
-            self.skip -= 1;
+        if std::mem::take(&mut self.header) {
             return Ok(());
         }
         if let Some(text) = &mut self.text {
@@ -297,8 +302,7 @@ mod tests {
     /// The rows `chunks` make, each line as text, in batches of `batch_size`.
     fn split(chunks: &[&[u8]], header: bool, batch_size: usize) -> Vec<Vec<String>> {
         let schema = Arc::new(Schema::new(vec![Field::new(LINE, DataType::Utf8, true)]));
-        let mut lines = Lines::new("f".to_owned(), schema, batch_size);
-        lines.skip = usize::from(header);
+        let mut lines = Lines::new("f".to_owned(), schema, batch_size, header);
         let mut batches = Vec::new();
         for chunk in chunks {
             batches.extend(lines.push(chunk).expect("push"));
@@ -357,7 +361,7 @@ mod tests {
 
     #[test]
     fn without_a_column_only_rows_are_counted() {
-        let mut lines = Lines::new("f".to_owned(), Arc::new(Schema::empty()), 2);
+        let mut lines = Lines::new("f".to_owned(), Arc::new(Schema::empty()), 2, false);
         let mut batches = lines.push(b"a\n\nb").expect("push");
         batches.extend(lines.finish().expect("finish"));
         let counts: Vec<usize> = batches.iter().map(|b| b.num_rows()).collect();
@@ -367,7 +371,7 @@ mod tests {
     #[test]
     fn a_line_that_is_not_utf8_is_an_error_naming_it() {
         let schema = Arc::new(Schema::new(vec![Field::new(LINE, DataType::Utf8, true)]));
-        let mut lines = Lines::new("ward/000000_0".to_owned(), schema, 8);
+        let mut lines = Lines::new("ward/000000_0".to_owned(), schema, 8, false);
         let error = lines.push(b"ok\nbad \xff\n").expect_err("not UTF-8");
         assert!(
             error

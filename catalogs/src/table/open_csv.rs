@@ -8,7 +8,7 @@
 use std::any::Any;
 use std::sync::Arc;
 
-use arrow::array::{Array, ListBuilder, StringBuilder};
+use arrow::array::{ListBuilder, StringBuilder};
 use arrow::datatypes::{DataType, Field};
 use datafusion::common::{cast::as_string_array, exec_err, Result};
 use datafusion::logical_expr::{
@@ -24,37 +24,39 @@ pub struct OpenCsv {
 }
 
 impl OpenCsv {
-    /// The fields of `line`. An empty line has none: the SerDe's reader of it reads no line
-    /// at all.
-    pub fn split(&self, line: &str) -> Vec<String> {
+    /// Hands each field of `line` to `emit`, building it in `field` (a buffer the caller
+    /// keeps, so that splitting a column of lines allocates once). An empty line has no
+    /// fields: the SerDe's reader of it reads no line at all.
+    pub fn split(&self, line: &str, field: &mut String, mut emit: impl FnMut(&str)) {
         if line.is_empty() {
-            return Vec::new();
+            return;
         }
-        let chars: Vec<char> = line.chars().collect();
-        let mut fields = Vec::new();
-        let mut field = String::new();
+        field.clear();
+        let mut chars = line.chars().peekable();
+        // opencsv looks one character back and one ahead, by position in the line.
+        let mut position = 0;
+        let mut previous = None;
         let mut in_quotes = false;
         // Whether a field has begun: opencsv unescapes in a begun field even outside quotes.
         let mut in_field = false;
-        let mut i = 0;
-        while i < chars.len() {
-            let c = chars[i];
-            let next = chars.get(i + 1).copied();
+        while let Some(c) = chars.next() {
+            let next = chars.peek().copied();
             let unescaping = in_quotes || in_field;
+            let mut takes_next = false;
             if c == self.escape {
                 let escaped = next.filter(|&n| unescaping && (n == self.quote || n == self.escape));
                 if let Some(escaped) = escaped {
                     field.push(escaped);
-                    i += 1;
+                    takes_next = true;
                 }
             } else if c == self.quote {
                 if unescaping && next == Some(self.quote) {
                     field.push(self.quote);
-                    i += 1;
+                    takes_next = true;
                 } else {
                     // A quote amid a field's text is text, unless only blanks came before it.
-                    let amid = i > 2
-                        && chars[i - 1] != self.separator
+                    let amid = position > 2
+                        && previous != Some(self.separator)
                         && next.is_some_and(|n| n != self.separator);
                     if amid {
                         if !field.is_empty() && field.chars().all(java_whitespace) {
@@ -67,19 +69,24 @@ impl OpenCsv {
                 }
                 in_field = !in_field;
             } else if c == self.separator && !in_quotes {
-                fields.push(std::mem::take(&mut field));
+                emit(field);
+                field.clear();
                 in_field = false;
             } else {
                 field.push(c);
                 in_field = true;
             }
-            i += 1;
+            previous = Some(c);
+            position += 1;
+            if takes_next {
+                previous = chars.next();
+                position += 1;
+            }
         }
         // An open quote waits for a next line, which a reader of one line never has.
         if !in_quotes {
-            fields.push(field);
+            emit(field);
         }
-        fields
     }
 }
 
@@ -132,17 +139,13 @@ impl ScalarUDFImpl for OpenCsvFields {
         let lines = line.to_array(args.number_rows)?;
         let lines = as_string_array(&lines)?;
         let mut out = ListBuilder::new(StringBuilder::new());
-        for row in 0..lines.len() {
-            // The line reader reads an empty line as NULL.
-            let line = if lines.is_null(row) {
-                ""
-            } else {
-                lines.value(row)
-            };
-            for field in self.csv.split(line) {
-                out.values().append_value(field);
+        let mut field = String::new();
+        for line in lines {
+            if let Some(line) = line {
+                self.csv
+                    .split(line, &mut field, |text| out.values().append_value(text));
             }
-            out.append(true);
+            out.append(line.is_some());
         }
         Ok(ColumnarValue::Array(Arc::new(out.finish())))
     }
@@ -158,8 +161,16 @@ mod tests {
         escape: '\\',
     };
 
+    fn fields_of(csv: &OpenCsv, line: &str) -> Vec<String> {
+        let mut fields = Vec::new();
+        csv.split(line, &mut String::new(), |field| {
+            fields.push(field.to_owned())
+        });
+        fields
+    }
+
     fn split(line: &str) -> Vec<String> {
-        HIVE.split(line)
+        fields_of(&HIVE, line)
     }
 
     #[test]
@@ -198,6 +209,6 @@ mod tests {
             quote: '\'',
             escape: '\\',
         };
-        assert_eq!(tabs.split("'a\tb'\t'it''s'"), ["a\tb", "it's"]);
+        assert_eq!(fields_of(&tabs, "'a\tb'\t'it''s'"), ["a\tb", "it's"]);
     }
 }

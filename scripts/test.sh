@@ -7,6 +7,12 @@ PEERS=../shared/peers
 
 "$PEERS/install.sh"
 . "$PEERS/env.sh"
+# DuckDB's ICU extension (time zones) is not among the peers' extensions: add its official
+# 1.5.5 build from PyPI to the venv, and link it into the extension directory with the rest.
+if ! "$PEERS_PYTHON" -m pip show -q duckdb-extension-icu >/dev/null 2>&1; then
+    "$PEERS_PYTHON" -m pip install -q duckdb-extension-icu==1.5.5
+    "$PEERS/install.sh"
+fi
 # The DuckDB tests load the official extension builds from here.
 export PEERS_DUCKDB_EXTENSION_DIR
 # The conformance corpus starts a real PostgreSQL through the peers' scripts.

@@ -4,6 +4,7 @@
 //! the corpus and the benchmarks share.
 
 pub mod corpus;
+pub mod fuzz;
 mod http;
 pub mod mirror;
 pub mod nessie;

@@ -96,6 +96,22 @@ pub async fn error_of(client: &Client, sql: &str) -> (String, String) {
     (db.code().code().to_owned(), db.message().to_owned())
 }
 
+/// The DuckDB 1.5.5 extension directory the peers install (httpfs, delta, iceberg, icu);
+/// the test fails without it.
+pub fn duckdb_extensions() -> String {
+    std::env::var("PEERS_DUCKDB_EXTENSION_DIR")
+        .expect("PEERS_DUCKDB_EXTENSION_DIR names the DuckDB 1.5.5 extensions: run scripts/test.sh")
+}
+
+/// `[engines.duckdb]` loading the peers' extensions: DuckDB as deployed, with ICU's time
+/// zones and its own Delta and Iceberg readers.
+pub fn duckdb_extensions_config() -> String {
+    format!(
+        "[engines.duckdb]\nextension_directory = \"{}\"\n",
+        duckdb_extensions()
+    )
+}
+
 /// A running `junction serve`, killed on drop. Every harness (this corpus, the gateway's
 /// wire tests, the benchmarks) starts its servers through this.
 pub struct Junction {
@@ -180,6 +196,18 @@ impl Junction {
         // Keep draining stderr so the server never blocks on a full pipe.
         std::thread::spawn(move || lines.for_each(drop));
         Ok(server)
+    }
+
+    /// Serves `warehouse` with the configuration `config` (TOML) written in `dir`.
+    pub fn serve_warehouse_with(
+        bin: &Path,
+        warehouse: &Path,
+        dir: &Path,
+        config: &str,
+    ) -> Result<Self, String> {
+        let path = dir.join("junction.toml");
+        std::fs::write(&path, config).map_err(|e| format!("write {}: {e}", path.display()))?;
+        Self::serve_with_config(bin, warehouse, Some(&path))
     }
 
     /// Serves an empty warehouse and the configuration `config` (TOML), both written in

@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use junction_conformance::corpus::{self, Report, Target};
-use junction_conformance::peers::{connect, junction_bin, Junction, Postgres};
+use junction_conformance::peers::{self, connect, junction_bin, Junction, Postgres};
 use junction_conformance::wire::{PgWire, TypeLog, Types};
 use junction_conformance::{mirror, tpch};
 use sqllogictest::{strict_column_validator, MakeConnection, Runner};
@@ -99,7 +99,13 @@ async fn corpus_agrees_with_postgresql_on_every_engine() {
     tpch::ensure(&warehouse, TPCH_SF)
         .await
         .expect("TPC-H tables");
-    let junction = Junction::serve(&bin, &warehouse).expect("junction serve");
+    let junction = Junction::serve_warehouse_with(
+        &bin,
+        &warehouse,
+        dir.path(),
+        &peers::duckdb_extensions_config(),
+    )
+    .expect("junction serve");
     let postgres = Postgres::start();
 
     let source = connect(junction.port, "conformance", "junction")

@@ -10,8 +10,8 @@ use std::ffi::OsStr;
 use std::time::{Duration, Instant};
 
 use junction_conformance::peers::{
-    connect, error_of, make_tables, script_json, simple_rows as rows, table, Junction, ServerPeer,
-    ENGINES,
+    self, connect, error_of, make_tables, script_json, simple_rows as rows, table, Junction,
+    ServerPeer, ENGINES,
 };
 use tokio_postgres::error::SqlState;
 
@@ -42,9 +42,7 @@ async fn hive_metastore_tables_on_every_engine_and_through_an_outage() {
     let spark = script_json("hive_text_spark.py", &spark_args);
     let hive_rows = |name: &str| sorted(json_rows(&spark[name]));
 
-    let extensions = std::env::var("PEERS_DUCKDB_EXTENSION_DIR").expect(
-        "PEERS_DUCKDB_EXTENSION_DIR names the DuckDB 1.5.5 extensions: run scripts/test.sh",
-    );
+    let extensions = peers::duckdb_extensions();
     let config = format!(
         "[[catalog]]\nname = \"hms\"\ntype = \"hive\"\nuri = \"{}\"\n\
          metadata_ttl = \"1s\"\ntimeout = \"{}s\"\n\n\

@@ -10,7 +10,8 @@ use std::time::Duration;
 
 use junction_conformance::nessie::{NessieContent, NessieRef, NessieServer};
 use junction_conformance::peers::{
-    connect, error_of, make_tables, script_json, simple_rows as rows, Junction, ServerPeer, ENGINES,
+    self, connect, error_of, make_tables, script_json, simple_rows as rows, Junction, ServerPeer,
+    ENGINES,
 };
 use junction_conformance::s3_gate::S3Gate;
 use junction_conformance::unity::{TemporaryCredentials, UnityServer, UnityTable};
@@ -131,9 +132,7 @@ async fn s3_tables_on_every_engine() {
         None,
     )
     .await;
-    let extensions = std::env::var("PEERS_DUCKDB_EXTENSION_DIR").expect(
-        "PEERS_DUCKDB_EXTENSION_DIR names the DuckDB 1.5.5 extensions: run scripts/test.sh",
-    );
+    let extensions = peers::duckdb_extensions();
     // Nessie records an Iceberg table's metadata file and a Delta table's last commit.
     let nessie = NessieServer::start(
         vec![NessieRef {

@@ -3,6 +3,8 @@ use datafusion::common::SchemaError;
 use datafusion::error::DataFusionError;
 use junction_catalogs::CatalogError;
 
+use crate::sql_error::SqlError;
+
 /// Errors of the engines crate.
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
@@ -36,6 +38,10 @@ pub enum EngineError {
     /// An engine cannot take queries at all (the message names it).
     #[error("{0}")]
     Unavailable(String),
+
+    /// An error junction's own functions raised inside an engine, with its SQLSTATE.
+    #[error(transparent)]
+    Sql(#[from] SqlError),
 }
 
 pub type Result<T, E = EngineError> = std::result::Result<T, E>;
@@ -47,11 +53,14 @@ impl From<DataFusionError> for EngineError {
         match e {
             DataFusionError::External(inner) => match inner.downcast::<CatalogError>() {
                 Ok(catalog) => EngineError::Catalog(*catalog),
-                // Engines other than DataFusion pass their errors through DataFusion's
-                // stream type.
-                Err(inner) => match inner.downcast::<EngineError>() {
-                    Ok(engine) => *engine,
-                    Err(inner) => EngineError::DataFusion(DataFusionError::External(inner)),
+                Err(inner) => match inner.downcast::<SqlError>() {
+                    Ok(sql) => EngineError::Sql(*sql),
+                    // Engines other than DataFusion pass their errors through DataFusion's
+                    // stream type.
+                    Err(inner) => match inner.downcast::<EngineError>() {
+                        Ok(engine) => *engine,
+                        Err(inner) => EngineError::DataFusion(DataFusionError::External(inner)),
+                    },
                 },
             },
             // Errors of a table's load inside a plan's execution come back through Arrow.
@@ -86,6 +95,10 @@ fn datafusion_message(e: &DataFusionError) -> String {
         DataFusionError::SchemaError(s, _) => s.to_string(),
         DataFusionError::ArrowError(a, _) => arrow_message(a),
         DataFusionError::SQL(p, _) => p.to_string(),
+        DataFusionError::External(inner) => match inner.downcast_ref::<SqlError>() {
+            Some(sql) => sql.message.clone(),
+            None => e.to_string(),
+        },
         other => other.to_string(),
     }
 }
@@ -106,6 +119,9 @@ fn missing_relation(message: &str) -> Option<String> {
 
 fn arrow_message(a: &ArrowError) -> String {
     match a {
+        ArrowError::ExternalError(inner) if inner.downcast_ref::<SqlError>().is_some() => {
+            inner.to_string()
+        }
         ArrowError::DivideByZero => "division by zero".to_owned(),
         ArrowError::CastError(m)
         | ArrowError::ComputeError(m)
@@ -142,6 +158,7 @@ impl EngineError {
             EngineError::DuckDb { sqlstate, .. } => sqlstate,
             EngineError::UnknownTable(_) => "42P01",
             EngineError::Unavailable(_) => "58000",
+            EngineError::Sql(e) => e.sqlstate,
             EngineError::DataFusion(e) => datafusion_sqlstate(innermost(e)),
         }
     }
@@ -167,6 +184,7 @@ fn datafusion_sqlstate(e: &DataFusionError) -> &'static str {
             ArrowError::CastError(_) | ArrowError::ParseError(_) => "22P02",
             ArrowError::ArithmeticOverflow(_) => "22003",
             ArrowError::IoError(..) => "58030",
+            ArrowError::ExternalError(inner) => external_sqlstate(inner.as_ref()),
             _ => "XX000",
         },
         DataFusionError::Execution(m) => execution_sqlstate(m),
@@ -181,6 +199,12 @@ fn datafusion_sqlstate(e: &DataFusionError) -> &'static str {
 /// Table-format libraries report through DataFusion's `External`: a file or manifest that
 /// cannot be read is a storage error (58030), a format feature they lack is 0A000.
 fn external_sqlstate(e: &(dyn std::error::Error + Send + Sync + 'static)) -> &'static str {
+    if let Some(sql) = e.downcast_ref::<SqlError>() {
+        return sql.sqlstate;
+    }
+    if let Some(datafusion) = e.downcast_ref::<DataFusionError>() {
+        return datafusion_sqlstate(innermost(datafusion));
+    }
     if let Some(iceberg) = e.downcast_ref::<iceberg::Error>() {
         return match iceberg.kind() {
             iceberg::ErrorKind::FeatureUnsupported => "0A000",
@@ -328,6 +352,17 @@ fn duckdb_classify(text: &str) -> (&'static str, String) {
         );
     }
     let (kind, message) = first.split_once(" Error: ").unwrap_or(("", first));
+    // junction's functions and macros raise `[SQLSTATE] message`.
+    if let Some((sqlstate, message)) = raised_by_junction(message) {
+        return (sqlstate, message.to_owned());
+    }
+    // ICU's word for a zone it does not know.
+    if let Some(zone) = message
+        .strip_prefix("Unknown TimeZone '")
+        .and_then(|rest| rest.strip_suffix("'!"))
+    {
+        return ("22023", format!("time zone \"{zone}\" not recognized"));
+    }
     let sqlstate = match kind {
         "Parser" => "42601",
         "Catalog" if message.contains("Function") => "42883",
@@ -351,6 +386,16 @@ fn duckdb_classify(text: &str) -> (&'static str, String) {
     (sqlstate, message.to_owned())
 }
 
+/// The SQLSTATEs junction's own DuckDB functions raise, read back from `[SQLSTATE] message`.
+fn raised_by_junction(message: &str) -> Option<(&'static str, &str)> {
+    const RAISED: [&str; 7] = [
+        "22012", "22003", "22008", "22023", "22P02", "2201G", "42883",
+    ];
+    let rest = message.strip_prefix('[')?;
+    let (code, text) = rest.split_once("] ")?;
+    RAISED.iter().find(|c| **c == code).map(|c| (*c, text))
+}
+
 #[cfg(test)]
 mod duckdb_tests {
     use super::duckdb_classify;
@@ -362,6 +407,14 @@ mod duckdb_tests {
         );
         assert_eq!(sqlstate, "0A000");
         assert!(message.contains("icu extension"), "{message}");
+    }
+
+    #[test]
+    fn junctions_own_errors_keep_their_sqlstate() {
+        assert_eq!(
+            duckdb_classify("Invalid Input Error: [22003] value overflows numeric format"),
+            ("22003", "value overflows numeric format".to_owned())
+        );
     }
 
     #[test]

@@ -4,7 +4,10 @@
 mod df;
 mod duck;
 mod error;
+mod numeric;
+mod sql_error;
 pub mod tables;
+mod text;
 
 use std::fmt::Debug;
 
@@ -19,6 +22,7 @@ use sqlparser::ast::Statement;
 pub use df::{DataFusionEngine, JSON_EXTENSION};
 pub use duck::{DuckDbConfig, DuckDbEngine};
 pub use error::{EngineError, Result};
+pub use sql_error::SqlError;
 
 /// What an engine needs to know about the session a statement runs in.
 #[derive(Debug, Clone)]

@@ -106,7 +106,11 @@ impl Executor {
         let ctx = self.query_context(session).await;
         let pinned = session.pinned_engine();
         let choice = Choice::new(hint, pinned.as_deref());
-        let route = self.router.route(&ctx, statement, choice).await?;
+        let mut route = self.router.route(&ctx, statement, choice).await?;
+        junction_transpiler::bind_session_values(
+            &mut route.statement,
+            &session.statement_values(),
+        )?;
         Ok((ctx, route))
     }
 
@@ -226,9 +230,18 @@ impl Executor {
                 tag,
                 reports: Vec::new(),
             }),
-            Command::Begin => Ok(Outcome::Begin),
-            Command::Commit => Ok(Outcome::Commit),
-            Command::Rollback => Ok(Outcome::Rollback),
+            Command::Begin => {
+                session.begin_transaction();
+                Ok(Outcome::Begin)
+            }
+            Command::Commit => {
+                session.end_transaction();
+                Ok(Outcome::Commit)
+            }
+            Command::Rollback => {
+                session.end_transaction();
+                Ok(Outcome::Rollback)
+            }
             Command::Write(keyword) => Err(GatewayError::ReadOnly(keyword)),
             Command::Unsupported(what) => Err(GatewayError::Unsupported(what)),
         }

@@ -4,8 +4,10 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::Mutex;
 
+use chrono::{DateTime, Utc};
 use junction_catalogs::Catalogs;
 use junction_engines::QueryContext;
+use junction_transpiler::SessionValues;
 use tokio_util::sync::CancellationToken;
 
 use crate::error::GatewayError;
@@ -121,6 +123,8 @@ struct Vars {
     custom: BTreeMap<String, String>,
     engine: EngineChoice,
     last_engine: Option<String>,
+    /// When the open transaction block began (`BEGIN`); `None` outside one.
+    transaction_start: Option<DateTime<Utc>>,
 }
 
 /// One client's session.
@@ -146,6 +150,7 @@ impl Session {
                 custom: BTreeMap::new(),
                 engine: EngineChoice::Auto,
                 last_engine: None,
+                transaction_start: None,
             }),
             cancel: Mutex::new(CancellationToken::new()),
         }
@@ -346,6 +351,28 @@ impl Session {
             .cloned()
     }
 
+    /// `BEGIN`: statements until the block ends see the clock stopped at this moment, as
+    /// `now()` is the transaction's start in PostgreSQL. A second `BEGIN` changes nothing.
+    pub fn begin_transaction(&self) {
+        self.vars().transaction_start.get_or_insert_with(Utc::now);
+    }
+
+    /// `COMMIT` or `ROLLBACK`: each statement is its own transaction again.
+    pub fn end_transaction(&self) {
+        self.vars().transaction_start = None;
+    }
+
+    /// The session as a statement starting now sees it: its clock and settings.
+    pub fn statement_values(&self) -> StatementValues<'_> {
+        let statement_start = Utc::now();
+        let transaction_start = self.vars().transaction_start.unwrap_or(statement_start);
+        StatementValues {
+            session: self,
+            transaction_start,
+            statement_start,
+        }
+    }
+
     /// What the engines need to know about this session; `catalogs` as it sees them.
     pub fn query_context(&self, catalogs: Catalogs) -> QueryContext {
         QueryContext {
@@ -370,6 +397,27 @@ impl Session {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .cancel();
+    }
+}
+
+/// A session's values for one statement (see [`junction_transpiler::SessionValues`]).
+pub struct StatementValues<'a> {
+    session: &'a Session,
+    transaction_start: DateTime<Utc>,
+    statement_start: DateTime<Utc>,
+}
+
+impl SessionValues for StatementValues<'_> {
+    fn transaction_start(&self) -> DateTime<Utc> {
+        self.transaction_start
+    }
+
+    fn statement_start(&self) -> DateTime<Utc> {
+        self.statement_start
+    }
+
+    fn setting(&self, name: &str) -> Option<String> {
+        self.session.show(name).ok().map(|(_, value)| value)
     }
 }
 

@@ -13,6 +13,8 @@
 //! - [`like_escape`]: DataFusion takes no escape character but the backslash.
 //! - [`function_names`]: PostgreSQL's names and operators DataFusion spells otherwise.
 //! - [`cte_columns`]: DataFusion ignores a CTE's column list in recursive CTEs.
+//! - [`null_safe_filter`]: DataFusion's grouped aggregates count rows whose `FILTER`
+//!   condition is NULL.
 //! - [`temporal`], [`exact_rounding`], [`json_operators`]: date arithmetic, rounding of
 //!   numerics and JSON operators as PostgreSQL types and spells them.
 //!
@@ -49,8 +51,26 @@ pub(crate) fn expression_rules(expr: &mut Expr, scope: &Scope<'_>) -> Result<(),
     exact_rounding(expr, scope);
     result_types::apply(expr, scope);
     pg_typed_ranking(expr);
+    null_safe_filter(expr);
     percentile_disc(expr);
+    mode(expr);
     like_escape(expr)
+}
+
+/// An aggregate's `FILTER (WHERE c)` as `FILTER (WHERE (c) IS TRUE)`. DataFusion's grouped
+/// accumulators read only the values of the filter mask, not its validity, so a row where
+/// `c` is NULL could count (`count(*) FILTER (WHERE x > 100)` with x NULL counted rows that
+/// PostgreSQL leaves out); `IS TRUE` is never NULL.
+pub fn null_safe_filter(expr: &mut Expr) {
+    let Expr::Function(function) = expr else {
+        return;
+    };
+    if let Some(filter) = &mut function.filter {
+        if !matches!(filter.as_ref(), Expr::IsTrue(_)) {
+            let condition = take(filter);
+            **filter = Expr::IsTrue(Box::new(Expr::Nested(Box::new(condition))));
+        }
+    }
 }
 
 fn int4_in_place(expr: &mut Expr) {
@@ -134,6 +154,22 @@ pub fn casts(expr: &mut Expr, scope: &Scope<'_>) {
         return;
     }
     let (target, source) = (SqlType::of(data_type), scope.type_of(inner));
+    if target == SqlType::Interval {
+        if let Some(text) = string_literal(inner).and_then(interval_clock_units) {
+            **inner = string(&text);
+        }
+    }
+    if target.is_float() {
+        // `1e308::float8`: DataFusion reads the literal as a decimal first, which cannot hold
+        // such an exponent; the text reads straight into a float.
+        if let Expr::Value(v) = inner.as_ref() {
+            if let Value::Number(n, _) = &v.value {
+                if n.contains(['e', 'E']) {
+                    **inner = string(n);
+                }
+            }
+        }
+    }
     match source {
         Some(t) if t.is_float() && target.is_integer() => {
             **inner = result_types::half_even(take(inner));
@@ -182,6 +218,32 @@ pub fn temporal(expr: &mut Expr, scope: &Scope<'_>) {
             complete_timestamp_text(low);
             complete_timestamp_text(high);
         }
+        Expr::Interval(interval) => {
+            if let Some(text) = string_literal(&interval.value).and_then(interval_clock_units) {
+                *interval.value = string(&text);
+            }
+        }
+        Expr::AtTimeZone {
+            timestamp,
+            time_zone,
+        } => {
+            // DataFusion reads AT TIME ZONE as relabelling the zone; junction's timezone()
+            // converts as PostgreSQL does.
+            *expr = call_with("timezone", vec![take(time_zone), take(timestamp)]);
+        }
+        Expr::Cast {
+            kind,
+            expr: text,
+            data_type: DataType::Timestamp(..),
+            ..
+        } if is_plain_cast(kind) => complete_timestamp_text(text),
+        Expr::TypedString(typed) if matches!(typed.data_type, DataType::Timestamp(..)) => {
+            if let Value::SingleQuotedString(text) = &mut typed.value.value {
+                if let Some(completed) = with_seconds(text) {
+                    *text = completed;
+                }
+            }
+        }
         Expr::Extract {
             field: sqlparser::ast::DateTimeField::Isodow,
             ..
@@ -200,23 +262,66 @@ fn is_timestamp(t: Option<SqlType>) -> bool {
     matches!(t, Some(SqlType::Timestamp | SqlType::TimestampTz))
 }
 
+/// PostgreSQL's interval text with its clock part (`1 day 04:05:06.5`) in units DataFusion
+/// reads (`1 day 4 hours 5 minutes 6.5 seconds`); `None` when there is no clock part.
+fn interval_clock_units(text: &str) -> Option<String> {
+    let mut changed = false;
+    let words: Vec<String> = text
+        .split_whitespace()
+        .map(|word| match clock_units(word) {
+            Some(units) => {
+                changed = true;
+                units
+            }
+            None => word.to_owned(),
+        })
+        .collect();
+    changed.then(|| words.join(" "))
+}
+
+/// `[-]HH:MM[:SS[.f]]` as `H hours M minutes S seconds`, each with the sign.
+fn clock_units(word: &str) -> Option<String> {
+    let (sign, clock) = match word.strip_prefix('-') {
+        Some(rest) => ("-", rest),
+        None => ("", word.strip_prefix('+').unwrap_or(word)),
+    };
+    let mut parts = clock.split(':');
+    let (hours, minutes, seconds) = (parts.next()?, parts.next()?, parts.next().unwrap_or("0"));
+    if parts.next().is_some() {
+        return None;
+    }
+    let digits = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit());
+    let fraction_ok = match seconds.split_once('.') {
+        Some((whole, fraction)) => digits(whole) && digits(fraction),
+        None => digits(seconds),
+    };
+    if !(digits(hours) && digits(minutes) && fraction_ok) {
+        return None;
+    }
+    Some(format!(
+        "{sign}{hours} hours {sign}{minutes} minutes {sign}{seconds} seconds"
+    ))
+}
+
 /// `'2026-01-01 10:00'` is `'2026-01-01 10:00:00'`: DataFusion wants the seconds.
 fn complete_timestamp_text(expr: &mut Expr) {
-    let Some(text) = string_literal(expr) else {
-        return;
-    };
+    if let Some(completed) = string_literal(expr).and_then(with_seconds) {
+        *expr = string(&completed);
+    }
+}
+
+/// A timestamp text without seconds (`2026-01-01 10:00`, or with a `T`), with them.
+fn with_seconds(text: &str) -> Option<String> {
     let bytes = text.as_bytes();
     let minutes_only = bytes.len() == 16
-        && bytes[10] == b' '
+        && (bytes[10] == b' ' || bytes[10] == b'T')
         && bytes[13] == b':'
         && bytes.iter().enumerate().all(|(i, b)| match i {
             4 | 7 => *b == b'-',
             10 | 13 => true,
             _ => b.is_ascii_digit(),
         });
-    if minutes_only {
-        *expr = string(&format!("{text}:00"));
-    }
+    minutes_only.then(|| format!("{text}:00"))
 }
 
 /// `trunc`, `ceil`, `floor` and one-argument `round` of a numeric are numeric with no
@@ -429,6 +534,31 @@ pub fn pg_typed_ranking(expr: &mut Expr) {
     }
 }
 
+/// An ordered-set aggregate's non-NULL values in its WITHIN GROUP order, with its own
+/// FILTER: `array_agg(x ORDER BY x) FILTER (WHERE x IS NOT NULL)`. `None` (and the call
+/// untouched) unless it is `name(...) WITHIN GROUP (ORDER BY x)` outside a window.
+fn ordered_values(function: &mut sqlparser::ast::Function, name: &str) -> Option<Expr> {
+    if !is_call_to(function, &[name]) || function.within_group.len() != 1 || function.over.is_some()
+    {
+        return None;
+    }
+    let order = function.within_group.remove(0);
+    let not_null = Expr::IsNotNull(Box::new(order.expr.clone()));
+    let filter = match function.filter.take() {
+        Some(given) => binary(Expr::Nested(given), BinaryOperator::And, not_null),
+        None => not_null,
+    };
+    let Expr::Function(mut values) = call("array_agg", order.expr.clone()) else {
+        return None;
+    };
+    if let FunctionArguments::List(list) = &mut values.args {
+        list.clauses
+            .push(FunctionArgumentClause::OrderBy(vec![order]));
+    }
+    values.filter = Some(Box::new(filter));
+    Some(Expr::Function(values))
+}
+
 /// `percentile_disc(f) WITHIN GROUP (ORDER BY x)`, which DataFusion lacks, as PostgreSQL
 /// computes it: of the n ordered non-null values, the one at position ceil(f * n) in float8
 /// arithmetic (at least 1),
@@ -437,30 +567,15 @@ pub fn percentile_disc(expr: &mut Expr) {
     let Expr::Function(function) = expr else {
         return;
     };
-    if !is_call_to(function, &["percentile_disc"])
-        || function.within_group.len() != 1
-        || function.over.is_some()
-    {
+    if arguments(function).count() != 1 {
         return;
     }
-    let Some([fraction]) = take_arguments(function) else {
+    let Some(fraction) = arguments(function).next().cloned() else {
         return;
     };
-    let order = function.within_group.remove(0);
-    let not_null = Expr::IsNotNull(Box::new(order.expr.clone()));
-    let filter = match function.filter.take() {
-        Some(given) => binary(Expr::Nested(given), BinaryOperator::And, not_null),
-        None => not_null,
-    };
-    let Expr::Function(mut values) = call("array_agg", order.expr.clone()) else {
+    let Some(values) = ordered_values(function, "percentile_disc") else {
         return;
     };
-    if let FunctionArguments::List(list) = &mut values.args {
-        list.clauses
-            .push(FunctionArgumentClause::OrderBy(vec![order]));
-    }
-    values.filter = Some(Box::new(filter));
-    let values = Expr::Function(values);
     let mut fraction = Expr::Nested(Box::new(fraction));
     cast_in_place(&mut fraction, DataType::DoublePrecision);
     let mut count = call("cardinality", values.clone());
@@ -474,6 +589,20 @@ pub fn percentile_disc(expr: &mut Expr) {
     );
     cast_in_place(&mut position, DataType::BigInt(None));
     *expr = call_with("array_element", vec![values, position]);
+}
+
+/// `mode() WITHIN GROUP (ORDER BY x)`, which DataFusion lacks: the most frequent of the
+/// ordered non-NULL values, the first in that order among equals (junction's junction_mode).
+pub fn mode(expr: &mut Expr) {
+    let Expr::Function(function) = expr else {
+        return;
+    };
+    if arguments(function).count() != 0 {
+        return;
+    }
+    if let Some(values) = ordered_values(function, "mode") {
+        *expr = call("junction_mode", values);
+    }
 }
 
 /// The query's `FETCH FIRST n ROWS ONLY` becomes `LIMIT n` (an `OFFSET` stays); `WITH TIES`

@@ -6,7 +6,8 @@
 //! rewrite of one expression in a bottom-up walk:
 //!
 //! - [`checked_division`]: PostgreSQL raises `division by zero` (22012) for `/` and `%` by
-//!   zero, where DuckDB returns NULL.
+//!   zero, where DuckDB returns NULL; and divides numerics exactly, where DuckDB answers a
+//!   double.
 //! - [`int4_result`]: PostgreSQL's string lengths and positions and `ntile` are int4, DuckDB's
 //!   BIGINT.
 //! - [`regex_operators`]: DuckDB's `~` matches the whole string (SIMILAR TO's meaning), and it
@@ -33,9 +34,46 @@ use crate::{result_types, shared, Dialect, TranspileError};
 /// The DuckDB macro [`checked_division`] wraps divisors in.
 pub const DIVISOR_MACRO: &str = "junction_divisor";
 
+/// The function (junction's, registered in every DuckDB connection) that divides numerics
+/// as PostgreSQL does: exactly, rounded half away from zero to 16 digits after the point.
+pub const NUMERIC_DIVIDE: &str = "junction_numeric_divide";
+
+/// junction's `upper` and `lower` (PostgreSQL's case mapping: `upper('straße')` is
+/// `STRAßE`, where DuckDB's is `STRAẞE`).
+pub const UPPER: &str = "junction_upper";
+pub const LOWER: &str = "junction_lower";
+
+/// junction's `clock_timestamp(dummy)`: DuckDB has no clock but the transaction's.
+pub const CLOCK_TIMESTAMP: &str = "junction_clock_timestamp";
+
 /// The macros the rules rely on, to be created in every DuckDB database queries run in.
-pub const MACROS: &[&str] = &["CREATE OR REPLACE MACRO junction_divisor(x) AS \
-     CASE WHEN x = 0 THEN error('division by zero') ELSE x END"];
+/// DuckDB macros for float `*` and `/` as PostgreSQL's float8 operators check them: a zero
+/// divisor is 22012, Infinity from finite operands 22003 (DuckDB answers NULL and
+/// Infinity).
+pub const FLOAT_MULTIPLY: &str = "junction_float_mul";
+pub const FLOAT_DIVIDE: &str = "junction_float_div";
+
+pub const MACROS: &[&str] = &[
+    "CREATE OR REPLACE MACRO junction_float_mul(a, b) AS \
+     CASE WHEN isinf(CAST(a AS DOUBLE) * b) AND isfinite(CAST(a AS DOUBLE)) \
+       AND isfinite(CAST(b AS DOUBLE)) THEN error('[22003] value out of range: overflow') \
+     ELSE CAST(a AS DOUBLE) * b END",
+    "CREATE OR REPLACE MACRO junction_float_div(a, b) AS \
+     CASE WHEN b = 0 AND NOT isnan(CAST(a AS DOUBLE)) THEN error('[22012] division by zero') \
+     WHEN isinf(CAST(a AS DOUBLE) / b) AND isfinite(CAST(a AS DOUBLE)) \
+       THEN error('[22003] value out of range: overflow') \
+     ELSE CAST(a AS DOUBLE) / b END",
+    "CREATE OR REPLACE MACRO junction_divisor(x) AS \
+     CASE WHEN x = 0 THEN error('[22012] division by zero') ELSE x END",
+    // PostgreSQL's width_bucket(operand, low, high, count) on float8 (float.c).
+    "CREATE OR REPLACE MACRO width_bucket(x, b1, b2, n) AS \
+     CASE WHEN n <= 0 THEN error('[2201G] count must be greater than zero') \
+     WHEN b1 = b2 THEN error('[2201G] lower bound cannot equal upper bound') \
+     WHEN b1 < b2 THEN CASE WHEN x < b1 THEN 0 WHEN x >= b2 THEN n + 1 \
+       ELSE least(CAST(trunc(n * ((CAST(x AS DOUBLE) - b1) / (CAST(b2 AS DOUBLE) - b1))) AS INTEGER), n - 1) + 1 END \
+     ELSE CASE WHEN x > b1 THEN 0 WHEN x <= b2 THEN n + 1 \
+       ELSE least(CAST(trunc(n * ((CAST(b1 AS DOUBLE) - x) / (CAST(b1 AS DOUBLE) - b2))) AS INTEGER), n - 1) + 1 END END",
+];
 
 /// The scale PostgreSQL's unconstrained `numeric` gets in DuckDB.
 const NUMERIC_SCALE: i64 = 10;
@@ -50,8 +88,10 @@ pub(crate) fn expression_rules(expr: &mut Expr, scope: &Scope<'_>) -> Result<(),
     like_escape(expr);
     json_paths(expr);
     type_names(expr);
+    array_concat(expr, scope);
     null_concat(expr);
-    checked_division(expr);
+    checked_division(expr, scope);
+    checked_float_product(expr, scope);
     result_types::apply(expr, scope);
     result_types::int4_result(expr);
     Ok(())
@@ -98,6 +138,13 @@ pub fn function_names(expr: &mut Expr, scope: &Scope<'_>) {
     let argument_count = arguments(function).count();
     match (name.as_str(), argument_count) {
         ("btrim", _) => rename(function, "trim"),
+        ("upper", 1) => rename(function, UPPER),
+        ("clock_timestamp", 0) => {
+            // A function of no arguments reaches junction's DuckDB functions as no columns
+            // at all, so the clock takes a dummy one.
+            *expr = call(CLOCK_TIMESTAMP, number(0));
+        }
+        ("lower", 1) => rename(function, LOWER),
         ("date_bin", _) => rename(function, "time_bucket"),
         ("cardinality", _) => {
             rename(function, "len");
@@ -193,6 +240,27 @@ pub fn type_names(expr: &mut Expr) {
 }
 
 /// A bare NULL concatenated to text is text; DuckDB would type it INTEGER.
+/// `array || element` and `element || array`: PostgreSQL appends and prepends; DuckDB's `||`
+/// takes two lists or two strings.
+fn array_concat(expr: &mut Expr, scope: &Scope<'_>) {
+    let Expr::BinaryOp {
+        left,
+        op: BinaryOperator::StringConcat,
+        right,
+    } = expr
+    else {
+        return;
+    };
+    let is_array = |e: &Expr| scope.type_of(e) == Some(SqlType::Array);
+    let (l, r) = (is_array(left), is_array(right));
+    let known = |e: &Expr| scope.type_of(e).is_some();
+    if l && !r && known(right) {
+        *expr = call_with("list_append", vec![take(left), take(right)]);
+    } else if r && !l && known(left) {
+        *expr = call_with("list_prepend", vec![take(left), take(right)]);
+    }
+}
+
 fn null_concat(expr: &mut Expr) {
     let Expr::BinaryOp {
         left,
@@ -275,15 +343,69 @@ fn json_path(path: &str) -> Option<String> {
 
 /// `a / b` and `a % b` become `a / junction_divisor(b)`: the macro passes `b` through, and
 /// raises PostgreSQL's error where `b` is zero.
-pub fn checked_division(expr: &mut Expr) {
-    if let Expr::BinaryOp {
-        op: BinaryOperator::Divide | BinaryOperator::Modulo,
+pub fn checked_division(expr: &mut Expr, scope: &Scope<'_>) {
+    let Expr::BinaryOp {
+        left,
+        op: op @ (BinaryOperator::Divide | BinaryOperator::Modulo),
         right,
-        ..
     } = expr
+    else {
+        return;
+    };
+    if *op == BinaryOperator::Divide
+        && result_types::exact_division(scope.type_of(left), scope.type_of(right))
     {
-        let divisor = take(right);
-        **right = call(DIVISOR_MACRO, divisor);
+        // DuckDB divides decimals to a double; the function divides exactly, checking the
+        // divisor itself. It takes the operands' text: a decimal's text is exact whatever
+        // its scale, which no decimal parameter type of a function is.
+        let as_text = |e: &mut Box<Expr>| {
+            let mut text = take(e);
+            cast_in_place(&mut text, DataType::Varchar(None));
+            text
+        };
+        *expr = call_with(NUMERIC_DIVIDE, vec![as_text(left), as_text(right)]);
+        return;
+    }
+    let (l, r) = (scope.type_of(left), scope.type_of(right));
+    if *op == BinaryOperator::Divide && l == Some(SqlType::Interval) {
+        // `integer_division` makes `/` DuckDB's `//`, which takes no interval; PostgreSQL
+        // scales the interval by the reciprocal.
+        let mut factor = call(DIVISOR_MACRO, take(right));
+        cast_in_place(&mut factor, DataType::DoublePrecision);
+        let reciprocal = Expr::Nested(Box::new(binary(
+            number("1.0"),
+            BinaryOperator::Divide,
+            factor,
+        )));
+        *expr = binary(take(left), BinaryOperator::Multiply, reciprocal);
+        return;
+    }
+    if *op == BinaryOperator::Divide && (is_float(l) || is_float(r)) {
+        *expr = call_with(FLOAT_DIVIDE, vec![take(left), take(right)]);
+        return;
+    }
+    let divisor = take(right);
+    **right = call(DIVISOR_MACRO, divisor);
+}
+
+fn is_float(t: Option<SqlType>) -> bool {
+    t.is_some_and(SqlType::is_float)
+}
+
+/// `a * b` of floats: PostgreSQL's overflow check (Infinity from finite operands is an error).
+pub fn checked_float_product(expr: &mut Expr, scope: &Scope<'_>) {
+    let Expr::BinaryOp {
+        left,
+        op: BinaryOperator::Multiply,
+        right,
+    } = expr
+    else {
+        return;
+    };
+    let (l, r) = (scope.type_of(left), scope.type_of(right));
+    let interval = l == Some(SqlType::Interval) || r == Some(SqlType::Interval);
+    if !interval && (is_float(l) || is_float(r)) {
+        *expr = call_with(FLOAT_MULTIPLY, vec![take(left), take(right)]);
     }
 }
 

@@ -21,8 +21,10 @@ mod oid_casts;
 mod relations;
 mod result_types;
 mod rewrite;
+mod session;
 mod set_returning;
 mod shared;
+mod symmetric;
 mod trino;
 mod types;
 
@@ -30,6 +32,7 @@ pub use directives::{directives, Directed, Directives};
 pub use names::{client_column_name, name_result_columns};
 pub use oid_casts::remove_oid_casts;
 pub use relations::{fold, table_name_parts, table_references, SYSTEM_SCHEMAS};
+pub use session::{bind_session_values, SessionValues};
 pub use types::{NoTypes, SqlType, TableTypes, TypeOracle};
 
 use sqlparser::ast::Statement;
@@ -128,6 +131,14 @@ pub enum TranspileError {
     /// A construct the target dialect cannot express (the message names both).
     #[error("{0}")]
     Unsupported(String),
+
+    /// A named object the statement refers to that does not exist (a setting).
+    #[error("{0}")]
+    UndefinedObject(String),
+
+    /// A call of a function that does not exist with these arguments.
+    #[error("{0}")]
+    UndefinedFunction(String),
 }
 
 impl TranspileError {
@@ -137,13 +148,20 @@ impl TranspileError {
             TranspileError::Syntax(_) => "42601",
             TranspileError::Hint(_) | TranspileError::UnknownDialect(_) => "22023",
             TranspileError::Unsupported(_) => "0A000",
+            TranspileError::UndefinedObject(_) => "42704",
+            TranspileError::UndefinedFunction(_) => "42883",
         }
     }
 }
 
 /// Parses PostgreSQL SQL text into statements (none for an empty string or lone `;`).
 pub fn parse(sql: &str) -> Result<Vec<Statement>, TranspileError> {
-    Parser::parse_sql(&PostgreSqlDialect {}, sql).map_err(syntax_error)
+    let marked = symmetric::mark(sql);
+    let mut statements = Parser::parse_sql(&PostgreSqlDialect {}, &marked).map_err(syntax_error)?;
+    if let std::borrow::Cow::Owned(_) = marked {
+        statements.iter_mut().for_each(symmetric::expand);
+    }
+    Ok(statements)
 }
 
 /// A sqlparser error as the syntax error clients see.

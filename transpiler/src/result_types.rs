@@ -66,15 +66,6 @@ pub(crate) fn apply(expr: &mut Expr, scope: &Scope<'_>) {
         }
         Expr::BinaryOp {
             left,
-            op: BinaryOperator::Divide,
-            right,
-        } if exact_division(scope.type_of(left), scope.type_of(right)) => {
-            // The engines divide decimals to a double or to a handful of digits.
-            cast_in_place(left, DataType::DoublePrecision);
-            Some(numeric(DIVISION_SCALE))
-        }
-        Expr::BinaryOp {
-            left,
             op: BinaryOperator::Minus,
             right,
         } if scope.type_of(left) == Some(SqlType::Date)
@@ -196,7 +187,7 @@ pub(crate) fn int4_result(expr: &mut Expr) {
 }
 
 /// Whether PostgreSQL divides numerics here: one side numeric, neither a float.
-fn exact_division(left: Option<SqlType>, right: Option<SqlType>) -> bool {
+pub(crate) fn exact_division(left: Option<SqlType>, right: Option<SqlType>) -> bool {
     let (Some(l), Some(r)) = (left, right) else {
         return false;
     };
@@ -223,16 +214,32 @@ pub(crate) fn half_even(x: Expr) -> Expr {
     case_when(halfway, even, Some(call("round", x)))
 }
 
-/// PostgreSQL's `quote_literal(text)`: the text in single quotes, its quotes doubled; NULL
-/// stays NULL.
-fn quote_literal(text: Expr) -> Expr {
+/// PostgreSQL's `quote_literal(text)`: the text in single quotes, its quotes doubled; with a
+/// backslash in it, an `E'...'` literal with the backslashes doubled too. NULL stays NULL.
+pub(crate) fn quote_literal(text: Expr) -> Expr {
     let quote = || string("'");
+    let backslash = || string("\\");
     // Two one-quote literals: sqlparser would print a `''` value as one quote.
-    let two_quotes = Expr::Nested(Box::new(concatenation(vec![quote(), quote()])));
-    let doubled = call_with("replace", vec![text.clone(), quote(), two_quotes]);
+    let two_quotes = || Expr::Nested(Box::new(concatenation(vec![quote(), quote()])));
+    let quotes_doubled = call_with("replace", vec![text.clone(), quote(), two_quotes()]);
+    let plain = call_with("concat", vec![quote(), quotes_doubled.clone(), quote()]);
+    let both_doubled = call_with(
+        "replace",
+        vec![
+            quotes_doubled,
+            backslash(),
+            Expr::Nested(Box::new(concatenation(vec![backslash(), backslash()]))),
+        ],
+    );
+    let escaped = call_with("concat", vec![string("E"), quote(), both_doubled, quote()]);
+    let has_backslash = binary(
+        call_with("strpos", vec![text.clone(), backslash()]),
+        BinaryOperator::Gt,
+        number(0),
+    );
     case_when(
         Expr::IsNotNull(Box::new(text)),
-        call_with("concat", vec![quote(), doubled, quote()]),
+        case_when(has_backslash, escaped, Some(plain)),
         None,
     )
 }

@@ -6,10 +6,11 @@
 //! - [`format_to_concat`]: `format('%s ...', ...)`, which neither engine has with
 //!   PostgreSQL's meaning.
 
-use sqlparser::ast::{BinaryOperator, Expr};
+use sqlparser::ast::{BinaryOperator, Expr, FunctionArg, FunctionArgExpr, FunctionArguments};
 
 use crate::ast::{
-    binary, call_with, concatenation, function_name, not, string, string_literal, take,
+    binary, call, call_with, cast_in_place, concatenation, function_name, not, number, string,
+    string_literal, take,
 };
 use crate::types::Scope;
 use crate::{formats, Dialect, TranspileError};
@@ -21,6 +22,7 @@ pub(crate) fn apply(
     dialect: Dialect,
 ) -> Result<(), TranspileError> {
     formats::apply(expr, scope, dialect)?;
+    make_interval(expr, dialect)?;
     bytea_hex(expr, dialect);
     similar_to(expr, dialect)?;
     format_to_concat(expr, dialect)
@@ -93,9 +95,10 @@ pub fn similar_to(expr: &mut Expr, dialect: Dialect) -> Result<(), TranspileErro
     Ok(())
 }
 
-/// `format('%s-%s', a, b)` with a literal format of `%s` and `%%` only is `concat(a, '-',
-/// b)`: both print NULL as nothing. Other specifiers (`%I`, `%L`, widths, positions) are
-/// 0A000.
+/// `format('%s-%L', a, b)` with a literal format is a concatenation: `%s` is the value as
+/// text (NULL as nothing), `%L` the value quoted as a literal (NULL as `NULL`), `%%` a
+/// percent sign; positions (`%2$s`) and widths (`%5s`, `%-5s`: padded, never cut) as
+/// PostgreSQL reads them. `%I` and `*` widths are 0A000.
 pub fn format_to_concat(expr: &mut Expr, dialect: Dialect) -> Result<(), TranspileError> {
     let Expr::Function(function) = expr else {
         return Ok(());
@@ -103,48 +106,127 @@ pub fn format_to_concat(expr: &mut Expr, dialect: Dialect) -> Result<(), Transpi
     if !function_name(function).is_some_and(|n| n.eq_ignore_ascii_case("format")) {
         return Ok(());
     }
-    let arguments: Vec<Expr> = crate::ast::arguments(function).cloned().collect();
-    let mut arguments = arguments.into_iter();
-    let Some(template) = arguments.next() else {
+    let mut arguments: Vec<Expr> = crate::ast::arguments(function).cloned().collect();
+    if arguments.is_empty() {
         return Ok(());
-    };
+    }
+    let template = arguments.remove(0);
     let Some(template) = string_literal(&template).map(str::to_owned) else {
         return Err(TranspileError::Unsupported(format!(
             "format() with a format that is not a literal is not supported by {dialect}"
         )));
     };
+    let unsupported = |what: &str| {
+        TranspileError::Unsupported(format!("format() {what} is not supported by {dialect}"))
+    };
+    let too_few = || TranspileError::Syntax("too few arguments for format()".to_owned());
     let mut parts = Vec::new();
     let mut literal = String::new();
-    let mut chars = template.chars();
+    let mut next_argument = 0usize;
+    let mut chars = template.chars().peekable();
     while let Some(c) = chars.next() {
         if c != '%' {
             literal.push(c);
             continue;
         }
-        match chars.next() {
-            Some('%') => literal.push('%'),
-            Some('s') => {
-                if !literal.is_empty() {
-                    parts.push(string(&std::mem::take(&mut literal)));
-                }
-                let argument = arguments.next().ok_or_else(|| {
-                    TranspileError::Syntax("too few arguments for format()".to_owned())
-                })?;
-                parts.push(argument);
-            }
-            other => {
-                return Err(TranspileError::Unsupported(format!(
-                    "format() specifier %{} is not supported by {dialect}",
-                    other.map(String::from).unwrap_or_default()
-                )))
-            }
+        if chars.peek() == Some(&'%') {
+            chars.next();
+            literal.push('%');
+            continue;
         }
+        // %[position$][-][width]type
+        let mut digits = String::new();
+        while let Some(d) = chars.peek().filter(|d| d.is_ascii_digit()) {
+            digits.push(*d);
+            chars.next();
+        }
+        if !digits.is_empty() && chars.peek() == Some(&'$') {
+            chars.next();
+            let position: usize = digits.parse().map_err(|_| too_few())?;
+            if position == 0 {
+                return Err(TranspileError::Syntax(
+                    "format specifies argument 0, but arguments are numbered from 1".to_owned(),
+                ));
+            }
+            next_argument = position - 1;
+            digits.clear();
+        }
+        let left_aligned = digits.is_empty() && chars.peek() == Some(&'-');
+        if left_aligned {
+            chars.next();
+        }
+        while let Some(d) = chars.peek().filter(|d| d.is_ascii_digit()) {
+            digits.push(*d);
+            chars.next();
+        }
+        if chars.peek() == Some(&'*') {
+            return Err(unsupported("with a * width"));
+        }
+        let width: Option<usize> = if digits.is_empty() {
+            None
+        } else {
+            Some(
+                digits
+                    .parse()
+                    .map_err(|_| unsupported("with such a width"))?,
+            )
+        };
+        let value = arguments.get(next_argument).cloned().ok_or_else(too_few)?;
+        next_argument += 1;
+        let mut value = match chars.next() {
+            Some('s') => {
+                let mut text = value;
+                cast_in_place(&mut text, sqlparser::ast::DataType::Text);
+                text
+            }
+            Some('L') => quote_nullable(value),
+            Some(other) => return Err(unsupported(&format!("specifier %{other}"))),
+            None => {
+                return Err(TranspileError::Syntax(
+                    "unterminated format() type specifier".to_owned(),
+                ))
+            }
+        };
+        if let Some(width) = width {
+            value = padded(value, width, left_aligned);
+        }
+        if !literal.is_empty() {
+            parts.push(string(&std::mem::take(&mut literal)));
+        }
+        parts.push(value);
     }
     if !literal.is_empty() || parts.is_empty() {
         parts.push(string(&literal));
     }
     *expr = call_with("concat", parts);
     Ok(())
+}
+
+/// `text` padded with spaces to `width` characters (on the right when `left_aligned`); never
+/// cut, unlike lpad/rpad. NULL (which format prints as nothing) pads to spaces.
+fn padded(text: Expr, width: usize, left_aligned: bool) -> Expr {
+    let text = call_with("coalesce", vec![text, string("")]);
+    let pad = call_with(
+        if left_aligned { "rpad" } else { "lpad" },
+        vec![text.clone(), number(width), string(" ")],
+    );
+    let fits = binary(
+        call("char_length", text.clone()),
+        BinaryOperator::GtEq,
+        number(width),
+    );
+    crate::ast::case_when(fits, text, Some(pad))
+}
+
+/// PostgreSQL's `quote_nullable(value)`: the value's text quoted as a literal, `NULL` for
+/// NULL.
+fn quote_nullable(value: Expr) -> Expr {
+    let mut text = value;
+    cast_in_place(&mut text, sqlparser::ast::DataType::Text);
+    call_with(
+        "coalesce",
+        vec![crate::result_types::quote_literal(text), string("NULL")],
+    )
 }
 
 /// `'\\x0102'::bytea`, PostgreSQL's hex input, as the bytes it means; the engines would
@@ -191,4 +273,107 @@ pub fn quoted_literals(expr: &mut Expr) {
         }
     }
     *expr = Expr::Nested(Box::new(concatenation(pieces)));
+}
+
+/// make_interval's parameters, in order, as PostgreSQL names them.
+const MAKE_INTERVAL_PARAMETERS: [&str; 7] =
+    ["years", "months", "weeks", "days", "hours", "mins", "secs"];
+
+/// The position of make_interval's parameter `name`.
+fn parameter_position(name: &str) -> Result<usize, TranspileError> {
+    MAKE_INTERVAL_PARAMETERS
+        .iter()
+        .position(|p| p.eq_ignore_ascii_case(name))
+        .ok_or_else(|| {
+            TranspileError::UndefinedFunction(format!(
+                "function make_interval({name} => ...) does not exist"
+            ))
+        })
+}
+
+/// `make_interval(...)` with every argument in place (named ones, `hours => 2`, moved to
+/// their position, the missing ones 0): DataFusion's make_interval is junction's function,
+/// which takes them by position; DuckDB has none, so there it is a sum of its `to_*`
+/// intervals.
+pub fn make_interval(expr: &mut Expr, dialect: Dialect) -> Result<(), TranspileError> {
+    let Expr::Function(function) = expr else {
+        return Ok(());
+    };
+    if !crate::ast::is_call_to(function, &["make_interval"]) || function.over.is_some() {
+        return Ok(());
+    }
+    let FunctionArguments::List(list) = &function.args else {
+        return Ok(());
+    };
+    let mut slots: [Option<Expr>; 7] = Default::default();
+    let mut next = 0;
+    for arg in &list.args {
+        let (slot, value) = match arg {
+            FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => {
+                next += 1;
+                (next - 1, e)
+            }
+            FunctionArg::Named {
+                name,
+                arg: FunctionArgExpr::Expr(e),
+                ..
+            } => (parameter_position(&name.value)?, e),
+            FunctionArg::ExprNamed {
+                name: Expr::Identifier(name),
+                arg: FunctionArgExpr::Expr(e),
+                ..
+            } => (parameter_position(&name.value)?, e),
+            _ => return Ok(()),
+        };
+        match slots.get_mut(slot) {
+            Some(place) => *place = Some(value.clone()),
+            None => {
+                return Err(TranspileError::UndefinedFunction(
+                    "function make_interval with more than 7 arguments does not exist".to_owned(),
+                ))
+            }
+        }
+    }
+    let [years, months, weeks, days, hours, minutes, seconds] =
+        slots.map(|s| s.unwrap_or_else(|| number(0)));
+    *expr = match dialect {
+        Dialect::DuckDb => {
+            let months = binary(
+                binary(years, BinaryOperator::Multiply, number(12)),
+                BinaryOperator::Plus,
+                months,
+            );
+            let days = binary(
+                binary(weeks, BinaryOperator::Multiply, number(7)),
+                BinaryOperator::Plus,
+                days,
+            );
+            let mut micros = call(
+                "round",
+                binary(seconds, BinaryOperator::Multiply, number(1_000_000)),
+            );
+            cast_in_place(&mut micros, sqlparser::ast::DataType::BigInt(None));
+            let sum = [
+                call("to_months", Expr::Nested(Box::new(months))),
+                call("to_days", Expr::Nested(Box::new(days))),
+                call("to_hours", hours),
+                call("to_minutes", minutes),
+                call("to_microseconds", micros),
+            ]
+            .into_iter()
+            .reduce(|a, b| binary(a, BinaryOperator::Plus, b))
+            .unwrap_or_else(|| number(0));
+            Expr::Nested(Box::new(sum))
+        }
+        Dialect::Trino => {
+            return Err(TranspileError::Unsupported(
+                "make_interval is not supported by trino".to_owned(),
+            ))
+        }
+        _ => call_with(
+            "make_interval",
+            vec![years, months, weeks, days, hours, minutes, seconds],
+        ),
+    };
+    Ok(())
 }

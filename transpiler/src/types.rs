@@ -328,6 +328,7 @@ impl<'a> Scope<'a> {
             Expr::Function(function) => self.function_type(function),
             Expr::Extract { .. } => Some(SqlType::Numeric),
             Expr::Interval(_) => Some(SqlType::Interval),
+            Expr::Array(_) => Some(SqlType::Array),
             Expr::Ceil { expr, .. } | Expr::Floor { expr, .. } => self.type_of(expr),
             Expr::Position { .. } => Some(SqlType::Int4),
             Expr::Substring { .. } | Expr::Trim { .. } | Expr::Overlay { .. } => {
@@ -364,7 +365,14 @@ impl<'a> Scope<'a> {
     fn binary_type(&self, left: &Expr, op: &BinaryOperator, right: &Expr) -> Option<SqlType> {
         use SqlType::*;
         match op {
-            BinaryOperator::StringConcat => return Some(Text),
+            BinaryOperator::StringConcat => {
+                let array = |e: &Expr| self.type_of(e) == Some(Array);
+                return Some(if array(left) || array(right) {
+                    Array
+                } else {
+                    Text
+                });
+            }
             BinaryOperator::Plus
             | BinaryOperator::Minus
             | BinaryOperator::Multiply

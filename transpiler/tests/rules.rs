@@ -113,7 +113,7 @@ fn datafusion_rules() {
             ),
             (
                 "SELECT a SIMILAR TO '(x|y)%', format('%s-%s', a, b), '\\x0102'::bytea FROM t",
-                "SELECT a ~ '^(?:(x|y).*)$', concat(a, '-', b), decode('0102', 'hex') FROM t",
+                "SELECT a ~ '^(?:(x|y).*)$', concat(CAST(a AS TEXT), '-', CAST(b AS TEXT)), decode('0102', 'hex') FROM t",
             ),
             (
                 "SELECT g FROM generate_series(1, 2) AS g, unnest(ARRAY[1]) AS x",

@@ -1,12 +1,21 @@
 //! Apache DataFusion, in process: plans the sqlparser AST directly (no re-parse).
 
+mod age;
+mod arithmetic;
+mod case_mapping;
 mod catalog_functions;
 mod catalog_list;
+mod clock;
 mod identity;
+mod intervals;
 mod json_build_object;
+mod mode;
+mod operators;
 mod pg_attribute;
 mod pg_catalog;
 mod regtype;
+mod time_zones;
+mod width_bucket;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -17,6 +26,7 @@ use datafusion::execution::cache::cache_manager::CacheManagerConfig;
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::execution::session_state::{SessionState, SessionStateBuilder};
 use datafusion::execution::SendableRecordBatchStream;
+use datafusion::logical_expr::planner::ExprPlanner;
 use datafusion::logical_expr::LogicalPlan;
 use datafusion::prelude::{DataFrame, SessionConfig, SessionContext};
 use datafusion::scalar::ScalarValue;
@@ -79,11 +89,29 @@ impl DataFusionEngine {
             &static_tables.pg_collation,
         )?);
         ctx.register_udf(json_build_object::json_build_object_udf());
+        ctx.register_udf(time_zones::timezone_udf());
+        ctx.register_udf(intervals::make_interval_udf());
+        ctx.register_udf(case_mapping::upper_udf());
+        ctx.register_udf(case_mapping::lower_udf());
+        ctx.register_udf(width_bucket::width_bucket_udf());
+        ctx.register_udf(clock::clock_timestamp_udf());
+        ctx.register_udf(age::age_udf());
+        ctx.register_udf(age::make_timestamp_udf());
+        ctx.register_udf(mode::mode_udf());
         // The functions the transpiler turns PostgreSQL's JSON operators into.
         datafusion_functions_json::register_all(&mut ctx)?;
         let pg_catalogs = PgCatalogs::new(&catalogs, static_tables)?;
+        // PostgreSQL's operators before DataFusion's own planners, which would otherwise
+        // claim the same expressions.
+        let state = ctx.state();
+        let mut planners: Vec<Arc<dyn ExprPlanner>> =
+            vec![Arc::new(operators::PgOperators::default())];
+        planners.extend(state.expr_planners().iter().cloned());
+        let base = SessionStateBuilder::new_from_existing(state)
+            .with_expr_planners(planners)
+            .build();
         Ok(Self {
-            base: ctx.state(),
+            base,
             pg_catalogs: Arc::new(pg_catalogs),
         })
     }
@@ -116,6 +144,10 @@ impl DataFusionEngine {
             .with_config(config)
             .with_catalog_list(Arc::new(list))
             .build();
+        // The base state's clock stopped when it was made; each query starts its own (the
+        // functions junction does not bind to the session's clock read it), and its own
+        // snapshot of the configuration just set.
+        state.mark_start_execution();
         identity::register(&mut state, ctx, &search_path)?;
         Ok(state)
     }

@@ -1,6 +1,7 @@
 //! DuckDB, in process: one database, a pool of connections, each catalog attached as an
 //! in-memory database holding one view per table that queries have read.
 
+mod functions;
 mod params;
 mod pool;
 mod s3;
@@ -66,6 +67,10 @@ impl Extensions {
             }
         };
         let httpfs = load("httpfs", "LOAD httpfs");
+        // Time zones (`AT TIME ZONE`, timestamptz arithmetic); without ICU those statements
+        // answer 0A000 here. ICU sets the database's time zone to the machine's, and
+        // sessions here are in UTC.
+        load("icu", "LOAD icu; SET GLOBAL TimeZone = 'UTC'");
         Self {
             delta: load("delta", "LOAD delta"),
             // iceberg reads its manifests through avro.
@@ -119,6 +124,7 @@ impl DuckDbEngine {
             duck_config = duck_config.with("extension_directory", dir.display().to_string())?;
         }
         let connection = Connection::open_in_memory_with_flags(duck_config)?;
+        functions::register(&connection)?;
         for catalog in catalogs.iter() {
             let name = ident(catalog.name());
             connection.execute_batch(&format!("ATTACH ':memory:' AS {name}"))?;

@@ -3,6 +3,7 @@
 mod binary_rows;
 mod cancel;
 mod handler;
+mod interval_text;
 mod portal;
 mod rows;
 mod startup;

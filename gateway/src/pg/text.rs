@@ -8,6 +8,7 @@
 //!   digits.
 //! - timestamptz: in the session's TimeZone with its offset (`+00`, `+05:30`); arrow-pg uses
 //!   the column's own zone.
+//! - interval: PostgreSQL's fields and signs ([`interval_text`]).
 
 use std::fmt::Write;
 use std::sync::Arc;
@@ -25,6 +26,8 @@ use chrono::{DateTime, Datelike, NaiveDateTime, Offset, TimeZone, Timelike};
 use chrono_tz::Tz;
 use pgwire::api::results::{FieldFormat, FieldInfo};
 
+use super::interval_text;
+
 /// The session settings that shape text output.
 #[derive(Debug, Clone, Copy)]
 pub struct TextStyle {
@@ -35,7 +38,11 @@ pub struct TextStyle {
 fn needs_rendering(data_type: &DataType) -> bool {
     matches!(
         data_type,
-        DataType::Float32 | DataType::Float64 | DataType::Timestamp(_, _)
+        DataType::Float32
+            | DataType::Float64
+            | DataType::Timestamp(_, _)
+            | DataType::Interval(_)
+            | DataType::Duration(_)
     )
 }
 
@@ -120,6 +127,12 @@ fn render_column(column: &ArrayRef, style: &TextStyle) -> Result<ArrayRef, Arrow
                     None => timestamp(v, t),
                     Some(_) => timestamptz(v, &style.time_zone, t),
                 });
+            }
+        }
+        DataType::Interval(_) | DataType::Duration(_) => {
+            for row in 0..column.len() {
+                let value = interval_text::at(column, row)?;
+                append(&mut out, &mut text, value, interval_text::write);
             }
         }
         other => {

@@ -45,6 +45,7 @@ pub(crate) fn expression_rules(expr: &mut Expr, scope: &Scope<'_>) -> Result<(),
     functions::extract(expr, scope)?;
     functions::functions(expr, scope)?;
     operators::float_to_int(expr, scope);
+    operators::exact_division(expr, scope);
     result_types::apply(expr, scope);
     result_types::int4_result(expr);
     Ok(())

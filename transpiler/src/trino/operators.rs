@@ -7,11 +7,29 @@ use sqlparser::ast::{BinaryOperator, DataType, Expr, TimezoneInfo, UnaryOperator
 use crate::ast::{
     binary, call, call_with, cast_in_place, not, path_steps, string, string_literal, take,
 };
-use crate::result_types::half_even;
+use crate::result_types::{half_even, numeric, DIVISION_SCALE};
 use crate::types::{Scope, SqlType};
 use crate::TranspileError;
 
 use super::unsupported;
+
+/// `numeric / x`: Trino divides decimals exactly, to the larger scale of the two, rounding
+/// half up; a dividend with 16 digits after the point gives PostgreSQL's (at least) 16.
+pub(super) fn exact_division(expr: &mut Expr, scope: &Scope<'_>) {
+    let Expr::BinaryOp {
+        left,
+        op: BinaryOperator::Divide,
+        right,
+    } = expr
+    else {
+        return;
+    };
+    if !crate::result_types::exact_division(scope.type_of(left), scope.type_of(right)) {
+        return;
+    }
+    cast_in_place(left, numeric(DIVISION_SCALE));
+    cast_in_place(expr, numeric(DIVISION_SCALE));
+}
 
 /// Operators Trino lacks or reads otherwise.
 pub(super) fn operators(expr: &mut Expr, scope: &Scope<'_>) -> Result<(), TranspileError> {

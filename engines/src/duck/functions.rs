@@ -1,0 +1,168 @@
+//! junction's own functions in DuckDB, for what DuckDB's answer differs from PostgreSQL's
+//! and no rewrite in SQL fixes: exact numeric division, PostgreSQL's case mapping, and a
+//! real clock. The transpiler's DuckDB rules call them; each is the same Rust code the
+//! DataFusion engine runs, so the engines agree.
+//!
+//! An error they raise reaches DuckDB as text only; it starts with its SQLSTATE in brackets
+//! (`[22012] division by zero`), which the error classification reads back.
+
+use std::error::Error;
+use std::sync::Arc;
+
+use arrow::array::{
+    Array, ArrayRef, AsArray, Decimal128Array, StringArray, TimestampMicrosecondArray,
+};
+use arrow::datatypes::{DataType, TimeUnit};
+use duckdb::vscalar::{ArrowFunctionSignature, VArrowScalar};
+use duckdb::Connection;
+
+use crate::numeric::{divide, QUOTIENT_TYPE};
+use crate::sql_error::SqlError;
+use crate::text::{lower, upper};
+
+/// An error for DuckDB: its SQLSTATE first, in brackets.
+fn raise(e: SqlError) -> Box<dyn Error> {
+    format!("[{}] {}", e.sqlstate, e.message).into()
+}
+
+/// Registers every function on `connection` (they are the database's, for every connection).
+pub fn register(connection: &Connection) -> duckdb::Result<()> {
+    connection
+        .register_scalar_function::<NumericDivide>(junction_transpiler::duckdb::NUMERIC_DIVIDE)?;
+    connection.register_scalar_function::<Upper>(junction_transpiler::duckdb::UPPER)?;
+    connection.register_scalar_function::<Lower>(junction_transpiler::duckdb::LOWER)?;
+    connection
+        .register_scalar_function::<ClockTimestamp>(junction_transpiler::duckdb::CLOCK_TIMESTAMP)?;
+    Ok(())
+}
+
+/// A decimal's text (`-12.340`, `7`) as its unscaled value and scale.
+fn parse_decimal(text: &str) -> Result<(i128, i8), SqlError> {
+    let bad = || SqlError {
+        sqlstate: "22P02",
+        message: format!("invalid input syntax for type numeric: \"{text}\""),
+    };
+    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+    let scale = i8::try_from(fraction.len()).map_err(|_| bad())?;
+    let digits = format!("{whole}{fraction}");
+    let unscaled = digits.parse::<i128>().map_err(|_| bad())?;
+    Ok((unscaled, scale))
+}
+
+/// `junction_numeric_divide(a::VARCHAR, b::VARCHAR)`: the exact quotient. The operands come
+/// as text because DuckDB can pass no decimal of any scale to a function, and its decimals'
+/// text is exact.
+struct NumericDivide;
+
+impl VArrowScalar for NumericDivide {
+    type State = ();
+
+    fn invoke(_: &(), input: arrow::array::RecordBatch) -> Result<ArrayRef, Box<dyn Error>> {
+        let (l, r) = (
+            input.column(0).as_string::<i32>(),
+            input.column(1).as_string::<i32>(),
+        );
+        let mut out = Vec::with_capacity(l.len());
+        let mut valid = Vec::with_capacity(l.len());
+        for i in 0..l.len() {
+            if l.is_null(i) || r.is_null(i) {
+                out.push(0);
+                valid.push(false);
+                continue;
+            }
+            let (a, a_scale) = parse_decimal(l.value(i)).map_err(raise)?;
+            let (b, b_scale) = parse_decimal(r.value(i)).map_err(raise)?;
+            out.push(divide(a, a_scale, b, b_scale).map_err(raise)?);
+            valid.push(true);
+        }
+        let quotients =
+            Decimal128Array::new(out.into(), Some(valid.into())).with_data_type(QUOTIENT_TYPE);
+        Ok(Arc::new(quotients))
+    }
+
+    fn signatures() -> Vec<ArrowFunctionSignature> {
+        vec![ArrowFunctionSignature::exact(
+            vec![DataType::Utf8, DataType::Utf8],
+            QUOTIENT_TYPE,
+        )]
+    }
+}
+
+/// Maps each string of a text column through `f`.
+fn map_text(input: &arrow::array::RecordBatch, f: fn(&str) -> String) -> ArrayRef {
+    let texts = input.column(0).as_string::<i32>();
+    let mapped: StringArray = texts.iter().map(|t| t.map(f)).collect();
+    Arc::new(mapped)
+}
+
+struct Upper;
+
+impl VArrowScalar for Upper {
+    type State = ();
+
+    fn invoke(_: &(), input: arrow::array::RecordBatch) -> Result<ArrayRef, Box<dyn Error>> {
+        Ok(map_text(&input, upper))
+    }
+
+    fn signatures() -> Vec<ArrowFunctionSignature> {
+        vec![ArrowFunctionSignature::exact(
+            vec![DataType::Utf8],
+            DataType::Utf8,
+        )]
+    }
+}
+
+struct Lower;
+
+impl VArrowScalar for Lower {
+    type State = ();
+
+    fn invoke(_: &(), input: arrow::array::RecordBatch) -> Result<ArrayRef, Box<dyn Error>> {
+        Ok(map_text(&input, lower))
+    }
+
+    fn signatures() -> Vec<ArrowFunctionSignature> {
+        vec![ArrowFunctionSignature::exact(
+            vec![DataType::Utf8],
+            DataType::Utf8,
+        )]
+    }
+}
+
+/// `clock_timestamp()`: the time now, read for each chunk (DuckDB has only the
+/// transaction's start). Its one argument is a dummy (see the transpiler's rule).
+struct ClockTimestamp;
+
+impl VArrowScalar for ClockTimestamp {
+    type State = ();
+
+    fn invoke(_: &(), input: arrow::array::RecordBatch) -> Result<ArrayRef, Box<dyn Error>> {
+        let now = chrono::Utc::now().timestamp_micros();
+        let times =
+            TimestampMicrosecondArray::from(vec![now; input.num_rows()]).with_timezone("UTC");
+        Ok(Arc::new(times))
+    }
+
+    fn signatures() -> Vec<ArrowFunctionSignature> {
+        vec![ArrowFunctionSignature::exact(
+            vec![DataType::Int32],
+            DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
+        )]
+    }
+
+    fn volatile() -> bool {
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimal_text_parses_to_unscaled_and_scale() {
+        assert_eq!(parse_decimal("-12.340"), Ok((-12340, 3)));
+        assert_eq!(parse_decimal("7"), Ok((7, 0)));
+        assert_eq!(parse_decimal("x").map_err(|e| e.sqlstate), Err("22P02"));
+    }
+}

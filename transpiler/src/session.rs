@@ -1,0 +1,279 @@
+//! Values a statement reads from its session rather than from its tables: the clock
+//! (`now()`, `current_timestamp`, `statement_timestamp()`, `current_date`, `localtimestamp`)
+//! and settings (`current_setting('name')`).
+//!
+//! PostgreSQL's `now()` is the start of the transaction, the same for every statement of a
+//! transaction block, and an engine's own clock is not: DataFusion's is the moment its
+//! session state was made, DuckDB's the start of its own transaction. Binding these calls
+//! to constants before a statement reaches an engine gives every engine PostgreSQL's answer,
+//! the same one.
+
+use std::ops::ControlFlow;
+
+use chrono::{DateTime, SecondsFormat, SubsecRound, Utc};
+use sqlparser::ast::{
+    visit_expressions_mut, DataType, Expr, FunctionArguments, Statement, TimezoneInfo, Value,
+};
+
+use crate::ast::{arguments, cast_in_place, function_name, string, string_literal};
+use crate::TranspileError;
+
+/// What a statement's session says when asked.
+pub trait SessionValues {
+    /// When the transaction the statement runs in began: `now()`.
+    fn transaction_start(&self) -> DateTime<Utc>;
+
+    /// When the statement began: `statement_timestamp()`.
+    fn statement_start(&self) -> DateTime<Utc>;
+
+    /// The value of the setting `name` (`current_setting`, `SHOW`), if there is one.
+    fn setting(&self, name: &str) -> Option<String>;
+}
+
+/// Replaces the session's clock and settings in `statement` by constants.
+pub fn bind_session_values(
+    statement: &mut Statement,
+    session: &dyn SessionValues,
+) -> Result<(), TranspileError> {
+    let flow = visit_expressions_mut(statement, |expr| match bind(expr, session) {
+        Ok(()) => ControlFlow::Continue(()),
+        Err(e) => ControlFlow::Break(e),
+    });
+    match flow {
+        ControlFlow::Continue(()) => Ok(()),
+        ControlFlow::Break(e) => Err(e),
+    }
+}
+
+fn bind(expr: &mut Expr, session: &dyn SessionValues) -> Result<(), TranspileError> {
+    let Expr::Function(function) = expr else {
+        return Ok(());
+    };
+    if function.over.is_some() || !in_pg_catalog(function) {
+        return Ok(());
+    }
+    let Some(name) = function_name(function).map(str::to_ascii_lowercase) else {
+        return Ok(());
+    };
+    // `current_timestamp` and friends without parentheses have no argument list.
+    let bare = matches!(function.args, FunctionArguments::None);
+    let args: Vec<&Expr> = arguments(function).collect();
+    let (first, second) = (args.first().copied(), args.get(1).copied());
+    let precision =
+        || -> Result<Option<u16>, TranspileError> { first.map(precision_of).transpose() };
+    let bound = match (name.as_str(), bare) {
+        ("now" | "transaction_timestamp", false) if first.is_none() => {
+            timestamptz(session.transaction_start(), None)
+        }
+        ("statement_timestamp", false) if first.is_none() => {
+            timestamptz(session.statement_start(), None)
+        }
+        ("current_timestamp", _) if second.is_none() => {
+            timestamptz(session.transaction_start(), precision()?)
+        }
+        ("localtimestamp", _) if second.is_none() => {
+            timestamp(session.transaction_start(), precision()?)
+        }
+        ("current_date", true) => {
+            let mut date = string(&session.transaction_start().format("%Y-%m-%d").to_string());
+            cast_in_place(&mut date, DataType::Date);
+            date
+        }
+        // age(x) is the age at midnight of the current date.
+        ("age", false) if first.is_some() && second.is_none() => {
+            let mut midnight = string(
+                &session
+                    .transaction_start()
+                    .format("%Y-%m-%d 00:00:00")
+                    .to_string(),
+            );
+            cast_in_place(&mut midnight, DataType::Timestamp(None, TimezoneInfo::None));
+            let value = first.cloned().unwrap_or_else(|| Expr::value(Value::Null));
+            crate::ast::call_with("age", vec![midnight, value])
+        }
+        ("current_setting", false) => current_setting(first, second, session)?,
+        _ => return Ok(()),
+    };
+    *expr = bound;
+    Ok(())
+}
+
+/// Whether `function` names PostgreSQL's own function: unqualified or in `pg_catalog`.
+fn in_pg_catalog(function: &sqlparser::ast::Function) -> bool {
+    match function.name.0.as_slice() {
+        [_] => true,
+        [schema, _] => schema
+            .as_ident()
+            .is_some_and(|s| s.value.eq_ignore_ascii_case("pg_catalog")),
+        _ => false,
+    }
+}
+
+/// `CAST('2026-01-01 10:00:00.123456+00:00' AS TIMESTAMP WITH TIME ZONE)`, to `precision`
+/// digits of a second.
+fn timestamptz(at: DateTime<Utc>, precision: Option<u16>) -> Expr {
+    let at = rounded(at, precision);
+    let text = at
+        .to_rfc3339_opts(SecondsFormat::Micros, false)
+        .replace('T', " ");
+    let mut literal = string(&text);
+    cast_in_place(
+        &mut literal,
+        DataType::Timestamp(None, TimezoneInfo::WithTimeZone),
+    );
+    literal
+}
+
+/// `CAST('2026-01-01 10:00:00.123456' AS TIMESTAMP)`: the local time in the session's time
+/// zone, which is UTC.
+fn timestamp(at: DateTime<Utc>, precision: Option<u16>) -> Expr {
+    let at = rounded(at, precision);
+    let mut literal = string(&at.format("%Y-%m-%d %H:%M:%S%.6f").to_string());
+    cast_in_place(&mut literal, DataType::Timestamp(None, TimezoneInfo::None));
+    literal
+}
+
+/// PostgreSQL rounds the clock to the precision asked for (at most microseconds).
+fn rounded(at: DateTime<Utc>, precision: Option<u16>) -> DateTime<Utc> {
+    at.round_subsecs(precision.unwrap_or(6).min(6))
+}
+
+/// The precision argument of `current_timestamp(p)`: an integer literal from 0 on.
+fn precision_of(expr: &Expr) -> Result<u16, TranspileError> {
+    let digits = match expr {
+        Expr::Value(v) => match &v.value {
+            Value::Number(n, _) => n.parse::<u16>().ok(),
+            _ => None,
+        },
+        _ => None,
+    };
+    digits.ok_or_else(|| {
+        TranspileError::Syntax(format!(
+            "syntax error: the precision of a time value must be an integer constant, not {expr}"
+        ))
+    })
+}
+
+/// `current_setting('name' [, missing_ok])` as the setting's text, or NULL when missing is
+/// fine; an unknown setting otherwise is 42704, as in PostgreSQL.
+fn current_setting(
+    name: Option<&Expr>,
+    missing_ok: Option<&Expr>,
+    session: &dyn SessionValues,
+) -> Result<Expr, TranspileError> {
+    let Some(name) = name.and_then(string_literal) else {
+        return Err(TranspileError::Unsupported(
+            "current_setting() of a name that is not a constant is not supported".to_owned(),
+        ));
+    };
+    let missing_ok = match missing_ok {
+        None => false,
+        Some(Expr::Value(v)) if v.value == Value::Boolean(true) => true,
+        Some(Expr::Value(v)) if v.value == Value::Boolean(false) => false,
+        Some(other) => {
+            return Err(TranspileError::Unsupported(format!(
+                "current_setting() with missing_ok {other}, not a constant, is not supported"
+            )))
+        }
+    };
+    match session.setting(name) {
+        Some(value) => {
+            let mut text = string(&value);
+            cast_in_place(&mut text, DataType::Text);
+            Ok(text)
+        }
+        None if missing_ok => {
+            let mut null = Expr::value(Value::Null);
+            cast_in_place(&mut null, DataType::Text);
+            Ok(null)
+        }
+        None => Err(TranspileError::UndefinedObject(format!(
+            "unrecognized configuration parameter \"{name}\""
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::parse;
+
+    struct Fixed;
+
+    impl SessionValues for Fixed {
+        fn transaction_start(&self) -> DateTime<Utc> {
+            Utc.with_ymd_and_hms(2026, 1, 31, 10, 0, 0)
+                .single()
+                .expect("valid")
+                + chrono::Duration::microseconds(123_456)
+        }
+
+        fn statement_start(&self) -> DateTime<Utc> {
+            Utc.with_ymd_and_hms(2026, 1, 31, 10, 0, 5)
+                .single()
+                .expect("valid")
+        }
+
+        fn setting(&self, name: &str) -> Option<String> {
+            (name == "server_version_num").then(|| "150000".to_owned())
+        }
+    }
+
+    fn bound(sql: &str) -> Result<String, TranspileError> {
+        let mut statement = parse(sql).expect("valid SQL").remove(0);
+        bind_session_values(&mut statement, &Fixed)?;
+        Ok(statement.to_string())
+    }
+
+    #[test]
+    fn the_clock_is_the_transactions_start() {
+        assert_eq!(
+            bound("SELECT now(), current_timestamp, transaction_timestamp()").expect("binds"),
+            "SELECT CAST('2026-01-31 10:00:00.123456+00:00' AS TIMESTAMP WITH TIME ZONE), \
+             CAST('2026-01-31 10:00:00.123456+00:00' AS TIMESTAMP WITH TIME ZONE), \
+             CAST('2026-01-31 10:00:00.123456+00:00' AS TIMESTAMP WITH TIME ZONE)"
+        );
+        assert_eq!(
+            bound("SELECT statement_timestamp(), current_date, localtimestamp(2)").expect("binds"),
+            "SELECT CAST('2026-01-31 10:00:05.000000+00:00' AS TIMESTAMP WITH TIME ZONE), \
+             CAST('2026-01-31' AS DATE), CAST('2026-01-31 10:00:00.120000' AS TIMESTAMP)"
+        );
+    }
+
+    #[test]
+    fn calls_inside_expressions_are_bound() {
+        assert_eq!(
+            bound("SELECT * FROM t WHERE ts > now() - INTERVAL '1 hour'").expect("binds"),
+            "SELECT * FROM t WHERE ts > CAST('2026-01-31 10:00:00.123456+00:00' AS TIMESTAMP \
+             WITH TIME ZONE) - INTERVAL '1 hour'"
+        );
+    }
+
+    #[test]
+    fn settings_are_their_text() {
+        assert_eq!(
+            bound("SELECT current_setting('server_version_num')::int").expect("binds"),
+            "SELECT CAST('150000' AS TEXT)::INT"
+        );
+        assert_eq!(
+            bound("SELECT current_setting('nope', true)").expect("binds"),
+            "SELECT CAST(NULL AS TEXT)"
+        );
+        let err = bound("SELECT current_setting('nope')").expect_err("unknown");
+        assert_eq!(err.sqlstate(), "42704");
+        assert_eq!(
+            err.to_string(),
+            "unrecognized configuration parameter \"nope\""
+        );
+    }
+
+    #[test]
+    fn other_calls_are_left_alone() {
+        assert_eq!(
+            bound("SELECT clock_timestamp(), my.now()").expect("binds"),
+            "SELECT clock_timestamp(), my.now()"
+        );
+    }
+}

@@ -1,7 +1,7 @@
 //! The servers a conformance run talks to: a `junction serve` process and a throwaway real
 //! PostgreSQL cluster started by `../shared/peers/postgres.sh`.
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -193,8 +193,22 @@ impl Junction {
                 break ports;
             }
         };
-        // Keep draining stderr so the server never blocks on a full pipe.
-        std::thread::spawn(move || lines.for_each(drop));
+        // Keep draining stderr so the server never blocks on a full pipe; into the file
+        // JUNCTION_SERVER_LOG names, for looking into a failure.
+        let mut log = std::env::var_os("JUNCTION_SERVER_LOG").and_then(|path| {
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .ok()
+        });
+        std::thread::spawn(move || {
+            for line in lines.map_while(Result::ok) {
+                if let Some(file) = &mut log {
+                    let _ = writeln!(file, "{line}");
+                }
+            }
+        });
         Ok(server)
     }
 

@@ -178,9 +178,18 @@ fn datafusion_sqlstate(e: &DataFusionError) -> &'static str {
         DataFusionError::ResourcesExhausted(_) => "53200",
         DataFusionError::ArrowError(a, _) => match a.as_ref() {
             ArrowError::DivideByZero => "22012",
-            ArrowError::CastError(m) if m.contains("overflow") || m.contains("out of range") => {
-                "22003"
+            ArrowError::CastError(m)
+                if m.to_ascii_lowercase().contains("overflow") || m.contains("out of range") =>
+            {
+                // PostgreSQL's class for a date, time or interval out of range is 22008.
+                if m.contains("Interval") || m.contains("Timestamp") || m.contains("Date") {
+                    "22008"
+                } else {
+                    "22003"
+                }
             }
+            // A number that does not fit the type it is cast to.
+            ArrowError::CastError(m) if m.starts_with("Can't cast value") => "22003",
             ArrowError::CastError(_) | ArrowError::ParseError(_) => "22P02",
             ArrowError::ArithmeticOverflow(_) => "22003",
             ArrowError::IoError(..) => "58030",
@@ -356,6 +365,16 @@ fn duckdb_classify(text: &str) -> (&'static str, String) {
     if let Some((sqlstate, message)) = raised_by_junction(message) {
         return (sqlstate, message.to_owned());
     }
+    // A decimal product whose scale DuckDB cannot hold; DataFusion's multiplies it.
+    if message.starts_with("Needed scale") {
+        return (
+            "0A000",
+            format!("duckdb cannot multiply these numerics exactly: {message}"),
+        );
+    }
+    if message.starts_with("Date out of range") {
+        return ("22008", "date out of range".to_owned());
+    }
     // ICU's word for a zone it does not know.
     if let Some(zone) = message
         .strip_prefix("Unknown TimeZone '")
@@ -372,7 +391,9 @@ fn duckdb_classify(text: &str) -> (&'static str, String) {
         "Binder" if message.contains("No function matches") => "42883",
         "Binder" if message.contains("Cannot compare") || message.contains("cast") => "42804",
         "Binder" => "42000",
+        "Conversion" if message.contains("out of range") => "22003",
         "Conversion" => "22P02",
+        "Out of Range" if message.contains("INTERVAL") || message.contains("interval") => "22008",
         "Out of Range" => "22003",
         // The error junction's divisor macro raises (junction_transpiler::duckdb).
         "Invalid Input" if message == "division by zero" => "22012",

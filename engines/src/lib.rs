@@ -4,6 +4,7 @@
 mod df;
 mod duck;
 mod error;
+pub mod float_text;
 mod numeric;
 mod sql_error;
 pub mod tables;

@@ -4,9 +4,12 @@
 //! (Arrow) truncates to four more digits than the dividend has. Going through a double put
 //! `1767399000.0 / 300` at `5891329.99999999998689...`, one 5-minute bucket off once floored.
 //! Here the quotient is computed in 256-bit integers and rounded half away from zero, as
-//! PostgreSQL rounds, to [`QUOTIENT_SCALE`] digits after the point. PostgreSQL picks the scale
-//! per value (at least 16 significant digits); a column has one scale, and 16 digits after
-//! the point is at least as many as PostgreSQL shows for quotients of 1 and more.
+//! PostgreSQL rounds, at the scale PostgreSQL picks for it (select_div_scale: at least 16
+//! significant digits, at least the operands' scales). A column has one scale, so the
+//! quotient is then held with [`QUOTIENT_SCALE`] digits after the point: the same value as
+//! PostgreSQL's wherever PostgreSQL's scale is at most 16 (every quotient from 1 to 10^18,
+//! averages among them, which then print as PostgreSQL prints them), rounded once more
+//! below 1, where PostgreSQL keeps 20 digits and more.
 
 use arrow::array::{Array, ArrayRef, AsArray, Decimal128Array};
 use arrow::buffer::NullBuffer;
@@ -16,6 +19,44 @@ use crate::sql_error::SqlError;
 
 /// Digits after the point of every quotient.
 pub const QUOTIENT_SCALE: i8 = 16;
+
+/// PostgreSQL's NUMERIC_MIN_SIG_DIGITS.
+const MIN_SIGNIFICANT_DIGITS: i32 = 16;
+
+/// The weight of `value × 10^-scale`'s leading base-10000 digit (PostgreSQL stores numerics
+/// in such digits, aligned at the point) and that digit; `None` for zero.
+fn leading_digit(value: i128, scale: i8) -> Option<(i32, u128)> {
+    let mut magnitude = value.unsigned_abs();
+    if magnitude == 0 {
+        return None;
+    }
+    // Align the point with a base-10000 boundary: pad the scale up to a multiple of 4.
+    let scale = i32::from(scale);
+    let padding = (4 - scale.rem_euclid(4)) % 4;
+    magnitude = magnitude.checked_mul(10u128.pow(padding.unsigned_abs()))?;
+    let fraction_groups = (scale + padding) / 4;
+    let mut groups = 0;
+    let mut first = magnitude;
+    while first >= 10_000 {
+        first /= 10_000;
+        groups += 1;
+    }
+    Some((groups - fraction_groups, first))
+}
+
+/// PostgreSQL's select_div_scale for `a / b` (scales `a_scale`, `b_scale`).
+fn division_scale(a: i128, a_scale: i8, b: i128, b_scale: i8) -> i32 {
+    let (weight1, first1) = leading_digit(a, a_scale).unwrap_or((0, 0));
+    let (weight2, first2) = leading_digit(b, b_scale).unwrap_or((0, 0));
+    let mut quotient_weight = weight1 - weight2;
+    if first1 <= first2 {
+        quotient_weight -= 1;
+    }
+    (MIN_SIGNIFICANT_DIGITS - quotient_weight * 4)
+        .max(i32::from(a_scale))
+        .max(i32::from(b_scale))
+        .max(0)
+}
 
 /// The quotient's type: Arrow's widest 128-bit decimal.
 pub const QUOTIENT_TYPE: DataType = DataType::Decimal128(38, QUOTIENT_SCALE);
@@ -37,8 +78,9 @@ pub fn divide(a: i128, a_scale: i8, b: i128, b_scale: i8) -> Result<i128, SqlErr
     if b == 0 {
         return Err(SqlError::division_by_zero());
     }
-    // a / b = (A · 10^k) / B · 10^-QUOTIENT_SCALE with k = QUOTIENT_SCALE + b_scale - a_scale.
-    let k = i32::from(QUOTIENT_SCALE) + i32::from(b_scale) - i32::from(a_scale);
+    let scale = division_scale(a, a_scale, b, b_scale).min(i32::from(QUOTIENT_SCALE));
+    // a / b = (A · 10^k) / B · 10^-scale with k = scale + b_scale - a_scale.
+    let k = scale + i32::from(b_scale) - i32::from(a_scale);
     let (mut numerator, mut denominator) = (i256::from_i128(a), i256::from_i128(b));
     if k >= 0 {
         numerator = numerator
@@ -52,23 +94,66 @@ pub fn divide(a: i128, a_scale: i8, b: i128, b_scale: i8) -> Result<i128, SqlErr
     let quotient = numerator.checked_div(denominator).ok_or_else(overflow)?;
     let remainder = numerator.checked_rem(denominator).ok_or_else(overflow)?;
     // Half away from zero: the remainder's size against half the divisor's.
-    let twice = remainder.wrapping_abs().checked_mul(i256::from_i128(2));
-    let rounded = match twice {
-        Some(twice) if twice >= denominator.wrapping_abs() => {
-            let away = if (numerator < i256::ZERO) == (denominator < i256::ZERO) {
-                i256::ONE
-            } else {
+    let twice = remainder
+        .wrapping_abs()
+        .checked_mul(i256::from_i128(2))
+        .ok_or_else(overflow)?;
+    let rounded = if twice >= denominator.wrapping_abs() {
+        let away = if (numerator < i256::ZERO) == (denominator < i256::ZERO) {
+            i256::ONE
+        } else {
+            i256::MINUS_ONE
+        };
+        quotient.checked_add(away).ok_or_else(overflow)?
+    } else {
+        quotient
+    };
+    // The same value with the column's digits after the point.
+    let widened = rounded
+        .checked_mul(power_of_ten(i32::from(QUOTIENT_SCALE) - scale)?)
+        .ok_or_else(overflow)?;
+    let unscaled = widened.to_i128().ok_or_else(overflow)?;
+    // 38 digits at most.
+    if unscaled.unsigned_abs() >= 10u128.pow(38) {
+        return Err(overflow());
+    }
+    Ok(unscaled)
+}
+
+/// `a × 10^-a_scale · b × 10^-b_scale` rounded half away from zero to [`QUOTIENT_SCALE`]
+/// digits after the point: the product of two numerics whose exact scale (the sum of
+/// theirs, as PostgreSQL keeps it) is past what 38 digits hold.
+pub fn multiply(a: i128, a_scale: i8, b: i128, b_scale: i8) -> Result<i128, SqlError> {
+    let product = i256::from_i128(a)
+        .checked_mul(i256::from_i128(b))
+        .ok_or_else(overflow)?;
+    let excess = i32::from(a_scale) + i32::from(b_scale) - i32::from(QUOTIENT_SCALE);
+    let rounded = if excess > 0 {
+        let divisor = power_of_ten(excess)?;
+        let (q, r) = (
+            product.checked_div(divisor).ok_or_else(overflow)?,
+            product.checked_rem(divisor).ok_or_else(overflow)?,
+        );
+        let twice = r
+            .wrapping_abs()
+            .checked_mul(i256::from_i128(2))
+            .ok_or_else(overflow)?;
+        if twice >= divisor {
+            let away = if product < i256::ZERO {
                 i256::MINUS_ONE
+            } else {
+                i256::ONE
             };
-            quotient.checked_add(away).ok_or_else(overflow)?
+            q.checked_add(away).ok_or_else(overflow)?
+        } else {
+            q
         }
-        // Twice the remainder overflows only when it is far above half of any divisor that
-        // fits; never the case for a remainder smaller than the divisor, but stay exact.
-        None => return Err(overflow()),
-        Some(_) => quotient,
+    } else {
+        product
+            .checked_mul(power_of_ten(-excess)?)
+            .ok_or_else(overflow)?
     };
     let unscaled = rounded.to_i128().ok_or_else(overflow)?;
-    // 38 digits at most.
     if unscaled.unsigned_abs() >= 10u128.pow(38) {
         return Err(overflow());
     }
@@ -85,13 +170,27 @@ fn scale_of(data_type: &DataType) -> Option<i8> {
 
 /// `left / right` row by row, for two Decimal128 arrays of one length; NULL where either is.
 pub fn divide_arrays(left: &dyn Array, right: &dyn Array) -> Result<ArrayRef, SqlError> {
+    combine_arrays(left, right, divide)
+}
+
+/// `left * right` row by row (see [`multiply`]).
+pub fn multiply_arrays(left: &dyn Array, right: &dyn Array) -> Result<ArrayRef, SqlError> {
+    combine_arrays(left, right, multiply)
+}
+
+/// `f` of two Decimal128 arrays row by row, into a decimal of [`QUOTIENT_TYPE`].
+fn combine_arrays(
+    left: &dyn Array,
+    right: &dyn Array,
+    f: fn(i128, i8, i128, i8) -> Result<i128, SqlError>,
+) -> Result<ArrayRef, SqlError> {
     let (Some(left_scale), Some(right_scale)) =
         (scale_of(left.data_type()), scale_of(right.data_type()))
     else {
         return Err(SqlError {
             sqlstate: "XX000",
             message: format!(
-                "numeric division of {} by {}",
+                "numeric arithmetic of {} and {}",
                 left.data_type(),
                 right.data_type()
             ),
@@ -106,7 +205,7 @@ pub fn divide_arrays(left: &dyn Array, right: &dyn Array) -> Result<ArrayRef, Sq
     for i in 0..l.len() {
         let valid = nulls.as_ref().is_none_or(|n| n.is_valid(i));
         values.push(if valid {
-            divide(l.value(i), left_scale, r.value(i), right_scale)?
+            f(l.value(i), left_scale, r.value(i), right_scale)?
         } else {
             0
         });
@@ -127,38 +226,59 @@ mod tests {
         format!("{}{whole}.{fraction}", if q < 0 { "-" } else { "" })
     }
 
+    /// `quotient` without the trailing zeros past PostgreSQL's scale, for comparing with
+    /// what PostgreSQL prints.
+    fn as_postgresql(a: i128, a_scale: i8, b: i128, b_scale: i8) -> String {
+        let scale = division_scale(a, a_scale, b, b_scale).min(i32::from(QUOTIENT_SCALE));
+        let text = quotient(a, a_scale, b, b_scale);
+        let cut = QUOTIENT_SCALE as usize - scale as usize;
+        let text = &text[..text.len() - cut];
+        text.strip_suffix('.').unwrap_or(text).to_owned()
+    }
+
     #[test]
-    fn exact_where_a_double_is_not() {
-        // 1767399000.0 / 300: a double gives 5891329.999999999986...
+    fn postgresqls_digits_where_a_double_is_not() {
+        // Each as PostgreSQL 15 prints it. A double gave 5891329.999999999986...
         assert_eq!(
-            quotient(17_673_990_000, 1, 300, 0),
-            "5891330.0000000000000000"
+            as_postgresql(17_673_990_000, 1, 300, 0),
+            "5891330.000000000000"
         );
+        assert_eq!(as_postgresql(123_457, 1, 3, 0), "4115.2333333333333333");
+        assert_eq!(as_postgresql(1, 0, 7, 0), "0.1428571428571429");
+        // PostgreSQL: 0.08333333333333333333, 20 digits; the column keeps 16.
+        assert_eq!(as_postgresql(25, 2, 3, 0), "0.0833333333333333");
     }
 
     #[test]
     fn rounds_half_away_from_zero() {
-        assert_eq!(quotient(2, 0, 3, 0), "0.6666666666666667");
-        assert_eq!(quotient(-2, 0, 3, 0), "-0.6666666666666667");
-        assert_eq!(quotient(2, 0, -3, 0), "-0.6666666666666667");
-        assert_eq!(quotient(1, 0, 3, 0), "0.3333333333333333");
-        // 0.5e-16 exactly: away from zero.
-        assert_eq!(quotient(1, 16, 2, 0), "0.0000000000000001");
-        assert_eq!(quotient(-1, 16, 2, 0), "-0.0000000000000001");
+        assert_eq!(as_postgresql(2, 0, 3, 0), "0.6666666666666667");
+        assert_eq!(as_postgresql(-2, 0, 3, 0), "-0.6666666666666667");
+        assert_eq!(as_postgresql(2, 0, -3, 0), "-0.6666666666666667");
+        assert_eq!(as_postgresql(5, 0, 3, 0), "1.6666666666666667");
     }
 
     #[test]
-    fn scales_on_either_side() {
-        // 12.34 / 0.002
-        assert_eq!(quotient(1234, 2, 2, 3), "6170.0000000000000000");
-        // 1e-20 / 1: below the quotient's digits.
-        assert_eq!(quotient(1, 20, 1, 0), "0.0000000000000000");
+    fn below_the_columns_digits_rounds_again() {
+        // PostgreSQL: 0.000000333333333333333333 (24 digits); the column holds 16.
+        assert_eq!(quotient(1, 0, 3_000_000, 0), "0.0000003333333333");
+    }
+
+    #[test]
+    fn products_past_38_digits_round_to_16() {
+        // 1.5 (scale 20) × 2.5 (scale 20): exactly 3.75.
+        let (a, b) = (15 * 10i128.pow(19), 25 * 10i128.pow(19));
+        assert_eq!(multiply(a, 20, b, 20), Ok(375 * 10i128.pow(14)));
+        // 1/3 × 1/3 at 20 digits each, rounded once.
+        let third = 33_333_333_333_333_333_333;
+        assert_eq!(multiply(third, 20, third, 20), Ok(1_111_111_111_111_111));
     }
 
     #[test]
     fn zero_divisor_and_overflow_are_errors() {
         assert_eq!(divide(1, 0, 0, 2), Err(SqlError::division_by_zero()));
         let err = divide(10i128.pow(30), 0, 1, 0).expect_err("beyond 38 digits");
+        assert_eq!(err.sqlstate, "22003");
+        let err = divide(10i128.pow(23), 0, 3, 0).expect_err("beyond 22 digits before the point");
         assert_eq!(err.sqlstate, "22003");
     }
 }

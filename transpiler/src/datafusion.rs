@@ -34,24 +34,30 @@ use crate::types::{is_int4_literal, Scope, SqlType};
 use crate::{result_types, shared, Dialect, TranspileError};
 
 /// The query rules, for a query whose parts are done.
-pub(crate) fn query_rules(query: &mut Query) -> Result<(), TranspileError> {
+pub(crate) fn query_rules(query: &mut Query, scope: &Scope<'_>) -> Result<(), TranspileError> {
     cte_columns(query);
     int4_projections(query.body.as_mut());
+    set_operation_types(query.body.as_mut(), scope);
     fetch_to_limit(query)
 }
 
 /// The expression rules, for an expression whose children are done.
 pub(crate) fn expression_rules(expr: &mut Expr, scope: &Scope<'_>) -> Result<(), TranspileError> {
     function_names(expr);
+    // Before the rules that copy or move a FILTER into other calls.
+    null_safe_filter(expr);
     int4_literals(expr);
     shared::apply(expr, scope, Dialect::DataFusion)?;
     casts(expr, scope);
     temporal(expr, scope);
+    microsecond_timestamps(expr);
     json_operators(expr);
     exact_rounding(expr, scope);
+    result_types::exact_average(expr, scope, |sum, count| {
+        call_with("pg_numeric_divide", vec![sum, count])
+    });
     result_types::apply(expr, scope);
     pg_typed_ranking(expr);
-    null_safe_filter(expr);
     percentile_disc(expr);
     mode(expr);
     like_escape(expr)
@@ -110,10 +116,89 @@ pub fn int4_literals(expr: &mut Expr) {
             }
         }
         Expr::Array(array) => array.elem.iter_mut().for_each(int4_in_place),
-        Expr::Function(f) if is_call_to(f, &["coalesce", "nullif", "greatest", "least"]) => {
+        Expr::Function(f)
+            if is_call_to(
+                f,
+                &[
+                    "coalesce",
+                    "nullif",
+                    "greatest",
+                    "least",
+                    "min",
+                    "max",
+                    "abs",
+                    "lag",
+                    "lead",
+                    "first_value",
+                    "last_value",
+                    "nth_value",
+                ],
+            ) =>
+        {
             arguments_mut(f).for_each(int4_in_place);
         }
         _ => {}
+    }
+}
+
+/// The select-list expressions of a simple select, to retype.
+fn projection_mut(body: &mut SetExpr) -> Option<Vec<&mut Expr>> {
+    match body {
+        SetExpr::Select(select) => Some(
+            select
+                .projection
+                .iter_mut()
+                .map(|item| match item {
+                    SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => {
+                        Some(e)
+                    }
+                    _ => None,
+                })
+                .collect::<Option<Vec<_>>>()?,
+        ),
+        _ => None,
+    }
+}
+
+/// The columns of a UNION, INTERSECT or EXCEPT of numbers of different types take the
+/// common type PostgreSQL resolves (int4 and numeric is numeric); DataFusion's INTERSECT
+/// and EXCEPT keep the left side's.
+fn set_operation_types(body: &mut SetExpr, scope: &Scope<'_>) {
+    let SetExpr::SetOperation { left, right, .. } = body else {
+        return;
+    };
+    let (Some(mut l), Some(mut r)) = (projection_mut(left), projection_mut(right)) else {
+        return;
+    };
+    for (a, b) in l.iter_mut().zip(r.iter_mut()) {
+        let (Some(ta), Some(tb)) = (scope.type_of(a), scope.type_of(b)) else {
+            continue;
+        };
+        if ta == tb {
+            continue;
+        }
+        let numbers = [ta, tb]
+            .iter()
+            .all(|t| t.is_integer() || t.is_float() || *t == SqlType::Numeric);
+        if !numbers {
+            continue;
+        }
+        let (common, data_type) = if ta.is_float() || tb.is_float() {
+            (SqlType::Float8, DataType::DoublePrecision)
+        } else if ta == SqlType::Numeric || tb == SqlType::Numeric {
+            (
+                SqlType::Numeric,
+                DataType::Numeric(sqlparser::ast::ExactNumberInfo::None),
+            )
+        } else {
+            (SqlType::Int8, DataType::BigInt(None))
+        };
+        // Only the side of the other type: a numeric keeps its own digits.
+        for (side, t) in [(a, ta), (b, tb)] {
+            if t != common {
+                cast_in_place(side, data_type.clone());
+            }
+        }
     }
 }
 
@@ -183,6 +268,61 @@ pub fn casts(expr: &mut Expr, scope: &Scope<'_>) {
     }
 }
 
+/// Timestamps in microseconds, PostgreSQL's resolution and range (4713 BC to 294276 AD):
+/// DataFusion reads a plain `TIMESTAMP` as nanoseconds, whose 64 bits end in 2262 (a date
+/// past it wrapped around; a NULL date's unused value could overflow the conversion).
+pub fn microsecond_timestamps(expr: &mut Expr) {
+    let data_type = match expr {
+        Expr::Cast { data_type, .. } => data_type,
+        Expr::TypedString(typed) => &mut typed.data_type,
+        _ => return,
+    };
+    match data_type {
+        DataType::Timestamp(precision @ None, _) => *precision = Some(6),
+        DataType::Custom(name, modifiers)
+            if modifiers.is_empty() && name.to_string().eq_ignore_ascii_case("timestamptz") =>
+        {
+            *data_type = DataType::Timestamp(Some(6), sqlparser::ast::TimezoneInfo::WithTimeZone);
+        }
+        _ => {}
+    }
+}
+
+/// `generate_series(ts, ts, interval)` in FROM: DataFusion's takes nanosecond timestamps
+/// only, so its arguments keep that unit (see [`microsecond_timestamps`]).
+pub fn series_timestamps(factor: &mut sqlparser::ast::TableFactor) {
+    let sqlparser::ast::TableFactor::Table {
+        name,
+        args: Some(args),
+        ..
+    } = factor
+    else {
+        return;
+    };
+    let series = name
+        .0
+        .last()
+        .and_then(|p| p.as_ident())
+        .is_some_and(|f| f.value.eq_ignore_ascii_case("generate_series"));
+    if !series {
+        return;
+    }
+    for arg in &mut args.args {
+        let sqlparser::ast::FunctionArg::Unnamed(sqlparser::ast::FunctionArgExpr::Expr(e)) = arg
+        else {
+            continue;
+        };
+        let data_type = match e {
+            Expr::Cast { data_type, .. } => data_type,
+            Expr::TypedString(typed) => &mut typed.data_type,
+            _ => continue,
+        };
+        if let DataType::Timestamp(precision @ Some(6), _) = data_type {
+            *precision = Some(9);
+        }
+    }
+}
+
 /// Date and time arithmetic as PostgreSQL types it: `date + interval` is a timestamp,
 /// `isodow` counts Monday as 1, a timestamp compared with `'2026-01-01 10:00'` reads the
 /// text as PostgreSQL does (seconds may be left out).
@@ -194,7 +334,7 @@ pub fn temporal(expr: &mut Expr, scope: &Scope<'_>) {
             right,
         } => {
             let (l, r) = (scope.type_of(left), scope.type_of(right));
-            let timestamp = DataType::Timestamp(None, sqlparser::ast::TimezoneInfo::None);
+            let timestamp = DataType::Timestamp(Some(6), sqlparser::ast::TimezoneInfo::None);
             match (l, r) {
                 (Some(SqlType::Date), Some(SqlType::Interval)) => cast_in_place(left, timestamp),
                 (Some(SqlType::Interval), Some(SqlType::Date)) => cast_in_place(right, timestamp),
@@ -324,24 +464,38 @@ fn with_seconds(text: &str) -> Option<String> {
     minutes_only.then(|| format!("{text}:00"))
 }
 
-/// `trunc`, `ceil`, `floor` and one-argument `round` of a numeric are numeric with no
-/// digits after the point; DataFusion answers a float.
+/// `round`, `trunc`, `ceil` and `floor` of a numeric are junction's exact functions
+/// (`pg_numeric_round(x, n)`): DataFusion's go through a float.
 pub fn exact_rounding(expr: &mut Expr, scope: &Scope<'_>) {
-    let whole = match expr {
+    let replacement = match expr {
         Expr::Function(f) if is_call_to(f, &["trunc", "ceil", "ceiling", "floor", "round"]) => {
-            let mut args = arguments(f);
-            match (args.next(), args.next()) {
-                (Some(x), None) => scope.type_of(x) == Some(SqlType::Numeric),
-                _ => false,
-            }
+            let name = match function_name(f).map(str::to_ascii_lowercase).as_deref() {
+                Some("trunc") => "pg_numeric_trunc",
+                Some("round") => "pg_numeric_round",
+                Some("floor") => "pg_numeric_floor",
+                _ => "pg_numeric_ceil",
+            };
+            let args: Vec<Expr> = arguments(f).cloned().collect();
+            let numeric = args.first().and_then(|x| scope.type_of(x)) == Some(SqlType::Numeric);
+            let digits_ok = match args.get(1) {
+                None => true,
+                // A constant count only: it decides the result's scale.
+                Some(n) => crate::types::is_int4_literal(n),
+            };
+            let takes_digits = matches!(name, "pg_numeric_trunc" | "pg_numeric_round");
+            (numeric && digits_ok && (args.len() == 1 || takes_digits) && args.len() <= 2)
+                .then(|| call_with(name, args))
         }
-        Expr::Ceil { expr: x, .. } | Expr::Floor { expr: x, .. } => {
-            scope.type_of(x) == Some(SqlType::Numeric)
+        Expr::Ceil { expr: x, .. } if scope.type_of(x) == Some(SqlType::Numeric) => {
+            Some(call("pg_numeric_ceil", take(x)))
         }
-        _ => false,
+        Expr::Floor { expr: x, .. } if scope.type_of(x) == Some(SqlType::Numeric) => {
+            Some(call("pg_numeric_floor", take(x)))
+        }
+        _ => None,
     };
-    if whole {
-        cast_in_place(expr, result_types::numeric(0));
+    if let Some(replacement) = replacement {
+        *expr = replacement;
     }
 }
 
@@ -396,6 +550,7 @@ pub fn function_names(expr: &mut Expr) {
             *expr = call_with("power", vec![take(left), take(right)]);
         }
         Expr::Function(f) if is_call_to(f, &["variance"]) => rename(f, "var_samp"),
+        Expr::Function(f) if is_call_to(f, &["sign"]) => rename(f, "signum"),
         Expr::Function(f) if is_call_to(f, &["mod"]) => {
             if let Some([a, b]) = take_arguments(f) {
                 let mut modulo = binary(a, BinaryOperator::Modulo, b);

@@ -54,6 +54,11 @@ pub const FLOAT_MULTIPLY: &str = "junction_float_mul";
 pub const FLOAT_DIVIDE: &str = "junction_float_div";
 
 pub const MACROS: &[&str] = &[
+    // PostgreSQL's range of dates: Julian day 0 (4714-11-24 BC) to 5874897-12-31; DuckDB's
+    // goes further.
+    "CREATE OR REPLACE MACRO junction_date_plus(d, n) AS \
+     CASE WHEN CAST(d - DATE '1970-01-01' AS BIGINT) + n NOT BETWEEN -2440588 AND 2145042905 \
+       THEN error('[22008] date out of range') ELSE d + CAST(n AS INTEGER) END",
     "CREATE OR REPLACE MACRO junction_float_mul(a, b) AS \
      CASE WHEN isinf(CAST(a AS DOUBLE) * b) AND isfinite(CAST(a AS DOUBLE)) \
        AND isfinite(CAST(b AS DOUBLE)) THEN error('[22003] value out of range: overflow') \
@@ -67,7 +72,8 @@ pub const MACROS: &[&str] = &[
      CASE WHEN x = 0 THEN error('[22012] division by zero') ELSE x END",
     // PostgreSQL's width_bucket(operand, low, high, count) on float8 (float.c).
     "CREATE OR REPLACE MACRO width_bucket(x, b1, b2, n) AS \
-     CASE WHEN n <= 0 THEN error('[2201G] count must be greater than zero') \
+     CASE WHEN x IS NULL OR b1 IS NULL OR b2 IS NULL OR n IS NULL THEN CAST(NULL AS INTEGER) \
+     WHEN n <= 0 THEN error('[2201G] count must be greater than zero') \
      WHEN b1 = b2 THEN error('[2201G] lower bound cannot equal upper bound') \
      WHEN b1 < b2 THEN CASE WHEN x < b1 THEN 0 WHEN x >= b2 THEN n + 1 \
        ELSE least(CAST(trunc(n * ((CAST(x AS DOUBLE) - b1) / (CAST(b2 AS DOUBLE) - b1))) AS INTEGER), n - 1) + 1 END \
@@ -80,6 +86,11 @@ const NUMERIC_SCALE: i64 = 10;
 
 /// The expression rules, for an expression whose children are done.
 pub(crate) fn expression_rules(expr: &mut Expr, scope: &Scope<'_>) -> Result<(), TranspileError> {
+    // Arithmetic with a NULL constant: DuckDB folds it to a NULL it types INTEGER, whatever
+    // the operands; the result keeps PostgreSQL's type by a cast.
+    let null_typed = null_arithmetic(expr)
+        .then(|| scope.type_of(expr).and_then(duckdb_type))
+        .flatten();
     shared::quoted_literals(expr);
     function_names(expr, scope);
     substring_start(expr);
@@ -92,9 +103,68 @@ pub(crate) fn expression_rules(expr: &mut Expr, scope: &Scope<'_>) -> Result<(),
     null_concat(expr);
     checked_division(expr, scope);
     checked_float_product(expr, scope);
+    checked_date_arithmetic(expr, scope);
+    result_types::exact_average(expr, scope, |sum, count| {
+        let as_text = |mut e: Expr| {
+            cast_in_place(&mut e, DataType::Varchar(None));
+            e
+        };
+        call_with(NUMERIC_DIVIDE, vec![as_text(sum), as_text(count)])
+    });
     result_types::apply(expr, scope);
     result_types::int4_result(expr);
+    if let Some(data_type) = null_typed {
+        cast_in_place(expr, data_type);
+    }
     Ok(())
+}
+
+/// Whether `expr` is arithmetic or a call with an operand that may be a NULL constant
+/// (`NULL`, `CAST(NULL AS t)`, a CASE without ELSE), which DuckDB folds to an INTEGER NULL.
+fn null_arithmetic(expr: &Expr) -> bool {
+    fn null_constant(e: &Expr) -> bool {
+        match e {
+            Expr::Value(v) => v.value == Value::Null,
+            Expr::Cast { expr, .. } | Expr::Nested(expr) => null_constant(expr),
+            Expr::Case { else_result, .. } => else_result.as_deref().is_none_or(null_constant),
+            _ => false,
+        }
+    }
+    match expr {
+        Expr::BinaryOp {
+            left,
+            op:
+                BinaryOperator::Plus
+                | BinaryOperator::Minus
+                | BinaryOperator::Multiply
+                | BinaryOperator::Divide
+                | BinaryOperator::Modulo,
+            right,
+        } => null_constant(left) || null_constant(right),
+        Expr::Function(f) if f.over.is_none() => arguments(f).any(null_constant),
+        _ => false,
+    }
+}
+
+/// The DuckDB type that holds PostgreSQL's `t`.
+fn duckdb_type(t: SqlType) -> Option<DataType> {
+    Some(match t {
+        SqlType::Int2 => DataType::SmallInt(None),
+        SqlType::Int4 => DataType::Integer(None),
+        SqlType::Int8 => DataType::BigInt(None),
+        SqlType::Float4 => DataType::Real,
+        SqlType::Float8 => DataType::DoublePrecision,
+        SqlType::Numeric => result_types::numeric(NUMERIC_SCALE),
+        SqlType::Text => DataType::Varchar(None),
+        SqlType::Date => DataType::Date,
+        SqlType::Timestamp => DataType::Timestamp(None, TimezoneInfo::None),
+        SqlType::TimestampTz => DataType::Timestamp(None, TimezoneInfo::WithTimeZone),
+        SqlType::Interval => DataType::Interval {
+            fields: None,
+            precision: None,
+        },
+        _ => return None,
+    })
 }
 
 /// `~`, `~*`, `!~`, `!~*` as `regexp_matches`, which finds the pattern anywhere as
@@ -386,6 +456,36 @@ pub fn checked_division(expr: &mut Expr, scope: &Scope<'_>) {
     }
     let divisor = take(right);
     **right = call(DIVISOR_MACRO, divisor);
+}
+
+/// `date ± integer` within PostgreSQL's range of dates (`junction_date_plus`).
+fn checked_date_arithmetic(expr: &mut Expr, scope: &Scope<'_>) {
+    let Expr::BinaryOp {
+        left,
+        op: op @ (BinaryOperator::Plus | BinaryOperator::Minus),
+        right,
+    } = expr
+    else {
+        return;
+    };
+    let (l, r) = (scope.type_of(left), scope.type_of(right));
+    let integer = |t: Option<SqlType>| t.is_some_and(SqlType::is_integer);
+    let (date, days) = match (l, r) {
+        (Some(SqlType::Date), _) if integer(r) => (take(left), take(right)),
+        (_, Some(SqlType::Date)) if integer(l) && *op == BinaryOperator::Plus => {
+            (take(right), take(left))
+        }
+        _ => return,
+    };
+    let days = if *op == BinaryOperator::Minus {
+        Expr::UnaryOp {
+            op: sqlparser::ast::UnaryOperator::Minus,
+            expr: Box::new(Expr::Nested(Box::new(days))),
+        }
+    } else {
+        days
+    };
+    *expr = call_with("junction_date_plus", vec![date, days]);
 }
 
 fn is_float(t: Option<SqlType>) -> bool {

@@ -51,12 +51,11 @@ const PATTERNS: &[(&str, &str)] = &[
     ("IW", "%V"),
     ("AM", "%p"),
     ("PM", "%p"),
-    ("Dy", "%a"),
 ];
 
-/// Names PostgreSQL spells in three cases: `Month`, `MONTH`, `month`; padded to 9 in
-/// to_char unless `FM` precedes them.
-const NAMES: &[(&str, &str)] = &[("month", "%B"), ("day", "%A"), ("mon", "%b")];
+/// Names PostgreSQL spells in three cases: `Month`, `MONTH`, `month`; the full ones padded
+/// to 9 in to_char unless `FM` precedes them, the abbreviations (`Mon`, `Dy`) never.
+const NAMES: &[(&str, &str)] = &[("month", "%B"), ("day", "%A"), ("mon", "%b"), ("dy", "%a")];
 
 fn translate(template: &str, dialect: Dialect, parsing: bool) -> Result<Vec<Part>, TranspileError> {
     let unsupported = |what: &str| {
@@ -103,7 +102,7 @@ fn translate(template: &str, dialect: Dialect, parsing: bool) -> Result<Vec<Part
             } else {
                 Case::AsIs
             };
-            let padded = *name != "mon" && !fill_mode;
+            let padded = !matches!(*name, "mon" | "dy") && !fill_mode;
             if parsing || (!padded && case == Case::AsIs) {
                 run.push_str(pattern);
             } else {

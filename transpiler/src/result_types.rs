@@ -118,6 +118,11 @@ pub(crate) fn apply(expr: &mut Expr, scope: &Scope<'_>) {
                     Some(DataType::Timestamp(None, TimezoneInfo::WithTimeZone))
                 }
                 ("date_part", _) => Some(DataType::DoublePrecision),
+                // sign() has numeric and float8 forms; an integer takes the float8 one.
+                ("sign" | "signum", Some(SqlType::Numeric)) => Some(numeric(0)),
+                ("sign" | "signum", Some(t)) if t.is_integer() || t.is_float() => {
+                    Some(DataType::DoublePrecision)
+                }
                 ("power" | "pow", _) if scope.function_type(function) == Some(SqlType::Numeric) => {
                     Some(numeric(DIVISION_SCALE))
                 }
@@ -157,6 +162,38 @@ pub(crate) fn apply(expr: &mut Expr, scope: &Scope<'_>) {
     if let Some(data_type) = target {
         cast_in_place(expr, data_type);
     }
+}
+
+/// `avg(x)` of integers or numerics as PostgreSQL computes it, the exact quotient of
+/// `sum(x)` and `count(x)` (`divide` writes junction's numeric division of the two in the
+/// dialect): the engines average decimals through a double, or to a handful of digits.
+/// DISTINCT, FILTER and OVER apply to both halves.
+pub(crate) fn exact_average(
+    expr: &mut Expr,
+    scope: &Scope<'_>,
+    divide: impl Fn(Expr, Expr) -> Expr,
+) {
+    let Expr::Function(function) = expr else {
+        return;
+    };
+    if !is_call_to(function, &["avg"]) || arguments(function).count() != 1 {
+        return;
+    }
+    let argument = arguments(function).next().and_then(|x| scope.type_of(x));
+    if !argument.is_some_and(SqlType::is_exact) {
+        return;
+    }
+    let mut sum = function.clone();
+    rename(&mut sum, "sum");
+    if argument == Some(SqlType::Int8) {
+        // Exact, where the engines would overflow or widen to 128 bits.
+        if let Some(first) = arguments_mut(&mut sum).next() {
+            cast_in_place(first, numeric(0));
+        }
+    }
+    let mut count = function.clone();
+    rename(&mut count, "count");
+    *expr = divide(Expr::Function(sum), Expr::Function(count));
 }
 
 /// Functions PostgreSQL types int4 that DuckDB and Trino type BIGINT.

@@ -27,7 +27,7 @@ impl VisitorMut for Rules<'_> {
         let done = match self.dialect {
             Dialect::DataFusion => {
                 set_returning::projected_series(query);
-                datafusion::query_rules(query)
+                datafusion::query_rules(query, &self.scope)
             }
             Dialect::Trino => trino::query_rules(query),
             _ => {
@@ -42,6 +42,9 @@ impl VisitorMut for Rules<'_> {
         match self.dialect {
             Dialect::Trino => into_flow(trino::table_factor(factor)),
             _ => {
+                if self.dialect == Dialect::DataFusion {
+                    datafusion::series_timestamps(factor);
+                }
                 set_returning::name_column(factor);
                 ControlFlow::Continue(())
             }

@@ -22,10 +22,14 @@ pub(crate) fn apply(
     dialect: Dialect,
 ) -> Result<(), TranspileError> {
     formats::apply(expr, scope, dialect)?;
+    integer_rounding(expr, scope);
     make_interval(expr, dialect)?;
     bytea_hex(expr, dialect);
     similar_to(expr, dialect)?;
-    format_to_concat(expr, dialect)
+    format_to_concat(expr, dialect)?;
+    float_text(expr, scope);
+    common_argument_type(expr, scope);
+    Ok(())
 }
 
 /// `x SIMILAR TO 'pattern'` becomes an anchored regular expression match, translated the
@@ -376,4 +380,116 @@ pub fn make_interval(expr: &mut Expr, dialect: Dialect) -> Result<(), TranspileE
         ),
     };
     Ok(())
+}
+
+/// `round`, `trunc`, `ceil` and `floor` of an integer as PostgreSQL resolves them: alone
+/// they take the float8 form, with a digit count the numeric one (the engines would keep
+/// the integer, or answer a float).
+pub fn integer_rounding(expr: &mut Expr, scope: &Scope<'_>) {
+    let Expr::Function(function) = expr else {
+        return;
+    };
+    if !crate::ast::is_call_to(function, &["round", "trunc", "ceil", "ceiling", "floor"]) {
+        return;
+    }
+    let count = crate::ast::arguments(function).count();
+    let Some(first) = crate::ast::arguments_mut(function).next() else {
+        return;
+    };
+    if !scope
+        .type_of(first)
+        .is_some_and(crate::types::SqlType::is_integer)
+    {
+        return;
+    }
+    let target = if count == 2 {
+        sqlparser::ast::DataType::Numeric(sqlparser::ast::ExactNumberInfo::None)
+    } else {
+        sqlparser::ast::DataType::DoublePrecision
+    };
+    cast_in_place(first, target);
+}
+
+/// junction's function (in both engines) that prints a float8 as PostgreSQL does.
+pub const FLOAT8_TEXT: &str = "junction_float8_text";
+
+/// A float turned into text as PostgreSQL prints it (`62`, `1e+15`), where the engines print
+/// `62.0` and `1e15`: casts to text, `||` and `concat`'s arguments.
+pub fn float_text(expr: &mut Expr, scope: &Scope<'_>) {
+    let is_float = |e: &Expr| {
+        scope
+            .type_of(e)
+            .is_some_and(crate::types::SqlType::is_float)
+    };
+    // A float, or a float cast to text.
+    let printed = |e: &mut Expr| {
+        let inner = match &mut *e {
+            Expr::Cast {
+                expr: inner,
+                data_type,
+                ..
+            } if crate::types::SqlType::of(data_type) == crate::types::SqlType::Text
+                && is_float(inner) =>
+            {
+                take(inner)
+            }
+            other if is_float(other) => take(other),
+            _ => return,
+        };
+        *e = crate::ast::call(FLOAT8_TEXT, inner);
+    };
+    match expr {
+        Expr::Cast {
+            data_type,
+            expr: inner,
+            ..
+        } if crate::types::SqlType::of(data_type) == crate::types::SqlType::Text
+            && is_float(inner) =>
+        {
+            printed(expr)
+        }
+        Expr::BinaryOp {
+            left,
+            op: BinaryOperator::StringConcat,
+            right,
+        } => {
+            printed(left);
+            printed(right);
+        }
+        Expr::Function(f) if crate::ast::is_call_to(f, &["concat", "concat_ws"]) => {
+            crate::ast::arguments_mut(f).for_each(printed);
+        }
+        _ => {}
+    }
+}
+
+/// `coalesce`, `nullif`, `greatest` and `least` of numbers of different types answer their
+/// common type (int4 and numeric is numeric); the engines may keep the first argument's.
+/// The arguments of another type are cast to it; a numeric keeps its own digits.
+pub fn common_argument_type(expr: &mut Expr, scope: &Scope<'_>) {
+    let Expr::Function(function) = expr else {
+        return;
+    };
+    if !crate::ast::is_call_to(function, &["coalesce", "nullif", "greatest", "least"]) {
+        return;
+    }
+    let Some(common) = scope.function_type(function) else {
+        return;
+    };
+    let data_type = match common {
+        // An integer as a numeric with room after the point for the others' digits: the
+        // engines take the larger scale of two decimals.
+        crate::types::SqlType::Numeric => crate::result_types::numeric(10),
+        crate::types::SqlType::Float8 => sqlparser::ast::DataType::DoublePrecision,
+        crate::types::SqlType::Int8 => sqlparser::ast::DataType::BigInt(None),
+        _ => return,
+    };
+    for argument in crate::ast::arguments_mut(function) {
+        let own = scope.type_of(argument);
+        if own.is_some_and(|t| {
+            t != common && (t.is_integer() || t.is_float() || t == crate::types::SqlType::Numeric)
+        }) {
+            cast_in_place(argument, data_type.clone());
+        }
+    }
 }

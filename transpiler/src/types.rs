@@ -416,7 +416,32 @@ impl<'a> Scope<'a> {
         Some(match name.as_str() {
             "count" | "row_number" | "rank" | "dense_rank" => Int8,
             "ntile" | "length" | "char_length" | "character_length" | "octet_length" | "strpos"
-            | "ascii" | "array_length" | "cardinality" | "grouping" => Int4,
+            | "ascii" | "array_length" | "cardinality" | "grouping" | "width_bucket" => Int4,
+            // sign() has numeric and float8 forms; an integer takes the float8 one.
+            "sign" | "signum" => match first()? {
+                Numeric => Numeric,
+                t if t.is_integer() || t.is_float() => Float8,
+                _ => return None,
+            },
+            // junction's own functions, which rules put in place of PostgreSQL's: rules
+            // applied to an expression around them still see its PostgreSQL type.
+            "junction_numeric_divide"
+            | "pg_numeric_divide"
+            | "pg_numeric_round"
+            | "pg_numeric_trunc"
+            | "pg_numeric_floor"
+            | "pg_numeric_ceil" => Numeric,
+            "junction_float_mul" | "junction_float_div" => Float8,
+            "junction_upper" | "junction_lower" => Text,
+            "junction_clock_timestamp"
+            | "clock_timestamp"
+            | "statement_timestamp"
+            | "transaction_timestamp" => TimestampTz,
+            "localtimestamp" => Timestamp,
+            "make_interval" | "justify_hours" | "justify_days" | "justify_interval" => Interval,
+            "list_append" | "list_prepend" | "array_append" | "array_prepend" | "array_cat" => {
+                Array
+            }
             "sum" => match first()? {
                 Int2 | Int4 => Int8,
                 Int8 | Numeric => Numeric,
@@ -432,13 +457,43 @@ impl<'a> Scope<'a> {
                 Interval if name == "avg" => Interval,
                 _ => return None,
             },
-            "min" | "max" | "abs" | "ceil" | "ceiling" | "floor" | "first_value" | "last_value"
-            | "lag" | "lead" | "nth_value" | "coalesce" | "nullif" | "greatest" | "least"
+            "min" | "max" | "abs" | "first_value" | "last_value" | "lag" | "lead" | "nth_value"
             | "junction_divisor" => first()?,
-            "round" | "trunc" => match first()? {
-                t if t.is_exact() => Numeric,
-                t => t,
-            },
+            // The arguments' common type, as PostgreSQL resolves it among numbers.
+            "coalesce" | "greatest" | "least" | "nullif" => {
+                let types: Vec<SqlType> = arguments(function)
+                    .filter_map(|e| self.type_of(e))
+                    .collect();
+                let first = *types.first()?;
+                if types.iter().all(|t| *t == first) {
+                    first
+                } else if types
+                    .iter()
+                    .all(|t| t.is_integer() || t.is_float() || *t == Numeric)
+                {
+                    if types.iter().any(|t| t.is_float()) {
+                        Float8
+                    } else if types.contains(&Numeric) {
+                        Numeric
+                    } else if types.contains(&Int8) {
+                        Int8
+                    } else {
+                        Int4
+                    }
+                } else {
+                    return None;
+                }
+            }
+            // With a digit count only the numeric form exists; alone, an integer rounds as
+            // float8.
+            "round" | "trunc" | "ceil" | "ceiling" | "floor" => {
+                match (first()?, arguments(function).count()) {
+                    (t, 2) if t.is_exact() => Numeric,
+                    (Numeric, _) => Numeric,
+                    (t, _) if t.is_integer() => Float8,
+                    (t, _) => t,
+                }
+            }
             "power" | "pow" => {
                 let types: Vec<SqlType> = arguments(function)
                     .map(|e| self.type_of(e))
@@ -462,7 +517,7 @@ impl<'a> Scope<'a> {
                 Date => TimestampTz,
                 t => t,
             },
-            "to_date" | "make_date" | "current_date" => Date,
+            "to_date" | "make_date" | "current_date" | "junction_date_plus" => Date,
             "make_timestamp" => Timestamp,
             "age" => Interval,
             "bool_and" | "bool_or" | "every" | "starts_with" => Bool,
@@ -610,7 +665,8 @@ mod tests {
                 Some(Int4),
                 Some(Interval),
                 Some(Numeric),
-                Some(Numeric),
+                // round(int) is round(float8) in PostgreSQL.
+                Some(Float8),
                 Some(Int4),
                 Some(Text),
             ]

@@ -1,8 +1,17 @@
 //! Delta Lake tables, read through deltalake's DataFusion provider.
 
+use std::any::Any;
 use std::sync::Arc;
 
-use datafusion::catalog::TableProvider;
+use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::catalog::{Session, TableProvider};
+use datafusion::common::{Constraints, Statistics};
+use datafusion::datasource::TableType;
+use datafusion::error::Result as DataFusionResult;
+use datafusion::execution::{SendableRecordBatchStream, TaskContext};
+use datafusion::logical_expr::TableProviderFilterPushDown;
+use datafusion::physical_plan::{DisplayAs, DisplayFormatType, ExecutionPlan, PlanProperties};
+use datafusion::prelude::Expr;
 
 use super::{Snapshot, TableLocation};
 use crate::{CatalogError, Result};
@@ -47,5 +56,119 @@ pub(super) async fn provider(
         .table_provider()
         .await
         .map_err(|e| error(deltalake::DeltaTableError::from(e)))?;
-    Ok((provider, table))
+    Ok((LimitHonoured::wrap(provider), table))
+}
+
+/// deltalake's provider, with a limit over its metadata-only scan kept.
+///
+/// deltalake 0.32 answers a scan of no columns (`SELECT 1 FROM t LIMIT 2`, `count(*)`) from
+/// the log's row counts, with an operator that says it takes limits pushed into it
+/// (`supports_limit_pushdown`) yet has no input to pass them to and ignores them: every
+/// row came back. Behind [`NoLimitPushdown`], DataFusion keeps its own limit above it.
+#[derive(Debug)]
+pub(super) struct LimitHonoured {
+    inner: Arc<dyn TableProvider>,
+}
+
+impl LimitHonoured {
+    pub(super) fn wrap(inner: Arc<dyn TableProvider>) -> Arc<dyn TableProvider> {
+        Arc::new(Self { inner })
+    }
+}
+
+#[async_trait::async_trait]
+impl TableProvider for LimitHonoured {
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+
+    fn schema(&self) -> SchemaRef {
+        self.inner.schema()
+    }
+
+    fn constraints(&self) -> Option<&Constraints> {
+        self.inner.constraints()
+    }
+
+    fn table_type(&self) -> TableType {
+        self.inner.table_type()
+    }
+
+    async fn scan(
+        &self,
+        state: &dyn Session,
+        projection: Option<&Vec<usize>>,
+        filters: &[Expr],
+        limit: Option<usize>,
+    ) -> DataFusionResult<Arc<dyn ExecutionPlan>> {
+        let plan = self.inner.scan(state, projection, filters, limit).await?;
+        // The operator of the metadata-only path, by name: deltalake does not export it.
+        if plan.name() == "DeltaScanMetaExec" {
+            return Ok(Arc::new(NoLimitPushdown { input: plan }));
+        }
+        Ok(plan)
+    }
+
+    fn supports_filters_pushdown(
+        &self,
+        filters: &[&Expr],
+    ) -> DataFusionResult<Vec<TableProviderFilterPushDown>> {
+        self.inner.supports_filters_pushdown(filters)
+    }
+
+    fn statistics(&self) -> Option<Statistics> {
+        self.inner.statistics()
+    }
+}
+
+/// Its input's rows, unchanged; a limit above it stays above it.
+#[derive(Debug)]
+struct NoLimitPushdown {
+    input: Arc<dyn ExecutionPlan>,
+}
+
+impl DisplayAs for NoLimitPushdown {
+    fn fmt_as(&self, _: DisplayFormatType, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "NoLimitPushdown")
+    }
+}
+
+impl ExecutionPlan for NoLimitPushdown {
+    fn name(&self) -> &str {
+        "NoLimitPushdown"
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+
+    fn properties(&self) -> &Arc<PlanProperties> {
+        self.input.properties()
+    }
+
+    fn children(&self) -> Vec<&Arc<dyn ExecutionPlan>> {
+        vec![&self.input]
+    }
+
+    fn with_new_children(
+        self: Arc<Self>,
+        mut children: Vec<Arc<dyn ExecutionPlan>>,
+    ) -> DataFusionResult<Arc<dyn ExecutionPlan>> {
+        match (children.pop(), children.is_empty()) {
+            (Some(input), true) => Ok(Arc::new(Self { input })),
+            _ => datafusion::common::internal_err!("NoLimitPushdown takes one input"),
+        }
+    }
+
+    fn execute(
+        &self,
+        partition: usize,
+        context: Arc<TaskContext>,
+    ) -> DataFusionResult<SendableRecordBatchStream> {
+        self.input.execute(partition, context)
+    }
+
+    fn partition_statistics(&self, partition: Option<usize>) -> DataFusionResult<Statistics> {
+        self.input.partition_statistics(partition)
+    }
 }

@@ -308,15 +308,16 @@ impl<R: RngCore> Generator<R> {
                 "CAST({} AS float8)",
                 self.pick(&["0.5", "1.5", "2", "0", "-3.25", "1e10", "95.5", "0.1"])
             ),
+            // With a point: PostgreSQL reads `3` as an integer.
             Ty::Numeric => (*self.pick(&[
                 "1.5",
                 "0.25",
-                "100",
-                "3",
+                "100.0",
+                "3.0",
                 "-2.75",
                 "1767399000.0",
                 "0.001",
-                "7",
+                "7.00",
             ]))
             .to_owned(),
             Ty::Text => format!(
@@ -425,8 +426,18 @@ impl<R: RngCore> Generator<R> {
             }
             4 => self.case_or_coalesce(ty, scope, d),
             5 => {
-                let arg = self.expr(ty, scope, d);
-                let name = *self.pick(&["abs", "abs", "sign"]);
+                // sign() is float8 or numeric; an integer takes the float8 form.
+                let name = if matches!(ty, Ty::Float8 | Ty::Numeric) {
+                    *self.pick(&["abs", "abs", "sign"])
+                } else {
+                    "abs"
+                };
+                let arg_ty = if name == "sign" && ty == Ty::Float8 && self.chance(0.5) {
+                    Ty::Int4
+                } else {
+                    ty
+                };
+                let arg = self.expr(arg_ty, scope, d);
                 call(ty, name, vec![arg])
             }
             6 => match ty {

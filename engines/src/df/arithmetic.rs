@@ -22,7 +22,7 @@ use datafusion::logical_expr::{
 use datafusion::scalar::ScalarValue;
 use num_traits::Float;
 
-use crate::numeric::{divide_arrays, QUOTIENT_TYPE};
+use crate::numeric::{divide_arrays, multiply_arrays, QUOTIENT_TYPE};
 use crate::sql_error::SqlError;
 
 /// An arithmetic operator junction checks.
@@ -262,16 +262,36 @@ where
     }
 }
 
-/// `numeric / numeric` (or with an integer), exact.
+/// `numeric / numeric` (or with an integer), exact; or `numeric * numeric` whose exact
+/// scale is past 38 digits.
 #[derive(Debug, PartialEq, Eq, Hash)]
 pub struct NumericDivide {
+    multiply: bool,
     signature: Signature,
 }
 
 pub fn numeric_divide_udf() -> Arc<ScalarUDF> {
     Arc::new(ScalarUDF::new_from_impl(NumericDivide {
+        multiply: false,
         signature: Signature::user_defined(Volatility::Immutable),
     }))
+}
+
+pub fn numeric_multiply_udf() -> Arc<ScalarUDF> {
+    Arc::new(ScalarUDF::new_from_impl(NumericDivide {
+        multiply: true,
+        signature: Signature::user_defined(Volatility::Immutable),
+    }))
+}
+
+/// Whether `left * right` are numerics whose product's exact scale does not fit 38 digits.
+pub fn is_wide_numeric_product(left: &DataType, right: &DataType) -> bool {
+    match (left, right) {
+        (DataType::Decimal128(_, a), DataType::Decimal128(_, b)) => {
+            i32::from(*a) + i32::from(*b) > 38
+        }
+        _ => false,
+    }
 }
 
 /// An exact operand as a decimal: integers with no digits after the point.
@@ -299,7 +319,11 @@ impl ScalarUDFImpl for NumericDivide {
     }
 
     fn name(&self) -> &str {
-        "pg_numeric_divide"
+        if self.multiply {
+            "pg_numeric_multiply"
+        } else {
+            "pg_numeric_divide"
+        }
     }
 
     fn signature(&self) -> &Signature {
@@ -311,7 +335,7 @@ impl ScalarUDFImpl for NumericDivide {
             .iter()
             .map(|t| match as_decimal(t) {
                 Some(d) => Ok(d),
-                None => plan_err!("pg_numeric_divide takes numerics, not {t}"),
+                None => plan_err!("{} takes numerics, not {t}", self.name()),
             })
             .collect()
     }
@@ -321,7 +345,11 @@ impl ScalarUDFImpl for NumericDivide {
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        binary(&args.args, |l, r| Ok(divide_arrays(l, r)?))
+        if self.multiply {
+            binary(&args.args, |l, r| Ok(multiply_arrays(l, r)?))
+        } else {
+            binary(&args.args, |l, r| Ok(divide_arrays(l, r)?))
+        }
     }
 }
 
@@ -387,5 +415,91 @@ mod tests {
             Some(DataType::Int16)
         );
         assert_eq!(integer_operands(&DataType::Int32, &DataType::Float64), None);
+    }
+}
+
+/// PostgreSQL's dates: Julian day 0 (4714-11-24 BC) up to, not including, Julian day
+/// 2147483494 (5874898-01-01), as days since 1970-01-01.
+const FIRST_DATE: i64 = -2_440_588;
+const END_DATE: i64 = 2_147_483_494 - 2_440_588;
+
+/// `date ± integer` (the planner passes the date first, the days negated for `-`), failing
+/// outside PostgreSQL's range of dates (22008) where DataFusion overflowed.
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub struct DatePlusDays {
+    subtract: bool,
+    signature: Signature,
+}
+
+pub fn date_plus_days_udf(subtract: bool) -> Arc<ScalarUDF> {
+    Arc::new(ScalarUDF::new_from_impl(DatePlusDays {
+        subtract,
+        signature: Signature::user_defined(Volatility::Immutable),
+    }))
+}
+
+impl ScalarUDFImpl for DatePlusDays {
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+
+    fn name(&self) -> &str {
+        if self.subtract {
+            "pg_date_minus_days"
+        } else {
+            "pg_date_plus_days"
+        }
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
+        match arg_types {
+            [DataType::Date32, n] if n.is_integer() || n.is_null() => {
+                Ok(vec![DataType::Date32, DataType::Int64])
+            }
+            _ => plan_err!("{} takes a date and a number of days", self.name()),
+        }
+    }
+
+    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Date32)
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let subtract = self.subtract;
+        binary(&args.args, |dates, days| {
+            let (dates, days) = (
+                dates.as_primitive::<datafusion::arrow::datatypes::Date32Type>(),
+                days.as_primitive::<datafusion::arrow::datatypes::Int64Type>(),
+            );
+            let result: Result<
+                PrimitiveArray<datafusion::arrow::datatypes::Date32Type>,
+                ArrowError,
+            > = datafusion::arrow::compute::try_binary(dates, days, |date, n| {
+                let n = if subtract { n.checked_neg() } else { Some(n) };
+                let out_of_range = || {
+                    ArrowError::ExternalError(Box::new(SqlError {
+                        sqlstate: "22008",
+                        message: "date out of range".to_owned(),
+                    }))
+                };
+                let day = n
+                    .and_then(|n| i64::from(date).checked_add(n))
+                    .filter(|d| (FIRST_DATE..END_DATE).contains(d))
+                    .ok_or_else(out_of_range)?;
+                i32::try_from(day).map_err(|_| out_of_range())
+            });
+            match result {
+                Ok(array) => Ok(Arc::new(array) as ArrayRef),
+                Err(ArrowError::ExternalError(e)) => match e.downcast::<SqlError>() {
+                    Ok(sql) => Err((*sql).into()),
+                    Err(other) => Err(ArrowError::ExternalError(other).into()),
+                },
+                Err(other) => Err(other.into()),
+            }
+        })
     }
 }

@@ -51,8 +51,13 @@ impl PgInterval {
         }
     }
 
-    fn to_arrow(self) -> IntervalMonthDayNano {
-        IntervalMonthDayNano::new(self.months, self.days, self.micros * NANOS_PER_MICRO)
+    /// As Arrow holds it, in nanoseconds: a time part past ±292 years does not fit.
+    fn to_arrow(self) -> Result<IntervalMonthDayNano, SqlError> {
+        let nanos = self
+            .micros
+            .checked_mul(NANOS_PER_MICRO)
+            .ok_or_else(out_of_range)?;
+        Ok(IntervalMonthDayNano::new(self.months, self.days, nanos))
     }
 }
 
@@ -163,7 +168,7 @@ impl ScalarUDFImpl for ScaleInterval {
             let spans = columns[0].as_primitive::<IntervalMonthDayNanoType>();
             let factors = columns[1].as_primitive::<Float64Type>();
             let span = PgInterval::from_arrow(spans.value(row));
-            Ok(scale(span, factors.value(row), divide)?.to_arrow())
+            Ok(scale(span, factors.value(row), divide)?.to_arrow()?)
         })
     }
 }
@@ -252,7 +257,7 @@ impl ScalarUDFImpl for TimestampDifference {
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
         per_row(&args.args, args.number_rows, |columns, row| {
             let (later, earlier) = (micros(&columns[0], row)?, micros(&columns[1], row)?);
-            Ok(timestamp_difference(later, earlier)?.to_arrow())
+            Ok(timestamp_difference(later, earlier)?.to_arrow()?)
         })
     }
 }
@@ -347,7 +352,7 @@ impl ScalarUDFImpl for MakeInterval {
             let seconds = columns
                 .get(MAKE_INTERVAL_ARGUMENTS - 1)
                 .map_or(0.0, |c| c.as_primitive::<Float64Type>().value(row));
-            Ok(make_interval(parts, seconds)?.to_arrow())
+            Ok(make_interval(parts, seconds)?.to_arrow()?)
         })
     }
 }

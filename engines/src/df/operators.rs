@@ -8,8 +8,10 @@
 //! | integer `+ - *` | 22003 on overflow | wraps around |
 //! | float `+ - * /` | 22012 dividing by zero, 22003 on overflow | Infinity, NaN |
 //! | numeric `/` | exact | four more digits than the dividend, truncated |
+//! | numeric `*` past 38 digits of scale | exact | not planned |
 //! | timestamp `-` timestamp | interval with days (`1 day 03:00:00`) | hours only (`27:00:00`) |
 //! | interval `*` `/` number | interval | not planned |
+//! | date `±` integer | 22008 past 5874897 AD | overflows |
 
 use std::sync::Arc;
 
@@ -29,9 +31,12 @@ pub struct PgOperators {
     integer: [Arc<ScalarUDF>; 3],
     float: [Arc<ScalarUDF>; 4],
     numeric_divide: Arc<ScalarUDF>,
+    numeric_multiply: Arc<ScalarUDF>,
     timestamp_difference: Arc<ScalarUDF>,
     interval_multiply: Arc<ScalarUDF>,
     interval_divide: Arc<ScalarUDF>,
+    date_plus_days: Arc<ScalarUDF>,
+    date_minus_days: Arc<ScalarUDF>,
 }
 
 impl Default for PgOperators {
@@ -41,9 +46,12 @@ impl Default for PgOperators {
             float: [Op::Add, Op::Subtract, Op::Multiply, Op::Divide]
                 .map(arithmetic::checked_float_udf),
             numeric_divide: arithmetic::numeric_divide_udf(),
+            numeric_multiply: arithmetic::numeric_multiply_udf(),
             timestamp_difference: intervals::timestamp_difference_udf(),
             interval_multiply: intervals::interval_multiply_udf(),
             interval_divide: intervals::interval_divide_udf(),
+            date_plus_days: arithmetic::date_plus_days_udf(false),
+            date_minus_days: arithmetic::date_plus_days_udf(true),
         }
     }
 }
@@ -85,9 +93,22 @@ impl PgOperators {
         {
             return Some((&self.float[index], false));
         }
+        let date = |t: &DataType| *t == DataType::Date32;
         match (op, l, r) {
+            (BinaryOperator::Plus, l, r) if date(l) && r.is_integer() => {
+                Some((&self.date_plus_days, false))
+            }
+            (BinaryOperator::Plus, l, r) if l.is_integer() && date(r) => {
+                Some((&self.date_plus_days, true))
+            }
+            (BinaryOperator::Minus, l, r) if date(l) && r.is_integer() => {
+                Some((&self.date_minus_days, false))
+            }
             (BinaryOperator::Divide, l, r) if arithmetic::is_numeric_division(l, r) => {
                 Some((&self.numeric_divide, false))
+            }
+            (BinaryOperator::Multiply, l, r) if arithmetic::is_wide_numeric_product(l, r) => {
+                Some((&self.numeric_multiply, false))
             }
             (BinaryOperator::Minus, l, r) if is_timestamp(l) && is_timestamp(r) => {
                 Some((&self.timestamp_difference, false))

@@ -31,6 +31,7 @@ pub fn register(connection: &Connection) -> duckdb::Result<()> {
         .register_scalar_function::<NumericDivide>(junction_transpiler::duckdb::NUMERIC_DIVIDE)?;
     connection.register_scalar_function::<Upper>(junction_transpiler::duckdb::UPPER)?;
     connection.register_scalar_function::<Lower>(junction_transpiler::duckdb::LOWER)?;
+    connection.register_scalar_function::<FloatText>(junction_transpiler::FLOAT8_TEXT)?;
     connection
         .register_scalar_function::<ClockTimestamp>(junction_transpiler::duckdb::CLOCK_TIMESTAMP)?;
     Ok(())
@@ -126,6 +127,24 @@ impl VArrowScalar for Lower {
             vec![DataType::Utf8],
             DataType::Utf8,
         )]
+    }
+}
+
+/// `junction_float8_text(x)`: a float as PostgreSQL prints it (DuckDB prints `62.0`).
+struct FloatText;
+
+impl VArrowScalar for FloatText {
+    type State = ();
+
+    fn invoke(_: &(), input: arrow::array::RecordBatch) -> Result<ArrayRef, Box<dyn Error>> {
+        Ok(crate::float_text::print_column(input.column(0))?)
+    }
+
+    fn signatures() -> Vec<ArrowFunctionSignature> {
+        [DataType::Float64, DataType::Float32]
+            .into_iter()
+            .map(|t| ArrowFunctionSignature::exact(vec![t], DataType::Utf8))
+            .collect()
     }
 }
 

@@ -4,6 +4,7 @@ mod binary_rows;
 mod cancel;
 mod handler;
 mod interval_text;
+mod numeric_wire;
 mod portal;
 mod rows;
 mod startup;

@@ -14,11 +14,11 @@ use std::fmt::Write;
 use std::sync::Arc;
 
 use arrow::array::{
-    ArrayRef, AsArray, Float32Array, Float64Array, RecordBatch, StringBuilder,
+    ArrayRef, AsArray, BinaryBuilder, Float32Array, Float64Array, RecordBatch, StringBuilder,
     TimestampMicrosecondArray,
 };
 use arrow::datatypes::{
-    DataType, Field, Schema, SchemaRef, TimeUnit, TimestampMicrosecondType,
+    DataType, Decimal128Type, Field, Schema, SchemaRef, TimeUnit, TimestampMicrosecondType,
     TimestampMillisecondType, TimestampNanosecondType, TimestampSecondType,
 };
 use arrow::error::ArrowError;
@@ -26,7 +26,9 @@ use chrono::{DateTime, Datelike, NaiveDateTime, Offset, TimeZone, Timelike};
 use chrono_tz::Tz;
 use pgwire::api::results::{FieldFormat, FieldInfo};
 
-use super::interval_text;
+use junction_engines::float_text::{float4, float8};
+
+use super::{interval_text, numeric_wire};
 
 /// The session settings that shape text output.
 #[derive(Debug, Clone, Copy)]
@@ -35,23 +37,30 @@ pub struct TextStyle {
     pub time_zone: Tz,
 }
 
-fn needs_rendering(data_type: &DataType) -> bool {
-    matches!(
-        data_type,
-        DataType::Float32
-            | DataType::Float64
-            | DataType::Timestamp(_, _)
-            | DataType::Interval(_)
-            | DataType::Duration(_)
-    )
+/// Whether junction renders a column of `data_type` sent in `format` before arrow-pg sees
+/// it: text values PostgreSQL prints otherwise, and numerics in either format (arrow-pg
+/// converts them through rust_decimal, which holds 28 digits).
+fn needs_rendering(data_type: &DataType, format: FieldFormat) -> bool {
+    match format {
+        FieldFormat::Text => matches!(
+            data_type,
+            DataType::Float32
+                | DataType::Float64
+                | DataType::Timestamp(_, _)
+                | DataType::Interval(_)
+                | DataType::Duration(_)
+                | DataType::Decimal128(..)
+        ),
+        FieldFormat::Binary => matches!(data_type, DataType::Decimal128(..)),
+    }
 }
 
-/// Which columns of one result get PostgreSQL's text rendering, decided once per result.
+/// Which columns of one result junction renders, decided once per result.
 #[derive(Debug)]
 pub struct TextRendering {
-    /// Indexes of the text-format float and timestamp columns.
-    columns: Vec<usize>,
-    /// The batches' schema once those columns are strings.
+    /// Indexes of the rendered columns, with the format each is sent in.
+    columns: Vec<(usize, FieldFormat)>,
+    /// The batches' schema once those columns are strings (text) or bytes (binary).
     schema: SchemaRef,
     style: TextStyle,
 }
@@ -59,15 +68,13 @@ pub struct TextRendering {
 impl TextRendering {
     /// The rendering for results of `schema` sent as `fields`; `None` when no column needs it.
     pub fn new(schema: &Schema, fields: &[FieldInfo], style: TextStyle) -> Option<Self> {
-        let columns: Vec<usize> = schema
+        let columns: Vec<(usize, FieldFormat)> = schema
             .fields()
             .iter()
             .zip(fields)
             .enumerate()
-            .filter(|(_, (field, info))| {
-                info.format() == FieldFormat::Text && needs_rendering(field.data_type())
-            })
-            .map(|(i, _)| i)
+            .filter(|(_, (field, info))| needs_rendering(field.data_type(), info.format()))
+            .map(|(i, (_, info))| (i, info.format()))
             .collect();
         if columns.is_empty() {
             return None;
@@ -76,12 +83,10 @@ impl TextRendering {
             .fields()
             .iter()
             .enumerate()
-            .map(|(i, field)| {
-                if columns.contains(&i) {
-                    Field::new(field.name(), DataType::Utf8, true)
-                } else {
-                    field.as_ref().clone()
-                }
+            .map(|(i, field)| match columns.iter().find(|(c, _)| *c == i) {
+                Some((_, FieldFormat::Text)) => Field::new(field.name(), DataType::Utf8, true),
+                Some((_, FieldFormat::Binary)) => Field::new(field.name(), DataType::Binary, true),
+                None => field.as_ref().clone(),
             })
             .collect();
         Some(Self {
@@ -94,11 +99,38 @@ impl TextRendering {
     /// `batch` with the chosen columns rendered as PostgreSQL would.
     pub fn apply(&self, batch: RecordBatch) -> Result<RecordBatch, ArrowError> {
         let mut columns = batch.columns().to_vec();
-        for &i in &self.columns {
-            columns[i] = render_column(&columns[i], &self.style)?;
+        for &(i, format) in &self.columns {
+            columns[i] = match format {
+                FieldFormat::Text => render_column(&columns[i], &self.style)?,
+                FieldFormat::Binary => numeric_bytes(&columns[i])?,
+            };
         }
         RecordBatch::try_new(Arc::clone(&self.schema), columns)
     }
+}
+
+/// A Decimal128 column as PostgreSQL's binary numerics, which arrow-pg copies verbatim.
+fn numeric_bytes(column: &ArrayRef) -> Result<ArrayRef, ArrowError> {
+    let DataType::Decimal128(_, scale) = column.data_type() else {
+        return Err(ArrowError::InvalidArgumentError(format!(
+            "no PostgreSQL binary numeric for {}",
+            column.data_type()
+        )));
+    };
+    let values = column.as_primitive::<Decimal128Type>();
+    let mut out = BinaryBuilder::with_capacity(values.len(), values.len() * 16);
+    let mut bytes = Vec::with_capacity(32);
+    for value in values.iter() {
+        match value {
+            None => out.append_null(),
+            Some(value) => {
+                bytes.clear();
+                numeric_wire::binary(value, *scale, &mut bytes);
+                out.append_value(&bytes);
+            }
+        }
+    }
+    Ok(Arc::new(out.finish()))
 }
 
 fn render_column(column: &ArrayRef, style: &TextStyle) -> Result<ArrayRef, ArrowError> {
@@ -126,6 +158,14 @@ fn render_column(column: &ArrayRef, style: &TextStyle) -> Result<ArrayRef, Arrow
                 append(&mut out, &mut text, value, |v, t| match zone {
                     None => timestamp(v, t),
                     Some(_) => timestamptz(v, &style.time_zone, t),
+                });
+            }
+        }
+        DataType::Decimal128(_, scale) => {
+            let values = column.as_primitive::<Decimal128Type>();
+            for value in values.iter() {
+                append(&mut out, &mut text, value, |v, t| {
+                    numeric_wire::text(v, *scale, t)
                 });
             }
         }
@@ -246,179 +286,9 @@ fn timestamptz(micros: i64, zone: &Tz, out: &mut String) {
     }
 }
 
-/// float8out: shortest round-trip digits when `extra_float_digits` > 0, else `%.{15+extra}g`.
-pub fn float8(value: f64, extra_float_digits: i32, out: &mut String) {
-    if !special(value, out) {
-        let (digits, exponent) = if extra_float_digits > 0 {
-            shortest(ryu::Buffer::new().format_finite(value))
-        } else {
-            rounded(value, 15 + extra_float_digits)
-        };
-        let threshold = if extra_float_digits > 0 {
-            15
-        } else {
-            15 + extra_float_digits
-        };
-        write_decimal(value.is_sign_negative(), &digits, exponent, threshold, out);
-    }
-}
-
-/// float4out: as [`float8`] with FLT_DIG = 6.
-pub fn float4(value: f32, extra_float_digits: i32, out: &mut String) {
-    if !special(f64::from(value), out) {
-        let (digits, exponent) = if extra_float_digits > 0 {
-            shortest(ryu::Buffer::new().format_finite(value))
-        } else {
-            rounded(f64::from(value), 6 + extra_float_digits)
-        };
-        let threshold = if extra_float_digits > 0 {
-            6
-        } else {
-            6 + extra_float_digits
-        };
-        write_decimal(value.is_sign_negative(), &digits, exponent, threshold, out);
-    }
-}
-
-/// NaN, infinities and zeros, which have fixed spellings.
-fn special(value: f64, out: &mut String) -> bool {
-    let text = if value.is_nan() {
-        "NaN"
-    } else if value == f64::INFINITY {
-        "Infinity"
-    } else if value == f64::NEG_INFINITY {
-        "-Infinity"
-    } else if value == 0.0 {
-        if value.is_sign_negative() {
-            "-0"
-        } else {
-            "0"
-        }
-    } else {
-        return false;
-    };
-    out.push_str(text);
-    true
-}
-
-/// The significant digits and decimal exponent of ryu's output (`1.5e-7`, `62.0`, `0.0001`).
-fn shortest(text: &str) -> (String, i32) {
-    let text = text.trim_start_matches('-');
-    let (mantissa, exponent) = match text.split_once('e') {
-        Some((m, e)) => (m, e.parse::<i32>().unwrap_or(0)),
-        None => (text, 0),
-    };
-    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
-    let all: String = format!("{int}{frac}");
-    let leading = all.len() - all.trim_start_matches('0').len();
-    let digits = all.trim_start_matches('0').trim_end_matches('0').to_owned();
-    // The first digit of `all` has weight 10^(len(int)-1); skip the leading zeros.
-    let exponent = exponent + int.len() as i32 - 1 - leading as i32;
-    (digits, exponent)
-}
-
-/// `precision` significant digits, rounded as printf does, trailing zeros dropped.
-fn rounded(value: f64, precision: i32) -> (String, i32) {
-    let precision = precision.max(1) as usize;
-    let text = format!("{:.*e}", precision - 1, value.abs());
-    let (mantissa, exponent) = text.split_once('e').unwrap_or((&text, "0"));
-    let digits = mantissa.replace('.', "").trim_end_matches('0').to_owned();
-    (digits, exponent.parse().unwrap_or(0))
-}
-
-/// printf's `%g` layout: fixed when -4 <= exponent < threshold, else `d.ddde+XX`.
-fn write_decimal(negative: bool, digits: &str, exponent: i32, threshold: i32, out: &mut String) {
-    if negative {
-        out.push('-');
-    }
-    let digits = if digits.is_empty() { "0" } else { digits };
-    if (-4..threshold).contains(&exponent) {
-        if exponent < 0 {
-            out.push_str("0.");
-            out.extend(std::iter::repeat_n('0', (-exponent - 1) as usize));
-            out.push_str(digits);
-        } else {
-            let int_len = exponent as usize + 1;
-            if digits.len() <= int_len {
-                out.push_str(digits);
-                out.extend(std::iter::repeat_n('0', int_len - digits.len()));
-            } else {
-                out.push_str(&digits[..int_len]);
-                out.push('.');
-                out.push_str(&digits[int_len..]);
-            }
-        }
-    } else {
-        out.push_str(&digits[..1]);
-        if digits.len() > 1 {
-            out.push('.');
-            out.push_str(&digits[1..]);
-        }
-        let sign = if exponent < 0 { '-' } else { '+' };
-        let _ = write!(out, "e{sign}{:02}", exponent.abs());
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn f8(value: f64, extra: i32) -> String {
-        let mut out = String::new();
-        float8(value, extra, &mut out);
-        out
-    }
-
-    fn f4(value: f32, extra: i32) -> String {
-        let mut out = String::new();
-        float4(value, extra, &mut out);
-        out
-    }
-
-    /// Expected values are PostgreSQL 15's output for the same inputs.
-    #[test]
-    fn float8_as_postgresql_prints_it() {
-        let cases = [
-            (1e15, "1e+15"),
-            (123456789012345.0, "123456789012345"),
-            (0.0001, "0.0001"),
-            (0.00001, "1e-05"),
-            (1.5e-7, "1.5e-07"),
-            (62.0, "62"),
-            (1e22, "1e+22"),
-            (1.25e300, "1.25e+300"),
-            (-96.25, "-96.25"),
-            (0.1 + 0.2, "0.30000000000000004"),
-            (f64::INFINITY, "Infinity"),
-            (f64::NEG_INFINITY, "-Infinity"),
-            (-0.0, "-0"),
-            (f64::NAN, "NaN"),
-        ];
-        for (value, expected) in cases {
-            assert_eq!(f8(value, 1), expected, "{value}");
-        }
-        assert_eq!(f8(0.1 + 0.2, 0), "0.3");
-        assert_eq!(f8(1e14, 0), "100000000000000");
-        assert_eq!(f8(1e15, 0), "1e+15");
-    }
-
-    #[test]
-    fn float4_as_postgresql_prints_it() {
-        let cases = [
-            (1e6_f32, "1e+06"),
-            (123456.0, "123456"),
-            (1234567.0, "1.234567e+06"),
-            (0.0001, "0.0001"),
-            (0.00001, "1e-05"),
-            (96.125, "96.125"),
-            (36.65, "36.65"),
-        ];
-        for (value, expected) in cases {
-            assert_eq!(f4(value, 1), expected, "{value}");
-        }
-        assert_eq!(f4(1234567.0, 0), "1.23457e+06");
-        assert_eq!(f4(96.12345, 0), "96.1235");
-    }
 
     #[test]
     fn timestamps_print_a_fraction_only_when_there_is_one() {

@@ -1,0 +1,221 @@
+//! PostgreSQL's text of float4 and float8 values (float8out, float4out): shortest
+//! round-trip digits, printf's `%g` layout (`1e+15`, `1e-05`, `62`), `Infinity`, `NaN`.
+//! The pg wire's text rows print floats with it, and the engines' casts of floats to text:
+//! DuckDB and DataFusion print `62.0` and `1e15`.
+
+use std::fmt::Write;
+use std::sync::Arc;
+
+use arrow::array::{Array, ArrayRef, AsArray, StringBuilder};
+use arrow::datatypes::{DataType, Float32Type, Float64Type};
+use arrow::error::ArrowError;
+
+/// PostgreSQL's default `extra_float_digits`: shortest round-trip digits.
+const EXTRA_FLOAT_DIGITS: i32 = 1;
+
+/// Each float of `column` (float4 or float8) printed as PostgreSQL prints it.
+pub fn print_column(column: &ArrayRef) -> Result<ArrayRef, ArrowError> {
+    let mut out = StringBuilder::with_capacity(column.len(), column.len() * 8);
+    let mut text = String::new();
+    for row in 0..column.len() {
+        if column.is_null(row) {
+            out.append_null();
+            continue;
+        }
+        text.clear();
+        match column.data_type() {
+            DataType::Float32 => float4(
+                column.as_primitive::<Float32Type>().value(row),
+                EXTRA_FLOAT_DIGITS,
+                &mut text,
+            ),
+            DataType::Float64 => float8(
+                column.as_primitive::<Float64Type>().value(row),
+                EXTRA_FLOAT_DIGITS,
+                &mut text,
+            ),
+            other => {
+                return Err(ArrowError::InvalidArgumentError(format!(
+                    "not a float: {other}"
+                )))
+            }
+        }
+        out.append_value(&text);
+    }
+    Ok(Arc::new(out.finish()))
+}
+
+/// float8out: shortest round-trip digits when `extra_float_digits` > 0, else `%.{15+extra}g`.
+pub fn float8(value: f64, extra_float_digits: i32, out: &mut String) {
+    if !special(value, out) {
+        let (digits, exponent) = if extra_float_digits > 0 {
+            shortest(ryu::Buffer::new().format_finite(value))
+        } else {
+            rounded(value, 15 + extra_float_digits)
+        };
+        let threshold = if extra_float_digits > 0 {
+            15
+        } else {
+            15 + extra_float_digits
+        };
+        write_decimal(value.is_sign_negative(), &digits, exponent, threshold, out);
+    }
+}
+
+/// float4out: as [`float8`] with FLT_DIG = 6.
+pub fn float4(value: f32, extra_float_digits: i32, out: &mut String) {
+    if !special(f64::from(value), out) {
+        let (digits, exponent) = if extra_float_digits > 0 {
+            shortest(ryu::Buffer::new().format_finite(value))
+        } else {
+            rounded(f64::from(value), 6 + extra_float_digits)
+        };
+        let threshold = if extra_float_digits > 0 {
+            6
+        } else {
+            6 + extra_float_digits
+        };
+        write_decimal(value.is_sign_negative(), &digits, exponent, threshold, out);
+    }
+}
+
+/// NaN, infinities and zeros, which have fixed spellings.
+fn special(value: f64, out: &mut String) -> bool {
+    let text = if value.is_nan() {
+        "NaN"
+    } else if value == f64::INFINITY {
+        "Infinity"
+    } else if value == f64::NEG_INFINITY {
+        "-Infinity"
+    } else if value == 0.0 {
+        if value.is_sign_negative() {
+            "-0"
+        } else {
+            "0"
+        }
+    } else {
+        return false;
+    };
+    out.push_str(text);
+    true
+}
+
+/// The significant digits and decimal exponent of ryu's output (`1.5e-7`, `62.0`, `0.0001`).
+fn shortest(text: &str) -> (String, i32) {
+    let text = text.trim_start_matches('-');
+    let (mantissa, exponent) = match text.split_once('e') {
+        Some((m, e)) => (m, e.parse::<i32>().unwrap_or(0)),
+        None => (text, 0),
+    };
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let all: String = format!("{int}{frac}");
+    let leading = all.len() - all.trim_start_matches('0').len();
+    let digits = all.trim_start_matches('0').trim_end_matches('0').to_owned();
+    // The first digit of `all` has weight 10^(len(int)-1); skip the leading zeros.
+    let exponent = exponent + int.len() as i32 - 1 - leading as i32;
+    (digits, exponent)
+}
+
+/// `precision` significant digits, rounded as printf does, trailing zeros dropped.
+fn rounded(value: f64, precision: i32) -> (String, i32) {
+    let precision = precision.max(1) as usize;
+    let text = format!("{:.*e}", precision - 1, value.abs());
+    let (mantissa, exponent) = text.split_once('e').unwrap_or((&text, "0"));
+    let digits = mantissa.replace('.', "").trim_end_matches('0').to_owned();
+    (digits, exponent.parse().unwrap_or(0))
+}
+
+/// printf's `%g` layout: fixed when -4 <= exponent < threshold, else `d.ddde+XX`.
+fn write_decimal(negative: bool, digits: &str, exponent: i32, threshold: i32, out: &mut String) {
+    if negative {
+        out.push('-');
+    }
+    let digits = if digits.is_empty() { "0" } else { digits };
+    if (-4..threshold).contains(&exponent) {
+        if exponent < 0 {
+            out.push_str("0.");
+            out.extend(std::iter::repeat_n('0', (-exponent - 1) as usize));
+            out.push_str(digits);
+        } else {
+            let int_len = exponent as usize + 1;
+            if digits.len() <= int_len {
+                out.push_str(digits);
+                out.extend(std::iter::repeat_n('0', int_len - digits.len()));
+            } else {
+                out.push_str(&digits[..int_len]);
+                out.push('.');
+                out.push_str(&digits[int_len..]);
+            }
+        }
+    } else {
+        out.push_str(&digits[..1]);
+        if digits.len() > 1 {
+            out.push('.');
+            out.push_str(&digits[1..]);
+        }
+        let sign = if exponent < 0 { '-' } else { '+' };
+        let _ = write!(out, "e{sign}{:02}", exponent.abs());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn f8(value: f64, extra: i32) -> String {
+        let mut out = String::new();
+        float8(value, extra, &mut out);
+        out
+    }
+
+    fn f4(value: f32, extra: i32) -> String {
+        let mut out = String::new();
+        float4(value, extra, &mut out);
+        out
+    }
+
+    /// Expected values are PostgreSQL 15's output for the same inputs.
+    #[test]
+    fn float8_as_postgresql_prints_it() {
+        let cases = [
+            (1e15, "1e+15"),
+            (123456789012345.0, "123456789012345"),
+            (0.0001, "0.0001"),
+            (0.00001, "1e-05"),
+            (1.5e-7, "1.5e-07"),
+            (62.0, "62"),
+            (1e22, "1e+22"),
+            (1.25e300, "1.25e+300"),
+            (-96.25, "-96.25"),
+            (0.1 + 0.2, "0.30000000000000004"),
+            (f64::INFINITY, "Infinity"),
+            (f64::NEG_INFINITY, "-Infinity"),
+            (-0.0, "-0"),
+            (f64::NAN, "NaN"),
+        ];
+        for (value, expected) in cases {
+            assert_eq!(f8(value, 1), expected, "{value}");
+        }
+        assert_eq!(f8(0.1 + 0.2, 0), "0.3");
+        assert_eq!(f8(1e14, 0), "100000000000000");
+        assert_eq!(f8(1e15, 0), "1e+15");
+    }
+
+    #[test]
+    fn float4_as_postgresql_prints_it() {
+        let cases = [
+            (1e6_f32, "1e+06"),
+            (123456.0, "123456"),
+            (1234567.0, "1.234567e+06"),
+            (0.0001, "0.0001"),
+            (0.00001, "1e-05"),
+            (96.125, "96.125"),
+            (36.65, "36.65"),
+        ];
+        for (value, expected) in cases {
+            assert_eq!(f4(value, 1), expected, "{value}");
+        }
+        assert_eq!(f4(1234567.0, 0), "1.23457e+06");
+        assert_eq!(f4(96.12345, 0), "96.1235");
+    }
+}

@@ -242,9 +242,16 @@ fn plan_sqlstate(message: &str) -> &'static str {
         || m.contains("type mismatch")
     {
         "42804"
+    } else if m.contains("must appear in the group by clause") {
+        "42803"
     } else if m.contains("placeholder") {
         "42P02"
-    } else if m.contains("correlated scalar subquery must be aggregated") {
+    } else if m.contains("correlated scalar subquery must be aggregated")
+        || m.contains("correlated scalar subquery can only be used in")
+        // DataFusion's optimizer losing a column of a valid window query (a window over
+        // constants beside an IN subquery): its own limitation, not the user's error.
+        || m.contains("window schema has wrong number of fields")
+    {
         // Valid SQL (PostgreSQL checks the row count when it runs) that DataFusion cannot
         // decorrelate: an engine limitation, which another engine may not have.
         "0A000"

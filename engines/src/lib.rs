@@ -4,8 +4,8 @@
 mod df;
 mod duck;
 mod error;
-pub mod float_text;
 mod numeric;
+pub mod pg_text;
 mod sql_error;
 pub mod tables;
 mod text;

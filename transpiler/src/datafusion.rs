@@ -9,7 +9,7 @@
 //!   would be int8.
 //! - [`casts`]: a float cast to an integer rounds half to even in PostgreSQL, a numeric
 //!   half away from zero (DataFusion truncates both); timestamps as text read
-//!   `2026-01-01 10:00:00`, not ISO 8601's `T`.
+//!   `2026-01-01 10:00:00.8`, not ISO 8601's `T` nor a padded fraction.
 //! - [`like_escape`]: DataFusion takes no escape character but the backslash.
 //! - [`function_names`]: PostgreSQL's names and operators DataFusion spells otherwise.
 //! - [`cte_columns`]: DataFusion ignores a CTE's column list in recursive CTEs.
@@ -38,6 +38,7 @@ pub(crate) fn query_rules(query: &mut Query, scope: &Scope<'_>) -> Result<(), Tr
     cte_columns(query);
     int4_projections(query.body.as_mut());
     set_operation_types(query.body.as_mut(), scope);
+    having_without_grouping(query.body.as_mut());
     fetch_to_limit(query)
 }
 
@@ -202,6 +203,44 @@ fn set_operation_types(body: &mut SetExpr, scope: &Scope<'_>) {
     }
 }
 
+/// `SELECT ... HAVING c` without GROUP BY is one group of all rows in PostgreSQL (one row
+/// when `c` holds, even over no rows); DataFusion plans it only as an aggregate query, so
+/// the condition gains an aggregate that is always true: `(c) AND count(*) >= 0`.
+fn having_without_grouping(body: &mut SetExpr) {
+    let SetExpr::Select(select) = body else {
+        return;
+    };
+    let grouped = match &select.group_by {
+        sqlparser::ast::GroupByExpr::Expressions(exprs, _) => !exprs.is_empty(),
+        sqlparser::ast::GroupByExpr::All(_) => true,
+    };
+    let Some(having) = &mut select.having else {
+        return;
+    };
+    if grouped {
+        return;
+    }
+    let count = Expr::Function(sqlparser::ast::Function {
+        args: FunctionArguments::List(sqlparser::ast::FunctionArgumentList {
+            duplicate_treatment: None,
+            args: vec![sqlparser::ast::FunctionArg::Unnamed(
+                sqlparser::ast::FunctionArgExpr::Wildcard,
+            )],
+            clauses: vec![],
+        }),
+        ..match call("count", number(0)) {
+            Expr::Function(f) => f,
+            _ => return,
+        }
+    });
+    let condition = take(having);
+    *having = binary(
+        Expr::Nested(Box::new(condition)),
+        BinaryOperator::And,
+        binary(count, BinaryOperator::GtEq, number(0)),
+    );
+}
+
 /// The int4 literals a query's result columns are (`SELECT 1`, `VALUES (1, 2)`).
 fn int4_projections(body: &mut SetExpr) {
     match body {
@@ -224,7 +263,7 @@ fn int4_projections(body: &mut SetExpr) {
 
 /// Casts as PostgreSQL performs them: a float cast to an integer rounds half to even and a
 /// numeric half away from zero (DataFusion would truncate both); a timestamp cast to text
-/// has a space before the time, not ISO 8601's `T`.
+/// is PostgreSQL's text (a space before the time, a fraction only as long as it is).
 pub fn casts(expr: &mut Expr, scope: &Scope<'_>) {
     let Expr::Cast {
         kind,
@@ -260,9 +299,8 @@ pub fn casts(expr: &mut Expr, scope: &Scope<'_>) {
             **inner = result_types::half_even(take(inner));
         }
         Some(SqlType::Numeric) if target.is_integer() => **inner = call("round", take(inner)),
-        Some(SqlType::Timestamp) if target == SqlType::Text => {
-            let text = take(expr);
-            *expr = call_with("replace", vec![text, string("T"), string(" ")]);
+        Some(SqlType::Timestamp | SqlType::TimestampTz) if target == SqlType::Text => {
+            *expr = call(crate::shared::TIMESTAMP_TEXT, take(inner));
         }
         _ => {}
     }

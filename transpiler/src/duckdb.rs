@@ -114,7 +114,10 @@ pub(crate) fn expression_rules(expr: &mut Expr, scope: &Scope<'_>) -> Result<(),
     result_types::apply(expr, scope);
     result_types::int4_result(expr);
     if let Some(data_type) = null_typed {
-        cast_in_place(expr, data_type);
+        let cast_already = matches!(expr, Expr::Cast { data_type: t, .. } if *t == data_type);
+        if !cast_already {
+            cast_in_place(expr, data_type);
+        }
     }
     Ok(())
 }
@@ -127,6 +130,8 @@ fn null_arithmetic(expr: &Expr) -> bool {
             Expr::Value(v) => v.value == Value::Null,
             Expr::Cast { expr, .. } | Expr::Nested(expr) => null_constant(expr),
             Expr::Case { else_result, .. } => else_result.as_deref().is_none_or(null_constant),
+            // NULL in, NULL out: the folded result is an INTEGER NULL again.
+            e @ (Expr::BinaryOp { .. } | Expr::Function(_)) => null_arithmetic(e),
             _ => false,
         }
     }
@@ -138,7 +143,8 @@ fn null_arithmetic(expr: &Expr) -> bool {
                 | BinaryOperator::Minus
                 | BinaryOperator::Multiply
                 | BinaryOperator::Divide
-                | BinaryOperator::Modulo,
+                | BinaryOperator::Modulo
+                | BinaryOperator::StringConcat,
             right,
         } => null_constant(left) || null_constant(right),
         Expr::Function(f) if f.over.is_none() => arguments(f).any(null_constant),

@@ -33,7 +33,7 @@ pub use names::{client_column_name, name_result_columns};
 pub use oid_casts::remove_oid_casts;
 pub use relations::{fold, table_name_parts, table_references, SYSTEM_SCHEMAS};
 pub use session::{bind_session_values, SessionValues};
-pub use shared::FLOAT8_TEXT;
+pub use shared::{FLOAT8_TEXT, TIMESTAMP_TEXT};
 pub use types::{NoTypes, SqlType, TableTypes, TypeOracle};
 
 use sqlparser::ast::Statement;

@@ -22,6 +22,7 @@ pub(crate) fn apply(
     dialect: Dialect,
 ) -> Result<(), TranspileError> {
     formats::apply(expr, scope, dialect)?;
+    unconstrained_numeric(expr, scope);
     integer_rounding(expr, scope);
     make_interval(expr, dialect)?;
     bytea_hex(expr, dialect);
@@ -382,6 +383,29 @@ pub fn make_interval(expr: &mut Expr, dialect: Dialect) -> Result<(), TranspileE
     Ok(())
 }
 
+/// `CAST(x AS numeric)` without a scale keeps the digits `x` has, as PostgreSQL's
+/// unconstrained numeric does: an integer gets none (`5`, where the engines' default scale
+/// would print `5.0000000000`) and an exact number keeps its own scale. From a float or text
+/// the engines' fixed scale stays: the digits are only known at run time.
+pub fn unconstrained_numeric(expr: &mut Expr, scope: &Scope<'_>) {
+    use sqlparser::ast::{DataType, ExactNumberInfo};
+    let Expr::Cast {
+        expr: inner,
+        data_type:
+            data_type @ (DataType::Numeric(ExactNumberInfo::None)
+            | DataType::Decimal(ExactNumberInfo::None)),
+        ..
+    } = expr
+    else {
+        return;
+    };
+    match scope.type_of(inner) {
+        Some(t) if t.is_integer() => *data_type = crate::result_types::numeric(0),
+        Some(crate::types::SqlType::Numeric) => *expr = take(inner),
+        _ => {}
+    }
+}
+
 /// `round`, `trunc`, `ceil` and `floor` of an integer as PostgreSQL resolves them: alone
 /// they take the float8 form, with a digit count the numeric one (the engines would keep
 /// the integer, or answer a float).
@@ -412,6 +436,9 @@ pub fn integer_rounding(expr: &mut Expr, scope: &Scope<'_>) {
 
 /// junction's function (in both engines) that prints a float8 as PostgreSQL does.
 pub const FLOAT8_TEXT: &str = "junction_float8_text";
+
+/// junction's function (DataFusion's) that prints a timestamp as PostgreSQL does.
+pub const TIMESTAMP_TEXT: &str = "junction_timestamp_text";
 
 /// A float turned into text as PostgreSQL prints it (`62`, `1e+15`), where the engines print
 /// `62.0` and `1e15`: casts to text, `||` and `concat`'s arguments.

@@ -329,6 +329,16 @@ impl<'a> Scope<'a> {
             Expr::Extract { .. } => Some(SqlType::Numeric),
             Expr::Interval(_) => Some(SqlType::Interval),
             Expr::Array(_) => Some(SqlType::Array),
+            // A scalar subquery is its one column.
+            Expr::Subquery(query) => match query.body.as_ref() {
+                SetExpr::Select(select) => match select.projection.as_slice() {
+                    [SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. }] => {
+                        self.type_of(e)
+                    }
+                    _ => None,
+                },
+                _ => None,
+            },
             Expr::Ceil { expr, .. } | Expr::Floor { expr, .. } => self.type_of(expr),
             Expr::Position { .. } => Some(SqlType::Int4),
             Expr::Substring { .. } | Expr::Trim { .. } | Expr::Overlay { .. } => {

@@ -59,7 +59,8 @@ pub(super) async fn provider(
     Ok((LimitHonoured::wrap(provider), table))
 }
 
-/// deltalake's provider, with a limit over its metadata-only scan kept.
+/// deltalake's provider, with a limit over its metadata-only scan kept and its filters
+/// applied again.
 ///
 /// deltalake 0.32 answers a scan of no columns (`SELECT 1 FROM t LIMIT 2`, `count(*)`) from
 /// the log's row counts, with an operator that says it takes limits pushed into it
@@ -109,11 +110,23 @@ impl TableProvider for LimitHonoured {
         Ok(plan)
     }
 
+    /// deltalake's, but never `Exact`: it claims a filter on partition columns alone as
+    /// exact, which a filter on no column at all is too, and then does not apply it
+    /// (`WHERE NULL AND x` answered every row). DataFusion applies every filter again
+    /// above the scan, which still prunes files with it.
     fn supports_filters_pushdown(
         &self,
         filters: &[&Expr],
     ) -> DataFusionResult<Vec<TableProviderFilterPushDown>> {
-        self.inner.supports_filters_pushdown(filters)
+        Ok(self
+            .inner
+            .supports_filters_pushdown(filters)?
+            .into_iter()
+            .map(|support| match support {
+                TableProviderFilterPushDown::Exact => TableProviderFilterPushDown::Inexact,
+                other => other,
+            })
+            .collect())
     }
 
     fn statistics(&self) -> Option<Statistics> {

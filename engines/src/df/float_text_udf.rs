@@ -1,4 +1,4 @@
-//! `junction_float8_text(x)`: a float as PostgreSQL prints it ([`crate::float_text`]), for
+//! `junction_float8_text(x)`: a float as PostgreSQL prints it ([`crate::pg_text`]), for
 //! the transpiler's casts of floats to text on DataFusion.
 
 use std::any::Any;
@@ -10,26 +10,45 @@ use datafusion::logical_expr::{
 };
 use datafusion::scalar::ScalarValue;
 
-use crate::float_text::print_column;
+use crate::pg_text::{print_column, print_timestamp_column};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Printed {
+    Float,
+    Timestamp,
+}
 
 #[derive(Debug, PartialEq, Eq, Hash)]
-pub struct FloatText {
+pub struct ValueText {
+    printed: Printed,
     signature: Signature,
 }
 
-pub fn udf() -> ScalarUDF {
-    ScalarUDF::new_from_impl(FloatText {
+fn udf(printed: Printed) -> ScalarUDF {
+    ScalarUDF::new_from_impl(ValueText {
+        printed,
         signature: Signature::user_defined(Volatility::Immutable),
     })
 }
 
-impl ScalarUDFImpl for FloatText {
+pub fn float_text_udf() -> ScalarUDF {
+    udf(Printed::Float)
+}
+
+pub fn timestamp_text_udf() -> ScalarUDF {
+    udf(Printed::Timestamp)
+}
+
+impl ScalarUDFImpl for ValueText {
     fn as_any(&self) -> &dyn Any {
         self
     }
 
     fn name(&self) -> &str {
-        junction_transpiler::FLOAT8_TEXT
+        match self.printed {
+            Printed::Float => junction_transpiler::FLOAT8_TEXT,
+            Printed::Timestamp => junction_transpiler::TIMESTAMP_TEXT,
+        }
     }
 
     fn signature(&self) -> &Signature {
@@ -37,10 +56,11 @@ impl ScalarUDFImpl for FloatText {
     }
 
     fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        match arg_types {
-            [DataType::Float32] => Ok(vec![DataType::Float32]),
-            [t] if t.is_numeric() || t.is_null() => Ok(vec![DataType::Float64]),
-            _ => plan_err!("{} takes a float", self.name()),
+        match (self.printed, arg_types) {
+            (Printed::Float, [DataType::Float32]) => Ok(vec![DataType::Float32]),
+            (Printed::Float, [t]) if t.is_numeric() || t.is_null() => Ok(vec![DataType::Float64]),
+            (Printed::Timestamp, [t @ DataType::Timestamp(..)]) => Ok(vec![t.clone()]),
+            _ => plan_err!("{} of {arg_types:?}", self.name()),
         }
     }
 
@@ -54,7 +74,10 @@ impl ScalarUDFImpl for FloatText {
         };
         let scalar = matches!(value, ColumnarValue::Scalar(_));
         let column = value.to_array(if scalar { 1 } else { args.number_rows })?;
-        let printed = print_column(&column)?;
+        let printed = match self.printed {
+            Printed::Float => print_column(&column)?,
+            Printed::Timestamp => print_timestamp_column(&column)?,
+        };
         if scalar {
             Ok(ColumnarValue::Scalar(ScalarValue::try_from_array(
                 &printed, 0,

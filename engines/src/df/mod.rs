@@ -110,7 +110,8 @@ impl DataFusionEngine {
         ctx.register_udf(case_mapping::lower_udf());
         ctx.register_udf(width_bucket::width_bucket_udf());
         ctx.register_udf(clock::clock_timestamp_udf());
-        ctx.register_udf(float_text_udf::udf());
+        ctx.register_udf(float_text_udf::float_text_udf());
+        ctx.register_udf(float_text_udf::timestamp_text_udf());
         ctx.register_udf(age::age_udf());
         ctx.register_udf(age::make_timestamp_udf());
         ctx.register_udf(mode::mode_udf());

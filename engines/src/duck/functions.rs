@@ -137,7 +137,7 @@ impl VArrowScalar for FloatText {
     type State = ();
 
     fn invoke(_: &(), input: arrow::array::RecordBatch) -> Result<ArrayRef, Box<dyn Error>> {
-        Ok(crate::float_text::print_column(input.column(0))?)
+        Ok(crate::pg_text::print_column(input.column(0))?)
     }
 
     fn signatures() -> Vec<ArrowFunctionSignature> {

@@ -10,7 +10,6 @@
 //!   the column's own zone.
 //! - interval: PostgreSQL's fields and signs ([`interval_text`]).
 
-use std::fmt::Write;
 use std::sync::Arc;
 
 use arrow::array::{
@@ -22,11 +21,10 @@ use arrow::datatypes::{
     TimestampMillisecondType, TimestampNanosecondType, TimestampSecondType,
 };
 use arrow::error::ArrowError;
-use chrono::{DateTime, Datelike, NaiveDateTime, Offset, TimeZone, Timelike};
 use chrono_tz::Tz;
 use pgwire::api::results::{FieldFormat, FieldInfo};
 
-use junction_engines::float_text::{float4, float8};
+use junction_engines::pg_text::{float4, float8, timestamp, timestamptz};
 
 use super::{interval_text, numeric_wire};
 
@@ -218,98 +216,4 @@ fn timestamp_micros(
             .as_primitive::<TimestampNanosecondType>()
             .unary(|ns| (ns as i128 + 500).div_euclid(1000) as i64),
     })
-}
-
-fn naive(micros: i64) -> Option<NaiveDateTime> {
-    DateTime::from_timestamp_micros(micros).map(|t| t.naive_utc())
-}
-
-/// `YYYY-MM-DD HH:MM:SS[.ffffff]`, the fraction without trailing zeros. Returns whether the
-/// year is before 1, which PostgreSQL writes as a positive year and a trailing ` BC`.
-fn write_datetime(t: &NaiveDateTime, out: &mut String) -> bool {
-    let year = t.year();
-    let (year, bc) = if year <= 0 {
-        (1 - year, true)
-    } else {
-        (year, false)
-    };
-    let _ = write!(
-        out,
-        "{year:04}-{:02}-{:02} {:02}:{:02}:{:02}",
-        t.month(),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    );
-    let micros = t.nanosecond() / 1000;
-    if micros != 0 {
-        let fraction = format!("{micros:06}");
-        out.push('.');
-        out.push_str(fraction.trim_end_matches('0'));
-    }
-    bc
-}
-
-fn timestamp(micros: i64, out: &mut String) {
-    let Some(t) = naive(micros) else {
-        out.push_str("infinity");
-        return;
-    };
-    if write_datetime(&t, out) {
-        out.push_str(" BC");
-    }
-}
-
-fn timestamptz(micros: i64, zone: &Tz, out: &mut String) {
-    let Some(utc) = naive(micros) else {
-        out.push_str("infinity");
-        return;
-    };
-    let local = zone.from_utc_datetime(&utc);
-    let bc = write_datetime(&local.naive_local(), out);
-    let offset = local.offset().fix().local_minus_utc();
-    let (sign, offset) = if offset < 0 {
-        ('-', -offset)
-    } else {
-        ('+', offset)
-    };
-    let _ = write!(out, "{sign}{:02}", offset / 3600);
-    if offset % 3600 != 0 {
-        let _ = write!(out, ":{:02}", offset % 3600 / 60);
-    }
-    if offset % 60 != 0 {
-        let _ = write!(out, ":{:02}", offset % 60);
-    }
-    if bc {
-        out.push_str(" BC");
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn timestamps_print_a_fraction_only_when_there_is_one() {
-        let mut out = String::new();
-        timestamp(1_767_225_601_530_000, &mut out);
-        assert_eq!(out, "2026-01-01 00:00:01.53");
-        out.clear();
-        timestamp(1_767_225_600_000_000, &mut out);
-        assert_eq!(out, "2026-01-01 00:00:00");
-    }
-
-    #[test]
-    fn timestamptz_prints_in_the_session_zone() {
-        let mut out = String::new();
-        timestamptz(1_767_225_600_000_000, &Tz::UTC, &mut out);
-        assert_eq!(out, "2026-01-01 00:00:00+00");
-        out.clear();
-        timestamptz(1_767_225_600_000_000, &Tz::Asia__Kolkata, &mut out);
-        assert_eq!(out, "2026-01-01 05:30:00+05:30");
-        out.clear();
-        timestamptz(1_767_225_600_000_000, &Tz::America__Sao_Paulo, &mut out);
-        assert_eq!(out, "2025-12-31 21:00:00-03");
-    }
 }

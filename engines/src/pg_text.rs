@@ -1,10 +1,14 @@
-//! PostgreSQL's text of float4 and float8 values (float8out, float4out): shortest
-//! round-trip digits, printf's `%g` layout (`1e+15`, `1e-05`, `62`), `Infinity`, `NaN`.
-//! The pg wire's text rows print floats with it, and the engines' casts of floats to text:
-//! DuckDB and DataFusion print `62.0` and `1e15`.
+//! PostgreSQL's text of values where Arrow's and the engines' differ: floats (float8out,
+//! float4out: shortest round-trip digits, printf's `%g` layout `1e+15`, `1e-05`, `62`,
+//! `Infinity`) and timestamps (a fraction only when there is one, ` BC`, the zone's offset).
+//! The pg wire's text rows print with it, and the engines' casts to text: DuckDB and
+//! DataFusion print `62.0`, `1e15` and `00:01:00.800`.
 
 use std::fmt::Write;
 use std::sync::Arc;
+
+use chrono::{DateTime, Datelike, NaiveDateTime, Offset, TimeZone, Timelike};
+use chrono_tz::Tz;
 
 use arrow::array::{Array, ArrayRef, AsArray, StringBuilder};
 use arrow::datatypes::{DataType, Float32Type, Float64Type};
@@ -12,6 +16,34 @@ use arrow::error::ArrowError;
 
 /// PostgreSQL's default `extra_float_digits`: shortest round-trip digits.
 const EXTRA_FLOAT_DIGITS: i32 = 1;
+
+/// Each timestamp of `column` printed as PostgreSQL prints it (a timestamptz in UTC, the
+/// session's zone).
+pub fn print_timestamp_column(column: &ArrayRef) -> Result<ArrayRef, ArrowError> {
+    let with_zone = matches!(column.data_type(), DataType::Timestamp(_, Some(_)));
+    let micros = arrow::compute::cast(
+        column,
+        &DataType::Timestamp(arrow::datatypes::TimeUnit::Microsecond, None),
+    )?;
+    let micros = micros.as_primitive::<arrow::datatypes::TimestampMicrosecondType>();
+    let mut out = StringBuilder::with_capacity(micros.len(), micros.len() * 26);
+    let mut text = String::new();
+    for value in micros.iter() {
+        match value {
+            None => out.append_null(),
+            Some(value) => {
+                text.clear();
+                if with_zone {
+                    timestamptz(value, &Tz::UTC, &mut text);
+                } else {
+                    timestamp(value, &mut text);
+                }
+                out.append_value(&text);
+            }
+        }
+    }
+    Ok(Arc::new(out.finish()))
+}
 
 /// Each float of `column` (float4 or float8) printed as PostgreSQL prints it.
 pub fn print_column(column: &ArrayRef) -> Result<ArrayRef, ArrowError> {
@@ -158,6 +190,74 @@ fn write_decimal(negative: bool, digits: &str, exponent: i32, threshold: i32, ou
     }
 }
 
+fn naive(micros: i64) -> Option<NaiveDateTime> {
+    DateTime::from_timestamp_micros(micros).map(|t| t.naive_utc())
+}
+
+/// `YYYY-MM-DD HH:MM:SS[.ffffff]`, the fraction without trailing zeros. Returns whether the
+/// year is before 1, which PostgreSQL writes as a positive year and a trailing ` BC`.
+fn write_datetime(t: &NaiveDateTime, out: &mut String) -> bool {
+    let year = t.year();
+    let (year, bc) = if year <= 0 {
+        (1 - year, true)
+    } else {
+        (year, false)
+    };
+    let _ = write!(
+        out,
+        "{year:04}-{:02}-{:02} {:02}:{:02}:{:02}",
+        t.month(),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    );
+    let micros = t.nanosecond() / 1000;
+    if micros != 0 {
+        let fraction = format!("{micros:06}");
+        out.push('.');
+        out.push_str(fraction.trim_end_matches('0'));
+    }
+    bc
+}
+
+/// A timestamp (microseconds since 1970) as PostgreSQL prints it.
+pub fn timestamp(micros: i64, out: &mut String) {
+    let Some(t) = naive(micros) else {
+        out.push_str("infinity");
+        return;
+    };
+    if write_datetime(&t, out) {
+        out.push_str(" BC");
+    }
+}
+
+/// A timestamptz (microseconds since 1970) as PostgreSQL prints it in `zone`.
+pub fn timestamptz(micros: i64, zone: &Tz, out: &mut String) {
+    let Some(utc) = naive(micros) else {
+        out.push_str("infinity");
+        return;
+    };
+    let local = zone.from_utc_datetime(&utc);
+    let bc = write_datetime(&local.naive_local(), out);
+    let offset = local.offset().fix().local_minus_utc();
+    let (sign, offset) = if offset < 0 {
+        ('-', -offset)
+    } else {
+        ('+', offset)
+    };
+    let _ = write!(out, "{sign}{:02}", offset / 3600);
+    if offset % 3600 != 0 {
+        let _ = write!(out, ":{:02}", offset % 3600 / 60);
+    }
+    if offset % 60 != 0 {
+        let _ = write!(out, ":{:02}", offset % 60);
+    }
+    if bc {
+        out.push_str(" BC");
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -217,5 +317,27 @@ mod tests {
         }
         assert_eq!(f4(1234567.0, 0), "1.23457e+06");
         assert_eq!(f4(96.12345, 0), "96.1235");
+    }
+    #[test]
+    fn timestamps_print_a_fraction_only_when_there_is_one() {
+        let mut out = String::new();
+        timestamp(1_767_225_601_530_000, &mut out);
+        assert_eq!(out, "2026-01-01 00:00:01.53");
+        out.clear();
+        timestamp(1_767_225_600_000_000, &mut out);
+        assert_eq!(out, "2026-01-01 00:00:00");
+    }
+
+    #[test]
+    fn timestamptz_prints_in_the_session_zone() {
+        let mut out = String::new();
+        timestamptz(1_767_225_600_000_000, &Tz::UTC, &mut out);
+        assert_eq!(out, "2026-01-01 00:00:00+00");
+        out.clear();
+        timestamptz(1_767_225_600_000_000, &Tz::Asia__Kolkata, &mut out);
+        assert_eq!(out, "2026-01-01 05:30:00+05:30");
+        out.clear();
+        timestamptz(1_767_225_600_000_000, &Tz::America__Sao_Paulo, &mut out);
+        assert_eq!(out, "2025-12-31 21:00:00-03");
     }
 }

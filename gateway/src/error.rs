@@ -57,6 +57,10 @@ pub enum GatewayError {
     #[error("value out of range for text output: {0}")]
     Encode(#[source] arrow::error::ArrowError),
 
+    /// A statement's task panicked; the message goes to the log, not to the client.
+    #[error("a statement panicked: {0}")]
+    Panicked(String),
+
     /// A value PostgreSQL's binary format cannot carry.
     #[error(transparent)]
     BinaryEncode(#[from] crate::pg::OutOfRange),
@@ -80,6 +84,7 @@ impl GatewayError {
             GatewayError::Parameters(_) => "22023",
             GatewayError::StatementCount(_) => "42601",
             GatewayError::Encode(_) | GatewayError::BinaryEncode(_) => "22008",
+            GatewayError::Panicked(_) => "XX000",
         }
     }
 

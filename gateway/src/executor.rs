@@ -18,7 +18,8 @@ use sqlparser::ast::Statement;
 use crate::command::Command;
 use crate::compat::CompatibilityParser;
 use crate::error::GatewayError;
-use crate::session::{Session, NESSIE_REF};
+use crate::session::{Session, SessionHandle, NESSIE_REF};
+use crate::workers::Spawner;
 
 /// What a command produced.
 pub enum Outcome {
@@ -39,7 +40,8 @@ pub enum Outcome {
     Rollback,
 }
 
-/// Runs commands against the router's engines.
+/// Runs commands against the router's engines. Its public calls do their work on the
+/// statement workers ([`crate::workers`]), never on the caller's thread.
 #[derive(Debug)]
 pub struct Executor {
     router: Router,
@@ -47,19 +49,68 @@ pub struct Executor {
     /// sqlparser with PostgreSQL's dialect, plus datafusion-pg-catalog's rewrites where they
     /// are right (see [`CompatibilityParser`]).
     parser: CompatibilityParser,
+    workers: Spawner,
 }
 
 impl Executor {
-    pub fn new(router: Router) -> Self {
+    pub fn new(router: Router, workers: Spawner) -> Self {
         Self {
             engine_names: router.engine_names(),
             router,
             parser: CompatibilityParser::new(),
+            workers,
         }
     }
 
     /// Parses SQL text into commands, once; none for an empty string or a lone `;`.
-    pub fn parse(&self, sql: &str) -> Result<Vec<Command>, GatewayError> {
+    pub async fn parse(self: &Arc<Self>, sql: &str) -> Result<Vec<Command>, GatewayError> {
+        let executor = Arc::clone(self);
+        let sql = sql.to_owned();
+        self.workers
+            .run(async move { executor.parse_here(&sql) })
+            .await
+    }
+
+    /// The result columns and parameter types of `command`, without running it.
+    pub async fn describe<S: SessionHandle>(
+        self: &Arc<Self>,
+        session: S,
+        command: &Command,
+    ) -> Result<Option<Described>, GatewayError> {
+        let executor = Arc::clone(self);
+        let command = command.clone();
+        self.workers
+            .run(async move { executor.describe_here(session.session(), &command).await })
+            .await
+    }
+
+    /// Runs `command`; its rows, if any, are computed on the workers as the caller reads
+    /// them, and dropping the stream stops that work.
+    pub async fn execute<S: SessionHandle>(
+        self: &Arc<Self>,
+        session: S,
+        command: Command,
+        parameters: Vec<ScalarValue>,
+    ) -> Result<Outcome, GatewayError> {
+        let executor = Arc::clone(self);
+        self.workers
+            .run(async move {
+                let outcome = executor
+                    .execute_here(session.session(), command, parameters)
+                    .await?;
+                Ok(match outcome {
+                    Outcome::Rows { stream, notices } => Outcome::Rows {
+                        stream: executor.workers.stream(stream),
+                        notices,
+                    },
+                    other => other,
+                })
+            })
+            .await
+    }
+
+    fn parse_here(&self, sql: &str) -> Result<Vec<Command>, GatewayError> {
+        junction_transpiler::check_size(sql)?;
         let directed = junction_transpiler::directives(sql)?;
         let statements = self
             .parser
@@ -114,8 +165,7 @@ impl Executor {
         Ok((ctx, route))
     }
 
-    /// The result columns and parameter types of `command`, without running it.
-    pub async fn describe(
+    async fn describe_here(
         &self,
         session: &Session,
         command: &Command,
@@ -147,7 +197,7 @@ impl Executor {
         }
     }
 
-    pub async fn execute(
+    async fn execute_here(
         &self,
         session: &Session,
         command: Command,

@@ -10,6 +10,7 @@ mod executor;
 mod flight;
 mod pg;
 mod session;
+mod workers;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -34,6 +35,9 @@ use executor::Executor;
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// Each connection thread's stack (see `main`).
+const CONNECTION_STACK: usize = 32 << 20;
 
 /// How long `serve` waits for connections and workers once it is told to stop.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
@@ -117,6 +121,9 @@ fn main() -> ExitCode {
         };
     }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
+        // A connection keeps and drops the statements it parsed, which recurse as deep as
+        // their expressions are wide (up to the transpiler's bound).
+        .thread_stack_size(CONNECTION_STACK)
         .enable_all()
         .build()
     {
@@ -279,7 +286,18 @@ async fn serve(
         .map_err(|e| format!("duckdb: {e}"))?;
     // The first engine is the one `auto` picks.
     let engines: Vec<Arc<dyn Engine>> = vec![Arc::new(datafusion), Arc::new(duckdb)];
-    let executor = Arc::new(Executor::new(Router::new(catalogs, engines)));
+    // Statements run on workers of their own; this runtime only serves sockets. More
+    // workers than cores, so that a statement planning for long on one of them (planning
+    // does not yield) leaves others to start new statements; the engines' parallelism is
+    // their own setting, not this.
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let threads = (2 * cores).max(4);
+    let workers =
+        workers::Workers::new(threads).map_err(|e| format!("cannot start the workers: {e}"))?;
+    let executor = Arc::new(Executor::new(
+        Router::new(catalogs, engines),
+        workers.spawner(),
+    ));
 
     let authenticator = Arc::new(Authenticator);
     let pg_addr = pg_addr

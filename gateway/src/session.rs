@@ -127,6 +127,17 @@ struct Vars {
     transaction_start: Option<DateTime<Utc>>,
 }
 
+/// A shared session a statement's task can hold for as long as it runs.
+pub trait SessionHandle: Send + Sync + 'static {
+    fn session(&self) -> &Session;
+}
+
+impl SessionHandle for std::sync::Arc<Session> {
+    fn session(&self) -> &Session {
+        self
+    }
+}
+
 /// One client's session.
 #[derive(Debug)]
 pub struct Session {

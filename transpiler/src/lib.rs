@@ -16,6 +16,7 @@ pub mod datafusion;
 mod directives;
 pub mod duckdb;
 mod formats;
+mod limits;
 mod names;
 mod oid_casts;
 mod relations;
@@ -29,6 +30,7 @@ mod trino;
 mod types;
 
 pub use directives::{directives, Directed, Directives};
+pub use limits::{check_size, MAX_NESTING, MAX_OPERATORS};
 pub use names::{client_column_name, name_result_columns};
 pub use oid_casts::remove_oid_casts;
 pub use relations::{fold, table_name_parts, table_references, SYSTEM_SCHEMAS};
@@ -140,6 +142,10 @@ pub enum TranspileError {
     /// A call of a function that does not exist with these arguments.
     #[error("{0}")]
     UndefinedFunction(String),
+
+    /// A statement past the bounds of [`check_size`].
+    #[error("{0}")]
+    TooComplex(String),
 }
 
 impl TranspileError {
@@ -151,12 +157,14 @@ impl TranspileError {
             TranspileError::Unsupported(_) => "0A000",
             TranspileError::UndefinedObject(_) => "42704",
             TranspileError::UndefinedFunction(_) => "42883",
+            TranspileError::TooComplex(_) => "54001",
         }
     }
 }
 
 /// Parses PostgreSQL SQL text into statements (none for an empty string or lone `;`).
 pub fn parse(sql: &str) -> Result<Vec<Statement>, TranspileError> {
+    check_size(sql)?;
     let marked = symmetric::mark(sql);
     let mut statements = Parser::parse_sql(&PostgreSqlDialect {}, &marked).map_err(syntax_error)?;
     if let std::borrow::Cow::Owned(_) = marked {

@@ -13,7 +13,6 @@ use datafusion::error::DataFusionError;
 use datafusion::execution::SendableRecordBatchStream;
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use futures::{Stream, StreamExt, TryStreamExt};
-use junction_engines::EngineError;
 use tokio_util::sync::CancellationToken;
 use tonic::Status;
 
@@ -111,7 +110,7 @@ pub fn streaming(
             biased;
             () = state.cancel.cancelled() => Some(Err(GatewayError::Cancelled)),
             item = state.batches.next() => item.map(|batch| {
-                batch.map_err(|e| GatewayError::Engine(EngineError::from(e)))
+                batch.map_err(crate::workers::stream_error)
             }),
         };
         match item {

@@ -121,8 +121,8 @@ impl FlightFrontend {
     }
 
     /// The one statement of `sql`.
-    fn one_command(&self, sql: &str) -> Result<Command, Status> {
-        let mut commands = self.executor.parse(sql).map_err(status)?;
+    async fn one_command(&self, sql: &str) -> Result<Command, Status> {
+        let mut commands = self.executor.parse(sql).await.map_err(status)?;
         match commands.len() {
             1 => Ok(commands.remove(0)),
             0 => Err(status(GatewayError::StatementCount(
@@ -138,7 +138,7 @@ impl FlightFrontend {
     /// none (SET, RESET), its effect now and a FlightInfo without endpoints.
     async fn statement_info(
         &self,
-        session: &FlightSession,
+        session: &Arc<FlightSession>,
         command: Command,
         described: Option<junction_engines::Described>,
         parameters: Vec<ScalarValue>,
@@ -153,7 +153,7 @@ impl FlightFrontend {
         }
         match self
             .executor
-            .execute(&session.session, command, parameters)
+            .execute(Arc::clone(session), command, parameters)
             .await
             .map_err(status)?
         {
@@ -282,10 +282,10 @@ impl FlightSqlService for FlightFrontend {
     ) -> Result<Response<FlightInfo>, Status> {
         let resolved = self.session(&request)?;
         let session = &resolved.session;
-        let command = self.one_command(&query.query)?;
+        let command = self.one_command(&query.query).await?;
         let described = self
             .executor
-            .describe(&session.session, &command)
+            .describe(Arc::clone(session), &command)
             .await
             .map_err(status)?;
         let info = self
@@ -436,7 +436,7 @@ impl FlightSqlService for FlightFrontend {
             biased;
             () = cancel.cancelled() => Err(GatewayError::Cancelled),
             outcome = self.executor.execute(
-                &session.session,
+                Arc::clone(session),
                 issued.command.clone(),
                 issued.parameters.clone(),
             ) => outcome,
@@ -562,7 +562,7 @@ impl FlightSqlService for FlightFrontend {
         request: Request<PeekableFlightDataStream>,
     ) -> Result<i64, Status> {
         let resolved = self.session(&request)?;
-        let command = self.one_command(&query.query)?;
+        let command = self.one_command(&query.query).await?;
         run_update(&self.executor, &resolved.session, command).await
     }
 
@@ -625,10 +625,10 @@ impl FlightSqlService for FlightFrontend {
     ) -> Result<ActionCreatePreparedStatementResult, Status> {
         let resolved = self.session(&request)?;
         let session = &resolved.session;
-        let command = self.one_command(&query.query)?;
+        let command = self.one_command(&query.query).await?;
         let described = self
             .executor
-            .describe(&session.session, &command)
+            .describe(Arc::clone(session), &command)
             .await
             .map_err(status)?;
         let prepared = PreparedStatement::new(command, described);
@@ -757,8 +757,8 @@ impl FlightSqlService for FlightFrontend {
 
 /// Runs a command that returns no rows (SET, RESET); 0 rows affected.
 async fn run_update(
-    executor: &Executor,
-    session: &FlightSession,
+    executor: &Arc<Executor>,
+    session: &Arc<FlightSession>,
     command: Command,
 ) -> Result<i64, Status> {
     if command.returns_rows() {
@@ -768,7 +768,7 @@ async fn run_update(
     }
     // Writes fail here as everywhere: the executor answers them 25006.
     executor
-        .execute(&session.session, command, Vec::new())
+        .execute(Arc::clone(session), command, Vec::new())
         .await
         .map_err(status)?;
     Ok(0)

@@ -43,6 +43,12 @@ impl FlightSession {
 
 /// A request's session, and whether it was opened by this request (so the response must
 /// tell the client its token).
+impl crate::session::SessionHandle for Arc<FlightSession> {
+    fn session(&self) -> &Session {
+        &self.session
+    }
+}
+
 pub struct Resolved {
     pub session: Arc<FlightSession>,
     pub opened: bool,

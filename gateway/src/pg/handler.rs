@@ -18,8 +18,10 @@ use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
 use pgwire::messages::extendedquery::Execute;
 use pgwire::messages::startup::ParameterStatus;
 use pgwire::messages::PgWireBackendMessage;
+use tokio_util::sync::CancellationToken;
 
 use super::cancel::CancelRegistry;
+use super::client_socket::{ClientSocket, Sockets};
 use super::portal;
 use super::rows;
 use crate::auth::Authenticator;
@@ -50,6 +52,7 @@ pub struct PgHandler {
     authenticator: Arc<Authenticator>,
     cancel: Arc<CancelRegistry>,
     parser: Arc<StatementParser>,
+    sockets: Arc<Sockets>,
 }
 
 impl PgHandler {
@@ -57,6 +60,7 @@ impl PgHandler {
         executor: Arc<Executor>,
         authenticator: Arc<Authenticator>,
         cancel: Arc<CancelRegistry>,
+        sockets: Arc<Sockets>,
     ) -> Self {
         let parser = Arc::new(StatementParser {
             executor: Arc::clone(&executor),
@@ -66,7 +70,13 @@ impl PgHandler {
             authenticator,
             cancel,
             parser,
+            sockets,
         }
+    }
+
+    /// The sockets of live connections, by peer address.
+    pub fn sockets(&self) -> &Sockets {
+        &self.sockets
     }
 
     pub fn authenticator(&self) -> &Authenticator {
@@ -86,22 +96,40 @@ impl PgHandler {
     async fn respond<C>(
         &self,
         client: &mut C,
-        session: &Session,
+        session: &Arc<Session>,
         command: Command,
         parameters: Vec<datafusion::scalar::ScalarValue>,
         format: &Format,
     ) -> PgWireResult<Response>
     where
-        C: Sink<PgWireBackendMessage> + Unpin + Send,
+        C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send,
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
         let cancel = session.start_statement();
+        let socket = client
+            .session_extensions()
+            .get::<ClientSocket>()
+            .map(|s| *s);
+        // A client that hangs up stops its statement as a cancel does; the watch ends with
+        // the statement (its rows sent, or its error).
+        let watching = CancellationToken::new();
+        if let Some(socket) = socket {
+            let (cancel, watching) = (cancel.clone(), watching.clone());
+            tokio::spawn(async move {
+                tokio::select! {
+                    () = watching.cancelled() => {}
+                    () = cancel.cancelled() => {}
+                    () = socket.closed() => cancel.cancel(),
+                }
+            });
+        }
+        let watching = watching.drop_guard();
         // An engine may work before its first batch (DuckDB runs blocking operators before
         // it reports a schema): a cancel drops that work too.
         let outcome = tokio::select! {
             biased;
             () = cancel.cancelled() => Err(GatewayError::Cancelled),
-            outcome = self.executor.execute(session, command, parameters) => outcome,
+            outcome = self.executor.execute(Arc::clone(session), command, parameters) => outcome,
         };
         let outcome = match outcome {
             Ok(outcome) => outcome,
@@ -119,7 +147,7 @@ impl PgHandler {
                     extra_float_digits: session.extra_float_digits(),
                     time_zone: session.time_zone(),
                 };
-                Response::Query(rows::response(stream, format, style, cancel)?)
+                Response::Query(rows::response(stream, format, style, cancel, watching)?)
             }
             Outcome::Done { tag, reports } => {
                 for (name, value) in reports {
@@ -170,7 +198,7 @@ impl SimpleQueryHandler for PgHandler {
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
         let session = session_of(client)?;
-        let commands = match self.executor.parse(query) {
+        let commands = match self.executor.parse(query).await {
             Ok(commands) => commands,
             Err(e) => return Ok(vec![Response::Error(Box::new(error_info(&e)))]),
         };
@@ -223,7 +251,11 @@ impl QueryParser for StatementParser {
         C: ClientInfo + Unpin + Send + Sync,
     {
         let session = session_of(client)?;
-        let mut commands = self.executor.parse(sql).map_err(|e| to_pg_error(&e))?;
+        let mut commands = self
+            .executor
+            .parse(sql)
+            .await
+            .map_err(|e| to_pg_error(&e))?;
         let command = match commands.len() {
             0 => return Ok(Prepared::Empty),
             1 => commands.remove(0),
@@ -237,7 +269,7 @@ impl QueryParser for StatementParser {
         };
         let described = self
             .executor
-            .describe(&session, &command)
+            .describe(session, &command)
             .await
             .map_err(|e| to_pg_error(&e))?;
         Ok(Prepared::Command { command, described })

@@ -2,6 +2,7 @@
 
 mod binary_rows;
 mod cancel;
+mod client_socket;
 mod handler;
 mod interval_text;
 mod numeric_wire;
@@ -54,8 +55,14 @@ pub async fn serve(
     shutdown: CancellationToken,
 ) {
     let cancel = Arc::new(CancelRegistry::default());
+    let sockets = Arc::new(client_socket::Sockets::default());
     let frontend = Arc::new(PgFrontend {
-        handler: Arc::new(PgHandler::new(executor, authenticator, Arc::clone(&cancel))),
+        handler: Arc::new(PgHandler::new(
+            executor,
+            authenticator,
+            Arc::clone(&cancel),
+            Arc::clone(&sockets),
+        )),
         cancel,
     });
     loop {
@@ -66,11 +73,14 @@ pub async fn serve(
         match accepted {
             Ok((socket, peer)) => {
                 let frontend = Arc::clone(&frontend);
+                let sockets = Arc::clone(&sockets);
+                sockets.insert(peer, std::os::fd::AsRawFd::as_raw_fd(&socket));
                 tokio::spawn(async move {
                     // A broken connection ends only itself.
                     if let Err(e) = pgwire::tokio::process_socket(socket, None, frontend).await {
                         tracing::debug!(%peer, error = %e, "pg connection ended with an error");
                     }
+                    sockets.remove(&peer);
                 });
             }
             Err(e) => tracing::warn!(error = %e, "accepting a pg connection failed"),

@@ -10,7 +10,7 @@ use pgwire::api::results::{FieldFormat, FieldInfo, QueryResponse};
 use pgwire::api::Type;
 use pgwire::error::{PgWireError, PgWireResult};
 use pgwire::messages::data::DataRow;
-use tokio_util::sync::CancellationToken;
+use tokio_util::sync::{CancellationToken, DropGuard};
 
 use super::binary_rows;
 use super::handler::to_pg_error;
@@ -39,19 +39,21 @@ pub fn fields(schema: &arrow::datatypes::Schema, format: &Format) -> PgWireResul
     Ok(fields)
 }
 
-/// Batches until the stream ends, an error, or `cancel` fires (then one 57014 error).
+/// Batches until the stream ends, an error, or `cancel` fires (then one 57014 error);
+/// `statement` is held until then.
 fn batches(
     input: SendableRecordBatchStream,
     cancel: CancellationToken,
+    statement: DropGuard,
 ) -> impl Stream<Item = Result<arrow::array::RecordBatch, GatewayError>> {
-    stream::unfold(Some((input, cancel)), |state| async move {
-        let (mut input, cancel) = state?;
+    stream::unfold(Some((input, cancel, statement)), |state| async move {
+        let (mut input, cancel, statement) = state?;
         tokio::select! {
             biased;
             () = cancel.cancelled() => Some((Err(GatewayError::Cancelled), None)),
             next = input.next() => match next {
-                Some(Ok(batch)) => Some((Ok(batch), Some((input, cancel)))),
-                Some(Err(e)) => Some((Err(GatewayError::Engine(e.into())), None)),
+                Some(Ok(batch)) => Some((Ok(batch), Some((input, cancel, statement)))),
+                Some(Err(e)) => Some((Err(crate::workers::stream_error(e)), None)),
                 None => None,
             },
         }
@@ -59,19 +61,20 @@ fn batches(
 }
 
 /// A query response streaming `input`'s rows as pg DataRows, text values rendered in
-/// `style`.
+/// `style`; `statement` is dropped when the rows end.
 pub fn response(
     input: SendableRecordBatchStream,
     format: &Format,
     style: TextStyle,
     cancel: CancellationToken,
+    statement: DropGuard,
 ) -> PgWireResult<QueryResponse> {
     let fields = Arc::new(fields(&input.schema(), format)?);
     let rendering = TextRendering::new(&input.schema(), &fields, style);
     let column_wise = fields.iter().all(|f| f.format() == FieldFormat::Binary)
         && binary_rows::supports(&input.schema());
     let encode_with = Arc::clone(&fields);
-    let rows = batches(input, cancel).flat_map(move |batch| {
+    let rows = batches(input, cancel, statement).flat_map(move |batch| {
         if column_wise {
             let rows: Box<dyn Iterator<Item = PgWireResult<DataRow>> + Send> =
                 match batch.and_then(|b| binary_rows::encode(&b).map_err(Into::into)) {

@@ -97,6 +97,9 @@ impl StartupHandler for PgHandler {
                 tracing::debug!(%name, error = %e, "startup setting ignored");
             }
         }
+        if let Some(socket) = self.sockets().get(&client.socket_addr()) {
+            client.session_extensions().insert(socket);
+        }
         let guard = self.cancel_registry().register(pid, &secret, &session);
         client.session_extensions().insert(guard);
         let parameters = SessionParameters(session.reported_settings());

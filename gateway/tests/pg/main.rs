@@ -8,6 +8,7 @@ mod duckdb;
 mod errors;
 mod extended;
 mod freshness;
+mod isolation;
 mod protocol;
 mod routing;
 mod simple;

@@ -58,6 +58,20 @@ impl Server {
     pub fn is_running(&mut self) -> bool {
         self.junction.is_running()
     }
+
+    /// The CPU time the server process has used so far (user and system), from /proc.
+    #[allow(dead_code)]
+    pub fn cpu_time(&self) -> std::time::Duration {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.junction.pid()))
+            .expect("the server's /proc stat");
+        // Fields after the parenthesised command name; utime and stime are the 14th and
+        // 15th fields of the whole line, in clock ticks (100 per second on Linux).
+        let after = &stat[stat.rfind(')').expect("a command name") + 2..];
+        let fields: Vec<&str> = after.split_whitespace().collect();
+        let ticks: u64 =
+            fields[11].parse::<u64>().expect("utime") + fields[12].parse::<u64>().expect("stime");
+        std::time::Duration::from_millis(ticks * 10)
+    }
 }
 
 /// Asserts that `client`'s connection still answers a query (`why` says after what).

@@ -6,8 +6,9 @@
 //! statement runs, and the statement stops when the client is gone.
 
 use std::collections::HashMap;
+use std::io::Write;
 use std::net::SocketAddr;
-use std::os::fd::RawFd;
+use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -67,5 +68,43 @@ impl Sockets {
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<SocketAddr, RawFd>> {
         // Plain data: a panic elsewhere cannot leave it inconsistent.
         self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// A second handle on a connection's socket, to tell the client why the connection ends
+/// after pgwire dropped its own (a malformed message that made its decoder panic).
+#[derive(Debug)]
+pub struct LastWord(OwnedFd);
+
+impl LastWord {
+    /// `None` when the process has no descriptor to spare; the connection works the same.
+    pub fn of(socket: &tokio::net::TcpStream) -> Option<Self> {
+        socket.as_fd().try_clone_to_owned().ok().map(LastWord)
+    }
+
+    /// Sends PostgreSQL's answer to a malformed message, FATAL 08P01; the connection closes
+    /// when this handle drops.
+    pub fn protocol_violation(self) {
+        let mut body = Vec::new();
+        for (field, value) in [
+            (b'S', "FATAL"),
+            (b'V', "FATAL"),
+            (b'C', "08P01"),
+            (b'M', "invalid frontend message"),
+        ] {
+            body.push(field);
+            body.extend_from_slice(value.as_bytes());
+            body.push(0);
+        }
+        body.push(0);
+        let mut message = vec![b'E'];
+        message.extend_from_slice(&(body.len() as i32 + 4).to_be_bytes());
+        message.extend_from_slice(&body);
+        // The socket is non-blocking; a message this small fits its send buffer unless the
+        // client stopped reading, and then it is lost with the connection anyway.
+        let mut file = std::fs::File::from(self.0);
+        if let Err(e) = file.write_all(&message) {
+            tracing::debug!(fd = file.as_raw_fd(), error = %e, "the last word was not sent");
+        }
     }
 }

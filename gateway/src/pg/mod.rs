@@ -11,7 +11,10 @@ mod rows;
 mod startup;
 mod text;
 
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
+
+use futures::FutureExt;
 
 use pgwire::api::PgWireServerHandlers;
 use tokio::net::TcpListener;
@@ -75,10 +78,26 @@ pub async fn serve(
                 let frontend = Arc::clone(&frontend);
                 let sockets = Arc::clone(&sockets);
                 sockets.insert(peer, std::os::fd::AsRawFd::as_raw_fd(&socket));
+                let last_word = client_socket::LastWord::of(&socket);
                 tokio::spawn(async move {
+                    let served =
+                        AssertUnwindSafe(pgwire::tokio::process_socket(socket, None, frontend))
+                            .catch_unwind()
+                            .await;
                     // A broken connection ends only itself.
-                    if let Err(e) = pgwire::tokio::process_socket(socket, None, frontend).await {
-                        tracing::debug!(%peer, error = %e, "pg connection ended with an error");
+                    match served {
+                        Ok(Ok(())) => {}
+                        Ok(Err(e)) => {
+                            tracing::debug!(%peer, error = %e, "pg connection ended with an error");
+                        }
+                        // pgwire's decoders panic on some malformed messages; the client
+                        // hears what PostgreSQL would say rather than a silent close.
+                        Err(_) => {
+                            tracing::warn!(%peer, "a malformed message ended a pg connection");
+                            if let Some(last_word) = last_word {
+                                last_word.protocol_violation();
+                            }
+                        }
                     }
                     sockets.remove(&peer);
                 });

@@ -107,10 +107,8 @@ async fn a_long_statement_leaves_other_sessions_served() {
     }
 }
 
-/// A bare pg connection that sends `sql` as a simple query and returns without waiting for
-/// its answer: dropping the socket then is a client hanging up mid-statement (a driver's
-/// connection would wait for the answer before closing).
-async fn send_and_leave(port: u16, sql: &str) -> tokio::net::TcpStream {
+/// A bare pg connection, started up and ready for a query.
+async fn bare_connection(port: u16) -> tokio::net::TcpStream {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
     let mut socket = tokio::net::TcpStream::connect(("127.0.0.1", port))
@@ -135,6 +133,24 @@ async fn send_and_leave(port: u16, sql: &str) -> tokio::net::TcpStream {
             break;
         }
     }
+    socket
+}
+
+/// A pg message: its kind, length and body.
+fn message(kind: u8, body: &[u8]) -> Vec<u8> {
+    let mut message = vec![kind];
+    message.extend_from_slice(&i32::try_from(body.len() + 4).expect("small").to_be_bytes());
+    message.extend_from_slice(body);
+    message
+}
+
+/// A bare pg connection that sends `sql` as a simple query and returns without waiting for
+/// its answer: dropping the socket then is a client hanging up mid-statement (a driver's
+/// connection would wait for the answer before closing).
+async fn send_and_leave(port: u16, sql: &str) -> tokio::net::TcpStream {
+    use tokio::io::AsyncWriteExt;
+
+    let mut socket = bare_connection(port).await;
     let mut query = vec![b'Q'];
     query.extend_from_slice(&((sql.len() + 5) as i32).to_be_bytes());
     query.extend_from_slice(sql.as_bytes());
@@ -166,4 +182,31 @@ async fn a_client_that_hangs_up_stops_its_statement() {
             "{engine}: {idle:?} of CPU in the second after the client hung up"
         );
     }
+}
+
+/// Messages whose declared counts run past their end, which pgwire's decoders read past
+/// (a panic that once dropped the connection without a word).
+#[tokio::test]
+async fn a_malformed_message_is_answered_08p01() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let mut server = Server::start();
+    let parse_with_missing_types = message(b'P', b"\0select 1\0\0\x05");
+    let bind_with_missing_formats = message(b'B', b"\0\0\0\x03");
+    for malformed in [parse_with_missing_types, bind_with_missing_formats] {
+        let mut socket = bare_connection(server.port).await;
+        socket.write_all(&malformed).await.expect("send");
+        let mut answer = Vec::new();
+        tokio::time::timeout(Duration::from_secs(10), socket.read_to_end(&mut answer))
+            .await
+            .expect("the server answers and closes")
+            .expect("read");
+        let text = String::from_utf8_lossy(&answer);
+        assert!(
+            answer.first() == Some(&b'E') && text.contains("C08P01") && text.contains("SFATAL"),
+            "{text:?}"
+        );
+    }
+    assert!(server.is_running());
+    assert_usable(&server.connect().await, "others still served").await;
 }

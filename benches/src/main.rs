@@ -5,8 +5,10 @@
 //! target/release/junction-bench streaming-rss --rows 50000000
 //! target/release/junction-bench report --sf 1 --out benches/results
 //! target/release/junction-bench wire --rows 10000000    # needs PEERS_PYTHON
+//! target/release/junction-bench isolation
 //! ```
 
+mod isolation;
 mod latency;
 mod queries;
 mod report;
@@ -40,6 +42,9 @@ enum Bench {
     /// One 10M-row result through Flight SQL (ADBC) and the pg wire (psycopg, tokio-postgres),
     /// and from PostgreSQL to the same pg clients: rows/s and MB/s.
     Wire(wire::Args),
+    /// Another session's `SELECT 1` while one session runs the heaviest statement, and the
+    /// time from cancelling that statement to an idle server.
+    Isolation(isolation::Args),
 }
 
 fn junction_binary(given: Option<PathBuf>) -> Result<PathBuf, String> {
@@ -66,6 +71,7 @@ async fn main() {
             Bench::StreamingRss(args) => rss::run(&junction, args).await,
             Bench::Report(args) => run_report::run(&junction, args).await,
             Bench::Wire(args) => wire::run(&junction, args).await,
+            Bench::Isolation(args) => isolation::run(&junction, args).await,
         },
         Err(e) => Err(e),
     };

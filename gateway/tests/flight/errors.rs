@@ -14,7 +14,9 @@ use crate::server::Server;
 async fn sql_errors_map_to_the_design_tables_codes() {
     let server = Server::start();
     let mut client = authenticated(&server, "alice").await;
+    let wide_sum = format!("select {}", vec!["1"; 100_000].join("+"));
     let cases = [
+        (wide_sum.as_str(), Code::InvalidArgument, "too complex"),
         ("select * from silver.nosuch", Code::NotFound, "nosuch"),
         (
             "select * from nosuch.vitals",

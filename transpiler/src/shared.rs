@@ -400,7 +400,10 @@ pub fn unconstrained_numeric(expr: &mut Expr, scope: &Scope<'_>) {
         return;
     };
     match scope.type_of(inner) {
-        Some(t) if t.is_integer() => *data_type = crate::result_types::numeric(0),
+        // 20 digits hold any int8 and leave room for a scale when an engine widens.
+        Some(t) if t.is_integer() => {
+            *data_type = DataType::Decimal(ExactNumberInfo::PrecisionAndScale(20, 0));
+        }
         Some(crate::types::SqlType::Numeric) => *expr = take(inner),
         _ => {}
     }

@@ -50,14 +50,7 @@ async fn until_idle(pid: u32, since: Instant) -> Result<Duration, String> {
 
 pub async fn run(junction: &Path, args: Args) -> Result<(), String> {
     let temp = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let warehouse = match args.warehouse {
-        Some(dir) => dir,
-        None => {
-            let dir = temp.path().join("warehouse");
-            Junction::write_demo(junction, &dir, 100, 7)?;
-            dir
-        }
-    };
+    let warehouse = crate::warehouse_or_demo(junction, args.warehouse, &temp)?;
     let server = Junction::serve(junction, &warehouse)?;
     let pid = server.pid();
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
@@ -74,13 +67,7 @@ pub async fn run(junction: &Path, args: Args) -> Result<(), String> {
             .map_err(|e| e.to_string())?;
         let idle = latency::measure(engine, &probe, 50, args.samples).await?;
 
-        let heavy = connect(server.port, "bench", "junction")
-            .await
-            .map_err(|e| e.to_string())?;
-        heavy
-            .batch_execute(&format!("set junction.engine = '{engine}'"))
-            .await
-            .map_err(|e| e.to_string())?;
+        let heavy = crate::pinned_client(server.port, engine).await?;
         let cancel = heavy.cancel_token();
         let running = tokio::spawn(async move { heavy.simple_query(HEAVY).await.map(|_| ()) });
         // Let it occupy the cores first.

@@ -63,6 +63,34 @@ fn junction_binary(given: Option<PathBuf>) -> Result<PathBuf, String> {
     }
 }
 
+/// `given`, or the demo warehouse (100 patients, 7 days) written under `temp`.
+fn warehouse_or_demo(
+    junction: &std::path::Path,
+    given: Option<PathBuf>,
+    temp: &tempfile::TempDir,
+) -> Result<PathBuf, String> {
+    match given {
+        Some(dir) => Ok(dir),
+        None => {
+            let dir = temp.path().join("warehouse");
+            junction_conformance::peers::Junction::write_demo(junction, &dir, 100, 7)?;
+            Ok(dir)
+        }
+    }
+}
+
+/// A client of the junction at `port` with its session pinned to `engine`.
+async fn pinned_client(port: u16, engine: &str) -> Result<tokio_postgres::Client, String> {
+    let client = junction_conformance::peers::connect(port, "bench", "junction")
+        .await
+        .map_err(|e| e.to_string())?;
+    client
+        .batch_execute(&format!("SET junction.engine = '{engine}'"))
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(client)
+}
+
 #[tokio::main]
 async fn main() {
     let cli = Cli::parse();

@@ -37,14 +37,7 @@ fn mib(kib: u64) -> f64 {
 
 pub async fn run(junction: &Path, args: Args) -> Result<(), String> {
     let temp = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let warehouse = match args.warehouse {
-        Some(dir) => dir,
-        None => {
-            let dir = temp.path().join("warehouse");
-            Junction::write_demo(junction, &dir, 100, 7)?;
-            dir
-        }
-    };
+    let warehouse = crate::warehouse_or_demo(junction, args.warehouse, &temp)?;
     let server = Junction::serve(junction, &warehouse)?;
     let pid = server.pid();
     let client = connect(server.port, "bench", "junction")

@@ -66,14 +66,7 @@ fn selected(queries: Vec<queries::Query>, only: &[String]) -> Vec<queries::Query
 async fn pinned_clients(port: u16) -> Result<Vec<(&'static str, Client)>, String> {
     let mut clients = Vec::new();
     for engine in ENGINES {
-        let client = connect(port, "bench", "junction")
-            .await
-            .map_err(|e| e.to_string())?;
-        client
-            .batch_execute(&format!("SET junction.engine = {engine}"))
-            .await
-            .map_err(|e| e.to_string())?;
-        clients.push((engine, client));
+        clients.push((engine, crate::pinned_client(port, engine).await?));
     }
     Ok(clients)
 }

@@ -169,6 +169,18 @@ pub(crate) fn is_call_to(function: &Function, names: &[&str]) -> bool {
 }
 
 /// `left op right`.
+/// `+ - * / %`: the operators whose result type follows their operands'.
+pub(crate) fn is_arithmetic(op: &BinaryOperator) -> bool {
+    matches!(
+        op,
+        BinaryOperator::Plus
+            | BinaryOperator::Minus
+            | BinaryOperator::Multiply
+            | BinaryOperator::Divide
+            | BinaryOperator::Modulo
+    )
+}
+
 pub(crate) fn binary(left: Expr, op: BinaryOperator, right: Expr) -> Expr {
     Expr::BinaryOp {
         left: Box::new(left),

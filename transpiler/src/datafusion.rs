@@ -91,16 +91,7 @@ fn int4_in_place(expr: &mut Expr) {
 /// ORDER BY positions, function arguments such as `round(x, 2)`) they stay as written.
 pub fn int4_literals(expr: &mut Expr) {
     match expr {
-        Expr::BinaryOp {
-            left,
-            op:
-                BinaryOperator::Plus
-                | BinaryOperator::Minus
-                | BinaryOperator::Multiply
-                | BinaryOperator::Divide
-                | BinaryOperator::Modulo,
-            right,
-        } => {
+        Expr::BinaryOp { left, op, right } if crate::ast::is_arithmetic(op) => {
             int4_in_place(left);
             int4_in_place(right);
         }

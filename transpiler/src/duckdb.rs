@@ -136,17 +136,11 @@ fn null_arithmetic(expr: &Expr) -> bool {
         }
     }
     match expr {
-        Expr::BinaryOp {
-            left,
-            op:
-                BinaryOperator::Plus
-                | BinaryOperator::Minus
-                | BinaryOperator::Multiply
-                | BinaryOperator::Divide
-                | BinaryOperator::Modulo
-                | BinaryOperator::StringConcat,
-            right,
-        } => null_constant(left) || null_constant(right),
+        Expr::BinaryOp { left, op, right }
+            if crate::ast::is_arithmetic(op) || *op == BinaryOperator::StringConcat =>
+        {
+            null_constant(left) || null_constant(right)
+        }
         Expr::Function(f) if f.over.is_none() => arguments(f).any(null_constant),
         _ => false,
     }

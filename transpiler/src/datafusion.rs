@@ -196,7 +196,10 @@ fn set_operation_types(body: &mut SetExpr, scope: &Scope<'_>) {
 
 /// `SELECT ... HAVING c` without GROUP BY is one group of all rows in PostgreSQL (one row
 /// when `c` holds, even over no rows); DataFusion plans it only as an aggregate query, so
-/// the condition gains an aggregate that is always true: `(c) AND count(*) >= 0`.
+/// the condition gains an aggregate: `coalesce((c), count(*) < 0)`, which holds exactly when
+/// `c` does. One expression rather than `c AND ...`: DataFusion pushes an aggregate-free
+/// conjunct such as `NULL` below the aggregate, where it empties the input and the global
+/// aggregate still answers its one row.
 fn having_without_grouping(body: &mut SetExpr) {
     let SetExpr::Select(select) = body else {
         return;
@@ -225,10 +228,12 @@ fn having_without_grouping(body: &mut SetExpr) {
         }
     });
     let condition = take(having);
-    *having = binary(
-        Expr::Nested(Box::new(condition)),
-        BinaryOperator::And,
-        binary(count, BinaryOperator::GtEq, number(0)),
+    *having = call_with(
+        "coalesce",
+        vec![
+            Expr::Nested(Box::new(condition)),
+            binary(count, BinaryOperator::Lt, number(0)),
+        ],
     );
 }
 

@@ -11,6 +11,7 @@ mod identity;
 mod intervals;
 mod json_build_object;
 mod mode;
+mod not_in;
 mod numeric_rounding;
 mod operators;
 mod pg_attribute;
@@ -156,8 +157,10 @@ impl DataFusionEngine {
         let mut planners: Vec<Arc<dyn ExprPlanner>> =
             vec![Arc::new(operators::PgOperators::default())];
         planners.extend(state.expr_planners().iter().cloned());
+        let rules = not_in::with_rule(state.optimizers());
         let base = SessionStateBuilder::new_from_existing(state)
             .with_expr_planners(planners)
+            .with_optimizer_rules(rules)
             .build();
         Ok(Self {
             base,

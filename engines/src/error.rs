@@ -143,9 +143,10 @@ fn innermost(e: &DataFusionError) -> &DataFusionError {
 
 impl EngineError {
     /// Whether another engine might run the statement: the construct, function or table is
-    /// beyond this engine (0A000, 42883), not wrong in itself.
+    /// beyond this engine (0A000, 42883), not wrong in itself, or the engine cannot take
+    /// statements now (58000).
     pub fn is_engine_specific(&self) -> bool {
-        matches!(self.sqlstate(), "0A000" | "42883")
+        matches!(self.sqlstate(), "0A000" | "42883" | "58000")
     }
 
     /// The SQLSTATE clients see for this error (DESIGN.md, "Errors").

@@ -67,6 +67,12 @@ pub trait Engine: Send + Sync + Debug {
     /// The name users pin with `SET junction.engine`.
     fn name(&self) -> &'static str;
 
+    /// Whether this engine can read `relation` at all: the router ranks an engine that
+    /// cannot below every one that can, without planning the statement there.
+    fn reads(&self, _relation: &tables::Relation) -> bool {
+        true
+    }
+
     /// The result columns and parameter types of `statement`, without running it. `types`
     /// knows the column types of the tables the statement reads, for the transpiler.
     async fn describe(

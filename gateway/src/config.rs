@@ -25,6 +25,20 @@ pub struct Config {
     pub flight: FlightSection,
     #[serde(default)]
     pub storage: StorageSection,
+    #[serde(default)]
+    pub router: RouterSection,
+}
+
+/// `[router]`: how `auto` chooses.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RouterSection {
+    /// A cost model written by `junction calibrate`; the built-in profiles otherwise.
+    pub calibration: Option<PathBuf>,
+    /// Every n-th run of a statement goes to the runner-up engine while it has fewer runs on
+    /// record, to learn its time (default 0: never).
+    #[serde(default)]
+    pub explore_every: u32,
 }
 
 /// `[storage]`: where table files outside the local disk are read from.

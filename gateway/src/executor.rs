@@ -2,6 +2,7 @@
 //! Shared by every front end; knows nothing of wire protocols.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use arrow::array::{BooleanArray, Float64Array, RecordBatch, StringArray};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
@@ -18,6 +19,7 @@ use sqlparser::ast::Statement;
 use crate::command::Command;
 use crate::compat::CompatibilityParser;
 use crate::error::GatewayError;
+use crate::observed::ObservedStream;
 use crate::session::{Session, SessionHandle, NESSIE_REF};
 use crate::workers::Spawner;
 
@@ -205,6 +207,7 @@ impl Executor {
     ) -> Result<Outcome, GatewayError> {
         match command {
             Command::Query { statement, engine } => {
+                let started = Instant::now();
                 let (ctx, route) = self.route(session, &statement, engine.as_deref()).await?;
                 let (ctx, route, parameters) = (&ctx, &route, &parameters);
                 let ran = self
@@ -216,16 +219,17 @@ impl Executor {
                     })
                     .await?;
                 session.set_last_engine(ran.engine);
+                let observer = self.router.observer(route, ran.engine);
                 Ok(Outcome::Rows {
-                    stream: client_stream(ran.value),
+                    stream: ObservedStream::wrap(client_stream(ran.value), observer, started),
                     notices: ran.fallback_notice.into_iter().collect(),
                 })
             }
             Command::ExplainRoute { statement, engine } => {
-                let ctx = self.query_context(session).await;
+                let (ctx, route) = self.route(session, &statement, engine.as_deref()).await?;
                 let pinned = session.pinned_engine();
                 let choice = Choice::new(engine.as_deref(), pinned.as_deref());
-                let lines = self.router.explain(&ctx, &statement, choice).await?;
+                let lines = self.router.explain(&ctx, &route, choice).await;
                 Ok(Outcome::Rows {
                     stream: route_rows(lines)?,
                     notices: Vec::new(),

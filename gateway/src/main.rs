@@ -8,6 +8,7 @@ mod demo;
 mod error;
 mod executor;
 mod flight;
+mod observed;
 mod pg;
 mod session;
 mod workers;
@@ -24,7 +25,7 @@ use junction_catalogs::{
     WarehouseCatalog,
 };
 use junction_engines::{DataFusionEngine, DuckDbEngine, Engine};
-use junction_router::Router;
+use junction_router::{CostModel, Router};
 use junction_transpiler::{Dialect, TranspileError};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -284,8 +285,12 @@ async fn serve(
         .unwrap_or_default();
     let duckdb = DuckDbEngine::try_new(catalogs.clone(), &duckdb_config, &storage)
         .map_err(|e| format!("duckdb: {e}"))?;
-    // The first engine is the one `auto` picks.
+    // Ties in `auto`'s ranking go to the first.
     let engines: Vec<Arc<dyn Engine>> = vec![Arc::new(datafusion), Arc::new(duckdb)];
+    let mut router = Router::new(catalogs, engines).with_exploration(config.router.explore_every);
+    if let Some(path) = &config.router.calibration {
+        router = router.with_cost_model(CostModel::load(path).map_err(|e| e.to_string())?);
+    }
     // Statements run on workers of their own; this runtime only serves sockets. More
     // workers than cores, so that a statement planning for long on one of them (planning
     // does not yield) leaves others to start new statements; the engines' parallelism is
@@ -294,10 +299,7 @@ async fn serve(
     let threads = (2 * cores).max(4);
     let workers =
         workers::Workers::new(threads).map_err(|e| format!("cannot start the workers: {e}"))?;
-    let executor = Arc::new(Executor::new(
-        Router::new(catalogs, engines),
-        workers.spawner(),
-    ));
+    let executor = Arc::new(Executor::new(router, workers.spawner()));
 
     let authenticator = Arc::new(Authenticator);
     let pg_addr = pg_addr

@@ -1,11 +1,11 @@
 //! `EXPLAIN ROUTE`: every configured engine, whether it can run a statement, how it would
-//! read each table, and which one runs it.
+//! read each table, its estimate, and which one runs it: the route's own ranking, so the
+//! chosen line is the engine that then runs the statement.
 
-use junction_engines::tables::{relations, Relation};
 use junction_engines::{Explanation, QueryContext};
-use sqlparser::ast::Statement;
 
-use crate::{Choice, RouteError, Router};
+use crate::rank::{Basis, Candidate};
+use crate::{Choice, Route, Router};
 
 /// One engine's line of `EXPLAIN ROUTE`.
 #[derive(Debug)]
@@ -14,7 +14,7 @@ pub struct RouteLine {
     /// The engine the statement would run on.
     pub chosen: bool,
     pub eligible: bool,
-    /// Bytes of table data the engine would scan; `None` where the metadata does not say.
+    /// The engine's expected time in milliseconds; `None` where it cannot read the tables.
     pub estimated_cost: Option<f64>,
     pub reason: String,
     pub table_access: String,
@@ -22,97 +22,96 @@ pub struct RouteLine {
 }
 
 impl Router {
-    /// How `statement` would be routed for the session `ctx`: one line per configured
-    /// engine, eligible ones first, cheapest first, configured order among equals.
+    /// How `route` (routed by [`Router::route`] with `choice`, and bound as it would run)
+    /// runs for the session `ctx`: one line per configured engine, eligible ones first, in
+    /// ranking order (fastest expected first).
     pub async fn explain(
         &self,
         ctx: &QueryContext,
-        statement: &Statement,
+        route: &Route,
         choice: Choice<'_>,
-    ) -> Result<Vec<RouteLine>, RouteError> {
-        let route = self.route(ctx, statement, choice).await?;
-        let cost = self.scanned_bytes(ctx, &route.statement).await;
-        let mut explained = Vec::with_capacity(self.engines.len());
-        for engine in &self.engines {
-            let explanation = engine.explain(ctx, &route.statement, &route.types).await;
-            explained.push((engine.name(), explanation));
-        }
-        let first_eligible = explained
-            .iter()
-            .find(|(_, e)| e.unable.is_none())
-            .map(|(name, _)| *name);
-        let chosen = match choice.pinned() {
-            Some(_) => route.engine.name(),
-            None => first_eligible.unwrap_or(route.engine.name()),
+    ) -> Vec<RouteLine> {
+        // A pinned route ranks only its engine; the others are shown as auto would rank them.
+        let ranking = match choice.pinned() {
+            Some(_) => self.ranker.rank(&self.engines, &route.inputs),
+            None => route.ranking.clone(),
         };
+        let mut explained = Vec::with_capacity(ranking.candidates().len());
+        for candidate in ranking.candidates() {
+            let explanation = candidate
+                .engine
+                .explain(ctx, &route.statement, &route.types)
+                .await;
+            explained.push((candidate, explanation));
+        }
+        let chosen = match choice.pinned() {
+            Some(_) => route.engine().name(),
+            None => explained
+                .iter()
+                .find(|(c, e)| c.readable() && e.unable.is_none())
+                .map_or(route.engine().name(), |(c, _)| c.name()),
+        };
+        let explored = ranking.explored;
         let mut lines: Vec<RouteLine> = explained
             .into_iter()
-            .map(|(engine, explanation)| {
-                let reason = reason(engine, chosen, choice, first_eligible, &explanation);
-                RouteLine {
-                    engine,
-                    chosen: engine == chosen,
-                    eligible: explanation.unable.is_none(),
-                    estimated_cost: cost,
-                    reason,
-                    table_access: explanation.table_access.join("; "),
-                    sql: explanation.sql,
-                }
+            .map(|(candidate, explanation)| RouteLine {
+                engine: candidate.name(),
+                chosen: candidate.name() == chosen,
+                eligible: candidate.readable() && explanation.unable.is_none(),
+                estimated_cost: candidate.estimate.map(|d| d.as_secs_f64() * 1e3),
+                reason: reason(candidate, chosen, choice, explored, &explanation),
+                table_access: explanation.table_access.join("; "),
+                sql: explanation.sql,
             })
             .collect();
-        // Stable: engines of equal cost keep the configured order auto chooses by.
-        lines.sort_by(|a, b| {
-            b.eligible.cmp(&a.eligible).then(
-                a.estimated_cost
-                    .unwrap_or(f64::INFINITY)
-                    .total_cmp(&b.estimated_cost.unwrap_or(f64::INFINITY)),
-            )
-        });
-        Ok(lines)
-    }
-
-    /// The bytes of data files the statement's tables hold: what an in-process engine scans
-    /// at most, the same for every such engine. System catalogs count as nothing.
-    async fn scanned_bytes(&self, ctx: &QueryContext, statement: &Statement) -> Option<f64> {
-        let mut bytes = 0u64;
-        for relation in relations(statement, &ctx.catalog) {
-            if let Relation::Table(name) = relation {
-                let handle = name.handle(&ctx.catalogs).await.ok()?;
-                bytes += handle.data_bytes().await.ok()??;
-            }
-        }
-        // Exact below 2^53, which no table reaches.
-        Some(bytes as f64)
+        // Stable: within eligible and ineligible, the ranking's order.
+        lines.sort_by_key(|line| !line.eligible);
+        lines
     }
 }
 
-/// Why `engine` was or was not chosen.
+/// Why `candidate` was or was not chosen.
 fn reason(
-    engine: &str,
+    candidate: &Candidate,
     chosen: &str,
     choice: Choice<'_>,
-    first_eligible: Option<&str>,
+    explored: bool,
     explanation: &Explanation,
 ) -> String {
-    let unable = explanation.unable.as_ref().map(ToString::to_string);
-    match (choice, unable) {
-        (Choice::Session(_), Some(e)) if engine == chosen => {
-            format!("pinned by SET junction.engine, but it cannot run the statement: {e}")
+    let engine = candidate.name();
+    let estimate = match candidate.estimate {
+        Some(d) => format!(
+            "{:.3} ms expected, {}",
+            d.as_secs_f64() * 1e3,
+            candidate.basis
+        ),
+        None => candidate.basis.to_string(),
+    };
+    let unable = match (&candidate.basis, &explanation.unable) {
+        (_, Some(e)) => Some(e.to_string()),
+        (Basis::Unreadable(what), None) => Some(format!("{engine} cannot read {what}")),
+        (_, None) => None,
+    };
+    let pinned_by = match choice {
+        Choice::Session(_) => Some("SET junction.engine".to_owned()),
+        Choice::Hint(_) => Some(format!("/*+ ENGINE({engine}) */")),
+        Choice::Auto => None,
+    };
+    match (pinned_by, unable) {
+        (Some(by), Some(e)) if engine == chosen => {
+            format!("pinned by {by}, but it cannot run the statement: {e}")
         }
-        (Choice::Hint(_), Some(e)) if engine == chosen => {
-            format!("pinned by /*+ ENGINE({engine}) */, but it cannot run the statement: {e}")
-        }
-        (Choice::Session(_), None) if engine == chosen => "pinned by SET junction.engine".into(),
-        (Choice::Hint(_), None) if engine == chosen => format!("pinned by /*+ ENGINE({engine}) */"),
-        (Choice::Auto, Some(e)) if first_eligible.is_none() => {
+        (Some(by), None) if engine == chosen => format!("pinned by {by}"),
+        (Some(_), Some(e)) => e,
+        (Some(_), None) => format!("eligible ({estimate}); {chosen} is pinned"),
+        (None, Some(e)) if engine == chosen => {
             format!("no engine can run the statement; {engine}: {e}")
         }
-        (Choice::Auto, None) if engine == chosen => {
-            "auto: the first eligible engine in the configured order (in-process engines scan the same bytes)"
-                .into()
+        (None, Some(e)) => e,
+        (None, None) if engine == chosen && explored => {
+            format!("auto: runner-up, run now and then to learn its time ({estimate})")
         }
-        (_, Some(e)) => e,
-        (Choice::Auto, None) => format!("eligible; {chosen} comes first in the configured order"),
-        (_, None) => format!("eligible; {chosen} is pinned"),
+        (None, None) if engine == chosen => format!("auto: lowest estimate ({estimate})"),
+        (None, None) => format!("eligible ({estimate}); {chosen} is expected sooner"),
     }
 }

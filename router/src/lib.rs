@@ -1,23 +1,43 @@
 //! The router: resolves names through the catalogs and picks the engine for each statement.
 //!
-//! A session may pin an engine; otherwise (`auto`) the first configured engine runs the
-//! statement, and the others take over when it cannot ([`Router::attempt`]). Name resolution (PostgreSQL's `search_path`) happens here, once, for every
-//! engine.
+//! A session may pin an engine; otherwise (`auto`) the router ranks the engines for each
+//! statement ([`rank`]): the cost model's estimate from the bytes the statement scans and its
+//! shape, replaced by what the statement's fingerprint took on each engine once it has run.
+//! The best runs it; the others, in ranking order, take over when it cannot
+//! ([`Router::attempt`]). Name resolution (PostgreSQL's `search_path`) happens here, once,
+//! for every engine.
 
+mod cost;
 mod explain;
+mod fingerprint;
+mod learned;
 mod names;
+mod rank;
+mod shape;
 mod types;
 
 use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 
 use junction_catalogs::Catalogs;
+use junction_engines::tables::relations;
 use junction_engines::{Described, Engine, EngineError, QueryContext};
 use junction_transpiler::TableTypes;
 use sqlparser::ast::Statement;
 
+pub use cost::{CalibrationError, CostModel, EngineProfile, Work};
 pub use explain::RouteLine;
+pub use fingerprint::Fingerprint;
+pub use rank::{Basis, Candidate, Inputs, Ranking};
+pub use shape::Shape;
 pub use types::table_types;
+
+use crate::learned::Learned;
+use crate::rank::Ranker;
+
+/// How many (fingerprint, engine) records the router keeps: a few hundred bytes each.
+const LEARNED_CAPACITY: u64 = 100_000;
 
 /// Who chose a statement's engine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,15 +69,23 @@ impl<'a> Choice<'a> {
     }
 }
 
-/// A statement ready for an engine: names resolved, engine chosen.
+/// A statement ready for an engine: names resolved, engines ranked.
 #[derive(Debug)]
 pub struct Route {
-    pub engine: Arc<dyn Engine>,
     pub statement: Statement,
     /// The column types of the tables the statement reads, for the transpiler.
     pub types: TableTypes,
     /// The session or statement chose the engine; a pinned route never falls back.
     pub pinned: bool,
+    pub inputs: Inputs,
+    pub ranking: Ranking,
+}
+
+impl Route {
+    /// The engine the statement runs on, unless it cannot.
+    pub fn engine(&self) -> &Arc<dyn Engine> {
+        &self.ranking.first().engine
+    }
 }
 
 /// What an operation on a route produced, and where.
@@ -68,6 +96,21 @@ pub struct Ran<T> {
     pub engine: &'static str,
     /// Set when the route's own engine failed and `engine` took over: says both and why.
     pub fallback_notice: Option<String>,
+}
+
+/// Records one run of a statement on an engine (see [`Router::observer`]).
+#[derive(Debug)]
+pub struct Observer {
+    learned: Learned,
+    fingerprint: Fingerprint,
+    engine: &'static str,
+}
+
+impl Observer {
+    /// The statement took `elapsed`, to its last row.
+    pub fn finish(self, elapsed: Duration) {
+        self.learned.record(self.fingerprint, self.engine, elapsed);
+    }
 }
 
 /// Errors of the router.
@@ -99,11 +142,34 @@ impl RouteError {
 pub struct Router {
     catalogs: Catalogs,
     engines: Vec<Arc<dyn Engine>>,
+    ranker: Ranker,
 }
 
 impl Router {
+    /// A router over `engines` (in the order that breaks ties) with the built-in cost model.
     pub fn new(catalogs: Catalogs, engines: Vec<Arc<dyn Engine>>) -> Self {
-        Self { catalogs, engines }
+        Self {
+            catalogs,
+            engines,
+            ranker: Ranker {
+                model: CostModel::default(),
+                learned: Learned::new(LEARNED_CAPACITY),
+                explore_every: 0,
+            },
+        }
+    }
+
+    /// Estimates from `model` (a calibration) instead of the built-in profiles.
+    pub fn with_cost_model(mut self, model: CostModel) -> Self {
+        self.ranker.model = model;
+        self
+    }
+
+    /// Every `every`-th run of a statement goes to the runner-up while that engine has run
+    /// it fewer times, so the router learns its time too; 0 (the default) never does.
+    pub fn with_exploration(mut self, every: u32) -> Self {
+        self.ranker.explore_every = every;
+        self
     }
 
     /// The configured engines' names, as `SET junction.engine` accepts them.
@@ -115,20 +181,22 @@ impl Router {
         &self.catalogs
     }
 
-    /// Runs `op` on `route`'s engine. When that fails before producing anything, for a
+    /// Runs `op` on `route`'s first engine. When that fails before producing anything, for a
     /// reason another engine might not hit (see [`EngineError::is_engine_specific`]), and the
-    /// route is not pinned, `op` runs on the other engines in order; the first success wins.
-    /// Otherwise the first engine's error stands.
+    /// route is not pinned, `op` runs on the next engines of the ranking that can read the
+    /// statement's relations; the first success wins. Otherwise the first engine's error
+    /// stands.
     pub async fn attempt<T, F, Fut>(&self, route: &Route, op: F) -> Result<Ran<T>, EngineError>
     where
         F: Fn(Arc<dyn Engine>) -> Fut,
         Fut: Future<Output = Result<T, EngineError>>,
     {
-        let error = match op(Arc::clone(&route.engine)).await {
+        let first = route.engine();
+        let error = match op(Arc::clone(first)).await {
             Ok(value) => {
                 return Ok(Ran {
                     value,
-                    engine: route.engine.name(),
+                    engine: first.name(),
                     fallback_notice: None,
                 })
             }
@@ -137,16 +205,19 @@ impl Router {
         if route.pinned || !error.is_engine_specific() {
             return Err(error);
         }
-        for engine in self.others(&[route.engine.name()]) {
-            if let Ok(value) = op(Arc::clone(engine)).await {
+        for candidate in route.ranking.candidates().iter().skip(1) {
+            if !candidate.readable() {
+                continue;
+            }
+            if let Ok(value) = op(Arc::clone(&candidate.engine)).await {
                 let notice = format!(
                     "{} could not run the statement ({error}); it ran on {}",
-                    route.engine.name(),
-                    engine.name()
+                    first.name(),
+                    candidate.name()
                 );
                 return Ok(Ran {
                     value,
-                    engine: engine.name(),
+                    engine: candidate.name(),
                     fallback_notice: Some(notice),
                 });
             }
@@ -170,7 +241,8 @@ impl Router {
         let mut described = ran.value;
         if described.parameters.iter().any(Option::is_none) {
             // An engine the statement fell back from has failed to plan it already.
-            for other in self.others(&[ran.engine, route.engine.name()]) {
+            let tried = [ran.engine, route.engine().name()];
+            for other in self.engines.iter().filter(|e| !tried.contains(&e.name())) {
                 let Ok(theirs) = other.describe(ctx, &route.statement, &route.types).await else {
                     continue;
                 };
@@ -184,33 +256,38 @@ impl Router {
         Ok(described)
     }
 
-    /// The configured engines but those named in `except`, in order.
-    fn others<'a>(&'a self, except: &'a [&str]) -> impl Iterator<Item = &'a Arc<dyn Engine>> {
-        self.engines
-            .iter()
-            .filter(move |e| !except.contains(&e.name()))
+    /// Where to record how long `route`'s statement took on `engine`, from routing to its
+    /// last row: the figure the next ranking of the same fingerprint reads. Held by the
+    /// result stream, which outlives this call.
+    pub fn observer(&self, route: &Route, engine: &'static str) -> Observer {
+        Observer {
+            learned: self.ranker.learned.clone(),
+            fingerprint: route.inputs.fingerprint,
+            engine,
+        }
     }
 
-    /// Resolves `statement`'s table names for the session `ctx` and picks its engine: the
-    /// pinned one, else the first.
+    /// Resolves `statement`'s table names for the session `ctx`, gathers what ranking needs
+    /// (each table resolved once) and ranks the engines: the pinned one alone, else all.
     pub async fn route(
         &self,
         ctx: &QueryContext,
         statement: &Statement,
         choice: Choice<'_>,
     ) -> Result<Route, RouteError> {
-        let pinned = choice.pinned();
-        let engine = match pinned {
-            Some(name) => self
-                .engines
-                .iter()
-                .find(|e| e.name() == name)
-                .cloned()
-                .ok_or_else(|| RouteError::UnknownEngine {
-                    wanted: name.to_owned(),
-                    available: self.engine_names().join(", "),
-                })?,
-            None => self.engines.first().cloned().ok_or(RouteError::NoEngine)?,
+        let pinned = match choice.pinned() {
+            Some(name) => Some(
+                self.engines
+                    .iter()
+                    .find(|e| e.name() == name)
+                    .cloned()
+                    .ok_or_else(|| RouteError::UnknownEngine {
+                        wanted: name.to_owned(),
+                        available: self.engine_names().join(", "),
+                    })?,
+            ),
+            None if self.engines.is_empty() => return Err(RouteError::NoEngine),
+            None => None,
         };
         let mut statement = statement.clone();
         if let Some(catalog) = ctx.catalogs.get(&ctx.catalog) {
@@ -219,12 +296,25 @@ impl Router {
                 .map_err(RouteError::UnknownTable)?;
         }
         junction_transpiler::name_result_columns(&mut statement);
-        let types = types::table_types(&ctx.catalogs, &ctx.catalog, &statement).await;
+        let tables = types::resolve_tables(&ctx.catalogs, &ctx.catalog, &statement).await;
+        let inputs = Inputs {
+            fingerprint: Fingerprint::of(&statement),
+            work: Work {
+                scan_bytes: tables.scan_bytes,
+                shape: Shape::of(&statement),
+            },
+            relations: relations(&statement, &ctx.catalog),
+        };
+        let ranking = match &pinned {
+            Some(engine) => Ranker::pinned(Arc::clone(engine)),
+            None => self.ranker.rank(&self.engines, &inputs),
+        };
         Ok(Route {
-            engine,
             statement,
-            types,
+            types: tables.types,
             pinned: pinned.is_some(),
+            inputs,
+            ranking,
         })
     }
 }

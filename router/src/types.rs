@@ -40,7 +40,26 @@ pub async fn table_types(
     current_catalog: &str,
     statement: &Statement,
 ) -> TableTypes {
-    let mut types = TableTypes::default();
+    resolve_tables(catalogs, current_catalog, statement)
+        .await
+        .types
+}
+
+/// What routing reads of a statement's tables, each resolved once.
+#[derive(Debug, Default)]
+pub(crate) struct ResolvedTables {
+    pub types: TableTypes,
+    /// Bytes of the data files of the tables read, a table read twice counted twice;
+    /// tables whose metadata does not say count as nothing.
+    pub scan_bytes: u64,
+}
+
+pub(crate) async fn resolve_tables(
+    catalogs: &Catalogs,
+    current_catalog: &str,
+    statement: &Statement,
+) -> ResolvedTables {
+    let mut resolved = ResolvedTables::default();
     for parts in table_references(statement) {
         let Relation::Table(name) = relation(&parts, current_catalog) else {
             continue;
@@ -54,7 +73,10 @@ pub async fn table_types(
             .iter()
             .map(|f| (f.name().clone(), sql_type(f.data_type())))
             .collect();
-        types.insert(parts, columns);
+        resolved.types.insert(parts, columns);
+        if let Ok(Some(bytes)) = handle.data_bytes().await {
+            resolved.scan_bytes = resolved.scan_bytes.saturating_add(bytes);
+        }
     }
-    types
+    resolved
 }

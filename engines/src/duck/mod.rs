@@ -294,6 +294,10 @@ impl Engine for DuckDbEngine {
         "duckdb"
     }
 
+    fn reads(&self, relation: &Relation) -> bool {
+        matches!(relation, Relation::Table(_))
+    }
+
     async fn describe(
         &self,
         ctx: &QueryContext,

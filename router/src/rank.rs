@@ -1,0 +1,226 @@
+//! The ranking: every engine's expected time for one resolved statement, best first.
+//! Execution, fallback and `EXPLAIN ROUTE` all read the same ranking, so what EXPLAIN ROUTE
+//! says runs is what runs.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use junction_engines::tables::Relation;
+use junction_engines::Engine;
+
+use crate::cost::{CostModel, Work};
+use crate::fingerprint::Fingerprint;
+use crate::learned::{Learned, Observed};
+
+/// Exploration stops once the runner-up has this many runs of a fingerprint on record:
+/// enough for its weighted mean, and a bound on what learning costs a slower engine's users.
+pub const EXPLORED_RUNS: u32 = 3;
+
+/// What the router knows of a statement before choosing, gathered once when it is routed.
+#[derive(Debug, Clone)]
+pub struct Inputs {
+    pub fingerprint: Fingerprint,
+    pub work: Work,
+    /// The relations it reads, tables and system catalogs.
+    pub relations: Vec<Relation>,
+}
+
+/// Where a candidate's estimate comes from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Basis {
+    /// The session or statement pinned the engine; nothing was estimated.
+    Pinned,
+    /// This engine's own record for the statement's fingerprint.
+    Learned(Observed),
+    /// The model's estimate, scaled by how far the model was off for another engine's record
+    /// of the same fingerprint.
+    Scaled { from: &'static str, runs: u32 },
+    /// The cost model alone: the fingerprint never ran.
+    Modeled,
+    /// The engine cannot read one of the relations.
+    Unreadable(String),
+}
+
+impl fmt::Display for Basis {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Basis::Pinned => f.write_str("pinned"),
+            Basis::Learned(o) => write!(f, "learned from {} run{}", o.runs, plural(o.runs)),
+            Basis::Scaled { from, runs } => write!(
+                f,
+                "modeled, scaled by {from}'s record of {runs} run{}",
+                plural(*runs)
+            ),
+            Basis::Modeled => f.write_str("modeled"),
+            Basis::Unreadable(what) => write!(f, "cannot read {what}"),
+        }
+    }
+}
+
+fn plural(n: u32) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+/// One engine's place in a ranking.
+#[derive(Debug, Clone)]
+pub struct Candidate {
+    pub engine: Arc<dyn Engine>,
+    /// `None` where nothing was estimated (pinned, or unreadable).
+    pub estimate: Option<Duration>,
+    pub basis: Basis,
+}
+
+impl Candidate {
+    pub fn name(&self) -> &'static str {
+        self.engine.name()
+    }
+
+    pub fn readable(&self) -> bool {
+        !matches!(self.basis, Basis::Unreadable(_))
+    }
+}
+
+/// Engines best first. Never empty.
+#[derive(Debug, Clone)]
+pub struct Ranking {
+    candidates: Vec<Candidate>,
+    /// The first two were swapped to learn the runner-up's time.
+    pub explored: bool,
+}
+
+impl Ranking {
+    pub fn first(&self) -> &Candidate {
+        // Constructed non-empty (see `rank`).
+        &self.candidates[0]
+    }
+
+    pub fn candidates(&self) -> &[Candidate] {
+        &self.candidates
+    }
+}
+
+/// How the router ranks: the model, what it learned, and whether it explores.
+#[derive(Debug)]
+pub(crate) struct Ranker {
+    pub model: CostModel,
+    pub learned: Learned,
+    /// Every n-th run of a fingerprint goes to the runner-up until that one has
+    /// [`EXPLORED_RUNS`] runs on record; 0 never does.
+    pub explore_every: u32,
+}
+
+impl Ranker {
+    /// The eligible-first, fastest-first order of `engines` for `inputs`; configured order
+    /// among equals. `engines` is not empty.
+    pub fn rank(&self, engines: &[Arc<dyn Engine>], inputs: &Inputs) -> Ranking {
+        let seen: Vec<Seen> = engines
+            .iter()
+            .map(|engine| Seen {
+                engine: Arc::clone(engine),
+                model: self.model.estimate(engine.name(), &inputs.work),
+                observed: self.learned.get(inputs.fingerprint, engine.name()),
+                unreadable: inputs
+                    .relations
+                    .iter()
+                    .find(|r| !engine.reads(r))
+                    .map(relation_name),
+            })
+            .collect();
+        // The engine with the longest record tells how far the model is off for this
+        // statement; the others' estimates are scaled by the same factor, so a learned time
+        // and a modeled one compare.
+        let reference = seen
+            .iter()
+            .filter_map(|s| s.observed.map(|o| (s.engine.name(), s.model, o)))
+            .max_by_key(|(_, _, o)| o.runs);
+        let mut candidates: Vec<Candidate> = seen
+            .into_iter()
+            .map(|s| {
+                let (estimate, basis) = match (s.unreadable, s.observed, reference) {
+                    (Some(what), _, _) => (None, Basis::Unreadable(what)),
+                    (None, Some(o), _) => (Some(micros(o.micros)), Basis::Learned(o)),
+                    (None, None, Some((from, their_model, theirs))) => {
+                        let factor = theirs.micros / (their_model.as_secs_f64() * 1e6).max(1.0);
+                        (
+                            Some(s.model.mul_f64(factor.clamp(1e-3, 1e3))),
+                            Basis::Scaled {
+                                from,
+                                runs: theirs.runs,
+                            },
+                        )
+                    }
+                    (None, None, None) => (Some(s.model), Basis::Modeled),
+                };
+                Candidate {
+                    engine: s.engine,
+                    estimate,
+                    basis,
+                }
+            })
+            .collect();
+        // Stable: equal estimates keep the configured order.
+        candidates.sort_by_key(|c| (!c.readable(), c.estimate.unwrap_or(Duration::MAX)));
+        let explored = self.explore(&mut candidates);
+        Ranking {
+            candidates,
+            explored,
+        }
+    }
+
+    /// The ranking of a pinned engine: that one alone.
+    pub fn pinned(engine: Arc<dyn Engine>) -> Ranking {
+        Ranking {
+            candidates: vec![Candidate {
+                engine,
+                estimate: None,
+                basis: Basis::Pinned,
+            }],
+            explored: false,
+        }
+    }
+
+    fn explore(&self, candidates: &mut [Candidate]) -> bool {
+        let [first, second, ..] = candidates else {
+            return false;
+        };
+        if self.explore_every == 0 || !second.readable() {
+            return false;
+        }
+        let runs = |c: &Candidate| match &c.basis {
+            Basis::Learned(o) => o.runs,
+            _ => 0,
+        };
+        let (leader, runner_up) = (runs(first), runs(second));
+        let nth = (leader + runner_up) % self.explore_every == self.explore_every - 1;
+        if runner_up < EXPLORED_RUNS && nth {
+            candidates.swap(0, 1);
+            return true;
+        }
+        false
+    }
+}
+
+/// What the ranking knows of one engine for the statement.
+struct Seen {
+    engine: Arc<dyn Engine>,
+    model: Duration,
+    observed: Option<Observed>,
+    /// A relation the engine cannot read.
+    unreadable: Option<String>,
+}
+
+fn micros(micros: f64) -> Duration {
+    Duration::from_secs_f64(micros.max(0.0) / 1e6)
+}
+
+fn relation_name(relation: &Relation) -> String {
+    match relation {
+        Relation::Table(name) => format!("{}.{}.{}", name.catalog, name.schema, name.table),
+        Relation::System(name) => name.clone(),
+    }
+}

@@ -12,6 +12,7 @@ mod isolation;
 mod latency;
 mod queries;
 mod report;
+mod routing;
 mod rss;
 mod run_report;
 mod suite;
@@ -45,6 +46,9 @@ enum Bench {
     /// Another session's `SELECT 1` while one session runs the heaviest statement, and the
     /// time from cancelling that statement to an idle server.
     Isolation(isolation::Args),
+    /// TPC-H and the dashboards pinned on each engine and in `auto`, cold and warm, and the
+    /// router's decision time.
+    Routing(routing::Args),
 }
 
 fn junction_binary(given: Option<PathBuf>) -> Result<PathBuf, String> {
@@ -100,6 +104,7 @@ async fn main() {
             Bench::Report(args) => run_report::run(&junction, args).await,
             Bench::Wire(args) => wire::run(&junction, args).await,
             Bench::Isolation(args) => isolation::run(&junction, args).await,
+            Bench::Routing(args) => routing::run(&junction, args).await,
         },
         Err(e) => Err(e),
     };

@@ -44,7 +44,7 @@ pub struct Args {
 }
 
 /// The demo warehouse at the default scale (100 patients, 7 days), unless one is there.
-fn ensure_demo(junction: &Path, warehouse: &Path) -> Result<(), String> {
+pub(crate) fn ensure_demo(junction: &Path, warehouse: &Path) -> Result<(), String> {
     if warehouse.join("silver").exists() {
         return Ok(());
     }

@@ -83,6 +83,12 @@ impl Direct {
         })
     }
 
+    /// A router over these engines, as the server builds it, and the context to route in.
+    pub fn router(&self) -> (junction_router::Router, QueryContext) {
+        let router = junction_router::Router::new(self.ctx.catalogs.clone(), self.engines.clone());
+        (router, self.ctx.clone())
+    }
+
     fn engine(&self, name: &str) -> Result<&Arc<dyn Engine>, String> {
         self.engines
             .iter()

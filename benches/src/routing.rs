@@ -130,7 +130,12 @@ pub async fn run(junction: &Path, args: Args) -> Result<(), String> {
                     runs.push(timed(&client, &query.sql).await?);
                 }
                 row.pinned.push(median(&runs));
-                eprintln!("{} {} on {engine}: {:?}", suite.title, query.name, median(&runs));
+                eprintln!(
+                    "{} {} on {engine}: {:?}",
+                    suite.title,
+                    query.name,
+                    median(&runs)
+                );
             }
         }
     }
@@ -204,8 +209,9 @@ async fn auto_run(client: &Client, sql: &str) -> Result<(Duration, String), Stri
     Ok((took, engine))
 }
 
-/// Percentiles of `Router::route` (name resolution, table statistics from the local
-/// warehouse's metadata, fingerprint, shape, ranking) over every query.
+/// Percentiles of `Router::route` (name resolution, each table's current snapshot and its
+/// size from the local warehouse's metadata, fingerprint, shape, ranking) over every query,
+/// and of the decision alone (fingerprint, shape and ranking of a resolved statement).
 async fn decision_times(
     warehouse: &Path,
     sets: &[(String, Vec<Query>)],
@@ -213,40 +219,66 @@ async fn decision_times(
 ) -> Result<String, String> {
     let direct = Direct::new(warehouse)?;
     let (router, ctx) = direct.router();
-    let mut times = Vec::new();
+    let mut routes = Vec::new();
+    let mut decisions = Vec::new();
     for (_, queries) in sets {
         for query in queries {
             let statement = junction_transpiler::parse(&query.sql)
                 .map_err(|e| e.to_string())?
                 .pop()
                 .ok_or("no statement")?;
+            let route = router
+                .route(&ctx, &statement, junction_router::Choice::Auto)
+                .await
+                .map_err(|e| e.to_string())?;
             for i in 0..samples + 10 {
                 let started = Instant::now();
                 router
                     .route(&ctx, &statement, junction_router::Choice::Auto)
                     .await
                     .map_err(|e| e.to_string())?;
+                let routed = started.elapsed();
+                let started = Instant::now();
+                let inputs = junction_router::Inputs {
+                    fingerprint: junction_router::Fingerprint::of(&route.statement),
+                    work: junction_router::Work {
+                        shape: junction_router::Shape::of(&route.statement),
+                        ..route.inputs.work
+                    },
+                    relations: route.inputs.relations.clone(),
+                };
+                std::hint::black_box(router.rank(&inputs));
+                let decided = started.elapsed();
                 if i >= 10 {
-                    times.push(started.elapsed());
+                    routes.push(routed);
+                    decisions.push(decided);
                 }
             }
         }
     }
-    times.sort();
-    let at = |q: f64| {
-        times
-            .get(((times.len() as f64 * q) as usize).min(times.len().saturating_sub(1)))
-            .copied()
-            .unwrap_or_default()
+    let line = |what: &str, times: &mut Vec<Duration>| {
+        times.sort();
+        let at = |q: f64| {
+            times
+                .get(((times.len() as f64 * q) as usize).min(times.len().saturating_sub(1)))
+                .copied()
+                .unwrap_or_default()
+                .as_secs_f64()
+                * 1e6
+        };
+        format!(
+            "| {what} | {} | {:.1} | {:.1} | {:.1} |\n",
+            times.len(),
+            at(0.5),
+            at(0.99),
+            times.last().copied().unwrap_or_default().as_secs_f64() * 1e6
+        )
     };
     Ok(format!(
-        "### Routing decision time\n\n`Router::route` in process over the same warehouse, \
-         {samples} decisions per query after 10 warm-ups, {} in all: p50 {:.1} µs, p99 {:.1} µs, \
-         max {:.1} µs.\n\n",
-        times.len(),
-        at(0.5).as_secs_f64() * 1e6,
-        at(0.99).as_secs_f64() * 1e6,
-        times.last().copied().unwrap_or_default().as_secs_f64() * 1e6,
+        "### Routing decision time\n\nIn process over the same warehouse, {samples} per query \
+         after 10 warm-ups.\n\n| what | samples | p50 µs | p99 µs | max µs |\n|---|---:|---:|---:|---:|\n{}{}\n",
+        line("`Router::route`: names, tables, statistics, decision", &mut routes),
+        line("the decision: fingerprint, shape, ranking", &mut decisions),
     ))
 }
 
@@ -265,7 +297,11 @@ fn suite_markdown(suite: &Suite) -> String {
         md.push_str(&format!(
             "| {} | {} | {} | {} | {} | {} | {} |\n",
             row.query,
-            row.pinned.iter().map(|d| ms(*d)).collect::<Vec<_>>().join(" | "),
+            row.pinned
+                .iter()
+                .map(|d| ms(*d))
+                .collect::<Vec<_>>()
+                .join(" | "),
             ms(row.best()),
             row.cold_engine,
             ms(row.cold),

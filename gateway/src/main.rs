@@ -1,6 +1,7 @@
 //! `junction`: a multi-engine SQL gateway speaking the PostgreSQL wire protocol.
 
 mod auth;
+mod calibrate;
 mod command;
 mod compat;
 mod config;
@@ -97,6 +98,24 @@ enum CliCommand {
         #[arg(long)]
         force: bool,
     },
+    /// Measure the router's cost model on this machine and write it for `[router]
+    /// calibration`.
+    Calibrate {
+        /// Configuration file (TOML): the engines are built as `serve` would build them.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Where the model goes.
+        #[arg(long, default_value_os_t = calibrate::default_out())]
+        out: PathBuf,
+        /// Timed runs per statement and engine (medians).
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+        /// The size of the larger demo warehouse measured over.
+        #[arg(long, default_value_t = 300)]
+        patients: u32,
+        #[arg(long, default_value_t = 7)]
+        days: u32,
+    },
 }
 
 fn main() -> ExitCode {
@@ -144,6 +163,16 @@ fn main() -> ExitCode {
                 demo,
             } => serve(config, warehouse, pg_addr, flight_addr, demo).await,
             CliCommand::Transpile { .. } => Ok(()),
+            CliCommand::Calibrate {
+                config,
+                out,
+                runs,
+                patients,
+                days,
+            } => {
+                let size = demo::DemoSize { patients, days };
+                calibrate::run(config.as_deref(), &out, runs, size).await
+            }
             CliCommand::Demo {
                 warehouse,
                 patients,
@@ -189,6 +218,26 @@ fn transpile(from: &str, to: &str, sql: &str) -> Result<String, TranspileError> 
         .map(|statement| junction_transpiler::render(statement, to, &junction_transpiler::NoTypes))
         .collect::<Result<Vec<_>, _>>()?;
     Ok(rendered.join(";\n"))
+}
+
+/// The engines `config` configures, over `catalogs`; ties in `auto`'s ranking go to the
+/// first.
+fn engines(
+    catalogs: &Catalogs,
+    storage: &Storage,
+    config: &Config,
+) -> Result<Vec<Arc<dyn Engine>>, String> {
+    let datafusion =
+        DataFusionEngine::try_new(catalogs.clone(), storage).map_err(|e| e.to_string())?;
+    let duckdb_config = config
+        .engines
+        .duckdb
+        .as_ref()
+        .map(|section| section.engine_config())
+        .unwrap_or_default();
+    let duckdb = DuckDbEngine::try_new(catalogs.clone(), &duckdb_config, storage)
+        .map_err(|e| format!("duckdb: {e}"))?;
+    Ok(vec![Arc::new(datafusion), Arc::new(duckdb)])
 }
 
 async fn serve(
@@ -275,18 +324,7 @@ async fn serve(
             "default catalog \"{default_name}\" is not configured, or two catalogs share a name"
         )
     })?;
-    let datafusion =
-        DataFusionEngine::try_new(catalogs.clone(), &storage).map_err(|e| e.to_string())?;
-    let duckdb_config = config
-        .engines
-        .duckdb
-        .as_ref()
-        .map(|section| section.engine_config())
-        .unwrap_or_default();
-    let duckdb = DuckDbEngine::try_new(catalogs.clone(), &duckdb_config, &storage)
-        .map_err(|e| format!("duckdb: {e}"))?;
-    // Ties in `auto`'s ranking go to the first.
-    let engines: Vec<Arc<dyn Engine>> = vec![Arc::new(datafusion), Arc::new(duckdb)];
+    let engines = engines(&catalogs, &storage, &config)?;
     let mut router = Router::new(catalogs, engines).with_exploration(config.router.explore_every);
     if let Some(path) = &config.router.calibration {
         router = router.with_cost_model(CostModel::load(path).map_err(|e| e.to_string())?);

@@ -80,3 +80,61 @@ fn errors_carry_their_sqlstate() {
         assert!(stderr.starts_with(prefix), "{args:?}: {stderr}");
     }
 }
+
+/// `junction calibrate` writes a cost model for both engines that `[router] calibration`
+/// accepts: every figure a finite, non-negative number of microseconds.
+#[test]
+fn calibrate_writes_a_model_for_every_engine() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = dir.path().join("junction.toml");
+    std::fs::write(
+        &config,
+        junction_conformance::peers::duckdb_extensions_config(),
+    )
+    .expect("config");
+    let out = dir.path().join("calibration.toml");
+    let run = Command::new(env!("CARGO_BIN_EXE_junction"))
+        .args([
+            "calibrate",
+            "--runs",
+            "1",
+            "--patients",
+            "20",
+            "--days",
+            "1",
+        ])
+        .arg("--config")
+        .arg(&config)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .expect("run junction calibrate");
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let text = std::fs::read_to_string(&out).expect("the model");
+    let model: toml::Table = toml::from_str(&text).expect("TOML");
+    let engines = model["engine"].as_table().expect("[engine.*]");
+    for engine in ["datafusion", "duckdb"] {
+        let profile = engines[engine].as_table().expect(engine);
+        for figure in [
+            "startup_us",
+            "table_us",
+            "scan_us_per_mib",
+            "operator_us_per_mib",
+            "row_us",
+        ] {
+            let value = profile[figure].as_float().expect(figure);
+            assert!(
+                value.is_finite() && value >= 0.0,
+                "{engine}.{figure} = {value}"
+            );
+        }
+        assert!(
+            profile["startup_us"].as_float() > Some(0.0),
+            "{engine}: {profile:?}"
+        );
+    }
+}

@@ -21,6 +21,8 @@ use crate::shape::Shape;
 pub struct EngineProfile {
     /// Fixed cost of any statement: planning, start-up, the first batch.
     pub startup_us: f64,
+    /// Fixed cost of each table read: opening its metadata and files.
+    pub table_us: f64,
     /// Scanning and filtering one MiB of table data files.
     pub scan_us_per_mib: f64,
     /// What each join, aggregation, distinct, window or sort adds per MiB scanned.
@@ -36,21 +38,25 @@ impl EngineProfile {
 
 const DATAFUSION: EngineProfile = EngineProfile {
     startup_us: 550.0,
+    table_us: 1_000.0,
     scan_us_per_mib: 250.0,
     operator_us_per_mib: 120.0,
-    row_us: 0.3,
+    row_us: 0.05,
 };
 
 const DUCKDB: EngineProfile = EngineProfile {
     startup_us: 650.0,
+    table_us: 3_000.0,
     scan_us_per_mib: 110.0,
     operator_us_per_mib: 45.0,
-    row_us: 0.6,
+    row_us: 0.12,
 };
 
 /// What a statement is, to the model.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Work {
+    /// Table references whose data the statement reads.
+    pub tables: u32,
     /// Bytes of table data files the statement reads (whole tables: no pruning yet).
     pub scan_bytes: u64,
     pub shape: Shape,
@@ -107,6 +113,7 @@ impl CostModel {
         for (name, profile) in file.engine {
             let valid = [
                 profile.startup_us,
+                profile.table_us,
                 profile.scan_us_per_mib,
                 profile.operator_us_per_mib,
                 profile.row_us,
@@ -140,6 +147,7 @@ impl CostModel {
         let mib = work.scan_bytes as f64 / (1024.0 * 1024.0);
         let operators = f64::from(work.shape.operators() + work.shape.subqueries);
         let micros = p.startup_us
+            + f64::from(work.tables) * p.table_us
             + mib * (p.scan_us_per_mib + operators * p.operator_us_per_mib)
             + work.expected_rows() * p.row_us;
         Duration::from_secs_f64(micros / 1e6)
@@ -152,6 +160,7 @@ mod tests {
 
     fn work(mib: u64, shape: Shape) -> Work {
         Work {
+            tables: 1,
             scan_bytes: mib * 1024 * 1024,
             shape,
         }
@@ -187,7 +196,7 @@ mod tests {
         let path = dir.join("calibration.toml");
         std::fs::write(
             &path,
-            "[engine.duckdb]\nstartup_us = 1.0\nscan_us_per_mib = 2.0\noperator_us_per_mib = 3.0\nrow_us = 4.0\n",
+            "[engine.duckdb]\nstartup_us = 1.0\ntable_us = 1.0\nscan_us_per_mib = 2.0\noperator_us_per_mib = 3.0\nrow_us = 4.0\n",
         )
         .expect("write");
         let model = CostModel::load(&path).expect("loads");
@@ -195,7 +204,7 @@ mod tests {
         assert_eq!(model.profile("datafusion"), DATAFUSION);
         std::fs::write(
             &path,
-            "[engine.duckdb]\nstartup_us = -1.0\nscan_us_per_mib = 2.0\noperator_us_per_mib = 3.0\nrow_us = 4.0\n",
+            "[engine.duckdb]\nstartup_us = -1.0\ntable_us = 1.0\nscan_us_per_mib = 2.0\noperator_us_per_mib = 3.0\nrow_us = 4.0\n",
         )
         .expect("write");
         let error = CostModel::load(&path).expect_err("negative");

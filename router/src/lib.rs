@@ -267,6 +267,12 @@ impl Router {
         }
     }
 
+    /// The ranking `auto` gives a statement with `inputs`: the decision alone, without the
+    /// name and table resolution [`Router::route`] does first.
+    pub fn rank(&self, inputs: &Inputs) -> Ranking {
+        self.ranker.rank(&self.engines, inputs)
+    }
+
     /// Resolves `statement`'s table names for the session `ctx`, gathers what ranking needs
     /// (each table resolved once) and ranks the engines: the pinned one alone, else all.
     pub async fn route(
@@ -300,6 +306,7 @@ impl Router {
         let inputs = Inputs {
             fingerprint: Fingerprint::of(&statement),
             work: Work {
+                tables: tables.tables,
                 scan_bytes: tables.scan_bytes,
                 shape: Shape::of(&statement),
             },
@@ -307,7 +314,7 @@ impl Router {
         };
         let ranking = match &pinned {
             Some(engine) => Ranker::pinned(Arc::clone(engine)),
-            None => self.ranker.rank(&self.engines, &inputs),
+            None => self.rank(&inputs),
         };
         Ok(Route {
             statement,

@@ -49,6 +49,8 @@ pub async fn table_types(
 #[derive(Debug, Default)]
 pub(crate) struct ResolvedTables {
     pub types: TableTypes,
+    /// Table references resolved (a table read twice counts twice).
+    pub tables: u32,
     /// Bytes of the data files of the tables read, a table read twice counted twice;
     /// tables whose metadata does not say count as nothing.
     pub scan_bytes: u64,
@@ -74,6 +76,7 @@ pub(crate) async fn resolve_tables(
             .map(|f| (f.name().clone(), sql_type(f.data_type())))
             .collect();
         resolved.types.insert(parts, columns);
+        resolved.tables = resolved.tables.saturating_add(1);
         if let Ok(Some(bytes)) = handle.data_bytes().await {
             resolved.scan_bytes = resolved.scan_bytes.saturating_add(bytes);
         }

@@ -136,6 +136,7 @@ fn model(startups: &[(&str, f64)]) -> CostModel {
                     (*name).to_owned(),
                     EngineProfile {
                         startup_us: *startup_us,
+                        table_us: 0.0,
                         scan_us_per_mib: 1.0,
                         operator_us_per_mib: 1.0,
                         row_us: 0.0,

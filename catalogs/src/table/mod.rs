@@ -14,6 +14,7 @@ use std::sync::Arc;
 
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::catalog::TableProvider;
+use tokio::sync::OnceCell;
 
 use crate::storage::{S3Settings, Storage, TableCredentials};
 use crate::{CatalogError, Result};
@@ -71,6 +72,9 @@ pub struct TableHandle {
     /// S3 settings of this table alone, which its catalog handed out (vended or temporary
     /// credentials), rather than `[storage.s3]`.
     credentials: Option<TableCredentials>,
+    /// The snapshot's data bytes, summed the first time the router asks; shared by the
+    /// handles that reuse this snapshot.
+    bytes: Arc<OnceCell<Option<u64>>>,
 }
 
 /// What a handle keeps to list its snapshot's data files: the table metadata, or the plain
@@ -107,6 +111,7 @@ impl TableHandle {
             provider,
             source: Source::Iceberg(table),
             credentials,
+            bytes: Arc::default(),
         })
     }
 
@@ -154,6 +159,7 @@ impl TableHandle {
             provider: Arc::clone(&previous.provider),
             source: previous.source.clone(),
             credentials: None,
+            bytes: Arc::clone(&previous.bytes),
         })
     }
 
@@ -176,6 +182,13 @@ impl TableHandle {
 
     /// The bytes of this snapshot's data files, where the metadata records them.
     pub async fn data_bytes(&self) -> Result<Option<u64>> {
+        self.bytes
+            .get_or_try_init(|| self.sum_data_bytes())
+            .await
+            .copied()
+    }
+
+    async fn sum_data_bytes(&self) -> Result<Option<u64>> {
         match (&self.source, &self.snapshot) {
             (_, Snapshot::Files { bytes, .. }) => Ok(Some(*bytes)),
             (Source::Delta(table), _) => data_files::delta_bytes(table, &self.location)
@@ -322,6 +335,7 @@ impl TableLocation {
             provider,
             source,
             credentials: None,
+            bytes: Arc::default(),
         })
     }
 }

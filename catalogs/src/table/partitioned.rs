@@ -251,6 +251,7 @@ impl PartitionedTable<'_> {
             },
             source: Source::Files(data_files),
             credentials: None,
+            bytes: Arc::default(),
         })
     }
 

@@ -26,7 +26,6 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use datafusion::arrow::datatypes::{DataType, Schema};
 use datafusion::execution::cache::cache_manager::CacheManagerConfig;
-use datafusion::execution::memory_pool::FairSpillPool;
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::execution::session_state::{SessionState, SessionStateBuilder};
 use datafusion::execution::SendableRecordBatchStream;
@@ -44,19 +43,6 @@ use crate::{tables, Described, Engine, EngineError, Explanation, QueryContext, R
 use catalog_list::QueryCatalogList;
 pub use json_build_object::JSON_EXTENSION;
 use pg_catalog::PgCatalogs;
-
-/// The machine's memory in bytes, from /proc/meminfo (Linux); `None` elsewhere.
-fn physical_memory() -> Option<usize> {
-    let meminfo = std::fs::read_to_string("/proc/meminfo").ok()?;
-    let kib: usize = meminfo
-        .lines()
-        .find_map(|l| l.strip_prefix("MemTotal:"))?
-        .split_whitespace()
-        .next()?
-        .parse()
-        .ok()?;
-    kib.checked_mul(1024)
-}
 
 /// The DataFusion engine.
 #[derive(Debug)]
@@ -98,14 +84,13 @@ impl DataFusionEngine {
             list_files_cache_limit: 0,
             ..Default::default()
         };
-        let mut runtime = RuntimeEnvBuilder::new();
-        // Operators that can spill (sorts, aggregations, joins' build sides) spill to disk
-        // past their fair share of half the machine's memory, and the rest fail with 53200,
-        // rather than one statement growing the process until the kernel kills it for all.
-        if let Some(total) = physical_memory() {
-            runtime = runtime.with_memory_pool(Arc::new(FairSpillPool::new(total / 2)));
-        }
-        let runtime = runtime
+        // No memory pool: DataFusion's accounting counts buffers that batches share (string
+        // views into one decoded page) once per batch, so TPC-H SF1's Q18, which completes in
+        // under a second without a pool on a 24 GiB machine, reserved 11 GB for one hash join
+        // and failed under a pool of all of the machine's memory. A bound that fails honest
+        // queries is worse than none; `[limits] query_memory` (the lifecycle issue) needs
+        // accounting that holds first.
+        let runtime = RuntimeEnvBuilder::new()
             .with_cache_manager(cache)
             .with_object_store_registry(Arc::new(storage.clone()))
             .build_arc()?;

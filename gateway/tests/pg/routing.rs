@@ -253,3 +253,66 @@ async fn a_table_duckdb_cannot_read_makes_it_ineligible() {
     assert_eq!(text_rows(&rows), [[Some("2".to_owned())]]);
     assert_eq!(last_engine(&client).await, "datafusion");
 }
+
+/// A calibration file steers `auto`: here it makes DuckDB's fixed cost tiny and
+/// DataFusion's huge, so a constant query runs on DuckDB.
+#[tokio::test]
+async fn a_calibration_file_steers_auto() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let model = dir.path().join("calibration.toml");
+    std::fs::write(
+        &model,
+        "[engine.datafusion]\nstartup_us = 1000000.0\ntable_us = 0.0\nscan_us_per_mib = 1.0\n\
+         operator_us_per_mib = 1.0\nrow_us = 0.0\n\
+         [engine.duckdb]\nstartup_us = 1.0\ntable_us = 0.0\nscan_us_per_mib = 1.0\n\
+         operator_us_per_mib = 1.0\nrow_us = 0.0\n",
+    )
+    .expect("write the model");
+    let server = Server::start_with_config(&format!(
+        "[router]\ncalibration = \"{}\"\n",
+        model.display()
+    ));
+    let client = server.connect().await;
+    let rows = explain_route(&client, "select 1").await;
+    assert_eq!(rows[0][0].as_deref(), Some("duckdb"));
+    assert_eq!(column(&rows, "duckdb", 1), "t");
+    assert_eq!(column(&rows, "datafusion", 3), "1000");
+    client.simple_query("select 1").await.expect("runs");
+    assert_eq!(last_engine(&client).await, "duckdb");
+}
+
+/// A calibration file that does not load stops `serve`, naming the file.
+#[test]
+fn a_bad_calibration_file_stops_serve() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let model = dir.path().join("calibration.toml");
+    std::fs::write(&model, "[engine.duckdb]\nstartup_us = \"fast\"\n").expect("write");
+    let config = dir.path().join("junction.toml");
+    std::fs::write(
+        &config,
+        format!("[router]\ncalibration = \"{}\"\n", model.display()),
+    )
+    .expect("write config");
+    let mut serve = std::process::Command::new(env!("CARGO_BIN_EXE_junction"))
+        .arg("serve")
+        .arg("--config")
+        .arg(&config)
+        .arg("--warehouse")
+        .arg(dir.path().join("warehouse"))
+        .args(["--pg-addr", "127.0.0.1:0", "--flight-addr", "127.0.0.1:0"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start junction serve");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while serve.try_wait().expect("wait").is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = serve.kill();
+            panic!("serve kept running with a bad calibration file");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let output = serve.wait_with_output().expect("output");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("calibration.toml"), "{stderr}");
+}

@@ -225,10 +225,7 @@ pub fn latency_markdown(latencies: &[Latency]) -> String {
 /// A bar chart per suite of junction's median over direct's, per query and engine: 1.0 is no
 /// overhead.
 pub fn chart(path: &Path, suites: &[SuiteResult], font: &Path) -> Result<(), String> {
-    let bytes = std::fs::read(font).map_err(|e| format!("font {}: {e}", font.display()))?;
-    let bytes: &'static [u8] = Box::leak(bytes.into_boxed_slice());
-    plotters::style::register_font("sans-serif", FontStyle::Normal, bytes)
-        .map_err(|_| format!("{} is not a TrueType font", font.display()))?;
+    use_font(font)?;
     let height = 360 * suites.len() as u32;
     let root = BitMapBackend::new(path, (1400, height.max(360))).into_drawing_area();
     let err = |e: &dyn std::fmt::Display| format!("chart: {e}");
@@ -240,7 +237,15 @@ pub fn chart(path: &Path, suites: &[SuiteResult], font: &Path) -> Result<(), Str
     Ok(())
 }
 
-type Area<'a> = DrawingArea<BitMapBackend<'a>, plotters::coord::Shift>;
+/// Registers `font` (TrueType) as the charts' "sans-serif"; once per process.
+pub fn use_font(font: &Path) -> Result<(), String> {
+    let bytes = std::fs::read(font).map_err(|e| format!("font {}: {e}", font.display()))?;
+    let bytes: &'static [u8] = Box::leak(bytes.into_boxed_slice());
+    plotters::style::register_font("sans-serif", FontStyle::Normal, bytes)
+        .map_err(|_| format!("{} is not a TrueType font", font.display()))
+}
+
+pub(crate) type Area<'a> = DrawingArea<BitMapBackend<'a>, plotters::coord::Shift>;
 
 fn draw_suite(area: &Area<'_>, suite: &SuiteResult) -> Result<(), Box<dyn std::error::Error>> {
     let queries = suite.query_names();

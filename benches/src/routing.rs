@@ -9,11 +9,13 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use junction_conformance::peers::Junction;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 use junction_conformance::tpch::{self, DELTA_SCHEMA, PARQUET_SCHEMA};
 use tokio_postgres::Client;
 
 use crate::queries::{self, Query};
-use crate::report::{median, provenance};
+use crate::report::{median, provenance, use_font, Area};
 use crate::suite::{Direct, ENGINES};
 
 #[derive(clap::Args)]
@@ -27,9 +29,15 @@ pub struct Args {
     /// The warehouse (the demo and TPC-H are written there if missing), as `report` uses.
     #[arg(long, default_value = "/tmp/junction-bench-warehouse")]
     warehouse: PathBuf,
-    /// Where `routing.md` goes.
+    /// Where `routing.md` and `routing.png` go.
     #[arg(long, default_value = "benches/results")]
     out: PathBuf,
+    /// A TrueType font for the chart's labels.
+    #[arg(
+        long,
+        default_value = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+    )]
+    font: PathBuf,
     /// Routing decisions timed per query for the decision-time percentiles.
     #[arg(long, default_value_t = 2000)]
     decisions: usize,
@@ -165,9 +173,11 @@ pub async fn run(junction: &Path, args: Args) -> Result<(), String> {
     let all: Vec<&Row> = suites.iter().flat_map(|s| &s.rows).collect();
     markdown.push_str(&totals_markdown("all suites", &all));
     markdown.push_str(&decisions);
+    markdown.push_str("![each query's time over its best engine's](routing.png)\n");
     std::fs::create_dir_all(&args.out).map_err(|e| format!("{}: {e}", args.out.display()))?;
     let path = args.out.join("routing.md");
     std::fs::write(&path, &markdown).map_err(|e| format!("{}: {e}", path.display()))?;
+    chart(&args.out.join("routing.png"), &suites, &args.font)?;
     println!("{markdown}");
     eprintln!("wrote {}", path.display());
     Ok(())
@@ -347,4 +357,87 @@ fn totals_markdown(title: &str, rows: &[&Row]) -> String {
         ratio(cold_choice, best),
     ));
     md
+}
+
+/// Per suite, each query's time over its best engine's: pinned on each engine, and warm auto.
+fn chart(path: &Path, suites: &[Suite], font: &Path) -> Result<(), String> {
+    use_font(font)?;
+    let height = 360 * suites.len() as u32;
+    let root = BitMapBackend::new(path, (1400, height.max(360))).into_drawing_area();
+    let err = |e: &dyn std::fmt::Display| format!("chart: {e}");
+    root.fill(&WHITE).map_err(|e| err(&e))?;
+    for (area, suite) in root.split_evenly((suites.len(), 1)).iter().zip(suites) {
+        draw_suite(area, suite).map_err(|e| err(&e))?;
+    }
+    root.present().map_err(|e| err(&e))
+}
+
+fn draw_suite(area: &Area<'_>, suite: &Suite) -> Result<(), Box<dyn std::error::Error>> {
+    let over_best = |row: &Row, d: Duration| d.as_secs_f64() / row.best().as_secs_f64().max(1e-9);
+    // Bars per query: each engine pinned, then warm auto.
+    let series: Vec<(String, RGBColor, Vec<f64>)> = ENGINES
+        .iter()
+        .enumerate()
+        .map(|(i, engine)| {
+            let color = [RGBColor(31, 119, 180), RGBColor(255, 127, 14)][i % 2];
+            let values = suite
+                .rows
+                .iter()
+                .map(|r| over_best(r, r.pinned.get(i).copied().unwrap_or_default()))
+                .collect();
+            (format!("{engine} pinned"), color, values)
+        })
+        .chain(std::iter::once((
+            "auto (warm)".to_owned(),
+            RGBColor(44, 160, 44),
+            suite.rows.iter().map(|r| over_best(r, r.warm)).collect(),
+        )))
+        .collect();
+    let top = series
+        .iter()
+        .flat_map(|(_, _, v)| v.iter().copied())
+        .fold(1.2_f64, f64::max)
+        .min(6.0);
+    let floor = -0.08 * top;
+    let n = suite.rows.len() as f64;
+    let mut chart = ChartBuilder::on(area)
+        .caption(
+            format!("{}: time over the query's best engine", suite.title),
+            ("sans-serif", 22),
+        )
+        .margin(12)
+        .y_label_area_size(50)
+        .build_cartesian_2d(0f64..n, floor..top)?;
+    chart
+        .configure_mesh()
+        .y_desc("ratio")
+        .disable_x_mesh()
+        .disable_x_axis()
+        .draw()?;
+    let label = ("sans-serif", 13).into_font().color(&BLACK);
+    let centered = label.pos(Pos::new(HPos::Center, VPos::Center));
+    chart.draw_series(suite.rows.iter().enumerate().map(|(i, r)| {
+        Text::new(r.query.clone(), (i as f64 + 0.5, floor / 2.0), centered.clone())
+    }))?;
+    let width = 0.8 / series.len() as f64;
+    for (s, (name, color, values)) in series.iter().enumerate() {
+        let color = *color;
+        chart
+            .draw_series(values.iter().enumerate().map(|(q, value)| {
+                let left = q as f64 + 0.1 + width * s as f64;
+                Rectangle::new(
+                    [(left, 0.0), (left + width * 0.95, value.min(top))],
+                    color.filled(),
+                )
+            }))?
+            .label(name.clone())
+            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 10, y + 5)], color.filled()));
+    }
+    chart.draw_series(LineSeries::new([(0.0, 1.0), (n, 1.0)], BLACK.stroke_width(1)))?;
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK)
+        .draw()?;
+    Ok(())
 }

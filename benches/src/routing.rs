@@ -9,9 +9,9 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use junction_conformance::peers::Junction;
+use junction_conformance::tpch::{self, DELTA_SCHEMA, PARQUET_SCHEMA};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
-use junction_conformance::tpch::{self, DELTA_SCHEMA, PARQUET_SCHEMA};
 use tokio_postgres::Client;
 
 use crate::queries::{self, Query};
@@ -417,7 +417,11 @@ fn draw_suite(area: &Area<'_>, suite: &Suite) -> Result<(), Box<dyn std::error::
     let label = ("sans-serif", 13).into_font().color(&BLACK);
     let centered = label.pos(Pos::new(HPos::Center, VPos::Center));
     chart.draw_series(suite.rows.iter().enumerate().map(|(i, r)| {
-        Text::new(r.query.clone(), (i as f64 + 0.5, floor / 2.0), centered.clone())
+        Text::new(
+            r.query.clone(),
+            (i as f64 + 0.5, floor / 2.0),
+            centered.clone(),
+        )
     }))?;
     let width = 0.8 / series.len() as f64;
     for (s, (name, color, values)) in series.iter().enumerate() {
@@ -433,7 +437,10 @@ fn draw_suite(area: &Area<'_>, suite: &Suite) -> Result<(), Box<dyn std::error::
             .label(name.clone())
             .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 10, y + 5)], color.filled()));
     }
-    chart.draw_series(LineSeries::new([(0.0, 1.0), (n, 1.0)], BLACK.stroke_width(1)))?;
+    chart.draw_series(LineSeries::new(
+        [(0.0, 1.0), (n, 1.0)],
+        BLACK.stroke_width(1),
+    ))?;
     chart
         .configure_series_labels()
         .background_style(WHITE.mix(0.8))

@@ -70,6 +70,21 @@ def test_parameters_are_bound(junction):
         assert cur.fetchone() == (1,)
 
 
+def test_question_mark_parameters_as_flight_sql_clients_write_them(junction):
+    sql = ("select patient_id, count(*) from silver.vitals "
+           "where patient_id in (?, ?) and quality = ? group by 1 order by 1")
+    with connect(junction) as conn, conn.cursor() as cur:
+        cur.execute(sql, parameters=(2, 3, "ok"))
+        by_question_marks = cur.fetchall()
+        cur.execute(sql.replace("(?, ?)", "($1, $2)").replace("= ?", "= $3"),
+                    parameters=(2, 3, "ok"))
+        assert by_question_marks == cur.fetchall()
+        assert [row[0] for row in by_question_marks] == [2, 3]
+        # A `?` after an operand is still jsonb's key-exists operator.
+        cur.execute("select '{\"a\": 1}'::jsonb ? 'a', ?::text", parameters=("b",))
+        assert cur.fetchone() == (True, "b")
+
+
 def test_get_info_names_junction(junction):
     with connect(junction) as conn:
         info = conn.adbc_get_info()

@@ -120,9 +120,11 @@ impl FlightFrontend {
         Ok(resolved)
     }
 
-    /// The one statement of `sql`.
+    /// The one statement of `sql`, whose `?` parameter markers are `$1`, `$2`, ...
     async fn one_command(&self, sql: &str) -> Result<Command, Status> {
-        let mut commands = self.executor.parse(sql).await.map_err(status)?;
+        let sql = junction_transpiler::number_question_marks(sql)
+            .map_err(|e| status(GatewayError::from(e)))?;
+        let mut commands = self.executor.parse(&sql).await.map_err(status)?;
         match commands.len() {
             1 => Ok(commands.remove(0)),
             0 => Err(status(GatewayError::StatementCount(

@@ -121,6 +121,15 @@ def test_sqlalchemy_connects_and_lists_tables(junction):
     assert sorted(inspector.get_table_names(schema="silver")) == ["devices", "patients", "vitals"]
 
 
+def test_sqlalchemy_lists_schemas(junction):
+    # SQLAlchemy 2.1 sends `nspname NOT LIKE %(param)s::VARCHAR || '%%' ESCAPE '/'`: a LIKE
+    # whose pattern is only known at run time, with an escape character.
+    inspector = sqlalchemy.inspect(sqlalchemy_engine(junction))
+    schemas = inspector.get_schema_names()
+    assert {"bronze", "silver", "gold"} <= set(schemas), schemas
+    assert not [s for s in schemas if s.startswith("pg_")], schemas
+
+
 def test_sqlalchemy_inspects_columns(junction):
     # Column reflection also nests casts to REGCLASS and builds json with json_build_object.
     inspector = sqlalchemy.inspect(sqlalchemy_engine(junction))

@@ -596,9 +596,13 @@ pub fn function_names(expr: &mut Expr) {
     }
 }
 
-/// `LIKE p ESCAPE 'c'` with a literal pattern: the pattern is rewritten to escape with the
-/// backslash, the only escape character DataFusion takes. A pattern that is not a literal
-/// cannot be rewritten (0A000).
+/// The function junction's DataFusion engine registers to rewrite a LIKE pattern known only
+/// at run time (see [`like_pattern_with_backslash`]).
+pub const LIKE_ESCAPE_FUNCTION: &str = "junction_like_escape";
+
+/// `LIKE p ESCAPE 'c'`: the pattern is rewritten to escape with the backslash, the only
+/// escape character DataFusion takes; a literal pattern here, any other by
+/// [`LIKE_ESCAPE_FUNCTION`] as the rows arrive.
 pub fn like_escape(expr: &mut Expr) -> Result<(), TranspileError> {
     let (Expr::Like {
         pattern,
@@ -613,10 +617,10 @@ pub fn like_escape(expr: &mut Expr) -> Result<(), TranspileError> {
     else {
         return Ok(());
     };
-    let Some(escape) = escape_char.as_ref().and_then(string_value) else {
+    let Some(escape_text) = escape_char.as_ref().and_then(string_value) else {
         return Ok(());
     };
-    let mut chars = escape.chars();
+    let mut chars = escape_text.chars();
     let escape = match (chars.next(), chars.next()) {
         (Some('\\'), None) => return Ok(()),
         (Some(c), None) => Some(c),
@@ -627,36 +631,40 @@ pub fn like_escape(expr: &mut Expr) -> Result<(), TranspileError> {
             ))
         }
     };
-    let Some(text) = string_literal(pattern) else {
-        return Err(TranspileError::Unsupported(
-            "LIKE ... ESCAPE with a pattern that is not a literal is not supported by datafusion"
-                .to_owned(),
-        ));
-    };
-    let mut rewritten = String::with_capacity(text.len());
-    let mut chars = text.chars();
+    match string_literal(pattern) {
+        Some(text) => {
+            let Some(rewritten) = like_pattern_with_backslash(text, escape) else {
+                return Err(TranspileError::Syntax(
+                    "LIKE pattern must not end with escape character".to_owned(),
+                ));
+            };
+            **pattern = string(&rewritten);
+        }
+        None => {
+            let computed = take(pattern.as_mut());
+            **pattern = call_with(LIKE_ESCAPE_FUNCTION, vec![computed, string(escape_text)]);
+        }
+    }
+    *escape_char = None;
+    Ok(())
+}
+
+/// `pattern`, escaping with `escape` (none: nothing is escaped), rewritten to escape with the
+/// backslash; `None` when it ends with the escape character.
+pub fn like_pattern_with_backslash(pattern: &str, escape: Option<char>) -> Option<String> {
+    let mut rewritten = String::with_capacity(pattern.len());
+    let mut chars = pattern.chars();
     while let Some(c) = chars.next() {
         if Some(c) == escape {
-            match chars.next() {
-                Some(next) => {
-                    rewritten.push('\\');
-                    rewritten.push(next);
-                }
-                None => {
-                    return Err(TranspileError::Syntax(
-                        "LIKE pattern must not end with escape character".to_owned(),
-                    ))
-                }
-            }
+            rewritten.push('\\');
+            rewritten.push(chars.next()?);
         } else if c == '\\' {
             rewritten.push_str("\\\\");
         } else {
             rewritten.push(c);
         }
     }
-    **pattern = string(&rewritten);
-    *escape_char = None;
-    Ok(())
+    Some(rewritten)
 }
 
 /// `WITH r(a, b) AS (SELECT x, y ...)`: the column names move into the CTE's first SELECT

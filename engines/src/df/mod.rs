@@ -10,6 +10,7 @@ mod float_text_udf;
 mod identity;
 mod intervals;
 mod json_build_object;
+mod like_escape;
 mod mode;
 mod not_in;
 mod numeric_rounding;
@@ -116,6 +117,7 @@ impl DataFusionEngine {
         ctx.register_udf(case_mapping::upper_udf());
         ctx.register_udf(case_mapping::lower_udf());
         ctx.register_udf(width_bucket::width_bucket_udf());
+        ctx.register_udf(like_escape::like_escape_udf());
         ctx.register_udf(clock::clock_timestamp_udf());
         ctx.register_udf(float_text_udf::float_text_udf());
         ctx.register_udf(float_text_udf::timestamp_text_udf());

@@ -90,6 +90,7 @@ fn reason(
     let unable = match (&candidate.basis, &explanation.unable) {
         (_, Some(e)) => Some(e.to_string()),
         (Basis::Unreadable(what), None) => Some(format!("{engine} cannot read {what}")),
+        (Basis::Unable(why), None) => Some(format!("{engine} could not run it lately: {why}")),
         (_, None) => None,
     };
     let pinned_by = match choice {

@@ -1,6 +1,7 @@
 //! What the router has seen: per statement fingerprint and engine, an exponentially weighted
 //! record of how long the statement took there, in a bounded cache.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use moka::sync::Cache;
@@ -19,10 +20,18 @@ pub struct Observed {
     pub runs: u32,
 }
 
+/// How long the router remembers that an engine could not run a statement: long enough to
+/// spare every later run the failed attempt and its NOTICE, short enough that a changed
+/// configuration or table is tried again.
+const UNABLE_FOR: Duration = Duration::from_secs(600);
+
 /// Clones share the records.
 #[derive(Debug, Clone)]
 pub struct Learned {
     records: Cache<(Fingerprint, &'static str), Observed>,
+    /// Engines that failed a fingerprint for a reason of their own (0A000, 42883, 58000),
+    /// with that reason.
+    unable: Cache<(Fingerprint, &'static str), Arc<str>>,
 }
 
 impl Learned {
@@ -30,7 +39,21 @@ impl Learned {
     pub fn new(capacity: u64) -> Self {
         Self {
             records: Cache::new(capacity),
+            unable: Cache::builder()
+                .max_capacity(capacity)
+                .time_to_live(UNABLE_FOR)
+                .build(),
         }
+    }
+
+    /// `engine` could not run `fingerprint`'s statement, because of `reason`.
+    pub fn record_unable(&self, fingerprint: Fingerprint, engine: &'static str, reason: &str) {
+        self.unable.insert((fingerprint, engine), Arc::from(reason));
+    }
+
+    /// Why `engine` could not run `fingerprint`'s statement lately, if it could not.
+    pub fn unable(&self, fingerprint: Fingerprint, engine: &'static str) -> Option<Arc<str>> {
+        self.unable.get(&(fingerprint, engine))
     }
 
     pub fn record(&self, fingerprint: Fingerprint, engine: &'static str, elapsed: Duration) {

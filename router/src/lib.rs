@@ -185,7 +185,8 @@ impl Router {
     /// reason another engine might not hit (see [`EngineError::is_engine_specific`]), and the
     /// route is not pinned, `op` runs on the next engines of the ranking that can read the
     /// statement's relations; the first success wins. Otherwise the first engine's error
-    /// stands.
+    /// stands. An engine that failed so is ranked last for the same fingerprint for a while,
+    /// so that later runs go straight to one that can.
     pub async fn attempt<T, F, Fut>(&self, route: &Route, op: F) -> Result<Ran<T>, EngineError>
     where
         F: Fn(Arc<dyn Engine>) -> Fut,
@@ -205,11 +206,20 @@ impl Router {
         if route.pinned || !error.is_engine_specific() {
             return Err(error);
         }
+        let learned = &self.ranker.learned;
+        let fingerprint = route.inputs.fingerprint;
+        learned.record_unable(fingerprint, first.name(), &error.to_string());
         for candidate in route.ranking.candidates().iter().skip(1) {
             if !candidate.readable() {
                 continue;
             }
-            if let Ok(value) = op(Arc::clone(&candidate.engine)).await {
+            let ran = op(Arc::clone(&candidate.engine)).await;
+            if let Err(e) = &ran {
+                if e.is_engine_specific() {
+                    learned.record_unable(fingerprint, candidate.name(), &e.to_string());
+                }
+            }
+            if let Ok(value) = ran {
                 let notice = format!(
                     "{} could not run the statement ({error}); it ran on {}",
                     first.name(),

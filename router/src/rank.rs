@@ -40,6 +40,8 @@ pub enum Basis {
     Modeled,
     /// The engine cannot read one of the relations.
     Unreadable(String),
+    /// The engine failed this fingerprint lately for a reason of its own.
+    Unable(Arc<str>),
 }
 
 impl fmt::Display for Basis {
@@ -54,6 +56,7 @@ impl fmt::Display for Basis {
             ),
             Basis::Modeled => f.write_str("modeled"),
             Basis::Unreadable(what) => write!(f, "cannot read {what}"),
+            Basis::Unable(why) => write!(f, "could not run it lately: {why}"),
         }
     }
 }
@@ -80,8 +83,10 @@ impl Candidate {
         self.engine.name()
     }
 
+    /// Whether the engine may run the statement: it reads every relation and has not failed
+    /// this fingerprint lately.
     pub fn readable(&self) -> bool {
-        !matches!(self.basis, Basis::Unreadable(_))
+        !matches!(self.basis, Basis::Unreadable(_) | Basis::Unable(_))
     }
 }
 
@@ -129,6 +134,7 @@ impl Ranker {
                     .iter()
                     .find(|r| !engine.reads(r))
                     .map(relation_name),
+                unable: self.learned.unable(inputs.fingerprint, engine.name()),
             })
             .collect();
         // The engine with the longest record tells how far the model is off for this
@@ -141,10 +147,11 @@ impl Ranker {
         let mut candidates: Vec<Candidate> = seen
             .into_iter()
             .map(|s| {
-                let (estimate, basis) = match (s.unreadable, s.observed, reference) {
-                    (Some(what), _, _) => (None, Basis::Unreadable(what)),
-                    (None, Some(o), _) => (Some(micros(o.micros)), Basis::Learned(o)),
-                    (None, None, Some((from, their_model, theirs))) => {
+                let (estimate, basis) = match (s.unreadable, s.unable, s.observed, reference) {
+                    (Some(what), _, _, _) => (None, Basis::Unreadable(what)),
+                    (None, Some(why), _, _) => (None, Basis::Unable(why)),
+                    (None, None, Some(o), _) => (Some(micros(o.micros)), Basis::Learned(o)),
+                    (None, None, None, Some((from, their_model, theirs))) => {
                         let factor = theirs.micros / (their_model.as_secs_f64() * 1e6).max(1.0);
                         (
                             Some(s.model.mul_f64(factor.clamp(1e-3, 1e3))),
@@ -154,7 +161,7 @@ impl Ranker {
                             },
                         )
                     }
-                    (None, None, None) => (Some(s.model), Basis::Modeled),
+                    (None, None, None, None) => (Some(s.model), Basis::Modeled),
                 };
                 Candidate {
                     engine: s.engine,
@@ -212,6 +219,8 @@ struct Seen {
     observed: Option<Observed>,
     /// A relation the engine cannot read.
     unreadable: Option<String>,
+    /// Why it could not run the fingerprint lately.
+    unable: Option<Arc<str>>,
 }
 
 fn micros(micros: f64) -> Duration {

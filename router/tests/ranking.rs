@@ -456,3 +456,33 @@ async fn without_exploration_the_runner_up_never_runs() {
             .finish(Duration::from_millis(1));
     }
 }
+
+#[tokio::test]
+async fn an_engine_that_could_not_run_a_statement_is_not_tried_for_it_again() {
+    let f = fixture(
+        vec![Fake::new("first").failing(unsupported), Fake::new("second")],
+        model(&[("first", 100.0), ("second", 200.0)]),
+    );
+    let (engine, notice) = f.run("SELECT 1", Choice::Auto).await.expect("falls back");
+    assert_eq!((engine, notice.is_some()), ("second", true));
+    // The same statement with another literal goes straight to the engine that can.
+    let (engine, notice) = f.run("SELECT 2", Choice::Auto).await.expect("runs");
+    assert_eq!((engine, notice), ("second", None));
+    assert_eq!(f.engines[0].runs(), 1);
+    let route = f.route("SELECT 3", Choice::Auto).await;
+    let first = &route.ranking.candidates()[1];
+    assert_eq!(first.name(), "first");
+    assert!(!first.readable());
+    assert!(
+        first.basis.to_string().contains("the fake cannot"),
+        "{}",
+        first.basis
+    );
+    // Another statement still tries it.
+    assert!(f
+        .run("SELECT 1 + 1", Choice::Auto)
+        .await
+        .expect("runs")
+        .1
+        .is_some());
+}

@@ -21,9 +21,11 @@
 //! The rules shared with other dialects (result types, formats, patterns) run here too.
 
 use sqlparser::ast::{
-    BinaryOperator, DataType, Expr, FunctionArgumentClause, FunctionArguments, LimitClause, Query,
-    SelectItem, SetExpr, Value,
+    BinaryOperator, DataType, Expr, FunctionArgumentClause, FunctionArguments, Ident, LimitClause,
+    Query, SelectItem, SetExpr, Statement, TableAlias, TableFactor, Value,
 };
+use sqlparser::dialect::PostgreSqlDialect;
+use sqlparser::parser::Parser;
 
 use crate::ast::{
     arguments, arguments_mut, binary, call, call_with, cast_in_place, function_name, is_call_to,
@@ -594,6 +596,61 @@ pub fn function_names(expr: &mut Expr) {
         }
         _ => {}
     }
+}
+
+/// The function junction's DataFusion engine registers to name a column's type as
+/// information_schema does (`integer`), from DataFusion's Arrow type name (`Int32`).
+pub const SQL_TYPE_NAME_FUNCTION: &str = "junction_sql_type_name";
+
+/// `information_schema.columns` as PostgreSQL shows it, over DataFusion's: positions count
+/// from 1 (DataFusion's from 0) and `data_type` is the SQL type name, not the Arrow one. The
+/// table becomes a derived table of the same name and columns, so every reference to it
+/// reads the same.
+pub fn information_schema_columns(factor: &mut TableFactor) {
+    let TableFactor::Table {
+        name, alias, args, ..
+    } = factor
+    else {
+        return;
+    };
+    let parts: Vec<String> = name
+        .0
+        .iter()
+        .filter_map(|part| part.as_ident().map(|i| i.value.to_lowercase()))
+        .collect();
+    let named = match parts.as_slice() {
+        [schema, table] | [_, schema, table] => {
+            schema == "information_schema" && table == "columns"
+        }
+        _ => false,
+    };
+    if !named || args.is_some() {
+        return;
+    }
+    let sql = format!(
+        "SELECT table_catalog, table_schema, table_name, column_name, \
+         CAST(ordinal_position + 1 AS INT) AS ordinal_position, column_default, is_nullable, \
+         {SQL_TYPE_NAME_FUNCTION}(data_type) AS data_type, character_maximum_length, \
+         character_octet_length, numeric_precision, numeric_precision_radix, numeric_scale, \
+         datetime_precision, interval_type FROM {name}"
+    );
+    let Ok(mut statements) = Parser::parse_sql(&PostgreSqlDialect {}, &sql) else {
+        return;
+    };
+    let Some(Statement::Query(subquery)) = statements.pop() else {
+        return;
+    };
+    let alias = alias.take().unwrap_or_else(|| TableAlias {
+        name: Ident::new("columns"),
+        columns: Vec::new(),
+        explicit: true,
+    });
+    *factor = TableFactor::Derived {
+        lateral: false,
+        subquery,
+        alias: Some(alias),
+        sample: None,
+    };
 }
 
 /// The function junction's DataFusion engine registers to rewrite a LIKE pattern known only

@@ -86,6 +86,22 @@ fn datafusion_rules() {
         Dialect::DataFusion,
         &[
             (
+                // A LIKE pattern known only at run time is rewritten to the backslash then.
+                "SELECT 1 FROM silver.vitals WHERE quality NOT LIKE $1 || '%' ESCAPE '/'",
+                "SELECT CAST(1 AS INTEGER) FROM silver.vitals \
+                 WHERE quality NOT LIKE junction_like_escape($1 || '%', '/')",
+            ),
+            (
+                // information_schema.columns numbered from 1, with SQL type names.
+                "SELECT c.column_name FROM information_schema.columns AS c WHERE c.ordinal_position = 1",
+                "SELECT c.column_name FROM (SELECT table_catalog, table_schema, table_name, \
+                 column_name, CAST(ordinal_position + 1 AS INT) AS ordinal_position, \
+                 column_default, is_nullable, junction_sql_type_name(data_type) AS data_type, \
+                 character_maximum_length, character_octet_length, numeric_precision, \
+                 numeric_precision_radix, numeric_scale, datetime_precision, interval_type \
+                 FROM information_schema.columns) AS c WHERE c.ordinal_position = 1",
+            ),
+            (
                 // An exact average is junction's exact quotient of sum and count.
                 "SELECT avg(heart_rate) FILTER (WHERE heart_rate > 100) FROM silver.vitals",
                 "SELECT pg_numeric_divide(sum(heart_rate) FILTER (WHERE (heart_rate > 100) IS TRUE), \

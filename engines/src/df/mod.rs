@@ -18,6 +18,7 @@ mod operators;
 mod pg_attribute;
 mod pg_catalog;
 mod regtype;
+mod sql_type_name;
 mod time_zones;
 mod width_bucket;
 
@@ -118,6 +119,7 @@ impl DataFusionEngine {
         ctx.register_udf(case_mapping::lower_udf());
         ctx.register_udf(width_bucket::width_bucket_udf());
         ctx.register_udf(like_escape::like_escape_udf());
+        ctx.register_udf(sql_type_name::sql_type_name_udf());
         ctx.register_udf(clock::clock_timestamp_udf());
         ctx.register_udf(float_text_udf::float_text_udf());
         ctx.register_udf(float_text_udf::timestamp_text_udf());

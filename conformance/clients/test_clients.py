@@ -36,6 +36,12 @@ def test_psql_list_schemas(junction):
         assert f" {schema} " in out
 
 
+def test_psql_list_types(junction):
+    # \dT asks pg_type_is_visible; junction serves no user-defined types, as psql then says.
+    out = psql(junction, r"\dT")
+    assert "List of data types" in out and "(0 rows)" in out, out
+
+
 def test_psql_list_tables(junction):
     out = psql(junction, r"\dt silver.*")
     lines = [l for l in out.splitlines() if "| table |" in l]

@@ -25,8 +25,8 @@
 use sqlparser::ast::{BinaryOperator, DataType, ExactNumberInfo, Expr, TimezoneInfo, Value};
 
 use crate::ast::{
-    arguments, binary, call, call_with, case_when, cast_in_place, function_name, not, number,
-    path_steps, push_argument, rename, string, string_literal, take, take_arguments,
+    arguments, binary, call, call_with, case_when, cast_in_place, function_name, is_call_to, not,
+    number, path_steps, push_argument, rename, string, string_literal, take, take_arguments,
 };
 use crate::types::{Scope, SqlType};
 use crate::{result_types, shared, Dialect, TranspileError};
@@ -85,6 +85,21 @@ pub const MACROS: &[&str] = &[
 const NUMERIC_SCALE: i64 = 10;
 
 /// The expression rules, for an expression whose children are done.
+/// DuckDB functions with PostgreSQL's name and another answer: refused (0A000) rather than
+/// answered differently, so `auto` runs them on DataFusion.
+fn functions_unlike_postgresql(expr: &Expr) -> Result<(), TranspileError> {
+    match expr {
+        // DuckDB words sizes in KiB and MiB with a fraction (`9.9 KiB`), not `10239 bytes`.
+        Expr::Function(f) if is_call_to(f, &["pg_size_pretty"]) => {
+            Err(TranspileError::Unsupported(
+                "pg_size_pretty is not supported by duckdb (its units are not PostgreSQL's)"
+                    .to_owned(),
+            ))
+        }
+        _ => Ok(()),
+    }
+}
+
 pub(crate) fn expression_rules(expr: &mut Expr, scope: &Scope<'_>) -> Result<(), TranspileError> {
     // Arithmetic with a NULL constant: DuckDB folds it to a NULL it types INTEGER, whatever
     // the operands; the result keeps PostgreSQL's type by a cast.
@@ -92,6 +107,7 @@ pub(crate) fn expression_rules(expr: &mut Expr, scope: &Scope<'_>) -> Result<(),
         .then(|| scope.type_of(expr).and_then(duckdb_type))
         .flatten();
     shared::quoted_literals(expr);
+    functions_unlike_postgresql(expr)?;
     function_names(expr, scope);
     substring_start(expr);
     shared::apply(expr, scope, Dialect::DuckDb)?;

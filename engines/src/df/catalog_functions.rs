@@ -5,9 +5,12 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use datafusion::arrow::array::{Array, AsArray, BooleanArray, StringArray};
-use datafusion::arrow::datatypes::{DataType, Int32Type};
+use datafusion::arrow::datatypes::{DataType, Int32Type, Int64Type};
 use datafusion::common::{exec_err, Result};
-use datafusion::logical_expr::{create_udf, ColumnarValue, ScalarUDF, Volatility};
+use datafusion::logical_expr::{
+    create_udf, ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature,
+    TypeSignature, Volatility,
+};
 use datafusion::scalar::ScalarValue;
 use datafusion_pg_catalog::pg_catalog::ArrowTable;
 
@@ -33,23 +36,25 @@ pub fn pg_get_serial_sequence_udf() -> ScalarUDF {
     )
 }
 
-/// `pg_collation_is_visible(oid)`: whether the collation is found by its bare name. Every
-/// collation pg_catalog serves lives in `pg_catalog`, which is always searched, so each one
-/// is visible; an OID that names no collation gives NULL, as in PostgreSQL.
-pub fn pg_collation_is_visible_udf(pg_collation: &ArrowTable) -> Result<ScalarUDF> {
+/// `pg_collation_is_visible(oid)`, `pg_type_is_visible(oid)`, `pg_function_is_visible(oid)`:
+/// whether the object is found by its bare name. Every collation, type and function
+/// pg_catalog serves lives in `pg_catalog`, which is always searched, so each one is
+/// visible; an OID that names none gives NULL, as in PostgreSQL. `table` is the catalog
+/// table listing them (`pg_collation`, `pg_type`, `pg_proc`).
+pub fn is_visible_udf(name: &'static str, table: &ArrowTable) -> Result<ScalarUDF> {
     let mut known = HashSet::new();
-    for batch in pg_collation.data() {
+    for batch in table.data() {
         let Some(oids) = batch
             .column_by_name("oid")
             .and_then(|c| c.as_primitive_opt::<Int32Type>())
         else {
-            return exec_err!("pg_collation has no int4 oid column");
+            return exec_err!("the catalog table behind {name} has no int4 oid column");
         };
         known.extend(oids.iter().flatten());
     }
     let known = Arc::new(known);
     Ok(create_udf(
-        "pg_collation_is_visible",
+        name,
         vec![DataType::Int32],
         DataType::Boolean,
         Volatility::Stable,
@@ -61,13 +66,131 @@ pub fn pg_collation_is_visible_udf(pg_collation: &ArrowTable) -> Result<ScalarUD
                 }
                 [ColumnarValue::Array(oids)] => {
                     let Some(oids) = oids.as_primitive_opt::<Int32Type>() else {
-                        return exec_err!("pg_collation_is_visible takes an oid");
+                        return exec_err!("{name} takes an oid");
                     };
                     let out: BooleanArray = oids.iter().map(visible).collect();
                     Ok(ColumnarValue::Array(Arc::new(out)))
                 }
-                _ => exec_err!("pg_collation_is_visible takes one argument"),
+                _ => exec_err!("{name} takes one argument"),
             }
         }),
     ))
+}
+
+/// `obj_description(oid, catalog)` and `obj_description(oid)`: the comment on an object.
+/// Nothing junction serves has one, and PostgreSQL answers NULL for an object without.
+pub fn obj_description_udf() -> ScalarUDF {
+    ScalarUDF::new_from_impl(NoComment {
+        signature: Signature::one_of(
+            vec![TypeSignature::Any(1), TypeSignature::Any(2)],
+            Volatility::Stable,
+        ),
+    })
+}
+
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct NoComment {
+    signature: Signature,
+}
+
+impl ScalarUDFImpl for NoComment {
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+
+    fn name(&self) -> &str {
+        "obj_description"
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Utf8)
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let all_scalar = args
+            .args
+            .iter()
+            .all(|a| matches!(a, ColumnarValue::Scalar(_)));
+        Ok(if all_scalar {
+            ColumnarValue::Scalar(ScalarValue::Utf8(None))
+        } else {
+            ColumnarValue::Array(Arc::new(StringArray::new_null(args.number_rows)))
+        })
+    }
+}
+
+/// `pg_size_pretty(bigint)`: a byte count in bytes, kB, MB, GB, TB or PB, as PostgreSQL
+/// 15's dbsize.c words it (a unit is used below 10240 of it; halves round away from zero).
+pub fn pg_size_pretty(size: i64) -> String {
+    const UNITS: [(&str, i64, bool, u32); 6] = [
+        ("bytes", 10 * 1024, false, 0),
+        ("kB", 20 * 1024 - 1, true, 10),
+        ("MB", 20 * 1024 - 1, true, 20),
+        ("GB", 20 * 1024 - 1, true, 30),
+        ("TB", 20 * 1024 - 1, true, 40),
+        ("PB", 20 * 1024 - 1, true, 50),
+    ];
+    let half_rounded = |x: i64| (x + if x > 0 { 1 } else { -1 }) / 2;
+    let mut size = size;
+    for (i, (name, limit, round, bits)) in UNITS.iter().enumerate() {
+        let next = UNITS.get(i + 1);
+        if next.is_none() || size.unsigned_abs() < limit.unsigned_abs() {
+            if *round {
+                size = half_rounded(size);
+            }
+            return format!("{size} {name}");
+        }
+        if let Some((_, _, next_round, next_bits)) = next {
+            let shift = next_bits - bits - u32::from(*next_round) + u32::from(*round);
+            size /= 1i64 << shift;
+        }
+    }
+    format!("{size} PB")
+}
+
+pub fn pg_size_pretty_udf() -> ScalarUDF {
+    create_udf(
+        "pg_size_pretty",
+        vec![DataType::Int64],
+        DataType::Utf8,
+        Volatility::Immutable,
+        Arc::new(|args: &[ColumnarValue]| match args {
+            [ColumnarValue::Scalar(ScalarValue::Int64(size))] => Ok(ColumnarValue::Scalar(
+                ScalarValue::Utf8(size.map(pg_size_pretty)),
+            )),
+            [ColumnarValue::Array(sizes)] => {
+                let Some(sizes) = sizes.as_primitive_opt::<Int64Type>() else {
+                    return exec_err!("pg_size_pretty takes a bigint");
+                };
+                let out: StringArray = sizes.iter().map(|s| s.map(pg_size_pretty)).collect();
+                Ok(ColumnarValue::Array(Arc::new(out)))
+            }
+            _ => exec_err!("pg_size_pretty takes one argument"),
+        }),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pg_size_pretty;
+
+    #[test]
+    fn sizes_read_as_postgresql_words_them() {
+        for (size, text) in [
+            (0, "0 bytes"),
+            (10_239, "10239 bytes"),
+            (10_240, "10 kB"),
+            (-10_240, "-10 kB"),
+            (20_479 * 1024, "20 MB"),
+            (10_485_247, "10239 kB"),
+            (123_456_789, "118 MB"),
+            (i64::MAX, "8192 PB"),
+        ] {
+            assert_eq!(pg_size_pretty(size), text, "{size}");
+        }
+    }
 }

@@ -109,9 +109,15 @@ impl DataFusionEngine {
         let static_tables = Arc::new(PgCatalogStaticTables::try_new().map_err(EngineError::from)?);
         ctx.register_udf(regtype::to_regtype_udf(&static_tables.pg_type)?);
         ctx.register_udf(catalog_functions::pg_get_serial_sequence_udf());
-        ctx.register_udf(catalog_functions::pg_collation_is_visible_udf(
-            &static_tables.pg_collation,
-        )?);
+        for (name, table) in [
+            ("pg_collation_is_visible", &static_tables.pg_collation),
+            ("pg_type_is_visible", &static_tables.pg_type),
+            ("pg_function_is_visible", &static_tables.pg_proc),
+        ] {
+            ctx.register_udf(catalog_functions::is_visible_udf(name, table)?);
+        }
+        ctx.register_udf(catalog_functions::obj_description_udf());
+        ctx.register_udf(catalog_functions::pg_size_pretty_udf());
         ctx.register_udf(json_build_object::json_build_object_udf());
         ctx.register_udf(time_zones::timezone_udf());
         ctx.register_udf(intervals::make_interval_udf());

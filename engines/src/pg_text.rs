@@ -221,6 +221,33 @@ fn write_datetime(t: &NaiveDateTime, out: &mut String) -> bool {
     bc
 }
 
+/// A date (days since 1970-01-01) as PostgreSQL prints it: `YYYY-MM-DD`, a year past 9999
+/// with all its digits and no sign, a year before 1 as a positive year and ` BC`. Computed
+/// from the day count (the proleptic Gregorian calendar, as PostgreSQL's), so that every
+/// Date32 prints, beyond chrono's range too.
+pub fn date(days: i32, out: &mut String) {
+    // Howard Hinnant's civil_from_days, in eras of 400 years (146,097 days).
+    let z = i64::from(days) + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z.rem_euclid(146_097);
+    let year_of_era =
+        (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let mp = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    let (year, bc) = if year <= 0 {
+        (1 - year, true)
+    } else {
+        (year, false)
+    };
+    let _ = write!(out, "{year:04}-{month:02}-{day:02}");
+    if bc {
+        out.push_str(" BC");
+    }
+}
+
 /// A timestamp (microseconds since 1970) as PostgreSQL prints it.
 pub fn timestamp(micros: i64, out: &mut String) {
     let Some(t) = naive(micros) else {
@@ -260,6 +287,27 @@ pub fn timestamptz(micros: i64, zone: &Tz, out: &mut String) {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn dates_print_as_postgresql_prints_them() {
+        let printed = |days: i32| {
+            let mut out = String::new();
+            super::date(days, &mut out);
+            out
+        };
+        assert_eq!(printed(0), "1970-01-01");
+        assert_eq!(printed(-1), "1969-12-31");
+        assert_eq!(printed(20_454), "2026-01-01");
+        assert_eq!(printed(11_016), "2000-02-29");
+        // 9999-12-31 and the day after; PostgreSQL prints no sign before a five-digit year.
+        assert_eq!(printed(2_932_896), "9999-12-31");
+        assert_eq!(printed(2_932_897), "10000-01-01");
+        // 0001-01-01, the day before is 1 BC; 4714-11-24 BC is PostgreSQL's first date.
+        assert_eq!(printed(-719_162), "0001-01-01");
+        assert_eq!(printed(-719_163), "0001-12-31 BC");
+        assert_eq!(printed(-2_440_588), "4714-11-24 BC");
+    }
+
     use super::*;
 
     fn f8(value: f64, extra: i32) -> String {

@@ -17,14 +17,15 @@ use arrow::array::{
     TimestampMicrosecondArray,
 };
 use arrow::datatypes::{
-    DataType, Decimal128Type, Field, Schema, SchemaRef, TimeUnit, TimestampMicrosecondType,
-    TimestampMillisecondType, TimestampNanosecondType, TimestampSecondType,
+    DataType, Date32Type, Decimal128Type, Field, Schema, SchemaRef, TimeUnit,
+    TimestampMicrosecondType, TimestampMillisecondType, TimestampNanosecondType,
+    TimestampSecondType,
 };
 use arrow::error::ArrowError;
 use chrono_tz::Tz;
 use pgwire::api::results::{FieldFormat, FieldInfo};
 
-use junction_engines::pg_text::{float4, float8, timestamp, timestamptz};
+use junction_engines::pg_text::{date, float4, float8, timestamp, timestamptz};
 
 use super::{interval_text, numeric_wire};
 
@@ -45,6 +46,7 @@ fn needs_rendering(data_type: &DataType, format: FieldFormat) -> bool {
             DataType::Float32
                 | DataType::Float64
                 | DataType::Timestamp(_, _)
+                | DataType::Date32
                 | DataType::Interval(_)
                 | DataType::Duration(_)
                 | DataType::Decimal128(..)
@@ -157,6 +159,11 @@ fn render_column(column: &ArrayRef, style: &TextStyle) -> Result<ArrayRef, Arrow
                     None => timestamp(v, t),
                     Some(_) => timestamptz(v, &style.time_zone, t),
                 });
+            }
+        }
+        DataType::Date32 => {
+            for value in column.as_primitive::<Date32Type>().iter() {
+                append(&mut out, &mut text, value, date);
             }
         }
         DataType::Decimal128(_, scale) => {

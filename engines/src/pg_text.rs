@@ -17,9 +17,24 @@ use arrow::error::ArrowError;
 /// PostgreSQL's default `extra_float_digits`: shortest round-trip digits.
 const EXTRA_FLOAT_DIGITS: i32 = 1;
 
-/// Each timestamp of `column` printed as PostgreSQL prints it (a timestamptz in UTC, the
-/// session's zone).
+/// Each timestamp or date of `column` printed as PostgreSQL prints it (a timestamptz in
+/// UTC, the session's zone).
 pub fn print_timestamp_column(column: &ArrayRef) -> Result<ArrayRef, ArrowError> {
+    if let Some(days) = column.as_primitive_opt::<arrow::datatypes::Date32Type>() {
+        let mut out = StringBuilder::with_capacity(days.len(), days.len() * 10);
+        let mut text = String::new();
+        for value in days.iter() {
+            match value {
+                None => out.append_null(),
+                Some(value) => {
+                    text.clear();
+                    date(value, &mut text);
+                    out.append_value(&text);
+                }
+            }
+        }
+        return Ok(Arc::new(out.finish()));
+    }
     let with_zone = matches!(column.data_type(), DataType::Timestamp(_, Some(_)));
     let micros = arrow::compute::cast(
         column,

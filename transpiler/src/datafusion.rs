@@ -297,7 +297,10 @@ pub fn casts(expr: &mut Expr, scope: &Scope<'_>) {
             **inner = result_types::half_even(take(inner));
         }
         Some(SqlType::Numeric) if target.is_integer() => **inner = call("round", take(inner)),
-        Some(SqlType::Timestamp | SqlType::TimestampTz) if target == SqlType::Text => {
+        // Dates too: DataFusion writes a year past 9999 with a sign (`+64997-11-11`).
+        Some(SqlType::Timestamp | SqlType::TimestampTz | SqlType::Date)
+            if target == SqlType::Text =>
+        {
             *expr = call(crate::shared::TIMESTAMP_TEXT, take(inner));
         }
         _ => {}

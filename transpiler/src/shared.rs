@@ -440,7 +440,7 @@ pub fn integer_rounding(expr: &mut Expr, scope: &Scope<'_>) {
 /// junction's function (in both engines) that prints a float8 as PostgreSQL does.
 pub const FLOAT8_TEXT: &str = "junction_float8_text";
 
-/// junction's function (DataFusion's) that prints a timestamp as PostgreSQL does.
+/// junction's function (DataFusion's) that prints a timestamp or a date as PostgreSQL does.
 pub const TIMESTAMP_TEXT: &str = "junction_timestamp_text";
 
 /// A float turned into text as PostgreSQL prints it (`62`, `1e+15`), where the engines print

@@ -59,7 +59,9 @@ impl ScalarUDFImpl for ValueText {
         match (self.printed, arg_types) {
             (Printed::Float, [DataType::Float32]) => Ok(vec![DataType::Float32]),
             (Printed::Float, [t]) if t.is_numeric() || t.is_null() => Ok(vec![DataType::Float64]),
-            (Printed::Timestamp, [t @ DataType::Timestamp(..)]) => Ok(vec![t.clone()]),
+            (Printed::Timestamp, [t @ (DataType::Timestamp(..) | DataType::Date32)]) => {
+                Ok(vec![t.clone()])
+            }
             _ => plan_err!("{} of {arg_types:?}", self.name()),
         }
     }

@@ -85,11 +85,14 @@ pub async fn run(junction: &Path, args: Args) -> Result<(), String> {
     let mut sets: Vec<(String, Vec<Query>)> = Vec::new();
     for (format, schema) in [("Parquet", PARQUET_SCHEMA), ("Delta", DELTA_SCHEMA)] {
         let title = format!("TPC-H SF{}, {format}", args.sf);
-        sets.push((title, selected(queries::tpch(args.sf, schema), &args.only)));
+        sets.push((
+            title,
+            crate::run_report::selected(queries::tpch(args.sf, schema), &args.only),
+        ));
     }
     sets.push((
         "dashboards (100 patients, 7 days)".to_owned(),
-        selected(queries::iot(), &args.only),
+        crate::run_report::selected(queries::iot(), &args.only),
     ));
 
     // The page cache warm for every file, on a server that is then stopped: the measured
@@ -181,16 +184,6 @@ pub async fn run(junction: &Path, args: Args) -> Result<(), String> {
     println!("{markdown}");
     eprintln!("wrote {}", path.display());
     Ok(())
-}
-
-fn selected(queries: Vec<Query>, only: &[String]) -> Vec<Query> {
-    if only.is_empty() {
-        return queries;
-    }
-    queries
-        .into_iter()
-        .filter(|q| only.iter().any(|o| o.eq_ignore_ascii_case(&q.name)))
-        .collect()
 }
 
 /// Runs `sql` to its last row through the simple protocol; the time it took.

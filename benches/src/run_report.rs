@@ -52,7 +52,7 @@ pub(crate) fn ensure_demo(junction: &Path, warehouse: &Path) -> Result<(), Strin
     Junction::write_demo(junction, warehouse, 100, 7)
 }
 
-fn selected(queries: Vec<queries::Query>, only: &[String]) -> Vec<queries::Query> {
+pub(crate) fn selected(queries: Vec<queries::Query>, only: &[String]) -> Vec<queries::Query> {
     if only.is_empty() {
         return queries;
     }

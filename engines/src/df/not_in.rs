@@ -20,7 +20,7 @@ use datafusion::common::tree_node::{Transformed, TreeNode, TreeNodeRecursion};
 use datafusion::common::{Column, DFSchema, Result};
 use datafusion::error::DataFusionError;
 use datafusion::logical_expr::expr::InSubquery;
-use datafusion::logical_expr::utils::{conjunction, split_conjunction_owned};
+use datafusion::logical_expr::utils::{conjunction, split_conjunction, split_conjunction_owned};
 use datafusion::logical_expr::{
     Expr, ExprSchemable, Filter, LogicalPlan, LogicalPlanBuilder, Operator,
 };
@@ -71,6 +71,23 @@ impl OptimizerRule for NullAwareNotIn {
 /// projected back to its input's columns.
 fn project_nullable_operands(filter: Filter) -> Result<Transformed<LogicalPlan>> {
     let schema = Arc::clone(filter.input.schema());
+    // Most filters hold no such test: look before taking the predicate apart.
+    let wanted = |conjunct: &Expr| -> Result<bool> {
+        Ok(match as_not_in(conjunct) {
+            Some(test) => {
+                !matches!(test.expr.as_ref(), Expr::Column(_))
+                    && test.expr.nullable(schema.as_ref())?
+            }
+            None => false,
+        })
+    };
+    let mut any = false;
+    for conjunct in split_conjunction(&filter.predicate) {
+        any |= wanted(conjunct)?;
+    }
+    if !any {
+        return Ok(Transformed::no(LogicalPlan::Filter(filter)));
+    }
     let conjuncts = split_conjunction_owned(filter.predicate.clone());
     let mut projected = Vec::new();
     let mut rewritten = Vec::with_capacity(conjuncts.len());
@@ -157,22 +174,28 @@ fn refuse_two_valued_tests(node: &LogicalPlan) -> Result<()> {
     let check = |expr: &Expr, truthy: bool| check_expr(expr, truthy, &input_schema);
     match node {
         LogicalPlan::Filter(filter) => {
-            for conjunct in split_conjunction_owned(filter.predicate.clone()) {
+            for conjunct in split_conjunction(&filter.predicate) {
                 // Top-level conjuncts become semi or anti joins, which handle NULLs.
-                if matches!(&conjunct, Expr::InSubquery(_))
-                    || matches!(&conjunct, Expr::Not(inner) if matches!(inner.as_ref(), Expr::InSubquery(_)))
+                if matches!(conjunct, Expr::InSubquery(_))
+                    || matches!(conjunct, Expr::Not(inner) if matches!(inner.as_ref(), Expr::InSubquery(_)))
                 {
                     continue;
                 }
-                check(&conjunct, true)?;
+                check(conjunct, true)?;
             }
             Ok(())
         }
         node => {
-            for expr in node.expressions() {
-                check(&expr, false)?;
-            }
-            Ok(())
+            let mut result = Ok(());
+            node.apply_expressions(|expr| {
+                result = check(expr, false);
+                Ok(if result.is_ok() {
+                    TreeNodeRecursion::Continue
+                } else {
+                    TreeNodeRecursion::Stop
+                })
+            })?;
+            result
         }
     }
 }

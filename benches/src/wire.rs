@@ -215,7 +215,7 @@ pub async fn run(junction: &Path, args: Args) -> Result<(), String> {
         .python
         .clone()
         .or_else(|| std::env::var_os("PEERS_PYTHON").map(PathBuf::from))
-        .ok_or("set PEERS_PYTHON (. ../shared/peers/env.sh) or pass --python")?;
+        .ok_or("set PEERS_PYTHON (. scripts/peers/env.sh) or pass --python")?;
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     let warehouse = dir.path().join("warehouse");
     eprintln!("writing {} rows as wire.rows", args.rows);

@@ -10,8 +10,9 @@ import threading
 
 import pytest
 
-PEERS = os.environ.get("JUNCTION_PEERS") or os.path.join(
-    os.path.dirname(__file__), "..", "..", "..", "shared", "peers")
+HERE = os.path.dirname(os.path.abspath(__file__))
+PEERS = os.environ.get("JUNCTION_PEERS") or os.path.join(HERE, "..", "..", "scripts", "peers")
+VITALS_TABLES = os.path.join(HERE, "..", "scripts", "vitals_tables.py")
 
 
 def serve(warehouse, config=None):
@@ -53,17 +54,17 @@ def junction():
 
 @pytest.fixture(scope="module")
 def reference_tables():
-    """pyiceberg's `demo.vitals` and delta-rs's `lake.vitals`, written by the peers' makers
+    """pyiceberg's `demo.vitals` and delta-rs's `lake.vitals`, written by vitals_tables.py
     into one warehouse: pyiceberg's SqlCatalog warehouse holds `demo/vitals`, and the Delta
     table goes next to it as `lake/vitals`."""
     out = tempfile.mkdtemp(prefix="junction-reference-")
-    subprocess.run([sys.executable, os.path.join(PEERS, "make-iceberg.py"), out],
+    subprocess.run([sys.executable, VITALS_TABLES, "iceberg", out],
                    check=True, capture_output=True)
     with open(os.path.join(out, "iceberg-tables.json")) as f:
         iceberg = json.load(f)["pyiceberg"]
     warehouse = iceberg["warehouse"].removeprefix("file://")
     lake = os.path.join(warehouse, "lake")
-    subprocess.run([sys.executable, os.path.join(PEERS, "make-delta.py"), lake],
+    subprocess.run([sys.executable, VITALS_TABLES, "delta", lake],
                    check=True, capture_output=True)
     proc, port, _flight_port = serve(warehouse)
     yield {"host": "127.0.0.1", "port": port, "iceberg": iceberg,

@@ -3,7 +3,7 @@
 Registers tables in a Hive Metastore's database `clinic`, the way their writers register
 them, and prints what the reference readers see in them as JSON.
 
-- vitals_delta: the Delta table make-delta.py wrote at OUT/vitals, registered as Spark's
+- vitals_delta: the Delta table vitals_tables.py delta wrote at OUT/vitals, registered as Spark's
   Delta catalog does (an EXTERNAL_TABLE whose `spark.sql.sources.provider` is `delta`, the
   path in the SerDe parameters, a placeholder column list).
 - vitals_parquet: a Hive Parquet table partitioned by `ward`, written by pyarrow. Partition

@@ -2,7 +2,7 @@
 
 Prints, as JSON, what the reference readers see at each state of the tables the peers'
 makers wrote under OUT: the pyiceberg table demo.vitals at each metadata file
-(make-iceberg.py) and the delta-rs table OUT/vitals at each version (make-delta.py):
+(vitals_tables.py iceberg) and the delta-rs table OUT/vitals at each version (vitals_tables.py delta):
 {"iceberg": [[metadata_location, rows, sum of heart_rate], ...] oldest first, over the
 metadata files that have a snapshot, "delta": [[commit file, rows, sum of heart_rate], ...]
 by version}. The Nessie test points references at these states."""

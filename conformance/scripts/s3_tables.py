@@ -1,5 +1,5 @@
 """s3_tables.py BUCKET SCRATCH: writes, in the S3 server the AWS_* variables name (s3.sh), the
-tables the S3 test serves next to the Delta table make-delta.py wrote at s3://BUCKET/delta/vitals:
+tables the S3 test serves next to the Delta table vitals_tables.py delta wrote at s3://BUCKET/delta/vitals:
   s3://BUCKET/parquet/devices/      a folder of Parquet files (pyarrow)
   s3://BUCKET/parquet/beds.parquet  one Parquet file (pyarrow)
   an Iceberg table under s3://BUCKET/iceberg (pyiceberg; SQLite catalog in SCRATCH): two appends

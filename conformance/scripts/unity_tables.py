@@ -1,5 +1,5 @@
 """Writes the Parquet table the Unity Catalog test serves next to the Delta table
-make-delta.py wrote in OUT, and prints what the reference readers see in both, as JSON:
+vitals_tables.py delta wrote in OUT, and prints what the reference readers see in both, as JSON:
 {"vitals": [count, sum of heart_rate], "devices": [count, sum of beds]}."""
 
 import json

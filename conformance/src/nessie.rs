@@ -1,7 +1,6 @@
 //! A Project Nessie test server: the read side of Nessie's REST API v2, as
-//! `../shared/specs/nessie-openapi-model.yaml` (projectnessie/nessie
-//! `api/model/src/main/resources/META-INF/openapi.yaml` @ 8fbeb3dc569c) models it and
-//! `../shared/specs/README.md` lists its paths: `GET /config`, `GET /trees`,
+//! projectnessie/nessie's `api/model/src/main/resources/META-INF/openapi.yaml` @ 8fbeb3dc569c
+//! models it, with these paths: `GET /config`, `GET /trees`,
 //! `GET /trees/{ref}`, `GET /trees/{ref}/entries` (paged with `pageToken`, answering
 //! `hasMore` and `token`; `content=true` inlines contents) and
 //! `GET /trees/{ref}/contents/{key}`, with Nessie's error body (`errorCode`

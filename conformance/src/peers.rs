@@ -1,5 +1,5 @@
 //! The servers a conformance run talks to: a `junction serve` process and a throwaway real
-//! PostgreSQL cluster started by `../shared/peers/postgres.sh`.
+//! PostgreSQL cluster started by `scripts/peers/postgres.sh`.
 
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::fs::PermissionsExt;
@@ -8,19 +8,11 @@ use std::process::{Child, Command, Stdio};
 
 use tokio_postgres::{Client, NoTls, SimpleQueryMessage};
 
-/// The shared peers directory: `$JUNCTION_PEERS`, else `../shared/peers` next to the clone
-/// this was built from, else next to the current directory (a shared target directory may
-/// hold a build made in another clone).
+/// The test peers' scripts: `$JUNCTION_PEERS`, else the project's `scripts/peers`.
 pub fn peers_dir() -> PathBuf {
-    if let Some(dir) = std::env::var_os("JUNCTION_PEERS") {
-        return PathBuf::from(dir);
-    }
-    let built_from = crate::crate_dir().join("../../shared/peers");
-    if built_from.exists() {
-        built_from
-    } else {
-        PathBuf::from("../shared/peers")
-    }
+    std::env::var_os("JUNCTION_PEERS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| crate::crate_dir().join("../scripts/peers"))
 }
 
 /// The `junction` binary: `$JUNCTION_BIN`, else the one cargo built next to this test.
@@ -282,7 +274,7 @@ impl Postgres {
             .arg("0")
             .stderr(Stdio::inherit())
             .output()
-            .expect("run postgres.sh (../shared/peers/install.sh installs PostgreSQL)");
+            .expect("run postgres.sh (scripts/peers/install.sh installs PostgreSQL)");
         assert!(out.status.success(), "postgres.sh start failed");
         let port = String::from_utf8_lossy(&out.stdout)
             .lines()
@@ -341,7 +333,7 @@ impl ServerPeer {
             .arg("0")
             .stderr(Stdio::inherit())
             .output()
-            .unwrap_or_else(|e| panic!("run {script} (../shared/peers/install.sh): {e}"));
+            .unwrap_or_else(|e| panic!("run {script} (scripts/peers/install.sh): {e}"));
         assert!(out.status.success(), "{script} start failed");
         let prefix = format!("export {uri_variable}=");
         let uri = String::from_utf8_lossy(&out.stdout)
@@ -386,9 +378,14 @@ pub fn run_ok(command: &mut Command, what: &str) -> Vec<u8> {
     out.stdout
 }
 
-/// Runs one of the peers' data makers (`make-delta.py`, ...) with `args`.
-pub fn make_tables(maker: &str, args: &[&std::ffi::OsStr]) {
-    run_ok(Command::new(peers_dir().join(maker)).args(args), maker);
+/// Writes the vitals test tables with a real writer: `vitals_tables.py WRITER ARGS...`
+/// (`delta TARGET`, `iceberg OUT [--spark-hms URI]`).
+pub fn write_vitals(writer: &str, args: &[&std::ffi::OsStr]) {
+    let script = crate::crate_dir().join("scripts/vitals_tables.py");
+    run_ok(
+        Command::new(peers_python()).arg(script).arg(writer).args(args),
+        &format!("vitals_tables.py {writer}"),
+    );
 }
 
 /// Runs `conformance/scripts/<script>` with the peers' Python and `args`; the JSON it prints.
@@ -398,8 +395,8 @@ pub fn script_json(script: &str, args: &[&std::ffi::OsStr]) -> serde_json::Value
     serde_json::from_slice(&out).unwrap_or_else(|e| panic!("{script} prints no JSON: {e}"))
 }
 
-/// The peers' Python (`PEERS_PYTHON`, set by ../shared/peers/env.sh), which has the
-/// reference writers.
+/// The peers' Python (`PEERS_PYTHON`, from scripts/peers/env.sh), which has the real clients
+/// and writers.
 pub fn peers_python() -> PathBuf {
     std::env::var_os("PEERS_PYTHON")
         .map(PathBuf::from)
@@ -407,7 +404,7 @@ pub fn peers_python() -> PathBuf {
             let home = std::env::var_os("JUNCTION_PEERS_HOME")
                 .map(PathBuf::from)
                 .or_else(|| {
-                    std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/junction-peers"))
+                    std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/junction/peers"))
                 })
                 .unwrap_or_default();
             home.join("venv/bin/python")

@@ -1,6 +1,5 @@
 //! A Unity Catalog test server: the read side of the Unity Catalog OSS REST API 2.1, as
-//! `../shared/specs/unity-catalog-api-2.1.yaml` publishes it (unitycatalog/unitycatalog
-//! `api/all.yaml` @ c9ed6b142f85): `GET /schemas`, `GET /tables` (both paged with
+//! unitycatalog/unitycatalog's `api/all.yaml` @ c9ed6b142f85 publishes it: `GET /schemas`, `GET /tables` (both paged with
 //! `page_token`/`next_page_token`), `GET /tables/{full_name}`, `GET /catalogs/{name}`,
 //! `POST /temporary-table-credentials`, and 404 with an `error_code` for what does not exist. The real server is a JVM service that
 //! cannot be installed here; tests run against a real one too when

@@ -1,5 +1,5 @@
 //! A Hive Metastore as a junction catalog: the peers' real Hive 2.3 metastore (`hms.sh`)
-//! with Iceberg tables Spark registered there (`make-iceberg.py --spark-hms`: v2 with
+//! with Iceberg tables Spark registered there (`vitals_tables.py iceberg --spark-hms`: v2 with
 //! position-delete files, v3 with deletion vectors), a Delta table written by delta-rs and
 //! Parquet and text tables written by pyarrow and by hand, registered as Spark and Hive
 //! register them (scripts/hms_tables.py). Every table is read through the PostgreSQL wire on
@@ -10,7 +10,7 @@ use std::ffi::OsStr;
 use std::time::{Duration, Instant};
 
 use junction_conformance::peers::{
-    self, connect, error_of, make_tables, script_json, simple_rows as rows, table, Junction,
+    self, connect, error_of, write_vitals, script_json, simple_rows as rows, table, Junction,
     ServerPeer, ENGINES,
 };
 use tokio_postgres::error::SqlState;
@@ -24,11 +24,11 @@ async fn hive_metastore_tables_on_every_engine_and_through_an_outage() {
     let dir = tempfile::tempdir().expect("temp dir");
     let data = dir.path().join("data");
     let uri = OsStr::new(&hms.uri);
-    make_tables(
-        "make-iceberg.py",
+    write_vitals(
+        "iceberg",
         &[data.as_os_str(), OsStr::new("--spark-hms"), uri],
     );
-    make_tables("make-delta.py", &[data.as_os_str()]);
+    write_vitals("delta", &[data.as_os_str()]);
     let expected = script_json("hms_tables.py", &[data.as_os_str(), uri]);
     let pair = |name: &str| {
         let pair = &expected[name];
@@ -58,7 +58,7 @@ async fn hive_metastore_tables_on_every_engine_and_through_an_outage() {
         .await
         .expect("connect to warehouse");
 
-    // Spark's rows after insert, insert, DELETE patient 2, UPDATE patient 5 (make-iceberg.py).
+    // Spark's rows after insert, insert, DELETE patient 2, UPDATE patient 5 (vitals_tables.py iceberg).
     let spark_rows = table(&[&["1", "88"], &["3", "75"], &["4", "64"], &["5", "99"]]);
     for engine in ENGINES {
         client

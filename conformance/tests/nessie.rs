@@ -1,6 +1,6 @@
 //! Project Nessie as a junction catalog: the Nessie test server (conformance/src/nessie.rs,
 //! from the published API v2 model) serves an Iceberg table written by pyiceberg and a Delta
-//! table written by delta-rs (the peers' makers), with a branch and a tag pointing at
+//! table written by delta-rs (conformance/scripts/vitals_tables.py), with a branch and a tag pointing at
 //! different states of both. junction reads each reference (`ref` in the configuration,
 //! `SET junction.nessie_ref` per session) through the PostgreSQL wire on every engine, and
 //! the rows match what the reference readers see at that state. With
@@ -9,7 +9,7 @@
 
 use junction_conformance::nessie::{NessieContent, NessieRef, NessieServer};
 use junction_conformance::peers::{
-    connect, error_of, junction_bin, make_tables, script_json, simple_rows as rows, Junction,
+    connect, error_of, junction_bin, write_vitals, script_json, simple_rows as rows, Junction,
     ENGINES,
 };
 use tokio_postgres::Client;
@@ -54,8 +54,8 @@ async fn read(client: &Client, engine: &str, sql: &str) -> Vec<Vec<String>> {
 async fn nessie_references_on_every_engine() {
     let dir = tempfile::tempdir().expect("temp dir");
     let data = dir.path().join("data");
-    for maker in ["make-iceberg.py", "make-delta.py"] {
-        make_tables(maker, &[data.as_os_str()]);
+    for writer in ["iceberg", "delta"] {
+        write_vitals(writer, &[data.as_os_str()]);
     }
     let states = script_json("nessie_tables.py", &[data.as_os_str()]);
     let iceberg = states["iceberg"].as_array().expect("iceberg states");

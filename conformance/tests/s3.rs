@@ -1,6 +1,6 @@
 //! Tables in S3-compatible storage (the peers' s3.sh: moto on loopback), under catalogs (the
 //! Unity and Nessie test servers, and an Iceberg REST server that vends credentials), read on
-//! every engine: a Delta table written by delta-rs (make-delta.py), Parquet written by pyarrow
+//! every engine: a Delta table written by delta-rs (vitals_tables.py delta), Parquet written by pyarrow
 //! and an Iceberg table written by pyiceberg (conformance/scripts/s3_tables.py). DataFusion
 //! and deltalake read through object_store, iceberg through opendal, DuckDB through its httpfs
 //! extension, with `[storage.s3]`, with what the REST catalog vends, or with Unity's temporary
@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use junction_conformance::nessie::{NessieContent, NessieRef, NessieServer};
 use junction_conformance::peers::{
-    self, connect, error_of, make_tables, script_json, simple_rows as rows, Junction, ServerPeer,
+    self, connect, error_of, write_vitals, script_json, simple_rows as rows, Junction, ServerPeer,
     ENGINES,
 };
 use junction_conformance::s3_gate::S3Gate;
@@ -107,7 +107,7 @@ async fn s3_tables_on_every_engine() {
         std::env::set_var(key, value);
     }
     let dir = tempfile::tempdir().expect("temp dir");
-    make_tables("make-delta.py", &[format!("s3://{BUCKET}/delta").as_ref()]);
+    write_vitals("delta", &[format!("s3://{BUCKET}/delta").as_ref()]);
     let written = script_json("s3_tables.py", &[BUCKET.as_ref(), dir.path().as_os_str()]);
     let readings_root = written["readings_root"].as_str().expect("readings_root");
 
@@ -153,7 +153,7 @@ async fn s3_tables_on_every_engine() {
                 (
                     vec!["clinic".to_owned(), "vitals".to_owned()],
                     NessieContent::Delta {
-                        // make-delta.py's fifth commit.
+                        // vitals_tables.py delta's fifth commit.
                         last_commit: format!(
                             "s3://{BUCKET}/delta/vitals/_delta_log/00000000000000000004.json"
                         ),

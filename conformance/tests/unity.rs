@@ -1,12 +1,12 @@
 //! Unity Catalog as a junction catalog: the Unity test server (conformance/src/unity.rs,
 //! from the published API spec) lists a Delta table written by delta-rs (the peers'
-//! make-delta.py) and a Parquet table written by pyarrow; junction reads them through the
+//! vitals_tables.py delta) and a Parquet table written by pyarrow; junction reads them through the
 //! PostgreSQL wire on every engine. With `JUNCTION_TEST_UNITY_URL` (and optionally
 //! `JUNCTION_TEST_UNITY_CATALOG`, default `unity`, and `JUNCTION_TEST_UNITY_TOKEN`), the
 //! listing also runs against that real server.
 
 use junction_conformance::peers::{
-    connect, error_of, junction_bin, make_tables, script_json, simple_rows as rows, Junction,
+    connect, error_of, junction_bin, write_vitals, script_json, simple_rows as rows, Junction,
     ENGINES,
 };
 use junction_conformance::unity::{UnityServer, UnityTable};
@@ -36,7 +36,7 @@ fn catalog_entry(name: &str, uri: &str, catalog: &str, token: Option<&str>) -> S
 async fn unity_tables_on_every_engine() {
     let dir = tempfile::tempdir().expect("temp dir");
     let data = dir.path().join("data");
-    make_tables("make-delta.py", &[data.as_os_str()]);
+    write_vitals("delta", &[data.as_os_str()]);
     let expected = script_json("unity_tables.py", &[data.as_os_str()]);
     let expect = |table: &str| -> Vec<Vec<String>> {
         let pair = &expected[table];

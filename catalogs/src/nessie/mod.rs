@@ -1,5 +1,5 @@
-//! Project Nessie, through its REST API v2 (`../shared/specs/nessie-openapi-model.yaml`,
-//! projectnessie/nessie @ 8fbeb3dc569c, and the paths its README lists): the tables of one
+//! Project Nessie, through its REST API v2 (projectnessie/nessie's
+//! `api/model/src/main/resources/META-INF/openapi.yaml` @ 8fbeb3dc569c): the tables of one
 //! reference (a branch, a tag, `name@hash` or `@hash`) as a junction catalog.
 //!
 //! A key's elements before the last are its namespace, which is the schema (deeper levels

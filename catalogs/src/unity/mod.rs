@@ -1,5 +1,5 @@
-//! Unity Catalog OSS, through its REST API 2.1 (`../shared/specs/unity-catalog-api-2.1.yaml`,
-//! unitycatalog/unitycatalog `api/all.yaml` @ c9ed6b142f85): the schemas and tables of one
+//! Unity Catalog OSS, through its REST API 2.1 (unitycatalog/unitycatalog `api/all.yaml`
+//! @ c9ed6b142f85): the schemas and tables of one
 //! Unity catalog as a junction catalog. A table's `data_source_format` and
 //! `storage_location` say how to read it; the files are read as the embedded warehouse reads
 //! them. For a table in S3, the server is asked for temporary table credentials; where it

@@ -236,11 +236,11 @@ async fn a_pinned_engine_never_falls_back() {
     assert_eq!(last_engine(&client).await, "datafusion");
 }
 
-/// The DuckDB extension directory the peers install (`../shared/peers/install.sh`).
+/// The DuckDB extension directory the peers install (`scripts/peers/install.sh`).
 fn extension_directory() -> String {
     std::env::var("PEERS_DUCKDB_EXTENSION_DIR").expect(
         "PEERS_DUCKDB_EXTENSION_DIR names the DuckDB 1.5.5 extensions: run scripts/test.sh, \
-         or source ../shared/peers/env.sh and export it",
+         or source scripts/peers/env.sh",
     )
 }
 

@@ -383,7 +383,10 @@ pub fn run_ok(command: &mut Command, what: &str) -> Vec<u8> {
 pub fn write_vitals(writer: &str, args: &[&std::ffi::OsStr]) {
     let script = crate::crate_dir().join("scripts/vitals_tables.py");
     run_ok(
-        Command::new(peers_python()).arg(script).arg(writer).args(args),
+        Command::new(peers_python())
+            .arg(script)
+            .arg(writer)
+            .args(args),
         &format!("vitals_tables.py {writer}"),
     );
 }

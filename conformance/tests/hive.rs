@@ -10,7 +10,7 @@ use std::ffi::OsStr;
 use std::time::{Duration, Instant};
 
 use junction_conformance::peers::{
-    self, connect, error_of, write_vitals, script_json, simple_rows as rows, table, Junction,
+    self, connect, error_of, script_json, simple_rows as rows, table, write_vitals, Junction,
     ServerPeer, ENGINES,
 };
 use tokio_postgres::error::SqlState;

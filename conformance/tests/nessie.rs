@@ -9,7 +9,7 @@
 
 use junction_conformance::nessie::{NessieContent, NessieRef, NessieServer};
 use junction_conformance::peers::{
-    connect, error_of, junction_bin, write_vitals, script_json, simple_rows as rows, Junction,
+    connect, error_of, junction_bin, script_json, simple_rows as rows, write_vitals, Junction,
     ENGINES,
 };
 use tokio_postgres::Client;

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use junction_conformance::nessie::{NessieContent, NessieRef, NessieServer};
 use junction_conformance::peers::{
-    self, connect, error_of, write_vitals, script_json, simple_rows as rows, Junction, ServerPeer,
+    self, connect, error_of, script_json, simple_rows as rows, write_vitals, Junction, ServerPeer,
     ENGINES,
 };
 use junction_conformance::s3_gate::S3Gate;

@@ -6,7 +6,7 @@
 //! listing also runs against that real server.
 
 use junction_conformance::peers::{
-    connect, error_of, junction_bin, write_vitals, script_json, simple_rows as rows, Junction,
+    connect, error_of, junction_bin, script_json, simple_rows as rows, write_vitals, Junction,
     ENGINES,
 };
 use junction_conformance::unity::{UnityServer, UnityTable};

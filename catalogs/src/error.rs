@@ -48,6 +48,31 @@ pub enum CatalogError {
     #[error("catalog \"{catalog}\" is unavailable: {message}")]
     Unavailable { catalog: String, message: String },
 
+    /// A remote catalog refused junction's credentials (401/403).
+    #[error(
+        "catalog \"{catalog}\" refused junction's credentials ({status}): its token is \
+         missing, wrong or expired"
+    )]
+    Unauthorized { catalog: String, status: String },
+
+    /// A remote catalog refused a request as malformed (a 4xx other than 401, 403 and 404),
+    /// with the server's own message.
+    #[error("catalog \"{catalog}\" refused {what}: {message}")]
+    Rejected {
+        catalog: String,
+        what: String,
+        status: u16,
+        message: String,
+    },
+
+    /// A reference a catalog with references cannot take as written.
+    #[error("catalog \"{catalog}\" cannot read reference \"{reference}\": {message}")]
+    BadReference {
+        catalog: String,
+        reference: String,
+        message: String,
+    },
+
     /// A branch, tag or commit a catalog with references does not have.
     #[error("catalog \"{catalog}\" has no reference \"{reference}\"")]
     ReferenceNotFound { catalog: String, reference: String },
@@ -76,7 +101,9 @@ impl CatalogError {
             | CatalogError::Delta { .. }
             | CatalogError::Iceberg { .. }
             | CatalogError::Files { .. } => "58030",
-            CatalogError::Unavailable { .. } => "58000",
+            CatalogError::Unavailable { .. } | CatalogError::Rejected { .. } => "58000",
+            CatalogError::Unauthorized { .. } => "28000",
+            CatalogError::BadReference { .. } => "22023",
             CatalogError::ReferenceNotFound { .. } => "42704",
             CatalogError::Unsupported(_) => "0A000",
         }

@@ -90,9 +90,23 @@ impl JsonClient {
         if status == reqwest::StatusCode::NOT_FOUND {
             return Ok(Got::NotFound(body.to_vec()));
         }
+        if status == reqwest::StatusCode::UNAUTHORIZED || status == reqwest::StatusCode::FORBIDDEN {
+            return Err(CatalogError::Unauthorized {
+                catalog: remote.catalog().to_owned(),
+                status: status.to_string(),
+            });
+        }
+        if status.is_client_error() {
+            return Err(CatalogError::Rejected {
+                catalog: remote.catalog().to_owned(),
+                what: what.to_owned(),
+                status: status.as_u16(),
+                message: server_message(&body).unwrap_or_else(|| status.to_string()),
+            });
+        }
         if !status.is_success() {
-            let text = String::from_utf8_lossy(&body);
-            return Err(remote.failed(what, format!("{status}: {text}")));
+            let message = server_message(&body).unwrap_or_default();
+            return Err(remote.failed(what, format!("{status}: {message}")));
         }
         serde_json::from_slice(&body)
             .map(Got::Found)
@@ -130,8 +144,25 @@ impl JsonClient {
     }
 }
 
+/// The message in an error body, as the REST catalogs spell it: `message` (Nessie, Unity),
+/// `error.message` (Iceberg REST), or the body itself when it is short text.
+fn server_message(body: &[u8]) -> Option<String> {
+    let text = String::from_utf8_lossy(body);
+    let text = text.trim();
+    if let Ok(json) = serde_json::from_str::<serde_json::Value>(text) {
+        let message = json
+            .get("message")
+            .or_else(|| json.get("error").and_then(|e| e.get("message")))
+            .and_then(serde_json::Value::as_str);
+        if let Some(message) = message {
+            return Some(message.to_owned());
+        }
+    }
+    (!text.is_empty() && text.len() <= 500).then(|| text.to_owned())
+}
+
 /// `base` with `segments` appended, each percent-encoded as one path segment.
-fn url_of(base: &str, segments: &[&str]) -> std::result::Result<Url, String> {
+pub(crate) fn url_of(base: &str, segments: &[&str]) -> std::result::Result<Url, String> {
     let mut url = Url::parse(base).map_err(|e| format!("bad URI {base}: {e}"))?;
     url.path_segments_mut()
         .map_err(|()| format!("bad URI {base}: it cannot have a path"))?
@@ -142,7 +173,21 @@ fn url_of(base: &str, segments: &[&str]) -> std::result::Result<Url, String> {
 
 #[cfg(test)]
 mod tests {
-    use super::url_of;
+    use super::{server_message, url_of};
+
+    #[test]
+    fn server_messages_from_each_catalogs_error_body() {
+        let nessie = br#"{"status":400,"reason":"Bad Request","message":"bad ref","errorCode":"BAD_REQUEST"}"#;
+        assert_eq!(server_message(nessie).as_deref(), Some("bad ref"));
+        let iceberg =
+            br#"{"error":{"message":"no such table","type":"NoSuchTableException","code":404}}"#;
+        assert_eq!(server_message(iceberg).as_deref(), Some("no such table"));
+        assert_eq!(server_message(b"").as_deref(), None);
+        assert_eq!(
+            server_message(b"gateway down").as_deref(),
+            Some("gateway down")
+        );
+    }
 
     #[test]
     fn segments_are_percent_encoded_one_by_one() {

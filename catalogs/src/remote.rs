@@ -42,7 +42,7 @@ pub trait CatalogServer: Send + Sync + fmt::Debug + 'static {
 
     /// The same server read at another reference (branch, tag, commit); `None` for servers
     /// without references.
-    fn at_reference(&self, _reference: &str) -> Option<Self>
+    async fn at_reference(&self, _remote: &Remote, _reference: &str) -> Option<Self>
     where
         Self: Sized,
     {
@@ -124,7 +124,7 @@ impl<S: CatalogServer> Catalog for RemoteCatalog<S> {
         if let Some(known) = self.references.get(reference).await {
             return Some(known);
         }
-        let server = self.server.at_reference(reference)?;
+        let server = self.server.at_reference(&self.remote, reference).await?;
         let catalog = Arc::new(Self::from_server(
             &self.remote.catalog,
             &self.remote.endpoint,

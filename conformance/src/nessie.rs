@@ -1,7 +1,7 @@
 //! A Project Nessie test server: the read side of Nessie's REST API v2, as
 //! projectnessie/nessie's `api/model/src/main/resources/META-INF/openapi.yaml` @ 8fbeb3dc569c
 //! models it, with these paths: `GET /config`, `GET /trees`,
-//! `GET /trees/{ref}`, `GET /trees/{ref}/entries` (paged with `pageToken`, answering
+//! `GET /trees/{ref}`, `GET /trees/{ref}/entries` (paged with `page-token` as the real server pages, answering
 //! `hasMore` and `token`; `content=true` inlines contents) and
 //! `GET /trees/{ref}/contents/{key}`, with Nessie's error body (`errorCode`
 //! `REFERENCE_NOT_FOUND`, `CONTENT_NOT_FOUND`). `{ref}` is `name`, `name@hash`, `@hash` or
@@ -228,7 +228,7 @@ async fn entries(
     };
     let with_content = params.get("content").is_some_and(|c| c == "true");
     let start: usize = params
-        .get("pageToken")
+        .get("page-token")
         .and_then(|t| t.parse().ok())
         .unwrap_or(0);
     let page: Vec<Value> = found

@@ -298,55 +298,78 @@ impl Drop for Postgres {
     }
 }
 
-/// A server the peers' scripts start and stop (`<script> start DIR 0`), on a free port.
+/// A server the peers' scripts start and stop (`<script> start DIR [ARGS]`), on a free port.
 pub struct ServerPeer {
     script: &'static str,
     state: PathBuf,
     /// The server's URI, as the script exported it.
     pub uri: String,
+    /// Every `export NAME=value` the script printed: what a client of the server needs.
+    pub exports: Vec<(String, String)>,
     _dir: tempfile::TempDir,
 }
 
 impl ServerPeer {
     /// Apache Iceberg's REST catalog server (`iceberg-rest.sh`).
     pub fn iceberg_rest() -> Self {
-        Self::start("iceberg-rest.sh", "PEERS_ICEBERG_REST_URI")
+        Self::start("iceberg-rest.sh", "PEERS_ICEBERG_REST_URI", &[])
     }
 
     /// A Hive 2.3 metastore (`hms.sh`).
     pub fn hive_metastore() -> Self {
-        Self::start("hms.sh", "PEERS_HMS_URI")
+        Self::start("hms.sh", "PEERS_HMS_URI", &[])
     }
 
     /// An S3-compatible server (`s3.sh`: moto, in memory, path-style, any credentials); the
     /// URI is its endpoint.
     pub fn s3() -> Self {
-        Self::start("s3.sh", "PEERS_S3_ENDPOINT")
+        Self::start("s3.sh", "PEERS_S3_ENDPOINT", &[])
     }
 
-    fn start(script: &'static str, uri_variable: &str) -> Self {
+    /// A real Project Nessie (`nessie.sh`) with an S3 warehouse; `args` as the script takes
+    /// them (`auth=KEY.pem`). The URI is the server's base; the exports hold the S3 peer's.
+    pub fn nessie(args: &[&str]) -> Self {
+        Self::start("nessie.sh", "NESSIE_URL", args)
+    }
+
+    fn start(script: &'static str, uri_variable: &str, args: &[&str]) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let state = dir.path().join("state");
         let out = Command::new(peers_dir().join(script))
             .arg("start")
             .arg(&state)
             .arg("0")
+            .args(args)
             .stderr(Stdio::inherit())
             .output()
             .unwrap_or_else(|e| panic!("run {script} (scripts/peers/install.sh): {e}"));
         assert!(out.status.success(), "{script} start failed");
-        let prefix = format!("export {uri_variable}=");
-        let uri = String::from_utf8_lossy(&out.stdout)
+        let exports: Vec<(String, String)> = String::from_utf8_lossy(&out.stdout)
             .lines()
-            .find_map(|line| line.strip_prefix(prefix.as_str()))
-            .map(|uri| uri.trim().to_owned())
+            .filter_map(|line| line.strip_prefix("export ")?.split_once('='))
+            .map(|(name, value)| (name.to_owned(), value.trim().to_owned()))
+            .collect();
+        let uri = exports
+            .iter()
+            .find(|(name, _)| name == uri_variable)
+            .map(|(_, uri)| uri.clone())
             .unwrap_or_else(|| panic!("{script} printed no {uri_variable}"));
         Self {
             script,
             state,
             uri,
+            exports,
             _dir: dir,
         }
+    }
+
+    /// The value the script exported as `name`.
+    pub fn export(&self, name: &str) -> &str {
+        self.exports
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, value)| value.as_str())
+            .unwrap_or_else(|| panic!("{} exported no {name}", self.script))
     }
 
     /// Stops the server, as an outage would.
@@ -393,8 +416,19 @@ pub fn write_vitals(writer: &str, args: &[&std::ffi::OsStr]) {
 
 /// Runs `conformance/scripts/<script>` with the peers' Python and `args`; the JSON it prints.
 pub fn script_json(script: &str, args: &[&std::ffi::OsStr]) -> serde_json::Value {
+    script_json_for(script, args, &[])
+}
+
+/// [`script_json`] with `env` added to the script's environment (a peer's exports).
+pub fn script_json_for(
+    script: &str,
+    args: &[&std::ffi::OsStr],
+    env: &[(String, String)],
+) -> serde_json::Value {
     let path = crate::crate_dir().join("scripts").join(script);
-    let out = run_ok(Command::new(peers_python()).arg(path).args(args), script);
+    let mut command = Command::new(peers_python());
+    command.arg(path).args(args).envs(env.iter().cloned());
+    let out = run_ok(&mut command, script);
     serde_json::from_slice(&out).unwrap_or_else(|e| panic!("{script} prints no JSON: {e}"))
 }
 

@@ -3,14 +3,14 @@
 //! table written by delta-rs (conformance/scripts/vitals_tables.py), with a branch and a tag pointing at
 //! different states of both. junction reads each reference (`ref` in the configuration,
 //! `SET junction.nessie_ref` per session) through the PostgreSQL wire on every engine, and
-//! the rows match what the reference readers see at that state. With
-//! `JUNCTION_TEST_NESSIE_URL` (and optionally `JUNCTION_TEST_NESSIE_TOKEN`), the listing
-//! also runs against that real server.
+//! the rows match what the reference readers see at that state. The same, and what only
+//! the real server shows (reference syntax, dotted keys, authentication), against a real
+//! Nessie 0.99 that scripts/peers/nessie.sh starts.
 
 use junction_conformance::nessie::{NessieContent, NessieRef, NessieServer};
 use junction_conformance::peers::{
-    connect, error_of, junction_bin, script_json, simple_rows as rows, write_vitals, Junction,
-    ENGINES,
+    connect, duckdb_extensions_config, error_of, junction_bin, script_json, script_json_for,
+    simple_rows as rows, write_vitals, Junction, ServerPeer, ENGINES,
 };
 use tokio_postgres::Client;
 
@@ -249,9 +249,9 @@ async fn nessie_references_on_every_engine() {
         .expect("reset the reference");
     assert_eq!(rows(&nessie, pg_class).await.expect("pg_class"), at_main);
 
-    // A wrong token: the server's 401, named, as 58000.
+    // A wrong token: the server's 401, named, as 28000.
     let (code, message) = error_of(&nessie, "SELECT count(*) FROM locked.clinic.vitals_ice").await;
-    assert_eq!(code, "58000", "{message}");
+    assert_eq!(code, "28000", "{message}");
     assert!(
         message.contains("\"locked\"") && message.contains("401"),
         "{message}"
@@ -270,33 +270,198 @@ async fn nessie_reference_needs_a_nessie_catalog() {
     assert!(message.contains("nessie"), "{message}");
 }
 
-/// A real Nessie server, when `JUNCTION_TEST_NESSIE_URL` names its API v2 base: junction
-/// lists what its default branch holds.
+/// The junction.toml of the real-Nessie tests: `nessie` through Nessie's own API, `rest`
+/// through its Iceberg REST endpoint, both over the Nessie peer's S3 warehouse.
+fn real_nessie_config(nessie: &ServerPeer, tokens: &[(&str, &str)]) -> String {
+    let mut config = String::new();
+    for (name, token) in tokens {
+        config += &format!(
+            "[[catalog]]\nname = \"{name}\"\ntype = \"nessie\"\nuri = \"{}/api/v2\"\n\
+             metadata_ttl = \"1s\"\n{token}\n",
+            nessie.uri
+        );
+    }
+    config += &format!(
+        "[[catalog]]\nname = \"rest\"\ntype = \"iceberg-rest\"\nuri = \"{}/iceberg\"\n\
+         metadata_ttl = \"1s\"\n\n[storage.s3]\nendpoint = \"{}\"\naccess_key_id = \"{}\"\n\
+         secret_access_key = \"{}\"\nallow_http = true\n\n{}",
+        nessie.uri,
+        nessie.export("AWS_ENDPOINT_URL"),
+        nessie.export("AWS_ACCESS_KEY_ID"),
+        nessie.export("AWS_SECRET_ACCESS_KEY"),
+        duckdb_extensions_config(),
+    );
+    config
+}
+
+/// `[rows, sum of heart_rate]` as nessie_live.py prints a state, as junction's text rows.
+fn expected(state: &serde_json::Value) -> Vec<Vec<String>> {
+    vec![vec![state[0].to_string(), state[1].to_string()]]
+}
+
+/// A real Nessie 0.99 (scripts/peers/nessie.sh): tables written through its Iceberg REST
+/// endpoint by pyiceberg, a tag, a branch, and a namespace and table whose names hold dots.
+/// junction reads every reference form Nessie takes, through Nessie's API and through its
+/// Iceberg REST endpoint, on every engine, and sees a commit that lands while it serves.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs a live Nessie server: set JUNCTION_TEST_NESSIE_URL and run with --ignored"]
-async fn live_nessie_server_lists_its_tables() {
-    let uri = std::env::var("JUNCTION_TEST_NESSIE_URL")
-        .expect("JUNCTION_TEST_NESSIE_URL names a live Nessie server (its API v2 base); this test needs one");
-    let token = std::env::var("JUNCTION_TEST_NESSIE_TOKEN").ok();
+async fn real_nessie_references_on_every_engine() {
+    let nessie = ServerPeer::nessie(&[]);
+    let written = script_json_for("nessie_live.py", &["write".as_ref()], &nessie.exports);
     let dir = tempfile::tempdir().expect("temp dir");
     let config = dir.path().join("junction.toml");
-    let token = token
-        .map(|t| format!("token = \"{t}\"\n"))
-        .unwrap_or_default();
+    std::fs::write(&config, real_nessie_config(&nessie, &[("nessie", "")]))
+        .expect("write the configuration");
+    let junction =
+        Junction::serve_with_config(&junction_bin(), dir.path(), Some(&config)).expect("serve");
+    let client = connect(junction.port, "junction", "nessie")
+        .await
+        .expect("connect");
+    let count = "SELECT count(*), sum(heart_rate) FROM clinic.vitals";
+    let count_rest = "SELECT count(*), sum(heart_rate) FROM rest.clinic.vitals";
+    let first_hash = written["first_hash"].as_str().expect("first_hash");
+    let between = written["between"].as_str().expect("between");
+    let back = written["first_back"].as_u64().expect("first_back");
+    for engine in ENGINES {
+        client
+            .batch_execute(&format!("SET junction.engine = '{engine}'"))
+            .await
+            .expect("pin the engine");
+        let listed = read(
+            &client,
+            engine,
+            "SELECT table_schema, table_name FROM information_schema.tables \
+             WHERE table_schema NOT IN ('information_schema', 'pg_catalog') ORDER BY 1, 2",
+        )
+        .await;
+        assert_eq!(
+            listed,
+            vec![vec!["clinic", "vitals"], vec!["dot.ns", "t.x"]],
+            "{engine}"
+        );
+        assert_eq!(
+            read(&client, engine, count).await,
+            expected(&written["main"]),
+            "{engine}"
+        );
+        assert_eq!(
+            read(&client, engine, count_rest).await,
+            expected(&written["main"]),
+            "{engine}"
+        );
+        assert_eq!(
+            read(
+                &client,
+                engine,
+                "SELECT count(*), sum(heart_rate) FROM \"dot.ns\".\"t.x\""
+            )
+            .await,
+            expected(&written["dotted"]),
+            "{engine}: a namespace and a table with dots"
+        );
+        let references = [
+            ("v1".to_owned(), &written["v1"]),
+            ("dev".to_owned(), &written["dev"]),
+            (format!("main@{first_hash}"), &written["v1"]),
+            (format!("main~{back}"), &written["v1"]),
+            (format!("main*{between}"), &written["v1"]),
+        ];
+        for (reference, state) in references {
+            client
+                .batch_execute(&format!("SET junction.nessie_ref = '{reference}'"))
+                .await
+                .expect("set the reference");
+            assert_eq!(
+                read(&client, engine, count).await,
+                expected(state),
+                "{engine} at {reference}"
+            );
+            // The Iceberg REST endpoint follows the reference through its `/iceberg/<ref>`
+            // prefix; Nessie's prefixes take branch and tag names.
+            if !reference.contains(['@', '~', '*']) {
+                assert_eq!(
+                    read(&client, engine, count_rest).await,
+                    expected(state),
+                    "{engine} through /iceberg at {reference}"
+                );
+            }
+        }
+        client
+            .batch_execute("SET junction.nessie_ref = 'main@abc'")
+            .await
+            .expect("set the reference");
+        let (code, message) = error_of(&client, count).await;
+        assert_eq!(code, "22023", "{engine}: {message}");
+        assert!(
+            message.contains("\"main@abc\"") && message.contains("hash"),
+            "{message}"
+        );
+        client
+            .batch_execute("SET junction.nessie_ref = 'no-such-branch'")
+            .await
+            .expect("set the reference");
+        let (code, message) = error_of(&client, count).await;
+        assert_eq!(code, "42704", "{engine}: {message}");
+        client
+            .batch_execute("RESET junction.nessie_ref")
+            .await
+            .expect("reset the reference");
+    }
+
+    // A commit lands while the session is open: the next query after `metadata_ttl` sees it.
+    let before = read(&client, "auto", count).await;
+    let after = script_json_for("nessie_live.py", &["commit".as_ref()], &nessie.exports);
+    assert_ne!(before, expected(&after["main"]));
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    assert_eq!(read(&client, "auto", count).await, expected(&after["main"]));
+    assert_eq!(
+        read(&client, "auto", count_rest).await,
+        expected(&after["main"])
+    );
+}
+
+/// A real Nessie that demands RS256 bearer tokens: junction reads it with a valid token,
+/// and a forged one is refused with 28000 naming the catalog.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn real_nessie_with_authentication() {
+    let keys = tempfile::tempdir().expect("temp dir");
+    let tokens = script_json(
+        "nessie_live.py",
+        &["keys".as_ref(), keys.path().as_os_str()],
+    );
+    let token = tokens["token"].as_str().expect("token");
+    let forged = tokens["forged"].as_str().expect("forged");
+    let public_key = format!("auth={}", keys.path().join("public.pem").display());
+    let nessie = ServerPeer::nessie(&[public_key.as_str()]);
+    let _ = script_json_for(
+        "nessie_live.py",
+        &["namespace".as_ref(), "ward".as_ref(), token.as_ref()],
+        &nessie.exports,
+    );
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = dir.path().join("junction.toml");
+    let good = format!("token = \"{token}\"");
+    let bad = format!("token = \"{forged}\"");
     std::fs::write(
         &config,
-        format!("[[catalog]]\nname = \"live\"\ntype = \"nessie\"\nuri = \"{uri}\"\n{token}"),
+        real_nessie_config(&nessie, &[("trusted", &good), ("forged", &bad)]),
     )
     .expect("write the configuration");
     let junction =
         Junction::serve_with_config(&junction_bin(), dir.path(), Some(&config)).expect("serve");
-    let client = connect(junction.port, "junction", "live")
+    let client = connect(junction.port, "junction", "trusted")
         .await
         .expect("connect");
-    rows(
+    let schemas = read(
         &client,
-        "SELECT table_schema, table_name FROM information_schema.tables",
+        "auto",
+        "SELECT nspname FROM pg_catalog.pg_namespace WHERE nspname = 'ward'",
     )
-    .await
-    .expect("the real server's tables are listed");
+    .await;
+    assert_eq!(schemas, vec![vec!["ward"]]);
+    let (code, message) = error_of(&client, "SELECT count(*) FROM forged.ward.anything").await;
+    assert_eq!(code, "28000", "{message}");
+    assert!(
+        message.contains("\"forged\"") && message.contains("401"),
+        "{message}"
+    );
 }

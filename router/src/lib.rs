@@ -21,7 +21,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use junction_catalogs::Catalogs;
-use junction_engines::tables::relations;
+use junction_engines::tables::{relations, Relation};
 use junction_engines::{Described, Engine, EngineError, QueryContext};
 use junction_transpiler::TableTypes;
 use sqlparser::ast::Statement;
@@ -283,6 +283,32 @@ impl Router {
         self.ranker.rank(&self.engines, inputs)
     }
 
+    /// The ranking of a statement pinned to `engine`: that engine alone, unless the statement
+    /// reads nothing but system catalogs and `engine` cannot read them. Those describe
+    /// junction's catalogs, not any engine's data, so a metadata query (psql's `\dt`, a BI
+    /// tool's schema browser) answers whatever the session's engine, from the first engine
+    /// that serves them.
+    fn pinned_ranking(&self, engine: &Arc<dyn Engine>, relations: &[Relation]) -> Ranking {
+        let metadata_only =
+            !relations.is_empty() && relations.iter().all(|r| matches!(r, Relation::System(_)));
+        let unreadable = relations.iter().any(|r| !engine.reads(r));
+        if metadata_only && unreadable {
+            if let Some(server) = self
+                .engines
+                .iter()
+                .find(|e| relations.iter().all(|r| e.reads(r)))
+            {
+                return Ranker::only(
+                    Arc::clone(server),
+                    Basis::SystemCatalogs {
+                        pinned: engine.name(),
+                    },
+                );
+            }
+        }
+        Ranker::pinned(Arc::clone(engine))
+    }
+
     /// Resolves `statement`'s table names for the session `ctx`, gathers what ranking needs
     /// (each table resolved once) and ranks the engines: the pinned one alone, else all.
     pub async fn route(
@@ -323,7 +349,7 @@ impl Router {
             relations: relations(&statement, &ctx.catalog),
         };
         let ranking = match &pinned {
-            Some(engine) => Ranker::pinned(Arc::clone(engine)),
+            Some(engine) => self.pinned_ranking(engine, &inputs.relations),
             None => self.rank(&inputs),
         };
         Ok(Route {

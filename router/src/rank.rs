@@ -42,12 +42,19 @@ pub enum Basis {
     Unreadable(String),
     /// The engine failed this fingerprint lately for a reason of its own.
     Unable(Arc<str>),
+    /// The statement reads only the system catalogs, which describe junction whatever the
+    /// engine: this engine answers in place of the pinned one, which cannot read them.
+    SystemCatalogs { pinned: &'static str },
 }
 
 impl fmt::Display for Basis {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Basis::Pinned => f.write_str("pinned"),
+            Basis::SystemCatalogs { pinned } => write!(
+                f,
+                "system catalogs only, which {pinned} (pinned) does not serve"
+            ),
             Basis::Learned(o) => write!(f, "learned from {} run{}", o.runs, plural(o.runs)),
             Basis::Scaled { from, runs } => write!(
                 f,
@@ -181,11 +188,16 @@ impl Ranker {
 
     /// The ranking of a pinned engine: that one alone.
     pub fn pinned(engine: Arc<dyn Engine>) -> Ranking {
+        Self::only(engine, Basis::Pinned)
+    }
+
+    /// The one engine that runs a statement, for `basis`.
+    pub fn only(engine: Arc<dyn Engine>, basis: Basis) -> Ranking {
         Ranking {
             candidates: vec![Candidate {
                 engine,
                 estimate: None,
-                basis: Basis::Pinned,
+                basis,
             }],
             explored: false,
         }

@@ -174,6 +174,43 @@ impl NessieServer {
         })
     }
 
+    /// Nessie answers 400 to a reference it cannot parse (`main@xyz`, a timestamp without
+    /// its fraction): the user's mistake, said in Nessie's words.
+    fn bad_reference(&self, error: CatalogError) -> CatalogError {
+        match error {
+            CatalogError::Rejected {
+                catalog,
+                status: 400,
+                message,
+                ..
+            } => CatalogError::BadReference {
+                catalog,
+                reference: self.reference.clone(),
+                message,
+            },
+            other => other,
+        }
+    }
+
+    /// The key elements of `schema.table` as the reference lists them. A schema is its
+    /// namespace's elements joined by `.`, and an element may itself hold a dot (namespace
+    /// `dot.ns`), so the listing says which split is meant; a table it does not list yet
+    /// (created since it was read) is looked up with the schema split at each dot.
+    async fn key_of(&self, remote: &Remote, schema: &str, table: &str) -> Result<Vec<String>> {
+        let listed = self.entries(remote).await?.iter().find_map(|entry| {
+            let (name, namespace) = entry.name.elements.split_last()?;
+            (TABLE_TYPES.contains(&entry.kind.as_str())
+                && name == table
+                && schema_of(namespace) == schema)
+                .then(|| entry.name.elements.clone())
+        });
+        Ok(listed.unwrap_or_else(|| {
+            let mut elements: Vec<String> = schema.split('.').map(str::to_owned).collect();
+            elements.push(table.to_owned());
+            elements
+        }))
+    }
+
     /// Every entry of the reference, through all pages; fetched at most once per
     /// `metadata_ttl`.
     async fn entries(&self, remote: &Remote) -> Result<Arc<Vec<Entry>>> {
@@ -184,8 +221,9 @@ impl NessieServer {
         let segments = ["trees", self.reference.as_str(), "entries"];
         let entries = match self
             .http
-            .pages::<EntriesPage>(remote, &what, &segments, &[], "pageToken")
-            .await?
+            .pages::<EntriesPage>(remote, &what, &segments, &[], "page-token")
+            .await
+            .map_err(|e| self.bad_reference(e))?
         {
             Got::Found(entries) => Arc::new(entries),
             Got::NotFound(body) => {
@@ -210,7 +248,8 @@ impl NessieServer {
         match self
             .http
             .get::<ContentResponse>(remote, &what, &segments, &[])
-            .await?
+            .await
+            .map_err(|e| self.bad_reference(e))?
         {
             Got::Found(answer) => Ok(Some(answer.content)),
             Got::NotFound(body) => match self.not_found(remote, &body) {
@@ -286,8 +325,7 @@ impl CatalogServer for NessieServer {
         table: &str,
         previous: Option<Arc<TableHandle>>,
     ) -> Result<Option<TableHandle>> {
-        let mut elements: Vec<String> = schema.split('.').map(str::to_owned).collect();
-        elements.push(table.to_owned());
+        let mut elements = self.key_of(remote, schema, table).await?;
         let mut content = self.content(remote, &elements).await?;
         if content.is_none() && schema == TOP_LEVEL_SCHEMA {
             elements = vec![table.to_owned()];
@@ -337,7 +375,7 @@ impl CatalogServer for NessieServer {
         true
     }
 
-    fn at_reference(&self, reference: &str) -> Option<Self> {
+    async fn at_reference(&self, _remote: &Remote, reference: &str) -> Option<Self> {
         // A reference's entries are its own: a new cache, not a share of this one.
         let ttl = self.entries.policy().time_to_live().unwrap_or_default();
         Some(Self::at(self.http.clone(), reference.to_owned(), ttl))

@@ -16,6 +16,7 @@ use iceberg::{Catalog as _, CatalogBuilder, ErrorKind, NamespaceIdent, TableIden
 use iceberg_catalog_rest::{RestCatalog, RestCatalogBuilder};
 use iceberg_storage_opendal::OpenDalResolvingStorageFactory;
 
+use crate::http::{url_of, Got, JsonClient};
 use crate::remote::{CatalogServer, Endpoint, Remote, RemoteCatalog};
 use crate::storage::{S3Settings, Storage, TableCredentials};
 use crate::table::{Location, TableHandle};
@@ -56,6 +57,10 @@ pub type IcebergRestCatalog = RemoteCatalog<RestServer>;
 pub struct RestServer {
     settings: RestSettings,
     client: RestCatalog,
+    /// Where a configured URI ends in `/iceberg` (or `/iceberg/<ref>`), the layout of
+    /// Project Nessie's Iceberg REST endpoint: that `/iceberg`. A Nessie server there reads
+    /// reference `r` at `/iceberg/r`, so `junction.nessie_ref` applies to the catalog.
+    nessie_base: Option<String>,
 }
 
 impl fmt::Debug for RestServer {
@@ -76,6 +81,14 @@ impl RemoteCatalog<RestServer> {
     ) -> Result<Self> {
         let name = name.into();
         let endpoint = settings.endpoint.clone();
+        let server = RestServer::connect(&name, settings).await?;
+        Ok(Self::from_server(&name, &endpoint, storage, server))
+    }
+}
+
+impl RestServer {
+    async fn connect(name: &str, settings: RestSettings) -> Result<Self> {
+        let endpoint = &settings.endpoint;
         let mut props = HashMap::from([("uri".to_owned(), endpoint.uri.clone())]);
         if let Some(warehouse) = &settings.warehouse {
             props.insert("warehouse".to_owned(), warehouse.clone());
@@ -99,15 +112,59 @@ impl RemoteCatalog<RestServer> {
         );
         let client = RestCatalogBuilder::default()
             .with_storage_factory(Arc::new(OpenDalResolvingStorageFactory::new()))
-            .load(name.clone(), props)
+            .load(name.to_owned(), props)
             .await
             .map_err(|e| CatalogError::Unavailable {
-                catalog: name.clone(),
+                catalog: name.to_owned(),
                 message: e.to_string(),
             })?;
-        let server = RestServer { settings, client };
-        Ok(Self::from_server(&name, &endpoint, storage, server))
+        Ok(RestServer {
+            nessie_base: nessie_base(&endpoint.uri),
+            settings,
+            client,
+        })
     }
+
+    /// Whether the server says it is Nessie (`nessie.is-nessie-catalog` in its config). A
+    /// server that does not answer is taken at its word of layout: reading it at the
+    /// reference then fails with that server's error, never silently at another reference.
+    async fn is_nessie(&self, remote: &Remote) -> bool {
+        #[derive(serde::Deserialize)]
+        struct Config {
+            #[serde(default)]
+            overrides: HashMap<String, String>,
+            #[serde(default)]
+            defaults: HashMap<String, String>,
+        }
+        let Ok(http) = JsonClient::new(remote.catalog(), remote.endpoint()) else {
+            return true;
+        };
+        match http
+            .get::<Config>(remote, "reading its config", &["v1", "config"], &[])
+            .await
+        {
+            Ok(Got::Found(config)) => {
+                let flag = "nessie.is-nessie-catalog";
+                config
+                    .overrides
+                    .get(flag)
+                    .or_else(|| config.defaults.get(flag))
+                    .is_some_and(|v| v == "true")
+            }
+            Ok(Got::NotFound(_)) => false,
+            Err(_) => true,
+        }
+    }
+}
+
+/// The `/iceberg` base of a URI laid out as Nessie's Iceberg REST endpoint.
+fn nessie_base(uri: &str) -> Option<String> {
+    let trimmed = uri.trim_end_matches('/');
+    if trimmed.ends_with("/iceberg") {
+        return Some(trimmed.to_owned());
+    }
+    let (parent, _reference) = trimmed.rsplit_once('/')?;
+    parent.ends_with("/iceberg").then(|| parent.to_owned())
 }
 
 #[async_trait]
@@ -165,6 +222,27 @@ impl CatalogServer for RestServer {
             .await
             .map(Some)
     }
+
+    fn has_references(&self) -> bool {
+        self.nessie_base.is_some()
+    }
+
+    async fn at_reference(&self, remote: &Remote, reference: &str) -> Option<Self> {
+        let base = self.nessie_base.as_deref()?;
+        if !self.is_nessie(remote).await {
+            return None;
+        }
+        let uri = url_of(base, &[reference]).ok()?.to_string();
+        let mut settings = self.settings.clone();
+        settings.endpoint.uri = uri;
+        match RestServer::connect(remote.catalog(), settings).await {
+            Ok(server) => Some(server),
+            Err(e) => {
+                tracing::warn!(catalog = remote.catalog(), error = %e, "reading at {reference}");
+                None
+            }
+        }
+    }
 }
 
 /// `table` reading S3 with what the server said for it (its config and the table's, where
@@ -209,4 +287,19 @@ fn with_storage(
 fn namespace(schema: &str) -> NamespaceIdent {
     NamespaceIdent::from_vec(schema.split('.').map(str::to_owned).collect())
         .unwrap_or_else(|_| NamespaceIdent::new(schema.to_owned()))
+}
+
+#[cfg(test)]
+mod nessie_layout {
+    use super::nessie_base;
+
+    #[test]
+    fn nessies_iceberg_endpoint_with_or_without_a_reference() {
+        let base = Some("http://h:19120/iceberg".to_owned());
+        assert_eq!(nessie_base("http://h:19120/iceberg"), base);
+        assert_eq!(nessie_base("http://h:19120/iceberg/"), base);
+        assert_eq!(nessie_base("http://h:19120/iceberg/dev"), base);
+        assert_eq!(nessie_base("http://h:8181"), None);
+        assert_eq!(nessie_base("http://h:8181/api/catalog"), None);
+    }
 }

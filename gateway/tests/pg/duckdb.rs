@@ -99,15 +99,47 @@ async fn an_unknown_engine_is_22023_naming_the_engines() {
     assert!(db.message().contains("duckdb"), "{}", db.message());
 }
 
+/// The system catalogs describe junction, not an engine's data: a metadata query (psql's
+/// `\dt`) answers with the session pinned to DuckDB, from the engine that serves them; a
+/// statement that also reads a table still runs on the pinned engine, which refuses it.
 #[tokio::test]
-async fn system_catalogs_are_not_duckdbs_to_answer() {
+async fn metadata_queries_answer_with_duckdb_pinned() {
     let server = Server::start();
     let client = server.connect().await;
     pin_duckdb(&client).await;
-    let err = client
-        .simple_query("select relname from pg_catalog.pg_class")
+    // psql's \dt, as psql 15 sends it.
+    let listed = client
+        .simple_query(
+            "SELECT n.nspname as \"Schema\", c.relname as \"Name\", \
+             CASE c.relkind WHEN 'r' THEN 'table' WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' \
+             WHEN 'i' THEN 'index' WHEN 'S' THEN 'sequence' WHEN 't' THEN 'TOAST table' \
+             WHEN 'f' THEN 'foreign table' WHEN 'p' THEN 'partitioned table' \
+             WHEN 'I' THEN 'partitioned index' END as \"Type\", \
+             pg_catalog.pg_get_userbyid(c.relowner) as \"Owner\" \
+             FROM pg_catalog.pg_class c \
+             LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+             LEFT JOIN pg_catalog.pg_am am ON am.oid = c.relam \
+             WHERE c.relkind IN ('r','p','') AND n.nspname !~ '^pg_toast' \
+             AND n.nspname OPERATOR(pg_catalog.~) '^(silver)$' COLLATE pg_catalog.default \
+             ORDER BY 1,2;",
+        )
         .await
-        .expect_err("pinned duckdb does not serve pg_catalog");
+        .expect("\\dt silver.* with duckdb pinned");
+    let names: Vec<String> = listed
+        .iter()
+        .filter_map(|m| match m {
+            tokio_postgres::SimpleQueryMessage::Row(row) => row.get(1).map(str::to_owned),
+            _ => None,
+        })
+        .collect();
+    assert!(names.contains(&"vitals".to_owned()), "{names:?}");
+    assert_eq!(last_engine(&client).await, "datafusion");
+    let err = client
+        .simple_query(
+            "select count(*) from silver.devices join pg_catalog.pg_class on relname = model",
+        )
+        .await
+        .expect_err("pinned duckdb cannot join a table with pg_catalog");
     assert_eq!(err.as_db_error().expect("db error").code().code(), "0A000");
     assert_answers(&client, "usable after a refused statement").await;
 }

@@ -73,12 +73,20 @@ pub enum CatalogError {
         message: String,
     },
 
+    /// The catalog the configuration names on a remote server is not there.
+    #[error("catalog \"{catalog}\" shows {what}, which its server does not have")]
+    RemoteCatalogNotFound { catalog: String, what: String },
+
     /// A branch, tag or commit a catalog with references does not have.
     #[error("catalog \"{catalog}\" has no reference \"{reference}\"")]
     ReferenceNotFound { catalog: String, reference: String },
 
     #[error("{0}")]
     Unsupported(String),
+
+    /// An error met again: a failed lookup kept for `metadata_ttl`.
+    #[error(transparent)]
+    Repeated(std::sync::Arc<CatalogError>),
 }
 
 impl CatalogError {
@@ -104,8 +112,10 @@ impl CatalogError {
             CatalogError::Unavailable { .. } | CatalogError::Rejected { .. } => "58000",
             CatalogError::Unauthorized { .. } => "28000",
             CatalogError::BadReference { .. } => "22023",
+            CatalogError::RemoteCatalogNotFound { .. } => "3D000",
             CatalogError::ReferenceNotFound { .. } => "42704",
             CatalogError::Unsupported(_) => "0A000",
+            CatalogError::Repeated(error) => error.sqlstate(),
         }
     }
 }

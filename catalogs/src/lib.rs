@@ -72,4 +72,10 @@ pub trait Catalog: Send + Sync + Debug {
     fn has_references(&self) -> bool {
         false
     }
+
+    /// Whether the catalog's last listing of `schema` named `table` a view (Unity lists
+    /// views beside tables), for information_schema and pg_class to say so.
+    fn is_view(&self, _schema: &str, _table: &str) -> bool {
+        false
+    }
 }

@@ -53,6 +53,11 @@ pub trait CatalogServer: Send + Sync + fmt::Debug + 'static {
     fn has_references(&self) -> bool {
         false
     }
+
+    /// Whether the last listing of `schema` named `table` a view.
+    fn is_view(&self, _schema: &str, _table: &str) -> bool {
+        false
+    }
 }
 
 /// A catalog served by a server of kind `S`, with timeouts and cached metadata.
@@ -120,6 +125,10 @@ impl<S: CatalogServer> Catalog for RemoteCatalog<S> {
         self.server.has_references()
     }
 
+    fn is_view(&self, schema: &str, table: &str) -> bool {
+        self.server.is_view(schema, table)
+    }
+
     async fn at_reference(&self, reference: &str) -> Option<Arc<dyn Catalog>> {
         if let Some(known) = self.references.get(reference).await {
             return Some(known);
@@ -185,6 +194,10 @@ pub struct Remote {
     /// Schema names (key `None`) and the table names of a schema.
     listings: Cache<Option<String>, Arc<Fetched>>,
     handles: Cache<(String, String), Arc<Loaded>>,
+    /// Lookups that found no table, or failed, for `metadata_ttl`: a statement resolves
+    /// its tables more than once (routing, then the engine), and a missing one must cost
+    /// the server one request, as a found one does.
+    misses: Cache<(String, String), Option<Arc<CatalogError>>>,
     columns: Cache<(String, String), SchemaRef>,
     /// When the server last let a call time out, and what was said: for `metadata_ttl`
     /// after that, calls fail at once, so that the several lookups of one query (and the
@@ -200,6 +213,10 @@ impl Remote {
             storage: storage.clone(),
             listings: Cache::new(1024),
             handles: Cache::new(16 * 1024),
+            misses: Cache::builder()
+                .max_capacity(16 * 1024)
+                .time_to_live(endpoint.metadata_ttl)
+                .build(),
             columns: Cache::new(16 * 1024),
             silent_since: Mutex::new(None),
         }
@@ -332,6 +349,12 @@ impl Remote {
         F: Future<Output = Result<Option<TableHandle>>>,
     {
         let key = (schema.to_owned(), table.to_owned());
+        if let Some(miss) = self.misses.get(&key).await {
+            return match miss {
+                None => Ok(None),
+                Some(error) => Err(CatalogError::Repeated(error)),
+            };
+        }
         let previous = self.handles.get(&key).await;
         if let Some(loaded) = &previous {
             let fresh = loaded.at.elapsed() < self.endpoint.metadata_ttl;
@@ -339,9 +362,19 @@ impl Remote {
                 return Ok(Some(Arc::clone(&loaded.handle)));
             }
         }
-        let Some(handle) = load(previous.map(|loaded| Arc::clone(&loaded.handle))).await? else {
-            self.handles.invalidate(&key).await;
-            return Ok(None);
+        let loaded = load(previous.map(|loaded| Arc::clone(&loaded.handle))).await;
+        let handle = match loaded {
+            Ok(Some(handle)) => handle,
+            Ok(None) => {
+                self.handles.invalidate(&key).await;
+                self.misses.insert(key, None).await;
+                return Ok(None);
+            }
+            Err(error) => {
+                let error = Arc::new(error);
+                self.misses.insert(key, Some(Arc::clone(&error))).await;
+                return Err(CatalogError::Repeated(error));
+            }
         };
         let handle = Arc::new(handle);
         self.columns.insert(key.clone(), handle.schema()).await;

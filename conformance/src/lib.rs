@@ -12,6 +12,7 @@ pub mod peers;
 pub mod s3_gate;
 pub mod tpch;
 pub mod unity;
+pub mod unity_recorded;
 pub mod vending;
 pub mod wire;
 

@@ -1,15 +1,15 @@
 //! Unity Catalog as a junction catalog: the Unity test server (conformance/src/unity.rs,
 //! from the published API spec) lists a Delta table written by delta-rs (the peers'
 //! vitals_tables.py delta) and a Parquet table written by pyarrow; junction reads them through the
-//! PostgreSQL wire on every engine. With `JUNCTION_TEST_UNITY_URL` (and optionally
-//! `JUNCTION_TEST_UNITY_CATALOG`, default `unity`, and `JUNCTION_TEST_UNITY_TOKEN`), the
-//! listing also runs against that real server.
+//! PostgreSQL wire on every engine. No Unity Catalog server can be installed here; a real
+//! 0.6.0 server's answers are recorded (conformance/data/unity-recorded/), and junction is
+//! checked against them replayed.
 
 use junction_conformance::peers::{
-    connect, error_of, junction_bin, script_json, simple_rows as rows, write_vitals, Junction,
-    ENGINES,
+    connect, error_of, script_json, simple_rows as rows, write_vitals, Junction, ENGINES,
 };
 use junction_conformance::unity::{UnityServer, UnityTable};
+use junction_conformance::unity_recorded::RecordedUnity;
 use tokio_postgres::error::SqlState;
 
 fn unity_table(schema: &str, name: &str, format: &str, location: &str, kind: &str) -> UnityTable {
@@ -109,12 +109,12 @@ async fn unity_tables_on_every_engine() {
             ("SELECT * FROM clinic.nosuch", SqlState::UNDEFINED_TABLE),
             (
                 "SELECT * FROM uc_badtoken.clinic.vitals",
-                SqlState::from_code("58000"),
+                SqlState::INVALID_AUTHORIZATION_SPECIFICATION,
             ),
         ] {
             let (got, message) = error_of(&uc, sql).await;
             assert_eq!(got, code.code(), "{engine}: {sql}: {message}");
-            if code == SqlState::from_code("58000") {
+            if code == SqlState::INVALID_AUTHORIZATION_SPECIFICATION {
                 assert!(
                     message.contains("uc_badtoken") && message.contains("401"),
                     "{message}"
@@ -149,33 +149,112 @@ async fn unity_tables_on_every_engine() {
     );
 }
 
-/// Against a real Unity Catalog server, when one is named: junction lists its schemas as
-/// the server does.
+/// What a real Unity Catalog 0.6.0 server answered (conformance/data/unity-recorded/),
+/// replayed: junction lists and reads its tables on every engine, says what the server says
+/// of what is missing, and asks nothing the real server was not asked, once per lookup.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs a live Unity Catalog server: set JUNCTION_TEST_UNITY_URL and run with --ignored"]
-async fn a_live_unity_server_lists_as_junction_does() {
-    let uri = std::env::var("JUNCTION_TEST_UNITY_URL")
-        .expect("JUNCTION_TEST_UNITY_URL names a live Unity Catalog server; this test needs one");
-    let catalog =
-        std::env::var("JUNCTION_TEST_UNITY_CATALOG").unwrap_or_else(|_| "unity".to_owned());
-    let token = std::env::var("JUNCTION_TEST_UNITY_TOKEN").ok();
+async fn a_real_unity_servers_answers_on_every_engine() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let config = dir.path().join("junction.toml");
-    std::fs::write(
-        &config,
-        catalog_entry("live", &uri, &catalog, token.as_deref()),
-    )
-    .expect("write the configuration");
-    let junction =
-        Junction::serve_with_config(&junction_bin(), dir.path(), Some(&config)).expect("serve");
-    let live = connect(junction.port, "junction", "live")
+    let data = dir.path().join("uc-data");
+    let expected = script_json("unity_recorded_data.py", &[data.as_os_str()]);
+    let server = RecordedUnity::start(&data).await;
+    let config = catalog_entry("uc", &server.uri, "unity", None)
+        + &catalog_entry("uc_missing", &server.uri, "nosuch", None);
+    let junction = Junction::serve_config_in(dir.path(), &config);
+    let uc = connect(junction.port, "junction", "uc")
         .await
         .expect("connect");
-    let schemas = rows(
-        &live,
-        "SELECT schema_name FROM information_schema.schemata ORDER BY 1",
-    )
-    .await
-    .expect("list the live server's schemas");
-    assert!(!schemas.is_empty(), "no schemas listed");
+
+    // The listings, as the server lists them: a view is a view, an empty schema is there.
+    assert_eq!(
+        rows(
+            &uc,
+            "SELECT table_schema, table_name, table_type FROM information_schema.tables \
+             WHERE table_catalog = 'uc' AND table_schema IN ('clinic', 'ops') ORDER BY 1, 2"
+        )
+        .await
+        .expect("listing"),
+        [
+            ("clinic", "devices", "BASE TABLE"),
+            ("clinic", "notes", "BASE TABLE"),
+            ("clinic", "vitals", "BASE TABLE"),
+            ("clinic", "vitals_other", "BASE TABLE"),
+            ("clinic", "vitals_s3", "BASE TABLE"),
+            ("clinic", "wards", "BASE TABLE"),
+            ("ops", "readings_view", "VIEW"),
+            ("ops", "vitals_path", "BASE TABLE"),
+        ]
+        .map(|(s, t, k)| vec![s.to_owned(), t.to_owned(), k.to_owned()])
+        .to_vec()
+    );
+    assert_eq!(
+        rows(
+            &uc,
+            "SELECT schema_name FROM information_schema.schemata \
+             WHERE catalog_name = 'uc' AND schema_name IN ('clinic', 'empty', 'ops') ORDER BY 1"
+        )
+        .await
+        .expect("schemas"),
+        vec![vec!["clinic"], vec!["empty"], vec!["ops"]]
+    );
+    let pair = |name: &str| {
+        vec![vec![
+            expected[name][0].to_string(),
+            expected[name][1].to_string(),
+        ]]
+    };
+    for engine in ENGINES {
+        uc.batch_execute(&format!("SET junction.engine = '{engine}'"))
+            .await
+            .expect("pin the engine");
+        for (sql, want) in [
+            (
+                "SELECT count(*), sum(heart_rate) FROM clinic.vitals",
+                pair("vitals"),
+            ),
+            (
+                "SELECT count(*), sum(heart_rate) FROM ops.vitals_path",
+                pair("vitals"),
+            ),
+            (
+                "SELECT count(*), sum(beds) FROM clinic.devices",
+                pair("devices"),
+            ),
+            (
+                "SELECT count(*), sum(floor) FROM clinic.wards",
+                pair("wards"),
+            ),
+        ] {
+            assert_eq!(rows(&uc, sql).await.expect(sql), want, "{engine}: {sql}");
+        }
+        for (sql, code, names) in [
+            ("SELECT * FROM clinic.notes", "0A000", "JSON"),
+            ("SELECT * FROM ops.readings_view", "0A000", "view"),
+            ("SELECT * FROM clinic.nosuch", "42P01", "nosuch"),
+            ("SELECT * FROM nosuch.vitals", "3F000", "nosuch"),
+            ("SELECT * FROM uc_missing.clinic.vitals", "3D000", "nosuch"),
+            // The server has no credentials for this bucket, and junction no [storage.s3].
+            (
+                "SELECT * FROM clinic.vitals_other",
+                "58000",
+                "S3 bucket configuration not found.",
+            ),
+        ] {
+            let (got, message) = error_of(&uc, sql).await;
+            assert_eq!(got, code, "{engine}: {sql}: {message}");
+            assert!(message.contains(names), "{engine}: {sql}: {message}");
+        }
+    }
+    let asked = server.asked();
+    assert_eq!(
+        server.unrecorded(),
+        Vec::<String>::new(),
+        "asked: {asked:?}"
+    );
+    let lookups = |path: &str| asked.iter().filter(|a| a.ends_with(path)).count();
+    // Once per engine, each lookup of a missing table one request.
+    assert!(
+        lookups("/tables/unity.clinic.nosuch") <= ENGINES.len(),
+        "{asked:?}"
+    );
 }

@@ -52,6 +52,13 @@ impl Router {
                 .map_or(route.engine().name(), |(c, _)| c.name()),
         };
         let explored = ranking.explored;
+        // A pinned statement that reads only system catalogs runs where they are served.
+        let served_in_place = route
+            .ranking
+            .candidates()
+            .first()
+            .filter(|c| matches!(c.basis, Basis::SystemCatalogs { .. }))
+            .map(|c| c.basis.to_string());
         let mut lines: Vec<RouteLine> = explained
             .into_iter()
             .map(|(candidate, explanation)| RouteLine {
@@ -59,7 +66,10 @@ impl Router {
                 chosen: candidate.name() == chosen,
                 eligible: candidate.readable() && explanation.unable.is_none(),
                 estimated_cost: candidate.estimate.map(|d| d.as_secs_f64() * 1e3),
-                reason: reason(candidate, chosen, choice, explored, &explanation),
+                reason: match &served_in_place {
+                    Some(why) if candidate.name() == chosen => why.clone(),
+                    _ => reason(candidate, chosen, choice, explored, &explanation),
+                },
                 table_access: explanation.table_access.join("; "),
                 sql: explanation.sql,
             })

@@ -5,9 +5,9 @@
 //! them. For a table in S3, the server is asked for temporary table credentials; where it
 //! hands some out, the table is read with them rather than `[storage.s3]`.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use serde::Deserialize;
@@ -36,6 +36,8 @@ pub struct UnityServer {
     /// The Unity catalog shown.
     catalog: String,
     http: JsonClient,
+    /// The views each schema's last listing named.
+    views: Mutex<HashMap<String, HashSet<String>>>,
 }
 
 impl fmt::Debug for UnityServer {
@@ -61,8 +63,15 @@ struct SchemaPage {
 #[derive(Deserialize)]
 struct TablePage {
     #[serde(default)]
-    tables: Vec<Named>,
+    tables: Vec<Listed>,
     next_page_token: Option<String>,
+}
+
+/// A table as a listing names it.
+#[derive(Deserialize)]
+struct Listed {
+    name: String,
+    table_type: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -97,9 +106,9 @@ impl Page for SchemaPage {
 }
 
 impl Page for TablePage {
-    type Item = Named;
+    type Item = Listed;
 
-    fn into_parts(self) -> (Vec<Named>, Option<String>) {
+    fn into_parts(self) -> (Vec<Listed>, Option<String>) {
         (self.tables, self.next_page_token)
     }
 }
@@ -116,6 +125,7 @@ impl RemoteCatalog<UnityServer> {
         let server = UnityServer {
             http: JsonClient::new(&name, &settings.endpoint)?,
             catalog: settings.catalog,
+            views: Mutex::default(),
         };
         Ok(Self::from_server(
             &name,
@@ -127,21 +137,44 @@ impl RemoteCatalog<UnityServer> {
 }
 
 impl UnityServer {
-    /// The names of every page of a listing; `Ok(None)` when its parent does not exist.
-    async fn list<P: Page<Item = Named>>(
+    /// Every page of a listing; `Ok(None)` when its parent does not exist.
+    async fn list<P: Page>(
         &self,
         remote: &Remote,
         what: &str,
         segments: &[&str],
         query: &[(&str, &str)],
-    ) -> Result<Option<Vec<String>>> {
+    ) -> Result<Option<Vec<P::Item>>> {
         let listed = self
             .http
             .pages::<P>(remote, what, segments, query, "page_token")
             .await?;
-        Ok(listed
-            .found()
-            .map(|named| named.into_iter().map(|n| n.name).collect()))
+        Ok(listed.found())
+    }
+
+    /// The Unity catalog this junction catalog shows is not on the server.
+    fn catalog_not_found(&self, remote: &Remote) -> CatalogError {
+        CatalogError::RemoteCatalogNotFound {
+            catalog: remote.catalog().to_owned(),
+            what: format!("Unity catalog \"{}\"", self.catalog),
+        }
+    }
+
+    /// What a 404 on a table lookup says is missing (the server's `error_code`): the
+    /// schema, or the Unity catalog itself, as errors of their own; `None` for the table.
+    fn missing(&self, remote: &Remote, schema: &str, body: &[u8]) -> Option<CatalogError> {
+        #[derive(Deserialize)]
+        struct UnityError {
+            error_code: Option<String>,
+        }
+        let code = serde_json::from_slice::<UnityError>(body)
+            .ok()
+            .and_then(|e| e.error_code);
+        match code.as_deref() {
+            Some("SCHEMA_NOT_FOUND") => Some(CatalogError::SchemaNotFound(schema.to_owned())),
+            Some("CATALOG_NOT_FOUND") => Some(self.catalog_not_found(remote)),
+            _ => None,
+        }
     }
 
     /// The S3 credentials the server hands out for reading the table `id` (`name`), over
@@ -164,7 +197,7 @@ impl UnityServer {
             Ok(Got::Found(offered)) => offered,
             Ok(Got::NotFound(_)) => return Ok(None),
             Err(e) if remote.storage().s3().is_some() => {
-                tracing::debug!(error = %e, "reading with [storage.s3]");
+                tracing::warn!(table = name, error = %e, "the server refused credentials: reading with [storage.s3]");
                 return Ok(None);
             }
             Err(e) => return Err(e),
@@ -208,7 +241,8 @@ impl CatalogServer for UnityServer {
             &[("catalog_name", catalog)],
         )
         .await?
-        .ok_or_else(|| remote.failed("listing schemas", format!("no Unity catalog \"{catalog}\"")))
+        .map(|schemas| schemas.into_iter().map(|s| s.name).collect())
+        .ok_or_else(|| self.catalog_not_found(remote))
     }
 
     async fn table_names(&self, remote: &Remote, schema: &str) -> Result<Vec<String>> {
@@ -217,9 +251,28 @@ impl CatalogServer for UnityServer {
             ("catalog_name", self.catalog.as_str()),
             ("schema_name", schema),
         ];
-        self.list::<TablePage>(remote, &what, &["tables"], &query)
+        let listed = self
+            .list::<TablePage>(remote, &what, &["tables"], &query)
             .await?
-            .ok_or_else(|| CatalogError::SchemaNotFound(schema.to_owned()))
+            .ok_or_else(|| CatalogError::SchemaNotFound(schema.to_owned()))?;
+        let views = listed
+            .iter()
+            .filter(|t| t.table_type.as_deref() == Some("VIEW"))
+            .map(|t| t.name.clone())
+            .collect();
+        self.views
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(schema.to_owned(), views);
+        Ok(listed.into_iter().map(|t| t.name).collect())
+    }
+
+    fn is_view(&self, schema: &str, table: &str) -> bool {
+        self.views
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(schema)
+            .is_some_and(|views| views.contains(table))
     }
 
     async fn table(
@@ -231,13 +284,18 @@ impl CatalogServer for UnityServer {
     ) -> Result<Option<TableHandle>> {
         let what = format!("loading \"{schema}\".\"{table}\"");
         let full_name = format!("{}.{schema}.{table}", self.catalog);
-        let Some(info) = self
+        let info = match self
             .http
             .get::<TableInfo>(remote, &what, &["tables", &full_name], &[])
             .await?
-            .found()
-        else {
-            return Ok(None);
+        {
+            Got::Found(info) => info,
+            Got::NotFound(body) => {
+                return match self.missing(remote, schema, &body) {
+                    Some(missing) => Err(missing),
+                    None => Ok(None),
+                }
+            }
         };
         let name = format!("{}.{schema}.{table}", remote.catalog());
         if info.table_type.as_deref() == Some("VIEW") {

@@ -174,11 +174,16 @@ impl SchemaProvider for JunctionSchema {
         self.tables.iter().any(|t| t == name)
     }
 
-    /// Every catalog table is a base table: listed ones answer without a load, so that
-    /// information_schema.tables lists a remote catalog's tables while it is unreachable.
+    /// Listed tables answer without a load, so that information_schema.tables lists a
+    /// remote catalog's tables while it is unreachable: a view where the listing said so,
+    /// else a base table.
     async fn table_type(&self, name: &str) -> DFResult<Option<TableType>> {
         if self.table_exist(name) {
-            return Ok(Some(TableType::Base));
+            return Ok(Some(if self.catalog.is_view(&self.schema, name) {
+                TableType::View
+            } else {
+                TableType::Base
+            }));
         }
         Ok(self.table(name).await?.map(|t| t.table_type()))
     }

@@ -84,10 +84,14 @@ impl CatalogInfo for CurrentCatalogInfo {
     async fn table_type(
         &self,
         _catalog: &str,
-        _schema: &str,
-        _table: &str,
+        schema: &str,
+        table: &str,
     ) -> Result<Option<TableType>, DataFusionError> {
-        Ok(Some(TableType::Base))
+        Ok(Some(if self.current.is_view(schema, table) {
+            TableType::View
+        } else {
+            TableType::Base
+        }))
     }
 }
 

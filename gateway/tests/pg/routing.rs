@@ -221,7 +221,16 @@ async fn explain_route_names_the_pin() {
         .expect("pin");
     let rows = explain_route(&client, LATERAL).await;
     assert_eq!(column(&rows, "duckdb", 4), "pinned by SET junction.engine");
+    // The system catalogs alone answer on the engine that serves them, whatever the pin.
     let rows = explain_route(&client, "select relname from pg_catalog.pg_class").await;
+    assert_eq!(column(&rows, "datafusion", 1), "t");
+    assert_eq!(
+        column(&rows, "datafusion", 4),
+        "system catalogs only, which duckdb (pinned) does not serve"
+    );
+    assert_eq!(column(&rows, "duckdb", 1), "f");
+    let mixed = "select count(*) from silver.devices join pg_catalog.pg_class on relname = model";
+    let rows = explain_route(&client, mixed).await;
     assert_eq!(column(&rows, "duckdb", 1), "t");
     assert!(column(&rows, "duckdb", 4)
         .starts_with("pinned by SET junction.engine, but it cannot run the statement"));

@@ -2,6 +2,7 @@
 
     vitals_tables.py delta TARGET          delta-rs: TARGET/vitals, TARGET a directory or s3://bucket/prefix
     vitals_tables.py iceberg OUT [--spark-hms thrift://HOST:PORT]
+    vitals_tables.py spark-deletes OUT   Spark's deletion vectors and equality deletes
 
 Both tables hold patients 1 to 7 after the same history:
 - delta (deltalake): v0 write partitioned by ward (1-3), v1 append (4, 5), v2 append with a new
@@ -13,6 +14,10 @@ Both tables hold patients 1 to 7 after the same history:
 - with --spark-hms, Spark 3.5 with the Iceberg runtime writes `demo.vitals_v2` (position-delete
   files) and `demo.vitals_v3` (deletion vectors) registered in that metastore: insert (1-3),
   insert (4, 5), DELETE patient 2, UPDATE patient 5's heart rate to 99, merge-on-read.
+
+- spark-deletes: Spark 3.5 with delta-spark and the Iceberg runtime writes, under OUT as a
+  junction warehouse, `lake.vitals_dv` (Delta, deletion vectors, column mapping) and
+  `ice.vitals_eq` (Iceberg v2, a position delete and an equality delete); prints Spark's rows.
 
 Local targets get OUT/delta-tables.json or OUT/iceberg-tables.json naming what was written.
 """
@@ -170,6 +175,92 @@ def spark_vitals(out, metastore):
     return {"catalog": "hive", "uri": metastore, "warehouse": f"file://{warehouse}", "tables": tables}
 
 
+def spark_deletes(out):
+    """Spark's own merge-on-read deletes, in a warehouse junction serves as it is: Delta
+    with deletion vectors and column mapping at OUT/lake/vitals_dv, and Iceberg v2 with a
+    position delete and an equality delete at OUT/ice/vitals_eq (a Hadoop catalog whose
+    warehouse is OUT). Prints what Spark reads from each."""
+    from pyspark.sql import SparkSession
+
+    jars = [os.environ.get(name, "") for name in
+            ("PEERS_ICEBERG_RUNTIME", "PEERS_DELTA_SPARK", "PEERS_DELTA_STORAGE")]
+    if not all(os.path.exists(jar) for jar in jars):
+        sys.exit("vitals_tables: Spark's jars are missing (source scripts/peers/env.sh after install.sh)")
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    out = os.path.abspath(out)
+    os.makedirs(out, exist_ok=True)
+    spark = (SparkSession.builder.master("local[1]").appName("vitals_tables")
+             .config("spark.jars", ",".join(jars))
+             .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension,"
+                     "org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions")
+             .config("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog")
+             .config("spark.sql.catalog.lake", "org.apache.iceberg.spark.SparkCatalog")
+             .config("spark.sql.catalog.lake.type", "hadoop")
+             .config("spark.sql.catalog.lake.warehouse", f"file://{out}")
+             .config("spark.sql.warehouse.dir", f"file://{out}/.spark-warehouse")
+             .config("spark.driver.bindAddress", "127.0.0.1").config("spark.driver.host", "127.0.0.1")
+             .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
+             .config("spark.sql.shuffle.partitions", "1")
+             .config("spark.driver.extraJavaOptions", f"-Dderby.system.home={out}/.spark-warehouse")
+             .getOrCreate())
+    spark.sparkContext.setLogLevel("ERROR")
+    sql = spark.sql
+    rows = "(1, 'icu', 88), (2, 'icu', 120), (3, 'er', 75), (4, 'er', 64), (5, 'ward-a', 101)"
+
+    delta = f"delta.`{out}/lake/vitals_dv`"
+    sql(f"""CREATE TABLE {delta} (patient_id BIGINT, ward STRING, heart_rate INT) USING delta
+            TBLPROPERTIES ('delta.enableDeletionVectors' = 'true', 'delta.columnMapping.mode' = 'name',
+            'delta.minReaderVersion' = '3', 'delta.minWriterVersion' = '7')""")
+    sql(f"INSERT INTO {delta} VALUES {rows}")
+    sql(f"DELETE FROM {delta} WHERE patient_id = 2")
+    # Under column mapping the files keep their physical names; the log maps `pulse` to them.
+    sql(f"ALTER TABLE {delta} RENAME COLUMN heart_rate TO pulse")
+    sql(f"UPDATE {delta} SET pulse = 99 WHERE patient_id = 5")
+
+    iceberg = "lake.ice.vitals_eq"
+    sql(f"""CREATE TABLE {iceberg} (patient_id INT, ward STRING, heart_rate INT) USING iceberg
+            TBLPROPERTIES ('format-version' = '2', 'write.delete.mode' = 'merge-on-read')""")
+    sql(f"INSERT INTO {iceberg} VALUES {rows}")
+    sql(f"DELETE FROM {iceberg} WHERE patient_id = 2")
+    equality_delete(spark, iceberg, "patient_id", 3)
+
+    def read(table, column):
+        return [list(r) for r in sql(f"SELECT patient_id, ward, {column} FROM {table} ORDER BY 1").collect()]
+
+    written = {
+        "delta": {"rows": read(delta, "pulse"),
+                  "deletion_vectors": len([f for f in os.listdir(f"{out}/lake/vitals_dv")
+                                           if f.startswith("deletion_vector_")])},
+        "iceberg": {"rows": read(iceberg, "heart_rate"),
+                    "delete_contents": sorted(r[0] for r in sql(f"SELECT content FROM {iceberg}.delete_files").collect())},
+    }
+    spark.stop()
+    print(json.dumps(written))
+
+
+def equality_delete(spark, table_name, column, value):
+    """Commits an equality delete of `column = value`, as Flink's upserts write them: Spark's
+    SQL writes position deletes only, so through Iceberg's Java API in Spark's JVM."""
+    jvm = spark._jvm
+    table = jvm.org.apache.iceberg.spark.Spark3Util.loadIcebergTable(spark._jsparkSession, table_name)
+    schema = table.schema()
+    ids = spark.sparkContext._gateway.new_array(jvm.int, 1)
+    ids[0] = schema.findField(column).fieldId()
+    columns = jvm.java.util.ArrayList()
+    columns.add(column)
+    deleted = schema.select(columns)
+    parquet = jvm.org.apache.iceberg.FileFormat.PARQUET
+    factory = jvm.org.apache.iceberg.data.GenericAppenderFactory(schema, table.spec(), ids, deleted, None)
+    files = jvm.org.apache.iceberg.io.OutputFileFactory.builderFor(table, 1, 1).format(parquet).build()
+    writer = factory.newEqDeleteWriter(files.newOutputFile(), parquet, None)
+    record = jvm.org.apache.iceberg.data.GenericRecord.create(deleted)
+    record.setField(column, value)
+    writer.write(record)
+    writer.close()
+    table.newRowDelta().addDeletes(writer.toDeleteFile()).commit()
+    spark.sql(f"REFRESH TABLE {table_name}")
+
+
 def iceberg(out, metastore):
     out = os.path.abspath(out)
     os.makedirs(out, exist_ok=True)
@@ -187,11 +278,14 @@ def main():
     ice = writers.add_parser("iceberg")
     ice.add_argument("out")
     ice.add_argument("--spark-hms", metavar="URI")
+    writers.add_parser("spark-deletes").add_argument("out")
     args = parser.parse_args()
     if args.writer == "delta":
         delta(args.target)
-    else:
+    elif args.writer == "iceberg":
         iceberg(args.out, args.spark_hms)
+    else:
+        spark_deletes(args.out)
 
 
 if __name__ == "__main__":

@@ -4,7 +4,8 @@
 #   scripts/peers/install.sh --refreeze   # and rewrite constraints.txt from the resulting venv
 # What: Debian's PostgreSQL server and client, pgJDBC and a Java when none is there; a Python venv
 # from requirements.txt under constraints.txt; DuckDB's extensions linked where DuckDB looks for
-# them; the Iceberg Spark runtime from Maven Central. nessie.sh fetches Nessie on its first start.
+# them; the Iceberg Spark runtime and delta-spark from Maven Central. nessie.sh fetches Nessie
+# on its first start.
 set -euo pipefail
 PEER=install
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -70,7 +71,10 @@ for ext in site.glob("duckdb_extension_*/extensions/v*/*.duckdb_extension"):
         link.symlink_to(ext)
 PY
 
-# Spark's Iceberg runtime: make-iceberg tables and the Iceberg REST server run on it.
+# Spark's Iceberg runtime (Spark's Iceberg tables, and the Iceberg REST server runs on it) and
+# delta-spark (Spark's Delta tables with deletion vectors and column mapping).
 maven_jar "org.apache.iceberg:iceberg-spark-runtime-3.5_2.12:$PEERS_ICEBERG_VERSION" >/dev/null
+maven_jar "io.delta:delta-spark_2.12:$PEERS_DELTA_VERSION" >/dev/null
+maven_jar "io.delta:delta-storage:$PEERS_DELTA_VERSION" >/dev/null
 
 say "ready in $PEERS_HOME"

@@ -112,10 +112,12 @@ impl UnityServer {
     }
 }
 
+/// An error as the real server's body has it (conformance/data/unity-recorded/).
 fn error(status: StatusCode, code: &str, message: String) -> Response {
+    let details = json!([{"reason": code, "@type": "google.rpc.ErrorInfo"}]);
     (
         status,
-        Json(json!({"error_code": code, "message": message})),
+        Json(json!({"error_code": code, "details": details, "message": message})),
     )
         .into_response()
 }
@@ -132,14 +134,21 @@ fn denied(served: &Served, headers: &HeaderMap) -> Option<Response> {
     })
 }
 
-/// One page of `items`: the item at `page_token` (an index) and the next token.
+/// One page of `items` (sorted by name), as the real server pages: one item here, after the
+/// name `page_token` holds; the token of a page is its last name, so the last item's page
+/// still carries one and a final empty page ends the listing.
 fn page(items: Vec<Value>, params: &HashMap<String, String>) -> (Vec<Value>, Option<String>) {
-    let start: usize = params
-        .get("page_token")
-        .and_then(|t| t.parse().ok())
-        .unwrap_or(0);
-    let next = (start + 1 < items.len()).then(|| (start + 1).to_string());
-    (items.into_iter().skip(start).take(1).collect(), next)
+    let after = params.get("page_token").map(String::as_str).unwrap_or("");
+    let page: Vec<Value> = items
+        .into_iter()
+        .filter(|item| item["name"].as_str().is_some_and(|name| name > after))
+        .take(1)
+        .collect();
+    let next = page
+        .last()
+        .and_then(|item| item["name"].as_str())
+        .map(str::to_owned);
+    (page, next)
 }
 
 fn schemas_of(served: &Served) -> Vec<String> {
@@ -199,13 +208,15 @@ fn table_id(index: usize) -> String {
 }
 
 fn table_json(catalog: &str, index: usize, table: &UnityTable) -> Value {
+    // The real server keeps neither a format nor a location for a view.
+    let view = table.table_type == "VIEW";
     json!({
         "name": table.name,
         "catalog_name": catalog,
         "schema_name": table.schema,
         "table_type": table.table_type,
-        "data_source_format": table.format,
-        "storage_location": table.storage_location,
+        "data_source_format": (!view).then_some(&table.format),
+        "storage_location": (!view).then_some(&table.storage_location),
         "table_id": table_id(index),
         "columns": [],
     })
@@ -221,20 +232,28 @@ async fn list_tables(
     }
     let catalog = params.get("catalog_name").cloned().unwrap_or_default();
     let schema = params.get("schema_name").cloned().unwrap_or_default();
-    if catalog != served.catalog || !schemas_of(&served).contains(&schema) {
+    if catalog != served.catalog {
+        return error(
+            StatusCode::NOT_FOUND,
+            "CATALOG_NOT_FOUND",
+            format!("Catalog not found: {catalog}"),
+        );
+    }
+    if !schemas_of(&served).contains(&schema) {
         return error(
             StatusCode::NOT_FOUND,
             "SCHEMA_NOT_FOUND",
             format!("Schema not found: {catalog}.{schema}"),
         );
     }
-    let items = served
+    let mut items: Vec<Value> = served
         .tables
         .iter()
         .enumerate()
         .filter(|(_, t)| t.schema == schema)
         .map(|(index, t)| table_json(&catalog, index, t))
         .collect();
+    items.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
     let (tables, next) = page(items, &params);
     Json(json!({"tables": tables, "next_page_token": next})).into_response()
 }
@@ -252,12 +271,31 @@ async fn table_info(
         .iter()
         .enumerate()
         .find(|(_, t)| format!("{}.{}.{}", served.catalog, t.schema, t.name) == full_name);
-    match found {
-        Some((index, table)) => Json(table_json(&served.catalog, index, table)).into_response(),
-        None => error(
+    if let Some((index, table)) = found {
+        return Json(table_json(&served.catalog, index, table)).into_response();
+    }
+    // What is missing, as the real server says it: the catalog, the schema, or the table.
+    let parts: Vec<&str> = full_name.splitn(3, '.').collect();
+    match parts[..] {
+        [catalog, _, _] if catalog != served.catalog => error(
+            StatusCode::NOT_FOUND,
+            "CATALOG_NOT_FOUND",
+            format!("Catalog not found: {catalog}"),
+        ),
+        [catalog, schema, _] if !schemas_of(&served).iter().any(|s| s == schema) => error(
+            StatusCode::NOT_FOUND,
+            "SCHEMA_NOT_FOUND",
+            format!("Schema not found: {catalog}.{schema}"),
+        ),
+        [_, _, _] => error(
             StatusCode::NOT_FOUND,
             "TABLE_NOT_FOUND",
             format!("Table not found: {full_name}"),
+        ),
+        _ => error(
+            StatusCode::BAD_REQUEST,
+            "INVALID_ARGUMENT",
+            format!("Invalid table name: {full_name}"),
         ),
     }
 }

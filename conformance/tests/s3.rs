@@ -36,8 +36,8 @@ const UNITY_TABLES: &[(&str, &str, &str)] = &[
     ("clinic.vitals", "heart_rate", "vitals"),
     ("clinic.devices", "beds", "devices"),
     ("clinic.beds", "beds", "beds"),
-    ("clinic.readings", "heart_rate", "readings"),
-    // The same files through Nessie.
+    // The same files through Nessie, and the Iceberg table (a real Unity server refuses
+    // ICEBERG tables, and s3a:// locations: conformance/data/unity-recorded/).
     ("ns.clinic.vitals", "heart_rate", "vitals"),
     ("ns.clinic.readings", "heart_rate", "readings"),
 ];
@@ -109,7 +109,6 @@ async fn s3_tables_on_every_engine() {
     let dir = tempfile::tempdir().expect("temp dir");
     write_vitals("delta", &[format!("s3://{BUCKET}/delta").as_ref()]);
     let written = script_json("s3_tables.py", &[BUCKET.as_ref(), dir.path().as_os_str()]);
-    let readings_root = written["readings_root"].as_str().expect("readings_root");
 
     let server = UnityServer::start(
         "unity",
@@ -123,9 +122,8 @@ async fn s3_tables_on_every_engine() {
             unity_table(
                 "beds",
                 "PARQUET",
-                &format!("s3a://{BUCKET}/parquet/beds.parquet"),
+                &format!("s3://{BUCKET}/parquet/beds.parquet"),
             ),
-            unity_table("readings", "ICEBERG", readings_root),
             unity_table("gone", "DELTA", &format!("s3://{BUCKET}/nothing/here")),
             unity_table("nobucket", "PARQUET", "s3://no-such-bucket/t/"),
         ],
@@ -199,7 +197,7 @@ async fn s3_tables_on_every_engine() {
         .expect("reset");
     let route = rows(
         &uc,
-        "EXPLAIN ROUTE SELECT v.patient_id FROM clinic.vitals v JOIN clinic.readings r \
+        "EXPLAIN ROUTE SELECT v.patient_id FROM clinic.vitals v JOIN ns.clinic.readings r \
          ON v.patient_id = r.patient_id",
     )
     .await
@@ -276,9 +274,8 @@ async fn s3_tables_on_every_engine() {
             unity_table(
                 "beds",
                 "PARQUET",
-                &format!("s3a://{BUCKET}/parquet/beds.parquet"),
+                &format!("s3://{BUCKET}/parquet/beds.parquet"),
             ),
-            unity_table("readings", "ICEBERG", readings_root),
             // Unity has no credentials for this bucket, and the configured keys are refused.
             unity_table("archived", "PARQUET", "s3://archive/vitals/"),
         ],
@@ -301,7 +298,7 @@ async fn s3_tables_on_every_engine() {
     let uc = connect(junction.port, "junction", "uc")
         .await
         .expect("connect");
-    assert_read_on_every_engine(&uc, &UNITY_TABLES[..4], &written).await;
+    assert_read_on_every_engine(&uc, &UNITY_TABLES[..3], &written).await;
     assert!(gate.admitted() > 0);
     let asked = temporary.credential_requests();
     for _ in 0..2 {

@@ -83,10 +83,16 @@ fn config(catalogs: &str, endpoint: &str, extensions: Option<&str>) -> String {
     )
 }
 
+/// A Unity catalog `uc` that reads with `[storage.s3]` what the server has no credentials
+/// for, as a real Unity server without its own S3 configuration refuses them.
 fn unity_entry(uri: &str) -> String {
+    unity_entry_falling_back(uri, true)
+}
+
+fn unity_entry_falling_back(uri: &str, fallback: bool) -> String {
     format!(
         "[[catalog]]\nname = \"uc\"\ntype = \"unity\"\nuri = \"{uri}\"\ncatalog = \"unity\"\n\
-         timeout = \"5s\"\n"
+         timeout = \"5s\"\nfallback_to_storage = {fallback}\n"
     )
 }
 
@@ -327,6 +333,29 @@ async fn s3_tables_on_every_engine() {
         gate.refused() > refused,
         "the configured keys reached the gate"
     );
+
+    // Not configured to fall back: the server's refusal is the answer, in its words.
+    let strict_dir = tempfile::tempdir().expect("temp dir");
+    let strict = Junction::serve_config_in(
+        strict_dir.path(),
+        &config(
+            &unity_entry_falling_back(&temporary.uri, false),
+            &gate.uri,
+            Some(&extensions),
+        ),
+    );
+    let uc = connect(strict.port, "junction", "uc")
+        .await
+        .expect("connect");
+    let refused = gate.refused();
+    let (code, message) = error_of(&uc, "SELECT * FROM clinic.archived").await;
+    assert_eq!(code, "58000", "{message}");
+    assert!(
+        message.contains("S3 bucket configuration not found."),
+        "{message}"
+    );
+    assert_eq!(gate.refused(), refused, "no other keys were tried");
+    assert_read_on_every_engine(&uc, &UNITY_TABLES[..3], &written).await;
 }
 
 /// Without httpfs (no extension directory), DuckDB cannot read S3: a pinned query says why,

@@ -211,6 +211,9 @@ pub struct CatalogConfig {
     pub credential: Option<String>,
     /// The OAuth2 scope asked for with `credential`, iceberg-rest only.
     pub scope: Option<String>,
+    /// unity only: read a table whose temporary credentials the server refuses with
+    /// `[storage.s3]` (default: the refusal is the query's error).
+    pub fallback_to_storage: Option<bool>,
 }
 
 /// How long a remote catalog's answers are reused, unless `metadata_ttl` says otherwise.
@@ -245,6 +248,12 @@ impl CatalogConfig {
     /// What the entry configures, by its `type`; an unknown type or a missing key is an
     /// error naming the catalog.
     pub fn source(&self) -> Result<CatalogSource, ConfigError> {
+        if self.fallback_to_storage.is_some() && self.kind != "unity" {
+            return Err(ConfigError::Invalid(format!(
+                "catalog \"{}\": only unity catalogs take `fallback_to_storage`",
+                self.name
+            )));
+        }
         let oauth = self.credential.is_some() || self.scope.is_some();
         if oauth && self.kind != "iceberg-rest" {
             return Err(ConfigError::Invalid(format!(
@@ -272,6 +281,7 @@ impl CatalogConfig {
         Ok(junction_catalogs::UnitySettings {
             endpoint: self.endpoint()?,
             catalog: self.required("catalog", &self.catalog)?.clone(),
+            fallback_to_storage: self.fallback_to_storage.unwrap_or(false),
         })
     }
 
@@ -464,6 +474,29 @@ mod tests {
     fn unavailable_features_are_refused() {
         assert!(parse("[engines.trino]\nuri = \"http://x\"\n").is_err());
         assert!(parse("[storage.gcs]\nbucket = \"x\"\n").is_err());
+    }
+
+    #[test]
+    fn only_unity_catalogs_fall_back_to_storage() {
+        let unity = parse(
+            "[[catalog]]\nname = \"u\"\ntype = \"unity\"\nuri = \"http://x\"\ncatalog = \"c\"\n\
+             fallback_to_storage = true\n",
+        )
+        .expect("valid");
+        let CatalogSource::Unity(settings) = unity.catalogs[0].source().expect("source") else {
+            panic!("a unity catalog");
+        };
+        assert!(settings.fallback_to_storage);
+        let nessie = parse(
+            "[[catalog]]\nname = \"n\"\ntype = \"nessie\"\nuri = \"http://x\"\n\
+             fallback_to_storage = true\n",
+        )
+        .expect("parses");
+        let error = nessie.catalogs[0]
+            .source()
+            .expect_err("refused")
+            .to_string();
+        assert!(error.contains("only unity catalogs"), "{error}");
     }
 
     #[test]

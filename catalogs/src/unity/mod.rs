@@ -26,6 +26,9 @@ pub struct UnitySettings {
     pub endpoint: Endpoint,
     /// The Unity catalog this junction catalog shows.
     pub catalog: String,
+    /// Whether a table whose temporary credentials the server refuses is read with
+    /// `[storage.s3]` instead; otherwise the refusal is the error.
+    pub fallback_to_storage: bool,
 }
 
 /// One Unity catalog, served by a Unity Catalog server.
@@ -38,6 +41,7 @@ pub struct UnityServer {
     http: JsonClient,
     /// The views each schema's last listing named.
     views: Mutex<HashMap<String, HashSet<String>>>,
+    fallback_to_storage: bool,
 }
 
 impl fmt::Debug for UnityServer {
@@ -126,6 +130,7 @@ impl RemoteCatalog<UnityServer> {
             http: JsonClient::new(&name, &settings.endpoint)?,
             catalog: settings.catalog,
             views: Mutex::default(),
+            fallback_to_storage: settings.fallback_to_storage,
         };
         Ok(Self::from_server(
             &name,
@@ -178,9 +183,10 @@ impl UnityServer {
     }
 
     /// The S3 credentials the server hands out for reading the table `id` (`name`), over
-    /// `[storage.s3]`. `None` when it offers none (a server without credentials for the
-    /// table's bucket answers with an error): the table is then read with `[storage.s3]`,
-    /// and without it the server's answer is the error.
+    /// `[storage.s3]`. `None` when it offers none: the table is then read with
+    /// `[storage.s3]`. A server without credentials for the table's bucket answers with an
+    /// error, which is the query's unless the catalog is configured to fall back to
+    /// `[storage.s3]` (`fallback_to_storage`): never silently other keys than configured.
     async fn temporary_credentials(
         &self,
         remote: &Remote,
@@ -196,7 +202,7 @@ impl UnityServer {
         let offered = match answer {
             Ok(Got::Found(offered)) => offered,
             Ok(Got::NotFound(_)) => return Ok(None),
-            Err(e) if remote.storage().s3().is_some() => {
+            Err(e) if self.fallback_to_storage && remote.storage().s3().is_some() => {
                 tracing::warn!(table = name, error = %e, "the server refused credentials: reading with [storage.s3]");
                 return Ok(None);
             }

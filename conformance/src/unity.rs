@@ -48,6 +48,8 @@ pub struct TemporaryCredentials {
 
 struct Served {
     catalog: String,
+    /// Sorted by name, as the real server lists them.
+    schemas: Vec<String>,
     tables: Vec<UnityTable>,
     token: Option<String>,
     credentials: Option<TemporaryCredentials>,
@@ -77,16 +79,43 @@ impl UnityServer {
         token: Option<&str>,
         credentials: Option<TemporaryCredentials>,
     ) -> Self {
-        let served = Arc::new(Served {
+        let mut schemas: Vec<String> = tables.iter().map(|t| t.schema.clone()).collect();
+        schemas.sort();
+        schemas.dedup();
+        Self::serve(Served {
             catalog: catalog.to_owned(),
+            schemas,
             tables,
             token: token.map(str::to_owned),
             credentials,
             credential_requests: Mutex::new(0),
-        });
+        })
+        .await
+    }
+
+    /// Serves `schemas` (some may hold no table) and `tables` as the Unity catalog
+    /// `catalog`, without authentication or credentials.
+    pub async fn start_holding(catalog: &str, schemas: &[&str], tables: Vec<UnityTable>) -> Self {
+        let mut schemas: Vec<String> = schemas.iter().map(|s| (*s).to_owned()).collect();
+        schemas.sort();
+        Self::serve(Served {
+            catalog: catalog.to_owned(),
+            schemas,
+            tables,
+            token: None,
+            credentials: None,
+            credential_requests: Mutex::new(0),
+        })
+        .await
+    }
+
+    async fn serve(served: Served) -> Self {
+        let served = Arc::new(served);
         let api = Router::new()
+            .route("/catalogs", get(list_catalogs))
             .route("/catalogs/{name}", get(catalog_info))
             .route("/schemas", get(list_schemas))
+            .route("/schemas/{full_name}", get(schema_info))
             .route("/tables", get(list_tables))
             .route("/tables/{full_name}", get(table_info))
             .route(
@@ -134,28 +163,81 @@ fn denied(served: &Served, headers: &HeaderMap) -> Option<Response> {
     })
 }
 
-/// One page of `items` (sorted by name), as the real server pages: one item here, after the
-/// name `page_token` holds; the token of a page is its last name, so the last item's page
-/// still carries one and a final empty page ends the listing.
-fn page(items: Vec<Value>, params: &HashMap<String, String>) -> (Vec<Value>, Option<String>) {
+/// One page of `items` (sorted by name), as the real server pages: the items after the name
+/// `page_token` holds; without `max_results` (or with 0) all of them and no token, else that
+/// many, with the page's last name as the token, so that a final empty page ends the listing.
+fn page(
+    items: Vec<Value>,
+    params: &HashMap<String, String>,
+) -> Result<(Vec<Value>, Option<String>), Response> {
+    let max: i64 = match params.get("max_results") {
+        None => 0,
+        Some(max) => max.parse().map_err(|_| {
+            let message = format!("Invalid max_results: {max}");
+            error(StatusCode::BAD_REQUEST, "INVALID_ARGUMENT", message)
+        })?,
+    };
+    let Ok(max) = usize::try_from(max) else {
+        let message = "maxResults must be greater than or equal to 0".to_owned();
+        return Err(error(StatusCode::BAD_REQUEST, "INVALID_ARGUMENT", message));
+    };
     let after = params.get("page_token").map(String::as_str).unwrap_or("");
-    let page: Vec<Value> = items
+    let rest = items
         .into_iter()
-        .filter(|item| item["name"].as_str().is_some_and(|name| name > after))
-        .take(1)
-        .collect();
+        .filter(|item| item["name"].as_str().is_some_and(|name| name > after));
+    if max == 0 {
+        return Ok((rest.collect(), None));
+    }
+    let page: Vec<Value> = rest.take(max).collect();
     let next = page
         .last()
         .and_then(|item| item["name"].as_str())
         .map(str::to_owned);
-    (page, next)
+    Ok((page, next))
 }
 
 fn schemas_of(served: &Served) -> Vec<String> {
-    let mut schemas: Vec<String> = served.tables.iter().map(|t| t.schema.clone()).collect();
-    schemas.sort();
-    schemas.dedup();
-    schemas
+    served.schemas.clone()
+}
+
+fn catalog_not_found(name: &str) -> Response {
+    let message = format!("Catalog not found: {name}");
+    error(StatusCode::NOT_FOUND, "CATALOG_NOT_FOUND", message)
+}
+
+async fn list_catalogs(State(served): State<Arc<Served>>, headers: HeaderMap) -> Response {
+    if let Some(denied) = denied(&served, &headers) {
+        return denied;
+    }
+    Json(json!({"catalogs": [{"name": served.catalog}], "next_page_token": null})).into_response()
+}
+
+async fn schema_info(
+    State(served): State<Arc<Served>>,
+    headers: HeaderMap,
+    Path(full_name): Path<String>,
+) -> Response {
+    if let Some(denied) = denied(&served, &headers) {
+        return denied;
+    }
+    let Some((catalog, schema)) = full_name.split_once('.') else {
+        let message = format!("Invalid schema name: {full_name}");
+        return error(StatusCode::BAD_REQUEST, "INVALID_ARGUMENT", message);
+    };
+    if catalog != served.catalog {
+        return catalog_not_found(catalog);
+    }
+    if !served.schemas.iter().any(|s| s == schema) {
+        let message = format!("Schema not found: {full_name}");
+        return error(StatusCode::NOT_FOUND, "SCHEMA_NOT_FOUND", message);
+    }
+    let schema = json!({
+        "name": schema,
+        "catalog_name": catalog,
+        "full_name": full_name,
+        "storage_location": null,
+    });
+    Json(schema).into_response()
 }
 
 async fn catalog_info(
@@ -173,7 +255,7 @@ async fn catalog_info(
             format!("Catalog not found: {name}"),
         );
     }
-    Json(json!({"name": name})).into_response()
+    Json(json!({"name": name, "storage_location": null})).into_response()
 }
 
 async fn list_schemas(
@@ -184,13 +266,12 @@ async fn list_schemas(
     if let Some(denied) = denied(&served, &headers) {
         return denied;
     }
-    let catalog = params.get("catalog_name").cloned().unwrap_or_default();
+    let Some(catalog) = params.get("catalog_name").cloned() else {
+        let message = "Mandatory parameter/header is missing: catalog_name".to_owned();
+        return error(StatusCode::BAD_REQUEST, "INVALID_ARGUMENT", message);
+    };
     if catalog != served.catalog {
-        return error(
-            StatusCode::NOT_FOUND,
-            "CATALOG_NOT_FOUND",
-            format!("Catalog not found: {catalog}"),
-        );
+        return catalog_not_found(&catalog);
     }
     let items = schemas_of(&served)
         .into_iter()
@@ -198,7 +279,10 @@ async fn list_schemas(
             json!({"name": schema, "catalog_name": catalog, "full_name": format!("{catalog}.{schema}")})
         })
         .collect();
-    let (schemas, next) = page(items, &params);
+    let (schemas, next) = match page(items, &params) {
+        Ok(page) => page,
+        Err(refused) => return refused,
+    };
     Json(json!({"schemas": schemas, "next_page_token": next})).into_response()
 }
 
@@ -208,15 +292,17 @@ fn table_id(index: usize) -> String {
 }
 
 fn table_json(catalog: &str, index: usize, table: &UnityTable) -> Value {
-    // The real server keeps neither a format nor a location for a view.
+    // The real server keeps neither a format nor a location for a view, and keeps a
+    // location as a URI without a trailing slash.
     let view = table.table_type == "VIEW";
+    let location = normalized(&table.storage_location);
     json!({
         "name": table.name,
         "catalog_name": catalog,
         "schema_name": table.schema,
         "table_type": table.table_type,
         "data_source_format": (!view).then_some(&table.format),
-        "storage_location": (!view).then_some(&table.storage_location),
+        "storage_location": (!view).then_some(location),
         "table_id": table_id(index),
         "columns": [],
     })
@@ -254,7 +340,10 @@ async fn list_tables(
         .map(|(index, t)| table_json(&catalog, index, t))
         .collect();
     items.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
-    let (tables, next) = page(items, &params);
+    let (tables, next) = match page(items, &params) {
+        Ok(page) => page,
+        Err(refused) => return refused,
+    };
     Json(json!({"tables": tables, "next_page_token": next})).into_response()
 }
 
@@ -297,6 +386,19 @@ async fn table_info(
             "INVALID_ARGUMENT",
             format!("Invalid table name: {full_name}"),
         ),
+    }
+}
+
+/// A location as the real server stores it: a path as a `file:///` URI, `file:/x` as
+/// `file:///x`, no trailing slash.
+fn normalized(location: &str) -> String {
+    let location = location.trim_end_matches('/');
+    if let Some(path) = location.strip_prefix("file:") {
+        format!("file:///{}", path.trim_start_matches('/'))
+    } else if location.starts_with('/') {
+        format!("file://{location}")
+    } else {
+        location.to_owned()
     }
 }
 

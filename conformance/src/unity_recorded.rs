@@ -27,14 +27,17 @@ const BASE: &str = "/api/2.1/unity-catalog";
 
 /// One recorded call.
 #[derive(Debug)]
-struct Recording {
-    method: String,
-    /// The path under [`BASE`].
-    path: String,
-    query: Vec<(String, String)>,
-    body: Option<Value>,
-    status: u16,
-    file: String,
+pub struct Recording {
+    pub method: String,
+    /// The path under the API base.
+    pub path: String,
+    /// The query string, URL-encoded as it was sent.
+    pub query: String,
+    pub body: Option<Value>,
+    /// The status the real server answered with.
+    pub status: u16,
+    /// The file holding the real server's answer, in [`recordings_folder`].
+    pub file: String,
 }
 
 struct Replay {
@@ -63,14 +66,7 @@ impl RecordedUnity {
     /// Replays the recordings, with the tables' data folder at `data`.
     pub async fn start(data: &Path) -> Self {
         let folder = recordings_folder();
-        let readme = std::fs::read_to_string(folder.join("README.md"))
-            .expect("read conformance/data/unity-recorded/README.md");
-        let recordings = recordings(&readme);
-        assert!(
-            recordings.len() > 50,
-            "the recordings' README lists {} calls",
-            recordings.len()
-        );
+        let recordings = recordings();
         let replay = Arc::new(Replay {
             recordings,
             folder,
@@ -104,8 +100,21 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// The calls the README's table lists: `| file | status | method | path | query | body |`.
-fn recordings(readme: &str) -> Vec<Recording> {
+/// Every recorded call, in the order they were made: the table of the recordings' README,
+/// `| file | status | method | path | query | body |`.
+pub fn recordings() -> Vec<Recording> {
+    let readme = std::fs::read_to_string(recordings_folder().join("README.md"))
+        .expect("read conformance/data/unity-recorded/README.md");
+    let recordings = calls(&readme);
+    assert!(
+        recordings.len() > 50,
+        "the recordings' README lists {} calls",
+        recordings.len()
+    );
+    recordings
+}
+
+fn calls(readme: &str) -> Vec<Recording> {
     readme
         .lines()
         .filter_map(|line| {
@@ -122,7 +131,7 @@ fn recordings(readme: &str) -> Vec<Recording> {
             Some(Recording {
                 method: method.to_owned(),
                 path: path.strip_prefix(BASE)?.to_owned(),
-                query: pairs(query),
+                query: query.to_owned(),
                 body: serde_json::from_str(body).ok(),
                 status,
                 file: file.to_owned(),
@@ -158,7 +167,7 @@ async fn answer(
     let body: Option<Value> = serde_json::from_slice(&body).ok();
     let query = pairs(query);
     let recorded = replay.recordings.iter().rev().find(|r| {
-        r.method == method.as_str() && r.path == path && r.query == query && r.body == body
+        r.method == method.as_str() && r.path == path && pairs(&r.query) == query && r.body == body
     });
     let Some(recorded) = recorded else {
         lock(&replay.unrecorded).push(request.clone());
@@ -182,9 +191,7 @@ mod tests {
     #[test]
     fn every_recorded_call_has_its_answer() {
         let folder = recordings_folder();
-        let readme = std::fs::read_to_string(folder.join("README.md")).expect("README");
-        let recordings = recordings(&readme);
-        assert!(recordings.len() > 50, "{recordings:?}");
+        let recordings = recordings();
         for recording in &recordings {
             let text = std::fs::read_to_string(folder.join(&recording.file))
                 .unwrap_or_else(|e| panic!("{}: {e}", recording.file));

@@ -9,7 +9,8 @@ use junction_conformance::peers::{
     connect, error_of, script_json, simple_rows as rows, write_vitals, Junction, ENGINES,
 };
 use junction_conformance::unity::{UnityServer, UnityTable};
-use junction_conformance::unity_recorded::RecordedUnity;
+use junction_conformance::unity_recorded::{self, RecordedUnity};
+use serde_json::Value;
 use tokio_postgres::error::SqlState;
 
 fn unity_table(schema: &str, name: &str, format: &str, location: &str, kind: &str) -> UnityTable {
@@ -63,7 +64,7 @@ async fn unity_tables_on_every_engine() {
         .await
         .expect("connect");
 
-    // Listings go through the spec's paging (one item per page here).
+    // The listings, in one page each as the real server answers without max_results.
     assert_eq!(
         rows(
             &uc,
@@ -257,4 +258,96 @@ async fn a_real_unity_servers_answers_on_every_engine() {
         lookups("/tables/unity.clinic.nosuch") <= ENGINES.len(),
         "{asked:?}"
     );
+}
+
+/// What of an answer the test server must say as the real one does: an error whole (code,
+/// details, message); of a listing, the names and the next page's token; of an object, what
+/// a reader uses. Ids and times are the real server's own.
+fn comparable(answer: &Value) -> Value {
+    if answer.get("error_code").is_some() {
+        return answer.clone();
+    }
+    for listing in ["catalogs", "schemas", "tables"] {
+        if let Some(items) = answer.get(listing).and_then(Value::as_array) {
+            let names: Vec<&Value> = items.iter().map(|item| &item["name"]).collect();
+            return serde_json::json!({listing: names, "next_page_token": answer["next_page_token"]});
+        }
+    }
+    let fields = [
+        "name",
+        "catalog_name",
+        "schema_name",
+        "full_name",
+        "table_type",
+        "data_source_format",
+        "storage_location",
+    ];
+    fields
+        .iter()
+        .filter_map(|field| Some((field.to_string(), answer.get(*field)?.clone())))
+        .collect::<serde_json::Map<_, _>>()
+        .into()
+}
+
+/// The Unity test server (conformance/src/unity.rs), holding what the real server held,
+/// answers every recorded read as the real server did: listings with and without paging,
+/// lookups, and every error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_unity_test_server_answers_as_the_real_one() {
+    let folder = unity_recorded::recordings_folder();
+    let mut tables = Vec::new();
+    for listing in ["list-tables.json", "list-tables-ops.json"] {
+        let text = std::fs::read_to_string(folder.join(listing)).expect("a recorded listing");
+        let listed: Value = serde_json::from_str(&text).expect("JSON");
+        for table in listed["tables"].as_array().expect("tables") {
+            let text = |field: &str| table[field].as_str().unwrap_or_default().to_owned();
+            tables.push(UnityTable {
+                schema: text("schema_name"),
+                name: text("name"),
+                format: text("data_source_format"),
+                storage_location: text("storage_location"),
+                table_type: text("table_type"),
+            });
+        }
+    }
+    let server = UnityServer::start_holding("unity", &["clinic", "empty", "ops"], tables).await;
+    let http = reqwest::Client::new();
+    // The server's final state answers each read: the last recording of a request.
+    let recordings = unity_recorded::recordings();
+    let mut compared = 0;
+    for (index, call) in recordings.iter().enumerate() {
+        let later = recordings[index + 1..]
+            .iter()
+            .any(|r| r.method == call.method && r.path == call.path && r.query == call.query);
+        if call.method != "GET" || later {
+            continue;
+        }
+        let url = if call.query.is_empty() {
+            format!("{}{}", server.uri, call.path)
+        } else {
+            format!("{}{}?{}", server.uri, call.path, call.query)
+        };
+        let answer = http
+            .get(&url)
+            .send()
+            .await
+            .expect("the test server answers");
+        assert_eq!(
+            answer.status().as_u16(),
+            call.status,
+            "{}: GET {url}",
+            call.file
+        );
+        let got: Value = answer.json().await.expect("JSON");
+        let text = std::fs::read_to_string(folder.join(&call.file)).expect("the recording");
+        let real: Value = serde_json::from_str(&text).expect("JSON");
+        assert_eq!(
+            comparable(&got),
+            comparable(&real),
+            "{}: GET {url}",
+            call.file
+        );
+        compared += 1;
+    }
+    assert!(compared >= 25, "{compared} reads compared");
 }

@@ -166,20 +166,19 @@ fn denied(served: &Served, headers: &HeaderMap) -> Option<Response> {
 /// One page of `items` (sorted by name), as the real server pages: the items after the name
 /// `page_token` holds; without `max_results` (or with 0) all of them and no token, else that
 /// many, with the page's last name as the token, so that a final empty page ends the listing.
+/// A bad `max_results` is the message of an INVALID_ARGUMENT.
 fn page(
     items: Vec<Value>,
     params: &HashMap<String, String>,
-) -> Result<(Vec<Value>, Option<String>), Response> {
+) -> Result<(Vec<Value>, Option<String>), String> {
     let max: i64 = match params.get("max_results") {
         None => 0,
-        Some(max) => max.parse().map_err(|_| {
-            let message = format!("Invalid max_results: {max}");
-            error(StatusCode::BAD_REQUEST, "INVALID_ARGUMENT", message)
-        })?,
+        Some(max) => max
+            .parse()
+            .map_err(|_| format!("Invalid max_results: {max}"))?,
     };
     let Ok(max) = usize::try_from(max) else {
-        let message = "maxResults must be greater than or equal to 0".to_owned();
-        return Err(error(StatusCode::BAD_REQUEST, "INVALID_ARGUMENT", message));
+        return Err("maxResults must be greater than or equal to 0".to_owned());
     };
     let after = params.get("page_token").map(String::as_str).unwrap_or("");
     let rest = items
@@ -281,7 +280,7 @@ async fn list_schemas(
         .collect();
     let (schemas, next) = match page(items, &params) {
         Ok(page) => page,
-        Err(refused) => return refused,
+        Err(message) => return error(StatusCode::BAD_REQUEST, "INVALID_ARGUMENT", message),
     };
     Json(json!({"schemas": schemas, "next_page_token": next})).into_response()
 }
@@ -342,7 +341,7 @@ async fn list_tables(
     items.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
     let (tables, next) = match page(items, &params) {
         Ok(page) => page,
-        Err(refused) => return refused,
+        Err(message) => return error(StatusCode::BAD_REQUEST, "INVALID_ARGUMENT", message),
     };
     Json(json!({"tables": tables, "next_page_token": next})).into_response()
 }

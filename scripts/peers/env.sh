@@ -20,6 +20,7 @@ PEERS_ICEBERG_RUNTIME="$PEERS_MAVEN/org/apache/iceberg/iceberg-spark-runtime-3.5
 PEERS_DELTA_VERSION=3.3.2
 PEERS_DELTA_SPARK="$PEERS_MAVEN/io/delta/delta-spark_2.12/$PEERS_DELTA_VERSION/delta-spark_2.12-$PEERS_DELTA_VERSION.jar"
 PEERS_DELTA_STORAGE="$PEERS_MAVEN/io/delta/delta-storage/$PEERS_DELTA_VERSION/delta-storage-$PEERS_DELTA_VERSION.jar"
+PEERS_TRINO_VERSION=476
 PEERS_NESSIE_VERSION=0.99.0
 PEERS_NESSIE_RUNNER="$PEERS_MAVEN/org/projectnessie/nessie/nessie-quarkus/$PEERS_NESSIE_VERSION/nessie-quarkus-$PEERS_NESSIE_VERSION-runner.jar"
 
@@ -32,7 +33,8 @@ for _d in /usr/lib/postgresql/*/bin; do [ -x "$_d/initdb" ] && PEERS_PG_BIN="$_d
 # layout (<dir>/v1.5.5/<platform>/<name>.duckdb_extension) so that they autoload offline.
 PEERS_DUCKDB_EXTENSION_DIR="$PEERS_HOME/duckdb-extensions"
 
-# The default Java (17) runs the metastore and the Iceberg REST server; Nessie needs 21 or newer.
+# The default Java (17) runs the metastore and the Iceberg REST server; Nessie needs 21 or
+# newer, Trino 22 or newer: the newest JDK in /usr/lib/jvm (Temurin 25 here).
 PEERS_JAVA="$(command -v java 2>/dev/null || echo java)"
 PEERS_JAVA_NEW=""
 for _d in /usr/lib/jvm/temurin-2[1-9]* /usr/lib/jvm/java-2[1-9]*; do
@@ -48,5 +50,5 @@ unset _d
 
 export PEERS_DIR PEERS_HOME PEERS_VENV PEERS_PYTHON PEERS_SITE_PACKAGES PEERS_SPARK_JARS PEERS_MAVEN \
   PEERS_MAVEN_URL PEERS_ICEBERG_VERSION PEERS_ICEBERG_RUNTIME PEERS_DELTA_VERSION PEERS_DELTA_SPARK \
-  PEERS_DELTA_STORAGE PEERS_NESSIE_VERSION PEERS_NESSIE_RUNNER \
+  PEERS_DELTA_STORAGE PEERS_TRINO_VERSION PEERS_NESSIE_VERSION PEERS_NESSIE_RUNNER \
   PEERS_PG_JDBC PEERS_PG_BIN PEERS_DUCKDB_EXTENSION_DIR PEERS_JAVA PEERS_JAVA_NEW PEERS_JAVA_OPTS

@@ -129,12 +129,17 @@ need_venv() {
   [ -x "$PEERS_PYTHON" ] || die "the peers are not installed; run $PEERS_DIR/install.sh"
 }
 
-# maven_jar GROUP:ARTIFACT:VERSION[:CLASSIFIER]: the artifact's path in PEERS_MAVEN, fetched
-# from Maven Central first if missing, and checked against the SHA-1 the repository publishes.
+# maven_jar GROUP:ARTIFACT:VERSION[:CLASSIFIER]: the jar's path in PEERS_MAVEN, fetched from
+# Maven Central first if missing, and checked against the SHA-1 the repository publishes.
 maven_jar() {
+  maven_file "$1" jar
+}
+
+# maven_file GROUP:ARTIFACT:VERSION[:CLASSIFIER] EXTENSION: as maven_jar, for any packaging.
+maven_file() {
   local group artifact version classifier file rel dest sum
   IFS=: read -r group artifact version classifier <<<"$1"
-  file="$artifact-$version${classifier:+-$classifier}.jar"
+  file="$artifact-$version${classifier:+-$classifier}.$2"
   rel="${group//.//}/$artifact/$version/$file"
   dest="$PEERS_MAVEN/$rel"
   if [ ! -s "$dest" ]; then

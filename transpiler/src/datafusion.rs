@@ -605,11 +605,16 @@ pub fn function_names(expr: &mut Expr) {
 /// information_schema does (`integer`), from DataFusion's Arrow type name (`Int32`).
 pub const SQL_TYPE_NAME_FUNCTION: &str = "junction_sql_type_name";
 
-/// `information_schema.columns` as PostgreSQL shows it, over DataFusion's: positions count
-/// from 1 (DataFusion's from 0) and `data_type` is the SQL type name, not the Arrow one. The
-/// table becomes a derived table of the same name and columns, so every reference to it
-/// reads the same.
-pub fn information_schema_columns(factor: &mut TableFactor) {
+/// Only the current database's rows, as in PostgreSQL: DataFusion's information_schema lists
+/// every catalog's.
+const CURRENT_CATALOG_ONLY: &str = "table_catalog = current_database()";
+
+/// `information_schema.columns` and `.tables` as PostgreSQL shows them, over DataFusion's:
+/// the current database's rows only; in `columns`, positions count from 1 (DataFusion's from
+/// 0) and `data_type` is the SQL type name, not the Arrow one; in `tables`, no
+/// `df_settings` (DataFusion's own view, which PostgreSQL has not). The table becomes a
+/// derived table of the same name and columns, so every reference to it reads the same.
+pub fn information_schema_views(factor: &mut TableFactor) {
     let TableFactor::Table {
         name, alias, args, ..
     } = factor
@@ -621,22 +626,28 @@ pub fn information_schema_columns(factor: &mut TableFactor) {
         .iter()
         .filter_map(|part| part.as_ident().map(|i| i.value.to_lowercase()))
         .collect();
-    let named = match parts.as_slice() {
-        [schema, table] | [_, schema, table] => {
-            schema == "information_schema" && table == "columns"
-        }
-        _ => false,
+    let view = match parts.as_slice() {
+        [schema, view] | [_, schema, view] if schema == "information_schema" => view.clone(),
+        _ => return,
     };
-    if !named || args.is_some() {
+    if args.is_some() {
         return;
     }
-    let sql = format!(
-        "SELECT table_catalog, table_schema, table_name, column_name, \
-         CAST(ordinal_position + 1 AS INT) AS ordinal_position, column_default, is_nullable, \
-         {SQL_TYPE_NAME_FUNCTION}(data_type) AS data_type, character_maximum_length, \
-         character_octet_length, numeric_precision, numeric_precision_radix, numeric_scale, \
-         datetime_precision, interval_type FROM {name}"
-    );
+    let sql = match view.as_str() {
+        "columns" => format!(
+            "SELECT table_catalog, table_schema, table_name, column_name, \
+             CAST(ordinal_position + 1 AS INT) AS ordinal_position, column_default, is_nullable, \
+             {SQL_TYPE_NAME_FUNCTION}(data_type) AS data_type, character_maximum_length, \
+             character_octet_length, numeric_precision, numeric_precision_radix, numeric_scale, \
+             datetime_precision, interval_type FROM {name} WHERE {CURRENT_CATALOG_ONLY}"
+        ),
+        "tables" => format!(
+            "SELECT table_catalog, table_schema, table_name, table_type FROM {name} \
+             WHERE {CURRENT_CATALOG_ONLY} \
+             AND NOT (table_schema = 'information_schema' AND table_name = 'df_settings')"
+        ),
+        _ => return,
+    };
     let Ok(mut statements) = Parser::parse_sql(&PostgreSqlDialect {}, &sql) else {
         return;
     };
@@ -644,7 +655,7 @@ pub fn information_schema_columns(factor: &mut TableFactor) {
         return;
     };
     let alias = alias.take().unwrap_or_else(|| TableAlias {
-        name: Ident::new("columns"),
+        name: Ident::new(view),
         columns: Vec::new(),
         explicit: true,
     });

@@ -44,7 +44,7 @@ impl VisitorMut for Rules<'_> {
             _ => {
                 if self.dialect == Dialect::DataFusion {
                     datafusion::series_timestamps(factor);
-                    datafusion::information_schema_columns(factor);
+                    datafusion::information_schema_views(factor);
                 }
                 set_returning::name_column(factor);
                 ControlFlow::Continue(())

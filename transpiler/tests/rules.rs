@@ -99,7 +99,17 @@ fn datafusion_rules() {
                  column_default, is_nullable, junction_sql_type_name(data_type) AS data_type, \
                  character_maximum_length, character_octet_length, numeric_precision, \
                  numeric_precision_radix, numeric_scale, datetime_precision, interval_type \
-                 FROM information_schema.columns) AS c WHERE c.ordinal_position = 1",
+                 FROM information_schema.columns WHERE table_catalog = current_database()) AS c \
+                 WHERE c.ordinal_position = 1",
+            ),
+            (
+                // information_schema.tables: this database's, without DataFusion's df_settings.
+                "SELECT table_name FROM information_schema.tables",
+                "SELECT table_name FROM (SELECT table_catalog, table_schema, table_name, \
+                 table_type FROM information_schema.tables \
+                 WHERE table_catalog = current_database() \
+                 AND NOT (table_schema = 'information_schema' AND table_name = 'df_settings')) \
+                 AS tables",
             ),
             (
                 // An exact average is junction's exact quotient of sum and count.

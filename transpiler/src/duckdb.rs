@@ -129,6 +129,7 @@ pub(crate) fn expression_rules(expr: &mut Expr, scope: &Scope<'_>) -> Result<(),
     });
     result_types::apply(expr, scope);
     result_types::int4_result(expr);
+    rounded_scale(expr, scope);
     if let Some(data_type) = null_typed {
         let cast_already = matches!(expr, Expr::Cast { data_type: t, .. } if *t == data_type);
         if !cast_already {
@@ -185,6 +186,51 @@ fn duckdb_type(t: SqlType) -> Option<DataType> {
 
 /// `~`, `~*`, `!~`, `!~*` as `regexp_matches`, which finds the pattern anywhere as
 /// PostgreSQL does.
+/// `round(x, n)` of a numeric with a constant digit count: PostgreSQL's result has scale
+/// `n` (`round(3.0, 2)` is `3.00`, `round(12345.678, -2)` is `12300`), DuckDB's the smaller
+/// of `n` and the operand's scale (`3.0`). A cast to DECIMAL(38, n) gives PostgreSQL's digits.
+fn rounded_scale(expr: &mut Expr, scope: &Scope<'_>) {
+    if let Some(scale) = round_scale(expr, scope) {
+        cast_in_place(
+            expr,
+            DataType::Decimal(ExactNumberInfo::PrecisionAndScale(38, scale)),
+        );
+    }
+}
+
+/// The scale PostgreSQL gives `round(x, n)` of a numeric `x` and a constant `n`.
+fn round_scale(expr: &Expr, scope: &Scope<'_>) -> Option<i64> {
+    let Expr::Function(function) = expr else {
+        return None;
+    };
+    if !is_call_to(function, &["round"]) {
+        return None;
+    }
+    let mut args = arguments(function);
+    let (Some(x), Some(digits), None) = (args.next(), args.next(), args.next()) else {
+        return None;
+    };
+    if scope.type_of(x) != Some(SqlType::Numeric) {
+        return None;
+    }
+    let literal = |e: &Expr| match e {
+        Expr::Value(v) => match &v.value {
+            Value::Number(n, _) => n.parse::<i64>().ok(),
+            _ => None,
+        },
+        _ => None,
+    };
+    let digits = match digits {
+        Expr::UnaryOp {
+            op: sqlparser::ast::UnaryOperator::Minus,
+            expr: inner,
+        } => literal(inner).map(|n| -n),
+        other => literal(other),
+    }?;
+    // DuckDB's widest DECIMAL holds 38 digits; a scale of 38 would leave none before the point.
+    Some(digits.clamp(0, 37))
+}
+
 pub fn regex_operators(expr: &mut Expr) {
     let Expr::BinaryOp { left, op, right } = expr else {
         return;

@@ -192,11 +192,15 @@ impl NessieServer {
         }
     }
 
-    /// The key elements of `schema.table` as the reference lists them. A schema is its
-    /// namespace's elements joined by `.`, and an element may itself hold a dot (namespace
-    /// `dot.ns`), so the listing says which split is meant; a table it does not list yet
-    /// (created since it was read) is looked up with the schema split at each dot.
+    /// The key elements of `schema.table`. A schema is its namespace's elements joined by
+    /// `.`, and an element may itself hold a dot (namespace `dot.ns`): for a schema with a dot
+    /// the listing says which split is meant, and a table it does not list yet (created since
+    /// it was read) is looked up with the schema split at each dot. A schema without one is
+    /// its single element, with no listing asked for.
     async fn key_of(&self, remote: &Remote, schema: &str, table: &str) -> Result<Vec<String>> {
+        if !schema.contains('.') {
+            return Ok(vec![schema.to_owned(), table.to_owned()]);
+        }
         let listed = self.entries(remote).await?.iter().find_map(|entry| {
             let (name, namespace) = entry.name.elements.split_last()?;
             (TABLE_TYPES.contains(&entry.kind.as_str())

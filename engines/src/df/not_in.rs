@@ -185,18 +185,9 @@ fn refuse_two_valued_tests(node: &LogicalPlan) -> Result<()> {
             }
             Ok(())
         }
-        node => {
-            let mut result = Ok(());
-            node.apply_expressions(|expr| {
-                result = check(expr, false);
-                Ok(if result.is_ok() {
-                    TreeNodeRecursion::Continue
-                } else {
-                    TreeNodeRecursion::Stop
-                })
-            })?;
-            result
-        }
+        node => node
+            .apply_expressions(|expr| check(expr, false).map(|()| TreeNodeRecursion::Continue))
+            .map(|_| ()),
     }
 }
 
@@ -216,18 +207,11 @@ fn check_expr(expr: &Expr, truthy: bool, schema: &DFSchema) -> Result<()> {
             }
             check_expr(&test.expr, false, schema)
         }
-        expr => {
-            let mut result = Ok(());
-            expr.apply_children(|child| {
-                result = check_expr(child, false, schema);
-                Ok(if result.is_ok() {
-                    TreeNodeRecursion::Continue
-                } else {
-                    TreeNodeRecursion::Stop
-                })
-            })?;
-            result
-        }
+        expr => expr
+            .apply_children(|child| {
+                check_expr(child, false, schema).map(|()| TreeNodeRecursion::Continue)
+            })
+            .map(|_| ()),
     }
 }
 

@@ -4,9 +4,10 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use datafusion::arrow::array::{Array, AsArray, BooleanArray, StringArray};
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, BooleanArray, StringArray};
 use datafusion::arrow::datatypes::{DataType, Int32Type, Int64Type};
 use datafusion::common::{exec_err, Result};
+use datafusion::functions::utils::make_scalar_function;
 use datafusion::logical_expr::{
     create_udf, ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature,
     TypeSignature, Volatility,
@@ -58,22 +59,20 @@ pub fn is_visible_udf(name: &'static str, table: &ArrowTable) -> Result<ScalarUD
         vec![DataType::Int32],
         DataType::Boolean,
         Volatility::Stable,
-        Arc::new(move |args: &[ColumnarValue]| {
-            let visible = |oid: Option<i32>| oid.filter(|o| known.contains(o)).map(|_| true);
-            match args {
-                [ColumnarValue::Scalar(ScalarValue::Int32(oid))] => {
-                    Ok(ColumnarValue::Scalar(ScalarValue::Boolean(visible(*oid))))
-                }
-                [ColumnarValue::Array(oids)] => {
-                    let Some(oids) = oids.as_primitive_opt::<Int32Type>() else {
-                        return exec_err!("{name} takes an oid");
-                    };
-                    let out: BooleanArray = oids.iter().map(visible).collect();
-                    Ok(ColumnarValue::Array(Arc::new(out)))
-                }
-                _ => exec_err!("{name} takes one argument"),
-            }
-        }),
+        Arc::new(make_scalar_function(
+            move |args: &[ArrayRef]| {
+                let [oids] = args else {
+                    return exec_err!("{name} takes one argument");
+                };
+                let Some(oids) = oids.as_primitive_opt::<Int32Type>() else {
+                    return exec_err!("{name} takes an oid");
+                };
+                let visible = |oid: Option<i32>| oid.filter(|o| known.contains(o)).map(|_| true);
+                let out: BooleanArray = oids.iter().map(visible).collect();
+                Ok(Arc::new(out) as ArrayRef)
+            },
+            vec![],
+        )),
     ))
 }
 
@@ -158,19 +157,19 @@ pub fn pg_size_pretty_udf() -> ScalarUDF {
         vec![DataType::Int64],
         DataType::Utf8,
         Volatility::Immutable,
-        Arc::new(|args: &[ColumnarValue]| match args {
-            [ColumnarValue::Scalar(ScalarValue::Int64(size))] => Ok(ColumnarValue::Scalar(
-                ScalarValue::Utf8(size.map(pg_size_pretty)),
-            )),
-            [ColumnarValue::Array(sizes)] => {
+        Arc::new(make_scalar_function(
+            |args: &[ArrayRef]| {
+                let [sizes] = args else {
+                    return exec_err!("pg_size_pretty takes one argument");
+                };
                 let Some(sizes) = sizes.as_primitive_opt::<Int64Type>() else {
                     return exec_err!("pg_size_pretty takes a bigint");
                 };
                 let out: StringArray = sizes.iter().map(|s| s.map(pg_size_pretty)).collect();
-                Ok(ColumnarValue::Array(Arc::new(out)))
-            }
-            _ => exec_err!("pg_size_pretty takes one argument"),
-        }),
+                Ok(Arc::new(out) as ArrayRef)
+            },
+            vec![],
+        )),
     )
 }
 

@@ -6,13 +6,13 @@
 use std::any::Any;
 use std::sync::Arc;
 
-use datafusion::arrow::array::{Array, AsArray, StringBuilder};
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, StringBuilder};
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::{plan_err, Result};
+use datafusion::functions::utils::make_scalar_function;
 use datafusion::logical_expr::{
     ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility,
 };
-use datafusion::scalar::ScalarValue;
 use junction_transpiler::datafusion::{like_pattern_with_backslash, LIKE_ESCAPE_FUNCTION};
 
 use crate::sql_error::SqlError;
@@ -53,56 +53,36 @@ impl ScalarUDFImpl for LikeEscape {
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        let scalars = args
-            .args
-            .iter()
-            .all(|a| matches!(a, ColumnarValue::Scalar(_)));
-        let rows = if scalars { 1 } else { args.number_rows };
-        let columns = args
-            .args
-            .iter()
-            .map(|a| a.to_array(rows))
-            .collect::<Result<Vec<_>>>()?;
-        let [patterns, escapes] = columns.as_slice() else {
-            return plan_err!("{LIKE_ESCAPE_FUNCTION} takes two arguments");
-        };
-        let (patterns, escapes) = (patterns.as_string::<i32>(), escapes.as_string::<i32>());
-        let mut out = StringBuilder::with_capacity(rows, 0);
-        for i in 0..rows {
-            if patterns.is_null(i) || escapes.is_null(i) {
-                out.append_null();
-                continue;
-            }
-            let mut escape = escapes.value(i).chars();
-            let escape = match (escape.next(), escape.next()) {
-                (Some(c), None) => Some(c),
-                (None, _) => None,
-                _ => {
-                    return Err(SqlError {
-                        sqlstate: "22025",
-                        message: "invalid escape string".to_owned(),
-                    }
-                    .into())
-                }
-            };
-            match like_pattern_with_backslash(patterns.value(i), escape) {
-                Some(pattern) => out.append_value(pattern),
-                None => {
-                    return Err(SqlError {
-                        sqlstate: "22025",
-                        message: "LIKE pattern must not end with escape character".to_owned(),
-                    }
-                    .into())
-                }
-            }
-        }
-        let result = out.finish();
-        if scalars {
-            Ok(ColumnarValue::Scalar(ScalarValue::try_from_array(
-                &result, 0,
-            )?))
-        } else {
-            Ok(ColumnarValue::Array(Arc::new(result)))
-        }
+        make_scalar_function(with_backslash, vec![])(&args.args)
     }
+}
+
+/// Each pattern of `columns[0]`, escaping with the character of `columns[1]`, rewritten to
+/// escape with the backslash.
+fn with_backslash(columns: &[ArrayRef]) -> Result<ArrayRef> {
+    let [patterns, escapes] = columns else {
+        return plan_err!("{LIKE_ESCAPE_FUNCTION} takes two arguments");
+    };
+    let (patterns, escapes) = (patterns.as_string::<i32>(), escapes.as_string::<i32>());
+    let refused = |message: &str| SqlError {
+        sqlstate: "22025",
+        message: message.to_owned(),
+    };
+    let mut out = StringBuilder::with_capacity(patterns.len(), 0);
+    for i in 0..patterns.len() {
+        if patterns.is_null(i) || escapes.is_null(i) {
+            out.append_null();
+            continue;
+        }
+        let mut escape = escapes.value(i).chars();
+        let escape = match (escape.next(), escape.next()) {
+            (Some(c), None) => Some(c),
+            (None, _) => None,
+            _ => return Err(refused("invalid escape string").into()),
+        };
+        let pattern = like_pattern_with_backslash(patterns.value(i), escape)
+            .ok_or_else(|| refused("LIKE pattern must not end with escape character"))?;
+        out.append_value(pattern);
+    }
+    Ok(Arc::new(out.finish()))
 }

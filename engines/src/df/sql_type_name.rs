@@ -6,13 +6,13 @@ use std::any::Any;
 use std::str::FromStr;
 use std::sync::Arc;
 
-use datafusion::arrow::array::{Array, AsArray, StringBuilder};
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, StringBuilder};
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::{plan_err, Result};
+use datafusion::functions::utils::make_scalar_function;
 use datafusion::logical_expr::{
     ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility,
 };
-use datafusion::scalar::ScalarValue;
 use junction_transpiler::datafusion::SQL_TYPE_NAME_FUNCTION;
 
 /// information_schema's name for a column of `data_type`.
@@ -81,34 +81,27 @@ impl ScalarUDFImpl for SqlTypeName {
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        let [arg] = args.args.as_slice() else {
-            return plan_err!("{SQL_TYPE_NAME_FUNCTION} takes one argument");
-        };
-        let scalar = matches!(arg, ColumnarValue::Scalar(_));
-        let rows = if scalar { 1 } else { args.number_rows };
-        let names = arg.to_array(rows)?;
-        let names = names.as_string::<i32>();
-        let mut out = StringBuilder::with_capacity(rows, rows * 8);
-        for i in 0..rows {
-            if names.is_null(i) {
-                out.append_null();
-                continue;
-            }
+        make_scalar_function(sql_type_names, vec![])(&args.args)
+    }
+}
+
+/// The SQL type name of each Arrow type name of `columns[0]`.
+fn sql_type_names(columns: &[ArrayRef]) -> Result<ArrayRef> {
+    let [names] = columns else {
+        return plan_err!("{SQL_TYPE_NAME_FUNCTION} takes one argument");
+    };
+    let names = names.as_string::<i32>();
+    let mut out = StringBuilder::with_capacity(names.len(), names.len() * 8);
+    for name in names.iter() {
+        match name {
+            None => out.append_null(),
             // A name DataFusion printed parses back; one that would not is no SQL type.
-            match DataType::from_str(names.value(i)) {
-                Ok(data_type) => out.append_value(sql_type_name(&data_type)),
-                Err(_) => out.append_value("USER-DEFINED"),
-            }
-        }
-        let result = out.finish();
-        if scalar {
-            Ok(ColumnarValue::Scalar(ScalarValue::try_from_array(
-                &result, 0,
-            )?))
-        } else {
-            Ok(ColumnarValue::Array(Arc::new(result)))
+            Some(name) => out.append_value(
+                DataType::from_str(name).map_or("USER-DEFINED", |t| sql_type_name(&t)),
+            ),
         }
     }
+    Ok(Arc::new(out.finish()))
 }
 
 #[cfg(test)]

@@ -24,14 +24,7 @@ pub fn print_timestamp_column(column: &ArrayRef) -> Result<ArrayRef, ArrowError>
         let mut out = StringBuilder::with_capacity(days.len(), days.len() * 10);
         let mut text = String::new();
         for value in days.iter() {
-            match value {
-                None => out.append_null(),
-                Some(value) => {
-                    text.clear();
-                    date(value, &mut text);
-                    out.append_value(&text);
-                }
-            }
+            append_printed(&mut out, &mut text, value, date);
         }
         return Ok(Arc::new(out.finish()));
     }
@@ -44,20 +37,33 @@ pub fn print_timestamp_column(column: &ArrayRef) -> Result<ArrayRef, ArrowError>
     let mut out = StringBuilder::with_capacity(micros.len(), micros.len() * 26);
     let mut text = String::new();
     for value in micros.iter() {
-        match value {
-            None => out.append_null(),
-            Some(value) => {
-                text.clear();
-                if with_zone {
-                    timestamptz(value, &Tz::UTC, &mut text);
-                } else {
-                    timestamp(value, &mut text);
-                }
-                out.append_value(&text);
-            }
+        if with_zone {
+            append_printed(&mut out, &mut text, value, |v, t| {
+                timestamptz(v, &Tz::UTC, t)
+            });
+        } else {
+            append_printed(&mut out, &mut text, value, timestamp);
         }
     }
     Ok(Arc::new(out.finish()))
+}
+
+/// Appends `value` to `out` as `print` writes it (through `text`, reused row after row), or
+/// a NULL.
+pub fn append_printed<T>(
+    out: &mut StringBuilder,
+    text: &mut String,
+    value: Option<T>,
+    print: impl Fn(T, &mut String),
+) {
+    match value {
+        None => out.append_null(),
+        Some(value) => {
+            text.clear();
+            print(value, text);
+            out.append_value(&*text);
+        }
+    }
 }
 
 /// Each float of `column` (float4 or float8) printed as PostgreSQL prints it.
@@ -302,12 +308,13 @@ pub fn timestamptz(micros: i64, zone: &Tz, out: &mut String) {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
 
     #[test]
     fn dates_print_as_postgresql_prints_them() {
         let printed = |days: i32| {
             let mut out = String::new();
-            super::date(days, &mut out);
+            date(days, &mut out);
             out
         };
         assert_eq!(printed(0), "1970-01-01");
@@ -322,8 +329,6 @@ mod tests {
         assert_eq!(printed(-719_163), "0001-12-31 BC");
         assert_eq!(printed(-2_440_588), "4714-11-24 BC");
     }
-
-    use super::*;
 
     fn f8(value: f64, extra: i32) -> String {
         let mut out = String::new();

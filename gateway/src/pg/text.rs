@@ -25,7 +25,7 @@ use arrow::error::ArrowError;
 use chrono_tz::Tz;
 use pgwire::api::results::{FieldFormat, FieldInfo};
 
-use junction_engines::pg_text::{date, float4, float8, timestamp, timestamptz};
+use junction_engines::pg_text::{append_printed, date, float4, float8, timestamp, timestamptz};
 
 use super::{interval_text, numeric_wire};
 
@@ -140,7 +140,7 @@ fn render_column(column: &ArrayRef, style: &TextStyle) -> Result<ArrayRef, Arrow
         DataType::Float64 => {
             let values: &Float64Array = column.as_primitive();
             for value in values.iter() {
-                append(&mut out, &mut text, value, |v, t| {
+                append_printed(&mut out, &mut text, value, |v, t| {
                     float8(v, style.extra_float_digits, t)
                 });
             }
@@ -148,14 +148,14 @@ fn render_column(column: &ArrayRef, style: &TextStyle) -> Result<ArrayRef, Arrow
         DataType::Float32 => {
             let values: &Float32Array = column.as_primitive();
             for value in values.iter() {
-                append(&mut out, &mut text, value, |v, t| {
+                append_printed(&mut out, &mut text, value, |v, t| {
                     float4(v, style.extra_float_digits, t)
                 });
             }
         }
         DataType::Timestamp(unit, zone) => {
             for value in timestamp_micros(column, *unit)?.iter() {
-                append(&mut out, &mut text, value, |v, t| match zone {
+                append_printed(&mut out, &mut text, value, |v, t| match zone {
                     None => timestamp(v, t),
                     Some(_) => timestamptz(v, &style.time_zone, t),
                 });
@@ -163,13 +163,13 @@ fn render_column(column: &ArrayRef, style: &TextStyle) -> Result<ArrayRef, Arrow
         }
         DataType::Date32 => {
             for value in column.as_primitive::<Date32Type>().iter() {
-                append(&mut out, &mut text, value, date);
+                append_printed(&mut out, &mut text, value, date);
             }
         }
         DataType::Decimal128(_, scale) => {
             let values = column.as_primitive::<Decimal128Type>();
             for value in values.iter() {
-                append(&mut out, &mut text, value, |v, t| {
+                append_printed(&mut out, &mut text, value, |v, t| {
                     numeric_wire::text(v, *scale, t)
                 });
             }
@@ -177,7 +177,7 @@ fn render_column(column: &ArrayRef, style: &TextStyle) -> Result<ArrayRef, Arrow
         DataType::Interval(_) | DataType::Duration(_) => {
             for row in 0..column.len() {
                 let value = interval_text::at(column, row)?;
-                append(&mut out, &mut text, value, interval_text::write);
+                append_printed(&mut out, &mut text, value, interval_text::write);
             }
         }
         other => {
@@ -187,22 +187,6 @@ fn render_column(column: &ArrayRef, style: &TextStyle) -> Result<ArrayRef, Arrow
         }
     }
     Ok(Arc::new(out.finish()))
-}
-
-fn append<T>(
-    out: &mut StringBuilder,
-    text: &mut String,
-    value: Option<T>,
-    render: impl Fn(T, &mut String),
-) {
-    match value {
-        None => out.append_null(),
-        Some(value) => {
-            text.clear();
-            render(value, text);
-            out.append_value(&*text);
-        }
-    }
 }
 
 /// The column in microseconds, PostgreSQL's resolution (nanoseconds round to nearest).

@@ -195,13 +195,14 @@ fn page(
     Ok((page, next))
 }
 
-fn schemas_of(served: &Served) -> Vec<String> {
-    served.schemas.clone()
-}
-
 fn catalog_not_found(name: &str) -> Response {
     let message = format!("Catalog not found: {name}");
     error(StatusCode::NOT_FOUND, "CATALOG_NOT_FOUND", message)
+}
+
+fn schema_not_found(catalog: &str, schema: &str) -> Response {
+    let message = format!("Schema not found: {catalog}.{schema}");
+    error(StatusCode::NOT_FOUND, "SCHEMA_NOT_FOUND", message)
 }
 
 async fn list_catalogs(State(served): State<Arc<Served>>, headers: HeaderMap) -> Response {
@@ -227,8 +228,7 @@ async fn schema_info(
         return catalog_not_found(catalog);
     }
     if !served.schemas.iter().any(|s| s == schema) {
-        let message = format!("Schema not found: {full_name}");
-        return error(StatusCode::NOT_FOUND, "SCHEMA_NOT_FOUND", message);
+        return schema_not_found(catalog, schema);
     }
     let schema = json!({
         "name": schema,
@@ -248,11 +248,7 @@ async fn catalog_info(
         return denied;
     }
     if name != served.catalog {
-        return error(
-            StatusCode::NOT_FOUND,
-            "CATALOG_NOT_FOUND",
-            format!("Catalog not found: {name}"),
-        );
+        return catalog_not_found(&name);
     }
     Json(json!({"name": name, "storage_location": null})).into_response()
 }
@@ -272,8 +268,9 @@ async fn list_schemas(
     if catalog != served.catalog {
         return catalog_not_found(&catalog);
     }
-    let items = schemas_of(&served)
-        .into_iter()
+    let items = served
+        .schemas
+        .iter()
         .map(|schema| {
             json!({"name": schema, "catalog_name": catalog, "full_name": format!("{catalog}.{schema}")})
         })
@@ -318,18 +315,10 @@ async fn list_tables(
     let catalog = params.get("catalog_name").cloned().unwrap_or_default();
     let schema = params.get("schema_name").cloned().unwrap_or_default();
     if catalog != served.catalog {
-        return error(
-            StatusCode::NOT_FOUND,
-            "CATALOG_NOT_FOUND",
-            format!("Catalog not found: {catalog}"),
-        );
+        return catalog_not_found(&catalog);
     }
-    if !schemas_of(&served).contains(&schema) {
-        return error(
-            StatusCode::NOT_FOUND,
-            "SCHEMA_NOT_FOUND",
-            format!("Schema not found: {catalog}.{schema}"),
-        );
+    if !served.schemas.contains(&schema) {
+        return schema_not_found(&catalog, &schema);
     }
     let mut items: Vec<Value> = served
         .tables
@@ -365,16 +354,10 @@ async fn table_info(
     // What is missing, as the real server says it: the catalog, the schema, or the table.
     let parts: Vec<&str> = full_name.splitn(3, '.').collect();
     match parts[..] {
-        [catalog, _, _] if catalog != served.catalog => error(
-            StatusCode::NOT_FOUND,
-            "CATALOG_NOT_FOUND",
-            format!("Catalog not found: {catalog}"),
-        ),
-        [catalog, schema, _] if !schemas_of(&served).iter().any(|s| s == schema) => error(
-            StatusCode::NOT_FOUND,
-            "SCHEMA_NOT_FOUND",
-            format!("Schema not found: {catalog}.{schema}"),
-        ),
+        [catalog, _, _] if catalog != served.catalog => catalog_not_found(catalog),
+        [catalog, schema, _] if !served.schemas.iter().any(|s| s == schema) => {
+            schema_not_found(catalog, schema)
+        }
         [_, _, _] => error(
             StatusCode::NOT_FOUND,
             "TABLE_NOT_FOUND",

@@ -121,15 +121,36 @@ def pyiceberg_vitals(out):
             "tables": {"demo.vitals": table.metadata_location}}
 
 
+ICEBERG_EXTENSIONS = "org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions"
+
+
+def spark_session(jars, warehouse, derby_home, settings):
+    """A local Spark on one core and the loopback, with `jars` and `settings` (extensions and
+    catalogs); its own tables go under `warehouse`, its Derby files under `derby_home`."""
+    from pyspark.sql import SparkSession
+
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    builder = (SparkSession.builder.master("local[1]").appName("vitals_tables")
+               .config("spark.jars", ",".join(jars))
+               .config("spark.sql.warehouse.dir", f"file://{warehouse}")
+               .config("spark.driver.bindAddress", "127.0.0.1").config("spark.driver.host", "127.0.0.1")
+               .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
+               .config("spark.sql.shuffle.partitions", "1")
+               .config("spark.driver.extraJavaOptions", f"-Dderby.system.home={derby_home}"))
+    for key, value in settings.items():
+        builder = builder.config(key, value)
+    spark = builder.getOrCreate()
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark
+
+
 def spark_vitals(out, metastore):
     from pyiceberg.catalog.hive import HiveCatalog
     from pyiceberg.exceptions import NoSuchTableError
-    from pyspark.sql import SparkSession
 
     runtime = os.environ.get("PEERS_ICEBERG_RUNTIME")
     if not runtime or not os.path.exists(runtime):
         sys.exit("vitals_tables: PEERS_ICEBERG_RUNTIME names no jar (source scripts/peers/env.sh after install.sh)")
-    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     warehouse = os.path.join(out, "spark-warehouse")
     os.makedirs(warehouse, exist_ok=True)
     # A metastore reused from an earlier run may still list the tables; their files may be gone,
@@ -139,20 +160,13 @@ def spark_vitals(out, metastore):
             HiveCatalog("hms", uri=metastore).drop_table(f"demo.vitals_v{version}")
         except NoSuchTableError:
             pass
-    spark = (SparkSession.builder.master("local[1]").appName("vitals_tables")
-             .config("spark.jars", runtime)
-             .config("spark.sql.extensions", "org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions")
-             .config("spark.sql.catalog.hms", "org.apache.iceberg.spark.SparkCatalog")
-             .config("spark.sql.catalog.hms.type", "hive")
-             .config("spark.sql.catalog.hms.uri", metastore)
-             .config("spark.sql.catalog.hms.warehouse", f"file://{warehouse}")
-             .config("spark.sql.warehouse.dir", f"file://{out}/spark-sql-warehouse")
-             .config("spark.driver.bindAddress", "127.0.0.1").config("spark.driver.host", "127.0.0.1")
-             .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
-             .config("spark.sql.shuffle.partitions", "1")
-             .config("spark.driver.extraJavaOptions", f"-Dderby.system.home={out}")
-             .getOrCreate())
-    spark.sparkContext.setLogLevel("WARN")
+    spark = spark_session([runtime], f"{out}/spark-sql-warehouse", out, {
+        "spark.sql.extensions": ICEBERG_EXTENSIONS,
+        "spark.sql.catalog.hms": "org.apache.iceberg.spark.SparkCatalog",
+        "spark.sql.catalog.hms.type": "hive",
+        "spark.sql.catalog.hms.uri": metastore,
+        "spark.sql.catalog.hms.warehouse": f"file://{warehouse}",
+    })
     sql = spark.sql
     sql("CREATE NAMESPACE IF NOT EXISTS hms.demo")
     tables = {}
@@ -180,30 +194,19 @@ def spark_deletes(out):
     with deletion vectors and column mapping at OUT/lake/vitals_dv, and Iceberg v2 with a
     position delete and an equality delete at OUT/ice/vitals_eq (a Hadoop catalog whose
     warehouse is OUT). Prints what Spark reads from each."""
-    from pyspark.sql import SparkSession
-
     jars = [os.environ.get(name, "") for name in
             ("PEERS_ICEBERG_RUNTIME", "PEERS_DELTA_SPARK", "PEERS_DELTA_STORAGE")]
     if not all(os.path.exists(jar) for jar in jars):
         sys.exit("vitals_tables: Spark's jars are missing (source scripts/peers/env.sh after install.sh)")
-    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     out = os.path.abspath(out)
     os.makedirs(out, exist_ok=True)
-    spark = (SparkSession.builder.master("local[1]").appName("vitals_tables")
-             .config("spark.jars", ",".join(jars))
-             .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension,"
-                     "org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions")
-             .config("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog")
-             .config("spark.sql.catalog.lake", "org.apache.iceberg.spark.SparkCatalog")
-             .config("spark.sql.catalog.lake.type", "hadoop")
-             .config("spark.sql.catalog.lake.warehouse", f"file://{out}")
-             .config("spark.sql.warehouse.dir", f"file://{out}/.spark-warehouse")
-             .config("spark.driver.bindAddress", "127.0.0.1").config("spark.driver.host", "127.0.0.1")
-             .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
-             .config("spark.sql.shuffle.partitions", "1")
-             .config("spark.driver.extraJavaOptions", f"-Dderby.system.home={out}/.spark-warehouse")
-             .getOrCreate())
-    spark.sparkContext.setLogLevel("ERROR")
+    spark = spark_session(jars, f"{out}/.spark-warehouse", f"{out}/.spark-warehouse", {
+        "spark.sql.extensions": f"io.delta.sql.DeltaSparkSessionExtension,{ICEBERG_EXTENSIONS}",
+        "spark.sql.catalog.spark_catalog": "org.apache.spark.sql.delta.catalog.DeltaCatalog",
+        "spark.sql.catalog.lake": "org.apache.iceberg.spark.SparkCatalog",
+        "spark.sql.catalog.lake.type": "hadoop",
+        "spark.sql.catalog.lake.warehouse": f"file://{out}",
+    })
     sql = spark.sql
     rows = "(1, 'icu', 88), (2, 'icu', 120), (3, 'er', 75), (4, 'er', 64), (5, 'ward-a', 101)"
 

@@ -8,12 +8,8 @@ set -euo pipefail
 PEER=hms
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 parse_args "$@"
-if [ "$ACTION" = stop ]; then
-  stop_pid LoopbackHms.java
-  exit 0
-fi
+stop_or_check LoopbackHms.java
 need_venv
-ensure_stopped LoopbackHms.java
 classpath="$STATE/conf:$(spark_jars 'hive-metastore-*' 'hive-common-*' 'hive-serde-*' 'hive-shims-*' \
   'hive-exec-*-core.jar' 'hive-storage-api-*' 'libthrift-*' 'libfb303-*' 'datanucleus-*' 'javax.jdo-*' \
   'jdo-api-*' 'derby-*' 'hadoop-client-api-*' 'hadoop-client-runtime-*' 'guava-*' 'commons-lang-*' \

@@ -12,13 +12,9 @@ PEER=iceberg-rest
 PEER_USAGE=" [key=value ...]"
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 parse_args "$@"
-if [ "$ACTION" = stop ]; then
-  stop_pid IcebergRestServer.java
-  exit 0
-fi
+stop_or_check IcebergRestServer.java
 need_venv
 [ -s "$PEERS_ICEBERG_RUNTIME" ] || die "no Iceberg runtime: run $PEERS_DIR/install.sh"
-ensure_stopped IcebergRestServer.java
 properties=("${EXTRA[@]}")
 case " ${properties[*]} " in *" warehouse="*) ;; *)
   mkdir -p "$STATE/warehouse"

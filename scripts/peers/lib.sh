@@ -100,6 +100,18 @@ wait_ready() {
   say "pid $pid answers on 127.0.0.1:$PORT after $((SECONDS - t0)) s (log $LOG)"
 }
 
+# stop_or_check MARKER [SIGNAL]: for `stop`, stops the server (stop_pid), then calls the
+# script's `on_stop` where it defines one, and exits; for `start`, refuses a second server on
+# DIR or on a taken port (ensure_stopped).
+stop_or_check() {
+  if [ "$ACTION" = stop ]; then
+    stop_pid "$@"
+    if declare -F on_stop >/dev/null; then on_stop; fi
+    exit 0
+  fi
+  ensure_stopped "$1"
+}
+
 # stop_pid MARKER [SIGNAL]: stops the process of PIDFILE, if it is still ours.
 stop_pid() {
   local marker="$1" signal="${2:-TERM}" pid t0=$SECONDS

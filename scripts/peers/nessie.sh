@@ -12,11 +12,10 @@ PEER=nessie
 PEER_USAGE=" [auth=PUBLIC_KEY.pem]"
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 parse_args "$@"
-if [ "$ACTION" = stop ]; then
-  stop_pid nessie-quarkus
+on_stop() {
   "$PEERS_DIR/s3.sh" stop "$STATE/s3"
-  exit 0
-fi
+}
+stop_or_check nessie-quarkus
 need_venv
 [ -n "$PEERS_JAVA_NEW" ] || die "Nessie needs Java 21 or newer; none in /usr/lib/jvm"
 auth=()
@@ -32,7 +31,6 @@ for arg in "${EXTRA[@]}"; do
     *) die "unknown argument $arg" ;;
   esac
 done
-ensure_stopped nessie-quarkus
 runner="$(maven_jar "org.projectnessie.nessie:nessie-quarkus:$PEERS_NESSIE_VERSION:runner")"
 
 "$PEERS_DIR/s3.sh" start "$STATE/s3" >/dev/null

@@ -9,13 +9,9 @@ PEER=postgres
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 parse_args "$@"
 DATA="$STATE/data"
-if [ "$ACTION" = stop ]; then
-  stop_pid "$DATA" INT   # SIGINT: PostgreSQL's fast shutdown
-  exit 0
-fi
+stop_or_check "$DATA" INT   # SIGINT: PostgreSQL's fast shutdown
 
 [ -x "$PEERS_PG_BIN/initdb" ] || die "no PostgreSQL in $PEERS_PG_BIN: run $PEERS_DIR/install.sh"
-ensure_stopped "$DATA"
 as_owner=()
 if [ "$(id -u)" = 0 ]; then
   as_owner=(runuser -u postgres --)

@@ -8,12 +8,8 @@ set -euo pipefail
 PEER=s3
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 parse_args "$@"
-if [ "$ACTION" = stop ]; then
-  stop_pid moto_server
-  exit 0
-fi
+stop_or_check moto_server
 need_venv
-ensure_stopped moto_server
 launch "$PEERS_VENV/bin/moto_server" -H 127.0.0.1 -p "$PORT"
 wait_ready "$LAUNCHED"
 write_env "AWS_ENDPOINT_URL=http://127.0.0.1:$PORT" AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test \

@@ -11,10 +11,7 @@ PEER=trino
 PEER_USAGE=" [hms=thrift://HOST:PORT]"
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 parse_args "$@"
-if [ "$ACTION" = stop ]; then
-  stop_pid io.trino.server.TrinoServer
-  exit 0
-fi
+stop_or_check io.trino.server.TrinoServer
 java_home="$(dirname "$(dirname "${PEERS_JAVA_NEW:-/nonexistent}")")"
 version="$("$java_home/bin/java" -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -1)"
 [ "${version:-0}" -ge 22 ] || die "Trino needs Java 22 or newer; found ${version:-none} in /usr/lib/jvm"
@@ -25,7 +22,6 @@ for arg in "${EXTRA[@]}"; do
     *) die "unknown argument $arg" ;;
   esac
 done
-ensure_stopped io.trino.server.TrinoServer
 
 # The server tarball, unpacked once; a half-unpacked tree is never taken for a whole one.
 home="$PEERS_HOME/trino-server-$PEERS_TRINO_VERSION"

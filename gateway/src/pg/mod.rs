@@ -90,8 +90,9 @@ pub async fn serve(
                         Ok(Err(e)) => {
                             tracing::debug!(%peer, error = %e, "pg connection ended with an error");
                         }
-                        // pgwire's decoders panic on some malformed messages; the client
-                        // hears what PostgreSQL would say rather than a silent close.
+                        // vendor/pgwire answers a malformed message with 08P01 itself; a
+                        // panic still possible in pgwire or a handler ends this connection
+                        // only, and the client hears why rather than a silent close.
                         Err(_) => {
                             tracing::warn!(%peer, "a malformed message ended a pg connection");
                             if let Some(last_word) = last_word {

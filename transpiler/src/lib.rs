@@ -145,9 +145,17 @@ pub enum TranspileError {
     #[error("{0}")]
     UndefinedFunction(String),
 
-    /// A statement past the bounds of [`check_size`].
+    /// A statement past the operator, nesting or token bounds of [`check_size`].
     #[error("{0}")]
     TooComplex(String),
+
+    /// A statement longer than [`check_size`] takes.
+    #[error("{0}")]
+    TooLarge(String),
+
+    /// A select list wider than PostgreSQL allows.
+    #[error("{0}")]
+    TooManyColumns(String),
 }
 
 impl TranspileError {
@@ -160,6 +168,8 @@ impl TranspileError {
             TranspileError::UndefinedObject(_) => "42704",
             TranspileError::UndefinedFunction(_) => "42883",
             TranspileError::TooComplex(_) => "54001",
+            TranspileError::TooLarge(_) => "54000",
+            TranspileError::TooManyColumns(_) => "54011",
         }
     }
 }

@@ -1,11 +1,16 @@
-//! How big a statement junction takes on: a bound checked on the tokens, before anything
-//! recurses over the statement.
+//! How big a statement junction takes on: bounds checked on the text and its tokens, before
+//! anything recurses over the statement.
 //!
 //! A flat chain (`1+1+...`, `a = 1 OR a = 2 OR ...`, `UNION ALL` of many branches) parses
 //! without recursion, but into a tree as deep as the chain is long, and every later pass
 //! (rewrites, planning, even dropping it) recurses that deep. Counting the operators bounds
 //! that depth, and nesting is bounded directly; past either bound the statement is refused
 //! with PostgreSQL's 54001 rather than risking the stack of the thread that analyses it.
+//!
+//! A long but flat statement costs memory instead: every token becomes an AST node, a
+//! logical plan expression and, in a select list, a field of every schema on the way (about
+//! 2 KB a column; a 10-million-column select list once took the server past 24 GB). So the
+//! text, its tokens and its select lists are bounded too.
 
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::keywords::Keyword;
@@ -21,21 +26,43 @@ pub const MAX_OPERATORS: usize = 1_000;
 /// The deepest nesting of parentheses and brackets.
 pub const MAX_NESTING: usize = 500;
 
-/// Refuses `sql` when its operators or nesting exceed the bounds. Text that does not
-/// tokenize is left for the parser to report.
+/// The longest request text. PostgreSQL takes up to 1 GB; junction tokenizes, parses and
+/// plans the text into several representations, each many times its size (a 50 MB
+/// literal once peaked at over 1 GB), so it stops far earlier.
+pub const MAX_BYTES: usize = 16 << 20;
+
+/// The most tokens (words, literals, punctuation) one request may hold: a 100,000-item IN
+/// list is about 200,000.
+pub const MAX_TOKENS: usize = 1_000_000;
+
+/// PostgreSQL's bound on a select list (MaxTupleAttributeNumber).
+pub const MAX_SELECT_ITEMS: usize = 1_664;
+
+/// Refuses `sql` past any bound: its length, its tokens, its operators, its nesting or the
+/// width of a select list. Text that does not tokenize is left for the parser to report.
 pub fn check_size(sql: &str) -> Result<(), TranspileError> {
-    // Too short to pass either bound (an operator takes two bytes with its operand, a level
-    // of nesting one): most statements skip a second tokenization.
-    if sql.len() <= MAX_NESTING.min(2 * MAX_OPERATORS) {
+    if sql.len() > MAX_BYTES {
+        return Err(TranspileError::TooLarge(format!(
+            "statement is too large: {} bytes (at most {MAX_BYTES})",
+            sql.len()
+        )));
+    }
+    // Too short to pass any bound (an operator takes two bytes with its operand, a level
+    // of nesting and a select item one): most statements skip a second tokenization.
+    if sql.len() <= MAX_NESTING.min(2 * MAX_OPERATORS).min(MAX_SELECT_ITEMS) {
         return Ok(());
     }
     let Ok(tokens) = Tokenizer::new(&PostgreSqlDialect {}, sql).tokenize() else {
         return Ok(());
     };
+    let mut counted = 0usize;
     let mut operators = 0usize;
     let mut depth = 0usize;
+    // Per nesting level, the items of the select list being read there, if any.
+    let mut select_items: Vec<Option<usize>> = vec![None];
     for token in &tokens {
         match token {
+            Token::Whitespace(_) => continue,
             Token::LParen | Token::LBracket | Token::LBrace => {
                 depth += 1;
                 if depth > MAX_NESTING {
@@ -43,10 +70,44 @@ pub fn check_size(sql: &str) -> Result<(), TranspileError> {
                         "statement is too complex: nesting deeper than {MAX_NESTING} levels"
                     )));
                 }
+                select_items.push(None);
             }
-            Token::RParen | Token::RBracket | Token::RBrace => depth = depth.saturating_sub(1),
-            t if is_operator(t) => operators += 1,
+            Token::RParen | Token::RBracket | Token::RBrace => {
+                if depth > 0 {
+                    depth -= 1;
+                    select_items.pop();
+                }
+            }
+            Token::Comma => {
+                if let Some(Some(items)) = select_items.last_mut() {
+                    *items += 1;
+                    if *items > MAX_SELECT_ITEMS {
+                        return Err(TranspileError::TooManyColumns(format!(
+                            "target lists can have at most {MAX_SELECT_ITEMS} entries"
+                        )));
+                    }
+                }
+            }
+            Token::Word(word) if word.keyword == Keyword::SELECT => {
+                if let Some(level) = select_items.last_mut() {
+                    *level = Some(1);
+                }
+            }
+            Token::Word(word) if ends_select_list(word.keyword) => {
+                if let Some(level) = select_items.last_mut() {
+                    *level = None;
+                }
+            }
             _ => {}
+        }
+        if is_operator(token) {
+            operators += 1;
+        }
+        counted += 1;
+        if counted > MAX_TOKENS {
+            return Err(TranspileError::TooComplex(format!(
+                "statement is too complex: more than {MAX_TOKENS} tokens"
+            )));
         }
     }
     if operators > MAX_OPERATORS {
@@ -56,6 +117,27 @@ pub fn check_size(sql: &str) -> Result<(), TranspileError> {
         )));
     }
     Ok(())
+}
+
+/// Whether `keyword` ends the select list it follows.
+fn ends_select_list(keyword: Keyword) -> bool {
+    matches!(
+        keyword,
+        Keyword::FROM
+            | Keyword::INTO
+            | Keyword::WHERE
+            | Keyword::GROUP
+            | Keyword::HAVING
+            | Keyword::WINDOW
+            | Keyword::ORDER
+            | Keyword::LIMIT
+            | Keyword::OFFSET
+            | Keyword::FETCH
+            | Keyword::FOR
+            | Keyword::UNION
+            | Keyword::INTERSECT
+            | Keyword::EXCEPT
+    )
 }
 
 /// Whether `token` joins two operands into a deeper tree.
@@ -124,6 +206,38 @@ mod tests {
             "]".repeat(MAX_NESTING + 1)
         );
         assert_eq!(check_size(&deep).unwrap_err().sqlstate(), "54001");
+    }
+
+    #[test]
+    fn long_statements_are_refused() {
+        let huge = format!("SELECT '{}'", "a".repeat(MAX_BYTES));
+        assert_eq!(check_size(&huge).unwrap_err().sqlstate(), "54000");
+        let items = vec!["1"; MAX_TOKENS / 2 + 1].join(",");
+        let tokens = format!("SELECT 1 WHERE 1 IN ({items})");
+        assert_eq!(check_size(&tokens).unwrap_err().sqlstate(), "54001");
+    }
+
+    #[test]
+    fn select_lists_are_bounded_as_postgresql_bounds_them() {
+        let columns = |n: usize| vec!["1"; n].join(", ");
+        let err = check_size(&format!("SELECT {}", columns(MAX_SELECT_ITEMS + 1))).unwrap_err();
+        assert_eq!(err.sqlstate(), "54011");
+        assert_eq!(
+            err.to_string(),
+            "target lists can have at most 1664 entries"
+        );
+        // A subquery's select list counts on its own; commas inside calls do not count.
+        let nested = format!(
+            "SELECT (SELECT {}), coalesce({}) FROM t WHERE x IN ({})",
+            columns(MAX_SELECT_ITEMS),
+            columns(MAX_SELECT_ITEMS),
+            columns(5_000)
+        );
+        check_size(&nested).unwrap();
+        check_size(&format!("SELECT {}", columns(MAX_SELECT_ITEMS))).unwrap();
+        // The list after FROM is not a select list.
+        let from = format!("SELECT 1 FROM {}", vec!["t"; 3_000].join(", "));
+        check_size(&from).unwrap();
     }
 
     #[test]

@@ -30,7 +30,7 @@ pub fn code_for(sqlstate: &str) -> Code {
         "57014" => Code::Cancelled,
         "53200" => Code::ResourceExhausted,
         // A statement too large or deep: the client's to change, as DESIGN.md says.
-        "54000" | "54001" => Code::InvalidArgument,
+        "54000" | "54001" | "54011" => Code::InvalidArgument,
         "58000" => Code::Unavailable,
         "XX000" => Code::Internal,
         // Syntax errors, unknown columns/functions/settings, type mismatches, data errors.

@@ -15,8 +15,14 @@ async fn sql_errors_map_to_the_design_tables_codes() {
     let server = Server::start();
     let mut client = authenticated(&server, "alice").await;
     let wide_sum = format!("select {}", vec!["1"; 100_000].join("+"));
+    let wide_list = format!("select {}", vec!["1"; 1_665].join(","));
     let cases = [
         (wide_sum.as_str(), Code::InvalidArgument, "too complex"),
+        (
+            wide_list.as_str(),
+            Code::InvalidArgument,
+            "at most 1664 entries",
+        ),
         ("select * from silver.nosuch", Code::NotFound, "nosuch"),
         (
             "select * from nosuch.vitals",

@@ -1,5 +1,5 @@
 //! One session's worst statement ends only itself: wide statements are refused with 54001
-//! on every path and engine, a long statement leaves other sessions served, and a client
+//! on every path and engine, statements too long to hold with 54000/54001/54011, a long statement leaves other sessions served, and a client
 //! that hangs up stops its statement's work.
 
 use std::time::Duration;
@@ -64,6 +64,50 @@ async fn wide_statements_are_refused_with_54001_on_both_paths_and_engines() {
         }
         assert_usable(&client, "usable after the wide statements").await;
     }
+    assert!(server.is_running());
+}
+
+/// Flat statements too big to hold: each once took the server's memory with it (a
+/// 10-million-column select list went past 24 GB and the kernel killed the gateway).
+fn long_statements() -> Vec<(&'static str, String, &'static str)> {
+    let list = |n: usize| vec!["1"; n].join(",");
+    vec![
+        (
+            "a 10-million-column select list",
+            format!("select {}", list(10_000_000)),
+            "54000",
+        ),
+        (
+            "a 17 MiB literal",
+            format!("select length('{}')", "a".repeat(17 << 20)),
+            "54000",
+        ),
+        (
+            "a 600,000-item IN list",
+            format!("select 1 where 1 in ({})", list(600_000)),
+            "54001",
+        ),
+        (
+            "a 1,665-column select list",
+            format!("select {}", list(1_665)),
+            "54011",
+        ),
+    ]
+}
+
+#[tokio::test]
+async fn long_statements_are_refused_on_both_paths() {
+    let mut server = Server::start();
+    let client = server.connect().await;
+    for (what, sql, sqlstate) in long_statements() {
+        let simple = client.simple_query(&sql).await.expect_err(what);
+        let extended = client.query(&sql, &[]).await.expect_err(what);
+        for (path, error) in [("simple", simple), ("extended", extended)] {
+            let code = error.as_db_error().map(|e| e.code().code().to_owned());
+            assert_eq!(code.as_deref(), Some(sqlstate), "{what}, {path}: {error}");
+        }
+    }
+    assert_usable(&client, "usable after the long statements").await;
     assert!(server.is_running());
 }
 
@@ -184,27 +228,58 @@ async fn a_client_that_hangs_up_stops_its_statement() {
     }
 }
 
-/// Messages whose declared counts run past their end, which pgwire's decoders read past
-/// (a panic that once dropped the connection without a word).
+/// Messages whose fields run past their end, or whose length cannot be: each is FATAL 08P01
+/// naming what is wrong, as PostgreSQL answers, and the server goes on serving others.
+/// pgwire's decoders once read past such a message (into the next one, or panicking, which
+/// dropped the connection without a word); vendor/pgwire carries the fix.
 #[tokio::test]
 async fn a_malformed_message_is_answered_08p01() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
     let mut server = Server::start();
-    let parse_with_missing_types = message(b'P', b"\0select 1\0\0\x05");
-    let bind_with_missing_formats = message(b'B', b"\0\0\0\x03");
-    for malformed in [parse_with_missing_types, bind_with_missing_formats] {
+    let query = message(b'Q', b"select 1\0");
+    let malformed: [(&str, Vec<u8>); 9] = [
+        (
+            "Parse counting 5 types it lacks",
+            message(b'P', b"\0select 1\0\0\x05"),
+        ),
+        (
+            "Bind without its format counts",
+            message(b'B', b"\0\0\0\x03"),
+        ),
+        (
+            "Bind with a parameter of length -2",
+            message(b'B', b"\0\0\0\0\0\x01\xff\xff\xff\xfe\0\0"),
+        ),
+        (
+            "Bind with a parameter longer than the message",
+            message(b'B', b"\0\0\0\0\0\x01\0\0\x10\0ab\0\0"),
+        ),
+        ("Execute without its row limit", message(b'E', b"\0")),
+        ("Close without its target", message(b'C', b"")),
+        ("Describe without its target", message(b'D', b"")),
+        ("a length shorter than itself", b"Q\0\0\0\x02".to_vec()),
+        (
+            // Its fields would run on into the valid Query behind it.
+            "Parse shorter than its fields, a Query behind it",
+            [message(b'P', b"\0select 1\0"), query.clone()].concat(),
+        ),
+    ];
+    for (what, bytes) in malformed {
         let mut socket = bare_connection(server.port).await;
-        socket.write_all(&malformed).await.expect("send");
+        socket.write_all(&bytes).await.expect("send");
         let mut answer = Vec::new();
         tokio::time::timeout(Duration::from_secs(10), socket.read_to_end(&mut answer))
             .await
-            .expect("the server answers and closes")
+            .unwrap_or_else(|_| panic!("{what}: the server answers and closes"))
             .expect("read");
         let text = String::from_utf8_lossy(&answer);
         assert!(
-            answer.first() == Some(&b'E') && text.contains("C08P01") && text.contains("SFATAL"),
-            "{text:?}"
+            answer.first() == Some(&b'E')
+                && text.contains("C08P01")
+                && text.contains("SFATAL")
+                && text.contains("Invalid message"),
+            "{what}: {text:?}"
         );
     }
     assert!(server.is_running());

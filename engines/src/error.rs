@@ -380,6 +380,12 @@ fn duckdb_classify(text: &str) -> (&'static str, String) {
             format!("duckdb cannot multiply these numerics exactly: {message}"),
         );
     }
+    if message.starts_with("Argument for ntile must be greater than zero") {
+        return (
+            "22014",
+            "argument of ntile must be greater than zero".to_owned(),
+        );
+    }
     if message.starts_with("Date out of range") {
         return ("22008", "date out of range".to_owned());
     }
@@ -428,6 +434,14 @@ fn raised_by_junction(message: &str) -> Option<(&'static str, &str)> {
 #[cfg(test)]
 mod duckdb_tests {
     use super::duckdb_classify;
+
+    #[test]
+    fn a_bucket_count_below_one_is_22014() {
+        let (sqlstate, message) =
+            duckdb_classify("Invalid Input Error: Argument for ntile must be greater than zero");
+        assert_eq!(sqlstate, "22014");
+        assert_eq!(message, "argument of ntile must be greater than zero");
+    }
 
     #[test]
     fn missing_extensions_are_0a000() {

@@ -13,6 +13,7 @@ mod json_build_object;
 mod like_escape;
 mod mode;
 mod not_in;
+mod ntile;
 mod numeric_rounding;
 mod operators;
 mod pg_attribute;
@@ -132,6 +133,7 @@ impl DataFusionEngine {
         ctx.register_udf(age::age_udf());
         ctx.register_udf(age::make_timestamp_udf());
         ctx.register_udf(mode::mode_udf());
+        ctx.register_udwf(ntile::ntile_udwf());
         // Called by name for averages (the transpiler's exact_average); the operator planner
         // calls it for `/`.
         ctx.register_udf(arithmetic::numeric_divide_udf().as_ref().clone());

@@ -332,6 +332,11 @@ impl ServerPeer {
         Self::start("nessie.sh", "NESSIE_URL", args)
     }
 
+    /// Trino 476 (`trino.sh`); its URI is the coordinator's `http://` address.
+    pub fn trino(args: &[&str]) -> Self {
+        Self::start("trino.sh", "PEERS_TRINO_URL", args)
+    }
+
     fn start(script: &'static str, uri_variable: &str, args: &[&str]) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let state = dir.path().join("state");

@@ -42,6 +42,10 @@ pub enum EngineError {
     /// An error junction's own functions raised inside an engine, with its SQLSTATE.
     #[error(transparent)]
     Sql(#[from] SqlError),
+
+    /// The remote Trino engine's error.
+    #[error(transparent)]
+    Trino(crate::TrinoError),
 }
 
 pub type Result<T, E = EngineError> = std::result::Result<T, E>;
@@ -160,6 +164,7 @@ impl EngineError {
             EngineError::UnknownTable(_) => "42P01",
             EngineError::Unavailable(_) => "58000",
             EngineError::Sql(e) => e.sqlstate,
+            EngineError::Trino(e) => e.sqlstate(),
             EngineError::DataFusion(e) => datafusion_sqlstate(innermost(e)),
         }
     }

@@ -9,6 +9,7 @@ pub mod pg_text;
 mod sql_error;
 pub mod tables;
 mod text;
+mod trino;
 
 use std::fmt::Debug;
 
@@ -24,6 +25,7 @@ pub use df::{DataFusionEngine, JSON_EXTENSION};
 pub use duck::{DuckDbConfig, DuckDbEngine};
 pub use error::{EngineError, Result};
 pub use sql_error::SqlError;
+pub use trino::{Credentials as TrinoCredentials, TrinoConfig, TrinoEngine, TrinoError};
 
 /// What an engine needs to know about the session a statement runs in.
 #[derive(Debug, Clone)]

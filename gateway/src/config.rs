@@ -165,6 +165,51 @@ mod duration {
 #[serde(deny_unknown_fields)]
 pub struct EnginesConfig {
     pub duckdb: Option<DuckDbSection>,
+    pub trino: Option<TrinoSection>,
+}
+
+/// `[engines.trino]`: the remote engine, present only when configured.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrinoSection {
+    pub url: String,
+    #[serde(default = "TrinoSection::default_user")]
+    pub user: String,
+    #[serde(default)]
+    pub impersonate: bool,
+    pub password: Option<String>,
+    pub token: Option<String>,
+    /// junction catalog → the Trino catalog that reads the same tables.
+    #[serde(default)]
+    pub catalogs: std::collections::BTreeMap<String, String>,
+}
+
+impl TrinoSection {
+    fn default_user() -> String {
+        "junction".to_owned()
+    }
+
+    pub fn engine_config(&self) -> Result<junction_engines::TrinoConfig, String> {
+        let credentials = match (&self.password, &self.token) {
+            (None, None) => junction_engines::TrinoCredentials::None,
+            (Some(password), None) => junction_engines::TrinoCredentials::Basic {
+                password: password.clone(),
+            },
+            (None, Some(token)) => junction_engines::TrinoCredentials::Bearer {
+                token: token.clone(),
+            },
+            (Some(_), Some(_)) => {
+                return Err("[engines.trino]: password or token, not both".to_owned())
+            }
+        };
+        Ok(junction_engines::TrinoConfig {
+            url: self.url.clone(),
+            user: self.user.clone(),
+            impersonate: self.impersonate,
+            credentials,
+            catalogs: self.catalogs.clone(),
+        })
+    }
 }
 
 /// `[engines.duckdb]`.

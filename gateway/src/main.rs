@@ -25,7 +25,7 @@ use junction_catalogs::{
     Catalog, Catalogs, HiveCatalog, IcebergRestCatalog, NessieCatalog, Storage, UnityCatalog,
     WarehouseCatalog,
 };
-use junction_engines::{DataFusionEngine, DuckDbEngine, Engine};
+use junction_engines::{DataFusionEngine, DuckDbEngine, Engine, TrinoEngine};
 use junction_router::{CostModel, Router};
 use junction_transpiler::{Dialect, TranspileError};
 use tokio::net::TcpListener;
@@ -237,7 +237,13 @@ fn engines(
         .unwrap_or_default();
     let duckdb = DuckDbEngine::try_new(catalogs.clone(), &duckdb_config, storage)
         .map_err(|e| format!("duckdb: {e}"))?;
-    Ok(vec![Arc::new(datafusion), Arc::new(duckdb)])
+    let mut engines: Vec<Arc<dyn Engine>> = vec![Arc::new(datafusion), Arc::new(duckdb)];
+    if let Some(section) = &config.engines.trino {
+        let trino = TrinoEngine::try_new(section.engine_config()?)
+            .map_err(|e| format!("[engines.trino]: {e}"))?;
+        engines.push(Arc::new(trino));
+    }
+    Ok(engines)
 }
 
 async fn serve(

@@ -46,6 +46,14 @@ pub const LOWER: &str = "junction_lower";
 /// junction's `clock_timestamp(dummy)`: DuckDB has no clock but the transaction's.
 pub const CLOCK_TIMESTAMP: &str = "junction_clock_timestamp";
 
+/// PostgreSQL's `initcap`, which DuckDB lacks: each run of letters and digits gets its first
+/// character upper-cased and the rest lower-cased (by junction's PostgreSQL case mapping).
+pub const INITCAP: &str = "junction_initcap";
+
+/// PostgreSQL's `array_to_string(array, separator, null_text)`: DuckDB's takes no text for
+/// NULL elements.
+pub const ARRAY_TO_STRING: &str = "junction_array_to_string";
+
 /// The macros the rules rely on, to be created in every DuckDB database queries run in.
 /// DuckDB macros for float `*` and `/` as PostgreSQL's float8 operators check them: a zero
 /// divisor is 22012, Infinity from finite operands 22003 (DuckDB answers NULL and
@@ -68,6 +76,11 @@ pub const MACROS: &[&str] = &[
      WHEN isinf(CAST(a AS DOUBLE) / b) AND isfinite(CAST(a AS DOUBLE)) \
        THEN error('[22003] value out of range: overflow') \
      ELSE CAST(a AS DOUBLE) / b END",
+    "CREATE OR REPLACE MACRO junction_initcap(s) AS \
+     array_to_string(list_transform(regexp_extract_all(s, '[\\pL\\pN]+|[^\\pL\\pN]+'), \
+       w -> junction_upper(w[1]) || junction_lower(w[2:])), '')",
+    "CREATE OR REPLACE MACRO junction_array_to_string(a, separator, null_text) AS \
+     array_to_string(list_transform(a, x -> coalesce(CAST(x AS VARCHAR), null_text)), separator)",
     "CREATE OR REPLACE MACRO junction_divisor(x) AS \
      CASE WHEN x = 0 THEN error('[22012] division by zero') ELSE x END",
     // PostgreSQL's width_bucket(operand, low, high, count) on float8 (float.c).
@@ -277,6 +290,8 @@ pub fn function_names(expr: &mut Expr, scope: &Scope<'_>) {
             *expr = call(CLOCK_TIMESTAMP, number(0));
         }
         ("lower", 1) => rename(function, LOWER),
+        ("initcap", 1) => rename(function, INITCAP),
+        ("array_to_string", 3) => rename(function, ARRAY_TO_STRING),
         ("date_bin", _) => rename(function, "time_bucket"),
         ("cardinality", _) => {
             rename(function, "len");

@@ -72,11 +72,9 @@ pub fn check_size(sql: &str) -> Result<(), TranspileError> {
                 }
                 select_items.push(None);
             }
-            Token::RParen | Token::RBracket | Token::RBrace => {
-                if depth > 0 {
-                    depth -= 1;
-                    select_items.pop();
-                }
+            Token::RParen | Token::RBracket | Token::RBrace if depth > 0 => {
+                depth -= 1;
+                select_items.pop();
             }
             Token::Comma => {
                 if let Some(Some(items)) = select_items.last_mut() {

@@ -1,0 +1,224 @@
+//! Trino as junction's remote engine, against a real Trino 476 (scripts/peers/trino.sh):
+//! statements pinned to Trino run there over its client protocol and come back with the
+//! values and column types real PostgreSQL gives, page after page; Trino's errors arrive as
+//! PostgreSQL's SQLSTATEs; a cancelled statement's Trino query is cancelled on Trino.
+
+use std::time::{Duration, Instant};
+
+use junction_conformance::peers::{
+    connect, duckdb_extensions_config, error_of, junction_bin, simple_rows, Junction, Postgres,
+    ServerPeer,
+};
+use tokio_postgres::{Client, NoTls};
+
+struct Setup {
+    trino: ServerPeer,
+    junction: Junction,
+    _dir: tempfile::TempDir,
+}
+
+fn setup() -> Setup {
+    let trino = ServerPeer::trino(&[]);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let warehouse = dir.path().join("warehouse");
+    let bin = junction_bin();
+    Junction::write_demo(&bin, &warehouse, 2, 1).expect("demo warehouse");
+    let config = dir.path().join("junction.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "{}\n[engines.trino]\nurl = \"{}\"\n",
+            duckdb_extensions_config(),
+            trino.uri
+        ),
+    )
+    .expect("write the configuration");
+    let junction =
+        Junction::serve_with_config(&bin, &warehouse, Some(&config)).expect("junction serves");
+    Setup {
+        trino,
+        junction,
+        _dir: dir,
+    }
+}
+
+async fn on_trino(junction: &Junction) -> Client {
+    let client = connect(junction.port, "tester", "warehouse")
+        .await
+        .expect("connect");
+    client
+        .batch_execute("SET junction.engine = 'trino'")
+        .await
+        .expect("trino is an engine");
+    client
+}
+
+/// Statements whose every value and column type Trino, through junction, must give as
+/// PostgreSQL does.
+const TYPED: &[&str] = &[
+    "SELECT 1 + 1 AS two, 7 / 2 AS q, CAST(40000 AS bigint) * 100000 AS big, true AS b",
+    "SELECT CAST(2.50 AS numeric(5,2)) AS d, CAST(1.5 AS float8) AS f, CAST(0.25 AS real) AS r",
+    "SELECT 'x' || 'y' AS t, upper('abc') AS u, length('héllo') AS n",
+    "SELECT DATE '2026-01-02' AS day, TIMESTAMP '2026-01-02 03:04:05.123456' AS ts",
+    "SELECT ARRAY[1, 2, NULL] AS a, CAST(NULL AS integer) AS missing",
+];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn results_have_postgresql_values_and_types() {
+    let setup = setup();
+    let postgres = Postgres::start();
+    let reference = connect(postgres.port, "postgres", "postgres")
+        .await
+        .expect("connect to PostgreSQL");
+    let client = on_trino(&setup.junction).await;
+    for sql in TYPED {
+        let expected = simple_rows(&reference, sql).await.expect(sql);
+        let actual = simple_rows(&client, sql)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e:?}"));
+        assert_eq!(actual, expected, "{sql}");
+        let types = |statement: tokio_postgres::Statement| {
+            statement
+                .columns()
+                .iter()
+                .map(|c| (c.name().to_owned(), c.type_().name().to_owned()))
+                .collect::<Vec<_>>()
+        };
+        let expected = types(reference.prepare(sql).await.expect(sql));
+        let actual = types(client.prepare(sql).await.expect(sql));
+        assert_eq!(actual, expected, "{sql}");
+    }
+    let last = simple_rows(&client, "SHOW junction.last_engine")
+        .await
+        .expect("show");
+    assert_eq!(last, vec![vec!["trino".to_owned()]]);
+    drop(setup.trino);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_stream_and_errors_are_postgresqls() {
+    let setup = setup();
+    let client = on_trino(&setup.junction).await;
+    // 200,000 rows: many pages of Trino's protocol.
+    let rows = simple_rows(
+        &client,
+        "SELECT a.x * 100 + b.y FROM generate_series(1, 10000) AS a(x), \
+         generate_series(1, 20) AS b(y)",
+    )
+    .await
+    .expect("many pages");
+    assert_eq!(rows.len(), 200_000);
+    let sum = simple_rows(
+        &client,
+        "SELECT count(*), sum(x) FROM generate_series(1, 10000) AS a(x), \
+         generate_series(1, 100) AS b(y)",
+    )
+    .await
+    .expect("an aggregate");
+    assert_eq!(
+        sum,
+        vec![vec!["1000000".to_owned(), "5000500000".to_owned()]]
+    );
+
+    for (sql, sqlstate) in [
+        ("SELECT 1 / 0", "22012"),
+        ("SELECT nosuch", "42703"),
+        ("SELECT CAST('x' AS integer)", "22P02"),
+        // The warehouse catalog is mapped to no Trino catalog.
+        ("SELECT count(*) FROM silver.patients", "0A000"),
+    ] {
+        let (code, message) = error_of(&client, sql).await;
+        assert_eq!(code, sqlstate, "{sql}: {message}");
+    }
+    // The session is still usable, and auto never sends the unmapped table to Trino.
+    client
+        .batch_execute("SET junction.engine = 'auto'")
+        .await
+        .expect("auto");
+    let patients = simple_rows(&client, "SELECT count(*) FROM silver.patients")
+        .await
+        .expect("auto reads the warehouse");
+    assert_eq!(patients, vec![vec!["2".to_owned()]]);
+}
+
+/// The rows of `sql` asked of Trino directly, values as JSON text.
+async fn trino_rows(url: &str, sql: &str) -> Vec<Vec<String>> {
+    let http = reqwest::Client::new();
+    let mut page: serde_json::Value = http
+        .post(format!("{url}/v1/statement"))
+        .header("X-Trino-User", "test")
+        .body(sql.to_owned())
+        .send()
+        .await
+        .expect("trino answers")
+        .json()
+        .await
+        .expect("json");
+    let mut rows = Vec::new();
+    loop {
+        assert!(page["error"].is_null(), "{sql}: {}", page["error"]);
+        for row in page["data"].as_array().into_iter().flatten() {
+            let values = row.as_array().expect("a row");
+            rows.push(values.iter().map(|v| v.to_string()).collect());
+        }
+        let Some(next) = page["nextUri"].as_str().map(str::to_owned) else {
+            return rows;
+        };
+        page = http
+            .get(next)
+            .header("X-Trino-User", "test")
+            .send()
+            .await
+            .expect("next page")
+            .json()
+            .await
+            .expect("json");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancelled_statement_is_cancelled_on_trino() {
+    let setup = setup();
+    let client = on_trino(&setup.junction).await;
+    let cancel = client.cancel_token();
+    let endless = "SELECT count(*) FROM generate_series(1, 10000) AS a(x), \
+                   generate_series(1, 10000) AS b(y), generate_series(1, 10000) AS c(z)";
+    let running = tokio::spawn(async move { client.simple_query(endless).await.map(|_| ()) });
+    let states = "SELECT state, error_code FROM system.runtime.queries \
+                  WHERE source = 'junction' AND query LIKE '%sequence(1, 10000)%'";
+    let started = Instant::now();
+    while trino_rows(&setup.trino.uri, states)
+        .await
+        .iter()
+        .all(|r| r[0] != "\"RUNNING\"")
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the query never ran on trino"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    cancel.cancel_query(NoTls).await.expect("cancel request");
+    let err = running
+        .await
+        .expect("the statement's task")
+        .expect_err("cancelled");
+    assert_eq!(
+        err.as_db_error().map(|e| e.code().code()),
+        Some("57014"),
+        "{err}"
+    );
+    let cancelled_at = Instant::now();
+    loop {
+        let rows = trino_rows(&setup.trino.uri, states).await;
+        let cancelled = |r: &Vec<String>| r[0] == "\"FAILED\"" && r[1] == "\"USER_CANCELED\"";
+        if !rows.is_empty() && rows.iter().all(cancelled) {
+            break;
+        }
+        assert!(
+            cancelled_at.elapsed() < Duration::from_secs(1),
+            "still on trino a second after the cancel: {rows:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

@@ -1,13 +1,17 @@
 //! Trino as junction's remote engine, against a real Trino 476 (scripts/peers/trino.sh):
 //! statements pinned to Trino run there over its client protocol and come back with the
 //! values and column types real PostgreSQL gives, page after page; Trino's errors arrive as
-//! PostgreSQL's SQLSTATEs; a cancelled statement's Trino query is cancelled on Trino.
+//! PostgreSQL's SQLSTATEs; a cancelled statement's Trino query is cancelled on Trino. And
+//! the same Iceberg tables, registered in a real Hive Metastore by Spark, read by junction's
+//! hive catalog on every engine, Trino's through its iceberg catalog.
 
 use std::time::{Duration, Instant};
 
+use std::ffi::OsStr;
+
 use junction_conformance::peers::{
-    connect, duckdb_extensions_config, error_of, junction_bin, simple_rows, Junction, Postgres,
-    ServerPeer,
+    connect, duckdb_extensions_config, error_of, junction_bin, simple_rows, table, write_vitals,
+    Junction, Postgres, ServerPeer,
 };
 use tokio_postgres::{Client, NoTls};
 
@@ -221,4 +225,65 @@ async fn a_cancelled_statement_is_cancelled_on_trino() {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metastore_tables_through_the_mapped_trino_catalog() {
+    let hms = ServerPeer::hive_metastore();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("data");
+    write_vitals(
+        "iceberg",
+        &[
+            data.as_os_str(),
+            OsStr::new("--spark-hms"),
+            OsStr::new(&hms.uri),
+        ],
+    );
+    let metastore = format!("hms={}", hms.uri);
+    let trino = ServerPeer::trino(&[&metastore]);
+    let config = format!(
+        "[[catalog]]\nname = \"hms\"\ntype = \"hive\"\nuri = \"{}\"\n\n{}\n\
+         [engines.trino]\nurl = \"{}\"\ncatalogs = {{ hms = \"iceberg\" }}\n",
+        hms.uri,
+        duckdb_extensions_config(),
+        trino.uri
+    );
+    let junction = Junction::serve_config_in(dir.path(), &config);
+    let client = connect(junction.port, "tester", "hms")
+        .await
+        .expect("connect to hms");
+
+    // Spark's rows after insert, insert, DELETE patient 2, UPDATE patient 5 (merge-on-read:
+    // position-delete files Trino applies as the in-process engines do).
+    let spark_rows = table(&[&["1", "88"], &["3", "75"], &["4", "64"], &["5", "99"]]);
+    let sql = "SELECT patient_id, heart_rate FROM demo.vitals_v2 ORDER BY 1";
+    for engine in ["datafusion", "duckdb", "trino"] {
+        client
+            .batch_execute(&format!("SET junction.engine = '{engine}'"))
+            .await
+            .expect("pin the engine");
+        let rows = simple_rows(&client, sql)
+            .await
+            .unwrap_or_else(|e| panic!("{engine}: {e:?}"));
+        assert_eq!(rows, spark_rows, "{engine}");
+        let last = simple_rows(&client, "SHOW junction.last_engine")
+            .await
+            .expect("show");
+        assert_eq!(last, vec![vec![engine.to_owned()]]);
+    }
+    // A table of a catalog Trino has no mapping for keeps the statement off Trino.
+    let (code, message) = error_of(
+        &client,
+        "SELECT count(*) FROM demo.vitals_v2 v JOIN warehouse.silver.patients p USING (patient_id)",
+    )
+    .await;
+    assert_eq!(code, "0A000", "{message}");
+    assert!(message.contains("warehouse.silver.patients"), "{message}");
+    let route = simple_rows(&client, "EXPLAIN ROUTE SELECT count(*) FROM demo.vitals_v2")
+        .await
+        .expect("explain route")
+        .concat()
+        .join(" ");
+    assert!(route.contains("trino catalog iceberg"), "{route}");
 }

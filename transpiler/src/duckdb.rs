@@ -28,6 +28,7 @@ use crate::ast::{
     arguments, binary, call, call_with, case_when, cast_in_place, function_name, is_call_to, not,
     number, path_steps, push_argument, rename, string, string_literal, take, take_arguments,
 };
+use crate::relations::CATALOG_FUNCTIONS;
 use crate::types::{Scope, SqlType};
 use crate::{result_types, shared, Dialect, TranspileError};
 
@@ -108,6 +109,14 @@ fn functions_unlike_postgresql(expr: &Expr) -> Result<(), TranspileError> {
                 "pg_size_pretty is not supported by duckdb (its units are not PostgreSQL's)"
                     .to_owned(),
             ))
+        }
+        // DuckDB's own pg_catalog functions describe DuckDB's catalog and types: its
+        // `format_type(23, -1)` is `float8`. junction's system catalogs live in DataFusion.
+        Expr::Function(f) if is_call_to(f, &CATALOG_FUNCTIONS) => {
+            Err(TranspileError::Unsupported(format!(
+                "{} is not supported by duckdb (it describes DuckDB's catalog, not junction's)",
+                f.name
+            )))
         }
         _ => Ok(()),
     }

@@ -33,7 +33,7 @@ mod types;
 pub use directives::{directives, Directed, Directives};
 pub use limits::{check_size, MAX_NESTING, MAX_OPERATORS};
 pub use names::{client_column_name, name_result_columns};
-pub use oid_casts::remove_oid_casts;
+pub use oid_casts::{number_text_oids, remove_oid_casts};
 pub use placeholders::number_question_marks;
 pub use relations::{fold, table_name_parts, table_references, SYSTEM_SCHEMAS};
 pub use session::{bind_session_values, SessionValues};

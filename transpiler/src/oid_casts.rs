@@ -8,7 +8,7 @@
 
 use std::ops::ControlFlow;
 
-use sqlparser::ast::{visit_expressions_mut, DataType, Expr, Statement};
+use sqlparser::ast::{visit_expressions_mut, DataType, Expr, Statement, Value};
 
 /// The object-identifier types, as sqlparser prints them lowercased, with and without the
 /// `pg_catalog.` qualifier.
@@ -24,14 +24,22 @@ const OID_TYPES: [&str; 9] = [
     "regoperator",
 ];
 
-fn is_oid_type(data_type: &DataType) -> bool {
+fn oid_type_name(data_type: &DataType) -> Option<&'static str> {
     let name = data_type.to_string().to_lowercase();
     let name = name.strip_prefix("pg_catalog.").unwrap_or(&name);
-    OID_TYPES.contains(&name)
+    OID_TYPES.iter().copied().find(|t| *t == name)
 }
 
-/// Replaces every cast to an object-identifier type in `statement` by its operand.
-pub fn remove_oid_casts(statement: &mut Statement) {
+/// `'23'`: an OID written as text (a name such as `'pg_class'` is a regclass's operand).
+fn is_number_as_text(expr: &Expr) -> bool {
+    matches!(expr, Expr::Value(v) if matches!(&v.value, Value::SingleQuotedString(s) if s.parse::<u32>().is_ok()))
+}
+
+/// Makes each OID written as text (`'23'::oid`, as psql's `\gdesc` writes type oids) a
+/// number (`'23'::BIGINT`), where dropping the cast would leave a string; whether there was
+/// one.
+pub fn number_text_oids(statement: &mut Statement) -> bool {
+    let mut found = false;
     let _ = visit_expressions_mut(statement, |expr| {
         if let Expr::Cast {
             data_type,
@@ -39,7 +47,28 @@ pub fn remove_oid_casts(statement: &mut Statement) {
             ..
         } = expr
         {
-            if is_oid_type(data_type) {
+            if oid_type_name(data_type) == Some("oid") && is_number_as_text(operand) {
+                *data_type = DataType::BigInt(None);
+                found = true;
+            }
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    found
+}
+
+/// Replaces every cast to an object-identifier type in `statement` by its operand (but for
+/// an OID written as text, which becomes a number).
+pub fn remove_oid_casts(statement: &mut Statement) {
+    number_text_oids(statement);
+    let _ = visit_expressions_mut(statement, |expr| {
+        if let Expr::Cast {
+            data_type,
+            expr: operand,
+            ..
+        } = expr
+        {
+            if oid_type_name(data_type).is_some() {
                 *expr = crate::ast::take(operand);
             }
         }
@@ -56,6 +85,14 @@ mod tests {
         let mut statement = parse(sql).expect("valid SQL").remove(0);
         remove_oid_casts(&mut statement);
         statement.to_string()
+    }
+
+    #[test]
+    fn an_oid_written_as_text_stays_a_number() {
+        assert_eq!(
+            rewritten("SELECT format_type(tp, -1) FROM (VALUES ('23'::pg_catalog.oid)) s(tp)"),
+            "SELECT format_type(tp, -1) FROM (VALUES ('23'::BIGINT)) s (tp)"
+        );
     }
 
     #[test]

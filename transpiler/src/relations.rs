@@ -1,13 +1,40 @@
 //! The tables a statement reads, as PostgreSQL resolves their names: unquoted parts folded to
-//! lower case, table functions (`generate_series(...)`) and references to CTEs left out.
+//! lower case, table functions (`generate_series(...)`) and references to CTEs left out. A
+//! call of a function that reads the system catalogs (`format_type`, `pg_get_expr`, ...)
+//! counts as reading `pg_catalog.<function>`: only the engine that serves the catalogs
+//! answers it as PostgreSQL does.
 
 use std::collections::BTreeSet;
 use std::ops::ControlFlow;
 
-use sqlparser::ast::{Ident, Query, Statement, TableFactor, Visit, Visitor};
+use sqlparser::ast::{Expr, Ident, Query, Statement, TableFactor, Visit, Visitor};
+
+use crate::ast::function_name;
 
 /// Schemas that describe the catalog rather than hold its tables.
 pub const SYSTEM_SCHEMAS: [&str; 2] = ["pg_catalog", "information_schema"];
+
+/// Functions that answer from the system catalogs. Other engines have some of them too
+/// (DuckDB's describe DuckDB's own catalog: its `format_type(23, -1)` is `float8`).
+pub const CATALOG_FUNCTIONS: [&str; 17] = [
+    "format_type",
+    "pg_get_expr",
+    "pg_get_constraintdef",
+    "pg_get_indexdef",
+    "pg_get_viewdef",
+    "pg_get_userbyid",
+    "obj_description",
+    "col_description",
+    "shobj_description",
+    "pg_table_is_visible",
+    "pg_type_is_visible",
+    "pg_function_is_visible",
+    "has_table_privilege",
+    "has_schema_privilege",
+    "has_database_privilege",
+    "has_column_privilege",
+    "has_function_privilege",
+];
 
 /// PostgreSQL folds unquoted identifiers to lower case.
 pub fn fold(ident: &Ident) -> String {
@@ -59,6 +86,16 @@ impl Visitor for Relations {
         }
         ControlFlow::Continue(())
     }
+
+    fn pre_visit_expr(&mut self, expr: &Expr) -> ControlFlow<()> {
+        if let Expr::Function(function) = expr {
+            let name = function_name(function).map(str::to_lowercase);
+            if let Some(name) = name.filter(|n| CATALOG_FUNCTIONS.contains(&n.as_str())) {
+                self.names.insert(vec!["pg_catalog".to_owned(), name]);
+            }
+        }
+        ControlFlow::Continue(())
+    }
 }
 
 /// The distinct table names `statement` reads, each as its folded parts, in sorted order.
@@ -77,6 +114,17 @@ pub fn table_references(statement: &Statement) -> Vec<Vec<String>> {
 mod tests {
     use super::*;
     use crate::parse;
+
+    #[test]
+    fn catalog_function_calls_read_pg_catalog() {
+        assert_eq!(
+            references(
+                "SELECT name, pg_catalog.format_type(tp, -1) FROM (VALUES ('a', 23)) AS s(name, tp) \
+                 WHERE pg_table_is_visible(1) AND upper(name) <> ''"
+            ),
+            ["pg_catalog.format_type", "pg_catalog.pg_table_is_visible"]
+        );
+    }
 
     fn references(sql: &str) -> Vec<String> {
         let statement = parse(sql).expect("valid SQL").remove(0);

@@ -55,11 +55,29 @@ impl CompatibilityParser {
 
     /// Parses `sql` into statements (none for an empty string or a lone `;`).
     pub fn parse(&self, sql: &str) -> Result<Vec<Statement>, ParserError> {
-        let plain = junction_transpiler::parse(sql).ok();
+        let mut plain = junction_transpiler::parse(sql).ok();
+        // Both paths drop casts to `oid`, which would leave an OID written as text a string.
+        let numbered = plain.as_mut().is_some_and(|statements| {
+            statements.iter_mut().fold(false, |found, s| {
+                junction_transpiler::number_text_oids(s) | found
+            })
+        });
         match plain {
             Some(plain) if !plain.iter().any(reads_system_catalog) => {
                 Ok(plain.into_iter().map(|s| self.rewrite_user(s)).collect())
             }
+            // A catalog query with such OIDs (psql's `\gdesc`): rewritten from its statement,
+            // not from its text (no client query the compatibility parser substitutes has them).
+            Some(plain) if numbered => Ok(plain
+                .into_iter()
+                .map(|s| {
+                    if reads_system_catalog(&s) {
+                        catalog_query(self.catalog.rewrite(s))
+                    } else {
+                        self.rewrite_user(s)
+                    }
+                })
+                .collect()),
             // Catalog queries, and text only the compatibility parser reads (a known client
             // query it substitutes, `ABORT`).
             plain => {

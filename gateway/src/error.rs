@@ -35,6 +35,9 @@ pub enum GatewayError {
     #[error("canceling statement due to user request")]
     Cancelled,
 
+    #[error("canceling statement due to statement timeout")]
+    StatementTimeout,
+
     #[error("not authenticated: {0}")]
     Unauthenticated(String),
 
@@ -77,7 +80,7 @@ impl GatewayError {
             GatewayError::BadSettingValue { .. } => "22023",
             GatewayError::ReadOnly(_) => "25006",
             GatewayError::Unsupported(_) => "0A000",
-            GatewayError::Cancelled => "57014",
+            GatewayError::Cancelled | GatewayError::StatementTimeout => "57014",
             GatewayError::Unauthenticated(_) => "28000",
             GatewayError::PermissionDenied(_) => "42501",
             GatewayError::UnknownHandle(_) => "26000",

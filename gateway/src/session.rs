@@ -204,6 +204,14 @@ impl Session {
             .unwrap_or(1)
     }
 
+    /// `statement_timeout`, `None` for none; validated on SET, so the fallback is only the
+    /// default.
+    pub fn statement_timeout(&self) -> Option<std::time::Duration> {
+        milliseconds(&self.setting_value("statement_timeout"))
+            .filter(|ms| *ms > 0)
+            .map(std::time::Duration::from_millis)
+    }
+
     /// The session's TimeZone; validated on SET, so the fallback is only the default.
     pub fn time_zone(&self) -> chrono_tz::Tz {
         self.setting_value("TimeZone")
@@ -475,6 +483,10 @@ fn validate(setting: &Setting, value: &str) -> Result<String, GatewayError> {
                 Err(bad(" (junction renders dates in ISO style)"))
             }
         }
+        "statement_timeout" => match milliseconds(value) {
+            Some(ms) => Ok(duration_text(ms)),
+            None => Err(bad(" (milliseconds, or a number with ms, s, min, h or d)")),
+        },
         "TimeZone" => match value.to_ascii_uppercase().as_str() {
             "UTC" | "GMT" | "ETC/UTC" | "Z" | "ZULU" | "UCT" => Ok(value.to_owned()),
             _ if value.parse::<chrono_tz::Tz>().is_ok() => Ok(value.to_owned()),
@@ -482,6 +494,47 @@ fn validate(setting: &Setting, value: &str) -> Result<String, GatewayError> {
         },
         _ => Ok(value.to_owned()),
     }
+}
+
+/// A time setting in milliseconds, as PostgreSQL reads one: a number of milliseconds, or a
+/// number with a unit (`2s`, `1.5min`, `500 ms`), at most `i32::MAX` ms.
+fn milliseconds(value: &str) -> Option<u64> {
+    let value = value.trim();
+    let split = value
+        .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-' || c == '+'))
+        .unwrap_or(value.len());
+    let (number, unit) = value.split_at(split);
+    let number: f64 = number.parse().ok()?;
+    let scale = match unit.trim() {
+        "" | "ms" => 1.0,
+        "s" => 1_000.0,
+        "min" => 60_000.0,
+        "h" => 3_600_000.0,
+        "d" => 86_400_000.0,
+        _ => return None,
+    };
+    let ms = (number * scale).round();
+    (0.0..=f64::from(i32::MAX))
+        .contains(&ms)
+        .then_some(ms as u64)
+}
+
+/// Milliseconds as PostgreSQL shows a time setting: in the largest unit that divides them.
+fn duration_text(ms: u64) -> String {
+    if ms == 0 {
+        return "0".to_owned();
+    }
+    for (unit, size) in [
+        ("d", 86_400_000),
+        ("h", 3_600_000),
+        ("min", 60_000),
+        ("s", 1_000),
+    ] {
+        if ms.is_multiple_of(size) {
+            return format!("{}{unit}", ms / size);
+        }
+    }
+    format!("{ms}ms")
 }
 
 /// Splits a setting list like `"$user", public` into its names.
@@ -501,6 +554,25 @@ pub fn split_list(raw: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn statement_timeouts_read_and_show_as_postgresql_does() {
+        for (set, shown, ms) in [
+            ("0", "0", 0),
+            ("2000", "2s", 2_000),
+            ("1500", "1500ms", 1_500),
+            ("2s", "2s", 2_000),
+            ("1.5min", "90s", 90_000),
+            ("60 s", "1min", 60_000),
+            ("1d", "1d", 86_400_000),
+        ] {
+            assert_eq!(milliseconds(set), Some(ms), "{set}");
+            assert_eq!(duration_text(ms), shown, "{set}");
+        }
+        for bad in ["abc", "5 parsecs", "-1", "3000000000", ""] {
+            assert_eq!(milliseconds(bad), None, "{bad}");
+        }
+    }
 
     fn session() -> Session {
         Session::new("alice".into(), "warehouse".into(), 7)

@@ -24,6 +24,7 @@ use super::cancel::CancelRegistry;
 use super::client_socket::{ClientSocket, Sockets};
 use super::portal;
 use super::rows;
+use super::stop::Stop;
 use crate::auth::Authenticator;
 use crate::command::Command;
 use crate::error::GatewayError;
@@ -106,20 +107,36 @@ impl PgHandler {
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
         let cancel = session.start_statement();
+        let stop = Stop::new(cancel.clone());
         let socket = client
             .session_extensions()
             .get::<ClientSocket>()
             .map(|s| *s);
-        // A client that hangs up stops its statement as a cancel does; the watch ends with
-        // the statement (its rows sent, or its error).
+        let timeout = session.statement_timeout();
+        // A client that hangs up stops its statement as a cancel does, and its timeout (also
+        // while the client is slow to read the rows); the watch ends with the statement (its
+        // rows sent, or its error).
         let watching = CancellationToken::new();
-        if let Some(socket) = socket {
-            let (cancel, watching) = (cancel.clone(), watching.clone());
+        if socket.is_some() || timeout.is_some() {
+            let (stop, cancel, watching) = (stop.clone(), cancel.clone(), watching.clone());
             tokio::spawn(async move {
+                let gone = async {
+                    match socket {
+                        Some(socket) => socket.closed().await,
+                        None => std::future::pending().await,
+                    }
+                };
+                let expired = async {
+                    match timeout {
+                        Some(timeout) => tokio::time::sleep(timeout).await,
+                        None => std::future::pending().await,
+                    }
+                };
                 tokio::select! {
                     () = watching.cancelled() => {}
                     () = cancel.cancelled() => {}
-                    () = socket.closed() => cancel.cancel(),
+                    () = gone => cancel.cancel(),
+                    () = expired => stop.time_out(),
                 }
             });
         }
@@ -128,7 +145,7 @@ impl PgHandler {
         // it reports a schema): a cancel drops that work too.
         let outcome = tokio::select! {
             biased;
-            () = cancel.cancelled() => Err(GatewayError::Cancelled),
+            e = stop.stopped() => Err(e),
             outcome = self.executor.execute(Arc::clone(session), command, parameters) => outcome,
         };
         let outcome = match outcome {
@@ -147,7 +164,7 @@ impl PgHandler {
                     extra_float_digits: session.extra_float_digits(),
                     time_zone: session.time_zone(),
                 };
-                Response::Query(rows::response(stream, format, style, cancel, watching)?)
+                Response::Query(rows::response(stream, format, style, stop, watching)?)
             }
             Outcome::Done { tag, reports } => {
                 for (name, value) in reports {

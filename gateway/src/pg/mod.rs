@@ -9,6 +9,7 @@ mod numeric_wire;
 mod portal;
 mod rows;
 mod startup;
+mod stop;
 mod text;
 
 use std::panic::AssertUnwindSafe;

@@ -10,10 +10,11 @@ use pgwire::api::results::{FieldFormat, FieldInfo, QueryResponse};
 use pgwire::api::Type;
 use pgwire::error::{PgWireError, PgWireResult};
 use pgwire::messages::data::DataRow;
-use tokio_util::sync::{CancellationToken, DropGuard};
+use tokio_util::sync::DropGuard;
 
 use super::binary_rows;
 use super::handler::to_pg_error;
+use super::stop::Stop;
 use super::text::TextRendering;
 pub use super::text::TextStyle;
 use crate::error::GatewayError;
@@ -39,20 +40,20 @@ pub fn fields(schema: &arrow::datatypes::Schema, format: &Format) -> PgWireResul
     Ok(fields)
 }
 
-/// Batches until the stream ends, an error, or `cancel` fires (then one 57014 error);
+/// Batches until the stream ends, an error, or a `stop` (then one 57014 error);
 /// `statement` is held until then.
 fn batches(
     input: SendableRecordBatchStream,
-    cancel: CancellationToken,
+    stop: Stop,
     statement: DropGuard,
 ) -> impl Stream<Item = Result<arrow::array::RecordBatch, GatewayError>> {
-    stream::unfold(Some((input, cancel, statement)), |state| async move {
-        let (mut input, cancel, statement) = state?;
+    stream::unfold(Some((input, stop, statement)), |state| async move {
+        let (mut input, stop, statement) = state?;
         tokio::select! {
             biased;
-            () = cancel.cancelled() => Some((Err(GatewayError::Cancelled), None)),
+            e = stop.stopped() => Some((Err(e), None)),
             next = input.next() => match next {
-                Some(Ok(batch)) => Some((Ok(batch), Some((input, cancel, statement)))),
+                Some(Ok(batch)) => Some((Ok(batch), Some((input, stop, statement)))),
                 Some(Err(e)) => Some((Err(crate::workers::stream_error(e)), None)),
                 None => None,
             },
@@ -66,7 +67,7 @@ pub fn response(
     input: SendableRecordBatchStream,
     format: &Format,
     style: TextStyle,
-    cancel: CancellationToken,
+    stop: Stop,
     statement: DropGuard,
 ) -> PgWireResult<QueryResponse> {
     let fields = Arc::new(fields(&input.schema(), format)?);
@@ -74,7 +75,7 @@ pub fn response(
     let column_wise = fields.iter().all(|f| f.format() == FieldFormat::Binary)
         && binary_rows::supports(&input.schema());
     let encode_with = Arc::clone(&fields);
-    let rows = batches(input, cancel, statement).flat_map(move |batch| {
+    let rows = batches(input, stop, statement).flat_map(move |batch| {
         if column_wise {
             let rows: Box<dyn Iterator<Item = PgWireResult<DataRow>> + Send> =
                 match batch.and_then(|b| binary_rows::encode(&b).map_err(Into::into)) {

@@ -151,6 +151,60 @@ async fn a_long_statement_leaves_other_sessions_served() {
     }
 }
 
+/// `statement_timeout` stops the statement's work on each engine, with PostgreSQL's 57014
+/// and message, and the session goes on.
+#[tokio::test]
+async fn statement_timeout_stops_the_statement() {
+    let server = Server::start();
+    let client = server.connect().await;
+    let shown = client
+        .simple_query("SET statement_timeout = 1000; SHOW statement_timeout")
+        .await
+        .expect("set and show");
+    assert!(
+        shown.iter().any(
+            |m| matches!(m, tokio_postgres::SimpleQueryMessage::Row(r) if r.get(0) == Some("1s"))
+        ),
+        "SHOW statement_timeout is 1s"
+    );
+    for engine in ["datafusion", "duckdb"] {
+        use_engine(&client, engine).await;
+        let started = std::time::Instant::now();
+        let err = client.simple_query(ENDLESS).await.expect_err(engine);
+        let waited = started.elapsed();
+        let db = err.as_db_error().expect("a server error");
+        assert_eq!(db.code().code(), "57014", "{engine}");
+        assert_eq!(
+            db.message(),
+            "canceling statement due to statement timeout",
+            "{engine}"
+        );
+        assert!(
+            waited < Duration::from_secs(5),
+            "{engine}: answered after {waited:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let after = server.cpu_time();
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let idle = server.cpu_time() - after;
+        assert!(
+            idle < Duration::from_millis(200),
+            "{engine}: {idle:?} of CPU after the timeout"
+        );
+        assert_usable(&client, "usable after the timeout").await;
+    }
+    let err = client
+        .simple_query("SET statement_timeout = '5 parsecs'")
+        .await
+        .expect_err("not a duration");
+    assert_eq!(err.as_db_error().map(|e| e.code().code()), Some("22023"));
+    client
+        .batch_execute("SET statement_timeout = 0")
+        .await
+        .expect("no timeout");
+    assert_usable(&client, "usable without a timeout").await;
+}
+
 /// A bare pg connection, started up and ready for a query.
 async fn bare_connection(port: u16) -> tokio::net::TcpStream {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};

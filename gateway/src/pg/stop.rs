@@ -1,0 +1,39 @@
+//! Why a running statement stops before its end: a cancel (a CancelRequest, or the client
+//! gone) or its `statement_timeout`; both are 57014, with PostgreSQL's message for each.
+
+use tokio_util::sync::CancellationToken;
+
+use crate::error::GatewayError;
+
+#[derive(Debug, Clone)]
+pub struct Stop {
+    /// Fires on any stop.
+    stopped: CancellationToken,
+    /// Fires first when the stop is the timeout.
+    timed_out: CancellationToken,
+}
+
+impl Stop {
+    pub fn new(stopped: CancellationToken) -> Self {
+        Self {
+            stopped,
+            timed_out: CancellationToken::new(),
+        }
+    }
+
+    /// Stops the statement for having run past its timeout.
+    pub fn time_out(&self) {
+        self.timed_out.cancel();
+        self.stopped.cancel();
+    }
+
+    /// Resolves when the statement is stopped, with the error the client hears.
+    pub async fn stopped(&self) -> GatewayError {
+        self.stopped.cancelled().await;
+        if self.timed_out.is_cancelled() {
+            GatewayError::StatementTimeout
+        } else {
+            GatewayError::Cancelled
+        }
+    }
+}

@@ -11,5 +11,7 @@ export JUNCTION_PEERS="$PEERS_DIR"
 
 cargo build --workspace --all-targets
 cargo test --workspace
+# The patched pgwire's own unit tests (vendor/pgwire/JUNCTION.md), outside the workspace.
+cargo test --manifest-path vendor/pgwire/Cargo.toml --lib
 
 JUNCTION_BIN="${CARGO_TARGET_DIR:-target}/debug/junction" "$PEERS_PYTHON" -m pytest -q conformance/clients

@@ -225,10 +225,7 @@ fn float(value: &Value) -> Option<f64> {
 fn zoned(text: &str) -> Option<DateTime<Utc>> {
     let (local, zone) = text.rsplit_once(' ')?;
     let local = NaiveDateTime::parse_from_str(local, "%Y-%m-%d %H:%M:%S%.f").ok()?;
-    if zone == "UTC" || zone == "Z" {
-        return Some(local.and_utc());
-    }
-    if let Some(offset) = fixed_offset(zone) {
+    if let Ok(offset) = zone.parse::<chrono::FixedOffset>() {
         return offset
             .from_local_datetime(&local)
             .single()
@@ -238,18 +235,6 @@ fn zoned(text: &str) -> Option<DateTime<Utc>> {
     zone.from_local_datetime(&local)
         .earliest()
         .map(|t| t.with_timezone(&Utc))
-}
-
-/// `+01:00` or `-05:30`.
-fn fixed_offset(text: &str) -> Option<chrono::FixedOffset> {
-    let (sign, rest) = match text.as_bytes().first() {
-        Some(b'+') => (1, &text[1..]),
-        Some(b'-') => (-1, &text[1..]),
-        _ => return None,
-    };
-    let (hours, minutes) = rest.split_once(':')?;
-    let seconds = hours.parse::<i32>().ok()? * 3600 + minutes.parse::<i32>().ok()? * 60;
-    chrono::FixedOffset::east_opt(sign * seconds)
 }
 
 #[cfg(test)]

@@ -143,10 +143,9 @@ impl TrinoEngine {
                 cancel.next_uri = None;
                 return Err(query_error(error));
             }
-            if page.columns.is_some() || page.next_uri.is_none() {
+            let Some(next) = page.next_uri.clone().filter(|_| page.columns.is_none()) else {
                 return Ok((page, cancel));
-            }
-            let next = page.next_uri.take().unwrap_or_default();
+            };
             page = self
                 .client
                 .follow(&next, user)
@@ -181,9 +180,8 @@ impl Drop for Cancel {
     }
 }
 
-/// The rest of a query's pages, as the stream's state.
+/// The rest of a query's pages, as the stream's state; `cancel` knows the next page's URI.
 struct Pages {
-    client: Arc<Client>,
     cancel: Cancel,
     schema: Arc<Schema>,
     pending: Option<Vec<Vec<serde_json::Value>>>,
@@ -203,7 +201,7 @@ async fn next_batch(
             return Some((batch, pages));
         }
         let next = pages.cancel.next_uri.clone()?;
-        let page = match pages.client.follow(&next, &pages.cancel.user).await {
+        let page = match pages.cancel.client.follow(&next, &pages.cancel.user).await {
             Ok(page) => page,
             Err(e) => return Some((Err(fail(EngineError::Trino(e))), pages)),
         };
@@ -300,7 +298,6 @@ impl Engine for TrinoEngine {
             None => Arc::new(Schema::empty()),
         };
         let pages = Pages {
-            client: Arc::clone(&self.client),
             cancel,
             schema: Arc::clone(&schema),
             pending: page.data,

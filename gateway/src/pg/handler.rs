@@ -106,8 +106,7 @@ impl PgHandler {
         C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send,
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
-        let cancel = session.start_statement();
-        let stop = Stop::new(cancel.clone());
+        let stop = Stop::new(session.start_statement());
         let socket = client
             .session_extensions()
             .get::<ClientSocket>()
@@ -118,7 +117,7 @@ impl PgHandler {
         // rows sent, or its error).
         let watching = CancellationToken::new();
         if socket.is_some() || timeout.is_some() {
-            let (stop, cancel, watching) = (stop.clone(), cancel.clone(), watching.clone());
+            let (stop, watching) = (stop.clone(), watching.clone());
             tokio::spawn(async move {
                 let gone = async {
                     match socket {
@@ -134,8 +133,8 @@ impl PgHandler {
                 };
                 tokio::select! {
                     () = watching.cancelled() => {}
-                    () = cancel.cancelled() => {}
-                    () = gone => cancel.cancel(),
+                    _ = stop.stopped() => {}
+                    () = gone => stop.cancel(),
                     () = expired => stop.time_out(),
                 }
             });

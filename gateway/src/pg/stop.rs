@@ -21,6 +21,11 @@ impl Stop {
         }
     }
 
+    /// Stops the statement as a cancel request does.
+    pub fn cancel(&self) {
+        self.stopped.cancel();
+    }
+
     /// Stops the statement for having run past its timeout.
     pub fn time_out(&self) {
         self.timed_out.cancel();

@@ -14,21 +14,42 @@ use crate::ast::function_name;
 /// Schemas that describe the catalog rather than hold its tables.
 pub const SYSTEM_SCHEMAS: [&str; 2] = ["pg_catalog", "information_schema"];
 
-/// Functions that answer from the system catalogs. Other engines have some of them too
-/// (DuckDB's describe DuckDB's own catalog: its `format_type(23, -1)` is `float8`).
-pub const CATALOG_FUNCTIONS: [&str; 17] = [
+/// Functions that answer from the system catalogs (or, for sizes, would). Other engines have
+/// some of them too (DuckDB's describe DuckDB's own catalog: its `format_type(23, -1)` is
+/// `float8`).
+pub const CATALOG_FUNCTIONS: [&str; 37] = [
     "format_type",
     "pg_get_expr",
     "pg_get_constraintdef",
     "pg_get_indexdef",
     "pg_get_viewdef",
     "pg_get_userbyid",
+    "pg_get_function_result",
+    "pg_get_function_arguments",
+    "pg_get_function_identity_arguments",
+    "pg_get_function_sqlbody",
     "obj_description",
     "col_description",
     "shobj_description",
     "pg_table_is_visible",
     "pg_type_is_visible",
     "pg_function_is_visible",
+    "pg_operator_is_visible",
+    "pg_opclass_is_visible",
+    "pg_opfamily_is_visible",
+    "pg_conversion_is_visible",
+    "pg_statistics_obj_is_visible",
+    "pg_ts_config_is_visible",
+    "pg_ts_dict_is_visible",
+    "pg_ts_parser_is_visible",
+    "pg_ts_template_is_visible",
+    "pg_table_size",
+    "pg_relation_size",
+    "pg_total_relation_size",
+    "pg_indexes_size",
+    "pg_database_size",
+    "pg_tablespace_size",
+    "pg_tablespace_location",
     "has_table_privilege",
     "has_schema_privilege",
     "has_database_privilege",

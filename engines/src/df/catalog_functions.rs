@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, BooleanArray, StringArray};
 use datafusion::arrow::datatypes::{DataType, Int32Type, Int64Type};
-use datafusion::common::{exec_err, Result};
+use datafusion::common::{exec_err, DataFusionError, Result};
 use datafusion::functions::utils::make_scalar_function;
 use datafusion::logical_expr::{
     create_udf, ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature,
@@ -14,6 +14,8 @@ use datafusion::logical_expr::{
 };
 use datafusion::scalar::ScalarValue;
 use datafusion_pg_catalog::pg_catalog::ArrowTable;
+
+use crate::sql_error::SqlError;
 
 /// `pg_get_serial_sequence(table, column)`: the sequence a serial or identity column owns.
 /// Lake tables have neither, so no column owns one and the answer is always NULL, as
@@ -79,26 +81,60 @@ pub fn is_visible_udf(name: &'static str, table: &ArrowTable) -> Result<ScalarUD
 /// `obj_description(oid, catalog)` and `obj_description(oid)`: the comment on an object.
 /// Nothing junction serves has one, and PostgreSQL answers NULL for an object without.
 pub fn obj_description_udf() -> ScalarUDF {
-    ScalarUDF::new_from_impl(NoComment {
+    always_null_udf("obj_description", &[1, 2])
+}
+
+/// `pg_get_indexdef(oid)` and `pg_get_indexdef(oid, column, pretty)`: an index's definition.
+/// Lake tables have no indexes and junction's pg_class lists none, so every OID names no
+/// index, for which PostgreSQL answers NULL.
+pub fn pg_get_indexdef_udf() -> ScalarUDF {
+    always_null_udf("pg_get_indexdef", &[1, 3])
+}
+
+/// `shobj_description(oid, catalog)`: the comment on a shared object (a database, a role).
+/// junction's have none.
+pub fn shobj_description_udf() -> ScalarUDF {
+    always_null_udf("shobj_description", &[2])
+}
+
+/// `col_description(table, column)`: the comment on a column. Lake table columns carry none
+/// junction serves.
+pub fn col_description_udf() -> ScalarUDF {
+    always_null_udf("col_description", &[2])
+}
+
+/// `pg_get_function_sqlbody(oid)`: the body of a function written in SQL-standard form.
+/// pg_catalog's functions are built in, with none, for which PostgreSQL answers NULL.
+pub fn pg_get_function_sqlbody_udf() -> ScalarUDF {
+    always_null_udf("pg_get_function_sqlbody", &[1])
+}
+
+/// A text function that answers NULL for any of `arities` arguments of any type.
+fn always_null_udf(name: &'static str, arities: &[usize]) -> ScalarUDF {
+    ScalarUDF::new_from_impl(AlwaysNull {
+        name,
         signature: Signature::one_of(
-            vec![TypeSignature::Any(1), TypeSignature::Any(2)],
+            arities.iter().map(|n| TypeSignature::Any(*n)).collect(),
             Volatility::Stable,
         ),
+        returns: DataType::Utf8,
     })
 }
 
 #[derive(Debug, PartialEq, Eq, Hash)]
-struct NoComment {
+struct AlwaysNull {
+    name: &'static str,
     signature: Signature,
+    returns: DataType,
 }
 
-impl ScalarUDFImpl for NoComment {
+impl ScalarUDFImpl for AlwaysNull {
     fn as_any(&self) -> &dyn std::any::Any {
         self
     }
 
     fn name(&self) -> &str {
-        "obj_description"
+        self.name
     }
 
     fn signature(&self) -> &Signature {
@@ -106,7 +142,7 @@ impl ScalarUDFImpl for NoComment {
     }
 
     fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
-        Ok(DataType::Utf8)
+        Ok(self.returns.clone())
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
@@ -114,12 +150,93 @@ impl ScalarUDFImpl for NoComment {
             .args
             .iter()
             .all(|a| matches!(a, ColumnarValue::Scalar(_)));
+        let null = ScalarValue::try_from(&self.returns)?;
         Ok(if all_scalar {
-            ColumnarValue::Scalar(ScalarValue::Utf8(None))
+            ColumnarValue::Scalar(null)
         } else {
-            ColumnarValue::Array(Arc::new(StringArray::new_null(args.number_rows)))
+            ColumnarValue::Array(null.to_array_of_size(args.number_rows)?)
         })
     }
+}
+
+/// PostgreSQL's functions for the disk space of a relation or database, which psql's `\dt+`,
+/// `\l+` and `\dn+` call. junction's pg_catalog does not know the size of a lake table (its
+/// files are the catalog's, read at query time), so each answers NULL: unknown, never a made-up
+/// figure. (conformance/KNOWN_GAPS.md lists it.)
+pub const SIZE_FUNCTIONS: [&str; 6] = [
+    "pg_table_size",
+    "pg_relation_size",
+    "pg_total_relation_size",
+    "pg_indexes_size",
+    "pg_database_size",
+    "pg_tablespace_size",
+];
+
+pub fn size_udf(name: &'static str) -> ScalarUDF {
+    ScalarUDF::new_from_impl(AlwaysNull {
+        name,
+        signature: Signature::one_of(
+            vec![TypeSignature::Any(1), TypeSignature::Any(2)],
+            Volatility::Volatile,
+        ),
+        returns: DataType::Int64,
+    })
+}
+
+/// `pg_tablespace_location(oid)`: the directory of a tablespace, empty for the two built-in
+/// ones (`pg_default`, `pg_global`), the only ones pg_catalog lists.
+pub fn pg_tablespace_location_udf() -> ScalarUDF {
+    create_udf(
+        "pg_tablespace_location",
+        vec![DataType::Int32],
+        DataType::Utf8,
+        Volatility::Stable,
+        Arc::new(make_scalar_function(
+            |args: &[ArrayRef]| {
+                let [oids] = args else {
+                    return exec_err!("pg_tablespace_location takes one argument");
+                };
+                let out: StringArray = (0..oids.len())
+                    .map(|i| oids.is_valid(i).then_some(""))
+                    .collect();
+                Ok(Arc::new(out) as ArrayRef)
+            },
+            vec![],
+        )),
+    )
+}
+
+/// The function a `current_setting` of a name known only at run time falls to when no
+/// setting has that name (see junction_transpiler::UNKNOWN_SETTING_FUNCTION): PostgreSQL's
+/// 42704 naming it.
+pub fn unknown_setting_udf() -> ScalarUDF {
+    create_udf(
+        junction_transpiler::UNKNOWN_SETTING_FUNCTION,
+        vec![DataType::Utf8],
+        DataType::Utf8,
+        Volatility::Stable,
+        Arc::new(|args: &[ColumnarValue]| {
+            let [name] = args else {
+                return exec_err!("junction_unknown_setting takes one argument");
+            };
+            let rows = match name {
+                ColumnarValue::Array(a) => a.len(),
+                ColumnarValue::Scalar(_) => 1,
+            };
+            let names = name.to_array(rows)?;
+            let Some(first) = names
+                .as_string_opt::<i32>()
+                .and_then(|n| n.iter().flatten().next())
+            else {
+                // current_setting(NULL) is NULL in PostgreSQL (the function is strict).
+                return Ok(ColumnarValue::Array(Arc::new(StringArray::new_null(rows))));
+            };
+            Err(DataFusionError::External(Box::new(SqlError {
+                sqlstate: "42704",
+                message: format!("unrecognized configuration parameter \"{first}\""),
+            })))
+        }),
+    )
 }
 
 /// `pg_size_pretty(bigint)`: a byte count in bytes, kB, MB, GB, TB or PB, as PostgreSQL

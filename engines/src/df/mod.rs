@@ -7,6 +7,7 @@ mod catalog_functions;
 mod catalog_list;
 mod clock;
 mod float_text_udf;
+mod function_signatures;
 mod identity;
 mod intervals;
 mod json_build_object;
@@ -18,6 +19,8 @@ mod numeric_rounding;
 mod operators;
 mod pg_attribute;
 mod pg_catalog;
+mod pg_catalog_arrays;
+mod pg_namespace;
 mod regtype;
 mod sql_type_name;
 mod time_zones;
@@ -114,10 +117,42 @@ impl DataFusionEngine {
             ("pg_collation_is_visible", &static_tables.pg_collation),
             ("pg_type_is_visible", &static_tables.pg_type),
             ("pg_function_is_visible", &static_tables.pg_proc),
+            ("pg_operator_is_visible", &static_tables.pg_operator),
+            ("pg_opclass_is_visible", &static_tables.pg_opclass),
+            ("pg_opfamily_is_visible", &static_tables.pg_opfamily),
+            ("pg_conversion_is_visible", &static_tables.pg_conversion),
+            (
+                "pg_statistics_obj_is_visible",
+                &static_tables.pg_statistic_ext,
+            ),
+            ("pg_ts_config_is_visible", &static_tables.pg_ts_config),
+            ("pg_ts_dict_is_visible", &static_tables.pg_ts_dict),
+            ("pg_ts_parser_is_visible", &static_tables.pg_ts_parser),
+            ("pg_ts_template_is_visible", &static_tables.pg_ts_template),
         ] {
             ctx.register_udf(catalog_functions::is_visible_udf(name, table)?);
         }
         ctx.register_udf(catalog_functions::obj_description_udf());
+        ctx.register_udf(catalog_functions::pg_get_indexdef_udf());
+        ctx.register_udf(catalog_functions::shobj_description_udf());
+        ctx.register_udf(catalog_functions::col_description_udf());
+        ctx.register_udf(catalog_functions::pg_get_function_sqlbody_udf());
+        ctx.register_udf(catalog_functions::unknown_setting_udf());
+        ctx.register_udf(catalog_functions::pg_tablespace_location_udf());
+        for name in catalog_functions::SIZE_FUNCTIONS {
+            ctx.register_udf(catalog_functions::size_udf(name));
+        }
+        let signatures = Arc::new(function_signatures::Signatures::try_new(
+            &static_tables.pg_proc,
+            &static_tables.pg_type,
+        )?);
+        for which in [
+            function_signatures::Signature::Result,
+            function_signatures::Signature::Arguments,
+            function_signatures::Signature::IdentityArguments,
+        ] {
+            ctx.register_udf(function_signatures::udf(which, Arc::clone(&signatures)));
+        }
         ctx.register_udf(catalog_functions::pg_size_pretty_udf());
         ctx.register_udf(json_build_object::json_build_object_udf());
         ctx.register_udf(time_zones::timezone_udf());

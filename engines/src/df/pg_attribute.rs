@@ -18,7 +18,12 @@ use datafusion::logical_expr::Expr;
 use datafusion::physical_plan::{collect, ExecutionPlan};
 use datafusion_pg_catalog::pg_catalog::catalog_info::CatalogInfo;
 
-/// A pg_catalog schema whose `pg_attribute` carries wire types.
+use super::pg_catalog_arrays::with_array_columns;
+use super::pg_namespace::with_system_schema_oids;
+
+/// A pg_catalog schema whose `pg_attribute` carries wire types, whose `pg_namespace` numbers
+/// the system schemas as the static tables do, and whose array columns are arrays
+/// ([`with_array_columns`]).
 #[derive(Debug)]
 pub struct WireTypedSchema<C> {
     inner: Arc<dyn SchemaProvider>,
@@ -42,14 +47,18 @@ impl<C: CatalogInfo + std::fmt::Debug + Clone + 'static> SchemaProvider for Wire
     }
 
     async fn table(&self, name: &str) -> DFResult<Option<Arc<dyn TableProvider>>> {
-        let table = self.inner.table(name).await?;
-        Ok(match table {
-            Some(table) if name == "pg_attribute" => Some(Arc::new(WireTypedAttributes {
+        let Some(table) = self.inner.table(name).await? else {
+            return Ok(None);
+        };
+        let table: Arc<dyn TableProvider> = match name {
+            "pg_attribute" => Arc::new(WireTypedAttributes {
                 inner: table,
                 info: self.info.clone(),
-            })),
-            other => other,
-        })
+            }),
+            "pg_namespace" => with_system_schema_oids(table)?,
+            _ => table,
+        };
+        with_array_columns(name, table).map(Some)
     }
 
     fn table_exist(&self, name: &str) -> bool {

@@ -438,6 +438,10 @@ impl SessionValues for StatementValues<'_> {
     fn setting(&self, name: &str) -> Option<String> {
         self.session.show(name).ok().map(|(_, value)| value)
     }
+
+    fn settings(&self) -> Vec<(String, String)> {
+        self.session.show_all()
+    }
 }
 
 fn validate(setting: &Setting, value: &str) -> Result<String, GatewayError> {

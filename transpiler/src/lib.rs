@@ -36,7 +36,7 @@ pub use names::{client_column_name, name_result_columns};
 pub use oid_casts::{number_text_oids, remove_oid_casts};
 pub use placeholders::number_question_marks;
 pub use relations::{fold, table_name_parts, table_references, SYSTEM_SCHEMAS};
-pub use session::{bind_session_values, SessionValues};
+pub use session::{bind_session_values, SessionValues, UNKNOWN_SETTING_FUNCTION};
 pub use shared::{FLOAT8_TEXT, TIMESTAMP_TEXT};
 pub use types::{NoTypes, SqlType, TableTypes, TypeOracle};
 

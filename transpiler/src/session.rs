@@ -28,7 +28,15 @@ pub trait SessionValues {
 
     /// The value of the setting `name` (`current_setting`, `SHOW`), if there is one.
     fn setting(&self, name: &str) -> Option<String>;
+
+    /// Every setting and its value (`SHOW ALL`), for a `current_setting` whose name is known
+    /// only when the statement runs.
+    fn settings(&self) -> Vec<(String, String)>;
 }
+
+/// The function engines provide for a `current_setting` of a name no setting has, known only
+/// when the statement runs: it fails with PostgreSQL's 42704.
+pub const UNKNOWN_SETTING_FUNCTION: &str = "junction_unknown_setting";
 
 /// Replaces the session's clock and settings in `statement` by constants.
 pub fn bind_session_values(
@@ -161,11 +169,6 @@ fn current_setting(
     missing_ok: Option<&Expr>,
     session: &dyn SessionValues,
 ) -> Result<Expr, TranspileError> {
-    let Some(name) = name.and_then(string_literal) else {
-        return Err(TranspileError::Unsupported(
-            "current_setting() of a name that is not a constant is not supported".to_owned(),
-        ));
-    };
     let missing_ok = match missing_ok {
         None => false,
         Some(Expr::Value(v)) if v.value == Value::Boolean(true) => true,
@@ -175,6 +178,14 @@ fn current_setting(
                 "current_setting() with missing_ok {other}, not a constant, is not supported"
             )))
         }
+    };
+    let Some(name) = name else {
+        return Err(TranspileError::Syntax(
+            "function current_setting() does not exist".to_owned(),
+        ));
+    };
+    let Some(name) = string_literal(name) else {
+        return Ok(setting_of_expression(name, missing_ok, session));
     };
     match session.setting(name) {
         Some(value) => {
@@ -191,6 +202,44 @@ fn current_setting(
             "unrecognized configuration parameter \"{name}\""
         ))),
     }
+}
+
+/// `current_setting(name)` of a name known only when the statement runs (SQLAlchemy binds
+/// it as a parameter): `CASE lower(name) WHEN 'setting' THEN 'value' ... END`, with every
+/// setting of the session, and for any other name NULL when missing is fine, else the
+/// engine's [`UNKNOWN_SETTING_FUNCTION`].
+fn setting_of_expression(name: &Expr, missing_ok: bool, session: &dyn SessionValues) -> Expr {
+    let text = |value: &str| {
+        let mut text = string(value);
+        cast_in_place(&mut text, DataType::Text);
+        text
+    };
+    let conditions = session
+        .settings()
+        .into_iter()
+        .map(|(setting, value)| sqlparser::ast::CaseWhen {
+            condition: string(&setting.to_ascii_lowercase()),
+            result: text(&value),
+        })
+        .collect();
+    let otherwise = if missing_ok {
+        text_null()
+    } else {
+        crate::ast::call_with(UNKNOWN_SETTING_FUNCTION, vec![name.clone()])
+    };
+    Expr::Case {
+        case_token: sqlparser::ast::helpers::attached_token::AttachedToken::empty(),
+        end_token: sqlparser::ast::helpers::attached_token::AttachedToken::empty(),
+        operand: Some(Box::new(crate::ast::call_with("lower", vec![name.clone()]))),
+        conditions,
+        else_result: Some(Box::new(otherwise)),
+    }
+}
+
+fn text_null() -> Expr {
+    let mut null = Expr::value(Value::Null);
+    cast_in_place(&mut null, DataType::Text);
+    null
 }
 
 #[cfg(test)]
@@ -218,6 +267,10 @@ mod tests {
 
         fn setting(&self, name: &str) -> Option<String> {
             (name == "server_version_num").then(|| "150000".to_owned())
+        }
+
+        fn settings(&self) -> Vec<(String, String)> {
+            vec![("server_version_num".to_owned(), "150000".to_owned())]
         }
     }
 
@@ -266,6 +319,20 @@ mod tests {
         assert_eq!(
             err.to_string(),
             "unrecognized configuration parameter \"nope\""
+        );
+    }
+
+    #[test]
+    fn a_setting_named_when_the_statement_runs_is_looked_up_then() {
+        assert_eq!(
+            bound("SELECT current_setting($1)").expect("binds"),
+            "SELECT CASE lower($1) WHEN 'server_version_num' THEN CAST('150000' AS TEXT) \
+             ELSE junction_unknown_setting($1) END"
+        );
+        assert_eq!(
+            bound("SELECT current_setting(name, true) FROM s").expect("binds"),
+            "SELECT CASE lower(name) WHEN 'server_version_num' THEN CAST('150000' AS TEXT) \
+             ELSE CAST(NULL AS TEXT) END FROM s"
         );
     }
 

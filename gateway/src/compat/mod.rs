@@ -9,6 +9,7 @@
 //! warehouse. So statements that read the system catalogs get the full treatment, and all
 //! others every rule but that one.
 
+mod constructs;
 mod subqueries;
 
 use std::sync::Arc;
@@ -62,13 +63,20 @@ impl CompatibilityParser {
                 junction_transpiler::number_text_oids(s) | found
             })
         });
+        // And a relation named for `regclass` (SQLAlchemy's `CAST($1 AS REGCLASS)`) a number.
+        let named = plain.as_mut().is_some_and(|statements| {
+            statements.iter_mut().fold(false, |found, s| {
+                (reads_system_catalog(s) && constructs::look_up_regclass_names(s)) | found
+            })
+        });
         match plain {
             Some(plain) if !plain.iter().any(reads_system_catalog) => {
                 Ok(plain.into_iter().map(|s| self.rewrite_user(s)).collect())
             }
-            // A catalog query with such OIDs (psql's `\gdesc`): rewritten from its statement,
-            // not from its text (no client query the compatibility parser substitutes has them).
-            Some(plain) if numbered => Ok(plain
+            // A catalog query with such OIDs (psql's `\gdesc`) or names: rewritten from its
+            // statement, not from its text (no client query the compatibility parser
+            // substitutes has them).
+            Some(plain) if numbered || named => Ok(plain
                 .into_iter()
                 .map(|s| {
                     if reads_system_catalog(&s) {
@@ -110,6 +118,7 @@ impl CompatibilityParser {
 /// A catalog query after datafusion-pg-catalog's rewrites, with junction's own for the
 /// scalar subqueries DataFusion cannot plan.
 fn catalog_query(mut statement: Statement) -> Statement {
+    constructs::rewrite(&mut statement);
     subqueries::rewrite(&mut statement);
     statement
 }

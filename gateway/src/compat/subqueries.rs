@@ -16,8 +16,16 @@ use sqlparser::ast::{
     ObjectName, ObjectNamePart, Query, Select, SelectItem, SetExpr, Statement, TableFactor, Value,
 };
 
-/// pg_catalog tables junction never fills.
-const ALWAYS_EMPTY: [&str; 2] = ["pg_attrdef", "pg_sequence"];
+/// pg_catalog tables junction never fills: lake tables have no column defaults, sequences,
+/// row security policies, inheritance or triggers.
+pub(super) const ALWAYS_EMPTY: [&str; 6] = [
+    "pg_attrdef",
+    "pg_sequence",
+    "pg_policy",
+    "pg_inherits",
+    "pg_trigger",
+    "pg_event_trigger",
+];
 
 /// Applies both rewrites to every scalar subquery of `statement`.
 pub fn rewrite(statement: &mut Statement) {
@@ -57,7 +65,7 @@ fn single_select(query: &Query) -> Option<&Select> {
     }
 }
 
-fn reads_only_empty_tables(query: &Query) -> bool {
+pub(super) fn reads_only_empty_tables(query: &Query) -> bool {
     let Some(select) = single_select(query) else {
         return false;
     };

@@ -7,6 +7,14 @@ public class JdbcClient {
         if (!ok) throw new AssertionError(what);
     }
 
+    static int count(ResultSet rs) throws SQLException {
+        int n = 0;
+        try (rs) {
+            while (rs.next()) n++;
+        }
+        return n;
+    }
+
     public static void main(String[] args) throws Exception {
         try (Connection c = DriverManager.getConnection(args[0])) {
             try (Statement s = c.createStatement();
@@ -33,6 +41,8 @@ public class JdbcClient {
                 while (rs.next()) columns.add(rs.getString("COLUMN_NAME"));
             }
             check(columns.containsAll(List.of("device_id", "model", "ward", "installed_on")), "getColumns: " + columns);
+            check(count(md.getTypeInfo()) > 20, "getTypeInfo");
+            check(count(md.getSchemas()) >= 3, "getSchemas");
         }
         System.out.println("OK");
     }

@@ -6,6 +6,7 @@ import subprocess
 
 import asyncpg
 import psycopg
+import pandas as pd
 import pytest
 import sqlalchemy
 
@@ -149,6 +150,34 @@ def test_sqlalchemy_inspects_columns(junction):
     assert not columns["name"]["nullable"]
     assert columns["discharged_at"]["nullable"]
     assert columns["patient_id"]["default"] is None
+
+
+def test_sqlalchemy_reflects_keys_indexes_and_comments(junction):
+    # Lake tables have no keys, indexes or comments; what matters is that reflection answers
+    # as PostgreSQL does for such a table (its queries unnest int2vector columns, number them
+    # with generate_subscripts, bind a relation name to CAST(... AS REGCLASS) and a bool to
+    # pg_get_constraintdef).
+    inspector = sqlalchemy.inspect(sqlalchemy_engine(junction))
+    assert inspector.get_pk_constraint("patients", schema="silver") == {
+        "constrained_columns": [], "name": None}
+    assert inspector.get_foreign_keys("patients", schema="silver") == []
+    assert inspector.get_indexes("patients", schema="silver") == []
+    assert inspector.get_unique_constraints("patients", schema="silver") == []
+    assert inspector.get_check_constraints("patients", schema="silver") == []
+    assert inspector.get_table_comment("patients", schema="silver") == {"text": None}
+
+
+def test_sqlalchemy_autoload_and_pandas_read_sql_table(junction):
+    # Table(autoload_with=) also asks current_setting() of a bound name.
+    engine = sqlalchemy_engine(junction)
+    table = sqlalchemy.Table("patients", sqlalchemy.MetaData(), schema="silver",
+                             autoload_with=engine)
+    assert table.columns.keys()[:3] == ["patient_id", "name", "birth_date"]
+    with engine.connect() as conn:
+        count = conn.execute(sqlalchemy.select(sqlalchemy.func.count()).select_from(table)).scalar()
+    frame = pd.read_sql_table("patients", engine, schema="silver")
+    assert list(frame.columns)[:3] == ["patient_id", "name", "birth_date"]
+    assert len(frame) == count > 0
 
 
 def test_json_arrives_as_json(junction):

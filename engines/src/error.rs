@@ -96,7 +96,12 @@ fn datafusion_message(e: &DataFusionError) -> String {
         DataFusionError::Execution(m)
         | DataFusionError::NotImplemented(m)
         | DataFusionError::Configuration(m) => m.clone(),
-        DataFusionError::SchemaError(s, _) => s.to_string(),
+        DataFusionError::SchemaError(s, _) => match s.as_ref() {
+            SchemaError::FieldNotFound { field, .. } => {
+                undefined_column(field.relation.as_ref().map(|r| r.table()), &field.name)
+            }
+            other => other.to_string(),
+        },
         DataFusionError::ArrowError(a, _) => arrow_message(a),
         DataFusionError::SQL(p, _) => p.to_string(),
         DataFusionError::External(inner) => match inner.downcast_ref::<SqlError>() {
@@ -119,6 +124,22 @@ fn missing_relation(message: &str) -> Option<String> {
         _ => name.to_owned(),
     };
     Some(format!("relation \"{relation}\" does not exist"))
+}
+
+/// PostgreSQL's 42703 message: `column "x" does not exist`, or `column t.x does not exist`
+/// for a qualified reference.
+fn undefined_column(table: Option<&str>, column: &str) -> String {
+    match table {
+        Some(table) => format!("column {table}.{column} does not exist"),
+        None => format!("column \"{column}\" does not exist"),
+    }
+}
+
+/// The text between the first pair of `quote`s after `after` in `message`.
+fn quoted_after<'a>(message: &'a str, after: &str, quote: char) -> Option<&'a str> {
+    let rest = &message[message.find(after)? + after.len()..];
+    let rest = rest.strip_prefix(quote)?;
+    Some(&rest[..rest.find(quote)?])
 }
 
 fn arrow_message(a: &ArrowError) -> String {
@@ -146,6 +167,31 @@ fn innermost(e: &DataFusionError) -> &DataFusionError {
 }
 
 impl EngineError {
+    /// The function a statement called that the engine does not have (by that name, or for
+    /// those argument types), as the engine's message names it; PostgreSQL words this
+    /// `function f(types) does not exist`, which only the statement can complete.
+    pub fn undefined_function(&self) -> Option<String> {
+        let message = self.to_string();
+        let message = message.strip_prefix("duckdb: ").unwrap_or(&message);
+        let name = if let Some(name) = quoted_after(message, "Invalid function ", '\'') {
+            name
+        } else if let Some(name) =
+            quoted_after(message, "Function ", '\'').filter(|_| message.contains("coercion failed"))
+        {
+            name
+        } else if let Some(name) = quoted_after(message, "satisfy a call to ", '\'') {
+            name
+        } else if let Some(call) = quoted_after(message, "the given name and argument types ", '\'')
+        {
+            call.split('(').next()?
+        } else {
+            let (_, rest) = message.split_once(" Function with name ")?;
+            rest.strip_suffix(" does not exist!")
+                .or_else(|| rest.split_once(' ').map(|(name, _)| name))?
+        };
+        Some(name.to_owned())
+    }
+
     /// Whether another engine might run the statement: the construct, function or table is
     /// beyond this engine (0A000, 42883), not wrong in itself, or the engine cannot take
     /// statements now (58000).
@@ -331,6 +377,43 @@ mod tests {
     }
 
     #[test]
+    fn unknown_columns_and_functions_are_named() {
+        use datafusion::common::Column;
+        let e = EngineError::from(DataFusionError::SchemaError(
+            Box::new(SchemaError::FieldNotFound {
+                field: Box::new(Column::new(Some("p"), "nosuch")),
+                valid_fields: Vec::new(),
+            }),
+            Box::new(None),
+        ));
+        assert_eq!(e.to_string(), "column p.nosuch does not exist");
+        assert_eq!(e.sqlstate(), "42703");
+        let e = EngineError::from(DataFusionError::Plan(
+            "Invalid function 'nosuch'.\nDid you mean 'cosh'?".to_owned(),
+        ));
+        assert_eq!(e.undefined_function().as_deref(), Some("nosuch"));
+        for message in [
+            "Scalar Function with name nosuch does not exist!",
+            "No function matches the given name and argument types 'nosuch(INTEGER_LITERAL)'. \
+             You might need to add explicit type casts.",
+        ] {
+            let e = EngineError::DuckDb {
+                message: format!("duckdb: {message}"),
+                sqlstate: "42883",
+            };
+            assert_eq!(
+                e.undefined_function().as_deref(),
+                Some("nosuch"),
+                "{message}"
+            );
+        }
+        assert_eq!(
+            EngineError::Unsupported("x".into()).undefined_function(),
+            None
+        );
+    }
+
+    #[test]
     fn division_by_zero_is_22012() {
         let e = EngineError::from(DataFusionError::ArrowError(
             Box::new(ArrowError::DivideByZero),
@@ -348,15 +431,13 @@ impl From<duckdb::Error> for EngineError {
             other => other.to_string(),
         };
         let (sqlstate, message) = duckdb_classify(&text);
-        EngineError::DuckDb {
-            message: format!("duckdb: {message}"),
-            sqlstate,
-        }
+        EngineError::DuckDb { message, sqlstate }
     }
 }
 
 /// DuckDB's messages read `<Kind> Error: <text>`, then hints and the query line on further
-/// lines; the kind decides the SQLSTATE, the first line of text is the message.
+/// lines; the kind decides the SQLSTATE, the first line of text is the message (prefixed
+/// `duckdb: ` unless junction put it in PostgreSQL's words).
 fn duckdb_classify(text: &str) -> (&'static str, String) {
     let first = text.lines().next().unwrap_or(text);
     // Functions of an extension that is not built in (ICU's time zones) make DuckDB try to
@@ -401,6 +482,17 @@ fn duckdb_classify(text: &str) -> (&'static str, String) {
     {
         return ("22023", format!("time zone \"{zone}\" not recognized"));
     }
+    if kind == "Binder" {
+        if let Some(column) = quoted_after(message, "Referenced column ", '"') {
+            return ("42703", undefined_column(None, column));
+        }
+        if let (Some(table), Some(column)) = (
+            message.split('"').nth(1),
+            quoted_after(message, "does not have a column named ", '"'),
+        ) {
+            return ("42703", undefined_column(Some(table), column));
+        }
+    }
     let sqlstate = match kind {
         "Parser" => "42601",
         "Catalog" if message.contains("Function") => "42883",
@@ -423,7 +515,8 @@ fn duckdb_classify(text: &str) -> (&'static str, String) {
         "IO" => "58030",
         _ => "XX000",
     };
-    (sqlstate, message.to_owned())
+    // DuckDB's own words, said to be its.
+    (sqlstate, format!("duckdb: {message}"))
 }
 
 /// The SQLSTATEs junction's own DuckDB functions raise, read back from `[SQLSTATE] message`.
@@ -439,6 +532,26 @@ fn raised_by_junction(message: &str) -> Option<(&'static str, &str)> {
 #[cfg(test)]
 mod duckdb_tests {
     use super::duckdb_classify;
+
+    #[test]
+    fn unknown_columns_are_worded_as_postgresql_words_them() {
+        assert_eq!(
+            duckdb_classify(
+                "Binder Error: Referenced column \"nosuch\" not found in FROM clause!\nCandidate bindings: ..."
+            ),
+            ("42703", "column \"nosuch\" does not exist".to_owned())
+        );
+        assert_eq!(
+            duckdb_classify(
+                "Binder Error: Values list \"p\" does not have a column named \"nosuch\""
+            ),
+            ("42703", "column p.nosuch does not exist".to_owned())
+        );
+        assert_eq!(
+            duckdb_classify("Binder Error: Table \"p\" does not have a column named \"x\""),
+            ("42703", "column p.x does not exist".to_owned())
+        );
+    }
 
     #[test]
     fn a_bucket_count_below_one_is_22014() {
@@ -471,7 +584,10 @@ mod duckdb_tests {
             duckdb_classify(
                 "Catalog Error: Table with name t does not exist!\nDid you mean \"s\"?"
             ),
-            ("42P01", "Table with name t does not exist!".to_owned())
+            (
+                "42P01",
+                "duckdb: Table with name t does not exist!".to_owned()
+            )
         );
         assert_eq!(
             duckdb_classify("Out of Memory Error: failed to allocate").0,

@@ -19,6 +19,10 @@ pub enum GatewayError {
     #[error("unrecognized configuration parameter \"{0}\"")]
     UnknownSetting(String),
 
+    /// A call of a function no engine that tried has for these arguments: `name(types)`.
+    #[error("function {0} does not exist")]
+    UndefinedFunction(String),
+
     #[error("invalid value for parameter \"{name}\": \"{value}\"{hint}")]
     BadSettingValue {
         name: String,
@@ -77,6 +81,7 @@ impl GatewayError {
             GatewayError::Route(e) => e.sqlstate(),
             GatewayError::Engine(e) => e.sqlstate(),
             GatewayError::UnknownSetting(_) => "42704",
+            GatewayError::UndefinedFunction(_) => "42883",
             GatewayError::BadSettingValue { .. } => "22023",
             GatewayError::ReadOnly(_) => "25006",
             GatewayError::Unsupported(_) => "0A000",
@@ -88,6 +93,16 @@ impl GatewayError {
             GatewayError::StatementCount(_) => "42601",
             GatewayError::Encode(_) | GatewayError::BinaryEncode(_) => "22008",
             GatewayError::Panicked(_) => "XX000",
+        }
+    }
+
+    /// PostgreSQL's hint beside the message, where it gives one.
+    pub fn hint(&self) -> Option<&'static str> {
+        match self {
+            GatewayError::UndefinedFunction(_) => {
+                Some(junction_transpiler::UNDEFINED_FUNCTION_HINT)
+            }
+            _ => None,
         }
     }
 

@@ -11,7 +11,7 @@ use datafusion::physical_plan::memory::MemoryStream;
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::scalar::ScalarValue;
 use futures::StreamExt;
-use junction_engines::{Described, QueryContext};
+use junction_engines::{Described, EngineError, QueryContext};
 use junction_router::{Choice, Route, RouteLine, Router};
 use junction_transpiler::client_column_name;
 use sqlparser::ast::Statement;
@@ -175,7 +175,11 @@ impl Executor {
         match command {
             Command::Query { statement, engine } => {
                 let (ctx, route) = self.route(session, statement, engine.as_deref()).await?;
-                let mut described = self.router.describe(&ctx, &route).await?;
+                let mut described = self
+                    .router
+                    .describe(&ctx, &route)
+                    .await
+                    .map_err(|e| worded(e, &route))?;
                 if let Some(schema) = client_schema(&described.schema) {
                     described.schema = schema;
                 }
@@ -217,7 +221,8 @@ impl Executor {
                             .execute(ctx, &route.statement, &route.types, parameters)
                             .await
                     })
-                    .await?;
+                    .await
+                    .map_err(|e| worded(e, route))?;
                 session.set_last_engine(ran.engine);
                 let observer = self.router.observer(route, ran.engine);
                 Ok(Outcome::Rows {
@@ -299,6 +304,18 @@ impl Executor {
             Command::Write(keyword) => Err(GatewayError::ReadOnly(keyword)),
             Command::Unsupported(what) => Err(GatewayError::Unsupported(what)),
         }
+    }
+}
+
+/// An engine's error, in PostgreSQL's words where they need the statement: an undefined
+/// function is named with its arguments' types.
+fn worded(e: EngineError, route: &Route) -> GatewayError {
+    let signature = e.undefined_function().and_then(|name| {
+        junction_transpiler::function_signature(&route.statement, &name, &route.types)
+    });
+    match signature {
+        Some(signature) => GatewayError::UndefinedFunction(signature),
+        None => GatewayError::Engine(e),
     }
 }
 

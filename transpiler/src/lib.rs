@@ -17,6 +17,7 @@ mod directives;
 pub mod duckdb;
 mod formats;
 mod limits;
+mod messages;
 mod names;
 mod oid_casts;
 mod placeholders;
@@ -32,11 +33,12 @@ mod types;
 
 pub use directives::{directives, Directed, Directives};
 pub use limits::{check_size, MAX_NESTING, MAX_OPERATORS};
+pub use messages::{function_signature, UNDEFINED_FUNCTION_HINT};
 pub use names::{client_column_name, name_result_columns};
 pub use oid_casts::{number_text_oids, remove_oid_casts};
 pub use placeholders::number_question_marks;
 pub use relations::{fold, table_name_parts, table_references, SYSTEM_SCHEMAS};
-pub use session::{bind_session_values, SessionValues, UNKNOWN_SETTING_FUNCTION};
+pub use session::{bind_session_values, server_version, SessionValues, UNKNOWN_SETTING_FUNCTION};
 pub use shared::{FLOAT8_TEXT, TIMESTAMP_TEXT};
 pub use types::{NoTypes, SqlType, TableTypes, TypeOracle};
 

@@ -183,11 +183,13 @@ impl PgHandler {
 }
 
 fn error_info(e: &GatewayError) -> ErrorInfo {
-    ErrorInfo::new(
+    let mut info = ErrorInfo::new(
         "ERROR".to_owned(),
         e.sqlstate().to_owned(),
         e.client_message(),
-    )
+    );
+    info.hint = e.hint().map(str::to_owned);
+    info
 }
 
 fn session_of<C: ClientInfo>(client: &C) -> PgWireResult<Arc<Session>> {

@@ -65,6 +65,38 @@ def test_psql_readme_query(junction):
     assert "(4 rows)" in out or "rows)" in out
 
 
+def test_pgoptions_pin_the_engine_and_identity_stays_junctions(junction):
+    env = dict(os.environ, PGOPTIONS="-c junction.engine=duckdb")
+    out = subprocess.run(
+        ["psql", "-h", junction["host"], "-p", str(junction["port"]), "-U", "anyone",
+         "-d", "junction", "-XAt", "-c", "show junction.engine", "-c", "select version()",
+         "-c", r"\dt silver.*"],
+        capture_output=True, text=True, timeout=60, env=env,
+    )
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert lines[0] == "duckdb"
+    assert lines[1].startswith("PostgreSQL 15.0 (junction "), lines[1]
+    assert "silver|patients|table|postgres" in lines
+
+
+def test_errors_carry_postgresql_words_and_hint_on_every_engine(junction):
+    with psycopg.connect(host=junction["host"], port=junction["port"], user="anyone",
+                         dbname="junction", autocommit=True) as conn:
+        for engine in ("datafusion", "duckdb"):
+            conn.execute(f"set junction.engine = '{engine}'")
+            with pytest.raises(psycopg.errors.UndefinedFunction) as error:
+                conn.execute("select nosuch(ward, 1) from silver.patients")
+            assert error.value.diag.message_primary == \
+                "function nosuch(text, integer) does not exist", engine
+            assert error.value.diag.message_hint == (
+                "No function matches the given name and argument types. "
+                "You might need to add explicit type casts.")
+            with pytest.raises(psycopg.errors.UndefinedColumn) as error:
+                conn.execute("select p.nosuch from silver.patients p")
+            assert error.value.diag.message_primary == "column p.nosuch does not exist", engine
+
+
 def test_psycopg_query_and_parameters(junction):
     with psycopg.connect(host=junction["host"], port=junction["port"], user="anyone",
                          dbname="junction", autocommit=True) as conn:

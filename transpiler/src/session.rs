@@ -1,6 +1,7 @@
 //! Values a statement reads from its session rather than from its tables: the clock
-//! (`now()`, `current_timestamp`, `statement_timestamp()`, `current_date`, `localtimestamp`)
-//! and settings (`current_setting('name')`).
+//! (`now()`, `current_timestamp`, `statement_timestamp()`, `current_date`, `localtimestamp`),
+//! settings (`current_setting('name')`) and the server's `version()`, which must be junction's
+//! whichever engine runs the statement.
 //!
 //! PostgreSQL's `now()` is the start of the transaction, the same for every statement of a
 //! transaction block, and an engine's own clock is not: DataFusion's is the moment its
@@ -32,6 +33,14 @@ pub trait SessionValues {
     /// Every setting and its value (`SHOW ALL`), for a `current_setting` whose name is known
     /// only when the statement runs.
     fn settings(&self) -> Vec<(String, String)>;
+}
+
+/// What `version()` answers: PostgreSQL 15 first, so clients that parse it (SQLAlchemy) work.
+pub fn server_version() -> String {
+    format!(
+        "PostgreSQL 15.0 (junction {}) on x86_64-linux",
+        env!("CARGO_PKG_VERSION")
+    )
 }
 
 /// The function engines provide for a `current_setting` of a name no setting has, known only
@@ -100,6 +109,11 @@ fn bind(expr: &mut Expr, session: &dyn SessionValues) -> Result<(), TranspileErr
             crate::ast::call_with("age", vec![midnight, value])
         }
         ("current_setting", false) => current_setting(first, second, session)?,
+        ("version", false) if first.is_none() => {
+            let mut text = string(&server_version());
+            cast_in_place(&mut text, DataType::Text);
+            text
+        }
         _ => return Ok(()),
     };
     *expr = bound;
@@ -333,6 +347,17 @@ mod tests {
             bound("SELECT current_setting(name, true) FROM s").expect("binds"),
             "SELECT CASE lower(name) WHEN 'server_version_num' THEN CAST('150000' AS TEXT) \
              ELSE CAST(NULL AS TEXT) END FROM s"
+        );
+    }
+
+    #[test]
+    fn version_is_junction_s() {
+        assert_eq!(
+            bound("SELECT version(), pg_catalog.version()").expect("binds"),
+            format!(
+                "SELECT CAST('{v}' AS TEXT), CAST('{v}' AS TEXT)",
+                v = server_version()
+            )
         );
     }
 

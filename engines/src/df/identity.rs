@@ -11,14 +11,6 @@ use datafusion::scalar::ScalarValue;
 
 use crate::{QueryContext, Result};
 
-/// What `version()` answers: PostgreSQL 15 first, so clients that parse it (SQLAlchemy) work.
-pub fn version_string() -> String {
-    format!(
-        "PostgreSQL 15.0 (junction {}) on x86_64-linux",
-        env!("CARGO_PKG_VERSION")
-    )
-}
-
 fn constant(
     name: &str,
     value: ScalarValue,
@@ -61,7 +53,11 @@ pub fn register(
             ScalarValue::Int32(Some(ctx.backend_pid)),
             vec![],
         ),
-        constant("version", text(&version_string()), vec![]),
+        constant(
+            "version",
+            text(&junction_transpiler::server_version()),
+            vec![],
+        ),
     ];
     for udf in udfs {
         state.register_udf(Arc::new(udf))?;

@@ -93,7 +93,7 @@ impl StartupHandler for PgHandler {
             } else {
                 value
             };
-            if let Err(e) = session.set(&name, &value, &[]) {
+            if let Err(e) = session.set(&name, &value, self.executor().engine_names()) {
                 tracing::debug!(%name, error = %e, "startup setting ignored");
             }
         }

@@ -212,6 +212,86 @@ def test_sqlalchemy_autoload_and_pandas_read_sql_table(junction):
     assert len(frame) == count > 0
 
 
+def test_psycopg_named_cursors_stream_in_pages(junction):
+    # A named cursor is DECLARE, a Describe of the cursor's portal, FETCH FORWARD n, CLOSE.
+    with psycopg.connect(host=junction["host"], port=junction["port"], user="anyone",
+                         dbname="junction") as conn:
+        for engine in ("datafusion", "duckdb"):
+            conn.execute(f"set junction.engine = '{engine}'")
+            expected = conn.execute(
+                "select patient_id, recorded_at from silver.vitals where patient_id < %s "
+                "order by recorded_at, patient_id", (5,)).fetchall()
+            with conn.cursor(name="readings") as cur:
+                cur.itersize = 500
+                cur.execute("select patient_id, recorded_at from silver.vitals "
+                            "where patient_id < %s order by recorded_at, patient_id", (5,))
+                assert [c.name for c in cur.description] == ["patient_id", "recorded_at"]
+                first = cur.fetchmany(3)
+                rest = list(cur)
+            assert first + rest == expected, engine
+            with conn.cursor(name="everything") as cur:
+                cur.execute("select ward from silver.patients order by patient_id")
+                assert len(cur.fetchall()) == 10
+            conn.commit()
+
+
+def test_sql_cursors_behave_as_postgresql_s(junction):
+    with psycopg.connect(host=junction["host"], port=junction["port"], user="anyone",
+                         dbname="junction", autocommit=True) as conn:
+        with pytest.raises(psycopg.errors.NoActiveSqlTransaction):
+            conn.execute("declare c cursor for select 1")
+        with pytest.raises(psycopg.errors.InvalidCursorName):
+            conn.execute("fetch next from nothing")
+        conn.execute("begin")
+        conn.execute("declare c cursor for select patient_id from silver.patients order by 1")
+        with pytest.raises(psycopg.errors.DuplicateCursor):
+            conn.execute("declare c cursor for select 1")
+        conn.execute("rollback")
+        conn.execute("begin")
+        conn.execute("declare c cursor for select patient_id from silver.patients order by 1")
+        assert conn.execute("fetch 2 from c").fetchall() == [(1,), (2,)]
+        cur = conn.execute("fetch next from c")
+        assert cur.fetchall() == [(3,)] and cur.statusmessage == "FETCH 1"
+        assert conn.execute("fetch all from c").fetchall() == [(i,) for i in range(4, 11)]
+        assert conn.execute("fetch 5 from c").fetchall() == []
+        conn.execute("declare h cursor with hold for select 42")
+        conn.execute("commit")
+        # The transaction's cursor went with it; the held one stays until CLOSE.
+        with pytest.raises(psycopg.errors.InvalidCursorName):
+            conn.execute("fetch next from c")
+        assert conn.execute("fetch next from h").fetchall() == [(42,)]
+        assert conn.execute("close h").statusmessage == "CLOSE CURSOR"
+        with pytest.raises(psycopg.errors.InvalidCursorName):
+            conn.execute("close h")
+
+
+def test_cursors_scan_forward_only_and_say_so(junction):
+    # PostgreSQL scrolls a simple cursor back even without SCROLL; junction's cursors read an
+    # engine's stream once, and refuse what needs more.
+    with psycopg.connect(host=junction["host"], port=junction["port"], user="anyone",
+                         dbname="junction") as conn:
+        for sql in ["fetch backward 1 from c", "fetch prior from c",
+                    "declare s scroll cursor for select 1"]:
+            conn.execute("declare c cursor for select patient_id from silver.patients")
+            with pytest.raises(psycopg.errors.FeatureNotSupported):
+                conn.execute(sql)
+            conn.rollback()
+
+
+def test_sqlalchemy_stream_results_and_pandas_chunks_use_server_side_cursors(junction):
+    engine = sqlalchemy_engine(junction)
+    query = sqlalchemy.text("select patient_id, heart_rate from silver.vitals")
+    with engine.connect() as conn:
+        total = conn.execute(sqlalchemy.text("select count(*) from silver.vitals")).scalar()
+        result = conn.execution_options(stream_results=True).execute(query)
+        assert type(result.cursor).__name__ == "ServerCursor"
+        sizes = [len(p) for p in result.partitions(1000)]
+        assert sum(sizes) == total and max(sizes) == 1000
+        stream = conn.execution_options(stream_results=True)
+        chunks = list(pd.read_sql(query, stream, chunksize=2000))
+        assert sum(len(c) for c in chunks) == total and len(chunks) > 1
+
+
 def test_json_arrives_as_json(junction):
     with psycopg.connect(host=junction["host"], port=junction["port"], user="anyone",
                          dbname="junction") as conn:

@@ -1,11 +1,14 @@
 //! What a parsed statement asks of the gateway: run a query on an engine, or something the
-//! gateway answers itself (settings, transactions), or refuses (writes).
+//! gateway answers itself (settings, transactions, cursors), or refuses (writes).
 
 use junction_transpiler::Directives;
-use sqlparser::ast::{Expr, ObjectName, Reset, Set, Statement, Value, ValueWithSpan};
+use sqlparser::ast::{
+    CloseCursor, Declare, DeclareType, Expr, FetchDirection, Ident, ObjectName, Reset, Set,
+    Statement, Value, ValueWithSpan,
+};
 
 /// A statement, sorted by who answers it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Command {
     /// Runs on an engine and returns rows; `engine` is the statement's own pin (a leading
     /// `/*+ ENGINE(name) */`), which overrides the session's.
@@ -34,10 +37,31 @@ pub enum Command {
     Savepoint(&'static str),
     /// `DISCARD ALL` and friends: the session's settings go back to their defaults.
     Discard,
+    /// `DECLARE name CURSOR [WITH HOLD] FOR query`.
+    Declare {
+        name: String,
+        query: Box<Statement>,
+        hold: bool,
+    },
+    /// `FETCH [FORWARD] count FROM name`.
+    Fetch {
+        name: String,
+        count: FetchCount,
+    },
+    /// `CLOSE name`, or `CLOSE ALL` (`None`).
+    Close(Option<String>),
     /// A write or DDL statement: junction is read-only. Holds the statement's keyword.
     Write(String),
     /// Valid SQL junction does not run. Holds a description of it.
     Unsupported(String),
+}
+
+/// How many rows a FETCH asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FetchCount {
+    Rows(usize),
+    /// Every row left.
+    All,
 }
 
 impl Command {
@@ -78,6 +102,19 @@ impl Command {
             Statement::Savepoint { .. } => Command::Savepoint("SAVEPOINT"),
             Statement::ReleaseSavepoint { .. } => Command::Savepoint("RELEASE"),
             Statement::Discard { .. } => Command::Discard,
+            Statement::Declare { stmts } => declare(stmts),
+            Statement::Fetch {
+                name,
+                direction,
+                into: None,
+                ..
+            } => fetch(&name, direction),
+            Statement::Close { cursor } => match cursor {
+                CloseCursor::All => Command::Close(None),
+                CloseCursor::Specific { name } => {
+                    Command::Close(Some(junction_transpiler::fold(&name)))
+                }
+            },
             other => classify_other(other),
         }
     }
@@ -86,7 +123,10 @@ impl Command {
     pub fn returns_rows(&self) -> bool {
         matches!(
             self,
-            Command::Query { .. } | Command::ExplainRoute { .. } | Command::Show(_)
+            Command::Query { .. }
+                | Command::ExplainRoute { .. }
+                | Command::Show(_)
+                | Command::Fetch { .. }
         )
     }
 
@@ -107,6 +147,64 @@ impl Command {
             }
             other => other,
         }
+    }
+}
+
+/// `DECLARE`: one cursor over a query, scanning forward, its rows in text.
+fn declare(mut stmts: Vec<Declare>) -> Command {
+    let (Some(declare), true) = (stmts.pop(), stmts.is_empty()) else {
+        return Command::Unsupported("DECLARE of several cursors".into());
+    };
+    let Declare {
+        mut names,
+        declare_type: Some(DeclareType::Cursor),
+        binary,
+        scroll,
+        hold,
+        for_query: Some(query),
+        ..
+    } = declare
+    else {
+        return Command::Unsupported("DECLARE of anything but a cursor over a query".into());
+    };
+    if scroll == Some(true) {
+        return Command::Unsupported("a SCROLL cursor (junction's cursors scan forward)".into());
+    }
+    if binary == Some(true) {
+        return Command::Unsupported("a BINARY cursor".into());
+    }
+    let (Some(name), true) = (names.pop(), names.is_empty()) else {
+        return Command::Unsupported("DECLARE of several cursors".into());
+    };
+    Command::Declare {
+        name: junction_transpiler::fold(&name),
+        query: Box::new(Statement::Query(query)),
+        hold: hold == Some(true),
+    }
+}
+
+/// `FETCH`: forward only, as a NO SCROLL cursor allows.
+fn fetch(name: &Ident, direction: FetchDirection) -> Command {
+    let count = |limit: &Value| match limit {
+        Value::Number(n, _) => n.parse::<usize>().ok().filter(|n| *n > 0),
+        _ => None,
+    };
+    let count = match &direction {
+        FetchDirection::Next | FetchDirection::Forward { limit: None } => Some(FetchCount::Rows(1)),
+        FetchDirection::Count { limit } | FetchDirection::Forward { limit: Some(limit) } => {
+            count(limit).map(FetchCount::Rows)
+        }
+        FetchDirection::All | FetchDirection::ForwardAll => Some(FetchCount::All),
+        _ => None,
+    };
+    match count {
+        Some(count) => Command::Fetch {
+            name: junction_transpiler::fold(name),
+            count,
+        },
+        None => Command::Unsupported(format!(
+            "FETCH {direction} (junction's cursors scan forward only)"
+        )),
     }
 }
 
@@ -225,6 +323,39 @@ mod tests {
     fn command(sql: &str) -> Command {
         let mut statements = junction_transpiler::parse(sql).expect("valid SQL");
         Command::from_statement(statements.remove(0))
+    }
+
+    #[test]
+    fn cursor_statements() {
+        match command("DECLARE \"Cur\" NO SCROLL CURSOR WITH HOLD FOR SELECT 1") {
+            Command::Declare { name, hold, .. } => assert_eq!((name.as_str(), hold), ("Cur", true)),
+            other => panic!("{other:?}"),
+        }
+        for (sql, count) in [
+            ("FETCH FORWARD 100 FROM c", FetchCount::Rows(100)),
+            ("FETCH NEXT FROM c", FetchCount::Rows(1)),
+            ("FETCH 7 FROM c", FetchCount::Rows(7)),
+            ("FETCH ALL FROM c", FetchCount::All),
+            ("FETCH FORWARD ALL FROM c", FetchCount::All),
+        ] {
+            assert_eq!(
+                command(sql),
+                Command::Fetch {
+                    name: "c".into(),
+                    count
+                },
+                "{sql}"
+            );
+        }
+        for sql in [
+            "FETCH BACKWARD 1 FROM c",
+            "FETCH PRIOR FROM c",
+            "DECLARE c SCROLL CURSOR FOR SELECT 1",
+        ] {
+            assert!(matches!(command(sql), Command::Unsupported(_)), "{sql}");
+        }
+        assert_eq!(command("CLOSE ALL"), Command::Close(None));
+        assert_eq!(command("CLOSE c"), Command::Close(Some("c".into())));
     }
 
     #[test]

@@ -33,6 +33,15 @@ pub enum GatewayError {
     #[error("cannot execute {0} in a read-only transaction")]
     ReadOnly(String),
 
+    #[error("cursor \"{0}\" already exists")]
+    DuplicateCursor(String),
+
+    #[error("cursor \"{0}\" does not exist")]
+    UnknownCursor(String),
+
+    #[error("DECLARE CURSOR can only be used in transaction blocks")]
+    NoTransactionBlock,
+
     #[error("{0} is not supported by junction")]
     Unsupported(String),
 
@@ -84,6 +93,9 @@ impl GatewayError {
             GatewayError::UndefinedFunction(_) => "42883",
             GatewayError::BadSettingValue { .. } => "22023",
             GatewayError::ReadOnly(_) => "25006",
+            GatewayError::DuplicateCursor(_) => "42P03",
+            GatewayError::UnknownCursor(_) => "34000",
+            GatewayError::NoTransactionBlock => "25P01",
             GatewayError::Unsupported(_) => "0A000",
             GatewayError::Cancelled | GatewayError::StatementTimeout => "57014",
             GatewayError::Unauthenticated(_) => "28000",

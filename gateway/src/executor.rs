@@ -185,6 +185,23 @@ impl Executor {
                 }
                 Ok(Some(described))
             }
+            // A DECLARE has no rows; its query's parameters are its own.
+            Command::Declare { query, .. } => {
+                let (ctx, route) = self.route(session, query, None).await?;
+                let described = self
+                    .router
+                    .describe(&ctx, &route)
+                    .await
+                    .map_err(|e| worded(e, &route))?;
+                Ok(Some(Described {
+                    schema: Arc::new(Schema::empty()),
+                    parameters: described.parameters,
+                }))
+            }
+            Command::Fetch { name, .. } => Ok(Some(Described {
+                schema: session.cursor(name)?.schema,
+                parameters: Vec::new(),
+            })),
             Command::ExplainRoute { .. } => Ok(Some(Described {
                 schema: route_schema(),
                 parameters: Vec::new(),
@@ -303,6 +320,10 @@ impl Executor {
             }
             Command::Write(keyword) => Err(GatewayError::ReadOnly(keyword)),
             Command::Unsupported(what) => Err(GatewayError::Unsupported(what)),
+            // A cursor's rows wait in a pg connection's portals (pg/cursors.rs).
+            Command::Declare { .. } | Command::Fetch { .. } | Command::Close(_) => Err(
+                GatewayError::Unsupported("a SQL cursor outside the PostgreSQL wire".into()),
+            ),
         }
     }
 }

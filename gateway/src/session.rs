@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::Mutex;
 
+use arrow::datatypes::SchemaRef;
 use chrono::{DateTime, Utc};
 use junction_catalogs::Catalogs;
 use junction_engines::QueryContext;
@@ -148,6 +149,16 @@ pub struct Session {
     vars: Mutex<Vars>,
     /// Cancels the statement running now; replaced at the start of each statement.
     cancel: Mutex<CancellationToken>,
+    /// The SQL cursors open, by name; their rows wait in the pg connection's portals.
+    cursors: Mutex<BTreeMap<String, Cursor>>,
+}
+
+/// An open SQL cursor.
+#[derive(Debug, Clone)]
+pub struct Cursor {
+    /// `WITH HOLD`: it outlives the transaction that declared it.
+    pub hold: bool,
+    pub schema: SchemaRef,
 }
 
 impl Session {
@@ -164,7 +175,63 @@ impl Session {
                 transaction_start: None,
             }),
             cancel: Mutex::new(CancellationToken::new()),
+            cursors: Mutex::new(BTreeMap::new()),
         }
+    }
+
+    fn cursors(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, Cursor>> {
+        self.cursors.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Whether a transaction block is open (`BEGIN` without its `COMMIT` yet).
+    pub fn in_transaction(&self) -> bool {
+        self.vars().transaction_start.is_some()
+    }
+
+    /// Notes the cursor `name` as open; PostgreSQL's 42P03 if one of that name is.
+    pub fn open_cursor(&self, name: &str, cursor: Cursor) -> Result<(), GatewayError> {
+        let mut cursors = self.cursors();
+        if cursors.contains_key(name) {
+            return Err(GatewayError::DuplicateCursor(name.to_owned()));
+        }
+        cursors.insert(name.to_owned(), cursor);
+        Ok(())
+    }
+
+    /// The open cursor `name`; PostgreSQL's 34000 if there is none.
+    pub fn cursor(&self, name: &str) -> Result<Cursor, GatewayError> {
+        self.cursors()
+            .get(name)
+            .cloned()
+            .ok_or_else(|| GatewayError::UnknownCursor(name.to_owned()))
+    }
+
+    /// Forgets the cursor `name` (34000 if it is not open), or all of them with `None`;
+    /// the names closed.
+    pub fn close_cursors(&self, name: Option<&str>) -> Result<Vec<String>, GatewayError> {
+        let mut cursors = self.cursors();
+        match name {
+            Some(name) => match cursors.remove(name) {
+                Some(_) => Ok(vec![name.to_owned()]),
+                None => Err(GatewayError::UnknownCursor(name.to_owned())),
+            },
+            None => Ok(std::mem::take(&mut *cursors).into_keys().collect()),
+        }
+    }
+
+    /// At the end of a transaction: forgets the cursors it declared without `WITH HOLD`, and
+    /// names them.
+    pub fn end_transaction_cursors(&self) -> Vec<String> {
+        let mut cursors = self.cursors();
+        let ended: Vec<String> = cursors
+            .iter()
+            .filter(|(_, c)| !c.hold)
+            .map(|(name, _)| name.clone())
+            .collect();
+        for name in &ended {
+            cursors.remove(name);
+        }
+        ended
     }
 
     fn vars(&self) -> std::sync::MutexGuard<'_, Vars> {

@@ -22,6 +22,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::cancel::CancelRegistry;
 use super::client_socket::{ClientSocket, Sockets};
+use super::cursors;
 use super::portal;
 use super::rows;
 use super::stop::Stop;
@@ -84,7 +85,7 @@ impl PgHandler {
         &self.authenticator
     }
 
-    pub fn executor(&self) -> &Executor {
+    pub fn executor(&self) -> &Arc<Executor> {
         &self.executor
     }
 
@@ -103,9 +104,27 @@ impl PgHandler {
         format: &Format,
     ) -> PgWireResult<Response>
     where
-        C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send,
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send,
+        C::PortalStore: PortalStore,
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
+        let failed = |e: GatewayError| Response::Error(Box::new(error_info(&e)));
+        let command = match command {
+            Command::Declare { name, query, hold } => {
+                let declared = self
+                    .declare(client, session, (name, *query, hold), parameters)
+                    .await;
+                return Ok(declared.unwrap_or_else(failed));
+            }
+            Command::Fetch { name, count } => {
+                let fetched = cursors::fetch(client, session, &name, count, format).await;
+                return Ok(fetched.unwrap_or_else(failed));
+            }
+            Command::Close(name) => {
+                return Ok(cursors::close(client, session, name.as_deref()).unwrap_or_else(failed))
+            }
+            other => other,
+        };
         let stop = Stop::new(session.start_statement());
         let socket = client
             .session_extensions()
@@ -176,8 +195,16 @@ impl PgHandler {
                 Response::Execution(Tag::new(tag))
             }
             Outcome::Begin => Response::TransactionStart(Tag::new("BEGIN")),
-            Outcome::Commit => Response::TransactionEnd(Tag::new("COMMIT")),
-            Outcome::Rollback => Response::TransactionEnd(Tag::new("ROLLBACK")),
+            Outcome::Commit | Outcome::Rollback => {
+                // Cursors without WITH HOLD end with their transaction.
+                cursors::drop_portals(client, &session.end_transaction_cursors());
+                let tag = if matches!(outcome, Outcome::Commit) {
+                    "COMMIT"
+                } else {
+                    "ROLLBACK"
+                };
+                Response::TransactionEnd(Tag::new(tag))
+            }
         })
     }
 }

@@ -3,6 +3,7 @@
 mod binary_rows;
 mod cancel;
 mod client_socket;
+mod cursors;
 mod handler;
 mod interval_text;
 mod numeric_wire;

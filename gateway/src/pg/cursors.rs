@@ -1,0 +1,205 @@
+//! SQL cursors: `DECLARE`, `FETCH`, `CLOSE` (psycopg's named cursors, SQLAlchemy's
+//! `stream_results`, pandas' `chunksize` over them).
+//!
+//! A cursor is a portal, as in PostgreSQL: its query runs at DECLARE and its rows wait in the
+//! connection's portal store, in a cursor portal started with the query's response, so that
+//! the protocol's Describe of the cursor's name (psycopg asks it after DECLARE) finds it and
+//! each FETCH pulls only the rows it asks for from the engine's stream. FETCH ALL passes the
+//! rest of the stream on as it comes. The cursor holds its engine stream until CLOSE, the end
+//! of its transaction (unless `WITH HOLD`) or of the connection, and dropping it stops the
+//! engine's work.
+//!
+//! Left out: SCROLL and BINARY cursors, MOVE, backward fetches (0A000); a cancel request
+//! during a FETCH and `statement_timeout` do not reach a cursor's stream.
+
+use std::sync::Arc;
+
+use datafusion::scalar::ScalarValue;
+use futures::Sink;
+use junction_engines::Described;
+use pgwire::api::portal::{Format, Portal, PortalExecutionState};
+use pgwire::api::results::{QueryResponse, Response, Tag};
+use pgwire::api::stmt::StoredStatement;
+use pgwire::api::store::{MemPortalStore, PortalStore};
+use pgwire::api::{ClientInfo, ClientPortalStore};
+use pgwire::error::PgWireError;
+use pgwire::messages::PgWireBackendMessage;
+use sqlparser::ast::Statement;
+use tokio_util::sync::CancellationToken;
+
+use super::handler::{PgHandler, Prepared};
+use super::rows;
+use super::stop::Stop;
+use crate::command::{Command, FetchCount};
+use crate::error::GatewayError;
+use crate::executor::Outcome;
+use crate::session::{Cursor, Session};
+
+/// The connection's portals, where cursors' rows wait.
+fn portals<C>(client: &C) -> Result<&MemPortalStore<Prepared>, GatewayError>
+where
+    C: ClientPortalStore,
+    C::PortalStore: PortalStore,
+{
+    client
+        .portal_store()
+        .as_any()
+        .downcast_ref::<MemPortalStore<Prepared>>()
+        .ok_or_else(|| GatewayError::Unsupported("a SQL cursor on this connection".into()))
+}
+
+/// Drops the portals of cursors the session closed.
+pub fn drop_portals<C>(client: &C, names: &[String])
+where
+    C: ClientPortalStore,
+    C::PortalStore: PortalStore,
+{
+    if let Ok(portals) = portals(client) {
+        for name in names {
+            portals.rm_portal(name);
+        }
+    }
+}
+
+impl PgHandler {
+    /// `DECLARE name CURSOR FOR query`: runs the query and keeps its rows in a portal.
+    pub(super) async fn declare<C>(
+        &self,
+        client: &mut C,
+        session: &Arc<Session>,
+        (name, query, hold): (String, Statement, bool),
+        parameters: Vec<ScalarValue>,
+    ) -> Result<Response, GatewayError>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send,
+        C::PortalStore: PortalStore,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        if !hold && !session.in_transaction() {
+            return Err(GatewayError::NoTransactionBlock);
+        }
+        if session.cursor(&name).is_ok() {
+            return Err(GatewayError::DuplicateCursor(name));
+        }
+        let portals = portals(client)?;
+        let stop = Stop::new(session.start_statement());
+        let command = Command::Query {
+            statement: Box::new(query),
+            engine: None,
+        };
+        let outcome = tokio::select! {
+            biased;
+            e = stop.stopped() => Err(e),
+            outcome = self.executor().execute(Arc::clone(session), command, parameters) => outcome,
+        }?;
+        let Outcome::Rows { stream, .. } = outcome else {
+            return Err(GatewayError::Unsupported(
+                "a cursor over a statement without rows".into(),
+            ));
+        };
+        let schema = stream.schema();
+        let style = rows::TextStyle {
+            extra_float_digits: session.extra_float_digits(),
+            time_zone: session.time_zone(),
+        };
+        // The cursor's rows are pulled by later statements: no statement's cancel or timeout
+        // watch holds them (see the module's notes).
+        let response = rows::response(
+            stream,
+            &Format::UnifiedText,
+            style,
+            Stop::new(CancellationToken::new()),
+            CancellationToken::new().drop_guard(),
+        )
+        .map_err(|e| GatewayError::Unsupported(format!("a cursor's rows: {e}")))?;
+        let fetch_all = Prepared::Command {
+            command: Command::Fetch {
+                name: name.clone(),
+                count: FetchCount::All,
+            },
+            described: Some(Described {
+                schema: Arc::clone(&schema),
+                parameters: Vec::new(),
+            }),
+        };
+        let portal = Portal::new_cursor(
+            name.clone(),
+            Arc::new(StoredStatement::new(name.clone(), fetch_all, Vec::new())),
+        );
+        portal.start(response).await;
+        session.open_cursor(&name, Cursor { hold, schema })?;
+        portals.put_portal(Arc::new(portal));
+        Ok(Response::Execution(Tag::new("DECLARE CURSOR")))
+    }
+}
+
+/// `FETCH count FROM name`: the next `count` rows of the cursor, or all that are left,
+/// streamed as they come.
+pub async fn fetch<C>(
+    client: &C,
+    session: &Session,
+    name: &str,
+    count: FetchCount,
+    format: &Format,
+) -> Result<Response, GatewayError>
+where
+    C: ClientPortalStore,
+    C::PortalStore: PortalStore,
+{
+    let cursor = session.cursor(name)?;
+    let binary = match format {
+        Format::UnifiedText => false,
+        Format::UnifiedBinary => true,
+        Format::Individual(codes) => codes.iter().any(|c| *c != 0),
+    };
+    if binary {
+        return Err(GatewayError::Unsupported(
+            "binary results from a cursor (its rows are text)".into(),
+        ));
+    }
+    let portal = portals(client)?
+        .get_portal(name)
+        .ok_or_else(|| GatewayError::UnknownCursor(name.to_owned()))?;
+    let fields = Arc::new(
+        rows::fields(&cursor.schema, &Format::UnifiedText)
+            .map_err(|e| GatewayError::Unsupported(format!("a cursor's columns: {e}")))?,
+    );
+    let rest = match count {
+        FetchCount::All => {
+            let state = portal.state();
+            let mut state = state.lock().await;
+            match std::mem::replace(&mut *state, PortalExecutionState::Finished) {
+                PortalExecutionState::Suspended(response) => Some(response),
+                _ => None,
+            }
+        }
+        FetchCount::Rows(n) => Some(
+            portal
+                .fetch(n)
+                .await
+                .map_err(|e| GatewayError::Unsupported(format!("a cursor's rows: {e}")))?
+                .response,
+        ),
+    };
+    let mut response = match rest {
+        // A finished cursor answers no rows, under its own columns.
+        Some(response) if !response.row_schema.is_empty() => response,
+        _ => QueryResponse::new(fields, futures::stream::empty()),
+    };
+    response.set_command_tag("FETCH");
+    Ok(Response::Query(response))
+}
+
+/// `CLOSE name` or `CLOSE ALL`.
+pub fn close<C>(client: &C, session: &Session, name: Option<&str>) -> Result<Response, GatewayError>
+where
+    C: ClientPortalStore,
+    C::PortalStore: PortalStore,
+{
+    let closed = session.close_cursors(name)?;
+    drop_portals(client, &closed);
+    Ok(Response::Execution(Tag::new(match name {
+        Some(_) => "CLOSE CURSOR",
+        None => "CLOSE CURSOR ALL",
+    })))
+}

@@ -303,7 +303,7 @@ def test_json_arrives_as_json(junction):
 
 
 def test_pgjdbc(junction):
-    jar = os.environ.get("PEERS_PG_JDBC", "/usr/share/java/postgresql.jar")
+    jar = os.environ["PEERS_PG_JDBC"]
     source = os.path.join(os.path.dirname(__file__), "JdbcClient.java")
     url = f"jdbc:postgresql://{junction['host']}:{junction['port']}/junction?user=anyone"
     out = subprocess.run(["java", "-cp", jar, source, url], capture_output=True, text=True, timeout=120)

@@ -1,5 +1,8 @@
-"""The ADBC Flight SQL driver (Go, through adbc_driver_flightsql) against junction's Flight
-SQL port: queries, parameters, metadata, cancel and errors."""
+"""The ADBC Flight SQL driver (Go, through adbc_driver_flightsql) and the Flight SQL JDBC
+driver (Java, as DBeaver loads it) against junction's Flight SQL port: queries, parameters,
+metadata, cancel and errors."""
+import os
+import subprocess
 import threading
 import time
 
@@ -147,3 +150,16 @@ def test_errors_name_the_problem_and_the_server_keeps_serving(junction, sql, wor
         assert words in str(err.value)
         cur.execute("select 1")
         assert cur.fetchone() == (1,)
+
+
+def test_the_flight_sql_jdbc_driver_queries_prepares_and_reads_metadata(junction):
+    # Arrow Java reads no view types: junction's Flight answers carry Utf8, not Utf8View.
+    source = os.path.join(os.path.dirname(__file__), "FlightJdbcClient.java")
+    url = f"jdbc:arrow-flight-sql://127.0.0.1:{junction['flight_port']}"
+    out = subprocess.run(
+        ["java", "--add-opens=java.base/java.nio=ALL-UNNAMED", "-cp",
+         os.environ["PEERS_FLIGHT_JDBC"], source, url],
+        capture_output=True, text=True, timeout=180,
+    )
+    assert out.returncode == 0, out.stdout + out.stderr[-3000:]
+    assert "OK" in out.stdout, out.stdout

@@ -2,7 +2,8 @@
 # Puts the test peers' software in place; a second run finds everything and changes nothing.
 #   scripts/peers/install.sh              # into $JUNCTION_PEERS_HOME (default ~/.cache/junction/peers)
 #   scripts/peers/install.sh --refreeze   # and rewrite constraints.txt from the resulting venv
-# What: Debian's PostgreSQL server and client, pgJDBC and a Java when none is there; a Python venv
+# What: Debian's PostgreSQL server and client and a Java when none is there; pgJDBC and the Flight
+# SQL JDBC driver from Maven Central; a Python venv
 # from requirements.txt under constraints.txt; DuckDB's extensions linked where DuckDB looks for
 # them; the Iceberg Spark runtime and delta-spark from Maven Central. nessie.sh fetches Nessie
 # on its first start.
@@ -19,7 +20,7 @@ flock 9   # two test runs on one machine install one after the other
 # Debian packages, with `apt-get update` only when the lists are missing or too old to serve them.
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
 missing=()
-for pkg in postgresql postgresql-client libpostgresql-jdbc-java; do installed "$pkg" || missing+=("$pkg"); done
+for pkg in postgresql postgresql-client; do installed "$pkg" || missing+=("$pkg"); done
 command -v java >/dev/null || missing+=(openjdk-17-jre-headless)
 python3 -c 'import ensurepip' 2>/dev/null || missing+=(python3-venv)
 if [ ${#missing[@]} -gt 0 ]; then
@@ -35,7 +36,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   . "$PEERS_DIR/env.sh"
 fi
 [ -x "$PEERS_PG_BIN/initdb" ] || die "no initdb in $PEERS_PG_BIN"
-[ -f "$PEERS_PG_JDBC" ] || die "no pgJDBC at $PEERS_PG_JDBC"
+# The JDBC drivers the client tests run.
+maven_jar "org.postgresql:postgresql:$PEERS_PG_JDBC_VERSION" >/dev/null
+maven_jar "org.apache.arrow:flight-sql-jdbc-driver:$PEERS_FLIGHT_JDBC_VERSION" >/dev/null
 
 # The venv, rebuilt when the pins or the Python change.
 want="$(cat "$PEERS_DIR/requirements.txt" "$PEERS_DIR/constraints.txt" 2>/dev/null | sha256sum | cut -c1-16) $(python3 -V)"

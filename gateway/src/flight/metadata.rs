@@ -94,7 +94,7 @@ pub async fn tables(catalogs: &Catalogs, query: CommandGetTables) -> Result<Reco
                         .await
                         .map_err(catalog_error)?
                     {
-                        Some(handle) => Some(handle.schema()),
+                        Some(handle) => Some(super::wire_types::classic_schema(&handle.schema())),
                         // Dropped between listing and loading.
                         None => continue,
                     }

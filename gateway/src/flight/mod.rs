@@ -9,6 +9,7 @@ mod service;
 mod sessions;
 mod status;
 mod tickets;
+mod wire_types;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -39,6 +39,7 @@ use super::results::{self, FlightDataStream};
 use super::sessions::{FlightSession, Resolved, Sessions};
 use super::status::to_status;
 use super::tickets::{Cancelled, Tickets};
+use super::wire_types;
 use crate::command::Command;
 use crate::error::GatewayError;
 use crate::executor::{Executor, Outcome};
@@ -289,7 +290,8 @@ impl FlightSqlService for FlightFrontend {
             .executor
             .describe(Arc::clone(session), &command)
             .await
-            .map_err(status)?;
+            .map_err(status)?
+            .map(wire_types::classic_described);
         let info = self
             .statement_info(
                 session,
@@ -632,7 +634,8 @@ impl FlightSqlService for FlightFrontend {
             .executor
             .describe(Arc::clone(session), &command)
             .await
-            .map_err(status)?;
+            .map_err(status)?
+            .map(wire_types::classic_described);
         let prepared = PreparedStatement::new(command, described);
         let result = ActionCreatePreparedStatementResult {
             prepared_statement_handle: Bytes::copy_from_slice(&rand::random::<[u8; 16]>()),

@@ -133,6 +133,14 @@ enum Credentials {
     None,
 }
 
+/// Base64 as Basic credentials arrive: padded (RFC 7617) or not, as the ADBC driver sends
+/// them.
+const BASIC_CREDENTIALS: base64::engine::GeneralPurpose = base64::engine::GeneralPurpose::new(
+    &base64::alphabet::STANDARD,
+    base64::engine::GeneralPurposeConfig::new()
+        .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent),
+);
+
 fn credentials(headers: &MetadataMap) -> Result<Credentials, GatewayError> {
     let Some(value) = headers.get("authorization") else {
         return Ok(Credentials::None);
@@ -144,7 +152,7 @@ fn credentials(headers: &MetadataMap) -> Result<Credentials, GatewayError> {
         return Ok(Credentials::Bearer(rest.trim().to_owned()));
     }
     if scheme.eq_ignore_ascii_case("basic") {
-        let decoded = base64::engine::general_purpose::STANDARD
+        let decoded = BASIC_CREDENTIALS
             .decode(rest.trim())
             .map_err(|_| bad("Basic credentials are not base64"))?;
         let decoded = String::from_utf8(decoded).map_err(|_| bad("credentials are not UTF-8"))?;
@@ -199,6 +207,18 @@ mod tests {
             .expect("live token");
         assert!(!again.opened);
         assert!(Arc::ptr_eq(&opened.session, &again.session));
+    }
+
+    #[test]
+    fn basic_credentials_are_read_with_or_without_padding() {
+        let sessions = sessions();
+        // "anyone:x" is 8 bytes: its base64 has padding, which the ADBC driver leaves out.
+        for basic in ["YW55b25lOng=", "YW55b25lOng"] {
+            let opened = sessions
+                .resolve(&headers(&format!("Basic {basic}")))
+                .expect("permissive");
+            assert_eq!(opened.session.session.user, "anyone", "{basic}");
+        }
     }
 
     #[test]

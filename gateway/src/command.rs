@@ -2,6 +2,8 @@
 //! gateway answers itself (settings, transactions, cursors), or refuses (writes).
 
 use junction_transpiler::Directives;
+
+use crate::sql_prepared::SqlPrepared;
 use sqlparser::ast::{
     CloseCursor, Declare, DeclareType, Expr, FetchDirection, Ident, ObjectName, Reset, Set,
     Statement, Value, ValueWithSpan,
@@ -50,6 +52,18 @@ pub enum Command {
     },
     /// `CLOSE name`, or `CLOSE ALL` (`None`).
     Close(Option<String>),
+    /// `PREPARE name [(types)] AS query`.
+    Prepare {
+        name: String,
+        prepared: Box<SqlPrepared>,
+    },
+    /// `EXECUTE name [(arguments)]`.
+    Execute {
+        name: String,
+        arguments: Vec<Expr>,
+    },
+    /// `DEALLOCATE [PREPARE] name`, or `DEALLOCATE ALL` (`None`).
+    Deallocate(Option<String>),
     /// A write or DDL statement: junction is read-only. Holds the statement's keyword.
     Write(String),
     /// Valid SQL junction does not run. Holds a description of it.
@@ -109,6 +123,47 @@ impl Command {
                 into: None,
                 ..
             } => fetch(&name, direction),
+            Statement::Prepare {
+                name,
+                data_types,
+                statement,
+            } => match *statement {
+                query @ Statement::Query(_) => Command::Prepare {
+                    name: junction_transpiler::fold(&name),
+                    prepared: Box::new(SqlPrepared {
+                        statement: query,
+                        types: data_types,
+                    }),
+                },
+                other => match classify_other(other) {
+                    Command::Write(keyword) => Command::Write(keyword),
+                    _ => Command::Unsupported("PREPARE of a statement that is not a query".into()),
+                },
+            },
+            Statement::Execute {
+                name: Some(name),
+                parameters,
+                immediate: false,
+                into,
+                using,
+                ..
+            } if into.is_empty() && using.is_empty() => match name.0.as_slice() {
+                [part] => match part.as_ident() {
+                    Some(ident) => Command::Execute {
+                        name: junction_transpiler::fold(ident),
+                        arguments: parameters,
+                    },
+                    None => Command::Unsupported("EXECUTE of that name".into()),
+                },
+                _ => Command::Unsupported("EXECUTE of a qualified name".into()),
+            },
+            Statement::Deallocate { name, .. } => {
+                if name.quote_style.is_none() && name.value.eq_ignore_ascii_case("all") {
+                    Command::Deallocate(None)
+                } else {
+                    Command::Deallocate(Some(junction_transpiler::fold(&name)))
+                }
+            }
             Statement::Close { cursor } => match cursor {
                 CloseCursor::All => Command::Close(None),
                 CloseCursor::Specific { name } => {
@@ -127,6 +182,7 @@ impl Command {
                 | Command::ExplainRoute { .. }
                 | Command::Show(_)
                 | Command::Fetch { .. }
+                | Command::Execute { .. }
         )
     }
 
@@ -355,6 +411,19 @@ mod tests {
             assert!(matches!(command(sql), Command::Unsupported(_)), "{sql}");
         }
         assert_eq!(command("CLOSE ALL"), Command::Close(None));
+        assert!(matches!(
+            command("PREPARE p (int) AS SELECT $1 + 1"),
+            Command::Prepare { name, .. } if name == "p"
+        ));
+        assert!(matches!(
+            command("EXECUTE p(41)"),
+            Command::Execute { name, arguments } if name == "p" && arguments.len() == 1
+        ));
+        assert_eq!(command("DEALLOCATE ALL"), Command::Deallocate(None));
+        assert_eq!(
+            command("DEALLOCATE PREPARE p"),
+            Command::Deallocate(Some("p".into()))
+        );
         assert_eq!(command("CLOSE c"), Command::Close(Some("c".into())));
     }
 

@@ -42,6 +42,16 @@ pub enum GatewayError {
     #[error("DECLARE CURSOR can only be used in transaction blocks")]
     NoTransactionBlock,
 
+    #[error("prepared statement \"{0}\" already exists")]
+    DuplicatePrepared(String),
+
+    #[error("prepared statement \"{0}\" does not exist")]
+    UnknownPrepared(String),
+
+    /// PostgreSQL says the counts in a DETAIL, which junction's errors do not carry.
+    #[error("wrong number of parameters for prepared statement \"{0}\"")]
+    ParameterCount(String),
+
     #[error("{0} is not supported by junction")]
     Unsupported(String),
 
@@ -96,6 +106,9 @@ impl GatewayError {
             GatewayError::DuplicateCursor(_) => "42P03",
             GatewayError::UnknownCursor(_) => "34000",
             GatewayError::NoTransactionBlock => "25P01",
+            GatewayError::DuplicatePrepared(_) => "42P05",
+            GatewayError::UnknownPrepared(_) => "26000",
+            GatewayError::ParameterCount(_) => "42601",
             GatewayError::Unsupported(_) => "0A000",
             GatewayError::Cancelled | GatewayError::StatementTimeout => "57014",
             GatewayError::Unauthenticated(_) => "28000",

@@ -172,6 +172,14 @@ impl Executor {
         session: &Session,
         command: &Command,
     ) -> Result<Option<Described>, GatewayError> {
+        let executed;
+        let command = match command {
+            Command::Execute { name, arguments } => {
+                executed = executed_query(session, name, arguments)?;
+                &executed
+            }
+            other => other,
+        };
         match command {
             Command::Query { statement, engine } => {
                 let (ctx, route) = self.route(session, statement, engine.as_deref()).await?;
@@ -226,6 +234,10 @@ impl Executor {
         command: Command,
         parameters: Vec<ScalarValue>,
     ) -> Result<Outcome, GatewayError> {
+        let command = match command {
+            Command::Execute { name, arguments } => executed_query(session, &name, &arguments)?,
+            other => other,
+        };
         match command {
             Command::Query { statement, engine } => {
                 let started = Instant::now();
@@ -285,10 +297,39 @@ impl Executor {
                 tag: "RESET",
                 reports: session.reset(name.as_deref())?,
             }),
-            Command::Discard => Ok(Outcome::Done {
-                tag: "DISCARD ALL",
-                reports: session.reset(None)?,
-            }),
+            Command::Discard => {
+                session.deallocate(None)?;
+                Ok(Outcome::Done {
+                    tag: "DISCARD ALL",
+                    reports: session.reset(None)?,
+                })
+            }
+            Command::Prepare { name, prepared } => {
+                // Planned now, as PostgreSQL plans at PREPARE: a missing table is its error.
+                let query = Command::Query {
+                    statement: Box::new(prepared.statement.clone()),
+                    engine: None,
+                };
+                self.describe_here(session, &query).await?;
+                session.prepare(&name, *prepared)?;
+                Ok(Outcome::Done {
+                    tag: "PREPARE",
+                    reports: Vec::new(),
+                })
+            }
+            Command::Deallocate(name) => {
+                session.deallocate(name.as_deref())?;
+                Ok(Outcome::Done {
+                    tag: if name.is_some() {
+                        "DEALLOCATE"
+                    } else {
+                        "DEALLOCATE ALL"
+                    },
+                    reports: Vec::new(),
+                })
+            }
+            // Replaced by its query above.
+            Command::Execute { name, .. } => Err(GatewayError::UnknownPrepared(name)),
             Command::Show(name) => {
                 let (column, rows) = match &name {
                     Some(name) => {
@@ -326,6 +367,19 @@ impl Executor {
             ),
         }
     }
+}
+
+/// `EXECUTE name(arguments)` as the query it runs.
+fn executed_query(
+    session: &Session,
+    name: &str,
+    arguments: &[sqlparser::ast::Expr],
+) -> Result<Command, GatewayError> {
+    let statement = session.prepared_statement(name)?.bind(name, arguments)?;
+    Ok(Command::Query {
+        statement: Box::new(statement),
+        engine: None,
+    })
 }
 
 /// An engine's error, in PostgreSQL's words where they need the statement: an undefined

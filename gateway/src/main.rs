@@ -12,6 +12,7 @@ mod flight;
 mod observed;
 mod pg;
 mod session;
+mod sql_prepared;
 mod workers;
 
 use std::net::SocketAddr;

@@ -12,6 +12,7 @@ use junction_transpiler::SessionValues;
 use tokio_util::sync::CancellationToken;
 
 use crate::error::GatewayError;
+use crate::sql_prepared::SqlPrepared;
 
 /// Backend process ids handed to sessions of either front end; unique per server run.
 static NEXT_PID: AtomicI32 = AtomicI32::new(10_000);
@@ -151,6 +152,8 @@ pub struct Session {
     cancel: Mutex<CancellationToken>,
     /// The SQL cursors open, by name; their rows wait in the pg connection's portals.
     cursors: Mutex<BTreeMap<String, Cursor>>,
+    /// SQL-level prepared statements (`PREPARE`), by name.
+    prepared: Mutex<BTreeMap<String, SqlPrepared>>,
 }
 
 /// An open SQL cursor.
@@ -176,6 +179,44 @@ impl Session {
             }),
             cancel: Mutex::new(CancellationToken::new()),
             cursors: Mutex::new(BTreeMap::new()),
+            prepared: Mutex::new(BTreeMap::new()),
+        }
+    }
+
+    fn prepared(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, SqlPrepared>> {
+        self.prepared.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// `PREPARE`: PostgreSQL's 42P05 if a statement of that name is prepared.
+    pub fn prepare(&self, name: &str, prepared: SqlPrepared) -> Result<(), GatewayError> {
+        let mut statements = self.prepared();
+        if statements.contains_key(name) {
+            return Err(GatewayError::DuplicatePrepared(name.to_owned()));
+        }
+        statements.insert(name.to_owned(), prepared);
+        Ok(())
+    }
+
+    /// The statement `PREPARE` stored as `name`; 26000 if there is none.
+    pub fn prepared_statement(&self, name: &str) -> Result<SqlPrepared, GatewayError> {
+        self.prepared()
+            .get(name)
+            .cloned()
+            .ok_or_else(|| GatewayError::UnknownPrepared(name.to_owned()))
+    }
+
+    /// `DEALLOCATE name` (26000 if it is not prepared), or `DEALLOCATE ALL` with `None`.
+    pub fn deallocate(&self, name: Option<&str>) -> Result<(), GatewayError> {
+        let mut statements = self.prepared();
+        match name {
+            Some(name) => statements
+                .remove(name)
+                .map(|_| ())
+                .ok_or_else(|| GatewayError::UnknownPrepared(name.to_owned())),
+            None => {
+                statements.clear();
+                Ok(())
+            }
         }
     }
 

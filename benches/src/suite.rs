@@ -79,6 +79,7 @@ impl Direct {
                 user: "bench".into(),
                 backend_pid: 1,
                 catalogs,
+                settings: Vec::new(),
             },
         })
     }

@@ -41,6 +41,11 @@ public class JdbcClient {
                 while (rs.next()) columns.add(rs.getString("COLUMN_NAME"));
             }
             check(columns.containsAll(List.of("device_id", "model", "ward", "installed_on")), "getColumns: " + columns);
+            // DBeaver's and Metabase's navigators ask for keys and indexes; lake tables have none.
+            check(count(md.getPrimaryKeys(null, "silver", "devices")) == 0, "getPrimaryKeys");
+            check(count(md.getImportedKeys(null, "silver", "devices")) == 0, "getImportedKeys");
+            check(count(md.getExportedKeys(null, "silver", "devices")) == 0, "getExportedKeys");
+            check(count(md.getIndexInfo(null, "silver", "devices", false, true)) == 0, "getIndexInfo");
             check(count(md.getTypeInfo()) > 20, "getTypeInfo");
             check(count(md.getSchemas()) >= 3, "getSchemas");
         }

@@ -75,6 +75,12 @@ const ANSWERS: &[(&str, &str, &str)] = &[
     (r"\db", "List of tablespaces", "pg_default"),
     (r"\dC", "List of casts", "Source type"),
     (r"\dA", "List of access methods", "btree"),
+    // junction's settings are the session's: PostgreSQL also lists its configuration file's.
+    (
+        r"\dconfig",
+        "List of non-default configuration parameters",
+        "application_name",
+    ),
 ];
 
 /// Not answered yet: the command, a text of the error, and why.
@@ -83,11 +89,6 @@ const REFUSED: &[(&str, &str, &str)] = &[
         r"\sf abs",
         "pg_get_functiondef",
         "function definitions are not in junction's pg_catalog",
-    ),
-    (
-        r"\dconfig",
-        "boot_val",
-        "pg_settings lacks the columns \\dconfig reads",
     ),
     (r"\dAc", "format()", "DataFusion's format() has no %I"),
     (

@@ -21,7 +21,7 @@ use junction_catalogs::Catalogs;
 use junction_transpiler::TypeOracle;
 use sqlparser::ast::Statement;
 
-pub use df::{DataFusionEngine, JSON_EXTENSION};
+pub use df::{DataFusionEngine, JSON_EXTENSION, PG_EXPANDARRAY_FUNCTION};
 pub use duck::{DuckDbConfig, DuckDbEngine};
 pub use error::{EngineError, Result};
 pub use sql_error::SqlError;
@@ -41,6 +41,18 @@ pub struct QueryContext {
     /// The catalogs as this session sees them: those with references (Nessie) read at the
     /// session's `junction.nessie_ref`. Statements resolve every table name through these.
     pub catalogs: Catalogs,
+    /// The session's settings, as `SHOW ALL` lists them: what pg_settings shows beside the
+    /// server's own.
+    pub settings: Vec<SessionSetting>,
+}
+
+/// One of a session's settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionSetting {
+    pub name: String,
+    pub value: String,
+    /// The value it has until set; `None` for a custom (`x.y`) setting, which has none.
+    pub default: Option<String>,
 }
 
 /// A statement's shape, known before it runs.

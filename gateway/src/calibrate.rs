@@ -85,6 +85,7 @@ pub async fn run(
         user: "calibrate".to_owned(),
         backend_pid: 0,
         catalogs: catalogs.clone(),
+        settings: Vec::new(),
     };
     let (small, large) = (ctx("small"), ctx("large"));
     let mut model = CostModel::default();

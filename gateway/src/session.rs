@@ -7,7 +7,7 @@ use std::sync::Mutex;
 use arrow::datatypes::SchemaRef;
 use chrono::{DateTime, Utc};
 use junction_catalogs::Catalogs;
-use junction_engines::QueryContext;
+use junction_engines::{QueryContext, SessionSetting};
 use junction_transpiler::SessionValues;
 use tokio_util::sync::CancellationToken;
 
@@ -508,7 +508,27 @@ impl Session {
             user: self.user.clone(),
             backend_pid: self.backend_pid,
             catalogs,
+            settings: self.settings(),
         }
+    }
+
+    /// Every setting with its value and default, for pg_settings.
+    fn settings(&self) -> Vec<SessionSetting> {
+        let vars = self.vars();
+        let mut all: Vec<SessionSetting> = SETTINGS
+            .iter()
+            .map(|s| SessionSetting {
+                name: s.name.to_owned(),
+                value: vars.value(s),
+                default: Some(s.default.to_owned()),
+            })
+            .collect();
+        all.extend(vars.custom.iter().map(|(name, value)| SessionSetting {
+            name: name.clone(),
+            value: value.clone(),
+            default: None,
+        }));
+        all
     }
 
     /// Starts a statement: returns the token a cancel request will fire.

@@ -186,6 +186,7 @@ fn fixture(engines: Vec<Fake>, model: CostModel) -> Fixture {
         user: "test".to_owned(),
         backend_pid: 1,
         catalogs: catalogs.clone(),
+        settings: Vec::new(),
     };
     Fixture {
         router: Router::new(catalogs, dyn_engines).with_cost_model(model),

@@ -13,7 +13,7 @@ use junction_catalogs::{Catalog, Catalogs};
 use sqlparser::ast::{visit_relations, ObjectNamePart, Statement};
 
 use super::pg_catalog::PgCatalogMap;
-use crate::Result;
+use crate::{Result, SessionSetting};
 
 /// Whether `statement` reads `information_schema`, whose listings need every table name of
 /// the current catalog up front (DataFusion asks for them synchronously).
@@ -40,6 +40,8 @@ pub fn mentions_information_schema(statement: &Statement) -> bool {
 pub struct QueryCatalogList {
     catalogs: Catalogs,
     pg_catalogs: Arc<PgCatalogMap>,
+    /// The session's settings, for pg_settings.
+    settings: Arc<Vec<SessionSetting>>,
     current: String,
     /// Schema name -> table names of the current catalog, when the query needs listings.
     listing: Option<Arc<HashMap<String, Vec<String>>>>,
@@ -49,6 +51,7 @@ impl QueryCatalogList {
     pub async fn new(
         catalogs: Catalogs,
         pg_catalogs: Arc<PgCatalogMap>,
+        settings: Vec<SessionSetting>,
         current: &str,
         with_listing: bool,
     ) -> Result<Self> {
@@ -66,6 +69,7 @@ impl QueryCatalogList {
         Ok(Self {
             catalogs,
             pg_catalogs,
+            settings: Arc::new(settings),
             current: current.to_owned(),
             listing,
         })
@@ -99,7 +103,12 @@ impl CatalogProviderList for QueryCatalogList {
         };
         Some(Arc::new(JunctionCatalog {
             catalog: Arc::clone(catalog),
-            pg_catalog: self.pg_catalogs.get(name).cloned(),
+            pg_catalog: self.pg_catalogs.get(name).map(|inner| {
+                Arc::new(SessionPgCatalog {
+                    inner: Arc::clone(inner),
+                    settings: Arc::clone(&self.settings),
+                }) as Arc<dyn SchemaProvider>
+            }),
             listing,
         }))
     }
@@ -143,6 +152,36 @@ impl CatalogProvider for JunctionCatalog {
             schema: name.to_owned(),
             tables,
         }))
+    }
+}
+
+/// A catalog's pg_catalog as one session sees it: its pg_settings lists the session's
+/// settings.
+#[derive(Debug)]
+struct SessionPgCatalog {
+    inner: Arc<dyn SchemaProvider>,
+    settings: Arc<Vec<SessionSetting>>,
+}
+
+#[async_trait]
+impl SchemaProvider for SessionPgCatalog {
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+
+    fn table_names(&self) -> Vec<String> {
+        self.inner.table_names()
+    }
+
+    async fn table(&self, name: &str) -> DFResult<Option<Arc<dyn TableProvider>>> {
+        if name == "pg_settings" {
+            return super::pg_settings::pg_settings(&self.settings).map(Some);
+        }
+        self.inner.table(name).await
+    }
+
+    fn table_exist(&self, name: &str) -> bool {
+        self.inner.table_exist(name)
     }
 }
 

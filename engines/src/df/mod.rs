@@ -6,6 +6,7 @@ mod case_mapping;
 mod catalog_functions;
 mod catalog_list;
 mod clock;
+mod expand_array;
 mod float_text_udf;
 mod function_signatures;
 mod identity;
@@ -21,6 +22,7 @@ mod pg_attribute;
 mod pg_catalog;
 mod pg_catalog_arrays;
 mod pg_namespace;
+mod pg_settings;
 mod regtype;
 mod sql_type_name;
 mod time_zones;
@@ -47,6 +49,7 @@ use sqlparser::ast::Statement;
 
 use crate::{tables, Described, Engine, EngineError, Explanation, QueryContext, Result};
 use catalog_list::QueryCatalogList;
+pub use expand_array::NAME as PG_EXPANDARRAY_FUNCTION;
 pub use json_build_object::JSON_EXTENSION;
 use pg_catalog::PgCatalogs;
 
@@ -138,6 +141,7 @@ impl DataFusionEngine {
         ctx.register_udf(catalog_functions::col_description_udf());
         ctx.register_udf(catalog_functions::pg_get_function_sqlbody_udf());
         ctx.register_udf(catalog_functions::unknown_setting_udf());
+        ctx.register_udf(expand_array::udf());
         ctx.register_udf(catalog_functions::pg_tablespace_location_udf());
         for name in catalog_functions::SIZE_FUNCTIONS {
             ctx.register_udf(catalog_functions::size_udf(name));
@@ -216,6 +220,7 @@ impl DataFusionEngine {
         let list = QueryCatalogList::new(
             ctx.catalogs.clone(),
             self.pg_catalogs.for_catalogs(&ctx.catalogs)?,
+            ctx.settings.clone(),
             &ctx.catalog,
             catalog_list::mentions_information_schema(statement),
         )

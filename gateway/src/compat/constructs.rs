@@ -13,6 +13,9 @@
 //!   cardinality(a)))`, which DataFusion zips with the other `unnest` as PostgreSQL does.
 //! - `x.tableoid` (psql's `\dd`, `\dL`): the system column naming a row's table, which for a
 //!   catalog table is that table's fixed OID.
+//! - `information_schema._pg_expandarray(a)` (pgJDBC's key and index reflection): its
+//!   `(x, n)` records, as `unnest` of the engine's list of them; and `(record).field`, which
+//!   DataFusion reads only of a column name, as `get_field(record, 'field')`.
 //! - A parameter passed to a catalog function (SQLAlchemy's `pg_get_constraintdef(oid, $1)`):
 //!   typed as PostgreSQL types that argument, where the engine's signature leaves it unknown.
 //! - `CAST($1 AS regclass)` of a name (SQLAlchemy binds `'pg_catalog.pg_constraint'`): the
@@ -23,10 +26,10 @@ use std::ops::ControlFlow;
 
 use datafusion_pg_catalog::sql::rules::{RewriteRegclassCastToSubquery, SqlStatementRewriteRule};
 use sqlparser::ast::{
-    visit_expressions_mut, BinaryOperator, CastKind, DataType, Expr, Function, FunctionArg,
-    FunctionArgExpr, FunctionArgumentClause, FunctionArgumentList, FunctionArguments, GroupByExpr,
-    Ident, ObjectName, ObjectNamePart, OrderByExpr, OrderByKind, Query, SelectItem, SetExpr,
-    Statement, TableFactor, Value,
+    visit_expressions_mut, AccessExpr, BinaryOperator, CastKind, DataType, Expr, Function,
+    FunctionArg, FunctionArgExpr, FunctionArgumentClause, FunctionArgumentList, FunctionArguments,
+    GroupByExpr, Ident, ObjectName, ObjectNamePart, OrderByExpr, OrderByKind, Query, SelectItem,
+    SetExpr, Statement, TableFactor, Value,
 };
 
 /// Catalog columns of type `int2vector` or `oidvector`, whose subscripts start at 0.
@@ -106,6 +109,8 @@ pub fn rewrite(statement: &mut Statement) {
         typed_parameters(expr);
         if let Some(replacement) = array_of_subquery(expr)
             .or_else(|| subscripts(expr))
+            .or_else(|| expanded_array(expr))
+            .or_else(|| record_field(expr))
             .or_else(|| table_oid(expr, &tables))
         {
             *expr = replacement;
@@ -441,6 +446,51 @@ fn typed_parameters(expr: &mut Expr) {
     }
 }
 
+/// `information_schema._pg_expandarray(a)` as `unnest(junction_pg_expandarray(a))`.
+fn expanded_array(expr: &Expr) -> Option<Expr> {
+    let Expr::Function(function) = expr else {
+        return None;
+    };
+    let parts: Vec<&str> = function
+        .name
+        .0
+        .iter()
+        .map(|p| p.as_ident().map(|i| i.value.as_str()))
+        .collect::<Option<_>>()?;
+    let (["_pg_expandarray"] | [_, "_pg_expandarray"]) = parts.as_slice() else {
+        return None;
+    };
+    let args = unnamed_args(function)?;
+    let [array] = args.as_slice() else {
+        return None;
+    };
+    let records = call(
+        junction_engines::PG_EXPANDARRAY_FUNCTION,
+        vec![(*array).clone()],
+        Vec::new(),
+    );
+    Some(call("unnest", vec![records], Vec::new()))
+}
+
+/// `(expr).a.b` as `get_field(get_field(expr, 'a'), 'b')`.
+fn record_field(expr: &Expr) -> Option<Expr> {
+    let Expr::CompoundFieldAccess { root, access_chain } = expr else {
+        return None;
+    };
+    if !matches!(root.as_ref(), Expr::Nested(_)) {
+        return None;
+    }
+    let mut record = root.as_ref().clone();
+    for access in access_chain {
+        let AccessExpr::Dot(Expr::Identifier(field)) = access else {
+            return None;
+        };
+        let name = Expr::value(Value::SingleQuotedString(junction_transpiler::fold(field)));
+        record = call("get_field", vec![record, name], Vec::new());
+    }
+    Some(record)
+}
+
 /// The catalog tables `statement` reads, by the name each is referred to with.
 fn catalog_aliases(statement: &Statement) -> Vec<(String, u32)> {
     use sqlparser::ast::Visit;
@@ -566,6 +616,22 @@ mod tests {
         );
         let other = "SELECT v.tableoid FROM silver.vitals AS v";
         assert_eq!(rewritten(other), other);
+    }
+
+    #[test]
+    fn expanded_arrays_are_records_of_an_unnested_list() {
+        assert_eq!(
+            rewritten(
+                "SELECT (information_schema._pg_expandarray(i.indkey)).n AS key_seq, \
+                 information_schema._pg_expandarray(i.indkey) AS keys FROM pg_index AS i"
+            ),
+            "SELECT get_field((unnest(junction_pg_expandarray(i.indkey))), 'n') AS key_seq, \
+             unnest(junction_pg_expandarray(i.indkey)) AS keys FROM pg_index AS i"
+        );
+        assert_eq!(
+            rewritten("SELECT r.a FROM t AS r WHERE r.a = (r.keys).x"),
+            "SELECT r.a FROM t AS r WHERE r.a = get_field((r.keys), 'x')"
+        );
     }
 
     #[test]

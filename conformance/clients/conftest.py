@@ -44,7 +44,8 @@ def junction():
     workdir = tempfile.mkdtemp(prefix="junction-clients-")
     warehouse = os.path.join(workdir, "warehouse")
     subprocess.run(
-        [os.environ["JUNCTION_BIN"], "demo", "--warehouse", warehouse, "--patients", "10", "--days", "1"],
+        [os.environ["JUNCTION_BIN"], "demo", "--warehouse", warehouse, "--patients", "10", "--days", "1",
+         "--start", "2026-01-01"],
         check=True,
     )
     proc, port, flight_port = serve(warehouse)

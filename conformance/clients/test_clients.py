@@ -27,8 +27,10 @@ def psql(junction, command):
 
 
 def test_psql_list_databases(junction):
+    # Every catalog is a database, and nothing else is (no `postgres` that is no catalog).
     out = psql(junction, r"\l")
-    assert "warehouse" in out
+    names = [line.split("|")[0].strip() for line in out.splitlines()[3:] if "|" in line]
+    assert names == ["warehouse"], out
 
 
 def test_psql_list_schemas(junction):

@@ -114,6 +114,9 @@ pub struct Junction {
     pub flight_port: u16,
 }
 
+/// The first day of the demo warehouses the tests write.
+pub const DEMO_FIRST_DAY: &str = "2026-01-01";
+
 impl Junction {
     /// Writes the demo warehouse at `dir` with the given scale, using the binary `bin`.
     pub fn write_demo(bin: &Path, dir: &Path, patients: u32, days: u32) -> Result<(), String> {
@@ -125,6 +128,9 @@ impl Junction {
                 &patients.to_string(),
                 "--days",
                 &days.to_string(),
+                // The corpus's and the benchmarks' answers are those of this data.
+                "--start",
+                DEMO_FIRST_DAY,
             ])
             .status()
             .map_err(|e| format!("run {} demo: {e}", bin.display()))?;

@@ -27,10 +27,13 @@ const OPERATORS: &str = "SELECT p.ward, count(*), avg(v.heart_rate) FROM silver.
 const ROWS: &str = "SELECT * FROM silver.vitals";
 
 /// The small warehouse, against which the large one's scan gives the cost per MiB.
-const SMALL: demo::DemoSize = demo::DemoSize {
-    patients: 10,
-    days: 1,
-};
+fn small() -> demo::DemoSize {
+    demo::DemoSize {
+        patients: 10,
+        days: 1,
+        first_day: demo::fixed_first_day(),
+    }
+}
 
 /// What one statement took on one engine (the median), and what the model sees of it.
 struct Timed {
@@ -62,7 +65,7 @@ pub async fn run(
     };
     let temp = tempfile::tempdir().map_err(|e| format!("a temporary directory: {e}"))?;
     let mut catalogs: Vec<Arc<dyn Catalog>> = Vec::new();
-    for (name, size) in [("small", SMALL), ("large", size)] {
+    for (name, size) in [("small", small()), ("large", size)] {
         let warehouse = temp.path().join(name);
         eprintln!(
             "junction: writing the demo warehouse ({} patients, {} days) to {}",

@@ -95,6 +95,9 @@ enum CliCommand {
         patients: u32,
         #[arg(long, default_value_t = 7)]
         days: u32,
+        /// The first day of readings (YYYY-MM-DD); by default the readings end today (UTC).
+        #[arg(long)]
+        start: Option<chrono::NaiveDate>,
         /// Write over a non-empty directory (only the demo's own tables are replaced).
         #[arg(long)]
         force: bool,
@@ -171,21 +174,34 @@ fn main() -> ExitCode {
                 patients,
                 days,
             } => {
-                let size = demo::DemoSize { patients, days };
+                let size = demo::DemoSize {
+                    patients,
+                    days,
+                    first_day: demo::fixed_first_day(),
+                };
                 calibrate::run(config.as_deref(), &out, runs, size).await
             }
             CliCommand::Demo {
                 warehouse,
                 patients,
                 days,
+                start,
                 force,
             } => {
-                let size = demo::DemoSize { patients, days };
+                let size = match start {
+                    Some(first_day) => demo::DemoSize {
+                        patients,
+                        days,
+                        first_day,
+                    },
+                    None => demo::DemoSize::ending_today(patients, days),
+                };
                 demo::write(&warehouse, size, force)
                     .await
                     .map_err(|e| e.to_string())?;
                 eprintln!(
-                    "junction: wrote the demo warehouse ({patients} patients, {days} days) to {}",
+                    "junction: wrote the demo warehouse ({patients} patients, {days} days from {}) to {}",
+                    size.first_day,
                     warehouse.display()
                 );
                 Ok(())
@@ -292,13 +308,19 @@ async fn serve(
             "junction: writing the demo warehouse to {}",
             embedded.display()
         );
-        let size = demo::DemoSize {
-            patients: 100,
-            days: 7,
-        };
+        let size = demo::DemoSize::ending_today(100, 7);
         demo::write(&embedded, size, false)
             .await
             .map_err(|e| e.to_string())?;
+    }
+    for (name, path) in &warehouses {
+        if !path.is_dir() {
+            tracing::warn!(
+                catalog = %name,
+                path = %path.display(),
+                "the warehouse directory does not exist: the catalog has no tables until it does"
+            );
+        }
     }
     let mut catalogs: Vec<Arc<dyn Catalog>> = warehouses
         .into_iter()

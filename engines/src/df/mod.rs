@@ -21,6 +21,7 @@ mod operators;
 mod pg_attribute;
 mod pg_catalog;
 mod pg_catalog_arrays;
+mod pg_database;
 mod pg_namespace;
 mod pg_settings;
 mod regtype;

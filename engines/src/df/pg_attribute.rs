@@ -22,8 +22,8 @@ use super::pg_catalog_arrays::with_array_columns;
 use super::pg_namespace::with_system_schema_oids;
 
 /// A pg_catalog schema whose `pg_attribute` carries wire types, whose `pg_namespace` numbers
-/// the system schemas as the static tables do, and whose array columns are arrays
-/// ([`with_array_columns`]).
+/// the system schemas as the static tables do, whose `pg_database` lists the catalogs alone,
+/// and whose array columns are arrays ([`with_array_columns`]).
 #[derive(Debug)]
 pub struct WireTypedSchema<C> {
     inner: Arc<dyn SchemaProvider>,
@@ -56,6 +56,9 @@ impl<C: CatalogInfo + std::fmt::Debug + Clone + 'static> SchemaProvider for Wire
                 info: self.info.clone(),
             }),
             "pg_namespace" => with_system_schema_oids(table)?,
+            "pg_database" => {
+                super::pg_database::with_catalogs_only(table, self.info.catalog_names().await?)?
+            }
             _ => table,
         };
         with_array_columns(name, table).map(Some)

@@ -14,11 +14,33 @@ use std::path::{Path, PathBuf};
 
 use chrono::{NaiveDate, NaiveDateTime};
 
-/// How much demo data to write.
+/// How much demo data to write, and from when.
 #[derive(Debug, Clone, Copy)]
 pub struct DemoSize {
     pub patients: u32,
     pub days: u32,
+    /// The first day of readings (midnight UTC). The data is the same for the same size
+    /// and first day.
+    pub first_day: NaiveDate,
+}
+
+impl DemoSize {
+    /// `days` of readings for `patients`, the last of them today (UTC), so that dashboards
+    /// asking for the last hours or days see data.
+    pub fn ending_today(patients: u32, days: u32) -> Self {
+        let today = chrono::Utc::now().date_naive();
+        let first_day = today - chrono::Duration::days(i64::from(days.max(1)) - 1);
+        Self {
+            patients,
+            days,
+            first_day,
+        }
+    }
+
+    /// The first reading: the first day's midnight.
+    pub fn start(&self) -> NaiveDateTime {
+        self.first_day.and_time(chrono::NaiveTime::MIN)
+    }
 }
 
 /// Errors of the demo writer.
@@ -41,11 +63,10 @@ pub enum DemoError {
     Size,
 }
 
-/// The first reading: 2026-01-01 00:00 UTC.
-pub fn start() -> NaiveDateTime {
-    NaiveDate::from_ymd_opt(2026, 1, 1)
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .unwrap_or_default()
+/// The first day of the warehouses that calibration measures, so that its figures compare
+/// across runs (the tests and benchmarks pass the same day as `--start`).
+pub fn fixed_first_day() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 1, 1).unwrap_or_default()
 }
 
 /// Whether `dir` is absent or holds nothing.
@@ -115,4 +136,17 @@ fn remove(path: &Path) -> Result<(), DemoError> {
         what: format!("removing {}", path.display()),
         source,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_demo_ends_today() {
+        let size = DemoSize::ending_today(10, 7);
+        let last_day = size.first_day + chrono::Duration::days(6);
+        assert_eq!(last_day, chrono::Utc::now().date_naive());
+        assert_eq!(size.start().date(), size.first_day);
+    }
 }

@@ -15,7 +15,7 @@ use rand_chacha::ChaCha8Rng;
 use url::Url;
 
 use super::reference::Patient;
-use super::{start, DemoError, DemoSize};
+use super::{DemoError, DemoSize};
 
 const MINUTES_PER_DAY: i64 = 24 * 60;
 
@@ -85,10 +85,10 @@ fn sent_events(
     rng: &mut ChaCha8Rng,
     state: &mut [[f64; 5]],
     patients: &[Patient],
+    at: NaiveDateTime,
     minute: i64,
     out: &mut Vec<Sent>,
 ) {
-    let at = start() + Duration::minutes(minute);
     for (i, patient) in patients.iter().enumerate() {
         let event_id = minute * patients.len() as i64 + i as i64 + 1;
         let s = &mut state[i];
@@ -294,7 +294,8 @@ pub async fn write(dir: &Path, patients: &[Patient], size: DemoSize) -> Result<(
     for d in 0..i64::from(size.days) {
         let mut events = Vec::with_capacity(patients.len() * MINUTES_PER_DAY as usize);
         for minute in d * MINUTES_PER_DAY..(d + 1) * MINUTES_PER_DAY {
-            sent_events(&mut rng, &mut state, patients, minute, &mut events);
+            let at = size.start() + Duration::minutes(minute);
+            sent_events(&mut rng, &mut state, patients, at, minute, &mut events);
         }
         let bronze = bronze_batch(&events, patients).map_err(arrow("bronze.vitals_raw"))?;
         let silver = silver_batch(&events, patients).map_err(arrow("silver.vitals"))?;

@@ -11,7 +11,7 @@ use parquet::arrow::ArrowWriter;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use super::{start, DemoError, DemoSize};
+use super::{DemoError, DemoSize};
 
 pub const WARDS: [&str; 5] = ["icu", "cardiology", "oncology", "neurology", "pediatrics"];
 const MODELS: [&str; 3] = [
@@ -50,12 +50,12 @@ fn days_since_epoch(t: NaiveDateTime) -> i32 {
 
 pub fn patients(size: DemoSize) -> Vec<Patient> {
     let mut rng = ChaCha8Rng::seed_from_u64(2026);
-    let end = start() + Duration::days(i64::from(size.days));
+    let end = size.start() + Duration::days(i64::from(size.days));
     (1..=size.patients as i32)
         .map(|id| {
-            let admitted_at = start() - Duration::hours(rng.random_range(1..240));
+            let admitted_at = size.start() - Duration::hours(rng.random_range(1..240));
             let discharged = rng.random_bool(0.2);
-            let birth = start() - Duration::days(rng.random_range(365 * 2..365 * 95));
+            let birth = size.start() - Duration::days(rng.random_range(365 * 2..365 * 95));
             Patient {
                 id,
                 name: format!(

@@ -110,6 +110,17 @@ fn functions_unlike_postgresql(expr: &Expr) -> Result<(), TranspileError> {
                     .to_owned(),
             ))
         }
+        // jsonb's key-existence operators: DuckDB reads `?` as a parameter marker (a
+        // syntax error, which no engine would be tried after), and has no operator for them.
+        Expr::BinaryOp {
+            op:
+                op @ (BinaryOperator::Question
+                | BinaryOperator::QuestionAnd
+                | BinaryOperator::QuestionPipe),
+            ..
+        } => Err(TranspileError::Unsupported(format!(
+            "jsonb's {op} operator is not supported by duckdb"
+        ))),
         // DuckDB's own pg_catalog functions describe DuckDB's catalog and types: its
         // `format_type(23, -1)` is `float8`. junction's system catalogs live in DataFusion.
         Expr::Function(f) if is_call_to(f, &CATALOG_FUNCTIONS) => {

@@ -12,6 +12,7 @@ mod function_signatures;
 mod identity;
 mod intervals;
 mod json_build_object;
+mod jsonb_exists;
 mod like_escape;
 mod mode;
 mod not_in;
@@ -143,6 +144,7 @@ impl DataFusionEngine {
         ctx.register_udf(catalog_functions::pg_get_function_sqlbody_udf());
         ctx.register_udf(catalog_functions::unknown_setting_udf());
         ctx.register_udf(expand_array::udf());
+        ctx.register_udf(jsonb_exists::udf());
         ctx.register_udf(catalog_functions::pg_tablespace_location_udf());
         for name in catalog_functions::SIZE_FUNCTIONS {
             ctx.register_udf(catalog_functions::size_udf(name));

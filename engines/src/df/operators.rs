@@ -12,6 +12,7 @@
 //! | timestamp `-` timestamp | interval with days (`1 day 03:00:00`) | hours only (`27:00:00`) |
 //! | interval `*` `/` number | interval | not planned |
 //! | date `±` integer | 22008 past 5874897 AD | overflows |
+//! | jsonb `?` text | key, array string or scalar string | object keys only |
 
 use std::sync::Arc;
 
@@ -24,6 +25,7 @@ use sqlparser::ast::BinaryOperator;
 
 use super::arithmetic::{self, Op};
 use super::intervals;
+use super::jsonb_exists;
 
 /// The functions that stand in for operators.
 #[derive(Debug)]
@@ -37,6 +39,7 @@ pub struct PgOperators {
     interval_divide: Arc<ScalarUDF>,
     date_plus_days: Arc<ScalarUDF>,
     date_minus_days: Arc<ScalarUDF>,
+    jsonb_exists: Arc<ScalarUDF>,
 }
 
 impl Default for PgOperators {
@@ -52,6 +55,7 @@ impl Default for PgOperators {
             interval_divide: intervals::interval_divide_udf(),
             date_plus_days: arithmetic::date_plus_days_udf(false),
             date_minus_days: arithmetic::date_plus_days_udf(true),
+            jsonb_exists: Arc::new(jsonb_exists::udf()),
         }
     }
 }
@@ -78,6 +82,11 @@ impl PgOperators {
         l: &DataType,
         r: &DataType,
     ) -> Option<(&Arc<ScalarUDF>, bool)> {
+        let text =
+            |t: &DataType| matches!(t, DataType::Utf8 | DataType::Utf8View | DataType::LargeUtf8);
+        if *op == BinaryOperator::Question && text(l) && text(r) {
+            return Some((&self.jsonb_exists, false));
+        }
         let index = match op {
             BinaryOperator::Plus => 0,
             BinaryOperator::Minus => 1,

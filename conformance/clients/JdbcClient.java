@@ -47,6 +47,11 @@ public class JdbcClient {
             check(count(md.getExportedKeys(null, "silver", "devices")) == 0, "getExportedKeys");
             check(count(md.getIndexInfo(null, "silver", "devices", false, true)) == 0, "getIndexInfo");
             check(count(md.getTypeInfo()) > 20, "getTypeInfo");
+            // The six abs() of pg_catalog, as PostgreSQL lists them; no procedures.
+            check(count(md.getFunctions(null, "pg_catalog", "abs")) == 6, "getFunctions");
+            check(count(md.getProcedures(null, "silver", "%")) == 0, "getProcedures");
+            check(count(md.getTableTypes()) > 0, "getTableTypes");
+            check(count(md.getCatalogs()) == 1, "getCatalogs: the one catalog");
             check(count(md.getSchemas()) >= 3, "getSchemas");
         }
         System.out.println("OK");

@@ -167,40 +167,73 @@ impl Executor {
         Ok((ctx, route))
     }
 
+    /// The shape of `statement`'s result, with the column names clients see.
+    async fn describe_query(
+        &self,
+        session: &Session,
+        statement: &Statement,
+        engine: Option<&str>,
+    ) -> Result<Described, GatewayError> {
+        let (ctx, route) = self.route(session, statement, engine).await?;
+        let mut described = self
+            .router
+            .describe(&ctx, &route)
+            .await
+            .map_err(|e| worded(e, &route))?;
+        if let Some(schema) = client_schema(&described.schema) {
+            described.schema = schema;
+        }
+        Ok(described)
+    }
+
+    /// Runs `statement` on the engine the router picks (or `engine`), falling back as the
+    /// ranking allows; its rows stream as the caller reads them.
+    async fn run_query(
+        &self,
+        session: &Session,
+        statement: &Statement,
+        engine: Option<&str>,
+        parameters: &[ScalarValue],
+    ) -> Result<Outcome, GatewayError> {
+        let started = Instant::now();
+        let (ctx, route) = self.route(session, statement, engine).await?;
+        let (ctx, route) = (&ctx, &route);
+        let ran = self
+            .router
+            .attempt(route, |engine| async move {
+                engine
+                    .execute(ctx, &route.statement, &route.types, parameters)
+                    .await
+            })
+            .await
+            .map_err(|e| worded(e, route))?;
+        session.set_last_engine(ran.engine);
+        let observer = self.router.observer(route, ran.engine);
+        Ok(Outcome::Rows {
+            stream: ObservedStream::wrap(client_stream(ran.value), observer, started),
+            notices: ran.fallback_notice.into_iter().collect(),
+        })
+    }
+
     async fn describe_here(
         &self,
         session: &Session,
         command: &Command,
     ) -> Result<Option<Described>, GatewayError> {
-        let executed;
-        let command = match command {
-            Command::Execute { name, arguments } => {
-                executed = executed_query(session, name, arguments)?;
-                &executed
-            }
-            other => other,
-        };
         match command {
-            Command::Query { statement, engine } => {
-                let (ctx, route) = self.route(session, statement, engine.as_deref()).await?;
-                let mut described = self
-                    .router
-                    .describe(&ctx, &route)
+            Command::Query { statement, engine } => self
+                .describe_query(session, statement, engine.as_deref())
+                .await
+                .map(Some),
+            Command::Execute { name, arguments } => {
+                let statement = session.prepared_statement(name)?.bind(name, arguments)?;
+                self.describe_query(session, &statement, None)
                     .await
-                    .map_err(|e| worded(e, &route))?;
-                if let Some(schema) = client_schema(&described.schema) {
-                    described.schema = schema;
-                }
-                Ok(Some(described))
+                    .map(Some)
             }
             // A DECLARE has no rows; its query's parameters are its own.
             Command::Declare { query, .. } => {
-                let (ctx, route) = self.route(session, query, None).await?;
-                let described = self
-                    .router
-                    .describe(&ctx, &route)
-                    .await
-                    .map_err(|e| worded(e, &route))?;
+                let described = self.describe_query(session, query, None).await?;
                 Ok(Some(Described {
                     schema: Arc::new(Schema::empty()),
                     parameters: described.parameters,
@@ -234,30 +267,14 @@ impl Executor {
         command: Command,
         parameters: Vec<ScalarValue>,
     ) -> Result<Outcome, GatewayError> {
-        let command = match command {
-            Command::Execute { name, arguments } => executed_query(session, &name, &arguments)?,
-            other => other,
-        };
         match command {
             Command::Query { statement, engine } => {
-                let started = Instant::now();
-                let (ctx, route) = self.route(session, &statement, engine.as_deref()).await?;
-                let (ctx, route, parameters) = (&ctx, &route, &parameters);
-                let ran = self
-                    .router
-                    .attempt(route, |engine| async move {
-                        engine
-                            .execute(ctx, &route.statement, &route.types, parameters)
-                            .await
-                    })
+                self.run_query(session, &statement, engine.as_deref(), &parameters)
                     .await
-                    .map_err(|e| worded(e, route))?;
-                session.set_last_engine(ran.engine);
-                let observer = self.router.observer(route, ran.engine);
-                Ok(Outcome::Rows {
-                    stream: ObservedStream::wrap(client_stream(ran.value), observer, started),
-                    notices: ran.fallback_notice.into_iter().collect(),
-                })
+            }
+            Command::Execute { name, arguments } => {
+                let statement = session.prepared_statement(&name)?.bind(&name, &arguments)?;
+                self.run_query(session, &statement, None, &parameters).await
             }
             Command::ExplainRoute { statement, engine } => {
                 let (ctx, route) = self.route(session, &statement, engine.as_deref()).await?;
@@ -306,11 +323,8 @@ impl Executor {
             }
             Command::Prepare { name, prepared } => {
                 // Planned now, as PostgreSQL plans at PREPARE: a missing table is its error.
-                let query = Command::Query {
-                    statement: Box::new(prepared.statement.clone()),
-                    engine: None,
-                };
-                self.describe_here(session, &query).await?;
+                self.describe_query(session, &prepared.statement, None)
+                    .await?;
                 session.prepare(&name, *prepared)?;
                 Ok(Outcome::Done {
                     tag: "PREPARE",
@@ -328,8 +342,6 @@ impl Executor {
                     reports: Vec::new(),
                 })
             }
-            // Replaced by its query above.
-            Command::Execute { name, .. } => Err(GatewayError::UnknownPrepared(name)),
             Command::Show(name) => {
                 let (column, rows) = match &name {
                     Some(name) => {
@@ -367,19 +379,6 @@ impl Executor {
             ),
         }
     }
-}
-
-/// `EXECUTE name(arguments)` as the query it runs.
-fn executed_query(
-    session: &Session,
-    name: &str,
-    arguments: &[sqlparser::ast::Expr],
-) -> Result<Command, GatewayError> {
-    let statement = session.prepared_statement(name)?.bind(name, arguments)?;
-    Ok(Command::Query {
-        statement: Box::new(statement),
-        engine: None,
-    })
 }
 
 /// An engine's error, in PostgreSQL's words where they need the statement: an undefined

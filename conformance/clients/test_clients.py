@@ -265,6 +265,13 @@ def test_sql_cursors_behave_as_postgresql_s(junction):
         assert conn.execute("close h").statusmessage == "CLOSE CURSOR"
         with pytest.raises(psycopg.errors.InvalidCursorName):
             conn.execute("close h")
+        # A row the cursor's query cannot compute fails the FETCH with its own SQLSTATE.
+        conn.execute("begin")
+        conn.execute("declare z cursor for "
+                     "select 10 / (patient_id - 3) from silver.patients order by patient_id")
+        with pytest.raises(psycopg.errors.DivisionByZero):
+            conn.execute("fetch 5 from z")
+        conn.execute("rollback")
 
 
 def test_cursors_scan_forward_only_and_say_so(junction):

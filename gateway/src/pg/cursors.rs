@@ -22,12 +22,12 @@ use pgwire::api::results::{QueryResponse, Response, Tag};
 use pgwire::api::stmt::StoredStatement;
 use pgwire::api::store::{MemPortalStore, PortalStore};
 use pgwire::api::{ClientInfo, ClientPortalStore};
-use pgwire::error::PgWireError;
+use pgwire::error::{PgWireError, PgWireResult};
 use pgwire::messages::PgWireBackendMessage;
 use sqlparser::ast::Statement;
 use tokio_util::sync::CancellationToken;
 
-use super::handler::{PgHandler, Prepared};
+use super::handler::{to_pg_error, PgHandler, Prepared};
 use super::rows;
 use super::stop::Stop;
 use crate::command::{Command, FetchCount};
@@ -134,36 +134,35 @@ impl PgHandler {
 }
 
 /// `FETCH count FROM name`: the next `count` rows of the cursor, or all that are left,
-/// streamed as they come.
+/// streamed as they come. An error of the cursor's query (a row it cannot compute) comes
+/// back with its own SQLSTATE.
 pub async fn fetch<C>(
     client: &C,
     session: &Session,
     name: &str,
     count: FetchCount,
     format: &Format,
-) -> Result<Response, GatewayError>
+) -> PgWireResult<Response>
 where
     C: ClientPortalStore,
     C::PortalStore: PortalStore,
 {
-    let cursor = session.cursor(name)?;
+    let cursor = session.cursor(name).map_err(|e| to_pg_error(&e))?;
     let binary = match format {
         Format::UnifiedText => false,
         Format::UnifiedBinary => true,
         Format::Individual(codes) => codes.iter().any(|c| *c != 0),
     };
     if binary {
-        return Err(GatewayError::Unsupported(
+        return Err(to_pg_error(&GatewayError::Unsupported(
             "binary results from a cursor (its rows are text)".into(),
-        ));
+        )));
     }
-    let portal = portals(client)?
+    let portal = portals(client)
+        .map_err(|e| to_pg_error(&e))?
         .get_portal(name)
-        .ok_or_else(|| GatewayError::UnknownCursor(name.to_owned()))?;
-    let fields = Arc::new(
-        rows::fields(&cursor.schema, &Format::UnifiedText)
-            .map_err(|e| GatewayError::Unsupported(format!("a cursor's columns: {e}")))?,
-    );
+        .ok_or_else(|| to_pg_error(&GatewayError::UnknownCursor(name.to_owned())))?;
+    let fields = Arc::new(rows::fields(&cursor.schema, &Format::UnifiedText)?);
     let rest = match count {
         FetchCount::All => {
             let state = portal.state();
@@ -173,13 +172,7 @@ where
                 _ => None,
             }
         }
-        FetchCount::Rows(n) => Some(
-            portal
-                .fetch(n)
-                .await
-                .map_err(|e| GatewayError::Unsupported(format!("a cursor's rows: {e}")))?
-                .response,
-        ),
+        FetchCount::Rows(n) => Some(portal.fetch(n).await?.response),
     };
     let mut response = match rest {
         // A finished cursor answers no rows, under its own columns.

@@ -117,8 +117,10 @@ impl PgHandler {
                 return Ok(declared.unwrap_or_else(failed));
             }
             Command::Fetch { name, count } => {
-                let fetched = cursors::fetch(client, session, &name, count, format).await;
-                return Ok(fetched.unwrap_or_else(failed));
+                return match cursors::fetch(client, session, &name, count, format).await {
+                    Err(PgWireError::UserError(error)) => Ok(Response::Error(error)),
+                    fetched => fetched,
+                };
             }
             Command::Close(name) => {
                 return Ok(cursors::close(client, session, name.as_deref()).unwrap_or_else(failed))

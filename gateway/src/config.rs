@@ -27,6 +27,62 @@ pub struct Config {
     pub storage: StorageSection,
     #[serde(default)]
     pub router: RouterSection,
+    #[serde(default)]
+    pub limits: LimitsSection,
+}
+
+/// `[limits]`: what one statement, and the server as a whole, may take (DESIGN.md, "Serving
+/// many users"); each absent key has its default from [`crate::limits::Limits`].
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitsSection {
+    /// `"0"` for none.
+    #[serde(default, with = "duration")]
+    pub statement_timeout: Option<Duration>,
+    pub query_memory: Option<String>,
+    pub max_connections: Option<usize>,
+    pub max_running: Option<usize>,
+    #[serde(default, with = "duration")]
+    pub queue_timeout: Option<Duration>,
+}
+
+impl LimitsSection {
+    pub fn limits(&self) -> crate::limits::Limits {
+        let defaults = crate::limits::Limits::default();
+        crate::limits::Limits {
+            statement_timeout: match self.statement_timeout {
+                Some(timeout) if timeout.is_zero() => None,
+                Some(timeout) => Some(timeout),
+                None => defaults.statement_timeout,
+            },
+            max_connections: self.max_connections.unwrap_or(defaults.max_connections),
+            max_running: self.max_running.unwrap_or(defaults.max_running),
+            queue_timeout: self.queue_timeout.unwrap_or(defaults.queue_timeout),
+        }
+    }
+
+    fn check(&self) -> Result<(), ConfigError> {
+        let invalid = |message: &str| Err(ConfigError::Invalid(format!("[limits]: {message}")));
+        if self.max_connections == Some(0) {
+            return invalid("max_connections = 0 would refuse every client");
+        }
+        if self.max_running == Some(0) {
+            return invalid("max_running = 0 would run no statement");
+        }
+        // The statement_timeout setting holds milliseconds up to i32::MAX, as PostgreSQL's.
+        if self
+            .statement_timeout
+            .is_some_and(|t| t.as_millis() > i32::MAX as u128)
+        {
+            return invalid("statement_timeout is at most 24 days (2147483647 ms)");
+        }
+        if self.query_memory.is_some() {
+            return invalid(
+                "query_memory is not supported yet: no engine's memory is bounded per statement",
+            );
+        }
+        Ok(())
+    }
 }
 
 /// `[router]`: how `auto` chooses.
@@ -417,6 +473,7 @@ impl Config {
 
     /// Rejects settings this build cannot honour, rather than ignoring them.
     fn check(&self) -> Result<(), ConfigError> {
+        self.limits.check()?;
         if let Some(s3) = &self.storage.s3 {
             s3.check()?;
         }

@@ -61,6 +61,20 @@ pub enum GatewayError {
     #[error("canceling statement due to statement timeout")]
     StatementTimeout,
 
+    /// `[limits] max_connections` reached; PostgreSQL's words.
+    #[error("sorry, too many clients already")]
+    TooManyConnections,
+
+    /// `[limits] max_running` statements ran for all of `queue_timeout`.
+    #[error(
+        "too many statements running: this one waited {} for one of the {running} running to end (max_running, queue_timeout)",
+        humantime::format_duration(*waited)
+    )]
+    QueueTimeout {
+        waited: std::time::Duration,
+        running: usize,
+    },
+
     #[error("not authenticated: {0}")]
     Unauthenticated(String),
 
@@ -111,6 +125,7 @@ impl GatewayError {
             GatewayError::ParameterCount(_) => "42601",
             GatewayError::Unsupported(_) => "0A000",
             GatewayError::Cancelled | GatewayError::StatementTimeout => "57014",
+            GatewayError::TooManyConnections | GatewayError::QueueTimeout { .. } => "53300",
             GatewayError::Unauthenticated(_) => "28000",
             GatewayError::PermissionDenied(_) => "42501",
             GatewayError::UnknownHandle(_) => "26000",

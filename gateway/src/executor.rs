@@ -19,8 +19,9 @@ use sqlparser::ast::Statement;
 use crate::command::Command;
 use crate::compat::CompatibilityParser;
 use crate::error::GatewayError;
+use crate::limits::{Admission, Limits};
 use crate::observed::ObservedStream;
-use crate::session::{Session, SessionHandle, NESSIE_REF};
+use crate::session::{ServerDefaults, Session, SessionHandle, NESSIE_REF};
 use crate::workers::Spawner;
 
 /// What a command produced.
@@ -52,16 +53,30 @@ pub struct Executor {
     /// are right (see [`CompatibilityParser`]).
     parser: CompatibilityParser,
     workers: Spawner,
+    admission: Admission,
+    defaults: Arc<ServerDefaults>,
 }
 
 impl Executor {
-    pub fn new(router: Router, workers: Spawner) -> Self {
+    pub fn new(router: Router, workers: Spawner, limits: Limits) -> Self {
         Self {
             engine_names: router.engine_names(),
             router,
             parser: CompatibilityParser::new(),
             workers,
+            defaults: Arc::new(ServerDefaults::new(limits.statement_timeout)),
+            admission: Admission::new(limits),
         }
+    }
+
+    /// The settings' defaults every new session starts from.
+    pub fn session_defaults(&self) -> &Arc<ServerDefaults> {
+        &self.defaults
+    }
+
+    /// Who may connect and run now.
+    pub fn admission(&self) -> &Admission {
+        &self.admission
     }
 
     /// Parses SQL text into commands, once; none for an empty string or a lone `;`.
@@ -195,6 +210,7 @@ impl Executor {
         engine: Option<&str>,
         parameters: &[ScalarValue],
     ) -> Result<Outcome, GatewayError> {
+        let slot = self.admission.run().await?;
         let started = Instant::now();
         let (ctx, route) = self.route(session, statement, engine).await?;
         let (ctx, route) = (&ctx, &route);
@@ -210,7 +226,11 @@ impl Executor {
         session.set_last_engine(ran.engine);
         let observer = self.router.observer(route, ran.engine);
         Ok(Outcome::Rows {
-            stream: ObservedStream::wrap(client_stream(ran.value), observer, started),
+            stream: slot.hold(ObservedStream::wrap(
+                client_stream(ran.value),
+                observer,
+                started,
+            )),
             notices: ran.fallback_notice.into_iter().collect(),
         })
     }

@@ -9,10 +9,12 @@ mod demo;
 mod error;
 mod executor;
 mod flight;
+mod limits;
 mod observed;
 mod pg;
 mod session;
 mod sql_prepared;
+mod stop;
 mod workers;
 
 use std::net::SocketAddr;
@@ -366,7 +368,11 @@ async fn serve(
     let threads = (2 * cores).max(4);
     let workers =
         workers::Workers::new(threads).map_err(|e| format!("cannot start the workers: {e}"))?;
-    let executor = Arc::new(Executor::new(router, workers.spawner()));
+    let executor = Arc::new(Executor::new(
+        router,
+        workers.spawner(),
+        config.limits.limits(),
+    ));
 
     let authenticator = Arc::new(Authenticator);
     let pg_addr = pg_addr

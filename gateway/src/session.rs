@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicI32, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use arrow::datatypes::SchemaRef;
 use chrono::{DateTime, Utc};
@@ -107,13 +107,37 @@ impl EngineChoice {
 /// A setting's new `(name, value)`, for settings PostgreSQL reports with ParameterStatus.
 pub type Report = (String, String);
 
+/// Defaults the server's configuration gives some settings (`[limits] statement_timeout`),
+/// in place of PostgreSQL's; what `RESET` returns to.
+#[derive(Debug, Default)]
+pub struct ServerDefaults {
+    values: BTreeMap<&'static str, String>,
+}
+
+impl ServerDefaults {
+    pub fn new(statement_timeout: Option<std::time::Duration>) -> Self {
+        let mut values = BTreeMap::new();
+        // Bounded by the configuration's check to what the setting holds.
+        let ms = statement_timeout.map_or(0, |t| u64::try_from(t.as_millis()).unwrap_or(0));
+        values.insert("statement_timeout", duration_text(ms));
+        Self { values }
+    }
+
+    fn default_of(&self, setting: &Setting) -> String {
+        self.values
+            .get(setting.name)
+            .cloned()
+            .unwrap_or_else(|| setting.default.to_owned())
+    }
+}
+
 impl Vars {
     /// The value of a known setting: the client's, else the default.
     fn value(&self, setting: &Setting) -> String {
         self.settings
             .get(setting.name)
             .cloned()
-            .unwrap_or_else(|| setting.default.to_owned())
+            .unwrap_or_else(|| self.defaults.default_of(setting))
     }
 }
 
@@ -127,6 +151,7 @@ struct Vars {
     last_engine: Option<String>,
     /// When the open transaction block began (`BEGIN`); `None` outside one.
     transaction_start: Option<DateTime<Utc>>,
+    defaults: Arc<ServerDefaults>,
 }
 
 /// A shared session a statement's task can hold for as long as it runs.
@@ -165,7 +190,12 @@ pub struct Cursor {
 }
 
 impl Session {
-    pub fn new(user: String, catalog: String, backend_pid: i32) -> Self {
+    pub fn new(
+        user: String,
+        catalog: String,
+        backend_pid: i32,
+        defaults: Arc<ServerDefaults>,
+    ) -> Self {
         Self {
             user,
             catalog,
@@ -176,6 +206,7 @@ impl Session {
                 engine: EngineChoice::Auto,
                 last_engine: None,
                 transaction_start: None,
+                defaults,
             }),
             cancel: Mutex::new(CancellationToken::new()),
             cursors: Mutex::new(BTreeMap::new()),
@@ -422,7 +453,7 @@ impl Session {
             let changed = SETTINGS
                 .iter()
                 .filter(|s| s.reported && vars.settings.contains_key(s.name))
-                .map(|s| (s.name.to_owned(), s.default.to_owned()))
+                .map(|s| (s.name.to_owned(), vars.defaults.default_of(s)))
                 .collect();
             vars.settings.clear();
             vars.custom.clear();
@@ -439,7 +470,7 @@ impl Session {
             vars.settings.remove(setting.name);
             let report = setting
                 .reported
-                .then(|| (setting.name.to_owned(), setting.default.to_owned()));
+                .then(|| (setting.name.to_owned(), vars.defaults.default_of(setting)));
             return Ok(report.into_iter().collect());
         }
         if vars.custom.remove(&lower).is_some() || lower.contains('.') {
@@ -520,7 +551,7 @@ impl Session {
             .map(|s| SessionSetting {
                 name: s.name.to_owned(),
                 value: vars.value(s),
-                default: Some(s.default.to_owned()),
+                default: Some(vars.defaults.default_of(s)),
             })
             .collect();
         all.extend(vars.custom.iter().map(|(name, value)| SessionSetting {
@@ -707,7 +738,27 @@ mod tests {
     }
 
     fn session() -> Session {
-        Session::new("alice".into(), "warehouse".into(), 7)
+        Session::new(
+            "alice".into(),
+            "warehouse".into(),
+            7,
+            Arc::new(ServerDefaults::default()),
+        )
+    }
+
+    #[test]
+    fn the_configured_statement_timeout_is_the_default_reset_returns_to() {
+        let defaults = ServerDefaults::new(Some(std::time::Duration::from_secs(300)));
+        let s = Session::new("alice".into(), "warehouse".into(), 7, Arc::new(defaults));
+        assert_eq!(s.show("statement_timeout").expect("known").1, "5min");
+        assert_eq!(
+            s.statement_timeout(),
+            Some(std::time::Duration::from_secs(300))
+        );
+        s.set("statement_timeout", "0", &[]).expect("settable");
+        assert_eq!(s.statement_timeout(), None);
+        s.reset(Some("statement_timeout")).expect("resets");
+        assert_eq!(s.show("statement_timeout").expect("known").1, "5min");
     }
 
     #[test]

@@ -55,7 +55,12 @@ pub async fn serve(
         .default_catalog()
         .name()
         .to_owned();
-    let sessions = Sessions::new(authenticator, catalog, settings.session_idle_timeout);
+    let sessions = Sessions::new(
+        authenticator,
+        catalog,
+        settings.session_idle_timeout,
+        Arc::clone(executor.session_defaults()),
+    );
     let frontend = FlightFrontend::new(executor, sessions, Tickets::new(settings.ticket_ttl));
     tonic::transport::Server::builder()
         .add_service(FlightServiceServer::new(frontend).max_decoding_message_size(64 * 1024 * 1024))

@@ -13,12 +13,12 @@ use datafusion::error::DataFusionError;
 use datafusion::execution::SendableRecordBatchStream;
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use futures::{Stream, StreamExt, TryStreamExt};
-use tokio_util::sync::CancellationToken;
+use tokio_util::sync::DropGuard;
 use tonic::Status;
 
 use super::status::to_status;
 use super::tickets::RunningGuard;
-use crate::error::GatewayError;
+use crate::stop::Stop;
 
 pub type FlightDataStream = Pin<Box<dyn Stream<Item = Result<FlightData, Status>> + Send>>;
 
@@ -81,25 +81,28 @@ pub fn conformed(
     ))
 }
 
+/// What a statement's stream holds while its batches flow.
+pub struct Running {
+    pub stop: Stop,
+    /// Watches `statement_timeout` until dropped.
+    pub _expiry: Option<DropGuard>,
+    /// Keeps the ticket registered as running (so it can be cancelled).
+    pub _ticket: Option<RunningGuard>,
+}
+
 struct Streaming {
     batches: SendableRecordBatchStream,
-    cancel: CancellationToken,
-    /// Keeps the ticket registered as running (so it can be cancelled) while this lives.
-    _running: Option<RunningGuard>,
+    running: Running,
     done: bool,
 }
 
-/// `batches` as a Flight stream that ends with a CANCELLED status when `cancel` fires.
-pub fn streaming(
-    batches: SendableRecordBatchStream,
-    cancel: CancellationToken,
-    running: Option<RunningGuard>,
-) -> FlightDataStream {
+/// `batches` as a Flight stream that ends with a CANCELLED status at a cancel, and with
+/// DEADLINE_EXCEEDED at the statement's timeout.
+pub fn streaming(batches: SendableRecordBatchStream, running: Running) -> FlightDataStream {
     let schema = batches.schema();
     let state = Streaming {
         batches,
-        cancel,
-        _running: running,
+        running,
         done: false,
     };
     let batches = futures::stream::unfold(state, |mut state| async move {
@@ -108,7 +111,7 @@ pub fn streaming(
         }
         let item = tokio::select! {
             biased;
-            () = state.cancel.cancelled() => Some(Err(GatewayError::Cancelled)),
+            e = state.running.stop.stopped() => Some(Err(e)),
             item = state.batches.next() => item.map(|batch| {
                 batch.map_err(crate::workers::stream_error)
             }),

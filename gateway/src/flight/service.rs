@@ -43,6 +43,7 @@ use super::wire_types;
 use crate::command::Command;
 use crate::error::GatewayError;
 use crate::executor::{Executor, Outcome};
+use crate::stop::Stop;
 
 /// The request header that pins the session's engine, as `SET junction.engine` does.
 pub const ENGINE_HEADER: &str = "x-junction-engine";
@@ -433,12 +434,17 @@ impl FlightSqlService for FlightFrontend {
             .redeem(&ticket, &session.token)
             .map_err(status)?;
         let issued = &redeemed.issued;
-        let cancel = issued.cancel.clone();
+        // A Flight statement runs in its DoGet: its timeout counts from here to its last batch.
+        let stop = Stop::new(issued.cancel.clone());
+        let expiry = session
+            .session
+            .statement_timeout()
+            .map(|timeout| stop.expire_after(timeout));
         // An engine may work before its first batch (DuckDB runs blocking operators before
         // it reports a schema): a cancel drops that work too.
         let outcome = tokio::select! {
             biased;
-            () = cancel.cancelled() => Err(GatewayError::Cancelled),
+            e = stop.stopped() => Err(e),
             outcome = self.executor.execute(
                 Arc::clone(session),
                 issued.command.clone(),
@@ -446,20 +452,24 @@ impl FlightSqlService for FlightFrontend {
             ) => outcome,
         }
         .map_err(status)?;
+        let running = results::Running {
+            stop,
+            _expiry: expiry,
+            _ticket: Some(redeemed.running),
+        };
         let stream = match outcome {
             Outcome::Rows { stream, notices } => {
                 for notice in notices {
                     tracing::info!(session = session.session.backend_pid, %notice, "flight query");
                 }
                 let stream = results::conformed(stream, Arc::clone(&issued.schema));
-                results::streaming(stream, cancel, Some(redeemed.running))
+                results::streaming(stream, running)
             }
             // A statement described as returning rows always does; an empty result keeps
             // the protocol whole if that ever changes.
             _ => results::streaming(
                 Box::pin(EmptyRecordBatchStream::new(Arc::new(Schema::empty()))),
-                cancel,
-                None,
+                running,
             ),
         };
         Ok(respond(&resolved, stream))

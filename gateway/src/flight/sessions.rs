@@ -18,7 +18,7 @@ use tonic::metadata::MetadataMap;
 use super::prepared::PreparedStatement;
 use crate::auth::Authenticator;
 use crate::error::GatewayError;
-use crate::session::{next_backend_pid, Session};
+use crate::session::{next_backend_pid, ServerDefaults, Session};
 
 /// The user of sessions whose client sent no credentials (as on the pg front end).
 const ANONYMOUS_USER: &str = "junction";
@@ -59,6 +59,7 @@ pub struct Sessions {
     live: Cache<String, Arc<FlightSession>>,
     authenticator: Arc<Authenticator>,
     catalog: String,
+    defaults: Arc<ServerDefaults>,
 }
 
 impl std::fmt::Debug for Sessions {
@@ -73,7 +74,12 @@ impl std::fmt::Debug for Sessions {
 impl Sessions {
     /// Sessions in `catalog` (the default catalog: Flight has no database to connect to),
     /// each living until it has been idle for `idle_timeout`.
-    pub fn new(authenticator: Arc<Authenticator>, catalog: String, idle_timeout: Duration) -> Self {
+    pub fn new(
+        authenticator: Arc<Authenticator>,
+        catalog: String,
+        idle_timeout: Duration,
+        defaults: Arc<ServerDefaults>,
+    ) -> Self {
         Self {
             live: Cache::builder()
                 .max_capacity(MAX_SESSIONS)
@@ -81,6 +87,7 @@ impl Sessions {
                 .build(),
             authenticator,
             catalog,
+            defaults,
         }
     }
 
@@ -116,7 +123,12 @@ impl Sessions {
         let token = new_token();
         let session = Arc::new(FlightSession {
             token: token.clone(),
-            session: Session::new(user, self.catalog.clone(), next_backend_pid()),
+            session: Session::new(
+                user,
+                self.catalog.clone(),
+                next_backend_pid(),
+                Arc::clone(&self.defaults),
+            ),
             prepared: Mutex::new(HashMap::new()),
         });
         self.live.insert(token, Arc::clone(&session));
@@ -184,6 +196,7 @@ mod tests {
             Arc::new(Authenticator),
             "warehouse".into(),
             Duration::from_secs(60),
+            Arc::new(ServerDefaults::default()),
         )
     }
 

@@ -12,7 +12,12 @@ pub const SQLSTATE_KEY: &str = "x-junction-sqlstate";
 /// The status a Flight client sees for `e`.
 pub fn to_status(e: &GatewayError) -> Status {
     let sqlstate = e.sqlstate();
-    let mut status = Status::new(code_for(sqlstate), e.client_message());
+    let code = match e {
+        // 57014 either way; gRPC tells a deadline from a cancel.
+        GatewayError::StatementTimeout => Code::DeadlineExceeded,
+        _ => code_for(sqlstate),
+    };
+    let mut status = Status::new(code, e.client_message());
     if let Ok(value) = sqlstate.parse() {
         status.metadata_mut().insert(SQLSTATE_KEY, value);
     }
@@ -28,7 +33,7 @@ pub fn code_for(sqlstate: &str) -> Code {
         "28000" | "28P01" => Code::Unauthenticated,
         "42501" => Code::PermissionDenied,
         "57014" => Code::Cancelled,
-        "53200" => Code::ResourceExhausted,
+        "53200" | "53300" => Code::ResourceExhausted,
         // A statement too large or deep: the client's to change, as DESIGN.md says.
         "54000" | "54001" | "54011" => Code::InvalidArgument,
         "58000" => Code::Unavailable,
@@ -60,6 +65,7 @@ mod tests {
             ("42501", Code::PermissionDenied),
             ("57014", Code::Cancelled),
             ("53200", Code::ResourceExhausted),
+            ("53300", Code::ResourceExhausted),
             ("58000", Code::Unavailable),
             ("XX000", Code::Internal),
         ];

@@ -29,11 +29,11 @@ use tokio_util::sync::CancellationToken;
 
 use super::handler::{to_pg_error, PgHandler, Prepared};
 use super::rows;
-use super::stop::Stop;
 use crate::command::{Command, FetchCount};
 use crate::error::GatewayError;
 use crate::executor::Outcome;
 use crate::session::{Cursor, Session};
+use crate::stop::Stop;
 
 /// The connection's portals, where cursors' rows wait.
 fn portals<C>(client: &C) -> Result<&MemPortalStore<Prepared>, GatewayError>

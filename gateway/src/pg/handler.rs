@@ -25,12 +25,12 @@ use super::client_socket::{ClientSocket, Sockets};
 use super::cursors;
 use super::portal;
 use super::rows;
-use super::stop::Stop;
 use crate::auth::Authenticator;
 use crate::command::Command;
 use crate::error::GatewayError;
 use crate::executor::{Executor, Outcome};
 use crate::session::Session;
+use crate::stop::Stop;
 
 /// A pg ErrorResponse for `e`, with its SQLSTATE.
 pub fn to_pg_error(e: &GatewayError) -> PgWireError {

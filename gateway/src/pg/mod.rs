@@ -10,7 +10,6 @@ mod numeric_wire;
 mod portal;
 mod rows;
 mod startup;
-mod stop;
 mod text;
 
 use std::panic::AssertUnwindSafe;

@@ -14,10 +14,10 @@ use tokio_util::sync::DropGuard;
 
 use super::binary_rows;
 use super::handler::to_pg_error;
-use super::stop::Stop;
 use super::text::TextRendering;
 pub use super::text::TextStyle;
 use crate::error::GatewayError;
+use crate::stop::Stop;
 
 /// The pg columns of an Arrow schema, in the formats the client asked for.
 pub fn fields(schema: &arrow::datatypes::Schema, format: &Format) -> PgWireResult<Vec<FieldInfo>> {

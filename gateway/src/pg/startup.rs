@@ -66,6 +66,14 @@ impl StartupHandler for PgHandler {
         let PgWireFrontendMessage::Startup(ref startup) = message else {
             return Ok(());
         };
+        // Counted from here, as PostgreSQL counts backends: a CancelRequest's connection,
+        // which never starts up, takes no place.
+        let place = self
+            .executor()
+            .admission()
+            .connect()
+            .map_err(|e| to_pg_fatal(&e))?;
+        client.session_extensions().insert(place);
         protocol_negotiation(client, startup).await?;
         save_startup_parameters_to_metadata(client, startup);
         let user = client
@@ -84,7 +92,8 @@ impl StartupHandler for PgHandler {
         let secret = SecretKey::I32(rand::random::<i32>());
         client.set_pid_and_secret_key(pid, secret.clone());
 
-        let session = Arc::new(Session::new(user, catalog, pid));
+        let defaults = Arc::clone(self.executor().session_defaults());
+        let session = Arc::new(Session::new(user, catalog, pid, defaults));
         for (name, value) in startup_settings(client.metadata()) {
             // Unknown startup settings are ignored rather than fatal: drivers send
             // options of newer servers.

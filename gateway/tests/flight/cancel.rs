@@ -8,7 +8,7 @@ use futures::{StreamExt, TryStreamExt};
 use prost::Message;
 use tonic::Code;
 
-use crate::client::{authenticated, fetch, scalar_text, status_of, Client};
+use crate::client::{authenticated, fetch, query, scalar_text, status_of, Client};
 use crate::server::Server;
 
 /// A query that would run for hours unless cancelled.
@@ -126,4 +126,39 @@ async fn a_query_cancelled_before_its_doget_never_runs() {
         .await
         .expect_err("foreign");
     assert_eq!(err.code(), Code::NotFound, "{err}");
+}
+
+#[tokio::test]
+async fn statement_timeout_ends_a_doget_with_deadline_exceeded() {
+    let server = Server::start_with_config("[limits]\nstatement_timeout = \"1s\"\n");
+    let mut client = authenticated(&server, "alice").await;
+    for engine in ["datafusion", "duckdb"] {
+        client.set_header("x-junction-engine", engine);
+        let started = std::time::Instant::now();
+        let err = query(&mut client, LONG).await.expect_err("times out");
+        assert_eq!(err.code(), Code::DeadlineExceeded, "{engine}: {err}");
+        assert_eq!(
+            err.message(),
+            "canceling statement due to statement timeout",
+            "{engine}"
+        );
+        assert_eq!(
+            err.metadata()
+                .get("x-junction-sqlstate")
+                .and_then(|v| v.to_str().ok()),
+            Some("57014")
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "{engine}: {:?}",
+            started.elapsed()
+        );
+        assert_eq!(scalar_text(&mut client, "select 'next'").await, "next");
+    }
+    // The session's own setting overrides the configured default.
+    query(&mut client, "SET statement_timeout = '50ms'")
+        .await
+        .expect("SET");
+    let err = query(&mut client, LONG).await.expect_err("times out");
+    assert_eq!(err.code(), Code::DeadlineExceeded, "{err}");
 }

@@ -9,6 +9,7 @@ mod errors;
 mod extended;
 mod freshness;
 mod isolation;
+mod limits;
 mod protocol;
 mod routing;
 mod simple;

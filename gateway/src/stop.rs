@@ -1,7 +1,9 @@
 //! Why a running statement stops before its end: a cancel (a CancelRequest, or the client
 //! gone) or its `statement_timeout`; both are 57014, with PostgreSQL's message for each.
 
-use tokio_util::sync::CancellationToken;
+use std::time::Duration;
+
+use tokio_util::sync::{CancellationToken, DropGuard};
 
 use crate::error::GatewayError;
 
@@ -30,6 +32,21 @@ impl Stop {
     pub fn time_out(&self) {
         self.timed_out.cancel();
         self.stopped.cancel();
+    }
+
+    /// Times the statement out once `timeout` has passed; the watch ends when the returned
+    /// guard is dropped (the statement ended first).
+    pub fn expire_after(&self, timeout: Duration) -> DropGuard {
+        let watching = CancellationToken::new();
+        let (stop, ended) = (self.clone(), watching.clone());
+        tokio::spawn(async move {
+            tokio::select! {
+                () = ended.cancelled() => {}
+                () = stop.stopped.cancelled() => {}
+                () = tokio::time::sleep(timeout) => stop.time_out(),
+            }
+        });
+        watching.drop_guard()
     }
 
     /// Resolves when the statement is stopped, with the error the client hears.

@@ -1,0 +1,142 @@
+//! `[limits]`: the configured `statement_timeout` is every session's default, connections
+//! beyond `max_connections` are refused as PostgreSQL refuses them, and statements beyond
+//! `max_running` wait their turn and give up after `queue_timeout`.
+
+use std::time::{Duration, Instant};
+
+use junction_conformance::peers::connect;
+use tokio_postgres::{Client, NoTls, SimpleQueryMessage};
+
+use crate::server::{assert_usable, Server};
+
+/// Runs for minutes on either engine unless stopped.
+const LONG: &str = "select count(distinct x) from generate_series(1, 3000000000) as t(x)";
+
+async fn show(client: &Client, name: &str) -> String {
+    let messages = client
+        .simple_query(&format!("SHOW {name}"))
+        .await
+        .expect("SHOW");
+    messages
+        .iter()
+        .find_map(|m| match m {
+            SimpleQueryMessage::Row(row) => row.get(0).map(str::to_owned),
+            _ => None,
+        })
+        .expect("a row")
+}
+
+#[tokio::test]
+async fn the_configured_statement_timeout_is_every_sessions_default() {
+    let server = Server::start_with_config("[limits]\nstatement_timeout = \"1s\"\n");
+    let client = server.connect().await;
+    assert_eq!(show(&client, "statement_timeout").await, "1s");
+    for engine in ["datafusion", "duckdb"] {
+        client
+            .batch_execute(&format!("set junction.engine = '{engine}'"))
+            .await
+            .expect("engine");
+        let started = Instant::now();
+        let err = client.simple_query(LONG).await.expect_err(engine);
+        let db = err.as_db_error().expect("a server error");
+        assert_eq!(db.code().code(), "57014", "{engine}");
+        assert_eq!(db.message(), "canceling statement due to statement timeout");
+        assert!(started.elapsed() < Duration::from_secs(10), "{engine}");
+    }
+    client
+        .batch_execute("SET statement_timeout = 0")
+        .await
+        .expect("set");
+    assert_eq!(show(&client, "statement_timeout").await, "0");
+    client
+        .batch_execute("RESET statement_timeout")
+        .await
+        .expect("reset");
+    assert_eq!(show(&client, "statement_timeout").await, "1s");
+}
+
+#[tokio::test]
+async fn no_statement_timeout_is_the_default_of_pg_without_one_configured() {
+    let server = Server::start_with_config("[limits]\nstatement_timeout = \"0\"\n");
+    let client = server.connect().await;
+    assert_eq!(show(&client, "statement_timeout").await, "0");
+    let server = Server::start();
+    let client = server.connect().await;
+    assert_eq!(show(&client, "statement_timeout").await, "5min");
+}
+
+#[tokio::test]
+async fn connections_beyond_max_connections_are_refused_with_53300() {
+    let server = Server::start_with_config("[limits]\nmax_connections = 2\n");
+    let first = server.connect().await;
+    let second = server.connect().await;
+    let err = connect(server.port, "tester", "junction")
+        .await
+        .expect_err("a third connection is refused");
+    let db = err.as_db_error().expect("a server error");
+    assert_eq!(db.code().code(), "53300");
+    assert_eq!(db.message(), "sorry, too many clients already");
+    assert_eq!(db.severity(), "FATAL");
+
+    // A cancel request takes no place.
+    first
+        .cancel_token()
+        .cancel_query(NoTls)
+        .await
+        .expect("a cancel request is heard");
+    assert_usable(&second, "the open connections go on").await;
+
+    // A closed connection frees its place (the server notices the close a moment later).
+    drop(first);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        match connect(server.port, "tester", "junction").await {
+            Ok(client) => {
+                assert_usable(&client, "a freed place").await;
+                break;
+            }
+            Err(e) if Instant::now() < deadline => {
+                assert_eq!(e.as_db_error().map(|e| e.code().code()), Some("53300"));
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            Err(e) => panic!("the closed connection's place was never freed: {e}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn statements_beyond_max_running_wait_their_turn_and_give_up_after_queue_timeout() {
+    let server = Server::start_with_config("[limits]\nmax_running = 1\nqueue_timeout = \"1s\"\n");
+    let busy = server.connect().await;
+    let cancel = busy.cancel_token();
+    let running = tokio::spawn(async move { busy.simple_query(LONG).await.map(|_| ()) });
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    let other = server.connect().await;
+    // Settings are no statements the engines run: they need no place.
+    assert_eq!(show(&other, "junction.engine").await, "auto");
+    let started = Instant::now();
+    let err = other.simple_query("select 1").await.expect_err("no place");
+    let waited = started.elapsed();
+    let db = err.as_db_error().expect("a server error");
+    assert_eq!(db.code().code(), "53300");
+    assert!(db.message().contains("max_running"), "{}", db.message());
+    assert!(
+        waited >= Duration::from_millis(900) && waited < Duration::from_secs(5),
+        "gave up after {waited:?}"
+    );
+
+    // A statement queued behind the long one runs once it ends.
+    let queued = tokio::spawn(async move {
+        let row = other.query_one("select 2", &[]).await;
+        row.map(|r| r.get::<_, i32>(0))
+    });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    cancel.cancel_query(NoTls).await.expect("cancel");
+    let cancelled = running.await.expect("task").expect_err("cancelled");
+    assert_eq!(
+        cancelled.as_db_error().map(|e| e.code().code()),
+        Some("57014")
+    );
+    assert_eq!(queued.await.expect("task").expect("its turn"), 2);
+}

@@ -239,6 +239,29 @@ impl Junction {
     pub fn is_running(&mut self) -> bool {
         matches!(self.child.try_wait(), Ok(None))
     }
+
+    /// Sends SIGTERM, as a service manager stops the server.
+    pub fn terminate(&self) {
+        let sent = Command::new("kill")
+            .args(["-TERM", &self.pid().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(sent.success(), "kill -TERM {}", self.pid());
+    }
+
+    /// The server's exit status once it has ended, waiting at most `within`.
+    pub fn exit_status(&mut self, within: std::time::Duration) -> Option<std::process::ExitStatus> {
+        let deadline = std::time::Instant::now() + within;
+        loop {
+            match self.child.try_wait() {
+                Ok(Some(status)) => return Some(status),
+                Ok(None) if std::time::Instant::now() < deadline => {
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+                _ => return None,
+            }
+        }
+    }
 }
 
 /// The (pg, flight) ports of the line `junction ready pg=HOST:PORT flight=HOST:PORT`.

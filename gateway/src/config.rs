@@ -173,7 +173,13 @@ pub struct ServerConfig {
     pub pg_addr: Option<SocketAddr>,
     pub flight_addr: Option<SocketAddr>,
     pub default_catalog: Option<String>,
+    /// How long SIGTERM lets running statements finish before they are stopped (default 30s).
+    #[serde(default, with = "duration")]
+    pub shutdown_timeout: Option<Duration>,
 }
+
+/// How long SIGTERM waits for running statements unless `[server] shutdown_timeout` says.
+pub const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// `[flight]`: how long the Flight SQL front end keeps what it handed out.
 #[derive(Debug, Default, Deserialize)]

@@ -52,6 +52,24 @@ impl Admission {
         }
     }
 
+    /// How many statements are running now.
+    pub fn running(&self) -> usize {
+        self.limits
+            .max_running
+            .saturating_sub(self.running.available_permits())
+    }
+
+    /// Waits until no statement runs, or `deadline` passed; whether none runs.
+    pub async fn drained(&self, deadline: Duration) -> bool {
+        let until = tokio::time::Instant::now() + deadline;
+        // Taking every permit waits for all running statements, and queued ones go first (the
+        // semaphore is fair); they are dropped at once, for nothing new arrives once the
+        // listeners stopped.
+        let all = u32::try_from(self.limits.max_running).unwrap_or(u32::MAX);
+        let everyone = Arc::clone(&self.running).acquire_many_owned(all);
+        matches!(tokio::time::timeout_at(until, everyone).await, Ok(Ok(_)))
+    }
+
     /// A connection's place, held for as long as it lives; PostgreSQL's 53300 when
     /// `max_connections` are open.
     pub fn connect(&self) -> Result<ConnectionSlot, GatewayError> {

@@ -404,16 +404,30 @@ async fn serve(
     ));
     let flight_server = tokio::spawn(flight::serve(
         flight_listener,
-        executor,
+        Arc::clone(&executor),
         authenticator,
         flight_settings,
         shutdown.clone(),
     ));
     eprintln!("junction ready pg={pg_bound} flight={flight_bound}");
     wait_for_signal().await;
+    // Nothing new is accepted; what runs gets until the deadline, then the runtime's end
+    // stops it (each client hears its connection close).
     shutdown.cancel();
-    // Open connections get a moment to finish; a statement that never yields (see
-    // `SHUTDOWN_GRACE`) must not keep the process alive.
+    let deadline = config
+        .server
+        .shutdown_timeout
+        .unwrap_or(config::DEFAULT_SHUTDOWN_TIMEOUT);
+    let running = executor.admission().running();
+    if running > 0 {
+        eprintln!(
+            "junction: stopping: {running} statements running, waiting up to {}",
+            humantime::format_duration(deadline)
+        );
+        if !executor.admission().drained(deadline).await {
+            eprintln!("junction: stopping the statements still running");
+        }
+    }
     let _ = tokio::time::timeout(SHUTDOWN_GRACE, pg_server).await;
     match tokio::time::timeout(SHUTDOWN_GRACE, flight_server).await {
         Ok(Ok(Err(e))) => Err(e),

@@ -187,6 +187,8 @@ pub struct Cursor {
     /// `WITH HOLD`: it outlives the transaction that declared it.
     pub hold: bool,
     pub schema: SchemaRef,
+    /// Stops the cursor's query: a cancel or timeout during one of its FETCHes.
+    pub stop: crate::stop::Stop,
 }
 
 impl Session {

@@ -34,16 +34,29 @@ impl Stop {
         self.stopped.cancel();
     }
 
-    /// Times the statement out once `timeout` has passed; the watch ends when the returned
-    /// guard is dropped (the statement ended first).
-    pub fn expire_after(&self, timeout: Duration) -> DropGuard {
+    /// Stops the statement when `cancel` fires (as a cancel request) or once `timeout` has
+    /// passed; the watch ends when the returned guard is dropped (the statement ended first).
+    pub fn watch(&self, cancel: Option<CancellationToken>, timeout: Option<Duration>) -> DropGuard {
         let watching = CancellationToken::new();
         let (stop, ended) = (self.clone(), watching.clone());
         tokio::spawn(async move {
+            let cancelled = async {
+                match cancel {
+                    Some(cancel) => cancel.cancelled().await,
+                    None => std::future::pending().await,
+                }
+            };
+            let expired = async {
+                match timeout {
+                    Some(timeout) => tokio::time::sleep(timeout).await,
+                    None => std::future::pending().await,
+                }
+            };
             tokio::select! {
                 () = ended.cancelled() => {}
                 () = stop.stopped.cancelled() => {}
-                () = tokio::time::sleep(timeout) => stop.time_out(),
+                () = cancelled => stop.cancel(),
+                () = expired => stop.time_out(),
             }
         });
         watching.drop_guard()

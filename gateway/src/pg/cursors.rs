@@ -9,13 +9,17 @@
 //! of its transaction (unless `WITH HOLD`) or of the connection, and dropping it stops the
 //! engine's work.
 //!
-//! Left out: SCROLL and BINARY cursors, MOVE, backward fetches (0A000); a cancel request
-//! during a FETCH and `statement_timeout` do not reach a cursor's stream.
+//! A FETCH is a statement: a cancel request or its `statement_timeout` stops the cursor's
+//! query (57014), and a FETCH that failed closes its cursor, whose later FETCHes answer 34000
+//! (PostgreSQL aborts the transaction instead; either way no later FETCH answers rows as if
+//! none were lost).
+//!
+//! Left out: SCROLL and BINARY cursors, MOVE, backward fetches (0A000).
 
 use std::sync::Arc;
 
 use datafusion::scalar::ScalarValue;
-use futures::Sink;
+use futures::{Sink, StreamExt};
 use junction_engines::Described;
 use pgwire::api::portal::{Format, Portal, PortalExecutionState};
 use pgwire::api::results::{QueryResponse, Response, Tag};
@@ -102,13 +106,14 @@ impl PgHandler {
             extra_float_digits: session.extra_float_digits(),
             time_zone: session.time_zone(),
         };
-        // The cursor's rows are pulled by later statements: no statement's cancel or timeout
-        // watch holds them (see the module's notes).
+        // The cursor's rows are pulled by later statements, each FETCH watching for its own
+        // cancel and timeout (see `fetch`).
+        let cursor_stop = Stop::new(CancellationToken::new());
         let response = rows::response(
             stream,
             &Format::UnifiedText,
             style,
-            Stop::new(CancellationToken::new()),
+            cursor_stop.clone(),
             CancellationToken::new().drop_guard(),
         )
         .map_err(|e| GatewayError::Unsupported(format!("a cursor's rows: {e}")))?;
@@ -127,7 +132,14 @@ impl PgHandler {
             Arc::new(StoredStatement::new(name.clone(), fetch_all, Vec::new())),
         );
         portal.start(response).await;
-        session.open_cursor(&name, Cursor { hold, schema })?;
+        session.open_cursor(
+            &name,
+            Cursor {
+                hold,
+                schema,
+                stop: cursor_stop,
+            },
+        )?;
         portals.put_portal(Arc::new(portal));
         Ok(Response::Execution(Tag::new("DECLARE CURSOR")))
     }
@@ -163,16 +175,39 @@ where
         .get_portal(name)
         .ok_or_else(|| to_pg_error(&GatewayError::UnknownCursor(name.to_owned())))?;
     let fields = Arc::new(rows::fields(&cursor.schema, &Format::UnifiedText)?);
+    let watch = cursor
+        .stop
+        .watch(Some(session.start_statement()), session.statement_timeout());
     let rest = match count {
         FetchCount::All => {
             let state = portal.state();
             let mut state = state.lock().await;
             match std::mem::replace(&mut *state, PortalExecutionState::Finished) {
-                PortalExecutionState::Suspended(response) => Some(response),
+                PortalExecutionState::Suspended(mut response) => {
+                    // The rest streams after this returns: the watch goes with it.
+                    let rows = std::mem::replace(
+                        &mut response.data_rows,
+                        Box::pin(futures::stream::empty()),
+                    );
+                    response.data_rows = Box::pin(rows.map(move |row| {
+                        let _watching = &watch;
+                        row
+                    }));
+                    Some(response)
+                }
                 _ => None,
             }
         }
-        FetchCount::Rows(n) => Some(portal.fetch(n).await?.response),
+        FetchCount::Rows(n) => match portal.fetch(n).await {
+            Ok(fetched) => Some(fetched.response),
+            Err(e) => {
+                drop_portals(
+                    client,
+                    &session.close_cursors(Some(name)).unwrap_or_default(),
+                );
+                return Err(e);
+            }
+        },
     };
     let mut response = match rest {
         // A finished cursor answers no rows, under its own columns.

@@ -339,3 +339,57 @@ async fn a_malformed_message_is_answered_08p01() {
     assert!(server.is_running());
     assert_usable(&server.connect().await, "others still served").await;
 }
+
+/// A FETCH is a statement like any other: its `statement_timeout` and a cancel request stop
+/// the cursor's query (its work too), and the cursor is gone afterwards rather than
+/// answering as if no rows were lost.
+#[tokio::test]
+async fn a_fetch_times_out_and_is_cancelled_as_any_statement() {
+    let server = Server::start();
+    let client = server.connect().await;
+    use_engine(&client, "datafusion").await;
+    client
+        .batch_execute(&format!(
+            "BEGIN; DECLARE slow CURSOR FOR {ENDLESS}; SET statement_timeout = '1s'"
+        ))
+        .await
+        .expect("declare");
+    let started = std::time::Instant::now();
+    let err = client
+        .simple_query("FETCH 1 FROM slow")
+        .await
+        .expect_err("timed out");
+    let db = err.as_db_error().expect("a server error");
+    assert_eq!(db.code().code(), "57014");
+    assert_eq!(db.message(), "canceling statement due to statement timeout");
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert_idle(&server, "after the FETCH's timeout").await;
+    let err = client
+        .simple_query("FETCH 1 FROM slow")
+        .await
+        .expect_err("gone");
+    assert_eq!(err.as_db_error().map(|e| e.code().code()), Some("34000"));
+
+    client
+        .batch_execute(&format!(
+            "SET statement_timeout = 0; DECLARE slower CURSOR FOR {ENDLESS}"
+        ))
+        .await
+        .expect("declare");
+    let token = client.cancel_token();
+    let canceller = async {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        token
+            .cancel_query(tokio_postgres::NoTls)
+            .await
+            .expect("cancel");
+    };
+    let (fetched, ()) = tokio::join!(client.simple_query("FETCH ALL FROM slower"), canceller);
+    let err = fetched.expect_err("cancelled");
+    let db = err.as_db_error().expect("a server error");
+    assert_eq!(db.code().code(), "57014");
+    assert_eq!(db.message(), "canceling statement due to user request");
+    assert_idle(&server, "after the FETCH's cancel").await;
+    client.batch_execute("COMMIT").await.expect("commit");
+    assert_usable(&client, "after the cursors").await;
+}

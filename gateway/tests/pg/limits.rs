@@ -140,3 +140,67 @@ async fn statements_beyond_max_running_wait_their_turn_and_give_up_after_queue_t
     );
     assert_eq!(queued.await.expect("task").expect("its turn"), 2);
 }
+
+/// SIGTERM: no new connection is accepted, a running statement goes on to its end (here its
+/// own timeout, which its client hears), and the server then exits 0 without waiting out
+/// its `shutdown_timeout`.
+#[tokio::test]
+async fn sigterm_lets_running_statements_finish_then_exits_0() {
+    let mut server = Server::start_with_config("[server]\nshutdown_timeout = \"20s\"\n");
+    let client = server.connect().await;
+    client
+        .batch_execute("SET statement_timeout = '2s'")
+        .await
+        .expect("set");
+    let running = tokio::spawn(async move { client.simple_query(LONG).await.map(|_| ()) });
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let stopping = Instant::now();
+    server.junction().terminate();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        connect(server.port, "tester", "junction").await.is_err(),
+        "a connection after SIGTERM"
+    );
+    let finished = running.await.expect("task").expect_err("its timeout");
+    assert_eq!(
+        finished.as_db_error().map(|e| e.code().code()),
+        Some("57014"),
+        "the running statement ran on to its own end: {finished}"
+    );
+    let status = server
+        .junction()
+        .exit_status(Duration::from_secs(10))
+        .expect("the server exits once nothing runs");
+    assert!(status.success(), "{status}");
+    assert!(
+        stopping.elapsed() < Duration::from_secs(10),
+        "exited after {:?}",
+        stopping.elapsed()
+    );
+}
+
+/// SIGTERM with a statement that runs past `shutdown_timeout`: it is stopped then, and the
+/// server exits 0.
+#[tokio::test]
+async fn sigterm_stops_what_runs_past_the_shutdown_timeout() {
+    let mut server = Server::start_with_config("[server]\nshutdown_timeout = \"1s\"\n");
+    let client = server.connect().await;
+    let running = tokio::spawn(async move { client.simple_query(LONG).await.map(|_| ()) });
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let stopping = Instant::now();
+    server.junction().terminate();
+    let status = server
+        .junction()
+        .exit_status(Duration::from_secs(15))
+        .expect("the server exits after its shutdown_timeout");
+    assert!(status.success(), "{status}");
+    assert!(
+        stopping.elapsed() >= Duration::from_millis(900),
+        "exited after {:?}, before the statement's grace",
+        stopping.elapsed()
+    );
+    running
+        .await
+        .expect("task")
+        .expect_err("the statement ends with the server");
+}

@@ -59,6 +59,11 @@ impl Server {
         self.junction.is_running()
     }
 
+    #[allow(dead_code)]
+    pub fn junction(&mut self) -> &mut Junction {
+        &mut self.junction
+    }
+
     /// The CPU time the server process has used so far (user and system), from /proc.
     #[allow(dead_code)]
     pub fn cpu_time(&self) -> std::time::Duration {

@@ -133,6 +133,9 @@ impl Executor {
             .parser
             .parse(&directed.sql)
             .map_err(junction_transpiler::syntax_error)?;
+        statements
+            .iter()
+            .try_for_each(junction_transpiler::check_parameters)?;
         Ok(statements
             .into_iter()
             .enumerate()

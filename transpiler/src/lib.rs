@@ -32,7 +32,7 @@ mod trino;
 mod types;
 
 pub use directives::{directives, Directed, Directives};
-pub use limits::{check_size, MAX_NESTING, MAX_OPERATORS};
+pub use limits::{check_parameters, check_size, MAX_NESTING, MAX_OPERATORS, MAX_PARAMETERS};
 pub use messages::{function_signature, UNDEFINED_FUNCTION_HINT};
 pub use names::{client_column_name, name_result_columns};
 pub use oid_casts::{number_text_oids, remove_oid_casts};
@@ -184,6 +184,7 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>, TranspileError> {
     if let std::borrow::Cow::Owned(_) = marked {
         statements.iter_mut().for_each(symmetric::expand);
     }
+    statements.iter().try_for_each(check_parameters)?;
     Ok(statements)
 }
 

@@ -12,6 +12,9 @@
 //! 2 KB a column; a 10-million-column select list once took the server past 24 GB). So the
 //! text, its tokens and its select lists are bounded too.
 
+use std::ops::ControlFlow;
+
+use sqlparser::ast::{visit_expressions, Expr, Statement, Value};
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::keywords::Keyword;
 use sqlparser::tokenizer::{Token, Tokenizer};
@@ -37,6 +40,35 @@ pub const MAX_TOKENS: usize = 1_000_000;
 
 /// PostgreSQL's bound on a select list (MaxTupleAttributeNumber).
 pub const MAX_SELECT_ITEMS: usize = 1_664;
+
+/// The most parameters a statement may take: the protocol's Bind message counts them in 16
+/// bits. Later passes size their parameter lists by the highest `$n`, so a larger number
+/// would ask them for any amount of memory.
+pub const MAX_PARAMETERS: u64 = 65_535;
+
+/// Refuses a statement with a parameter numbered past [`MAX_PARAMETERS`] (54000).
+pub fn check_parameters(statement: &Statement) -> Result<(), TranspileError> {
+    let found = visit_expressions(statement, |expr| {
+        if let Expr::Value(value) = expr {
+            if let Value::Placeholder(p) = &value.value {
+                if let Some(digits) = p.strip_prefix('$') {
+                    // Too many digits for a u64 is past the bound as well.
+                    let number = digits.parse::<u64>().unwrap_or(u64::MAX);
+                    if number > MAX_PARAMETERS {
+                        return ControlFlow::Break(p.clone());
+                    }
+                }
+            }
+        }
+        ControlFlow::Continue(())
+    });
+    match found {
+        ControlFlow::Break(parameter) => Err(TranspileError::TooLarge(format!(
+            "parameter {parameter} is out of range: a statement takes at most {MAX_PARAMETERS} parameters"
+        ))),
+        ControlFlow::Continue(()) => Ok(()),
+    }
+}
 
 /// Refuses `sql` past any bound: its length, its tokens, its operators, its nesting or the
 /// width of a select list. Text that does not tokenize is left for the parser to report.
@@ -194,6 +226,23 @@ mod tests {
         }
         let unions = vec!["SELECT 1"; MAX_OPERATORS + 2].join(" UNION ALL ");
         assert_eq!(check_size(&unions).unwrap_err().sqlstate(), "54001");
+    }
+
+    #[test]
+    fn parameters_past_65535_are_refused_with_54000() {
+        for sql in [
+            "SELECT $65536",
+            "SELECT 1 FROM t WHERE a = $1 LIMIT $100000000000",
+            "SELECT $99999999999999999999999",
+        ] {
+            let err = crate::parse(sql).unwrap_err();
+            assert_eq!(err.sqlstate(), "54000", "{sql}");
+            assert!(
+                err.to_string().contains("at most 65535 parameters"),
+                "{err}"
+            );
+        }
+        assert!(crate::parse("SELECT $65535, $1").is_ok());
     }
 
     #[test]

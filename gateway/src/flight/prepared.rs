@@ -73,10 +73,11 @@ impl PreparedStatement {
             ));
         };
         if rows != 1 {
-            return Err(GatewayError::Parameters(format!(
-                "the parameter binding holds {rows} rows; junction executes a query once per \
-                 binding, so bind one row"
-            )));
+            return Err(GatewayError::Parameters(
+                "the parameter binding holds more than one row; junction executes a query once \
+                 per binding, so bind one row"
+                    .to_owned(),
+            ));
         }
         if batch.num_columns() != types.len() {
             return Err(GatewayError::Parameters(format!(

@@ -595,17 +595,27 @@ impl FlightSqlService for FlightFrontend {
     ) -> Result<DoPutPreparedStatementResult, Status> {
         let resolved = self.session(&request)?;
         let prepared = self.prepared(&resolved.session, &query.prepared_statement_handle)?;
-        // A binding is one row: collecting it is bounded by what the client sent.
-        let batches: Vec<_> = FlightRecordBatchStream::new_from_flight_data(
+        // A binding is one row: reading stops at the second, whatever else the client sends.
+        let mut binding = FlightRecordBatchStream::new_from_flight_data(
             request.into_inner().map_err(FlightError::from),
-        )
-        .try_collect()
-        .await
-        .map_err(|e| {
-            status(GatewayError::Parameters(format!(
-                "the parameter binding cannot be read: {e}"
-            )))
-        })?;
+        );
+        let mut batches = Vec::new();
+        while batches
+            .iter()
+            .map(arrow::array::RecordBatch::num_rows)
+            .sum::<usize>()
+            <= 1
+        {
+            let next = binding.try_next().await.map_err(|e| {
+                status(GatewayError::Parameters(format!(
+                    "the parameter binding cannot be read: {e}"
+                )))
+            })?;
+            match next {
+                Some(batch) => batches.push(batch),
+                None => break,
+            }
+        }
         prepared.bind(&batches).map_err(status)?;
         Ok(DoPutPreparedStatementResult {
             prepared_statement_handle: Some(query.prepared_statement_handle),

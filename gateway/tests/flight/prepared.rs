@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use arrow::array::{Int32Array, Int64Array, RecordBatch, StringArray};
+use arrow::array::{ArrayRef, Int32Array, Int64Array, RecordBatch, StringArray};
 use arrow::datatypes::DataType;
 use prost::Message;
 use tonic::Code;
@@ -93,6 +93,21 @@ async fn wrong_bindings_are_invalid_arguments_and_the_statement_stays_usable() {
         .expect_err("two for one");
     assert_eq!(err.code(), Code::InvalidArgument);
     assert!(err.message().contains("1 parameter, but 2 values"), "{err}");
+
+    // A million rows: refused at the second, however much more the client sends.
+    let many = RecordBatch::try_from_iter(vec![(
+        "a",
+        Arc::new(Int32Array::from_iter_values(0..1_000_000)) as ArrayRef,
+    )])
+    .expect("batch");
+    prepared.set_parameters(many).expect("set");
+    let err = prepared
+        .execute()
+        .await
+        .map_err(status_of)
+        .expect_err("many for one");
+    assert_eq!(err.code(), Code::InvalidArgument);
+    assert!(err.message().contains("more than one row"), "{err}");
 
     prepared
         .set_parameters(one_row(vec![("a", Arc::new(StringArray::from(vec!["x"])))]))

@@ -92,6 +92,16 @@ fn long_statements() -> Vec<(&'static str, String, &'static str)> {
             format!("select {}", list(1_665)),
             "54011",
         ),
+        (
+            "parameter $100000000000",
+            "select $100000000000::int".to_owned(),
+            "54000",
+        ),
+        (
+            "parameter $65536 on DuckDB",
+            "/*+ ENGINE(duckdb) */ select $65536::int".to_owned(),
+            "54000",
+        ),
     ]
 }
 

@@ -2,6 +2,7 @@
 //! sessions' settings, routing, transpiler and engines with the pg front end. Results leave
 //! as the engines' own Arrow batches, IPC-encoded as they arrive.
 
+mod binding;
 mod metadata;
 mod prepared;
 mod results;

@@ -184,7 +184,7 @@ mod tests {
         );
         let rows = batch(vec![("a", Arc::new(Int64Array::from(vec![1, 2])))]);
         let err = p.bind(&[rows]).expect_err("two rows");
-        assert!(err.to_string().contains("2 rows"), "{err}");
+        assert!(err.to_string().contains("more than one row"), "{err}");
         let err = p
             .bind(&[batch(vec![("a", Arc::new(StringArray::from(vec!["x"])))])])
             .expect_err("text for an integer");

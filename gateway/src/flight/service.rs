@@ -4,7 +4,6 @@
 use std::sync::Arc;
 
 use arrow::datatypes::Schema;
-use arrow_flight::decode::FlightRecordBatchStream;
 use arrow_flight::error::FlightError;
 use arrow_flight::flight_service_server::FlightService;
 use arrow_flight::sql::server::{FlightSqlService, PeekableFlightDataStream};
@@ -33,6 +32,7 @@ use prost::Message;
 use tonic::metadata::MetadataValue;
 use tonic::{Request, Response, Status, Streaming};
 
+use super::binding;
 use super::metadata;
 use super::prepared::PreparedStatement;
 use super::results::{self, FlightDataStream};
@@ -595,27 +595,9 @@ impl FlightSqlService for FlightFrontend {
     ) -> Result<DoPutPreparedStatementResult, Status> {
         let resolved = self.session(&request)?;
         let prepared = self.prepared(&resolved.session, &query.prepared_statement_handle)?;
-        // A binding is one row: reading stops at the second, whatever else the client sends.
-        let mut binding = FlightRecordBatchStream::new_from_flight_data(
-            request.into_inner().map_err(FlightError::from),
-        );
-        let mut batches = Vec::new();
-        while batches
-            .iter()
-            .map(arrow::array::RecordBatch::num_rows)
-            .sum::<usize>()
-            <= 1
-        {
-            let next = binding.try_next().await.map_err(|e| {
-                status(GatewayError::Parameters(format!(
-                    "the parameter binding cannot be read: {e}"
-                )))
-            })?;
-            match next {
-                Some(batch) => batches.push(batch),
-                None => break,
-            }
-        }
+        let batches = binding::read(request.into_inner().map_err(FlightError::from))
+            .await
+            .map_err(status)?;
         prepared.bind(&batches).map_err(status)?;
         Ok(DoPutPreparedStatementResult {
             prepared_statement_handle: Some(query.prepared_statement_handle),

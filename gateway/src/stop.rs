@@ -1,6 +1,7 @@
 //! Why a running statement stops before its end: a cancel (a CancelRequest, or the client
 //! gone) or its `statement_timeout`; both are 57014, with PostgreSQL's message for each.
 
+use std::future::Future;
 use std::time::Duration;
 
 use tokio_util::sync::{CancellationToken, DropGuard};
@@ -34,18 +35,17 @@ impl Stop {
         self.stopped.cancel();
     }
 
-    /// Stops the statement when `cancel` fires (as a cancel request) or once `timeout` has
-    /// passed; the watch ends when the returned guard is dropped (the statement ended first).
-    pub fn watch(&self, cancel: Option<CancellationToken>, timeout: Option<Duration>) -> DropGuard {
+    /// Stops the statement as a cancel does when `cancelled` resolves (a cancel request, a
+    /// client gone), or for its timeout once `timeout` has passed; the watch ends when the
+    /// returned guard is dropped (the statement ended first).
+    pub fn watch(
+        &self,
+        cancelled: impl Future<Output = ()> + Send + 'static,
+        timeout: Option<Duration>,
+    ) -> DropGuard {
         let watching = CancellationToken::new();
         let (stop, ended) = (self.clone(), watching.clone());
         tokio::spawn(async move {
-            let cancelled = async {
-                match cancel {
-                    Some(cancel) => cancel.cancelled().await,
-                    None => std::future::pending().await,
-                }
-            };
             let expired = async {
                 match timeout {
                     Some(timeout) => tokio::time::sleep(timeout).await,

@@ -439,7 +439,7 @@ impl FlightSqlService for FlightFrontend {
         let expiry = session
             .session
             .statement_timeout()
-            .map(|timeout| stop.watch(None, Some(timeout)));
+            .map(|timeout| stop.watch(std::future::pending(), Some(timeout)));
         // An engine may work before its first batch (DuckDB runs blocking operators before
         // it reports a schema): a cancel drops that work too.
         let outcome = tokio::select! {

@@ -175,9 +175,10 @@ where
         .get_portal(name)
         .ok_or_else(|| to_pg_error(&GatewayError::UnknownCursor(name.to_owned())))?;
     let fields = Arc::new(rows::fields(&cursor.schema, &Format::UnifiedText)?);
-    let watch = cursor
-        .stop
-        .watch(Some(session.start_statement()), session.statement_timeout());
+    let watch = cursor.stop.watch(
+        session.start_statement().cancelled_owned(),
+        session.statement_timeout(),
+    );
     let rest = match count {
         FetchCount::All => {
             let state = portal.state();

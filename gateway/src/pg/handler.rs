@@ -18,7 +18,6 @@ use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
 use pgwire::messages::extendedquery::Execute;
 use pgwire::messages::startup::ParameterStatus;
 use pgwire::messages::PgWireBackendMessage;
-use tokio_util::sync::CancellationToken;
 
 use super::cancel::CancelRegistry;
 use super::client_socket::{ClientSocket, Sockets};
@@ -136,31 +135,13 @@ impl PgHandler {
         // A client that hangs up stops its statement as a cancel does, and its timeout (also
         // while the client is slow to read the rows); the watch ends with the statement (its
         // rows sent, or its error).
-        let watching = CancellationToken::new();
-        if socket.is_some() || timeout.is_some() {
-            let (stop, watching) = (stop.clone(), watching.clone());
-            tokio::spawn(async move {
-                let gone = async {
-                    match socket {
-                        Some(socket) => socket.closed().await,
-                        None => std::future::pending().await,
-                    }
-                };
-                let expired = async {
-                    match timeout {
-                        Some(timeout) => tokio::time::sleep(timeout).await,
-                        None => std::future::pending().await,
-                    }
-                };
-                tokio::select! {
-                    () = watching.cancelled() => {}
-                    _ = stop.stopped() => {}
-                    () = gone => stop.cancel(),
-                    () = expired => stop.time_out(),
-                }
-            });
-        }
-        let watching = watching.drop_guard();
+        let gone = async move {
+            match socket {
+                Some(socket) => socket.closed().await,
+                None => std::future::pending().await,
+            }
+        };
+        let watching = stop.watch(gone, timeout);
         // An engine may work before its first batch (DuckDB runs blocking operators before
         // it reports a schema): a cancel drops that work too.
         let outcome = tokio::select! {

@@ -362,6 +362,8 @@ pub struct Parser<'a> {
     /// junction (JUNCTION.md): where [`Parser::parse_prefix`] failed, in which state, and
     /// how; parsing there again fails the same way at once.
     prefix_failures: std::collections::HashMap<(usize, ParserState), ParserError>,
+    /// junction (JUNCTION.md): the same for [`Parser::parse_subexpr`], by precedence too.
+    subexpr_failures: std::collections::HashMap<(usize, ParserState, u8), ParserError>,
 }
 
 impl<'a> Parser<'a> {
@@ -389,6 +391,7 @@ impl<'a> Parser<'a> {
             recursion_counter: RecursionCounter::new(DEFAULT_REMAINING_DEPTH),
             options: ParserOptions::new().with_trailing_commas(dialect.supports_trailing_commas()),
             prefix_failures: std::collections::HashMap::new(),
+            subexpr_failures: std::collections::HashMap::new(),
         }
     }
 
@@ -451,6 +454,7 @@ impl<'a> Parser<'a> {
         self.tokens = tokens;
         self.index = 0;
         self.prefix_failures.clear();
+        self.subexpr_failures.clear();
         self
     }
 
@@ -1346,6 +1350,22 @@ impl<'a> Parser<'a> {
 
     /// Parse tokens until the precedence changes.
     pub fn parse_subexpr(&mut self, precedence: u8) -> Result<Expr, ParserError> {
+        // junction (JUNCTION.md): as in `parse_prefix`; a compound name's parts are each
+        // tried as a sub-expression and, when one fails, parsed again another way.
+        let key = (self.index, self.state, precedence);
+        if let Some(failure) = self.subexpr_failures.get(&key) {
+            return Err(failure.clone());
+        }
+        let parsed = self.parse_subexpr_once(precedence);
+        if let Err(failure) = &parsed {
+            if !matches!(failure, ParserError::RecursionLimitExceeded) {
+                self.subexpr_failures.insert(key, failure.clone());
+            }
+        }
+        parsed
+    }
+
+    fn parse_subexpr_once(&mut self, precedence: u8) -> Result<Expr, ParserError> {
         let _guard = self.recursion_counter.try_decrease()?;
         debug!("parsing expr");
         let mut expr = self.parse_prefix()?;

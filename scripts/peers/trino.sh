@@ -77,8 +77,22 @@ done
 # The launcher runs `java` from JAVA_HOME's bin.
 launch env JAVA_HOME="$java_home" PATH="$java_home/bin:$PATH" \
   "$home/bin/launcher" run --etc-dir="$etc" --data-dir="$STATE/data"
+# Trap: /v1/info says "starting": false before the coordinator has registered itself as a
+# worker, and a query then fails "No nodes available to run query"; ready means a query that
+# reads a table ran to its end.
+trino_query_runs() {
+  local answer next
+  answer="$(curl -s -X POST -H 'X-Trino-User: peers' \
+    --data 'SELECT count(*) FROM tpch.tiny.nation' "http://127.0.0.1:$PORT/v1/statement")" || return 1
+  for _ in $(seq 100); do
+    next="$(printf '%s' "$answer" | grep -o '"nextUri" *: *"[^"]*"' | sed 's/.*"\(http[^"]*\)"/\1/')"
+    [ -n "$next" ] || break
+    answer="$(curl -s -H 'X-Trino-User: peers' "$next")" || return 1
+  done
+  printf '%s' "$answer" | grep -q '"state" *: *"FINISHED"' && ! printf '%s' "$answer" | grep -q '"error"'
+}
 trino_ready() {
-  curl -s "http://127.0.0.1:$PORT/v1/info" | grep -q '"starting" *: *false'
+  curl -s "http://127.0.0.1:$PORT/v1/info" | grep -q '"starting" *: *false' && trino_query_runs
 }
 wait_ready "$LAUNCHED" trino_ready
 write_env "PEERS_TRINO_URL=http://127.0.0.1:$PORT" "PEERS_TRINO_PORT=$PORT"

@@ -244,6 +244,7 @@ async fn metastore_tables_through_the_mapped_trino_catalog() {
     let trino = ServerPeer::trino(&[&metastore]);
     let config = format!(
         "[[catalog]]\nname = \"hms\"\ntype = \"hive\"\nuri = \"{}\"\n\n{}\n\
+         [router]\nlocal_memory = \"1kB\"\n\n\
          [engines.trino]\nurl = \"{}\"\ncatalogs = {{ hms = \"iceberg\" }}\n",
         hms.uri,
         duckdb_extensions_config(),
@@ -286,4 +287,36 @@ async fn metastore_tables_through_the_mapped_trino_catalog() {
         .concat()
         .join(" ");
     assert!(route.contains("trino catalog iceberg"), "{route}");
+
+    // This junction may work in 1 kB ([router] local_memory): in auto, a grouping of the
+    // table is too big for the machine and runs on Trino; a read that streams stays here.
+    client
+        .batch_execute("SET junction.engine = 'auto'")
+        .await
+        .expect("auto");
+    let grouped = "SELECT patient_id, count(*) FROM demo.vitals_v2 GROUP BY 1 ORDER BY 1";
+    let rows = simple_rows(&client, grouped).await.expect("grouped");
+    assert_eq!(
+        rows,
+        table(&[&["1", "1"], &["3", "1"], &["4", "1"], &["5", "1"]])
+    );
+    let last = simple_rows(&client, "SHOW junction.last_engine")
+        .await
+        .expect("show");
+    assert_eq!(last, vec![vec!["trino".to_owned()]]);
+    let route = simple_rows(&client, &format!("EXPLAIN ROUTE {grouped}"))
+        .await
+        .expect("explain route")
+        .concat()
+        .join(" ");
+    assert!(route.contains("too big for this machine"), "{route}");
+    let streams = "SELECT patient_id FROM demo.vitals_v2 WHERE heart_rate > 70";
+    assert_eq!(
+        simple_rows(&client, streams).await.expect("streams").len(),
+        3
+    );
+    let last = simple_rows(&client, "SHOW junction.last_engine")
+        .await
+        .expect("show");
+    assert_ne!(last, vec![vec!["trino".to_owned()]]);
 }

@@ -75,11 +75,31 @@ pub struct Explanation {
     pub unable: Option<EngineError>,
 }
 
+/// Whether an engine can take statements now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Health {
+    Up,
+    /// It cannot, and why, naming where it was looked for.
+    Down(String),
+}
+
 /// An engine that runs SQL statements and streams Arrow record batches back.
 #[async_trait]
 pub trait Engine: Send + Sync + Debug {
     /// The name users pin with `SET junction.engine`.
     fn name(&self) -> &'static str;
+
+    /// Whether the engine runs on other machines, with memory of its own: work too big for
+    /// this machine prefers it.
+    fn remote(&self) -> bool {
+        false
+    }
+
+    /// Whether it can take statements now, as last checked: `auto` sends none to an engine
+    /// that is down. An in-process engine is up while junction is.
+    fn health(&self) -> Health {
+        Health::Up
+    }
 
     /// Whether this engine can read `relation` at all: the router ranks an engine that
     /// cannot below every one that can, without planning the statement there.

@@ -95,6 +95,29 @@ pub struct RouterSection {
     /// record, to learn its time (default 0: never).
     #[serde(default)]
     pub explore_every: u32,
+    /// The memory a statement may work in on this machine (`"12GB"`): one expected to need
+    /// more runs on a remote engine when one can run it. Default: half the machine's memory.
+    #[serde(default, with = "bytes")]
+    pub local_memory: Option<u64>,
+}
+
+impl RouterSection {
+    /// What a statement runs in when the machine's size cannot be read.
+    const FALLBACK_LOCAL_MEMORY: u64 = 8 << 30;
+
+    pub fn local_memory(&self) -> u64 {
+        self.local_memory.unwrap_or_else(|| {
+            machine_memory().map_or(Self::FALLBACK_LOCAL_MEMORY, |total| total / 2)
+        })
+    }
+}
+
+/// The machine's memory in bytes, from /proc/meminfo.
+fn machine_memory() -> Option<u64> {
+    let meminfo = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = meminfo.lines().find(|l| l.starts_with("MemTotal:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    kib.checked_mul(1024)
 }
 
 /// `[storage]`: where table files outside the local disk are read from.
@@ -221,6 +244,54 @@ mod duration {
     }
 }
 
+/// A size as PostgreSQL writes memory settings: a whole number with `B`, `kB`, `MB`, `GB` or
+/// `TB` (powers of 1024; any case, `KiB`-style spellings too).
+mod bytes {
+    use serde::{Deserialize, Deserializer};
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+        let Some(text) = Option::<String>::deserialize(d)? else {
+            return Ok(None);
+        };
+        parse(&text).map(Some).map_err(serde::de::Error::custom)
+    }
+
+    pub fn parse(text: &str) -> Result<u64, String> {
+        let trimmed = text.trim();
+        let split = trimmed
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(trimmed.len());
+        let (number, unit) = trimmed.split_at(split);
+        let invalid = || format!("\"{text}\": a size is a whole number and a unit, as \"12GB\"");
+        let number: u64 = number.parse().map_err(|_| invalid())?;
+        let shift = match unit.trim().to_ascii_lowercase().as_str() {
+            "" | "b" => 0,
+            "kb" | "kib" => 10,
+            "mb" | "mib" => 20,
+            "gb" | "gib" => 30,
+            "tb" | "tib" => 40,
+            _ => return Err(invalid()),
+        };
+        number
+            .checked_mul(1 << shift)
+            .ok_or_else(|| format!("\"{text}\" is too large"))
+    }
+
+    #[cfg(test)]
+    mod tests {
+        #[test]
+        fn sizes_read_as_postgresql_memory_settings() {
+            assert_eq!(super::parse("12GB"), Ok(12 << 30));
+            assert_eq!(super::parse("1 kB"), Ok(1024));
+            assert_eq!(super::parse("512MiB"), Ok(512 << 20));
+            assert_eq!(super::parse("100"), Ok(100));
+            assert!(super::parse("1.5GB").is_err());
+            assert!(super::parse("GB").is_err());
+            assert!(super::parse("99999999999TB").is_err());
+        }
+    }
+}
+
 /// `[engines.*]`: the in-process engines' settings; each engine runs with its defaults when
 /// its section is absent.
 #[derive(Debug, Default, Deserialize)]
@@ -244,6 +315,9 @@ pub struct TrinoSection {
     /// junction catalog → the Trino catalog that reads the same tables.
     #[serde(default)]
     pub catalogs: std::collections::BTreeMap<String, String>,
+    /// How often the coordinator's `/v1/info` is checked (default 5s).
+    #[serde(default, with = "duration")]
+    pub health_interval: Option<Duration>,
 }
 
 impl TrinoSection {
@@ -270,6 +344,7 @@ impl TrinoSection {
             impersonate: self.impersonate,
             credentials,
             catalogs: self.catalogs.clone(),
+            health_interval: self.health_interval.unwrap_or(Duration::from_secs(5)),
         })
     }
 }

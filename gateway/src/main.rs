@@ -356,7 +356,9 @@ async fn serve(
         )
     })?;
     let engines = engines(&catalogs, &storage, &config)?;
-    let mut router = Router::new(catalogs, engines).with_exploration(config.router.explore_every);
+    let mut router = Router::new(catalogs, engines)
+        .with_exploration(config.router.explore_every)
+        .with_local_memory(config.router.local_memory());
     if let Some(path) = &config.router.calibration {
         router = router.with_cost_model(CostModel::load(path).map_err(|e| e.to_string())?);
     }

@@ -74,7 +74,21 @@ pub struct Work {
     pub shape: Shape,
 }
 
+/// How much larger table data is in memory, decoded into Arrow arrays, than in its files
+/// (Parquet's encodings and compression): 3-5x on the demo and TPC-H tables.
+const DECODED_PER_STORED: u64 = 4;
+
 impl Work {
+    /// The memory the statement is expected to work in: the decoded size of what it scans
+    /// when it keeps rows (joins, grouping, sorting), little when it streams.
+    pub fn working_set(&self) -> u64 {
+        if self.shape.holds_rows() {
+            self.scan_bytes.saturating_mul(DECODED_PER_STORED)
+        } else {
+            0
+        }
+    }
+
     /// Rows the statement is expected to return: its own bound where its text has one, else
     /// a small answer for an aggregation and about a row per 100 bytes scanned otherwise.
     pub fn expected_rows(&self) -> f64 {

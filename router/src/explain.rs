@@ -4,7 +4,7 @@
 
 use junction_engines::{Explanation, QueryContext};
 
-use crate::rank::{Basis, Candidate};
+use crate::rank::{Basis, Candidate, OverBudget};
 use crate::{Choice, Route, Router};
 
 /// One engine's line of `EXPLAIN ROUTE`.
@@ -48,10 +48,11 @@ impl Router {
             Some(_) => route.engine().name(),
             None => explained
                 .iter()
-                .find(|(c, e)| c.readable() && e.unable.is_none())
+                .find(|(c, e)| c.eligible() && e.unable.is_none())
                 .map_or(route.engine().name(), |(c, _)| c.name()),
         };
         let explored = ranking.explored;
+        let memory = ranking.memory;
         // A pinned statement that reads only system catalogs runs where they are served.
         let served_in_place = route
             .ranking
@@ -64,11 +65,11 @@ impl Router {
             .map(|(candidate, explanation)| RouteLine {
                 engine: candidate.name(),
                 chosen: candidate.name() == chosen,
-                eligible: candidate.readable() && explanation.unable.is_none(),
+                eligible: candidate.eligible() && explanation.unable.is_none(),
                 estimated_cost: candidate.estimate.map(|d| d.as_secs_f64() * 1e3),
                 reason: match &served_in_place {
                     Some(why) if candidate.name() == chosen => why.clone(),
-                    _ => reason(candidate, chosen, choice, explored, &explanation),
+                    _ => reason(candidate, chosen, choice, explored, memory, &explanation),
                 },
                 table_access: explanation.table_access.join("; "),
                 sql: explanation.sql,
@@ -86,6 +87,7 @@ fn reason(
     chosen: &str,
     choice: Choice<'_>,
     explored: bool,
+    memory: Option<OverBudget>,
     explanation: &Explanation,
 ) -> String {
     let engine = candidate.name();
@@ -98,6 +100,7 @@ fn reason(
         None => candidate.basis.to_string(),
     };
     let unable = match (&candidate.basis, &explanation.unable) {
+        (Basis::Down(why), _) => Some(format!("{engine} is down: {why}")),
         (_, Some(e)) => Some(e.to_string()),
         (Basis::Unreadable(what), None) => Some(format!("{engine} cannot read {what}")),
         (Basis::Unable(why), None) => Some(format!("{engine} could not run it lately: {why}")),
@@ -122,7 +125,40 @@ fn reason(
         (None, None) if engine == chosen && explored => {
             format!("auto: runner-up, run now and then to learn its time ({estimate})")
         }
-        (None, None) if engine == chosen => format!("auto: lowest estimate ({estimate})"),
-        (None, None) => format!("eligible ({estimate}); {chosen} is expected sooner"),
+        (None, None) => match memory {
+            Some(memory) if engine == chosen => format!(
+                "auto: too big for this machine ({}); runs remote ({estimate})",
+                too_big(memory)
+            ),
+            Some(memory) if candidate.over_budget => format!(
+                "eligible ({estimate}); too big for this machine ({})",
+                too_big(memory)
+            ),
+            _ if engine == chosen => format!("auto: lowest estimate ({estimate})"),
+            _ => format!("eligible ({estimate}); {chosen} is expected sooner"),
+        },
+    }
+}
+
+fn too_big(memory: OverBudget) -> String {
+    format!(
+        "a working set of about {} over [router] local_memory {}",
+        size(memory.working_set),
+        size(memory.local_memory)
+    )
+}
+
+/// `bytes` in the largest binary unit that keeps a whole part, as PostgreSQL words sizes.
+fn size(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["bytes", "kB", "MB", "GB", "TB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    match unit {
+        0 => format!("{bytes} bytes"),
+        _ => format!("{value:.1} {}", UNITS[unit]),
     }
 }

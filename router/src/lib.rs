@@ -4,8 +4,9 @@
 //! statement ([`rank`]): the cost model's estimate from the bytes the statement scans and its
 //! shape, replaced by what the statement's fingerprint took on each engine once it has run.
 //! The best runs it; the others, in ranking order, take over when it cannot
-//! ([`Router::attempt`]). Name resolution (PostgreSQL's `search_path`) happens here, once,
-//! for every engine.
+//! ([`Router::attempt`]). An engine that is down is not ranked; a statement too big for this
+//! machine runs on a remote engine when one can run it. Name resolution (PostgreSQL's
+//! `search_path`) happens here, once, for every engine.
 
 mod cost;
 mod explain;
@@ -29,7 +30,7 @@ use sqlparser::ast::Statement;
 pub use cost::{CalibrationError, CostModel, EngineProfile, Work};
 pub use explain::RouteLine;
 pub use fingerprint::Fingerprint;
-pub use rank::{Basis, Candidate, Inputs, Ranking};
+pub use rank::{Basis, Candidate, Inputs, OverBudget, Ranking};
 pub use shape::Shape;
 pub use types::table_types;
 
@@ -155,6 +156,7 @@ impl Router {
                 model: CostModel::default(),
                 learned: Learned::new(LEARNED_CAPACITY),
                 explore_every: 0,
+                local_memory: u64::MAX,
             },
         }
     }
@@ -169,6 +171,13 @@ impl Router {
     /// it fewer times, so the router learns its time too; 0 (the default) never does.
     pub fn with_exploration(mut self, every: u32) -> Self {
         self.ranker.explore_every = every;
+        self
+    }
+
+    /// A statement expected to work in more than `bytes` prefers a remote engine that can
+    /// run it; without this, no statement is too big for the machine.
+    pub fn with_local_memory(mut self, bytes: u64) -> Self {
+        self.ranker.local_memory = bytes;
         self
     }
 
@@ -210,7 +219,7 @@ impl Router {
         let fingerprint = route.inputs.fingerprint;
         learned.record_unable(fingerprint, first.name(), &error.to_string());
         for candidate in route.ranking.candidates().iter().skip(1) {
-            if !candidate.readable() {
+            if !candidate.eligible() {
                 continue;
             }
             let ran = op(Arc::clone(&candidate.engine)).await;

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use junction_engines::tables::Relation;
-use junction_engines::Engine;
+use junction_engines::{Engine, Health};
 
 use crate::cost::{CostModel, Work};
 use crate::fingerprint::Fingerprint;
@@ -40,6 +40,8 @@ pub enum Basis {
     Modeled,
     /// The engine cannot read one of the relations.
     Unreadable(String),
+    /// The engine is down, as its last health check or statement found it.
+    Down(String),
     /// The engine failed this fingerprint lately for a reason of its own.
     Unable(Arc<str>),
     /// The statement reads only the system catalogs, which describe junction whatever the
@@ -63,6 +65,7 @@ impl fmt::Display for Basis {
             ),
             Basis::Modeled => f.write_str("modeled"),
             Basis::Unreadable(what) => write!(f, "cannot read {what}"),
+            Basis::Down(why) => write!(f, "down: {why}"),
             Basis::Unable(why) => write!(f, "could not run it lately: {why}"),
         }
     }
@@ -80,9 +83,12 @@ fn plural(n: u32) -> &'static str {
 #[derive(Debug, Clone)]
 pub struct Candidate {
     pub engine: Arc<dyn Engine>,
-    /// `None` where nothing was estimated (pinned, or unreadable).
+    /// `None` where nothing was estimated (pinned, or ineligible).
     pub estimate: Option<Duration>,
     pub basis: Basis,
+    /// An in-process engine ranked after a remote one because the statement's working set
+    /// exceeds this machine's budget (see [`Ranking::memory`]).
+    pub over_budget: bool,
 }
 
 impl Candidate {
@@ -90,11 +96,23 @@ impl Candidate {
         self.engine.name()
     }
 
-    /// Whether the engine may run the statement: it reads every relation and has not failed
-    /// this fingerprint lately.
-    pub fn readable(&self) -> bool {
-        !matches!(self.basis, Basis::Unreadable(_) | Basis::Unable(_))
+    /// Whether the engine may run the statement: it reads every relation, is up, and has not
+    /// failed this fingerprint lately.
+    pub fn eligible(&self) -> bool {
+        !matches!(
+            self.basis,
+            Basis::Unreadable(_) | Basis::Down(_) | Basis::Unable(_)
+        )
     }
+}
+
+/// A statement expected to need more memory than a statement may take on this machine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OverBudget {
+    /// Its expected working set, in bytes.
+    pub working_set: u64,
+    /// `[router] local_memory`.
+    pub local_memory: u64,
 }
 
 /// Engines best first. Never empty.
@@ -103,6 +121,9 @@ pub struct Ranking {
     candidates: Vec<Candidate>,
     /// The first two were swapped to learn the runner-up's time.
     pub explored: bool,
+    /// Set when the statement is too big for this machine and a remote engine can run it:
+    /// the remote engines rank first.
+    pub memory: Option<OverBudget>,
 }
 
 impl Ranking {
@@ -124,6 +145,8 @@ pub(crate) struct Ranker {
     /// Every n-th run of a fingerprint goes to the runner-up until that one has
     /// [`EXPLORED_RUNS`] runs on record; 0 never does.
     pub explore_every: u32,
+    /// The memory one statement may work in on this machine.
+    pub local_memory: u64,
 }
 
 impl Ranker {
@@ -141,6 +164,10 @@ impl Ranker {
                     .iter()
                     .find(|r| !engine.reads(r))
                     .map(relation_name),
+                down: match engine.health() {
+                    Health::Up => None,
+                    Health::Down(why) => Some(why),
+                },
                 unable: self.learned.unable(inputs.fingerprint, engine.name()),
             })
             .collect();
@@ -154,11 +181,16 @@ impl Ranker {
         let mut candidates: Vec<Candidate> = seen
             .into_iter()
             .map(|s| {
-                let (estimate, basis) = match (s.unreadable, s.unable, s.observed, reference) {
-                    (Some(what), _, _, _) => (None, Basis::Unreadable(what)),
-                    (None, Some(why), _, _) => (None, Basis::Unable(why)),
-                    (None, None, Some(o), _) => (Some(micros(o.micros)), Basis::Learned(o)),
-                    (None, None, None, Some((from, their_model, theirs))) => {
+                let ineligible = match (s.unreadable, s.down, s.unable) {
+                    (Some(what), _, _) => Some(Basis::Unreadable(what)),
+                    (None, Some(why), _) => Some(Basis::Down(why)),
+                    (None, None, Some(why)) => Some(Basis::Unable(why)),
+                    (None, None, None) => None,
+                };
+                let (estimate, basis) = match (ineligible, s.observed, reference) {
+                    (Some(basis), _, _) => (None, basis),
+                    (None, Some(o), _) => (Some(micros(o.micros)), Basis::Learned(o)),
+                    (None, None, Some((from, their_model, theirs))) => {
                         let factor = theirs.micros / (their_model.as_secs_f64() * 1e6).max(1.0);
                         (
                             Some(s.model.mul_f64(factor.clamp(1e-3, 1e3))),
@@ -168,22 +200,47 @@ impl Ranker {
                             },
                         )
                     }
-                    (None, None, None, None) => (Some(s.model), Basis::Modeled),
+                    (None, None, None) => (Some(s.model), Basis::Modeled),
                 };
                 Candidate {
                     engine: s.engine,
                     estimate,
                     basis,
+                    over_budget: false,
                 }
             })
             .collect();
+        let memory = self.over_budget(&inputs.work, &candidates);
+        if memory.is_some() {
+            for candidate in &mut candidates {
+                candidate.over_budget = !candidate.engine.remote();
+            }
+        }
         // Stable: equal estimates keep the configured order.
-        candidates.sort_by_key(|c| (!c.readable(), c.estimate.unwrap_or(Duration::MAX)));
+        candidates.sort_by_key(|c| {
+            (
+                !c.eligible(),
+                c.over_budget,
+                c.estimate.unwrap_or(Duration::MAX),
+            )
+        });
         let explored = self.explore(&mut candidates);
         Ranking {
             candidates,
             explored,
+            memory,
         }
+    }
+
+    /// Whether `work` is too big for this machine while a remote engine among `candidates`
+    /// can run it: only then does the budget change the order.
+    fn over_budget(&self, work: &Work, candidates: &[Candidate]) -> Option<OverBudget> {
+        let working_set = work.working_set();
+        let remote = candidates.iter().any(|c| c.eligible() && c.engine.remote());
+        (working_set > self.local_memory && remote).then_some(OverBudget {
+            working_set,
+            local_memory: self.local_memory,
+        })
     }
 
     /// The ranking of a pinned engine: that one alone.
@@ -198,8 +255,10 @@ impl Ranker {
                 engine,
                 estimate: None,
                 basis,
+                over_budget: false,
             }],
             explored: false,
+            memory: None,
         }
     }
 
@@ -207,7 +266,8 @@ impl Ranker {
         let [first, second, ..] = candidates else {
             return false;
         };
-        if self.explore_every == 0 || !second.readable() {
+        // Exploring never sends a statement too big for this machine to run on it.
+        if self.explore_every == 0 || !second.eligible() || second.over_budget {
             return false;
         }
         let runs = |c: &Candidate| match &c.basis {
@@ -231,6 +291,8 @@ struct Seen {
     observed: Option<Observed>,
     /// A relation the engine cannot read.
     unreadable: Option<String>,
+    /// Why the engine is down.
+    down: Option<String>,
     /// Why it could not run the fingerprint lately.
     unable: Option<Arc<str>>,
 }

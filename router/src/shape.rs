@@ -40,6 +40,15 @@ impl Shape {
         self.joins + self.aggregations + self.distincts + self.windows + self.sorts
     }
 
+    /// Whether it keeps rows in memory while it runs (hash tables, sorts, windows), rather
+    /// than stream them: a filter, a projection, a global aggregate or a top-n need little.
+    pub fn holds_rows(&self) -> bool {
+        let global_aggregate_only = self.aggregations == 1 && self.single_row;
+        self.joins + self.distincts + self.windows > 0
+            || (self.sorts > 0 && self.limit.is_none())
+            || (self.aggregations > 0 && !global_aggregate_only)
+    }
+
     /// The rows the statement returns at most, where its text says.
     pub fn row_bound(&self) -> Option<u64> {
         match (self.single_row, self.limit) {
@@ -219,6 +228,25 @@ mod tests {
         assert!(s.single_row);
         assert_eq!(s.row_bound(), Some(1));
         assert_eq!(shape("SELECT * FROM silver.vitals").row_bound(), None);
+    }
+
+    #[test]
+    fn streaming_statements_hold_no_rows() {
+        for sql in [
+            "SELECT * FROM silver.vitals WHERE heart_rate > 100",
+            "SELECT count(*), max(heart_rate) FROM silver.vitals",
+            "SELECT * FROM silver.vitals ORDER BY ts DESC LIMIT 10",
+        ] {
+            assert!(!shape(sql).holds_rows(), "{sql}");
+        }
+        for sql in [
+            "SELECT ward, count(*) FROM silver.patients GROUP BY 1",
+            "SELECT * FROM silver.vitals ORDER BY ts",
+            "SELECT DISTINCT patient_id FROM silver.vitals",
+            "SELECT * FROM silver.vitals v JOIN silver.patients p USING (patient_id) LIMIT 5",
+        ] {
+            assert!(shape(sql).holds_rows(), "{sql}");
+        }
     }
 
     #[test]

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -14,7 +14,7 @@ use datafusion::physical_plan::EmptyRecordBatchStream;
 use datafusion::scalar::ScalarValue;
 use junction_catalogs::{Catalogs, WarehouseCatalog};
 use junction_engines::tables::Relation;
-use junction_engines::{Described, Engine, EngineError, Explanation, QueryContext};
+use junction_engines::{Described, Engine, EngineError, Explanation, Health, QueryContext};
 use junction_router::{Choice, CostModel, EngineProfile, Route, Router};
 use junction_transpiler::TypeOracle;
 use sqlparser::ast::Statement;
@@ -28,6 +28,8 @@ struct Fake {
     /// Fails every statement with this SQLSTATE's kind of error.
     fails: Option<fn() -> EngineError>,
     reads_system_catalogs: bool,
+    on_another_machine: bool,
+    health: Mutex<Health>,
     runs: AtomicUsize,
 }
 
@@ -37,8 +39,19 @@ impl Fake {
             name,
             fails: None,
             reads_system_catalogs: true,
+            on_another_machine: false,
+            health: Mutex::new(Health::Up),
             runs: AtomicUsize::new(0),
         }
+    }
+
+    fn on_another_machine(mut self) -> Self {
+        self.on_another_machine = true;
+        self
+    }
+
+    fn set_health(&self, health: Health) {
+        *self.health.lock().expect("health") = health;
     }
 
     fn failing(mut self, error: fn() -> EngineError) -> Self {
@@ -79,6 +92,14 @@ impl Engine for Fake {
 
     fn reads(&self, relation: &Relation) -> bool {
         self.reads_system_catalogs || matches!(relation, Relation::Table(_))
+    }
+
+    fn remote(&self) -> bool {
+        self.on_another_machine
+    }
+
+    fn health(&self) -> Health {
+        self.health.lock().expect("health").clone()
     }
 
     async fn describe(
@@ -227,6 +248,22 @@ impl Fixture {
             })
             .await?;
         Ok((ran.engine, ran.fallback_notice))
+    }
+
+    /// A CSV table `public.<table>` of about `bytes` bytes, one integer column `a`.
+    fn write_csv(&self, table: &str, bytes: usize) {
+        let schema = self._dir.0.join("public");
+        std::fs::create_dir_all(&schema).expect("schema folder");
+        let text = format!("a\n{}", "1\n".repeat(bytes / 2));
+        std::fs::write(schema.join(format!("{table}.csv")), text).expect("write the table");
+    }
+
+    /// EXPLAIN ROUTE's reason for `engine`.
+    async fn explained_reason(&self, sql: &str, engine: &str) -> (bool, String) {
+        let route = self.route(sql, Choice::Auto).await;
+        let lines = self.router.explain(&self.ctx, &route, Choice::Auto).await;
+        let line = lines.iter().find(|l| l.engine == engine).expect("a line");
+        (line.eligible, line.reason.clone())
     }
 
     /// The engine EXPLAIN ROUTE marks chosen.
@@ -473,7 +510,7 @@ async fn an_engine_that_could_not_run_a_statement_is_not_tried_for_it_again() {
     let route = f.route("SELECT 3", Choice::Auto).await;
     let first = &route.ranking.candidates()[1];
     assert_eq!(first.name(), "first");
-    assert!(!first.readable());
+    assert!(!first.eligible());
     assert!(
         first.basis.to_string().contains("the fake cannot"),
         "{}",
@@ -486,4 +523,94 @@ async fn an_engine_that_could_not_run_a_statement_is_not_tried_for_it_again() {
         .expect("runs")
         .1
         .is_some());
+}
+
+#[tokio::test]
+async fn an_engine_that_is_down_is_neither_chosen_nor_tried_until_it_is_up_again() {
+    let f = fixture(
+        vec![Fake::new("quick"), Fake::new("slow")],
+        model(&[("quick", 100.0), ("slow", 900.0)]),
+    );
+    f.engines[0].set_health(Health::Down(
+        "fake at fake://q cannot be reached".to_owned(),
+    ));
+    assert_eq!(
+        f.run("SELECT 1", Choice::Auto).await.expect("runs"),
+        ("slow", None),
+        "no failed attempt, so no fallback notice"
+    );
+    assert_eq!(f.engines[0].runs(), 0);
+    assert_eq!(f.explained_choice("SELECT 1", Choice::Auto).await, "slow");
+    let (eligible, reason) = f.explained_reason("SELECT 1", "quick").await;
+    assert!(!eligible);
+    assert!(
+        reason.contains("down") && reason.contains("fake://q"),
+        "{reason}"
+    );
+    // Pinned, it is tried all the same: its own error says what is wrong.
+    assert_eq!(
+        f.run("SELECT 1", Choice::Session("quick"))
+            .await
+            .expect("runs")
+            .0,
+        "quick"
+    );
+    f.engines[0].set_health(Health::Up);
+    assert_eq!(
+        f.run("SELECT 1", Choice::Auto).await.expect("runs").0,
+        "quick"
+    );
+}
+
+#[tokio::test]
+async fn work_too_big_for_this_machine_runs_on_a_remote_engine_that_can_run_it() {
+    let mut f = fixture(
+        vec![Fake::new("local"), Fake::new("remote").on_another_machine()],
+        model(&[("local", 100.0), ("remote", 50_000.0)]),
+    );
+    f.write_csv("readings", 4096);
+    // Grouping 4 kB of file works in about 16 kB: over an 8 kB budget.
+    f.router = f.router.with_local_memory(8 * 1024).with_exploration(2);
+    let grouped = "SELECT a, count(*) FROM readings GROUP BY a";
+    assert_eq!(
+        f.run(grouped, Choice::Auto).await.expect("runs"),
+        ("remote", None)
+    );
+    assert_eq!(f.explained_choice(grouped, Choice::Auto).await, "remote");
+    let (_, reason) = f.explained_reason(grouped, "remote").await;
+    assert!(
+        reason.contains("too big for this machine") && reason.contains("local_memory 8.0 kB"),
+        "{reason}"
+    );
+    let (eligible, reason) = f.explained_reason(grouped, "local").await;
+    assert!(eligible, "it may still take over: {reason}");
+    assert!(reason.contains("too big for this machine"), "{reason}");
+    // What the local engine took does not bring the statement back, nor does exploring.
+    let route = f.route(grouped, Choice::Auto).await;
+    f.router
+        .observer(&route, "local")
+        .finish(Duration::from_micros(10));
+    for _ in 0..4 {
+        assert_eq!(
+            f.run(grouped, Choice::Auto).await.expect("runs").0,
+            "remote"
+        );
+    }
+    assert_eq!(f.engines[0].runs(), 0);
+    // A statement that streams its rows needs no more memory for a bigger table.
+    assert_eq!(
+        f.run("SELECT a FROM readings WHERE a > 0", Choice::Auto)
+            .await
+            .expect("runs")
+            .0,
+        "local"
+    );
+    // Without a remote engine up, the machine runs it anyway, and says nothing of memory.
+    f.engines[1].set_health(Health::Down("remote is unreachable".to_owned()));
+    assert_eq!(
+        f.run(grouped, Choice::Auto).await.expect("runs"),
+        ("local", None)
+    );
+    let (_, reason) = f.explained_reason(grouped, "local").await;
+    assert!(!reason.contains("too big"), "{reason}");
 }

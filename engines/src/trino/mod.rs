@@ -4,11 +4,13 @@
 
 mod decode;
 mod error;
+mod health;
 mod protocol;
 
 use std::collections::BTreeMap;
 use std::ops::ControlFlow;
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use datafusion::arrow::datatypes::Schema;
@@ -21,11 +23,12 @@ use junction_transpiler::{Dialect, TypeOracle};
 use sqlparser::ast::{visit_relations_mut, Ident, ObjectName, ObjectNamePart, Statement};
 
 pub use error::TrinoError;
+use health::Monitor;
 pub use protocol::Credentials;
 use protocol::{Client, QueryResults, Session};
 
 use crate::tables::{self, Relation};
-use crate::{Described, Engine, EngineError, Explanation, QueryContext, Result};
+use crate::{Described, Engine, EngineError, Explanation, Health, QueryContext, Result};
 
 /// `[engines.trino]`.
 #[derive(Debug, Clone)]
@@ -39,6 +42,8 @@ pub struct TrinoConfig {
     pub credentials: Credentials,
     /// junction catalog → the Trino catalog that reads the same tables.
     pub catalogs: BTreeMap<String, String>,
+    /// How often the coordinator's health is checked.
+    pub health_interval: Duration,
 }
 
 #[derive(Debug)]
@@ -47,6 +52,7 @@ pub struct TrinoEngine {
     user: String,
     impersonate: bool,
     catalogs: BTreeMap<String, String>,
+    health: Monitor,
 }
 
 impl TrinoEngine {
@@ -63,10 +69,11 @@ impl TrinoEngine {
                 "trino credentials need https, which is not supported yet".to_owned(),
             ));
         }
+        let client =
+            Arc::new(Client::new(&config.url, config.credentials).map_err(EngineError::Trino)?);
         Ok(Self {
-            client: Arc::new(
-                Client::new(&config.url, config.credentials).map_err(EngineError::Trino)?,
-            ),
+            health: Monitor::start(Arc::clone(&client), config.health_interval),
+            client,
             user: config.user,
             impersonate: config.impersonate,
             catalogs: config.catalogs,
@@ -132,7 +139,7 @@ impl TrinoEngine {
             .client
             .submit(sql, &session)
             .await
-            .map_err(EngineError::Trino)?;
+            .map_err(|e| self.failed(e))?;
         let mut cancel = Cancel {
             client: Arc::clone(&self.client),
             user: user.to_owned(),
@@ -141,7 +148,7 @@ impl TrinoEngine {
         loop {
             if let Some(error) = page.error.take() {
                 cancel.next_uri = None;
-                return Err(query_error(error));
+                return Err(self.failed(query_error(error)));
             }
             let Some(next) = page.next_uri.clone().filter(|_| page.columns.is_none()) else {
                 return Ok((page, cancel));
@@ -150,17 +157,27 @@ impl TrinoEngine {
                 .client
                 .follow(&next, user)
                 .await
-                .map_err(EngineError::Trino)?;
+                .map_err(|e| self.failed(e))?;
             cancel.next_uri = page.next_uri.clone();
         }
     }
+
+    /// `error` as the engine's; one that says the coordinator cannot take queries (it did
+    /// not answer, answered garbage, is starting or has no workers) also marks it down, so
+    /// that `auto` sends it nothing more until a health check finds it up.
+    fn failed(&self, error: TrinoError) -> EngineError {
+        if error.sqlstate() == "58000" {
+            self.health.down(error.to_string());
+        }
+        EngineError::Trino(error)
+    }
 }
 
-fn query_error(error: protocol::QueryError) -> EngineError {
-    EngineError::Trino(TrinoError::Query {
+fn query_error(error: protocol::QueryError) -> TrinoError {
+    TrinoError::Query {
         name: error.error_name.unwrap_or_default(),
         message: error.message,
-    })
+    }
 }
 
 /// Deletes the query when its result is dropped before its end (the client cancelled,
@@ -208,7 +225,7 @@ async fn next_batch(
         pages.cancel.next_uri = page.next_uri;
         if let Some(error) = page.error {
             pages.cancel.next_uri = None;
-            return Some((Err(fail(query_error(error))), pages));
+            return Some((Err(fail(EngineError::Trino(query_error(error)))), pages));
         }
         pages.pending = page.data;
     }
@@ -218,6 +235,14 @@ async fn next_batch(
 impl Engine for TrinoEngine {
     fn name(&self) -> &'static str {
         "trino"
+    }
+
+    fn remote(&self) -> bool {
+        true
+    }
+
+    fn health(&self) -> Health {
+        self.health.get()
     }
 
     fn reads(&self, relation: &Relation) -> bool {

@@ -9,6 +9,7 @@
 use std::time::Duration;
 
 use reqwest::StatusCode;
+use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
 use super::error::TrinoError;
@@ -51,6 +52,12 @@ pub enum TypeArgument {
     Other,
 }
 
+/// What `GET /v1/info` says of the coordinator.
+#[derive(Debug, Deserialize)]
+pub struct ServerInfo {
+    pub starting: bool,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct QueryError {
@@ -91,6 +98,9 @@ fn retryable(status: StatusCode) -> bool {
 
 const RETRIES: u32 = 5;
 
+/// How long a health check waits for the coordinator's answer.
+const INFO_TIMEOUT: Duration = Duration::from_secs(5);
+
 impl Client {
     pub fn new(url: &str, credentials: Credentials) -> Result<Self, TrinoError> {
         let http = reqwest::Client::builder()
@@ -105,6 +115,18 @@ impl Client {
             url: url.trim_end_matches('/').to_owned(),
             credentials,
         })
+    }
+
+    /// The coordinator's URL, as errors name it.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Whether the coordinator answers, and whether it is still starting.
+    pub async fn info(&self) -> Result<ServerInfo, TrinoError> {
+        let url = format!("{}/v1/info", self.url);
+        self.send(|| self.http.get(&url).timeout(INFO_TIMEOUT))
+            .await
     }
 
     /// Starts `sql`; the answer is the query's first page (often without columns yet).
@@ -159,10 +181,10 @@ impl Client {
         }
     }
 
-    async fn send(
+    async fn send<T: DeserializeOwned>(
         &self,
         request: impl Fn() -> reqwest::RequestBuilder,
-    ) -> Result<QueryResults, TrinoError> {
+    ) -> Result<T, TrinoError> {
         let mut attempt = 0;
         loop {
             let response = request().send().await.map_err(|e| self.unreachable(e))?;

@@ -325,3 +325,43 @@ fn a_bad_calibration_file_stops_serve() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("calibration.toml"), "{stderr}");
 }
+
+/// A Trino that cannot be reached is down: `auto` never tries it (no failed attempt, no
+/// fallback notice), even for a statement too big for this machine that it would otherwise
+/// prefer; EXPLAIN ROUTE says why, naming its URL; pinned, the statement fails 58000 naming
+/// the URL.
+#[tokio::test]
+async fn an_unreachable_trino_is_down_skipped_in_auto_and_named_when_pinned() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+    let url = format!("http://{}", closed.local_addr().expect("address"));
+    drop(closed);
+    let server = Server::start_with_config(&format!(
+        "[router]\nlocal_memory = \"1kB\"\n\n[engines.trino]\nurl = \"{url}\"\n\
+         catalogs = {{ warehouse = \"hive\" }}\nhealth_interval = \"200ms\"\n"
+    ));
+    let client = server.connect().await;
+    let grouped = "select ward, count(*) from silver.patients group by 1 order by 1";
+    let rows = explain_route(&client, grouped).await;
+    let trino = rows
+        .iter()
+        .find(|r| r[0].as_deref() == Some("trino"))
+        .expect("a trino line");
+    assert_eq!(trino[2].as_deref(), Some("f"), "{rows:?}");
+    let reason = column(&rows, "trino", 4);
+    assert!(
+        reason.contains("trino is down") && reason.contains(&url),
+        "{reason}"
+    );
+    let rows = client.simple_query(grouped).await.expect("runs in process");
+    assert_eq!(text_rows(&rows).len(), 4, "four wards");
+    assert_ne!(last_engine(&client).await, "trino");
+
+    client
+        .batch_execute("SET junction.engine = 'trino'")
+        .await
+        .expect("pin trino");
+    let error = client.simple_query(grouped).await.expect_err("unreachable");
+    let db = error.as_db_error().expect("db error");
+    assert_eq!(db.code().code(), "58000", "{}", db.message());
+    assert!(db.message().contains(&url), "{}", db.message());
+}

@@ -29,7 +29,8 @@ pub use remote::{Endpoint, RemoteCatalog};
 pub use rest::{IcebergRestCatalog, RestSettings};
 pub use storage::{S3Settings, Storage, TableCredentials};
 pub use table::{
-    DataFile, DataFiles, Location, Snapshot, TableFormat, TableHandle, TextFields, TextLayout,
+    Bounds, DataFile, DataFiles, FileStatistics, FileStats, Location, Snapshot, TableFormat,
+    TableHandle, TextFields, TextLayout,
 };
 pub use unity::{UnityCatalog, UnitySettings};
 pub use warehouse::WarehouseCatalog;

@@ -69,7 +69,8 @@ const TRINO: EngineProfile = EngineProfile {
 pub struct Work {
     /// Table references whose data the statement reads.
     pub tables: u32,
-    /// Bytes of table data files the statement reads (whole tables: no pruning yet).
+    /// Bytes of table data files the statement reads: the files its filters may need, where
+    /// the tables' statistics tell.
     pub scan_bytes: u64,
     pub shape: Shape,
 }

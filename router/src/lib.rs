@@ -10,6 +10,7 @@
 
 mod cost;
 mod explain;
+mod filters;
 mod fingerprint;
 mod learned;
 mod names;

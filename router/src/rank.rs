@@ -36,8 +36,9 @@ pub enum Basis {
     /// The model's estimate, scaled by how far the model was off for another engine's record
     /// of the same fingerprint.
     Scaled { from: &'static str, runs: u32 },
-    /// The cost model alone: the fingerprint never ran.
-    Modeled,
+    /// The cost model alone: the fingerprint never ran. `scan_bytes` is what the model
+    /// expects it to read of the tables' files, after their statistics ruled files out.
+    Modeled { scan_bytes: u64 },
     /// The engine cannot read one of the relations.
     Unreadable(String),
     /// The engine is down, as its last health check or statement found it.
@@ -63,7 +64,7 @@ impl fmt::Display for Basis {
                 "modeled, scaled by {from}'s record of {runs} run{}",
                 plural(*runs)
             ),
-            Basis::Modeled => f.write_str("modeled"),
+            Basis::Modeled { scan_bytes } => write!(f, "modeled, {scan_bytes} bytes to scan"),
             Basis::Unreadable(what) => write!(f, "cannot read {what}"),
             Basis::Down(why) => write!(f, "down: {why}"),
             Basis::Unable(why) => write!(f, "could not run it lately: {why}"),
@@ -200,7 +201,12 @@ impl Ranker {
                             },
                         )
                     }
-                    (None, None, None) => (Some(s.model), Basis::Modeled),
+                    (None, None, None) => (
+                        Some(s.model),
+                        Basis::Modeled {
+                            scan_bytes: inputs.work.scan_bytes,
+                        },
+                    ),
                 };
                 Candidate {
                     engine: s.engine,

@@ -1,11 +1,15 @@
 //! The column types of the tables a statement reads, for the transpiler's rules: PostgreSQL's
 //! view of each Arrow column type.
 
+use std::sync::Arc;
+
 use arrow::datatypes::DataType;
-use junction_catalogs::Catalogs;
+use junction_catalogs::{Catalogs, TableHandle};
 use junction_engines::tables::{relation, Relation};
 use junction_transpiler::{table_references, SqlType, TableTypes};
 use sqlparser::ast::Statement;
+
+use crate::filters::{bytes_passing, Filter, Filters};
 
 /// PostgreSQL's type for an Arrow column.
 pub fn sql_type(data_type: &DataType) -> SqlType {
@@ -49,10 +53,11 @@ pub async fn table_types(
 #[derive(Debug, Default)]
 pub(crate) struct ResolvedTables {
     pub types: TableTypes,
-    /// Table references resolved (a table read twice counts twice).
+    /// Tables resolved.
     pub tables: u32,
-    /// Bytes of the data files of the tables read, a table read twice counted twice;
-    /// tables whose metadata does not say count as nothing.
+    /// Bytes of the data files the statement reads: those of each table that may hold rows
+    /// passing its filters, where the table's metadata has statistics, else all; tables
+    /// whose metadata does not say count as nothing.
     pub scan_bytes: u64,
 }
 
@@ -62,6 +67,7 @@ pub(crate) async fn resolve_tables(
     statement: &Statement,
 ) -> ResolvedTables {
     let mut resolved = ResolvedTables::default();
+    let mut handles: Vec<(Vec<String>, Arc<TableHandle>)> = Vec::new();
     for parts in table_references(statement) {
         let Relation::Table(name) = relation(&parts, current_catalog) else {
             continue;
@@ -75,11 +81,49 @@ pub(crate) async fn resolve_tables(
             .iter()
             .map(|f| (f.name().clone(), sql_type(f.data_type())))
             .collect();
-        resolved.types.insert(parts, columns);
+        resolved.types.insert(parts.clone(), columns);
         resolved.tables = resolved.tables.saturating_add(1);
-        if let Ok(Some(bytes)) = handle.data_bytes().await {
+        handles.push((parts, handle));
+    }
+    let filters = Filters::of(statement);
+    for (parts, handle) in &handles {
+        if let Some(bytes) = scan_bytes(&filters, &handles, parts, handle).await {
             resolved.scan_bytes = resolved.scan_bytes.saturating_add(bytes);
         }
     }
     resolved
+}
+
+/// The bytes the statement is expected to read of the table `parts` names.
+async fn scan_bytes(
+    filters: &Filters,
+    handles: &[(Vec<String>, Arc<TableHandle>)],
+    parts: &Vec<String>,
+    handle: &TableHandle,
+) -> Option<u64> {
+    let whole = handle.data_bytes().await.ok().flatten();
+    // A table read twice may be filtered differently each time.
+    if filters.references.get(parts).copied().unwrap_or(0) != 1 {
+        return whole;
+    }
+    let has =
+        |handle: &TableHandle, column: &str| handle.schema().column_with_name(column).is_some();
+    let own: Vec<&Filter> = filters
+        .filters
+        .iter()
+        .filter(|f| f.tables.contains(parts) && has(handle, &f.column))
+        // An unqualified column belongs to this table only if no other candidate has it.
+        .filter(|f| {
+            !handles
+                .iter()
+                .any(|(other, h)| other != parts && f.tables.contains(other) && has(h, &f.column))
+        })
+        .collect();
+    if own.is_empty() {
+        return whole;
+    }
+    match handle.file_statistics().await {
+        Ok(Some(statistics)) => Some(bytes_passing(&statistics, &handle.schema(), &own)),
+        _ => whole,
+    }
 }

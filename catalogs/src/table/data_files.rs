@@ -56,7 +56,9 @@ fn resolve(root: &Location, name: &str) -> Location {
     Location::parse(name).unwrap_or_else(|| root.join(name))
 }
 
-fn delta_error(root: &Location) -> impl Fn(deltalake::DeltaTableError) -> CatalogError + '_ {
+pub(super) fn delta_error(
+    root: &Location,
+) -> impl Fn(deltalake::DeltaTableError) -> CatalogError + '_ {
     move |source| CatalogError::Delta {
         table: root.to_string(),
         location: root.to_string(),

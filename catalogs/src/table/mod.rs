@@ -8,6 +8,7 @@ mod lines;
 mod location;
 mod open_csv;
 mod partitioned;
+mod statistics;
 
 use std::fmt;
 use std::sync::Arc;
@@ -24,6 +25,7 @@ pub(crate) use files::{data_files_exist, is_ignored, FileKind};
 pub use location::Location;
 pub(crate) use partitioned::{ListedFormat, Partition, PartitionedTable};
 pub use partitioned::{TextFields, TextLayout};
+pub use statistics::{Bounds, FileStatistics, FileStats};
 
 /// How a table is stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,6 +77,8 @@ pub struct TableHandle {
     /// The snapshot's data bytes, summed the first time the router asks; shared by the
     /// handles that reuse this snapshot.
     bytes: Arc<OnceCell<Option<u64>>>,
+    /// Its files' statistics, read the first time the router asks; shared likewise.
+    statistics: Arc<OnceCell<Option<Arc<FileStatistics>>>>,
 }
 
 /// What a handle keeps to list its snapshot's data files: the table metadata, or the plain
@@ -112,6 +116,7 @@ impl TableHandle {
             source: Source::Iceberg(table),
             credentials,
             bytes: Arc::default(),
+            statistics: Arc::default(),
         })
     }
 
@@ -160,6 +165,7 @@ impl TableHandle {
             source: previous.source.clone(),
             credentials: None,
             bytes: Arc::clone(&previous.bytes),
+            statistics: Arc::clone(&previous.statistics),
         })
     }
 
@@ -197,6 +203,22 @@ impl TableHandle {
             (Source::Iceberg(table), _) => Ok(data_files::iceberg_bytes(table)),
             (Source::Files(_), _) => Ok(None),
         }
+    }
+
+    /// What the snapshot's metadata says of each of its data files, where it says (Delta
+    /// today), for estimating what a statement's filters leave to read.
+    pub async fn file_statistics(&self) -> Result<Option<Arc<FileStatistics>>> {
+        self.statistics
+            .get_or_try_init(|| async {
+                Ok(match &self.source {
+                    Source::Delta(table) => statistics::delta(table, &self.location)
+                        .await?
+                        .map(Arc::new),
+                    Source::Iceberg(_) | Source::Files(_) => None,
+                })
+            })
+            .await
+            .cloned()
     }
 
     /// This snapshot's data files, for engines that read files themselves.
@@ -336,6 +358,7 @@ impl TableLocation {
             source,
             credentials: None,
             bytes: Arc::default(),
+            statistics: Arc::default(),
         })
     }
 }

@@ -252,6 +252,7 @@ impl PartitionedTable<'_> {
             source: Source::Files(data_files),
             credentials: None,
             bytes: Arc::default(),
+            statistics: Arc::default(),
         })
     }
 

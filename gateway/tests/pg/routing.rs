@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use arrow::array::{ArrayRef, DurationMicrosecondArray, Int32Array, RecordBatch};
+use junction_conformance::peers::{connect, Junction};
 use tokio_postgres::Client;
 
 use crate::duckdb::{last_engine, LATERAL};
@@ -364,4 +365,51 @@ async fn an_unreachable_trino_is_down_skipped_in_auto_and_named_when_pinned() {
     let db = error.as_db_error().expect("db error");
     assert_eq!(db.code().code(), "58000", "{}", db.message());
     assert!(db.message().contains(&url), "{}", db.message());
+}
+
+/// The estimate counts only the files a statement's filters may need: one day of four
+/// (silver.vitals is a Delta table partitioned by day) is about a quarter of the table's
+/// bytes, a day outside the data none; a filter on a column every file spans rules nothing
+/// out.
+#[tokio::test]
+async fn estimates_count_only_the_files_a_filter_may_read() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let warehouse = dir.path().join("warehouse");
+    let bin = std::path::Path::new(env!("CARGO_BIN_EXE_junction"));
+    Junction::write_demo(bin, &warehouse, 5, 4).expect("four days of demo data");
+    let junction = Junction::serve(bin, &warehouse).expect("junction serve");
+    let client = connect(junction.port, "tester", "junction")
+        .await
+        .expect("connect");
+    let mut scanned = Vec::new();
+    for filter in [
+        "patient_id = 3",
+        "day = date '2026-01-03' and patient_id = 3",
+        "day between '2026-01-02' and '2026-01-03'",
+        "day > '2030-01-01'",
+    ] {
+        let sql = format!("select recorded_at from silver.vitals where {filter}");
+        let rows = explain_route(&client, &sql).await;
+        let reason = column(&rows, "datafusion", 4);
+        let bytes: u64 = reason
+            .split(", ")
+            .find_map(|part| part.strip_suffix(" bytes to scan)"))
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("no bytes in {reason}"));
+        scanned.push(bytes);
+    }
+    let [all, one_day, two_days, none] = scanned[..] else {
+        unreachable!()
+    };
+    assert!(all > 0);
+    let quarter = all as f64 / 4.0;
+    assert!(
+        (one_day as f64 - quarter).abs() < quarter / 4.0,
+        "{one_day} of {all}"
+    );
+    assert!(
+        (two_days as f64 - 2.0 * quarter).abs() < quarter / 2.0,
+        "{two_days} of {all}"
+    );
+    assert_eq!(none, 0);
 }

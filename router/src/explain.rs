@@ -91,9 +91,17 @@ fn reason(
     explanation: &Explanation,
 ) -> String {
     let engine = candidate.name();
+    let sharing = match candidate.sharing {
+        0 => String::new(),
+        n => format!(
+            ", ×{} for {n} statement{} running in process",
+            n + 1,
+            if n == 1 { "" } else { "s" }
+        ),
+    };
     let estimate = match candidate.estimate {
         Some(d) => format!(
-            "{:.3} ms expected, {}",
+            "{:.3} ms expected, {}{sharing}",
             d.as_secs_f64() * 1e3,
             candidate.basis
         ),

@@ -13,6 +13,7 @@ mod explain;
 mod filters;
 mod fingerprint;
 mod learned;
+mod load;
 mod names;
 mod rank;
 mod shape;
@@ -36,6 +37,7 @@ pub use shape::Shape;
 pub use types::table_types;
 
 use crate::learned::Learned;
+use crate::load::{Load, Running};
 use crate::rank::Ranker;
 
 /// How many (fingerprint, engine) records the router keeps: a few hundred bytes each.
@@ -100,12 +102,14 @@ pub struct Ran<T> {
     pub fallback_notice: Option<String>,
 }
 
-/// Records one run of a statement on an engine (see [`Router::observer`]).
+/// Records one run of a statement on an engine (see [`Router::observer`]); while it lives,
+/// a statement on an in-process engine counts as running on this machine.
 #[derive(Debug)]
 pub struct Observer {
     learned: Learned,
     fingerprint: Fingerprint,
     engine: &'static str,
+    _running: Option<Running>,
 }
 
 impl Observer {
@@ -158,6 +162,7 @@ impl Router {
                 learned: Learned::new(LEARNED_CAPACITY),
                 explore_every: 0,
                 local_memory: u64::MAX,
+                load: Load::default(),
             },
         }
     }
@@ -278,12 +283,18 @@ impl Router {
 
     /// Where to record how long `route`'s statement took on `engine`, from routing to its
     /// last row: the figure the next ranking of the same fingerprint reads. Held by the
-    /// result stream, which outlives this call.
+    /// result stream, which outlives this call; until it is dropped, a statement on an
+    /// in-process engine counts in this machine's load.
     pub fn observer(&self, route: &Route, engine: &'static str) -> Observer {
+        let in_process = self
+            .engines
+            .iter()
+            .any(|e| e.name() == engine && !e.remote());
         Observer {
             learned: self.ranker.learned.clone(),
             fingerprint: route.inputs.fingerprint,
             engine,
+            _running: in_process.then(|| self.ranker.load.start()),
         }
     }
 

@@ -12,6 +12,7 @@ use junction_engines::{Engine, Health};
 use crate::cost::{CostModel, Work};
 use crate::fingerprint::Fingerprint;
 use crate::learned::{Learned, Observed};
+use crate::load::Load;
 
 /// Exploration stops once the runner-up has this many runs of a fingerprint on record:
 /// enough for its weighted mean, and a bound on what learning costs a slower engine's users.
@@ -90,6 +91,9 @@ pub struct Candidate {
     /// An in-process engine ranked after a remote one because the statement's working set
     /// exceeds this machine's budget (see [`Ranking::memory`]).
     pub over_budget: bool,
+    /// Statements running on this machine that an in-process engine would share its cores
+    /// with; its estimate is multiplied by one more than this. 0 for a remote engine.
+    pub sharing: u32,
 }
 
 impl Candidate {
@@ -148,12 +152,14 @@ pub(crate) struct Ranker {
     pub explore_every: u32,
     /// The memory one statement may work in on this machine.
     pub local_memory: u64,
+    pub load: Load,
 }
 
 impl Ranker {
     /// The eligible-first, fastest-first order of `engines` for `inputs`; configured order
     /// among equals. `engines` is not empty.
     pub fn rank(&self, engines: &[Arc<dyn Engine>], inputs: &Inputs) -> Ranking {
+        let running_here = self.load.running();
         let seen: Vec<Seen> = engines
             .iter()
             .map(|engine| Seen {
@@ -208,11 +214,15 @@ impl Ranker {
                         },
                     ),
                 };
+                // Each statement running here takes its share of the cores: with n
+                // running, a new one gets 1/(n+1) of them.
+                let sharing = if s.engine.remote() { 0 } else { running_here };
                 Candidate {
+                    estimate: estimate.map(|e| e.mul_f64(f64::from(sharing) + 1.0)),
                     engine: s.engine,
-                    estimate,
                     basis,
                     over_budget: false,
+                    sharing,
                 }
             })
             .collect();
@@ -262,6 +272,7 @@ impl Ranker {
                 estimate: None,
                 basis,
                 over_budget: false,
+                sharing: 0,
             }],
             explored: false,
             memory: None,

@@ -614,3 +614,29 @@ async fn work_too_big_for_this_machine_runs_on_a_remote_engine_that_can_run_it()
     let (_, reason) = f.explained_reason(grouped, "local").await;
     assert!(!reason.contains("too big"), "{reason}");
 }
+
+#[tokio::test]
+async fn statements_running_here_make_a_remote_engine_the_sooner_one() {
+    let f = fixture(
+        vec![Fake::new("local"), Fake::new("remote").on_another_machine()],
+        model(&[("local", 1_000.0), ("remote", 2_500.0)]),
+    );
+    let sql = "SELECT 1";
+    let route = f.route(sql, Choice::Auto).await;
+    assert_eq!(route.engine().name(), "local");
+    // Two statements run in process, sharing the cores with a third: 3 ms against 2.5 ms.
+    let first = f.router.observer(&route, "local");
+    let second = f.router.observer(&route, "local");
+    // A statement running remotely takes nothing from this machine.
+    let _remote = f.router.observer(&route, "remote");
+    assert_eq!(f.route(sql, Choice::Auto).await.engine().name(), "remote");
+    let (_, reason) = f.explained_reason(sql, "local").await;
+    assert!(
+        reason.contains("×3 for 2 statements running in process"),
+        "{reason}"
+    );
+    // One finishes, one is dropped before its end (a cancel): the machine is free again.
+    first.finish(Duration::from_millis(1));
+    drop(second);
+    assert_eq!(f.route(sql, Choice::Auto).await.engine().name(), "local");
+}

@@ -173,6 +173,23 @@ impl TrinoEngine {
     }
 }
 
+fn parameters_unsupported() -> EngineError {
+    EngineError::Unsupported("statements with parameters are not supported on trino yet".to_owned())
+}
+
+/// Whether `statement` holds a parameter marker (`$1`).
+fn has_parameters(statement: &Statement) -> bool {
+    sqlparser::ast::visit_expressions(statement, |expr| match expr {
+        sqlparser::ast::Expr::Value(value)
+            if matches!(value.value, sqlparser::ast::Value::Placeholder(_)) =>
+        {
+            ControlFlow::Break(())
+        }
+        _ => ControlFlow::Continue(()),
+    })
+    .is_break()
+}
+
 fn query_error(error: protocol::QueryError) -> TrinoError {
     TrinoError::Query {
         name: error.error_name.unwrap_or_default(),
@@ -259,6 +276,10 @@ impl Engine for TrinoEngine {
         statement: &Statement,
         types: &dyn TypeOracle,
     ) -> Result<Described> {
+        // Trino would read `$1` as a syntax error, which is no reason to try another engine.
+        if has_parameters(statement) {
+            return Err(parameters_unsupported());
+        }
         let sql = self.sql(ctx, statement, types)?;
         // The columns without the rows: Trino answers them before it runs anything.
         let (page, _cancel) = self
@@ -291,6 +312,11 @@ impl Engine for TrinoEngine {
             })
             .collect();
         match self.sql(ctx, statement, types) {
+            Ok(sql) if has_parameters(statement) => Explanation {
+                table_access,
+                sql,
+                unable: Some(parameters_unsupported()),
+            },
             Ok(sql) => Explanation {
                 table_access,
                 sql,
@@ -311,10 +337,8 @@ impl Engine for TrinoEngine {
         types: &dyn TypeOracle,
         parameters: &[ScalarValue],
     ) -> Result<SendableRecordBatchStream> {
-        if !parameters.is_empty() {
-            return Err(EngineError::Unsupported(
-                "statements with parameters are not supported on trino yet".to_owned(),
-            ));
+        if !parameters.is_empty() || has_parameters(statement) {
+            return Err(parameters_unsupported());
         }
         let sql = self.sql(ctx, statement, types)?;
         let (page, cancel) = self.start(ctx, &sql).await?;

@@ -52,8 +52,12 @@ struct Writer {
 impl Writer {
     fn start(warehouse: &std::path::Path) -> Self {
         use std::io::BufRead;
-        let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../conformance/scripts/commit_tables.py");
+        // This crate's folder as cargo says at run time: a test binary built in another
+        // clone and reused from a shared target folder reads this clone's script.
+        let manifest = std::env::var_os("CARGO_MANIFEST_DIR")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|| std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+        let script = manifest.join("../conformance/scripts/commit_tables.py");
         let mut child = std::process::Command::new(junction_conformance::peers::peers_python())
             .arg(script)
             .arg(warehouse)

@@ -206,7 +206,7 @@ impl TableHandle {
     }
 
     /// What the snapshot's metadata says of each of its data files, where it says (Delta
-    /// today), for estimating what a statement's filters leave to read.
+    /// and Iceberg), for estimating what a statement's filters leave to read.
     pub async fn file_statistics(&self) -> Result<Option<Arc<FileStatistics>>> {
         self.statistics
             .get_or_try_init(|| async {
@@ -214,7 +214,10 @@ impl TableHandle {
                     Source::Delta(table) => statistics::delta(table, &self.location)
                         .await?
                         .map(Arc::new),
-                    Source::Iceberg(_) | Source::Files(_) => None,
+                    Source::Iceberg(table) => statistics::iceberg(table, &self.location)
+                        .await?
+                        .map(Arc::new),
+                    Source::Files(_) => None,
                 })
             })
             .await

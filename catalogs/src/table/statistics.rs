@@ -1,6 +1,6 @@
 //! What a snapshot's metadata says of each data file (its size, rows, and each column's
 //! bounds), for the router's estimate of what a statement's filters leave to read. Delta
-//! records this in its log; the other formats answer none yet.
+//! records this in its log, Iceberg in its manifests; plain files answer none.
 
 use std::collections::HashMap;
 
@@ -8,10 +8,12 @@ use datafusion::scalar::ScalarValue;
 use delta_kernel::expressions::{Scalar, StructData};
 use deltalake::DeltaTable;
 use futures::TryStreamExt;
+use iceberg::spec::{DataContentType, Datum, PrimitiveLiteral, PrimitiveType};
+use iceberg::table::Table;
 
 use super::data_files::delta_error;
 use super::Location;
-use crate::Result;
+use crate::{CatalogError, Result};
 
 /// Every data file of one snapshot.
 #[derive(Debug, Default)]
@@ -146,6 +148,91 @@ fn scalar(value: &Scalar) -> Option<ScalarValue> {
         Scalar::TimestampNtz(v) => ScalarValue::TimestampMicrosecond(Some(*v), None),
         Scalar::Decimal(d) => {
             ScalarValue::Decimal128(Some(d.bits()), d.precision(), i8::try_from(d.scale()).ok()?)
+        }
+        _ => return None,
+    })
+}
+
+/// The statistics of an Iceberg table's current snapshot, from its manifests: each live data
+/// file's size, rows, and the lower and upper bounds and NULL counts writers record per
+/// column (by field id; nested fields left out).
+pub(super) async fn iceberg(table: &Table, root: &Location) -> Result<Option<FileStatistics>> {
+    let error = |source: iceberg::Error| CatalogError::Iceberg {
+        table: root.to_string(),
+        location: root.to_string(),
+        source: Box::new(source),
+    };
+    let metadata = table.metadata();
+    let Some(snapshot) = metadata.current_snapshot() else {
+        return Ok(Some(FileStatistics::default()));
+    };
+    let schema = metadata.current_schema();
+    // Top-level columns only: a nested field's bounds are not the column's.
+    let name = |id: i32| schema.as_struct().field_by_id(id).map(|f| f.name.clone());
+    let list = table
+        .manifest_list_reader(snapshot)
+        .load()
+        .await
+        .map_err(error)?;
+    let mut files = Vec::new();
+    for manifest in list.entries() {
+        let manifest = manifest
+            .load_manifest(table.file_io())
+            .await
+            .map_err(error)?;
+        for entry in manifest.entries() {
+            if !entry.is_alive() || entry.content_type() != DataContentType::Data {
+                continue;
+            }
+            let file = entry.data_file();
+            let mut columns: HashMap<String, Bounds> = HashMap::new();
+            for (id, lower) in file.lower_bounds() {
+                if let Some(column) = name(*id) {
+                    columns.entry(column).or_default().min = datum(lower);
+                }
+            }
+            for (id, upper) in file.upper_bounds() {
+                if let Some(column) = name(*id) {
+                    columns.entry(column).or_default().max = datum(upper);
+                }
+            }
+            for (id, nulls) in file.null_value_counts() {
+                if let Some(column) = name(*id) {
+                    columns.entry(column).or_default().nulls = Some(*nulls);
+                }
+            }
+            files.push(FileStats {
+                bytes: file.file_size_in_bytes(),
+                rows: Some(file.record_count()),
+                columns,
+            });
+        }
+    }
+    Ok(Some(FileStatistics { files }))
+}
+
+/// An Iceberg bound as DataFusion's value; `None` for types the estimate does not compare.
+fn datum(value: &Datum) -> Option<ScalarValue> {
+    Some(match (value.data_type(), value.literal()) {
+        (PrimitiveType::Boolean, PrimitiveLiteral::Boolean(v)) => ScalarValue::Boolean(Some(*v)),
+        (PrimitiveType::Int, PrimitiveLiteral::Int(v)) => ScalarValue::Int32(Some(*v)),
+        (PrimitiveType::Long, PrimitiveLiteral::Long(v)) => ScalarValue::Int64(Some(*v)),
+        (PrimitiveType::Float, PrimitiveLiteral::Float(v)) => ScalarValue::Float32(Some(v.0)),
+        (PrimitiveType::Double, PrimitiveLiteral::Double(v)) => ScalarValue::Float64(Some(v.0)),
+        (PrimitiveType::Date, PrimitiveLiteral::Int(v)) => ScalarValue::Date32(Some(*v)),
+        (PrimitiveType::Timestamp, PrimitiveLiteral::Long(v)) => {
+            ScalarValue::TimestampMicrosecond(Some(*v), None)
+        }
+        (PrimitiveType::Timestamptz, PrimitiveLiteral::Long(v)) => {
+            ScalarValue::TimestampMicrosecond(Some(*v), Some("UTC".into()))
+        }
+        (PrimitiveType::String, PrimitiveLiteral::String(v)) => ScalarValue::Utf8(Some(v.clone())),
+        (PrimitiveType::Decimal { precision, scale }, PrimitiveLiteral::Int128(v)) => {
+            ScalarValue::Decimal128(
+                Some(*v),
+                u8::try_from(*precision).ok()?,
+                i8::try_from(*scale).ok()?,
+            )
         }
         _ => return None,
     })

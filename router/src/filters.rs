@@ -10,7 +10,7 @@ use std::ops::ControlFlow;
 use arrow::datatypes::{DataType, Schema};
 use datafusion::scalar::ScalarValue;
 use junction_catalogs::{FileStatistics, FileStats};
-use junction_transpiler::{fold, table_name_parts};
+use junction_transpiler::{fold, split_and, table_name_parts};
 use sqlparser::ast::{
     BinaryOperator, Expr, Query, Select, SetExpr, Statement, TableFactor, UnaryOperator, Value,
     Visit, Visitor,
@@ -152,21 +152,6 @@ impl Collector {
                 }
             }
         }
-    }
-}
-
-fn split_and<'a>(expr: &'a Expr, out: &mut Vec<&'a Expr>) {
-    match expr {
-        Expr::BinaryOp {
-            left,
-            op: BinaryOperator::And,
-            right,
-        } => {
-            split_and(left, out);
-            split_and(right, out);
-        }
-        Expr::Nested(inner) => split_and(inner, out),
-        other => out.push(other),
     }
 }
 

@@ -7,6 +7,22 @@ use sqlparser::ast::{
     Value,
 };
 
+/// The conjuncts of `expr`: the operands of its top-level ANDs, parentheses looked through.
+pub fn split_and<'a>(expr: &'a Expr, out: &mut Vec<&'a Expr>) {
+    match expr {
+        Expr::BinaryOp {
+            left,
+            op: BinaryOperator::And,
+            right,
+        } => {
+            split_and(left, out);
+            split_and(right, out);
+        }
+        Expr::Nested(inner) => split_and(inner, out),
+        other => out.push(other),
+    }
+}
+
 /// A function's own name (without schema), as written.
 pub(crate) fn function_name(function: &Function) -> Option<&str> {
     function

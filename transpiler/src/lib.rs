@@ -31,6 +31,7 @@ mod symmetric;
 mod trino;
 mod types;
 
+pub use ast::split_and;
 pub use directives::{directives, Directed, Directives};
 pub use limits::{check_parameters, check_size, MAX_NESTING, MAX_OPERATORS, MAX_PARAMETERS};
 pub use messages::{function_signature, UNDEFINED_FUNCTION_HINT};

@@ -5,6 +5,7 @@
 mod decode;
 mod error;
 mod health;
+mod params;
 mod protocol;
 
 use std::collections::BTreeMap;
@@ -173,23 +174,6 @@ impl TrinoEngine {
     }
 }
 
-fn parameters_unsupported() -> EngineError {
-    EngineError::Unsupported("statements with parameters are not supported on trino yet".to_owned())
-}
-
-/// Whether `statement` holds a parameter marker (`$1`).
-fn has_parameters(statement: &Statement) -> bool {
-    sqlparser::ast::visit_expressions(statement, |expr| match expr {
-        sqlparser::ast::Expr::Value(value)
-            if matches!(value.value, sqlparser::ast::Value::Placeholder(_)) =>
-        {
-            ControlFlow::Break(())
-        }
-        _ => ControlFlow::Continue(()),
-    })
-    .is_break()
-}
-
 fn query_error(error: protocol::QueryError) -> TrinoError {
     TrinoError::Query {
         name: error.error_name.unwrap_or_default(),
@@ -276,10 +260,10 @@ impl Engine for TrinoEngine {
         statement: &Statement,
         types: &dyn TypeOracle,
     ) -> Result<Described> {
-        // Trino would read `$1` as a syntax error, which is no reason to try another engine.
-        if has_parameters(statement) {
-            return Err(parameters_unsupported());
-        }
+        // Each parameter as NULL: only where none can reach a result column.
+        let parameters = params::count(statement);
+        params::check_placement(statement)?;
+        let statement = &params::bind(statement, &[])?;
         let sql = self.sql(ctx, statement, types)?;
         // The columns without the rows: Trino answers them before it runs anything.
         let (page, _cancel) = self
@@ -289,9 +273,10 @@ impl Engine for TrinoEngine {
             Some(columns) => decode::schema(&columns).map_err(EngineError::Trino)?,
             None => Arc::new(Schema::empty()),
         };
+        // Trino infers no parameter types: the router asks the other engines.
         Ok(Described {
             schema,
-            parameters: Vec::new(),
+            parameters: vec![None; parameters],
         })
     }
 
@@ -311,12 +296,7 @@ impl Engine for TrinoEngine {
                 Relation::System(name) => format!("{name}: not on trino"),
             })
             .collect();
-        match self.sql(ctx, statement, types) {
-            Ok(sql) if has_parameters(statement) => Explanation {
-                table_access,
-                sql,
-                unable: Some(parameters_unsupported()),
-            },
+        match params::check_placement(statement).and_then(|()| self.sql(ctx, statement, types)) {
             Ok(sql) => Explanation {
                 table_access,
                 sql,
@@ -337,9 +317,14 @@ impl Engine for TrinoEngine {
         types: &dyn TypeOracle,
         parameters: &[ScalarValue],
     ) -> Result<SendableRecordBatchStream> {
-        if !parameters.is_empty() || has_parameters(statement) {
-            return Err(parameters_unsupported());
-        }
+        params::check_placement(statement)?;
+        let bound;
+        let statement = if params::count(statement) > 0 {
+            bound = params::bind(statement, parameters)?;
+            &bound
+        } else {
+            statement
+        };
         let sql = self.sql(ctx, statement, types)?;
         let (page, cancel) = self.start(ctx, &sql).await?;
         let schema = match &page.columns {

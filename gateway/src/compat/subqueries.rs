@@ -10,6 +10,7 @@
 
 use std::ops::ControlFlow;
 
+use junction_transpiler::split_and;
 use sqlparser::ast::{
     visit_expressions_mut, BinaryOperator, Expr, Function, FunctionArg, FunctionArgExpr,
     FunctionArgumentList, FunctionArguments, GroupByExpr, Ident, JoinConstraint, JoinOperator,
@@ -115,21 +116,6 @@ fn oid_keyed_select(query: &mut Query) -> Option<&mut Select> {
     match query.body.as_mut() {
         SetExpr::Select(select) => Some(select),
         _ => None,
-    }
-}
-
-fn split_and<'a>(expr: &'a Expr, out: &mut Vec<&'a Expr>) {
-    match expr {
-        Expr::BinaryOp {
-            left,
-            op: BinaryOperator::And,
-            right,
-        } => {
-            split_and(left, out);
-            split_and(right, out);
-        }
-        Expr::Nested(inner) => split_and(inner, out),
-        other => out.push(other),
     }
 }
 

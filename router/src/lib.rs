@@ -264,6 +264,15 @@ impl Router {
             })
             .await?;
         let mut described = ran.value;
+        // PostgreSQL types a LIMIT or OFFSET count parameter bigint; no engine infers it.
+        for number in junction_transpiler::count_parameters(&route.statement) {
+            if let Some(slot @ None) = number
+                .checked_sub(1)
+                .and_then(|i| described.parameters.get_mut(i))
+            {
+                *slot = Some(arrow::datatypes::DataType::Int64);
+            }
+        }
         if described.parameters.iter().any(Option::is_none) {
             // An engine the statement fell back from has failed to plan it already.
             let tried = [ran.engine, route.engine().name()];

@@ -12,6 +12,7 @@
 use std::fmt;
 
 mod ast;
+mod count_parameters;
 pub mod datafusion;
 mod directives;
 pub mod duckdb;
@@ -32,6 +33,7 @@ mod trino;
 mod types;
 
 pub use ast::split_and;
+pub use count_parameters::count_parameters;
 pub use directives::{directives, Directed, Directives};
 pub use limits::{check_parameters, check_size, MAX_NESTING, MAX_OPERATORS, MAX_PARAMETERS};
 pub use messages::{function_signature, UNDEFINED_FUNCTION_HINT};

@@ -166,25 +166,20 @@ impl Visitor for InResults {
 }
 
 fn in_results(body: &SetExpr) -> bool {
-    let any = |expr: &Expr| {
-        visit_expressions(expr, |e| match placeholder(e) {
-            Some(_) => ControlFlow::Break(()),
-            None => ControlFlow::Continue(()),
-        })
-        .is_break()
-    };
     match body {
-        SetExpr::Select(select) => select.projection.iter().any(|item| {
-            visit_expressions(item, |e| match placeholder(e) {
-                Some(_) => ControlFlow::Break(()),
-                None => ControlFlow::Continue(()),
-            })
-            .is_break()
-        }),
-        SetExpr::Values(values) => values.rows.iter().flatten().any(any),
+        SetExpr::Select(select) => select.projection.iter().any(holds_parameter),
+        SetExpr::Values(values) => values.rows.iter().flatten().any(holds_parameter),
         SetExpr::SetOperation { left, right, .. } => in_results(left) || in_results(right),
         _ => false,
     }
+}
+
+fn holds_parameter<T: Visit>(node: &T) -> bool {
+    visit_expressions(node, |e| match placeholder(e) {
+        Some(_) => ControlFlow::Break(()),
+        None => ControlFlow::Continue(()),
+    })
+    .is_break()
 }
 
 fn cast(expr: Expr, data_type: DataType) -> Expr {

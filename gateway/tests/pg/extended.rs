@@ -112,3 +112,26 @@ async fn rows_stream_to_the_client() {
     }
     assert!(count > 14_000);
 }
+
+/// A LIMIT or OFFSET parameter is bigint, as PostgreSQL describes it, on every engine: a
+/// driver that binds by the described types sends an int8.
+#[tokio::test]
+async fn limit_and_offset_parameters_are_bigint() {
+    let server = Server::start();
+    let client = server.connect().await;
+    let sql = "select patient_id from silver.patients order by 1 limit $1 offset $2";
+    for engine in ["datafusion", "duckdb"] {
+        client
+            .batch_execute(&format!("SET junction.engine = '{engine}'"))
+            .await
+            .expect("pin");
+        let statement = client.prepare(sql).await.expect("prepare");
+        assert_eq!(statement.params(), [Type::INT8, Type::INT8], "{engine}");
+        let rows = client
+            .query(&statement, &[&2_i64, &1_i64])
+            .await
+            .expect("bound");
+        let ids: Vec<i32> = rows.iter().map(|r| r.get(0)).collect();
+        assert_eq!(ids, [2, 3], "{engine}");
+    }
+}

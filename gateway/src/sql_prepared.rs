@@ -7,9 +7,8 @@
 
 use std::ops::ControlFlow;
 
-use sqlparser::ast::{
-    visit_expressions, visit_expressions_mut, CastKind, DataType, Expr, Statement, Value,
-};
+use junction_transpiler::{highest_parameter, parameter_number};
+use sqlparser::ast::{visit_expressions_mut, CastKind, DataType, Expr, Statement};
 
 use crate::error::GatewayError;
 
@@ -21,28 +20,10 @@ pub struct SqlPrepared {
     pub types: Vec<DataType>,
 }
 
-/// The number of a placeholder `$n`.
-fn placeholder_number(expr: &Expr) -> Option<usize> {
-    match expr {
-        Expr::Value(v) => match &v.value {
-            Value::Placeholder(p) => p.strip_prefix('$')?.parse().ok(),
-            _ => None,
-        },
-        _ => None,
-    }
-}
-
 impl SqlPrepared {
     /// How many parameters EXECUTE must give: the highest `$n`, or the declared types.
     pub fn parameter_count(&self) -> usize {
-        let mut highest = 0;
-        let _ = visit_expressions(&self.statement, |expr| {
-            if let Some(n) = placeholder_number(expr) {
-                highest = highest.max(n);
-            }
-            ControlFlow::<()>::Continue(())
-        });
-        highest.max(self.types.len())
+        highest_parameter(&self.statement).max(self.types.len())
     }
 
     /// The statement with `arguments` in place of its parameters; PostgreSQL's 42601 when
@@ -54,7 +35,7 @@ impl SqlPrepared {
         }
         let mut statement = self.statement.clone();
         let _ = visit_expressions_mut(&mut statement, |expr| {
-            if let Some(n) = placeholder_number(expr) {
+            if let Some(n) = parameter_number(expr) {
                 // 1 ≤ n ≤ expected: counted above.
                 let argument = arguments[n - 1].clone();
                 *expr = match self.types.get(n - 1) {

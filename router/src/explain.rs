@@ -138,7 +138,7 @@ fn reason(
                 "auto: too big for this machine ({}); runs remote ({estimate})",
                 too_big(memory)
             ),
-            Some(memory) if candidate.over_budget => format!(
+            Some(memory) if !candidate.engine.remote() => format!(
                 "eligible ({estimate}); too big for this machine ({})",
                 too_big(memory)
             ),

@@ -7,7 +7,7 @@ use std::cmp::Ordering;
 use std::collections::BTreeMap;
 use std::ops::ControlFlow;
 
-use arrow::datatypes::{DataType, Schema};
+use arrow::datatypes::Schema;
 use datafusion::scalar::ScalarValue;
 use junction_catalogs::{FileStatistics, FileStats};
 use junction_transpiler::{fold, split_and, table_name_parts};
@@ -241,7 +241,6 @@ fn tests(conjunct: &Expr) -> Vec<(ColumnRef, Test)> {
 /// A filter's constants as values of its column's type; `None` where one does not convert.
 struct Typed<'a> {
     column: &'a str,
-    data_type: DataType,
     test: TypedTest,
 }
 
@@ -252,12 +251,8 @@ enum TypedTest {
 
 impl<'a> Typed<'a> {
     fn new(filter: &'a Filter, schema: &Schema) -> Option<Self> {
-        let data_type = schema
-            .field_with_name(&filter.column)
-            .ok()?
-            .data_type()
-            .clone();
-        let value = |text: &str| ScalarValue::try_from_string(text.to_owned(), &data_type).ok();
+        let data_type = schema.field_with_name(&filter.column).ok()?.data_type();
+        let value = |text: &str| ScalarValue::try_from_string(text.to_owned(), data_type).ok();
         let test = match &filter.test {
             Test::Compare(op, text) => TypedTest::Compare(*op, value(text)?),
             Test::In(texts) => {
@@ -266,7 +261,6 @@ impl<'a> Typed<'a> {
         };
         Some(Self {
             column: &filter.column,
-            data_type,
             test,
         })
     }
@@ -279,25 +273,16 @@ impl<'a> Typed<'a> {
         let Some(bounds) = file.columns.get(self.column) else {
             return true;
         };
-        let bound = |value: &Option<ScalarValue>| {
-            value
-                .as_ref()
-                .and_then(|v| v.cast_to(&self.data_type).ok())
-                .filter(|v| !v.is_null())
-        };
-        let (min, max) = (bound(&bounds.min), bound(&bounds.max));
-        // Writers truncate long strings' statistics: a truncated maximum is no bound.
-        let max = max.filter(|m| !matches!(m, ScalarValue::Utf8(Some(s)) if s.len() >= 32));
+        // The catalog typed the bounds as the column, as the constants are.
+        let (min, max) = (&bounds.min, &bounds.max);
         let cmp =
             |a: &Option<ScalarValue>, b: &ScalarValue| a.as_ref().and_then(|a| a.partial_cmp(b));
         let passes = |op: Op, v: &ScalarValue| match op {
-            Op::Eq => {
-                cmp(&min, v) != Some(Ordering::Greater) && cmp(&max, v) != Some(Ordering::Less)
-            }
-            Op::Lt => cmp(&min, v).is_none_or(Ordering::is_lt),
-            Op::LtEq => cmp(&min, v).is_none_or(Ordering::is_le),
-            Op::Gt => cmp(&max, v).is_none_or(Ordering::is_gt),
-            Op::GtEq => cmp(&max, v).is_none_or(Ordering::is_ge),
+            Op::Eq => cmp(min, v) != Some(Ordering::Greater) && cmp(max, v) != Some(Ordering::Less),
+            Op::Lt => cmp(min, v).is_none_or(Ordering::is_lt),
+            Op::LtEq => cmp(min, v).is_none_or(Ordering::is_le),
+            Op::Gt => cmp(max, v).is_none_or(Ordering::is_gt),
+            Op::GtEq => cmp(max, v).is_none_or(Ordering::is_ge),
         };
         match &self.test {
             TypedTest::Compare(op, v) => passes(*op, v),
@@ -330,7 +315,7 @@ mod tests {
     use std::collections::HashMap;
     use std::sync::Arc;
 
-    use arrow::datatypes::{Field, TimeUnit};
+    use arrow::datatypes::{DataType, Field, TimeUnit};
     use junction_catalogs::Bounds;
     use sqlparser::dialect::PostgreSqlDialect;
     use sqlparser::parser::Parser;
@@ -410,8 +395,8 @@ mod tests {
                 (
                     "hr".to_owned(),
                     Bounds {
-                        min: Some(ScalarValue::Int64(Some(50))),
-                        max: Some(ScalarValue::Int64(Some(90))),
+                        min: Some(ScalarValue::Int32(Some(50))),
+                        max: Some(ScalarValue::Int32(Some(90))),
                         nulls: Some(nulls),
                     },
                 ),

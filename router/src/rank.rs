@@ -88,9 +88,6 @@ pub struct Candidate {
     /// `None` where nothing was estimated (pinned, or ineligible).
     pub estimate: Option<Duration>,
     pub basis: Basis,
-    /// An in-process engine ranked after a remote one because the statement's working set
-    /// exceeds this machine's budget (see [`Ranking::memory`]).
-    pub over_budget: bool,
     /// Statements running on this machine that an in-process engine would share its cores
     /// with; its estimate is multiplied by one more than this. 0 for a remote engine.
     pub sharing: u32,
@@ -127,7 +124,7 @@ pub struct Ranking {
     /// The first two were swapped to learn the runner-up's time.
     pub explored: bool,
     /// Set when the statement is too big for this machine and a remote engine can run it:
-    /// the remote engines rank first.
+    /// the remote engines rank first, the in-process ones after them.
     pub memory: Option<OverBudget>,
 }
 
@@ -221,26 +218,21 @@ impl Ranker {
                     estimate: estimate.map(|e| e.mul_f64(f64::from(sharing) + 1.0)),
                     engine: s.engine,
                     basis,
-                    over_budget: false,
                     sharing,
                 }
             })
             .collect();
         let memory = self.over_budget(&inputs.work, &candidates);
-        if memory.is_some() {
-            for candidate in &mut candidates {
-                candidate.over_budget = !candidate.engine.remote();
-            }
-        }
-        // Stable: equal estimates keep the configured order.
+        // Stable: equal estimates keep the configured order. Over budget, the in-process
+        // engines follow the remote ones.
         candidates.sort_by_key(|c| {
             (
                 !c.eligible(),
-                c.over_budget,
+                memory.is_some() && !c.engine.remote(),
                 c.estimate.unwrap_or(Duration::MAX),
             )
         });
-        let explored = self.explore(&mut candidates);
+        let explored = self.explore(&mut candidates, memory.is_some());
         Ranking {
             candidates,
             explored,
@@ -271,7 +263,6 @@ impl Ranker {
                 engine,
                 estimate: None,
                 basis,
-                over_budget: false,
                 sharing: 0,
             }],
             explored: false,
@@ -279,12 +270,13 @@ impl Ranker {
         }
     }
 
-    fn explore(&self, candidates: &mut [Candidate]) -> bool {
+    fn explore(&self, candidates: &mut [Candidate], over_budget: bool) -> bool {
         let [first, second, ..] = candidates else {
             return false;
         };
         // Exploring never sends a statement too big for this machine to run on it.
-        if self.explore_every == 0 || !second.eligible() || second.over_budget {
+        let onto_the_machine = over_budget && !second.engine.remote();
+        if self.explore_every == 0 || !second.eligible() || onto_the_machine {
             return false;
         }
         let runs = |c: &Candidate| match &c.basis {

@@ -12,7 +12,6 @@
 use std::fmt;
 
 mod ast;
-mod count_parameters;
 pub mod datafusion;
 mod directives;
 pub mod duckdb;
@@ -21,6 +20,7 @@ mod limits;
 mod messages;
 mod names;
 mod oid_casts;
+mod parameters;
 mod placeholders;
 mod relations;
 mod result_types;
@@ -33,12 +33,12 @@ mod trino;
 mod types;
 
 pub use ast::split_and;
-pub use count_parameters::count_parameters;
 pub use directives::{directives, Directed, Directives};
 pub use limits::{check_parameters, check_size, MAX_NESTING, MAX_OPERATORS, MAX_PARAMETERS};
 pub use messages::{function_signature, UNDEFINED_FUNCTION_HINT};
 pub use names::{client_column_name, name_result_columns};
 pub use oid_casts::{number_text_oids, remove_oid_casts};
+pub use parameters::{count_parameters, highest_parameter, parameter_number};
 pub use placeholders::number_question_marks;
 pub use relations::{fold, table_name_parts, table_references, SYSTEM_SCHEMAS};
 pub use session::{bind_session_values, server_version, SessionValues, UNKNOWN_SETTING_FUNCTION};

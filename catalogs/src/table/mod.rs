@@ -206,19 +206,15 @@ impl TableHandle {
     }
 
     /// What the snapshot's metadata says of each of its data files, where it says (Delta
-    /// and Iceberg), for estimating what a statement's filters leave to read.
+    /// and Iceberg), bounds typed as the table's columns, for estimating what a statement's
+    /// filters leave to read.
     pub async fn file_statistics(&self) -> Result<Option<Arc<FileStatistics>>> {
         self.statistics
             .get_or_try_init(|| async {
-                Ok(match &self.source {
-                    Source::Delta(table) => statistics::delta(table, &self.location)
-                        .await?
-                        .map(Arc::new),
-                    Source::Iceberg(table) => statistics::iceberg(table, &self.location)
-                        .await?
-                        .map(Arc::new),
-                    Source::Files(_) => None,
-                })
+                let schema = self.schema();
+                Ok(statistics::of(&self.source, &self.location, &schema)
+                    .await?
+                    .map(Arc::new))
             })
             .await
             .cloned()

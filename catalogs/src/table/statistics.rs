@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 
+use datafusion::arrow::datatypes::{DataType, Schema};
 use datafusion::scalar::ScalarValue;
 use delta_kernel::expressions::{Scalar, StructData};
 use deltalake::DeltaTable;
@@ -30,13 +31,40 @@ pub struct FileStats {
     pub columns: HashMap<String, Bounds>,
 }
 
-/// What one column holds in one file: every non-NULL value lies within `min..=max`.
+/// What one column holds in one file: every non-NULL value lies within `min..=max`, both of
+/// the column's type.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Bounds {
     pub min: Option<ScalarValue>,
     pub max: Option<ScalarValue>,
     /// NULLs among its values, where known.
     pub nulls: Option<u64>,
+}
+
+impl FileStatistics {
+    /// Every bound as a value of its column's type in `schema`, so that comparing it with a
+    /// constant typed as the column needs no cast; a bound that does not cast, or of a column
+    /// the schema lacks, is dropped (it then bounds nothing). Writers truncate long strings'
+    /// statistics, so a string maximum of 32 characters or more is dropped too.
+    fn typed(mut self, schema: &Schema) -> Self {
+        let as_column = |value: Option<ScalarValue>, data_type: &DataType| {
+            value
+                .and_then(|v| v.cast_to(data_type).ok())
+                .filter(|v| !v.is_null())
+        };
+        for file in &mut self.files {
+            file.columns.retain(|name, bounds| {
+                let Ok(field) = schema.field_with_name(name) else {
+                    return false;
+                };
+                bounds.min = as_column(bounds.min.take(), field.data_type());
+                bounds.max = as_column(bounds.max.take(), field.data_type())
+                    .filter(|m| !matches!(m, ScalarValue::Utf8(Some(s)) if s.len() >= 32));
+                true
+            });
+        }
+        self
+    }
 }
 
 impl FileStats {
@@ -49,10 +77,24 @@ impl FileStats {
     }
 }
 
+/// The statistics of the snapshot `source` describes, bounds typed as `schema`'s columns.
+pub(super) async fn of(
+    source: &super::Source,
+    location: &Location,
+    schema: &Schema,
+) -> Result<Option<FileStatistics>> {
+    let statistics = match source {
+        super::Source::Delta(table) => delta(table, location).await?,
+        super::Source::Iceberg(table) => iceberg(table, location).await?,
+        super::Source::Files(_) => None,
+    };
+    Ok(statistics.map(|s| s.typed(schema)))
+}
+
 /// The statistics of a Delta snapshot's files: partition values exactly, and the per-column
 /// `minValues`/`maxValues`/`nullCount` writers record. `None` under column mapping, where
 /// statistics name physical columns.
-pub(super) async fn delta(table: &DeltaTable, root: &Location) -> Result<Option<FileStatistics>> {
+async fn delta(table: &DeltaTable, root: &Location) -> Result<Option<FileStatistics>> {
     let error = delta_error(root);
     let state = table.snapshot().map_err(&error)?;
     if state
@@ -156,7 +198,7 @@ fn scalar(value: &Scalar) -> Option<ScalarValue> {
 /// The statistics of an Iceberg table's current snapshot, from its manifests: each live data
 /// file's size, rows, and the lower and upper bounds and NULL counts writers record per
 /// column (by field id; nested fields left out).
-pub(super) async fn iceberg(table: &Table, root: &Location) -> Result<Option<FileStatistics>> {
+async fn iceberg(table: &Table, root: &Location) -> Result<Option<FileStatistics>> {
     let error = |source: iceberg::Error| CatalogError::Iceberg {
         table: root.to_string(),
         location: root.to_string(),

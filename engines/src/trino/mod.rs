@@ -261,7 +261,7 @@ impl Engine for TrinoEngine {
         types: &dyn TypeOracle,
     ) -> Result<Described> {
         // Each parameter as NULL: only where none can reach a result column.
-        let parameters = params::count(statement);
+        let parameters = junction_transpiler::highest_parameter(statement);
         params::check_placement(statement)?;
         let statement = &params::bind(statement, &[])?;
         let sql = self.sql(ctx, statement, types)?;
@@ -319,7 +319,7 @@ impl Engine for TrinoEngine {
     ) -> Result<SendableRecordBatchStream> {
         params::check_placement(statement)?;
         let bound;
-        let statement = if params::count(statement) > 0 {
+        let statement = if junction_transpiler::highest_parameter(statement) > 0 {
             bound = params::bind(statement, parameters)?;
             &bound
         } else {

@@ -9,6 +9,7 @@ use std::ops::ControlFlow;
 
 use chrono::{DateTime, Datelike, NaiveDate};
 use datafusion::scalar::ScalarValue;
+use junction_transpiler::parameter_number;
 use sqlparser::ast::{
     visit_expressions, visit_expressions_mut, CastKind, DataType, ExactNumberInfo, Expr,
     LimitClause, Query, SetExpr, Statement, TimezoneInfo, Value, Visit, VisitMut, Visitor,
@@ -16,16 +17,6 @@ use sqlparser::ast::{
 };
 
 use crate::{EngineError, Result};
-
-/// The highest parameter number `statement` refers to (`$3`: 3), 0 for none.
-pub fn count(statement: &Statement) -> usize {
-    let mut highest = 0;
-    let _ = visit_expressions(statement, |expr| {
-        highest = highest.max(placeholder(expr).unwrap_or(0));
-        ControlFlow::<()>::Continue(())
-    });
-    highest
-}
 
 /// Refuses a statement whose parameters could reach a result column's type.
 pub fn check_placement(statement: &Statement) -> Result<()> {
@@ -54,21 +45,19 @@ pub fn bind(statement: &Statement, values: &[ScalarValue]) -> Result<Statement> 
     }
     let mut failed = None;
     let _ = visit_expressions_mut(&mut bound, |expr| {
-        let Some(index) = placeholder(expr) else {
+        let Some(number) = parameter_number(expr) else {
             return ControlFlow::Continue(());
         };
-        let constant = match values {
-            [] => Ok(Expr::value(Value::Null)),
-            values => match index.checked_sub(1).and_then(|i| values.get(i)) {
-                Some(value) => constant(value),
-                None => Err(EngineError::Unsupported(format!(
-                    "there is no parameter ${index}"
-                ))),
-            },
+        let written = match (values, number.checked_sub(1).and_then(|i| values.get(i))) {
+            ([], _) => Ok(Expr::value(Value::Null)),
+            (_, Some(value)) => constant(value),
+            (_, None) => Err(EngineError::Unsupported(format!(
+                "there is no parameter ${number}"
+            ))),
         };
-        match constant {
-            Ok(constant) => {
-                *expr = constant;
+        match written {
+            Ok(written) => {
+                *expr = written;
                 ControlFlow::Continue(())
             }
             Err(e) => {
@@ -90,28 +79,20 @@ struct Counts<'a> {
 }
 
 impl Counts<'_> {
-    fn number(&mut self, expr: &mut Expr) {
-        let Some(index) = placeholder(expr) else {
+    fn write(&mut self, expr: &mut Expr) {
+        let Some(number) = parameter_number(expr) else {
             return;
         };
-        let count = match self.values {
-            [] => Some(0),
-            values => match index.checked_sub(1).and_then(|i| values.get(i)) {
-                Some(ScalarValue::Int64(Some(n))) => Some(*n),
-                Some(ScalarValue::Int32(Some(n))) => Some(i64::from(*n)),
-                Some(ScalarValue::Int16(Some(n))) => Some(i64::from(*n)),
-                // An engine that could not type the parameter leaves it text.
-                Some(ScalarValue::Utf8(Some(n))) => n.trim().parse().ok(),
-                _ => None,
-            },
+        let written = match number.checked_sub(1).and_then(|i| self.values.get(i)) {
+            _ if self.values.is_empty() => Ok(count(0)),
+            Some(value) => count_of(number, value),
+            None => Err(EngineError::Unsupported(format!(
+                "there is no parameter ${number}"
+            ))),
         };
-        match count.filter(|n| *n >= 0) {
-            Some(n) => *expr = Expr::value(Value::Number(n.to_string(), false)),
-            None => {
-                self.failed = Some(EngineError::Unsupported(format!(
-                    "trino takes only a count that is not negative after LIMIT or OFFSET (${index})"
-                )))
-            }
+        match written {
+            Ok(written) => *expr = written,
+            Err(e) => self.failed = Some(e),
         }
     }
 }
@@ -123,15 +104,15 @@ impl VisitorMut for Counts<'_> {
         match &mut query.limit_clause {
             Some(LimitClause::LimitOffset { limit, offset, .. }) => {
                 if let Some(limit) = limit {
-                    self.number(limit);
+                    self.write(limit);
                 }
                 if let Some(offset) = offset {
-                    self.number(&mut offset.value);
+                    self.write(&mut offset.value);
                 }
             }
             Some(LimitClause::OffsetCommaLimit { offset, limit }) => {
-                self.number(offset);
-                self.number(limit);
+                self.write(offset);
+                self.write(limit);
             }
             None => {}
         }
@@ -139,15 +120,25 @@ impl VisitorMut for Counts<'_> {
     }
 }
 
-/// The parameter's number, for `$n`.
-fn placeholder(expr: &Expr) -> Option<usize> {
-    match expr {
-        Expr::Value(value) => match &value.value {
-            Value::Placeholder(p) => p.strip_prefix('$')?.parse().ok(),
-            _ => None,
-        },
+fn count(n: i64) -> Expr {
+    Expr::value(Value::Number(n.to_string(), false))
+}
+
+/// The LIMIT or OFFSET count parameter `$number` gives, as the number Trino takes there.
+fn count_of(number: usize, value: &ScalarValue) -> Result<Expr> {
+    let n = match value {
+        ScalarValue::Int64(Some(n)) => Some(*n),
+        ScalarValue::Int32(Some(n)) => Some(i64::from(*n)),
+        ScalarValue::Int16(Some(n)) => Some(i64::from(*n)),
+        // An engine that could not type the parameter leaves it text.
+        ScalarValue::Utf8(Some(n)) => n.trim().parse().ok(),
         _ => None,
-    }
+    };
+    n.filter(|n| *n >= 0).map(count).ok_or_else(|| {
+        EngineError::Unsupported(format!(
+            "trino takes only a count that is not negative after LIMIT or OFFSET (${number})"
+        ))
+    })
 }
 
 /// Finds a parameter in a select list or a VALUES row.
@@ -175,7 +166,7 @@ fn in_results(body: &SetExpr) -> bool {
 }
 
 fn holds_parameter<T: Visit>(node: &T) -> bool {
-    visit_expressions(node, |e| match placeholder(e) {
+    visit_expressions(node, |e| match parameter_number(e) {
         Some(_) => ControlFlow::Break(()),
         None => ControlFlow::Continue(()),
     })
@@ -196,7 +187,8 @@ fn text(value: String) -> Expr {
     Expr::value(Value::SingleQuotedString(value))
 }
 
-/// `value` as a constant of PostgreSQL's type for it.
+/// `value` as a constant of PostgreSQL's type for it: its text (or number) cast to
+/// [`sql_type`].
 fn constant(value: &ScalarValue) -> Result<Expr> {
     let unsupported = || {
         EngineError::Unsupported(format!(
@@ -204,59 +196,46 @@ fn constant(value: &ScalarValue) -> Result<Expr> {
             value.data_type()
         ))
     };
-    let number =
-        |n: String, data_type: DataType| cast(Expr::value(Value::Number(n, false)), data_type);
+    let data_type = sql_type(value).ok_or_else(unsupported)?;
+    let number = |n: String| Expr::value(Value::Number(n, false));
     let float = |v: f64| match v {
         v if v.is_nan() => "NaN".to_owned(),
         v if v == f64::INFINITY => "Infinity".to_owned(),
         v if v == f64::NEG_INFINITY => "-Infinity".to_owned(),
         v => v.to_string(),
     };
-    if value.is_null() {
-        return Ok(cast(
-            Expr::value(Value::Null),
-            sql_type(value).ok_or_else(unsupported)?,
-        ));
-    }
-    Ok(match value {
+    let written = match value {
+        value if value.is_null() => Expr::value(Value::Null),
         ScalarValue::Boolean(Some(v)) => Expr::value(Value::Boolean(*v)),
-        ScalarValue::Int16(Some(v)) => number(v.to_string(), DataType::SmallInt(None)),
-        ScalarValue::Int32(Some(v)) => number(v.to_string(), DataType::Integer(None)),
-        ScalarValue::Int64(Some(v)) => number(v.to_string(), DataType::BigInt(None)),
-        ScalarValue::Float32(Some(v)) => cast(text(float(f64::from(*v))), DataType::Real),
-        ScalarValue::Float64(Some(v)) => cast(text(float(*v)), DataType::DoublePrecision),
+        ScalarValue::Int16(Some(v)) => number(v.to_string()),
+        ScalarValue::Int32(Some(v)) => number(v.to_string()),
+        ScalarValue::Int64(Some(v)) => number(v.to_string()),
+        ScalarValue::Float32(Some(v)) => text(float(f64::from(*v))),
+        ScalarValue::Float64(Some(v)) => text(float(*v)),
         ScalarValue::Utf8(Some(v))
         | ScalarValue::LargeUtf8(Some(v))
-        | ScalarValue::Utf8View(Some(v)) => cast(text(v.clone()), DataType::Text),
+        | ScalarValue::Utf8View(Some(v)) => text(v.clone()),
         ScalarValue::Date32(Some(days)) => {
             let date = NaiveDate::from_epoch_days(*days)
                 .filter(|d| (1..=9999).contains(&d.year()))
                 .ok_or_else(unsupported)?;
-            cast(text(date.format("%Y-%m-%d").to_string()), DataType::Date)
+            text(date.format("%Y-%m-%d").to_string())
         }
         ScalarValue::TimestampMicrosecond(Some(micros), zone) => {
             let at = DateTime::from_timestamp_micros(*micros).ok_or_else(unsupported)?;
-            let written = at.naive_utc().format("%Y-%m-%d %H:%M:%S%.6f").to_string();
+            let written = at.naive_utc().format("%Y-%m-%d %H:%M:%S%.6f");
             match zone {
-                None => cast(text(written), DataType::Timestamp(None, TimezoneInfo::None)),
-                Some(_) => cast(
-                    text(format!("{written} UTC")),
-                    DataType::Timestamp(None, TimezoneInfo::WithTimeZone),
-                ),
+                None => text(written.to_string()),
+                Some(_) => text(format!("{written} UTC")),
             }
         }
-        ScalarValue::Decimal128(Some(_), precision, scale) if *scale >= 0 => cast(
-            text(value.to_string()),
-            DataType::Numeric(ExactNumberInfo::PrecisionAndScale(
-                u64::from(*precision),
-                i64::from(*scale),
-            )),
-        ),
+        ScalarValue::Decimal128(Some(_), _, _) => text(value.to_string()),
         _ => return Err(unsupported()),
-    })
+    };
+    Ok(cast(written, data_type))
 }
 
-/// PostgreSQL's type for a NULL of `value`'s type.
+/// PostgreSQL's type for `value`'s type; `None` for those not taken yet.
 fn sql_type(value: &ScalarValue) -> Option<DataType> {
     Some(match value {
         ScalarValue::Null
@@ -318,8 +297,8 @@ mod tests {
              AND f = CAST(NULL AS DOUBLE PRECISION) LIMIT 7"
         );
         let described = bind(&statement, &[]).expect("describes");
-        assert_eq!(count(&statement), 5);
-        assert_eq!(count(&described), 0);
+        assert_eq!(junction_transpiler::highest_parameter(&statement), 5);
+        assert_eq!(junction_transpiler::highest_parameter(&described), 0);
         assert!(described.to_string().ends_with("LIMIT 0"), "{described}");
         assert!(bind(&statement, &[ScalarValue::Int32(Some(1))]).is_err());
     }

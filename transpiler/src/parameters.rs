@@ -1,9 +1,33 @@
-//! Parameters whose type PostgreSQL infers from their place alone, where the engines infer
-//! none: a LIMIT or OFFSET count is bigint (`LIMIT $1`).
+//! Parameter markers (`$1`) in a parsed statement: their numbers, and those whose type
+//! PostgreSQL infers from their place alone where the engines infer none (a LIMIT or OFFSET
+//! count is bigint).
 
 use std::ops::ControlFlow;
 
-use sqlparser::ast::{Expr, LimitClause, Query, Statement, Value, Visit, Visitor};
+use sqlparser::ast::{
+    visit_expressions, Expr, LimitClause, Query, Statement, Value, Visit, Visitor,
+};
+
+/// The number of a parameter marker: 3 for `$3`.
+pub fn parameter_number(expr: &Expr) -> Option<usize> {
+    match expr {
+        Expr::Value(value) => match &value.value {
+            Value::Placeholder(p) => p.strip_prefix('$')?.parse().ok(),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// The highest parameter number `statement` refers to, 0 for none.
+pub fn highest_parameter(statement: &Statement) -> usize {
+    let mut highest = 0;
+    let _ = visit_expressions(statement, |expr| {
+        highest = highest.max(parameter_number(expr).unwrap_or(0));
+        ControlFlow::<()>::Continue(())
+    });
+    highest
+}
 
 /// The numbers of the parameters that are a LIMIT or OFFSET count in `statement`.
 pub fn count_parameters(statement: &Statement) -> Vec<usize> {
@@ -16,13 +40,7 @@ struct Counts(Vec<usize>);
 
 impl Counts {
     fn note(&mut self, expr: &Expr) {
-        if let Expr::Value(value) = expr {
-            if let Value::Placeholder(p) = &value.value {
-                if let Some(n) = p.strip_prefix('$').and_then(|n| n.parse().ok()) {
-                    self.0.push(n);
-                }
-            }
-        }
+        self.0.extend(parameter_number(expr));
     }
 }
 
@@ -64,5 +82,6 @@ mod tests {
         let mut found = count_parameters(&statement);
         found.sort_unstable();
         assert_eq!(found, [2, 3, 4]);
+        assert_eq!(highest_parameter(&statement), 4);
     }
 }

@@ -6,6 +6,7 @@ mod duck;
 mod error;
 mod numeric;
 pub mod pg_text;
+pub mod regtype;
 mod sql_error;
 pub mod tables;
 mod text;

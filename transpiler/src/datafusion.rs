@@ -20,19 +20,22 @@
 //!
 //! The rules shared with other dialects (result types, formats, patterns) run here too.
 
+use std::ops::ControlFlow;
+
 use sqlparser::ast::{
-    BinaryOperator, DataType, Expr, FunctionArgumentClause, FunctionArguments, Ident, LimitClause,
-    Query, SelectItem, SetExpr, Statement, TableAlias, TableFactor, Value,
+    visit_expressions_mut, ArrayElemTypeDef, BinaryOperator, DataType, Expr,
+    FunctionArgumentClause, FunctionArguments, Ident, LimitClause, Query, SelectItem, SetExpr,
+    Statement, TableAlias, TableFactor, UnaryOperator, Value,
 };
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;
 
 use crate::ast::{
     arguments, arguments_mut, binary, call, call_with, cast_in_place, function_name, is_call_to,
-    is_plain_cast, number, path_steps, rename, string, string_literal, string_value, take,
-    take_arguments,
+    is_plain_cast, number, path_steps, push_argument, rename, string, string_literal, string_value,
+    take, take_arguments,
 };
-use crate::types::{is_int4_literal, Scope, SqlType};
+use crate::types::{is_int4_literal, literal_type, Scope, SqlType};
 use crate::{result_types, shared, Dialect, TranspileError};
 
 /// The query rules, for a query whose parts are done.
@@ -913,6 +916,78 @@ pub fn fetch_to_limit(query: &mut Query) -> Result<(), TranspileError> {
         }
     }
     Ok(())
+}
+
+/// `pg_typeof(e)` where DataFusion's type of `e` does not say PostgreSQL's: an untyped
+/// literal is `unknown` (DataFusion reads it as text), a cast to `varchar`, `char`, `json`
+/// or `jsonb` is that type (DataFusion holds them as text). The name goes to junction's
+/// pg_typeof as a second argument; other arguments are named from their Arrow type there.
+/// Runs before the other rules, which rewrite the casts it reads.
+pub fn pg_typeof_names(statement: &mut Statement) {
+    let _ = visit_expressions_mut(statement, |expr| {
+        if let Expr::Function(function) = expr {
+            if is_call_to(function, &["pg_typeof"]) && arguments(function).count() == 1 {
+                let name = arguments(function).next().and_then(declared_type_name);
+                if let Some(name) = name {
+                    push_argument(function, string(&name));
+                }
+            }
+        }
+        ControlFlow::<()>::Continue(())
+    });
+}
+
+/// The PostgreSQL type name of `expr` where its form says it and DataFusion's type would not.
+fn declared_type_name(expr: &Expr) -> Option<String> {
+    match expr {
+        Expr::Nested(inner) => declared_type_name(inner),
+        Expr::Value(v) if v.value == Value::Null || string_value(&v.value).is_some() => {
+            Some("unknown".to_owned())
+        }
+        // DataFusion reads every integer literal as Int64.
+        Expr::Value(v) => number_type_name(&v.value),
+        Expr::UnaryOp {
+            op: UnaryOperator::Minus,
+            expr,
+        } => match expr.as_ref() {
+            Expr::Value(v) => match &v.value {
+                Value::Number(n, long) => number_type_name(&Value::Number(format!("-{n}"), *long)),
+                _ => None,
+            },
+            _ => None,
+        },
+        Expr::Cast {
+            kind, data_type, ..
+        } if is_plain_cast(kind) => text_type_name(data_type),
+        _ => None,
+    }
+}
+
+/// The type name of a number literal, as PostgreSQL types it.
+fn number_type_name(value: &Value) -> Option<String> {
+    let name = match literal_type(value)? {
+        SqlType::Int4 => "integer",
+        SqlType::Int8 => "bigint",
+        SqlType::Numeric => "numeric",
+        _ => return None,
+    };
+    Some(name.to_owned())
+}
+
+/// The name of a type DataFusion holds as text.
+fn text_type_name(data_type: &DataType) -> Option<String> {
+    match data_type {
+        DataType::Varchar(_) | DataType::CharacterVarying(_) | DataType::CharVarying(_) => {
+            Some("character varying".to_owned())
+        }
+        DataType::Char(_) | DataType::Character(_) => Some("character".to_owned()),
+        DataType::JSON => Some("json".to_owned()),
+        DataType::JSONB => Some("jsonb".to_owned()),
+        DataType::Array(
+            ArrayElemTypeDef::SquareBracket(element, _) | ArrayElemTypeDef::AngleBracket(element),
+        ) => text_type_name(element).map(|name| format!("{name}[]")),
+        _ => None,
+    }
 }
 
 #[cfg(test)]

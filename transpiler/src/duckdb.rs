@@ -121,6 +121,11 @@ fn functions_unlike_postgresql(expr: &Expr) -> Result<(), TranspileError> {
         } => Err(TranspileError::Unsupported(format!(
             "jsonb's {op} operator is not supported by duckdb"
         ))),
+        // DuckDB's pg_typeof answers DuckDB's type names (`varchar`, `decimal(2,1)`), and
+        // junction cannot type its results regtype: DataFusion answers it.
+        Expr::Function(f) if is_call_to(f, &["pg_typeof"]) => Err(TranspileError::Unsupported(
+            "pg_typeof is not supported by duckdb (its type names are DuckDB's)".to_owned(),
+        )),
         // DuckDB's own pg_catalog functions describe DuckDB's catalog and types: its
         // `format_type(23, -1)` is `float8`. junction's system catalogs live in DataFusion.
         Expr::Function(f) if is_call_to(f, &CATALOG_FUNCTIONS) => {

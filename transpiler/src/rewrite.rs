@@ -77,6 +77,9 @@ pub(crate) fn rewrite(
     dialect: Dialect,
     types: &dyn TypeOracle,
 ) -> Result<(), TranspileError> {
+    if dialect == Dialect::DataFusion {
+        datafusion::pg_typeof_names(statement);
+    }
     let scope = Scope::new(types);
     if let ControlFlow::Break(e) = statement.visit(&mut Rules { dialect, scope }) {
         return Err(e);

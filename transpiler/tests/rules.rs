@@ -86,6 +86,15 @@ fn datafusion_rules() {
         Dialect::DataFusion,
         &[
             (
+                // pg_typeof is told the types DataFusion's own would misname: an untyped
+                // literal, an int4 constant (Int64 to DataFusion), a cast to varchar or jsonb.
+                "SELECT pg_typeof('x'), pg_typeof(7), pg_typeof(-7), pg_typeof(quality::varchar(3)), \
+                 pg_typeof('{}'::jsonb), pg_typeof(heart_rate) FROM silver.vitals",
+                "SELECT pg_typeof('x', 'unknown'), pg_typeof(7, 'integer'), \
+                 pg_typeof(-7, 'integer'), pg_typeof(quality::VARCHAR(3), 'character varying'), \
+                 pg_typeof('{}', 'jsonb'), pg_typeof(heart_rate) FROM silver.vitals",
+            ),
+            (
                 // A LIKE pattern known only at run time is rewritten to the backslash then.
                 "SELECT 1 FROM silver.vitals WHERE quality NOT LIKE $1 || '%' ESCAPE '/'",
                 "SELECT CAST(1 AS INTEGER) FROM silver.vitals \
@@ -227,6 +236,10 @@ fn constructs_an_engine_cannot_express_are_0a000() {
         (
             Dialect::DuckDb,
             "SELECT to_char(heart_rate, '999') FROM silver.vitals",
+        ),
+        (
+            Dialect::DuckDb,
+            "SELECT pg_typeof(heart_rate) FROM silver.vitals",
         ),
         (
             Dialect::DataFusion,

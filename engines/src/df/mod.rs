@@ -25,6 +25,7 @@ mod pg_catalog_arrays;
 mod pg_database;
 mod pg_namespace;
 mod pg_settings;
+mod pg_typeof;
 mod regtype;
 mod sql_type_name;
 mod time_zones;
@@ -175,6 +176,7 @@ impl DataFusionEngine {
         ctx.register_udf(age::age_udf());
         ctx.register_udf(age::make_timestamp_udf());
         ctx.register_udf(mode::mode_udf());
+        ctx.register_udf(pg_typeof::pg_typeof_udf());
         ctx.register_udwf(ntile::ntile_udwf());
         // Called by name for averages (the transpiler's exact_average); the operator planner
         // calls it for `/`.

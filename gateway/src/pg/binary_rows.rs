@@ -20,23 +20,25 @@ const PG_EPOCH_DAYS: i32 = 10_957;
 /// Microseconds from 1970-01-01 to 2000-01-01.
 const PG_EPOCH_MICROS: i64 = 946_684_800_000_000;
 
-/// Whether every column of `schema` has a type this encoder writes.
+/// Whether every column of `schema` has a type this encoder writes (a regtype's text is not
+/// its binary form).
 pub fn supports(schema: &Schema) -> bool {
     schema.fields().iter().all(|f| {
-        matches!(
-            f.data_type(),
-            DataType::Boolean
-                | DataType::Int16
-                | DataType::Int32
-                | DataType::Int64
-                | DataType::Float32
-                | DataType::Float64
-                | DataType::Utf8
-                | DataType::LargeUtf8
-                | DataType::Utf8View
-                | DataType::Date32
-                | DataType::Timestamp(TimeUnit::Microsecond, _)
-        )
+        f.extension_type_name() != Some(junction_engines::regtype::REGTYPE_EXTENSION)
+            && matches!(
+                f.data_type(),
+                DataType::Boolean
+                    | DataType::Int16
+                    | DataType::Int32
+                    | DataType::Int64
+                    | DataType::Float32
+                    | DataType::Float64
+                    | DataType::Utf8
+                    | DataType::LargeUtf8
+                    | DataType::Utf8View
+                    | DataType::Date32
+                    | DataType::Timestamp(TimeUnit::Microsecond, _)
+            )
     })
 }
 

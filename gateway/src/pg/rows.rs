@@ -5,6 +5,7 @@ use std::sync::Arc;
 use arrow_pg::datatypes::{arrow_schema_to_pg_fields, encode_recordbatch};
 use datafusion::execution::SendableRecordBatchStream;
 use futures::{stream, Stream, StreamExt};
+use junction_engines::regtype::REGTYPE_EXTENSION;
 use pgwire::api::portal::Format;
 use pgwire::api::results::{FieldFormat, FieldInfo, QueryResponse};
 use pgwire::api::Type;
@@ -24,18 +25,23 @@ pub fn fields(schema: &arrow::datatypes::Schema, format: &Format) -> PgWireResul
     let mut fields = arrow_schema_to_pg_fields(schema, format, None)?;
     // arrow-pg maps only geometry extensions; JSON text is json, which is sent as its text in
     // both formats.
+    // A regtype column holds type names, sent as the name in text format and as the type's
+    // OID in binary format (junction renders those).
     for (info, field) in fields.iter_mut().zip(schema.fields()) {
-        if field.extension_type_name() == Some(junction_engines::JSON_EXTENSION) {
-            *info = FieldInfo::new(
-                info.name().to_owned(),
-                info.table_id(),
-                info.column_id(),
-                Type::JSON,
-                info.format(),
-            )
-            .with_format_options(Arc::clone(info.format_options()))
-            .with_type_size(-1);
-        }
+        let (pg_type, size) = match field.extension_type_name() {
+            Some(junction_engines::JSON_EXTENSION) => (Type::JSON, -1),
+            Some(REGTYPE_EXTENSION) => (Type::REGTYPE, 4),
+            _ => continue,
+        };
+        *info = FieldInfo::new(
+            info.name().to_owned(),
+            info.table_id(),
+            info.column_id(),
+            pg_type,
+            info.format(),
+        )
+        .with_format_options(Arc::clone(info.format_options()))
+        .with_type_size(size);
     }
     Ok(fields)
 }

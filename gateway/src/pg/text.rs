@@ -13,8 +13,8 @@
 use std::sync::Arc;
 
 use arrow::array::{
-    ArrayRef, AsArray, BinaryBuilder, Float32Array, Float64Array, RecordBatch, StringBuilder,
-    TimestampMicrosecondArray,
+    Array, ArrayRef, AsArray, BinaryBuilder, Float32Array, Float64Array, RecordBatch,
+    StringBuilder, TimestampMicrosecondArray,
 };
 use arrow::datatypes::{
     DataType, Date32Type, Decimal128Type, Field, Schema, SchemaRef, TimeUnit,
@@ -26,6 +26,7 @@ use chrono_tz::Tz;
 use pgwire::api::results::{FieldFormat, FieldInfo};
 
 use junction_engines::pg_text::{append_printed, date, float4, float8, timestamp, timestamptz};
+use junction_engines::regtype::{regtype_oid, REGTYPE_EXTENSION};
 
 use super::{interval_text, numeric_wire};
 
@@ -36,10 +37,14 @@ pub struct TextStyle {
     pub time_zone: Tz,
 }
 
-/// Whether junction renders a column of `data_type` sent in `format` before arrow-pg sees
-/// it: text values PostgreSQL prints otherwise, and numerics in either format (arrow-pg
-/// converts them through rust_decimal, which holds 28 digits).
-fn needs_rendering(data_type: &DataType, format: FieldFormat) -> bool {
+/// Whether junction renders a column of `field` sent in `format` before arrow-pg sees it:
+/// text values PostgreSQL prints otherwise, numerics in either format (arrow-pg converts
+/// them through rust_decimal, which holds 28 digits), and regtypes in binary (their OIDs).
+fn needs_rendering(field: &Field, format: FieldFormat) -> bool {
+    if field.extension_type_name() == Some(REGTYPE_EXTENSION) {
+        return format == FieldFormat::Binary;
+    }
+    let data_type = field.data_type();
     match format {
         FieldFormat::Text => matches!(
             data_type,
@@ -73,7 +78,7 @@ impl TextRendering {
             .iter()
             .zip(fields)
             .enumerate()
-            .filter(|(_, (field, info))| needs_rendering(field.data_type(), info.format()))
+            .filter(|(_, (field, info))| needs_rendering(field, info.format()))
             .map(|(i, (_, info))| (i, info.format()))
             .collect();
         if columns.is_empty() {
@@ -102,11 +107,37 @@ impl TextRendering {
         for &(i, format) in &self.columns {
             columns[i] = match format {
                 FieldFormat::Text => render_column(&columns[i], &self.style)?,
+                FieldFormat::Binary
+                    if batch.schema().field(i).extension_type_name() == Some(REGTYPE_EXTENSION) =>
+                {
+                    regtype_oids(&columns[i])?
+                }
                 FieldFormat::Binary => numeric_bytes(&columns[i])?,
             };
         }
         RecordBatch::try_new(Arc::clone(&self.schema), columns)
     }
+}
+
+/// A column of regtype names as their OIDs in binary format.
+fn regtype_oids(column: &ArrayRef) -> Result<ArrayRef, ArrowError> {
+    let names = arrow::compute::cast(column, &DataType::Utf8)?;
+    let names = names.as_string::<i32>();
+    let mut out = BinaryBuilder::with_capacity(names.len(), names.len() * 4);
+    for name in names.iter() {
+        match name {
+            None => out.append_null(),
+            Some(name) => {
+                let oid = regtype_oid(name).ok_or_else(|| {
+                    ArrowError::InvalidArgumentError(format!(
+                        "no binary form for the regtype \"{name}\""
+                    ))
+                })?;
+                out.append_value(oid.to_be_bytes());
+            }
+        }
+    }
+    Ok(Arc::new(out.finish()))
 }
 
 /// A Decimal128 column as PostgreSQL's binary numerics, which arrow-pg copies verbatim.

@@ -250,3 +250,109 @@ async fn the_catalog_has_no_column_defaults_or_sequences() {
         assert_eq!(row.get::<_, i64>(0), 0, "{table}");
     }
 }
+
+/// A regtype in binary format: its OID.
+struct RegtypeOid(u32);
+
+impl<'a> tokio_postgres::types::FromSql<'a> for RegtypeOid {
+    fn from_sql(_: &Type, raw: &'a [u8]) -> Result<Self, Box<dyn std::error::Error + Sync + Send>> {
+        Ok(Self(u32::from_be_bytes(raw.try_into()?)))
+    }
+
+    fn accepts(ty: &Type) -> bool {
+        *ty == Type::REGTYPE
+    }
+}
+
+/// `pg_typeof` names each column's type as the wire types it, as a regtype: the name in
+/// text format, the OID in binary. DuckDB refuses it (its names are DuckDB's), so `auto`
+/// runs it on DataFusion.
+#[tokio::test]
+async fn pg_typeof_is_the_wire_type_as_a_regtype() {
+    let (_server, client) = serve_types_table().await;
+    let columns = [
+        ("i2", Type::INT2, "smallint"),
+        ("i4", Type::INT4, "integer"),
+        ("i8", Type::INT8, "bigint"),
+        ("f4", Type::FLOAT4, "real"),
+        ("f8", Type::FLOAT8, "double precision"),
+        ("num", Type::NUMERIC, "numeric"),
+        ("txt", Type::TEXT, "text"),
+        ("flag", Type::BOOL, "boolean"),
+        ("day", Type::DATE, "date"),
+        ("at", Type::TIMESTAMP, "timestamp without time zone"),
+        ("at_tz", Type::TIMESTAMPTZ, "timestamp with time zone"),
+        ("raw", Type::BYTEA, "bytea"),
+        ("ints", Type::INT4_ARRAY, "integer[]"),
+    ];
+    let calls: Vec<String> = columns
+        .iter()
+        .map(|(c, ..)| format!("pg_typeof({c})"))
+        .chain(
+            [
+                "1",
+                "-1",
+                "3000000000",
+                "1.5",
+                "'x'",
+                "NULL",
+                "'x'::varchar(3)",
+                "'{}'::jsonb",
+            ]
+            .map(|e| format!("pg_typeof({e})")),
+        )
+        .collect();
+    let sql = format!("select {} from types.every", calls.join(", "));
+    let literals = [
+        ("integer", Type::INT4),
+        ("integer", Type::INT4),
+        ("bigint", Type::INT8),
+        ("numeric", Type::NUMERIC),
+        ("unknown", Type::UNKNOWN),
+        ("unknown", Type::UNKNOWN),
+        ("character varying", Type::VARCHAR),
+        ("jsonb", Type::JSONB),
+    ];
+    let expected: Vec<(&str, u32)> = columns
+        .iter()
+        .map(|(_, ty, name)| (*name, ty.oid()))
+        .chain(literals.iter().map(|(name, ty)| (*name, ty.oid())))
+        .collect();
+
+    for engine in ["auto", "datafusion"] {
+        client
+            .batch_execute(&format!("SET junction.engine = '{engine}'"))
+            .await
+            .expect("engine");
+        let statement = client.prepare(&sql).await.expect("describe");
+        assert!(statement
+            .columns()
+            .iter()
+            .all(|c| *c.type_() == Type::REGTYPE));
+        assert!(statement.columns().iter().all(|c| c.name() == "pg_typeof"));
+        let rows = client.query(&statement, &[]).await.expect("binary");
+        let oids: Vec<u32> = (0..expected.len())
+            .map(|i| rows[0].get::<_, RegtypeOid>(i).0)
+            .collect();
+        assert_eq!(
+            oids,
+            expected.iter().map(|(_, oid)| *oid).collect::<Vec<_>>()
+        );
+        let text = text_rows(&client.simple_query(&sql).await.expect("text"));
+        let names: Vec<Option<String>> = expected
+            .iter()
+            .map(|(name, _)| Some((*name).to_owned()))
+            .collect();
+        assert_eq!(text[0], names, "{engine}");
+    }
+    client
+        .batch_execute("SET junction.engine = 'duckdb'")
+        .await
+        .expect("engine");
+    let refused = client.simple_query(&sql).await.expect_err("duckdb");
+    assert_eq!(
+        refused.code().map(|c| c.code()),
+        Some("0A000"),
+        "{refused:?}"
+    );
+}

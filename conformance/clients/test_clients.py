@@ -311,6 +311,41 @@ def test_json_arrives_as_json(junction):
     assert value["n"] == 1 and isinstance(value["ward"], str)
 
 
+@pytest.mark.parametrize("engine", ["datafusion", "duckdb"])
+def test_json_casts_and_operators_arrive_as_json_on_each_engine(junction, engine):
+    with psycopg.connect(host=junction["host"], port=junction["port"], user="anyone",
+                         dbname="junction", options=f"-c junction.engine={engine}") as conn:
+        cast, part, text = conn.execute(
+            """select '{"a": {"b": [1, 2]}}'::json, '{"a": {"b": [1, 2]}}'::jsonb -> 'a',
+                      '{"a": "x"}'::json ->> 'a'""").fetchone()
+    assert cast == {"a": {"b": [1, 2]}}
+    assert part == {"b": [1, 2]}
+    assert text == "x"
+
+
+def test_pg_typeof_arrives_as_regtype(junction):
+    with psycopg.connect(host=junction["host"], port=junction["port"], user="anyone",
+                         dbname="junction") as conn:
+        for binary in (False, True):
+            with conn.cursor(binary=binary) as cur:
+                cur.execute("select pg_typeof(patient_id), pg_typeof(name), pg_typeof(1.5) "
+                            "from silver.patients limit 1")
+                assert [d.type_code for d in cur.description] == [2206] * 3
+                if not binary:
+                    assert cur.fetchone() == ("integer", "text", "numeric")
+
+    async def run():
+        conn = await asyncpg.connect(host=junction["host"], port=junction["port"],
+                                     user="anyone", database="junction")
+        try:
+            row = await conn.fetchrow("select pg_typeof(admitted_at), pg_typeof(now()) "
+                                      "from silver.patients limit 1")
+            assert tuple(row) == ("timestamp without time zone", "timestamp with time zone")
+        finally:
+            await conn.close()
+    asyncio.run(run())
+
+
 def test_pgjdbc(junction):
     jar = os.environ["PEERS_PG_JDBC"]
     source = os.path.join(os.path.dirname(__file__), "JdbcClient.java")

@@ -541,16 +541,21 @@ pub fn exact_rounding(expr: &mut Expr, scope: &Scope<'_>) {
     }
 }
 
-/// JSON values are text to DataFusion: a cast to json or jsonb keeps the text, and the
-/// operators are datafusion-functions-json's: `->>` and `#>>` are `json_as_text`, `->` and
-/// `#>` `json_get_json`, with a `#>` path's steps as separate keys and indexes.
+/// The function junction's DataFusion engine registers to check text as JSON and type it
+/// json.
+pub const JSON_FUNCTION: &str = "junction_json";
+
+/// JSON values are text to DataFusion: a cast to json or jsonb checks the text and types it
+/// json ([`JSON_FUNCTION`]), and the operators are datafusion-functions-json's: `->>` and
+/// `#>>` are `json_as_text`, `->` and `#>` `json_get_json` (typed json), with a `#>` path's
+/// steps as separate keys and indexes.
 pub fn json_operators(expr: &mut Expr) {
     match expr {
         Expr::Cast {
             expr: inner,
             data_type: DataType::JSON | DataType::JSONB,
             ..
-        } => *expr = take(inner),
+        } => *expr = call(JSON_FUNCTION, take(inner)),
         Expr::BinaryOp { left, op, right } => {
             let function = match op {
                 BinaryOperator::LongArrow | BinaryOperator::HashLongArrow => "json_as_text",
@@ -575,6 +580,9 @@ pub fn json_operators(expr: &mut Expr) {
                 args.push(take(right));
             }
             *expr = call_with(function, args);
+            if function == "json_get_json" {
+                *expr = call(JSON_FUNCTION, take(expr));
+            }
         }
         _ => {}
     }

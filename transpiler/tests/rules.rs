@@ -92,7 +92,7 @@ fn datafusion_rules() {
                  pg_typeof('{}'::jsonb), pg_typeof(heart_rate) FROM silver.vitals",
                 "SELECT pg_typeof('x', 'unknown'), pg_typeof(7, 'integer'), \
                  pg_typeof(-7, 'integer'), pg_typeof(quality::VARCHAR(3), 'character varying'), \
-                 pg_typeof('{}', 'jsonb'), pg_typeof(heart_rate) FROM silver.vitals",
+                 pg_typeof(junction_json('{}'), 'jsonb'), pg_typeof(heart_rate) FROM silver.vitals",
             ),
             (
                 // A LIKE pattern known only at run time is rewritten to the backslash then.
@@ -149,7 +149,8 @@ fn datafusion_rules() {
             ),
             (
                 "SELECT j ->> 'a', j -> 0, j #>> '{a,b,1}', CAST(t AS jsonb) FROM t",
-                "SELECT json_as_text(j, 'a'), json_get_json(j, 0), json_as_text(j, 'a', 'b', 1), t FROM t",
+                "SELECT json_as_text(j, 'a'), junction_json(json_get_json(j, 0)), \
+                 json_as_text(j, 'a', 'b', 1), junction_json(t) FROM t",
             ),
             (
                 "SELECT * FROM t WHERE a LIKE '10!%' ESCAPE '!'",

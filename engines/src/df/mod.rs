@@ -12,6 +12,7 @@ mod function_signatures;
 mod identity;
 mod intervals;
 mod json_build_object;
+mod json_text;
 mod jsonb_exists;
 mod like_escape;
 mod mode;
@@ -177,6 +178,7 @@ impl DataFusionEngine {
         ctx.register_udf(age::make_timestamp_udf());
         ctx.register_udf(mode::mode_udf());
         ctx.register_udf(pg_typeof::pg_typeof_udf());
+        ctx.register_udf(json_text::json_udf());
         ctx.register_udwf(ntile::ntile_udwf());
         // Called by name for averages (the transpiler's exact_average); the operator planner
         // calls it for `/`.

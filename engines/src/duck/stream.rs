@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
 use datafusion::arrow::array::RecordBatch;
-use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::arrow::datatypes::{Field, Schema, SchemaRef};
 use datafusion::error::DataFusionError;
 use datafusion::execution::{RecordBatchStream, SendableRecordBatchStream};
 use duckdb::InterruptHandle;
@@ -111,12 +111,15 @@ fn produce(
             return;
         }
     };
-    if schema_tx.send(Ok(schema)).is_err() {
+    let schema = json_columns_tagged(&statement, schema);
+    if schema_tx.send(Ok(Arc::clone(&schema))).is_err() {
         return;
     }
     loop {
         let item = match statement.step() {
-            Ok(Some(chunk)) => Ok(RecordBatch::from(&chunk)),
+            Ok(Some(chunk)) => RecordBatch::from(&chunk)
+                .with_schema(Arc::clone(&schema))
+                .map_err(|e| EngineError::DataFusion(DataFusionError::from(e))),
             Ok(None) => return,
             Err(e) => Err(EngineError::from(e)),
         };
@@ -126,6 +129,40 @@ fn produce(
             return;
         }
     }
+}
+
+/// `schema` with its JSON columns tagged as Arrow's canonical JSON extension, which the pg
+/// front end describes as json. DuckDB exports JSON as plain strings (its lossless Arrow
+/// export would also turn booleans, UUIDs and HUGEINTs into extension types).
+fn json_columns_tagged(statement: &duckdb::Statement<'_>, schema: SchemaRef) -> SchemaRef {
+    let is_json = |i: usize| {
+        i < statement.column_count()
+            && statement
+                .column_logical_type(i)
+                .get_alias()
+                .is_some_and(|alias| alias.eq_ignore_ascii_case("JSON"))
+    };
+    if !(0..schema.fields().len()).any(is_json) {
+        return schema;
+    }
+    let fields: Vec<Field> = schema
+        .fields()
+        .iter()
+        .enumerate()
+        .map(|(i, field)| {
+            let field = field.as_ref().clone();
+            if !is_json(i) {
+                return field;
+            }
+            let mut metadata = field.metadata().clone();
+            metadata.insert(
+                "ARROW:extension:name".to_owned(),
+                crate::JSON_EXTENSION.to_owned(),
+            );
+            field.with_metadata(metadata)
+        })
+        .collect();
+    Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()))
 }
 
 /// Interrupts the query if its stream is dropped while the query still runs.

@@ -1,0 +1,105 @@
+//! `junction_json(text)`: text checked to be JSON and typed json (Arrow's canonical JSON
+//! extension), for PostgreSQL's casts to json and jsonb and the json that `->` and `#>`
+//! answer. DataFusion holds JSON as text; without the tag the pg front end would describe
+//! those results as text, and clients that read json as objects (psycopg, asyncpg) would
+//! get strings.
+
+use std::any::Any;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use datafusion::arrow::array::{Array, AsArray};
+use datafusion::arrow::datatypes::{DataType, Field, FieldRef};
+use datafusion::common::{plan_err, Result};
+use datafusion::logical_expr::{
+    ColumnarValue, ReturnFieldArgs, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature,
+    Volatility,
+};
+use datafusion::scalar::ScalarValue;
+use junction_transpiler::datafusion::JSON_FUNCTION;
+
+use super::JSON_EXTENSION;
+use crate::sql_error::SqlError;
+
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct JsonText {
+    signature: Signature,
+}
+
+pub fn json_udf() -> ScalarUDF {
+    ScalarUDF::new_from_impl(JsonText {
+        signature: Signature::user_defined(Volatility::Immutable),
+    })
+}
+
+/// 22P02 unless `text` is one JSON value.
+fn check(text: &str) -> Result<(), SqlError> {
+    match serde_json::from_str::<serde::de::IgnoredAny>(text) {
+        Ok(_) => Ok(()),
+        Err(e) => Err(SqlError {
+            sqlstate: "22P02",
+            message: format!("invalid input syntax for type json: {e}"),
+        }),
+    }
+}
+
+impl ScalarUDFImpl for JsonText {
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+
+    fn name(&self) -> &str {
+        JSON_FUNCTION
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
+        match arg_types {
+            [DataType::Utf8 | DataType::Utf8View | DataType::LargeUtf8 | DataType::Null] => {
+                Ok(vec![DataType::Utf8])
+            }
+            [other] => plan_err!("cannot cast type {other} to json"),
+            _ => plan_err!("{JSON_FUNCTION} takes one argument"),
+        }
+    }
+
+    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Utf8)
+    }
+
+    fn return_field_from_args(&self, _args: ReturnFieldArgs) -> Result<FieldRef> {
+        let metadata =
+            HashMap::from([("ARROW:extension:name".to_owned(), JSON_EXTENSION.to_owned())]);
+        Ok(Arc::new(
+            Field::new(self.name(), DataType::Utf8, true).with_metadata(metadata),
+        ))
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let [text] = args.args.as_slice() else {
+            return plan_err!("{JSON_FUNCTION} takes one argument");
+        };
+        match text {
+            ColumnarValue::Scalar(ScalarValue::Utf8(value)) => {
+                if let Some(value) = value {
+                    check(value)?;
+                }
+            }
+            ColumnarValue::Array(values) => {
+                let strings = values.as_string::<i32>();
+                for i in 0..strings.len() {
+                    if strings.is_valid(i) {
+                        check(strings.value(i))?;
+                    }
+                }
+            }
+            ColumnarValue::Scalar(other) => {
+                return plan_err!("{JSON_FUNCTION} takes text, not {}", other.data_type())
+            }
+        }
+        Ok(text.clone())
+    }
+}

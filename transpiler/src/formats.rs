@@ -164,6 +164,10 @@ fn format_call(value: Expr, pattern: &str, dialect: Dialect) -> Expr {
     call_with(name, vec![value, string(pattern)])
 }
 
+/// The function both in-process engines register for `to_char` of a number: the number as
+/// text, its kind (`i` integer, `n` numeric, `f` float8, `r` float4) and the template.
+pub const TO_CHAR_NUMBER: &str = "junction_to_char_number";
+
 /// Rewrites `to_char(value, 'template')`, `to_date(text, 'template')` and
 /// `to_timestamp(text, 'template')` for `dialect`.
 pub(crate) fn apply(
@@ -191,13 +195,24 @@ pub(crate) fn apply(
         )));
     };
     if name == "to_char" {
-        if scope
-            .type_of(value)
-            .is_some_and(|t| t.is_integer() || t.is_float() || t == SqlType::Numeric)
-        {
-            return Err(TranspileError::Unsupported(format!(
-                "to_char of a number is not supported by {dialect}"
-            )));
+        let kind = match scope.type_of(value) {
+            Some(t) if t.is_integer() => Some("i"),
+            Some(SqlType::Numeric) => Some("n"),
+            Some(SqlType::Float8) => Some("f"),
+            Some(SqlType::Float4) => Some("r"),
+            _ => None,
+        };
+        if let Some(kind) = kind {
+            if dialect == Dialect::Trino {
+                return Err(TranspileError::Unsupported(format!(
+                    "to_char of a number is not supported by {dialect}"
+                )));
+            }
+            // junction's own function in both engines, with the number as its exact text.
+            let mut text = value.clone();
+            cast_in_place(&mut text, DataType::Varchar(None));
+            *expr = call_with(TO_CHAR_NUMBER, vec![text, string(kind), string(template)]);
+            return Ok(());
         }
         let parts = translate(template, dialect, false)?
             .into_iter()

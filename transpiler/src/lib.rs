@@ -34,6 +34,7 @@ mod types;
 
 pub use ast::split_and;
 pub use directives::{directives, Directed, Directives};
+pub use formats::TO_CHAR_NUMBER;
 pub use limits::{check_parameters, check_size, MAX_NESTING, MAX_OPERATORS, MAX_PARAMETERS};
 pub use messages::{function_signature, UNDEFINED_FUNCTION_HINT};
 pub use names::{client_column_name, name_result_columns};

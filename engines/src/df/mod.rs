@@ -30,6 +30,7 @@ mod pg_typeof;
 mod regtype;
 mod sql_type_name;
 mod time_zones;
+mod to_char_number;
 mod width_bucket;
 
 use std::collections::HashMap;
@@ -179,6 +180,7 @@ impl DataFusionEngine {
         ctx.register_udf(mode::mode_udf());
         ctx.register_udf(pg_typeof::pg_typeof_udf());
         ctx.register_udf(json_text::json_udf());
+        ctx.register_udf(to_char_number::to_char_number_udf());
         ctx.register_udwf(ntile::ntile_udwf());
         // Called by name for averages (the transpiler's exact_average); the operator planner
         // calls it for `/`.

@@ -32,6 +32,7 @@ pub fn register(connection: &Connection) -> duckdb::Result<()> {
     connection.register_scalar_function::<Upper>(junction_transpiler::duckdb::UPPER)?;
     connection.register_scalar_function::<Lower>(junction_transpiler::duckdb::LOWER)?;
     connection.register_scalar_function::<FloatText>(junction_transpiler::FLOAT8_TEXT)?;
+    connection.register_scalar_function::<ToCharNumber>(junction_transpiler::TO_CHAR_NUMBER)?;
     connection
         .register_scalar_function::<ClockTimestamp>(junction_transpiler::duckdb::CLOCK_TIMESTAMP)?;
     Ok(())
@@ -125,6 +126,30 @@ impl VArrowScalar for Lower {
     fn signatures() -> Vec<ArrowFunctionSignature> {
         vec![ArrowFunctionSignature::exact(
             vec![DataType::Utf8],
+            DataType::Utf8,
+        )]
+    }
+}
+
+/// `junction_to_char_number(text, kind, template)`: PostgreSQL's `to_char` of a number.
+struct ToCharNumber;
+
+impl VArrowScalar for ToCharNumber {
+    type State = ();
+
+    fn invoke(_: &(), input: arrow::array::RecordBatch) -> Result<ArrayRef, Box<dyn Error>> {
+        let out = crate::number_format::to_char_column(
+            input.column(0).as_string::<i32>(),
+            input.column(1).as_string::<i32>(),
+            input.column(2).as_string::<i32>(),
+        )
+        .map_err(raise)?;
+        Ok(Arc::new(out))
+    }
+
+    fn signatures() -> Vec<ArrowFunctionSignature> {
+        vec![ArrowFunctionSignature::exact(
+            vec![DataType::Utf8; 3],
             DataType::Utf8,
         )]
     }

@@ -47,6 +47,10 @@ pub const LOWER: &str = "junction_lower";
 /// junction's `clock_timestamp(dummy)`: DuckDB has no clock but the transaction's.
 pub const CLOCK_TIMESTAMP: &str = "junction_clock_timestamp";
 
+/// junction's function (DuckDB's) that writes a json object as PostgreSQL's
+/// `json_build_object` does, from tagged text (see the rule).
+pub const JSON_BUILD_OBJECT: &str = "junction_json_build_object";
+
 /// PostgreSQL's `initcap`, which DuckDB lacks: each run of letters and digits gets its first
 /// character upper-cased and the rest lower-cased (by junction's PostgreSQL case mapping).
 pub const INITCAP: &str = "junction_initcap";
@@ -146,6 +150,7 @@ pub(crate) fn expression_rules(expr: &mut Expr, scope: &Scope<'_>) -> Result<(),
         .flatten();
     shared::quoted_literals(expr);
     functions_unlike_postgresql(expr)?;
+    json_build_object(expr, scope)?;
     function_names(expr, scope);
     substring_start(expr);
     shared::apply(expr, scope, Dialect::DuckDb)?;
@@ -174,6 +179,59 @@ pub(crate) fn expression_rules(expr: &mut Expr, scope: &Scope<'_>) -> Result<(),
             cast_in_place(expr, data_type);
         }
     }
+    Ok(())
+}
+
+/// `json_build_object(k1, v1, ...)` as junction's [`JSON_BUILD_OBJECT`] over text, typed
+/// JSON. Each argument is its text after a letter saying how to write it (`k` a key, `s` a
+/// string, `v` a number, a boolean or json as it is), or `n` for NULL: DuckDB passes a NULL
+/// argument to no function of junction's, answering NULL for the whole call. Values whose
+/// json form PostgreSQL writes otherwise than as their text (floats, dates and times) are
+/// refused, as DataFusion's engine refuses them.
+fn json_build_object(expr: &mut Expr, scope: &Scope<'_>) -> Result<(), TranspileError> {
+    let Expr::Function(function) = expr else {
+        return Ok(());
+    };
+    if !is_call_to(function, &["json_build_object"]) {
+        return Ok(());
+    }
+    let mut tagged = Vec::new();
+    for (i, argument) in arguments(function).enumerate() {
+        let tag = if i % 2 == 0 {
+            "k"
+        } else {
+            match argument {
+                Expr::Value(v) if v.value == Value::Null => "v",
+                Expr::Value(v) if crate::ast::string_value(&v.value).is_some() => "s",
+                other => match scope.type_of(other) {
+                    Some(SqlType::Text) => "s",
+                    Some(t) if t.is_exact() || t == SqlType::Bool || t == SqlType::Json => "v",
+                    Some(t) => {
+                        return Err(TranspileError::Unsupported(format!(
+                            "json_build_object of a {t:?} value is not supported by duckdb"
+                        )))
+                    }
+                    None => {
+                        return Err(TranspileError::Unsupported(
+                            "json_build_object of a value of a type junction cannot tell is \
+                             not supported by duckdb"
+                                .to_owned(),
+                        ))
+                    }
+                },
+            }
+        };
+        let mut text = argument.clone();
+        cast_in_place(&mut text, DataType::Varchar(None));
+        let tagged_text = binary(string(tag), BinaryOperator::StringConcat, text);
+        tagged.push(call_with("coalesce", vec![tagged_text, string("n")]));
+    }
+    *expr = if tagged.is_empty() {
+        string("{}")
+    } else {
+        call_with(JSON_BUILD_OBJECT, tagged)
+    };
+    cast_in_place(expr, DataType::JSON);
     Ok(())
 }
 

@@ -191,6 +191,15 @@ fn duckdb_rules() {
         Dialect::DuckDb,
         &[
             (
+                // json_build_object's arguments as tagged text: a NULL argument would make
+                // DuckDB answer NULL for the whole call.
+                "SELECT json_build_object('q', quality, 'hr', heart_rate, 'none', NULL) FROM silver.vitals",
+                "SELECT CAST(junction_json_build_object(coalesce('k' || CAST('q' AS VARCHAR), 'n'), \
+                 coalesce('s' || CAST(quality AS VARCHAR), 'n'), coalesce('k' || CAST('hr' AS VARCHAR), 'n'), \
+                 coalesce('v' || CAST(heart_rate AS VARCHAR), 'n'), coalesce('k' || CAST('none' AS VARCHAR), 'n'), \
+                 coalesce('v' || CAST(NULL AS VARCHAR), 'n')) AS JSON) FROM silver.vitals",
+            ),
+            (
                 // Derived tables and CTEs type their columns from their select lists.
                 "WITH h(n) AS (SELECT heart_rate FROM silver.vitals) \
                  SELECT sum(n), avg(d.r) FROM h, (SELECT reading_id AS r FROM silver.vitals) AS d",

@@ -12,13 +12,15 @@ use std::fmt::Write;
 use std::sync::Arc;
 
 use datafusion::arrow::array::{ArrayRef, StringBuilder};
-use datafusion::arrow::datatypes::{DataType, Field, FieldRef};
+use datafusion::arrow::datatypes::{DataType, Decimal128Type, DecimalType, Field, FieldRef};
 use datafusion::common::{exec_err, plan_err, Result};
 use datafusion::logical_expr::{
     ColumnarValue, ReturnFieldArgs, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature,
     TypeSignature, Volatility,
 };
 use datafusion::scalar::ScalarValue;
+
+use crate::sql_error::SqlError;
 
 /// Arrow's canonical extension name for JSON text.
 pub const JSON_EXTENSION: &str = "arrow.json";
@@ -79,20 +81,41 @@ impl ScalarUDFImpl for JsonBuildObject {
             object.push('{');
             for (i, pair) in columns.chunks(2).enumerate() {
                 let [key, value] = pair else {
-                    return exec_err!(
-                        "json_build_object: argument list must have even number of elements"
-                    );
+                    return Err(SqlError {
+                        sqlstate: "22023",
+                        message: "argument list must have even number of elements".to_owned(),
+                    }
+                    .into());
                 };
                 if i > 0 {
                     object.push_str(", ");
                 }
                 let key = ScalarValue::try_from_array(key, row)?;
                 if key.is_null() {
-                    return exec_err!("json_build_object: null value not allowed for object key");
+                    return Err(SqlError {
+                        sqlstate: "22004",
+                        message: "null value not allowed for object key".to_owned(),
+                    }
+                    .into());
                 }
                 write_json_string(&key.to_string(), &mut object);
                 object.push_str(" : ");
-                write_json_value(&ScalarValue::try_from_array(value, row)?, &mut object)?;
+                let value = ScalarValue::try_from_array(value, row)?;
+                // A json value is written as it is, not as a string.
+                let json = args
+                    .arg_fields
+                    .get(2 * i + 1)
+                    .is_some_and(|f| f.extension_type_name() == Some(JSON_EXTENSION));
+                match &value {
+                    ScalarValue::Utf8(Some(text))
+                    | ScalarValue::Utf8View(Some(text))
+                    | ScalarValue::LargeUtf8(Some(text))
+                        if json =>
+                    {
+                        object.push_str(text)
+                    }
+                    _ => write_json_value(&value, &mut object)?,
+                }
             }
             object.push('}');
             out.append_value(&object);
@@ -116,10 +139,12 @@ fn write_json_value(value: &ScalarValue, out: &mut String) -> Result<()> {
         | ScalarValue::UInt8(_)
         | ScalarValue::UInt16(_)
         | ScalarValue::UInt32(_)
-        | ScalarValue::UInt64(_)
-        | ScalarValue::Decimal128(..)
-        | ScalarValue::Decimal256(..) => {
+        | ScalarValue::UInt64(_) => {
             let _ = write!(out, "{value}");
+        }
+        // A numeric with its scale's digits (`1.50`), as PostgreSQL writes it.
+        ScalarValue::Decimal128(Some(digits), precision, scale) => {
+            out.push_str(&Decimal128Type::format_decimal(*digits, *precision, *scale));
         }
         ScalarValue::Utf8(Some(s))
         | ScalarValue::Utf8View(Some(s))
@@ -137,7 +162,7 @@ fn write_json_value(value: &ScalarValue, out: &mut String) -> Result<()> {
 }
 
 /// `s` as a json string, escaped as PostgreSQL's `escape_json` does.
-fn write_json_string(s: &str, out: &mut String) {
+pub(crate) fn write_json_string(s: &str, out: &mut String) {
     out.push('"');
     for c in s.chars() {
         match c {

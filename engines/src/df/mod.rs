@@ -11,7 +11,7 @@ mod float_text_udf;
 mod function_signatures;
 mod identity;
 mod intervals;
-mod json_build_object;
+pub(crate) mod json_build_object;
 mod json_text;
 mod jsonb_exists;
 mod like_escape;

@@ -16,6 +16,7 @@ use arrow::datatypes::{DataType, TimeUnit};
 use duckdb::vscalar::{ArrowFunctionSignature, VArrowScalar};
 use duckdb::Connection;
 
+use crate::df::json_build_object::write_json_string;
 use crate::numeric::{divide, QUOTIENT_TYPE};
 use crate::sql_error::SqlError;
 use crate::text::{lower, upper};
@@ -33,6 +34,9 @@ pub fn register(connection: &Connection) -> duckdb::Result<()> {
     connection.register_scalar_function::<Lower>(junction_transpiler::duckdb::LOWER)?;
     connection.register_scalar_function::<FloatText>(junction_transpiler::FLOAT8_TEXT)?;
     connection.register_scalar_function::<ToCharNumber>(junction_transpiler::TO_CHAR_NUMBER)?;
+    connection.register_scalar_function::<JsonBuildObject>(
+        junction_transpiler::duckdb::JSON_BUILD_OBJECT,
+    )?;
     connection
         .register_scalar_function::<ClockTimestamp>(junction_transpiler::duckdb::CLOCK_TIMESTAMP)?;
     Ok(())
@@ -150,6 +154,72 @@ impl VArrowScalar for ToCharNumber {
     fn signatures() -> Vec<ArrowFunctionSignature> {
         vec![ArrowFunctionSignature::exact(
             vec![DataType::Utf8; 3],
+            DataType::Utf8,
+        )]
+    }
+}
+
+/// `junction_json_build_object(key, value, ...)`: PostgreSQL's json_build_object over the
+/// tagged text the transpiler passes (junction_transpiler::duckdb's rule says how), written
+/// as the DataFusion engine writes it.
+struct JsonBuildObject;
+
+impl VArrowScalar for JsonBuildObject {
+    type State = ();
+
+    fn invoke(_: &(), input: arrow::array::RecordBatch) -> Result<ArrayRef, Box<dyn Error>> {
+        let columns: Vec<&StringArray> = input
+            .columns()
+            .iter()
+            .map(|c| c.as_string::<i32>())
+            .collect();
+        if !columns.len().is_multiple_of(2) {
+            return Err(raise(SqlError {
+                sqlstate: "22023",
+                message: "argument list must have even number of elements".to_owned(),
+            }));
+        }
+        let untagged = |text: &str| SqlError {
+            sqlstate: "XX000",
+            message: format!("json_build_object: untagged argument \"{text}\""),
+        };
+        let mut out = Vec::with_capacity(input.num_rows());
+        let mut object = String::new();
+        for row in 0..input.num_rows() {
+            object.clear();
+            object.push('{');
+            for (i, pair) in columns.chunks(2).enumerate() {
+                let [key, value] = pair else { break };
+                if i > 0 {
+                    object.push_str(", ");
+                }
+                match key.value(row).split_at_checked(1) {
+                    Some(("k", key)) => write_json_string(key, &mut object),
+                    Some(("n", _)) => {
+                        return Err(raise(SqlError {
+                            sqlstate: "22004",
+                            message: "null value not allowed for object key".to_owned(),
+                        }))
+                    }
+                    _ => return Err(raise(untagged(key.value(row)))),
+                }
+                object.push_str(" : ");
+                match value.value(row).split_at_checked(1) {
+                    Some(("s", text)) => write_json_string(text, &mut object),
+                    Some(("v", text)) => object.push_str(text),
+                    Some(("n", _)) => object.push_str("null"),
+                    _ => return Err(raise(untagged(value.value(row)))),
+                }
+            }
+            object.push('}');
+            out.push(Some(object.clone()));
+        }
+        Ok(Arc::new(StringArray::from(out)))
+    }
+
+    fn signatures() -> Vec<ArrowFunctionSignature> {
+        vec![ArrowFunctionSignature::variadic(
+            DataType::Utf8,
             DataType::Utf8,
         )]
     }

@@ -47,6 +47,10 @@ pub const LOWER: &str = "junction_lower";
 /// junction's `clock_timestamp(dummy)`: DuckDB has no clock but the transaction's.
 pub const CLOCK_TIMESTAMP: &str = "junction_clock_timestamp";
 
+/// junction's function (DuckDB's) for jsonb's `?`: whether the text is a top-level key of
+/// an object, a string element of an array, or the string a scalar is.
+pub const JSONB_EXISTS: &str = "junction_jsonb_exists";
+
 /// junction's function (DuckDB's) that writes a json object as PostgreSQL's
 /// `json_build_object` does, from tagged text (see the rule).
 pub const JSON_BUILD_OBJECT: &str = "junction_json_build_object";
@@ -114,13 +118,11 @@ fn functions_unlike_postgresql(expr: &Expr) -> Result<(), TranspileError> {
                     .to_owned(),
             ))
         }
-        // jsonb's key-existence operators: DuckDB reads `?` as a parameter marker (a
-        // syntax error, which no engine would be tried after), and has no operator for them.
+        // jsonb's any/all key-existence operators: DuckDB reads `?` as a parameter marker
+        // (a syntax error, which no engine would be tried after), and has no operator for
+        // them. `?` itself is junction's function ([`jsonb_exists`]).
         Expr::BinaryOp {
-            op:
-                op @ (BinaryOperator::Question
-                | BinaryOperator::QuestionAnd
-                | BinaryOperator::QuestionPipe),
+            op: op @ (BinaryOperator::QuestionAnd | BinaryOperator::QuestionPipe),
             ..
         } => Err(TranspileError::Unsupported(format!(
             "jsonb's {op} operator is not supported by duckdb"
@@ -150,6 +152,7 @@ pub(crate) fn expression_rules(expr: &mut Expr, scope: &Scope<'_>) -> Result<(),
         .flatten();
     shared::quoted_literals(expr);
     functions_unlike_postgresql(expr)?;
+    jsonb_exists(expr);
     json_build_object(expr, scope)?;
     function_names(expr, scope);
     substring_start(expr);
@@ -180,6 +183,21 @@ pub(crate) fn expression_rules(expr: &mut Expr, scope: &Scope<'_>) -> Result<(),
         }
     }
     Ok(())
+}
+
+/// jsonb's `j ? key` as junction's [`JSONB_EXISTS`] (DuckDB has no such operator, and reads
+/// `?` as a parameter marker).
+fn jsonb_exists(expr: &mut Expr) {
+    if let Expr::BinaryOp {
+        left,
+        op: BinaryOperator::Question,
+        right,
+    } = expr
+    {
+        let mut json = take(left);
+        cast_in_place(&mut json, DataType::Varchar(None));
+        *expr = call_with(JSONB_EXISTS, vec![json, take(right)]);
+    }
 }
 
 /// `json_build_object(k1, v1, ...)` as junction's [`JSON_BUILD_OBJECT`] over text, typed

@@ -13,7 +13,7 @@ mod identity;
 mod intervals;
 pub(crate) mod json_build_object;
 mod json_text;
-mod jsonb_exists;
+pub(crate) mod jsonb_exists;
 mod like_escape;
 mod mode;
 mod not_in;

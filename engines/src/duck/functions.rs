@@ -10,7 +10,7 @@ use std::error::Error;
 use std::sync::Arc;
 
 use arrow::array::{
-    Array, ArrayRef, AsArray, Decimal128Array, StringArray, TimestampMicrosecondArray,
+    Array, ArrayRef, AsArray, BooleanArray, Decimal128Array, StringArray, TimestampMicrosecondArray,
 };
 use arrow::datatypes::{DataType, TimeUnit};
 use duckdb::vscalar::{ArrowFunctionSignature, VArrowScalar};
@@ -34,6 +34,8 @@ pub fn register(connection: &Connection) -> duckdb::Result<()> {
     connection.register_scalar_function::<Lower>(junction_transpiler::duckdb::LOWER)?;
     connection.register_scalar_function::<FloatText>(junction_transpiler::FLOAT8_TEXT)?;
     connection.register_scalar_function::<ToCharNumber>(junction_transpiler::TO_CHAR_NUMBER)?;
+    connection
+        .register_scalar_function::<JsonbExists>(junction_transpiler::duckdb::JSONB_EXISTS)?;
     connection.register_scalar_function::<JsonBuildObject>(
         junction_transpiler::duckdb::JSON_BUILD_OBJECT,
     )?;
@@ -155,6 +157,37 @@ impl VArrowScalar for ToCharNumber {
         vec![ArrowFunctionSignature::exact(
             vec![DataType::Utf8; 3],
             DataType::Utf8,
+        )]
+    }
+}
+
+/// `junction_jsonb_exists(json, key)`: jsonb's `?`, as the DataFusion engine answers it.
+struct JsonbExists;
+
+impl VArrowScalar for JsonbExists {
+    type State = ();
+
+    fn invoke(_: &(), input: arrow::array::RecordBatch) -> Result<ArrayRef, Box<dyn Error>> {
+        let (json, key) = (
+            input.column(0).as_string::<i32>(),
+            input.column(1).as_string::<i32>(),
+        );
+        let out = json
+            .iter()
+            .zip(key.iter())
+            .map(|(j, k)| match (j, k) {
+                (Some(j), Some(k)) => crate::df::jsonb_exists::exists(j, k).map(Some),
+                _ => Ok(None),
+            })
+            .collect::<Result<BooleanArray, SqlError>>()
+            .map_err(raise)?;
+        Ok(Arc::new(out))
+    }
+
+    fn signatures() -> Vec<ArrowFunctionSignature> {
+        vec![ArrowFunctionSignature::exact(
+            vec![DataType::Utf8, DataType::Utf8],
+            DataType::Boolean,
         )]
     }
 }

@@ -297,7 +297,7 @@ fn constructs_an_engine_cannot_express_are_0a000() {
         ),
         (Dialect::Trino, "SELECT j -> 'a\"b' FROM t"),
         (Dialect::Trino, "SELECT x > ANY(ARRAY[1]) FROM t"),
-        (Dialect::DuckDb, "SELECT j ? 'a' FROM t"),
+        (Dialect::DuckDb, "SELECT j ?| ARRAY['a'] FROM t"),
         (Dialect::DuckDb, "SELECT j ?| ARRAY['a', 'b'] FROM t"),
     ] {
         let statement = parse(sql).expect(sql).remove(0);

@@ -199,6 +199,27 @@ pub struct ServerConfig {
     /// How long SIGTERM lets running statements finish before they are stopped (default 30s).
     #[serde(default, with = "duration")]
     pub shutdown_timeout: Option<Duration>,
+    /// The server's certificate (PEM, its chain after it) and key: TLS on both front ends.
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
+    /// Refuse plaintext pg connections (28000).
+    #[serde(default)]
+    pub tls_required: bool,
+}
+
+impl ServerConfig {
+    fn check(&self) -> Result<(), ConfigError> {
+        let invalid = |message: &str| Err(ConfigError::Invalid(format!("[server]: {message}")));
+        match (&self.tls_cert, &self.tls_key) {
+            (Some(_), None) => return invalid("tls_cert needs tls_key"),
+            (None, Some(_)) => return invalid("tls_key needs tls_cert"),
+            (None, None) if self.tls_required => {
+                return invalid("tls_required needs tls_cert and tls_key")
+            }
+            _ => {}
+        }
+        Ok(())
+    }
 }
 
 /// How long SIGTERM waits for running statements unless `[server] shutdown_timeout` says.
@@ -554,6 +575,7 @@ impl Config {
 
     /// Rejects settings this build cannot honour, rather than ignoring them.
     fn check(&self) -> Result<(), ConfigError> {
+        self.server.check()?;
         self.limits.check()?;
         if let Some(s3) = &self.storage.s3 {
             s3.check()?;

@@ -78,6 +78,17 @@ pub enum GatewayError {
     #[error("not authenticated: {0}")]
     Unauthenticated(String),
 
+    /// A plaintext pg connection where `[server] tls_required` says TLS, in PostgreSQL's
+    /// words for a `hostssl`-only pg_hba.conf.
+    #[error(
+        "no pg_hba.conf entry for host \"{host}\", user \"{user}\", database \"{database}\", no encryption"
+    )]
+    PlaintextRefused {
+        host: String,
+        user: String,
+        database: String,
+    },
+
     #[error("permission denied: {0}")]
     PermissionDenied(String),
 
@@ -126,7 +137,7 @@ impl GatewayError {
             GatewayError::Unsupported(_) => "0A000",
             GatewayError::Cancelled | GatewayError::StatementTimeout => "57014",
             GatewayError::TooManyConnections | GatewayError::QueueTimeout { .. } => "53300",
-            GatewayError::Unauthenticated(_) => "28000",
+            GatewayError::Unauthenticated(_) | GatewayError::PlaintextRefused { .. } => "28000",
             GatewayError::PermissionDenied(_) => "42501",
             GatewayError::UnknownHandle(_) => "26000",
             GatewayError::Parameters(_) => "22023",

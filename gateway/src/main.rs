@@ -15,6 +15,7 @@ mod pg;
 mod session;
 mod sql_prepared;
 mod stop;
+mod tls;
 mod workers;
 
 use std::net::SocketAddr;
@@ -132,6 +133,9 @@ fn main() -> ExitCode {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,buoyant_kernel=off")),
         )
         .init();
+    // rustls links both of its crypto providers here (through different dependencies), so
+    // none is the process default until one is chosen; tonic's TLS asks for the default.
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let cli = Cli::parse();
     if let CliCommand::Transpile { from, to, sql } = &cli.command {
         // DESIGN.md's contract: the SQL on stdout, or `ERROR <SQLSTATE>: <message>`.
@@ -376,7 +380,11 @@ async fn serve(
         config.limits.limits(),
     ));
 
-    let authenticator = Arc::new(Authenticator);
+    let tls = match (&config.server.tls_cert, &config.server.tls_key) {
+        (Some(cert), Some(key)) => Some(tls::Tls::load(cert, key).map_err(|e| e.to_string())?),
+        _ => None,
+    };
+    let authenticator = Arc::new(Authenticator::new(config.server.tls_required));
     let pg_addr = pg_addr
         .or(config.server.pg_addr)
         .unwrap_or_else(|| DEFAULT_PG_ADDR.parse().expect("a valid constant address"));
@@ -402,6 +410,7 @@ async fn serve(
         pg_listener,
         Arc::clone(&executor),
         Arc::clone(&authenticator),
+        tls.as_ref().map(|t| t.pg.clone()),
         shutdown.clone(),
     ));
     let flight_server = tokio::spawn(flight::serve(
@@ -409,6 +418,7 @@ async fn serve(
         Arc::clone(&executor),
         authenticator,
         flight_settings,
+        tls.map(|t| t.flight),
         shutdown.clone(),
     ));
     eprintln!("junction ready pg={pg_bound} flight={flight_bound}");

@@ -22,6 +22,7 @@ installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install o
 missing=()
 for pkg in postgresql postgresql-client; do installed "$pkg" || missing+=("$pkg"); done
 command -v java >/dev/null || missing+=(openjdk-17-jre-headless)
+command -v openssl >/dev/null || missing+=(openssl)   # the TLS tests' certificates
 python3 -c 'import ensurepip' 2>/dev/null || missing+=(python3-venv)
 if [ ${#missing[@]} -gt 0 ]; then
   sudo=()

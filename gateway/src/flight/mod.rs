@@ -48,6 +48,7 @@ pub async fn serve(
     executor: Arc<Executor>,
     authenticator: Arc<Authenticator>,
     settings: FlightSettings,
+    tls: Option<tonic::transport::ServerTlsConfig>,
     shutdown: CancellationToken,
 ) -> Result<(), String> {
     let catalog = executor
@@ -63,7 +64,13 @@ pub async fn serve(
         Arc::clone(executor.session_defaults()),
     );
     let frontend = FlightFrontend::new(executor, sessions, Tickets::new(settings.ticket_ttl));
-    tonic::transport::Server::builder()
+    let mut server = tonic::transport::Server::builder();
+    if let Some(tls) = tls {
+        server = server
+            .tls_config(tls)
+            .map_err(|e| format!("flight: TLS: {e}"))?;
+    }
+    server
         .add_service(FlightServiceServer::new(frontend).max_decoding_message_size(64 * 1024 * 1024))
         .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown.cancelled())
         .await

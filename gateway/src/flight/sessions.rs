@@ -193,7 +193,7 @@ mod tests {
 
     fn sessions() -> Sessions {
         Sessions::new(
-            Arc::new(Authenticator),
+            Arc::new(Authenticator::default()),
             "warehouse".into(),
             Duration::from_secs(60),
             Arc::new(ServerDefaults::default()),

@@ -56,6 +56,7 @@ pub async fn serve(
     listener: TcpListener,
     executor: Arc<Executor>,
     authenticator: Arc<Authenticator>,
+    tls: Option<pgwire::tokio::TlsAcceptor>,
     shutdown: CancellationToken,
 ) {
     let cancel = Arc::new(CancelRegistry::default());
@@ -79,10 +80,15 @@ pub async fn serve(
                 let frontend = Arc::clone(&frontend);
                 let sockets = Arc::clone(&sockets);
                 sockets.insert(peer, std::os::fd::AsRawFd::as_raw_fd(&socket));
-                let last_word = client_socket::LastWord::of(&socket);
+                // The last word is written to the raw socket: not where TLS may be spoken.
+                let last_word = match tls {
+                    Some(_) => None,
+                    None => client_socket::LastWord::of(&socket),
+                };
+                let tls = tls.clone();
                 tokio::spawn(async move {
                     let served =
-                        AssertUnwindSafe(pgwire::tokio::process_socket(socket, None, frontend))
+                        AssertUnwindSafe(pgwire::tokio::process_socket(socket, tls, frontend))
                             .catch_unwind()
                             .await;
                     // A broken connection ends only itself.

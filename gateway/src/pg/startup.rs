@@ -85,6 +85,14 @@ impl StartupHandler for PgHandler {
             .authenticate(&user, None)
             .map_err(|e| to_pg_fatal(&e))?;
         let database = client.metadata().get(METADATA_DATABASE).cloned();
+        self.authenticator()
+            .admit_transport(
+                client.is_secure(),
+                &client.socket_addr().ip().to_string(),
+                &user,
+                database.as_deref().unwrap_or(&user),
+            )
+            .map_err(|e| to_pg_fatal(&e))?;
         let catalogs = self.executor().router().catalogs();
         let catalog = catalogs.for_database(database.as_deref()).name().to_owned();
 

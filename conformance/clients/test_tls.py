@@ -1,0 +1,109 @@
+"""TLS on both front ends (`[server] tls_cert`, `tls_key`, `tls_required`), through real
+clients: psql (libpq 15, SSLRequest), psycopg (libpq 18, also the direct TLS start with
+ALPN), pgJDBC and ADBC Flight SQL over grpc+tls, each verifying the server's certificate
+against a test CA made here with openssl."""
+import os
+import subprocess
+
+import adbc_driver_flightsql as flightsql
+import adbc_driver_flightsql.dbapi as flight
+import psycopg
+import pytest
+
+from conftest import serve, stop
+
+
+def openssl(*args, cwd):
+    subprocess.run(["openssl", *args], cwd=cwd, check=True, capture_output=True)
+
+
+@pytest.fixture(scope="module")
+def tls_junction(junction, tmp_path_factory):
+    """junction over the demo warehouse with TLS required, and the CA that signed it."""
+    d = str(tmp_path_factory.mktemp("tls"))
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+            "-subj", "/CN=junction test CA", "-keyout", "ca.key", "-out", "ca.crt", cwd=d)
+    openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost",
+            "-keyout", "server.key", "-out", "server.csr", cwd=d)
+    with open(os.path.join(d, "ext.cnf"), "w") as f:
+        f.write("subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n"
+                "extendedKeyUsage=serverAuth\n")
+    openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key",
+            "-CAcreateserial", "-days", "2", "-extfile", "ext.cnf", "-out", "server.crt", cwd=d)
+    config = os.path.join(d, "junction.toml")
+    with open(config, "w") as f:
+        f.write(f'[server]\ntls_cert = "{d}/server.crt"\ntls_key = "{d}/server.key"\n'
+                "tls_required = true\n")
+    proc, port, flight_port = serve(junction["warehouse"], config)
+    yield {"port": port, "flight_port": flight_port, "ca": os.path.join(d, "ca.crt"), "dir": d}
+    stop(proc)
+
+
+def conninfo(tls, **extra):
+    params = {"host": "localhost", "port": tls["port"], "user": "anyone", "dbname": "junction",
+              "sslmode": "verify-full", "sslrootcert": tls["ca"], **extra}
+    return " ".join(f"{k}={v}" for k, v in params.items())
+
+
+def test_psql_verifies_the_certificate(tls_junction):
+    out = subprocess.run(["psql", "-X", "-A", "-t", conninfo(tls_junction), "-c",
+                          "select count(*) from silver.patients"],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "10"
+
+
+@pytest.mark.parametrize("negotiation", ["postgres", "direct"])
+def test_psycopg_over_tls(tls_junction, negotiation):
+    with psycopg.connect(conninfo(tls_junction, sslnegotiation=negotiation)) as conn:
+        assert conn.pgconn.ssl_in_use
+        assert conn.execute("select count(*) from silver.vitals where patient_id = %s",
+                            (3,)).fetchone()[0] > 0
+
+
+def test_plaintext_is_refused_with_28000(tls_junction):
+    with pytest.raises(psycopg.OperationalError) as refused:
+        psycopg.connect(conninfo(tls_junction, sslmode="disable"))
+    assert 'no pg_hba.conf entry for host "127.0.0.1", user "anyone", database "junction", ' \
+           "no encryption" in str(refused.value)
+
+
+def test_pgjdbc_over_tls(tls_junction):
+    jar = os.environ["PEERS_PG_JDBC"]
+    source = os.path.join(os.path.dirname(__file__), "JdbcClient.java")
+    url = (f"jdbc:postgresql://localhost:{tls_junction['port']}/junction?user=anyone"
+           f"&sslmode=verify-full&sslrootcert={tls_junction['ca']}")
+    out = subprocess.run(["java", "-cp", jar, source, url], capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "OK" in out.stdout, out.stdout
+
+
+def test_adbc_flight_sql_over_tls(tls_junction):
+    with open(tls_junction["ca"]) as f:
+        ca = f.read()
+    options = {flightsql.DatabaseOptions.TLS_ROOT_CERTS.value: ca}
+    with flight.connect(f"grpc+tls://localhost:{tls_junction['flight_port']}",
+                        db_kwargs=options, autocommit=True) as conn:
+        with conn.cursor() as cur:
+            cur.execute("select count(*) from silver.patients where ward = ?", parameters=("icu",))
+            assert cur.fetchone()[0] >= 0
+    # A plaintext client gets no Flight service.
+    with pytest.raises(Exception):
+        with flight.connect(f"grpc://localhost:{tls_junction['flight_port']}",
+                            autocommit=True) as conn:
+            with conn.cursor() as cur:
+                cur.execute("select 1")
+
+
+def test_a_key_that_is_not_the_certificates_stops_serve(tls_junction, junction):
+    d = tls_junction["dir"]
+    config = os.path.join(d, "mismatched.toml")
+    with open(config, "w") as f:
+        f.write(f'[server]\ntls_cert = "{d}/server.crt"\ntls_key = "{d}/ca.key"\n')
+    out = subprocess.run(
+        [os.environ["JUNCTION_BIN"], "serve", "--warehouse", junction["warehouse"], "--config",
+         config, "--pg-addr", "127.0.0.1:0", "--flight-addr", "127.0.0.1:0"],
+        capture_output=True, text=True, timeout=60)
+    assert out.returncode != 0
+    assert "ca.key" in out.stderr and "server.crt" in out.stderr, out.stderr

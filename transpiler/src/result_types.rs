@@ -22,6 +22,20 @@ pub(crate) fn numeric(scale: i64) -> DataType {
 /// 16 significant digits.
 pub(crate) const DIVISION_SCALE: i64 = 16;
 
+/// Digits before the point of what `extract` answers: an epoch in seconds of the engines'
+/// latest timestamp has 13. Fewer than numeric's 38, so that a CASE or a UNION of an extract
+/// and a numeric with a scale fits DuckDB's widest decimal without DuckDB dropping the
+/// scale (`CASE ... THEN extract(dow ...) ELSE 1.5 END` gave 2). Found by the fuzzer.
+const EXTRACT_DIGITS: i64 = 20;
+
+/// The numeric type of `extract` with `scale` digits after the point.
+fn extracted(scale: i64) -> DataType {
+    DataType::Decimal(ExactNumberInfo::PrecisionAndScale(
+        u64::try_from(EXTRACT_DIGITS + scale).unwrap_or(38),
+        scale,
+    ))
+}
+
 /// The scale `extract` answers with for fields with a fraction: microseconds.
 const FRACTION_SCALE: i64 = 6;
 
@@ -62,7 +76,7 @@ pub(crate) fn apply(expr: &mut Expr, scope: &Scope<'_>) {
                 cast_in_place(&mut micros, numeric(0));
                 *expr = binary(micros, BinaryOperator::Divide, number(1_000_000));
             }
-            Some(numeric(scale))
+            Some(extracted(scale))
         }
         Expr::BinaryOp {
             left,
@@ -234,6 +248,16 @@ pub(crate) fn exact_division(left: Option<SqlType>, right: Option<SqlType>) -> b
 /// `round(x)` of a float as PostgreSQL's `rint`: half to even, where the engines round half
 /// away from zero.
 pub(crate) fn half_even(x: Expr) -> Expr {
+    // Nested: DuckDB reads the rule's text, where `a + b / 2` would bind as `a + (b / 2)`
+    // (`round(h + 0.5::float8)` answered twice the value there).
+    let x = match x {
+        atom @ (Expr::Identifier(_)
+        | Expr::CompoundIdentifier(_)
+        | Expr::Value(_)
+        | Expr::Nested(_)
+        | Expr::Function(_)) => atom,
+        other => Expr::Nested(Box::new(other)),
+    };
     // CASE WHEN abs(x - trunc(x)) = 0.5 THEN 2 * round(x / 2) ELSE round(x) END
     let fraction = call(
         "abs",

@@ -50,7 +50,7 @@ fn result_types_follow_postgresql_on_both_engines() {
                 (
                     "SELECT extract(epoch FROM day), date_trunc('month', day), \
                      percentile_cont(0.5) WITHIN GROUP (ORDER BY heart_rate) FROM silver.vitals",
-                    "SELECT CAST(EXTRACT(EPOCH FROM day) AS DECIMAL(38,0)), \
+                    "SELECT CAST(EXTRACT(EPOCH FROM day) AS DECIMAL(20,0)), \
                      CAST(date_trunc('month', day) AS TIMESTAMP WITH TIME ZONE), \
                      CAST(percentile_cont(0.5) WITHIN GROUP (ORDER BY heart_rate) AS DOUBLE PRECISION) \
                      FROM silver.vitals",
@@ -62,13 +62,13 @@ fn result_types_follow_postgresql_on_both_engines() {
                 ),
                 (
                     "SELECT day - day, extract(hour FROM recorded_at), date_part('dow', day) FROM silver.vitals",
-                    "SELECT CAST(day - day AS INTEGER), CAST(EXTRACT(HOUR FROM recorded_at) AS DECIMAL(38,0)), \
+                    "SELECT CAST(day - day AS INTEGER), CAST(EXTRACT(HOUR FROM recorded_at) AS DECIMAL(20,0)), \
                      CAST(date_part('dow', day) AS DOUBLE PRECISION) FROM silver.vitals",
                 ),
                 (
                     "SELECT extract(second FROM recorded_at) FROM silver.vitals",
                     "SELECT CAST(CAST(EXTRACT(MICROSECOND FROM recorded_at) AS DECIMAL(38,0)) / 1000000 \
-                     AS DECIMAL(38,6)) FROM silver.vitals",
+                     AS DECIMAL(26,6)) FROM silver.vitals",
                 ),
                 (
                     "SELECT round(spo2), stddev(heart_rate), every(heart_rate > 0) FROM silver.vitals",

@@ -205,9 +205,25 @@ pub struct ServerConfig {
     /// Refuse plaintext pg connections (28000).
     #[serde(default)]
     pub tls_required: bool,
+    /// Every login is trusted (junction has no users yet); listening on an address other
+    /// than loopback that way must be said with `trust = true`.
+    #[serde(default)]
+    pub trust: bool,
 }
 
 impl ServerConfig {
+    /// Refuses to trust every login on `addr` unless it is loopback or `trust` says so.
+    pub fn check_trust(&self, addr: SocketAddr) -> Result<(), ConfigError> {
+        if self.trust || addr.ip().is_loopback() {
+            return Ok(());
+        }
+        Err(ConfigError::Invalid(format!(
+            "junction would accept any user without a password on {addr}, which is not a \
+             loopback address: listen on 127.0.0.1 (or ::1), or say that the network is \
+             trusted with `trust = true` under [server] in the configuration file"
+        )))
+    }
+
     fn check(&self) -> Result<(), ConfigError> {
         let invalid = |message: &str| Err(ConfigError::Invalid(format!("[server]: {message}")));
         match (&self.tls_cert, &self.tls_key) {
@@ -605,6 +621,32 @@ mod tests {
         })?;
         config.check()?;
         Ok(config)
+    }
+
+    #[test]
+    fn trusting_everyone_beyond_loopback_must_be_said() {
+        let default = parse("").expect("empty config");
+        let any: SocketAddr = "0.0.0.0:5433".parse().expect("address");
+        assert!(default
+            .server
+            .check_trust("127.0.0.1:5433".parse().expect("address"))
+            .is_ok());
+        assert!(default
+            .server
+            .check_trust("[::1]:5433".parse().expect("address"))
+            .is_ok());
+        let refused = default.server.check_trust(any).expect_err("0.0.0.0");
+        assert!(refused.to_string().contains("trust = true"), "{refused}");
+        let trusting = parse("[server]\ntrust = true\n").expect("trust");
+        assert!(trusting.server.check_trust(any).is_ok());
+    }
+
+    #[test]
+    fn tls_keys_come_in_pairs() {
+        let err = parse("[server]\ntls_cert = \"a.crt\"\n").expect_err("no key");
+        assert!(err.to_string().contains("tls_key"), "{err}");
+        let err = parse("[server]\ntls_required = true\n").expect_err("nothing to require");
+        assert!(err.to_string().contains("tls_required"), "{err}");
     }
 
     #[test]

@@ -395,6 +395,9 @@ async fn serve(
                 .parse()
                 .expect("a valid constant address")
         });
+    for addr in [pg_addr, flight_addr] {
+        config.server.check_trust(addr).map_err(|e| e.to_string())?;
+    }
     let pg_listener = TcpListener::bind(pg_addr)
         .await
         .map_err(|e| format!("cannot listen on {pg_addr}: {e}"))?;

@@ -133,7 +133,11 @@ pub(crate) fn apply(expr: &mut Expr, scope: &Scope<'_>) {
                 }
                 ("date_part", _) => Some(DataType::DoublePrecision),
                 // sign() has numeric and float8 forms; an integer takes the float8 one.
-                ("sign" | "signum", Some(SqlType::Numeric)) => Some(numeric(0)),
+                // -1, 0 or 1: one digit, so that DuckDB's common type of it and another
+                // numeric keeps that one's scale (`coalesce(0.25, sign(x))` answered 0).
+                ("sign" | "signum", Some(SqlType::Numeric)) => {
+                    Some(DataType::Decimal(ExactNumberInfo::PrecisionAndScale(1, 0)))
+                }
                 ("sign" | "signum", Some(t)) if t.is_integer() || t.is_float() => {
                     Some(DataType::DoublePrecision)
                 }

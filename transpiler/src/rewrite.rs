@@ -80,6 +80,9 @@ pub(crate) fn rewrite(
     if dialect == Dialect::DataFusion {
         datafusion::pg_typeof_names(statement);
     }
+    if matches!(dialect, Dialect::DataFusion | Dialect::DuckDb) {
+        crate::shared::filtered_arguments(statement);
+    }
     let scope = Scope::new(types);
     if let ControlFlow::Break(e) = statement.visit(&mut Rules { dialect, scope }) {
         return Err(e);

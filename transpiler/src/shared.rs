@@ -6,11 +6,16 @@
 //! - [`format_to_concat`]: `format('%s ...', ...)`, which neither engine has with
 //!   PostgreSQL's meaning.
 
-use sqlparser::ast::{BinaryOperator, Expr, FunctionArg, FunctionArgExpr, FunctionArguments};
+use std::ops::ControlFlow;
+
+use sqlparser::ast::{
+    visit_expressions, visit_expressions_mut, BinaryOperator, Expr, FunctionArg, FunctionArgExpr,
+    FunctionArguments, Statement,
+};
 
 use crate::ast::{
-    binary, call, call_with, cast_in_place, concatenation, function_name, not, number, string,
-    string_literal, take,
+    binary, call, call_with, case_when, cast_in_place, concatenation, function_name, not, number,
+    string, string_literal, take,
 };
 use crate::types::Scope;
 use crate::{formats, Dialect, TranspileError};
@@ -31,6 +36,46 @@ pub(crate) fn apply(
     float_text(expr, scope);
     common_argument_type(expr, scope);
     Ok(())
+}
+
+/// `agg(x) FILTER (WHERE c)` evaluates `x` only where `c` holds, as PostgreSQL does; both
+/// engines compute an aggregate's arguments for every row and filter after, so an argument
+/// that fails where the filter is false (`sum(1 / n) FILTER (WHERE n <> 0)`) failed the
+/// statement (22012). Each argument that could fail becomes `CASE WHEN c THEN x END`, which
+/// both evaluate for the matching rows only. Runs before the other rules, on the statement as
+/// written. Found by the differential fuzzer (conformance/).
+pub(crate) fn filtered_arguments(statement: &mut Statement) {
+    let _ = visit_expressions_mut(statement, |expr| {
+        if let Expr::Function(function) = expr {
+            if let (Some(condition), FunctionArguments::List(list)) =
+                (function.filter.as_deref(), &mut function.args)
+            {
+                for argument in &mut list.args {
+                    if let FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) = argument {
+                        if may_fail(e) {
+                            *e = case_when(condition.clone(), take(e), None);
+                        }
+                    }
+                }
+            }
+        }
+        ControlFlow::<()>::Continue(())
+    });
+}
+
+/// Whether evaluating `expr` could raise an error: anything but a constant or a column. A
+/// subquery stays where it is (DataFusion plans none inside a CASE branch).
+fn may_fail(expr: &Expr) -> bool {
+    let simple = matches!(
+        expr,
+        Expr::Value(_) | Expr::Identifier(_) | Expr::CompoundIdentifier(_)
+    );
+    let has_subquery = visit_expressions(expr, |e| match e {
+        Expr::Subquery(_) | Expr::Exists { .. } | Expr::InSubquery { .. } => ControlFlow::Break(()),
+        _ => ControlFlow::Continue(()),
+    })
+    .is_break();
+    !simple && !has_subquery
 }
 
 /// `x SIMILAR TO 'pattern'` becomes an anchored regular expression match, translated the

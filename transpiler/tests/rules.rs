@@ -191,6 +191,12 @@ fn duckdb_rules() {
         Dialect::DuckDb,
         &[
             (
+                // An aggregate's argument is evaluated where its FILTER holds only.
+                "SELECT sum(100 / heart_rate) FILTER (WHERE heart_rate > 0), count(quality) FILTER (WHERE heart_rate > 0) FROM silver.vitals",
+                "SELECT CAST(sum(CASE WHEN heart_rate > 0 THEN 100 / junction_divisor(heart_rate) END) FILTER (WHERE heart_rate > 0) AS BIGINT), \
+                 count(quality) FILTER (WHERE heart_rate > 0) FROM silver.vitals",
+            ),
+            (
                 // json_build_object's arguments as tagged text: a NULL argument would make
                 // DuckDB answer NULL for the whole call.
                 "SELECT json_build_object('q', quality, 'hr', heart_rate, 'none', NULL) FROM silver.vitals",

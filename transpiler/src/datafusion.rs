@@ -58,6 +58,7 @@ pub(crate) fn expression_rules(expr: &mut Expr, scope: &Scope<'_>) -> Result<(),
     temporal(expr, scope);
     microsecond_timestamps(expr);
     json_operators(expr);
+    json_to_text(expr);
     exact_rounding(expr, scope);
     result_types::exact_average(expr, scope, |sum, count| {
         call_with("pg_numeric_divide", vec![sum, count])
@@ -585,6 +586,32 @@ pub fn json_operators(expr: &mut Expr) {
             }
         }
         _ => {}
+    }
+}
+
+/// A cast of json to text is text: DataFusion holds json as text tagged json
+/// ([`JSON_FUNCTION`], `json_build_object`), and a cast between equal Arrow types keeps the
+/// tag, so `'{}'::json::text` was described as json. `||` makes a new, untagged value (NULL
+/// stays NULL).
+pub fn json_to_text(expr: &mut Expr) {
+    let Expr::Cast {
+        kind,
+        expr: inner,
+        data_type,
+        ..
+    } = expr
+    else {
+        return;
+    };
+    let to_text = matches!(
+        data_type,
+        DataType::Text | DataType::Varchar(None) | DataType::CharacterVarying(None)
+    );
+    let json = matches!(inner.as_ref(), Expr::Function(f)
+        if is_call_to(f, &[JSON_FUNCTION, "json_build_object"]));
+    if is_plain_cast(kind) && to_text && json {
+        let text = binary(take(inner), BinaryOperator::StringConcat, string(""));
+        *expr = Expr::Nested(Box::new(text));
     }
 }
 

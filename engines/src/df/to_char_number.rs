@@ -4,13 +4,13 @@
 use std::any::Any;
 use std::sync::Arc;
 
-use datafusion::arrow::array::AsArray;
+use datafusion::arrow::array::{ArrayRef, AsArray};
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::{plan_err, Result};
+use datafusion::functions::utils::make_scalar_function;
 use datafusion::logical_expr::{
     ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility,
 };
-use datafusion::scalar::ScalarValue;
 use junction_transpiler::TO_CHAR_NUMBER;
 
 use crate::number_format::to_char_column;
@@ -44,27 +44,20 @@ impl ScalarUDFImpl for ToCharNumber {
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        let scalars = args
-            .args
-            .iter()
-            .all(|a| matches!(a, ColumnarValue::Scalar(_)));
-        let rows = if scalars { 1 } else { args.number_rows };
-        let columns = args
-            .args
-            .iter()
-            .map(|a| a.to_array(rows))
-            .collect::<Result<Vec<_>>>()?;
-        let [texts, kinds, templates] = columns.as_slice() else {
-            return plan_err!("{TO_CHAR_NUMBER} takes three arguments");
-        };
-        let out = to_char_column(
-            texts.as_string::<i32>(),
-            kinds.as_string::<i32>(),
-            templates.as_string::<i32>(),
-        )?;
-        if scalars {
-            return Ok(ColumnarValue::Scalar(ScalarValue::try_from_array(&out, 0)?));
-        }
-        Ok(ColumnarValue::Array(Arc::new(out)))
+        make_scalar_function(to_char_numbers, vec![])(&args.args)
     }
+}
+
+/// Each number of `columns[0]` (its text, of the kind in `columns[1]`) through the template
+/// in `columns[2]`.
+fn to_char_numbers(columns: &[ArrayRef]) -> Result<ArrayRef> {
+    let [texts, kinds, templates] = columns else {
+        return plan_err!("{TO_CHAR_NUMBER} takes three arguments");
+    };
+    let out = to_char_column(
+        texts.as_string::<i32>(),
+        kinds.as_string::<i32>(),
+        templates.as_string::<i32>(),
+    )?;
+    Ok(Arc::new(out))
 }

@@ -15,8 +15,9 @@ mod trino;
 
 use std::fmt::Debug;
 
+use arrow_schema::extension::EXTENSION_TYPE_NAME_KEY;
 use async_trait::async_trait;
-use datafusion::arrow::datatypes::{DataType, SchemaRef};
+use datafusion::arrow::datatypes::{DataType, Field, SchemaRef};
 use datafusion::execution::SendableRecordBatchStream;
 use datafusion::scalar::ScalarValue;
 use junction_catalogs::Catalogs;
@@ -28,6 +29,14 @@ pub use duck::{DuckDbConfig, DuckDbEngine};
 pub use error::{EngineError, Result};
 pub use sql_error::SqlError;
 pub use trino::{Credentials as TrinoCredentials, TrinoConfig, TrinoEngine, TrinoError};
+
+/// `field` tagged with the Arrow extension `name`: how json and regtype results tell the
+/// front ends their PostgreSQL type.
+pub(crate) fn with_extension(field: Field, name: &str) -> Field {
+    let mut metadata = field.metadata().clone();
+    metadata.insert(EXTENSION_TYPE_NAME_KEY.to_owned(), name.to_owned());
+    field.with_metadata(metadata)
+}
 
 /// What an engine needs to know about the session a statement runs in.
 #[derive(Debug, Clone)]

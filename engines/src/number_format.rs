@@ -55,7 +55,8 @@ enum Key {
     Ignored,
 }
 
-/// PostgreSQL's keywords of number templates, longest first where one begins another.
+/// PostgreSQL's keywords of number templates, longest first where one begins another. Each
+/// is also read all in lower case (`fm`, `th`), not mixed (`Fm` is text); `None` is refused.
 const KEYWORDS: &[(&str, Option<Key>)] = &[
     (",", Some(Key::Comma)),
     (".", Some(Key::Point)),
@@ -77,23 +78,28 @@ const KEYWORDS: &[(&str, Option<Key>)] = &[
     ("S", Some(Key::S)),
     ("TH", Some(Key::Th { upper: true })),
     ("V", None),
-    ("b", Some(Key::Ignored)),
-    ("c", Some(Key::Ignored)),
-    ("d", Some(Key::D)),
-    ("eeee", None),
-    ("fm", Some(Key::Fm)),
-    ("g", Some(Key::G)),
-    ("l", Some(Key::L)),
-    ("mi", Some(Key::Mi)),
-    ("pl", Some(Key::Pl)),
-    ("pr", Some(Key::Pr)),
-    ("rn", None),
-    ("sg", Some(Key::Sg)),
-    ("sp", Some(Key::Ignored)),
-    ("s", Some(Key::S)),
-    ("th", Some(Key::Th { upper: false })),
-    ("v", None),
 ];
+
+/// The keyword `rest` starts with, as written, and its key (`th` is the lower-case suffix).
+fn keyword(rest: &str) -> Option<(&str, Option<Key>)> {
+    KEYWORDS.iter().find_map(|(word, key)| {
+        let written = rest.get(..word.len())?;
+        let key = if written == *word {
+            *key
+        } else if written
+            .bytes()
+            .eq(word.bytes().map(|b| b.to_ascii_lowercase()))
+        {
+            key.map(|k| match k {
+                Key::Th { .. } => Key::Th { upper: false },
+                k => k,
+            })
+        } else {
+            return None;
+        };
+        Some((written, key))
+    })
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum LocaleSign {
@@ -144,7 +150,7 @@ impl Template {
         };
         let mut rest = template;
         while let Some(c) = rest.chars().next() {
-            if let Some((word, key)) = KEYWORDS.iter().find(|(word, _)| rest.starts_with(word)) {
+            if let Some((word, key)) = keyword(rest) {
                 let Some(key) = key else {
                     return Err(SqlError {
                         sqlstate: "0A000",
@@ -153,7 +159,7 @@ impl Template {
                         ),
                     });
                 };
-                nodes.push(Node::Key(*key));
+                nodes.push(Node::Key(key));
                 rest = &rest[word.len()..];
             } else if c == '"' {
                 // Quoted text is copied; a backslash escapes a quote in it.
@@ -648,7 +654,7 @@ impl<'a> Writer<'a> {
         // A group separator follows a position that wrote a digit, not a space, the point
         // or a digit fill mode left out.
         self.digits_in = false;
-        let zero_here = self.is_zero() && self.zero_start() == Some(self.position);
+        let zero_here = self.zero_start() == Some(self.position);
         if !self.sign_written
             && (self.position >= self.pre_spaces || zero_here)
             && (!self.predecimal_space() || self.last_is_point())
@@ -672,16 +678,14 @@ impl<'a> Writer<'a> {
             }
         }
 
-        let zero_from_here = self.zero_start().is_some_and(|z| z <= self.position);
-        if self.position < self.pre_spaces
-            && (self.zero_start().is_some_and(|z| z > self.position) || !self.is_zero())
-        {
-            if !self.shape.fill {
+        if self.position < self.pre_spaces {
+            // Before the number's first digit: a zero from the template's first `0` on.
+            if self.zero_start().is_some_and(|z| z <= self.position) {
+                self.out.push(b'0');
+                self.digits_in = true;
+            } else if !self.shape.fill {
                 self.out.push(b' ');
             }
-        } else if self.is_zero() && self.position < self.pre_spaces && zero_from_here {
-            self.out.push(b'0');
-            self.digits_in = true;
         } else {
             if self.digit_at(self.at) == b'.' {
                 if !self.last_is_point() || self.shape.fill {

@@ -5,6 +5,9 @@
 //! and the pg front end describes the column as regtype (OID 2206), sending the name in text
 //! format and the type's OID in binary format ([`regtype_oid`]).
 
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
 use pgwire::api::Type;
 
 /// The Arrow extension name of a column of type names.
@@ -54,8 +57,9 @@ const NAMED: &[Type] = &[
     Type::JSONB_ARRAY,
 ];
 
-/// The SQL standard's names PostgreSQL's `format_type` prints instead of a `typname`.
-const STANDARD_NAMES: &[(&str, &str)] = &[
+/// The SQL standard's names PostgreSQL's `format_type` prints instead of a `typname`
+/// (`to_regtype` reads them back).
+pub(crate) const STANDARD_NAMES: &[(&str, &str)] = &[
     ("bool", "boolean"),
     ("int2", "smallint"),
     ("int4", "integer"),
@@ -86,12 +90,15 @@ fn standard_name(typname: &str) -> &str {
         .map_or(typname, |(_, standard)| standard)
 }
 
-/// The OID of the type a regtype value names, for the binary format.
+/// The OID of the type a regtype value names, for the binary format (once per value sent).
 pub fn regtype_oid(name: &str) -> Option<u32> {
-    NAMED
-        .iter()
-        .find(|ty| regtype_name(ty) == name)
-        .map(Type::oid)
+    static OIDS: LazyLock<HashMap<String, u32>> = LazyLock::new(|| {
+        NAMED
+            .iter()
+            .map(|ty| (regtype_name(ty), ty.oid()))
+            .collect()
+    });
+    OIDS.get(name).copied()
 }
 
 #[cfg(test)]

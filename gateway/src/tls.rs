@@ -16,7 +16,6 @@ use crate::config::ConfigError;
 const POSTGRESQL_ALPN: &[u8] = b"postgresql";
 
 /// What each front end needs to speak TLS.
-#[derive(Clone)]
 pub struct Tls {
     pub pg: pgwire::tokio::TlsAcceptor,
     pub flight: ServerTlsConfig,

@@ -20,12 +20,10 @@
 //!
 //! The rules shared with other dialects (result types, formats, patterns) run here too.
 
-use std::ops::ControlFlow;
-
 use sqlparser::ast::{
-    visit_expressions_mut, ArrayElemTypeDef, BinaryOperator, DataType, Expr,
-    FunctionArgumentClause, FunctionArguments, Ident, LimitClause, Query, SelectItem, SetExpr,
-    Statement, TableAlias, TableFactor, UnaryOperator, Value,
+    ArrayElemTypeDef, BinaryOperator, DataType, Expr, FunctionArgumentClause, FunctionArguments,
+    Ident, LimitClause, Query, SelectItem, SetExpr, Statement, TableAlias, TableFactor,
+    UnaryOperator, Value,
 };
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;
@@ -58,7 +56,6 @@ pub(crate) fn expression_rules(expr: &mut Expr, scope: &Scope<'_>) -> Result<(),
     temporal(expr, scope);
     microsecond_timestamps(expr);
     json_operators(expr);
-    json_to_text(expr);
     exact_rounding(expr, scope);
     result_types::exact_average(expr, scope, |sum, count| {
         call_with("pg_numeric_divide", vec![sum, count])
@@ -279,6 +276,21 @@ pub fn casts(expr: &mut Expr, scope: &Scope<'_>) {
     if !is_plain_cast(kind) {
         return;
     }
+    // json to text: DataFusion holds json as text tagged json ([`JSON_FUNCTION`],
+    // `json_build_object`), and a cast between equal Arrow types keeps the tag, so
+    // `'{}'::json::text` was described as json. `||` makes a new, untagged value.
+    let to_text = matches!(
+        data_type,
+        DataType::Text | DataType::Varchar(None) | DataType::CharacterVarying(None)
+    );
+    if to_text
+        && matches!(inner.as_ref(), Expr::Function(f)
+            if is_call_to(f, &[JSON_FUNCTION, "json_build_object"]))
+    {
+        let text = binary(take(inner), BinaryOperator::StringConcat, string(""));
+        *expr = Expr::Nested(Box::new(text));
+        return;
+    }
     let (target, source) = (SqlType::of(data_type), scope.type_of(inner));
     if target == SqlType::Interval {
         if let Some(text) = string_literal(inner).and_then(interval_clock_units) {
@@ -297,9 +309,6 @@ pub fn casts(expr: &mut Expr, scope: &Scope<'_>) {
         }
     }
     match source {
-        Some(t) if t.is_float() && target.is_integer() => {
-            **inner = result_types::half_even(take(inner));
-        }
         Some(SqlType::Numeric) if target.is_integer() => **inner = call("round", take(inner)),
         // Dates too: DataFusion writes a year past 9999 with a sign (`+64997-11-11`).
         Some(SqlType::Timestamp | SqlType::TimestampTz | SqlType::Date)
@@ -586,32 +595,6 @@ pub fn json_operators(expr: &mut Expr) {
             }
         }
         _ => {}
-    }
-}
-
-/// A cast of json to text is text: DataFusion holds json as text tagged json
-/// ([`JSON_FUNCTION`], `json_build_object`), and a cast between equal Arrow types keeps the
-/// tag, so `'{}'::json::text` was described as json. `||` makes a new, untagged value (NULL
-/// stays NULL).
-pub fn json_to_text(expr: &mut Expr) {
-    let Expr::Cast {
-        kind,
-        expr: inner,
-        data_type,
-        ..
-    } = expr
-    else {
-        return;
-    };
-    let to_text = matches!(
-        data_type,
-        DataType::Text | DataType::Varchar(None) | DataType::CharacterVarying(None)
-    );
-    let json = matches!(inner.as_ref(), Expr::Function(f)
-        if is_call_to(f, &[JSON_FUNCTION, "json_build_object"]));
-    if is_plain_cast(kind) && to_text && json {
-        let text = binary(take(inner), BinaryOperator::StringConcat, string(""));
-        *expr = Expr::Nested(Box::new(text));
     }
 }
 
@@ -957,19 +940,16 @@ pub fn fetch_to_limit(query: &mut Query) -> Result<(), TranspileError> {
 /// literal is `unknown` (DataFusion reads it as text), a cast to `varchar`, `char`, `json`
 /// or `jsonb` is that type (DataFusion holds them as text). The name goes to junction's
 /// pg_typeof as a second argument; other arguments are named from their Arrow type there.
-/// Runs before the other rules, which rewrite the casts it reads.
-pub fn pg_typeof_names(statement: &mut Statement) {
-    let _ = visit_expressions_mut(statement, |expr| {
-        if let Expr::Function(function) = expr {
-            if is_call_to(function, &["pg_typeof"]) && arguments(function).count() == 1 {
-                let name = arguments(function).next().and_then(declared_type_name);
-                if let Some(name) = name {
-                    push_argument(function, string(&name));
-                }
+/// A rule on the call as written, before the other rules rewrite the casts it reads.
+pub fn pg_typeof_name(expr: &mut Expr) {
+    if let Expr::Function(function) = expr {
+        if is_call_to(function, &["pg_typeof"]) && arguments(function).count() == 1 {
+            let name = arguments(function).next().and_then(declared_type_name);
+            if let Some(name) = name {
+                push_argument(function, string(&name));
             }
         }
-        ControlFlow::<()>::Continue(())
-    });
+    }
 }
 
 /// The PostgreSQL type name of `expr` where its form says it and DataFusion's type would not.

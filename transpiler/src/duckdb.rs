@@ -25,9 +25,8 @@
 use sqlparser::ast::{BinaryOperator, DataType, ExactNumberInfo, Expr, TimezoneInfo, Value};
 
 use crate::ast::{
-    arguments, binary, call, call_with, case_when, cast_in_place, function_name, is_call_to,
-    is_plain_cast, not, number, path_steps, push_argument, rename, string, string_literal, take,
-    take_arguments,
+    arguments, binary, call, call_with, case_when, cast_in_place, function_name, is_call_to, not,
+    number, path_steps, push_argument, rename, string, string_literal, take, take_arguments,
 };
 use crate::relations::CATALOG_FUNCTIONS;
 use crate::types::{Scope, SqlType};
@@ -161,7 +160,6 @@ pub(crate) fn expression_rules(expr: &mut Expr, scope: &Scope<'_>) -> Result<(),
     regex_operators(expr);
     like_escape(expr);
     json_paths(expr);
-    float_to_integer(expr, scope);
     type_names(expr);
     array_concat(expr, scope);
     null_concat(expr);
@@ -471,25 +469,6 @@ fn capture_groups(regex: &str) -> usize {
         }
     }
     count
-}
-
-/// A float cast to an integer rounds half to even in PostgreSQL (`9394.5::int8` is 9394),
-/// half away from zero in DuckDB. Found by the differential fuzzer (conformance/).
-fn float_to_integer(expr: &mut Expr, scope: &Scope<'_>) {
-    if let Expr::Cast {
-        kind,
-        expr: inner,
-        data_type,
-        ..
-    } = expr
-    {
-        if is_plain_cast(kind)
-            && SqlType::of(data_type).is_integer()
-            && scope.type_of(inner).is_some_and(SqlType::is_float)
-        {
-            **inner = result_types::half_even(take(inner));
-        }
-    }
 }
 
 /// Type names: plain `numeric` keeps digits after the point, `jsonb` is JSON.

@@ -52,6 +52,17 @@ impl VisitorMut for Rules<'_> {
         }
     }
 
+    /// Rules that read an expression as written, before its parts are rewritten.
+    fn pre_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<TranspileError> {
+        if self.dialect == Dialect::DataFusion {
+            datafusion::pg_typeof_name(expr);
+        }
+        if matches!(self.dialect, Dialect::DataFusion | Dialect::DuckDb) {
+            crate::shared::filtered_arguments(expr);
+        }
+        ControlFlow::Continue(())
+    }
+
     fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<TranspileError> {
         let done = match self.dialect {
             Dialect::DataFusion => datafusion::expression_rules(expr, &self.scope),
@@ -77,12 +88,6 @@ pub(crate) fn rewrite(
     dialect: Dialect,
     types: &dyn TypeOracle,
 ) -> Result<(), TranspileError> {
-    if dialect == Dialect::DataFusion {
-        datafusion::pg_typeof_names(statement);
-    }
-    if matches!(dialect, Dialect::DataFusion | Dialect::DuckDb) {
-        crate::shared::filtered_arguments(statement);
-    }
     let scope = Scope::new(types);
     if let ControlFlow::Break(e) = statement.visit(&mut Rules { dialect, scope }) {
         return Err(e);

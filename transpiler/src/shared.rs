@@ -9,15 +9,14 @@
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{
-    visit_expressions, visit_expressions_mut, BinaryOperator, Expr, FunctionArg, FunctionArgExpr,
-    FunctionArguments, Statement,
+    visit_expressions, BinaryOperator, Expr, FunctionArg, FunctionArgExpr, FunctionArguments,
 };
 
 use crate::ast::{
-    binary, call, call_with, case_when, cast_in_place, concatenation, function_name, not, number,
-    string, string_literal, take,
+    binary, call, call_with, case_when, cast_in_place, concatenation, function_name, is_plain_cast,
+    not, number, string, string_literal, take,
 };
-use crate::types::Scope;
+use crate::types::{Scope, SqlType};
 use crate::{formats, Dialect, TranspileError};
 
 /// Applies the shared rules to one expression whose children are done.
@@ -34,33 +33,51 @@ pub(crate) fn apply(
     similar_to(expr, dialect)?;
     format_to_concat(expr, dialect)?;
     float_text(expr, scope);
+    float_to_integer(expr, scope);
     common_argument_type(expr, scope);
     Ok(())
+}
+
+/// A float cast to an integer rounds half to even in PostgreSQL (`9394.5::int8` is 9394);
+/// DataFusion truncates, DuckDB rounds half away from zero.
+fn float_to_integer(expr: &mut Expr, scope: &Scope<'_>) {
+    if let Expr::Cast {
+        kind,
+        expr: inner,
+        data_type,
+        ..
+    } = expr
+    {
+        if is_plain_cast(kind)
+            && SqlType::of(data_type).is_integer()
+            && scope.type_of(inner).is_some_and(SqlType::is_float)
+        {
+            **inner = crate::result_types::half_even(take(inner));
+        }
+    }
 }
 
 /// `agg(x) FILTER (WHERE c)` evaluates `x` only where `c` holds, as PostgreSQL does; both
 /// engines compute an aggregate's arguments for every row and filter after, so an argument
 /// that fails where the filter is false (`sum(1 / n) FILTER (WHERE n <> 0)`) failed the
 /// statement (22012). Each argument that could fail becomes `CASE WHEN c THEN x END`, which
-/// both evaluate for the matching rows only. Runs before the other rules, on the statement as
-/// written. Found by the differential fuzzer (conformance/).
-pub(crate) fn filtered_arguments(statement: &mut Statement) {
-    let _ = visit_expressions_mut(statement, |expr| {
-        if let Expr::Function(function) = expr {
-            if let (Some(condition), FunctionArguments::List(list)) =
-                (function.filter.as_deref(), &mut function.args)
-            {
-                for argument in &mut list.args {
-                    if let FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) = argument {
-                        if may_fail(e) {
-                            *e = case_when(condition.clone(), take(e), None);
-                        }
-                    }
+/// both evaluate for the matching rows only. A rule on the expression as written, before
+/// its parts are rewritten. Found by the differential fuzzer (conformance/).
+pub(crate) fn filtered_arguments(expr: &mut Expr) {
+    let Expr::Function(function) = expr else {
+        return;
+    };
+    if let (Some(condition), FunctionArguments::List(list)) =
+        (function.filter.as_deref(), &mut function.args)
+    {
+        for argument in &mut list.args {
+            if let FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) = argument {
+                if may_fail(e) {
+                    *e = case_when(condition.clone(), take(e), None);
                 }
             }
         }
-        ControlFlow::<()>::Continue(())
-    });
+    }
 }
 
 /// Whether evaluating `expr` could raise an error: anything but a constant or a column. A

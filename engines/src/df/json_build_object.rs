@@ -7,7 +7,6 @@
 //! (floats, dates, timestamps, nested types) are an error saying so, never a guess.
 
 use std::any::Any;
-use std::collections::HashMap;
 use std::fmt::Write;
 use std::sync::Arc;
 
@@ -21,6 +20,7 @@ use datafusion::logical_expr::{
 use datafusion::scalar::ScalarValue;
 
 use crate::sql_error::SqlError;
+use crate::with_extension;
 
 /// Arrow's canonical extension name for JSON text.
 pub const JSON_EXTENSION: &str = "arrow.json";
@@ -60,11 +60,8 @@ impl ScalarUDFImpl for JsonBuildObject {
         if !args.arg_fields.len().is_multiple_of(2) {
             return plan_err!("json_build_object: argument list must have even number of elements");
         }
-        let metadata =
-            HashMap::from([("ARROW:extension:name".to_owned(), JSON_EXTENSION.to_owned())]);
-        Ok(Arc::new(
-            Field::new(self.name(), DataType::Utf8, true).with_metadata(metadata),
-        ))
+        let field = Field::new(self.name(), DataType::Utf8, true);
+        Ok(Arc::new(with_extension(field, JSON_EXTENSION)))
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {

@@ -5,7 +5,6 @@
 //! get strings.
 
 use std::any::Any;
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use datafusion::arrow::array::{Array, AsArray};
@@ -20,6 +19,7 @@ use junction_transpiler::datafusion::JSON_FUNCTION;
 
 use super::JSON_EXTENSION;
 use crate::sql_error::SqlError;
+use crate::with_extension;
 
 #[derive(Debug, PartialEq, Eq, Hash)]
 struct JsonText {
@@ -71,11 +71,8 @@ impl ScalarUDFImpl for JsonText {
     }
 
     fn return_field_from_args(&self, _args: ReturnFieldArgs) -> Result<FieldRef> {
-        let metadata =
-            HashMap::from([("ARROW:extension:name".to_owned(), JSON_EXTENSION.to_owned())]);
-        Ok(Arc::new(
-            Field::new(self.name(), DataType::Utf8, true).with_metadata(metadata),
-        ))
+        let field = Field::new(self.name(), DataType::Utf8, true);
+        Ok(Arc::new(with_extension(field, JSON_EXTENSION)))
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {

@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use datafusion::arrow::array::{ArrayRef, AsArray, BooleanArray};
+use datafusion::arrow::array::{ArrayRef, AsArray, BooleanArray, StringArray};
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::{exec_err, Result};
 use datafusion::functions::utils::make_scalar_function;
@@ -29,6 +29,17 @@ pub fn exists(json: &str, key: &str) -> Result<bool, SqlError> {
     })
 }
 
+/// [`exists`] row by row; NULL where either is NULL. The DuckDB engine's `?` calls it too.
+pub fn exists_column(json: &StringArray, key: &StringArray) -> Result<BooleanArray, SqlError> {
+    json.iter()
+        .zip(key.iter())
+        .map(|(j, k)| match (j, k) {
+            (Some(j), Some(k)) => exists(j, k).map(Some),
+            _ => Ok(None),
+        })
+        .collect()
+}
+
 pub fn udf() -> ScalarUDF {
     create_udf(
         "jsonb_exists",
@@ -45,16 +56,7 @@ pub fn udf() -> ScalarUDF {
                 else {
                     return exec_err!("jsonb_exists takes json and text");
                 };
-                let out = json
-                    .iter()
-                    .zip(key.iter())
-                    .map(|(j, k)| match (j, k) {
-                        (Some(j), Some(k)) => exists(j, k).map(Some),
-                        _ => Ok(None),
-                    })
-                    .collect::<Result<BooleanArray, SqlError>>()
-                    .map_err(|e| datafusion::error::DataFusionError::External(Box::new(e)))?;
-                Ok(Arc::new(out) as ArrayRef)
+                Ok(Arc::new(exists_column(json, key)?) as ArrayRef)
             },
             vec![],
         )),

@@ -6,7 +6,6 @@
 //! DataFusion holds it as text.
 
 use std::any::Any;
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef};
@@ -19,6 +18,7 @@ use datafusion::scalar::ScalarValue;
 
 use super::JSON_EXTENSION;
 use crate::regtype::{regtype_name, REGTYPE_EXTENSION};
+use crate::with_extension;
 
 #[derive(Debug, PartialEq, Eq, Hash)]
 struct PgTypeof {
@@ -70,13 +70,8 @@ impl ScalarUDFImpl for PgTypeof {
             // Checked while planning, so a type without a name fails before any row is read.
             type_name(field)?;
         }
-        let metadata = HashMap::from([(
-            "ARROW:extension:name".to_owned(),
-            REGTYPE_EXTENSION.to_owned(),
-        )]);
-        Ok(Arc::new(
-            Field::new(self.name(), DataType::Utf8, false).with_metadata(metadata),
-        ))
+        let field = Field::new(self.name(), DataType::Utf8, false);
+        Ok(Arc::new(with_extension(field, REGTYPE_EXTENSION)))
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {

@@ -12,24 +12,15 @@ use datafusion::logical_expr::{create_udf, ColumnarValue, ScalarUDF, Volatility}
 use datafusion::scalar::ScalarValue;
 use datafusion_pg_catalog::pg_catalog::ArrowTable;
 
-/// The SQL standard's type names that PostgreSQL stores under another `typname`.
+use crate::regtype::STANDARD_NAMES;
+
+/// Names a user may write for a `typname` beside the standard ones `format_type` prints
+/// ([`STANDARD_NAMES`]).
 const ALIASES: &[(&str, &str)] = &[
-    ("smallint", "int2"),
-    ("integer", "int4"),
     ("int", "int4"),
-    ("bigint", "int8"),
-    ("real", "float4"),
     ("float", "float8"),
-    ("double precision", "float8"),
-    ("boolean", "bool"),
     ("decimal", "numeric"),
-    ("character varying", "varchar"),
-    ("character", "bpchar"),
     ("char", "bpchar"),
-    ("timestamp without time zone", "timestamp"),
-    ("timestamp with time zone", "timestamptz"),
-    ("time without time zone", "time"),
-    ("time with time zone", "timetz"),
     ("bit varying", "varbit"),
 ];
 
@@ -47,7 +38,14 @@ fn typname(name: &str) -> String {
     let base = ALIASES
         .iter()
         .find(|(alias, _)| *alias == base)
-        .map_or(base, |(_, typname)| typname);
+        .map(|(_, typname)| *typname)
+        .or_else(|| {
+            STANDARD_NAMES
+                .iter()
+                .find(|(_, standard)| *standard == base)
+                .map(|(typname, _)| *typname)
+        })
+        .unwrap_or(base);
     if array {
         format!("_{base}")
     } else {

@@ -10,7 +10,8 @@ use std::error::Error;
 use std::sync::Arc;
 
 use arrow::array::{
-    Array, ArrayRef, AsArray, BooleanArray, Decimal128Array, StringArray, TimestampMicrosecondArray,
+    Array, ArrayRef, AsArray, Decimal128Array, StringArray, StringBuilder,
+    TimestampMicrosecondArray,
 };
 use arrow::datatypes::{DataType, TimeUnit};
 use duckdb::vscalar::{ArrowFunctionSignature, VArrowScalar};
@@ -168,19 +169,11 @@ impl VArrowScalar for JsonbExists {
     type State = ();
 
     fn invoke(_: &(), input: arrow::array::RecordBatch) -> Result<ArrayRef, Box<dyn Error>> {
-        let (json, key) = (
+        let out = crate::df::jsonb_exists::exists_column(
             input.column(0).as_string::<i32>(),
             input.column(1).as_string::<i32>(),
-        );
-        let out = json
-            .iter()
-            .zip(key.iter())
-            .map(|(j, k)| match (j, k) {
-                (Some(j), Some(k)) => crate::df::jsonb_exists::exists(j, k).map(Some),
-                _ => Ok(None),
-            })
-            .collect::<Result<BooleanArray, SqlError>>()
-            .map_err(raise)?;
+        )
+        .map_err(raise)?;
         Ok(Arc::new(out))
     }
 
@@ -216,7 +209,7 @@ impl VArrowScalar for JsonBuildObject {
             sqlstate: "XX000",
             message: format!("json_build_object: untagged argument \"{text}\""),
         };
-        let mut out = Vec::with_capacity(input.num_rows());
+        let mut out = StringBuilder::with_capacity(input.num_rows(), input.num_rows() * 16);
         let mut object = String::new();
         for row in 0..input.num_rows() {
             object.clear();
@@ -245,9 +238,9 @@ impl VArrowScalar for JsonBuildObject {
                 }
             }
             object.push('}');
-            out.push(Some(object.clone()));
+            out.append_value(&object);
         }
-        Ok(Arc::new(StringArray::from(out)))
+        Ok(Arc::new(out.finish()))
     }
 
     fn signatures() -> Vec<ArrowFunctionSignature> {

@@ -18,7 +18,7 @@ use futures::Stream;
 use tokio::sync::{mpsc, oneshot};
 
 use super::pool::Pooled;
-use crate::{EngineError, Result};
+use crate::{with_extension, EngineError, Result};
 
 /// Batches in flight between DuckDB's thread and the client: enough to keep both busy.
 const CHANNEL_DEPTH: usize = 4;
@@ -135,31 +135,25 @@ fn produce(
 /// front end describes as json. DuckDB exports JSON as plain strings (its lossless Arrow
 /// export would also turn booleans, UUIDs and HUGEINTs into extension types).
 fn json_columns_tagged(statement: &duckdb::Statement<'_>, schema: SchemaRef) -> SchemaRef {
-    let is_json = |i: usize| {
-        i < statement.column_count()
-            && statement
-                .column_logical_type(i)
-                .get_alias()
-                .is_some_and(|alias| alias.eq_ignore_ascii_case("JSON"))
-    };
-    if !(0..schema.fields().len()).any(is_json) {
+    let json: Vec<bool> = (0..schema.fields().len())
+        .map(|i| {
+            i < statement.column_count()
+                && statement
+                    .column_logical_type(i)
+                    .get_alias()
+                    .is_some_and(|alias| alias.eq_ignore_ascii_case("JSON"))
+        })
+        .collect();
+    if !json.contains(&true) {
         return schema;
     }
     let fields: Vec<Field> = schema
         .fields()
         .iter()
-        .enumerate()
-        .map(|(i, field)| {
-            let field = field.as_ref().clone();
-            if !is_json(i) {
-                return field;
-            }
-            let mut metadata = field.metadata().clone();
-            metadata.insert(
-                "ARROW:extension:name".to_owned(),
-                crate::JSON_EXTENSION.to_owned(),
-            );
-            field.with_metadata(metadata)
+        .zip(json)
+        .map(|(field, json)| match json {
+            true => with_extension(field.as_ref().clone(), crate::JSON_EXTENSION),
+            false => field.as_ref().clone(),
         })
         .collect();
     Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()))

@@ -15,23 +15,52 @@ PEERS = os.environ.get("JUNCTION_PEERS") or os.path.join(HERE, "..", "..", "scri
 VITALS_TABLES = os.path.join(HERE, "..", "scripts", "vitals_tables.py")
 
 
-def serve(warehouse, config=None):
+def serve(warehouse, config=None, log=None, log_filter=None):
     """Starts `junction serve` on `warehouse` (and `config`, a junction.toml); returns
-    (process, pg port, flight port) once it is ready."""
+    (process, pg port, flight port) once it is ready. With `log` (a path) the server's
+    stderr is kept there, logged at `log_filter` (RUST_LOG) when given."""
+    env = {**os.environ, "RUST_LOG": log_filter} if log_filter else None
     proc = subprocess.Popen(
         [os.environ["JUNCTION_BIN"], "serve", "--warehouse", warehouse,
          "--pg-addr", "127.0.0.1:0", "--flight-addr", "127.0.0.1:0"]
         + (["--config", config] if config else []),
         stderr=subprocess.PIPE,
         text=True,
+        env=env,
     )
+    sink = open(log, "w") if log else None
     for line in proc.stderr:
-        m = re.match(r"junction ready pg=127\.0\.0\.1:(\d+) flight=127\.0\.0\.1:(\d+)", line)
+        if sink:
+            sink.write(line)
+        m = re.search(r"junction ready pg=127\.0\.0\.1:(\d+) flight=127\.0\.0\.1:(\d+)", line)
         if m:
             # Keep draining stderr so the server never blocks on a full pipe.
-            threading.Thread(target=lambda: [None for _ in proc.stderr], daemon=True).start()
+            def drain():
+                for rest in proc.stderr:
+                    if sink:
+                        sink.write(rest)
+                        sink.flush()
+            threading.Thread(target=drain, daemon=True).start()
             return proc, int(m.group(1)), int(m.group(2))
     raise AssertionError("junction serve did not become ready")
+
+
+def openssl(*args, cwd):
+    subprocess.run(["openssl", *args], cwd=cwd, check=True, capture_output=True)
+
+
+def certificates(d):
+    """A test CA (`ca.crt`, `ca.key`) and a server certificate it signed for localhost and
+    127.0.0.1 (`server.crt`, `server.key`), made in directory `d` with openssl."""
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+            "-subj", "/CN=junction test CA", "-keyout", "ca.key", "-out", "ca.crt", cwd=d)
+    openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost",
+            "-keyout", "server.key", "-out", "server.csr", cwd=d)
+    with open(os.path.join(d, "ext.cnf"), "w") as f:
+        f.write("subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n"
+                "extendedKeyUsage=serverAuth\n")
+    openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key",
+            "-CAcreateserial", "-days", "2", "-extfile", "ext.cnf", "-out", "server.crt", cwd=d)
 
 
 def stop(proc):

@@ -10,26 +10,14 @@ import adbc_driver_flightsql.dbapi as flight
 import psycopg
 import pytest
 
-from conftest import serve, stop
-
-
-def openssl(*args, cwd):
-    subprocess.run(["openssl", *args], cwd=cwd, check=True, capture_output=True)
+from conftest import certificates, serve, stop
 
 
 @pytest.fixture(scope="module")
 def tls_junction(junction, tmp_path_factory):
     """junction over the demo warehouse with TLS required, and the CA that signed it."""
     d = str(tmp_path_factory.mktemp("tls"))
-    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-            "-subj", "/CN=junction test CA", "-keyout", "ca.key", "-out", "ca.crt", cwd=d)
-    openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost",
-            "-keyout", "server.key", "-out", "server.csr", cwd=d)
-    with open(os.path.join(d, "ext.cnf"), "w") as f:
-        f.write("subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n"
-                "extendedKeyUsage=serverAuth\n")
-    openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key",
-            "-CAcreateserial", "-days", "2", "-extfile", "ext.cnf", "-out", "server.crt", cwd=d)
+    certificates(d)
     config = os.path.join(d, "junction.toml")
     with open(config, "w") as f:
         f.write(f'[server]\ntls_cert = "{d}/server.crt"\ntls_key = "{d}/server.key"\n'

@@ -29,6 +29,71 @@ pub struct Config {
     pub router: RouterSection,
     #[serde(default)]
     pub limits: LimitsSection,
+    #[serde(default, rename = "user")]
+    pub users: Vec<UserConfig>,
+}
+
+/// A `[[user]]` entry: a login and its SCRAM-SHA-256 verifier.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserConfig {
+    pub name: String,
+    /// PostgreSQL's verifier format, from `junction hash-password`; never a password.
+    pub password: String,
+    /// The roles a `[[grant]]` may name (DESIGN.md); grants are not built yet, and a
+    /// `[[grant]]` entry is refused as an unknown key.
+    #[serde(default)]
+    pub roles: Vec<String>,
+}
+
+/// The verifier stays out of logs.
+impl std::fmt::Debug for UserConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UserConfig")
+            .field("name", &self.name)
+            .field("roles", &self.roles)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Config {
+    /// Refuses to trust every login on `addr` unless there are users to check, `addr` is
+    /// loopback, or `[server] trust` says so.
+    pub fn check_trust(&self, addr: SocketAddr) -> Result<(), ConfigError> {
+        if !self.users.is_empty() || self.server.trust || addr.ip().is_loopback() {
+            return Ok(());
+        }
+        Err(ConfigError::Invalid(format!(
+            "junction would accept any user without a password on {addr}, which is not a \
+             loopback address: listen on 127.0.0.1 (or ::1), add [[user]] entries (passwords \
+             from `junction hash-password`), or say that the network is trusted with \
+             `trust = true` under [server] in the configuration file"
+        )))
+    }
+
+    /// The `[[user]]` entries by name; empty when every login is trusted.
+    pub fn users(
+        &self,
+    ) -> Result<std::collections::HashMap<String, crate::auth::User>, ConfigError> {
+        let mut users = std::collections::HashMap::with_capacity(self.users.len());
+        for user in &self.users {
+            let invalid = |message: String| {
+                ConfigError::Invalid(format!("[[user]] \"{}\": {message}", user.name))
+            };
+            if user.name.is_empty() {
+                return Err(ConfigError::Invalid("[[user]]: name is empty".to_owned()));
+            }
+            let verifier = user
+                .password
+                .parse()
+                .map_err(|e: String| invalid(format!("password: {e}")))?;
+            let entry = crate::auth::User { verifier };
+            if users.insert(user.name.clone(), entry).is_some() {
+                return Err(invalid("name: listed twice".to_owned()));
+            }
+        }
+        Ok(users)
+    }
 }
 
 /// `[limits]`: what one statement, and the server as a whole, may take (DESIGN.md, "Serving
@@ -205,25 +270,13 @@ pub struct ServerConfig {
     /// Refuse plaintext pg connections (28000).
     #[serde(default)]
     pub tls_required: bool,
-    /// Every login is trusted (junction has no users yet); listening on an address other
+    /// Without `[[user]]` entries every login is trusted; listening on an address other
     /// than loopback that way must be said with `trust = true`.
     #[serde(default)]
     pub trust: bool,
 }
 
 impl ServerConfig {
-    /// Refuses to trust every login on `addr` unless it is loopback or `trust` says so.
-    pub fn check_trust(&self, addr: SocketAddr) -> Result<(), ConfigError> {
-        if self.trust || addr.ip().is_loopback() {
-            return Ok(());
-        }
-        Err(ConfigError::Invalid(format!(
-            "junction would accept any user without a password on {addr}, which is not a \
-             loopback address: listen on 127.0.0.1 (or ::1), or say that the network is \
-             trusted with `trust = true` under [server] in the configuration file"
-        )))
-    }
-
     fn check(&self) -> Result<(), ConfigError> {
         let invalid = |message: &str| Err(ConfigError::Invalid(format!("[server]: {message}")));
         match (&self.tls_cert, &self.tls_key) {
@@ -251,6 +304,9 @@ pub struct FlightSection {
     /// How long an idle session (bearer token) lives (default 1h).
     #[serde(default, with = "duration")]
     pub session_idle_timeout: Option<Duration>,
+    /// How long a bearer token lives at most, busy or not (default 12h).
+    #[serde(default, with = "duration")]
+    pub token_lifetime: Option<Duration>,
 }
 
 impl FlightSection {
@@ -261,6 +317,7 @@ impl FlightSection {
             session_idle_timeout: self
                 .session_idle_timeout
                 .unwrap_or(defaults.session_idle_timeout),
+            token_lifetime: self.token_lifetime.unwrap_or(defaults.token_lifetime),
         }
     }
 }
@@ -592,6 +649,7 @@ impl Config {
     /// Rejects settings this build cannot honour, rather than ignoring them.
     fn check(&self) -> Result<(), ConfigError> {
         self.server.check()?;
+        self.users()?;
         self.limits.check()?;
         if let Some(s3) = &self.storage.s3 {
             s3.check()?;
@@ -628,17 +686,48 @@ mod tests {
         let default = parse("").expect("empty config");
         let any: SocketAddr = "0.0.0.0:5433".parse().expect("address");
         assert!(default
-            .server
             .check_trust("127.0.0.1:5433".parse().expect("address"))
             .is_ok());
         assert!(default
-            .server
             .check_trust("[::1]:5433".parse().expect("address"))
             .is_ok());
-        let refused = default.server.check_trust(any).expect_err("0.0.0.0");
+        let refused = default.check_trust(any).expect_err("0.0.0.0");
         assert!(refused.to_string().contains("trust = true"), "{refused}");
+        assert!(refused.to_string().contains("[[user]]"), "{refused}");
         let trusting = parse("[server]\ntrust = true\n").expect("trust");
-        assert!(trusting.server.check_trust(any).is_ok());
+        assert!(trusting.check_trust(any).is_ok());
+        let verifier = crate::auth::ScramVerifier::new("pw", crate::auth::DEFAULT_ITERATIONS);
+        let with_users = parse(&format!(
+            "[[user]]\nname = \"a\"\npassword = \"{verifier}\"\n"
+        ))
+        .expect("a user");
+        assert!(with_users.check_trust(any).is_ok());
+    }
+
+    #[test]
+    fn users_carry_verifiers_and_errors_name_the_user_and_key() {
+        let verifier = crate::auth::ScramVerifier::new("pw", crate::auth::DEFAULT_ITERATIONS);
+        let config = parse(&format!(
+            "[[user]]\nname = \"alice\"\npassword = \"{verifier}\"\nroles = [\"analyst\"]\n"
+        ))
+        .expect("a user");
+        let users = config.users().expect("users");
+        assert!(users["alice"].verifier.matches("pw"));
+        assert!(!format!("{config:?}").contains(&verifier.to_string()));
+        let err = parse("[[user]]\nname = \"bob\"\npassword = \"hunter2\"\n").expect_err("plain");
+        let message = err.to_string();
+        assert!(
+            message.contains("\"bob\": password") && message.contains("hash-password"),
+            "{message}"
+        );
+        assert!(!message.contains("hunter2"), "{message}");
+        let twice = format!(
+            "[[user]]\nname = \"a\"\npassword = \"{verifier}\"\n[[user]]\nname = \"a\"\npassword = \"{verifier}\"\n"
+        );
+        assert!(parse(&twice)
+            .expect_err("twice")
+            .to_string()
+            .contains("twice"));
     }
 
     #[test]

@@ -78,6 +78,15 @@ pub enum GatewayError {
     #[error("not authenticated: {0}")]
     Unauthenticated(String),
 
+    /// A wrong password, or a user that does not exist: the same words for both.
+    #[error("password authentication failed for user \"{user}\"")]
+    PasswordFailed { user: String },
+
+    /// A login exchange that broke its protocol (a malformed SCRAM message, a channel
+    /// binding that does not match).
+    #[error("{0}")]
+    AuthProtocol(String),
+
     /// A plaintext pg connection where `[server] tls_required` says TLS, in PostgreSQL's
     /// words for a `hostssl`-only pg_hba.conf.
     #[error(
@@ -138,6 +147,8 @@ impl GatewayError {
             GatewayError::Cancelled | GatewayError::StatementTimeout => "57014",
             GatewayError::TooManyConnections | GatewayError::QueueTimeout { .. } => "53300",
             GatewayError::Unauthenticated(_) | GatewayError::PlaintextRefused { .. } => "28000",
+            GatewayError::PasswordFailed { .. } => "28P01",
+            GatewayError::AuthProtocol(_) => "08P01",
             GatewayError::PermissionDenied(_) => "42501",
             GatewayError::UnknownHandle(_) => "26000",
             GatewayError::Parameters(_) => "22023",

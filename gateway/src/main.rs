@@ -9,6 +9,7 @@ mod demo;
 mod error;
 mod executor;
 mod flight;
+mod hash_password;
 mod limits;
 mod observed;
 mod pg;
@@ -105,6 +106,13 @@ enum CliCommand {
         #[arg(long)]
         force: bool,
     },
+    /// Print a `[[user]] password` verifier (SCRAM-SHA-256, PostgreSQL's format) for a
+    /// password read from the terminal or standard input.
+    HashPassword {
+        /// PBKDF2 iterations (PostgreSQL's scram_iterations).
+        #[arg(long, default_value_t = auth::DEFAULT_ITERATIONS.get())]
+        iterations: u32,
+    },
     /// Measure the router's cost model on this machine and write it for `[router]
     /// calibration`.
     Calibrate {
@@ -128,6 +136,8 @@ enum CliCommand {
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
+        // Colours only for a terminal: a log file or collector gets plain text.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,buoyant_kernel=off")),
@@ -146,6 +156,18 @@ fn main() -> ExitCode {
             }
             Err(e) => {
                 eprintln!("ERROR {}: {e}", e.sqlstate());
+                ExitCode::FAILURE
+            }
+        };
+    }
+    if let CliCommand::HashPassword { iterations } = &cli.command {
+        return match hash_password::run(*iterations) {
+            Ok(verifier) => {
+                println!("{verifier}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("junction: {e}");
                 ExitCode::FAILURE
             }
         };
@@ -172,7 +194,7 @@ fn main() -> ExitCode {
                 flight_addr,
                 demo,
             } => serve(config, warehouse, pg_addr, flight_addr, demo).await,
-            CliCommand::Transpile { .. } => Ok(()),
+            CliCommand::Transpile { .. } | CliCommand::HashPassword { .. } => Ok(()),
             CliCommand::Calibrate {
                 config,
                 out,
@@ -384,7 +406,11 @@ async fn serve(
         (Some(cert), Some(key)) => Some(tls::Tls::load(cert, key).map_err(|e| e.to_string())?),
         _ => None,
     };
-    let authenticator = Arc::new(Authenticator::new(config.server.tls_required));
+    let authenticator = Arc::new(Authenticator::new(
+        config.server.tls_required,
+        config.users().map_err(|e| e.to_string())?,
+        tls.as_ref().and_then(|t| t.end_point.clone()),
+    ));
     let pg_addr = pg_addr
         .or(config.server.pg_addr)
         .unwrap_or_else(|| DEFAULT_PG_ADDR.parse().expect("a valid constant address"));
@@ -396,7 +422,7 @@ async fn serve(
                 .expect("a valid constant address")
         });
     for addr in [pg_addr, flight_addr] {
-        config.server.check_trust(addr).map_err(|e| e.to_string())?;
+        config.check_trust(addr).map_err(|e| e.to_string())?;
     }
     let pg_listener = TcpListener::bind(pg_addr)
         .await

@@ -19,6 +19,28 @@ const POSTGRESQL_ALPN: &[u8] = b"postgresql";
 pub struct Tls {
     pub pg: pgwire::tokio::TlsAcceptor,
     pub flight: ServerTlsConfig,
+    /// The certificate's hash for SCRAM's `tls-server-end-point` channel binding.
+    pub end_point: Option<Arc<[u8]>>,
+}
+
+/// RFC 5929's `tls-server-end-point` data: the certificate hashed with its signature's hash
+/// function, SHA-256 where that is MD5 or SHA-1. `None` for a signature without one
+/// (Ed25519), for which PostgreSQL offers no channel binding either.
+fn end_point(certificate: &CertificateDer<'_>) -> Option<Arc<[u8]>> {
+    use aws_lc_rs::digest;
+    use x509_certificate::SignatureAlgorithm as Alg;
+    let parsed =
+        x509_certificate::certificate::CapturedX509Certificate::from_der(certificate.to_vec())
+            .ok()?;
+    let hash = match parsed.signature_algorithm()? {
+        Alg::RsaSha1 | Alg::RsaSha256 | Alg::EcdsaSha256 => &digest::SHA256,
+        Alg::RsaSha384 | Alg::EcdsaSha384 => &digest::SHA384,
+        Alg::RsaSha512 => &digest::SHA512,
+        _ => return None,
+    };
+    Some(Arc::from(
+        digest::digest(hash, certificate.as_ref()).as_ref(),
+    ))
 }
 
 fn invalid(file: &Path, what: &str) -> ConfigError {
@@ -42,6 +64,14 @@ impl Tls {
         if chain.is_empty() {
             return Err(invalid(cert_file, "holds no PEM certificate"));
         }
+        let end_point = end_point(&chain[0]);
+        if end_point.is_none() {
+            tracing::warn!(
+                file = %cert_file.display(),
+                "the certificate's signature has no hash for SCRAM channel binding; \
+                 SCRAM-SHA-256-PLUS is not offered"
+            );
+        }
         let key = PrivateKeyDer::from_pem_slice(&key_pem)
             .map_err(|e| invalid(key_file, &format!("no PEM private key: {e}")))?;
         // An explicit provider: both of rustls's are linked into junction, so there is no
@@ -63,6 +93,7 @@ impl Tls {
         Ok(Self {
             pg: pgwire::tokio::TlsAcceptor::from(Arc::new(config)),
             flight: ServerTlsConfig::new().identity(Identity::from_pem(cert_pem, key_pem)),
+            end_point,
         })
     }
 }

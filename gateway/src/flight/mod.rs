@@ -31,6 +31,8 @@ use tickets::Tickets;
 pub struct FlightSettings {
     pub ticket_ttl: Duration,
     pub session_idle_timeout: Duration,
+    /// How long a bearer token lives at most, however busy its session.
+    pub token_lifetime: Duration,
 }
 
 impl Default for FlightSettings {
@@ -38,6 +40,7 @@ impl Default for FlightSettings {
         Self {
             ticket_ttl: Duration::from_secs(5 * 60),
             session_idle_timeout: Duration::from_secs(60 * 60),
+            token_lifetime: Duration::from_secs(12 * 60 * 60),
         }
     }
 }
@@ -61,6 +64,7 @@ pub async fn serve(
         authenticator,
         catalog,
         settings.session_idle_timeout,
+        settings.token_lifetime,
         Arc::clone(executor.session_defaults()),
     );
     let frontend = FlightFrontend::new(executor, sessions, Tickets::new(settings.ticket_ttl));

@@ -40,6 +40,7 @@ use super::sessions::{FlightSession, Resolved, Sessions};
 use super::status::to_status;
 use super::tickets::{Cancelled, Tickets};
 use super::wire_types;
+use crate::auth::failed_login;
 use crate::command::Command;
 use crate::error::GatewayError;
 use crate::executor::{Executor, Outcome};
@@ -103,8 +104,12 @@ impl FlightFrontend {
     }
 
     /// The session of `request`, with the engine its `x-junction-engine` header pins.
-    fn session<T>(&self, request: &Request<T>) -> Result<Resolved, Status> {
-        let resolved = self.sessions.resolve(request.metadata()).map_err(status)?;
+    async fn session<T>(&self, request: &Request<T>) -> Result<Resolved, Status> {
+        let resolved = match self.sessions.resolve(request.metadata()) {
+            Ok(resolved) => resolved,
+            Err(e) if e.sqlstate().starts_with("28") => return Err(status(failed_login(e).await)),
+            Err(e) => return Err(status(e)),
+        };
         if let Some(engine) = request.metadata().get(ENGINE_HEADER) {
             let engine = engine.to_str().map_err(|_| {
                 status(GatewayError::BadSettingValue {
@@ -189,31 +194,31 @@ impl FlightFrontend {
 
     /// A metadata command's FlightInfo: the command itself is the ticket, as it holds
     /// everything DoGet needs and nothing of a session.
-    fn metadata_info(
+    async fn metadata_info(
         &self,
         request: Request<FlightDescriptor>,
         command: &impl ProstMessageExt,
         schema: &Schema,
     ) -> Result<Response<FlightInfo>, Status> {
-        let resolved = self.session(&request)?;
+        let resolved = self.session(&request).await?;
         let ticket = Ticket::new(command.as_any().encode_to_vec());
         let info = flight_info(schema, ticket, request.into_inner())?;
         Ok(respond(&resolved, info))
     }
 
     /// An empty key listing (lake tables declare no keys), for the session of `request`.
-    fn no_keys<T>(
+    async fn no_keys<T>(
         &self,
         request: &Request<T>,
         schema: &arrow::datatypes::SchemaRef,
     ) -> Result<Response<FlightDataStream>, Status> {
-        let resolved = self.session(request)?;
+        let resolved = self.session(request).await?;
         batch_response(&resolved, Ok(metadata::no_keys(schema)))
     }
 
     /// Cancels what `info`'s tickets stand for, in the session of `request`.
-    fn cancel<T>(&self, request: &Request<T>, info: &FlightInfo) -> Result<(), Status> {
-        let resolved = self.session(request)?;
+    async fn cancel<T>(&self, request: &Request<T>, info: &FlightInfo) -> Result<(), Status> {
+        let resolved = self.session(request).await?;
         match self.tickets.cancel(info, &resolved.session.token) {
             Cancelled::Yes => Ok(()),
             Cancelled::Unknown => Err(status(GatewayError::UnknownHandle(
@@ -266,7 +271,7 @@ impl FlightSqlService for FlightFrontend {
         Response<std::pin::Pin<Box<dyn Stream<Item = Result<HandshakeResponse, Status>> + Send>>>,
         Status,
     > {
-        let resolved = self.session(&request)?;
+        let resolved = self.session(&request).await?;
         let token = &resolved.session.token;
         let reply = HandshakeResponse {
             protocol_version: 0,
@@ -284,7 +289,7 @@ impl FlightSqlService for FlightFrontend {
         query: CommandStatementQuery,
         request: Request<FlightDescriptor>,
     ) -> Result<Response<FlightInfo>, Status> {
-        let resolved = self.session(&request)?;
+        let resolved = self.session(&request).await?;
         let session = &resolved.session;
         let command = self.one_command(&query.query).await?;
         let described = self
@@ -320,7 +325,7 @@ impl FlightSqlService for FlightFrontend {
         query: CommandPreparedStatementQuery,
         request: Request<FlightDescriptor>,
     ) -> Result<Response<FlightInfo>, Status> {
-        let resolved = self.session(&request)?;
+        let resolved = self.session(&request).await?;
         let session = &resolved.session;
         let prepared = self.prepared(session, &query.prepared_statement_handle)?;
         let parameters = prepared.parameters().map_err(status)?;
@@ -342,7 +347,7 @@ impl FlightSqlService for FlightFrontend {
         request: Request<FlightDescriptor>,
     ) -> Result<Response<FlightInfo>, Status> {
         let schema = query.into_builder().schema();
-        self.metadata_info(request, &query, &schema)
+        self.metadata_info(request, &query, &schema).await
     }
 
     async fn get_flight_info_schemas(
@@ -351,7 +356,7 @@ impl FlightSqlService for FlightFrontend {
         request: Request<FlightDescriptor>,
     ) -> Result<Response<FlightInfo>, Status> {
         let schema = query.clone().into_builder().schema();
-        self.metadata_info(request, &query, &schema)
+        self.metadata_info(request, &query, &schema).await
     }
 
     async fn get_flight_info_tables(
@@ -360,7 +365,7 @@ impl FlightSqlService for FlightFrontend {
         request: Request<FlightDescriptor>,
     ) -> Result<Response<FlightInfo>, Status> {
         let schema = query.clone().into_builder().schema();
-        self.metadata_info(request, &query, &schema)
+        self.metadata_info(request, &query, &schema).await
     }
 
     async fn get_flight_info_table_types(
@@ -369,7 +374,7 @@ impl FlightSqlService for FlightFrontend {
         request: Request<FlightDescriptor>,
     ) -> Result<Response<FlightInfo>, Status> {
         let schema = query.into_builder().schema();
-        self.metadata_info(request, &query, &schema)
+        self.metadata_info(request, &query, &schema).await
     }
 
     async fn get_flight_info_sql_info(
@@ -378,7 +383,7 @@ impl FlightSqlService for FlightFrontend {
         request: Request<FlightDescriptor>,
     ) -> Result<Response<FlightInfo>, Status> {
         let schema = metadata::sql_info().map_err(status)?.schema();
-        self.metadata_info(request, &query, &schema)
+        self.metadata_info(request, &query, &schema).await
     }
 
     async fn get_flight_info_primary_keys(
@@ -387,6 +392,7 @@ impl FlightSqlService for FlightFrontend {
         request: Request<FlightDescriptor>,
     ) -> Result<Response<FlightInfo>, Status> {
         self.metadata_info(request, &query, &metadata::PRIMARY_KEYS_SCHEMA)
+            .await
     }
 
     async fn get_flight_info_exported_keys(
@@ -395,6 +401,7 @@ impl FlightSqlService for FlightFrontend {
         request: Request<FlightDescriptor>,
     ) -> Result<Response<FlightInfo>, Status> {
         self.metadata_info(request, &query, &metadata::FOREIGN_KEYS_SCHEMA)
+            .await
     }
 
     async fn get_flight_info_imported_keys(
@@ -403,6 +410,7 @@ impl FlightSqlService for FlightFrontend {
         request: Request<FlightDescriptor>,
     ) -> Result<Response<FlightInfo>, Status> {
         self.metadata_info(request, &query, &metadata::FOREIGN_KEYS_SCHEMA)
+            .await
     }
 
     async fn get_flight_info_cross_reference(
@@ -411,6 +419,7 @@ impl FlightSqlService for FlightFrontend {
         request: Request<FlightDescriptor>,
     ) -> Result<Response<FlightInfo>, Status> {
         self.metadata_info(request, &query, &metadata::FOREIGN_KEYS_SCHEMA)
+            .await
     }
 
     async fn get_flight_info_xdbc_type_info(
@@ -419,7 +428,7 @@ impl FlightSqlService for FlightFrontend {
         request: Request<FlightDescriptor>,
     ) -> Result<Response<FlightInfo>, Status> {
         let schema = metadata::xdbc_types().map_err(status)?.schema();
-        self.metadata_info(request, &query, &schema)
+        self.metadata_info(request, &query, &schema).await
     }
 
     async fn do_get_statement(
@@ -427,7 +436,7 @@ impl FlightSqlService for FlightFrontend {
         ticket: TicketStatementQuery,
         request: Request<Ticket>,
     ) -> Result<Response<FlightDataStream>, Status> {
-        let resolved = self.session(&request)?;
+        let resolved = self.session(&request).await?;
         let session = &resolved.session;
         let redeemed = self
             .tickets
@@ -480,7 +489,7 @@ impl FlightSqlService for FlightFrontend {
         _query: CommandGetCatalogs,
         request: Request<Ticket>,
     ) -> Result<Response<FlightDataStream>, Status> {
-        let resolved = self.session(&request)?;
+        let resolved = self.session(&request).await?;
         batch_response(
             &resolved,
             metadata::catalogs(self.executor.router().catalogs()),
@@ -492,7 +501,7 @@ impl FlightSqlService for FlightFrontend {
         query: CommandGetDbSchemas,
         request: Request<Ticket>,
     ) -> Result<Response<FlightDataStream>, Status> {
-        let resolved = self.session(&request)?;
+        let resolved = self.session(&request).await?;
         batch_response(
             &resolved,
             metadata::db_schemas(self.executor.router().catalogs(), query).await,
@@ -504,7 +513,7 @@ impl FlightSqlService for FlightFrontend {
         query: CommandGetTables,
         request: Request<Ticket>,
     ) -> Result<Response<FlightDataStream>, Status> {
-        let resolved = self.session(&request)?;
+        let resolved = self.session(&request).await?;
         batch_response(
             &resolved,
             metadata::tables(self.executor.router().catalogs(), query).await,
@@ -516,7 +525,7 @@ impl FlightSqlService for FlightFrontend {
         _query: CommandGetTableTypes,
         request: Request<Ticket>,
     ) -> Result<Response<FlightDataStream>, Status> {
-        let resolved = self.session(&request)?;
+        let resolved = self.session(&request).await?;
         batch_response(&resolved, metadata::table_types())
     }
 
@@ -525,7 +534,7 @@ impl FlightSqlService for FlightFrontend {
         query: CommandGetSqlInfo,
         request: Request<Ticket>,
     ) -> Result<Response<FlightDataStream>, Status> {
-        let resolved = self.session(&request)?;
+        let resolved = self.session(&request).await?;
         batch_response(&resolved, metadata::sql_info_batch(query))
     }
 
@@ -534,7 +543,7 @@ impl FlightSqlService for FlightFrontend {
         _query: CommandGetPrimaryKeys,
         request: Request<Ticket>,
     ) -> Result<Response<FlightDataStream>, Status> {
-        self.no_keys(&request, &metadata::PRIMARY_KEYS_SCHEMA)
+        self.no_keys(&request, &metadata::PRIMARY_KEYS_SCHEMA).await
     }
 
     async fn do_get_exported_keys(
@@ -542,7 +551,7 @@ impl FlightSqlService for FlightFrontend {
         _query: CommandGetExportedKeys,
         request: Request<Ticket>,
     ) -> Result<Response<FlightDataStream>, Status> {
-        self.no_keys(&request, &metadata::FOREIGN_KEYS_SCHEMA)
+        self.no_keys(&request, &metadata::FOREIGN_KEYS_SCHEMA).await
     }
 
     async fn do_get_imported_keys(
@@ -550,7 +559,7 @@ impl FlightSqlService for FlightFrontend {
         _query: CommandGetImportedKeys,
         request: Request<Ticket>,
     ) -> Result<Response<FlightDataStream>, Status> {
-        self.no_keys(&request, &metadata::FOREIGN_KEYS_SCHEMA)
+        self.no_keys(&request, &metadata::FOREIGN_KEYS_SCHEMA).await
     }
 
     async fn do_get_cross_reference(
@@ -558,7 +567,7 @@ impl FlightSqlService for FlightFrontend {
         _query: CommandGetCrossReference,
         request: Request<Ticket>,
     ) -> Result<Response<FlightDataStream>, Status> {
-        self.no_keys(&request, &metadata::FOREIGN_KEYS_SCHEMA)
+        self.no_keys(&request, &metadata::FOREIGN_KEYS_SCHEMA).await
     }
 
     async fn do_get_xdbc_type_info(
@@ -566,7 +575,7 @@ impl FlightSqlService for FlightFrontend {
         query: CommandGetXdbcTypeInfo,
         request: Request<Ticket>,
     ) -> Result<Response<FlightDataStream>, Status> {
-        let resolved = self.session(&request)?;
+        let resolved = self.session(&request).await?;
         batch_response(&resolved, metadata::xdbc_types_batch(query))
     }
 
@@ -575,7 +584,7 @@ impl FlightSqlService for FlightFrontend {
         query: CommandStatementUpdate,
         request: Request<PeekableFlightDataStream>,
     ) -> Result<i64, Status> {
-        let resolved = self.session(&request)?;
+        let resolved = self.session(&request).await?;
         let command = self.one_command(&query.query).await?;
         run_update(&self.executor, &resolved.session, command).await
     }
@@ -593,7 +602,7 @@ impl FlightSqlService for FlightFrontend {
         query: CommandPreparedStatementQuery,
         request: Request<PeekableFlightDataStream>,
     ) -> Result<DoPutPreparedStatementResult, Status> {
-        let resolved = self.session(&request)?;
+        let resolved = self.session(&request).await?;
         let prepared = self.prepared(&resolved.session, &query.prepared_statement_handle)?;
         let batches = binding::read(request.into_inner().map_err(FlightError::from))
             .await
@@ -609,7 +618,7 @@ impl FlightSqlService for FlightFrontend {
         query: CommandPreparedStatementUpdate,
         request: Request<PeekableFlightDataStream>,
     ) -> Result<i64, Status> {
-        let resolved = self.session(&request)?;
+        let resolved = self.session(&request).await?;
         let prepared = self.prepared(&resolved.session, &query.prepared_statement_handle)?;
         run_update(&self.executor, &resolved.session, prepared.command.clone()).await
     }
@@ -629,7 +638,7 @@ impl FlightSqlService for FlightFrontend {
         query: ActionCreatePreparedStatementRequest,
         request: Request<Action>,
     ) -> Result<ActionCreatePreparedStatementResult, Status> {
-        let resolved = self.session(&request)?;
+        let resolved = self.session(&request).await?;
         let session = &resolved.session;
         let command = self.one_command(&query.query).await?;
         let described = self
@@ -655,7 +664,7 @@ impl FlightSqlService for FlightFrontend {
         query: ActionClosePreparedStatementRequest,
         request: Request<Action>,
     ) -> Result<(), Status> {
-        let resolved = self.session(&request)?;
+        let resolved = self.session(&request).await?;
         let removed = resolved
             .session
             .prepared()
@@ -718,7 +727,7 @@ impl FlightSqlService for FlightFrontend {
         let info = FlightInfo::decode(query.info).map_err(|e| {
             Status::invalid_argument(format!("CancelQuery: the FlightInfo cannot be read: {e}"))
         })?;
-        self.cancel(&request, &info)?;
+        self.cancel(&request, &info).await?;
         Ok(ActionCancelQueryResult {
             result: CANCEL_RESULT_CANCELLED,
         })
@@ -741,7 +750,7 @@ impl FlightSqlService for FlightFrontend {
         let info = cancel.info.ok_or_else(|| {
             Status::invalid_argument("CancelFlightInfo: the request has no FlightInfo")
         })?;
-        self.cancel(&request, &info)?;
+        self.cancel(&request, &info).await?;
         let result = CancelFlightInfoResult::new(CancelStatus::Cancelled);
         let body = arrow_flight::Result::new(result.encode_to_vec());
         Ok(Response::new(Box::pin(futures::stream::once(async {

@@ -2,7 +2,8 @@
 //!
 //! A client authenticates with Basic credentials (Handshake, or on any call); the response
 //! carries `authorization: Bearer <token>`, and later calls that present the token share
-//! the session's settings and prepared statements. A call with no credentials at all gets a
+//! the session's settings and prepared statements. Tokens expire when idle and after a
+//! fixed lifetime. Without `[[user]]` entries a call with no credentials at all gets a
 //! session of its own the same way, so clients that never handshake (ADBC without a user)
 //! still keep their settings: ADBC adopts a bearer header the server sends.
 
@@ -73,17 +74,20 @@ impl std::fmt::Debug for Sessions {
 
 impl Sessions {
     /// Sessions in `catalog` (the default catalog: Flight has no database to connect to),
-    /// each living until it has been idle for `idle_timeout`.
+    /// each living until it has been idle for `idle_timeout`, and no longer than `lifetime`
+    /// (then its token is refused and the client authenticates again).
     pub fn new(
         authenticator: Arc<Authenticator>,
         catalog: String,
         idle_timeout: Duration,
+        lifetime: Duration,
         defaults: Arc<ServerDefaults>,
     ) -> Self {
         Self {
             live: Cache::builder()
                 .max_capacity(MAX_SESSIONS)
                 .time_to_idle(idle_timeout)
+                .time_to_live(lifetime)
                 .build(),
             authenticator,
             catalog,
@@ -196,6 +200,7 @@ mod tests {
             Arc::new(Authenticator::default()),
             "warehouse".into(),
             Duration::from_secs(60),
+            Duration::from_secs(3600),
             Arc::new(ServerDefaults::default()),
         )
     }

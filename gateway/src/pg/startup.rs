@@ -1,24 +1,26 @@
-//! Connection startup: no password on loopback (the seam for auth is
-//! [`crate::auth::Authenticator`]), the database name selects the catalog, and the server
-//! announces its identity.
+//! Connection startup: TLS as `[server] tls_required` says, SCRAM-SHA-256 when there are
+//! `[[user]]` entries ([`crate::auth::Authenticator`] decides; no password otherwise), the
+//! database name selects the catalog, and the server announces its identity.
 
 use std::collections::HashMap;
 use std::fmt::Debug;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use futures::Sink;
+use futures::{Sink, SinkExt};
 use pgwire::api::auth::{
     finish_authentication, protocol_negotiation, save_startup_parameters_to_metadata,
     ServerParameterProvider, StartupHandler,
 };
-use pgwire::api::{ClientInfo, METADATA_DATABASE, METADATA_USER};
+use pgwire::api::{ClientInfo, PgWireConnectionState, METADATA_DATABASE, METADATA_USER};
 use pgwire::error::{PgWireError, PgWireResult};
-use pgwire::messages::startup::SecretKey;
+use pgwire::messages::startup::{Authentication, SecretKey};
 use pgwire::messages::{PgWireBackendMessage, PgWireFrontendMessage};
 
 use super::handler::to_pg_fatal;
 use super::handler::PgHandler;
+use crate::auth::{failed_login, ScramExchange};
+use crate::error::GatewayError;
 use crate::session::{next_backend_pid, split_list, Session};
 
 /// Startup parameters a client may send that are settings (`options=-c x=y` included).
@@ -51,6 +53,17 @@ impl ServerParameterProvider for SessionParameters {
     }
 }
 
+/// A pg login between its startup message and the end of its SCRAM exchange.
+enum Login {
+    /// SASL mechanisms offered; the client-first message is next.
+    Offered { user: String, secure: bool },
+    /// Server-first sent; the client-final message is next.
+    Challenged(ScramExchange),
+}
+
+/// The connection's login in progress (a session extension: one per connection).
+struct PendingLogin(std::sync::Mutex<Option<Login>>);
+
 #[async_trait]
 impl StartupHandler for PgHandler {
     async fn on_startup<C>(
@@ -63,36 +76,123 @@ impl StartupHandler for PgHandler {
         C::Error: Debug,
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
-        let PgWireFrontendMessage::Startup(ref startup) = message else {
-            return Ok(());
-        };
-        // Counted from here, as PostgreSQL counts backends: a CancelRequest's connection,
-        // which never starts up, takes no place.
-        let place = self
-            .executor()
-            .admission()
-            .connect()
-            .map_err(|e| to_pg_fatal(&e))?;
-        client.session_extensions().insert(place);
-        protocol_negotiation(client, startup).await?;
-        save_startup_parameters_to_metadata(client, startup);
-        let user = client
-            .metadata()
-            .get(METADATA_USER)
-            .cloned()
-            .unwrap_or_else(|| "junction".to_owned());
-        self.authenticator()
-            .authenticate(&user, None)
-            .map_err(|e| to_pg_fatal(&e))?;
+        match message {
+            PgWireFrontendMessage::Startup(ref startup) => {
+                // Counted from here, as PostgreSQL counts backends: a CancelRequest's
+                // connection, which never starts up, takes no place.
+                let place = self
+                    .executor()
+                    .admission()
+                    .connect()
+                    .map_err(|e| to_pg_fatal(&e))?;
+                client.session_extensions().insert(place);
+                protocol_negotiation(client, startup).await?;
+                save_startup_parameters_to_metadata(client, startup);
+                let user = login_user(client);
+                let secure = client.is_secure();
+                let database = client.metadata().get(METADATA_DATABASE).cloned();
+                self.authenticator()
+                    .admit_transport(
+                        secure,
+                        &client.socket_addr().ip().to_string(),
+                        &user,
+                        database.as_deref().unwrap_or(&user),
+                    )
+                    .map_err(|e| to_pg_fatal(&e))?;
+                if !self.authenticator().requires_password() {
+                    self.authenticator()
+                        .authenticate(&user, None)
+                        .map_err(|e| to_pg_fatal(&e))?;
+                    return self.open_session(client, user).await;
+                }
+                let mechanisms = self.authenticator().mechanisms(secure);
+                client
+                    .session_extensions()
+                    .insert(PendingLogin(std::sync::Mutex::new(Some(Login::Offered {
+                        user,
+                        secure,
+                    }))));
+                client.set_state(PgWireConnectionState::AuthenticationInProgress);
+                client
+                    .send(PgWireBackendMessage::Authentication(Authentication::SASL(
+                        mechanisms,
+                    )))
+                    .await?;
+                Ok(())
+            }
+            PgWireFrontendMessage::PasswordMessageFamily(message) => {
+                let login = client
+                    .session_extensions()
+                    .get::<PendingLogin>()
+                    .and_then(|pending| pending.0.lock().unwrap_or_else(|e| e.into_inner()).take());
+                let fail = |e: GatewayError| async move { to_pg_fatal(&failed_login(e).await) };
+                match login {
+                    Some(Login::Offered { user, secure }) => {
+                        let first = message.into_sasl_initial_response()?;
+                        let data = first.data.as_deref().unwrap_or_default();
+                        let (exchange, server_first) = match self.authenticator().start_scram(
+                            &user,
+                            secure,
+                            &first.auth_method,
+                            data,
+                        ) {
+                            Ok(started) => started,
+                            Err(e) => return Err(fail(e).await),
+                        };
+                        if let Some(pending) = client.session_extensions().get::<PendingLogin>() {
+                            *pending.0.lock().unwrap_or_else(|e| e.into_inner()) =
+                                Some(Login::Challenged(exchange));
+                        }
+                        client
+                            .send(PgWireBackendMessage::Authentication(
+                                Authentication::SASLContinue(server_first.into()),
+                            ))
+                            .await?;
+                        Ok(())
+                    }
+                    Some(Login::Challenged(exchange)) => {
+                        let last = message.into_sasl_response()?;
+                        let server_final = match exchange.finish(&last.data) {
+                            Ok(server_final) => server_final,
+                            Err(e) => return Err(fail(e).await),
+                        };
+                        client
+                            .feed(PgWireBackendMessage::Authentication(
+                                Authentication::SASLFinal(server_final.into()),
+                            ))
+                            .await?;
+                        let user = login_user(client);
+                        self.open_session(client, user).await
+                    }
+                    None => Err(to_pg_fatal(&GatewayError::AuthProtocol(
+                        "unexpected password message: no authentication is in progress".to_owned(),
+                    ))),
+                }
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+/// The user a connection named in its startup message.
+fn login_user<C: ClientInfo>(client: &C) -> String {
+    client
+        .metadata()
+        .get(METADATA_USER)
+        .cloned()
+        .unwrap_or_else(|| "junction".to_owned())
+}
+
+impl PgHandler {
+    /// The authenticated connection's session: its catalog from the database name, its
+    /// startup settings, its cancel key; then AuthenticationOk and ReadyForQuery.
+    async fn open_session<C>(&self, client: &mut C, user: String) -> PgWireResult<()>
+    where
+        C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
         let database = client.metadata().get(METADATA_DATABASE).cloned();
-        self.authenticator()
-            .admit_transport(
-                client.is_secure(),
-                &client.socket_addr().ip().to_string(),
-                &user,
-                database.as_deref().unwrap_or(&user),
-            )
-            .map_err(|e| to_pg_fatal(&e))?;
         let catalogs = self.executor().router().catalogs();
         let catalog = catalogs.for_database(database.as_deref()).name().to_owned();
 

@@ -175,6 +175,10 @@ impl EngineError {
         let message = message.strip_prefix("duckdb: ").unwrap_or(&message);
         let name = if let Some(name) = quoted_after(message, "Invalid function ", '\'') {
             name
+        } else if let Some(name) = quoted_after(message, "table function ", '\'')
+            .filter(|_| message.ends_with("not found"))
+        {
+            name
         } else if let Some(name) =
             quoted_after(message, "Function ", '\'').filter(|_| message.contains("coercion failed"))
         {
@@ -285,7 +289,10 @@ fn plan_sqlstate(message: &str) -> &'static str {
     let m = message.to_ascii_lowercase();
     if m.contains("table '") && m.contains("not found") {
         "42P01"
-    } else if m.contains("invalid function") || m.contains("no function matches") {
+    } else if m.contains("invalid function")
+        || m.contains("no function matches")
+        || (m.starts_with("table function '") && m.contains("not found"))
+    {
         "42883"
     } else if m.contains("cannot be cast")
         || m.contains("cannot infer common")
@@ -359,6 +366,10 @@ mod tests {
         );
         assert_eq!(
             plan_sqlstate("Invalid function 'nope'.\nDid you mean 'now'?"),
+            "42883"
+        );
+        assert_eq!(
+            plan_sqlstate("table function 'read_csv' not found"),
             "42883"
         );
         assert_eq!(

@@ -160,12 +160,11 @@ impl GatewayError {
 
     /// PostgreSQL's hint beside the message, where it gives one.
     pub fn hint(&self) -> Option<&'static str> {
-        match self {
-            GatewayError::UndefinedFunction(_) => {
-                Some(junction_transpiler::UNDEFINED_FUNCTION_HINT)
-            }
-            _ => None,
-        }
+        // PostgreSQL's hint beside every `function f(types) does not exist`, whichever layer
+        // (transpiler, engine, gateway) found the function missing.
+        let undefined_function =
+            self.sqlstate() == "42883" && self.to_string().starts_with("function ");
+        undefined_function.then_some(junction_transpiler::UNDEFINED_FUNCTION_HINT)
     }
 
     /// The message for the client. Internal errors keep their details in the log only.

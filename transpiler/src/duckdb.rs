@@ -22,13 +22,17 @@
 //!   counts a negative start from the end.
 //! - [`json_paths`]: `#>` and `#>>` are DuckDB's `json_extract` with a JSON path.
 
-use sqlparser::ast::{BinaryOperator, DataType, ExactNumberInfo, Expr, TimezoneInfo, Value};
+use sqlparser::ast::{
+    BinaryOperator, DataType, ExactNumberInfo, Expr, ObjectName, ObjectNamePart, TableFactor,
+    TimezoneInfo, Value,
+};
 
 use crate::ast::{
     arguments, binary, call, call_with, case_when, cast_in_place, function_name, is_call_to, not,
-    number, path_steps, push_argument, rename, string, string_literal, take, take_arguments,
+    number, path_steps, plain_argument, push_argument, rename, string, string_literal, take,
+    take_arguments,
 };
-use crate::relations::CATALOG_FUNCTIONS;
+use crate::relations::{fold, CATALOG_FUNCTIONS};
 use crate::types::{Scope, SqlType};
 use crate::{result_types, shared, Dialect, TranspileError};
 
@@ -105,6 +109,84 @@ pub const MACROS: &[&str] = &[
 
 /// The scale PostgreSQL's unconstrained `numeric` gets in DuckDB.
 const NUMERIC_SCALE: i64 = 10;
+
+/// PostgreSQL's set-returning functions DuckDB answers as PostgreSQL does, in FROM: junction
+/// names their column ([`crate::set_returning`]).
+const TABLE_FUNCTIONS: [&str; 2] = ["generate_series", "unnest"];
+
+/// PostgreSQL's other set-returning functions: DuckDB has some of the names with other
+/// columns (its `json_each` has eight), so they are refused there (0A000), and `auto` runs
+/// them elsewhere.
+const POSTGRESQL_TABLE_FUNCTIONS: [&str; 16] = [
+    "generate_subscripts",
+    "json_each",
+    "json_each_text",
+    "jsonb_each",
+    "jsonb_each_text",
+    "json_array_elements",
+    "json_array_elements_text",
+    "jsonb_array_elements",
+    "jsonb_array_elements_text",
+    "json_object_keys",
+    "jsonb_object_keys",
+    "regexp_matches",
+    "regexp_split_to_table",
+    "json_to_recordset",
+    "jsonb_to_recordset",
+    "jsonb_path_query",
+];
+
+/// A function in FROM must be one of PostgreSQL's. DuckDB's own table functions read and
+/// list the server's files (`read_csv`, `read_text`, `glob`, `parquet_metadata`) and
+/// describe DuckDB itself (`duckdb_settings`, `query_table`): a client of junction reaches
+/// none of them. Unknown names are PostgreSQL's 42883.
+pub(crate) fn table_function(
+    factor: &TableFactor,
+    scope: &Scope<'_>,
+) -> Result<(), TranspileError> {
+    let (name, args): (&ObjectName, Vec<&Expr>) = match factor {
+        TableFactor::Table {
+            name,
+            args: Some(args),
+            ..
+        } => (name, args.args.iter().filter_map(plain_argument).collect()),
+        TableFactor::Function { name, args, .. } => {
+            (name, args.iter().filter_map(plain_argument).collect())
+        }
+        TableFactor::TableFunction { expr, .. } => {
+            return Err(TranspileError::Unsupported(format!(
+                "TABLE({expr}) is not supported by junction"
+            )))
+        }
+        _ => return Ok(()),
+    };
+    let function = match name.0.as_slice() {
+        [ObjectNamePart::Identifier(one)] => fold(one),
+        [ObjectNamePart::Identifier(schema), ObjectNamePart::Identifier(one)]
+            if fold(schema) == "pg_catalog" =>
+        {
+            fold(one)
+        }
+        _ => String::new(),
+    };
+    if TABLE_FUNCTIONS.contains(&function.as_str()) {
+        return Ok(());
+    }
+    if POSTGRESQL_TABLE_FUNCTIONS.contains(&function.as_str()) {
+        return Err(TranspileError::Unsupported(format!(
+            "the table function {function} is not supported by duckdb"
+        )));
+    }
+    let types: Vec<&str> = args
+        .iter()
+        .map(|arg| crate::messages::argument_type_name(arg, scope).unwrap_or("unknown"))
+        .collect();
+    Err(TranspileError::UndefinedFunction(format!(
+        "function {}({}) does not exist",
+        name.to_string().to_lowercase(),
+        types.join(", ")
+    )))
+}
 
 /// The expression rules, for an expression whose children are done.
 /// DuckDB functions with PostgreSQL's name and another answer: refused (0A000) rather than

@@ -4,9 +4,9 @@
 
 use std::ops::ControlFlow;
 
-use sqlparser::ast::{Expr, Statement, Value, Visit, Visitor};
+use sqlparser::ast::{Expr, Statement, TableFactor, Value, Visit, Visitor};
 
-use crate::ast::{arguments, function_name};
+use crate::ast::{arguments, function_name, plain_argument};
 use crate::types::{Scope, SqlType, TypeOracle};
 
 /// PostgreSQL's hint beside an undefined function.
@@ -36,6 +36,25 @@ pub fn function_signature(
             }
             ControlFlow::Continue(())
         }
+
+        /// A function in FROM (`read_csv(...)`), which is a table factor, not an expression.
+        fn pre_visit_table_factor(&mut self, factor: &TableFactor) -> ControlFlow<()> {
+            let (name, args) = match factor {
+                TableFactor::Table {
+                    name,
+                    args: Some(args),
+                    ..
+                } => (name, &args.args),
+                TableFactor::Function { name, args, .. } => (name, args),
+                _ => return ControlFlow::Continue(()),
+            };
+            let last = name.0.last().and_then(|part| part.as_ident());
+            if last.is_some_and(|n| n.value.eq_ignore_ascii_case(self.name)) {
+                self.found = Some(args.iter().filter_map(plain_argument).cloned().collect());
+                return ControlFlow::Break(());
+            }
+            ControlFlow::Continue(())
+        }
     }
     let mut find = Find {
         name: function,
@@ -46,21 +65,27 @@ pub fn function_signature(
     let scope = Scope::of(statement, oracle);
     let types = args
         .iter()
-        .map(|arg| match arg {
-            // PostgreSQL resolves a quoted literal or NULL by context; without a function,
-            // there is none.
-            Expr::Value(v)
-                if matches!(
-                    v.value,
-                    Value::SingleQuotedString(_) | Value::EscapedStringLiteral(_) | Value::Null
-                ) =>
-            {
-                Some("unknown")
-            }
-            other => scope.type_of(other).and_then(type_name),
-        })
+        .map(|arg| argument_type_name(arg, &scope))
         .collect::<Option<Vec<_>>>()?;
     Some(format!("{}({})", function.to_lowercase(), types.join(", ")))
+}
+
+/// The type PostgreSQL names for a call's argument `arg` in "function ... does not exist";
+/// `None` where it is not known here.
+pub(crate) fn argument_type_name(arg: &Expr, scope: &Scope<'_>) -> Option<&'static str> {
+    match arg {
+        // PostgreSQL resolves a quoted literal or NULL by context; without a function,
+        // there is none.
+        Expr::Value(v)
+            if matches!(
+                v.value,
+                Value::SingleQuotedString(_) | Value::EscapedStringLiteral(_) | Value::Null
+            ) =>
+        {
+            Some("unknown")
+        }
+        other => scope.type_of(other).and_then(type_name),
+    }
 }
 
 /// format_type's name for `ty`, where one type has one name.

@@ -41,6 +41,13 @@ impl VisitorMut for Rules<'_> {
     fn post_visit_table_factor(&mut self, factor: &mut TableFactor) -> ControlFlow<TranspileError> {
         match self.dialect {
             Dialect::Trino => into_flow(trino::table_factor(factor)),
+            Dialect::DuckDb => {
+                if let Err(e) = duckdb::table_function(factor, &self.scope) {
+                    return ControlFlow::Break(e);
+                }
+                set_returning::name_column(factor);
+                ControlFlow::Continue(())
+            }
             _ => {
                 if self.dialect == Dialect::DataFusion {
                     datafusion::series_timestamps(factor);

@@ -305,6 +305,8 @@ fn constructs_an_engine_cannot_express_are_0a000() {
         (Dialect::Trino, "SELECT x > ANY(ARRAY[1]) FROM t"),
         (Dialect::DuckDb, "SELECT j ?| ARRAY['a'] FROM t"),
         (Dialect::DuckDb, "SELECT j ?| ARRAY['a', 'b'] FROM t"),
+        // DuckDB's json_each has other columns than PostgreSQL's.
+        (Dialect::DuckDb, "SELECT * FROM json_each('{\"a\": 1}')"),
     ] {
         let statement = parse(sql).expect(sql).remove(0);
         let err = render(&statement, dialect, &types).expect_err(sql);
@@ -314,6 +316,51 @@ fn constructs_an_engine_cannot_express_are_0a000() {
             "{sql}: {err}"
         );
     }
+}
+
+/// DuckDB's own table functions read the server's files and describe DuckDB: through
+/// junction they are PostgreSQL's unknown functions, wherever they stand in a statement.
+#[test]
+fn duckdb_table_functions_of_its_own_do_not_exist() {
+    let types = vitals();
+    for (sql, message) in [
+        (
+            "SELECT * FROM read_csv('/etc/passwd')",
+            "function read_csv(unknown) does not exist",
+        ),
+        (
+            "SELECT count(*) FROM silver.vitals WHERE EXISTS (SELECT 1 FROM glob('/etc/*'))",
+            "function glob(unknown) does not exist",
+        ),
+        (
+            "WITH t AS (SELECT * FROM read_text('/etc/passwd')) SELECT * FROM t",
+            "function read_text(unknown) does not exist",
+        ),
+        (
+            "SELECT (SELECT count(*) FROM duckdb_settings()) FROM silver.vitals",
+            "function duckdb_settings() does not exist",
+        ),
+        (
+            "SELECT * FROM silver.vitals v, LATERAL parquet_metadata(v.quality)",
+            "function parquet_metadata(text) does not exist",
+        ),
+        (
+            "SELECT * FROM main.query_table('silver.vitals')",
+            "function main.query_table(unknown) does not exist",
+        ),
+    ] {
+        let statement = parse(sql).expect(sql).remove(0);
+        let err = render(&statement, Dialect::DuckDb, &types).expect_err(sql);
+        assert_eq!(err.sqlstate(), "42883", "{sql}: {err}");
+        assert_eq!(err.to_string(), message, "{sql}");
+    }
+    check(
+        Dialect::DuckDb,
+        &[(
+            "SELECT * FROM pg_catalog.generate_series(1, 2) AS g, unnest(ARRAY[1]) AS u",
+            "SELECT * FROM (SELECT CAST(g AS INTEGER) AS g FROM pg_catalog.generate_series(1, 2) AS g (g)) AS g, UNNEST(ARRAY[1]) AS u (u)",
+        )],
+    );
 }
 
 #[test]

@@ -33,6 +33,48 @@ async fn errors_carry_sqlstates_and_the_connection_survives() {
     }
 }
 
+/// DuckDB's own table functions would read and list the server's files for any client: on
+/// every engine they are functions that do not exist, in PostgreSQL's words and hint.
+#[tokio::test]
+async fn the_servers_files_are_out_of_reach() {
+    let server = Server::start();
+    let client = server.connect().await;
+    for engine in ["duckdb", "datafusion", "auto"] {
+        client
+            .simple_query(&format!("set junction.engine = '{engine}'"))
+            .await
+            .expect("set engine");
+        for (sql, message) in [
+            (
+                "select * from read_csv('/etc/hostname')",
+                "function read_csv(unknown) does not exist",
+            ),
+            (
+                "select * from silver.patients p, lateral read_text(p.name)",
+                "function read_text(text) does not exist",
+            ),
+            (
+                "select (select count(*) from glob('/etc/*'))",
+                "function glob(unknown) does not exist",
+            ),
+        ] {
+            let err = client.simple_query(sql).await.expect_err(sql);
+            let db = err.as_db_error().expect("a server error");
+            assert_eq!(
+                db.code().code(),
+                "42883",
+                "{engine}: {sql}: {}",
+                db.message()
+            );
+            assert_eq!(db.message(), message, "{engine}: {sql}");
+            assert!(
+                db.hint().is_some_and(|h| h.contains("explicit type casts")),
+                "{engine}: {sql}"
+            );
+        }
+    }
+}
+
 #[tokio::test]
 async fn an_error_stops_a_multi_statement_query() {
     let server = Server::start();

@@ -162,18 +162,24 @@ async fn a_long_statement_leaves_other_sessions_served() {
 }
 
 /// Fails unless the server spends (almost) no CPU in a second starting a quarter of a second
-/// from now: its statements' work has stopped. The quarter lets a batch in flight finish
-/// (the contract is that the work stops within 1 s); on a loaded machine DataFusion's last
-/// batch of a hash aggregate took part of the measured second and failed the check once.
+/// from now, or in the second after that: its statements' work has stopped. The quarter lets
+/// a batch in flight finish (the contract is that the work stops within 1 s); the second
+/// window is for a CI machine whose two cores other tests' servers load, where the last
+/// batch of a hash aggregate, or DuckDB freeing its interrupted hash table, once took part of
+/// the first window (390 ms and 240 ms, against whole seconds of CPU while running).
 async fn assert_idle(server: &Server, when: &str) {
     tokio::time::sleep(Duration::from_millis(250)).await;
-    let before = server.cpu_time();
-    tokio::time::sleep(Duration::from_secs(1)).await;
-    let busy = server.cpu_time() - before;
-    assert!(
-        busy < Duration::from_millis(200),
-        "{when}: {busy:?} of CPU in a second"
-    );
+    let mut windows = Vec::new();
+    for _ in 0..2 {
+        let before = server.cpu_time();
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let busy = server.cpu_time() - before;
+        if busy < Duration::from_millis(200) {
+            return;
+        }
+        windows.push(busy);
+    }
+    panic!("{when}: {windows:?} of CPU in each of two seconds");
 }
 
 /// `statement_timeout` stops the statement's work on each engine, with PostgreSQL's 57014

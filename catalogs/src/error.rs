@@ -84,6 +84,11 @@ pub enum CatalogError {
     #[error("{0}")]
     Unsupported(String),
 
+    /// A table no grant of the session's user reaches, named in a statement (whether or not
+    /// it exists: the answer is the same).
+    #[error("permission denied for table {table}")]
+    PermissionDenied { table: String },
+
     /// An error met again: a failed lookup kept for `metadata_ttl`.
     #[error(transparent)]
     Repeated(std::sync::Arc<CatalogError>),
@@ -115,6 +120,7 @@ impl CatalogError {
             CatalogError::RemoteCatalogNotFound { .. } => "3D000",
             CatalogError::ReferenceNotFound { .. } => "42704",
             CatalogError::Unsupported(_) => "0A000",
+            CatalogError::PermissionDenied { .. } => "42501",
             CatalogError::Repeated(error) => error.sqlstate(),
         }
     }

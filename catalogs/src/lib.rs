@@ -5,6 +5,7 @@
 //! for it (the Delta and Iceberg providers come from the deltalake and iceberg crates).
 
 mod error;
+mod grants;
 mod hive;
 mod http;
 mod nessie;
@@ -22,6 +23,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 pub use error::{CatalogError, Result};
+pub use grants::{Grant, Grants};
 pub use hive::{HiveCatalog, HiveSettings};
 pub use nessie::{NessieCatalog, NessieSettings};
 pub use registry::Catalogs;

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use crate::Catalog;
+use crate::{Catalog, Grants};
 
 /// Every configured catalog, by name, with the default one.
 #[derive(Debug, Clone)]
@@ -11,6 +11,8 @@ pub struct Catalogs {
     default: usize,
     /// The reference the catalogs with references are read at; `None` as configured.
     reference: Option<String>,
+    /// The grants these catalogs are read through ([`Catalogs::granted`]); `None`: all.
+    grants: Option<Arc<Grants>>,
 }
 
 impl Catalogs {
@@ -26,6 +28,7 @@ impl Catalogs {
             catalogs,
             default,
             reference: None,
+            grants: None,
         })
     }
 
@@ -73,7 +76,33 @@ impl Catalogs {
             catalogs,
             default: self.default,
             reference: Some(reference.to_owned()),
+            grants: self.grants.clone(),
         }
+    }
+
+    /// These catalogs read through `grants` (`catalogs`, found by name), at the same
+    /// reference.
+    pub(crate) fn with_grants(
+        &self,
+        catalogs: Vec<Arc<dyn Catalog>>,
+        default: &str,
+        grants: Arc<Grants>,
+    ) -> Catalogs {
+        let default = catalogs
+            .iter()
+            .position(|c| c.name() == default)
+            .unwrap_or(0);
+        Catalogs {
+            catalogs,
+            default,
+            reference: self.reference.clone(),
+            grants: Some(grants),
+        }
+    }
+
+    /// The grants these catalogs are read through; `None` when they show everything.
+    pub fn grants(&self) -> Option<&Arc<Grants>> {
+        self.grants.as_ref()
     }
 
     /// The reference [`Catalogs::at_reference`] read these at; `None` as configured.

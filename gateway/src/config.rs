@@ -31,6 +31,21 @@ pub struct Config {
     pub limits: LimitsSection,
     #[serde(default, rename = "user")]
     pub users: Vec<UserConfig>,
+    #[serde(default, rename = "grant")]
+    pub grants: Vec<GrantConfig>,
+}
+
+/// A `[[grant]]` entry: a schema of a catalog (or every one), or some of its tables, for a
+/// user or a role.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GrantConfig {
+    pub to: String,
+    pub catalog: String,
+    /// `"*"`: every schema of the catalog.
+    pub schema: String,
+    /// Default (or `["*"]`): every table of the schema.
+    pub tables: Option<Vec<String>>,
 }
 
 /// A `[[user]]` entry: a login and its SCRAM-SHA-256 verifier.
@@ -40,8 +55,7 @@ pub struct UserConfig {
     pub name: String,
     /// PostgreSQL's verifier format, from `junction hash-password`; never a password.
     pub password: String,
-    /// The roles a `[[grant]]` may name (DESIGN.md); grants are not built yet, and a
-    /// `[[grant]]` entry is refused as an unknown key.
+    /// Roles the user holds: a `[[grant]]` to a role reaches every user that holds it.
     #[serde(default)]
     pub roles: Vec<String>,
 }
@@ -69,6 +83,79 @@ impl Config {
              from `junction hash-password`), or say that the network is trusted with \
              `trust = true` under [server] in the configuration file"
         )))
+    }
+
+    /// What each user may see: everything without `[[grant]]` entries, else each user's
+    /// own grants and its roles'. `catalogs` are the configured catalogs' names.
+    pub fn access<'a>(
+        &self,
+        catalogs: impl IntoIterator<Item = &'a str>,
+    ) -> Result<crate::access::Access, ConfigError> {
+        use std::collections::{BTreeSet, HashMap};
+        use std::sync::Arc;
+
+        if self.grants.is_empty() {
+            return Ok(crate::access::Access::Everything);
+        }
+        let catalogs: BTreeSet<&str> = catalogs.into_iter().collect();
+        let principals: BTreeSet<&str> = self
+            .users
+            .iter()
+            .flat_map(|u| {
+                std::iter::once(u.name.as_str()).chain(u.roles.iter().map(String::as_str))
+            })
+            .collect();
+        let mut grants = Vec::with_capacity(self.grants.len());
+        for grant in &self.grants {
+            let invalid = |message: String| {
+                ConfigError::Invalid(format!("[[grant]] to \"{}\": {message}", grant.to))
+            };
+            if !principals.contains(grant.to.as_str()) {
+                return Err(invalid(
+                    "to: no [[user]] has this name or role (grants need users)".to_owned(),
+                ));
+            }
+            if !catalogs.contains(grant.catalog.as_str()) {
+                return Err(invalid(format!(
+                    "catalog: \"{}\" is not a configured catalog",
+                    grant.catalog
+                )));
+            }
+            let tables = grant
+                .tables
+                .as_ref()
+                .filter(|t| !t.iter().any(|t| t == "*"));
+            if tables.is_some_and(|t| t.is_empty()) {
+                return Err(invalid(
+                    "tables: empty (leave it out for every table)".to_owned(),
+                ));
+            }
+            grants.push((
+                grant.to.as_str(),
+                junction_catalogs::Grant {
+                    catalog: grant.catalog.clone(),
+                    schema: (grant.schema != "*").then(|| grant.schema.clone()),
+                    tables: tables.map(|t| t.iter().cloned().collect()),
+                },
+            ));
+        }
+        let by_user: HashMap<String, Arc<junction_catalogs::Grants>> = self
+            .users
+            .iter()
+            .map(|user| {
+                let holds = |to: &str| to == user.name || user.roles.iter().any(|r| r == to);
+                let own = grants
+                    .iter()
+                    .filter(|(to, _)| holds(to))
+                    .map(|(_, grant)| grant.clone())
+                    .collect();
+                (
+                    user.name.clone(),
+                    Arc::new(junction_catalogs::Grants::new(own)),
+                )
+            })
+            .collect();
+        Ok(crate::access::Access::Granted(by_user))
     }
 
     /// The `[[user]]` entries by name; empty when every login is trusted.
@@ -728,6 +815,35 @@ mod tests {
             .expect_err("twice")
             .to_string()
             .contains("twice"));
+    }
+
+    #[test]
+    fn grants_reach_users_by_name_and_role() {
+        let verifier = crate::auth::ScramVerifier::new("pw", crate::auth::DEFAULT_ITERATIONS);
+        let config = parse(&format!(
+            "[[user]]\nname = \"alice\"\npassword = \"{verifier}\"\nroles = [\"analyst\"]\n\
+             [[user]]\nname = \"bob\"\npassword = \"{verifier}\"\n\
+             [[grant]]\nto = \"analyst\"\ncatalog = \"warehouse\"\nschema = \"gold\"\n\
+             [[grant]]\nto = \"bob\"\ncatalog = \"warehouse\"\nschema = \"*\"\ntables = [\"*\"]\n"
+        ))
+        .expect("users and grants");
+        let crate::access::Access::Granted(by_user) = config.access(["warehouse"]).expect("grants")
+        else {
+            panic!("grants configured, everything granted");
+        };
+        assert!(by_user["alice"].table("warehouse", "gold", "t"));
+        assert!(!by_user["alice"].table("warehouse", "silver", "t"));
+        assert!(by_user["bob"].table("warehouse", "silver", "t"));
+        let err = config.access(["lake"]).expect_err("unknown catalog");
+        assert!(
+            err.to_string()
+                .contains("\"warehouse\" is not a configured catalog"),
+            "{err}"
+        );
+        assert!(matches!(
+            parse("").expect("empty").access(["warehouse"]),
+            Ok(crate::access::Access::Everything)
+        ));
     }
 
     #[test]

@@ -11,11 +11,13 @@ use datafusion::physical_plan::memory::MemoryStream;
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::scalar::ScalarValue;
 use futures::StreamExt;
+use junction_catalogs::Catalogs;
 use junction_engines::{Described, EngineError, QueryContext};
 use junction_router::{Choice, Route, RouteLine, Router};
 use junction_transpiler::client_column_name;
 use sqlparser::ast::Statement;
 
+use crate::access::Access;
 use crate::command::Command;
 use crate::compat::CompatibilityParser;
 use crate::error::GatewayError;
@@ -55,6 +57,7 @@ pub struct Executor {
     workers: Spawner,
     admission: Admission,
     defaults: Arc<ServerDefaults>,
+    access: Access,
 }
 
 impl Executor {
@@ -66,7 +69,14 @@ impl Executor {
             workers,
             defaults: Arc::new(ServerDefaults::new(limits.statement_timeout)),
             admission: Admission::new(limits),
+            access: Access::Everything,
         }
+    }
+
+    /// What each user may see (`[[grant]]`); everything by default.
+    pub fn with_access(mut self, access: Access) -> Self {
+        self.access = access;
+        self
     }
 
     /// The settings' defaults every new session starts from.
@@ -155,15 +165,21 @@ impl Executor {
         &self.engine_names
     }
 
-    /// What the engines need to know about `session`, its catalogs read at its reference.
-    async fn query_context(&self, session: &Session) -> QueryContext {
+    /// The catalogs as `session` sees them: read at its reference, through its user's
+    /// grants. Statements and listings resolve every name through these.
+    pub async fn session_catalogs(&self, session: &Session) -> Catalogs {
         let reference = session.nessie_reference();
         let catalogs = self
             .router
             .catalogs()
             .at_reference(reference.as_deref())
             .await;
-        session.query_context(catalogs)
+        self.access.catalogs(catalogs, &session.user)
+    }
+
+    /// What the engines need to know about `session`.
+    async fn query_context(&self, session: &Session) -> QueryContext {
+        session.query_context(self.session_catalogs(session).await)
     }
 
     /// `statement` resolved for `session` and routed; `hint` is its own engine pin, which

@@ -1,5 +1,6 @@
 //! `junction`: a multi-engine SQL gateway speaking the PostgreSQL wire protocol.
 
+mod access;
 mod auth;
 mod calibrate;
 mod command;
@@ -396,11 +397,12 @@ async fn serve(
     let threads = (2 * cores).max(4);
     let workers =
         workers::Workers::new(threads).map_err(|e| format!("cannot start the workers: {e}"))?;
-    let executor = Arc::new(Executor::new(
-        router,
-        workers.spawner(),
-        config.limits.limits(),
-    ));
+    let access = config
+        .access(router.catalogs().names())
+        .map_err(|e| e.to_string())?;
+    let executor = Arc::new(
+        Executor::new(router, workers.spawner(), config.limits.limits()).with_access(access),
+    );
 
     let tls = match (&config.server.tls_cert, &config.server.tls_key) {
         (Some(cert), Some(key)) => Some(tls::Tls::load(cert, key).map_err(|e| e.to_string())?),

@@ -130,6 +130,10 @@ pub enum RouteError {
 
     #[error("engine \"{wanted}\" is not configured (engines: {available})")]
     UnknownEngine { wanted: String, available: String },
+
+    /// A table the session's grants do not reach (42501).
+    #[error(transparent)]
+    Denied(junction_catalogs::CatalogError),
 }
 
 impl RouteError {
@@ -139,6 +143,7 @@ impl RouteError {
             RouteError::NoEngine => "58000",
             RouteError::UnknownTable(_) => "42P01",
             RouteError::UnknownEngine { .. } => "22023",
+            RouteError::Denied(e) => e.sqlstate(),
         }
     }
 }
@@ -369,6 +374,9 @@ impl Router {
         }
         junction_transpiler::name_result_columns(&mut statement);
         let tables = types::resolve_tables(&ctx.catalogs, &ctx.catalog, &statement).await;
+        if let Some(denied) = tables.denied {
+            return Err(RouteError::Denied(denied));
+        }
         let inputs = Inputs {
             fingerprint: Fingerprint::of(&statement),
             work: Work {

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::ops::ControlFlow;
 
-use junction_catalogs::Catalog;
+use junction_catalogs::{Catalog, CatalogError};
 use junction_transpiler::{table_name_parts, table_references};
 use sqlparser::ast::{
     Ident, ObjectName, ObjectNamePart, Statement, TableFactor, VisitMut, VisitorMut,
@@ -63,10 +63,15 @@ pub async fn qualify_unqualified(
         }
         let mut resolved = None;
         for schema in search_path {
-            // An unreadable table still resolves here, so that its own error is reported.
-            if !matches!(catalog.table(schema, table).await, Ok(None)) {
-                resolved = Some(schema);
-                break;
+            match catalog.table(schema, table).await {
+                // A schema the session's grants do not reach is skipped, as PostgreSQL
+                // skips one without USAGE.
+                Ok(None) | Err(CatalogError::PermissionDenied { .. }) => {}
+                // An unreadable table still resolves here, so that its own error is reported.
+                Ok(Some(_)) | Err(_) => {
+                    resolved = Some(schema);
+                    break;
+                }
             }
         }
         let schema = resolved.ok_or_else(|| table.clone())?;

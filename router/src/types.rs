@@ -4,8 +4,9 @@
 use std::sync::Arc;
 
 use arrow::datatypes::DataType;
-use junction_catalogs::{Catalogs, TableHandle};
+use junction_catalogs::{CatalogError, Catalogs, TableHandle};
 use junction_engines::tables::{relation, Relation};
+use junction_engines::EngineError;
 use junction_transpiler::{table_references, SqlType, TableTypes};
 use sqlparser::ast::Statement;
 
@@ -59,6 +60,8 @@ pub(crate) struct ResolvedTables {
     /// passing its filters, where the table's metadata has statistics, else all; tables
     /// whose metadata does not say count as nothing.
     pub scan_bytes: u64,
+    /// A table named that the session's grants do not reach: the statement stops there.
+    pub denied: Option<CatalogError>,
 }
 
 pub(crate) async fn resolve_tables(
@@ -72,8 +75,14 @@ pub(crate) async fn resolve_tables(
         let Relation::Table(name) = relation(&parts, current_catalog) else {
             continue;
         };
-        let Ok(handle) = name.handle(catalogs).await else {
-            continue;
+        let handle = match name.handle(catalogs).await {
+            Ok(handle) => handle,
+            Err(EngineError::Catalog(denied @ CatalogError::PermissionDenied { .. })) => {
+                resolved.denied.get_or_insert(denied);
+                continue;
+            }
+            // An unreadable table: its own error surfaces when an engine reads it.
+            Err(_) => continue,
         };
         let columns = handle
             .schema()

@@ -12,7 +12,7 @@ use datafusion::error::DataFusionError;
 use datafusion_pg_catalog::pg_catalog::catalog_info::CatalogInfo;
 use datafusion_pg_catalog::pg_catalog::context::EmptyContextProvider;
 use datafusion_pg_catalog::pg_catalog::{PgCatalogSchemaProvider, PgCatalogStaticTables};
-use junction_catalogs::{Catalog, Catalogs};
+use junction_catalogs::{Catalog, Catalogs, Grants};
 use junction_transpiler::SYSTEM_SCHEMAS;
 
 use super::pg_attribute::WireTypedSchema;
@@ -99,12 +99,21 @@ impl CatalogInfo for CurrentCatalogInfo {
 pub type PgCatalogMap = HashMap<String, Arc<dyn SchemaProvider>>;
 
 /// The pg_catalog of every catalog: built once for the catalogs as configured, and once for
-/// each reference sessions read catalogs with references (Nessie) at, since `\dt` there must
-/// list that reference's tables. Each is kept, so that OIDs stay stable across queries.
+/// each way sessions see them otherwise: at a reference of catalogs with references (Nessie),
+/// since `\dt` there must list that reference's tables, and through a user's grants, since
+/// `\dt` must list only what the user may read. Each is kept, so that OIDs stay stable
+/// across queries.
 pub struct PgCatalogs {
     static_tables: Arc<PgCatalogStaticTables>,
     configured: Arc<PgCatalogMap>,
-    at_references: Mutex<HashMap<String, Arc<PgCatalogMap>>>,
+    others: Mutex<HashMap<View, Arc<PgCatalogMap>>>,
+}
+
+/// A way of seeing the catalogs other than as configured.
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct View {
+    reference: Option<String>,
+    grants: Option<Arc<Grants>>,
 }
 
 impl std::fmt::Debug for PgCatalogs {
@@ -116,8 +125,8 @@ impl std::fmt::Debug for PgCatalogs {
 }
 
 impl PgCatalogs {
-    /// How many references' pg_catalogs are kept; past that they are built anew.
-    const REFERENCES_KEPT: usize = 64;
+    /// How many other views' pg_catalogs are kept; past that they are built anew.
+    const VIEWS_KEPT: usize = 64;
 
     pub fn new(catalogs: &Catalogs, static_tables: Arc<PgCatalogStaticTables>) -> Result<Self> {
         let configured = catalogs
@@ -127,34 +136,39 @@ impl PgCatalogs {
         Ok(Self {
             static_tables,
             configured: Arc::new(configured),
-            at_references: Mutex::new(HashMap::new()),
+            others: Mutex::new(HashMap::new()),
         })
     }
 
     /// The pg_catalog of each of `catalogs`, as a session sees them.
     pub fn for_catalogs(&self, catalogs: &Catalogs) -> Result<Arc<PgCatalogMap>> {
-        let Some(reference) = catalogs.reference() else {
-            return Ok(Arc::clone(&self.configured));
+        let view = View {
+            reference: catalogs.reference().map(str::to_owned),
+            grants: catalogs.grants().cloned(),
         };
-        let mut kept = self.at_references.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(map) = kept.get(reference) {
+        if view.reference.is_none() && view.grants.is_none() {
+            return Ok(Arc::clone(&self.configured));
+        }
+        let mut kept = self.others.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(map) = kept.get(&view) {
             return Ok(Arc::clone(map));
         }
         let mut map = PgCatalogMap::new();
         for catalog in catalogs.iter() {
             let (name, schema) = match self.configured.get(catalog.name()) {
-                Some(schema) if !catalog.has_references() => {
+                // Only a catalog with references differs at one, and grants change them all.
+                Some(schema) if view.grants.is_none() && !catalog.has_references() => {
                     (catalog.name().to_owned(), Arc::clone(schema))
                 }
                 _ => provider(catalogs, catalog, &self.static_tables)?,
             };
             map.insert(name, schema);
         }
-        if kept.len() >= Self::REFERENCES_KEPT {
+        if kept.len() >= Self::VIEWS_KEPT {
             kept.clear();
         }
         let map = Arc::new(map);
-        kept.insert(reference.to_owned(), Arc::clone(&map));
+        kept.insert(view, Arc::clone(&map));
         Ok(map)
     }
 }

@@ -490,10 +490,11 @@ impl FlightSqlService for FlightFrontend {
         request: Request<Ticket>,
     ) -> Result<Response<FlightDataStream>, Status> {
         let resolved = self.session(&request).await?;
-        batch_response(
-            &resolved,
-            metadata::catalogs(self.executor.router().catalogs()),
-        )
+        let catalogs = self
+            .executor
+            .session_catalogs(&resolved.session.session)
+            .await;
+        batch_response(&resolved, metadata::catalogs(&catalogs))
     }
 
     async fn do_get_schemas(
@@ -502,10 +503,11 @@ impl FlightSqlService for FlightFrontend {
         request: Request<Ticket>,
     ) -> Result<Response<FlightDataStream>, Status> {
         let resolved = self.session(&request).await?;
-        batch_response(
-            &resolved,
-            metadata::db_schemas(self.executor.router().catalogs(), query).await,
-        )
+        let catalogs = self
+            .executor
+            .session_catalogs(&resolved.session.session)
+            .await;
+        batch_response(&resolved, metadata::db_schemas(&catalogs, query).await)
     }
 
     async fn do_get_tables(
@@ -514,10 +516,11 @@ impl FlightSqlService for FlightFrontend {
         request: Request<Ticket>,
     ) -> Result<Response<FlightDataStream>, Status> {
         let resolved = self.session(&request).await?;
-        batch_response(
-            &resolved,
-            metadata::tables(self.executor.router().catalogs(), query).await,
-        )
+        let catalogs = self
+            .executor
+            .session_catalogs(&resolved.session.session)
+            .await;
+        batch_response(&resolved, metadata::tables(&catalogs, query).await)
     }
 
     async fn do_get_table_types(

@@ -6,6 +6,7 @@
 //! target/release/junction-bench report --sf 1 --out benches/results
 //! target/release/junction-bench wire --rows 10000000    # needs PEERS_PYTHON
 //! target/release/junction-bench isolation
+//! target/release/junction-bench security                # needs PEERS_PYTHON
 //! ```
 
 mod isolation;
@@ -15,6 +16,7 @@ mod report;
 mod routing;
 mod rss;
 mod run_report;
+mod security;
 mod suite;
 mod wire;
 
@@ -49,6 +51,9 @@ enum Bench {
     /// TPC-H and the dashboards pinned on each engine and in `auto`, cold and warm, and the
     /// router's decision time.
     Routing(routing::Args),
+    /// Connection set-up with TLS and SCRAM-SHA-256, and TLS on a 10M-row result through the
+    /// pg wire and Flight SQL, against PostgreSQL with the same settings.
+    Security(security::Args),
 }
 
 fn junction_binary(given: Option<PathBuf>) -> Result<PathBuf, String> {
@@ -105,6 +110,7 @@ async fn main() {
             Bench::Wire(args) => wire::run(&junction, args).await,
             Bench::Isolation(args) => isolation::run(&junction, args).await,
             Bench::Routing(args) => routing::run(&junction, args).await,
+            Bench::Security(args) => security::run(&junction, args).await,
         },
         Err(e) => Err(e),
     };

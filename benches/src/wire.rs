@@ -64,7 +64,7 @@ fn schema() -> Arc<Schema> {
 }
 
 /// Writes `rows` rows as the Parquet table `wire.rows` of `warehouse`.
-fn write_table(warehouse: &Path, rows: u64) -> Result<(), String> {
+pub(crate) fn write_table(warehouse: &Path, rows: u64) -> Result<(), String> {
     let dir = warehouse.join("wire").join("rows");
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let path = dir.join("part-00000.parquet");
@@ -94,7 +94,7 @@ fn write_table(warehouse: &Path, rows: u64) -> Result<(), String> {
     Ok(())
 }
 
-async fn load_postgres(client: &Client, rows: u64) -> Result<(), String> {
+pub(crate) async fn load_postgres(client: &Client, rows: u64) -> Result<(), String> {
     let rows = i64::try_from(rows).map_err(|e| e.to_string())?;
     client
         .batch_execute(

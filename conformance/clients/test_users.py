@@ -25,6 +25,10 @@ FAILED = 'password authentication failed for user "{}"'
 # The server's fixed wait before it answers a failed login.
 FAILED_LOGIN_DELAY = 0.25
 TOKEN_LIFETIME = 3
+# S3 credentials in the configuration (unused by the local warehouse, but loaded and handed
+# to the engines): they must not reach the log either.
+S3_KEY_ID = "AKIAJUNCTIONTESTKEY1"
+S3_SECRET = "s3-secret-never-logged-4f1d"
 
 
 def hash_password(password):
@@ -44,6 +48,8 @@ def secured(junction, tmp_path_factory):
     with open(config, "w") as f:
         f.write(f'[server]\ntls_cert = "{d}/server.crt"\ntls_key = "{d}/server.key"\n'
                 f'[flight]\ntoken_lifetime = "{TOKEN_LIFETIME}s"\n'
+                f'[storage.s3]\naccess_key_id = "{S3_KEY_ID}"\n'
+                f'secret_access_key = "{S3_SECRET}"\n'
                 f'[[user]]\nname = "alice"\npassword = "{verifier}"\n'
                 'roles = ["analyst"]\n')
     log = os.path.join(d, "server.log")
@@ -195,6 +201,6 @@ def test_no_secret_reaches_the_log(secured):
     assert "alice" in log or len(log) > 1000, "the log holds the run"
     basic = base64.b64encode(f"alice:{PASSWORD}".encode()).decode()
     salt_and_keys = secured["verifier"].split("$", 1)[1]
-    for secret in [PASSWORD, basic, basic.rstrip("="), token, salt_and_keys,
+    for secret in [PASSWORD, basic, basic.rstrip("="), token, salt_and_keys, S3_SECRET,
                    *salt_and_keys.replace("$", ":").split(":")[1:]]:
         assert secret not in log, f"a secret is in the server log: {secret[:4]}..."

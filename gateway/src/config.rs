@@ -7,6 +7,24 @@ use std::time::Duration;
 use junction_catalogs::S3Settings;
 use serde::Deserialize;
 
+/// A secret of the configuration file (a password, token or client credential): its Debug
+/// says only that it is there, so that no log of a configuration shows it.
+#[derive(Clone, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
 /// Defaults of the command line contract.
 pub const DEFAULT_PG_ADDR: &str = "127.0.0.1:5433";
 pub const DEFAULT_FLIGHT_ADDR: &str = "127.0.0.1:50051";
@@ -491,8 +509,8 @@ pub struct TrinoSection {
     pub user: String,
     #[serde(default)]
     pub impersonate: bool,
-    pub password: Option<String>,
-    pub token: Option<String>,
+    pub password: Option<Secret>,
+    pub token: Option<Secret>,
     /// junction catalog → the Trino catalog that reads the same tables.
     #[serde(default)]
     pub catalogs: std::collections::BTreeMap<String, String>,
@@ -510,10 +528,10 @@ impl TrinoSection {
         let credentials = match (&self.password, &self.token) {
             (None, None) => junction_engines::TrinoCredentials::None,
             (Some(password), None) => junction_engines::TrinoCredentials::Basic {
-                password: password.clone(),
+                password: password.expose().to_owned(),
             },
             (None, Some(token)) => junction_engines::TrinoCredentials::Bearer {
-                token: token.clone(),
+                token: token.expose().to_owned(),
             },
             (Some(_), Some(_)) => {
                 return Err("[engines.trino]: password or token, not both".to_owned())
@@ -565,13 +583,13 @@ pub struct CatalogConfig {
     pub metadata_ttl: Option<Duration>,
     #[serde(default, with = "duration")]
     pub timeout: Option<Duration>,
-    pub token: Option<String>,
+    pub token: Option<Secret>,
     pub warehouse: Option<String>,
     #[serde(rename = "ref")]
     pub reference: Option<String>,
     pub catalog: Option<String>,
     /// OAuth2 client credentials (`client_id:client_secret`), iceberg-rest only.
-    pub credential: Option<String>,
+    pub credential: Option<Secret>,
     /// The OAuth2 scope asked for with `credential`, iceberg-rest only.
     pub scope: Option<String>,
     /// unity only: read a table whose temporary credentials the server refuses with
@@ -602,7 +620,7 @@ impl CatalogConfig {
     fn endpoint(&self) -> Result<junction_catalogs::Endpoint, ConfigError> {
         Ok(junction_catalogs::Endpoint {
             uri: self.required("uri", &self.uri)?.clone(),
-            token: self.token.clone(),
+            token: self.token.as_ref().map(|t| t.expose().to_owned()),
             timeout: self.timeout.unwrap_or(DEFAULT_CATALOG_TIMEOUT),
             metadata_ttl: self.metadata_ttl.unwrap_or(DEFAULT_METADATA_TTL),
         })
@@ -687,7 +705,7 @@ impl CatalogConfig {
         Ok(junction_catalogs::RestSettings {
             endpoint: self.endpoint()?,
             warehouse: self.warehouse.clone(),
-            credential: self.credential.clone(),
+            credential: self.credential.as_ref().map(|c| c.expose().to_owned()),
             scope: self.scope.clone(),
         })
     }
@@ -852,6 +870,28 @@ mod tests {
         assert!(err.to_string().contains("tls_key"), "{err}");
         let err = parse("[server]\ntls_required = true\n").expect_err("nothing to require");
         assert!(err.to_string().contains("tls_required"), "{err}");
+    }
+
+    #[test]
+    fn a_logged_configuration_shows_no_secret() {
+        let config = parse(
+            // The access key's id names the key (as a user name does) and helps find which
+            // is wrong; its secret and session token are what must not show.
+            "[storage.s3]\naccess_key_id = \"AKIDVISIBLE\"\nsecret_access_key = \"SECRET2\"\n\
+             session_token = \"SECRET3\"\n\
+             [engines.trino]\nurl = \"http://127.0.0.1:1\"\npassword = \"SECRET4\"\n\
+             [[catalog]]\nname = \"lake\"\ntype = \"iceberg-rest\"\nuri = \"http://127.0.0.1:1\"\n\
+             credential = \"id:SECRET5\"\n\
+             [[catalog]]\nname = \"uc\"\ntype = \"unity\"\nuri = \"http://127.0.0.1:1\"\n\
+             catalog = \"main\"\ntoken = \"SECRET6\"\n",
+        )
+        .expect("a configuration with secrets");
+        let logged = format!("{config:?}");
+        for secret in ["SECRET2", "SECRET3", "SECRET4", "SECRET5", "SECRET6"] {
+            assert!(!logged.contains(secret), "{secret} in {logged}");
+        }
+        let trino = config.engines.trino.as_ref().expect("trino");
+        assert!(!format!("{:?}", trino.engine_config()).contains("SECRET4"));
     }
 
     #[test]

@@ -66,11 +66,22 @@ pub struct QueryError {
 }
 
 /// How junction authenticates to Trino.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub enum Credentials {
     None,
     Basic { password: String },
     Bearer { token: String },
+}
+
+/// The kind of credentials only: a logged configuration shows no secret.
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Credentials::None => "None",
+            Credentials::Basic { .. } => "Basic(<redacted>)",
+            Credentials::Bearer { .. } => "Bearer(<redacted>)",
+        })
+    }
 }
 
 /// The session headers of one query.

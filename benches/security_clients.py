@@ -11,7 +11,8 @@ import adbc_driver_flightsql as flightsql
 import adbc_driver_flightsql.dbapi as flight
 import psycopg
 
-QUERY = "select * from wire.rows"
+from wire_fetch import adbc_fetch, psycopg_fetch, timed
+
 WARM_UP = 10
 
 
@@ -24,16 +25,6 @@ def connect_times(n, **params):
             times.append(time.perf_counter() - started)
     times.sort()
     return statistics.median(times), times[min(len(times) - 1, int(len(times) * 0.99))]
-
-
-def timed(runs, fetch):
-    fetch()
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        fetch()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
 
 
 def main():
@@ -68,14 +59,8 @@ def main():
         for transport, tls in transports.items():
             with psycopg.connect(host="127.0.0.1", port=port, user=user, dbname="postgres",
                                  autocommit=True, **tls) as conn:
-                def fetch():
-                    with conn.cursor(binary=True) as cur:
-                        cur.execute(QUERY)
-                        n = 0
-                        while rows := cur.fetchmany(100_000):
-                            n += len(rows)
-                    assert n == args.rows, n
-                print("fetch psycopg", server, transport, timed(args.runs, fetch), flush=True)
+                seconds = timed(args.runs, lambda: psycopg_fetch(conn, args.rows))
+                print("fetch psycopg", server, transport, seconds, flush=True)
 
     with open(args.cert) as f:
         cert = f.read()
@@ -84,12 +69,8 @@ def main():
             ("tls", f"grpc+tls://127.0.0.1:{args.flight_tls}",
              {flightsql.DatabaseOptions.TLS_ROOT_CERTS.value: cert})):
         with flight.connect(uri, db_kwargs=options, autocommit=True) as conn:
-            def fetch():
-                with conn.cursor() as cur:
-                    cur.execute(QUERY)
-                    table = cur.fetch_arrow_table()
-                assert table.num_rows == args.rows, table.num_rows
-            print("fetch adbc junction", transport, timed(args.runs, fetch), flush=True)
+            seconds = timed(args.runs, lambda: adbc_fetch(conn, args.rows))
+            print("fetch adbc junction", transport, seconds, flush=True)
 
 
 if __name__ == "__main__":

@@ -23,6 +23,24 @@ def timed(runs, fetch):
     return statistics.median(times)
 
 
+def psycopg_fetch(conn, rows):
+    """Reads the whole result of QUERY on `conn` in binary, 100,000 rows at a time."""
+    with conn.cursor(binary=True) as cur:
+        cur.execute(QUERY)
+        n = 0
+        while batch := cur.fetchmany(100_000):
+            n += len(batch)
+    assert n == rows, n
+
+
+def adbc_fetch(conn, rows):
+    """Reads the whole result of QUERY on the ADBC connection `conn` as an Arrow table."""
+    with conn.cursor() as cur:
+        cur.execute(QUERY)
+        table = cur.fetch_arrow_table()
+    assert table.num_rows == rows, table.num_rows
+
+
 def protobuf_bytes(field, payload):
     """One length-delimited protobuf field."""
     out, n = bytearray([field << 3 | 2]), len(payload)
@@ -47,12 +65,7 @@ def main():
     args = p.parse_args()
 
     with flightsql.connect(f"grpc://127.0.0.1:{args.flight_port}", autocommit=True) as conn:
-        def adbc():
-            with conn.cursor() as cur:
-                cur.execute(QUERY)
-                table = cur.fetch_arrow_table()
-            assert table.num_rows == args.rows, table.num_rows
-        print("adbc junction", timed(args.runs, adbc), flush=True)
+        print("adbc junction", timed(args.runs, lambda: adbc_fetch(conn, args.rows)), flush=True)
         print("adbc done", file=sys.stderr)
 
     # The same stream read by pyarrow's C++ Flight client: the server's rate without the ADBC
@@ -72,14 +85,8 @@ def main():
                                        ("postgres", args.postgres_port, "postgres", "postgres")):
         with psycopg.connect(host="127.0.0.1", port=port, user=user, dbname=dbname,
                              autocommit=True) as conn:
-            def fetch():
-                with conn.cursor(binary=True) as cur:
-                    cur.execute(QUERY)
-                    n = 0
-                    while rows := cur.fetchmany(100_000):
-                        n += len(rows)
-                assert n == args.rows, n
-            print("psycopg", server, timed(args.runs, fetch), flush=True)
+            print("psycopg", server, timed(args.runs, lambda: psycopg_fetch(conn, args.rows)),
+                  flush=True)
             print(f"psycopg {server} done", file=sys.stderr)
 
 

@@ -198,11 +198,7 @@ fn parse(stdout: &[u8]) -> Result<Vec<Measured>, String> {
 }
 
 pub async fn run(junction: &Path, args: Args) -> Result<(), String> {
-    let python = args
-        .python
-        .clone()
-        .or_else(|| std::env::var_os("PEERS_PYTHON").map(PathBuf::from))
-        .ok_or("set PEERS_PYTHON (. scripts/peers/env.sh) or pass --python")?;
+    let python = wire::peers_python(args.python.clone())?;
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     let (cert, key) = certificate(dir.path())?;
     let warehouse = dir.path().join("warehouse");

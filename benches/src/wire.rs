@@ -210,12 +210,15 @@ fn python_runs(
     Ok(measured)
 }
 
-pub async fn run(junction: &Path, args: Args) -> Result<(), String> {
-    let python = args
-        .python
-        .clone()
+/// The Python with the peers' clients: `given`, else `$PEERS_PYTHON`.
+pub(crate) fn peers_python(given: Option<PathBuf>) -> Result<PathBuf, String> {
+    given
         .or_else(|| std::env::var_os("PEERS_PYTHON").map(PathBuf::from))
-        .ok_or("set PEERS_PYTHON (. scripts/peers/env.sh) or pass --python")?;
+        .ok_or_else(|| "set PEERS_PYTHON (. scripts/peers/env.sh) or pass --python".to_owned())
+}
+
+pub async fn run(junction: &Path, args: Args) -> Result<(), String> {
+    let python = peers_python(args.python.clone())?;
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     let warehouse = dir.path().join("warehouse");
     eprintln!("writing {} rows as wire.rows", args.rows);

@@ -116,6 +116,14 @@ def test_metadata_shows_only_what_is_granted(granted):
         columns = conn.execute("select count(*) from information_schema.columns "
                                "where table_name = 'vitals'").fetchone()[0]
         assert columns == 0
+        # The privilege functions tools ask answer by the grants.
+        assert conn.execute(
+            "select has_table_privilege('gold.vitals_hourly', 'select'), "
+            "has_table_privilege('silver.vitals', 'select'), "
+            "has_table_privilege('alice', 'silver.devices', 'select'), "
+            "has_schema_privilege('gold', 'usage'), has_schema_privilege('bronze', 'usage'), "
+            "has_database_privilege('warehouse', 'connect')").fetchone() == (
+                True, False, True, True, False, True)
         # An unqualified name skips a schema the user may not read, as PostgreSQL skips one
         # without USAGE.
         conn.execute("set search_path = bronze, gold")

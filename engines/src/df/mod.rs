@@ -27,6 +27,7 @@ mod pg_database;
 mod pg_namespace;
 mod pg_settings;
 mod pg_typeof;
+mod privileges;
 mod regtype;
 mod sql_type_name;
 mod time_zones;
@@ -247,6 +248,7 @@ impl DataFusionEngine {
         // snapshot of the configuration just set.
         state.mark_start_execution();
         identity::register(&mut state, ctx, &search_path)?;
+        privileges::register(&mut state, ctx)?;
         Ok(state)
     }
 

@@ -45,6 +45,15 @@ def serve(warehouse, config=None, log=None, log_filter=None):
     raise AssertionError("junction serve did not become ready")
 
 
+def hash_password(password):
+    """The `[[user]] password` verifier `junction hash-password` makes of `password`, fed on
+    standard input as a script would."""
+    out = subprocess.run([os.environ["JUNCTION_BIN"], "hash-password"], input=password + "\n",
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    return out.stdout.strip()
+
+
 def openssl(*args, cwd):
     subprocess.run(["openssl", *args], cwd=cwd, check=True, capture_output=True)
 

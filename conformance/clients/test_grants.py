@@ -10,16 +10,10 @@ import adbc_driver_manager
 import psycopg
 import pytest
 
-from conftest import serve, stop
+from conftest import hash_password, serve, stop
 
 PASSWORD = "granted"
 DENIED = "permission denied for table {}"
-
-
-def hash_password(password):
-    out = subprocess.run([os.environ["JUNCTION_BIN"], "hash-password"], input=password + "\n",
-                         capture_output=True, text=True, timeout=60, check=True)
-    return out.stdout.strip()
 
 
 def write_config(path, grants):

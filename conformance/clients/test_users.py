@@ -18,7 +18,7 @@ import pyarrow
 import pyarrow.flight
 import pytest
 
-from conftest import certificates, serve, stop
+from conftest import certificates, hash_password, serve, stop
 
 PASSWORD = "wonder land ü"
 FAILED = 'password authentication failed for user "{}"'
@@ -29,13 +29,6 @@ TOKEN_LIFETIME = 3
 # to the engines): they must not reach the log either.
 S3_KEY_ID = "AKIAJUNCTIONTESTKEY1"
 S3_SECRET = "s3-secret-never-logged-4f1d"
-
-
-def hash_password(password):
-    out = subprocess.run([os.environ["JUNCTION_BIN"], "hash-password"], input=password + "\n",
-                         capture_output=True, text=True, timeout=60)
-    assert out.returncode == 0, out.stderr
-    return out.stdout.strip()
 
 
 @pytest.fixture(scope="module")

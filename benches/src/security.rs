@@ -149,43 +149,48 @@ async fn configure_postgres(
     wire::load_postgres(&pg, rows).await
 }
 
-/// One line of `security_clients.py`'s answer.
-enum Measured {
-    /// Median and 99th percentile of one connection's set-up (connect, then close).
-    Connect {
-        server: String,
-        transport: String,
-        auth: String,
-        median: Duration,
-        p99: Duration,
-    },
-    /// Median of one fetch of the large result.
-    Fetch {
-        client: String,
-        server: String,
-        transport: String,
-        median: Duration,
-    },
+/// Median and 99th percentile of one connection's set-up (connect, then close).
+struct Connect {
+    server: String,
+    transport: String,
+    auth: String,
+    median: Duration,
+    p99: Duration,
 }
 
-fn parse(stdout: &[u8]) -> Result<Vec<Measured>, String> {
+/// Median of one fetch of the large result.
+struct Fetch {
+    client: String,
+    server: String,
+    transport: String,
+    median: Duration,
+}
+
+/// `security_clients.py`'s answer.
+#[derive(Default)]
+struct Measured {
+    connects: Vec<Connect>,
+    fetches: Vec<Fetch>,
+}
+
+fn parse(stdout: &[u8]) -> Result<Measured, String> {
     let seconds = |s: &str| {
         s.parse::<f64>()
             .map(Duration::from_secs_f64)
             .map_err(|e| format!("{s}: {e}"))
     };
-    let mut measured = Vec::new();
+    let mut measured = Measured::default();
     for line in String::from_utf8_lossy(stdout).lines() {
         let words: Vec<&str> = line.split_whitespace().collect();
         match words.as_slice() {
-            ["connect", server, transport, auth, median, p99] => measured.push(Measured::Connect {
+            ["connect", server, transport, auth, median, p99] => measured.connects.push(Connect {
                 server: server.to_string(),
                 transport: transport.to_string(),
                 auth: auth.to_string(),
                 median: seconds(median)?,
                 p99: seconds(p99)?,
             }),
-            ["fetch", client, server, transport, median] => measured.push(Measured::Fetch {
+            ["fetch", client, server, transport, median] => measured.fetches.push(Fetch {
                 client: client.to_string(),
                 server: server.to_string(),
                 transport: transport.to_string(),
@@ -258,7 +263,7 @@ fn ms(d: Duration) -> String {
     format!("{:.2}", d.as_secs_f64() * 1e3)
 }
 
-fn markdown(args: &Args, measured: &[Measured]) -> String {
+fn markdown(args: &Args, measured: &Measured) -> String {
     let mut out = format!(
         "## Connection set-up and TLS\n\n{}\n\n\
          ### Connection set-up (libpq 18 through psycopg: connect, then close)\n\n\
@@ -270,36 +275,21 @@ fn markdown(args: &Args, measured: &[Measured]) -> String {
         report::provenance(),
         args.connections
     );
-    let connects: Vec<_> = measured
-        .iter()
-        .filter_map(|m| match m {
-            Measured::Connect {
-                server,
-                transport,
-                auth,
-                median,
-                p99,
-            } => Some((server, transport, auth, median, p99)),
-            Measured::Fetch { .. } => None,
-        })
-        .collect();
-    for (server, transport, auth, median, p99) in &connects {
-        if server.as_str() != "junction" {
-            continue;
-        }
-        let Some((_, _, _, pg_median, pg_p99)) = connects
-            .iter()
-            .find(|(s, t, a, ..)| s.as_str() == "postgres" && t == transport && a == auth)
-        else {
+    for junction in measured.connects.iter().filter(|c| c.server == "junction") {
+        let Some(postgres) = measured.connects.iter().find(|c| {
+            c.server == "postgres" && c.transport == junction.transport && c.auth == junction.auth
+        }) else {
             continue;
         };
         out.push_str(&format!(
-            "| {transport} | {auth} | {} | {} | {:.2} | {} | {} |\n",
-            ms(**median),
-            ms(**pg_median),
-            median.as_secs_f64() / pg_median.as_secs_f64(),
-            ms(**p99),
-            ms(**pg_p99),
+            "| {} | {} | {} | {} | {:.2} | {} | {} |\n",
+            junction.transport,
+            junction.auth,
+            ms(junction.median),
+            ms(postgres.median),
+            junction.median.as_secs_f64() / postgres.median.as_secs_f64(),
+            ms(junction.p99),
+            ms(postgres.p99),
         ));
     }
     out.push_str(&format!(
@@ -309,33 +299,24 @@ fn markdown(args: &Args, measured: &[Measured]) -> String {
          | client | server | plaintext s | TLS s | TLS cost |\n|---|---|---:|---:|---:|\n",
         args.rows, args.runs
     ));
-    let fetches: Vec<_> = measured
+    for plain in measured
+        .fetches
         .iter()
-        .filter_map(|m| match m {
-            Measured::Fetch {
-                client,
-                server,
-                transport,
-                median,
-            } => Some((client, server, transport, median)),
-            Measured::Connect { .. } => None,
-        })
-        .collect();
-    for (client, server, transport, plain) in &fetches {
-        if transport.as_str() != "plaintext" {
-            continue;
-        }
-        let Some((_, _, _, tls)) = fetches
+        .filter(|f| f.transport == "plaintext")
+    {
+        let Some(tls) = measured
+            .fetches
             .iter()
-            .find(|(c, s, t, _)| c == client && s == server && t.as_str() == "tls")
+            .find(|f| f.client == plain.client && f.server == plain.server && f.transport == "tls")
         else {
             continue;
         };
+        let (plain_s, tls_s) = (plain.median.as_secs_f64(), tls.median.as_secs_f64());
         out.push_str(&format!(
-            "| {client} | {server} | {:.3} | {:.3} | {:+.1}% |\n",
-            plain.as_secs_f64(),
-            tls.as_secs_f64(),
-            (tls.as_secs_f64() / plain.as_secs_f64() - 1.0) * 100.0
+            "| {} | {} | {plain_s:.3} | {tls_s:.3} | {:+.1}% |\n",
+            plain.client,
+            plain.server,
+            (tls_s / plain_s - 1.0) * 100.0
         ));
     }
     out

@@ -54,6 +54,16 @@ def hash_password(password):
     return out.stdout.strip()
 
 
+def pgjdbc(source, url):
+    """Runs the Java client `source` (a file beside this one) with pgJDBC against `url`; its
+    standard output, once it exits 0."""
+    path = os.path.join(HERE, source)
+    out = subprocess.run(["java", "-cp", os.environ["PEERS_PG_JDBC"], path, url],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stdout + out.stderr
+    return out.stdout
+
+
 def openssl(*args, cwd):
     subprocess.run(["openssl", *args], cwd=cwd, check=True, capture_output=True)
 

@@ -10,6 +10,8 @@ import pandas as pd
 import pytest
 import sqlalchemy
 
+from conftest import pgjdbc
+
 README_QUERY = (
     "select ward, count(*) from silver.vitals join silver.patients using (patient_id) "
     "group by 1 order by 1"
@@ -347,9 +349,5 @@ def test_pg_typeof_arrives_as_regtype(junction):
 
 
 def test_pgjdbc(junction):
-    jar = os.environ["PEERS_PG_JDBC"]
-    source = os.path.join(os.path.dirname(__file__), "JdbcClient.java")
     url = f"jdbc:postgresql://{junction['host']}:{junction['port']}/junction?user=anyone"
-    out = subprocess.run(["java", "-cp", jar, source, url], capture_output=True, text=True, timeout=120)
-    assert out.returncode == 0, out.stdout + out.stderr
-    assert "OK" in out.stdout, out.stdout
+    assert "OK" in pgjdbc("JdbcClient.java", url)

@@ -10,7 +10,7 @@ import adbc_driver_manager
 import psycopg
 import pytest
 
-from conftest import hash_password, serve, stop
+from conftest import hash_password, pgjdbc, serve, stop
 
 PASSWORD = "granted"
 DENIED = "permission denied for table {}"
@@ -129,14 +129,9 @@ def test_metadata_shows_only_what_is_granted(granted):
 
 
 def test_pgjdbc_database_metadata_lists_only_what_is_granted(granted):
-    jar = os.environ["PEERS_PG_JDBC"]
-    source = os.path.join(os.path.dirname(__file__), "JdbcTables.java")
     url = (f"jdbc:postgresql://127.0.0.1:{granted['port']}/warehouse?user=alice"
            f"&password={PASSWORD}")
-    out = subprocess.run(["java", "-cp", jar, source, url], capture_output=True, text=True,
-                         timeout=120)
-    assert out.returncode == 0, out.stdout + out.stderr
-    tables = set(out.stdout.split())
+    tables = set(pgjdbc("JdbcTables.java", url).split())
     assert "gold.vitals_hourly" in tables and "silver.devices" in tables, tables
     assert not any(t.startswith("bronze.") for t in tables), tables
     assert "silver.vitals" not in tables, tables

@@ -10,7 +10,7 @@ import adbc_driver_flightsql.dbapi as flight
 import psycopg
 import pytest
 
-from conftest import certificates, serve, stop
+from conftest import certificates, pgjdbc, serve, stop
 
 
 @pytest.fixture(scope="module")
@@ -57,14 +57,9 @@ def test_plaintext_is_refused_with_28000(tls_junction):
 
 
 def test_pgjdbc_over_tls(tls_junction):
-    jar = os.environ["PEERS_PG_JDBC"]
-    source = os.path.join(os.path.dirname(__file__), "JdbcClient.java")
     url = (f"jdbc:postgresql://localhost:{tls_junction['port']}/junction?user=anyone"
            f"&sslmode=verify-full&sslrootcert={tls_junction['ca']}")
-    out = subprocess.run(["java", "-cp", jar, source, url], capture_output=True, text=True,
-                         timeout=120)
-    assert out.returncode == 0, out.stdout + out.stderr
-    assert "OK" in out.stdout, out.stdout
+    assert "OK" in pgjdbc("JdbcClient.java", url)
 
 
 def test_adbc_flight_sql_over_tls(tls_junction):

@@ -18,7 +18,7 @@ import pyarrow
 import pyarrow.flight
 import pytest
 
-from conftest import certificates, hash_password, serve, stop
+from conftest import certificates, hash_password, pgjdbc, serve, stop
 
 PASSWORD = "wonder land ü"
 FAILED = 'password authentication failed for user "{}"'
@@ -126,15 +126,10 @@ def test_asyncpg_scram_with_and_without_tls(secured):
 
 
 def test_pgjdbc_scram_over_tls(secured):
-    jar = os.environ["PEERS_PG_JDBC"]
-    source = os.path.join(os.path.dirname(__file__), "JdbcClient.java")
     url = (f"jdbc:postgresql://localhost:{secured['port']}/junction?user=alice"
            f"&password={PASSWORD.replace(' ', '%20')}&sslmode=verify-full"
            f"&sslrootcert={secured['ca']}&channelBinding=require")
-    out = subprocess.run(["java", "-cp", jar, source, url], capture_output=True, text=True,
-                         timeout=120)
-    assert out.returncode == 0, out.stdout + out.stderr
-    assert "OK" in out.stdout, out.stdout
+    assert "OK" in pgjdbc("JdbcClient.java", url)
 
 
 def flight_connect(secured, **credentials):

@@ -67,25 +67,15 @@ pub struct GrantConfig {
 }
 
 /// A `[[user]]` entry: a login and its SCRAM-SHA-256 verifier.
-#[derive(Deserialize)]
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct UserConfig {
     pub name: String,
     /// PostgreSQL's verifier format, from `junction hash-password`; never a password.
-    pub password: String,
+    pub password: Secret,
     /// Roles the user holds: a `[[grant]]` to a role reaches every user that holds it.
     #[serde(default)]
     pub roles: Vec<String>,
-}
-
-/// The verifier stays out of logs.
-impl std::fmt::Debug for UserConfig {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("UserConfig")
-            .field("name", &self.name)
-            .field("roles", &self.roles)
-            .finish_non_exhaustive()
-    }
 }
 
 impl Config {
@@ -176,10 +166,10 @@ impl Config {
         Ok(crate::access::Access::Granted(by_user))
     }
 
-    /// The `[[user]]` entries by name; empty when every login is trusted.
+    /// The `[[user]]` entries' verifiers by name; empty when every login is trusted.
     pub fn users(
         &self,
-    ) -> Result<std::collections::HashMap<String, crate::auth::User>, ConfigError> {
+    ) -> Result<std::collections::HashMap<String, crate::auth::ScramVerifier>, ConfigError> {
         let mut users = std::collections::HashMap::with_capacity(self.users.len());
         for user in &self.users {
             let invalid = |message: String| {
@@ -190,10 +180,10 @@ impl Config {
             }
             let verifier = user
                 .password
+                .expose()
                 .parse()
                 .map_err(|e: String| invalid(format!("password: {e}")))?;
-            let entry = crate::auth::User { verifier };
-            if users.insert(user.name.clone(), entry).is_some() {
+            if users.insert(user.name.clone(), verifier).is_some() {
                 return Err(invalid("name: listed twice".to_owned()));
             }
         }
@@ -817,7 +807,7 @@ mod tests {
         ))
         .expect("a user");
         let users = config.users().expect("users");
-        assert!(users["alice"].verifier.matches("pw"));
+        assert!(users["alice"].matches("pw"));
         assert!(!format!("{config:?}").contains(&verifier.to_string()));
         let err = parse("[[user]]\nname = \"bob\"\npassword = \"hunter2\"\n").expect_err("plain");
         let message = err.to_string();

@@ -373,10 +373,9 @@ impl Router {
                 .map_err(RouteError::UnknownTable)?;
         }
         junction_transpiler::name_result_columns(&mut statement);
-        let tables = types::resolve_tables(&ctx.catalogs, &ctx.catalog, &statement).await;
-        if let Some(denied) = tables.denied {
-            return Err(RouteError::Denied(denied));
-        }
+        let tables = types::resolve_tables(&ctx.catalogs, &ctx.catalog, &statement)
+            .await
+            .map_err(RouteError::Denied)?;
         let inputs = Inputs {
             fingerprint: Fingerprint::of(&statement),
             work: Work {

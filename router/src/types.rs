@@ -39,7 +39,7 @@ pub fn sql_type(data_type: &DataType) -> SqlType {
 
 /// The columns of every catalog table `statement` names (as it names them), read from the
 /// catalogs; tables that cannot be loaded are left out (their error surfaces when the engine
-/// reads them).
+/// reads them), and none are known of a statement naming a table the grants do not reach.
 pub async fn table_types(
     catalogs: &Catalogs,
     current_catalog: &str,
@@ -47,7 +47,8 @@ pub async fn table_types(
 ) -> TableTypes {
     resolve_tables(catalogs, current_catalog, statement)
         .await
-        .types
+        .map(|resolved| resolved.types)
+        .unwrap_or_default()
 }
 
 /// What routing reads of a statement's tables, each resolved once.
@@ -60,15 +61,15 @@ pub(crate) struct ResolvedTables {
     /// passing its filters, where the table's metadata has statistics, else all; tables
     /// whose metadata does not say count as nothing.
     pub scan_bytes: u64,
-    /// A table named that the session's grants do not reach: the statement stops there.
-    pub denied: Option<CatalogError>,
 }
 
+/// What routing reads of `statement`'s tables; the error of a table the session's grants do
+/// not reach, which stops the statement there.
 pub(crate) async fn resolve_tables(
     catalogs: &Catalogs,
     current_catalog: &str,
     statement: &Statement,
-) -> ResolvedTables {
+) -> Result<ResolvedTables, CatalogError> {
     let mut resolved = ResolvedTables::default();
     let mut handles: Vec<(Vec<String>, Arc<TableHandle>)> = Vec::new();
     for parts in table_references(statement) {
@@ -78,8 +79,7 @@ pub(crate) async fn resolve_tables(
         let handle = match name.handle(catalogs).await {
             Ok(handle) => handle,
             Err(EngineError::Catalog(denied @ CatalogError::PermissionDenied { .. })) => {
-                resolved.denied.get_or_insert(denied);
-                continue;
+                return Err(denied)
             }
             // An unreadable table: its own error surfaces when an engine reads it.
             Err(_) => continue,
@@ -100,7 +100,7 @@ pub(crate) async fn resolve_tables(
             resolved.scan_bytes = resolved.scan_bytes.saturating_add(bytes);
         }
     }
-    resolved
+    Ok(resolved)
 }
 
 /// The bytes the statement is expected to read of the table `parts` names.

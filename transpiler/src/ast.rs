@@ -3,8 +3,8 @@
 use sqlparser::ast::helpers::attached_token::AttachedToken;
 use sqlparser::ast::{
     BinaryOperator, CaseWhen, CastKind, DataType, Expr, Function, FunctionArg, FunctionArgExpr,
-    FunctionArgumentList, FunctionArguments, Ident, ObjectName, ObjectNamePart, UnaryOperator,
-    Value,
+    FunctionArgumentList, FunctionArguments, Ident, ObjectName, ObjectNamePart, TableFactor,
+    UnaryOperator, Value,
 };
 
 /// The conjuncts of `expr`: the operands of its top-level ANDs, parentheses looked through.
@@ -130,6 +130,20 @@ pub(crate) fn arguments(function: &Function) -> impl Iterator<Item = &Expr> {
         _ => &[],
     };
     args.iter().filter_map(plain_argument)
+}
+
+/// The name and arguments of a function called in FROM (`read_csv(...)`, or `LATERAL f(...)`),
+/// which sqlparser reads as table factors, not expressions.
+pub(crate) fn table_function(factor: &TableFactor) -> Option<(&ObjectName, &[FunctionArg])> {
+    match factor {
+        TableFactor::Table {
+            name,
+            args: Some(args),
+            ..
+        } => Some((name, &args.args)),
+        TableFactor::Function { name, args, .. } => Some((name, args)),
+        _ => None,
+    }
 }
 
 /// An argument's expression, unless it is named or a wildcard.

@@ -23,8 +23,8 @@
 //! - [`json_paths`]: `#>` and `#>>` are DuckDB's `json_extract` with a JSON path.
 
 use sqlparser::ast::{
-    BinaryOperator, DataType, ExactNumberInfo, Expr, ObjectName, ObjectNamePart, TableFactor,
-    TimezoneInfo, Value,
+    BinaryOperator, DataType, ExactNumberInfo, Expr, ObjectNamePart, TableFactor, TimezoneInfo,
+    Value,
 };
 
 use crate::ast::{
@@ -144,21 +144,13 @@ pub(crate) fn table_function(
     factor: &TableFactor,
     scope: &Scope<'_>,
 ) -> Result<(), TranspileError> {
-    let (name, args): (&ObjectName, Vec<&Expr>) = match factor {
-        TableFactor::Table {
-            name,
-            args: Some(args),
-            ..
-        } => (name, args.args.iter().filter_map(plain_argument).collect()),
-        TableFactor::Function { name, args, .. } => {
-            (name, args.iter().filter_map(plain_argument).collect())
-        }
-        TableFactor::TableFunction { expr, .. } => {
-            return Err(TranspileError::Unsupported(format!(
-                "TABLE({expr}) is not supported by junction"
-            )))
-        }
-        _ => return Ok(()),
+    if let TableFactor::TableFunction { expr, .. } = factor {
+        return Err(TranspileError::Unsupported(format!(
+            "TABLE({expr}) is not supported by junction"
+        )));
+    }
+    let Some((name, args)) = crate::ast::table_function(factor) else {
+        return Ok(());
     };
     let function = match name.0.as_slice() {
         [ObjectNamePart::Identifier(one)] => fold(one),
@@ -179,6 +171,7 @@ pub(crate) fn table_function(
     }
     let types: Vec<&str> = args
         .iter()
+        .filter_map(plain_argument)
         .map(|arg| crate::messages::argument_type_name(arg, scope).unwrap_or("unknown"))
         .collect();
     Err(TranspileError::UndefinedFunction(format!(

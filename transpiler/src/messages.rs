@@ -6,7 +6,7 @@ use std::ops::ControlFlow;
 
 use sqlparser::ast::{Expr, Statement, TableFactor, Value, Visit, Visitor};
 
-use crate::ast::{arguments, function_name, plain_argument};
+use crate::ast::{arguments, function_name, plain_argument, table_function};
 use crate::types::{Scope, SqlType, TypeOracle};
 
 /// PostgreSQL's hint beside an undefined function.
@@ -39,14 +39,8 @@ pub fn function_signature(
 
         /// A function in FROM (`read_csv(...)`), which is a table factor, not an expression.
         fn pre_visit_table_factor(&mut self, factor: &TableFactor) -> ControlFlow<()> {
-            let (name, args) = match factor {
-                TableFactor::Table {
-                    name,
-                    args: Some(args),
-                    ..
-                } => (name, &args.args),
-                TableFactor::Function { name, args, .. } => (name, args),
-                _ => return ControlFlow::Continue(()),
+            let Some((name, args)) = table_function(factor) else {
+                return ControlFlow::Continue(());
             };
             let last = name.0.last().and_then(|part| part.as_ident());
             if last.is_some_and(|n| n.value.eq_ignore_ascii_case(self.name)) {

@@ -20,19 +20,13 @@ use crate::error::GatewayError;
 /// passwords is slow and a wrong password and an unknown user take equally long.
 pub const FAILED_LOGIN_DELAY: Duration = Duration::from_millis(250);
 
-/// A `[[user]]` entry.
-#[derive(Debug, Clone)]
-pub struct User {
-    pub verifier: ScramVerifier,
-}
-
 /// Checks credentials.
 #[derive(Debug, Default)]
 pub struct Authenticator {
     /// Plaintext pg connections are refused (`[server] tls_required`).
     tls_required: bool,
-    /// Empty: every login is trusted.
-    users: HashMap<String, User>,
+    /// Each `[[user]]`'s verifier by name; empty: every login is trusted.
+    users: HashMap<String, ScramVerifier>,
     /// The hash of the server's TLS certificate that SCRAM-SHA-256-PLUS binds to (RFC 5929);
     /// `None` without TLS, or for a certificate whose signature has no such hash.
     tls_end_point: Option<Arc<[u8]>>,
@@ -44,7 +38,7 @@ pub struct Authenticator {
 impl Authenticator {
     pub fn new(
         tls_required: bool,
-        users: HashMap<String, User>,
+        users: HashMap<String, ScramVerifier>,
         tls_end_point: Option<Arc<[u8]>>,
     ) -> Self {
         Self {
@@ -100,7 +94,7 @@ impl Authenticator {
         client_first: &[u8],
     ) -> Result<(ScramExchange, String), GatewayError> {
         let claimant = match self.users.get(user) {
-            Some(known) => scram::Claimant::Known(&known.verifier),
+            Some(known) => scram::Claimant::Known(known),
             None => scram::Claimant::Unknown(self.mock_verifier(user)),
         };
         let end_point = if secure {
@@ -140,7 +134,7 @@ impl Authenticator {
             ));
         };
         let proven = match self.users.get(user) {
-            Some(known) => known.verifier.matches(password),
+            Some(known) => known.matches(password),
             None => {
                 // The same key derivation as for a known name: timing does not tell.
                 let _ = self.mock_verifier(user).matches(password);
@@ -195,9 +189,7 @@ mod tests {
     fn alice() -> Authenticator {
         let users = HashMap::from([(
             "alice".to_owned(),
-            User {
-                verifier: ScramVerifier::new("wonderland", DEFAULT_ITERATIONS),
-            },
+            ScramVerifier::new("wonderland", DEFAULT_ITERATIONS),
         )]);
         Authenticator::new(false, users, None)
     }

@@ -28,6 +28,7 @@ use bytes::Bytes;
 use datafusion::physical_plan::EmptyRecordBatchStream;
 use datafusion::scalar::ScalarValue;
 use futures::{Stream, TryStreamExt};
+use junction_catalogs::Catalogs;
 use prost::Message;
 use tonic::metadata::MetadataValue;
 use tonic::{Request, Response, Status, Streaming};
@@ -190,6 +191,19 @@ impl FlightFrontend {
                     .to_owned(),
             ))
         })
+    }
+
+    /// The session of `request` and its catalogs as its user sees them, for a listing.
+    async fn session_with_catalogs<T>(
+        &self,
+        request: &Request<T>,
+    ) -> Result<(Resolved, Catalogs), Status> {
+        let resolved = self.session(request).await?;
+        let catalogs = self
+            .executor
+            .session_catalogs(&resolved.session.session)
+            .await;
+        Ok((resolved, catalogs))
     }
 
     /// A metadata command's FlightInfo: the command itself is the ticket, as it holds
@@ -489,11 +503,7 @@ impl FlightSqlService for FlightFrontend {
         _query: CommandGetCatalogs,
         request: Request<Ticket>,
     ) -> Result<Response<FlightDataStream>, Status> {
-        let resolved = self.session(&request).await?;
-        let catalogs = self
-            .executor
-            .session_catalogs(&resolved.session.session)
-            .await;
+        let (resolved, catalogs) = self.session_with_catalogs(&request).await?;
         batch_response(&resolved, metadata::catalogs(&catalogs))
     }
 
@@ -502,11 +512,7 @@ impl FlightSqlService for FlightFrontend {
         query: CommandGetDbSchemas,
         request: Request<Ticket>,
     ) -> Result<Response<FlightDataStream>, Status> {
-        let resolved = self.session(&request).await?;
-        let catalogs = self
-            .executor
-            .session_catalogs(&resolved.session.session)
-            .await;
+        let (resolved, catalogs) = self.session_with_catalogs(&request).await?;
         batch_response(&resolved, metadata::db_schemas(&catalogs, query).await)
     }
 
@@ -515,11 +521,7 @@ impl FlightSqlService for FlightFrontend {
         query: CommandGetTables,
         request: Request<Ticket>,
     ) -> Result<Response<FlightDataStream>, Status> {
-        let resolved = self.session(&request).await?;
-        let catalogs = self
-            .executor
-            .session_catalogs(&resolved.session.session)
-            .await;
+        let (resolved, catalogs) = self.session_with_catalogs(&request).await?;
         batch_response(&resolved, metadata::tables(&catalogs, query).await)
     }
 

@@ -53,16 +53,27 @@ impl ServerParameterProvider for SessionParameters {
     }
 }
 
-/// A pg login between its startup message and the end of its SCRAM exchange.
+/// A pg login between its startup message and the end of its SCRAM exchange. The user and
+/// the transport are the connection's own, read from it at each step.
 enum Login {
     /// SASL mechanisms offered; the client-first message is next.
-    Offered { user: String, secure: bool },
+    Offered,
     /// Server-first sent; the client-final message is next.
-    Challenged(ScramExchange),
+    Challenged(Box<ScramExchange>),
 }
 
 /// The connection's login in progress (a session extension: one per connection).
 struct PendingLogin(std::sync::Mutex<Option<Login>>);
+
+impl PendingLogin {
+    fn take(&self) -> Option<Login> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).take()
+    }
+
+    fn set(&self, login: Login) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Some(login);
+    }
+}
 
 #[async_trait]
 impl StartupHandler for PgHandler {
@@ -108,10 +119,7 @@ impl StartupHandler for PgHandler {
                 let mechanisms = self.authenticator().mechanisms(secure);
                 client
                     .session_extensions()
-                    .insert(PendingLogin(std::sync::Mutex::new(Some(Login::Offered {
-                        user,
-                        secure,
-                    }))));
+                    .insert(PendingLogin(std::sync::Mutex::new(Some(Login::Offered))));
                 client.set_state(PgWireConnectionState::AuthenticationInProgress);
                 client
                     .send(PgWireBackendMessage::Authentication(Authentication::SASL(
@@ -121,27 +129,23 @@ impl StartupHandler for PgHandler {
                 Ok(())
             }
             PgWireFrontendMessage::PasswordMessageFamily(message) => {
-                let login = client
-                    .session_extensions()
-                    .get::<PendingLogin>()
-                    .and_then(|pending| pending.0.lock().unwrap_or_else(|e| e.into_inner()).take());
+                let pending = client.session_extensions().get::<PendingLogin>();
                 let fail = |e: GatewayError| async move { to_pg_fatal(&failed_login(e).await) };
-                match login {
-                    Some(Login::Offered { user, secure }) => {
+                match pending.as_deref().and_then(PendingLogin::take) {
+                    Some(Login::Offered) => {
                         let first = message.into_sasl_initial_response()?;
-                        let data = first.data.as_deref().unwrap_or_default();
-                        let (exchange, server_first) = match self.authenticator().start_scram(
-                            &user,
-                            secure,
+                        let started = self.authenticator().start_scram(
+                            &login_user(client),
+                            client.is_secure(),
                             &first.auth_method,
-                            data,
-                        ) {
+                            first.data.as_deref().unwrap_or_default(),
+                        );
+                        let (exchange, server_first) = match started {
                             Ok(started) => started,
                             Err(e) => return Err(fail(e).await),
                         };
-                        if let Some(pending) = client.session_extensions().get::<PendingLogin>() {
-                            *pending.0.lock().unwrap_or_else(|e| e.into_inner()) =
-                                Some(Login::Challenged(exchange));
+                        if let Some(pending) = &pending {
+                            pending.set(Login::Challenged(Box::new(exchange)));
                         }
                         client
                             .send(PgWireBackendMessage::Authentication(

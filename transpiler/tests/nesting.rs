@@ -34,6 +34,11 @@ fn deeply_nested_calls_parse_in_linear_time() {
     let unclosed = format!("select {}1", "floor(lag(".repeat(n / 2));
     let err = parses_in_time(unclosed, Duration::from_secs(30)).expect_err("a syntax error");
     assert!(!err.starts_with("still parsing"), "{err}");
+    // A long dotted name after an operator, ending in a wildcard and more: each part was
+    // read again for every later one.
+    let dotted = format!("select n.a + m{}.*x", ".a.b".repeat(n));
+    let err = parses_in_time(dotted, Duration::from_secs(30)).expect_err("a syntax error");
+    assert!(!err.starts_with("still parsing"), "{err}");
 }
 
 #[test]

@@ -364,6 +364,9 @@ pub struct Parser<'a> {
     prefix_failures: std::collections::HashMap<(usize, ParserState), ParserError>,
     /// junction (JUNCTION.md): the same for [`Parser::parse_subexpr`], by precedence too.
     subexpr_failures: std::collections::HashMap<(usize, ParserState, u8), ParserError>,
+    /// junction (JUNCTION.md): where a part of a compound name could not be read as a
+    /// sub-expression in [`Parser::parse_compound_expr`].
+    compound_part_failures: std::collections::HashSet<(usize, ParserState)>,
 }
 
 impl<'a> Parser<'a> {
@@ -392,6 +395,7 @@ impl<'a> Parser<'a> {
             options: ParserOptions::new().with_trailing_commas(dialect.supports_trailing_commas()),
             prefix_failures: std::collections::HashMap::new(),
             subexpr_failures: std::collections::HashMap::new(),
+            compound_part_failures: std::collections::HashSet::new(),
         }
     }
 
@@ -455,6 +459,7 @@ impl<'a> Parser<'a> {
         self.index = 0;
         self.prefix_failures.clear();
         self.subexpr_failures.clear();
+        self.compound_part_failures.clear();
         self
     }
 
@@ -1967,18 +1972,33 @@ impl<'a> Parser<'a> {
                     // `T.interval` is parsed as a compound identifier, not as an interval
                     // expression.
                     _ => {
-                        let expr = self.maybe_parse(|parser| {
-                            let expr = parser
-                                .parse_subexpr(parser.dialect.prec_value(Precedence::Period))?;
-                            match &expr {
-                                Expr::CompoundFieldAccess { .. }
-                                | Expr::CompoundIdentifier(_)
-                                | Expr::Identifier(_)
-                                | Expr::Value(_)
-                                | Expr::Function(_) => Ok(expr),
-                                _ => parser.expected("an identifier or value", parser.peek_token()),
-                            }
-                        })?;
+                        // junction (JUNCTION.md): a part that could not be read as a
+                        // sub-expression here is not tried again. The sub-expression parses
+                        // the rest of the name, and succeeds with what the match below
+                        // refuses (a `.*` at the end), so the failure memos of
+                        // `parse_subexpr` never see it, and each part retried every later
+                        // one: 2^parts.
+                        let key = (self.index, self.state);
+                        let expr = if self.compound_part_failures.contains(&key) {
+                            None
+                        } else {
+                            self.maybe_parse(|parser| {
+                                let expr = parser
+                                    .parse_subexpr(parser.dialect.prec_value(Precedence::Period))?;
+                                match &expr {
+                                    Expr::CompoundFieldAccess { .. }
+                                    | Expr::CompoundIdentifier(_)
+                                    | Expr::Identifier(_)
+                                    | Expr::Value(_)
+                                    | Expr::Function(_) => Ok(expr),
+                                    _ => parser
+                                        .expected("an identifier or value", parser.peek_token()),
+                                }
+                            })?
+                        };
+                        if expr.is_none() {
+                            self.compound_part_failures.insert(key);
+                        }
 
                         match expr {
                             // If we get back a compound field access or identifier,

@@ -292,6 +292,11 @@ pub struct Postgres {
 
 impl Postgres {
     pub fn start() -> Self {
+        Self::start_with_options("")
+    }
+
+    /// A cluster started with more server options (`-c max_connections=600`).
+    pub fn start_with_options(options: &str) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         // As root the script runs PostgreSQL as `postgres`, which must reach the directory.
         std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755))
@@ -301,6 +306,7 @@ impl Postgres {
             .arg("start")
             .arg(&state)
             .arg("0")
+            .env("PEERS_PG_OPTIONS", options)
             .stderr(Stdio::inherit())
             .output()
             .expect("run postgres.sh (scripts/peers/install.sh installs PostgreSQL)");

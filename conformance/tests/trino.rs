@@ -22,6 +22,11 @@ struct Setup {
 }
 
 fn setup() -> Setup {
+    setup_with("")
+}
+
+/// [`setup`] with more of junction's configuration.
+fn setup_with(extra: &str) -> Setup {
     let trino = ServerPeer::trino(&[]);
     let dir = tempfile::tempdir().expect("temp dir");
     let warehouse = dir.path().join("warehouse");
@@ -31,7 +36,7 @@ fn setup() -> Setup {
     std::fs::write(
         &config,
         format!(
-            "{}\n[engines.trino]\nurl = \"{}\"\n",
+            "{}\n[engines.trino]\nurl = \"{}\"\n{extra}",
             duckdb_extensions_config(),
             trino.uri
         ),
@@ -273,6 +278,27 @@ async fn a_cancelled_statement_is_cancelled_on_trino() {
         "{err}"
     );
     assert_cancelled_on_trino(&setup.trino.uri, &states).await;
+}
+
+/// `[limits] query_memory` reaches Trino as the query's `query_max_memory`: a statement
+/// needing more fails there with PostgreSQL's 53200, and the session goes on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn query_memory_bounds_the_query_on_trino() {
+    let setup = setup_with("[limits]\nquery_memory = \"1MB\"\n");
+    let client = on_trino(&setup.junction).await;
+    let err = client
+        .simple_query(
+            "SELECT count(DISTINCT x * 10000 + y) FROM generate_series(1, 3000) AS a(x), \
+             generate_series(1, 3000) AS b(y)",
+        )
+        .await
+        .expect_err("over 1 MB");
+    let db = err.as_db_error().expect("a database error");
+    assert_eq!(db.code().code(), "53200", "{}", db.message());
+    // Trino names the limit it was given (its own is 1GB here).
+    assert!(db.message().contains("limit of 1MB"), "{}", db.message());
+    let rows = simple_rows(&client, "SELECT 1 + 1").await.expect("usable");
+    assert_eq!(rows, vec![vec!["2".to_owned()]]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -104,6 +104,11 @@ fn datafusion_message(e: &DataFusionError) -> String {
         },
         DataFusionError::ArrowError(a, _) => arrow_message(a),
         DataFusionError::SQL(p, _) => p.to_string(),
+        // The pool's last line says what failed to fit; the lines before list consumers.
+        DataFusionError::ResourcesExhausted(m) => format!(
+            "out of memory: the statement needs more than [limits] query_memory ({})",
+            m.lines().last().unwrap_or(m).trim_start_matches("Error: ")
+        ),
         DataFusionError::External(inner) => match inner.downcast_ref::<SqlError>() {
             Some(sql) => sql.message.clone(),
             None => e.to_string(),
@@ -493,6 +498,14 @@ fn duckdb_classify(text: &str) -> (&'static str, String) {
     {
         return ("22023", format!("time zone \"{zone}\" not recognized"));
     }
+    if kind == "Out of Memory" {
+        return (
+            "53200",
+            format!(
+                "out of memory: the statement needs more than its memory limit (duckdb: {message})"
+            ),
+        );
+    }
     if kind == "Binder" {
         if let Some(column) = quoted_after(message, "Referenced column ", '"') {
             return ("42703", undefined_column(None, column));
@@ -520,7 +533,6 @@ fn duckdb_classify(text: &str) -> (&'static str, String) {
         // The error junction's divisor macro raises (junction_transpiler::duckdb).
         "Invalid Input" if message == "division by zero" => "22012",
         "Invalid Input" => "22023",
-        "Out of Memory" => "53200",
         "INTERRUPT" => "57014",
         "Not implemented" => "0A000",
         "IO" => "58030",

@@ -199,7 +199,9 @@ pub struct LimitsSection {
     /// `"0"` for none.
     #[serde(default, with = "duration")]
     pub statement_timeout: Option<Duration>,
-    pub query_memory: Option<String>,
+    /// What one statement may hold in memory on any engine (`"4GB"`); no bound when absent.
+    #[serde(default, with = "bytes")]
+    pub query_memory: Option<u64>,
     pub max_connections: Option<usize>,
     pub max_running: Option<usize>,
     #[serde(default, with = "duration")]
@@ -236,10 +238,8 @@ impl LimitsSection {
         {
             return invalid("statement_timeout is at most 24 days (2147483647 ms)");
         }
-        if self.query_memory.is_some() {
-            return invalid(
-                "query_memory is not supported yet: no engine's memory is bounded per statement",
-            );
+        if self.query_memory == Some(0) {
+            return invalid("query_memory = 0 would fail every statement");
         }
         Ok(())
     }
@@ -514,7 +514,10 @@ impl TrinoSection {
         "junction".to_owned()
     }
 
-    pub fn engine_config(&self) -> Result<junction_engines::TrinoConfig, String> {
+    pub fn engine_config(
+        &self,
+        query_memory: Option<u64>,
+    ) -> Result<junction_engines::TrinoConfig, String> {
         let credentials = match (&self.password, &self.token) {
             (None, None) => junction_engines::TrinoCredentials::None,
             (Some(password), None) => junction_engines::TrinoCredentials::Basic {
@@ -534,6 +537,7 @@ impl TrinoSection {
             credentials,
             catalogs: self.catalogs.clone(),
             health_interval: self.health_interval.unwrap_or(Duration::from_secs(5)),
+            query_memory,
         })
     }
 }
@@ -543,16 +547,23 @@ impl TrinoSection {
 #[serde(deny_unknown_fields)]
 pub struct DuckDbSection {
     pub threads: Option<u32>,
-    pub memory_limit: Option<String>,
+    /// What DuckDB's statements together may hold; default DuckDB's own, 80% of the machine.
+    #[serde(default, with = "bytes")]
+    pub memory_limit: Option<u64>,
     pub extension_directory: Option<PathBuf>,
     pub connections: Option<usize>,
 }
 
 impl DuckDbSection {
-    pub fn engine_config(&self) -> junction_engines::DuckDbConfig {
+    /// DuckDB's configuration, each statement bounded by `query_memory`.
+    pub fn engine_config(&self, query_memory: Option<u64>) -> junction_engines::DuckDbConfig {
         junction_engines::DuckDbConfig {
             threads: self.threads,
-            memory_limit: self.memory_limit.clone(),
+            // DuckDB's default is per database, and the engine has a database per connection.
+            memory_limit: self
+                .memory_limit
+                .or_else(|| machine_memory().map(|total| total / 5 * 4)),
+            query_memory,
             extension_directory: self.extension_directory.clone(),
             connections: self.connections,
         }
@@ -881,7 +892,7 @@ mod tests {
             assert!(!logged.contains(secret), "{secret} in {logged}");
         }
         let trino = config.engines.trino.as_ref().expect("trino");
-        assert!(!format!("{:?}", trino.engine_config()).contains("SECRET4"));
+        assert!(!format!("{:?}", trino.engine_config(None)).contains("SECRET4"));
     }
 
     #[test]
@@ -1044,7 +1055,7 @@ mod tests {
             parse("[engines.duckdb]\nthreads = 2\nmemory_limit = \"1GB\"\n").expect("valid");
         let duckdb = config.engines.duckdb.expect("section present");
         assert_eq!(duckdb.threads, Some(2));
-        assert_eq!(duckdb.memory_limit.as_deref(), Some("1GB"));
+        assert_eq!(duckdb.memory_limit, Some(1 << 30));
         assert!(parse("[engines.duckdb]\nthread = 2\n").is_err());
     }
 }

@@ -38,7 +38,9 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 use auth::Authenticator;
-use config::{CatalogSource, Config, DEFAULT_CATALOG, DEFAULT_FLIGHT_ADDR, DEFAULT_PG_ADDR};
+use config::{
+    CatalogSource, Config, DuckDbSection, DEFAULT_CATALOG, DEFAULT_FLIGHT_ADDR, DEFAULT_PG_ADDR,
+};
 use executor::Executor;
 
 #[global_allocator]
@@ -273,19 +275,21 @@ fn engines(
     storage: &Storage,
     config: &Config,
 ) -> Result<Vec<Arc<dyn Engine>>, String> {
-    let datafusion =
-        DataFusionEngine::try_new(catalogs.clone(), storage).map_err(|e| e.to_string())?;
+    let query_memory = config.limits.query_memory;
+    let datafusion = DataFusionEngine::try_new(catalogs.clone(), storage)
+        .map_err(|e| e.to_string())?
+        .with_query_memory(query_memory);
     let duckdb_config = config
         .engines
         .duckdb
         .as_ref()
-        .map(|section| section.engine_config())
-        .unwrap_or_default();
+        .unwrap_or(&DuckDbSection::default())
+        .engine_config(query_memory);
     let duckdb = DuckDbEngine::try_new(catalogs.clone(), &duckdb_config, storage)
         .map_err(|e| format!("duckdb: {e}"))?;
     let mut engines: Vec<Arc<dyn Engine>> = vec![Arc::new(datafusion), Arc::new(duckdb)];
     if let Some(section) = &config.engines.trino {
-        let trino = TrinoEngine::try_new(section.engine_config()?)
+        let trino = TrinoEngine::try_new(section.engine_config(query_memory)?)
             .map_err(|e| format!("[engines.trino]: {e}"))?;
         engines.push(Arc::new(trino));
     }

@@ -3,6 +3,7 @@
 # cluster in DIR/data: trust authentication, superuser `postgres`, C collation, no fsync. The
 # reference for PostgreSQL's answers. Run as root, the server runs as `postgres`, which must be
 # able to reach DIR (a `mktemp -d` directory is 0700: chmod 755 it).
+# PEERS_PG_OPTIONS adds server options (`-c max_connections=600`).
 # Exports PGHOST PGPORT PGUSER PGDATABASE PEERS_PG_URL PEERS_PG_JDBC_URL.
 set -euo pipefail
 PEER=postgres
@@ -32,7 +33,7 @@ socket_dir="$DATA"
 [ ${#socket_dir} -le 90 ] || socket_dir=""
 "${as_owner[@]}" "$PEERS_PG_BIN/pg_ctl" -D "$DATA" -l "$LOG" -W start -o "-p $PORT \
   -c listen_addresses=127.0.0.1 -c unix_socket_directories='$socket_dir' -c fsync=off \
-  -c synchronous_commit=off -c full_page_writes=off" >/dev/null
+  -c synchronous_commit=off -c full_page_writes=off ${PEERS_PG_OPTIONS:-}" >/dev/null
 # pg_ctl -W returns at once; the postmaster writes its pid as the first line of postmaster.pid.
 t0=$SECONDS
 until pid="$(head -1 "$DATA/postmaster.pid" 2>/dev/null)" && [[ "$pid" =~ ^[0-9]+$ ]]; do

@@ -35,12 +35,14 @@ mod to_char_number;
 mod width_bucket;
 
 use std::collections::HashMap;
+use std::num::NonZeroUsize;
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use datafusion::arrow::datatypes::{DataType, Schema};
 use datafusion::execution::cache::cache_manager::CacheManagerConfig;
-use datafusion::execution::runtime_env::RuntimeEnvBuilder;
+use datafusion::execution::memory_pool::{FairSpillPool, TrackConsumersPool};
+use datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
 use datafusion::execution::session_state::{SessionState, SessionStateBuilder};
 use datafusion::execution::SendableRecordBatchStream;
 use datafusion::logical_expr::planner::ExprPlanner;
@@ -59,6 +61,19 @@ pub use expand_array::NAME as PG_EXPANDARRAY_FUNCTION;
 pub use json_build_object::JSON_EXTENSION;
 use pg_catalog::PgCatalogs;
 
+/// `shared` with a memory pool of `bytes` of the statement's own. The fair pool gives each
+/// operator that can spill an equal share of what the others leave; the tracking names the
+/// largest consumers in the error when the statement does not fit.
+fn statement_runtime(shared: &Arc<RuntimeEnv>, bytes: usize) -> Arc<RuntimeEnv> {
+    const NAMED_CONSUMERS: NonZeroUsize = NonZeroUsize::MIN.saturating_add(2);
+    let mut runtime = RuntimeEnv::clone(shared);
+    runtime.memory_pool = Arc::new(TrackConsumersPool::new(
+        FairSpillPool::new(bytes),
+        NAMED_CONSUMERS,
+    ));
+    Arc::new(runtime)
+}
+
 /// The DataFusion engine.
 #[derive(Debug)]
 pub struct DataFusionEngine {
@@ -68,9 +83,19 @@ pub struct DataFusionEngine {
     /// One pg_catalog per catalog (and per Nessie reference read), kept so that OIDs stay
     /// stable between the queries of a client (psql looks tables up by OID in a second query).
     pg_catalogs: Arc<PgCatalogs>,
+    /// Bytes one statement's operators may reserve (`[limits] query_memory`); no pool, and
+    /// so no bound, without it.
+    query_memory: Option<usize>,
 }
 
 impl DataFusionEngine {
+    /// Bounds each statement's memory at `bytes`: past it, the operators that can spill to
+    /// disk do, and the statement fails with 53200 when one that cannot needs more.
+    pub fn with_query_memory(mut self, bytes: Option<u64>) -> Self {
+        self.query_memory = bytes.map(|b| usize::try_from(b).unwrap_or(usize::MAX));
+        self
+    }
+
     /// DataFusion over `catalogs`, reading object storage through `storage`.
     pub fn try_new(catalogs: Catalogs, storage: &Storage) -> Result<Self> {
         let mut config = SessionConfig::new()
@@ -99,12 +124,10 @@ impl DataFusionEngine {
             list_files_cache_limit: 0,
             ..Default::default()
         };
-        // No memory pool: DataFusion's accounting counts buffers that batches share (string
-        // views into one decoded page) once per batch, so TPC-H SF1's Q18, which completes in
-        // under a second without a pool on a 24 GiB machine, reserved 11 GB for one hash join
-        // and failed under a pool of all of the machine's memory. A bound that fails honest
-        // queries is worse than none; `[limits] query_memory` (the lifecycle issue) needs
-        // accounting that holds first.
+        // No memory pool unless `[limits] query_memory` asks for one, per statement
+        // (`state_for`): DataFusion's accounting counts buffers that batches share (string
+        // views into one decoded page) once per batch, so a bound fails some queries that
+        // would fit (benches/README.md, "query_memory", measures it on TPC-H).
         let runtime = RuntimeEnvBuilder::new()
             .with_cache_manager(cache)
             .with_object_store_registry(Arc::new(storage.clone()))
@@ -211,6 +234,7 @@ impl DataFusionEngine {
         Ok(Self {
             base,
             pg_catalogs: Arc::new(pg_catalogs),
+            query_memory: None,
         })
     }
 
@@ -239,10 +263,13 @@ impl DataFusionEngine {
         let default_schema = search_path.first().map_or("public", String::as_str);
         config.options_mut().catalog.default_catalog = ctx.catalog.clone();
         config.options_mut().catalog.default_schema = default_schema.to_owned();
-        let mut state = SessionStateBuilder::new_from_existing(self.base.clone())
+        let mut builder = SessionStateBuilder::new_from_existing(self.base.clone())
             .with_config(config)
-            .with_catalog_list(Arc::new(list))
-            .build();
+            .with_catalog_list(Arc::new(list));
+        if let Some(bytes) = self.query_memory {
+            builder = builder.with_runtime_env(statement_runtime(self.base.runtime_env(), bytes));
+        }
+        let mut state = builder.build();
         // The base state's clock stopped when it was made; each query starts its own (the
         // functions junction does not bind to the session's clock read it), and its own
         // snapshot of the configuration just set.

@@ -1,7 +1,8 @@
-//! DuckDB, in process: one database, a pool of connections, each catalog attached as an
-//! in-memory database holding one view per table that queries have read.
+//! DuckDB, in process: a pool of databases, in each every catalog attached as an in-memory
+//! database holding one view per table that queries on it have read.
 
 mod functions;
+mod instance;
 mod params;
 mod pool;
 mod s3;
@@ -11,138 +12,75 @@ mod views;
 use std::collections::HashMap;
 use std::ops::ControlFlow;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use datafusion::arrow::datatypes::DataType;
 use datafusion::execution::SendableRecordBatchStream;
 use datafusion::scalar::ScalarValue;
-use duckdb::Connection;
 use futures::StreamExt;
-use junction_catalogs::{Catalogs, S3Settings, Snapshot, Storage, TableFormat, TableHandle};
+use junction_catalogs::{Catalogs, Snapshot, Storage, TableFormat, TableHandle};
 use junction_transpiler::{Dialect, TypeOracle};
 use sqlparser::ast::{visit_expressions, Expr, Statement, Value};
 
 use crate::tables::{self, Relation, TableName};
 use crate::{Described, Engine, EngineError, Explanation, QueryContext, Result};
+use instance::{Extensions, Instance, ViewState};
 use pool::Pool;
 use views::{ident, Scan};
 
-/// `[engines.duckdb]` of the configuration file.
+/// `[engines.duckdb]` of the configuration file, with `[limits] query_memory`.
 #[derive(Debug, Clone, Default)]
 pub struct DuckDbConfig {
-    /// Worker threads of the database; DuckDB's default (one per core) when absent.
+    /// Worker threads of each instance; DuckDB's default (one per core) when absent.
     pub threads: Option<u32>,
-    /// `memory_limit`, as DuckDB spells it (`4GB`); DuckDB's default when absent.
-    pub memory_limit: Option<String>,
+    /// Bytes all of DuckDB's statements together may hold, shared out between the pool's
+    /// instances; each instance has DuckDB's default when absent.
+    pub memory_limit: Option<u64>,
+    /// Bytes one statement may hold (`[limits] query_memory`).
+    pub query_memory: Option<u64>,
     /// Where official extension builds are loaded from; autoinstall stays off regardless.
     pub extension_directory: Option<PathBuf>,
-    /// Connections in the pool: queries that can run at once.
+    /// Instances in the pool: queries that can run at once.
     pub connections: Option<usize>,
 }
 
-/// DuckDB's table-format extensions that loaded from the configured directory; the tables
-/// of a format whose extension did not load are read through file-list views.
-#[derive(Debug, Default, Clone, Copy)]
-struct Extensions {
-    delta: bool,
-    iceberg: bool,
-    /// httpfs, which reads `s3://`.
-    httpfs: bool,
-    /// `[storage.s3]` is a secret of the database: S3 tables without credentials of their
-    /// own are readable.
-    s3: bool,
-}
-
-impl Extensions {
-    /// Loads what the extension directory offers; a failure (no such file, another DuckDB
-    /// version or platform) is logged and leaves the file-list path in place, or S3 tables
-    /// to other engines.
-    fn load(connection: &Connection, storage: &Storage) -> Self {
-        let load = |name: &str, sql: &str| match connection.execute_batch(sql) {
-            Ok(()) => true,
-            Err(e) => {
-                tracing::warn!(extension = name, error = %e, "DuckDB extension not loaded");
-                false
-            }
-        };
-        let httpfs = load("httpfs", "LOAD httpfs");
-        // Time zones (`AT TIME ZONE`, timestamptz arithmetic); without ICU those statements
-        // answer 0A000 here. ICU sets the database's time zone to the machine's, and
-        // sessions here are in UTC.
-        load("icu", "LOAD icu; SET GLOBAL TimeZone = 'UTC'");
-        Self {
-            delta: load("delta", "LOAD delta"),
-            // iceberg reads its manifests through avro.
-            iceberg: load("iceberg", "LOAD avro; LOAD iceberg"),
-            httpfs,
-            s3: httpfs
-                && storage.s3().is_some_and(|settings| {
-                    load("httpfs", &s3::secret(s3::CONFIGURED, settings, None))
-                }),
-        }
-    }
-}
-
-/// What a table's view was created from.
-#[derive(Debug, Clone, PartialEq)]
-struct ViewState {
-    snapshot: Snapshot,
-    credentials: Option<S3Settings>,
-}
-
 /// The DuckDB engine.
-#[derive(Debug)]
 pub struct DuckDbEngine {
     extensions: Extensions,
-    pool: Arc<Pool>,
-    /// The snapshot each table's view reads, as created, and the S3 credentials of the table
-    /// alone it was given; DuckDB's catalog is shared by every connection. Held while views
-    /// are replaced, so that two queries never race on the DDL.
-    views: Arc<Mutex<HashMap<TableName, ViewState>>>,
+    pool: Arc<Pool<Instance>>,
+}
+
+impl std::fmt::Debug for DuckDbEngine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DuckDbEngine")
+            .field("extensions", &self.extensions)
+            .finish_non_exhaustive()
+    }
 }
 
 impl DuckDbEngine {
     /// DuckDB over `catalogs`, reading S3 through `storage`'s settings where httpfs loads.
     pub fn try_new(catalogs: Catalogs, config: &DuckDbConfig, storage: &Storage) -> Result<Self> {
-        let mut duck_config = duckdb::Config::default()
-            .enable_autoload_extension(config.extension_directory.is_some())?
-            // Nothing may be downloaded at run time; extensions come from the directory only.
-            .with("autoinstall_known_extensions", "false")?
-            // PostgreSQL's meaning of `/` on integers (truncating division; DuckDB's default
-            // is float division) and of ORDER BY without NULLS FIRST/LAST (NULLs last
-            // ascending, first descending; DuckDB's default puts them last both ways).
-            .with("integer_division", "true")?
-            .with("default_null_order", "postgres")?;
-        if let Some(threads) = config.threads {
-            duck_config = duck_config.threads(i64::from(threads))?;
-        }
-        if let Some(limit) = &config.memory_limit {
-            duck_config = duck_config.max_memory(limit)?;
-        }
-        if let Some(dir) = &config.extension_directory {
-            duck_config = duck_config.with("extension_directory", dir.display().to_string())?;
-        }
-        let connection = Connection::open_in_memory_with_flags(duck_config)?;
-        functions::register(&connection)?;
-        for catalog in catalogs.iter() {
-            let name = ident(catalog.name());
-            connection.execute_batch(&format!("ATTACH ':memory:' AS {name}"))?;
-            // Queries run after `USE <catalog>`, so the rules' macros live in each catalog.
-            connection.execute_batch(&format!("USE {name}"))?;
-            for definition in junction_transpiler::duckdb::MACROS {
-                connection.execute_batch(definition)?;
+        let size = config.connections.unwrap_or(4).max(1);
+        let memory = instance::memory_per_instance(config, size);
+        let mut instances = Vec::with_capacity(size);
+        let mut extensions = None;
+        for index in 0..size {
+            let (instance, loaded) = Instance::open(&catalogs, config, storage, memory, index)?;
+            // The same directory gives every instance the same extensions; were one to
+            // differ, a view another instance could read might not be readable here.
+            if extensions.is_some_and(|first| first != loaded) {
+                return Err(EngineError::Unavailable(format!(
+                    "duckdb: instance {index} loaded other extensions than the first ({loaded:?})"
+                )));
             }
+            extensions = Some(loaded);
+            instances.push(instance);
         }
-        let extensions = match config.extension_directory {
-            Some(_) => Extensions::load(&connection, storage),
-            None => Extensions::default(),
-        };
-        let size = config.connections.unwrap_or(4);
         Ok(Self {
-            extensions,
-            pool: Arc::new(Pool::new(connection, size)?),
-            views: Arc::new(Mutex::new(HashMap::new())),
+            extensions: extensions.unwrap_or_default(),
+            pool: Arc::new(Pool::new(instances)),
         })
     }
 
@@ -150,6 +88,7 @@ impl DuckDbEngine {
     /// snapshots to record once it ran.
     async fn view_updates(
         &self,
+        views: &HashMap<TableName, ViewState>,
         catalogs: &Catalogs,
         tables: &[TableName],
     ) -> Result<(String, Vec<(TableName, ViewState)>)> {
@@ -161,11 +100,7 @@ impl DuckDbEngine {
                 snapshot: handle.snapshot().clone(),
                 credentials: handle.credentials().cloned(),
             };
-            let current = self
-                .views
-                .lock()
-                .is_ok_and(|views| views.get(name) == Some(&state));
-            if current {
+            if views.get(name) == Some(&state) {
                 continue;
             }
             let scan = self.scan(&handle).await?;
@@ -239,24 +174,25 @@ impl DuckDbEngine {
         if ctx.catalogs.get(&ctx.catalog).is_none() {
             return Err(EngineError::CatalogNotFound(ctx.catalog.clone()));
         }
-        let (ddl, updates) = self.view_updates(&ctx.catalogs, &tables).await?;
+        // The views are the instance's own: take it first.
+        let instance = self.pool.get().await?;
+        let (ddl, updates) = self
+            .view_updates(&instance.views, &ctx.catalogs, &tables)
+            .await?;
         let params = parameters
             .iter()
             .map(params::to_duckdb)
             .collect::<Result<Vec<_>>>()?;
         let use_catalog = format!("USE {}", ident(&ctx.catalog));
-        let views = Arc::clone(&self.views);
-        let setup: stream::Setup = Box::new(move |connection: &Connection| {
+        let setup: stream::Setup = Box::new(move |instance: &mut Instance| {
             if !ddl.is_empty() {
-                let mut views = views.lock().unwrap_or_else(|e| e.into_inner());
-                connection.execute_batch(&ddl)?;
-                views.extend(updates);
+                instance.connection.execute_batch(&ddl)?;
+                instance.views.extend(updates);
             }
-            connection.execute_batch(&use_catalog)?;
+            instance.connection.execute_batch(&use_catalog)?;
             Ok(())
         });
-        let connection = self.pool.get().await?;
-        stream::run(connection, setup, sql, params).await
+        stream::run(instance, setup, sql, params).await
     }
 }
 

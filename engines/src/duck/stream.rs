@@ -17,6 +17,7 @@ use duckdb::InterruptHandle;
 use futures::Stream;
 use tokio::sync::{mpsc, oneshot};
 
+use super::instance::Instance;
 use super::pool::Pooled;
 use crate::{with_extension, EngineError, Result};
 
@@ -45,25 +46,25 @@ impl Running {
 }
 
 /// What the query thread runs before the query itself: `USE`, view refreshes.
-pub type Setup = Box<dyn FnOnce(&duckdb::Connection) -> Result<()> + Send>;
+pub type Setup = Box<dyn FnOnce(&mut Instance) -> Result<()> + Send>;
 
-/// Runs `sql` with `params` on `connection` and streams its result.
+/// Runs `sql` with `params` on `instance` and streams its result.
 pub async fn run(
-    connection: Pooled,
+    mut instance: Pooled<Instance>,
     setup: Setup,
     sql: String,
     params: Vec<duckdb::types::Value>,
 ) -> Result<SendableRecordBatchStream> {
-    let interrupt = connection.interrupt_handle();
+    let interrupt = instance.connection.interrupt_handle();
     let running = Arc::new(Running(Mutex::new(true)));
     let (schema_tx, schema_rx) = oneshot::channel::<Result<SchemaRef>>();
     let (batch_tx, batch_rx) = mpsc::channel::<Result<RecordBatch>>(CHANNEL_DEPTH);
     let thread_running = Arc::clone(&running);
     tokio::task::spawn_blocking(move || {
-        produce(&connection, setup, &sql, params, schema_tx, &batch_tx);
-        // Before the connection goes back to the pool.
+        produce(&mut instance, setup, &sql, params, schema_tx, &batch_tx);
+        // Before the instance goes back to the pool.
         thread_running.finish();
-        drop(connection);
+        drop(instance);
     });
     let guard = InterruptOnDrop {
         handle: interrupt,
@@ -85,18 +86,18 @@ pub async fn run(
 }
 
 fn produce(
-    connection: &duckdb::Connection,
+    instance: &mut Instance,
     setup: Setup,
     sql: &str,
     params: Vec<duckdb::types::Value>,
     schema_tx: oneshot::Sender<Result<SchemaRef>>,
     batch_tx: &mpsc::Sender<Result<RecordBatch>>,
 ) {
-    if let Err(e) = setup(connection) {
+    if let Err(e) = setup(instance) {
         let _ = schema_tx.send(Err(e));
         return;
     }
-    let mut statement = match connection.prepare(sql) {
+    let mut statement = match instance.connection.prepare(sql) {
         Ok(statement) => statement,
         Err(e) => {
             let _ = schema_tx.send(Err(e.into()));

@@ -45,6 +45,8 @@ pub struct TrinoConfig {
     pub catalogs: BTreeMap<String, String>,
     /// How often the coordinator's health is checked.
     pub health_interval: Duration,
+    /// Bytes one query may hold in the cluster (`[limits] query_memory`).
+    pub query_memory: Option<u64>,
 }
 
 #[derive(Debug)]
@@ -54,6 +56,7 @@ pub struct TrinoEngine {
     impersonate: bool,
     catalogs: BTreeMap<String, String>,
     health: Monitor,
+    query_memory: Option<u64>,
 }
 
 impl TrinoEngine {
@@ -78,6 +81,7 @@ impl TrinoEngine {
             user: config.user,
             impersonate: config.impersonate,
             catalogs: config.catalogs,
+            query_memory: config.query_memory,
         })
     }
 
@@ -135,6 +139,7 @@ impl TrinoEngine {
         let session = Session {
             user,
             time_zone: "UTC",
+            query_max_memory: self.query_memory,
         };
         let mut page = self
             .client

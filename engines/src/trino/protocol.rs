@@ -89,6 +89,9 @@ impl std::fmt::Debug for Credentials {
 pub struct Session<'a> {
     pub user: &'a str,
     pub time_zone: &'a str,
+    /// Bytes the query may hold in the cluster (`[limits] query_memory`), below the
+    /// cluster's own `query.max-memory`.
+    pub query_max_memory: Option<u64>,
 }
 
 /// A Trino coordinator.
@@ -148,11 +151,18 @@ impl Client {
     ) -> Result<QueryResults, TrinoError> {
         let url = format!("{}/v1/statement", self.url);
         self.send(|| {
-            self.authorized(self.http.post(&url), session.user)
+            let request = self
+                .authorized(self.http.post(&url), session.user)
                 .header("X-Trino-Source", "junction")
                 .header("X-Trino-Time-Zone", session.time_zone)
-                .header("X-Trino-Client-Capabilities", "PARAMETRIC_DATETIME")
-                .body(sql.to_owned())
+                .header("X-Trino-Client-Capabilities", "PARAMETRIC_DATETIME");
+            let request = match session.query_max_memory {
+                Some(bytes) => {
+                    request.header("X-Trino-Session", format!("query_max_memory={bytes}B"))
+                }
+                None => request,
+            };
+            request.body(sql.to_owned())
         })
         .await
     }

@@ -1,6 +1,7 @@
 //! `[limits]`: the configured `statement_timeout` is every session's default, connections
 //! beyond `max_connections` are refused as PostgreSQL refuses them, and statements beyond
-//! `max_running` wait their turn and give up after `queue_timeout`.
+//! `max_running` wait their turn and give up after `queue_timeout`; `query_memory` bounds
+//! each statement on every engine.
 
 use std::time::{Duration, Instant};
 
@@ -139,6 +140,69 @@ async fn statements_beyond_max_running_wait_their_turn_and_give_up_after_queue_t
         Some("57014")
     );
     assert_eq!(queued.await.expect("task").expect("its turn"), 2);
+}
+
+/// A join of 3 million keys needs about 100 MB for its hash table, several times the
+/// 32 MB each statement may hold.
+const BIG_JOIN: &str = "SELECT count(*) FROM generate_series(1, 3000000) a(x) \
+     JOIN generate_series(1, 3000000) b(y) ON x = y";
+
+async fn answer(client: &Client, sql: &str) -> Result<String, tokio_postgres::Error> {
+    let messages = client.simple_query(sql).await?;
+    Ok(messages
+        .iter()
+        .find_map(|m| match m {
+            SimpleQueryMessage::Row(row) => row.get(0).map(str::to_owned),
+            _ => None,
+        })
+        .unwrap_or_default())
+}
+
+fn assert_out_of_memory(result: Result<String, tokio_postgres::Error>, what: &str) {
+    let err = result.expect_err(what);
+    let db = err.as_db_error().expect("a server error");
+    assert_eq!(db.code().code(), "53200", "{what}: {}", db.message());
+    assert!(
+        db.message().starts_with("out of memory"),
+        "{}",
+        db.message()
+    );
+}
+
+#[tokio::test]
+async fn query_memory_bounds_each_statement_on_every_engine() {
+    let server = Server::start_with_config("[limits]\nquery_memory = \"32MB\"\n");
+    let client = server.connect().await;
+    let other = server.connect().await;
+
+    // DataFusion cannot spill a hash join's build side: over the limit the statement fails.
+    client
+        .batch_execute("set junction.engine = 'datafusion'")
+        .await
+        .expect("engine");
+    assert_out_of_memory(answer(&client, BIG_JOIN).await, "datafusion's join");
+    assert_usable(&other, "another session").await;
+    // What fits runs.
+    let small = BIG_JOIN.replace("3000000", "100000");
+    assert_eq!(answer(&client, &small).await.expect("fits"), "100000");
+
+    // DuckDB spills the join to its temporary directory and answers within the limit; an
+    // aggregate holding every value cannot spill, and fails.
+    client
+        .batch_execute("set junction.engine = 'duckdb'")
+        .await
+        .expect("engine");
+    assert_eq!(answer(&client, BIG_JOIN).await.expect("spills"), "3000000");
+    assert_out_of_memory(
+        answer(
+            &client,
+            "SELECT cardinality(array_agg(md5(x::text))) FROM generate_series(1, 3000000) a(x)",
+        )
+        .await,
+        "duckdb's array_agg",
+    );
+    assert_usable(&client, "the session after its failed statement").await;
+    assert_usable(&other, "another session").await;
 }
 
 /// SIGTERM: no new connection is accepted, a running statement goes on to its end (here its

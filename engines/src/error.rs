@@ -532,6 +532,9 @@ fn duckdb_classify(text: &str) -> (&'static str, String) {
         "Out of Range" => "22003",
         // The error junction's divisor macro raises (junction_transpiler::duckdb).
         "Invalid Input" if message == "division by zero" => "22012",
+        // Users cannot name files on DuckDB (only generate_series and unnest are table
+        // functions there): a file in an error is a table's, which cannot be read.
+        "Invalid Input" if message.contains(" file ") || message.contains("file '") => "58030",
         "Invalid Input" => "22023",
         "INTERRUPT" => "57014",
         "Not implemented" => "0A000",
@@ -618,6 +621,10 @@ mod duckdb_tests {
             "53200"
         );
         assert_eq!(duckdb_classify("INTERRUPT Error: Interrupted!").0, "57014");
+        assert_eq!(
+            duckdb_classify("Invalid Input Error: No magic bytes found at end of file '/d/x'").0,
+            "58030"
+        );
         assert_eq!(
             duckdb_classify("Parser Error: syntax error at or near \"x\"").0,
             "42601"

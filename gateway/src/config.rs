@@ -739,6 +739,24 @@ pub enum ConfigError {
 }
 
 impl Config {
+    /// Every secret value of the configuration, which no client message may repeat.
+    pub fn secrets(&self) -> Vec<&str> {
+        let mut secrets = Vec::new();
+        if let Some(s3) = &self.storage.s3 {
+            secrets.extend(s3.secret_access_key.as_deref());
+            secrets.extend(s3.session_token.as_deref());
+        }
+        if let Some(trino) = &self.engines.trino {
+            secrets.extend(trino.password.as_ref().map(Secret::expose));
+            secrets.extend(trino.token.as_ref().map(Secret::expose));
+        }
+        for catalog in &self.catalogs {
+            secrets.extend(catalog.token.as_ref().map(Secret::expose));
+            secrets.extend(catalog.credential.as_ref().map(Secret::expose));
+        }
+        secrets
+    }
+
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
             path: path.to_path_buf(),

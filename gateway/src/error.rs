@@ -167,13 +167,14 @@ impl GatewayError {
         undefined_function.then_some(junction_transpiler::UNDEFINED_FUNCTION_HINT)
     }
 
-    /// The message for the client. Internal errors keep their details in the log only.
+    /// The message for the client. Internal errors keep their details in the log only, and
+    /// no message names the server's directories or secrets ([`crate::redact`]).
     pub fn client_message(&self) -> String {
         if self.sqlstate() == "XX000" {
             tracing::error!(error = %self, "internal error");
             "internal error; details are in the junction server log".to_owned()
         } else {
-            self.to_string()
+            crate::redact::redact(self.to_string())
         }
     }
 }

@@ -14,6 +14,7 @@ mod hash_password;
 mod limits;
 mod observed;
 mod pg;
+mod redact;
 mod session;
 mod sql_prepared;
 mod stop;
@@ -355,6 +356,10 @@ async fn serve(
             );
         }
     }
+    redact::install(redact::Redactions::new(
+        warehouses.iter().map(|(_, path)| path.as_path()),
+        config.secrets(),
+    ));
     let mut catalogs: Vec<Arc<dyn Catalog>> = warehouses
         .into_iter()
         .map(|(name, path)| Arc::new(WarehouseCatalog::new(name, path)) as Arc<dyn Catalog>)

@@ -91,10 +91,18 @@ async fn an_error_stops_a_multi_statement_query() {
     assert_eq!(row.get::<_, String>(0), "gold");
 }
 
+/// A storage error names the table and its file inside the catalog, never the server's own
+/// directory.
+fn assert_no_server_path(message: &str, warehouse: &std::path::Path) {
+    let root = warehouse.display().to_string();
+    assert!(!message.contains(&root), "{message}");
+}
+
 #[tokio::test]
 async fn broken_delta_and_iceberg_tables_name_themselves() {
     let server = Server::start();
     let client = server.connect().await;
+    let hidden = |message: &str| assert_no_server_path(message, &server.warehouse);
     // A Delta log naming a data file that is gone.
     let silver = server.warehouse.join("silver/vitals");
     let part = std::fs::read_dir(silver.join("day=2026-01-01"))
@@ -110,6 +118,28 @@ async fn broken_delta_and_iceberg_tables_name_themselves() {
         message.contains("part-") || message.contains("vitals"),
         "{message}"
     );
+    hidden(&message);
+
+    // A Parquet file that is not one, on each engine: its place in the catalog is named.
+    let devices = server.warehouse.join("silver/devices.parquet");
+    std::fs::write(&devices, b"not parquet").expect("overwrite");
+    for engine in ["datafusion", "duckdb"] {
+        client
+            .batch_execute(&format!("set junction.engine = '{engine}'"))
+            .await
+            .expect("engine");
+        let (code, message) = code_of(&client, "select count(*) from silver.devices").await;
+        assert_eq!(code, "58030", "{engine}: {message}");
+        assert!(
+            message.contains("silver/devices.parquet"),
+            "{engine}: {message}"
+        );
+        hidden(&message);
+    }
+    client
+        .batch_execute("set junction.engine = 'auto'")
+        .await
+        .expect("engine");
 
     // An Iceberg metadata file pointing at a missing manifest list.
     let gold = server.warehouse.join("gold/vitals_hourly/metadata");
@@ -121,6 +151,7 @@ async fn broken_delta_and_iceberg_tables_name_themselves() {
     }
     let (code, message) = code_of(&client, "select sum(readings) from gold.vitals_hourly").await;
     assert!(code.starts_with("58"), "{code}: {message}");
+    hidden(&message);
 
     // A table path the server cannot read (a symlink loop: unreadable even for root).
     let looped = server.warehouse.join("silver/looped");
@@ -128,6 +159,7 @@ async fn broken_delta_and_iceberg_tables_name_themselves() {
     let (code, message) = code_of(&client, "select * from silver.looped").await;
     assert_eq!(code, "58030", "{message}");
     assert!(message.contains("looped"), "{message}");
+    hidden(&message);
 
     // Other tables still answer.
     let row = client

@@ -202,10 +202,11 @@ impl EngineError {
     }
 
     /// Whether another engine might run the statement: the construct, function or table is
-    /// beyond this engine (0A000, 42883), not wrong in itself, or the engine cannot take
-    /// statements now (58000).
+    /// beyond this engine (0A000, 42883), not wrong in itself; the engine cannot take
+    /// statements now (58000); or it cannot fit the statement in the memory a statement may
+    /// take (53200), which another engine that spills, or counts more exactly, may.
     pub fn is_engine_specific(&self) -> bool {
-        matches!(self.sqlstate(), "0A000" | "42883" | "58000")
+        matches!(self.sqlstate(), "0A000" | "42883" | "58000" | "53200")
     }
 
     /// The SQLSTATE clients see for this error (DESIGN.md, "Errors").

@@ -119,11 +119,38 @@ impl Executor {
         command: Command,
         parameters: Vec<ScalarValue>,
     ) -> Result<Outcome, GatewayError> {
+        self.execute_with(session, command, parameters, Start::AtFirstBatch)
+            .await
+    }
+
+    /// Runs a cursor's query: as [`Self::execute`], but its engine starts computing only
+    /// when the first rows are fetched, as PostgreSQL's DECLARE does.
+    pub async fn declare<S: SessionHandle>(
+        self: &Arc<Self>,
+        session: S,
+        query: Statement,
+        parameters: Vec<ScalarValue>,
+    ) -> Result<Outcome, GatewayError> {
+        let command = Command::Query {
+            statement: Box::new(query),
+            engine: None,
+        };
+        self.execute_with(session, command, parameters, Start::WhenFetched)
+            .await
+    }
+
+    async fn execute_with<S: SessionHandle>(
+        self: &Arc<Self>,
+        session: S,
+        command: Command,
+        parameters: Vec<ScalarValue>,
+        start: Start,
+    ) -> Result<Outcome, GatewayError> {
         let executor = Arc::clone(self);
         self.workers
             .run(async move {
                 let outcome = executor
-                    .execute_here(session.session(), command, parameters)
+                    .execute_here(session.session(), command, parameters, start)
                     .await?;
                 Ok(match outcome {
                     Outcome::Rows { stream, notices } => Outcome::Rows {
@@ -228,6 +255,7 @@ impl Executor {
         statement: &Statement,
         engine: Option<&str>,
         parameters: &[ScalarValue],
+        start: Start,
     ) -> Result<Outcome, GatewayError> {
         let slot = self.admission.run().await?;
         let started = Instant::now();
@@ -236,12 +264,23 @@ impl Executor {
         let ran = self
             .router
             .attempt(route, |engine| async move {
-                engine
+                let stream = engine
                     .execute(ctx, &route.statement, &route.types, parameters)
-                    .await
+                    .await?;
+                match start {
+                    Start::AtFirstBatch => first_batch_ready(stream).await,
+                    Start::WhenFetched => Ok(stream),
+                }
             })
-            .await
-            .map_err(|e| worded(e, route))?;
+            .await;
+        let ran = match ran {
+            Ok(ran) => ran,
+            Err(e) => {
+                // The error is the first engine's, which ran the statement as far as it got.
+                session.set_last_engine(route.engine().name());
+                return Err(worded(e, route));
+            }
+        };
         session.set_last_engine(ran.engine);
         let observer = self.router.observer(route, ran.engine);
         Ok(Outcome::Rows {
@@ -305,15 +344,17 @@ impl Executor {
         session: &Session,
         command: Command,
         parameters: Vec<ScalarValue>,
+        start: Start,
     ) -> Result<Outcome, GatewayError> {
         match command {
             Command::Query { statement, engine } => {
-                self.run_query(session, &statement, engine.as_deref(), &parameters)
+                self.run_query(session, &statement, engine.as_deref(), &parameters, start)
                     .await
             }
             Command::Execute { name, arguments } => {
                 let statement = session.prepared_statement(&name)?.bind(&name, &arguments)?;
-                self.run_query(session, &statement, None, &parameters).await
+                self.run_query(session, &statement, None, &parameters, start)
+                    .await
             }
             Command::ExplainRoute { statement, engine } => {
                 let (ctx, route) = self.route(session, &statement, engine.as_deref()).await?;
@@ -451,6 +492,33 @@ fn client_schema(schema: &SchemaRef) -> Option<SchemaRef> {
 }
 
 /// `stream` under its client schema; the columns themselves are passed on untouched.
+/// When a statement's engine starts computing its rows.
+#[derive(Debug, Clone, Copy)]
+enum Start {
+    /// Before the statement is answered: a failure before any row is sent can still be
+    /// handed to another engine.
+    AtFirstBatch,
+    /// When the first rows are asked for: a cursor's query.
+    WhenFetched,
+}
+
+/// `stream` once its first batch is computed, or its error. An engine may fail only as it
+/// runs (DataFusion's memory pool, a construct it refuses when it builds the physical plan);
+/// before any row is sent the router can still run the statement elsewhere.
+async fn first_batch_ready(
+    mut stream: SendableRecordBatchStream,
+) -> Result<SendableRecordBatchStream, EngineError> {
+    let schema = stream.schema();
+    match stream.next().await {
+        None => Ok(stream),
+        Some(Err(e)) => Err(EngineError::from(e)),
+        Some(Ok(first)) => Ok(Box::pin(RecordBatchStreamAdapter::new(
+            schema,
+            futures::stream::once(async { Ok(first) }).chain(stream),
+        ))),
+    }
+}
+
 fn client_stream(stream: SendableRecordBatchStream) -> SendableRecordBatchStream {
     let Some(schema) = client_schema(&stream.schema()) else {
         return stream;

@@ -87,14 +87,10 @@ impl PgHandler {
         }
         let portals = portals(client)?;
         let stop = Stop::new(session.start_statement());
-        let command = Command::Query {
-            statement: Box::new(query),
-            engine: None,
-        };
         let outcome = tokio::select! {
             biased;
             e = stop.stopped() => Err(e),
-            outcome = self.executor().execute(Arc::clone(session), command, parameters) => outcome,
+            outcome = self.executor().declare(Arc::clone(session), query, parameters) => outcome,
         }?;
         let Outcome::Rows { stream, .. } = outcome else {
             return Err(GatewayError::Unsupported(

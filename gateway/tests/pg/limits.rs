@@ -175,6 +175,32 @@ async fn query_memory_bounds_each_statement_on_every_engine() {
     let client = server.connect().await;
     let other = server.connect().await;
 
+    // In auto the router expects DataFusion to be quicker; DataFusion fails over the limit
+    // before any row is sent, and the statement runs on DuckDB, which spills.
+    let route = client
+        .simple_query(&format!("EXPLAIN ROUTE {BIG_JOIN}"))
+        .await
+        .expect("explain");
+    let chosen: Vec<String> = route
+        .iter()
+        .filter_map(|m| match m {
+            SimpleQueryMessage::Row(row) if row.get(1) == Some("t") => {
+                row.get(0).map(str::to_owned)
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        chosen,
+        ["datafusion"],
+        "the premise: DataFusion is tried first"
+    );
+    assert_eq!(
+        answer(&client, BIG_JOIN).await.expect("falls back"),
+        "3000000"
+    );
+    assert_eq!(show(&client, "junction.last_engine").await, "duckdb");
+
     // DataFusion cannot spill a hash join's build side: over the limit the statement fails.
     client
         .batch_execute("set junction.engine = 'datafusion'")

@@ -203,10 +203,15 @@ impl EngineError {
 
     /// Whether another engine might run the statement: the construct, function or table is
     /// beyond this engine (0A000, 42883), not wrong in itself; the engine cannot take
-    /// statements now (58000); or it cannot fit the statement in the memory a statement may
-    /// take (53200), which another engine that spills, or counts more exactly, may.
+    /// statements now (58000); or an in-process engine cannot fit the statement in the memory
+    /// a statement may take (53200), which the other, spilling or counting more exactly, may.
+    /// A cluster that ran out of memory leaves nothing this machine should try.
     pub fn is_engine_specific(&self) -> bool {
-        matches!(self.sqlstate(), "0A000" | "42883" | "58000" | "53200")
+        match self.sqlstate() {
+            "0A000" | "42883" | "58000" => true,
+            "53200" => !matches!(self, EngineError::Trino(_)),
+            _ => false,
+        }
     }
 
     /// The SQLSTATE clients see for this error (DESIGN.md, "Errors").

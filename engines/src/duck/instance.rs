@@ -67,6 +67,7 @@ pub struct ViewState {
 }
 
 /// One in-memory DuckDB database and the views queries on it have created.
+#[derive(Debug)]
 pub struct Instance {
     pub connection: Connection,
     /// The snapshot each table's view reads, as created, and the S3 credentials of the table

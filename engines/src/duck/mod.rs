@@ -46,17 +46,10 @@ pub struct DuckDbConfig {
 }
 
 /// The DuckDB engine.
+#[derive(Debug)]
 pub struct DuckDbEngine {
     extensions: Extensions,
     pool: Arc<Pool<Instance>>,
-}
-
-impl std::fmt::Debug for DuckDbEngine {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DuckDbEngine")
-            .field("extensions", &self.extensions)
-            .finish_non_exhaustive()
-    }
 }
 
 impl DuckDbEngine {

@@ -36,14 +36,20 @@ impl Running {
         }
     }
 
-    fn interrupt_if_running(&self, handle: &InterruptHandle) {
-        if let Ok(running) = self.0.lock() {
-            if *running {
+    /// Interrupts the query if it still owns its connection; whether it did.
+    fn interrupt_if_running(&self, handle: &InterruptHandle) -> bool {
+        match self.0.lock() {
+            Ok(running) if *running => {
                 handle.interrupt();
+                true
             }
+            _ => false,
         }
     }
 }
+
+/// How often an interrupt is repeated until the query's thread lets go of its connection.
+const INTERRUPT_REPEAT: std::time::Duration = std::time::Duration::from_millis(20);
 
 /// What the query thread runs before the query itself: `USE`, view refreshes.
 pub type Setup = Box<dyn FnOnce(&mut Instance) -> Result<()> + Send>;
@@ -168,7 +174,21 @@ struct InterruptOnDrop {
 
 impl Drop for InterruptOnDrop {
     fn drop(&mut self) {
-        self.running.interrupt_if_running(&self.handle);
+        if !self.running.interrupt_if_running(&self.handle) {
+            return;
+        }
+        // DuckDB forgets an interrupt when a query begins: one that lands while the thread
+        // still runs its setup (`USE`, view DDL) or prepares would be lost, and the query
+        // would run to its end (found by the load benchmark: clients hanging up under load
+        // left counts running for minutes). Repeat it until the thread is done.
+        let (handle, running) = (Arc::clone(&self.handle), Arc::clone(&self.running));
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(async move {
+                while running.interrupt_if_running(&handle) {
+                    tokio::time::sleep(INTERRUPT_REPEAT).await;
+                }
+            });
+        }
     }
 }
 

@@ -303,6 +303,32 @@ async fn a_client_that_hangs_up_stops_its_statement() {
     }
 }
 
+/// Clients that hang up just as their statements start, many at once: each statement
+/// stops, whatever step it had reached. DuckDB forgets an interrupt that lands before its
+/// query begins; such statements once ran on for minutes, found by the load benchmark.
+#[tokio::test]
+async fn clients_hanging_up_as_their_statements_start_stop_them() {
+    let server = Server::start();
+    let sql = format!("set junction.engine = 'duckdb'; {ENDLESS}");
+    for round in 0..3u64 {
+        let mut leaving = Vec::new();
+        for i in 0..8u64 {
+            let (port, sql) = (server.port, sql.clone());
+            leaving.push(tokio::spawn(async move {
+                let socket = send_and_leave(port, &sql).await;
+                tokio::time::sleep(Duration::from_millis(round * 8 + i * 3)).await;
+                drop(socket);
+            }));
+        }
+        for client in leaving {
+            client.await.expect("a client");
+        }
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_idle(&server, "after 24 clients hung up").await;
+    assert_usable(&server.connect().await, "the server goes on").await;
+}
+
 /// Messages whose fields run past their end, or whose length cannot be: each is FATAL 08P01
 /// naming what is wrong, as PostgreSQL answers, and the server goes on serving others.
 /// pgwire's decoders once read past such a message (into the next one, or panicking, which

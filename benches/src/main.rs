@@ -6,11 +6,15 @@
 //! target/release/junction-bench report --sf 1 --out benches/results
 //! target/release/junction-bench wire --rows 10000000    # needs PEERS_PYTHON
 //! target/release/junction-bench isolation
+//! target/release/junction-bench load --connections 500 --seconds 600
+//! target/release/junction-bench memory --sf 1 --limits none,2GB,512MB
 //! target/release/junction-bench security                # needs PEERS_PYTHON
 //! ```
 
 mod isolation;
 mod latency;
+mod load;
+mod memory;
 mod queries;
 mod report;
 mod routing;
@@ -51,6 +55,12 @@ enum Bench {
     /// TPC-H and the dashboards pinned on each engine and in `auto`, cold and warm, and the
     /// router's decision time.
     Routing(routing::Args),
+    /// Hundreds of connections for minutes, mixing dashboard statements with cancels and
+    /// clients that hang up, against PostgreSQL with the same mix.
+    Load(load::Args),
+    /// TPC-H under several `[limits] query_memory` bounds on each engine: which queries
+    /// answer, how fast, and the server's peak memory.
+    Memory(memory::Args),
     /// Connection set-up with TLS and SCRAM-SHA-256, and TLS on a 10M-row result through the
     /// pg wire and Flight SQL, against PostgreSQL with the same settings.
     Security(security::Args),
@@ -108,6 +118,8 @@ async fn main() {
             Bench::StreamingRss(args) => rss::run(&junction, args).await,
             Bench::Report(args) => run_report::run(&junction, args).await,
             Bench::Wire(args) => wire::run(&junction, args).await,
+            Bench::Load(args) => load::run(&junction, args).await,
+            Bench::Memory(args) => memory::run(&junction, args).await,
             Bench::Isolation(args) => isolation::run(&junction, args).await,
             Bench::Routing(args) => routing::run(&junction, args).await,
             Bench::Security(args) => security::run(&junction, args).await,

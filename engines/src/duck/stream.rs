@@ -184,8 +184,11 @@ impl Drop for InterruptOnDrop {
         let (handle, running) = (Arc::clone(&self.handle), Arc::clone(&self.running));
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
             runtime.spawn(async move {
-                while running.interrupt_if_running(&handle) {
+                loop {
                     tokio::time::sleep(INTERRUPT_REPEAT).await;
+                    if !running.interrupt_if_running(&handle) {
+                        break;
+                    }
                 }
             });
         }

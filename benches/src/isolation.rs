@@ -23,7 +23,7 @@ pub struct Args {
 const HEAVY: &str = "select count(distinct x) from generate_series(1, 3000000000) as t(x)";
 
 /// CPU time (user and system) of `pid`, from /proc.
-fn cpu_time(pid: u32) -> Option<Duration> {
+pub(crate) fn cpu_time(pid: u32) -> Option<Duration> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     let after = &stat[stat.rfind(')')? + 2..];
     let fields: Vec<&str> = after.split_whitespace().collect();

@@ -214,6 +214,10 @@ fn rss_mib(pid: u32) -> Option<f64> {
     Some(kib / 1024.0)
 }
 
+fn cpu_time_since(pid: u32, before: Option<Duration>) -> Option<Duration> {
+    Some(crate::isolation::cpu_time(pid)?.saturating_sub(before?))
+}
+
 fn percentile(sorted: &[Duration], q: f64) -> Duration {
     sorted[((sorted.len() as f64 * q) as usize).min(sorted.len() - 1)]
 }
@@ -246,6 +250,19 @@ async fn load(target: Target, args: &Args) -> Result<(), String> {
         client.await.map_err(|e| e.to_string())?;
     }
     let elapsed = started.elapsed();
+    // A statement whose cancel or hang-up the server missed runs on after its client left:
+    // the server is then still busy with no client.
+    let after = match target.pid {
+        Some(pid) => {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            let window = Duration::from_secs(5);
+            let before = crate::isolation::cpu_time(pid);
+            tokio::time::sleep(window).await;
+            let used = cpu_time_since(pid, before);
+            Some((used.map(|u| u.as_secs_f64() / window.as_secs_f64()), rss_mib(pid)))
+        }
+        None => None,
+    };
     let tally = tally.lock().map_err(|_| "a client panicked")?;
     let total: usize = tally.times.values().map(Vec::len).sum();
     let errors: u64 = tally.unexpected.values().sum();
@@ -286,6 +303,13 @@ async fn load(target: Target, args: &Args) -> Result<(), String> {
             .map(|(at, mib)| format!("{at}s {mib:.0}"))
             .collect();
         println!("\nresident MiB over the run: {}\n", line.join(", "));
+    }
+    if let Some((cores, rss)) = after {
+        println!(
+            "after the clients left: {} cores busy (over 5 s), {} MiB resident\n",
+            cores.map_or("?".to_owned(), |c| format!("{c:.2}")),
+            rss.map_or("?".to_owned(), |r| format!("{r:.0}"))
+        );
     }
     Ok(())
 }

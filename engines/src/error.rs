@@ -104,9 +104,10 @@ fn datafusion_message(e: &DataFusionError) -> String {
         },
         DataFusionError::ArrowError(a, _) => arrow_message(a),
         DataFusionError::SQL(p, _) => p.to_string(),
-        // The pool's last line says what failed to fit; the lines before list consumers.
+        // junction's statement pool says which bound was met (df/memory.rs); a pool's last
+        // line says what failed to fit, the lines before list consumers.
         DataFusionError::ResourcesExhausted(m) => format!(
-            "out of memory: the statement needs more than [limits] query_memory ({})",
+            "out of memory: {}",
             m.lines().last().unwrap_or(m).trim_start_matches("Error: ")
         ),
         DataFusionError::External(inner) => match inner.downcast_ref::<SqlError>() {

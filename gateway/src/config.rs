@@ -486,6 +486,7 @@ mod bytes {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EnginesConfig {
+    pub datafusion: Option<DataFusionSection>,
     pub duckdb: Option<DuckDbSection>,
     pub trino: Option<TrinoSection>,
 }
@@ -542,12 +543,35 @@ impl TrinoSection {
     }
 }
 
+/// The default bound of each in-process engine's statements together: between them 80% of
+/// the machine, DuckDB's own default for itself alone, so that neither can take the memory
+/// the other (and the server) needs.
+fn default_engine_memory() -> Option<u64> {
+    machine_memory().map(|total| total / 5 * 2)
+}
+
+/// `[engines.datafusion]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DataFusionSection {
+    /// What DataFusion's statements together may hold; default 40% of the machine.
+    #[serde(default, with = "bytes")]
+    pub memory_limit: Option<u64>,
+}
+
+impl DataFusionSection {
+    /// The bound of all DataFusion statements together.
+    pub fn memory_limit(&self) -> Option<u64> {
+        self.memory_limit.or_else(default_engine_memory)
+    }
+}
+
 /// `[engines.duckdb]`.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DuckDbSection {
     pub threads: Option<u32>,
-    /// What DuckDB's statements together may hold; default DuckDB's own, 80% of the machine.
+    /// What DuckDB's statements together may hold; default 40% of the machine.
     #[serde(default, with = "bytes")]
     pub memory_limit: Option<u64>,
     pub extension_directory: Option<PathBuf>,
@@ -560,9 +584,7 @@ impl DuckDbSection {
         junction_engines::DuckDbConfig {
             threads: self.threads,
             // DuckDB's default is per database, and the engine has a database per connection.
-            memory_limit: self
-                .memory_limit
-                .or_else(|| machine_memory().map(|total| total / 5 * 4)),
+            memory_limit: self.memory_limit.or_else(default_engine_memory),
             query_memory,
             extension_directory: self.extension_directory.clone(),
             connections: self.connections,
@@ -775,6 +797,24 @@ impl Config {
         self.server.check()?;
         self.users()?;
         self.limits.check()?;
+        let engine_memory = [
+            (
+                "datafusion",
+                self.engines
+                    .datafusion
+                    .as_ref()
+                    .and_then(|s| s.memory_limit),
+            ),
+            (
+                "duckdb",
+                self.engines.duckdb.as_ref().and_then(|s| s.memory_limit),
+            ),
+        ];
+        if let Some((engine, _)) = engine_memory.iter().find(|(_, bytes)| *bytes == Some(0)) {
+            return Err(ConfigError::Invalid(format!(
+                "[engines.{engine}]: memory_limit = 0 would fail every statement"
+            )));
+        }
         if let Some(s3) = &self.storage.s3 {
             s3.check()?;
         }
@@ -1075,5 +1115,9 @@ mod tests {
         assert_eq!(duckdb.threads, Some(2));
         assert_eq!(duckdb.memory_limit, Some(1 << 30));
         assert!(parse("[engines.duckdb]\nthread = 2\n").is_err());
+        let config = parse("[engines.datafusion]\nmemory_limit = \"8GB\"\n").expect("valid");
+        let datafusion = config.engines.datafusion.expect("section present");
+        assert_eq!(datafusion.memory_limit(), Some(8 << 30));
+        assert!(parse("[engines.datafusion]\nmemory_limit = \"0\"\n").is_err());
     }
 }

@@ -40,7 +40,8 @@ use tokio_util::sync::CancellationToken;
 
 use auth::Authenticator;
 use config::{
-    CatalogSource, Config, DuckDbSection, DEFAULT_CATALOG, DEFAULT_FLIGHT_ADDR, DEFAULT_PG_ADDR,
+    CatalogSource, Config, DataFusionSection, DuckDbSection, DEFAULT_CATALOG, DEFAULT_FLIGHT_ADDR,
+    DEFAULT_PG_ADDR,
 };
 use executor::Executor;
 
@@ -277,9 +278,15 @@ fn engines(
     config: &Config,
 ) -> Result<Vec<Arc<dyn Engine>>, String> {
     let query_memory = config.limits.query_memory;
+    let datafusion_memory = config
+        .engines
+        .datafusion
+        .as_ref()
+        .unwrap_or(&DataFusionSection::default())
+        .memory_limit();
     let datafusion = DataFusionEngine::try_new(catalogs.clone(), storage)
         .map_err(|e| e.to_string())?
-        .with_query_memory(query_memory);
+        .with_memory(datafusion_memory, query_memory);
     let duckdb_config = config
         .engines
         .duckdb

@@ -15,6 +15,7 @@ pub(crate) mod json_build_object;
 mod json_text;
 pub(crate) mod jsonb_exists;
 mod like_escape;
+mod memory;
 mod mode;
 mod not_in;
 mod ntile;
@@ -35,13 +36,12 @@ mod to_char_number;
 mod width_bucket;
 
 use std::collections::HashMap;
-use std::num::NonZeroUsize;
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use datafusion::arrow::datatypes::{DataType, Schema};
 use datafusion::execution::cache::cache_manager::CacheManagerConfig;
-use datafusion::execution::memory_pool::{FairSpillPool, TrackConsumersPool};
+use datafusion::execution::memory_pool::MemoryPool;
 use datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
 use datafusion::execution::session_state::{SessionState, SessionStateBuilder};
 use datafusion::execution::SendableRecordBatchStream;
@@ -59,18 +59,13 @@ use crate::{tables, Described, Engine, EngineError, Explanation, QueryContext, R
 use catalog_list::QueryCatalogList;
 pub use expand_array::NAME as PG_EXPANDARRAY_FUNCTION;
 pub use json_build_object::JSON_EXTENSION;
+use memory::Memory;
 use pg_catalog::PgCatalogs;
 
-/// `shared` with a memory pool of `bytes` of the statement's own. The fair pool gives each
-/// operator that can spill an equal share of what the others leave; the tracking names the
-/// largest consumers in the error when the statement does not fit.
-fn statement_runtime(shared: &Arc<RuntimeEnv>, bytes: usize) -> Arc<RuntimeEnv> {
-    const NAMED_CONSUMERS: NonZeroUsize = NonZeroUsize::MIN.saturating_add(2);
+/// `shared` with a statement's own memory pool.
+fn statement_runtime(shared: &Arc<RuntimeEnv>, pool: Arc<dyn MemoryPool>) -> Arc<RuntimeEnv> {
     let mut runtime = RuntimeEnv::clone(shared);
-    runtime.memory_pool = Arc::new(TrackConsumersPool::new(
-        FairSpillPool::new(bytes),
-        NAMED_CONSUMERS,
-    ));
+    runtime.memory_pool = pool;
     Arc::new(runtime)
 }
 
@@ -83,16 +78,16 @@ pub struct DataFusionEngine {
     /// One pg_catalog per catalog (and per Nessie reference read), kept so that OIDs stay
     /// stable between the queries of a client (psql looks tables up by OID in a second query).
     pg_catalogs: Arc<PgCatalogs>,
-    /// Bytes one statement's operators may reserve (`[limits] query_memory`); no pool, and
-    /// so no bound, without it.
-    query_memory: Option<usize>,
+    /// What the statements may reserve, together and each.
+    memory: Memory,
 }
 
 impl DataFusionEngine {
-    /// Bounds each statement's memory at `bytes`: past it, the operators that can spill to
-    /// disk do, and the statement fails with 53200 when one that cannot needs more.
-    pub fn with_query_memory(mut self, bytes: Option<u64>) -> Self {
-        self.query_memory = bytes.map(|b| usize::try_from(b).unwrap_or(usize::MAX));
+    /// Bounds the memory of all statements together at `total` and of each at
+    /// `per_statement`: past either, the operators that can spill to disk do, and the
+    /// statement fails with 53200 when one that cannot needs more.
+    pub fn with_memory(mut self, total: Option<u64>, per_statement: Option<u64>) -> Self {
+        self.memory = Memory::new(total, per_statement);
         self
     }
 
@@ -124,10 +119,10 @@ impl DataFusionEngine {
             list_files_cache_limit: 0,
             ..Default::default()
         };
-        // No memory pool unless `[limits] query_memory` asks for one, per statement
-        // (`state_for`): DataFusion's accounting counts buffers that batches share (string
-        // views into one decoded page) once per batch, so a bound fails some queries that
-        // would fit (benches/README.md, "query_memory", measures it on TPC-H).
+        // Each statement gets its memory pool in `state_for` (`memory`). DataFusion's
+        // accounting counts buffers that batches share (string views into one decoded page)
+        // once per batch, so a tight bound fails some queries that would fit
+        // (benches/README.md, "memory", measures it on TPC-H).
         let runtime = RuntimeEnvBuilder::new()
             .with_cache_manager(cache)
             .with_object_store_registry(Arc::new(storage.clone()))
@@ -234,7 +229,7 @@ impl DataFusionEngine {
         Ok(Self {
             base,
             pg_catalogs: Arc::new(pg_catalogs),
-            query_memory: None,
+            memory: Memory::default(),
         })
     }
 
@@ -266,8 +261,8 @@ impl DataFusionEngine {
         let mut builder = SessionStateBuilder::new_from_existing(self.base.clone())
             .with_config(config)
             .with_catalog_list(Arc::new(list));
-        if let Some(bytes) = self.query_memory {
-            builder = builder.with_runtime_env(statement_runtime(self.base.runtime_env(), bytes));
+        if let Some(pool) = self.memory.statement_pool() {
+            builder = builder.with_runtime_env(statement_runtime(self.base.runtime_env(), pool));
         }
         let mut state = builder.build();
         // The base state's clock stopped when it was made; each query starts its own (the

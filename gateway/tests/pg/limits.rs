@@ -231,6 +231,44 @@ async fn query_memory_bounds_each_statement_on_every_engine() {
     assert_usable(&other, "another session").await;
 }
 
+/// Without `query_memory`, DataFusion's statements together are still bounded (by default
+/// at 40% of the machine): a runaway statement fails alone instead of growing until the
+/// kernel kills the server with every session in it.
+#[tokio::test]
+async fn datafusions_memory_limit_bounds_its_statements_together() {
+    let server = Server::start_with_config("[engines.datafusion]\nmemory_limit = \"32MB\"\n");
+    let client = server.connect().await;
+    let other = server.connect().await;
+    client
+        .batch_execute("set junction.engine = 'datafusion'")
+        .await
+        .expect("engine");
+    let err = answer(&client, BIG_JOIN)
+        .await
+        .expect_err("over the engine's bound");
+    let db = err.as_db_error().expect("a server error");
+    assert_eq!(db.code().code(), "53200", "{}", db.message());
+    assert!(
+        db.message()
+            .starts_with("out of memory: DataFusion's statements together need more than [engines.datafusion] memory_limit"),
+        "{}",
+        db.message()
+    );
+    assert_usable(&other, "another session").await;
+    let small = BIG_JOIN.replace("3000000", "100000");
+    assert_eq!(answer(&client, &small).await.expect("fits"), "100000");
+    // In auto the statement runs where it fits.
+    client
+        .batch_execute("set junction.engine = 'auto'")
+        .await
+        .expect("engine");
+    assert_eq!(
+        answer(&client, BIG_JOIN).await.expect("falls back"),
+        "3000000"
+    );
+    assert_eq!(show(&client, "junction.last_engine").await, "duckdb");
+}
+
 /// SIGTERM: no new connection is accepted, a running statement goes on to its end (here its
 /// own timeout, which its client hears), and the server then exits 0 without waiting out
 /// its `shutdown_timeout`.

@@ -18,6 +18,7 @@ use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
 use pgwire::messages::extendedquery::Execute;
 use pgwire::messages::startup::ParameterStatus;
 use pgwire::messages::PgWireBackendMessage;
+use tokio_util::sync::CancellationToken;
 
 use super::cancel::CancelRegistry;
 use super::client_socket::{ClientSocket, Sockets};
@@ -93,12 +94,13 @@ impl PgHandler {
     }
 
     /// Runs `command` and turns its outcome into a pg response, sending ParameterStatus
-    /// for settings the client must hear about.
+    /// for settings the client must hear about. `stopped` is the token of the message the
+    /// command came in, which a cancel request fires.
     async fn respond<C>(
         &self,
         client: &mut C,
         session: &Arc<Session>,
-        command: Command,
+        (command, stopped): (Command, CancellationToken),
         parameters: Vec<datafusion::scalar::ScalarValue>,
         format: &Format,
     ) -> PgWireResult<Response>
@@ -126,7 +128,7 @@ impl PgHandler {
             }
             other => other,
         };
-        let stop = Stop::new(session.start_statement());
+        let stop = Stop::new(stopped);
         let socket = client
             .session_extensions()
             .get::<ClientSocket>()
@@ -226,6 +228,10 @@ impl SimpleQueryHandler for PgHandler {
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
         let session = session_of(client)?;
+        // A cancel applies from the moment the message is read, as in PostgreSQL: parsing
+        // waits for a worker, and under load a cancel sent 100 ms after its statement could
+        // otherwise land before the statement started, and be lost.
+        let stopped = session.start_statement();
         let commands = match self.executor.parse(query).await {
             Ok(commands) => commands,
             Err(e) => return Ok(vec![Response::Error(Box::new(error_info(&e)))]),
@@ -236,7 +242,13 @@ impl SimpleQueryHandler for PgHandler {
         let mut responses = Vec::with_capacity(commands.len());
         for command in commands {
             let response = self
-                .respond(client, &session, command, Vec::new(), &Format::UnifiedText)
+                .respond(
+                    client,
+                    &session,
+                    (command, stopped.clone()),
+                    Vec::new(),
+                    &Format::UnifiedText,
+                )
                 .await?;
             // PostgreSQL stops a multi-statement query at its first error.
             let failed = matches!(response, Response::Error(_));
@@ -388,10 +400,11 @@ impl ExtendedQueryHandler for PgHandler {
             }
             None => Vec::new(),
         };
+        let stopped = session.start_statement();
         self.respond(
             client,
             &session,
-            command.clone(),
+            (command.clone(), stopped),
             parameters,
             &portal.result_column_format,
         )

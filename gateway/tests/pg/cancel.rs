@@ -68,3 +68,54 @@ async fn extended_results_stream_and_cancel_midway() {
     );
     assert_usable(&client, "usable").await;
 }
+
+/// A cancel applies from the moment the server has read the statement, as in PostgreSQL, not
+/// only once it runs: one that arrives while the statement is still being parsed stops it.
+/// (A cancel that landed before the statement started was lost, and the statement ran on for
+/// minutes; under load, with parsing waiting for a worker, a cancel sent 100 ms after its
+/// statement often did.)
+#[tokio::test]
+async fn a_cancel_while_the_statement_is_parsed_stops_it() {
+    let server = Server::start();
+    let client = server.connect().await;
+    client
+        .batch_execute("SET statement_timeout = '60s'")
+        .await
+        .expect("set");
+    // A hundred thousand tokens: parsing them takes a while.
+    let list: Vec<String> = (1..50_000u64)
+        .map(|i| (3_000_000_000 + i).to_string())
+        .collect();
+    let filter = format!("x NOT IN ({})", list.join(","));
+    let cheap = format!("select count(*) from generate_series(1, 3) as t(x) where {filter}");
+    let started = std::time::Instant::now();
+    client.simple_query(&cheap).await.expect("the cheap one");
+    let parsing = started.elapsed();
+    assert!(
+        parsing > Duration::from_millis(100),
+        "the premise: parsing takes a while ({parsing:?})"
+    );
+
+    let endless = format!(
+        "select count(distinct x) from generate_series(1, 3000000000) as t(x) where {filter}"
+    );
+    let token = client.cancel_token();
+    let started = std::time::Instant::now();
+    let query = client.simple_query(&endless);
+    let canceller = async {
+        // Time for the server to read the message, not to parse it.
+        tokio::time::sleep(Duration::from_millis(30)).await;
+        token.cancel_query(NoTls).await.expect("send cancel");
+    };
+    let (result, ()) = tokio::join!(query, canceller);
+    let err = result.expect_err("cancelled");
+    let db = err.as_db_error().expect("db error");
+    assert_eq!(db.code().code(), "57014", "{}", db.message());
+    assert_eq!(db.message(), "canceling statement due to user request");
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "answered after {:?}",
+        started.elapsed()
+    );
+    assert_usable(&client, "usable after cancel").await;
+}

@@ -99,20 +99,50 @@ struct Target {
     pid: Option<u32>,
 }
 
-async fn open(target: &Target) -> Result<(Client, Statement), tokio_postgres::Error> {
-    let client = connect(target.port, target.user, target.database).await?;
+/// A client's connection. Dropping a tokio-postgres client does not close its socket while
+/// a statement's answer is awaited (the connection task waits for it), so hanging up means
+/// stopping the connection task, which drops the socket.
+struct Connection {
+    client: Client,
+    lookup: Statement,
+    task: tokio::task::AbortHandle,
+}
+
+impl Connection {
+    fn hang_up(&self) {
+        self.task.abort();
+    }
+}
+
+impl Drop for Connection {
+    fn drop(&mut self) {
+        self.hang_up();
+    }
+}
+
+async fn open(target: &Target) -> Result<Connection, tokio_postgres::Error> {
+    let url = format!(
+        "host=127.0.0.1 port={} user={} dbname={}",
+        target.port, target.user, target.database
+    );
+    let (client, connection) = tokio_postgres::connect(&url, NoTls).await?;
+    let task = tokio::spawn(connection).abort_handle();
     let lookup = client.prepare(POINT_LOOKUP).await?;
-    Ok((client, lookup))
+    Ok(Connection {
+        client,
+        lookup,
+        task,
+    })
 }
 
 /// Runs `kind` once; `Ok` when the outcome is the one asked for.
 async fn send(
     target: &Target,
-    client: &mut Client,
-    lookup: &mut Statement,
+    connection: &mut Connection,
     kind: Kind,
     rng: &mut Rng,
 ) -> Result<(), String> {
+    let (client, lookup) = (&connection.client, &connection.lookup);
     let text = |e: tokio_postgres::Error| match e.as_db_error() {
         Some(db) => format!("{}: {}", db.code().code(), db.message()),
         None => e.to_string(),
@@ -125,7 +155,7 @@ async fn send(
             .map_err(text),
         Kind::PointLookup => {
             let id = 1 + (rng.next() % 100) as i32;
-            let rows = client.query(&*lookup, &[&id]).await.map_err(text)?;
+            let rows = client.query(lookup, &[&id]).await.map_err(text)?;
             match rows.len() {
                 1 => Ok(()),
                 n => Err(format!("patient {id}: {n} rows")),
@@ -152,8 +182,8 @@ async fn send(
         Kind::HangUp => {
             let _ = tokio::time::timeout(Duration::from_millis(100), client.simple_query(ENDLESS))
                 .await;
-            // Dropping the client closes its connection; a new one replaces it.
-            (*client, *lookup) = open(target)
+            connection.hang_up();
+            *connection = open(target)
                 .await
                 .map_err(|e| format!("reconnect: {}", text(e)))?;
             Ok(())
@@ -176,7 +206,7 @@ async fn client_loop(
     };
     // Connections open over the first seconds, not in one burst.
     tokio::time::sleep(think.mul_f64((rng.next() % 1000) as f64 / 1000.0 * 4.0)).await;
-    let (mut client, mut lookup) = match open(&target).await {
+    let mut connection = match open(&target).await {
         Ok(opened) => opened,
         Err(e) => return note(&tally, format!("connect: {e}")),
     };
@@ -185,7 +215,7 @@ async fn client_loop(
         tokio::time::sleep(pause).await;
         let kind = Kind::pick(rng.next());
         let started = Instant::now();
-        let outcome = send(&target, &mut client, &mut lookup, kind, &mut rng).await;
+        let outcome = send(&target, &mut connection, kind, &mut rng).await;
         let took = started.elapsed();
         match outcome {
             Ok(()) => {
@@ -195,9 +225,9 @@ async fn client_loop(
             }
             Err(message) => {
                 note(&tally, format!("{kind:?}: {message}"));
-                if client.is_closed() {
+                if connection.client.is_closed() {
                     match open(&target).await {
-                        Ok(opened) => (client, lookup) = opened,
+                        Ok(opened) => connection = opened,
                         Err(e) => return note(&tally, format!("reconnect: {e}")),
                     }
                 }
@@ -259,7 +289,10 @@ async fn load(target: Target, args: &Args) -> Result<(), String> {
             let before = crate::isolation::cpu_time(pid);
             tokio::time::sleep(window).await;
             let used = cpu_time_since(pid, before);
-            Some((used.map(|u| u.as_secs_f64() / window.as_secs_f64()), rss_mib(pid)))
+            Some((
+                used.map(|u| u.as_secs_f64() / window.as_secs_f64()),
+                rss_mib(pid),
+            ))
         }
         None => None,
     };
@@ -345,7 +378,7 @@ pub async fn run(junction: &std::path::Path, args: Args) -> Result<(), String> {
     let to = connect(postgres.port, "postgres", "postgres")
         .await
         .map_err(|e| e.to_string())?;
-    copy_schemas(&from, &to, &["silver"])
+    copy_schemas(&from, &to, &["silver", "gold"])
         .await
         .map_err(|e| e.to_string())?;
     to.batch_execute("ALTER TABLE silver.patients ADD PRIMARY KEY (patient_id); ANALYZE")

@@ -40,8 +40,7 @@ use tokio_util::sync::CancellationToken;
 
 use auth::Authenticator;
 use config::{
-    CatalogSource, Config, DataFusionSection, DuckDbSection, DEFAULT_CATALOG, DEFAULT_FLIGHT_ADDR,
-    DEFAULT_PG_ADDR,
+    CatalogSource, Config, DuckDbSection, DEFAULT_CATALOG, DEFAULT_FLIGHT_ADDR, DEFAULT_PG_ADDR,
 };
 use executor::Executor;
 
@@ -282,8 +281,7 @@ fn engines(
         .engines
         .datafusion
         .as_ref()
-        .unwrap_or(&DataFusionSection::default())
-        .memory_limit();
+        .and_then(|section| section.memory_limit);
     let datafusion = DataFusionEngine::try_new(catalogs.clone(), storage)
         .map_err(|e| e.to_string())?
         .with_memory(datafusion_memory, query_memory);

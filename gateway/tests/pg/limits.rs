@@ -231,8 +231,8 @@ async fn query_memory_bounds_each_statement_on_every_engine() {
     assert_usable(&other, "another session").await;
 }
 
-/// Without `query_memory`, DataFusion's statements together are still bounded (by default
-/// at 40% of the machine): a runaway statement fails alone instead of growing until the
+/// `[engines.datafusion] memory_limit` bounds DataFusion's statements together, also
+/// without `query_memory`: a runaway statement fails alone instead of growing until the
 /// kernel kills the server with every session in it.
 #[tokio::test]
 async fn datafusions_memory_limit_bounds_its_statements_together() {

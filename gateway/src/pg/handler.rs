@@ -277,20 +277,9 @@ pub struct StatementParser {
     executor: Arc<Executor>,
 }
 
-#[async_trait]
-impl QueryParser for StatementParser {
-    type Statement = Prepared;
-
-    async fn parse_sql<C>(
-        &self,
-        client: &C,
-        sql: &str,
-        _types: &[Option<Type>],
-    ) -> PgWireResult<Prepared>
-    where
-        C: ClientInfo + Unpin + Send + Sync,
-    {
-        let session = session_of(client)?;
+impl StatementParser {
+    /// `sql` parsed into one command and described.
+    async fn prepare(&self, session: &Arc<Session>, sql: &str) -> PgWireResult<Prepared> {
         let mut commands = self
             .executor
             .parse(sql)
@@ -309,10 +298,35 @@ impl QueryParser for StatementParser {
         };
         let described = self
             .executor
-            .describe(session, &command)
+            .describe(Arc::clone(session), &command)
             .await
             .map_err(|e| to_pg_error(&e))?;
         Ok(Prepared::Command { command, described })
+    }
+}
+
+#[async_trait]
+impl QueryParser for StatementParser {
+    type Statement = Prepared;
+
+    async fn parse_sql<C>(
+        &self,
+        client: &C,
+        sql: &str,
+        _types: &[Option<Type>],
+    ) -> PgWireResult<Prepared>
+    where
+        C: ClientInfo + Unpin + Send + Sync,
+    {
+        let session = session_of(client)?;
+        // A cancel applies while the statement is parsed and described (which waits for a
+        // worker and resolves its tables), as PostgreSQL's does while it processes a Parse.
+        let stop = Stop::new(session.start_statement());
+        tokio::select! {
+            biased;
+            e = stop.stopped() => Err(to_pg_error(&e)),
+            prepared = self.prepare(&session, sql) => prepared,
+        }
     }
 
     fn get_parameter_types(&self, statement: &Prepared) -> PgWireResult<Vec<Type>> {

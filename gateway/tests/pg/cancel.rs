@@ -119,3 +119,49 @@ async fn a_cancel_while_the_statement_is_parsed_stops_it() {
     );
     assert_usable(&client, "usable after cancel").await;
 }
+
+/// The same over the extended protocol: a cancel that arrives while a Parse is parsed and
+/// described fails the Parse with 57014 (the statement never runs), as PostgreSQL's does.
+#[tokio::test]
+async fn a_cancel_while_a_parse_is_processed_stops_it() {
+    let server = Server::start();
+    let client = server.connect().await;
+    client
+        .batch_execute("SET statement_timeout = '60s'")
+        .await
+        .expect("set");
+    let list: Vec<String> = (1..50_000u64)
+        .map(|i| (3_000_000_000 + i).to_string())
+        .collect();
+    let filter = format!("x NOT IN ({})", list.join(","));
+    let cheap = format!("select count(*) from generate_series(1, 3) as t(x) where {filter}");
+    let started = std::time::Instant::now();
+    client.prepare(&cheap).await.expect("the cheap one");
+    let parsing = started.elapsed();
+    assert!(
+        parsing > Duration::from_millis(100),
+        "the premise: a Parse takes a while ({parsing:?})"
+    );
+
+    let endless = format!(
+        "select count(distinct x) from generate_series(1, 3000000000) as t(x) where {filter}"
+    );
+    let token = client.cancel_token();
+    let started = std::time::Instant::now();
+    let query = client.query(&endless, &[]);
+    let canceller = async {
+        tokio::time::sleep(Duration::from_millis(30)).await;
+        token.cancel_query(NoTls).await.expect("send cancel");
+    };
+    let (result, ()) = tokio::join!(query, canceller);
+    let err = result.expect_err("cancelled");
+    let db = err.as_db_error().expect("db error");
+    assert_eq!(db.code().code(), "57014", "{}", db.message());
+    assert_eq!(db.message(), "canceling statement due to user request");
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "answered after {:?}",
+        started.elapsed()
+    );
+    assert_usable(&client, "usable after cancel").await;
+}

@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use junction_conformance::mirror::copy_schemas;
-use junction_conformance::peers::{connect, Junction, Postgres};
+use junction_conformance::peers::{connect, connect_abortable, Junction, Postgres};
 use tokio_postgres::error::SqlState;
 use tokio_postgres::{Client, NoTls, Statement};
 
@@ -99,34 +99,22 @@ struct Target {
     pid: Option<u32>,
 }
 
-/// A client's connection. Dropping a tokio-postgres client does not close its socket while
-/// a statement's answer is awaited (the connection task waits for it), so hanging up means
-/// stopping the connection task, which drops the socket.
+/// A client's connection; hanging up stops the task driving it, which closes the socket
+/// (see [`connect_abortable`]).
 struct Connection {
     client: Client,
     lookup: Statement,
     task: tokio::task::AbortHandle,
 }
 
-impl Connection {
-    fn hang_up(&self) {
+impl Drop for Connection {
+    fn drop(&mut self) {
         self.task.abort();
     }
 }
 
-impl Drop for Connection {
-    fn drop(&mut self) {
-        self.hang_up();
-    }
-}
-
 async fn open(target: &Target) -> Result<Connection, tokio_postgres::Error> {
-    let url = format!(
-        "host=127.0.0.1 port={} user={} dbname={}",
-        target.port, target.user, target.database
-    );
-    let (client, connection) = tokio_postgres::connect(&url, NoTls).await?;
-    let task = tokio::spawn(connection).abort_handle();
+    let (client, task) = connect_abortable(target.port, target.user, target.database).await?;
     let lookup = client.prepare(POINT_LOOKUP).await?;
     Ok(Connection {
         client,
@@ -182,7 +170,8 @@ async fn send(
         Kind::HangUp => {
             let _ = tokio::time::timeout(Duration::from_millis(100), client.simple_query(ENDLESS))
                 .await;
-            connection.hang_up();
+            // Hang up before the new connection opens.
+            connection.task.abort();
             *connection = open(target)
                 .await
                 .map_err(|e| format!("reconnect: {}", text(e)))?;
@@ -244,10 +233,6 @@ fn rss_mib(pid: u32) -> Option<f64> {
     Some(kib / 1024.0)
 }
 
-fn cpu_time_since(pid: u32, before: Option<Duration>) -> Option<Duration> {
-    Some(crate::isolation::cpu_time(pid)?.saturating_sub(before?))
-}
-
 fn percentile(sorted: &[Duration], q: f64) -> Duration {
     sorted[((sorted.len() as f64 * q) as usize).min(sorted.len() - 1)]
 }
@@ -288,11 +273,12 @@ async fn load(target: Target, args: &Args) -> Result<(), String> {
             let window = Duration::from_secs(5);
             let before = crate::isolation::cpu_time(pid);
             tokio::time::sleep(window).await;
-            let used = cpu_time_since(pid, before);
-            Some((
-                used.map(|u| u.as_secs_f64() / window.as_secs_f64()),
-                rss_mib(pid),
-            ))
+            let cores = crate::isolation::cpu_time(pid)
+                .zip(before)
+                .map(|(now, before)| {
+                    now.saturating_sub(before).as_secs_f64() / window.as_secs_f64()
+                });
+            Some((cores, rss_mib(pid)))
         }
         None => None,
     };

@@ -41,10 +41,20 @@ pub async fn connect(
     user: &str,
     database: &str,
 ) -> Result<Client, tokio_postgres::Error> {
+    Ok(connect_abortable(port, user, database).await?.0)
+}
+
+/// [`connect`], with the handle of the task driving the connection. Dropping a client does
+/// not close its socket while an answer is awaited (the task waits for it); aborting the
+/// task does, as a client that hangs up mid-statement.
+pub async fn connect_abortable(
+    port: u16,
+    user: &str,
+    database: &str,
+) -> Result<(Client, tokio::task::AbortHandle), tokio_postgres::Error> {
     let url = format!("host=127.0.0.1 port={port} user={user} dbname={database}");
     let (client, connection) = tokio_postgres::connect(&url, NoTls).await?;
-    tokio::spawn(connection);
-    Ok(client)
+    Ok((client, tokio::spawn(connection).abort_handle()))
 }
 
 /// Every row `sql` answers over the simple query protocol, values as text (NULL as `NULL`).

@@ -104,18 +104,24 @@ fn datafusion_message(e: &DataFusionError) -> String {
         },
         DataFusionError::ArrowError(a, _) => arrow_message(a),
         DataFusionError::SQL(p, _) => p.to_string(),
-        // junction's statement pool says which bound was met (df/memory.rs); a pool's last
-        // line says what failed to fit, the lines before list consumers.
-        DataFusionError::ResourcesExhausted(m) => format!(
-            "out of memory: {}",
-            m.lines().last().unwrap_or(m).trim_start_matches("Error: ")
-        ),
+        // junction's statement pool says which bound was met (df/memory.rs).
+        DataFusionError::ResourcesExhausted(m) => format!("out of memory: {}", pool_refusal(m)),
         DataFusionError::External(inner) => match inner.downcast_ref::<SqlError>() {
             Some(sql) => sql.message.clone(),
             None => e.to_string(),
         },
         other => other.to_string(),
     }
+}
+
+/// What a memory pool's refusal says failed to fit: its last line (the lines before list the
+/// largest consumers).
+pub(crate) fn pool_refusal(message: &str) -> &str {
+    message
+        .lines()
+        .last()
+        .unwrap_or(message)
+        .trim_start_matches("Error: ")
 }
 
 /// DataFusion's "table 'catalog.schema.table' not found" in PostgreSQL's words, naming the

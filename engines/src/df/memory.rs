@@ -47,18 +47,13 @@ impl Memory {
 
     /// A new statement's pool, or `None` when nothing bounds it.
     pub fn statement_pool(&self) -> Option<Arc<dyn MemoryPool>> {
-        let own = self.per_statement.map(fair_pool);
-        match (own, &self.shared) {
-            (None, None) => None,
-            (Some(own), None) => Some(Arc::new(StatementPool {
-                own: Bound::Statement(own),
-                shared: None,
-            })),
-            (own, Some(shared)) => Some(Arc::new(StatementPool {
-                own: own.map_or(Bound::None, Bound::Statement),
-                shared: Some(Arc::clone(shared)),
-            })),
+        if self.per_statement.is_none() && self.shared.is_none() {
+            return None;
         }
+        Some(Arc::new(StatementPool {
+            own: self.per_statement.map(fair_pool),
+            shared: self.shared.clone(),
+        }))
     }
 
     /// Bytes DataFusion's statements hold now, as the shared pool counts them.
@@ -68,41 +63,27 @@ impl Memory {
     }
 }
 
-#[derive(Debug)]
-enum Bound {
-    None,
-    Statement(Arc<dyn MemoryPool>),
-}
-
 /// One statement's view: a reservation grows only when both its statement's pool and the
 /// shared pool have room, and each refusal says which bound it met.
 #[derive(Debug)]
 struct StatementPool {
-    own: Bound,
+    own: Option<Arc<dyn MemoryPool>>,
     shared: Option<Arc<dyn MemoryPool>>,
 }
 
 impl StatementPool {
     fn pools(&self) -> impl Iterator<Item = &Arc<dyn MemoryPool>> {
-        let own = match &self.own {
-            Bound::None => None,
-            Bound::Statement(pool) => Some(pool),
-        };
-        own.into_iter().chain(self.shared.as_ref())
+        self.own.iter().chain(self.shared.as_ref())
     }
 }
 
-/// DataFusion's refusal in junction's words: the pool's last line says what failed to fit
-/// (the lines before list the largest consumers, which the message keeps out).
+/// DataFusion's refusal in junction's words, naming the bound met.
 fn refusal(bound: &str, e: DataFusionError) -> DataFusionError {
     let message = match &e {
-        DataFusionError::ResourcesExhausted(m) => m.lines().last().unwrap_or(m).to_owned(),
+        DataFusionError::ResourcesExhausted(m) => crate::error::pool_refusal(m).to_owned(),
         other => other.to_string(),
     };
-    DataFusionError::ResourcesExhausted(format!(
-        "{bound} ({})",
-        message.trim_start_matches("Error: ")
-    ))
+    DataFusionError::ResourcesExhausted(format!("{bound} ({message})"))
 }
 
 impl MemoryPool for StatementPool {
@@ -125,14 +106,14 @@ impl MemoryPool for StatementPool {
     }
 
     fn try_grow(&self, reservation: &MemoryReservation, additional: usize) -> Result<()> {
-        if let Bound::Statement(own) = &self.own {
+        if let Some(own) = &self.own {
             own.try_grow(reservation, additional)
                 .map_err(|e| refusal("the statement needs more than [limits] query_memory", e))?;
         }
         if let Some(shared) = &self.shared {
             if let Err(e) = shared.try_grow(reservation, additional) {
                 // The statement's own pool granted it; give it back.
-                if let Bound::Statement(own) = &self.own {
+                if let Some(own) = &self.own {
                     own.shrink(reservation, additional);
                 }
                 return Err(refusal(
@@ -146,10 +127,7 @@ impl MemoryPool for StatementPool {
     }
 
     fn reserved(&self) -> usize {
-        match &self.own {
-            Bound::Statement(own) => own.reserved(),
-            Bound::None => 0,
-        }
+        self.own.as_ref().map_or(0, |own| own.reserved())
     }
 
     fn memory_limit(&self) -> MemoryLimit {

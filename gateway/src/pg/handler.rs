@@ -100,7 +100,8 @@ impl PgHandler {
         &self,
         client: &mut C,
         session: &Arc<Session>,
-        (command, stopped): (Command, CancellationToken),
+        command: Command,
+        stopped: CancellationToken,
         parameters: Vec<datafusion::scalar::ScalarValue>,
         format: &Format,
     ) -> PgWireResult<Response>
@@ -245,7 +246,8 @@ impl SimpleQueryHandler for PgHandler {
                 .respond(
                     client,
                     &session,
-                    (command, stopped.clone()),
+                    command,
+                    stopped.clone(),
                     Vec::new(),
                     &Format::UnifiedText,
                 )
@@ -418,7 +420,8 @@ impl ExtendedQueryHandler for PgHandler {
         self.respond(
             client,
             &session,
-            (command.clone(), stopped),
+            command.clone(),
+            stopped,
             parameters,
             &portal.result_column_format,
         )

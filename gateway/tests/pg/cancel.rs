@@ -69,6 +69,67 @@ async fn extended_results_stream_and_cancel_midway() {
     assert_usable(&client, "usable").await;
 }
 
+/// Two statements with a NOT IN filter of 50,000 items (a hundred thousand tokens, which
+/// take a while to parse): one that answers at once, and one that runs for minutes.
+fn slow_to_parse() -> (String, String) {
+    let list: Vec<String> = (1..50_000u64)
+        .map(|i| (3_000_000_000 + i).to_string())
+        .collect();
+    let filter = format!("x NOT IN ({})", list.join(","));
+    (
+        format!("select count(*) from generate_series(1, 3) as t(x) where {filter}"),
+        format!(
+            "select count(distinct x) from generate_series(1, 3000000000) as t(x) where {filter}"
+        ),
+    )
+}
+
+/// A session whose statements time out after 60 s, so that only a cancel ends one sooner.
+async fn session(server: &Server) -> tokio_postgres::Client {
+    let client = server.connect().await;
+    client
+        .batch_execute("SET statement_timeout = '60s'")
+        .await
+        .expect("set");
+    client
+}
+
+/// The premise of a test: the server took a while over the cheap statement.
+fn assert_slow(started: std::time::Instant, what: &str) {
+    let took = started.elapsed();
+    assert!(
+        took > Duration::from_millis(100),
+        "the premise: {what} takes a while ({took:?})"
+    );
+}
+
+/// Sends a cancel 30 ms into `query` (time for the server to read the message, not to parse
+/// it) and checks that the cancel, not the session's 60 s timeout, ended it.
+async fn assert_cancelled_while_parsed<T>(
+    client: &tokio_postgres::Client,
+    query: impl std::future::Future<Output = Result<T, tokio_postgres::Error>>,
+) {
+    let token = client.cancel_token();
+    let started = std::time::Instant::now();
+    let canceller = async {
+        tokio::time::sleep(Duration::from_millis(30)).await;
+        token.cancel_query(NoTls).await.expect("send cancel");
+    };
+    let (result, ()) = tokio::join!(query, canceller);
+    let Err(err) = result else {
+        panic!("the statement was not cancelled")
+    };
+    let db = err.as_db_error().expect("db error");
+    assert_eq!(db.code().code(), "57014", "{}", db.message());
+    assert_eq!(db.message(), "canceling statement due to user request");
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "answered after {:?}",
+        started.elapsed()
+    );
+    assert_usable(client, "usable after cancel").await;
+}
+
 /// A cancel applies from the moment the server has read the statement, as in PostgreSQL, not
 /// only once it runs: one that arrives while the statement is still being parsed stops it.
 /// (A cancel that landed before the statement started was lost, and the statement ran on for
@@ -77,47 +138,12 @@ async fn extended_results_stream_and_cancel_midway() {
 #[tokio::test]
 async fn a_cancel_while_the_statement_is_parsed_stops_it() {
     let server = Server::start();
-    let client = server.connect().await;
-    client
-        .batch_execute("SET statement_timeout = '60s'")
-        .await
-        .expect("set");
-    // A hundred thousand tokens: parsing them takes a while.
-    let list: Vec<String> = (1..50_000u64)
-        .map(|i| (3_000_000_000 + i).to_string())
-        .collect();
-    let filter = format!("x NOT IN ({})", list.join(","));
-    let cheap = format!("select count(*) from generate_series(1, 3) as t(x) where {filter}");
+    let client = session(&server).await;
+    let (cheap, endless) = slow_to_parse();
     let started = std::time::Instant::now();
     client.simple_query(&cheap).await.expect("the cheap one");
-    let parsing = started.elapsed();
-    assert!(
-        parsing > Duration::from_millis(100),
-        "the premise: parsing takes a while ({parsing:?})"
-    );
-
-    let endless = format!(
-        "select count(distinct x) from generate_series(1, 3000000000) as t(x) where {filter}"
-    );
-    let token = client.cancel_token();
-    let started = std::time::Instant::now();
-    let query = client.simple_query(&endless);
-    let canceller = async {
-        // Time for the server to read the message, not to parse it.
-        tokio::time::sleep(Duration::from_millis(30)).await;
-        token.cancel_query(NoTls).await.expect("send cancel");
-    };
-    let (result, ()) = tokio::join!(query, canceller);
-    let err = result.expect_err("cancelled");
-    let db = err.as_db_error().expect("db error");
-    assert_eq!(db.code().code(), "57014", "{}", db.message());
-    assert_eq!(db.message(), "canceling statement due to user request");
-    assert!(
-        started.elapsed() < Duration::from_secs(30),
-        "answered after {:?}",
-        started.elapsed()
-    );
-    assert_usable(&client, "usable after cancel").await;
+    assert_slow(started, "parsing");
+    assert_cancelled_while_parsed(&client, client.simple_query(&endless)).await;
 }
 
 /// The same over the extended protocol: a cancel that arrives while a Parse is parsed and
@@ -125,43 +151,10 @@ async fn a_cancel_while_the_statement_is_parsed_stops_it() {
 #[tokio::test]
 async fn a_cancel_while_a_parse_is_processed_stops_it() {
     let server = Server::start();
-    let client = server.connect().await;
-    client
-        .batch_execute("SET statement_timeout = '60s'")
-        .await
-        .expect("set");
-    let list: Vec<String> = (1..50_000u64)
-        .map(|i| (3_000_000_000 + i).to_string())
-        .collect();
-    let filter = format!("x NOT IN ({})", list.join(","));
-    let cheap = format!("select count(*) from generate_series(1, 3) as t(x) where {filter}");
+    let client = session(&server).await;
+    let (cheap, endless) = slow_to_parse();
     let started = std::time::Instant::now();
     client.prepare(&cheap).await.expect("the cheap one");
-    let parsing = started.elapsed();
-    assert!(
-        parsing > Duration::from_millis(100),
-        "the premise: a Parse takes a while ({parsing:?})"
-    );
-
-    let endless = format!(
-        "select count(distinct x) from generate_series(1, 3000000000) as t(x) where {filter}"
-    );
-    let token = client.cancel_token();
-    let started = std::time::Instant::now();
-    let query = client.query(&endless, &[]);
-    let canceller = async {
-        tokio::time::sleep(Duration::from_millis(30)).await;
-        token.cancel_query(NoTls).await.expect("send cancel");
-    };
-    let (result, ()) = tokio::join!(query, canceller);
-    let err = result.expect_err("cancelled");
-    let db = err.as_db_error().expect("db error");
-    assert_eq!(db.code().code(), "57014", "{}", db.message());
-    assert_eq!(db.message(), "canceling statement due to user request");
-    assert!(
-        started.elapsed() < Duration::from_secs(30),
-        "answered after {:?}",
-        started.elapsed()
-    );
-    assert_usable(&client, "usable after cancel").await;
+    assert_slow(started, "a Parse");
+    assert_cancelled_while_parsed(&client, client.query(&endless, &[])).await;
 }

@@ -9,8 +9,10 @@
 //! target/release/junction-bench load --connections 500 --seconds 600
 //! target/release/junction-bench memory --sf 1 --limits none,2GB,512MB
 //! target/release/junction-bench security                # needs PEERS_PYTHON
+//! target/release/junction-bench hot-path
 //! ```
 
+mod hot_path;
 mod isolation;
 mod latency;
 mod load;
@@ -61,6 +63,10 @@ enum Bench {
     /// TPC-H under several `[limits] query_memory` bounds on each engine: which queries
     /// answer, how fast, and the server's peak memory.
     Memory(memory::Args),
+    /// The fixed cost of small statements (`SELECT 1`, `SELECT now()`, `SHOW`, a prepared
+    /// point lookup, a dashboard aggregate) on each engine, and throughput with several
+    /// clients, against PostgreSQL serving the same rows.
+    HotPath(hot_path::Args),
     /// Connection set-up with TLS and SCRAM-SHA-256, and TLS on a 10M-row result through the
     /// pg wire and Flight SQL, against PostgreSQL with the same settings.
     Security(security::Args),
@@ -123,6 +129,7 @@ async fn main() {
             Bench::Isolation(args) => isolation::run(&junction, args).await,
             Bench::Routing(args) => routing::run(&junction, args).await,
             Bench::Security(args) => security::run(&junction, args).await,
+            Bench::HotPath(args) => hot_path::run(&junction, args).await,
         },
         Err(e) => Err(e),
     };

@@ -4,6 +4,7 @@
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
 
@@ -20,7 +21,23 @@ pub struct WarehouseCatalog {
     storage: Storage,
     /// Loaded handles by (schema, table); reused while their snapshot is still current.
     loaded: Mutex<HashMap<(String, String), Arc<TableHandle>>>,
+    /// The schema names as of the root folder's modification time: every statement asks for
+    /// them, and one `stat` tells whether a schema came or went since.
+    schemas: Mutex<Option<SchemaListing>>,
 }
+
+/// The root folder's schema names, read when it had modification time `modified`.
+#[derive(Debug)]
+struct SchemaListing {
+    modified: SystemTime,
+    names: Vec<String>,
+}
+
+/// How far apart two changes of a folder must be for its modification time to tell them
+/// apart: file systems keep it in ticks of the kernel's coarse clock (a few milliseconds on
+/// ext4, two seconds on FAT). A listing read within this of the folder's last change is not
+/// kept, since a change in the same tick would leave the time as it was.
+const MTIME_RESOLUTION: Duration = Duration::from_secs(2);
 
 impl WarehouseCatalog {
     /// A catalog named `name` over the directory `root`, which need not exist yet.
@@ -33,7 +50,19 @@ impl WarehouseCatalog {
             root,
             storage: Storage::default(),
             loaded: Mutex::new(HashMap::new()),
+            schemas: Mutex::new(None),
         }
+    }
+
+    /// The schema folders' names, read afresh from the root folder.
+    fn read_schema_names(&self) -> Result<Vec<String>> {
+        let mut names = BTreeSet::new();
+        for (name, path) in Self::read_dir(&self.root)? {
+            if path.is_dir() {
+                names.insert(name.strip_suffix(".db").unwrap_or(&name).to_owned());
+            }
+        }
+        Ok(names.into_iter().collect())
     }
 
     /// The folders that hold `schema`: `DIR/<schema>` and the Hive-style `DIR/<schema>.db`.
@@ -131,16 +160,30 @@ impl Catalog for WarehouseCatalog {
     }
 
     async fn schema_names(&self) -> Result<Vec<String>> {
-        if !self.root.exists() {
-            return Ok(Vec::new());
-        }
-        let mut names = BTreeSet::new();
-        for (name, path) in Self::read_dir(&self.root)? {
-            if path.is_dir() {
-                names.insert(name.strip_suffix(".db").unwrap_or(&name).to_owned());
+        let modified = match std::fs::metadata(&self.root) {
+            Ok(metadata) => metadata.modified().ok(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(CatalogError::io(&self.root)(e)),
+        };
+        // The map only caches; a panic elsewhere cannot leave it half-written.
+        let mut listing = self.schemas.lock().unwrap_or_else(|e| e.into_inner());
+        if let (Some(kept), Some(modified)) = (listing.as_ref(), modified) {
+            if kept.modified == modified {
+                return Ok(kept.names.clone());
             }
         }
-        Ok(names.into_iter().collect())
+        let names = self.read_schema_names()?;
+        *listing = modified
+            .filter(|&m| {
+                SystemTime::now()
+                    .duration_since(m)
+                    .is_ok_and(|age| age > MTIME_RESOLUTION)
+            })
+            .map(|modified| SchemaListing {
+                modified,
+                names: names.clone(),
+            });
+        Ok(names)
     }
 
     async fn table_names(&self, schema: &str) -> Result<Vec<String>> {
@@ -187,5 +230,66 @@ impl Catalog for WarehouseCatalog {
             .unwrap_or_else(|e| e.into_inner())
             .insert(key, Arc::clone(&handle));
         Ok(Some(handle))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Sets the modification time of the folder at `path`.
+    fn touch(path: &Path, to: SystemTime) {
+        std::fs::File::open(path)
+            .and_then(|dir| dir.set_modified(to))
+            .expect("set the folder's modification time");
+    }
+
+    fn modified(path: &Path) -> SystemTime {
+        std::fs::metadata(path)
+            .and_then(|m| m.modified())
+            .expect("the folder's modification time")
+    }
+
+    #[tokio::test]
+    async fn schemas_are_listed_again_when_one_comes_or_goes() {
+        let root = tempfile::tempdir().expect("temp dir");
+        std::fs::create_dir(root.path().join("silver")).expect("mkdir");
+        let an_hour_ago = SystemTime::now() - Duration::from_secs(3600);
+        touch(root.path(), an_hour_ago);
+        let catalog = WarehouseCatalog::new("w", root.path());
+        assert_eq!(catalog.schema_names().await.expect("list"), ["silver"]);
+
+        std::fs::create_dir(root.path().join("gold.db")).expect("mkdir");
+        assert_eq!(
+            catalog.schema_names().await.expect("list"),
+            ["gold", "silver"]
+        );
+        std::fs::remove_dir(root.path().join("silver")).expect("rmdir");
+        assert_eq!(catalog.schema_names().await.expect("list"), ["gold"]);
+    }
+
+    /// A schema created in the same clock tick as the listing's read leaves the folder's time
+    /// as it was; the listing must not be trusted then.
+    #[tokio::test]
+    async fn a_listing_read_just_after_a_change_is_not_kept() {
+        let root = tempfile::tempdir().expect("temp dir");
+        std::fs::create_dir(root.path().join("silver")).expect("mkdir");
+        let catalog = WarehouseCatalog::new("w", root.path());
+        let at = modified(root.path());
+        assert_eq!(catalog.schema_names().await.expect("list"), ["silver"]);
+
+        std::fs::create_dir(root.path().join("gold")).expect("mkdir");
+        touch(root.path(), at);
+        assert_eq!(
+            catalog.schema_names().await.expect("list"),
+            ["gold", "silver"]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_missing_root_has_no_schemas() {
+        let root = tempfile::tempdir().expect("temp dir");
+        let catalog = WarehouseCatalog::new("w", root.path().join("nothing"));
+        assert!(catalog.schema_names().await.expect("list").is_empty());
     }
 }

@@ -254,17 +254,21 @@ impl DataFusionEngine {
             catalog_list::mentions_information_schema(statement),
         )
         .await?;
-        let mut config = self.base.config().clone();
+        // A clone of the base state, changed in place: `SessionStateBuilder::build` would
+        // register every one of DataFusion's ~500 functions again, the most expensive part
+        // of a small statement's planning. No function reads the two settings changed here
+        // (a builder hands functions the new configuration; the base's is theirs already).
+        let mut state = match self.memory.statement_pool() {
+            Some(pool) => SessionStateBuilder::new_from_existing(self.base.clone())
+                .with_runtime_env(statement_runtime(self.base.runtime_env(), pool))
+                .build(),
+            None => self.base.clone(),
+        };
         let default_schema = search_path.first().map_or("public", String::as_str);
-        config.options_mut().catalog.default_catalog = ctx.catalog.clone();
-        config.options_mut().catalog.default_schema = default_schema.to_owned();
-        let mut builder = SessionStateBuilder::new_from_existing(self.base.clone())
-            .with_config(config)
-            .with_catalog_list(Arc::new(list));
-        if let Some(pool) = self.memory.statement_pool() {
-            builder = builder.with_runtime_env(statement_runtime(self.base.runtime_env(), pool));
-        }
-        let mut state = builder.build();
+        let catalog_options = &mut state.config_mut().options_mut().catalog;
+        catalog_options.default_catalog = ctx.catalog.clone();
+        catalog_options.default_schema = default_schema.to_owned();
+        state.register_catalog_list(Arc::new(list));
         // The base state's clock stopped when it was made; each query starts its own (the
         // functions junction does not bind to the session's clock read it), and its own
         // snapshot of the configuration just set.

@@ -73,6 +73,9 @@ pub struct Instance {
     /// The snapshot each table's view reads, as created, and the S3 credentials of the table
     /// alone it was given.
     pub views: HashMap<TableName, ViewState>,
+    /// The catalog the last `USE` made current; none before the first statement. Queries
+    /// cannot change it, so a statement of the same catalog need not say `USE` again.
+    pub catalog_in_use: Option<String>,
 }
 
 /// The memory each instance may hold: its share of `[engines.duckdb] memory_limit`, and no
@@ -140,6 +143,7 @@ impl Instance {
         let instance = Self {
             connection,
             views: HashMap::new(),
+            catalog_in_use: None,
         };
         Ok((instance, extensions))
     }

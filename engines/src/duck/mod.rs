@@ -176,13 +176,20 @@ impl DuckDbEngine {
             .iter()
             .map(params::to_duckdb)
             .collect::<Result<Vec<_>>>()?;
-        let use_catalog = format!("USE {}", ident(&ctx.catalog));
+        let catalog = ctx.catalog.clone();
         let setup: stream::Setup = Box::new(move |instance: &mut Instance| {
             if !ddl.is_empty() {
                 instance.connection.execute_batch(&ddl)?;
                 instance.views.extend(updates);
             }
-            instance.connection.execute_batch(&use_catalog)?;
+            if instance.catalog_in_use.as_deref() != Some(catalog.as_str()) {
+                // Forgotten first: a `USE` that fails leaves the current catalog unknown.
+                instance.catalog_in_use = None;
+                instance
+                    .connection
+                    .execute_batch(&format!("USE {}", ident(&catalog)))?;
+                instance.catalog_in_use = Some(catalog);
+            }
             Ok(())
         });
         stream::run(instance, setup, sql, params).await

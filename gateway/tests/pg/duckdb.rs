@@ -326,3 +326,47 @@ async fn a_correlated_subquery_datafusion_cannot_decorrelate_runs_on_duckdb() {
     let notice = notices.recv().await.expect("a notice");
     assert!(notice.contains("Correlated scalar subquery"), "{notice}");
 }
+
+/// One DuckDB instance serves sessions of two catalogs in turn: each statement reads its own
+/// session's catalog, whichever catalog the instance's previous statement read.
+#[tokio::test]
+async fn one_duckdb_instance_serves_each_session_its_own_catalog() {
+    use std::sync::Arc;
+
+    use arrow::array::{ArrayRef, Int32Array, RecordBatch};
+
+    let other = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir(other.path().join("silver")).expect("mkdir");
+    let marker: ArrayRef = Arc::new(Int32Array::from(vec![7]));
+    let batch = RecordBatch::try_from_iter([("n", marker)]).expect("batch");
+    crate::server::write_parquet(&other.path().join("silver/marker.parquet"), &batch);
+    let server = Server::start_with_config(&format!(
+        "[engines.duckdb]\nconnections = 1\n\n\
+         [[catalog]]\nname = \"other\"\ntype = \"warehouse\"\npath = \"{}\"\n",
+        other.path().display()
+    ));
+    let warehouse = server.connect_to("warehouse").await;
+    let other = server.connect_to("other").await;
+    pin_duckdb(&warehouse).await;
+    pin_duckdb(&other).await;
+    for turn in 0..3 {
+        assert_answers(&warehouse, &format!("warehouse, turn {turn}")).await;
+        let rows = other
+            .simple_query("select n from silver.marker")
+            .await
+            .unwrap_or_else(|e| panic!("other, turn {turn}: {e}"));
+        assert_eq!(text_rows(&rows), [[Some("7".to_owned())]], "turn {turn}");
+        assert_eq!(last_engine(&other).await, "duckdb");
+        // The other catalog has no silver.devices: the warehouse's statement must not
+        // resolve there.
+        let missing = other
+            .simple_query("select count(*) from silver.devices")
+            .await
+            .expect_err("silver.devices is the warehouse's");
+        assert_eq!(
+            missing.code().map(|c| c.code()),
+            Some("42P01"),
+            "turn {turn}: {missing}"
+        );
+    }
+}

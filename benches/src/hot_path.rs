@@ -171,18 +171,7 @@ pub async fn run(junction: &std::path::Path, args: Args) -> Result<(), String> {
     let warehouse = crate::warehouse_or_demo(junction, args.warehouse.clone(), &temp)?;
     let server = Junction::serve(junction, &warehouse)?;
     let postgres = Postgres::start();
-    let from = connect(server.port, "bench", "warehouse")
-        .await
-        .map_err(|e| e.to_string())?;
-    let to = connect(postgres.port, "postgres", "postgres")
-        .await
-        .map_err(|e| e.to_string())?;
-    junction_conformance::mirror::copy_schemas(&from, &to, &["silver", "gold"])
-        .await
-        .map_err(|e| e.to_string())?;
-    to.batch_execute("ALTER TABLE silver.patients ADD PRIMARY KEY (patient_id); ANALYZE")
-        .await
-        .map_err(|e| e.to_string())?;
+    let to = crate::postgres_with_dashboard_tables(server.port, &postgres).await?;
     let version = to
         .query_one("SHOW server_version", &[])
         .await

@@ -10,8 +10,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use junction_conformance::mirror::copy_schemas;
-use junction_conformance::peers::{connect, connect_abortable, Junction, Postgres};
+use junction_conformance::peers::{connect_abortable, Junction, Postgres};
 use tokio_postgres::error::SqlState;
 use tokio_postgres::{Client, NoTls, Statement};
 
@@ -358,18 +357,7 @@ pub async fn run(junction: &std::path::Path, args: Args) -> Result<(), String> {
         return Ok(());
     }
     let postgres = Postgres::start_with_options(&format!("-c max_connections={places}"));
-    let from = connect(server.port, "bench", "warehouse")
-        .await
-        .map_err(|e| e.to_string())?;
-    let to = connect(postgres.port, "postgres", "postgres")
-        .await
-        .map_err(|e| e.to_string())?;
-    copy_schemas(&from, &to, &["silver", "gold"])
-        .await
-        .map_err(|e| e.to_string())?;
-    to.batch_execute("ALTER TABLE silver.patients ADD PRIMARY KEY (patient_id); ANALYZE")
-        .await
-        .map_err(|e| e.to_string())?;
+    crate::postgres_with_dashboard_tables(server.port, &postgres).await?;
     drop(server);
     load(
         Target {

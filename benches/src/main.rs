@@ -116,6 +116,28 @@ async fn pinned_client(port: u16, engine: &str) -> Result<tokio_postgres::Client
     Ok(client)
 }
 
+/// A client of `postgres` after the junction at `junction_port`'s `silver` and `gold` tables
+/// were copied into it, with the primary key a real deployment would give `silver.patients`.
+async fn postgres_with_dashboard_tables(
+    junction_port: u16,
+    postgres: &junction_conformance::peers::Postgres,
+) -> Result<tokio_postgres::Client, String> {
+    use junction_conformance::peers::connect;
+    let from = connect(junction_port, "bench", "warehouse")
+        .await
+        .map_err(|e| e.to_string())?;
+    let to = connect(postgres.port, "postgres", "postgres")
+        .await
+        .map_err(|e| e.to_string())?;
+    junction_conformance::mirror::copy_schemas(&from, &to, &["silver", "gold"])
+        .await
+        .map_err(|e| e.to_string())?;
+    to.batch_execute("ALTER TABLE silver.patients ADD PRIMARY KEY (patient_id); ANALYZE")
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(to)
+}
+
 #[tokio::main]
 async fn main() {
     let cli = Cli::parse();

@@ -165,7 +165,7 @@ impl Catalog for WarehouseCatalog {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
             Err(e) => return Err(CatalogError::io(&self.root)(e)),
         };
-        // The map only caches; a panic elsewhere cannot leave it half-written.
+        // The listing only caches; a panic elsewhere cannot leave it half-written.
         let mut listing = self.schemas.lock().unwrap_or_else(|e| e.into_inner());
         if let (Some(kept), Some(modified)) = (listing.as_ref(), modified) {
             if kept.modified == modified {

@@ -44,10 +44,11 @@ use datafusion::execution::cache::cache_manager::CacheManagerConfig;
 use datafusion::execution::memory_pool::MemoryPool;
 use datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
 use datafusion::execution::session_state::{SessionState, SessionStateBuilder};
-use datafusion::execution::SendableRecordBatchStream;
+use datafusion::execution::{SendableRecordBatchStream, TaskContext};
 use datafusion::logical_expr::planner::ExprPlanner;
 use datafusion::logical_expr::LogicalPlan;
-use datafusion::prelude::{DataFrame, SessionConfig, SessionContext};
+use datafusion::physical_plan::execute_stream;
+use datafusion::prelude::{SessionConfig, SessionContext};
 use datafusion::scalar::ScalarValue;
 use datafusion::sql::parser::Statement as DFStatement;
 use datafusion_pg_catalog::pg_catalog::PgCatalogStaticTables;
@@ -258,12 +259,8 @@ impl DataFusionEngine {
         // register every one of DataFusion's ~500 functions again, the most expensive part
         // of a small statement's planning. No function reads the two settings changed here
         // (a builder hands functions the new configuration; the base's is theirs already).
-        let mut state = match self.memory.statement_pool() {
-            Some(pool) => SessionStateBuilder::new_from_existing(self.base.clone())
-                .with_runtime_env(statement_runtime(self.base.runtime_env(), pool))
-                .build(),
-            None => self.base.clone(),
-        };
+        // The statement's memory pool joins when it runs (`execute`): planning reserves none.
+        let mut state = self.base.clone();
         let default_schema = search_path.first().map_or("public", String::as_str);
         let catalog_options = &mut state.config_mut().options_mut().catalog;
         catalog_options.default_catalog = ctx.catalog.clone();
@@ -372,7 +369,12 @@ impl Engine for DataFusionEngine {
         } else {
             plan.with_param_values(parameters.to_vec())?
         };
-        Ok(DataFrame::new(state, plan).execute_stream().await?)
+        let mut task = TaskContext::from(&state);
+        if let Some(pool) = self.memory.statement_pool() {
+            task = task.with_runtime(statement_runtime(state.runtime_env(), pool));
+        }
+        let plan = state.create_physical_plan(&plan).await?;
+        Ok(execute_stream(plan, Arc::new(task))?)
     }
 }
 

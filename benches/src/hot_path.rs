@@ -36,24 +36,19 @@ const DASHBOARD: &str = include_str!("../queries/iot/gold_rollup.sql");
 struct Target {
     name: String,
     port: u16,
-    user: &'static str,
-    database: &'static str,
-    /// junction's engine, pinned per session.
+    /// junction's engine, pinned per session; none for PostgreSQL.
     engine: Option<&'static str>,
 }
 
 impl Target {
     async fn open(&self) -> Result<Client, String> {
-        let client = connect(self.port, self.user, self.database)
-            .await
-            .map_err(|e| format!("{}: {e}", self.name))?;
-        if let Some(engine) = self.engine {
-            client
-                .batch_execute(&format!("SET junction.engine = '{engine}'"))
+        let opened = match self.engine {
+            Some(engine) => crate::pinned_client(self.port, engine).await,
+            None => connect(self.port, "postgres", "postgres")
                 .await
-                .map_err(|e| format!("{}: {e}", self.name))?;
-        }
-        Ok(client)
+                .map_err(|e| e.to_string()),
+        };
+        opened.map_err(|e| format!("{}: {e}", self.name))
     }
 
     /// A setting's `SHOW`: junction's own for junction, PostgreSQL's TimeZone for it.
@@ -65,24 +60,13 @@ impl Target {
     }
 }
 
-/// p50 and p99 of `samples` calls of `call`, after `samples / 10` warm-ups.
-async fn round_trips<F, Fut>(samples: usize, mut call: F) -> Result<[Duration; 2], String>
+/// p50 and p99 of `samples` calls of `call`, after a tenth as many warm-ups.
+async fn round_trips<F, Fut>(samples: usize, call: F) -> Result<[Duration; 2], String>
 where
     F: FnMut(usize) -> Fut,
     Fut: Future<Output = Result<(), tokio_postgres::Error>>,
 {
-    let warmup = samples / 10;
-    let mut times = Vec::with_capacity(samples);
-    for i in 0..warmup + samples {
-        let started = Instant::now();
-        call(i).await.map_err(|e| e.to_string())?;
-        if i >= warmup {
-            times.push(started.elapsed());
-        }
-    }
-    times.sort();
-    let at = |q: f64| times[((times.len() as f64 * q) as usize).min(times.len() - 1)];
-    Ok([at(0.50), at(0.99)])
+    crate::latency::round_trips(samples / 10, samples, call).await
 }
 
 /// The latency probes of one target, in the report's row order.
@@ -128,7 +112,8 @@ async fn probes(target: &Target, args: &Args) -> Result<Vec<(String, [Duration; 
     Ok(rows)
 }
 
-/// Statements per second of `args.clients` clients each sending `kind` back to back.
+/// Statements per second of `args.clients` clients each sending `SELECT 1` (or, with
+/// `lookups`, the prepared point lookup) back to back.
 async fn throughput(target: &Target, args: &Args, lookups: bool) -> Result<f64, String> {
     let mut clients = Vec::new();
     for _ in 0..args.clients {
@@ -182,16 +167,12 @@ pub async fn run(junction: &std::path::Path, args: Args) -> Result<(), String> {
         .map(|engine| Target {
             name: format!("junction ({engine})"),
             port: server.port,
-            user: "bench",
-            database: "warehouse",
             engine: Some(engine),
         })
         .collect();
     targets.push(Target {
         name: format!("PostgreSQL {version}"),
         port: postgres.port,
-        user: "postgres",
-        database: "postgres",
         engine: None,
     });
 

@@ -1,5 +1,7 @@
-//! Round-trip latency of `SELECT 1` over the pg wire: the floor every dashboard query pays.
+//! Round-trip latency over the pg wire: `SELECT 1`, the floor every dashboard query pays, and
+//! the percentiles of any repeated call.
 
+use std::future::Future;
 use std::time::{Duration, Instant};
 
 use tokio_postgres::Client;
@@ -13,6 +15,37 @@ pub struct Latency {
     pub p99: Duration,
 }
 
+/// The `q` quantile of `sorted` (not empty).
+pub fn percentile(sorted: &[Duration], q: f64) -> Duration {
+    sorted[((sorted.len() as f64 * q) as usize).min(sorted.len() - 1)]
+}
+
+/// p50 and p99 of `samples` calls of `call` (given the call's number), timed one at a time
+/// after `warmup` untimed ones.
+pub async fn round_trips<F, Fut>(
+    warmup: usize,
+    samples: usize,
+    mut call: F,
+) -> Result<[Duration; 2], String>
+where
+    F: FnMut(usize) -> Fut,
+    Fut: Future<Output = Result<(), tokio_postgres::Error>>,
+{
+    if samples == 0 {
+        return Err("no samples".to_owned());
+    }
+    let mut times = Vec::with_capacity(samples);
+    for i in 0..warmup + samples {
+        let started = Instant::now();
+        call(i).await.map_err(|e| e.to_string())?;
+        if i >= warmup {
+            times.push(started.elapsed());
+        }
+    }
+    times.sort();
+    Ok([percentile(&times, 0.50), percentile(&times, 0.99)])
+}
+
 /// Sends `SELECT 1` (simple protocol) `warmup + samples` times, one at a time, and keeps the
 /// last `samples` round trips.
 pub async fn measure(
@@ -21,26 +54,15 @@ pub async fn measure(
     warmup: usize,
     samples: usize,
 ) -> Result<Latency, String> {
-    let mut times = Vec::with_capacity(samples);
-    for i in 0..warmup + samples {
-        let started = Instant::now();
-        client
-            .simple_query("SELECT 1")
-            .await
-            .map_err(|e| format!("{target}: {e}"))?;
-        if i >= warmup {
-            times.push(started.elapsed());
-        }
-    }
-    times.sort();
-    let at = |q: f64| times[((times.len() as f64 * q) as usize).min(times.len() - 1)];
-    if times.is_empty() {
-        return Err(format!("{target}: no samples"));
-    }
+    let [p50, p99] = round_trips(warmup, samples, |_| async {
+        client.simple_query("SELECT 1").await.map(drop)
+    })
+    .await
+    .map_err(|e| format!("{target}: {e}"))?;
     Ok(Latency {
         target: target.to_owned(),
         samples,
-        p50: at(0.50),
-        p99: at(0.99),
+        p50,
+        p99,
     })
 }

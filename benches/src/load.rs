@@ -14,6 +14,8 @@ use junction_conformance::peers::{connect_abortable, Junction, Postgres};
 use tokio_postgres::error::SqlState;
 use tokio_postgres::{Client, NoTls, Statement};
 
+use crate::latency::percentile;
+
 #[derive(clap::Args)]
 pub struct Args {
     /// Clients, each on a connection of its own.
@@ -230,10 +232,6 @@ fn rss_mib(pid: u32) -> Option<f64> {
     let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
     let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kib / 1024.0)
-}
-
-fn percentile(sorted: &[Duration], q: f64) -> Duration {
-    sorted[((sorted.len() as f64 * q) as usize).min(sorted.len() - 1)]
 }
 
 async fn load(target: Target, args: &Args) -> Result<(), String> {

@@ -8,6 +8,7 @@ mod number_format;
 mod numeric;
 pub mod pg_text;
 pub mod regtype;
+mod server;
 mod sql_error;
 pub mod tables;
 mod text;
@@ -27,6 +28,10 @@ use sqlparser::ast::Statement;
 pub use df::{DataFusionEngine, JSON_EXTENSION, PG_EXPANDARRAY_FUNCTION};
 pub use duck::{DuckDbConfig, DuckDbEngine};
 pub use error::{EngineError, Result};
+pub use server::{
+    BackendActivity, BackendSignal, NoServer, ServerViews, SignalRefused, StatementStats,
+    SERVER_TABLES,
+};
 pub use sql_error::SqlError;
 pub use trino::{Credentials as TrinoCredentials, TrinoConfig, TrinoEngine, TrinoError};
 

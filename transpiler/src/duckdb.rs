@@ -208,10 +208,12 @@ fn functions_unlike_postgresql(expr: &Expr) -> Result<(), TranspileError> {
             "pg_typeof is not supported by duckdb (its type names are DuckDB's)".to_owned(),
         )),
         // DuckDB's own pg_catalog functions describe DuckDB's catalog and types: its
-        // `format_type(23, -1)` is `float8`. junction's system catalogs live in DataFusion.
+        // `format_type(23, -1)` is `float8`. junction's system catalogs, and the functions
+        // acting on its sessions, live in DataFusion.
         Expr::Function(f) if is_call_to(f, &CATALOG_FUNCTIONS) => {
             Err(TranspileError::Unsupported(format!(
-                "{} is not supported by duckdb (it describes DuckDB's catalog, not junction's)",
+                "{} is not supported by duckdb (it answers from junction's system catalogs, \
+                 which DataFusion serves)",
                 f.name
             )))
         }

@@ -14,10 +14,11 @@ use crate::ast::function_name;
 /// Schemas that describe the catalog rather than hold its tables.
 pub const SYSTEM_SCHEMAS: [&str; 2] = ["pg_catalog", "information_schema"];
 
-/// Functions that answer from the system catalogs (or, for sizes, would). Other engines have
-/// some of them too (DuckDB's describe DuckDB's own catalog: its `format_type(23, -1)` is
-/// `float8`).
-pub const CATALOG_FUNCTIONS: [&str; 37] = [
+/// Functions that answer from the system catalogs (or, for sizes, would), and those that act
+/// on the server's sessions and statistics, which only the engine serving pg_catalog reaches.
+/// Other engines have some of them too (DuckDB's describe DuckDB's own catalog: its
+/// `format_type(23, -1)` is `float8`).
+pub const CATALOG_FUNCTIONS: [&str; 40] = [
     "format_type",
     "pg_get_expr",
     "pg_get_constraintdef",
@@ -55,6 +56,9 @@ pub const CATALOG_FUNCTIONS: [&str; 37] = [
     "has_database_privilege",
     "has_column_privilege",
     "has_function_privilege",
+    "pg_cancel_backend",
+    "pg_terminate_backend",
+    "pg_stat_statements_reset",
 ];
 
 /// PostgreSQL folds unquoted identifiers to lower case.

@@ -13,6 +13,7 @@ use junction_catalogs::{Catalog, Catalogs};
 use sqlparser::ast::{visit_relations, ObjectNamePart, Statement};
 
 use super::pg_catalog::PgCatalogMap;
+use crate::server::ServerViews;
 use crate::{Result, SessionSetting};
 
 /// Whether `statement` reads `information_schema`, whose listings need every table name of
@@ -42,6 +43,9 @@ pub struct QueryCatalogList {
     pg_catalogs: Arc<PgCatalogMap>,
     /// The session's settings, for pg_settings.
     settings: Arc<Vec<SessionSetting>>,
+    /// The server's sessions and statements, and the session's user who looks at them.
+    server: Arc<dyn ServerViews>,
+    user: Arc<str>,
     current: String,
     /// Schema name -> table names of the current catalog, when the query needs listings.
     listing: Option<Arc<HashMap<String, Vec<String>>>>,
@@ -52,6 +56,7 @@ impl QueryCatalogList {
         catalogs: Catalogs,
         pg_catalogs: Arc<PgCatalogMap>,
         settings: Vec<SessionSetting>,
+        (server, user): (Arc<dyn ServerViews>, &str),
         current: &str,
         with_listing: bool,
     ) -> Result<Self> {
@@ -70,6 +75,8 @@ impl QueryCatalogList {
             catalogs,
             pg_catalogs,
             settings: Arc::new(settings),
+            server,
+            user: Arc::from(user),
             current: current.to_owned(),
             listing,
         })
@@ -107,6 +114,8 @@ impl CatalogProviderList for QueryCatalogList {
                 Arc::new(SessionPgCatalog {
                     inner: Arc::clone(inner),
                     settings: Arc::clone(&self.settings),
+                    server: Arc::clone(&self.server),
+                    user: Arc::clone(&self.user),
                 }) as Arc<dyn SchemaProvider>
             }),
             listing,
@@ -156,11 +165,13 @@ impl CatalogProvider for JunctionCatalog {
 }
 
 /// A catalog's pg_catalog as one session sees it: its pg_settings lists the session's
-/// settings.
+/// settings, pg_stat_activity and pg_stat_statements the server's sessions and statements.
 #[derive(Debug)]
 struct SessionPgCatalog {
     inner: Arc<dyn SchemaProvider>,
     settings: Arc<Vec<SessionSetting>>,
+    server: Arc<dyn ServerViews>,
+    user: Arc<str>,
 }
 
 #[async_trait]
@@ -170,18 +181,29 @@ impl SchemaProvider for SessionPgCatalog {
     }
 
     fn table_names(&self) -> Vec<String> {
-        self.inner.table_names()
+        let mut names = self.inner.table_names();
+        names.extend(
+            super::server_views::TABLES
+                .iter()
+                .filter(|t| !names.iter().any(|n| n == *t))
+                .map(|t| t.to_string())
+                .collect::<Vec<_>>(),
+        );
+        names
     }
 
     async fn table(&self, name: &str) -> DFResult<Option<Arc<dyn TableProvider>>> {
         if name == "pg_settings" {
             return super::pg_settings::pg_settings(&self.settings).map(Some);
         }
+        if let Some(table) = super::server_views::table(name, self.server.as_ref(), &self.user)? {
+            return Ok(Some(table));
+        }
         self.inner.table(name).await
     }
 
     fn table_exist(&self, name: &str) -> bool {
-        self.inner.table_exist(name)
+        super::server_views::TABLES.contains(&name) || self.inner.table_exist(name)
     }
 }
 

@@ -30,6 +30,7 @@ mod pg_settings;
 mod pg_typeof;
 mod privileges;
 mod regtype;
+mod server_views;
 mod sql_type_name;
 mod time_zones;
 mod to_char_number;
@@ -56,6 +57,7 @@ use junction_catalogs::{Catalogs, Storage, TableFormat};
 use junction_transpiler::{Dialect, TypeOracle};
 use sqlparser::ast::Statement;
 
+use crate::server::{NoServer, ServerViews};
 use crate::{tables, Described, Engine, EngineError, Explanation, QueryContext, Result};
 use catalog_list::QueryCatalogList;
 pub use expand_array::NAME as PG_EXPANDARRAY_FUNCTION;
@@ -81,9 +83,18 @@ pub struct DataFusionEngine {
     pg_catalogs: Arc<PgCatalogs>,
     /// What the statements may reserve, together and each.
     memory: Memory,
+    /// The server's sessions and statements: pg_stat_activity, pg_stat_statements.
+    server: Arc<dyn ServerViews>,
 }
 
 impl DataFusionEngine {
+    /// Serves pg_stat_activity, pg_stat_statements and the functions that act on them
+    /// from `server`; without it they show an idle server.
+    pub fn with_server(mut self, server: Arc<dyn ServerViews>) -> Self {
+        self.server = server;
+        self
+    }
+
     /// Bounds the memory of all statements together at `total` and of each at
     /// `per_statement`: past either, the operators that can spill to disk do, and the
     /// statement fails with 53200 when one that cannot needs more.
@@ -231,6 +242,7 @@ impl DataFusionEngine {
             base,
             pg_catalogs: Arc::new(pg_catalogs),
             memory: Memory::default(),
+            server: Arc::new(NoServer),
         })
     }
 
@@ -251,6 +263,7 @@ impl DataFusionEngine {
             ctx.catalogs.clone(),
             self.pg_catalogs.for_catalogs(&ctx.catalogs)?,
             ctx.settings.clone(),
+            (Arc::clone(&self.server), &ctx.user),
             &ctx.catalog,
             catalog_list::mentions_information_schema(statement),
         )
@@ -272,6 +285,7 @@ impl DataFusionEngine {
         state.mark_start_execution();
         identity::register(&mut state, ctx, &search_path)?;
         privileges::register(&mut state, ctx)?;
+        server_views::register(&mut state, ctx, &self.server)?;
         Ok(state)
     }
 

@@ -154,7 +154,7 @@ async fn throughput(target: &Target, args: &Args, lookups: bool) -> Result<f64, 
 pub async fn run(junction: &std::path::Path, args: Args) -> Result<(), String> {
     let temp = tempfile::tempdir().map_err(|e| e.to_string())?;
     let warehouse = crate::warehouse_or_demo(junction, args.warehouse.clone(), &temp)?;
-    let server = Junction::serve(junction, &warehouse)?;
+    let server = Junction::serve_uncached(junction, &warehouse)?;
     let postgres = Postgres::start();
     let to = crate::postgres_with_dashboard_tables(server.port, &postgres).await?;
     let version = to

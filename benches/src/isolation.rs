@@ -51,7 +51,7 @@ async fn until_idle(pid: u32, since: Instant) -> Result<Duration, String> {
 pub async fn run(junction: &Path, args: Args) -> Result<(), String> {
     let temp = tempfile::tempdir().map_err(|e| e.to_string())?;
     let warehouse = crate::warehouse_or_demo(junction, args.warehouse, &temp)?;
-    let server = Junction::serve(junction, &warehouse)?;
+    let server = Junction::serve_uncached(junction, &warehouse)?;
     let pid = server.pid();
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     println!(

@@ -336,8 +336,14 @@ pub async fn run(junction: &std::path::Path, args: Args) -> Result<(), String> {
     // Room for every client and the cancel requests' own connections.
     let config = temp.path().join("junction.toml");
     let places = args.connections + 50;
-    std::fs::write(&config, format!("[limits]\nmax_connections = {places}\n"))
-        .map_err(|e| e.to_string())?;
+    std::fs::write(
+        &config,
+        format!(
+            "[limits]\nmax_connections = {places}\n{}",
+            Junction::NO_RESULT_CACHE
+        ),
+    )
+    .map_err(|e| e.to_string())?;
     let server = Junction::serve_with_config(junction, &warehouse, Some(&config))?;
     println!("{}\n", crate::report::machine());
     load(

@@ -10,8 +10,10 @@
 //! target/release/junction-bench memory --sf 1 --limits none,2GB,512MB
 //! target/release/junction-bench security                # needs PEERS_PYTHON
 //! target/release/junction-bench hot-path
+//! target/release/junction-bench cache
 //! ```
 
+mod cache;
 mod hot_path;
 mod isolation;
 mod latency;
@@ -67,6 +69,9 @@ enum Bench {
     /// point lookup, a dashboard aggregate) on each engine, and throughput with several
     /// clients, against PostgreSQL serving the same rows.
     HotPath(hot_path::Args),
+    /// The result cache on the dashboard's statements: hit latency against the cache off
+    /// and `SELECT 1`, throughput of several clients, and a commit's freshness.
+    Cache(cache::Args),
     /// Connection set-up with TLS and SCRAM-SHA-256, and TLS on a 10M-row result through the
     /// pg wire and Flight SQL, against PostgreSQL with the same settings.
     Security(security::Args),
@@ -152,6 +157,7 @@ async fn main() {
             Bench::Routing(args) => routing::run(&junction, args).await,
             Bench::Security(args) => security::run(&junction, args).await,
             Bench::HotPath(args) => hot_path::run(&junction, args).await,
+            Bench::Cache(args) => cache::run(&junction, args).await,
         },
         Err(e) => Err(e),
     };

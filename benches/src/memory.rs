@@ -42,10 +42,11 @@ pub async fn run(junction: &Path, args: Args) -> Result<(), String> {
     let temp = tempfile::tempdir().map_err(|e| e.to_string())?;
     for limit in &args.limits {
         let config = temp.path().join("junction.toml");
-        let section = match limit.as_str() {
+        let limits = match limit.as_str() {
             "none" => String::new(),
             bytes => format!("[limits]\nquery_memory = \"{bytes}\"\n"),
         };
+        let section = format!("{limits}{}", Junction::NO_RESULT_CACHE);
         std::fs::write(&config, section).map_err(|e| e.to_string())?;
         for engine in ["datafusion", "duckdb"] {
             // A server per engine and limit, so that its peak memory is this run's.

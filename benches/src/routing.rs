@@ -98,7 +98,7 @@ pub async fn run(junction: &Path, args: Args) -> Result<(), String> {
     // The page cache warm for every file, on a server that is then stopped: the measured
     // server starts with no records, as a cold router does.
     {
-        let server = Junction::serve(junction, &warehouse)?;
+        let server = Junction::serve_uncached(junction, &warehouse)?;
         for engine in ENGINES {
             let client = crate::pinned_client(server.port, engine).await?;
             for (_, queries) in &sets {
@@ -108,7 +108,7 @@ pub async fn run(junction: &Path, args: Args) -> Result<(), String> {
             }
         }
     }
-    let server = Junction::serve(junction, &warehouse)?;
+    let server = Junction::serve_uncached(junction, &warehouse)?;
     let auto = junction_conformance::peers::connect(server.port, "bench", "junction")
         .await
         .map_err(|e| e.to_string())?;

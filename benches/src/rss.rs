@@ -38,7 +38,7 @@ fn mib(kib: u64) -> f64 {
 pub async fn run(junction: &Path, args: Args) -> Result<(), String> {
     let temp = tempfile::tempdir().map_err(|e| e.to_string())?;
     let warehouse = crate::warehouse_or_demo(junction, args.warehouse, &temp)?;
-    let server = Junction::serve(junction, &warehouse)?;
+    let server = Junction::serve_uncached(junction, &warehouse)?;
     let pid = server.pid();
     let client = connect(server.port, "bench", "junction")
         .await

@@ -77,7 +77,7 @@ pub async fn run(junction: &Path, args: Args) -> Result<(), String> {
     if !args.no_tpch {
         tpch::ensure(&warehouse, args.sf).await?;
     }
-    let server = Junction::serve(junction, &warehouse)?;
+    let server = Junction::serve_uncached(junction, &warehouse)?;
     let clients = pinned_clients(server.port).await?;
     let direct = Direct::new(&warehouse)?;
 

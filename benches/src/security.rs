@@ -210,9 +210,10 @@ pub async fn run(junction: &Path, args: Args) -> Result<(), String> {
     eprintln!("writing {} rows as wire.rows", args.rows);
     wire::write_table(&warehouse, args.rows)?;
     let tls = format!(
-        "[server]\ntls_cert = \"{}\"\ntls_key = \"{}\"\n",
+        "[server]\ntls_cert = \"{}\"\ntls_key = \"{}\"\n{}",
         cert.display(),
-        key.display()
+        key.display(),
+        Junction::NO_RESULT_CACHE
     );
     // Trust mode with TLS offered; the same with a SCRAM user; and no TLS at all, for
     // Flight SQL in plaintext (with TLS configured it takes TLS only).
@@ -228,7 +229,7 @@ pub async fn run(junction: &Path, args: Args) -> Result<(), String> {
             verifier(junction)?
         ),
     )?;
-    let plain = Junction::serve(junction, &warehouse)?;
+    let plain = Junction::serve_uncached(junction, &warehouse)?;
     let postgres = Postgres::start();
     configure_postgres(&postgres, &cert, &key, args.rows).await?;
 

@@ -223,7 +223,7 @@ pub async fn run(junction: &Path, args: Args) -> Result<(), String> {
     let warehouse = dir.path().join("warehouse");
     eprintln!("writing {} rows as wire.rows", args.rows);
     write_table(&warehouse, args.rows)?;
-    let server = Junction::serve(junction, &warehouse)?;
+    let server = Junction::serve_uncached(junction, &warehouse)?;
     let postgres = Postgres::start();
     let pg = connect(postgres.port, "postgres", "postgres")
         .await

@@ -15,15 +15,18 @@ PEERS = os.environ.get("JUNCTION_PEERS") or os.path.join(HERE, "..", "..", "scri
 VITALS_TABLES = os.path.join(HERE, "..", "scripts", "vitals_tables.py")
 
 
-def serve(warehouse, config=None, log=None, log_filter=None):
-    """Starts `junction serve` on `warehouse` (and `config`, a junction.toml); returns
-    (process, pg port, flight port) once it is ready. With `log` (a path) the server's
-    stderr is kept there, logged at `log_filter` (RUST_LOG) when given."""
+def serve(warehouse, config=None, log=None, log_filter=None, args=(), http=False):
+    """Starts `junction serve` on `warehouse` (and `config`, a junction.toml, and further
+    `args`); returns (process, pg port, flight port) once it is ready, and the HTTP port
+    last with `http`. With `log` (a path) the server's stderr is kept there, logged at
+    `log_filter` (RUST_LOG) when given."""
     env = {**os.environ, "RUST_LOG": log_filter} if log_filter else None
     proc = subprocess.Popen(
         [os.environ["JUNCTION_BIN"], "serve", "--warehouse", warehouse,
          "--pg-addr", "127.0.0.1:0", "--flight-addr", "127.0.0.1:0"]
-        + (["--config", config] if config else []),
+        + (["--http-addr", "127.0.0.1:0"] if http else [])
+        + (["--config", config] if config else [])
+        + list(args),
         stderr=subprocess.PIPE,
         text=True,
         env=env,
@@ -41,6 +44,10 @@ def serve(warehouse, config=None, log=None, log_filter=None):
                         sink.write(rest)
                         sink.flush()
             threading.Thread(target=drain, daemon=True).start()
+            if http:
+                h = re.search(r" http=127\.0\.0\.1:(\d+)", line)
+                assert h, f"no http= in the readiness line: {line}"
+                return proc, int(m.group(1)), int(m.group(2)), int(h.group(1))
             return proc, int(m.group(1)), int(m.group(2))
     raise AssertionError("junction serve did not become ready")
 

@@ -93,6 +93,18 @@ def test_an_ungranted_table_is_42501_whether_or_not_it_exists(granted, engine):
             conn.execute("explain route select * from silver.vitals")
 
 
+def test_a_cached_answer_is_not_given_past_the_grants(granted):
+    query = "select ward, count(*) from silver.patients group by 1 order by 1"
+    with connect(granted, "carol") as carol:
+        rows = carol.execute(query).fetchall()
+        assert carol.execute(query).fetchall() == rows
+        assert carol.execute("show junction.last_engine").fetchone() == ("cache",)
+    with connect(granted, "alice") as alice:
+        with pytest.raises(psycopg.errors.InsufficientPrivilege) as denied:
+            alice.execute(query)
+        assert str(denied.value).strip() == DENIED.format("patients")
+
+
 def test_metadata_shows_only_what_is_granted(granted):
     with connect(granted, "alice") as conn:
         listed = conn.execute("select table_schema, table_name from information_schema.tables "

@@ -151,10 +151,20 @@ impl Junction {
         }
     }
 
+    /// The configuration that turns the result cache off.
+    pub const NO_RESULT_CACHE: &'static str = "[cache]\nresult_bytes = \"0\"\n";
+
     /// Serves `warehouse` with the binary `bin` on a port the OS picks, once the readiness
     /// line appeared.
     pub fn serve(bin: &Path, warehouse: &Path) -> Result<Self, String> {
         Self::serve_with_config(bin, warehouse, None)
+    }
+
+    /// As [`Self::serve`], without the result cache: what a benchmark of the engines
+    /// measures (a repeated statement would otherwise be answered from the cache).
+    pub fn serve_uncached(bin: &Path, warehouse: &Path) -> Result<Self, String> {
+        let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+        Self::serve_warehouse_with(bin, warehouse, dir.path(), Self::NO_RESULT_CACHE)
     }
 
     /// As [`Self::serve`], with the configuration file `config` if given.

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 use junction_catalogs::{Catalog, Catalogs, Storage, WarehouseCatalog};
-use junction_engines::{Engine, QueryContext};
+use junction_engines::{Engine, NoServer, QueryContext};
 use junction_router::{Choice, CostModel, EngineProfile, Router};
 
 use crate::config::Config;
@@ -80,7 +80,7 @@ pub async fn run(
     }
     let catalogs = Catalogs::new(catalogs, "large").ok_or("no catalog")?;
     let storage = Storage::new(config.storage.s3.as_ref().map(|s3| s3.settings()));
-    let engines = crate::engines(&catalogs, &storage, &config)?;
+    let engines = crate::engines(&catalogs, &storage, &config, Arc::new(NoServer))?;
     let router = Router::new(catalogs.clone(), engines.clone());
     let ctx = |catalog: &str| QueryContext {
         catalog: catalog.to_owned(),

@@ -47,10 +47,31 @@ pub struct Config {
     pub router: RouterSection,
     #[serde(default)]
     pub limits: LimitsSection,
+    #[serde(default)]
+    pub cache: CacheSection,
     #[serde(default, rename = "user")]
     pub users: Vec<UserConfig>,
     #[serde(default, rename = "grant")]
     pub grants: Vec<GrantConfig>,
+}
+
+/// `[cache]`: the snapshot-exact result cache.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CacheSection {
+    /// Arrow bytes of results kept (default 256MB); 0 turns the cache off.
+    #[serde(default, with = "bytes")]
+    pub result_bytes: Option<u64>,
+}
+
+/// The result cache's size unless `[cache] result_bytes` says.
+pub const DEFAULT_RESULT_CACHE_BYTES: u64 = 256 << 20;
+
+impl CacheSection {
+    /// The bytes of results the cache keeps; 0 for none.
+    pub fn result_bytes(&self) -> u64 {
+        self.result_bytes.unwrap_or(DEFAULT_RESULT_CACHE_BYTES)
+    }
 }
 
 /// A `[[grant]]` entry: a schema of a catalog (or every one), or some of its tables, for a
@@ -355,7 +376,17 @@ impl std::fmt::Debug for S3Section {
 pub struct ServerConfig {
     pub pg_addr: Option<SocketAddr>,
     pub flight_addr: Option<SocketAddr>,
+    /// GET /metrics (Prometheus text), /health and /ready; none without it.
+    pub http_addr: Option<SocketAddr>,
     pub default_catalog: Option<String>,
+    /// Statements that take at least this long are logged with their SQL (PostgreSQL's
+    /// log_min_duration_statement); none by default.
+    #[serde(default, with = "duration")]
+    pub log_min_duration: Option<Duration>,
+    /// Whether logged SQL keeps its literals; by default each is replaced by `$n`, for
+    /// literals are where values users would not log live (names, ids, secrets).
+    #[serde(default)]
+    pub log_literals: bool,
     /// How long SIGTERM lets running statements finish before they are stopped (default 30s).
     #[serde(default, with = "duration")]
     pub shutdown_timeout: Option<Duration>,

@@ -18,12 +18,17 @@ use junction_transpiler::client_column_name;
 use sqlparser::ast::Statement;
 
 use crate::access::Access;
+use crate::accounting::{Account, Kind};
+use crate::activity::SessionRegistry;
 use crate::command::Command;
 use crate::compat::CompatibilityParser;
 use crate::error::GatewayError;
 use crate::limits::{Admission, Limits};
+use crate::metrics::{Metrics, Outcome as Ended};
 use crate::observed::ObservedStream;
+use crate::result_cache::{Key, ResultCache};
 use crate::session::{ServerDefaults, Session, SessionHandle, NESSIE_REF};
+use crate::statement_log::StatementLog;
 use crate::workers::Spawner;
 
 /// What a command produced.
@@ -58,6 +63,12 @@ pub struct Executor {
     admission: Admission,
     defaults: Arc<ServerDefaults>,
     access: Access,
+    /// The open sessions of both front ends.
+    sessions: Arc<SessionRegistry>,
+    metrics: Metrics,
+    log: StatementLog,
+    /// Answers kept by the snapshots they read; `None` when `[cache] result_bytes = 0`.
+    cache: Option<ResultCache>,
 }
 
 impl Executor {
@@ -70,7 +81,44 @@ impl Executor {
             defaults: Arc::new(ServerDefaults::new(limits.statement_timeout)),
             admission: Admission::new(limits),
             access: Access::Everything,
+            sessions: Arc::default(),
+            metrics: Metrics::new(),
+            log: StatementLog::default(),
+            cache: None,
         }
+    }
+
+    /// Keeps answers in `cache`.
+    pub fn with_result_cache(mut self, cache: Option<ResultCache>) -> Self {
+        self.cache = cache;
+        self
+    }
+
+    pub fn result_cache(&self) -> Option<&ResultCache> {
+        self.cache.as_ref()
+    }
+
+    /// Keeps its sessions in `sessions` (which pg_stat_activity shows), counts in `metrics`
+    /// and logs statements' ends to `log`.
+    pub fn with_monitoring(
+        mut self,
+        sessions: Arc<SessionRegistry>,
+        metrics: Metrics,
+        log: StatementLog,
+    ) -> Self {
+        self.sessions = sessions;
+        self.metrics = metrics;
+        self.log = log;
+        self
+    }
+
+    /// The open sessions of both front ends: each registers its sessions here.
+    pub fn sessions(&self) -> &Arc<SessionRegistry> {
+        &self.sessions
+    }
+
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
     }
 
     /// What each user may see (`[[grant]]`); everything by default.
@@ -113,7 +161,7 @@ impl Executor {
 
     /// Runs `command`; its rows, if any, are computed on the workers as the caller reads
     /// them, and dropping the stream stops that work.
-    pub async fn execute<S: SessionHandle>(
+    pub async fn execute<S: SessionHandle + Clone + Unpin>(
         self: &Arc<Self>,
         session: S,
         command: Command,
@@ -125,7 +173,7 @@ impl Executor {
 
     /// Runs a cursor's query: as [`Self::execute`], but its engine starts computing only
     /// when the first rows are fetched, as PostgreSQL's DECLARE does.
-    pub async fn declare<S: SessionHandle>(
+    pub async fn declare<S: SessionHandle + Clone + Unpin>(
         self: &Arc<Self>,
         session: S,
         query: Statement,
@@ -139,15 +187,21 @@ impl Executor {
             .await
     }
 
-    async fn execute_with<S: SessionHandle>(
+    async fn execute_with<S: SessionHandle + Clone + Unpin>(
         self: &Arc<Self>,
         session: S,
         command: Command,
         parameters: Vec<ScalarValue>,
         start: Start,
     ) -> Result<Outcome, GatewayError> {
+        let kind = match command {
+            Command::Query { .. } | Command::Execute { .. } => Kind::Routed,
+            _ => Kind::Gateway,
+        };
+        let account = Account::open(session.clone(), &self.metrics, &self.log, kind);
         let executor = Arc::clone(self);
-        self.workers
+        let outcome = self
+            .workers
             .run(async move {
                 let outcome = executor
                     .execute_here(session.session(), command, parameters, start)
@@ -160,7 +214,21 @@ impl Executor {
                     other => other,
                 })
             })
-            .await
+            .await;
+        match outcome {
+            Ok(Outcome::Rows { stream, notices }) => Ok(Outcome::Rows {
+                stream: account.stream(stream),
+                notices,
+            }),
+            Ok(other) => {
+                account.close(Ended::Sqlstate("00000"), 0);
+                Ok(other)
+            }
+            Err(e) => {
+                account.close(Ended::Sqlstate(e.sqlstate()), 0);
+                Err(e)
+            }
+        }
     }
 
     fn parse_here(&self, sql: &str) -> Result<Vec<Command>, GatewayError> {
@@ -257,10 +325,34 @@ impl Executor {
         parameters: &[ScalarValue],
         start: Start,
     ) -> Result<Outcome, GatewayError> {
-        let slot = self.admission.run().await?;
+        let slot = self.admission.run().await.inspect_err(|_| {
+            self.metrics.refused("queue_timeout");
+        })?;
         let started = Instant::now();
         let (ctx, route) = self.route(session, statement, engine).await?;
         let (ctx, route) = (&ctx, &route);
+        let query_id = route.inputs.fingerprint.query_id();
+        session.activity().runs_on(query_id, route.engine().name());
+        let cache = self.cache.as_ref().filter(|_| session.result_cache());
+        let key = cache.and_then(|_| Key::of(route, statement, parameters, session));
+        if let (Some(cache), Some(key)) = (cache, &key) {
+            let hit = cache.get(key);
+            self.metrics.cache_lookup(hit.is_some());
+            if let Some(stream) = hit {
+                session.set_last_engine(CACHE);
+                session.activity().runs_on(query_id, CACHE);
+                return Ok(Outcome::Rows {
+                    stream: slot.hold(stream),
+                    notices: Vec::new(),
+                });
+            }
+        }
+        let choice = match (engine, session.pinned_engine()) {
+            (Some(_), _) => "hint",
+            (None, Some(_)) => "session",
+            (None, None) => "auto",
+        };
+        self.metrics.routed(route.engine().name(), choice);
         let ran = self
             .router
             .attempt(route, |engine| async move {
@@ -282,13 +374,17 @@ impl Executor {
             }
         };
         session.set_last_engine(ran.engine);
+        if let Some((from, reason)) = ran.fell_back_from {
+            self.metrics.fell_back(from, ran.engine, reason);
+        }
         let observer = self.router.observer(route, ran.engine);
+        session.activity().runs_on(query_id, ran.engine);
+        let mut stream = client_stream(ran.value);
+        if let (Some(cache), Some(key)) = (cache, key) {
+            stream = cache.fill(key, stream);
+        }
         Ok(Outcome::Rows {
-            stream: slot.hold(ObservedStream::wrap(
-                client_stream(ran.value),
-                observer,
-                started,
-            )),
+            stream: slot.hold(ObservedStream::wrap(stream, observer, started)),
             notices: ran.fallback_notice.into_iter().collect(),
         })
     }
@@ -460,6 +556,9 @@ impl Executor {
         }
     }
 }
+
+/// What `junction.last_engine` and the metrics call an answer the result cache gave.
+const CACHE: &str = "cache";
 
 /// An engine's error, in PostgreSQL's words where they need the statement: an undefined
 /// function is named with its arguments' types.

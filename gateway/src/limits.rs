@@ -41,6 +41,8 @@ pub struct Admission {
     /// A FIFO queue: tokio's semaphore hands permits out in the order they were asked for.
     running: Arc<Semaphore>,
     connections: Arc<AtomicUsize>,
+    /// Statements waiting for a place.
+    waiting: AtomicUsize,
 }
 
 impl Admission {
@@ -48,6 +50,7 @@ impl Admission {
         Self {
             running: Arc::new(Semaphore::new(limits.max_running)),
             connections: Arc::new(AtomicUsize::new(0)),
+            waiting: AtomicUsize::new(0),
             limits,
         }
     }
@@ -57,6 +60,16 @@ impl Admission {
         self.limits
             .max_running
             .saturating_sub(self.running.available_permits())
+    }
+
+    /// How many statements wait for a place now.
+    pub fn queued(&self) -> usize {
+        self.waiting.load(Ordering::Relaxed)
+    }
+
+    /// How many connections are open now.
+    pub fn connections(&self) -> usize {
+        self.connections.load(Ordering::Relaxed)
     }
 
     /// Waits until no statement runs, or `deadline` passed; whether none runs.
@@ -86,6 +99,9 @@ impl Admission {
     /// `queue_timeout`.
     pub async fn run(&self) -> Result<RunningSlot, GatewayError> {
         let turn = Arc::clone(&self.running).acquire_owned();
+        // Counted while it waits, also when the wait is abandoned (a cancel).
+        self.waiting.fetch_add(1, Ordering::Relaxed);
+        let _waiting = Waiting(&self.waiting);
         match tokio::time::timeout(self.limits.queue_timeout, turn).await {
             Ok(Ok(permit)) => Ok(RunningSlot { _permit: permit }),
             // The semaphore is never closed; were it, no statement could run again.
@@ -94,6 +110,15 @@ impl Admission {
                 running: self.limits.max_running,
             }),
         }
+    }
+}
+
+/// A statement waiting for its place, counted until dropped.
+struct Waiting<'a>(&'a AtomicUsize);
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
     }
 }
 

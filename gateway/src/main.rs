@@ -1,6 +1,8 @@
 //! `junction`: a multi-engine SQL gateway speaking the PostgreSQL wire protocol.
 
 mod access;
+mod accounting;
+mod activity;
 mod auth;
 mod calibrate;
 mod command;
@@ -11,14 +13,20 @@ mod error;
 mod executor;
 mod flight;
 mod hash_password;
+mod http;
 mod limits;
+mod measured_catalog;
+mod metrics;
 mod observed;
 mod pg;
 mod redact;
+mod result_cache;
 mod session;
 mod sql_prepared;
+mod statement_log;
 mod stop;
 mod tls;
+mod views;
 mod workers;
 
 use std::net::SocketAddr;
@@ -32,8 +40,8 @@ use junction_catalogs::{
     Catalog, Catalogs, HiveCatalog, IcebergRestCatalog, NessieCatalog, Storage, UnityCatalog,
     WarehouseCatalog,
 };
-use junction_engines::{DataFusionEngine, DuckDbEngine, Engine, TrinoEngine};
-use junction_router::{CostModel, Router};
+use junction_engines::{DataFusionEngine, DuckDbEngine, Engine, ServerViews, TrinoEngine};
+use junction_router::{CostModel, Learned, Router, LEARNED_CAPACITY};
 use junction_transpiler::{Dialect, TranspileError};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -80,9 +88,16 @@ enum CliCommand {
         /// Arrow Flight SQL address; port 0 picks a free port [default: 127.0.0.1:50051].
         #[arg(long)]
         flight_addr: Option<SocketAddr>,
+        /// HTTP address for /metrics, /health and /ready; port 0 picks a free port [default:
+        /// none].
+        #[arg(long)]
+        http_addr: Option<SocketAddr>,
         /// Write the demo warehouse first if the warehouse directory is absent or empty.
         #[arg(long)]
         demo: bool,
+        /// How the log (stderr) is written: text, or json (one object per line).
+        #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+        log_format: LogFormat,
     },
     /// Print SQL rewritten for an engine's dialect (what junction would run there).
     Transpile {
@@ -137,20 +152,40 @@ enum CliCommand {
     },
 }
 
-fn main() -> ExitCode {
-    tracing_subscriber::fmt()
+/// How the log is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+/// The log on stderr, filtered by `RUST_LOG`; by default warnings, and the statements
+/// `[server] log_min_duration` finds slow.
+fn init_log(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new("warn,buoyant_kernel=off,junction::statement=info")
+    });
+    let log = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
+        .with_env_filter(filter);
+    match format {
+        LogFormat::Json => log.json().init(),
         // Colours only for a terminal: a log file or collector gets plain text.
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,buoyant_kernel=off")),
-        )
-        .init();
+        LogFormat::Text => log
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .init(),
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_log(match &cli.command {
+        CliCommand::Serve { log_format, .. } => *log_format,
+        _ => LogFormat::Text,
+    });
     // rustls links both of its crypto providers here (through different dependencies), so
     // none is the process default until one is chosen; tonic's TLS asks for the default.
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
-    let cli = Cli::parse();
     if let CliCommand::Transpile { from, to, sql } = &cli.command {
         // DESIGN.md's contract: the SQL on stdout, or `ERROR <SQLSTATE>: <message>`.
         return match transpile(from, to, sql) {
@@ -196,8 +231,17 @@ fn main() -> ExitCode {
                 warehouse,
                 pg_addr,
                 flight_addr,
+                http_addr,
                 demo,
-            } => serve(config, warehouse, pg_addr, flight_addr, demo).await,
+                log_format: _,
+            } => {
+                let addrs = Addrs {
+                    pg: pg_addr,
+                    flight: flight_addr,
+                    http: http_addr,
+                };
+                serve(config, warehouse, addrs, demo).await
+            }
             CliCommand::Transpile { .. } | CliCommand::HashPassword { .. } => Ok(()),
             CliCommand::Calibrate {
                 config,
@@ -270,11 +314,12 @@ fn transpile(from: &str, to: &str, sql: &str) -> Result<String, TranspileError> 
 }
 
 /// The engines `config` configures, over `catalogs`; ties in `auto`'s ranking go to the
-/// first.
+/// first. The one serving pg_catalog shows the server's sessions and statements from `views`.
 fn engines(
     catalogs: &Catalogs,
     storage: &Storage,
     config: &Config,
+    views: Arc<dyn ServerViews>,
 ) -> Result<Vec<Arc<dyn Engine>>, String> {
     let query_memory = config.limits.query_memory;
     let datafusion_memory = config
@@ -284,7 +329,8 @@ fn engines(
         .and_then(|section| section.memory_limit);
     let datafusion = DataFusionEngine::try_new(catalogs.clone(), storage)
         .map_err(|e| e.to_string())?
-        .with_memory(datafusion_memory, query_memory);
+        .with_memory(datafusion_memory, query_memory)
+        .with_server(views);
     let duckdb_config = config
         .engines
         .duckdb
@@ -302,11 +348,17 @@ fn engines(
     Ok(engines)
 }
 
+/// The listeners' addresses given on the command line, over the configuration's.
+struct Addrs {
+    pg: Option<SocketAddr>,
+    flight: Option<SocketAddr>,
+    http: Option<SocketAddr>,
+}
+
 async fn serve(
     config_path: Option<PathBuf>,
     warehouse: Option<PathBuf>,
-    pg_addr: Option<SocketAddr>,
-    flight_addr: Option<SocketAddr>,
+    addrs: Addrs,
     demo: bool,
 ) -> Result<(), String> {
     let config = match &config_path {
@@ -391,13 +443,25 @@ async fn serve(
         };
         catalogs.push(remote);
     }
+    let metrics = metrics::Metrics::new();
+    let catalogs: Vec<Arc<dyn Catalog>> = catalogs
+        .into_iter()
+        .map(|catalog| measured_catalog::MeasuredCatalog::wrap(catalog, &metrics))
+        .collect();
     let catalogs = Catalogs::new(catalogs, &default_name).ok_or_else(|| {
         format!(
             "default catalog \"{default_name}\" is not configured, or two catalogs share a name"
         )
     })?;
-    let engines = engines(&catalogs, &storage, &config)?;
+    let sessions = Arc::new(activity::SessionRegistry::default());
+    let learned = Learned::new(LEARNED_CAPACITY);
+    let views = Arc::new(views::Views {
+        sessions: Arc::clone(&sessions),
+        learned: learned.clone(),
+    });
+    let engines = engines(&catalogs, &storage, &config, views)?;
     let mut router = Router::new(catalogs, engines)
+        .with_learned(learned)
         .with_exploration(config.router.explore_every)
         .with_local_memory(config.router.local_memory());
     if let Some(path) = &config.router.calibration {
@@ -414,8 +478,15 @@ async fn serve(
     let access = config
         .access(router.catalogs().names())
         .map_err(|e| e.to_string())?;
+    let log = statement_log::StatementLog::new(
+        config.server.log_min_duration,
+        config.server.log_literals,
+    );
     let executor = Arc::new(
-        Executor::new(router, workers.spawner(), config.limits.limits()).with_access(access),
+        Executor::new(router, workers.spawner(), config.limits.limits())
+            .with_access(access)
+            .with_monitoring(sessions, metrics, log)
+            .with_result_cache(result_cache::ResultCache::new(config.cache.result_bytes())),
     );
 
     let tls = match (&config.server.tls_cert, &config.server.tls_key) {
@@ -427,10 +498,12 @@ async fn serve(
         config.users().map_err(|e| e.to_string())?,
         tls.as_ref().and_then(|t| t.end_point.clone()),
     ));
-    let pg_addr = pg_addr
+    let pg_addr = addrs
+        .pg
         .or(config.server.pg_addr)
         .unwrap_or_else(|| DEFAULT_PG_ADDR.parse().expect("a valid constant address"));
-    let flight_addr = flight_addr
+    let flight_addr = addrs
+        .flight
         .or(config.server.flight_addr)
         .unwrap_or_else(|| {
             DEFAULT_FLIGHT_ADDR
@@ -440,6 +513,7 @@ async fn serve(
     for addr in [pg_addr, flight_addr] {
         config.check_trust(addr).map_err(|e| e.to_string())?;
     }
+    let http_addr = addrs.http.or(config.server.http_addr);
     let pg_listener = TcpListener::bind(pg_addr)
         .await
         .map_err(|e| format!("cannot listen on {pg_addr}: {e}"))?;
@@ -449,6 +523,14 @@ async fn serve(
     let pg_bound = pg_listener.local_addr().map_err(|e| e.to_string())?;
     let flight_bound = flight_listener.local_addr().map_err(|e| e.to_string())?;
     let flight_settings = config.flight.settings();
+    let http_listener = match http_addr {
+        Some(addr) => Some(
+            TcpListener::bind(addr)
+                .await
+                .map_err(|e| format!("cannot listen on {addr}: {e}"))?,
+        ),
+        None => None,
+    };
 
     let shutdown = CancellationToken::new();
     let pg_server = tokio::spawn(pg::serve(
@@ -466,7 +548,17 @@ async fn serve(
         tls.map(|t| t.flight),
         shutdown.clone(),
     ));
-    eprintln!("junction ready pg={pg_bound} flight={flight_bound}");
+    let mut ready = format!("junction ready pg={pg_bound} flight={flight_bound}");
+    if let Some(listener) = http_listener {
+        let bound = listener.local_addr().map_err(|e| e.to_string())?;
+        ready.push_str(&format!(" http={bound}"));
+        tokio::spawn(http::serve(
+            listener,
+            Arc::clone(&executor),
+            shutdown.clone(),
+        ));
+    }
+    eprintln!("{ready}");
     wait_for_signal().await;
     // Nothing new is accepted; what runs gets until the deadline, then the runtime's end
     // stops it (each client hears its connection close).

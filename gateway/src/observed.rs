@@ -12,12 +12,13 @@ use datafusion::execution::{RecordBatchStream, SendableRecordBatchStream};
 use futures::Stream;
 use junction_router::Observer;
 
-/// Passes `inner` on; when it ends without an error, reports the time since `started`. A
-/// statement that failed, or whose reader stopped early, teaches nothing.
+/// Passes `inner` on; when it ends without an error, reports the time since `started` and
+/// the rows passed. A statement that failed, or whose reader stopped early, teaches nothing.
 pub struct ObservedStream {
     inner: SendableRecordBatchStream,
     observer: Option<Observer>,
     started: Instant,
+    rows: u64,
 }
 
 impl ObservedStream {
@@ -30,6 +31,7 @@ impl ObservedStream {
             inner,
             observer: Some(observer),
             started,
+            rows: 0,
         })
     }
 }
@@ -40,9 +42,10 @@ impl Stream for ObservedStream {
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let polled = self.inner.as_mut().poll_next(cx);
         match &polled {
+            Poll::Ready(Some(Ok(batch))) => self.rows += batch.num_rows() as u64,
             Poll::Ready(None) => {
                 if let Some(observer) = self.observer.take() {
-                    observer.finish(self.started.elapsed());
+                    observer.finish(self.started.elapsed(), self.rows);
                 }
             }
             Poll::Ready(Some(Err(_))) => self.observer = None,

@@ -11,6 +11,7 @@ use junction_engines::{QueryContext, SessionSetting};
 use junction_transpiler::SessionValues;
 use tokio_util::sync::CancellationToken;
 
+use crate::activity::{Activity, Origin};
 use crate::error::GatewayError;
 use crate::sql_prepared::SqlPrepared;
 
@@ -68,6 +69,8 @@ const SETTINGS: &[Setting] = &[
     setting("integer_datetimes", "on", true, false),
     setting("IntervalStyle", "postgres", true, true),
     setting("is_superuser", "off", true, false),
+    // Whether the session's statements may be answered from the result cache.
+    setting("junction.result_cache", "on", false, true),
     setting("lc_messages", "C", false, true),
     setting("lc_monetary", "C", false, true),
     setting("lc_numeric", "C", false, true),
@@ -165,6 +168,12 @@ impl SessionHandle for std::sync::Arc<Session> {
     }
 }
 
+impl SessionHandle for Session {
+    fn session(&self) -> &Session {
+        self
+    }
+}
+
 /// One client's session.
 #[derive(Debug)]
 pub struct Session {
@@ -172,9 +181,15 @@ pub struct Session {
     /// The current catalog: the database the client connected to.
     pub catalog: String,
     pub backend_pid: i32,
+    /// Its front end and client.
+    pub origin: Origin,
     vars: Mutex<Vars>,
     /// Cancels the statement running now; replaced at the start of each statement.
     cancel: Mutex<CancellationToken>,
+    /// Fires when the session is to end (`pg_terminate_backend`).
+    terminated: CancellationToken,
+    /// What it runs now, for pg_stat_activity.
+    activity: Mutex<Activity>,
     /// The SQL cursors open, by name; their rows wait in the pg connection's portals.
     cursors: Mutex<BTreeMap<String, Cursor>>,
     /// SQL-level prepared statements (`PREPARE`), by name.
@@ -193,6 +208,7 @@ pub struct Cursor {
 
 impl Session {
     pub fn new(
+        origin: Origin,
         user: String,
         catalog: String,
         backend_pid: i32,
@@ -202,6 +218,9 @@ impl Session {
             user,
             catalog,
             backend_pid,
+            origin,
+            terminated: CancellationToken::new(),
+            activity: Mutex::new(Activity::default()),
             vars: Mutex::new(Vars {
                 settings: BTreeMap::new(),
                 custom: BTreeMap::new(),
@@ -564,11 +583,81 @@ impl Session {
         all
     }
 
+    /// The client sent `sql`: what pg_stat_activity shows until the next.
+    pub fn received(&self, sql: &str) {
+        self.activity().received(sql);
+    }
+
     /// Starts a statement: returns the token a cancel request will fire.
     pub fn start_statement(&self) -> CancellationToken {
         let token = CancellationToken::new();
         *self.cancel.lock().unwrap_or_else(|e| e.into_inner()) = token.clone();
         token
+    }
+
+    /// What the session runs now.
+    pub fn activity(&self) -> std::sync::MutexGuard<'_, Activity> {
+        // Plain data: a panic elsewhere cannot leave it inconsistent.
+        self.activity.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Whether the current statement was cancelled (a cancel request, its timeout).
+    pub fn statement_cancelled(&self) -> bool {
+        self.cancel
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_cancelled()
+    }
+
+    /// Fires `ended` (the token its connection ends by) when the session is terminated.
+    pub fn ending_with(mut self, ended: CancellationToken) -> Self {
+        self.terminated = ended;
+        self
+    }
+
+    /// Ends the session (`pg_terminate_backend`): its statement stops as a cancel stops it,
+    /// and once it has (its error sent) the front end closes the session.
+    pub fn terminate(&self) {
+        let idle = self.activity().terminate();
+        self.cancel();
+        if idle {
+            self.terminated.cancel();
+        }
+    }
+
+    /// A statement of the session ended; a terminated session ends with its last.
+    pub fn statement_ended(&self) {
+        if self.activity().ended() {
+            self.terminated.cancel();
+        }
+    }
+
+    pub fn is_terminated(&self) -> bool {
+        self.terminated.is_cancelled()
+    }
+
+    /// Whether the result cache may answer the session's statements
+    /// (`junction.result_cache`).
+    pub fn result_cache(&self) -> bool {
+        self.show("junction.result_cache")
+            .is_ok_and(|(_, value)| value == "on")
+    }
+
+    /// The client's `application_name`.
+    pub fn application_name(&self) -> String {
+        self.show("application_name")
+            .map(|(_, value)| value)
+            .unwrap_or_default()
+    }
+
+    /// When the open transaction block began; `None` outside one.
+    pub fn transaction_start(&self) -> Option<DateTime<Utc>> {
+        self.vars().transaction_start
+    }
+
+    /// The engine of the session's last statement.
+    pub fn last_engine(&self) -> Option<String> {
+        self.vars().last_engine.clone()
     }
 
     /// Cancels the statement running now, if any.
@@ -620,6 +709,11 @@ fn validate(setting: &Setting, value: &str) -> Result<String, GatewayError> {
                 Err(bad(" (junction speaks UTF8 only)"))
             }
         }
+        "junction.result_cache" => match value.trim().to_ascii_lowercase().as_str() {
+            "on" | "true" | "1" | "yes" => Ok("on".to_owned()),
+            "off" | "false" | "0" | "no" => Ok("off".to_owned()),
+            _ => Err(bad(" (on or off)")),
+        },
         "extra_float_digits" => match value.trim().parse::<i32>() {
             Ok(n) if (-15..=3).contains(&n) => Ok(n.to_string()),
             _ => Err(bad(" (an integer from -15 to 3)")),
@@ -719,6 +813,7 @@ pub fn split_list(raw: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::metrics::Frontend;
 
     #[test]
     fn statement_timeouts_read_and_show_as_postgresql_does() {
@@ -741,6 +836,7 @@ mod tests {
 
     fn session() -> Session {
         Session::new(
+            Origin::new(Frontend::Pg, None),
             "alice".into(),
             "warehouse".into(),
             7,
@@ -751,7 +847,13 @@ mod tests {
     #[test]
     fn the_configured_statement_timeout_is_the_default_reset_returns_to() {
         let defaults = ServerDefaults::new(Some(std::time::Duration::from_secs(300)));
-        let s = Session::new("alice".into(), "warehouse".into(), 7, Arc::new(defaults));
+        let s = Session::new(
+            Origin::new(Frontend::Pg, None),
+            "alice".into(),
+            "warehouse".into(),
+            7,
+            Arc::new(defaults),
+        );
         assert_eq!(s.show("statement_timeout").expect("known").1, "5min");
         assert_eq!(
             s.statement_timeout(),

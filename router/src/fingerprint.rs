@@ -11,12 +11,67 @@ use sqlparser::ast::{Expr, Statement, Value, VisitMut, VisitorMut};
 pub struct Fingerprint(pub u64);
 
 impl Fingerprint {
+    /// The fingerprint's bits as a signed bigint, as PostgreSQL's `queryid` is.
+    pub fn query_id(self) -> i64 {
+        i64::from_ne_bytes(self.0.to_ne_bytes())
+    }
+
     pub fn of(statement: &Statement) -> Self {
         let mut normalised = statement.clone();
         let _ = normalised.visit(&mut Literals);
         let mut hasher = DefaultHasher::new();
         normalised.hash(&mut hasher);
         Fingerprint(hasher.finish())
+    }
+}
+
+/// `statement` as pg_stat_statements shows it: each literal replaced by a parameter
+/// numbered after the statement's own (`WHERE id = 7 AND ward = $1` reads
+/// `WHERE id = $2 AND ward = $1`).
+pub fn normalised_text(statement: &Statement) -> String {
+    let mut normalised = statement.clone();
+    let mut highest = Highest(0);
+    let _ = sqlparser::ast::Visit::visit(&normalised, &mut highest);
+    let _ = normalised.visit(&mut Numbered {
+        next: highest.0 + 1,
+    });
+    normalised.to_string()
+}
+
+/// The highest `$n` a statement names.
+struct Highest(usize);
+
+impl sqlparser::ast::Visitor for Highest {
+    type Break = ();
+
+    fn pre_visit_expr(&mut self, expr: &Expr) -> ControlFlow<()> {
+        if let Expr::Value(value) = expr {
+            if let Value::Placeholder(p) = &value.value {
+                if let Some(n) = p.strip_prefix('$').and_then(|n| n.parse::<usize>().ok()) {
+                    self.0 = self.0.max(n);
+                }
+            }
+        }
+        ControlFlow::Continue(())
+    }
+}
+
+/// Replaces each literal with the next `$n`, in the order they appear.
+struct Numbered {
+    next: usize,
+}
+
+impl VisitorMut for Numbered {
+    type Break = ();
+
+    fn pre_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
+        if let Expr::Value(value) = expr {
+            if !matches!(value.value, Value::Placeholder(_)) {
+                value.value = Value::Placeholder(format!("${}", self.next));
+                self.next += 1;
+            }
+        }
+        ControlFlow::Continue(())
     }
 }
 
@@ -61,6 +116,19 @@ mod tests {
         assert_ne!(
             a,
             of("SELECT * FROM gold.vitals WHERE patient_id = 7 AND ward = 'ICU' LIMIT 10")
+        );
+    }
+
+    #[test]
+    fn the_text_numbers_literals_after_the_statements_own_parameters() {
+        let statements = Parser::parse_sql(
+            &PostgreSqlDialect {},
+            "SELECT * FROM silver.vitals WHERE patient_id = 7 AND ward = $1 LIMIT 10",
+        )
+        .expect("parses");
+        assert_eq!(
+            normalised_text(&statements[0]),
+            "SELECT * FROM silver.vitals WHERE patient_id = $2 AND ward = $1 LIMIT $3"
         );
     }
 }

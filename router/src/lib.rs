@@ -23,7 +23,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use junction_catalogs::Catalogs;
+use junction_catalogs::{Catalogs, Location, Snapshot};
 use junction_engines::tables::{relations, Relation};
 use junction_engines::{Described, Engine, EngineError, QueryContext};
 use junction_transpiler::TableTypes;
@@ -32,16 +32,16 @@ use sqlparser::ast::Statement;
 pub use cost::{CalibrationError, CostModel, EngineProfile, Work};
 pub use explain::RouteLine;
 pub use fingerprint::Fingerprint;
+pub use learned::{Learned, Observed, Record};
 pub use rank::{Basis, Candidate, Inputs, OverBudget, Ranking};
 pub use shape::Shape;
 pub use types::table_types;
 
-use crate::learned::Learned;
 use crate::load::{Load, Running};
 use crate::rank::Ranker;
 
 /// How many (fingerprint, engine) records the router keeps: a few hundred bytes each.
-const LEARNED_CAPACITY: u64 = 100_000;
+pub const LEARNED_CAPACITY: u64 = 100_000;
 
 /// Who chose a statement's engine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,6 +83,10 @@ pub struct Route {
     pub pinned: bool,
     pub inputs: Inputs,
     pub ranking: Ranking,
+    /// The snapshot of every table the statement reads, as routing resolved them; `None`
+    /// when one could not be resolved. With the statement, its parameters and the settings
+    /// that change results, they identify its answer (the result cache's key).
+    pub snapshots: Option<Vec<(Location, Snapshot)>>,
 }
 
 impl Route {
@@ -100,6 +104,8 @@ pub struct Ran<T> {
     pub engine: &'static str,
     /// Set when the route's own engine failed and `engine` took over: says both and why.
     pub fallback_notice: Option<String>,
+    /// Then: the engine that failed, and the SQLSTATE it failed with.
+    pub fell_back_from: Option<(&'static str, &'static str)>,
 }
 
 /// Records one run of a statement on an engine (see [`Router::observer`]); while it lives,
@@ -113,9 +119,10 @@ pub struct Observer {
 }
 
 impl Observer {
-    /// The statement took `elapsed`, to its last row.
-    pub fn finish(self, elapsed: Duration) {
-        self.learned.record(self.fingerprint, self.engine, elapsed);
+    /// The statement took `elapsed` and sent `rows`, to its last row.
+    pub fn finish(self, elapsed: Duration, rows: u64) {
+        self.learned
+            .record(self.fingerprint, self.engine, elapsed, rows);
     }
 }
 
@@ -192,6 +199,11 @@ impl Router {
         self
     }
 
+    /// The configured engines, in the order `auto` breaks ties.
+    pub fn engines(&self) -> &[Arc<dyn Engine>] {
+        &self.engines
+    }
+
     /// The configured engines' names, as `SET junction.engine` accepts them.
     pub fn engine_names(&self) -> Vec<&'static str> {
         self.engines.iter().map(|e| e.name()).collect()
@@ -199,6 +211,18 @@ impl Router {
 
     pub fn catalogs(&self) -> &Catalogs {
         &self.catalogs
+    }
+
+    /// Learns into `learned` (shared with whoever shows its figures) instead of a record of
+    /// its own.
+    pub fn with_learned(mut self, learned: Learned) -> Self {
+        self.ranker.learned = learned;
+        self
+    }
+
+    /// What the router learned per fingerprint and engine: pg_stat_statements' figures.
+    pub fn learned(&self) -> &Learned {
+        &self.ranker.learned
     }
 
     /// Runs `op` on `route`'s first engine. When that fails before producing anything, for a
@@ -219,6 +243,7 @@ impl Router {
                     value,
                     engine: first.name(),
                     fallback_notice: None,
+                    fell_back_from: None,
                 })
             }
             Err(error) => error,
@@ -249,6 +274,7 @@ impl Router {
                     value,
                     engine: candidate.name(),
                     fallback_notice: Some(notice),
+                    fell_back_from: Some((first.name(), error.sqlstate())),
                 });
             }
         }
@@ -352,6 +378,7 @@ impl Router {
         statement: &Statement,
         choice: Choice<'_>,
     ) -> Result<Route, RouteError> {
+        let original = statement;
         let pinned = match choice.pinned() {
             Some(name) => Some(
                 self.engines
@@ -376,8 +403,13 @@ impl Router {
         let tables = types::resolve_tables(&ctx.catalogs, &ctx.catalog, &statement)
             .await
             .map_err(RouteError::Denied)?;
+        let fingerprint = Fingerprint::of(&statement);
+        // pg_stat_statements shows the statement as the client wrote it, not as qualified.
+        self.ranker
+            .learned
+            .note_text(fingerprint, || fingerprint::normalised_text(original));
         let inputs = Inputs {
-            fingerprint: Fingerprint::of(&statement),
+            fingerprint,
             work: Work {
                 tables: tables.tables,
                 scan_bytes: tables.scan_bytes,
@@ -391,6 +423,7 @@ impl Router {
         };
         Ok(Route {
             statement,
+            snapshots: tables.snapshots,
             types: tables.types,
             pinned: pinned.is_some(),
             inputs,

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use arrow::datatypes::DataType;
-use junction_catalogs::{CatalogError, Catalogs, TableHandle};
+use junction_catalogs::{CatalogError, Catalogs, Location, Snapshot, TableHandle};
 use junction_engines::tables::{relation, Relation};
 use junction_engines::EngineError;
 use junction_transpiler::{table_references, SqlType, TableTypes};
@@ -61,6 +61,9 @@ pub(crate) struct ResolvedTables {
     /// passing its filters, where the table's metadata has statistics, else all; tables
     /// whose metadata does not say count as nothing.
     pub scan_bytes: u64,
+    /// The snapshot of each table resolved, in the order the statement names them; `None`
+    /// when a table could not be resolved (its error is the engine's to report).
+    pub snapshots: Option<Vec<(Location, Snapshot)>>,
 }
 
 /// What routing reads of `statement`'s tables; the error of a table the session's grants do
@@ -70,7 +73,10 @@ pub(crate) async fn resolve_tables(
     current_catalog: &str,
     statement: &Statement,
 ) -> Result<ResolvedTables, CatalogError> {
-    let mut resolved = ResolvedTables::default();
+    let mut resolved = ResolvedTables {
+        snapshots: Some(Vec::new()),
+        ..ResolvedTables::default()
+    };
     let mut handles: Vec<(Vec<String>, Arc<TableHandle>)> = Vec::new();
     for parts in table_references(statement) {
         let Relation::Table(name) = relation(&parts, current_catalog) else {
@@ -82,8 +88,14 @@ pub(crate) async fn resolve_tables(
                 return Err(denied)
             }
             // An unreadable table: its own error surfaces when an engine reads it.
-            Err(_) => continue,
+            Err(_) => {
+                resolved.snapshots = None;
+                continue;
+            }
         };
+        if let Some(snapshots) = &mut resolved.snapshots {
+            snapshots.push((handle.location().clone(), handle.snapshot().clone()));
+        }
         let columns = handle
             .schema()
             .fields()

@@ -315,10 +315,10 @@ async fn what_a_statement_took_outweighs_the_model() {
     // The model thought "quick" 9x faster; each has run it once, and "slow" was faster.
     f.router
         .observer(&route, "quick")
-        .finish(Duration::from_millis(40));
+        .finish(Duration::from_millis(40), 1);
     f.router
         .observer(&route, "slow")
-        .finish(Duration::from_millis(4));
+        .finish(Duration::from_millis(4), 1);
     assert_eq!(f.route(sql, Choice::Auto).await.engine().name(), "slow");
     assert_eq!(f.explained_choice(sql, Choice::Auto).await, "slow");
     // The same statement with other literals is the same fingerprint.
@@ -345,7 +345,7 @@ async fn an_engine_without_a_record_is_estimated_by_the_model_scaled_to_the_othe
     // "a" took 10x the model's figure: "b" is scaled the same, and stays behind.
     f.router
         .observer(&route, "a")
-        .finish(Duration::from_millis(10));
+        .finish(Duration::from_millis(10), 1);
     let route = f.route(sql, Choice::Auto).await;
     let estimates: Vec<_> = route
         .ranking
@@ -470,7 +470,7 @@ async fn exploration_sends_every_nth_run_to_the_runner_up_until_it_has_a_record(
         let took = if engine == "a" { 1 } else { 5 };
         router
             .observer(&route, engine)
-            .finish(Duration::from_millis(took));
+            .finish(Duration::from_millis(took), 1);
     }
     // Every third run goes to the runner-up, until it has 3 runs on record; "a" stays first
     // as it was faster.
@@ -491,7 +491,7 @@ async fn without_exploration_the_runner_up_never_runs() {
         assert_eq!(route.engine().name(), "a");
         f.router
             .observer(&route, "a")
-            .finish(Duration::from_millis(1));
+            .finish(Duration::from_millis(1), 1);
     }
 }
 
@@ -589,7 +589,7 @@ async fn work_too_big_for_this_machine_runs_on_a_remote_engine_that_can_run_it()
     let route = f.route(grouped, Choice::Auto).await;
     f.router
         .observer(&route, "local")
-        .finish(Duration::from_micros(10));
+        .finish(Duration::from_micros(10), 1);
     for _ in 0..4 {
         assert_eq!(
             f.run(grouped, Choice::Auto).await.expect("runs").0,
@@ -636,7 +636,7 @@ async fn statements_running_here_make_a_remote_engine_the_sooner_one() {
         "{reason}"
     );
     // One finishes, one is dropped before its end (a cancel): the machine is free again.
-    first.finish(Duration::from_millis(1));
+    first.finish(Duration::from_millis(1), 1);
     drop(second);
     assert_eq!(f.route(sql, Choice::Auto).await.engine().name(), "local");
 }

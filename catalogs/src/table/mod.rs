@@ -49,7 +49,7 @@ impl fmt::Display for TableFormat {
 
 /// Which state of the table a handle describes. Two handles of the same table with equal
 /// snapshots read the same rows, so a cached handle is reused while its snapshot is current.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Snapshot {
     /// Delta log version.
     DeltaVersion(u64),

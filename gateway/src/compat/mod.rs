@@ -22,7 +22,7 @@ use datafusion_pg_catalog::sql::rules::{
 };
 use datafusion_pg_catalog::sql::PostgresCompatibilityParser;
 use junction_transpiler::SYSTEM_SCHEMAS;
-use sqlparser::ast::Statement;
+use sqlparser::ast::{visit_relations_mut, Ident, ObjectNamePart, Statement};
 use sqlparser::parser::ParserError;
 
 /// Parses client SQL with datafusion-pg-catalog's compatibility rewrites.
@@ -118,9 +118,31 @@ impl CompatibilityParser {
 /// A catalog query after datafusion-pg-catalog's rewrites, with junction's own for the
 /// scalar subqueries DataFusion cannot plan.
 fn catalog_query(mut statement: Statement) -> Statement {
+    qualify_server_tables(&mut statement);
     constructs::rewrite(&mut statement);
     subqueries::rewrite(&mut statement);
     statement
+}
+
+/// Names junction's own pg_catalog tables (pg_stat_activity, pg_stat_statements) in
+/// pg_catalog where the client left them unqualified, as datafusion-pg-catalog's rules do
+/// for its own tables: PostgreSQL searches pg_catalog first.
+fn qualify_server_tables(statement: &mut Statement) {
+    let _ = visit_relations_mut(statement, |name| {
+        let server_table = match name.0.as_slice() {
+            [only] => only.as_ident().is_some_and(|ident| {
+                junction_engines::SERVER_TABLES
+                    .iter()
+                    .any(|t| t.eq_ignore_ascii_case(&ident.value))
+            }),
+            _ => false,
+        };
+        if server_table {
+            name.0
+                .insert(0, ObjectNamePart::Identifier(Ident::new("pg_catalog")));
+        }
+        std::ops::ControlFlow::<()>::Continue(())
+    });
 }
 
 /// Whether `statement` reads a system catalog relation: one qualified with `pg_catalog` or

@@ -66,7 +66,8 @@ pub async fn serve(
         settings.session_idle_timeout,
         settings.token_lifetime,
         Arc::clone(executor.session_defaults()),
-    );
+    )
+    .with_registry(Arc::clone(executor.sessions()));
     let frontend = FlightFrontend::new(executor, sessions, Tickets::new(settings.ticket_ttl));
     let mut server = tonic::transport::Server::builder();
     if let Some(tls) = tls {

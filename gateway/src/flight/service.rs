@@ -45,6 +45,7 @@ use crate::auth::failed_login;
 use crate::command::Command;
 use crate::error::GatewayError;
 use crate::executor::{Executor, Outcome};
+use crate::session::Session;
 use crate::stop::Stop;
 
 /// The request header that pins the session's engine, as `SET junction.engine` does.
@@ -128,8 +129,10 @@ impl FlightFrontend {
         Ok(resolved)
     }
 
-    /// The one statement of `sql`, whose `?` parameter markers are `$1`, `$2`, ...
-    async fn one_command(&self, sql: &str) -> Result<Command, Status> {
+    /// The one statement of `sql`, whose `?` parameter markers are `$1`, `$2`, ..., sent in
+    /// `session`.
+    async fn one_command(&self, session: &Session, sql: &str) -> Result<Command, Status> {
+        session.received(sql);
         let sql = junction_transpiler::number_question_marks(sql)
             .map_err(|e| status(GatewayError::from(e)))?;
         let mut commands = self.executor.parse(&sql).await.map_err(status)?;
@@ -305,7 +308,7 @@ impl FlightSqlService for FlightFrontend {
     ) -> Result<Response<FlightInfo>, Status> {
         let resolved = self.session(&request).await?;
         let session = &resolved.session;
-        let command = self.one_command(&query.query).await?;
+        let command = self.one_command(&session.session, &query.query).await?;
         let described = self
             .executor
             .describe(Arc::clone(session), &command)
@@ -590,7 +593,9 @@ impl FlightSqlService for FlightFrontend {
         request: Request<PeekableFlightDataStream>,
     ) -> Result<i64, Status> {
         let resolved = self.session(&request).await?;
-        let command = self.one_command(&query.query).await?;
+        let command = self
+            .one_command(&resolved.session.session, &query.query)
+            .await?;
         run_update(&self.executor, &resolved.session, command).await
     }
 
@@ -645,7 +650,7 @@ impl FlightSqlService for FlightFrontend {
     ) -> Result<ActionCreatePreparedStatementResult, Status> {
         let resolved = self.session(&request).await?;
         let session = &resolved.session;
-        let command = self.one_command(&query.query).await?;
+        let command = self.one_command(&session.session, &query.query).await?;
         let described = self
             .executor
             .describe(Arc::clone(session), &command)

@@ -17,9 +17,11 @@ use moka::sync::Cache;
 use tonic::metadata::MetadataMap;
 
 use super::prepared::PreparedStatement;
+use crate::activity::{Origin, SessionRegistry};
 use crate::auth::Authenticator;
 use crate::error::GatewayError;
-use crate::session::{next_backend_pid, ServerDefaults, Session};
+use crate::metrics::Frontend;
+use crate::session::{next_backend_pid, ServerDefaults, Session, SessionHandle};
 
 /// The user of sessions whose client sent no credentials (as on the pg front end).
 const ANONYMOUS_USER: &str = "junction";
@@ -44,7 +46,13 @@ impl FlightSession {
 
 /// A request's session, and whether it was opened by this request (so the response must
 /// tell the client its token).
-impl crate::session::SessionHandle for Arc<FlightSession> {
+impl SessionHandle for Arc<FlightSession> {
+    fn session(&self) -> &Session {
+        &self.session
+    }
+}
+
+impl SessionHandle for FlightSession {
     fn session(&self) -> &Session {
         &self.session
     }
@@ -61,6 +69,8 @@ pub struct Sessions {
     authenticator: Arc<Authenticator>,
     catalog: String,
     defaults: Arc<ServerDefaults>,
+    /// Where every session of the server is listed (pg_stat_activity).
+    registry: Arc<SessionRegistry>,
 }
 
 impl std::fmt::Debug for Sessions {
@@ -92,7 +102,14 @@ impl Sessions {
             authenticator,
             catalog,
             defaults,
+            registry: Arc::default(),
         }
+    }
+
+    /// Lists the sessions in `registry`.
+    pub fn with_registry(mut self, registry: Arc<SessionRegistry>) -> Self {
+        self.registry = registry;
+        self
     }
 
     /// The session of a request with these headers: the one its bearer token names, or a new
@@ -107,6 +124,14 @@ impl Sessions {
                             .to_owned(),
                     )
                 })?;
+                if session.session.is_terminated() {
+                    self.live.invalidate(&token);
+                    return Err(GatewayError::Unauthenticated(
+                        "the session was terminated by an administrator command \
+                         (pg_terminate_backend): authenticate again"
+                            .to_owned(),
+                    ));
+                }
                 Ok(Resolved {
                     session,
                     opened: false,
@@ -128,6 +153,7 @@ impl Sessions {
         let session = Arc::new(FlightSession {
             token: token.clone(),
             session: Session::new(
+                Origin::new(Frontend::Flight, None),
                 user,
                 self.catalog.clone(),
                 next_backend_pid(),
@@ -136,6 +162,9 @@ impl Sessions {
             prepared: Mutex::new(HashMap::new()),
         });
         self.live.insert(token, Arc::clone(&session));
+        let weak = Arc::downgrade(&session);
+        let registered: std::sync::Weak<dyn SessionHandle> = weak;
+        self.registry.register(registered);
         Resolved {
             session,
             opened: true,

@@ -12,6 +12,8 @@ use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
 use std::sync::Mutex;
 use std::time::Duration;
 
+use tokio_util::sync::CancellationToken;
+
 /// How often a running statement looks for its client.
 const INTERVAL: Duration = Duration::from_millis(100);
 
@@ -48,13 +50,17 @@ impl ClientSocket {
 }
 
 /// The sockets of live connections by peer address, for the startup handler to find its
-/// own (pgwire hands handlers the peer address, not the socket).
+/// own (pgwire hands handlers the peer address, not the socket), each with the token that
+/// ends its connection (`pg_terminate_backend`).
 #[derive(Debug, Default)]
-pub struct Sockets(Mutex<HashMap<SocketAddr, RawFd>>);
+pub struct Sockets(Mutex<HashMap<SocketAddr, (RawFd, CancellationToken)>>);
 
 impl Sockets {
-    pub fn insert(&self, peer: SocketAddr, fd: RawFd) {
-        self.lock().insert(peer, fd);
+    /// Notes the connection from `peer`; the token returned ends it when fired.
+    pub fn insert(&self, peer: SocketAddr, fd: RawFd) -> CancellationToken {
+        let end = CancellationToken::new();
+        self.lock().insert(peer, (fd, end.clone()));
+        end
     }
 
     pub fn remove(&self, peer: &SocketAddr) {
@@ -62,10 +68,15 @@ impl Sockets {
     }
 
     pub fn get(&self, peer: &SocketAddr) -> Option<ClientSocket> {
-        self.lock().get(peer).copied().map(ClientSocket)
+        self.lock().get(peer).map(|(fd, _)| ClientSocket(*fd))
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<SocketAddr, RawFd>> {
+    /// The token that ends the connection from `peer`.
+    pub fn ender(&self, peer: &SocketAddr) -> Option<CancellationToken> {
+        self.lock().get(peer).map(|(_, end)| end.clone())
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<SocketAddr, (RawFd, CancellationToken)>> {
         // Plain data: a panic elsewhere cannot leave it inconsistent.
         self.0.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -85,12 +96,24 @@ impl LastWord {
     /// Sends PostgreSQL's answer to a malformed message, FATAL 08P01; the connection closes
     /// when this handle drops.
     pub fn protocol_violation(self) {
+        self.fatal("08P01", "invalid frontend message");
+    }
+
+    /// Sends PostgreSQL's word to a connection `pg_terminate_backend` ended, FATAL 57P01.
+    pub fn terminated(self) {
+        self.fatal(
+            "57P01",
+            "terminating connection due to administrator command",
+        );
+    }
+
+    fn fatal(self, sqlstate: &str, message: &str) {
         let mut body = Vec::new();
         for (field, value) in [
             (b'S', "FATAL"),
             (b'V', "FATAL"),
-            (b'C', "08P01"),
-            (b'M', "invalid frontend message"),
+            (b'C', sqlstate),
+            (b'M', message),
         ] {
             body.push(field);
             body.extend_from_slice(value.as_bytes());

@@ -122,6 +122,7 @@ impl PgHandler {
                 schema: Arc::clone(&schema),
                 parameters: Vec::new(),
             }),
+            sql: Arc::from(format!("FETCH ALL IN {name}")),
         };
         let portal = Portal::new_cursor(
             name.clone(),

@@ -229,6 +229,7 @@ impl SimpleQueryHandler for PgHandler {
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
         let session = session_of(client)?;
+        session.received(query);
         // A cancel applies from the moment the message is read, as in PostgreSQL: parsing
         // waits for a worker, and under load a cancel sent 100 ms after its statement could
         // otherwise land before the statement started, and be lost.
@@ -270,6 +271,8 @@ pub enum Prepared {
     Command {
         command: Command,
         described: Option<Described>,
+        /// The text the client sent, for pg_stat_activity.
+        sql: Arc<str>,
     },
 }
 
@@ -303,7 +306,11 @@ impl StatementParser {
             .describe(Arc::clone(session), &command)
             .await
             .map_err(|e| to_pg_error(&e))?;
-        Ok(Prepared::Command { command, described })
+        Ok(Prepared::Command {
+            command,
+            described,
+            sql: Arc::from(sql),
+        })
     }
 }
 
@@ -321,6 +328,7 @@ impl QueryParser for StatementParser {
         C: ClientInfo + Unpin + Send + Sync,
     {
         let session = session_of(client)?;
+        session.received(sql);
         // A cancel applies while the statement is parsed and described (which waits for a
         // worker and resolves its tables), as PostgreSQL's does while it processes a Parse.
         let stop = Stop::new(session.start_statement());
@@ -400,9 +408,15 @@ impl ExtendedQueryHandler for PgHandler {
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
         let session = session_of(client)?;
-        let Prepared::Command { command, described } = &portal.statement.statement else {
+        let Prepared::Command {
+            command,
+            described,
+            sql,
+        } = &portal.statement.statement
+        else {
             return Ok(Response::EmptyQuery);
         };
+        session.received(sql);
         let parameters = match described {
             Some(described) => {
                 let types: Vec<_> = described.parameters.iter().map(Option::as_ref).collect();

@@ -79,7 +79,7 @@ pub async fn serve(
             Ok((socket, peer)) => {
                 let frontend = Arc::clone(&frontend);
                 let sockets = Arc::clone(&sockets);
-                sockets.insert(peer, std::os::fd::AsRawFd::as_raw_fd(&socket));
+                let ended = sockets.insert(peer, std::os::fd::AsRawFd::as_raw_fd(&socket));
                 // The last word is written to the raw socket: not where TLS may be spoken.
                 let last_word = match tls {
                     Some(_) => None,
@@ -89,8 +89,19 @@ pub async fn serve(
                 tokio::spawn(async move {
                     let served =
                         AssertUnwindSafe(pgwire::tokio::process_socket(socket, tls, frontend))
-                            .catch_unwind()
-                            .await;
+                            .catch_unwind();
+                    let served = tokio::select! {
+                        served = served => served,
+                        // pg_terminate_backend: the session's statement has stopped; the
+                        // client hears why as its connection closes.
+                        () = ended.cancelled() => {
+                            if let Some(last_word) = last_word {
+                                last_word.terminated();
+                            }
+                            sockets.remove(&peer);
+                            return;
+                        }
+                    };
                     // A broken connection ends only itself.
                     match served {
                         Ok(Ok(())) => {}

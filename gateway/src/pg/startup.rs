@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 use std::fmt::Debug;
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
 use async_trait::async_trait;
 use futures::{Sink, SinkExt};
@@ -19,9 +19,11 @@ use pgwire::messages::{PgWireBackendMessage, PgWireFrontendMessage};
 
 use super::handler::to_pg_fatal;
 use super::handler::PgHandler;
+use crate::activity::Origin;
 use crate::auth::{failed_login, ScramExchange};
 use crate::error::GatewayError;
-use crate::session::{next_backend_pid, split_list, Session};
+use crate::metrics::Frontend;
+use crate::session::{next_backend_pid, split_list, Session, SessionHandle};
 
 /// Startup parameters a client may send that are settings (`options=-c x=y` included).
 fn startup_settings(metadata: &HashMap<String, String>) -> Vec<(String, String)> {
@@ -205,7 +207,15 @@ impl PgHandler {
         client.set_pid_and_secret_key(pid, secret.clone());
 
         let defaults = Arc::clone(self.executor().session_defaults());
-        let session = Arc::new(Session::new(user, catalog, pid, defaults));
+        let origin = Origin::new(Frontend::Pg, Some(client.socket_addr()));
+        let mut session = Session::new(origin, user, catalog, pid, defaults);
+        if let Some(ended) = self.sockets().ender(&client.socket_addr()) {
+            session = session.ending_with(ended);
+        }
+        let session = Arc::new(session);
+        let weak = Arc::downgrade(&session);
+        let registered: Weak<dyn SessionHandle> = weak;
+        self.executor().sessions().register(registered);
         for (name, value) in startup_settings(client.metadata()) {
             // Unknown startup settings are ignored rather than fatal: drivers send
             // options of newer servers.

@@ -8,9 +8,11 @@ use tokio_postgres::{Client, NoTls};
 
 use crate::server::{text_rows, Server};
 
+/// Pins the session to DuckDB, and has DuckDB run every statement again rather than the
+/// result cache answer a repeated one.
 async fn pin_duckdb(client: &Client) {
     client
-        .batch_execute("SET junction.engine = 'duckdb'")
+        .batch_execute("SET junction.engine = 'duckdb'; SET junction.result_cache = off")
         .await
         .expect("pin duckdb");
 }

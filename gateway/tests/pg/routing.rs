@@ -16,6 +16,11 @@ const COUNT_DEVICES: &str = "select count(*) from silver.devices";
 async fn a_hint_pins_its_statement_only() {
     let server = Server::start();
     let client = server.connect().await;
+    // Every statement runs on an engine, not from the result cache.
+    client
+        .batch_execute("SET junction.result_cache = off")
+        .await
+        .expect("cache off");
     let hinted = format!("/*+ ENGINE(duckdb) */ {COUNT_DEVICES}");
     let rows = client.simple_query(&hinted).await.expect("hinted");
     assert_eq!(text_rows(&rows), [[Some("10".to_owned())]]);

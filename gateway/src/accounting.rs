@@ -1,0 +1,167 @@
+//! A statement's account, from its start to its last row or its error: while it is open the
+//! session shows as `active` in pg_stat_activity; when it closes, `/metrics` counts the
+//! statement by engine and outcome and times it, and the statement log hears of it.
+
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Instant;
+
+use arrow::array::RecordBatch;
+use arrow::datatypes::SchemaRef;
+use datafusion::error::{DataFusionError, Result};
+use datafusion::execution::{RecordBatchStream, SendableRecordBatchStream};
+use futures::Stream;
+
+use crate::activity::Busy;
+use crate::metrics::{Metrics, Outcome};
+use crate::session::SessionHandle;
+use crate::statement_log::StatementLog;
+
+/// What a statement did, for its account: whether the router ran it (else junction
+/// answered it itself).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Routed,
+    Gateway,
+}
+
+/// An open statement account. Dropped without [`Account::close`] (the statement's future
+/// was dropped: a cancel, the client gone), it closes as cancelled or dropped.
+pub struct Account<S: SessionHandle> {
+    busy: Busy<S>,
+    metrics: Metrics,
+    log: StatementLog,
+    kind: Kind,
+    started: Instant,
+    closed: bool,
+}
+
+impl<S: SessionHandle> Account<S> {
+    pub fn open(session: S, metrics: &Metrics, log: &StatementLog, kind: Kind) -> Self {
+        Self {
+            busy: Busy::start(session),
+            metrics: metrics.clone(),
+            log: log.clone(),
+            kind,
+            started: Instant::now(),
+            closed: false,
+        }
+    }
+
+    /// The engine label: the engine that ran the statement, `none` for a routed statement
+    /// that failed before one did, `gateway` for what junction answers itself.
+    fn engine(&self) -> &'static str {
+        match (self.kind, self.busy.session().activity().engine()) {
+            (_, Some(engine)) => engine,
+            (Kind::Routed, None) => "none",
+            (Kind::Gateway, None) => "gateway",
+        }
+    }
+
+    /// Closes the account: the statement ended with `outcome` after sending `rows`.
+    pub fn close(mut self, outcome: Outcome, rows: u64) {
+        self.record(outcome, rows);
+    }
+
+    fn record(&mut self, outcome: Outcome, rows: u64) {
+        self.closed = true;
+        let took = self.started.elapsed();
+        let session = self.busy.session();
+        let engine = self.engine();
+        self.metrics
+            .statement(session.origin.frontend, engine, outcome, took);
+        self.log.ended(session, engine, outcome, rows, took);
+    }
+
+    /// How a statement that stopped before its end ended.
+    fn interrupted(&self) -> Outcome<'static> {
+        if self.busy.session().statement_cancelled() {
+            Outcome::Sqlstate("57014")
+        } else {
+            Outcome::Dropped
+        }
+    }
+
+    /// `stream`, closing the account when its last batch is out, at its error, or when it
+    /// is dropped before either (the reader stopped, or the statement was cancelled).
+    pub fn stream(self, stream: SendableRecordBatchStream) -> SendableRecordBatchStream
+    where
+        S: Unpin,
+    {
+        Box::pin(Accounted {
+            inner: stream,
+            account: Some(self),
+            rows: 0,
+        })
+    }
+}
+
+impl<S: SessionHandle> Drop for Account<S> {
+    fn drop(&mut self) {
+        if !self.closed {
+            let outcome = self.interrupted();
+            self.record(outcome, 0);
+        }
+    }
+}
+
+struct Accounted<S: SessionHandle> {
+    inner: SendableRecordBatchStream,
+    account: Option<Account<S>>,
+    rows: u64,
+}
+
+impl<S: SessionHandle + Unpin> Stream for Accounted<S> {
+    type Item = Result<RecordBatch>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let polled = self.inner.as_mut().poll_next(cx);
+        match polled {
+            Poll::Ready(Some(Ok(batch))) => {
+                self.rows += batch.num_rows() as u64;
+                if let Some(account) = &self.account {
+                    let frontend = account.busy.session().origin.frontend;
+                    account
+                        .metrics
+                        .sent(frontend, batch.num_rows(), batch.get_array_memory_size());
+                }
+                Poll::Ready(Some(Ok(batch)))
+            }
+            Poll::Ready(Some(Err(e))) => {
+                // The SQLSTATE is read from the error the client will hear, which is then
+                // passed on as it is.
+                let error = crate::workers::stream_error(e);
+                if let Some(account) = self.account.take() {
+                    account.close(Outcome::Sqlstate(error.sqlstate()), self.rows);
+                }
+                Poll::Ready(Some(Err(DataFusionError::External(Box::new(error)))))
+            }
+            Poll::Ready(None) => {
+                if let Some(account) = self.account.take() {
+                    account.close(Outcome::Sqlstate("00000"), self.rows);
+                }
+                Poll::Ready(None)
+            }
+            Poll::Pending => Poll::Pending,
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.inner.size_hint()
+    }
+}
+
+impl<S: SessionHandle> Drop for Accounted<S> {
+    fn drop(&mut self) {
+        if let Some(account) = self.account.take() {
+            let outcome = account.interrupted();
+            account.close(outcome, self.rows);
+        }
+    }
+}
+
+impl<S: SessionHandle + Unpin> RecordBatchStream for Accounted<S> {
+    fn schema(&self) -> SchemaRef {
+        self.inner.schema()
+    }
+}

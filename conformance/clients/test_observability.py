@@ -139,6 +139,11 @@ def test_pg_stat_activity_shows_each_session_and_its_statement(server):
             "junction", "warehouse", "dashboard", "idle",
             "select count(*) from silver.vitals where heart_rate > 100")
         assert rows[other_pid][7] == "client backend"
+        # pgAdmin's session view asks who blocks each session: junction takes no locks.
+        blocking = me.execute("select array_to_string(pg_catalog.pg_blocking_pids(pid), ', ') "
+                              "from pg_catalog.pg_stat_activity where pid = %s",
+                              (other_pid,)).fetchone()
+        assert blocking == ("",)
         # The columns Grafana and pgAdmin read have PostgreSQL's types.
         cur = me.execute("select pid, query_start, backend_start, client_port, query_id "
                          "from pg_stat_activity where pid = pg_backend_pid()")
@@ -265,6 +270,9 @@ def test_the_statement_log_is_json_with_literals_redacted(server):
     assert found is not None, "no log line for the statement"
     fields = found["fields"]
     assert found["target"] == "junction::statement"
+    # The event is logged in the statement's span, which carries the route.
+    assert found["span"]["name"] == "statement"
+    assert found["span"]["route"] == "auto" and found["span"]["pid"] == pid
     assert fields["message"] == "slow statement"
     assert fields["sql"] == "select count(*) from silver.patients where name = $1"
     assert fields["user"] == "junction" and fields["outcome"] == "00000"

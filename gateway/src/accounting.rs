@@ -29,6 +29,9 @@ pub enum Kind {
 /// was dropped: a cancel, the client gone), it closes as cancelled or dropped.
 pub struct Account<S: SessionHandle> {
     busy: Busy<S>,
+    /// The statement's span: its work on the workers runs in it, and its end is logged in
+    /// it, with the query id, engine and route once known.
+    span: tracing::Span,
     metrics: Metrics,
     log: StatementLog,
     kind: Kind,
@@ -38,7 +41,21 @@ pub struct Account<S: SessionHandle> {
 
 impl<S: SessionHandle> Account<S> {
     pub fn open(session: S, metrics: &Metrics, log: &StatementLog, kind: Kind) -> Self {
+        let span = {
+            let s = session.session();
+            tracing::info_span!(
+                target: "junction::statement",
+                "statement",
+                pid = s.backend_pid,
+                user = %s.user,
+                frontend = s.origin.frontend.as_str(),
+                query_id = tracing::field::Empty,
+                engine = tracing::field::Empty,
+                route = tracing::field::Empty,
+            )
+        };
         Self {
+            span,
             busy: Busy::start(session),
             metrics: metrics.clone(),
             log: log.clone(),
@@ -46,6 +63,10 @@ impl<S: SessionHandle> Account<S> {
             started: Instant::now(),
             closed: false,
         }
+    }
+
+    pub fn span(&self) -> &tracing::Span {
+        &self.span
     }
 
     /// The engine label: the engine that ran the statement, `none` for a routed statement
@@ -70,7 +91,19 @@ impl<S: SessionHandle> Account<S> {
         let engine = self.engine();
         self.metrics
             .statement(session.origin.frontend, engine, outcome, took);
-        self.log.ended(session, engine, outcome, rows, took);
+        let (query_id, route) = {
+            let activity = session.activity();
+            (activity.query_id(), activity.route())
+        };
+        if let Some(query_id) = query_id {
+            self.span.record("query_id", query_id);
+        }
+        if let Some(route) = route {
+            self.span.record("route", route);
+        }
+        self.span.record("engine", engine);
+        self.span
+            .in_scope(|| self.log.ended(session, engine, outcome, rows, took));
     }
 
     /// How a statement that stopped before its end ended.

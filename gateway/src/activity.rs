@@ -52,6 +52,8 @@ pub struct Activity {
     running: usize,
     /// The engine that runs the statement started last, once known.
     engine: Option<&'static str>,
+    /// Who chose that engine (`auto`, `session`, `hint`), or `cache`.
+    route: Option<&'static str>,
     /// pg_terminate_backend asked the session to end once its statements stopped.
     terminating: bool,
 }
@@ -65,6 +67,7 @@ impl Default for Activity {
             query_id: None,
             running: 0,
             engine: None,
+            route: None,
             terminating: false,
         }
     }
@@ -84,6 +87,17 @@ impl Activity {
     pub fn runs_on(&mut self, query_id: i64, engine: &'static str) {
         self.query_id = Some(query_id);
         self.engine = Some(engine);
+    }
+
+    /// The statement's engine was chosen by `route` (`auto`, `session`, `hint`), or its
+    /// answer came from the cache (`cache`).
+    pub fn routed_by(&mut self, route: &'static str) {
+        self.route = Some(route);
+    }
+
+    /// Who chose the engine of the statement started last.
+    pub fn route(&self) -> Option<&'static str> {
+        self.route
     }
 
     /// The router's fingerprint of the statement, once routed.
@@ -115,6 +129,7 @@ impl Activity {
         }
         self.running += 1;
         self.engine = None;
+        self.route = None;
     }
 
     /// Whether the session is now to end: terminated, with nothing running.

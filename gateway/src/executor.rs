@@ -200,20 +200,24 @@ impl Executor {
         };
         let account = Account::open(session.clone(), &self.metrics, &self.log, kind);
         let executor = Arc::clone(self);
+        let span = account.span().clone();
         let outcome = self
             .workers
-            .run(async move {
-                let outcome = executor
-                    .execute_here(session.session(), command, parameters, start)
-                    .await?;
-                Ok(match outcome {
-                    Outcome::Rows { stream, notices } => Outcome::Rows {
-                        stream: executor.workers.stream(stream),
-                        notices,
-                    },
-                    other => other,
-                })
-            })
+            .run(tracing::Instrument::instrument(
+                async move {
+                    let outcome = executor
+                        .execute_here(session.session(), command, parameters, start)
+                        .await?;
+                    Ok(match outcome {
+                        Outcome::Rows { stream, notices } => Outcome::Rows {
+                            stream: executor.workers.stream(stream),
+                            notices,
+                        },
+                        other => other,
+                    })
+                },
+                span,
+            ))
             .await;
         match outcome {
             Ok(Outcome::Rows { stream, notices }) => Ok(Outcome::Rows {
@@ -340,7 +344,10 @@ impl Executor {
             self.metrics.cache_lookup(hit.is_some());
             if let Some(stream) = hit {
                 session.set_last_engine(CACHE);
-                session.activity().runs_on(query_id, CACHE);
+                let mut activity = session.activity();
+                activity.runs_on(query_id, CACHE);
+                activity.routed_by(CACHE);
+                drop(activity);
                 return Ok(Outcome::Rows {
                     stream: slot.hold(stream),
                     notices: Vec::new(),
@@ -353,6 +360,7 @@ impl Executor {
             (None, None) => "auto",
         };
         self.metrics.routed(route.engine().name(), choice);
+        session.activity().routed_by(choice);
         let ran = self
             .router
             .attempt(route, |engine| async move {

@@ -18,7 +18,7 @@ pub const SYSTEM_SCHEMAS: [&str; 2] = ["pg_catalog", "information_schema"];
 /// on the server's sessions and statistics, which only the engine serving pg_catalog reaches.
 /// Other engines have some of them too (DuckDB's describe DuckDB's own catalog: its
 /// `format_type(23, -1)` is `float8`).
-pub const CATALOG_FUNCTIONS: [&str; 40] = [
+pub const CATALOG_FUNCTIONS: [&str; 41] = [
     "format_type",
     "pg_get_expr",
     "pg_get_constraintdef",
@@ -59,6 +59,7 @@ pub const CATALOG_FUNCTIONS: [&str; 40] = [
     "pg_cancel_backend",
     "pg_terminate_backend",
     "pg_stat_statements_reset",
+    "pg_blocking_pids",
 ];
 
 /// PostgreSQL folds unquoted identifiers to lower case.

@@ -7,8 +7,8 @@
 use std::sync::Arc;
 
 use datafusion::arrow::array::{
-    ArrayRef, BooleanBuilder, Float64Array, Int32Array, Int64Array, RecordBatch, StringArray,
-    TimestampMicrosecondArray,
+    Array, ArrayRef, BooleanBuilder, Float64Array, Int32Array, Int32Builder, Int64Array,
+    ListBuilder, RecordBatch, StringArray, TimestampMicrosecondArray,
 };
 use datafusion::arrow::datatypes::{DataType, Field, Schema, TimeUnit};
 use datafusion::catalog::TableProvider;
@@ -18,8 +18,8 @@ use datafusion::error::Result as DFResult;
 use datafusion::execution::session_state::SessionState;
 use datafusion::execution::FunctionRegistry;
 use datafusion::logical_expr::{
-    ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, TypeSignature,
-    Volatility,
+    create_udf, ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature,
+    TypeSignature, Volatility,
 };
 use datafusion::scalar::ScalarValue;
 
@@ -194,11 +194,42 @@ pub fn register(
         };
         state.register_udf(Arc::new(ScalarUDF::new_from_impl(udf)))?;
     }
+    state.register_udf(Arc::new(blocking_pids()))?;
     state.register_udf(Arc::new(ScalarUDF::new_from_impl(Reset {
         signature: Signature::nullary(Volatility::Volatile),
         views: Arc::clone(views),
     })))?;
     Ok(())
+}
+
+/// pg_blocking_pids(pid): the sessions holding locks `pid` waits for. junction takes no
+/// locks (a statement waiting for a `max_running` place waits for no session in
+/// particular), so the list is always empty; pgAdmin's session view asks for it.
+fn blocking_pids() -> ScalarUDF {
+    let int4_list = DataType::List(Arc::new(Field::new_list_field(DataType::Int32, true)));
+    create_udf(
+        "pg_blocking_pids",
+        vec![DataType::Int32],
+        int4_list,
+        Volatility::Volatile,
+        Arc::new(|args: &[ColumnarValue]| {
+            let rows = match &args[0] {
+                ColumnarValue::Array(a) => a.len(),
+                ColumnarValue::Scalar(_) => 1,
+            };
+            let mut lists = ListBuilder::new(Int32Builder::new());
+            for _ in 0..rows {
+                lists.append(true);
+            }
+            let lists: ArrayRef = Arc::new(lists.finish());
+            Ok(match &args[0] {
+                ColumnarValue::Array(_) => ColumnarValue::Array(lists),
+                ColumnarValue::Scalar(_) => {
+                    ColumnarValue::Scalar(ScalarValue::try_from_array(&lists, 0)?)
+                }
+            })
+        }),
+    )
 }
 
 /// pg_cancel_backend(pid) / pg_terminate_backend(pid[, timeout]) from `sender`.

@@ -91,24 +91,11 @@ async fn throughput(port: u16, args: &Args, cache: bool) -> Result<f64, String> 
     for _ in 0..args.clients {
         sessions.push(session(port, cache).await?);
     }
-    let until = Instant::now() + Duration::from_secs(args.seconds);
-    let runs = sessions.into_iter().enumerate().map(|(c, client)| {
-        tokio::spawn(async move {
-            let mut done = 0u64;
-            while Instant::now() < until {
-                let (_, sql) = DASHBOARD[(done as usize + c) % DASHBOARD.len()];
-                client.simple_query(sql).await?;
-                done += 1;
-            }
-            Ok::<u64, tokio_postgres::Error>(done)
-        })
-    });
-    let started = Instant::now();
-    let mut total = 0;
-    for run in futures::future::join_all(runs).await {
-        total += run.map_err(|e| e.to_string())?.map_err(|e| e.to_string())?;
-    }
-    Ok(total as f64 / started.elapsed().as_secs_f64())
+    crate::latency::throughput(sessions, args.seconds, |client, c, done| async move {
+        let (_, sql) = DASHBOARD[(done as usize + c) % DASHBOARD.len()];
+        client.simple_query(sql).await.map(drop)
+    })
+    .await
 }
 
 /// Rewrites the Parquet file `path` with its first row dropped: a commit to a plain table.

@@ -3,7 +3,7 @@
 
 use std::future::Future;
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use junction_conformance::peers::{connect, Junction, Postgres};
 use tokio_postgres::types::Type;
@@ -124,31 +124,16 @@ async fn throughput(target: &Target, args: &Args, lookups: bool) -> Result<f64, 
             .map_err(|e| e.to_string())?;
         clients.push((client, lookup));
     }
-    let until = Instant::now() + Duration::from_secs(args.seconds);
-    let runs = clients
-        .into_iter()
-        .enumerate()
-        .map(|(c, (client, lookup))| {
-            tokio::spawn(async move {
-                let mut done = 0u64;
-                while Instant::now() < until {
-                    if lookups {
-                        let id = 1 + ((done as usize + c) % 100) as i32;
-                        client.query(&lookup, &[&id]).await?;
-                    } else {
-                        client.simple_query("SELECT 1").await?;
-                    }
-                    done += 1;
-                }
-                Ok::<u64, tokio_postgres::Error>(done)
-            })
-        });
-    let started = Instant::now();
-    let mut total = 0;
-    for run in futures::future::join_all(runs).await {
-        total += run.map_err(|e| e.to_string())?.map_err(|e| e.to_string())?;
-    }
-    Ok(total as f64 / started.elapsed().as_secs_f64())
+    crate::latency::throughput(clients, args.seconds, move |session, c, done| async move {
+        let (client, lookup) = session.as_ref();
+        if lookups {
+            let id = 1 + ((done as usize + c) % 100) as i32;
+            client.query(lookup, &[&id]).await.map(drop)
+        } else {
+            client.simple_query("SELECT 1").await.map(drop)
+        }
+    })
+    .await
 }
 
 pub async fn run(junction: &std::path::Path, args: Args) -> Result<(), String> {

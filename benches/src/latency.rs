@@ -2,6 +2,7 @@
 //! the percentiles of any repeated call.
 
 use std::future::Future;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tokio_postgres::Client;
@@ -44,6 +45,34 @@ where
     }
     times.sort();
     Ok([percentile(&times, 0.50), percentile(&times, 0.99)])
+}
+
+/// Calls per second of `sessions` together, each calling `call(session, its index, its
+/// call count)` back to back until `seconds` have passed.
+pub async fn throughput<S, F, Fut>(sessions: Vec<S>, seconds: u64, call: F) -> Result<f64, String>
+where
+    S: Send + Sync + 'static,
+    F: Fn(Arc<S>, usize, u64) -> Fut + Clone + Send + 'static,
+    Fut: Future<Output = Result<(), tokio_postgres::Error>> + Send,
+{
+    let until = Instant::now() + Duration::from_secs(seconds);
+    let runs = sessions.into_iter().enumerate().map(|(c, session)| {
+        let (session, call) = (Arc::new(session), call.clone());
+        tokio::spawn(async move {
+            let mut done = 0u64;
+            while Instant::now() < until {
+                call(Arc::clone(&session), c, done).await?;
+                done += 1;
+            }
+            Ok::<u64, tokio_postgres::Error>(done)
+        })
+    });
+    let started = Instant::now();
+    let mut total = 0;
+    for run in futures::future::join_all(runs).await {
+        total += run.map_err(|e| e.to_string())?.map_err(|e| e.to_string())?;
+    }
+    Ok(total as f64 / started.elapsed().as_secs_f64())
 }
 
 /// Sends `SELECT 1` (simple protocol) `warmup + samples` times, one at a time, and keeps the

@@ -94,15 +94,22 @@ def stop(proc):
     proc.wait(timeout=10)
 
 
-@pytest.fixture(scope="session")
-def junction():
-    workdir = tempfile.mkdtemp(prefix="junction-clients-")
+def small_demo(prefix):
+    """A small demo warehouse (10 patients, a day from 2026-01-01) in a new directory named
+    with `prefix`; (that directory, the warehouse's path)."""
+    workdir = tempfile.mkdtemp(prefix=prefix)
     warehouse = os.path.join(workdir, "warehouse")
     subprocess.run(
         [os.environ["JUNCTION_BIN"], "demo", "--warehouse", warehouse, "--patients", "10", "--days", "1",
          "--start", "2026-01-01"],
         check=True,
     )
+    return workdir, warehouse
+
+
+@pytest.fixture(scope="session")
+def junction():
+    _, warehouse = small_demo("junction-clients-")
     proc, port, flight_port = serve(warehouse)
     yield {"host": "127.0.0.1", "port": port, "flight_port": flight_port, "warehouse": warehouse}
     stop(proc)

@@ -4,8 +4,6 @@ pg_stat_activity and pg_cancel_backend / pg_terminate_backend from psql's driver
 pg_stat_statements, and the statement log in JSON."""
 import json
 import os
-import subprocess
-import tempfile
 import threading
 import time
 import urllib.error
@@ -16,20 +14,14 @@ import psycopg
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from conftest import serve, stop
+from conftest import serve, small_demo, stop
 
 LONG = "select count(distinct x) from generate_series(1, 3000000000) as t(x)"
 
 
 @pytest.fixture(scope="module")
 def server():
-    workdir = tempfile.mkdtemp(prefix="junction-observability-")
-    warehouse = os.path.join(workdir, "warehouse")
-    subprocess.run(
-        [os.environ["JUNCTION_BIN"], "demo", "--warehouse", warehouse, "--patients", "10",
-         "--days", "1", "--start", "2026-01-01"],
-        check=True,
-    )
+    workdir, warehouse = small_demo("junction-observability-")
     config = os.path.join(workdir, "junction.toml")
     with open(config, "w") as f:
         f.write('[server]\nlog_min_duration = "0s"\n')

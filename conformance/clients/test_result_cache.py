@@ -4,8 +4,6 @@ it read (delta-rs appending to a Delta table, a Parquet file rewritten) is seen 
 next statement; statements that read the clock or the session are never kept; and
 `SET junction.result_cache = off` bypasses it."""
 import os
-import subprocess
-import tempfile
 import urllib.request
 
 import adbc_driver_flightsql.dbapi as flightsql
@@ -15,7 +13,7 @@ import pytest
 from deltalake import DeltaTable, write_deltalake
 from prometheus_client.parser import text_string_to_metric_families
 
-from conftest import serve, stop
+from conftest import serve, small_demo, stop
 
 DASHBOARD = ("select p.ward, count(*) as readings, avg(v.heart_rate) as hr "
              "from silver.vitals v join silver.patients p using (patient_id) "
@@ -24,13 +22,7 @@ DASHBOARD = ("select p.ward, count(*) as readings, avg(v.heart_rate) as hr "
 
 @pytest.fixture(scope="module")
 def server():
-    workdir = tempfile.mkdtemp(prefix="junction-cache-")
-    warehouse = os.path.join(workdir, "warehouse")
-    subprocess.run(
-        [os.environ["JUNCTION_BIN"], "demo", "--warehouse", warehouse, "--patients", "10",
-         "--days", "1", "--start", "2026-01-01"],
-        check=True,
-    )
+    _, warehouse = small_demo("junction-cache-")
     proc, port, flight_port, http_port = serve(warehouse, http=True)
     yield {"port": port, "flight_port": flight_port, "warehouse": warehouse,
            "http": f"http://127.0.0.1:{http_port}"}

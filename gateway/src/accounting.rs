@@ -15,7 +15,7 @@ use futures::Stream;
 use crate::activity::Busy;
 use crate::metrics::{Metrics, Outcome};
 use crate::session::SessionHandle;
-use crate::statement_log::StatementLog;
+use crate::statement_log::{Ended, StatementLog};
 
 /// What a statement did, for its account: whether the router ran it (else junction
 /// answered it itself).
@@ -36,6 +36,8 @@ pub struct Account<S: SessionHandle> {
     log: StatementLog,
     kind: Kind,
     started: Instant,
+    /// Rows handed to the client so far.
+    rows: u64,
     closed: bool,
 }
 
@@ -61,6 +63,7 @@ impl<S: SessionHandle> Account<S> {
             log: log.clone(),
             kind,
             started: Instant::now(),
+            rows: 0,
             closed: false,
         }
     }
@@ -69,32 +72,28 @@ impl<S: SessionHandle> Account<S> {
         &self.span
     }
 
-    /// The engine label: the engine that ran the statement, `none` for a routed statement
-    /// that failed before one did, `gateway` for what junction answers itself.
-    fn engine(&self) -> &'static str {
-        match (self.kind, self.busy.session().activity().engine()) {
-            (_, Some(engine)) => engine,
-            (Kind::Routed, None) => "none",
-            (Kind::Gateway, None) => "gateway",
-        }
+    /// Closes the account: the statement ended with `outcome`.
+    pub fn close(mut self, outcome: Outcome) {
+        self.record(outcome);
     }
 
-    /// Closes the account: the statement ended with `outcome` after sending `rows`.
-    pub fn close(mut self, outcome: Outcome, rows: u64) {
-        self.record(outcome, rows);
-    }
-
-    fn record(&mut self, outcome: Outcome, rows: u64) {
+    fn record(&mut self, outcome: Outcome) {
         self.closed = true;
         let took = self.started.elapsed();
         let session = self.busy.session();
-        let engine = self.engine();
+        let (engine, query_id, route) = {
+            let activity = session.activity();
+            (activity.engine(), activity.query_id(), activity.route())
+        };
+        // The engine label: the engine that ran the statement, `none` for a routed
+        // statement that failed before one did, `gateway` for what junction answers itself.
+        let engine = match (self.kind, engine) {
+            (_, Some(engine)) => engine,
+            (Kind::Routed, None) => "none",
+            (Kind::Gateway, None) => "gateway",
+        };
         self.metrics
             .statement(session.origin.frontend, engine, outcome, took);
-        let (query_id, route) = {
-            let activity = session.activity();
-            (activity.query_id(), activity.route())
-        };
         if let Some(query_id) = query_id {
             self.span.record("query_id", query_id);
         }
@@ -102,8 +101,14 @@ impl<S: SessionHandle> Account<S> {
             self.span.record("route", route);
         }
         self.span.record("engine", engine);
-        self.span
-            .in_scope(|| self.log.ended(session, engine, outcome, rows, took));
+        let ended = Ended {
+            engine,
+            query_id,
+            outcome,
+            rows: self.rows,
+            took,
+        };
+        self.span.in_scope(|| self.log.ended(session, &ended));
     }
 
     /// How a statement that stopped before its end ended.
@@ -124,7 +129,6 @@ impl<S: SessionHandle> Account<S> {
         Box::pin(Accounted {
             inner: stream,
             account: Some(self),
-            rows: 0,
         })
     }
 }
@@ -133,15 +137,16 @@ impl<S: SessionHandle> Drop for Account<S> {
     fn drop(&mut self) {
         if !self.closed {
             let outcome = self.interrupted();
-            self.record(outcome, 0);
+            self.record(outcome);
         }
     }
 }
 
+/// A statement's result stream; its account closes at the end or the error, and with the
+/// stream when it is dropped before either.
 struct Accounted<S: SessionHandle> {
     inner: SendableRecordBatchStream,
     account: Option<Account<S>>,
-    rows: u64,
 }
 
 impl<S: SessionHandle + Unpin> Stream for Accounted<S> {
@@ -151,8 +156,8 @@ impl<S: SessionHandle + Unpin> Stream for Accounted<S> {
         let polled = self.inner.as_mut().poll_next(cx);
         match polled {
             Poll::Ready(Some(Ok(batch))) => {
-                self.rows += batch.num_rows() as u64;
-                if let Some(account) = &self.account {
+                if let Some(account) = &mut self.account {
+                    account.rows += batch.num_rows() as u64;
                     let frontend = account.busy.session().origin.frontend;
                     account
                         .metrics
@@ -165,13 +170,13 @@ impl<S: SessionHandle + Unpin> Stream for Accounted<S> {
                 // passed on as it is.
                 let error = crate::workers::stream_error(e);
                 if let Some(account) = self.account.take() {
-                    account.close(Outcome::Sqlstate(error.sqlstate()), self.rows);
+                    account.close(Outcome::Sqlstate(error.sqlstate()));
                 }
                 Poll::Ready(Some(Err(DataFusionError::External(Box::new(error)))))
             }
             Poll::Ready(None) => {
                 if let Some(account) = self.account.take() {
-                    account.close(Outcome::Sqlstate("00000"), self.rows);
+                    account.close(Outcome::Sqlstate("00000"));
                 }
                 Poll::Ready(None)
             }
@@ -181,15 +186,6 @@ impl<S: SessionHandle + Unpin> Stream for Accounted<S> {
 
     fn size_hint(&self) -> (usize, Option<usize>) {
         self.inner.size_hint()
-    }
-}
-
-impl<S: SessionHandle> Drop for Accounted<S> {
-    fn drop(&mut self) {
-        if let Some(account) = self.account.take() {
-            let outcome = account.interrupted();
-            account.close(outcome, self.rows);
-        }
     }
 }
 

@@ -181,11 +181,11 @@ pub struct SessionRegistry {
 }
 
 impl SessionRegistry {
-    /// Notes `session` (an `Arc` of a [`Session`] or of what holds one) as open.
-    pub fn register(&self, session: Weak<dyn SessionHandle>) {
-        let Some(pid) = session.upgrade().map(|s| s.session().backend_pid) else {
-            return;
-        };
+    /// Notes `session` (a [`Session`] or what holds one) as open, until it is dropped.
+    pub fn register<H: SessionHandle>(&self, session: &Arc<H>) {
+        let pid = session.session().backend_pid;
+        let weak = Arc::downgrade(session);
+        let session: Weak<dyn SessionHandle> = weak;
         let mut open = self.lock();
         // Sweeping as often as sessions open keeps the map within twice the live ones.
         if self.since_sweep.fetch_add(1, Ordering::Relaxed) >= open.len() {

@@ -225,11 +225,11 @@ impl Executor {
                 notices,
             }),
             Ok(other) => {
-                account.close(Ended::Sqlstate("00000"), 0);
+                account.close(Ended::Sqlstate("00000"));
                 Ok(other)
             }
             Err(e) => {
-                account.close(Ended::Sqlstate(e.sqlstate()), 0);
+                account.close(Ended::Sqlstate(e.sqlstate()));
                 Err(e)
             }
         }
@@ -354,10 +354,10 @@ impl Executor {
                 });
             }
         }
-        let choice = match (engine, session.pinned_engine()) {
+        let choice = match (engine, route.pinned) {
             (Some(_), _) => "hint",
-            (None, Some(_)) => "session",
-            (None, None) => "auto",
+            (None, true) => "session",
+            (None, false) => "auto",
         };
         self.metrics.routed(route.engine().name(), choice);
         session.activity().routed_by(choice);

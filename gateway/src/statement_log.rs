@@ -12,6 +12,16 @@ use sqlparser::tokenizer::{Token, Tokenizer};
 use crate::metrics::Outcome;
 use crate::session::Session;
 
+/// How a statement ended, as its account closed it.
+#[derive(Debug, Clone, Copy)]
+pub struct Ended<'a> {
+    pub engine: &'static str,
+    pub query_id: Option<i64>,
+    pub outcome: Outcome<'a>,
+    pub rows: u64,
+    pub took: Duration,
+}
+
 /// Clones share one configuration.
 #[derive(Debug, Clone, Default)]
 pub struct StatementLog(Arc<Settings>);
@@ -31,22 +41,19 @@ impl StatementLog {
     }
 
     /// A statement of `session` ended.
-    pub fn ended(
-        &self,
-        session: &Session,
-        engine: &str,
-        outcome: Outcome,
-        rows: u64,
-        took: Duration,
-    ) {
-        let (query_id, sql) = {
-            let activity = session.activity();
-            (activity.query_id(), activity.query())
-        };
+    pub fn ended(&self, session: &Session, ended: &Ended) {
+        let Ended {
+            engine,
+            query_id,
+            outcome,
+            rows,
+            took,
+        } = *ended;
         let outcome = outcome.to_string();
         let duration_ms = took.as_secs_f64() * 1000.0;
         let slow = self.0.min_duration.is_some_and(|min| took >= min);
         if slow {
+            let sql = session.activity().query();
             let sql = if self.0.literals {
                 sql.to_string()
             } else {

@@ -195,10 +195,21 @@ pub fn register(
         state.register_udf(Arc::new(ScalarUDF::new_from_impl(udf)))?;
     }
     state.register_udf(Arc::new(blocking_pids()))?;
-    state.register_udf(Arc::new(ScalarUDF::new_from_impl(Reset {
-        signature: Signature::nullary(Volatility::Volatile),
-        views: Arc::clone(views),
-    })))?;
+    let server = Arc::clone(views);
+    // PostgreSQL's returns void, which clients read as an empty text value.
+    let reset = create_udf(
+        "pg_stat_statements_reset",
+        vec![],
+        DataType::Utf8,
+        Volatility::Volatile,
+        Arc::new(move |_: &[ColumnarValue]| {
+            server.reset_statements();
+            Ok(ColumnarValue::Scalar(ScalarValue::Utf8(
+                Some(String::new()),
+            )))
+        }),
+    );
+    state.register_udf(Arc::new(reset))?;
     Ok(())
 }
 
@@ -301,52 +312,5 @@ impl ScalarUDFImpl for Signal {
             out.append_value(sent);
         }
         Ok(ColumnarValue::Array(Arc::new(out.finish())))
-    }
-}
-
-/// pg_stat_statements_reset(): forgets every statement's figures.
-#[derive(Debug)]
-struct Reset {
-    signature: Signature,
-    views: Arc<dyn ServerViews>,
-}
-
-impl PartialEq for Reset {
-    fn eq(&self, _other: &Self) -> bool {
-        true
-    }
-}
-
-impl Eq for Reset {}
-
-impl std::hash::Hash for Reset {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        "pg_stat_statements_reset".hash(state);
-    }
-}
-
-impl ScalarUDFImpl for Reset {
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
-    }
-
-    fn name(&self) -> &str {
-        "pg_stat_statements_reset"
-    }
-
-    fn signature(&self) -> &Signature {
-        &self.signature
-    }
-
-    fn return_type(&self, _arg_types: &[DataType]) -> DFResult<DataType> {
-        // PostgreSQL's returns void, which clients read as an empty text value.
-        Ok(DataType::Utf8)
-    }
-
-    fn invoke_with_args(&self, _args: ScalarFunctionArgs) -> DFResult<ColumnarValue> {
-        self.views.reset_statements();
-        Ok(ColumnarValue::Scalar(ScalarValue::Utf8(
-            Some(String::new()),
-        )))
     }
 }

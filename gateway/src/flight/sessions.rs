@@ -162,9 +162,7 @@ impl Sessions {
             prepared: Mutex::new(HashMap::new()),
         });
         self.live.insert(token, Arc::clone(&session));
-        let weak = Arc::downgrade(&session);
-        let registered: std::sync::Weak<dyn SessionHandle> = weak;
-        self.registry.register(registered);
+        self.registry.register(&session);
         Resolved {
             session,
             opened: true,

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 use std::fmt::Debug;
-use std::sync::{Arc, Weak};
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use futures::{Sink, SinkExt};
@@ -23,7 +23,7 @@ use crate::activity::Origin;
 use crate::auth::{failed_login, ScramExchange};
 use crate::error::GatewayError;
 use crate::metrics::Frontend;
-use crate::session::{next_backend_pid, split_list, Session, SessionHandle};
+use crate::session::{next_backend_pid, split_list, Session};
 
 /// Startup parameters a client may send that are settings (`options=-c x=y` included).
 fn startup_settings(metadata: &HashMap<String, String>) -> Vec<(String, String)> {
@@ -213,9 +213,7 @@ impl PgHandler {
             session = session.ending_with(ended);
         }
         let session = Arc::new(session);
-        let weak = Arc::downgrade(&session);
-        let registered: Weak<dyn SessionHandle> = weak;
-        self.executor().sessions().register(registered);
+        self.executor().sessions().register(&session);
         for (name, value) in startup_settings(client.metadata()) {
             // Unknown startup settings are ignored rather than fatal: drivers send
             // options of newer servers.

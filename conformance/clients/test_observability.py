@@ -270,3 +270,21 @@ def test_the_statement_log_is_json_with_literals_redacted(server):
     assert fields["user"] == "junction" and fields["outcome"] == "00000"
     assert fields["engine"] in ("datafusion", "duckdb") and fields["rows"] == 1
     assert "Ada-secret-42" not in open(server["log"]).read()
+
+
+def test_refused_connections_are_counted(tmp_path):
+    _, warehouse = small_demo("junction-refusals-")
+    config = tmp_path / "junction.toml"
+    config.write_text("[limits]\nmax_connections = 1\n")
+    proc, port, _, http_port = serve(warehouse, config=str(config), http=True)
+    try:
+        refused = {"http": f"http://127.0.0.1:{http_port}"}
+        with psycopg.connect(host="127.0.0.1", port=port, user="junction", dbname="warehouse"):
+            with pytest.raises(psycopg.OperationalError) as err:
+                psycopg.connect(host="127.0.0.1", port=port, user="junction",
+                                dbname="warehouse")
+            assert "sorry, too many clients already" in str(err.value)
+        assert value(scrape(refused), "junction_connections_refused_total",
+                     limit="max_connections") == 1
+    finally:
+        stop(proc)

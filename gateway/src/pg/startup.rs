@@ -93,11 +93,10 @@ impl StartupHandler for PgHandler {
             PgWireFrontendMessage::Startup(ref startup) => {
                 // Counted from here, as PostgreSQL counts backends: a CancelRequest's
                 // connection, which never starts up, takes no place.
-                let place = self
-                    .executor()
-                    .admission()
-                    .connect()
-                    .map_err(|e| to_pg_fatal(&e))?;
+                let place = self.executor().admission().connect().map_err(|e| {
+                    self.executor().metrics().refused("max_connections");
+                    to_pg_fatal(&e)
+                })?;
                 client.session_extensions().insert(place);
                 protocol_negotiation(client, startup).await?;
                 save_startup_parameters_to_metadata(client, startup);

@@ -100,6 +100,17 @@ impl Catalogs {
         }
     }
 
+    /// These catalogs, each seen through `wrap` (at the same reference, through the same
+    /// grants).
+    pub fn wrapped(&self, wrap: impl Fn(&Arc<dyn Catalog>) -> Arc<dyn Catalog>) -> Catalogs {
+        Catalogs {
+            catalogs: self.catalogs.iter().map(wrap).collect(),
+            default: self.default,
+            reference: self.reference.clone(),
+            grants: self.grants.clone(),
+        }
+    }
+
     /// The grants these catalogs are read through; `None` when they show everything.
     pub fn grants(&self) -> Option<&Arc<Grants>> {
         self.grants.as_ref()

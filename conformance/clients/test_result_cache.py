@@ -149,3 +149,30 @@ def test_parameters_are_part_of_the_key(server):
         assert low > high
         assert conn.execute(query, (120,)).fetchone()[0] == high
         assert last_engine(conn) == "cache"
+
+
+def test_explain_route_says_when_the_cache_answers(server):
+    query = "select ward, count(*) from silver.patients where ward <> 'x' group by 1 order by 1"
+
+    def explained(conn):
+        cur = conn.execute("EXPLAIN ROUTE " + query)
+        columns = [c.name for c in cur.description]
+        return [dict(zip(columns, row)) for row in cur.fetchall()]
+
+    with pg(server) as conn:
+        before = explained(conn)
+        assert "cache" not in [line["engine"] for line in before]
+        [chosen] = [line["engine"] for line in before if line["chosen"]]
+        conn.execute(query).fetchall()
+        assert last_engine(conn) == chosen
+        after = explained(conn)
+        assert [line["engine"] for line in after if line["chosen"]] == ["cache"]
+        assert after[0]["engine"] == "cache"
+        assert "result cache" in after[0]["reason"]
+        # The engines' lines are still there, saying which would run it otherwise.
+        engine_line = next(line for line in after if line["engine"] == chosen)
+        assert engine_line["reason"].startswith("chosen when the answer is not kept")
+        conn.execute(query).fetchall()
+        assert last_engine(conn) == "cache"
+        conn.execute("SET junction.result_cache = off")
+        assert [line["engine"] for line in explained(conn) if line["chosen"]] == [chosen]

@@ -26,7 +26,7 @@ use crate::error::GatewayError;
 use crate::limits::{Admission, Limits};
 use crate::metrics::{Metrics, Outcome as Ended};
 use crate::observed::ObservedStream;
-use crate::result_cache::{Key, ResultCache};
+use crate::result_cache::{Key, Reads, ResultCache};
 use crate::session::{ServerDefaults, Session, SessionHandle, NESSIE_REF};
 use crate::statement_log::StatementLog;
 use crate::workers::Spawner;
@@ -319,6 +319,15 @@ impl Executor {
         Ok(described)
     }
 
+    /// Whether the result cache holds `route`'s answer (without parameters) for `session`:
+    /// the statement would be answered from it.
+    fn answer_kept(&self, session: &Session, route: &Route, statement: &Statement) -> bool {
+        let Some(cache) = self.cache.as_ref().filter(|_| session.result_cache()) else {
+            return false;
+        };
+        Key::of(route, statement, &[], session).is_some_and(|key| cache.holds(&key))
+    }
+
     /// Runs `statement` on the engine the router picks (or `engine`), falling back as the
     /// ranking allows; its rows stream as the caller reads them.
     async fn run_query(
@@ -361,6 +370,13 @@ impl Executor {
         };
         self.metrics.routed(route.engine().name(), choice);
         session.activity().routed_by(choice);
+        // A statement whose answer may be kept runs on catalogs that record what it reads.
+        let reads = key.as_ref().map(|_| Reads::default());
+        let recording = reads.as_ref().map(|reads| QueryContext {
+            catalogs: reads.recording(&ctx.catalogs),
+            ..ctx.clone()
+        });
+        let ctx = recording.as_ref().unwrap_or(ctx);
         let ran = self
             .router
             .attempt(route, |engine| async move {
@@ -388,8 +404,8 @@ impl Executor {
         let observer = self.router.observer(route, ran.engine);
         session.activity().runs_on(query_id, ran.engine);
         let mut stream = client_stream(ran.value);
-        if let (Some(cache), Some(key)) = (cache, key) {
-            stream = cache.fill(key, stream);
+        if let (Some(cache), Some(key), Some(reads)) = (cache, key, reads) {
+            stream = cache.fill(key, reads, stream);
         }
         Ok(Outcome::Rows {
             stream: slot.hold(ObservedStream::wrap(stream, observer, started)),
@@ -464,7 +480,10 @@ impl Executor {
                 let (ctx, route) = self.route(session, &statement, engine.as_deref()).await?;
                 let pinned = session.pinned_engine();
                 let choice = Choice::new(engine.as_deref(), pinned.as_deref());
-                let lines = self.router.explain(&ctx, &route, choice).await;
+                let mut lines = self.router.explain(&ctx, &route, choice).await;
+                if self.answer_kept(session, &route, &statement) {
+                    lines = answered_from_cache(lines);
+                }
                 Ok(Outcome::Rows {
                     stream: route_rows(lines)?,
                     notices: Vec::new(),
@@ -640,6 +659,33 @@ fn client_stream(stream: SendableRecordBatchStream) -> SendableRecordBatchStream
             })
         }),
     ))
+}
+
+/// EXPLAIN ROUTE's lines when the result cache holds the answer: the cache answers (and is
+/// `junction.last_engine` after), and no engine is chosen; the engines' lines say what each
+/// would do once the answer is no longer kept.
+fn answered_from_cache(lines: Vec<RouteLine>) -> Vec<RouteLine> {
+    let cache = RouteLine {
+        engine: CACHE,
+        chosen: true,
+        eligible: true,
+        estimated_cost: None,
+        reason: "the result cache holds this statement's answer at the tables' current \
+                 snapshots (junction.result_cache)"
+            .to_owned(),
+        table_access: String::new(),
+        sql: String::new(),
+    };
+    std::iter::once(cache)
+        .chain(lines.into_iter().map(|line| RouteLine {
+            chosen: false,
+            reason: match line.chosen {
+                true => format!("chosen when the answer is not kept: {}", line.reason),
+                false => line.reason,
+            },
+            ..line
+        }))
+        .collect()
 }
 
 /// `EXPLAIN ROUTE`'s columns (DESIGN.md, "Session controls").

@@ -11,20 +11,26 @@
 //! session or the clock (`now()`, `random()`, `current_user`, ...) or the system catalogs
 //! (which have no snapshot) are never kept. Grants apply before: the route that yields the
 //! key resolves every table through the session's grants.
+//!
+//! The route resolves each table once, and the engine that runs the statement resolves it
+//! again when it plans: a commit between the two would leave a newer answer under the older
+//! snapshot's key. So the engine's catalogs record what it resolved ([`Reads`]), and an
+//! answer is kept only when those are exactly the key's snapshots.
 
 use std::ops::ControlFlow;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
 
 use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
+use async_trait::async_trait;
 use datafusion::error::Result;
 use datafusion::execution::{RecordBatchStream, SendableRecordBatchStream};
 use datafusion::physical_plan::memory::MemoryStream;
 use datafusion::scalar::ScalarValue;
 use futures::Stream;
-use junction_catalogs::{Location, Snapshot};
+use junction_catalogs::{Catalog, Catalogs, Location, Snapshot, TableHandle};
 use junction_engines::tables::Relation;
 use junction_router::Route;
 use moka::sync::Cache;
@@ -123,6 +129,95 @@ impl Key {
     }
 }
 
+/// The snapshot of every table a statement's engines resolved, recorded by the catalogs
+/// [`Reads::recording`] gives them.
+#[derive(Debug, Clone, Default)]
+pub struct Reads(Arc<Mutex<Vec<(Location, Snapshot)>>>);
+
+impl Reads {
+    /// `catalogs`, each recording here the snapshot of every table it resolves.
+    pub fn recording(&self, catalogs: &Catalogs) -> Catalogs {
+        catalogs.wrapped(|inner| self.wrap(Arc::clone(inner)))
+    }
+
+    fn wrap(&self, inner: Arc<dyn Catalog>) -> Arc<dyn Catalog> {
+        Arc::new(Recording {
+            inner,
+            reads: self.clone(),
+        })
+    }
+
+    fn record(&self, handle: &TableHandle) {
+        let read = (handle.location().clone(), handle.snapshot().clone());
+        let mut reads = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if !reads.contains(&read) {
+            reads.push(read);
+        }
+    }
+
+    /// Whether exactly `snapshots` were read: every one of them, and no other.
+    fn are(&self, snapshots: &[(Location, Snapshot)]) -> bool {
+        let reads = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        reads.iter().all(|read| snapshots.contains(read))
+            && snapshots.iter().all(|snapshot| reads.contains(snapshot))
+    }
+}
+
+/// A catalog recording the snapshot of every table it resolves.
+#[derive(Debug)]
+struct Recording {
+    inner: Arc<dyn Catalog>,
+    reads: Reads,
+}
+
+#[async_trait]
+impl Catalog for Recording {
+    fn name(&self) -> &str {
+        self.inner.name()
+    }
+
+    async fn schema_names(&self) -> junction_catalogs::Result<Vec<String>> {
+        self.inner.schema_names().await
+    }
+
+    async fn table_names(&self, schema: &str) -> junction_catalogs::Result<Vec<String>> {
+        self.inner.table_names(schema).await
+    }
+
+    async fn table(
+        &self,
+        schema: &str,
+        table: &str,
+    ) -> junction_catalogs::Result<Option<Arc<TableHandle>>> {
+        let handle = self.inner.table(schema, table).await?;
+        if let Some(handle) = &handle {
+            self.reads.record(handle);
+        }
+        Ok(handle)
+    }
+
+    async fn known_columns(
+        &self,
+        schema: &str,
+        table: &str,
+    ) -> Option<arrow::datatypes::SchemaRef> {
+        self.inner.known_columns(schema, table).await
+    }
+
+    async fn at_reference(&self, reference: &str) -> Option<Arc<dyn Catalog>> {
+        let at = self.inner.at_reference(reference).await?;
+        Some(self.reads.wrap(at))
+    }
+
+    fn has_references(&self) -> bool {
+        self.inner.has_references()
+    }
+
+    fn is_view(&self, schema: &str, table: &str) -> bool {
+        self.inner.is_view(schema, table)
+    }
+}
+
 /// Whether `statement` calls a function of the session or the clock.
 fn reads_session(statement: &Statement) -> bool {
     let found = visit_expressions(statement, |expr| match expr {
@@ -185,13 +280,25 @@ impl ResultCache {
         Some(Box::pin(stream))
     }
 
-    /// `stream`, whose answer is kept under `key` once it ends, if it is small enough.
-    pub fn fill(&self, key: Key, stream: SendableRecordBatchStream) -> SendableRecordBatchStream {
+    /// Whether an answer is kept under `key`.
+    pub fn holds(&self, key: &Key) -> bool {
+        self.answers.contains_key(key)
+    }
+
+    /// `stream`, whose answer is kept under `key` once it ends, if it is small enough and
+    /// its engines `read` the key's snapshots.
+    pub fn fill(
+        &self,
+        key: Key,
+        read: Reads,
+        stream: SendableRecordBatchStream,
+    ) -> SendableRecordBatchStream {
         Box::pin(Filling {
             inner: stream,
             cache: self.clone(),
             pending: Some(Pending {
                 key,
+                read,
                 batches: Vec::new(),
                 bytes: 0,
             }),
@@ -212,6 +319,7 @@ impl ResultCache {
 
 struct Pending {
     key: Key,
+    read: Reads,
     batches: Vec<RecordBatch>,
     bytes: usize,
 }
@@ -241,7 +349,13 @@ impl Stream for Filling {
                 }
             }
             Poll::Ready(None) => {
-                if let Some(pending) = self.pending.take() {
+                // An engine that read another snapshot than the route's (a commit between the
+                // two) answered for another key.
+                let pending = self
+                    .pending
+                    .take()
+                    .filter(|pending| pending.read.are(&pending.key.snapshots));
+                if let Some(pending) = pending {
                     let answer = Answer {
                         schema: self.inner.schema(),
                         batches: pending.batches,

@@ -2,7 +2,7 @@ use std::sync::Arc;
 
 use arrow::array::{ArrayRef, Int32Array, RecordBatch};
 
-use crate::server::{write_parquet, Server};
+use crate::server::{text_rows, write_parquet, Server};
 
 fn write_numbers(path: &std::path::Path, values: &[i32]) {
     let numbers: ArrayRef = Arc::new(Int32Array::from(values.to_vec()));
@@ -139,5 +139,119 @@ async fn a_statement_reads_the_snapshot_it_started_with_while_a_writer_commits()
             after,
             "{engine}"
         );
+    }
+}
+
+/// A kept answer is the one its engine computed at the snapshots its key names. The route
+/// resolves a statement's tables when it arrives and the engine resolves them again when it
+/// plans; here DuckDB's only instance is busy in between, a file lands meanwhile, and the
+/// answer (which has the new file's rows) must not be kept under the snapshot the route saw:
+/// when the file goes again that snapshot is the table's once more, and would answer wrongly.
+#[tokio::test]
+async fn an_answer_is_kept_only_under_the_snapshots_its_engine_read() {
+    use std::time::{Duration, Instant};
+
+    use tokio_postgres::NoTls;
+
+    let server = Server::start_with_config("[engines.duckdb]\nconnections = 1\n");
+    let dir = server.warehouse.join("extra/numbers");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    write_numbers(&dir.join("a.parquet"), &[1, 2, 3]);
+    let busy = server.connect().await;
+    let reader = Arc::new(server.connect().await);
+    let watcher = server.connect().await;
+    for client in [&busy, &*reader] {
+        client
+            .batch_execute("set junction.engine = 'duckdb'")
+            .await
+            .expect("pin DuckDB");
+    }
+    let busy_pid: i32 = busy
+        .query_one("select pg_backend_pid()", &[])
+        .await
+        .expect("pid")
+        .get(0);
+    let reader_pid: i32 = reader
+        .query_one("select pg_backend_pid()", &[])
+        .await
+        .expect("pid")
+        .get(0);
+    let engine_of = |pid: i32| {
+        let watcher = &watcher;
+        async move {
+            watcher
+                .query_one(
+                    "select state, engine from pg_stat_activity where pid = $1",
+                    &[&pid],
+                )
+                .await
+                .map(|row| (row.get::<_, String>(0), row.get::<_, Option<String>>(1)))
+                .expect("pg_stat_activity")
+        }
+    };
+    let waiting_for = |pid: i32, what: &'static str| async move {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let seen = engine_of(pid).await;
+            if seen == ("active".to_owned(), Some("duckdb".to_owned())) {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{what} never ran on DuckDB: {seen:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    };
+
+    let token = busy.cancel_token();
+    let long = tokio::spawn(async move {
+        busy.simple_query(
+            "select count(*) from generate_series(1, 200000) a cross join generate_series(1, 200000) b",
+        )
+        .await
+    });
+    waiting_for(busy_pid, "the long statement").await;
+    // Routed; give it the moment it takes to take the instance.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let sum = "select sum(n) from extra.numbers";
+    let read = {
+        let reader = Arc::clone(&reader);
+        // The simple protocol: an extended Parse would describe the statement first, which
+        // waits for DuckDB's instance before the statement starts.
+        tokio::spawn(async move { reader.simple_query(sum).await })
+    };
+    // Routed (its engine is known), now waiting for DuckDB's instance.
+    waiting_for(reader_pid, "the sum").await;
+    write_numbers(&dir.join("b.parquet"), &[10]);
+    token.cancel_query(NoTls).await.expect("cancel");
+    let cancelled = long.await.expect("task").expect_err("cancelled");
+    assert_eq!(
+        cancelled.code().map(|c| c.code()),
+        Some("57014"),
+        "{cancelled}"
+    );
+    let answered = read.await.expect("task").expect("the sum");
+    assert_eq!(
+        text_rows(&answered),
+        [[Some("16".to_owned())]],
+        "the engine read the new file"
+    );
+
+    std::fs::remove_file(dir.join("b.parquet")).expect("remove");
+    for turn in ["from the engine", "from the cache"] {
+        let again = reader.simple_query(sum).await.expect("the sum again");
+        assert_eq!(text_rows(&again), [[Some("6".to_owned())]], "{turn}");
+        let engine = reader
+            .query_one("show junction.last_engine", &[])
+            .await
+            .expect("last engine")
+            .get::<_, String>(0);
+        let expected = if turn == "from the cache" {
+            "cache"
+        } else {
+            "duckdb"
+        };
+        assert_eq!(engine, expected, "{turn}");
     }
 }

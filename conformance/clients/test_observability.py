@@ -153,7 +153,7 @@ def test_another_users_statement_is_hidden_and_cannot_be_cancelled(server):
         assert row == ("bob", None, "<insufficient privilege>")
         with pytest.raises(psycopg.errors.InsufficientPrivilege) as err:
             me.execute("select pg_cancel_backend(%s)", (bob.info.backend_pid,))
-        assert str(err.value).strip() == "permission denied to cancel query"
+        assert err.value.diag.message_primary == "permission denied to cancel query"
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             me.execute("select pg_terminate_backend(%s)", (bob.info.backend_pid,))
         assert bob.execute("select 1").fetchone() == (1,)
@@ -214,6 +214,26 @@ def test_pg_terminate_backend_ends_the_session(server):
                 break
             time.sleep(0.05)
         assert gone
+
+
+@pytest.mark.parametrize("engine", ["datafusion", "duckdb"])
+def test_an_errors_detail_names_its_query_id(server, engine):
+    with pg(server) as failing, pg(server) as watcher:
+        failing.execute(f"SET junction.engine = '{engine}'")
+        with pytest.raises(psycopg.errors.DivisionByZero) as raised:
+            failing.execute("select device_id, 1 / (length(model) - length(model)) "
+                            "from silver.devices").fetchall()
+        detail = raised.value.diag.message_detail
+        assert detail is not None and detail.startswith("query id "), detail
+        query_id = int(detail.removeprefix("query id "))
+        # The id the session's pg_stat_activity row and the statement's log line carry.
+        seen = watcher.execute("select query_id from pg_stat_activity where pid = %s",
+                               (failing.info.backend_pid,)).fetchone()
+        assert seen == (query_id,)
+        # A statement that never reached the router has no query id, and no DETAIL.
+        with pytest.raises(psycopg.errors.SyntaxError) as raised:
+            failing.execute("selec 1")
+        assert raised.value.diag.message_detail is None
 
 
 def test_pg_stat_statements_aggregates_a_fingerprint_per_engine(server):

@@ -128,6 +128,7 @@ impl Activity {
             self.state_change = Utc::now();
         }
         self.running += 1;
+        self.query_id = None;
         self.engine = None;
         self.route = None;
     }

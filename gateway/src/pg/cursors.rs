@@ -111,6 +111,7 @@ impl PgHandler {
             style,
             cursor_stop.clone(),
             CancellationToken::new().drop_guard(),
+            session.activity().query_id(),
         )
         .map_err(|e| GatewayError::Unsupported(format!("a cursor's rows: {e}")))?;
         let fetch_all = Prepared::Command {

@@ -34,7 +34,13 @@ use crate::stop::Stop;
 
 /// A pg ErrorResponse for `e`, with its SQLSTATE.
 pub fn to_pg_error(e: &GatewayError) -> PgWireError {
-    PgWireError::UserError(Box::new(error_info(e)))
+    statement_error(e, None)
+}
+
+/// A pg ErrorResponse for `e`, raised by the statement fingerprinted `query_id` once it was
+/// routed.
+pub fn statement_error(e: &GatewayError, query_id: Option<i64>) -> PgWireError {
+    PgWireError::UserError(Box::new(error_info(e, query_id)))
 }
 
 /// A FATAL ErrorResponse for `e`: the connection ends (a refused login).
@@ -110,7 +116,9 @@ impl PgHandler {
         C::PortalStore: PortalStore,
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
-        let failed = |e: GatewayError| Response::Error(Box::new(error_info(&e)));
+        let failed = |e: GatewayError| {
+            Response::Error(Box::new(error_info(&e, session.activity().query_id())))
+        };
         let command = match command {
             Command::Declare { name, query, hold } => {
                 let declared = self
@@ -154,8 +162,9 @@ impl PgHandler {
         };
         let outcome = match outcome {
             Ok(outcome) => outcome,
-            Err(e) => return Ok(Response::Error(Box::new(error_info(&e)))),
+            Err(e) => return Ok(failed(e)),
         };
+        let query_id = session.activity().query_id();
         Ok(match outcome {
             Outcome::Rows { stream, notices } => {
                 for notice in notices {
@@ -168,7 +177,9 @@ impl PgHandler {
                     extra_float_digits: session.extra_float_digits(),
                     time_zone: session.time_zone(),
                 };
-                Response::Query(rows::response(stream, format, style, stop, watching)?)
+                Response::Query(rows::response(
+                    stream, format, style, stop, watching, query_id,
+                )?)
             }
             Outcome::Done { tag, reports } => {
                 for (name, value) in reports {
@@ -195,13 +206,17 @@ impl PgHandler {
     }
 }
 
-fn error_info(e: &GatewayError) -> ErrorInfo {
+/// `e` as an ErrorResponse. The DETAIL of an error from a routed statement names its query
+/// id, the one pg_stat_activity, pg_stat_statements and the statement's log line carry, so
+/// that an operator can find what a user reports (junction's own errors have no other DETAIL).
+fn error_info(e: &GatewayError, query_id: Option<i64>) -> ErrorInfo {
     let mut info = ErrorInfo::new(
         "ERROR".to_owned(),
         e.sqlstate().to_owned(),
         e.client_message(),
     );
     info.hint = e.hint().map(str::to_owned);
+    info.detail = query_id.map(|id| format!("query id {id}"));
     info
 }
 
@@ -236,7 +251,7 @@ impl SimpleQueryHandler for PgHandler {
         let stopped = session.start_statement();
         let commands = match self.executor.parse(query).await {
             Ok(commands) => commands,
-            Err(e) => return Ok(vec![Response::Error(Box::new(error_info(&e)))]),
+            Err(e) => return Ok(vec![Response::Error(Box::new(error_info(&e, None)))]),
         };
         if commands.is_empty() {
             return Ok(vec![Response::EmptyQuery]);

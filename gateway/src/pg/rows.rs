@@ -14,7 +14,7 @@ use pgwire::messages::data::DataRow;
 use tokio_util::sync::DropGuard;
 
 use super::binary_rows;
-use super::handler::to_pg_error;
+use super::handler::statement_error;
 use super::text::TextRendering;
 pub use super::text::TextStyle;
 use crate::error::GatewayError;
@@ -68,13 +68,15 @@ fn batches(
 }
 
 /// A query response streaming `input`'s rows as pg DataRows, text values rendered in
-/// `style`; `statement` is dropped when the rows end.
+/// `style`; `statement` is dropped when the rows end. An error names `query_id`, the
+/// statement's.
 pub fn response(
     input: SendableRecordBatchStream,
     format: &Format,
     style: TextStyle,
     stop: Stop,
     statement: DropGuard,
+    query_id: Option<i64>,
 ) -> PgWireResult<QueryResponse> {
     let fields = Arc::new(fields(&input.schema(), format)?);
     let rendering = TextRendering::new(&input.schema(), &fields, style);
@@ -86,7 +88,7 @@ pub fn response(
             let rows: Box<dyn Iterator<Item = PgWireResult<DataRow>> + Send> =
                 match batch.and_then(|b| binary_rows::encode(&b).map_err(Into::into)) {
                     Ok(rows) => Box::new(rows.into_iter().map(Ok)),
-                    Err(e) => Box::new(std::iter::once(Err(to_pg_error(&e)))),
+                    Err(e) => Box::new(std::iter::once(Err(statement_error(&e, query_id)))),
                 };
             return stream::iter(rows);
         }
@@ -98,9 +100,9 @@ pub fn response(
         };
         let rows: Box<dyn Iterator<Item = PgWireResult<DataRow>> + Send> = match batch {
             Ok(batch) => Box::new(encode_recordbatch(Arc::clone(&encode_with), batch)),
-            Err(e) => Box::new(std::iter::once(Err::<DataRow, PgWireError>(to_pg_error(
-                &e,
-            )))),
+            Err(e) => Box::new(std::iter::once(Err::<DataRow, PgWireError>(
+                statement_error(&e, query_id),
+            ))),
         };
         stream::iter(rows)
     });

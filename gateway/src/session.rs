@@ -692,6 +692,18 @@ impl SessionValues for StatementValues<'_> {
     fn settings(&self) -> Vec<(String, String)> {
         self.session.show_all()
     }
+
+    fn user(&self) -> &str {
+        &self.session.user
+    }
+
+    fn database(&self) -> &str {
+        &self.session.catalog
+    }
+
+    fn backend_pid(&self) -> i32 {
+        self.session.backend_pid
+    }
 }
 
 fn validate(setting: &Setting, value: &str) -> Result<String, GatewayError> {

@@ -207,6 +207,22 @@ fn functions_unlike_postgresql(expr: &Expr) -> Result<(), TranspileError> {
         Expr::Function(f) if is_call_to(f, &["pg_typeof"]) => Err(TranspileError::Unsupported(
             "pg_typeof is not supported by duckdb (its type names are DuckDB's)".to_owned(),
         )),
+        // DuckDB's current_schema is its own (`main`); which schemas of the search path
+        // exist is the warehouse's to say, and DataFusion answers it.
+        Expr::Function(f) if is_call_to(f, &["current_schema", "current_schemas"]) => {
+            Err(TranspileError::Unsupported(format!(
+                "{} is not supported by duckdb (its schemas are not the warehouse's)",
+                f.name
+            )))
+        }
+        Expr::Identifier(i)
+            if i.quote_style.is_none() && i.value.eq_ignore_ascii_case("current_schema") =>
+        {
+            Err(TranspileError::Unsupported(
+                "current_schema is not supported by duckdb (its schemas are not the warehouse's)"
+                    .to_owned(),
+            ))
+        }
         // DuckDB's own pg_catalog functions describe DuckDB's catalog and types: its
         // `format_type(23, -1)` is `float8`. junction's system catalogs, and the functions
         // acting on its sessions, live in DataFusion.

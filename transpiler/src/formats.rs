@@ -73,6 +73,21 @@ fn translate(template: &str, dialect: Dialect, parsing: bool) -> Result<Vec<Part
     let mut rest = template;
     let mut fill_mode = false;
     while let Some(c) = rest.chars().next() {
+        // The time zone's abbreviation at the value (`CEST`): chrono's `%Z` in DataFusion;
+        // DuckDB's `%Z` is the zone's name (`Europe/Warsaw`), and a timestamp without a
+        // zone has none in either.
+        if let Some(after) = rest.strip_prefix("TZ").filter(|_| !parsing) {
+            if let Some(offset) = ["TZH", "TZM"].into_iter().find(|p| rest.starts_with(p)) {
+                return Err(unsupported(offset));
+            }
+            if dialect != Dialect::DataFusion {
+                return Err(unsupported("TZ"));
+            }
+            run.push_str("%Z");
+            rest = after;
+            fill_mode = false;
+            continue;
+        }
         if let Some(after) = rest.strip_prefix("FM") {
             fill_mode = true;
             rest = after;
@@ -317,5 +332,13 @@ mod tests {
             let err = translate(template, Dialect::DuckDb, false).expect_err(template);
             assert_eq!(err.sqlstate(), "0A000", "{template}");
         }
+    }
+
+    #[test]
+    fn the_zones_abbreviation_is_datafusions_alone() {
+        assert_eq!(
+            translate("HH24:MI TZ", Dialect::DataFusion, false).expect("translates"),
+            vec![Part::Pattern("%H:%M %Z".into())]
+        );
     }
 }

@@ -20,6 +20,7 @@ use sqlparser::ast::{Expr, Ident, Query, SelectItem, SetExpr, Statement};
 /// column reference already carries.
 fn pg_name(expr: &Expr) -> Option<String> {
     match expr {
+        _ if is_current_role(expr) => Some("current_role".to_owned()),
         Expr::Identifier(_) | Expr::CompoundIdentifier(_) => None,
         Expr::Function(f) => crate::ast::function_name(f).map(str::to_lowercase),
         Expr::Cast {
@@ -34,6 +35,13 @@ fn pg_name(expr: &Expr) -> Option<String> {
         Expr::Case { .. } => Some("case".to_owned()),
         _ => Some("?column?".to_owned()),
     }
+}
+
+/// Whether `expr` is SQL's `current_role`, which the parser reads as a name (PostgreSQL
+/// reserves the word: no column is called that unquoted).
+pub(crate) fn is_current_role(expr: &Expr) -> bool {
+    matches!(expr, Expr::Identifier(i)
+        if i.quote_style.is_none() && i.value.eq_ignore_ascii_case("current_role"))
 }
 
 fn name_projection(query: &mut Query) {

@@ -1,7 +1,8 @@
 //! Values a statement reads from its session rather than from its tables: the clock
 //! (`now()`, `current_timestamp`, `statement_timestamp()`, `current_date`, `localtimestamp`),
-//! settings (`current_setting('name')`) and the server's `version()`, which must be junction's
-//! whichever engine runs the statement.
+//! settings (`current_setting('name')`), who and where the client is (`current_user`,
+//! `current_database()`, `pg_backend_pid()`) and the server's `version()`, which must be
+//! junction's whichever engine runs the statement.
 //!
 //! PostgreSQL's `now()` is the start of the transaction, the same for every statement of a
 //! transaction block, and an engine's own clock is not: DataFusion's is the moment its
@@ -33,6 +34,15 @@ pub trait SessionValues {
     /// Every setting and its value (`SHOW ALL`), for a `current_setting` whose name is known
     /// only when the statement runs.
     fn settings(&self) -> Vec<(String, String)>;
+
+    /// The connected user: `current_user`, `session_user`, `user`, `current_role`.
+    fn user(&self) -> &str;
+
+    /// The catalog connected to: `current_database()`, `current_catalog`.
+    fn database(&self) -> &str;
+
+    /// `pg_backend_pid()`.
+    fn backend_pid(&self) -> i32;
 }
 
 /// What `version()` answers: PostgreSQL 15 first, so clients that parse it (SQLAlchemy) work.
@@ -63,6 +73,10 @@ pub fn bind_session_values(
 }
 
 fn bind(expr: &mut Expr, session: &dyn SessionValues) -> Result<(), TranspileError> {
+    if crate::names::is_current_role(expr) {
+        *expr = text(session.user());
+        return Ok(());
+    }
     let Expr::Function(function) = expr else {
         return Ok(());
     };
@@ -109,15 +123,27 @@ fn bind(expr: &mut Expr, session: &dyn SessionValues) -> Result<(), TranspileErr
             crate::ast::call_with("age", vec![midnight, value])
         }
         ("current_setting", false) => current_setting(first, second, session)?,
-        ("version", false) if first.is_none() => {
-            let mut text = string(&server_version());
-            cast_in_place(&mut text, DataType::Text);
-            text
+        // SQL's special forms take no parentheses; PostgreSQL has no `current_user()`.
+        ("current_user" | "session_user" | "user", true) => text(session.user()),
+        ("current_catalog", true) => text(session.database()),
+        ("current_database", false) if first.is_none() => text(session.database()),
+        ("pg_backend_pid", false) if first.is_none() => {
+            let mut pid = Expr::value(Value::Number(session.backend_pid().to_string(), false));
+            cast_in_place(&mut pid, DataType::Integer(None));
+            pid
         }
+        ("version", false) if first.is_none() => text(&server_version()),
         _ => return Ok(()),
     };
     *expr = bound;
     Ok(())
+}
+
+/// `CAST('value' AS TEXT)`.
+fn text(value: &str) -> Expr {
+    let mut text = string(value);
+    cast_in_place(&mut text, DataType::Text);
+    text
 }
 
 /// Whether `function` names PostgreSQL's own function: unqualified or in `pg_catalog`.
@@ -286,6 +312,37 @@ mod tests {
         fn settings(&self) -> Vec<(String, String)> {
             vec![("server_version_num".to_owned(), "150000".to_owned())]
         }
+
+        fn user(&self) -> &str {
+            "nurse"
+        }
+
+        fn database(&self) -> &str {
+            "warehouse"
+        }
+
+        fn backend_pid(&self) -> i32 {
+            4242
+        }
+    }
+
+    #[test]
+    fn who_and_where_the_client_is_are_the_sessions() {
+        assert_eq!(
+            bound(
+                "SELECT current_user, session_user, user, current_role, current_catalog, \
+                 current_database(), pg_catalog.pg_backend_pid()"
+            )
+            .expect("binds"),
+            "SELECT CAST('nurse' AS TEXT), CAST('nurse' AS TEXT), CAST('nurse' AS TEXT), \
+             CAST('nurse' AS TEXT), CAST('warehouse' AS TEXT), CAST('warehouse' AS TEXT), \
+             CAST(4242 AS INTEGER)"
+        );
+        // Another schema's function of the same name is the user's own.
+        assert_eq!(
+            bound("SELECT app.pg_backend_pid()").expect("binds"),
+            "SELECT app.pg_backend_pid()"
+        );
     }
 
     fn bound(sql: &str) -> Result<String, TranspileError> {

@@ -15,17 +15,20 @@ mod subqueries;
 use std::sync::Arc;
 
 use datafusion_pg_catalog::sql::rules::{
-    AliasDuplicatedProjectionRewrite, CurrentUserVariableToSessionUserFunctionCall,
-    FixArrayLiteral, FixCollate, FixVersionColumnName, PrependUnqualifiedPgTableName,
-    RemoveQualifier, RemoveUnsupportedTypes, ResolveUnqualifiedIdentifer,
-    RewriteArrayAnyAllOperation, RewriteRegclassCastToSubquery, SqlStatementRewriteRule,
+    AliasDuplicatedProjectionRewrite, FixArrayLiteral, FixCollate, FixVersionColumnName,
+    PrependUnqualifiedPgTableName, RemoveQualifier, RemoveUnsupportedTypes,
+    ResolveUnqualifiedIdentifer, RewriteArrayAnyAllOperation, RewriteRegclassCastToSubquery,
+    SqlStatementRewriteRule,
 };
 use datafusion_pg_catalog::sql::PostgresCompatibilityParser;
 use junction_transpiler::SYSTEM_SCHEMAS;
 use sqlparser::ast::{visit_relations_mut, Ident, ObjectNamePart, Statement};
 use sqlparser::parser::ParserError;
 
-/// Parses client SQL with datafusion-pg-catalog's compatibility rewrites.
+/// Parses client SQL with datafusion-pg-catalog's compatibility rewrites. Its rule making
+/// `current_user` a `session_user()` call is left to catalog queries: the gateway binds who the
+/// client is on every engine (junction_transpiler::bind_session_values), and the rule would
+/// name the column `session_user`.
 #[derive(Debug)]
 pub struct CompatibilityParser {
     /// Everything datafusion-pg-catalog does, for catalog queries.
@@ -47,7 +50,6 @@ impl CompatibilityParser {
                 Arc::new(RewriteRegclassCastToSubquery::default()),
                 Arc::new(RemoveUnsupportedTypes::default()),
                 Arc::new(FixArrayLiteral),
-                Arc::new(CurrentUserVariableToSessionUserFunctionCall),
                 Arc::new(FixCollate),
                 Arc::new(FixVersionColumnName),
             ],
@@ -207,7 +209,7 @@ mod tests {
 
     #[test]
     fn drivers_rewrites_still_apply_to_user_queries() {
-        for sql in ["select current_user", "select 'silver.vitals'::regclass"] {
+        for sql in ["select 'silver.vitals'::regclass"] {
             let library = PostgresCompatibilityParser::new()
                 .parse(sql)
                 .expect("valid SQL")[0]

@@ -58,7 +58,46 @@ async fn identity_functions_follow_the_session() {
     assert_eq!(row.get::<_, String>(1), "warehouse");
     // Neither "$user" nor public exist in the demo warehouse: PostgreSQL answers NULL.
     assert_eq!(row.get::<_, Option<String>>(2), None);
-    assert!(row.get::<_, i32>(3) > 0);
+    let pid = row.get::<_, i32>(3);
+    assert!(pid > 0);
+
+    // Who and where the client is are the session's on every engine, under PostgreSQL's
+    // column names.
+    let identity = "select current_user, session_user, user, current_role, current_catalog, \
+                    current_database(), pg_backend_pid()";
+    for engine in ["datafusion", "duckdb"] {
+        client
+            .batch_execute(&format!("set junction.engine = '{engine}'"))
+            .await
+            .expect("engine");
+        let row = client.query_one(identity, &[]).await.expect(engine);
+        let names: Vec<&str> = row.columns().iter().map(|c| c.name()).collect();
+        assert_eq!(
+            names,
+            [
+                "current_user",
+                "session_user",
+                "user",
+                "current_role",
+                "current_catalog",
+                "current_database",
+                "pg_backend_pid"
+            ],
+            "{engine}"
+        );
+        for i in 0..4 {
+            assert_eq!(row.get::<_, String>(i), "tester", "{engine}");
+        }
+        assert_eq!(row.get::<_, String>(4), "warehouse", "{engine}");
+        assert_eq!(row.get::<_, String>(5), "warehouse", "{engine}");
+        assert_eq!(row.get::<_, i32>(6), pid, "{engine}");
+    }
+    // DuckDB's schemas are its own: it does not answer current_schema.
+    let refused = client
+        .query_one("select current_schema()", &[])
+        .await
+        .expect_err("current_schema on DuckDB");
+    assert_eq!(refused.code().map(|c| c.code()), Some("0A000"), "{refused}");
 }
 
 #[tokio::test]

@@ -25,6 +25,11 @@ pub enum EngineError {
     #[error("{0}")]
     Unsupported(String),
 
+    /// A construct the engine cannot run in this session's settings (a time zone other than
+    /// UTC), which it runs in others.
+    #[error("{0}")]
+    UnsupportedInSession(String),
+
     /// An error DuckDB reported, with the SQLSTATE its kind maps to.
     #[error("{message}")]
     DuckDb {
@@ -221,13 +226,19 @@ impl EngineError {
         }
     }
 
+    /// Whether the engine failed for the session's settings rather than for the statement:
+    /// the same statement may run there in another session.
+    pub fn depends_on_session(&self) -> bool {
+        matches!(self, EngineError::UnsupportedInSession(_))
+    }
+
     /// The SQLSTATE clients see for this error (DESIGN.md, "Errors").
     pub fn sqlstate(&self) -> &'static str {
         match self {
             EngineError::Catalog(c) => c.sqlstate(),
             EngineError::Transpile(t) => t.sqlstate(),
             EngineError::CatalogNotFound(_) => "3D000",
-            EngineError::Unsupported(_) => "0A000",
+            EngineError::Unsupported(_) | EngineError::UnsupportedInSession(_) => "0A000",
             EngineError::DuckDb { sqlstate, .. } => sqlstate,
             EngineError::UnknownTable(_) => "42P01",
             EngineError::Unavailable(_) => "58000",

@@ -704,6 +704,10 @@ impl SessionValues for StatementValues<'_> {
     fn backend_pid(&self) -> i32 {
         self.session.backend_pid
     }
+
+    fn local(&self, at: DateTime<Utc>) -> chrono::NaiveDateTime {
+        at.with_timezone(&self.session.time_zone()).naive_local()
+    }
 }
 
 fn validate(setting: &Setting, value: &str) -> Result<String, GatewayError> {

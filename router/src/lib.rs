@@ -253,7 +253,13 @@ impl Router {
         }
         let learned = &self.ranker.learned;
         let fingerprint = route.inputs.fingerprint;
-        learned.record_unable(fingerprint, first.name(), &error.to_string());
+        // What an engine cannot do in this session's settings it may do in another's.
+        let record_unable = |engine: &'static str, e: &EngineError| {
+            if !e.depends_on_session() {
+                learned.record_unable(fingerprint, engine, &e.to_string());
+            }
+        };
+        record_unable(first.name(), &error);
         for candidate in route.ranking.candidates().iter().skip(1) {
             if !candidate.eligible() {
                 continue;
@@ -261,7 +267,7 @@ impl Router {
             let ran = op(Arc::clone(&candidate.engine)).await;
             if let Err(e) = &ran {
                 if e.is_engine_specific() {
-                    learned.record_unable(fingerprint, candidate.name(), &e.to_string());
+                    record_unable(candidate.name(), e);
                 }
             }
             if let Ok(value) = ran {

@@ -57,7 +57,25 @@ const PATTERNS: &[(&str, &str)] = &[
 /// to 9 in to_char unless `FM` precedes them, the abbreviations (`Mon`, `Dy`) never.
 const NAMES: &[(&str, &str)] = &[("month", "%B"), ("day", "%A"), ("mon", "%b"), ("dy", "%a")];
 
-fn translate(template: &str, dialect: Dialect, parsing: bool) -> Result<Vec<Part>, TranspileError> {
+/// How `TZ` prints for the value formatted: its zone's abbreviation, or nothing for a value
+/// without a zone.
+#[derive(Debug, Clone, Copy)]
+enum ZoneText {
+    /// A timestamptz on an engine that runs it only in UTC sessions (see
+    /// [`crate::local_time_use`]).
+    Utc,
+    /// A timestamp or a date.
+    Empty,
+    /// A value whose type is unknown, or an engine in the session's own zone.
+    Unknown,
+}
+
+fn translate(
+    template: &str,
+    dialect: Dialect,
+    parsing: bool,
+    zone: ZoneText,
+) -> Result<Vec<Part>, TranspileError> {
     let unsupported = |what: &str| {
         TranspileError::Unsupported(format!(
             "the to_char/to_date template pattern \"{what}\" is not supported by {dialect}"
@@ -73,17 +91,17 @@ fn translate(template: &str, dialect: Dialect, parsing: bool) -> Result<Vec<Part
     let mut rest = template;
     let mut fill_mode = false;
     while let Some(c) = rest.chars().next() {
-        // The time zone's abbreviation at the value (`CEST`): chrono's `%Z` in DataFusion;
-        // DuckDB's `%Z` is the zone's name (`Europe/Warsaw`), and a timestamp without a
-        // zone has none in either.
+        // The zone's abbreviation. DataFusion runs a timestamptz's to_char only in a UTC
+        // session, so it is `UTC`; DuckDB's `%Z` is the zone's name (`Europe/Warsaw`).
         if let Some(after) = rest.strip_prefix("TZ").filter(|_| !parsing) {
             if let Some(offset) = ["TZH", "TZM"].into_iter().find(|p| rest.starts_with(p)) {
                 return Err(unsupported(offset));
             }
-            if dialect != Dialect::DataFusion {
-                return Err(unsupported("TZ"));
+            match zone {
+                ZoneText::Utc => run.push_str("UTC"),
+                ZoneText::Empty => {}
+                ZoneText::Unknown => return Err(unsupported("TZ")),
             }
-            run.push_str("%Z");
             rest = after;
             fill_mode = false;
             continue;
@@ -229,7 +247,12 @@ pub(crate) fn apply(
             *expr = call_with(TO_CHAR_NUMBER, vec![text, string(kind), string(template)]);
             return Ok(());
         }
-        let parts = translate(template, dialect, false)?
+        let zone = match (scope.type_of(value), dialect) {
+            (Some(SqlType::TimestampTz), Dialect::DataFusion) => ZoneText::Utc,
+            (Some(SqlType::Timestamp | SqlType::Date), _) => ZoneText::Empty,
+            _ => ZoneText::Unknown,
+        };
+        let parts = translate(template, dialect, false, zone)?
             .into_iter()
             .map(|part| match part {
                 Part::Pattern(pattern) => format_call(value.clone(), &pattern, dialect),
@@ -256,7 +279,7 @@ pub(crate) fn apply(
         return Ok(());
     }
     // Parsing reads names in any case and ignores padding: one pattern.
-    let pattern = match translate(template, dialect, true)?.pop() {
+    let pattern = match translate(template, dialect, true, ZoneText::Unknown)?.pop() {
         Some(Part::Pattern(pattern)) => pattern,
         _ => String::new(),
     };
@@ -278,7 +301,7 @@ mod tests {
     use super::*;
 
     fn patterns(template: &str) -> Vec<Part> {
-        translate(template, Dialect::DuckDb, false).expect("translates")
+        translate(template, Dialect::DuckDb, false, ZoneText::Unknown).expect("translates")
     }
 
     #[test]
@@ -329,16 +352,26 @@ mod tests {
     #[test]
     fn unknown_patterns_are_0a000() {
         for template in ["Q", "YYYY-WW", "TZ", "J"] {
-            let err = translate(template, Dialect::DuckDb, false).expect_err(template);
+            let err =
+                translate(template, Dialect::DuckDb, false, ZoneText::Unknown).expect_err(template);
             assert_eq!(err.sqlstate(), "0A000", "{template}");
         }
     }
 
     #[test]
-    fn the_zones_abbreviation_is_datafusions_alone() {
+    fn the_zones_abbreviation_is_utc_or_nothing() {
         assert_eq!(
-            translate("HH24:MI TZ", Dialect::DataFusion, false).expect("translates"),
-            vec![Part::Pattern("%H:%M %Z".into())]
+            translate("HH24:MI TZ", Dialect::DataFusion, false, ZoneText::Utc).expect("translates"),
+            vec![Part::Pattern("%H:%M UTC".into())]
         );
+        assert_eq!(
+            translate("HH24:MI TZ", Dialect::DuckDb, false, ZoneText::Empty).expect("translates"),
+            vec![Part::Pattern("%H:%M ".into())]
+        );
+        for template in ["TZ", "HH TZH:TZM"] {
+            let err =
+                translate(template, Dialect::DuckDb, false, ZoneText::Unknown).expect_err(template);
+            assert_eq!(err.sqlstate(), "0A000", "{template}");
+        }
     }
 }

@@ -12,7 +12,7 @@
 
 use std::ops::ControlFlow;
 
-use chrono::{DateTime, SecondsFormat, SubsecRound, Utc};
+use chrono::{DateTime, NaiveDateTime, SecondsFormat, SubsecRound, Utc};
 use sqlparser::ast::{
     visit_expressions_mut, DataType, Expr, FunctionArguments, Statement, TimezoneInfo, Value,
 };
@@ -43,6 +43,10 @@ pub trait SessionValues {
 
     /// `pg_backend_pid()`.
     fn backend_pid(&self) -> i32;
+
+    /// The wall-clock time of `at` in the session's `TimeZone` (`current_date`,
+    /// `localtimestamp`).
+    fn local(&self, at: DateTime<Utc>) -> NaiveDateTime;
 }
 
 /// What `version()` answers: PostgreSQL 15 first, so clients that parse it (SQLAlchemy) work.
@@ -103,21 +107,19 @@ fn bind(expr: &mut Expr, session: &dyn SessionValues) -> Result<(), TranspileErr
             timestamptz(session.transaction_start(), precision()?)
         }
         ("localtimestamp", _) if second.is_none() => {
-            timestamp(session.transaction_start(), precision()?)
+            let at = rounded(session.transaction_start(), precision()?);
+            timestamp(session.local(at))
         }
         ("current_date", true) => {
-            let mut date = string(&session.transaction_start().format("%Y-%m-%d").to_string());
+            let today = session.local(session.transaction_start());
+            let mut date = string(&today.format("%Y-%m-%d").to_string());
             cast_in_place(&mut date, DataType::Date);
             date
         }
         // age(x) is the age at midnight of the current date.
         ("age", false) if first.is_some() && second.is_none() => {
-            let mut midnight = string(
-                &session
-                    .transaction_start()
-                    .format("%Y-%m-%d 00:00:00")
-                    .to_string(),
-            );
+            let today = session.local(session.transaction_start());
+            let mut midnight = string(&today.format("%Y-%m-%d 00:00:00").to_string());
             cast_in_place(&mut midnight, DataType::Timestamp(None, TimezoneInfo::None));
             let value = first.cloned().unwrap_or_else(|| Expr::value(Value::Null));
             crate::ast::call_with("age", vec![midnight, value])
@@ -172,10 +174,8 @@ fn timestamptz(at: DateTime<Utc>, precision: Option<u16>) -> Expr {
     literal
 }
 
-/// `CAST('2026-01-01 10:00:00.123456' AS TIMESTAMP)`: the local time in the session's time
-/// zone, which is UTC.
-fn timestamp(at: DateTime<Utc>, precision: Option<u16>) -> Expr {
-    let at = rounded(at, precision);
+/// `CAST('2026-01-01 10:00:00.123456' AS TIMESTAMP)`: a wall-clock time.
+fn timestamp(at: NaiveDateTime) -> Expr {
     let mut literal = string(&at.format("%Y-%m-%d %H:%M:%S%.6f").to_string());
     cast_in_place(&mut literal, DataType::Timestamp(None, TimezoneInfo::None));
     literal
@@ -324,6 +324,11 @@ mod tests {
         fn backend_pid(&self) -> i32 {
             4242
         }
+
+        // Two hours east of UTC.
+        fn local(&self, at: DateTime<Utc>) -> NaiveDateTime {
+            at.naive_utc() + chrono::Duration::hours(2)
+        }
     }
 
     #[test]
@@ -362,7 +367,48 @@ mod tests {
         assert_eq!(
             bound("SELECT statement_timestamp(), current_date, localtimestamp(2)").expect("binds"),
             "SELECT CAST('2026-01-31 10:00:05.000000+00:00' AS TIMESTAMP WITH TIME ZONE), \
-             CAST('2026-01-31' AS DATE), CAST('2026-01-31 10:00:00.120000' AS TIMESTAMP)"
+             CAST('2026-01-31' AS DATE), CAST('2026-01-31 12:00:00.120000' AS TIMESTAMP)"
+        );
+    }
+
+    #[test]
+    fn the_date_is_the_sessions_zones() {
+        struct LateInWarsaw;
+        impl SessionValues for LateInWarsaw {
+            fn transaction_start(&self) -> DateTime<Utc> {
+                Utc.with_ymd_and_hms(2026, 7, 1, 23, 30, 0)
+                    .single()
+                    .expect("valid")
+            }
+            fn statement_start(&self) -> DateTime<Utc> {
+                self.transaction_start()
+            }
+            fn setting(&self, _: &str) -> Option<String> {
+                None
+            }
+            fn settings(&self) -> Vec<(String, String)> {
+                Vec::new()
+            }
+            fn user(&self) -> &str {
+                "nurse"
+            }
+            fn database(&self) -> &str {
+                "warehouse"
+            }
+            fn backend_pid(&self) -> i32 {
+                1
+            }
+            fn local(&self, at: DateTime<Utc>) -> NaiveDateTime {
+                at.naive_utc() + chrono::Duration::hours(2)
+            }
+        }
+        let mut statement = parse("SELECT current_date, localtimestamp(0)")
+            .expect("valid SQL")
+            .remove(0);
+        bind_session_values(&mut statement, &LateInWarsaw).expect("binds");
+        assert_eq!(
+            statement.to_string(),
+            "SELECT CAST('2026-07-02' AS DATE), CAST('2026-07-02 01:30:00.000000' AS TIMESTAMP)"
         );
     }
 

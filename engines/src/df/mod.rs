@@ -295,6 +295,7 @@ impl DataFusionEngine {
         statement: &Statement,
         types: &dyn TypeOracle,
     ) -> Result<(SessionState, LogicalPlan)> {
+        ctx.refuse_local_time(self.name(), statement, types)?;
         let state = self.state_for(ctx, statement).await?;
         let mut statement = statement.clone();
         junction_transpiler::rewrite(&mut statement, Dialect::DataFusion, types)?;

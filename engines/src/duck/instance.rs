@@ -27,6 +27,8 @@ pub struct Extensions {
     /// `[storage.s3]` is a secret of the database: S3 tables without credentials of their
     /// own are readable.
     pub s3: bool,
+    /// ICU: time zones, and timestamptz read in the session's.
+    pub icu: bool,
 }
 
 impl Extensions {
@@ -43,10 +45,11 @@ impl Extensions {
         };
         let httpfs = load("httpfs", "LOAD httpfs");
         // Time zones (`AT TIME ZONE`, timestamptz arithmetic); without ICU those statements
-        // answer 0A000 here. ICU sets the database's time zone to the machine's, and
-        // sessions here are in UTC.
-        load("icu", "LOAD icu; SET GLOBAL TimeZone = 'UTC'");
+        // answer 0A000 here. ICU sets the database's time zone to the machine's: UTC until a
+        // statement sets its session's.
+        let icu = load("icu", "LOAD icu; SET GLOBAL TimeZone = 'UTC'");
         Self {
+            icu,
             delta: load("delta", "LOAD delta"),
             // iceberg reads its manifests through avro.
             iceberg: load("iceberg", "LOAD avro; LOAD iceberg"),
@@ -76,6 +79,8 @@ pub struct Instance {
     /// The catalog the last `USE` made current; none before the first statement. Queries
     /// cannot change it, so a statement of the same catalog need not say `USE` again.
     pub catalog_in_use: Option<String>,
+    /// The `TimeZone` the last statement set (ICU's); none before the first.
+    pub time_zone_in_use: Option<String>,
 }
 
 /// The memory each instance may hold: its share of `[engines.duckdb] memory_limit`, and no
@@ -144,6 +149,7 @@ impl Instance {
             connection,
             views: HashMap::new(),
             catalog_in_use: None,
+            time_zone_in_use: None,
         };
         Ok((instance, extensions))
     }

@@ -177,7 +177,22 @@ impl DuckDbEngine {
             .map(params::to_duckdb)
             .collect::<Result<Vec<_>>>()?;
         let catalog = ctx.catalog.clone();
+        // A zone DuckDB cannot take leaves it in UTC; statements that would read it are
+        // refused before (see `execute`).
+        let time_zone = self
+            .extensions
+            .icu
+            .then(|| self.time_zone(ctx).unwrap_or("UTC"));
         let setup: stream::Setup = Box::new(move |instance: &mut Instance| {
+            if let Some(time_zone) =
+                time_zone.filter(|zone| instance.time_zone_in_use.as_deref() != Some(*zone))
+            {
+                instance.time_zone_in_use = None;
+                instance
+                    .connection
+                    .execute_batch(&format!("SET TimeZone = '{time_zone}'"))?;
+                instance.time_zone_in_use = Some(time_zone.to_owned());
+            }
             if !ddl.is_empty() {
                 instance.connection.execute_batch(&ddl)?;
                 instance.views.extend(updates);
@@ -193,6 +208,19 @@ impl DuckDbEngine {
             Ok(())
         });
         stream::run(instance, setup, sql, params).await
+    }
+}
+
+impl DuckDbEngine {
+    /// The session's time zone as ICU reads it, when it is not UTC and ICU is loaded: the
+    /// IANA name PostgreSQL also knows it by.
+    fn time_zone(&self, ctx: &QueryContext) -> Option<&'static str> {
+        let zone = ctx.local_time_zone()?;
+        if !self.extensions.icu {
+            return None;
+        }
+        let zone = chrono_tz::Tz::from_str_insensitive(zone).ok()?;
+        Some(zone.name())
     }
 }
 
@@ -298,6 +326,9 @@ impl Engine for DuckDbEngine {
         types: &dyn TypeOracle,
         parameters: &[ScalarValue],
     ) -> Result<SendableRecordBatchStream> {
+        if self.time_zone(ctx).is_none() {
+            ctx.refuse_local_time(self.name(), statement, types)?;
+        }
         self.run(ctx, statement, duckdb_sql(statement, types)?, parameters)
             .await
     }

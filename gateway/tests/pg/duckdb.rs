@@ -372,3 +372,120 @@ async fn one_duckdb_instance_serves_each_session_its_own_catalog() {
         );
     }
 }
+
+/// A `timestamptz` read as a wall-clock time is read in the session's `TimeZone`, as
+/// PostgreSQL reads it. DuckDB (with ICU) takes the session's zone; DataFusion computes in
+/// UTC, so it refuses such statements in another zone (0A000) and `auto` runs them on DuckDB.
+/// The answers are PostgreSQL 15's in `Europe/Warsaw`.
+#[tokio::test]
+async fn a_timestamptz_is_read_in_the_sessions_time_zone() {
+    let config = format!(
+        "[engines.duckdb]\nextension_directory = \"{}\"\n",
+        extension_directory()
+    );
+    let server = Server::start_with_config(&config);
+    let client = server.connect().await;
+    client
+        .batch_execute("SET TimeZone = 'Europe/Warsaw'; SET junction.result_cache = off")
+        .await
+        .expect("session");
+    let cases = [
+        (
+            "select extract(hour from timestamptz '2026-07-01 10:00:00+00')",
+            "12",
+        ),
+        (
+            "select (timestamptz '2026-07-01 23:00:00+00')::date",
+            "2026-07-02",
+        ),
+        (
+            "select date_trunc('day', timestamptz '2026-07-01 23:00:00+00')",
+            "2026-07-02 00:00:00+02",
+        ),
+        (
+            "select (timestamptz '2026-07-01 23:00:00+00')::timestamp",
+            "2026-07-02 01:00:00",
+        ),
+        (
+            "select to_char(timestamptz '2026-07-01 10:00:00+00', 'YYYY-MM-DD HH24:MI')",
+            "2026-07-01 12:00",
+        ),
+        // A calendar day across the change to summer time is 23 hours.
+        (
+            "select timestamptz '2026-03-28 12:00:00+00' + interval '1 day'",
+            "2026-03-29 13:00:00+02",
+        ),
+        (
+            "select '2026-07-01 10:00'::timestamptz",
+            "2026-07-01 10:00:00+02",
+        ),
+        (
+            "select timestamptz '2026-07-01 10:00:00+00' > '2026-07-01 11:00'",
+            "t",
+        ),
+        (
+            "select date_part('dow', timestamptz '2026-07-04 23:30:00+00')",
+            "0",
+        ),
+        (
+            "select date_trunc('month', timestamptz '2026-06-30 23:30:00+00')",
+            "2026-07-01 00:00:00+02",
+        ),
+    ];
+    for (sql, answer) in cases {
+        for engine in ["auto", "duckdb"] {
+            client
+                .batch_execute(&format!("SET junction.engine = '{engine}'"))
+                .await
+                .expect("engine");
+            let rows = client.simple_query(sql).await.expect(sql);
+            assert_eq!(
+                text_rows(&rows),
+                [[Some(answer.to_owned())]],
+                "{engine}: {sql}"
+            );
+            assert_eq!(last_engine(&client).await, "duckdb", "{engine}: {sql}");
+        }
+        client
+            .batch_execute("SET junction.engine = 'datafusion'")
+            .await
+            .expect("engine");
+        let refused = client.simple_query(sql).await.expect_err(sql);
+        assert_eq!(refused.code().map(|c| c.code()), Some("0A000"), "{sql}");
+    }
+    // What is the same in every zone stays on DataFusion.
+    let rows = client
+        .simple_query(
+            "select extract(epoch from timestamptz '2026-07-01 10:00:00+00') > 0, \
+             timestamptz '2026-07-01 10:00:00+00' + interval '90 minutes'",
+        )
+        .await
+        .expect("instants");
+    assert_eq!(
+        text_rows(&rows),
+        [[
+            Some("t".to_owned()),
+            Some("2026-07-01 13:30:00+02".to_owned())
+        ]]
+    );
+    assert_eq!(last_engine(&client).await, "datafusion");
+    // The current date is the zone's: bound from the session, on any engine.
+    let rows = client
+        .simple_query(
+            "select current_date = (now() at time zone 'Europe/Warsaw')::date, \
+             to_char(timestamptz '2026-07-01 10:00:00+00', 'HH24 TZ') is null",
+        )
+        .await;
+    // to_char's TZ has no engine in a zone other than UTC: DuckDB's %Z is the zone's name.
+    let refused = rows.expect_err("TZ outside UTC");
+    assert_eq!(refused.code().map(|c| c.code()), Some("0A000"), "{refused}");
+    client
+        .batch_execute("SET TimeZone = 'UTC'; RESET junction.engine")
+        .await
+        .expect("UTC");
+    let rows = client
+        .simple_query("select to_char(timestamptz '2026-07-01 10:00:00+00', 'HH24:MI TZ')")
+        .await
+        .expect("TZ in UTC");
+    assert_eq!(text_rows(&rows), [[Some("10:00 UTC".to_owned())]]);
+}

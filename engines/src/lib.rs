@@ -29,8 +29,8 @@ pub use df::{DataFusionEngine, JSON_EXTENSION, PG_EXPANDARRAY_FUNCTION};
 pub use duck::{DuckDbConfig, DuckDbEngine};
 pub use error::{EngineError, Result};
 pub use server::{
-    BackendActivity, BackendSignal, NoServer, ServerViews, SignalRefused, StatementStats,
-    SERVER_TABLES,
+    timestamptz_columns, BackendActivity, BackendSignal, NoServer, ServerViews, SignalRefused,
+    StatementStats, SERVER_TABLES,
 };
 pub use sql_error::SqlError;
 pub use trino::{Credentials as TrinoCredentials, TrinoConfig, TrinoEngine, TrinoError};
@@ -60,6 +60,38 @@ pub struct QueryContext {
     /// The session's settings, as `SHOW ALL` lists them: what pg_settings shows beside the
     /// server's own.
     pub settings: Vec<SessionSetting>,
+}
+
+impl QueryContext {
+    /// The session's `TimeZone`, when it is not UTC all year: where a `timestamptz` read as a
+    /// wall-clock time differs from UTC's reading.
+    pub fn local_time_zone(&self) -> Option<&str> {
+        self.settings
+            .iter()
+            .find(|s| s.name.eq_ignore_ascii_case("TimeZone"))
+            .map(|s| s.value.as_str())
+            .filter(|zone| !junction_transpiler::is_utc(zone))
+    }
+
+    /// Refuses `statement` on `engine`, which computes in UTC, when it reads a timestamptz as
+    /// a wall-clock time and the session's zone is another: its answer would be UTC's.
+    pub fn refuse_local_time(
+        &self,
+        engine: &str,
+        statement: &Statement,
+        types: &dyn TypeOracle,
+    ) -> Result<()> {
+        let Some(zone) = self.local_time_zone() else {
+            return Ok(());
+        };
+        match junction_transpiler::local_time_use(statement, types) {
+            Some(what) => Err(EngineError::UnsupportedInSession(format!(
+                "{what} in the session's time zone ({zone}) is not supported by {engine}, \
+                 which computes it in UTC"
+            ))),
+            None => Ok(()),
+        }
+    }
 }
 
 /// One of a session's settings.

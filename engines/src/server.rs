@@ -11,6 +11,16 @@ use chrono::{DateTime, Utc};
 /// the schema its extension was created in, which the search path reaches the same way).
 pub const SERVER_TABLES: [&str; 2] = ["pg_stat_activity", "pg_stat_statements"];
 
+/// The `timestamptz` columns of the server table `table` (see [`SERVER_TABLES`]): what the
+/// transpiler must know of them to read them as PostgreSQL does (`to_char(query_start,
+/// '... TZ')`, pgAdmin's session view).
+pub fn timestamptz_columns(table: &str) -> &'static [&'static str] {
+    match table {
+        "pg_stat_activity" => &["backend_start", "xact_start", "query_start", "state_change"],
+        _ => &[],
+    }
+}
+
 /// One session, as pg_stat_activity shows it to one user: another user's statement is not
 /// shown (PostgreSQL shows it only to superusers and pg_read_all_stats).
 #[derive(Debug, Clone, PartialEq)]

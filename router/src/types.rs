@@ -79,8 +79,14 @@ pub(crate) async fn resolve_tables(
     };
     let mut handles: Vec<(Vec<String>, Arc<TableHandle>)> = Vec::new();
     for parts in table_references(statement) {
-        let Relation::Table(name) = relation(&parts, current_catalog) else {
-            continue;
+        let name = match relation(&parts, current_catalog) {
+            Relation::Table(name) => name,
+            Relation::System(_) => {
+                if let Some(columns) = server_table_types(&parts) {
+                    resolved.types.insert(parts.clone(), columns);
+                }
+                continue;
+            }
         };
         let handle = match name.handle(catalogs).await {
             Ok(handle) => handle,
@@ -113,6 +119,17 @@ pub(crate) async fn resolve_tables(
         }
     }
     Ok(resolved)
+}
+
+/// The columns of a server table (pg_stat_activity) the transpiler must know the type of.
+fn server_table_types(parts: &[String]) -> Option<Vec<(String, SqlType)>> {
+    let columns = junction_engines::timestamptz_columns(parts.last()?);
+    (!columns.is_empty()).then(|| {
+        columns
+            .iter()
+            .map(|c| ((*c).to_owned(), SqlType::TimestampTz))
+            .collect()
+    })
 }
 
 /// The bytes the statement is expected to read of the table `parts` names.

@@ -67,6 +67,12 @@ def test_a_repeated_statement_is_answered_from_the_cache_with_the_same_answer(se
         assert cur.execute(DASHBOARD).fetchall() == first_rows
         assert last_engine(conn) == "cache"
     assert lookups(server, "hit") - hits == 2
+    # pg_stat_statements counts the cache's runs too, under its own engine.
+    with pg(server) as conn:
+        conn.execute("SET junction.result_cache = off")
+        calls = conn.execute("select engine, calls, rows from pg_stat_statements "
+                             "where query like '%v.quality = $1%' order by engine").fetchall()
+        assert calls == [("cache", 2, 2 * len(first_rows)), (engine, 1, len(first_rows))]
 
 
 def test_flight_sql_gets_the_same_columns_from_the_cache(server):

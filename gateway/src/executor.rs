@@ -357,8 +357,10 @@ impl Executor {
                 activity.runs_on(query_id, CACHE);
                 activity.routed_by(CACHE);
                 drop(activity);
+                // pg_stat_statements counts every run of the statement, the cache's too.
+                let observer = self.router.observer(route, CACHE);
                 return Ok(Outcome::Rows {
-                    stream: slot.hold(stream),
+                    stream: slot.hold(ObservedStream::wrap(stream, observer, started)),
                     notices: Vec::new(),
                 });
             }

@@ -37,7 +37,7 @@ pub use ast::split_and;
 pub use directives::{directives, Directed, Directives};
 pub use formats::TO_CHAR_NUMBER;
 pub use limits::{check_parameters, check_size, MAX_NESTING, MAX_OPERATORS, MAX_PARAMETERS};
-pub use local_time::{is_utc, local_time_use};
+pub use local_time::{is_utc, local_time_use, text_has_offset};
 pub use messages::{function_signature, UNDEFINED_FUNCTION_HINT};
 pub use names::{client_column_name, name_result_columns};
 pub use oid_casts::{number_text_oids, remove_oid_casts};

@@ -184,7 +184,7 @@ fn has_offset(expr: &Expr) -> bool {
 }
 
 /// Whether the timestamp text `text` ends in an offset (`Z`, `+02`, `-05:30`) or a zone name.
-fn text_has_offset(text: &str) -> bool {
+pub fn text_has_offset(text: &str) -> bool {
     let text = text.trim();
     if text.ends_with(['Z', 'z']) {
         return true;

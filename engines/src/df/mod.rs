@@ -15,6 +15,7 @@ pub(crate) mod json_build_object;
 mod json_text;
 pub(crate) mod jsonb_exists;
 mod like_escape;
+mod local_time;
 mod memory;
 mod mode;
 mod not_in;
@@ -295,13 +296,15 @@ impl DataFusionEngine {
         statement: &Statement,
         types: &dyn TypeOracle,
     ) -> Result<(SessionState, LogicalPlan)> {
-        ctx.refuse_local_time(self.name(), statement, types)?;
         let state = self.state_for(ctx, statement).await?;
         let mut statement = statement.clone();
         junction_transpiler::rewrite(&mut statement, Dialect::DataFusion, types)?;
         let plan = state
             .statement_to_plan(DFStatement::Statement(Box::new(statement)))
             .await?;
+        if let Some(zone) = ctx.local_time_zone() {
+            local_time::refuse(&state, &plan, zone)?;
+        }
         Ok((state, plan))
     }
 }

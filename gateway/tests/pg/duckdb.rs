@@ -431,6 +431,24 @@ async fn a_timestamptz_is_read_in_the_sessions_time_zone() {
             "select date_trunc('month', timestamptz '2026-06-30 23:30:00+00')",
             "2026-07-01 00:00:00+02",
         ),
+        (
+            "select (timestamptz '2026-07-01 10:00:00+00')::text",
+            "2026-07-01 12:00:00+02",
+        ),
+        (
+            "select 'at ' || timestamptz '2026-07-01 10:00:00+00'",
+            "at 2026-07-01 12:00:00+02",
+        ),
+        // Columns of a VALUES list and a CTE are as well typed as a table's.
+        (
+            "select x::date from (values (timestamptz '2026-07-01 23:00:00+00')) t(x)",
+            "2026-07-02",
+        ),
+        (
+            "with c as (select timestamptz '2026-07-01 23:00:00+00' as x) \
+             select extract(hour from x) from c",
+            "1",
+        ),
     ];
     for (sql, answer) in cases {
         for engine in ["auto", "duckdb"] {

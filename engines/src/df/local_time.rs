@@ -100,11 +100,14 @@ fn wall_clock_reading(expr: &Expr, schema: &DFSchema) -> Option<String> {
             let from_type = type_of(from)?;
             match (&from_type, data_type) {
                 (DataType::Timestamp(_, Some(_)), DataType::Timestamp(_, Some(_))) => None,
+                // A NULL is the same in every zone.
+                (DataType::Null, _) => None,
                 (DataType::Timestamp(_, Some(_)), to) => {
-                    Some(format!("a timestamptz cast to {}", pg_name(to)))
+                    Some(format!("a timestamptz cast to {}", pg_name(to).1))
                 }
                 (_, DataType::Timestamp(_, Some(_))) if !is_text_with_offset(from) => {
-                    Some(format!("a {} cast to timestamptz", pg_name(&from_type)))
+                    let (article, name) = pg_name(&from_type);
+                    Some(format!("{article}{name} cast to timestamptz"))
                 }
                 _ => None,
             }
@@ -152,14 +155,14 @@ fn wall_clock_reading(expr: &Expr, schema: &DFSchema) -> Option<String> {
     }
 }
 
-/// PostgreSQL's name of a type a timestamptz meets.
-fn pg_name(data_type: &DataType) -> &'static str {
+/// PostgreSQL's name of a type a timestamptz meets, and the article a value of it takes.
+fn pg_name(data_type: &DataType) -> (&'static str, &'static str) {
     match data_type {
-        DataType::Date32 | DataType::Date64 => "date",
-        DataType::Timestamp(_, None) => "timestamp",
-        DataType::Time32(_) | DataType::Time64(_) => "time",
-        DataType::Utf8 | DataType::Utf8View | DataType::LargeUtf8 => "text",
-        _ => "another type",
+        DataType::Date32 | DataType::Date64 => ("a ", "date"),
+        DataType::Timestamp(_, None) => ("a ", "timestamp"),
+        DataType::Time32(_) | DataType::Time64(_) => ("a ", "time"),
+        DataType::Utf8 | DataType::Utf8View | DataType::LargeUtf8 => ("", "text"),
+        _ => ("a ", "value of another type"),
     }
 }
 

@@ -82,7 +82,10 @@ pub fn response(
     let rendering = TextRendering::new(&input.schema(), &fields, style);
     let column_wise = fields.iter().all(|f| f.format() == FieldFormat::Binary)
         && binary_rows::supports(&input.schema());
-    let encode_with = Arc::clone(&fields);
+    let encode_with = match &rendering {
+        Some(rendering) => Arc::new(rendering.encoding_fields(&fields)),
+        None => Arc::clone(&fields),
+    };
     let rows = batches(input, stop, statement).flat_map(move |batch| {
         if column_wise {
             let rows: Box<dyn Iterator<Item = PgWireResult<DataRow>> + Send> =

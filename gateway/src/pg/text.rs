@@ -9,6 +9,8 @@
 //! - timestamptz: in the session's TimeZone with its offset (`+00`, `+05:30`); arrow-pg uses
 //!   the column's own zone.
 //! - interval: PostgreSQL's fields and signs ([`interval_text`]).
+//! - time: a fraction only when there is one.
+//! - arrays of these: each element so, quoted as arrays quote ([`array_text`]).
 
 use std::sync::Arc;
 
@@ -17,18 +19,19 @@ use arrow::array::{
     StringBuilder, TimestampMicrosecondArray,
 };
 use arrow::datatypes::{
-    DataType, Date32Type, Decimal128Type, Field, Schema, SchemaRef, TimeUnit,
-    TimestampMicrosecondType, TimestampMillisecondType, TimestampNanosecondType,
-    TimestampSecondType,
+    DataType, Date32Type, Decimal128Type, Field, Schema, SchemaRef, Time64MicrosecondType,
+    Time64NanosecondType, TimeUnit, TimestampMicrosecondType, TimestampMillisecondType,
+    TimestampNanosecondType, TimestampSecondType,
 };
 use arrow::error::ArrowError;
 use chrono_tz::Tz;
 use pgwire::api::results::{FieldFormat, FieldInfo};
+use pgwire::api::Type;
 
 use junction_engines::pg_text::{append_printed, date, float4, float8, timestamp, timestamptz};
 use junction_engines::regtype::{regtype_oid, REGTYPE_EXTENSION};
 
-use super::{interval_text, numeric_wire};
+use super::{array_text, interval_text, numeric_wire};
 
 /// The session settings that shape text output.
 #[derive(Debug, Clone, Copy)]
@@ -46,16 +49,19 @@ fn needs_rendering(field: &Field, format: FieldFormat) -> bool {
     }
     let data_type = field.data_type();
     match format {
-        FieldFormat::Text => matches!(
-            data_type,
-            DataType::Float32
-                | DataType::Float64
-                | DataType::Timestamp(_, _)
-                | DataType::Date32
-                | DataType::Interval(_)
-                | DataType::Duration(_)
-                | DataType::Decimal128(..)
-        ),
+        FieldFormat::Text => {
+            matches!(
+                data_type,
+                DataType::Float32
+                    | DataType::Float64
+                    | DataType::Timestamp(_, _)
+                    | DataType::Date32
+                    | DataType::Interval(_)
+                    | DataType::Duration(_)
+                    | DataType::Decimal128(..)
+            ) || matches!(data_type, DataType::List(element) | DataType::LargeList(element)
+            if array_text::renders(element.data_type()))
+        }
         FieldFormat::Binary => matches!(data_type, DataType::Decimal128(..)),
     }
 }
@@ -67,6 +73,8 @@ pub struct TextRendering {
     columns: Vec<(usize, FieldFormat)>,
     /// The batches' schema once those columns are strings (text) or bytes (binary).
     schema: SchemaRef,
+    /// The rendered columns that are arrays.
+    arrays: Vec<usize>,
     style: TextStyle,
 }
 
@@ -94,11 +102,43 @@ impl TextRendering {
                 None => field.as_ref().clone(),
             })
             .collect();
+        let arrays = columns
+            .iter()
+            .map(|(i, _)| *i)
+            .filter(|i| {
+                matches!(
+                    schema.field(*i).data_type(),
+                    DataType::List(_) | DataType::LargeList(_)
+                )
+            })
+            .collect();
         Some(Self {
             columns,
             schema: Arc::new(Schema::new(rendered)),
+            arrays,
             style,
         })
+    }
+
+    /// `fields` as arrow-pg is to encode the rendered batches: a rendered array column is
+    /// text already, which arrow-pg would quote again as one element if told its type is an
+    /// array (RowDescription still says it is).
+    pub fn encoding_fields(&self, fields: &[FieldInfo]) -> Vec<FieldInfo> {
+        let mut fields = fields.to_vec();
+        for &(i, format) in &self.columns {
+            let info = &fields[i];
+            if format == FieldFormat::Text && self.arrays.contains(&i) {
+                fields[i] = FieldInfo::new(
+                    info.name().to_owned(),
+                    info.table_id(),
+                    info.column_id(),
+                    Type::TEXT,
+                    FieldFormat::Text,
+                )
+                .with_format_options(Arc::clone(info.format_options()));
+            }
+        }
+        fields
     }
 
     /// `batch` with the chosen columns rendered as PostgreSQL would.
@@ -211,6 +251,21 @@ fn render_column(column: &ArrayRef, style: &TextStyle) -> Result<ArrayRef, Arrow
                 append_printed(&mut out, &mut text, value, interval_text::write);
             }
         }
+        DataType::Time64(TimeUnit::Microsecond) => {
+            for value in column.as_primitive::<Time64MicrosecondType>().iter() {
+                append_printed(&mut out, &mut text, value, time);
+            }
+        }
+        DataType::Time64(TimeUnit::Nanosecond) => {
+            let values = column.as_primitive::<Time64NanosecondType>();
+            for value in values.iter() {
+                let micros = value.map(|ns| (ns + 500) / 1000);
+                append_printed(&mut out, &mut text, micros, time);
+            }
+        }
+        DataType::List(_) | DataType::LargeList(_) => {
+            return array_text::render(column, |values| render_column(values, style));
+        }
         other => {
             return Err(ArrowError::InvalidArgumentError(format!(
                 "no PostgreSQL text rendering for {other}"
@@ -218,6 +273,26 @@ fn render_column(column: &ArrayRef, style: &TextStyle) -> Result<ArrayRef, Arrow
         }
     }
     Ok(Arc::new(out.finish()))
+}
+
+/// A time of day (microseconds since midnight) as PostgreSQL prints it: a fraction only
+/// when there is one.
+fn time(micros: i64, out: &mut String) {
+    use std::fmt::Write;
+    let seconds = micros.div_euclid(1_000_000);
+    let fraction = micros.rem_euclid(1_000_000);
+    let _ = write!(
+        out,
+        "{:02}:{:02}:{:02}",
+        seconds / 3600,
+        seconds % 3600 / 60,
+        seconds % 60
+    );
+    if fraction != 0 {
+        let digits = format!("{fraction:06}");
+        out.push('.');
+        out.push_str(digits.trim_end_matches('0'));
+    }
 }
 
 /// The column in microseconds, PostgreSQL's resolution (nanoseconds round to nearest).

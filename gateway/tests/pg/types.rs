@@ -356,3 +356,44 @@ async fn pg_typeof_is_the_wire_type_as_a_regtype() {
         "{refused:?}"
     );
 }
+
+/// Arrays print their elements as PostgreSQL prints each alone (a timestamptz in the
+/// session's zone, no `.000000`, an interval's words), quoted where the array syntax needs
+/// it, on every engine. The answers are PostgreSQL 15's.
+#[tokio::test]
+async fn arrays_print_their_elements_as_postgresql_does() {
+    let server = Server::start();
+    let client = server.connect().await;
+    let sql = "select array[timestamptz '2026-07-01 10:00:00+00', null], \
+               array[timestamp '2026-07-01 10:00:00.5'], array[interval '1 day'], \
+               array[time '10:00', time '10:00:01.25'], array[1.5::float8, 'Infinity'], \
+               array['a b', 'c']";
+    for (zone, first) in [
+        ("UTC", "{\"2026-07-01 10:00:00+00\",NULL}"),
+        ("Europe/Warsaw", "{\"2026-07-01 12:00:00+02\",NULL}"),
+    ] {
+        for engine in ["datafusion", "duckdb"] {
+            client
+                .batch_execute(&format!(
+                    "SET TimeZone = '{zone}'; SET junction.engine = '{engine}'; \
+                     SET junction.result_cache = off"
+                ))
+                .await
+                .expect("session");
+            let rows = client.simple_query(sql).await.expect(engine);
+            let expected = [
+                first,
+                "{\"2026-07-01 10:00:00.5\"}",
+                "{\"1 day\"}",
+                "{10:00:00,10:00:01.25}",
+                "{1.5,Infinity}",
+                "{\"a b\",c}",
+            ];
+            assert_eq!(
+                text_rows(&rows).concat(),
+                expected.map(|v| Some(v.to_owned())),
+                "{engine} in {zone}"
+            );
+        }
+    }
+}

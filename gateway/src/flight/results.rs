@@ -16,7 +16,7 @@ use futures::{Stream, StreamExt, TryStreamExt};
 use tokio_util::sync::DropGuard;
 use tonic::Status;
 
-use super::status::to_status;
+use super::status::statement_status;
 use super::tickets::RunningGuard;
 use crate::stop::Stop;
 
@@ -84,6 +84,8 @@ pub fn conformed(
 /// What a statement's stream holds while its batches flow.
 pub struct Running {
     pub stop: Stop,
+    /// The statement's query id, for its errors.
+    pub query_id: Option<i64>,
     /// Watches `statement_timeout` until dropped.
     pub _expiry: Option<DropGuard>,
     /// Keeps the ticket registered as running (so it can be cancelled).
@@ -121,7 +123,8 @@ pub fn streaming(batches: SendableRecordBatchStream, running: Running) -> Flight
             Some(Ok(batch)) => Some((Ok(batch), state)),
             Some(Err(e)) => {
                 state.done = true;
-                Some((Err(FlightError::Tonic(Box::new(to_status(&e)))), state))
+                let status = statement_status(&e, state.running.query_id);
+                Some((Err(FlightError::Tonic(Box::new(status))), state))
             }
         }
     });

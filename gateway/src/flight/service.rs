@@ -38,7 +38,7 @@ use super::metadata;
 use super::prepared::PreparedStatement;
 use super::results::{self, FlightDataStream};
 use super::sessions::{FlightSession, Resolved, Sessions};
-use super::status::to_status;
+use super::status::{statement_status, to_status};
 use super::tickets::{Cancelled, Tickets};
 use super::wire_types;
 use crate::auth::failed_login;
@@ -476,10 +476,12 @@ impl FlightSqlService for FlightFrontend {
                 issued.command.clone(),
                 issued.parameters.clone(),
             ) => outcome,
-        }
-        .map_err(status)?;
+        };
+        let query_id = session.session.activity().query_id();
+        let outcome = outcome.map_err(|e| statement_status(&e, query_id))?;
         let running = results::Running {
             stop,
+            query_id,
             _expiry: expiry,
             _ticket: Some(redeemed.running),
         };

@@ -1,6 +1,7 @@
 //! gRPC statuses for the gateway's errors (DESIGN.md, "Errors"): the code follows the
 //! SQLSTATE, the message is the one a pg client would read, and the SQLSTATE itself travels
-//! in the `x-junction-sqlstate` metadata for clients that want it.
+//! in the `x-junction-sqlstate` metadata for clients that want it; a routed statement's query
+//! id (pg's DETAIL) in `x-junction-query-id`.
 
 use tonic::{Code, Status};
 
@@ -8,6 +9,19 @@ use crate::error::GatewayError;
 
 /// The metadata key carrying an error's SQLSTATE.
 pub const SQLSTATE_KEY: &str = "x-junction-sqlstate";
+
+/// The metadata key carrying the query id of the statement an error came from.
+pub const QUERY_ID_KEY: &str = "x-junction-query-id";
+
+/// The status a Flight client sees for `e`, raised by the statement fingerprinted
+/// `query_id` once it was routed.
+pub fn statement_status(e: &GatewayError, query_id: Option<i64>) -> Status {
+    let mut status = to_status(e);
+    if let Some(value) = query_id.and_then(|id| id.to_string().parse().ok()) {
+        status.metadata_mut().insert(QUERY_ID_KEY, value);
+    }
+    status
+}
 
 /// The status a Flight client sees for `e`.
 pub fn to_status(e: &GatewayError) -> Status {

@@ -61,6 +61,25 @@ async fn sql_errors_map_to_the_design_tables_codes() {
             "{sql}: the SQLSTATE travels along"
         );
     }
+    // An error of a statement that reached an engine names its query id, as pg's DETAIL
+    // does; one the parser refused has none.
+    let err = query(
+        &mut client,
+        "select device_id, 1 / (length(model) - length(model)) from silver.devices",
+    )
+    .await
+    .expect_err("division by zero");
+    let query_id = err
+        .metadata()
+        .get("x-junction-query-id")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<i64>().ok());
+    assert!(query_id.is_some(), "{err:?}");
+    let err = query(&mut client, "selec 1").await.expect_err("syntax");
+    assert!(
+        err.metadata().get("x-junction-query-id").is_none(),
+        "{err:?}"
+    );
     assert_eq!(
         scalar_text(&mut client, "select 'still serving'").await,
         "still serving"

@@ -270,21 +270,10 @@ async fn a_pinned_engine_never_falls_back() {
     assert_eq!(last_engine(&client).await, "datafusion");
 }
 
-/// The DuckDB extension directory the peers install (`scripts/peers/install.sh`).
-fn extension_directory() -> String {
-    std::env::var("PEERS_DUCKDB_EXTENSION_DIR").expect(
-        "PEERS_DUCKDB_EXTENSION_DIR names the DuckDB 1.5.5 extensions: run scripts/test.sh, \
-         or source scripts/peers/env.sh",
-    )
-}
-
 #[tokio::test]
 async fn duckdbs_own_extensions_read_delta_and_iceberg_when_configured() {
-    let config = format!(
-        "[engines.duckdb]\nextension_directory = \"{}\"\n",
-        extension_directory()
-    );
-    let server = Server::start_with_config(&config);
+    let server =
+        Server::start_with_config(&junction_conformance::peers::duckdb_extensions_config());
     let client = server.connect().await;
     let sql = "select v.patient_id, count(*), sum(h.readings) from silver.vitals v \
                join gold.vitals_hourly h using (patient_id) group by 1 order by 1";
@@ -379,11 +368,8 @@ async fn one_duckdb_instance_serves_each_session_its_own_catalog() {
 /// The answers are PostgreSQL 15's in `Europe/Warsaw`.
 #[tokio::test]
 async fn a_timestamptz_is_read_in_the_sessions_time_zone() {
-    let config = format!(
-        "[engines.duckdb]\nextension_directory = \"{}\"\n",
-        extension_directory()
-    );
-    let server = Server::start_with_config(&config);
+    let server =
+        Server::start_with_config(&junction_conformance::peers::duckdb_extensions_config());
     let client = server.connect().await;
     client
         .batch_execute("SET TimeZone = 'Europe/Warsaw'; SET junction.result_cache = off")

@@ -209,9 +209,7 @@ impl DuckDbEngine {
         });
         stream::run(instance, setup, sql, params).await
     }
-}
 
-impl DuckDbEngine {
     /// The session's time zone as ICU reads it, when it is not UTC and ICU is loaded: the
     /// IANA name PostgreSQL also knows it by.
     fn time_zone(&self, ctx: &QueryContext) -> Option<&'static str> {

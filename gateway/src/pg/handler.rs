@@ -244,11 +244,12 @@ impl SimpleQueryHandler for PgHandler {
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
         let session = session_of(client)?;
-        session.received(query);
         // A cancel applies from the moment the message is read, as in PostgreSQL: parsing
         // waits for a worker, and under load a cancel sent 100 ms after its statement could
-        // otherwise land before the statement started, and be lost.
+        // otherwise land before the statement started, and be lost. (Before pg_stat_activity
+        // shows the text, so a cancel sent on seeing it applies.)
         let stopped = session.start_statement();
+        session.received(query);
         let commands = match self.executor.parse(query).await {
             Ok(commands) => commands,
             Err(e) => return Ok(vec![Response::Error(Box::new(error_info(&e, None)))]),
@@ -343,10 +344,10 @@ impl QueryParser for StatementParser {
         C: ClientInfo + Unpin + Send + Sync,
     {
         let session = session_of(client)?;
-        session.received(sql);
         // A cancel applies while the statement is parsed and described (which waits for a
         // worker and resolves its tables), as PostgreSQL's does while it processes a Parse.
         let stop = Stop::new(session.start_statement());
+        session.received(sql);
         tokio::select! {
             biased;
             e = stop.stopped() => Err(to_pg_error(&e)),
@@ -431,6 +432,7 @@ impl ExtendedQueryHandler for PgHandler {
         else {
             return Ok(Response::EmptyQuery);
         };
+        let stopped = session.start_statement();
         session.received(sql);
         let parameters = match described {
             Some(described) => {
@@ -445,7 +447,6 @@ impl ExtendedQueryHandler for PgHandler {
             }
             None => Vec::new(),
         };
-        let stopped = session.start_statement();
         self.respond(
             client,
             &session,

@@ -103,16 +103,39 @@ fn assert_slow(started: std::time::Instant, what: &str) {
     );
 }
 
-/// Sends a cancel 30 ms into `query` (time for the server to read the message, not to parse
-/// it) and checks that the cancel, not the session's 60 s timeout, ended it.
+/// Sends a cancel as soon as the server has read `query` (pg_stat_activity shows its text,
+/// which the server records before it parses; a fixed delay was too short on a loaded
+/// machine, and a cancel before the message is read is lost, in PostgreSQL too) and checks
+/// that the cancel, not the session's 60 s timeout, ended it.
 async fn assert_cancelled_while_parsed<T>(
+    server: &Server,
     client: &tokio_postgres::Client,
     query: impl std::future::Future<Output = Result<T, tokio_postgres::Error>>,
 ) {
     let token = client.cancel_token();
+    let pid: i32 = client
+        .query_one("select pg_backend_pid()", &[])
+        .await
+        .expect("pid")
+        .get(0);
+    let watcher = server.connect().await;
     let started = std::time::Instant::now();
     let canceller = async {
-        tokio::time::sleep(Duration::from_millis(30)).await;
+        loop {
+            let read = watcher
+                .query_one(
+                    "select count(*) from pg_stat_activity where pid = $1 and length(query) > 10000",
+                    &[&pid],
+                )
+                .await
+                .expect("pg_stat_activity")
+                .get::<_, i64>(0);
+            if read == 1 {
+                break;
+            }
+            assert!(started.elapsed() < Duration::from_secs(20), "never read");
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
         token.cancel_query(NoTls).await.expect("send cancel");
     };
     let (result, ()) = tokio::join!(query, canceller);
@@ -143,7 +166,7 @@ async fn a_cancel_while_the_statement_is_parsed_stops_it() {
     let started = std::time::Instant::now();
     client.simple_query(&cheap).await.expect("the cheap one");
     assert_slow(started, "parsing");
-    assert_cancelled_while_parsed(&client, client.simple_query(&endless)).await;
+    assert_cancelled_while_parsed(&server, &client, client.simple_query(&endless)).await;
 }
 
 /// The same over the extended protocol: a cancel that arrives while a Parse is parsed and
@@ -156,5 +179,5 @@ async fn a_cancel_while_a_parse_is_processed_stops_it() {
     let started = std::time::Instant::now();
     client.prepare(&cheap).await.expect("the cheap one");
     assert_slow(started, "a Parse");
-    assert_cancelled_while_parsed(&client, client.query(&endless, &[])).await;
+    assert_cancelled_while_parsed(&server, &client, client.query(&endless, &[])).await;
 }

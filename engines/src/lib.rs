@@ -72,26 +72,6 @@ impl QueryContext {
             .map(|s| s.value.as_str())
             .filter(|zone| !junction_transpiler::is_utc(zone))
     }
-
-    /// Refuses `statement` on `engine`, which computes in UTC, when it reads a timestamptz as
-    /// a wall-clock time and the session's zone is another: its answer would be UTC's.
-    pub fn refuse_local_time(
-        &self,
-        engine: &str,
-        statement: &Statement,
-        types: &dyn TypeOracle,
-    ) -> Result<()> {
-        let Some(zone) = self.local_time_zone() else {
-            return Ok(());
-        };
-        match junction_transpiler::local_time_use(statement, types) {
-            Some(what) => Err(EngineError::UnsupportedInSession(format!(
-                "{what} in the session's time zone ({zone}) is not supported by {engine}, \
-                 which computes it in UTC"
-            ))),
-            None => Ok(()),
-        }
-    }
 }
 
 /// One of a session's settings.

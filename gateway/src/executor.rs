@@ -342,8 +342,8 @@ impl Executor {
             self.metrics.refused("queue_timeout");
         })?;
         let started = Instant::now();
-        let (ctx, route) = self.route(session, statement, engine).await?;
-        let (ctx, route) = (&ctx, &route);
+        let (mut ctx, route) = self.route(session, statement, engine).await?;
+        let route = &route;
         let query_id = route.inputs.fingerprint.query_id();
         session.activity().runs_on(query_id, route.engine().name());
         let cache = self.cache.as_ref().filter(|_| session.result_cache());
@@ -373,12 +373,11 @@ impl Executor {
         self.metrics.routed(route.engine().name(), choice);
         session.activity().routed_by(choice);
         // A statement whose answer may be kept runs on catalogs that record what it reads.
-        let reads = key.as_ref().map(|_| Reads::default());
-        let recording = reads.as_ref().map(|reads| QueryContext {
-            catalogs: reads.recording(&ctx.catalogs),
-            ..ctx.clone()
-        });
-        let ctx = recording.as_ref().unwrap_or(ctx);
+        let kept = key.map(|key| (key, Reads::default()));
+        if let Some((_, reads)) = &kept {
+            ctx.catalogs = reads.recording(&ctx.catalogs);
+        }
+        let ctx = &ctx;
         let ran = self
             .router
             .attempt(route, |engine| async move {
@@ -406,7 +405,7 @@ impl Executor {
         let observer = self.router.observer(route, ran.engine);
         session.activity().runs_on(query_id, ran.engine);
         let mut stream = client_stream(ran.value);
-        if let (Some(cache), Some(key), Some(reads)) = (cache, key, reads) {
+        if let (Some(cache), Some((key, reads))) = (cache, kept) {
             stream = cache.fill(key, reads, stream);
         }
         Ok(Outcome::Rows {

@@ -289,14 +289,24 @@ mod tests {
     use super::*;
     use crate::parse;
 
-    struct Fixed;
+    /// A session two hours east of UTC whose transaction began at `transaction_start`.
+    struct Fixed {
+        transaction_start: DateTime<Utc>,
+    }
+
+    impl Fixed {
+        /// A transaction begun on 2026-01-31 at 10:00:00.123456 UTC.
+        fn morning() -> Self {
+            let start = Utc.with_ymd_and_hms(2026, 1, 31, 10, 0, 0).single();
+            Fixed {
+                transaction_start: start.expect("valid") + chrono::Duration::microseconds(123_456),
+            }
+        }
+    }
 
     impl SessionValues for Fixed {
         fn transaction_start(&self) -> DateTime<Utc> {
-            Utc.with_ymd_and_hms(2026, 1, 31, 10, 0, 0)
-                .single()
-                .expect("valid")
-                + chrono::Duration::microseconds(123_456)
+            self.transaction_start
         }
 
         fn statement_start(&self) -> DateTime<Utc> {
@@ -352,7 +362,7 @@ mod tests {
 
     fn bound(sql: &str) -> Result<String, TranspileError> {
         let mut statement = parse(sql).expect("valid SQL").remove(0);
-        bind_session_values(&mut statement, &Fixed)?;
+        bind_session_values(&mut statement, &Fixed::morning())?;
         Ok(statement.to_string())
     }
 
@@ -373,39 +383,17 @@ mod tests {
 
     #[test]
     fn the_date_is_the_sessions_zones() {
-        struct LateInWarsaw;
-        impl SessionValues for LateInWarsaw {
-            fn transaction_start(&self) -> DateTime<Utc> {
-                Utc.with_ymd_and_hms(2026, 7, 1, 23, 30, 0)
-                    .single()
-                    .expect("valid")
-            }
-            fn statement_start(&self) -> DateTime<Utc> {
-                self.transaction_start()
-            }
-            fn setting(&self, _: &str) -> Option<String> {
-                None
-            }
-            fn settings(&self) -> Vec<(String, String)> {
-                Vec::new()
-            }
-            fn user(&self) -> &str {
-                "nurse"
-            }
-            fn database(&self) -> &str {
-                "warehouse"
-            }
-            fn backend_pid(&self) -> i32 {
-                1
-            }
-            fn local(&self, at: DateTime<Utc>) -> NaiveDateTime {
-                at.naive_utc() + chrono::Duration::hours(2)
-            }
-        }
+        // 01:30 the next day, two hours east.
+        let late = Fixed {
+            transaction_start: Utc
+                .with_ymd_and_hms(2026, 7, 1, 23, 30, 0)
+                .single()
+                .expect("valid"),
+        };
         let mut statement = parse("SELECT current_date, localtimestamp(0)")
             .expect("valid SQL")
             .remove(0);
-        bind_session_values(&mut statement, &LateInWarsaw).expect("binds");
+        bind_session_values(&mut statement, &late).expect("binds");
         assert_eq!(
             statement.to_string(),
             "SELECT CAST('2026-07-02' AS DATE), CAST('2026-07-02 01:30:00.000000' AS TIMESTAMP)"

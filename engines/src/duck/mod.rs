@@ -148,12 +148,15 @@ impl DuckDbEngine {
         })
     }
 
+    /// Runs `sql` (`statement` in DuckDB's dialect) in the session `ctx`, in `time_zone` (see
+    /// [`Self::time_zone`]; UTC when `None`).
     async fn run(
         &self,
         ctx: &QueryContext,
         statement: &Statement,
         sql: String,
         parameters: &[ScalarValue],
+        time_zone: Option<&'static str>,
     ) -> Result<SendableRecordBatchStream> {
         let tables = tables::relations(statement, &ctx.catalog)
             .into_iter()
@@ -178,11 +181,8 @@ impl DuckDbEngine {
             .collect::<Result<Vec<_>>>()?;
         let catalog = ctx.catalog.clone();
         // A zone DuckDB cannot take leaves it in UTC; statements that would read it are
-        // refused before (see `execute`).
-        let time_zone = self
-            .extensions
-            .icu
-            .then(|| self.time_zone(ctx).unwrap_or("UTC"));
+        // refused before (see `execute`). Without ICU there is no zone to set.
+        let time_zone = self.extensions.icu.then(|| time_zone.unwrap_or("UTC"));
         let setup: stream::Setup = Box::new(move |instance: &mut Instance| {
             if let Some(time_zone) =
                 time_zone.filter(|zone| instance.time_zone_in_use.as_deref() != Some(*zone))
@@ -219,6 +219,25 @@ impl DuckDbEngine {
         }
         let zone = chrono_tz::Tz::from_str_insensitive(zone).ok()?;
         Some(zone.name())
+    }
+}
+
+/// Refuses `statement` when it reads a timestamptz as a wall-clock time in a session whose
+/// zone DuckDB cannot take (no ICU, or a zone ICU does not name): its answer would be UTC's.
+fn refuse_local_time(
+    ctx: &QueryContext,
+    statement: &Statement,
+    types: &dyn TypeOracle,
+) -> Result<()> {
+    let Some(zone) = ctx.local_time_zone() else {
+        return Ok(());
+    };
+    match junction_transpiler::local_time_use(statement, types) {
+        Some(what) => Err(EngineError::UnsupportedInSession(format!(
+            "{what} in the session's time zone ({zone}) is not supported by duckdb, \
+             which computes it in UTC"
+        ))),
+        None => Ok(()),
     }
 }
 
@@ -274,7 +293,13 @@ impl Engine for DuckDbEngine {
             duckdb_sql(statement, types)?
         );
         let mut stream = self
-            .run(ctx, statement, sql, &vec![ScalarValue::Null; count])
+            .run(
+                ctx,
+                statement,
+                sql,
+                &vec![ScalarValue::Null; count],
+                self.time_zone(ctx),
+            )
             .await?;
         let schema = stream.schema();
         while let Some(batch) = stream.next().await {
@@ -324,10 +349,11 @@ impl Engine for DuckDbEngine {
         types: &dyn TypeOracle,
         parameters: &[ScalarValue],
     ) -> Result<SendableRecordBatchStream> {
-        if self.time_zone(ctx).is_none() {
-            ctx.refuse_local_time(self.name(), statement, types)?;
+        let time_zone = self.time_zone(ctx);
+        if time_zone.is_none() {
+            refuse_local_time(ctx, statement, types)?;
         }
-        self.run(ctx, statement, duckdb_sql(statement, types)?, parameters)
-            .await
+        let sql = duckdb_sql(statement, types)?;
+        self.run(ctx, statement, sql, parameters, time_zone).await
     }
 }

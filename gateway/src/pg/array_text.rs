@@ -9,19 +9,16 @@ use std::sync::Arc;
 use arrow::array::{Array, ArrayRef, AsArray, OffsetSizeTrait, StringBuilder};
 use arrow::datatypes::{DataType, TimeUnit};
 use arrow::error::ArrowError;
+use junction_engines::pg_text::append_printed;
 
-/// Whether an array of `element` is rendered here.
+/// Whether an array of `element` is rendered here: the types junction prints itself alone,
+/// and times (arrow-pg prints a time alone as PostgreSQL does, but not in an array).
 pub fn renders(element: &DataType) -> bool {
-    matches!(
-        element,
-        DataType::Float32
-            | DataType::Float64
-            | DataType::Timestamp(_, _)
-            | DataType::Interval(_)
-            | DataType::Duration(_)
-            | DataType::Decimal128(..)
-            | DataType::Time64(TimeUnit::Microsecond | TimeUnit::Nanosecond)
-    )
+    super::text::renders(element)
+        || matches!(
+            element,
+            DataType::Time64(TimeUnit::Microsecond | TimeUnit::Nanosecond)
+        )
 }
 
 /// `column`, a list of elements [`renders`] accepts, as array text; `elements` renders its
@@ -45,28 +42,25 @@ fn render_lists<O: OffsetSizeTrait>(
 ) -> Result<ArrayRef, ArrowError> {
     let texts = elements(lists.values())?;
     let texts = texts.as_string::<i32>();
+    let offsets = lists.value_offsets();
     let mut out = StringBuilder::with_capacity(lists.len(), lists.len() * 32);
     let mut text = String::new();
     for row in 0..lists.len() {
-        if lists.is_null(row) {
-            out.append_null();
-            continue;
-        }
-        text.clear();
-        text.push('{');
-        let offsets = lists.value_offsets();
-        let (start, end) = (offsets[row].as_usize(), offsets[row + 1].as_usize());
-        for (n, i) in (start..end).enumerate() {
-            if n > 0 {
-                text.push(',');
+        let list =
+            (!lists.is_null(row)).then(|| offsets[row].as_usize()..offsets[row + 1].as_usize());
+        append_printed(&mut out, &mut text, list, |elements, text| {
+            text.push('{');
+            for (n, i) in elements.enumerate() {
+                if n > 0 {
+                    text.push(',');
+                }
+                match texts.is_null(i) {
+                    true => text.push_str("NULL"),
+                    false => push_element(text, texts.value(i)),
+                }
             }
-            match texts.is_null(i) {
-                true => text.push_str("NULL"),
-                false => push_element(&mut text, texts.value(i)),
-            }
-        }
-        text.push('}');
-        out.append_value(&text);
+            text.push('}');
+        });
     }
     Ok(Arc::new(out.finish()))
 }

@@ -83,7 +83,7 @@ pub fn response(
     let column_wise = fields.iter().all(|f| f.format() == FieldFormat::Binary)
         && binary_rows::supports(&input.schema());
     let encode_with = match &rendering {
-        Some(rendering) => Arc::new(rendering.encoding_fields(&fields)),
+        Some(rendering) => rendering.encoding_fields(),
         None => Arc::clone(&fields),
     };
     let rows = batches(input, stop, statement).flat_map(move |batch| {

@@ -50,20 +50,26 @@ fn needs_rendering(field: &Field, format: FieldFormat) -> bool {
     let data_type = field.data_type();
     match format {
         FieldFormat::Text => {
-            matches!(
-                data_type,
-                DataType::Float32
-                    | DataType::Float64
-                    | DataType::Timestamp(_, _)
-                    | DataType::Date32
-                    | DataType::Interval(_)
-                    | DataType::Duration(_)
-                    | DataType::Decimal128(..)
-            ) || matches!(data_type, DataType::List(element) | DataType::LargeList(element)
-            if array_text::renders(element.data_type()))
+            renders(data_type)
+                || matches!(data_type, DataType::List(element) | DataType::LargeList(element)
+                    if array_text::renders(element.data_type()))
         }
         FieldFormat::Binary => matches!(data_type, DataType::Decimal128(..)),
     }
+}
+
+/// Whether a value of `data_type` alone is printed here rather than by arrow-pg.
+pub(super) fn renders(data_type: &DataType) -> bool {
+    matches!(
+        data_type,
+        DataType::Float32
+            | DataType::Float64
+            | DataType::Timestamp(_, _)
+            | DataType::Date32
+            | DataType::Interval(_)
+            | DataType::Duration(_)
+            | DataType::Decimal128(..)
+    )
 }
 
 /// Which columns of one result junction renders, decided once per result.
@@ -73,8 +79,10 @@ pub struct TextRendering {
     columns: Vec<(usize, FieldFormat)>,
     /// The batches' schema once those columns are strings (text) or bytes (binary).
     schema: SchemaRef,
-    /// The rendered columns that are arrays.
-    arrays: Vec<usize>,
+    /// The fields arrow-pg encodes the rendered batches with: a rendered array column is
+    /// text already, which arrow-pg would quote again as one element if told its type is an
+    /// array (RowDescription still says it is).
+    encoding: Arc<Vec<FieldInfo>>,
     style: TextStyle,
 }
 
@@ -102,33 +110,15 @@ impl TextRendering {
                 None => field.as_ref().clone(),
             })
             .collect();
-        let arrays = columns
-            .iter()
-            .map(|(i, _)| *i)
-            .filter(|i| {
-                matches!(
-                    schema.field(*i).data_type(),
-                    DataType::List(_) | DataType::LargeList(_)
-                )
-            })
-            .collect();
-        Some(Self {
-            columns,
-            schema: Arc::new(Schema::new(rendered)),
-            arrays,
-            style,
-        })
-    }
-
-    /// `fields` as arrow-pg is to encode the rendered batches: a rendered array column is
-    /// text already, which arrow-pg would quote again as one element if told its type is an
-    /// array (RowDescription still says it is).
-    pub fn encoding_fields(&self, fields: &[FieldInfo]) -> Vec<FieldInfo> {
-        let mut fields = fields.to_vec();
-        for &(i, format) in &self.columns {
-            let info = &fields[i];
-            if format == FieldFormat::Text && self.arrays.contains(&i) {
-                fields[i] = FieldInfo::new(
+        let mut encoding = fields.to_vec();
+        for &(i, format) in &columns {
+            let array = matches!(
+                schema.field(i).data_type(),
+                DataType::List(_) | DataType::LargeList(_)
+            );
+            if format == FieldFormat::Text && array {
+                let info = &fields[i];
+                encoding[i] = FieldInfo::new(
                     info.name().to_owned(),
                     info.table_id(),
                     info.column_id(),
@@ -138,7 +128,17 @@ impl TextRendering {
                 .with_format_options(Arc::clone(info.format_options()));
             }
         }
-        fields
+        Some(Self {
+            columns,
+            schema: Arc::new(Schema::new(rendered)),
+            encoding: Arc::new(encoding),
+            style,
+        })
+    }
+
+    /// The fields arrow-pg is to encode the rendered batches with.
+    pub fn encoding_fields(&self) -> Arc<Vec<FieldInfo>> {
+        Arc::clone(&self.encoding)
     }
 
     /// `batch` with the chosen columns rendered as PostgreSQL would.

@@ -276,6 +276,29 @@ def test_sql_cursors_behave_as_postgresql_s(junction):
         conn.execute("rollback")
 
 
+def test_move_skips_rows_as_postgresql_does(junction):
+    # psycopg's scroll() on a named cursor sends MOVE; its tag counts the rows skipped.
+    with psycopg.connect(host=junction["host"], port=junction["port"], user="anyone",
+                         dbname="junction") as conn:
+        for engine in ("datafusion", "duckdb"):
+            conn.execute(f"set junction.engine = '{engine}'")
+            with conn.cursor(name="skipping") as cur:
+                cur.execute("select patient_id from silver.patients order by 1")
+                cur.scroll(2)
+                assert cur.fetchone() == (3,), engine
+                cur.scroll(3)
+                assert cur.fetchone() == (7,), engine
+            conn.execute("declare m cursor for select patient_id from silver.patients order by 1")
+            assert conn.execute("move forward 4 in m").statusmessage == "MOVE 4"
+            assert conn.execute("fetch next from m").fetchall() == [(5,)]
+            assert conn.execute("move all from m").statusmessage == "MOVE 5"
+            assert conn.execute("move next from m").statusmessage == "MOVE 0"
+            assert conn.execute("fetch next from m").fetchall() == []
+            with pytest.raises(psycopg.errors.FeatureNotSupported):
+                conn.execute("move backward 1 from m")
+            conn.rollback()
+
+
 def test_cursors_scan_forward_only_and_say_so(junction):
     # PostgreSQL scrolls a simple cursor back even without SCROLL; junction's cursors read an
     # engine's stream once, and refuse what needs more.

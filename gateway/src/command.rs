@@ -50,6 +50,11 @@ pub enum Command {
         name: String,
         count: FetchCount,
     },
+    /// `MOVE [FORWARD] count FROM name`: FETCH's rows skipped, only counted.
+    Move {
+        name: String,
+        count: FetchCount,
+    },
     /// `CLOSE name`, or `CLOSE ALL` (`None`).
     Close(Option<String>),
     /// `PREPARE name [(types)] AS query`.
@@ -264,6 +269,29 @@ fn fetch(name: &Ident, direction: FetchDirection) -> Command {
     }
 }
 
+/// `sql` with FETCH in place of a leading MOVE, which has FETCH's grammar and which sqlparser
+/// does not read; `None` for a statement that does not begin with MOVE.
+pub fn move_as_fetch(sql: &str) -> Option<String> {
+    let sql = sql.trim_start();
+    let end = sql
+        .find(|c: char| !c.is_ascii_alphabetic())
+        .unwrap_or(sql.len());
+    let (word, rest) = sql.split_at(end);
+    word.eq_ignore_ascii_case("move")
+        .then(|| format!("FETCH{rest}"))
+}
+
+impl Command {
+    /// The MOVE a FETCH read from [`move_as_fetch`]'s text stands for.
+    pub fn into_move(self) -> Self {
+        match self {
+            Command::Fetch { name, count } => Command::Move { name, count },
+            Command::Unsupported(what) => Command::Unsupported(what.replacen("FETCH", "MOVE", 1)),
+            other => other,
+        }
+    }
+}
+
 /// SHOW names PostgreSQL spells with spaces.
 const MULTIWORD: [&str; 3] = [
     "transaction isolation level",
@@ -411,6 +439,26 @@ mod tests {
             assert!(matches!(command(sql), Command::Unsupported(_)), "{sql}");
         }
         assert_eq!(command("CLOSE ALL"), Command::Close(None));
+        let moved = |sql: &str| command(&move_as_fetch(sql).expect("a MOVE")).into_move();
+        assert_eq!(
+            moved("move forward 5 in c"),
+            Command::Move {
+                name: "c".into(),
+                count: FetchCount::Rows(5)
+            }
+        );
+        assert_eq!(
+            moved("MOVE ALL FROM c"),
+            Command::Move {
+                name: "c".into(),
+                count: FetchCount::All
+            }
+        );
+        assert!(
+            matches!(moved("MOVE BACKWARD 1 FROM c"), Command::Unsupported(w) if w.starts_with("MOVE"))
+        );
+        assert_eq!(move_as_fetch("MOVEMENT"), None);
+        assert_eq!(move_as_fetch("SELECT 1"), None);
         assert!(matches!(
             command("PREPARE p (int) AS SELECT $1 + 1"),
             Command::Prepare { name, .. } if name == "p"

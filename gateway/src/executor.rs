@@ -238,9 +238,10 @@ impl Executor {
     fn parse_here(&self, sql: &str) -> Result<Vec<Command>, GatewayError> {
         junction_transpiler::check_size(sql)?;
         let directed = junction_transpiler::directives(sql)?;
+        let moving = crate::command::move_as_fetch(&directed.sql);
         let statements = self
             .parser
-            .parse(&directed.sql)
+            .parse(moving.as_deref().unwrap_or(&directed.sql))
             .map_err(junction_transpiler::syntax_error)?;
         statements
             .iter()
@@ -250,7 +251,12 @@ impl Executor {
             .enumerate()
             .map(|(i, mut statement)| {
                 junction_transpiler::remove_oid_casts(&mut statement);
-                Command::from_statement(statement).directed(directed.of(i))
+                let command = Command::from_statement(statement).directed(directed.of(i));
+                if i == 0 && moving.is_some() {
+                    command.into_move()
+                } else {
+                    command
+                }
             })
             .collect())
     }
@@ -578,9 +584,12 @@ impl Executor {
             Command::Write(keyword) => Err(GatewayError::ReadOnly(keyword)),
             Command::Unsupported(what) => Err(GatewayError::Unsupported(what)),
             // A cursor's rows wait in a pg connection's portals (pg/cursors.rs).
-            Command::Declare { .. } | Command::Fetch { .. } | Command::Close(_) => Err(
-                GatewayError::Unsupported("a SQL cursor outside the PostgreSQL wire".into()),
-            ),
+            Command::Declare { .. }
+            | Command::Fetch { .. }
+            | Command::Move { .. }
+            | Command::Close(_) => Err(GatewayError::Unsupported(
+                "a SQL cursor outside the PostgreSQL wire".into(),
+            )),
         }
     }
 }

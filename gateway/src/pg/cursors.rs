@@ -14,7 +14,8 @@
 //! (PostgreSQL aborts the transaction instead; either way no later FETCH answers rows as if
 //! none were lost).
 //!
-//! Left out: SCROLL and BINARY cursors, MOVE, backward fetches (0A000).
+//! `MOVE` pulls the rows a FETCH would and drops them, counting. Left out: SCROLL and
+//! BINARY cursors, backward fetches and moves (0A000).
 
 use std::sync::Arc;
 
@@ -215,6 +216,37 @@ where
     };
     response.set_command_tag("FETCH");
     Ok(Response::Query(response))
+}
+
+/// `MOVE count FROM name`: the next `count` rows of the cursor, or all that are left, pulled
+/// from the engine and dropped; the tag says how many there were.
+pub async fn skip<C>(
+    client: &C,
+    session: &Session,
+    name: &str,
+    count: FetchCount,
+) -> PgWireResult<Response>
+where
+    C: ClientPortalStore,
+    C::PortalStore: PortalStore,
+{
+    let response = fetch(client, session, name, count, &Format::UnifiedText).await?;
+    let Response::Query(mut response) = response else {
+        return Ok(Response::Execution(Tag::new("MOVE").with_rows(0)));
+    };
+    let mut moved = 0;
+    while let Some(row) = response.data_rows.next().await {
+        if let Err(e) = row {
+            // As a failed FETCH does, the failure closes the cursor.
+            drop_portals(
+                client,
+                &session.close_cursors(Some(name)).unwrap_or_default(),
+            );
+            return Err(e);
+        }
+        moved += 1;
+    }
+    Ok(Response::Execution(Tag::new("MOVE").with_rows(moved)))
 }
 
 /// `CLOSE name` or `CLOSE ALL`.

@@ -132,6 +132,12 @@ impl PgHandler {
                     fetched => fetched,
                 };
             }
+            Command::Move { name, count } => {
+                return match cursors::skip(client, session, &name, count).await {
+                    Err(PgWireError::UserError(error)) => Ok(Response::Error(error)),
+                    moved => moved,
+                };
+            }
             Command::Close(name) => {
                 return Ok(cursors::close(client, session, name.as_deref()).unwrap_or_else(failed))
             }

@@ -515,6 +515,12 @@ fn duckdb_classify(text: &str) -> (&'static str, String) {
     if message.starts_with("Date out of range") {
         return ("22008", "date out of range".to_owned());
     }
+    if message.starts_with("More than one row returned by a subquery used as an expression") {
+        return (
+            "21000",
+            "more than one row returned by a subquery used as an expression".to_owned(),
+        );
+    }
     // ICU's word for a zone it does not know.
     if let Some(zone) = message
         .strip_prefix("Unknown TimeZone '")

@@ -15,6 +15,7 @@
 //! - [`cte_columns`]: DataFusion ignores a CTE's column list in recursive CTEs.
 //! - [`null_safe_filter`]: DataFusion's grouped aggregates count rows whose `FILTER`
 //!   condition is NULL.
+//! - [`scalar_subqueries`]: DataFusion checks no scalar subquery for its one row.
 //! - [`temporal`], [`exact_rounding`], [`json_operators`]: date arithmetic, rounding of
 //!   numerics and JSON operators as PostgreSQL types and spells them.
 //!
@@ -47,6 +48,7 @@ pub(crate) fn query_rules(query: &mut Query, scope: &Scope<'_>) -> Result<(), Tr
 
 /// The expression rules, for an expression whose children are done.
 pub(crate) fn expression_rules(expr: &mut Expr, scope: &Scope<'_>) -> Result<(), TranspileError> {
+    scalar_subqueries(expr)?;
     function_names(expr);
     // Before the rules that copy or move a FILTER into other calls.
     null_safe_filter(expr);
@@ -65,6 +67,217 @@ pub(crate) fn expression_rules(expr: &mut Expr, scope: &Scope<'_>) -> Result<(),
     percentile_disc(expr);
     mode(expr);
     like_escape(expr)
+}
+
+/// The aggregate (engines/src/df/scalar_subquery.rs) that gives a scalar subquery's one value,
+/// NULL for no row and an error for two.
+const SCALAR_SUBQUERY: &str = "junction_scalar_subquery";
+
+/// Aggregates that make a query without GROUP BY one row; a name missing here only costs a
+/// wrapping that was not needed.
+const AGGREGATES: [&str; 19] = [
+    "count",
+    "sum",
+    "avg",
+    "min",
+    "max",
+    "stddev",
+    "stddev_samp",
+    "stddev_pop",
+    "variance",
+    "var_samp",
+    "var_pop",
+    "bool_and",
+    "bool_or",
+    "every",
+    "string_agg",
+    "array_agg",
+    "percentile_cont",
+    "percentile_disc",
+    "pg_numeric_divide",
+];
+
+/// Set-returning functions, which make rows of a select list's one row.
+const SET_RETURNING: [&str; 4] = [
+    "generate_series",
+    "unnest",
+    "regexp_matches",
+    "json_array_elements",
+];
+
+/// Whether `query` yields exactly one row whatever its tables hold: an aggregate without
+/// GROUP BY, HAVING, LIMIT, OFFSET or a set-returning call.
+fn always_one_row(query: &Query) -> bool {
+    let SetExpr::Select(select) = query.body.as_ref() else {
+        return false;
+    };
+    let grouped =
+        !matches!(&select.group_by, sqlparser::ast::GroupByExpr::Expressions(e, _) if e.is_empty());
+    if grouped
+        || select.having.is_some()
+        || query.limit_clause.is_some()
+        || query.fetch.is_some()
+        || select.projection.len() != 1
+    {
+        return false;
+    }
+    let (mut aggregate, mut set_returning) = (false, false);
+    let _ = sqlparser::ast::visit_expressions(&select.projection, |e| {
+        if let Expr::Function(f) = e {
+            let name = function_name(f).map(str::to_ascii_lowercase);
+            let is = |names: &[&str]| name.as_deref().is_some_and(|n| names.contains(&n));
+            aggregate |= f.over.is_none() && is(&AGGREGATES);
+            set_returning |= is(&SET_RETURNING);
+        }
+        std::ops::ControlFlow::<()>::Continue(())
+    });
+    aggregate && !set_returning
+}
+
+/// A scalar subquery that may yield no row or several, made one that yields its one value,
+/// NULL for none and an error for several: DataFusion 53 joins a scalar subquery in, so two
+/// rows would repeat the outer row (PostgreSQL: 21000) and none under a `SELECT` without
+/// `FROM` would leave no row (PostgreSQL: NULL).
+///
+/// A plain `SELECT e FROM ... WHERE ...` becomes `SELECT junction_scalar_subquery(e) FROM ...`,
+/// an aggregate DataFusion decorrelates as it does `max(e)`. Any other shape is wrapped whole,
+/// `(SELECT junction_scalar_subquery(v) FROM (subquery) AS junction_subquery(v))`, which
+/// DataFusion plans only without outer references: correlated, it is refused (0A000), and
+/// `auto` runs the statement on DuckDB.
+pub fn scalar_subqueries(expr: &mut Expr) -> Result<(), TranspileError> {
+    let Expr::Subquery(query) = expr else {
+        return Ok(());
+    };
+    if always_one_row(query) || aggregate_in_place(query) {
+        return Ok(());
+    }
+    if refers_outside(query) {
+        return Err(TranspileError::Unsupported(
+            "a correlated scalar subquery with GROUP BY, DISTINCT, LIMIT or a set operation \
+             is not supported by datafusion"
+                .to_owned(),
+        ));
+    }
+    let wrapper = format!(
+        "SELECT {SCALAR_SUBQUERY}(junction_subquery.v) FROM (SELECT 1) AS junction_subquery(v)"
+    );
+    let Ok(Some(Statement::Query(mut outer))) =
+        Parser::parse_sql(&PostgreSqlDialect {}, &wrapper).map(|mut s| s.pop())
+    else {
+        return Ok(());
+    };
+    let SetExpr::Select(select) = outer.body.as_mut() else {
+        return Ok(());
+    };
+    let Some(TableFactor::Derived { subquery, .. }) =
+        select.from.first_mut().map(|t| &mut t.relation)
+    else {
+        return Ok(());
+    };
+    std::mem::swap(subquery, query);
+    *query = outer;
+    Ok(())
+}
+
+/// Makes a plain `SELECT e FROM ... WHERE ...` (no grouping, DISTINCT, window, limit or
+/// set-returning call) `SELECT junction_scalar_subquery(e) ...`; whether it was one. Its
+/// ORDER BY, meaningless without a limit, goes.
+fn aggregate_in_place(query: &mut Query) -> bool {
+    if query.limit_clause.is_some() || query.fetch.is_some() || query.with.is_some() {
+        return false;
+    }
+    let SetExpr::Select(select) = query.body.as_mut() else {
+        return false;
+    };
+    let grouped =
+        !matches!(&select.group_by, sqlparser::ast::GroupByExpr::Expressions(e, _) if e.is_empty());
+    if grouped
+        || select.having.is_some()
+        || select.distinct.is_some()
+        || !select.named_window.is_empty()
+        || select.qualify.is_some()
+    {
+        return false;
+    }
+    let [SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. }] =
+        select.projection.as_mut_slice()
+    else {
+        return false;
+    };
+    let mut plain = true;
+    let _ = sqlparser::ast::visit_expressions(&*e, |inner| {
+        if let Expr::Function(f) = inner {
+            let name = function_name(f).map(str::to_ascii_lowercase);
+            let is = |names: &[&str]| name.as_deref().is_some_and(|n| names.contains(&n));
+            plain &= f.over.is_none() && !is(&AGGREGATES) && !is(&SET_RETURNING);
+        }
+        if matches!(inner, Expr::Subquery(_)) {
+            // Its own subqueries are done; one inside an aggregate's argument is not planned.
+            plain = false;
+        }
+        std::ops::ControlFlow::<()>::Continue(())
+    });
+    if !plain {
+        return false;
+    }
+    *e = call(SCALAR_SUBQUERY, take(e));
+    query.order_by = None;
+    true
+}
+
+/// Whether `query` names a relation it does not bring itself (`p.ward` of an outer `p`): a
+/// correlated subquery. Unqualified columns are taken as its own.
+fn refers_outside(query: &Query) -> bool {
+    use sqlparser::ast::{Visit, Visitor};
+    struct Names(std::collections::HashSet<String>);
+    impl Visitor for Names {
+        type Break = ();
+        fn pre_visit_table_factor(&mut self, factor: &TableFactor) -> std::ops::ControlFlow<()> {
+            let alias = match factor {
+                TableFactor::Table { alias, name, .. } => alias
+                    .as_ref()
+                    .map(|a| crate::relations::fold(&a.name))
+                    .or_else(|| {
+                        name.0
+                            .last()
+                            .and_then(|p| p.as_ident())
+                            .map(crate::relations::fold)
+                    }),
+                TableFactor::Derived { alias, .. }
+                | TableFactor::UNNEST { alias, .. }
+                | TableFactor::Function { alias, .. }
+                | TableFactor::TableFunction { alias, .. }
+                | TableFactor::NestedJoin { alias, .. } => {
+                    alias.as_ref().map(|a| crate::relations::fold(&a.name))
+                }
+                _ => None,
+            };
+            self.0.extend(alias);
+            std::ops::ControlFlow::Continue(())
+        }
+        fn pre_visit_query(&mut self, query: &Query) -> std::ops::ControlFlow<()> {
+            if let Some(with) = &query.with {
+                self.0.extend(
+                    with.cte_tables
+                        .iter()
+                        .map(|c| crate::relations::fold(&c.alias.name)),
+                );
+            }
+            std::ops::ControlFlow::Continue(())
+        }
+    }
+    let mut names = Names(std::collections::HashSet::new());
+    let _ = query.visit(&mut names);
+    let mut outside = false;
+    let _ = sqlparser::ast::visit_expressions(query, |e| {
+        if let Expr::CompoundIdentifier(parts) = e {
+            if let [.., relation, _] = parts.as_slice() {
+                outside |= !names.0.contains(&crate::relations::fold(relation));
+            }
+        }
+        std::ops::ControlFlow::<()>::Continue(())
+    });
+    outside
 }
 
 /// An aggregate's `FILTER (WHERE c)` as `FILTER (WHERE (c) IS TRUE)`. DataFusion's grouped

@@ -16,6 +16,7 @@ pub mod datafusion;
 mod directives;
 pub mod duckdb;
 mod formats;
+pub mod identifiers;
 mod limits;
 mod local_time;
 mod messages;

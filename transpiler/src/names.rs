@@ -81,7 +81,16 @@ fn name_projection(query: &mut Query) {
                     alias: Ident::with_quote('"', alias),
                 };
             }
-            SelectItem::ExprWithAlias { alias, .. } => taken.push(alias.value.clone()),
+            // Two columns given one name (`SELECT 1 AS a, 2 AS a`, which PostgreSQL answers):
+            // the second is made unique for the engine. An ORDER BY of the name then sorts
+            // by the first, where PostgreSQL calls it ambiguous.
+            SelectItem::ExprWithAlias { alias, .. } => {
+                let name = crate::relations::fold(alias);
+                if taken.contains(&name) {
+                    *alias = Ident::with_quote('"', format!("{name}{MARK}{position}"));
+                }
+                taken.push(name);
+            }
             _ => {}
         }
     }
@@ -117,6 +126,14 @@ mod tests {
         );
         assert_eq!(named("SELECT 1::int4"), "SELECT 1::INT4 AS \"int4\"");
         assert_eq!(named("SELECT a, b AS c FROM t"), "SELECT a, b AS c FROM t");
+    }
+
+    #[test]
+    fn duplicate_aliases_are_unique_for_the_engine() {
+        assert_eq!(
+            named("SELECT 1 AS a, 2 AS A, 3 AS \"A\""),
+            "SELECT 1 AS a, 2 AS \"a\u{1f}1\", 3 AS \"A\""
+        );
     }
 
     #[test]

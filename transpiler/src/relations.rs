@@ -18,7 +18,7 @@ pub const SYSTEM_SCHEMAS: [&str; 2] = ["pg_catalog", "information_schema"];
 /// on the server's sessions and statistics, which only the engine serving pg_catalog reaches.
 /// Other engines have some of them too (DuckDB's describe DuckDB's own catalog: its
 /// `format_type(23, -1)` is `float8`).
-pub const CATALOG_FUNCTIONS: [&str; 41] = [
+pub const CATALOG_FUNCTIONS: [&str; 50] = [
     "format_type",
     "pg_get_expr",
     "pg_get_constraintdef",
@@ -60,6 +60,15 @@ pub const CATALOG_FUNCTIONS: [&str; 41] = [
     "pg_terminate_backend",
     "pg_stat_statements_reset",
     "pg_blocking_pids",
+    "pg_get_functiondef",
+    "pg_describe_object",
+    "junction_regproc",
+    "junction_regproc_name",
+    "junction_regprocedure",
+    "junction_regprocedure_name",
+    "junction_regtype",
+    "junction_regtype_name",
+    "junction_regclass_found",
 ];
 
 /// PostgreSQL folds unquoted identifiers to lower case.

@@ -165,7 +165,8 @@ pub fn similar_to(expr: &mut Expr, dialect: Dialect) -> Result<(), TranspileErro
 /// `format('%s-%L', a, b)` with a literal format is a concatenation: `%s` is the value as
 /// text (NULL as nothing), `%L` the value quoted as a literal (NULL as `NULL`), `%%` a
 /// percent sign; positions (`%2$s`) and widths (`%5s`, `%-5s`: padded, never cut) as
-/// PostgreSQL reads them. `%I` and `*` widths are 0A000.
+/// PostgreSQL reads them; `%I` the value's text as an identifier (quoted where it must be,
+/// NULL an error) on the in-process engines. `*` widths, and `%I` on Trino, are 0A000.
 pub fn format_to_concat(expr: &mut Expr, dialect: Dialect) -> Result<(), TranspileError> {
     let Expr::Function(function) = expr else {
         return Ok(());
@@ -247,6 +248,11 @@ pub fn format_to_concat(expr: &mut Expr, dialect: Dialect) -> Result<(), Transpi
                 text
             }
             Some('L') => quote_nullable(value),
+            Some('I') if dialect != Dialect::Trino => {
+                let mut text = value;
+                cast_in_place(&mut text, sqlparser::ast::DataType::Text);
+                call(crate::identifiers::FORMAT_IDENTIFIER, text)
+            }
             Some(other) => return Err(unsupported(&format!("specifier %{other}"))),
             None => {
                 return Err(TranspileError::Syntax(

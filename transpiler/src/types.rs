@@ -442,7 +442,9 @@ impl<'a> Scope<'a> {
             | "pg_numeric_floor"
             | "pg_numeric_ceil" => Numeric,
             "junction_float_mul" | "junction_float_div" => Float8,
-            "junction_upper" | "junction_lower" => Text,
+            "junction_upper" | "junction_lower" | "quote_ident" | "junction_format_identifier" => {
+                Text
+            }
             "junction_clock_timestamp"
             | "clock_timestamp"
             | "statement_timestamp"

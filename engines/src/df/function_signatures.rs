@@ -1,18 +1,21 @@
-//! `pg_get_function_result`, `pg_get_function_arguments` and
-//! `pg_get_function_identity_arguments` (psql's `\df`), answered from pg_catalog's own
-//! `pg_proc` and `pg_type` rows, as PostgreSQL's ruleutils.c prints them.
+//! `pg_get_function_result`, `pg_get_function_arguments`,
+//! `pg_get_function_identity_arguments` (psql's `\df`) and `pg_get_functiondef` (`\sf`),
+//! answered from pg_catalog's own `pg_proc`, `pg_type` and `pg_language` rows, as
+//! PostgreSQL's ruleutils.c prints them.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, RecordBatch, StringArray};
-use datafusion::arrow::datatypes::{DataType, Int16Type, Int32Type};
+use datafusion::arrow::datatypes::{DataType, Float32Type, Int16Type, Int32Type, Int64Type};
 use datafusion::common::{exec_err, Result};
 use datafusion::functions::utils::make_scalar_function;
 use datafusion::logical_expr::{create_udf, ScalarUDF, Volatility};
 use datafusion_pg_catalog::pg_catalog::ArrowTable;
+use junction_transpiler::identifiers::quote_ident;
 
 use super::pg_catalog_arrays::array_items;
+use crate::sql_error::SqlError;
 
 /// What the three functions need of one `pg_proc` row.
 #[derive(Debug)]
@@ -28,6 +31,27 @@ struct Function {
     names: Vec<String>,
     /// How many trailing inputs have defaults (`pronargdefaults`).
     defaults: usize,
+    /// What `pg_get_functiondef` prints beside the signature.
+    definition: Definition,
+}
+
+/// The `pg_proc` columns of a function's definition.
+#[derive(Debug, Default)]
+struct Definition {
+    name: String,
+    kind: String,
+    language: u32,
+    volatility: String,
+    parallel: String,
+    strict: bool,
+    security_definer: bool,
+    leakproof: bool,
+    cost: f32,
+    rows: f32,
+    /// `prosupport`, `-` for none.
+    support: String,
+    source: Option<String>,
+    binary: Option<String>,
 }
 
 /// Which of the three functions.
@@ -53,6 +77,9 @@ impl Signature {
 pub struct Signatures {
     functions: HashMap<u32, Function>,
     types: HashMap<u32, String>,
+    languages: HashMap<u32, String>,
+    /// Function OIDs by name.
+    named: HashMap<String, Vec<u32>>,
 }
 
 fn column<'a>(batch: &'a RecordBatch, name: &str) -> Result<&'a ArrayRef> {
@@ -80,8 +107,64 @@ fn oids_of(array: &ArrayRef, row: usize) -> Vec<u32> {
         .collect()
 }
 
+fn int32s<'a>(
+    batch: &'a RecordBatch,
+    name: &str,
+) -> Result<&'a datafusion::arrow::array::Int32Array> {
+    match column(batch, name)?.as_primitive_opt::<Int32Type>() {
+        Some(a) => Ok(a),
+        None => exec_err!("pg_catalog's {name} is not int4"),
+    }
+}
+
+fn float32s<'a>(
+    batch: &'a RecordBatch,
+    name: &str,
+) -> Result<&'a datafusion::arrow::array::Float32Array> {
+    match column(batch, name)?.as_primitive_opt::<Float32Type>() {
+        Some(a) => Ok(a),
+        None => exec_err!("pg_catalog's {name} is not float4"),
+    }
+}
+
+fn booleans<'a>(
+    batch: &'a RecordBatch,
+    name: &str,
+) -> Result<&'a datafusion::arrow::array::BooleanArray> {
+    match column(batch, name)?.as_boolean_opt() {
+        Some(a) => Ok(a),
+        None => exec_err!("pg_catalog's {name} is not boolean"),
+    }
+}
+
+/// The definition columns of row `row` of a `pg_proc` batch.
+fn definition(batch: &RecordBatch, row: usize) -> Result<Definition> {
+    let text = |name: &str| -> Result<Option<String>> {
+        Ok(text_at(column(batch, name)?, row).map(str::to_owned))
+    };
+    Ok(Definition {
+        name: text("proname")?.unwrap_or_default(),
+        kind: text("prokind")?.unwrap_or_default(),
+        language: int32s(batch, "prolang")?.value(row) as u32,
+        volatility: text("provolatile")?.unwrap_or_default(),
+        parallel: text("proparallel")?.unwrap_or_default(),
+        strict: booleans(batch, "proisstrict")?.value(row),
+        security_definer: booleans(batch, "prosecdef")?.value(row),
+        leakproof: booleans(batch, "proleakproof")?.value(row),
+        cost: float32s(batch, "procost")?.value(row),
+        rows: float32s(batch, "prorows")?.value(row),
+        support: text("prosupport")?.unwrap_or_else(|| "-".to_owned()),
+        source: text("prosrc")?,
+        binary: text("probin")?,
+    })
+}
+
 impl Signatures {
-    pub fn try_new(pg_proc: &ArrowTable, pg_type: &ArrowTable) -> Result<Self> {
+    pub fn try_new(
+        pg_proc: &ArrowTable,
+        pg_type: &ArrowTable,
+        pg_language: &ArrowTable,
+    ) -> Result<Self> {
         let mut types = HashMap::new();
         let mut elements = HashMap::new();
         for batch in pg_type.data() {
@@ -136,17 +219,142 @@ impl Signatures {
                         modes: list_of(modes, row),
                         names: list_of(arg_names, row),
                         defaults: usize::try_from(defaults.value(row)).unwrap_or(0),
+                        definition: definition(batch, row)?,
                     },
                 );
             }
         }
+        let mut languages = HashMap::new();
+        for batch in pg_language.data() {
+            let oids = int32s(batch, "oid")?;
+            let names = column(batch, "lanname")?;
+            for row in 0..batch.num_rows() {
+                if let Some(name) = text_at(names, row) {
+                    languages.insert(oids.value(row) as u32, name.to_owned());
+                }
+            }
+        }
+        let mut named: HashMap<String, Vec<u32>> = HashMap::new();
+        for (oid, function) in &functions {
+            named
+                .entry(function.definition.name.clone())
+                .or_default()
+                .push(*oid);
+        }
         Ok(Self {
             functions,
             types: names,
+            languages,
+            named,
         })
     }
 
-    fn type_name(&self, oid: u32) -> String {
+    /// The name of the language `oid`.
+    pub(super) fn language_name(&self, oid: u32) -> Option<&str> {
+        self.languages.get(&oid).map(String::as_str)
+    }
+
+    /// The OIDs of the functions named `name`, in no order.
+    pub(super) fn named(&self, name: &str) -> &[u32] {
+        self.named.get(name).map_or(&[], Vec::as_slice)
+    }
+
+    /// The name and input argument types of the function `oid`.
+    pub(super) fn name_and_inputs(&self, oid: u32) -> Option<(&str, &[u32])> {
+        let function = self.functions.get(&oid)?;
+        Some((&function.definition.name, &function.inputs))
+    }
+
+    /// `pg_get_functiondef(oid)`: `CREATE OR REPLACE FUNCTION ...` as ruleutils.c writes it;
+    /// `None` for an OID that names no function, an error for an aggregate (which has no
+    /// such definition).
+    pub(super) fn function_definition(&self, oid: u32) -> Result<Option<String>, SqlError> {
+        let Some(function) = self.functions.get(&oid) else {
+            return Ok(None);
+        };
+        let d = &function.definition;
+        if d.kind == "a" {
+            return Err(SqlError {
+                sqlstate: "42809",
+                message: format!("\"{}\" is an aggregate function", d.name),
+            });
+        }
+        let procedure = d.kind == "p";
+        let mut out = format!(
+            "CREATE OR REPLACE {} pg_catalog.{}({})\n",
+            if procedure { "PROCEDURE" } else { "FUNCTION" },
+            quote_ident(&d.name),
+            self.arguments(function, |mode| mode != "t", true),
+        );
+        if !procedure {
+            if let Some(result) = self.text(Signature::Result, oid) {
+                out.push_str(&format!(" RETURNS {result}\n"));
+            }
+        }
+        let language = self
+            .languages
+            .get(&d.language)
+            .cloned()
+            .unwrap_or_else(|| d.language.to_string());
+        out.push_str(&format!(" LANGUAGE {}\n", quote_ident(&language)));
+        let mut options = String::new();
+        if d.kind == "w" {
+            options.push_str(" WINDOW");
+        }
+        options.push_str(match d.volatility.as_str() {
+            "i" => " IMMUTABLE",
+            "s" => " STABLE",
+            _ => "",
+        });
+        options.push_str(match d.parallel.as_str() {
+            "s" => " PARALLEL SAFE",
+            "r" => " PARALLEL RESTRICTED",
+            _ => "",
+        });
+        for (set, word) in [
+            (d.strict, " STRICT"),
+            (d.security_definer, " SECURITY DEFINER"),
+            (d.leakproof, " LEAKPROOF"),
+        ] {
+            if set {
+                options.push_str(word);
+            }
+        }
+        // The defaults functioncmds.c gives, which ruleutils.c leaves out.
+        let default_cost = if matches!(language.as_str(), "internal" | "c") {
+            1.0
+        } else {
+            100.0
+        };
+        if d.cost != default_cost {
+            options.push_str(&format!(" COST {}", d.cost));
+        }
+        if d.rows > 0.0 && d.rows != 1000.0 {
+            options.push_str(&format!(" ROWS {}", d.rows));
+        }
+        if d.support != "-" && !d.support.is_empty() {
+            options.push_str(&format!(" SUPPORT {}", d.support));
+        }
+        if !options.is_empty() {
+            out.push_str(&options);
+            out.push('\n');
+        }
+        out.push_str("AS ");
+        if let Some(binary) = &d.binary {
+            out.push_str(&format!("'{}', ", binary.replace('\'', "''")));
+        }
+        let source = d.source.as_deref().unwrap_or_default();
+        let mut tag = "$function$".to_owned();
+        let mut n = 0;
+        while source.contains(&tag) {
+            tag = format!("$function{n}$");
+            n += 1;
+        }
+        out.push_str(&format!("{tag}{source}{tag}\n"));
+        Ok(Some(out))
+    }
+
+    pub(super) fn type_name(&self, oid: u32) -> String {
         self.types
             .get(&oid)
             .cloned()
@@ -220,27 +428,41 @@ fn sql_type_name(typname: &str) -> String {
         "timestamptz" => "timestamp with time zone",
         "time" => "time without time zone",
         "timetz" => "time with time zone",
-        other => return quote_ident(other),
+        // Keywords format_type writes bare, as SQL names them.
+        "numeric" | "interval" | "bit" => typname,
+        other => return quote_ident(other).into_owned(),
     }
     .to_owned()
 }
 
-/// quote_ident: quoted unless a lower-case identifier that is no reserved word.
-fn quote_ident(name: &str) -> String {
-    const RESERVED: [&str; 4] = ["any", "char", "user", "table"];
-    let plain = name
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-        && !RESERVED.contains(&name);
-    if plain {
-        name.to_owned()
-    } else {
-        format!("\"{}\"", name.replace('"', "\"\""))
-    }
+/// `pg_get_functiondef(oid)` over `signatures`.
+pub fn functiondef_udf(signatures: Arc<Signatures>) -> ScalarUDF {
+    create_udf(
+        "pg_get_functiondef",
+        // int8, to which int4 oid columns and number literals (int8 to DataFusion) both go.
+        vec![DataType::Int64],
+        DataType::Utf8,
+        Volatility::Stable,
+        Arc::new(make_scalar_function(
+            move |args: &[ArrayRef]| {
+                let [oids] = args else {
+                    return exec_err!("pg_get_functiondef takes one argument");
+                };
+                let Some(oids) = oids.as_primitive_opt::<Int64Type>() else {
+                    return exec_err!("pg_get_functiondef takes an oid");
+                };
+                let out = oids
+                    .iter()
+                    .map(|oid| match oid.and_then(|o| u32::try_from(o).ok()) {
+                        Some(oid) => signatures.function_definition(oid),
+                        None => Ok(None),
+                    })
+                    .collect::<Result<StringArray, SqlError>>()?;
+                Ok(Arc::new(out) as ArrayRef)
+            },
+            vec![],
+        )),
+    )
 }
 
 /// The UDF `which` over `signatures`.
@@ -278,7 +500,8 @@ mod tests {
 
     fn signatures() -> Signatures {
         let tables = PgCatalogStaticTables::try_new().expect("static tables");
-        Signatures::try_new(&tables.pg_proc, &tables.pg_type).expect("signatures")
+        Signatures::try_new(&tables.pg_proc, &tables.pg_type, &tables.pg_language)
+            .expect("signatures")
     }
 
     /// The OID of the function `name` whose arguments print as `arguments`.

@@ -6,8 +6,10 @@ mod case_mapping;
 mod catalog_functions;
 mod catalog_list;
 mod clock;
+mod encodings;
 mod expand_array;
 mod float_text_udf;
+mod format_type;
 mod function_signatures;
 mod identity;
 mod intervals;
@@ -21,16 +23,20 @@ mod mode;
 mod not_in;
 mod ntile;
 mod numeric_rounding;
+mod object_names;
 mod operators;
 mod pg_attribute;
 mod pg_catalog;
 mod pg_catalog_arrays;
+mod pg_collation;
 mod pg_database;
 mod pg_namespace;
 mod pg_settings;
 mod pg_typeof;
+mod pg_user_mappings;
 mod privileges;
 mod regtype;
+mod scalar_subquery;
 mod server_views;
 mod sql_type_name;
 mod time_zones;
@@ -152,6 +158,9 @@ impl DataFusionEngine {
         .map_err(|e| EngineError::from(*e))?;
         let static_tables = Arc::new(PgCatalogStaticTables::try_new().map_err(EngineError::from)?);
         ctx.register_udf(regtype::to_regtype_udf(&static_tables.pg_type)?);
+        ctx.register_udf(format_type::format_type_udf(Arc::new(
+            format_type::Types::try_new(&static_tables.pg_type)?,
+        )));
         ctx.register_udf(catalog_functions::pg_get_serial_sequence_udf());
         for (name, table) in [
             ("pg_collation_is_visible", &static_tables.pg_collation),
@@ -187,7 +196,24 @@ impl DataFusionEngine {
         let signatures = Arc::new(function_signatures::Signatures::try_new(
             &static_tables.pg_proc,
             &static_tables.pg_type,
+            &static_tables.pg_language,
         )?);
+        ctx.register_udf(function_signatures::functiondef_udf(Arc::clone(
+            &signatures,
+        )));
+        let names = Arc::new(object_names::Names::try_new(
+            Arc::clone(&signatures),
+            &static_tables.pg_type,
+        )?);
+        for of in object_names::ObjectType::ALL {
+            for printed in [false, true] {
+                ctx.register_udf(object_names::udf(of, printed, Arc::clone(&names)));
+            }
+        }
+        ctx.register_udf(object_names::regclass_found_udf());
+        ctx.register_udf(object_names::describe_object_udf(Arc::clone(&names)));
+        ctx.register_udf(object_names::quote_ident_udf());
+        ctx.register_udf(object_names::format_identifier_udf());
         for which in [
             function_signatures::Signature::Result,
             function_signatures::Signature::Arguments,
@@ -196,6 +222,9 @@ impl DataFusionEngine {
             ctx.register_udf(function_signatures::udf(which, Arc::clone(&signatures)));
         }
         ctx.register_udf(catalog_functions::pg_size_pretty_udf());
+        ctx.register_udf(encodings::pg_char_to_encoding_udf());
+        ctx.register_udf(encodings::pg_encoding_to_char_udf());
+        ctx.register_udf(encodings::getdatabaseencoding_udf());
         ctx.register_udf(json_build_object::json_build_object_udf());
         ctx.register_udf(time_zones::timezone_udf());
         ctx.register_udf(intervals::make_interval_udf());
@@ -214,6 +243,7 @@ impl DataFusionEngine {
         ctx.register_udf(json_text::json_udf());
         ctx.register_udf(to_char_number::to_char_number_udf());
         ctx.register_udwf(ntile::ntile_udwf());
+        ctx.register_udaf(scalar_subquery::scalar_subquery_udaf());
         // Called by name for averages (the transpiler's exact_average); the operator planner
         // calls it for `/`.
         ctx.register_udf(arithmetic::numeric_divide_udf().as_ref().clone());

@@ -23,6 +23,7 @@ use super::pg_namespace::with_system_schema_oids;
 
 /// A pg_catalog schema whose `pg_attribute` carries wire types, whose `pg_namespace` numbers
 /// the system schemas as the static tables do, whose `pg_database` lists the catalogs alone,
+/// whose `pg_collation` has PostgreSQL 15's columns, which has an (empty) `pg_user_mappings`,
 /// and whose array columns are arrays ([`with_array_columns`]).
 #[derive(Debug)]
 pub struct WireTypedSchema<C> {
@@ -43,10 +44,15 @@ impl<C: CatalogInfo + std::fmt::Debug + Clone + 'static> SchemaProvider for Wire
     }
 
     fn table_names(&self) -> Vec<String> {
-        self.inner.table_names()
+        let mut names = self.inner.table_names();
+        names.push(super::pg_user_mappings::NAME.to_owned());
+        names
     }
 
     async fn table(&self, name: &str) -> DFResult<Option<Arc<dyn TableProvider>>> {
+        if name == super::pg_user_mappings::NAME {
+            return super::pg_user_mappings::table().map(Some);
+        }
         let Some(table) = self.inner.table(name).await? else {
             return Ok(None);
         };
@@ -56,6 +62,7 @@ impl<C: CatalogInfo + std::fmt::Debug + Clone + 'static> SchemaProvider for Wire
                 info: self.info.clone(),
             }),
             "pg_namespace" => with_system_schema_oids(table)?,
+            "pg_collation" => super::pg_collation::as_in_postgresql_15(table)?,
             "pg_database" => {
                 super::pg_database::with_catalogs_only(table, self.info.catalog_names().await?)?
             }
@@ -65,7 +72,7 @@ impl<C: CatalogInfo + std::fmt::Debug + Clone + 'static> SchemaProvider for Wire
     }
 
     fn table_exist(&self, name: &str) -> bool {
-        self.inner.table_exist(name)
+        name == super::pg_user_mappings::NAME || self.inner.table_exist(name)
     }
 }
 

@@ -26,7 +26,7 @@ const ALIASES: &[(&str, &str)] = &[
 
 /// The `typname` that `name` (as a user writes it) means: lower case, without a
 /// `pg_catalog.` qualifier or a type modifier; `t[]` is the array type `_t`.
-fn typname(name: &str) -> String {
+pub(super) fn typname(name: &str) -> String {
     let mut name = name.trim().to_lowercase();
     if let Some(rest) = name.strip_prefix("pg_catalog.") {
         name = rest.to_owned();
@@ -54,7 +54,7 @@ fn typname(name: &str) -> String {
 }
 
 /// OIDs by typname, from pg_catalog's pg_type.
-fn oids(pg_type: &ArrowTable) -> Result<HashMap<String, i32>> {
+pub(super) fn oids(pg_type: &ArrowTable) -> Result<HashMap<String, i32>> {
     let mut oids = HashMap::new();
     for batch in pg_type.data() {
         let (Some(names), Some(ids)) =

@@ -140,6 +140,9 @@ impl Instance {
             for definition in junction_transpiler::duckdb::MACROS {
                 connection.execute_batch(definition)?;
             }
+            for definition in junction_transpiler::identifiers::duckdb_macros() {
+                connection.execute_batch(&definition)?;
+            }
         }
         let extensions = match config.extension_directory {
             Some(_) => Extensions::load(&connection, storage),

@@ -50,7 +50,7 @@ const VECTORS: &[&str] = &[
 /// The OIDs of PostgreSQL's catalog tables: fixed in its source (`catalog/pg_*.h`) and the
 /// same in every release, and the ones the pg_catalog's own rows (`pg_description.classoid`,
 /// `pg_depend.classid`) refer to.
-const CATALOG_OIDS: &[(&str, u32)] = &[
+pub(super) const CATALOG_OIDS: &[(&str, u32)] = &[
     ("pg_aggregate", 2600),
     ("pg_am", 2601),
     ("pg_amop", 2602),

@@ -10,6 +10,7 @@
 //! others every rule but that one.
 
 mod constructs;
+mod object_names;
 mod subqueries;
 
 use std::sync::Arc;
@@ -58,56 +59,64 @@ impl CompatibilityParser {
 
     /// Parses `sql` into statements (none for an empty string or a lone `;`).
     pub fn parse(&self, sql: &str) -> Result<Vec<Statement>, ParserError> {
-        let mut plain = junction_transpiler::parse(sql).ok();
-        // Both paths drop casts to `oid`, which would leave an OID written as text a string.
-        let numbered = plain.as_mut().is_some_and(|statements| {
-            statements.iter_mut().fold(false, |found, s| {
-                junction_transpiler::number_text_oids(s) | found
-            })
-        });
-        // And a relation named for `regclass` (SQLAlchemy's `CAST($1 AS REGCLASS)`) a number.
-        let named = plain.as_mut().is_some_and(|statements| {
-            statements.iter_mut().fold(false, |found, s| {
-                (reads_system_catalog(s) && constructs::look_up_regclass_names(s)) | found
-            })
-        });
-        match plain {
-            Some(plain) if !plain.iter().any(reads_system_catalog) => {
-                Ok(plain.into_iter().map(|s| self.rewrite_user(s)).collect())
-            }
-            // A catalog query with such OIDs (psql's `\gdesc`) or names: rewritten from its
-            // statement, not from its text (no client query the compatibility parser
-            // substitutes has them).
-            Some(plain) if numbered || named => Ok(plain
+        let Ok(mut plain) = junction_transpiler::parse(sql) else {
+            // Text only the compatibility parser reads (`ABORT`).
+            return Ok(self
+                .catalog
+                .parse(sql)?
                 .into_iter()
-                .map(|s| {
-                    if reads_system_catalog(&s) {
+                .map(catalog_query)
+                .collect());
+        };
+        // Which statements read the catalogs, before the rewrites below add lookups in them.
+        let catalog: Vec<bool> = plain.iter().map(reads_system_catalog).collect();
+        let mut rewritten_here = false;
+        for (statement, &reads_catalog) in plain.iter_mut().zip(&catalog) {
+            rewritten_here |= quantified_subqueries(statement);
+            // Both paths drop casts to `oid`, which would leave an OID written as text a
+            // string; names cast to regclass, regproc, ... are looked up.
+            rewritten_here |= junction_transpiler::number_text_oids(statement);
+            rewritten_here |= object_names::resolve(statement);
+            // And a relation named by a parameter for `regclass` (SQLAlchemy's
+            // `CAST($1 AS REGCLASS)`) a number.
+            rewritten_here |= reads_catalog && constructs::look_up_regclass_names(statement);
+        }
+        if !catalog.contains(&true) {
+            return Ok(plain.into_iter().map(|s| self.rewrite_user(s)).collect());
+        }
+        if rewritten_here {
+            // Rewritten from the statements, not from the text (no client query the
+            // compatibility parser substitutes has such casts).
+            return Ok(plain
+                .into_iter()
+                .zip(catalog)
+                .map(|(s, reads_catalog)| {
+                    if reads_catalog {
                         catalog_query(self.catalog.rewrite(s))
                     } else {
                         self.rewrite_user(s)
                     }
                 })
-                .collect()),
-            // Catalog queries, and text only the compatibility parser reads (a known client
-            // query it substitutes, `ABORT`).
-            plain => {
-                let rewritten = self.catalog.parse(sql)?;
-                Ok(match plain {
-                    Some(plain) if plain.len() == rewritten.len() => plain
-                        .into_iter()
-                        .zip(rewritten)
-                        .map(|(plain, rewritten)| {
-                            if reads_system_catalog(&plain) {
-                                catalog_query(rewritten)
-                            } else {
-                                self.rewrite_user(plain)
-                            }
-                        })
-                        .collect(),
-                    _ => rewritten.into_iter().map(catalog_query).collect(),
-                })
-            }
+                .collect());
         }
+        // Catalog queries, which the compatibility parser may substitute whole.
+        let rewritten = self.catalog.parse(sql)?;
+        Ok(if plain.len() == rewritten.len() {
+            plain
+                .into_iter()
+                .zip(rewritten)
+                .zip(catalog)
+                .map(|((plain, rewritten), reads_catalog)| {
+                    if reads_catalog {
+                        catalog_query(rewritten)
+                    } else {
+                        self.rewrite_user(plain)
+                    }
+                })
+                .collect()
+        } else {
+            rewritten.into_iter().map(catalog_query).collect()
+        })
     }
 
     fn rewrite_user(&self, statement: Statement) -> Statement {
@@ -124,6 +133,42 @@ fn catalog_query(mut statement: Statement) -> Statement {
     constructs::rewrite(&mut statement);
     subqueries::rewrite(&mut statement);
     statement
+}
+
+/// `x = ANY (subquery)` as `x IN (subquery)` and `x <> ALL (subquery)` as `x NOT IN
+/// (subquery)`, which they are; whether there was one. The library's rule for `= ANY` reads
+/// its right side as an array (`array_has`), which a subquery is not.
+fn quantified_subqueries(statement: &mut Statement) -> bool {
+    use sqlparser::ast::{BinaryOperator, Expr};
+    let mut found = false;
+    let _ = sqlparser::ast::visit_expressions_mut(statement, |expr| {
+        let membership = match expr {
+            Expr::AnyOp {
+                left,
+                compare_op: BinaryOperator::Eq,
+                right,
+                ..
+            } => Some((false, left, right)),
+            Expr::AllOp {
+                left,
+                compare_op: BinaryOperator::NotEq,
+                right,
+            } => Some((true, left, right)),
+            _ => None,
+        };
+        if let Some((negated, left, right)) = membership {
+            if let Expr::Subquery(subquery) = right.as_ref() {
+                *expr = Expr::InSubquery {
+                    expr: left.clone(),
+                    subquery: subquery.clone(),
+                    negated,
+                };
+                found = true;
+            }
+        }
+        std::ops::ControlFlow::<()>::Continue(())
+    });
+    found
 }
 
 /// Names junction's own pg_catalog tables (pg_stat_activity, pg_stat_statements) in
@@ -209,13 +254,23 @@ mod tests {
 
     #[test]
     fn drivers_rewrites_still_apply_to_user_queries() {
-        let sql = "select 'silver.vitals'::regclass";
-        let library = PostgresCompatibilityParser::new()
-            .parse(sql)
-            .expect("valid SQL")[0]
-            .to_string();
-        assert_ne!(library, sql);
-        assert_eq!(parsed(sql), library);
+        // A name (not a parameter) cast to regclass is junction's own lookup (object_names);
+        // a parameter's goes through the library's rule, which reads pg_class for it.
+        let out = parsed("select $1::regclass::oid");
+        assert!(out.contains("FROM pg_catalog.pg_class c"), "{out}");
+        assert!(out.contains("parse_ident($1::TEXT)"), "{out}");
+    }
+
+    #[test]
+    fn quantified_comparisons_with_a_subquery_are_in() {
+        assert_eq!(
+            parsed("select a from t where a = any(select b from u) and a <> all (select c from v)"),
+            "SELECT a FROM t WHERE a IN (SELECT b FROM u) AND a NOT IN (SELECT c FROM v)"
+        );
+        assert_eq!(
+            parsed("select a from t where a > any(select b from u)"),
+            "SELECT a FROM t WHERE a > ANY(SELECT b FROM u)"
+        );
     }
 
     #[test]

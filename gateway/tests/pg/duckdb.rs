@@ -305,17 +305,24 @@ async fn duckdbs_own_extensions_read_delta_and_iceberg_when_configured() {
 async fn a_correlated_subquery_datafusion_cannot_decorrelate_runs_on_duckdb() {
     let server = Server::start();
     let (client, mut notices) = connect_with_notices(&server).await;
-    // PostgreSQL checks at run time that the subquery yields one row; DataFusion refuses to
-    // plan it without an aggregate.
-    let sql = "select v.patient_id, (select p.ward from silver.patients p \
-               where p.patient_id = v.patient_id) as ward \
-               from silver.vitals v order by v.reading_id limit 3";
-    let rows = text_rows(&client.simple_query(sql).await.expect("falls back"));
+    // PostgreSQL checks at run time that the subquery yields one row. junction gives a plain
+    // correlated subquery's value through an aggregate that checks it, which DataFusion
+    // decorrelates; one with a LIMIT it cannot.
+    let plain = "select v.patient_id, (select p.ward from silver.patients p \
+                 where p.patient_id = v.patient_id) as ward \
+                 from silver.vitals v order by v.reading_id limit 3";
+    let limited = "select v.patient_id, (select p.ward from silver.patients p \
+                   where p.patient_id = v.patient_id order by p.ward limit 1) as ward \
+                   from silver.vitals v order by v.reading_id limit 3";
+    let on_datafusion = text_rows(&client.simple_query(plain).await.expect("runs"));
+    assert_eq!(last_engine(&client).await, "datafusion");
+    let rows = text_rows(&client.simple_query(limited).await.expect("falls back"));
     assert_eq!(rows.len(), 3);
     assert!(rows.iter().all(|r| r[1].is_some()), "{rows:?}");
+    assert_eq!(rows, on_datafusion);
     assert_eq!(last_engine(&client).await, "duckdb");
     let notice = notices.recv().await.expect("a notice");
-    assert!(notice.contains("Correlated scalar subquery"), "{notice}");
+    assert!(notice.contains("correlated scalar subquery"), "{notice}");
 }
 
 /// One DuckDB instance serves sessions of two catalogs in turn: each statement reads its own

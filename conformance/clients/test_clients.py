@@ -276,6 +276,32 @@ def test_sql_cursors_behave_as_postgresql_s(junction):
         conn.execute("rollback")
 
 
+def test_binary_cursors_send_binary_rows(junction):
+    # psycopg's binary named cursor asks each FETCH for binary rows (Bind's result format); a
+    # BINARY cursor read by a simple query answers in binary too, as PostgreSQL does.
+    query = ("select patient_id, name, birth_date, admitted_at from silver.patients "
+             "where patient_id < %s order by patient_id")
+    with psycopg.connect(host=junction["host"], port=junction["port"], user="anyone",
+                         dbname="junction") as conn:
+        for engine in ("datafusion", "duckdb"):
+            conn.execute(f"set junction.engine = '{engine}'")
+            expected = conn.execute(query, (6,)).fetchall()
+            with conn.cursor(name="binary_rows", binary=True) as cur:
+                cur.execute(query, (6,))
+                first = cur.fetchmany(2)
+                assert cur.pgresult.fformat(0) == 1, engine
+                rest = cur.fetchall()
+            assert first + rest == expected, engine
+            conn.execute("declare raw binary cursor for "
+                         "select patient_id from silver.patients order by 1")
+            result = conn.pgconn.exec_(b"fetch 2 from raw")
+            assert result.status == psycopg.pq.ExecStatus.TUPLES_OK, result.error_message
+            assert result.fformat(0) == 1 and result.ntuples == 2
+            assert [result.get_value(i, 0) for i in range(2)] == [
+                (1).to_bytes(4, "big"), (2).to_bytes(4, "big")]
+            conn.rollback()
+
+
 def test_move_skips_rows_as_postgresql_does(junction):
     # psycopg's scroll() on a named cursor sends MOVE; its tag counts the rows skipped.
     with psycopg.connect(host=junction["host"], port=junction["port"], user="anyone",

@@ -39,11 +39,12 @@ pub enum Command {
     Savepoint(&'static str),
     /// `DISCARD ALL` and friends: the session's settings go back to their defaults.
     Discard,
-    /// `DECLARE name CURSOR [WITH HOLD] FOR query`.
+    /// `DECLARE name [BINARY] CURSOR [WITH HOLD] FOR query`.
     Declare {
         name: String,
         query: Box<Statement>,
         hold: bool,
+        binary: bool,
     },
     /// `FETCH [FORWARD] count FROM name`.
     Fetch {
@@ -211,7 +212,7 @@ impl Command {
     }
 }
 
-/// `DECLARE`: one cursor over a query, scanning forward, its rows in text.
+/// `DECLARE`: one cursor over a query, scanning forward.
 fn declare(mut stmts: Vec<Declare>) -> Command {
     let (Some(declare), true) = (stmts.pop(), stmts.is_empty()) else {
         return Command::Unsupported("DECLARE of several cursors".into());
@@ -231,9 +232,6 @@ fn declare(mut stmts: Vec<Declare>) -> Command {
     if scroll == Some(true) {
         return Command::Unsupported("a SCROLL cursor (junction's cursors scan forward)".into());
     }
-    if binary == Some(true) {
-        return Command::Unsupported("a BINARY cursor".into());
-    }
     let (Some(name), true) = (names.pop(), names.is_empty()) else {
         return Command::Unsupported("DECLARE of several cursors".into());
     };
@@ -241,6 +239,7 @@ fn declare(mut stmts: Vec<Declare>) -> Command {
         name: junction_transpiler::fold(&name),
         query: Box::new(Statement::Query(query)),
         hold: hold == Some(true),
+        binary: binary == Some(true),
     }
 }
 
@@ -413,6 +412,10 @@ mod tests {
     fn cursor_statements() {
         match command("DECLARE \"Cur\" NO SCROLL CURSOR WITH HOLD FOR SELECT 1") {
             Command::Declare { name, hold, .. } => assert_eq!((name.as_str(), hold), ("Cur", true)),
+            other => panic!("{other:?}"),
+        }
+        match command("DECLARE b BINARY CURSOR FOR SELECT 1") {
+            Command::Declare { binary, .. } => assert!(binary),
             other => panic!("{other:?}"),
         }
         for (sql, count) in [

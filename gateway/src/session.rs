@@ -201,9 +201,29 @@ pub struct Session {
 pub struct Cursor {
     /// `WITH HOLD`: it outlives the transaction that declared it.
     pub hold: bool,
+    /// `BINARY`: a simple query's FETCH reads its rows in binary.
+    pub binary: bool,
     pub schema: SchemaRef,
     /// Stops the cursor's query: a cancel or timeout during one of its FETCHes.
     pub stop: crate::stop::Stop,
+    /// The rows not fetched yet, which each FETCH encodes in the format it asks for.
+    pub rows: Arc<tokio::sync::Mutex<CursorRows>>,
+}
+
+/// A cursor's query's rows still to come: part of a batch a FETCH left, then the engine's
+/// stream (`None` once a FETCH ALL took it). Dropping them stops the engine's work.
+pub struct CursorRows {
+    pub pending: Option<arrow::array::RecordBatch>,
+    pub stream: Option<datafusion::physical_plan::SendableRecordBatchStream>,
+}
+
+impl std::fmt::Debug for CursorRows {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CursorRows")
+            .field("pending", &self.pending.as_ref().map(|b| b.num_rows()))
+            .field("stream", &self.stream.is_some())
+            .finish()
+    }
 }
 
 impl Session {

@@ -1,12 +1,13 @@
 //! SQL cursors: `DECLARE`, `FETCH`, `CLOSE` (psycopg's named cursors, SQLAlchemy's
 //! `stream_results`, pandas' `chunksize` over them).
 //!
-//! A cursor is a portal, as in PostgreSQL: its query runs at DECLARE and its rows wait in the
-//! connection's portal store, in a cursor portal started with the query's response, so that
-//! the protocol's Describe of the cursor's name (psycopg asks it after DECLARE) finds it and
-//! each FETCH pulls only the rows it asks for from the engine's stream. FETCH ALL passes the
-//! rest of the stream on as it comes. The cursor holds its engine stream until CLOSE, the end
-//! of its transaction (unless `WITH HOLD`) or of the connection, and dropping it stops the
+//! A cursor's query runs at DECLARE and its engine stream waits in the session's cursor; a
+//! portal of the cursor's name is kept as well, as in PostgreSQL, so that the protocol's
+//! Describe of it (psycopg asks it after DECLARE) finds it. Each FETCH pulls only the rows it
+//! asks for from the stream and encodes them in the format it asks for (text, or binary for a
+//! `BINARY` cursor read by a simple query and for psycopg's binary cursors); FETCH ALL passes
+//! the rest of the stream on as it comes. The cursor holds its engine stream until CLOSE, the
+//! end of its transaction (unless `WITH HOLD`) or of the connection, and dropping it stops the
 //! engine's work.
 //!
 //! A FETCH is a statement: a cancel request or its `statement_timeout` stops the cursor's
@@ -14,16 +15,19 @@
 //! (PostgreSQL aborts the transaction instead; either way no later FETCH answers rows as if
 //! none were lost).
 //!
-//! `MOVE` pulls the rows a FETCH would and drops them, counting. Left out: SCROLL and
-//! BINARY cursors, backward fetches and moves (0A000).
+//! `MOVE` pulls the rows a FETCH would and drops them, counting. Left out: SCROLL cursors,
+//! backward fetches and moves (0A000).
 
 use std::sync::Arc;
 
+use datafusion::arrow::array::RecordBatch;
+use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
+use datafusion::physical_plan::SendableRecordBatchStream;
 use datafusion::scalar::ScalarValue;
 use futures::{Sink, StreamExt};
 use junction_engines::Described;
-use pgwire::api::portal::{Format, Portal, PortalExecutionState};
-use pgwire::api::results::{QueryResponse, Response, Tag};
+use pgwire::api::portal::{Format, Portal};
+use pgwire::api::results::{Response, Tag};
 use pgwire::api::stmt::StoredStatement;
 use pgwire::api::store::{MemPortalStore, PortalStore};
 use pgwire::api::{ClientInfo, ClientPortalStore};
@@ -37,7 +41,7 @@ use super::rows;
 use crate::command::{Command, FetchCount};
 use crate::error::GatewayError;
 use crate::executor::Outcome;
-use crate::session::{Cursor, Session};
+use crate::session::{Cursor, CursorRows, Session};
 use crate::stop::Stop;
 
 /// The connection's portals, where cursors' rows wait.
@@ -72,7 +76,7 @@ impl PgHandler {
         &self,
         client: &mut C,
         session: &Arc<Session>,
-        (name, query, hold): (String, Statement, bool),
+        (name, query, hold, binary): (String, Statement, bool, bool),
         parameters: Vec<ScalarValue>,
     ) -> Result<Response, GatewayError>
     where
@@ -99,22 +103,6 @@ impl PgHandler {
             ));
         };
         let schema = stream.schema();
-        let style = rows::TextStyle {
-            extra_float_digits: session.extra_float_digits(),
-            time_zone: session.time_zone(),
-        };
-        // The cursor's rows are pulled by later statements, each FETCH watching for its own
-        // cancel and timeout (see `fetch`).
-        let cursor_stop = Stop::new(CancellationToken::new());
-        let response = rows::response(
-            stream,
-            &Format::UnifiedText,
-            style,
-            cursor_stop.clone(),
-            CancellationToken::new().drop_guard(),
-            session.activity().query_id(),
-        )
-        .map_err(|e| GatewayError::Unsupported(format!("a cursor's rows: {e}")))?;
         let fetch_all = Prepared::Command {
             command: Command::Fetch {
                 name: name.clone(),
@@ -130,18 +118,66 @@ impl PgHandler {
             name.clone(),
             Arc::new(StoredStatement::new(name.clone(), fetch_all, Vec::new())),
         );
-        portal.start(response).await;
         session.open_cursor(
             &name,
             Cursor {
                 hold,
+                binary,
                 schema,
-                stop: cursor_stop,
+                // The cursor's rows are pulled by later statements, each FETCH watching for
+                // its own cancel and timeout (see `fetch`).
+                stop: Stop::new(CancellationToken::new()),
+                rows: Arc::new(tokio::sync::Mutex::new(CursorRows {
+                    pending: None,
+                    stream: Some(stream),
+                })),
             },
         )?;
         portals.put_portal(Arc::new(portal));
         Ok(Response::Execution(Tag::new("DECLARE CURSOR")))
     }
+}
+
+/// Up to `wanted` rows of `rows`, as batches; fewer at the end of the cursor's query.
+async fn take_rows(
+    rows: &mut CursorRows,
+    wanted: usize,
+    stop: &Stop,
+) -> Result<Vec<RecordBatch>, GatewayError> {
+    let mut taken = Vec::new();
+    let mut left = wanted;
+    while left > 0 {
+        let batch = match rows.pending.take() {
+            Some(batch) => batch,
+            None => {
+                let Some(stream) = rows.stream.as_mut() else {
+                    break;
+                };
+                let next = tokio::select! {
+                    biased;
+                    e = stop.stopped() => return Err(e),
+                    next = stream.next() => next,
+                };
+                match next {
+                    Some(Ok(batch)) => batch,
+                    Some(Err(e)) => return Err(crate::workers::stream_error(e)),
+                    None => {
+                        rows.stream = None;
+                        break;
+                    }
+                }
+            }
+        };
+        if batch.num_rows() > left {
+            rows.pending = Some(batch.slice(left, batch.num_rows() - left));
+            taken.push(batch.slice(0, left));
+            left = 0;
+        } else {
+            left -= batch.num_rows();
+            taken.push(batch);
+        }
+    }
+    Ok(taken)
 }
 
 /// `FETCH count FROM name`: the next `count` rows of the cursor, or all that are left,
@@ -152,68 +188,79 @@ pub async fn fetch<C>(
     session: &Session,
     name: &str,
     count: FetchCount,
-    format: &Format,
+    format: Option<&Format>,
 ) -> PgWireResult<Response>
 where
     C: ClientPortalStore,
     C::PortalStore: PortalStore,
 {
     let cursor = session.cursor(name).map_err(|e| to_pg_error(&e))?;
-    let binary = match format {
-        Format::UnifiedText => false,
-        Format::UnifiedBinary => true,
-        Format::Individual(codes) => codes.iter().any(|c| *c != 0),
+    // A simple query's FETCH reads a BINARY cursor in binary; the extended protocol's asks
+    // for its format in Bind, whatever the cursor.
+    let format = match format {
+        Some(format) => format.clone(),
+        None if cursor.binary => Format::UnifiedBinary,
+        None => Format::UnifiedText,
     };
-    if binary {
-        return Err(to_pg_error(&GatewayError::Unsupported(
-            "binary results from a cursor (its rows are text)".into(),
-        )));
-    }
-    let portal = portals(client)
-        .map_err(|e| to_pg_error(&e))?
-        .get_portal(name)
-        .ok_or_else(|| to_pg_error(&GatewayError::UnknownCursor(name.to_owned())))?;
-    let fields = Arc::new(rows::fields(&cursor.schema, &Format::UnifiedText)?);
     let watch = cursor.stop.watch(
         session.start_statement().cancelled_owned(),
         session.statement_timeout(),
     );
-    let rest = match count {
-        FetchCount::All => {
-            let state = portal.state();
-            let mut state = state.lock().await;
-            match std::mem::replace(&mut *state, PortalExecutionState::Finished) {
-                PortalExecutionState::Suspended(mut response) => {
-                    // The rest streams after this returns: the watch goes with it.
-                    let rows = std::mem::replace(
-                        &mut response.data_rows,
-                        Box::pin(futures::stream::empty()),
+    let batches: SendableRecordBatchStream = {
+        let mut rows = cursor.rows.lock().await;
+        match count {
+            FetchCount::Rows(n) => match take_rows(&mut rows, n, &cursor.stop).await {
+                Ok(taken) => Box::pin(RecordBatchStreamAdapter::new(
+                    Arc::clone(&cursor.schema),
+                    futures::stream::iter(
+                        taken
+                            .into_iter()
+                            .map(Ok::<_, datafusion::error::DataFusionError>),
+                    ),
+                )),
+                Err(e) => {
+                    drop(rows);
+                    drop_portals(
+                        client,
+                        &session.close_cursors(Some(name)).unwrap_or_default(),
                     );
-                    response.data_rows = Box::pin(rows.map(move |row| {
-                        let _watching = &watch;
-                        row
-                    }));
-                    Some(response)
+                    return Err(to_pg_error(&e));
                 }
-                _ => None,
+            },
+            FetchCount::All => {
+                let pending = futures::stream::iter(
+                    rows.pending
+                        .take()
+                        .map(Ok::<_, datafusion::error::DataFusionError>),
+                );
+                let rest: futures::stream::BoxStream<'static, _> = match rows.stream.take() {
+                    Some(stream) => Box::pin(stream),
+                    None => Box::pin(futures::stream::empty()),
+                };
+                // The rest streams after this returns: the watch goes with it.
+                let rest = rest.map(move |batch| {
+                    let _watching = &watch;
+                    batch
+                });
+                Box::pin(RecordBatchStreamAdapter::new(
+                    Arc::clone(&cursor.schema),
+                    pending.chain(rest),
+                ))
             }
         }
-        FetchCount::Rows(n) => match portal.fetch(n).await {
-            Ok(fetched) => Some(fetched.response),
-            Err(e) => {
-                drop_portals(
-                    client,
-                    &session.close_cursors(Some(name)).unwrap_or_default(),
-                );
-                return Err(e);
-            }
-        },
     };
-    let mut response = match rest {
-        // A finished cursor answers no rows, under its own columns.
-        Some(response) if !response.row_schema.is_empty() => response,
-        _ => QueryResponse::new(fields, futures::stream::empty()),
+    let style = rows::TextStyle {
+        extra_float_digits: session.extra_float_digits(),
+        time_zone: session.time_zone(),
     };
+    let mut response = rows::response(
+        batches,
+        &format,
+        style,
+        cursor.stop.clone(),
+        CancellationToken::new().drop_guard(),
+        session.activity().query_id(),
+    )?;
     response.set_command_tag("FETCH");
     Ok(Response::Query(response))
 }
@@ -230,7 +277,7 @@ where
     C: ClientPortalStore,
     C::PortalStore: PortalStore,
 {
-    let response = fetch(client, session, name, count, &Format::UnifiedText).await?;
+    let response = fetch(client, session, name, count, Some(&Format::UnifiedText)).await?;
     let Response::Query(mut response) = response else {
         return Ok(Response::Execution(Tag::new("MOVE").with_rows(0)));
     };

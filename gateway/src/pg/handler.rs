@@ -101,7 +101,8 @@ impl PgHandler {
 
     /// Runs `command` and turns its outcome into a pg response, sending ParameterStatus
     /// for settings the client must hear about. `stopped` is the token of the message the
-    /// command came in, which a cancel request fires.
+    /// command came in, which a cancel request fires; `format` is Bind's result format, `None`
+    /// for a simple query.
     async fn respond<C>(
         &self,
         client: &mut C,
@@ -109,7 +110,7 @@ impl PgHandler {
         command: Command,
         stopped: CancellationToken,
         parameters: Vec<datafusion::scalar::ScalarValue>,
-        format: &Format,
+        format: Option<&Format>,
     ) -> PgWireResult<Response>
     where
         C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send,
@@ -120,9 +121,14 @@ impl PgHandler {
             Response::Error(Box::new(error_info(&e, session.activity().query_id())))
         };
         let command = match command {
-            Command::Declare { name, query, hold } => {
+            Command::Declare {
+                name,
+                query,
+                hold,
+                binary,
+            } => {
                 let declared = self
-                    .declare(client, session, (name, *query, hold), parameters)
+                    .declare(client, session, (name, *query, hold, binary), parameters)
                     .await;
                 return Ok(declared.unwrap_or_else(failed));
             }
@@ -184,7 +190,12 @@ impl PgHandler {
                     time_zone: session.time_zone(),
                 };
                 Response::Query(rows::response(
-                    stream, format, style, stop, watching, query_id,
+                    stream,
+                    format.unwrap_or(&Format::UnifiedText),
+                    style,
+                    stop,
+                    watching,
+                    query_id,
                 )?)
             }
             Outcome::Done { tag, reports } => {
@@ -266,14 +277,7 @@ impl SimpleQueryHandler for PgHandler {
         let mut responses = Vec::with_capacity(commands.len());
         for command in commands {
             let response = self
-                .respond(
-                    client,
-                    &session,
-                    command,
-                    stopped.clone(),
-                    Vec::new(),
-                    &Format::UnifiedText,
-                )
+                .respond(client, &session, command, stopped.clone(), Vec::new(), None)
                 .await?;
             // PostgreSQL stops a multi-statement query at its first error.
             let failed = matches!(response, Response::Error(_));
@@ -459,7 +463,7 @@ impl ExtendedQueryHandler for PgHandler {
             command.clone(),
             stopped,
             parameters,
-            &portal.result_column_format,
+            Some(&portal.result_column_format),
         )
         .await
     }

@@ -148,7 +148,7 @@ fn aggregates(item: &SelectItem) -> bool {
     let _ = sqlparser::ast::visit_expressions(expr, |e| {
         if let Expr::Function(f) = e {
             let name = f.name.to_string().to_ascii_lowercase();
-            if f.over.is_none() && AGGREGATES.contains(&name.as_str()) {
+            if f.over.is_none() && junction_transpiler::AGGREGATES.contains(&name.as_str()) {
                 found = true;
                 return ControlFlow::Break(());
             }
@@ -157,28 +157,6 @@ fn aggregates(item: &SelectItem) -> bool {
     });
     found
 }
-
-const AGGREGATES: &[&str] = &[
-    "count",
-    "sum",
-    "avg",
-    "min",
-    "max",
-    "stddev",
-    "stddev_samp",
-    "stddev_pop",
-    "variance",
-    "var_samp",
-    "var_pop",
-    "bool_and",
-    "bool_or",
-    "every",
-    "string_agg",
-    "array_agg",
-    "percentile_cont",
-    "percentile_disc",
-    "mode",
-];
 
 fn literal_limit(clause: Option<&LimitClause>) -> Option<u64> {
     let limit = match clause? {

@@ -73,30 +73,6 @@ pub(crate) fn expression_rules(expr: &mut Expr, scope: &Scope<'_>) -> Result<(),
 /// NULL for no row and an error for two.
 const SCALAR_SUBQUERY: &str = "junction_scalar_subquery";
 
-/// Aggregates that make a query without GROUP BY one row; a name missing here only costs a
-/// wrapping that was not needed.
-const AGGREGATES: [&str; 19] = [
-    "count",
-    "sum",
-    "avg",
-    "min",
-    "max",
-    "stddev",
-    "stddev_samp",
-    "stddev_pop",
-    "variance",
-    "var_samp",
-    "var_pop",
-    "bool_and",
-    "bool_or",
-    "every",
-    "string_agg",
-    "array_agg",
-    "percentile_cont",
-    "percentile_disc",
-    "pg_numeric_divide",
-];
-
 /// Set-returning functions, which make rows of a select list's one row.
 const SET_RETURNING: [&str; 4] = [
     "generate_series",
@@ -105,15 +81,18 @@ const SET_RETURNING: [&str; 4] = [
     "json_array_elements",
 ];
 
+/// Whether `select` has a GROUP BY.
+fn grouped(select: &sqlparser::ast::Select) -> bool {
+    !matches!(&select.group_by, sqlparser::ast::GroupByExpr::Expressions(e, _) if e.is_empty())
+}
+
 /// Whether `query` yields exactly one row whatever its tables hold: an aggregate without
 /// GROUP BY, HAVING, LIMIT, OFFSET or a set-returning call.
 fn always_one_row(query: &Query) -> bool {
     let SetExpr::Select(select) = query.body.as_ref() else {
         return false;
     };
-    let grouped =
-        !matches!(&select.group_by, sqlparser::ast::GroupByExpr::Expressions(e, _) if e.is_empty());
-    if grouped
+    if grouped(select)
         || select.having.is_some()
         || query.limit_clause.is_some()
         || query.fetch.is_some()
@@ -126,7 +105,7 @@ fn always_one_row(query: &Query) -> bool {
         if let Expr::Function(f) = e {
             let name = function_name(f).map(str::to_ascii_lowercase);
             let is = |names: &[&str]| name.as_deref().is_some_and(|n| names.contains(&n));
-            aggregate |= f.over.is_none() && is(&AGGREGATES);
+            aggregate |= f.over.is_none() && is(&crate::AGGREGATES);
             set_returning |= is(&SET_RETURNING);
         }
         std::ops::ControlFlow::<()>::Continue(())
@@ -189,9 +168,7 @@ fn aggregate_in_place(query: &mut Query) -> bool {
     let SetExpr::Select(select) = query.body.as_mut() else {
         return false;
     };
-    let grouped =
-        !matches!(&select.group_by, sqlparser::ast::GroupByExpr::Expressions(e, _) if e.is_empty());
-    if grouped
+    if grouped(select)
         || select.having.is_some()
         || select.distinct.is_some()
         || !select.named_window.is_empty()
@@ -209,7 +186,7 @@ fn aggregate_in_place(query: &mut Query) -> bool {
         if let Expr::Function(f) = inner {
             let name = function_name(f).map(str::to_ascii_lowercase);
             let is = |names: &[&str]| name.as_deref().is_some_and(|n| names.contains(&n));
-            plain &= f.over.is_none() && !is(&AGGREGATES) && !is(&SET_RETURNING);
+            plain &= f.over.is_none() && !is(&crate::AGGREGATES) && !is(&SET_RETURNING);
         }
         if matches!(inner, Expr::Subquery(_)) {
             // Its own subqueries are done; one inside an aggregate's argument is not planned.
@@ -420,16 +397,12 @@ fn having_without_grouping(body: &mut SetExpr) {
     let SetExpr::Select(select) = body else {
         return;
     };
-    let grouped = match &select.group_by {
-        sqlparser::ast::GroupByExpr::Expressions(exprs, _) => !exprs.is_empty(),
-        sqlparser::ast::GroupByExpr::All(_) => true,
-    };
+    if grouped(select) {
+        return;
+    }
     let Some(having) = &mut select.having else {
         return;
     };
-    if grouped {
-        return;
-    }
     let count = Expr::Function(sqlparser::ast::Function {
         args: FunctionArguments::List(sqlparser::ast::FunctionArgumentList {
             duplicate_treatment: None,

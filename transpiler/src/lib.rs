@@ -11,6 +11,30 @@
 
 use std::fmt;
 
+/// PostgreSQL's aggregate functions that dashboards and junction's rewrites call, by name
+/// (junction's own `avg` and `mode` are made of `sum`, `count` and `array_agg`).
+pub const AGGREGATES: [&str; 19] = [
+    "count",
+    "sum",
+    "avg",
+    "min",
+    "max",
+    "stddev",
+    "stddev_samp",
+    "stddev_pop",
+    "variance",
+    "var_samp",
+    "var_pop",
+    "bool_and",
+    "bool_or",
+    "every",
+    "string_agg",
+    "array_agg",
+    "percentile_cont",
+    "percentile_disc",
+    "mode",
+];
+
 mod ast;
 pub mod datafusion;
 mod directives;

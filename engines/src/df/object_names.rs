@@ -113,9 +113,12 @@ impl Names {
 
     /// `regprocedurein`: the function of that name whose arguments have exactly those types.
     fn procedure(&self, text: &str) -> Result<u32, SqlError> {
-        let (name, arguments) = split_arguments(text).ok_or_else(|| SqlError {
-            sqlstate: "22P02",
-            message: format!("expected a left parenthesis: \"{text}\""),
+        let (name, arguments) = split_arguments(text).ok_or_else(|| {
+            let missing = if text.contains('(') { "right" } else { "left" };
+            SqlError {
+                sqlstate: "22P02",
+                message: format!("expected a {missing} parenthesis"),
+            }
         })?;
         let name = catalog_name(name, || undefined_function(text))?;
         let types = arguments
@@ -444,6 +447,8 @@ mod tests {
         assert_eq!(n.oid(ObjectType::Regprocedure, "abs(int)").ok(), Some(1397));
         assert_eq!(code(ObjectType::Regprocedure, "abs(foo)"), Some("42704"));
         assert_eq!(code(ObjectType::Regprocedure, "abs(text)"), Some("42883"));
+        assert_eq!(code(ObjectType::Regprocedure, "abs"), Some("22P02"));
+        assert_eq!(code(ObjectType::Regprocedure, "abs(int"), Some("22P02"));
         assert_eq!(ok(ObjectType::Regtype, "int4"), "integer");
         assert_eq!(ok(ObjectType::Regtype, "int[]"), "integer[]");
         assert_eq!(

@@ -100,17 +100,39 @@ fn always_one_row(query: &Query) -> bool {
     {
         return false;
     }
-    let (mut aggregate, mut set_returning) = (false, false);
-    let _ = sqlparser::ast::visit_expressions(&select.projection, |e| {
-        if let Expr::Function(f) = e {
-            let name = function_name(f).map(str::to_ascii_lowercase);
-            let is = |names: &[&str]| name.as_deref().is_some_and(|n| names.contains(&n));
-            aggregate |= f.over.is_none() && is(&crate::AGGREGATES);
-            set_returning |= is(&SET_RETURNING);
-        }
-        std::ops::ControlFlow::<()>::Continue(())
-    });
-    aggregate && !set_returning
+    let calls = Calls::in_(&select.projection);
+    calls.aggregate && !calls.set_returning
+}
+
+/// What the calls in an expression do that changes how many rows a select list makes.
+#[derive(Default)]
+struct Calls {
+    /// An aggregate outside a window.
+    aggregate: bool,
+    set_returning: bool,
+    window: bool,
+    subquery: bool,
+}
+
+impl Calls {
+    fn in_<V: sqlparser::ast::Visit>(node: &V) -> Self {
+        let mut calls = Calls::default();
+        let _ = sqlparser::ast::visit_expressions(node, |e| {
+            match e {
+                Expr::Function(f) => {
+                    let name = function_name(f).map(str::to_ascii_lowercase);
+                    let is = |names: &[&str]| name.as_deref().is_some_and(|n| names.contains(&n));
+                    calls.aggregate |= f.over.is_none() && is(&crate::AGGREGATES);
+                    calls.set_returning |= is(&SET_RETURNING);
+                    calls.window |= f.over.is_some();
+                }
+                Expr::Subquery(_) => calls.subquery = true,
+                _ => {}
+            }
+            std::ops::ControlFlow::<()>::Continue(())
+        });
+        calls
+    }
 }
 
 /// A scalar subquery that may yield no row or several, made one that yields its one value,
@@ -181,20 +203,9 @@ fn aggregate_in_place(query: &mut Query) -> bool {
     else {
         return false;
     };
-    let mut plain = true;
-    let _ = sqlparser::ast::visit_expressions(&*e, |inner| {
-        if let Expr::Function(f) = inner {
-            let name = function_name(f).map(str::to_ascii_lowercase);
-            let is = |names: &[&str]| name.as_deref().is_some_and(|n| names.contains(&n));
-            plain &= f.over.is_none() && !is(&crate::AGGREGATES) && !is(&SET_RETURNING);
-        }
-        if matches!(inner, Expr::Subquery(_)) {
-            // Its own subqueries are done; one inside an aggregate's argument is not planned.
-            plain = false;
-        }
-        std::ops::ControlFlow::<()>::Continue(())
-    });
-    if !plain {
+    // Its own subqueries are done; one inside an aggregate's argument is not planned.
+    let calls = Calls::in_(&*e);
+    if calls.aggregate || calls.set_returning || calls.window || calls.subquery {
         return false;
     }
     *e = call(SCALAR_SUBQUERY, take(e));

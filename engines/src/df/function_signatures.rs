@@ -354,11 +354,15 @@ impl Signatures {
         Ok(Some(out))
     }
 
+    /// The name of the type `oid`, if pg_catalog has one.
+    pub(super) fn known_type(&self, oid: u32) -> Option<&str> {
+        self.types.get(&oid).map(String::as_str)
+    }
+
+    /// The name of the type `oid`, or the number for an OID that names none.
     pub(super) fn type_name(&self, oid: u32) -> String {
-        self.types
-            .get(&oid)
-            .cloned()
-            .unwrap_or_else(|| oid.to_string())
+        self.known_type(oid)
+            .map_or_else(|| oid.to_string(), str::to_owned)
     }
 
     /// The text of `which` for the function `oid`; `None` for an OID that names none, or
@@ -437,8 +441,23 @@ fn sql_type_name(typname: &str) -> String {
 
 /// `pg_get_functiondef(oid)` over `signatures`.
 pub fn functiondef_udf(signatures: Arc<Signatures>) -> ScalarUDF {
+    oid_text_udf("pg_get_functiondef", move |oid| {
+        signatures.function_definition(oid)
+    })
+}
+
+/// The UDF `which` over `signatures`.
+pub fn udf(which: Signature, signatures: Arc<Signatures>) -> ScalarUDF {
+    oid_text_udf(which.name(), move |oid| Ok(signatures.text(which, oid)))
+}
+
+/// A function of one oid that answers text (NULL for NULL, or for an OID out of range).
+fn oid_text_udf(
+    name: &'static str,
+    text: impl Fn(u32) -> Result<Option<String>, SqlError> + Send + Sync + 'static,
+) -> ScalarUDF {
     create_udf(
-        "pg_get_functiondef",
+        name,
         // int8, to which int4 oid columns and number literals (int8 to DataFusion) both go.
         vec![DataType::Int64],
         DataType::Utf8,
@@ -446,45 +465,18 @@ pub fn functiondef_udf(signatures: Arc<Signatures>) -> ScalarUDF {
         Arc::new(make_scalar_function(
             move |args: &[ArrayRef]| {
                 let [oids] = args else {
-                    return exec_err!("pg_get_functiondef takes one argument");
+                    return exec_err!("{name} takes one argument");
                 };
                 let Some(oids) = oids.as_primitive_opt::<Int64Type>() else {
-                    return exec_err!("pg_get_functiondef takes an oid");
+                    return exec_err!("{name} takes an oid");
                 };
                 let out = oids
                     .iter()
                     .map(|oid| match oid.and_then(|o| u32::try_from(o).ok()) {
-                        Some(oid) => signatures.function_definition(oid),
+                        Some(oid) => text(oid),
                         None => Ok(None),
                     })
                     .collect::<Result<StringArray, SqlError>>()?;
-                Ok(Arc::new(out) as ArrayRef)
-            },
-            vec![],
-        )),
-    )
-}
-
-/// The UDF `which` over `signatures`.
-pub fn udf(which: Signature, signatures: Arc<Signatures>) -> ScalarUDF {
-    let name = which.name();
-    create_udf(
-        name,
-        vec![DataType::Int32],
-        DataType::Utf8,
-        Volatility::Stable,
-        Arc::new(make_scalar_function(
-            move |args: &[ArrayRef]| {
-                let [oids] = args else {
-                    return exec_err!("{name} takes one argument");
-                };
-                let Some(oids) = oids.as_primitive_opt::<Int32Type>() else {
-                    return exec_err!("{name} takes an oid");
-                };
-                let out: StringArray = oids
-                    .iter()
-                    .map(|oid| oid.and_then(|o| signatures.text(which, o as u32)))
-                    .collect();
                 Ok(Arc::new(out) as ArrayRef)
             },
             vec![],

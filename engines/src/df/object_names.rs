@@ -151,11 +151,11 @@ impl Names {
     /// What the output function of `of` prints for `oid`: the number for an OID that names
     /// nothing, as PostgreSQL prints it.
     fn name(&self, of: ObjectType, oid: u32) -> String {
+        if of == ObjectType::Regtype {
+            return self.signatures.type_name(oid);
+        }
         let Some((name, inputs)) = self.signatures.name_and_inputs(oid) else {
-            return match of {
-                ObjectType::Regtype => self.signatures.type_name(oid),
-                _ => oid.to_string(),
-            };
+            return oid.to_string();
         };
         match of {
             // Qualified where the bare name would not find this function alone.
@@ -163,14 +163,13 @@ impl Names {
                 quote_ident(name).into_owned()
             }
             ObjectType::Regproc => format!("pg_catalog.{}", quote_ident(name)),
-            ObjectType::Regprocedure => {
+            _ => {
                 let types: Vec<String> = inputs
                     .iter()
                     .map(|t| self.signatures.type_name(*t))
                     .collect();
                 format!("{}({})", quote_ident(name), types.join(","))
             }
-            ObjectType::Regtype => self.signatures.type_name(oid),
         }
     }
 }
@@ -271,10 +270,10 @@ impl Names {
                 .signatures
                 .language_name(oid)
                 .map(|name| format!("language {}", quote_ident(name))),
-            (PG_TYPE, 0) => {
-                let name = self.signatures.type_name(oid);
-                (name != oid.to_string()).then(|| format!("type {name}"))
-            }
+            (PG_TYPE, 0) => self
+                .signatures
+                .known_type(oid)
+                .map(|name| format!("type {name}")),
             _ => {
                 return Err(SqlError {
                     sqlstate: "0A000",

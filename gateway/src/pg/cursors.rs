@@ -71,7 +71,8 @@ where
 }
 
 impl PgHandler {
-    /// `DECLARE name CURSOR FOR query`: runs the query and keeps its rows in a portal.
+    /// `DECLARE name CURSOR FOR query`: runs the query and keeps its stream in the session's
+    /// cursor, beside a portal of its name for Describe.
     pub(super) async fn declare<C>(
         &self,
         client: &mut C,
@@ -138,13 +139,14 @@ impl PgHandler {
     }
 }
 
-/// Up to `wanted` rows of `rows`, as batches; fewer at the end of the cursor's query.
-async fn take_rows(
+/// Pulls up to `wanted` rows of `rows` and hands each batch of them to `each`; fewer at the
+/// end of the cursor's query.
+async fn pull_rows(
     rows: &mut CursorRows,
     wanted: usize,
     stop: &Stop,
-) -> Result<Vec<RecordBatch>, GatewayError> {
-    let mut taken = Vec::new();
+    mut each: impl FnMut(RecordBatch),
+) -> Result<(), GatewayError> {
     let mut left = wanted;
     while left > 0 {
         let batch = match rows.pending.take() {
@@ -170,14 +172,27 @@ async fn take_rows(
         };
         if batch.num_rows() > left {
             rows.pending = Some(batch.slice(left, batch.num_rows() - left));
-            taken.push(batch.slice(0, left));
+            each(batch.slice(0, left));
             left = 0;
         } else {
             left -= batch.num_rows();
-            taken.push(batch);
+            each(batch);
         }
     }
-    Ok(taken)
+    Ok(())
+}
+
+/// Closes the cursor `name` after its query failed: no later FETCH may answer rows as if
+/// none were lost.
+fn close_failed<C>(client: &C, session: &Session, name: &str)
+where
+    C: ClientPortalStore,
+    C::PortalStore: PortalStore,
+{
+    drop_portals(
+        client,
+        &session.close_cursors(Some(name)).unwrap_or_default(),
+    );
 }
 
 /// `FETCH count FROM name`: the next `count` rows of the cursor, or all that are left,
@@ -209,24 +224,22 @@ where
     let batches: SendableRecordBatchStream = {
         let mut rows = cursor.rows.lock().await;
         match count {
-            FetchCount::Rows(n) => match take_rows(&mut rows, n, &cursor.stop).await {
-                Ok(taken) => Box::pin(RecordBatchStreamAdapter::new(
+            FetchCount::Rows(n) => {
+                let mut taken = Vec::new();
+                if let Err(e) = pull_rows(&mut rows, n, &cursor.stop, |b| taken.push(b)).await {
+                    drop(rows);
+                    close_failed(client, session, name);
+                    return Err(to_pg_error(&e));
+                }
+                Box::pin(RecordBatchStreamAdapter::new(
                     Arc::clone(&cursor.schema),
                     futures::stream::iter(
                         taken
                             .into_iter()
                             .map(Ok::<_, datafusion::error::DataFusionError>),
                     ),
-                )),
-                Err(e) => {
-                    drop(rows);
-                    drop_portals(
-                        client,
-                        &session.close_cursors(Some(name)).unwrap_or_default(),
-                    );
-                    return Err(to_pg_error(&e));
-                }
-            },
+                ))
+            }
             FetchCount::All => {
                 let pending = futures::stream::iter(
                     rows.pending
@@ -266,7 +279,7 @@ where
 }
 
 /// `MOVE count FROM name`: the next `count` rows of the cursor, or all that are left, pulled
-/// from the engine and dropped; the tag says how many there were.
+/// from the engine and dropped, never encoded; the tag says how many there were.
 pub async fn skip<C>(
     client: &C,
     session: &Session,
@@ -277,21 +290,23 @@ where
     C: ClientPortalStore,
     C::PortalStore: PortalStore,
 {
-    let response = fetch(client, session, name, count, Some(&Format::UnifiedText)).await?;
-    let Response::Query(mut response) = response else {
-        return Ok(Response::Execution(Tag::new("MOVE").with_rows(0)));
+    let cursor = session.cursor(name).map_err(|e| to_pg_error(&e))?;
+    let _watching = cursor.stop.watch(
+        session.start_statement().cancelled_owned(),
+        session.statement_timeout(),
+    );
+    let wanted = match count {
+        FetchCount::Rows(n) => n,
+        FetchCount::All => usize::MAX,
     };
     let mut moved = 0;
-    while let Some(row) = response.data_rows.next().await {
-        if let Err(e) = row {
-            // As a failed FETCH does, the failure closes the cursor.
-            drop_portals(
-                client,
-                &session.close_cursors(Some(name)).unwrap_or_default(),
-            );
-            return Err(e);
-        }
-        moved += 1;
+    let pulled = {
+        let mut rows = cursor.rows.lock().await;
+        pull_rows(&mut rows, wanted, &cursor.stop, |b| moved += b.num_rows()).await
+    };
+    if let Err(e) = pulled {
+        close_failed(client, session, name);
+        return Err(to_pg_error(&e));
     }
     Ok(Response::Execution(Tag::new("MOVE").with_rows(moved)))
 }

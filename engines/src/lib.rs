@@ -25,7 +25,7 @@ use junction_catalogs::Catalogs;
 use junction_transpiler::TypeOracle;
 use sqlparser::ast::Statement;
 
-pub use df::{DataFusionEngine, JSON_EXTENSION, PG_EXPANDARRAY_FUNCTION};
+pub use df::{DataFusionEngine, Relief, JSON_EXTENSION, PG_EXPANDARRAY_FUNCTION};
 pub use duck::{DuckDbConfig, DuckDbEngine};
 pub use error::{EngineError, Result};
 pub use server::{

@@ -80,7 +80,7 @@ pub async fn run(
     }
     let catalogs = Catalogs::new(catalogs, "large").ok_or("no catalog")?;
     let storage = Storage::new(config.storage.s3.as_ref().map(|s3| s3.settings()));
-    let engines = crate::engines(&catalogs, &storage, &config, Arc::new(NoServer))?;
+    let engines = crate::engines(&catalogs, &storage, &config, Arc::new(NoServer))?.all;
     let router = Router::new(catalogs.clone(), engines.clone());
     let ctx = |catalog: &str| QueryContext {
         catalog: catalog.to_owned(),

@@ -223,6 +223,10 @@ pub struct LimitsSection {
     /// What one statement may hold in memory on any engine (`"4GB"`); no bound when absent.
     #[serde(default, with = "bytes")]
     pub query_memory: Option<u64>,
+    /// The server's resident memory past which the DataFusion statement holding the most
+    /// fails (`"20GB"`, `"0"` for none); default 80% of the machine's.
+    #[serde(default, with = "bytes")]
+    pub server_memory: Option<u64>,
     pub max_connections: Option<usize>,
     pub max_running: Option<usize>,
     #[serde(default, with = "duration")]
@@ -241,6 +245,15 @@ impl LimitsSection {
             max_connections: self.max_connections.unwrap_or(defaults.max_connections),
             max_running: self.max_running.unwrap_or(defaults.max_running),
             queue_timeout: self.queue_timeout.unwrap_or(defaults.queue_timeout),
+        }
+    }
+
+    /// The bound on the server's resident memory, if any.
+    pub fn server_memory(&self) -> Option<u64> {
+        match self.server_memory {
+            Some(0) => None,
+            Some(bytes) => Some(bytes),
+            None => crate::resident_memory::default_bound(),
         }
     }
 
@@ -288,17 +301,10 @@ impl RouterSection {
 
     pub fn local_memory(&self) -> u64 {
         self.local_memory.unwrap_or_else(|| {
-            machine_memory().map_or(Self::FALLBACK_LOCAL_MEMORY, |total| total / 2)
+            crate::resident_memory::machine_memory()
+                .map_or(Self::FALLBACK_LOCAL_MEMORY, |total| total / 2)
         })
     }
-}
-
-/// The machine's memory in bytes, from /proc/meminfo.
-fn machine_memory() -> Option<u64> {
-    let meminfo = std::fs::read_to_string("/proc/meminfo").ok()?;
-    let line = meminfo.lines().find(|l| l.starts_with("MemTotal:"))?;
-    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    kib.checked_mul(1024)
 }
 
 /// `[storage]`: where table files outside the local disk are read from.
@@ -607,7 +613,7 @@ impl DuckDbSection {
             // DuckDB's default is per database, and the engine has a database per connection.
             memory_limit: self
                 .memory_limit
-                .or_else(|| machine_memory().map(|total| total / 5 * 4)),
+                .or_else(|| crate::resident_memory::machine_memory().map(|total| total / 5 * 4)),
             query_memory,
             extension_directory: self.extension_directory.clone(),
             connections: self.connections,

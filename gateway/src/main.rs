@@ -20,6 +20,7 @@ mod metrics;
 mod observed;
 mod pg;
 mod redact;
+mod resident_memory;
 mod result_cache;
 mod session;
 mod sql_prepared;
@@ -313,24 +314,33 @@ fn transpile(from: &str, to: &str, sql: &str) -> Result<String, TranspileError> 
     Ok(rendered.join(";\n"))
 }
 
-/// The engines `config` configures, over `catalogs`; ties in `auto`'s ranking go to the
-/// first. The one serving pg_catalog shows the server's sessions and statements from `views`.
+/// The configured engines, in `auto`'s order of preference for ties.
+struct Engines {
+    all: Vec<Arc<dyn Engine>>,
+    /// The first of them, again: the server's memory watch stops its statements.
+    datafusion: Arc<DataFusionEngine>,
+}
+
+/// The engines `config` configures, over `catalogs`. The one serving pg_catalog shows the
+/// server's sessions and statements from `views`.
 fn engines(
     catalogs: &Catalogs,
     storage: &Storage,
     config: &Config,
     views: Arc<dyn ServerViews>,
-) -> Result<Vec<Arc<dyn Engine>>, String> {
+) -> Result<Engines, String> {
     let query_memory = config.limits.query_memory;
     let datafusion_memory = config
         .engines
         .datafusion
         .as_ref()
         .and_then(|section| section.memory_limit);
-    let datafusion = DataFusionEngine::try_new(catalogs.clone(), storage)
-        .map_err(|e| e.to_string())?
-        .with_memory(datafusion_memory, query_memory)
-        .with_server(views);
+    let datafusion = Arc::new(
+        DataFusionEngine::try_new(catalogs.clone(), storage)
+            .map_err(|e| e.to_string())?
+            .with_memory(datafusion_memory, query_memory)
+            .with_server(views),
+    );
     let duckdb_config = config
         .engines
         .duckdb
@@ -339,13 +349,13 @@ fn engines(
         .engine_config(query_memory);
     let duckdb = DuckDbEngine::try_new(catalogs.clone(), &duckdb_config, storage)
         .map_err(|e| format!("duckdb: {e}"))?;
-    let mut engines: Vec<Arc<dyn Engine>> = vec![Arc::new(datafusion), Arc::new(duckdb)];
+    let mut all: Vec<Arc<dyn Engine>> = vec![datafusion.clone(), Arc::new(duckdb)];
     if let Some(section) = &config.engines.trino {
         let trino = TrinoEngine::try_new(section.engine_config(query_memory)?)
             .map_err(|e| format!("[engines.trino]: {e}"))?;
-        engines.push(Arc::new(trino));
+        all.push(Arc::new(trino));
     }
-    Ok(engines)
+    Ok(Engines { all, datafusion })
 }
 
 /// The listeners' addresses given on the command line, over the configuration's.
@@ -460,7 +470,10 @@ async fn serve(
         learned: learned.clone(),
     });
     let engines = engines(&catalogs, &storage, &config, views)?;
-    let mut router = Router::new(catalogs, engines)
+    if let Some(bound) = config.limits.server_memory() {
+        resident_memory::watch(bound, engines.datafusion);
+    }
+    let mut router = Router::new(catalogs, engines.all)
         .with_learned(learned)
         .with_exploration(config.router.explore_every)
         .with_local_memory(config.router.local_memory());

@@ -5,9 +5,14 @@
 //! Without the shared pool one runaway statement (a `count(distinct)` over billions of
 //! values) grows until the kernel kills the server and every session with it; with it, the
 //! operators that can spill do, and what cannot fit fails its own statement with 53200.
+//!
+//! Without either bound the server's resident memory is the last line
+//! ([`Memory::stop_largest`]): the gateway watches it, and past its bound the statement
+//! holding the most fails with 53200 at its next reservation.
 
 use std::num::NonZeroUsize;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
 
 use datafusion::common::{DataFusionError, Result};
 use datafusion::execution::memory_pool::{
@@ -26,13 +31,26 @@ fn fair_pool(bytes: usize) -> Arc<dyn MemoryPool> {
     ))
 }
 
-/// The two bounds, as configured.
+/// The two bounds, as configured, and the statements running under them.
 #[derive(Debug, Clone, Default)]
 pub struct Memory {
     /// Every statement's reservations, when DataFusion as a whole is bounded.
     shared: Option<Arc<dyn MemoryPool>>,
     /// Bytes one statement may reserve.
     per_statement: Option<usize>,
+    /// The pools of the statements that may still run, for [`Memory::stop_largest`].
+    running: Arc<Mutex<Vec<Weak<StatementPool>>>>,
+}
+
+/// What [`Memory::stop_largest`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Relief {
+    /// The statement holding this many bytes fails at its next reservation.
+    Stopped { held: usize },
+    /// One stopped earlier still runs: its memory comes back once it ends.
+    Awaited,
+    /// No statement holds enough to be the cause.
+    NoCulprit,
 }
 
 impl Memory {
@@ -42,18 +60,53 @@ impl Memory {
         Self {
             shared: total.map(|b| fair_pool(bytes(b))),
             per_statement: per_statement.map(bytes),
+            running: Arc::default(),
         }
     }
 
-    /// A new statement's pool, or `None` when nothing bounds it.
-    pub fn statement_pool(&self) -> Option<Arc<dyn MemoryPool>> {
-        if self.per_statement.is_none() && self.shared.is_none() {
-            return None;
-        }
-        Some(Arc::new(StatementPool {
+    /// A new statement's pool: it counts what the statement holds even when nothing
+    /// bounds it, so that [`Memory::stop_largest`] can find it.
+    pub fn statement_pool(&self) -> Arc<dyn MemoryPool> {
+        let pool = Arc::new(StatementPool {
             own: self.per_statement.map(fair_pool),
             shared: self.shared.clone(),
-        }))
+            held: AtomicUsize::new(0),
+            stopped: OnceLock::new(),
+        });
+        let mut running = self.running.lock().unwrap_or_else(|e| e.into_inner());
+        running.retain(|p| p.strong_count() > 0);
+        running.push(Arc::downgrade(&pool));
+        pool
+    }
+
+    /// Fails the running statement that holds the most, if it holds at least `least` bytes,
+    /// at its next reservation, with `why` as its 53200 message: the server is over its
+    /// memory bound. A statement holding less is a bystander (the allocator may keep freed
+    /// memory resident for a while, so the server can stay over its bound with no culprit).
+    /// While a statement stopped earlier still runs, none other is stopped: the memory it
+    /// frees may be all that was needed.
+    pub fn stop_largest(&self, least: usize, why: &str) -> Relief {
+        let running: Vec<Arc<StatementPool>> = {
+            let mut running = self.running.lock().unwrap_or_else(|e| e.into_inner());
+            running.retain(|p| p.strong_count() > 0);
+            running.iter().filter_map(Weak::upgrade).collect()
+        };
+        if running.iter().any(|p| p.stopped.get().is_some()) {
+            return Relief::Awaited;
+        }
+        let Some(largest) = running
+            .iter()
+            .max_by_key(|p| p.held.load(Ordering::Relaxed))
+            .filter(|p| p.held.load(Ordering::Relaxed) >= least)
+        else {
+            return Relief::NoCulprit;
+        };
+        let held = largest.held.load(Ordering::Relaxed);
+        let _ = largest.stopped.set(format!(
+            "{why}; this statement held the most of DataFusion's ({} MB)",
+            held >> 20
+        ));
+        Relief::Stopped { held }
     }
 
     /// Bytes DataFusion's statements hold now, as the shared pool counts them.
@@ -69,6 +122,10 @@ impl Memory {
 struct StatementPool {
     own: Option<Arc<dyn MemoryPool>>,
     shared: Option<Arc<dyn MemoryPool>>,
+    /// What the statement's reservations hold, bounded or not.
+    held: AtomicUsize,
+    /// Why the statement may reserve nothing more: the server's memory is over its bound.
+    stopped: OnceLock<String>,
 }
 
 impl StatementPool {
@@ -98,14 +155,19 @@ impl MemoryPool for StatementPool {
     fn grow(&self, reservation: &MemoryReservation, additional: usize) {
         self.pools()
             .for_each(|pool| pool.grow(reservation, additional));
+        self.held.fetch_add(additional, Ordering::Relaxed);
     }
 
     fn shrink(&self, reservation: &MemoryReservation, shrink: usize) {
         self.pools()
             .for_each(|pool| pool.shrink(reservation, shrink));
+        self.held.fetch_sub(shrink, Ordering::Relaxed);
     }
 
     fn try_grow(&self, reservation: &MemoryReservation, additional: usize) -> Result<()> {
+        if let Some(why) = self.stopped.get() {
+            return Err(DataFusionError::ResourcesExhausted(why.clone()));
+        }
         if let Some(own) = &self.own {
             own.try_grow(reservation, additional)
                 .map_err(|e| refusal("the statement needs more than [limits] query_memory", e))?;
@@ -123,11 +185,12 @@ impl MemoryPool for StatementPool {
                 ));
             }
         }
+        self.held.fetch_add(additional, Ordering::Relaxed);
         Ok(())
     }
 
     fn reserved(&self) -> usize {
-        self.own.as_ref().map_or(0, |own| own.reserved())
+        self.held.load(Ordering::Relaxed)
     }
 
     fn memory_limit(&self) -> MemoryLimit {
@@ -138,7 +201,14 @@ impl MemoryPool for StatementPool {
                 MemoryLimit::Infinite | MemoryLimit::Unknown => None,
             })
             .min()
-            .map_or(MemoryLimit::Unknown, MemoryLimit::Finite)
+            .map_or(
+                if self.pools().next().is_none() {
+                    MemoryLimit::Infinite
+                } else {
+                    MemoryLimit::Unknown
+                },
+                MemoryLimit::Finite,
+            )
     }
 }
 
@@ -153,7 +223,7 @@ mod tests {
     #[test]
     fn a_statement_is_bounded_by_its_own_limit() {
         let memory = Memory::new(None, Some(100));
-        let pool = memory.statement_pool().expect("a pool");
+        let pool = memory.statement_pool();
         let reservation = consumer(&pool, "join");
         reservation.try_grow(100).expect("fits");
         let err = reservation.try_grow(1).expect_err("over");
@@ -163,8 +233,8 @@ mod tests {
     #[test]
     fn statements_share_the_engines_limit_and_a_refusal_takes_nothing() {
         let memory = Memory::new(Some(100), Some(80));
-        let first = memory.statement_pool().expect("a pool");
-        let second = memory.statement_pool().expect("a pool");
+        let first = memory.statement_pool();
+        let second = memory.statement_pool();
         let a = consumer(&first, "a");
         let b = consumer(&second, "b");
         a.try_grow(60).expect("fits both");
@@ -186,12 +256,52 @@ mod tests {
     }
 
     #[test]
-    fn without_bounds_there_is_no_pool() {
-        assert!(Memory::new(None, None).statement_pool().is_none());
-        let shared_only = Memory::new(Some(10), None)
-            .statement_pool()
-            .expect("a pool");
+    fn the_shared_bound_alone_bounds_a_statement() {
+        let shared_only = Memory::new(Some(10), None).statement_pool();
         let r = consumer(&shared_only, "sort");
         assert!(r.try_grow(11).is_err());
+    }
+
+    const LEAST: usize = 1 << 20;
+
+    #[test]
+    fn the_statement_holding_the_most_is_stopped_at_its_next_reservation() {
+        let memory = Memory::default();
+        let small = memory.statement_pool();
+        let large = memory.statement_pool();
+        let a = consumer(&small, "a");
+        let b = consumer(&large, "b");
+        a.try_grow(LEAST).expect("unbounded");
+        b.try_grow(2 * LEAST).expect("unbounded");
+        assert_eq!(
+            memory.stop_largest(LEAST, "over"),
+            Relief::Stopped { held: 2 * LEAST }
+        );
+        let err = b.try_grow(1).expect_err("stopped");
+        assert!(
+            matches!(&err, DataFusionError::ResourcesExhausted(m) if m.starts_with("over; this statement held the most")),
+            "{err}"
+        );
+        a.try_grow(1).expect("the other statement goes on");
+        // While the stopped one runs, nothing else is stopped.
+        assert_eq!(memory.stop_largest(LEAST, "over"), Relief::Awaited);
+        drop(b);
+        drop(large);
+        assert_eq!(
+            memory.stop_largest(LEAST, "over"),
+            Relief::Stopped { held: LEAST + 1 }
+        );
+    }
+
+    #[test]
+    fn a_statement_holding_little_is_never_stopped() {
+        let memory = Memory::default();
+        let pool = memory.statement_pool();
+        let r = consumer(&pool, "a");
+        r.try_grow(LEAST - 1).expect("unbounded");
+        assert_eq!(memory.stop_largest(LEAST, "over"), Relief::NoCulprit);
+        r.try_grow(1).expect("not stopped");
+        r.shrink(LEAST);
+        assert_eq!(pool.reserved(), 0);
     }
 }

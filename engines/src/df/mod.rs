@@ -70,6 +70,7 @@ use catalog_list::QueryCatalogList;
 pub use expand_array::NAME as PG_EXPANDARRAY_FUNCTION;
 pub use json_build_object::JSON_EXTENSION;
 use memory::Memory;
+pub use memory::Relief;
 use pg_catalog::PgCatalogs;
 
 /// `shared` with a statement's own memory pool.
@@ -108,6 +109,13 @@ impl DataFusionEngine {
     pub fn with_memory(mut self, total: Option<u64>, per_statement: Option<u64>) -> Self {
         self.memory = Memory::new(total, per_statement);
         self
+    }
+
+    /// Stops the running statement that holds the most memory (if at least `least` bytes),
+    /// the server being over its memory bound: it fails with 53200 and `why` at its next
+    /// reservation.
+    pub fn stop_largest_statement(&self, least: usize, why: &str) -> Relief {
+        self.memory.stop_largest(least, why)
     }
 
     /// DataFusion over `catalogs`, reading object storage through `storage`.
@@ -417,10 +425,10 @@ impl Engine for DataFusionEngine {
         } else {
             plan.with_param_values(parameters.to_vec())?
         };
-        let mut task = TaskContext::from(&state);
-        if let Some(pool) = self.memory.statement_pool() {
-            task = task.with_runtime(statement_runtime(state.runtime_env(), pool));
-        }
+        let task = TaskContext::from(&state).with_runtime(statement_runtime(
+            state.runtime_env(),
+            self.memory.statement_pool(),
+        ));
         let plan = state.create_physical_plan(&plan).await?;
         Ok(execute_stream(plan, Arc::new(task))?)
     }

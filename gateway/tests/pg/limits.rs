@@ -1,7 +1,7 @@
 //! `[limits]`: the configured `statement_timeout` is every session's default, connections
 //! beyond `max_connections` are refused as PostgreSQL refuses them, and statements beyond
 //! `max_running` wait their turn and give up after `queue_timeout`; `query_memory` bounds
-//! each statement on every engine.
+//! each statement on every engine, `server_memory` the server.
 
 use std::time::{Duration, Instant};
 
@@ -267,6 +267,50 @@ async fn datafusions_memory_limit_bounds_its_statements_together() {
         "3000000"
     );
     assert_eq!(show(&client, "junction.last_engine").await, "duckdb");
+}
+
+/// `[limits] server_memory` (by default 80% of the machine's) is the last line when nothing
+/// bounds DataFusion's reservations: once the server's resident memory is past it, the
+/// DataFusion statement holding the most fails with 53200 and everyone else goes on.
+#[tokio::test]
+async fn past_server_memory_the_statement_holding_the_most_fails_alone() {
+    let server = Server::start_with_config("[limits]\nserver_memory = \"600MB\"\n");
+    let client = server.connect().await;
+    let other = server.connect().await;
+    client
+        .batch_execute("set junction.engine = 'datafusion'")
+        .await
+        .expect("engine");
+    let started = Instant::now();
+    let err = answer(&client, LONG)
+        .await
+        .expect_err("past the server's bound");
+    let db = err.as_db_error().expect("a server error");
+    assert_eq!(db.code().code(), "53200", "{}", db.message());
+    assert!(
+        db.message().starts_with("out of memory: ")
+            && db
+                .message()
+                .contains("over [limits] server_memory (600 MB); this statement held the most"),
+        "{}",
+        db.message()
+    );
+    // Stopped as it grew past the bound, not run to its end (minutes).
+    assert!(
+        started.elapsed() < Duration::from_secs(60),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_usable(&other, "another session").await;
+    assert_eq!(
+        answer(
+            &client,
+            "SELECT count(distinct x) FROM generate_series(1, 100000) t(x)"
+        )
+        .await
+        .expect("a statement of ordinary size after it"),
+        "100000"
+    );
 }
 
 /// SIGTERM: no new connection is accepted, a running statement goes on to its end (here its

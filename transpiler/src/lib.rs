@@ -46,6 +46,7 @@ mod local_time;
 mod messages;
 mod names;
 mod oid_casts;
+mod ordered_input;
 mod parameters;
 mod placeholders;
 mod relations;

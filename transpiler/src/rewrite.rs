@@ -8,7 +8,7 @@ use std::ops::ControlFlow;
 use sqlparser::ast::{Expr, Query, Statement, TableFactor, VisitMut, VisitorMut};
 
 use crate::types::{Scope, TypeOracle};
-use crate::{datafusion, duckdb, set_returning, trino, Dialect, TranspileError};
+use crate::{datafusion, duckdb, ordered_input, set_returning, trino, Dialect, TranspileError};
 
 struct Rules<'a> {
     dialect: Dialect,
@@ -26,11 +26,15 @@ impl VisitorMut for Rules<'_> {
     fn post_visit_query(&mut self, query: &mut Query) -> ControlFlow<TranspileError> {
         let done = match self.dialect {
             Dialect::DataFusion => {
+                // Its derived tables are done: an order hoisted from one is hoisted on.
+                ordered_input::hoist_derived_order(query);
+                ordered_input::keep_derived_order(query);
                 set_returning::projected_series(query);
                 datafusion::query_rules(query, &self.scope)
             }
             Dialect::Trino => trino::query_rules(query),
             _ => {
+                ordered_input::keep_derived_order(query);
                 set_returning::projected_series(query);
                 Ok(())
             }

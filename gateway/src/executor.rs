@@ -245,7 +245,7 @@ impl Executor {
             .map_err(junction_transpiler::syntax_error)?;
         statements
             .iter()
-            .try_for_each(junction_transpiler::check_parameters)?;
+            .try_for_each(junction_transpiler::check_statement)?;
         Ok(statements
             .into_iter()
             .enumerate()

@@ -67,6 +67,11 @@ pub const INITCAP: &str = "junction_initcap";
 /// NULL elements.
 pub const ARRAY_TO_STRING: &str = "junction_array_to_string";
 
+/// `repeat`, `lpad` and `rpad` within PostgreSQL's bound on a text value (macros below).
+const REPEAT: &str = "junction_repeat";
+const PAD_LEFT: &str = "junction_lpad";
+const PAD_RIGHT: &str = "junction_rpad";
+
 /// The macros the rules rely on, to be created in every DuckDB database queries run in.
 /// DuckDB macros for float `*` and `/` as PostgreSQL's float8 operators check them: a zero
 /// divisor is 22012, Infinity from finite operands 22003 (DuckDB answers NULL and
@@ -94,6 +99,19 @@ pub const MACROS: &[&str] = &[
        w -> junction_upper(w[1]) || junction_lower(w[2:])), '')",
     "CREATE OR REPLACE MACRO junction_array_to_string(a, separator, null_text) AS \
      array_to_string(list_transform(a, x -> coalesce(CAST(x AS VARCHAR), null_text)), separator)",
+    // PostgreSQL's bound on a text value (1 GB less its header), checked before DuckDB builds
+    // gigabytes: 54000. An empty fill pads nothing (DuckDB's lpad refuses it).
+    "CREATE OR REPLACE MACRO junction_repeat(s, n) AS \
+     CASE WHEN n > 0 AND CAST(strlen(s) AS BIGINT) * n > 1073741819 \
+       THEN error('[54000] requested length too large') ELSE repeat(s, n) END",
+    "CREATE OR REPLACE MACRO junction_lpad(s, n, fill) AS \
+     CASE WHEN fill = '' THEN left(s, greatest(n, 0)) \
+     WHEN n > 268435454 THEN error('[54000] requested length too large') \
+     ELSE lpad(s, n, fill) END",
+    "CREATE OR REPLACE MACRO junction_rpad(s, n, fill) AS \
+     CASE WHEN fill = '' THEN left(s, greatest(n, 0)) \
+     WHEN n > 268435454 THEN error('[54000] requested length too large') \
+     ELSE rpad(s, n, fill) END",
     "CREATE OR REPLACE MACRO junction_divisor(x) AS \
      CASE WHEN x = 0 THEN error('[22012] division by zero') ELSE x END",
     // PostgreSQL's width_bucket(operand, low, high, count) on float8 (float.c).
@@ -506,7 +524,13 @@ pub fn function_names(expr: &mut Expr, scope: &Scope<'_>) {
                 *expr = regexp_match(&text, &pattern);
             }
         }
-        ("lpad" | "rpad", 2) => push_argument(function, string(" ")),
+        ("lpad" | "rpad", 2 | 3) => {
+            if argument_count == 2 {
+                push_argument(function, string(" "));
+            }
+            rename(function, if name == "lpad" { PAD_LEFT } else { PAD_RIGHT });
+        }
+        ("repeat", 2) => rename(function, REPEAT),
         ("to_hex", _) => {
             let hex = take(expr);
             *expr = call("lower", hex);

@@ -57,12 +57,14 @@ mod set_returning;
 mod shared;
 mod symmetric;
 mod trino;
+mod type_modifiers;
 mod types;
 
 pub use ast::split_and;
 pub use directives::{directives, Directed, Directives};
 pub use formats::TO_CHAR_NUMBER;
-pub use limits::{check_parameters, check_size, MAX_NESTING, MAX_OPERATORS, MAX_PARAMETERS};
+use limits::check_parameters;
+pub use limits::{check_size, MAX_NESTING, MAX_OPERATORS, MAX_PARAMETERS};
 pub use local_time::{is_utc, local_time_use, text_has_offset};
 pub use messages::{function_signature, UNDEFINED_FUNCTION_HINT};
 pub use names::{client_column_name, name_result_columns};
@@ -187,6 +189,10 @@ pub enum TranspileError {
     #[error("{0}")]
     TooLarge(String),
 
+    /// A value PostgreSQL refuses as a parameter of a type or function (`varchar(0)`).
+    #[error("{0}")]
+    InvalidParameter(String),
+
     /// A select list wider than PostgreSQL allows.
     #[error("{0}")]
     TooManyColumns(String),
@@ -197,7 +203,9 @@ impl TranspileError {
     pub fn sqlstate(&self) -> &'static str {
         match self {
             TranspileError::Syntax(_) => "42601",
-            TranspileError::Hint(_) | TranspileError::UnknownDialect(_) => "22023",
+            TranspileError::Hint(_)
+            | TranspileError::UnknownDialect(_)
+            | TranspileError::InvalidParameter(_) => "22023",
             TranspileError::Unsupported(_) => "0A000",
             TranspileError::UndefinedObject(_) => "42704",
             TranspileError::UndefinedFunction(_) => "42883",
@@ -216,8 +224,15 @@ pub fn parse(sql: &str) -> Result<Vec<Statement>, TranspileError> {
     if let std::borrow::Cow::Owned(_) = marked {
         statements.iter_mut().for_each(symmetric::expand);
     }
-    statements.iter().try_for_each(check_parameters)?;
+    statements.iter().try_for_each(check_statement)?;
     Ok(statements)
+}
+
+/// What PostgreSQL refuses in a parsed statement before it plans it: too many parameters,
+/// a type modifier out of range.
+pub fn check_statement(statement: &Statement) -> Result<(), TranspileError> {
+    check_parameters(statement)?;
+    type_modifiers::check_type_modifiers(statement)
 }
 
 /// A sqlparser error as the syntax error clients see.

@@ -254,9 +254,11 @@ fn duckdb_rules() {
                  AND NOT regexp_matches(c, 'z') AND e LIKE 'a\\_b' ESCAPE '\\'",
             ),
             (
-                "SELECT btrim(a, 'x'), lpad(a, 5), to_hex(255), octet_length(a), cardinality(l) FROM t",
-                "SELECT trim(a, 'x'), lpad(a, 5, ' '), lower(to_hex(255)), CAST(strlen(a) AS INTEGER), \
-                 CAST(len(l) AS INTEGER) FROM t",
+                "SELECT btrim(a, 'x'), lpad(a, 5), to_hex(255), octet_length(a), cardinality(l), \
+                 repeat(a, 3), rpad(a, 4, '') FROM t",
+                "SELECT trim(a, 'x'), junction_lpad(a, 5, ' '), lower(to_hex(255)), \
+                 CAST(strlen(a) AS INTEGER), CAST(len(l) AS INTEGER), junction_repeat(a, 3), \
+                 junction_rpad(a, 4, '') FROM t",
             ),
             (
                 "SELECT 123.4::numeric, CAST(j AS jsonb), substring(a FROM 0 FOR 3) FROM t",

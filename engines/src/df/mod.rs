@@ -39,6 +39,7 @@ mod regtype;
 mod scalar_subquery;
 mod server_views;
 mod sql_type_name;
+mod text_size;
 mod time_zones;
 mod to_char_number;
 mod width_bucket;
@@ -236,6 +237,9 @@ impl DataFusionEngine {
         ctx.register_udf(json_build_object::json_build_object_udf());
         ctx.register_udf(time_zones::timezone_udf());
         ctx.register_udf(intervals::make_interval_udf());
+        for udf in text_size::udfs() {
+            ctx.register_udf(udf);
+        }
         ctx.register_udf(case_mapping::upper_udf());
         ctx.register_udf(case_mapping::lower_udf());
         ctx.register_udf(width_bucket::width_bucket_udf());

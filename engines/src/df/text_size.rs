@@ -1,0 +1,209 @@
+//! PostgreSQL's bound on the size of a text value (1 GB), checked before `repeat`, `lpad` and
+//! `rpad` build their result: asked for more, they fail with 54000 `requested length too
+//! large`, as in PostgreSQL. DataFusion's own built the string (`repeat('x', 2000000000)`
+//! answered after taking 8 GB of memory) or ran for minutes (`lpad('x', 2000000000)`), so one
+//! statement could take the server's memory or a core from everyone else.
+//!
+//! The functions stay DataFusion's: these wrap them, with their signatures, and only check
+//! the arguments first.
+
+use std::any::Any;
+use std::sync::Arc;
+
+use datafusion::arrow::array::{Array, ArrayRef, AsArray};
+use datafusion::arrow::datatypes::{DataType, FieldRef, Int64Type};
+use datafusion::common::Result;
+use datafusion::logical_expr::{
+    ColumnarValue, ReturnFieldArgs, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature,
+};
+
+use crate::sql_error::SqlError;
+
+/// The largest text PostgreSQL allocates: `MaxAllocSize` (2^30 - 1) less the 4-byte header.
+const MAX_TEXT_BYTES: i64 = (1 << 30) - 1 - 4;
+
+/// The most bytes a character takes in UTF-8, which `lpad` and `rpad` reserve for each.
+const MAX_CHARACTER_BYTES: i64 = 4;
+
+/// Which size rule a function follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Rule {
+    /// `repeat(s, n)`: `n` times the bytes of `s`.
+    Repeat,
+    /// `lpad(s, n [, fill])` and `rpad`: room for `n` characters, unless the fill is empty
+    /// (then the result is `s`, cut to `n`).
+    Pad,
+}
+
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct Bounded {
+    inner: Arc<ScalarUDF>,
+    rule: Rule,
+}
+
+/// `repeat`, `lpad` and `rpad`, each DataFusion's behind PostgreSQL's size check.
+pub fn udfs() -> [ScalarUDF; 3] {
+    let bounded = |inner: Arc<ScalarUDF>, rule| ScalarUDF::new_from_impl(Bounded { inner, rule });
+    [
+        bounded(datafusion::functions::string::repeat(), Rule::Repeat),
+        bounded(datafusion::functions::unicode::lpad(), Rule::Pad),
+        bounded(datafusion::functions::unicode::rpad(), Rule::Pad),
+    ]
+}
+
+fn too_large() -> SqlError {
+    SqlError {
+        sqlstate: "54000",
+        message: "requested length too large".to_owned(),
+    }
+}
+
+/// The bytes of each value of a string array, `None` for NULL.
+fn byte_lengths(strings: &ArrayRef) -> Option<Vec<Option<usize>>> {
+    let lengths = match strings.data_type() {
+        DataType::Utf8 => strings
+            .as_string::<i32>()
+            .iter()
+            .map(|s| s.map(str::len))
+            .collect(),
+        DataType::LargeUtf8 => strings
+            .as_string::<i64>()
+            .iter()
+            .map(|s| s.map(str::len))
+            .collect(),
+        DataType::Utf8View => strings
+            .as_string_view()
+            .iter()
+            .map(|s| s.map(str::len))
+            .collect(),
+        _ => return None,
+    };
+    Some(lengths)
+}
+
+impl Bounded {
+    /// Fails when a row asks for more than PostgreSQL's largest text.
+    fn check(&self, args: &[ColumnarValue], rows: usize) -> Result<()> {
+        let [strings, counts, rest @ ..] = args else {
+            return Ok(());
+        };
+        let counts = counts.to_array(rows)?;
+        let Some(counts) = counts.as_primitive_opt::<Int64Type>() else {
+            return Ok(());
+        };
+        match self.rule {
+            Rule::Repeat => {
+                let Some(lengths) = byte_lengths(&strings.to_array(rows)?) else {
+                    return Ok(());
+                };
+                let over = lengths.iter().zip(counts.iter()).any(|pair| match pair {
+                    (Some(bytes), Some(n)) if n > 0 => {
+                        i64::try_from(*bytes).map_or(true, |b| b.saturating_mul(n) > MAX_TEXT_BYTES)
+                    }
+                    _ => false,
+                });
+                if over {
+                    return Err(too_large().into());
+                }
+            }
+            Rule::Pad => {
+                let most = (MAX_TEXT_BYTES) / MAX_CHARACTER_BYTES;
+                let fills = match rest.first() {
+                    Some(fill) => byte_lengths(&fill.to_array(rows)?),
+                    None => None,
+                };
+                let over = counts.iter().enumerate().any(|(row, n)| {
+                    // An empty fill pads nothing: the result is no longer than the string.
+                    let empty_fill = fills
+                        .as_ref()
+                        .is_some_and(|f| f.get(row).copied().flatten() == Some(0));
+                    n.is_some_and(|n| n > most) && !empty_fill
+                });
+                if over {
+                    return Err(too_large().into());
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl ScalarUDFImpl for Bounded {
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+
+    fn name(&self) -> &str {
+        self.inner.name()
+    }
+
+    fn aliases(&self) -> &[String] {
+        self.inner.aliases()
+    }
+
+    fn signature(&self) -> &Signature {
+        self.inner.signature()
+    }
+
+    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
+        self.inner.coerce_types(arg_types)
+    }
+
+    fn return_type(&self, arg_types: &[DataType]) -> Result<DataType> {
+        self.inner.return_type(arg_types)
+    }
+
+    fn return_field_from_args(&self, args: ReturnFieldArgs) -> Result<FieldRef> {
+        self.inner.return_field_from_args(args)
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        self.check(&args.args, args.number_rows)?;
+        self.inner.invoke_with_args(args)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use datafusion::prelude::SessionContext;
+
+    async fn answer(sql: &str) -> Result<String> {
+        let ctx = SessionContext::new();
+        for udf in udfs() {
+            ctx.register_udf(udf);
+        }
+        let batches = ctx.sql(sql).await?.collect().await?;
+        Ok(datafusion::arrow::util::pretty::pretty_format_batches(&batches)?.to_string())
+    }
+
+    #[tokio::test]
+    async fn past_postgresqls_largest_text_is_54000() {
+        for sql in [
+            "SELECT repeat('x', 1073741820)",
+            "SELECT repeat('xy', 2000000000)",
+            "SELECT lpad('x', 268435455)",
+            "SELECT rpad('x', 2000000000, '-')",
+        ] {
+            let err = answer(sql).await.expect_err(sql);
+            assert!(
+                err.to_string().contains("requested length too large"),
+                "{sql}: {err}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn within_it_the_functions_are_datafusions() {
+        let table =
+            answer("SELECT repeat('ab', 3) AS r, lpad('x', 3, '-') AS l, rpad('x', -1) AS e")
+                .await
+                .expect("answers");
+        assert!(table.contains("| ababab | --x |   |"), "{table}");
+        // An empty fill pads nothing, however long the result asked for.
+        let table = answer("SELECT rpad('x', 2000000000, '') AS r")
+            .await
+            .expect("answers");
+        assert!(table.contains("| x |"), "{table}");
+    }
+}

@@ -1,0 +1,81 @@
+//! Type modifiers PostgreSQL refuses when it reads a type name (22023): a `char(n)` or
+//! `varchar(n)` longer than 10485760 characters or shorter than one. The engines take any
+//! length, so without the check `'x'::varchar(20000000)` answered where PostgreSQL fails.
+
+use std::ops::ControlFlow;
+
+use sqlparser::ast::{visit_expressions, CharacterLength, DataType, Expr, Statement};
+
+use crate::TranspileError;
+
+/// PostgreSQL's MaxAttrSize in characters: the longest `char(n)` or `varchar(n)`.
+const MAX_CHARACTER_LENGTH: u64 = 10 * 1024 * 1024;
+
+/// The first cast in `statement` to a character type of a length PostgreSQL refuses.
+pub fn check_type_modifiers(statement: &Statement) -> Result<(), TranspileError> {
+    let found = visit_expressions(statement, |expr| match expr {
+        Expr::Cast { data_type, .. } => match character_length(data_type) {
+            Some(Err(e)) => ControlFlow::Break(e),
+            _ => ControlFlow::Continue(()),
+        },
+        _ => ControlFlow::Continue(()),
+    });
+    match found {
+        ControlFlow::Break(e) => Err(e),
+        ControlFlow::Continue(()) => Ok(()),
+    }
+}
+
+/// A character type's length, or PostgreSQL's error for it.
+fn character_length(data_type: &DataType) -> Option<Result<u64, TranspileError>> {
+    let (name, length) = match data_type {
+        DataType::Char(length) | DataType::Character(length) => ("char", length),
+        DataType::Varchar(length)
+        | DataType::CharacterVarying(length)
+        | DataType::CharVarying(length) => ("varchar", length),
+        _ => return None,
+    };
+    let Some(CharacterLength::IntegerLength { length, .. }) = length else {
+        return None;
+    };
+    let refused = |message: String| Some(Err(TranspileError::InvalidParameter(message)));
+    if *length < 1 {
+        return refused(format!("length for type {name} must be at least 1"));
+    }
+    if *length > MAX_CHARACTER_LENGTH {
+        return refused(format!(
+            "length for type {name} cannot exceed {MAX_CHARACTER_LENGTH}"
+        ));
+    }
+    Some(Ok(*length))
+}
+
+#[cfg(test)]
+mod tests {
+    /// What parsing `sql` says, which checks the type modifiers.
+    fn checked(sql: &str) -> Result<(), String> {
+        crate::parse(sql)
+            .map(|_| ())
+            .map_err(|e| format!("{} {e}", e.sqlstate()))
+    }
+
+    #[test]
+    fn lengths_postgresql_refuses_are_22023() {
+        assert_eq!(
+            checked("SELECT 'x'::varchar(20000000)"),
+            Err("22023 length for type varchar cannot exceed 10485760".to_owned())
+        );
+        assert_eq!(
+            checked("SELECT CAST(a AS character(10485761)) FROM t"),
+            Err("22023 length for type char cannot exceed 10485760".to_owned())
+        );
+        assert_eq!(
+            checked("SELECT CAST(a AS char(0)) FROM t"),
+            Err("22023 length for type char must be at least 1".to_owned())
+        );
+        assert_eq!(
+            checked("SELECT 'x'::varchar(10485760), 'y'::char(5), 'z'::varchar"),
+            Ok(())
+        );
+    }
+}

@@ -88,7 +88,10 @@ pub(crate) fn hoist_derived_order(query: &mut Query) {
     if windows.aggregated || windows.reordering {
         return;
     }
-    let mut ordering = WindowOrdering { keys: &keys };
+    let mut ordering = WindowOrdering {
+        keys: &keys,
+        depth: 0,
+    };
     let _ = VisitMut::visit(&mut select.projection, &mut ordering);
     query.order_by = Some(OrderBy {
         kind: OrderByKind::Expressions(keys),
@@ -341,18 +344,31 @@ impl VisitorMut for Ordering {
 /// What the window functions and aggregates of a select list do to the order of its rows.
 #[derive(Default)]
 struct Windows {
-    /// An aggregate outside a window: one row, for [`keep_derived_order`].
+    /// An aggregate outside a window: the query makes one row ([`keep_derived_order`] orders
+    /// its input).
     aggregated: bool,
     /// A window that sorts its input (PARTITION BY, ORDER BY, a named window) or whose value
     /// an order would change (`rank() OVER ()`).
     reordering: bool,
+    /// Subqueries inside the select list aggregate and window their own rows.
+    depth: usize,
 }
 
 impl Visitor for Windows {
     type Break = ();
 
+    fn pre_visit_query(&mut self, _: &Query) -> ControlFlow<()> {
+        self.depth += 1;
+        ControlFlow::Continue(())
+    }
+
+    fn post_visit_query(&mut self, _: &Query) -> ControlFlow<()> {
+        self.depth -= 1;
+        ControlFlow::Continue(())
+    }
+
     fn pre_visit_expr(&mut self, expr: &Expr) -> ControlFlow<()> {
-        if let Expr::Function(function) = expr {
+        if let (Expr::Function(function), 0) = (expr, self.depth) {
             let name = lowercase_name(function);
             match &function.over {
                 None => {
@@ -385,15 +401,30 @@ fn lowercase_name(function: &Function) -> String {
 /// whole input as theirs (an ORDER BY alone would end it at the current row).
 struct WindowOrdering<'a> {
     keys: &'a [OrderByExpr],
+    /// Subqueries inside the select list read their own rows.
+    depth: usize,
 }
 
 impl VisitorMut for WindowOrdering<'_> {
     type Break = ();
 
+    fn pre_visit_query(&mut self, _: &mut Query) -> ControlFlow<()> {
+        self.depth += 1;
+        ControlFlow::Continue(())
+    }
+
+    fn post_visit_query(&mut self, _: &mut Query) -> ControlFlow<()> {
+        self.depth -= 1;
+        ControlFlow::Continue(())
+    }
+
     fn pre_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
         let Expr::Function(function) = expr else {
             return ControlFlow::Continue(());
         };
+        if self.depth > 0 {
+            return ControlFlow::Continue(());
+        }
         let frameless = FRAMELESS_WINDOWS.contains(&lowercase_name(function).as_str());
         if let Some(WindowType::WindowSpec(spec)) = &mut function.over {
             spec.order_by = self.keys.to_vec();
@@ -413,13 +444,22 @@ impl VisitorMut for WindowOrdering<'_> {
 mod tests {
     use super::*;
 
-    fn kept(sql: &str) -> String {
+    /// `sql`, one query, after `rule`.
+    fn applied(sql: &str, rule: fn(&mut Query)) -> String {
         let mut statements = crate::parse(sql).expect("parses");
         let sqlparser::ast::Statement::Query(query) = &mut statements[0] else {
             panic!("a query");
         };
-        keep_derived_order(query);
+        rule(query);
         query.to_string()
+    }
+
+    fn kept(sql: &str) -> String {
+        applied(sql, keep_derived_order)
+    }
+
+    fn hoisted(sql: &str) -> String {
+        applied(sql, hoist_derived_order)
     }
 
     #[test]
@@ -447,15 +487,6 @@ mod tests {
         );
     }
 
-    fn hoisted(sql: &str) -> String {
-        let mut statements = crate::parse(sql).expect("parses");
-        let sqlparser::ast::Statement::Query(query) = &mut statements[0] else {
-            panic!("a query");
-        };
-        hoist_derived_order(query);
-        query.to_string()
-    }
-
     #[test]
     fn a_query_that_filters_and_projects_ordered_rows_keeps_their_order() {
         assert_eq!(
@@ -477,6 +508,16 @@ mod tests {
             "SELECT row_number() OVER (ORDER BY s.x DESC) AS rn, \
              sum(x) OVER (ORDER BY s.x DESC ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING), \
              x FROM (SELECT x FROM t ORDER BY x DESC) s ORDER BY s.x DESC"
+        );
+        // A window or an aggregate in a subquery of the select list works on that
+        // subquery's rows.
+        assert_eq!(
+            hoisted(
+                "SELECT x, (SELECT row_number() OVER () FROM u LIMIT 1), (SELECT max(y) FROM u) \
+                 FROM (SELECT x FROM t ORDER BY x) s"
+            ),
+            "SELECT x, (SELECT row_number() OVER () FROM u LIMIT 1), (SELECT max(y) FROM u) \
+             FROM (SELECT x FROM t ORDER BY x) s ORDER BY s.x"
         );
     }
 

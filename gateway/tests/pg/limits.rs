@@ -158,7 +158,8 @@ async fn answer(client: &Client, sql: &str) -> Result<String, tokio_postgres::Er
         .unwrap_or_default())
 }
 
-fn assert_out_of_memory(result: Result<String, tokio_postgres::Error>, what: &str) {
+/// The message of the 53200 `result` must be.
+fn assert_out_of_memory(result: Result<String, tokio_postgres::Error>, what: &str) -> String {
     let err = result.expect_err(what);
     let db = err.as_db_error().expect("a server error");
     assert_eq!(db.code().code(), "53200", "{what}: {}", db.message());
@@ -167,6 +168,17 @@ fn assert_out_of_memory(result: Result<String, tokio_postgres::Error>, what: &st
         "{}",
         db.message()
     );
+    db.message().to_owned()
+}
+
+/// A session with its statements pinned to DataFusion, and another.
+async fn on_datafusion_and_another(server: &Server) -> (Client, Client) {
+    let client = server.connect().await;
+    client
+        .batch_execute("set junction.engine = 'datafusion'")
+        .await
+        .expect("engine");
+    (client, server.connect().await)
 }
 
 #[tokio::test]
@@ -237,22 +249,14 @@ async fn query_memory_bounds_each_statement_on_every_engine() {
 #[tokio::test]
 async fn datafusions_memory_limit_bounds_its_statements_together() {
     let server = Server::start_with_config("[engines.datafusion]\nmemory_limit = \"32MB\"\n");
-    let client = server.connect().await;
-    let other = server.connect().await;
-    client
-        .batch_execute("set junction.engine = 'datafusion'")
-        .await
-        .expect("engine");
-    let err = answer(&client, BIG_JOIN)
-        .await
-        .expect_err("over the engine's bound");
-    let db = err.as_db_error().expect("a server error");
-    assert_eq!(db.code().code(), "53200", "{}", db.message());
+    let (client, other) = on_datafusion_and_another(&server).await;
+    let message = assert_out_of_memory(answer(&client, BIG_JOIN).await, "over the engine's bound");
     assert!(
-        db.message()
-            .starts_with("out of memory: DataFusion's statements together need more than [engines.datafusion] memory_limit"),
-        "{}",
-        db.message()
+        message.starts_with(
+            "out of memory: DataFusion's statements together need more than \
+             [engines.datafusion] memory_limit"
+        ),
+        "{message}"
     );
     assert_usable(&other, "another session").await;
     let small = BIG_JOIN.replace("3000000", "100000");
@@ -275,25 +279,12 @@ async fn datafusions_memory_limit_bounds_its_statements_together() {
 #[tokio::test]
 async fn past_server_memory_the_statement_holding_the_most_fails_alone() {
     let server = Server::start_with_config("[limits]\nserver_memory = \"600MB\"\n");
-    let client = server.connect().await;
-    let other = server.connect().await;
-    client
-        .batch_execute("set junction.engine = 'datafusion'")
-        .await
-        .expect("engine");
+    let (client, other) = on_datafusion_and_another(&server).await;
     let started = Instant::now();
-    let err = answer(&client, LONG)
-        .await
-        .expect_err("past the server's bound");
-    let db = err.as_db_error().expect("a server error");
-    assert_eq!(db.code().code(), "53200", "{}", db.message());
+    let message = assert_out_of_memory(answer(&client, LONG).await, "past the server's bound");
     assert!(
-        db.message().starts_with("out of memory: ")
-            && db
-                .message()
-                .contains("over [limits] server_memory (600 MB); this statement held the most"),
-        "{}",
-        db.message()
+        message.contains("over [limits] server_memory (600 MB); this statement held the most"),
+        "{message}"
     );
     // Stopped as it grew past the bound, not run to its end (minutes).
     assert!(

@@ -48,6 +48,9 @@ pub(crate) fn query_rules(query: &mut Query, scope: &Scope<'_>) -> Result<(), Tr
 
 /// The expression rules, for an expression whose children are done.
 pub(crate) fn expression_rules(expr: &mut Expr, scope: &Scope<'_>) -> Result<(), TranspileError> {
+    if let Some(array) = crate::array_of_subquery(expr) {
+        *expr = array;
+    }
     scalar_subqueries(expr)?;
     function_names(expr);
     // Before the rules that copy or move a FILTER into other calls.

@@ -35,6 +35,7 @@ pub const AGGREGATES: [&str; 19] = [
     "mode",
 ];
 
+mod array_subquery;
 mod ast;
 pub mod datafusion;
 mod directives;
@@ -60,6 +61,7 @@ mod trino;
 mod type_modifiers;
 mod types;
 
+pub use array_subquery::{array_of_subquery, empty_array};
 pub use ast::split_and;
 pub use directives::{directives, Directed, Directives};
 pub use formats::TO_CHAR_NUMBER;

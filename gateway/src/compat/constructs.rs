@@ -1,12 +1,11 @@
 //! PostgreSQL constructs of client catalog queries that DataFusion lacks, written with what it
 //! has and the same answer.
 //!
-//! - `ARRAY(SELECT e FROM ... [ORDER BY o])` (psql's `\du`, `\dp`, `\d+`): the subquery's rows
-//!   as an array, empty when there are none. Becomes `coalesce((SELECT array_agg(e ORDER BY
-//!   o) FROM ...), make_array())`, a scalar subquery DataFusion plans, also when correlated.
-//!   Over a table junction never fills, or `unnest` of a column it always leaves NULL, it is
-//!   the empty array; `ARRAY(SELECT x FROM unnest(a) AS t(x))` is `a` (DataFusion plans no
-//!   correlated `unnest` in FROM).
+//! - `ARRAY(SELECT e FROM ... [ORDER BY o])` (psql's `\du`, `\dp`, `\d+`): over a table
+//!   junction never fills, or `unnest` of a column it always leaves NULL, it is the empty
+//!   array; `ARRAY(SELECT x FROM unnest(a) AS t(x))` is `a` (DataFusion plans no correlated
+//!   `unnest` in FROM); other plain ones are the transpiler's
+//!   [`junction_transpiler::array_of_subquery`], which every DataFusion statement gets.
 //! - `generate_subscripts(a, 1)` beside `unnest(a)` (SQLAlchemy's key and index reflection):
 //!   the subscripts of `a`, which start at 0 for the catalog's vectors (`int2vector`,
 //!   `oidvector`) and at 1 for its arrays. Becomes `unnest(range(lower, lower +
@@ -28,8 +27,8 @@ use datafusion_pg_catalog::sql::rules::{RewriteRegclassCastToSubquery, SqlStatem
 use sqlparser::ast::{
     visit_expressions_mut, AccessExpr, BinaryOperator, CastKind, DataType, Expr, Function,
     FunctionArg, FunctionArgExpr, FunctionArgumentClause, FunctionArgumentList, FunctionArguments,
-    GroupByExpr, Ident, ObjectName, ObjectNamePart, OrderByExpr, OrderByKind, Query, SelectItem,
-    SetExpr, Statement, TableFactor, Value,
+    GroupByExpr, Ident, ObjectName, ObjectNamePart, Query, SelectItem, SetExpr, Statement,
+    TableFactor, Value,
 };
 
 /// Catalog columns of type `int2vector` or `oidvector`, whose subscripts start at 0.
@@ -217,8 +216,7 @@ fn function_name(function: &Function) -> Option<String> {
     }
 }
 
-/// `ARRAY(subquery)` as `coalesce((SELECT array_agg(...) ...), make_array())`, when the
-/// subquery is a plain select of one item (no grouping, DISTINCT, LIMIT or set operation).
+/// `ARRAY(subquery)` of a catalog query: the shortcuts above, then the transpiler's rule.
 fn array_of_subquery(expr: &Expr) -> Option<Expr> {
     let Expr::Function(function) = expr else {
         return None;
@@ -235,61 +233,11 @@ fn array_of_subquery(expr: &Expr) -> Option<Expr> {
     if let Some(array) = unnested(query) {
         return Some(array);
     }
-    let mut query: Query = query.as_ref().clone();
-    let plain = query.with.is_none()
-        && query.limit_clause.is_none()
-        && query.fetch.is_none()
-        && query.locks.is_empty();
-    let SetExpr::Select(select) = query.body.as_mut() else {
-        return None;
-    };
-    let grouped = !matches!(&select.group_by, GroupByExpr::Expressions(e, _) if e.is_empty());
-    if !plain
-        || grouped
-        || select.having.is_some()
-        || select.distinct.is_some()
-        || select.projection.len() != 1
-    {
-        return None;
-    }
-    let item = match select.projection.remove(0) {
-        SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => e,
-        _ => return None,
-    };
-    let order: Vec<OrderByExpr> = match query.order_by.take().map(|o| o.kind) {
-        None => Vec::new(),
-        Some(OrderByKind::Expressions(exprs)) => exprs
-            .into_iter()
-            .map(|mut o| {
-                // `ORDER BY 1` names the select item, which the aggregate no longer has.
-                if matches!(&o.expr, Expr::Value(v) if v.value == Value::Number("1".into(), false))
-                {
-                    o.expr = item.clone();
-                }
-                o
-            })
-            .collect(),
-        Some(OrderByKind::All(_)) => return None,
-    };
-    let clauses = if order.is_empty() {
-        Vec::new()
-    } else {
-        vec![FunctionArgumentClause::OrderBy(order)]
-    };
-    select.projection = vec![SelectItem::UnnamedExpr(call(
-        "array_agg",
-        vec![item],
-        clauses,
-    ))];
-    Some(call(
-        "coalesce",
-        vec![Expr::Subquery(Box::new(query)), empty_array()],
-        Vec::new(),
-    ))
+    junction_transpiler::array_of_subquery(expr)
 }
 
 fn empty_array() -> Expr {
-    call("make_array", Vec::new(), Vec::new())
+    junction_transpiler::empty_array()
 }
 
 /// pg_catalog columns junction adds and always leaves NULL (see engines' pg_catalog_arrays).

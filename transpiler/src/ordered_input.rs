@@ -22,8 +22,8 @@ use std::ops::ControlFlow;
 use sqlparser::ast::{
     Expr, Function, FunctionArgumentClause, FunctionArguments, GroupByExpr, Ident, ObjectName,
     OrderBy, OrderByExpr, OrderByKind, Query, Select, SelectItem, SetExpr, TableAlias,
-    TableAliasColumnDef, TableFactor, Value, Visit, VisitMut, Visitor, VisitorMut, WindowFrame,
-    WindowFrameBound, WindowFrameUnits, WindowSpec, WindowType, With,
+    TableAliasColumnDef, TableFactor, Value, VisitMut, VisitorMut, WindowFrame, WindowFrameBound,
+    WindowFrameUnits, WindowSpec, WindowType, With,
 };
 
 use crate::ast::function_name;
@@ -55,14 +55,9 @@ pub(crate) fn keep_derived_order(query: &mut Query) {
     let Some(keys) = source_order(with, select) else {
         return;
     };
-    let mut ordering = Ordering { keys, depth: 0 };
-    for item in &mut select.projection {
-        if let SelectItem::UnnamedExpr(expr) | SelectItem::ExprWithAlias { expr, .. } = item {
-            let _ = VisitMut::visit(expr, &mut ordering);
-        }
-    }
+    own_calls(&mut select.projection, |f| order_aggregate(f, &keys));
     if let Some(having) = &mut select.having {
-        let _ = VisitMut::visit(having, &mut ordering);
+        own_calls(having, |f| order_aggregate(f, &keys));
     }
 }
 
@@ -84,15 +79,11 @@ pub(crate) fn hoist_derived_order(query: &mut Query) {
         return;
     };
     let mut windows = Windows::default();
-    let _ = Visit::visit(&select.projection, &mut windows);
+    own_calls(&mut select.projection, |f| windows.note(f));
     if windows.aggregated || windows.reordering {
         return;
     }
-    let mut ordering = WindowOrdering {
-        keys: &keys,
-        depth: 0,
-    };
-    let _ = VisitMut::visit(&mut select.projection, &mut ordering);
+    own_calls(&mut select.projection, |f| order_window(f, &keys));
     query.order_by = Some(OrderBy {
         kind: OrderByKind::Expressions(keys),
         interpolate: None,
@@ -296,48 +287,52 @@ fn bare(expr: &Expr) -> Option<&Ident> {
     }
 }
 
-/// Adds the keys to the order-sensitive aggregates of one query level.
-struct Ordering {
-    keys: Vec<OrderByExpr>,
-    /// Subqueries inside the select list aggregate their own rows.
-    depth: usize,
+/// Calls `f` on each function call of `node` at its own query level: a subquery inside it
+/// aggregates, windows and orders its own rows.
+fn own_calls<V: VisitMut>(node: &mut V, f: impl FnMut(&mut Function)) {
+    struct Level<F> {
+        f: F,
+        depth: usize,
+    }
+    impl<F: FnMut(&mut Function)> VisitorMut for Level<F> {
+        type Break = ();
+
+        fn pre_visit_query(&mut self, _: &mut Query) -> ControlFlow<()> {
+            self.depth += 1;
+            ControlFlow::Continue(())
+        }
+
+        fn post_visit_query(&mut self, _: &mut Query) -> ControlFlow<()> {
+            self.depth -= 1;
+            ControlFlow::Continue(())
+        }
+
+        fn pre_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
+            if let (Expr::Function(function), 0) = (expr, self.depth) {
+                (self.f)(function);
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    let _ = node.visit(&mut Level { f, depth: 0 });
 }
 
-impl VisitorMut for Ordering {
-    type Break = ();
-
-    fn pre_visit_query(&mut self, _: &mut Query) -> ControlFlow<()> {
-        self.depth += 1;
-        ControlFlow::Continue(())
+/// Gives an order-sensitive aggregate without its own ORDER BY or DISTINCT the keys.
+fn order_aggregate(function: &mut Function, keys: &[OrderByExpr]) {
+    if function.over.is_some() || !ORDER_SENSITIVE.contains(&lowercase_name(function).as_str()) {
+        return;
     }
-
-    fn post_visit_query(&mut self, _: &mut Query) -> ControlFlow<()> {
-        self.depth -= 1;
-        ControlFlow::Continue(())
-    }
-
-    fn pre_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
-        let Expr::Function(function) = expr else {
-            return ControlFlow::Continue(());
-        };
-        let sensitive = function_name(function)
-            .is_some_and(|name| ORDER_SENSITIVE.contains(&name.to_ascii_lowercase().as_str()));
-        if self.depth > 0 || !sensitive || function.over.is_some() {
-            return ControlFlow::Continue(());
-        }
-        let FunctionArguments::List(list) = &mut function.args else {
-            return ControlFlow::Continue(());
-        };
-        // DISTINCT sorts the input by the arguments anyway; an own ORDER BY wins.
-        let ordered = list
-            .clauses
-            .iter()
-            .any(|clause| matches!(clause, FunctionArgumentClause::OrderBy(_)));
-        if list.duplicate_treatment.is_none() && !ordered {
-            list.clauses
-                .insert(0, FunctionArgumentClause::OrderBy(self.keys.clone()));
-        }
-        ControlFlow::Continue(())
+    let FunctionArguments::List(list) = &mut function.args else {
+        return;
+    };
+    // DISTINCT sorts the input by the arguments anyway; an own ORDER BY wins.
+    let ordered = list
+        .clauses
+        .iter()
+        .any(|clause| matches!(clause, FunctionArgumentClause::OrderBy(_)));
+    if list.duplicate_treatment.is_none() && !ordered {
+        list.clauses
+            .insert(0, FunctionArgumentClause::OrderBy(keys.to_vec()));
     }
 }
 
@@ -350,38 +345,22 @@ struct Windows {
     /// A window that sorts its input (PARTITION BY, ORDER BY, a named window) or whose value
     /// an order would change (`rank() OVER ()`).
     reordering: bool,
-    /// Subqueries inside the select list aggregate and window their own rows.
-    depth: usize,
 }
 
-impl Visitor for Windows {
-    type Break = ();
-
-    fn pre_visit_query(&mut self, _: &Query) -> ControlFlow<()> {
-        self.depth += 1;
-        ControlFlow::Continue(())
-    }
-
-    fn post_visit_query(&mut self, _: &Query) -> ControlFlow<()> {
-        self.depth -= 1;
-        ControlFlow::Continue(())
-    }
-
-    fn pre_visit_expr(&mut self, expr: &Expr) -> ControlFlow<()> {
-        if let (Expr::Function(function), 0) = (expr, self.depth) {
-            let name = lowercase_name(function);
-            match &function.over {
-                None => {
-                    self.aggregated |= crate::AGGREGATES.contains(&name.as_str())
-                        || ORDER_SENSITIVE.contains(&name.as_str())
-                }
-                Some(WindowType::WindowSpec(spec)) if whole_input(spec) => {
-                    self.reordering |= RANKING_WINDOWS.contains(&name.as_str())
-                }
-                Some(_) => self.reordering = true,
+impl Windows {
+    /// Notes what one call of the select list's own level does.
+    fn note(&mut self, function: &Function) {
+        let name = lowercase_name(function);
+        match &function.over {
+            None => {
+                self.aggregated |= crate::AGGREGATES.contains(&name.as_str())
+                    || ORDER_SENSITIVE.contains(&name.as_str())
             }
+            Some(WindowType::WindowSpec(spec)) if whole_input(spec) => {
+                self.reordering |= RANKING_WINDOWS.contains(&name.as_str())
+            }
+            Some(_) => self.reordering = true,
         }
-        ControlFlow::Continue(())
     }
 }
 
@@ -397,46 +376,19 @@ fn lowercase_name(function: &Function) -> String {
     function_name(function).map_or_else(String::new, str::to_ascii_lowercase)
 }
 
-/// Orders the windows over the whole input by the keys; those that read a frame keep the
-/// whole input as theirs (an ORDER BY alone would end it at the current row).
-struct WindowOrdering<'a> {
-    keys: &'a [OrderByExpr],
-    /// Subqueries inside the select list read their own rows.
-    depth: usize,
-}
-
-impl VisitorMut for WindowOrdering<'_> {
-    type Break = ();
-
-    fn pre_visit_query(&mut self, _: &mut Query) -> ControlFlow<()> {
-        self.depth += 1;
-        ControlFlow::Continue(())
-    }
-
-    fn post_visit_query(&mut self, _: &mut Query) -> ControlFlow<()> {
-        self.depth -= 1;
-        ControlFlow::Continue(())
-    }
-
-    fn pre_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
-        let Expr::Function(function) = expr else {
-            return ControlFlow::Continue(());
-        };
-        if self.depth > 0 {
-            return ControlFlow::Continue(());
+/// Orders a window over the whole input by the keys; one that reads a frame keeps the whole
+/// input as its frame (an ORDER BY alone would end it at the current row).
+fn order_window(function: &mut Function, keys: &[OrderByExpr]) {
+    let frameless = FRAMELESS_WINDOWS.contains(&lowercase_name(function).as_str());
+    if let Some(WindowType::WindowSpec(spec)) = &mut function.over {
+        spec.order_by = keys.to_vec();
+        if !frameless {
+            spec.window_frame = Some(WindowFrame {
+                units: WindowFrameUnits::Rows,
+                start_bound: WindowFrameBound::Preceding(None),
+                end_bound: Some(WindowFrameBound::Following(None)),
+            });
         }
-        let frameless = FRAMELESS_WINDOWS.contains(&lowercase_name(function).as_str());
-        if let Some(WindowType::WindowSpec(spec)) = &mut function.over {
-            spec.order_by = self.keys.to_vec();
-            if !frameless {
-                spec.window_frame = Some(WindowFrame {
-                    units: WindowFrameUnits::Rows,
-                    start_bound: WindowFrameBound::Preceding(None),
-                    end_bound: Some(WindowFrameBound::Following(None)),
-                });
-            }
-        }
-        ControlFlow::Continue(())
     }
 }
 

@@ -10,12 +10,14 @@
 use std::any::Any;
 use std::sync::Arc;
 
-use datafusion::arrow::array::{Array, ArrayRef, AsArray};
+use datafusion::arrow::array::AsArray;
 use datafusion::arrow::datatypes::{DataType, FieldRef, Int64Type};
 use datafusion::common::Result;
 use datafusion::logical_expr::{
     ColumnarValue, ReturnFieldArgs, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature,
 };
+
+use datafusion::scalar::ScalarValue;
 
 use crate::sql_error::SqlError;
 
@@ -58,74 +60,114 @@ fn too_large() -> SqlError {
     }
 }
 
-/// The bytes of each value of a string array, `None` for NULL.
-fn byte_lengths(strings: &ArrayRef) -> Option<Vec<Option<usize>>> {
-    let lengths = match strings.data_type() {
-        DataType::Utf8 => strings
+/// An argument's values by row: a scalar once for every row, not copied out to each.
+enum PerRow<T> {
+    Same(Option<T>),
+    Each(Vec<Option<T>>),
+}
+
+impl<T: Copy> PerRow<T> {
+    fn get(&self, row: usize) -> Option<T> {
+        match self {
+            PerRow::Same(value) => *value,
+            PerRow::Each(values) => values.get(row).copied().flatten(),
+        }
+    }
+
+    fn is_same(&self) -> bool {
+        matches!(self, PerRow::Same(_))
+    }
+}
+
+/// The bytes of each string, `None` for NULL; `None` for an argument that is no string.
+fn byte_lengths(strings: &ColumnarValue) -> Option<PerRow<usize>> {
+    let array = match strings {
+        ColumnarValue::Scalar(
+            ScalarValue::Utf8(s) | ScalarValue::LargeUtf8(s) | ScalarValue::Utf8View(s),
+        ) => return Some(PerRow::Same(s.as_deref().map(str::len))),
+        ColumnarValue::Scalar(_) => return None,
+        ColumnarValue::Array(array) => array,
+    };
+    let lengths = match array.data_type() {
+        DataType::Utf8 => array
             .as_string::<i32>()
             .iter()
             .map(|s| s.map(str::len))
             .collect(),
-        DataType::LargeUtf8 => strings
+        DataType::LargeUtf8 => array
             .as_string::<i64>()
             .iter()
             .map(|s| s.map(str::len))
             .collect(),
-        DataType::Utf8View => strings
+        DataType::Utf8View => array
             .as_string_view()
             .iter()
             .map(|s| s.map(str::len))
             .collect(),
         _ => return None,
     };
-    Some(lengths)
+    Some(PerRow::Each(lengths))
+}
+
+/// The counts (DataFusion coerces them to int8), `None` for another type.
+fn counts(counts: &ColumnarValue) -> Option<PerRow<i64>> {
+    match counts {
+        ColumnarValue::Scalar(ScalarValue::Int64(n)) => Some(PerRow::Same(*n)),
+        ColumnarValue::Scalar(_) => None,
+        ColumnarValue::Array(array) => Some(PerRow::Each(
+            array.as_primitive_opt::<Int64Type>()?.iter().collect(),
+        )),
+    }
 }
 
 impl Bounded {
     /// Fails when a row asks for more than PostgreSQL's largest text.
     fn check(&self, args: &[ColumnarValue], rows: usize) -> Result<()> {
-        let [strings, counts, rest @ ..] = args else {
+        let [strings, counts_arg, rest @ ..] = args else {
             return Ok(());
         };
-        let counts = counts.to_array(rows)?;
-        let Some(counts) = counts.as_primitive_opt::<Int64Type>() else {
+        let Some(counts) = counts(counts_arg) else {
             return Ok(());
         };
+        // All-scalar arguments ask the same of every row: one check.
         match self.rule {
             Rule::Repeat => {
-                let Some(lengths) = byte_lengths(&strings.to_array(rows)?) else {
+                let Some(lengths) = byte_lengths(strings) else {
                     return Ok(());
                 };
-                let over = lengths.iter().zip(counts.iter()).any(|pair| match pair {
+                let rows = if lengths.is_same() && counts.is_same() {
+                    1
+                } else {
+                    rows
+                };
+                check_rows(rows, |row| match (lengths.get(row), counts.get(row)) {
                     (Some(bytes), Some(n)) if n > 0 => {
-                        i64::try_from(*bytes).map_or(true, |b| b.saturating_mul(n) > MAX_TEXT_BYTES)
+                        i64::try_from(bytes).map_or(true, |b| b.saturating_mul(n) > MAX_TEXT_BYTES)
                     }
                     _ => false,
-                });
-                if over {
-                    return Err(too_large().into());
-                }
+                })
             }
             Rule::Pad => {
-                let most = (MAX_TEXT_BYTES) / MAX_CHARACTER_BYTES;
-                let fills = match rest.first() {
-                    Some(fill) => byte_lengths(&fill.to_array(rows)?),
-                    None => None,
-                };
-                let over = counts.iter().enumerate().any(|(row, n)| {
+                let fills = rest.first().and_then(byte_lengths);
+                let same = counts.is_same() && fills.as_ref().is_none_or(PerRow::is_same);
+                let rows = if same { 1 } else { rows };
+                let most = MAX_TEXT_BYTES / MAX_CHARACTER_BYTES;
+                check_rows(rows, |row| {
                     // An empty fill pads nothing: the result is no longer than the string.
-                    let empty_fill = fills
-                        .as_ref()
-                        .is_some_and(|f| f.get(row).copied().flatten() == Some(0));
-                    n.is_some_and(|n| n > most) && !empty_fill
-                });
-                if over {
-                    return Err(too_large().into());
-                }
+                    let empty_fill = fills.as_ref().is_some_and(|f| f.get(row) == Some(0));
+                    counts.get(row).is_some_and(|n| n > most) && !empty_fill
+                })
             }
         }
-        Ok(())
     }
+}
+
+/// 54000 when `over` says a row asks for too much.
+fn check_rows(rows: usize, over: impl Fn(usize) -> bool) -> Result<()> {
+    if (0..rows).any(over) {
+        return Err(too_large().into());
+    }
+    Ok(())
 }
 
 impl ScalarUDFImpl for Bounded {
@@ -184,6 +226,9 @@ mod tests {
             "SELECT repeat('xy', 2000000000)",
             "SELECT lpad('x', 268435455)",
             "SELECT rpad('x', 2000000000, '-')",
+            // Column arguments: any row past the bound fails the batch before it is built.
+            "SELECT repeat(x, 600000000) FROM (VALUES ('a'), ('bb')) t(x)",
+            "SELECT lpad(x, n) FROM (VALUES ('a', 1), ('b', 300000000)) t(x, n)",
         ] {
             let err = answer(sql).await.expect_err(sql);
             assert!(

@@ -4,6 +4,7 @@
 mod df;
 mod duck;
 mod error;
+pub mod interval_text;
 mod number_format;
 mod numeric;
 pub mod pg_text;

@@ -531,6 +531,22 @@ pub fn function_names(expr: &mut Expr, scope: &Scope<'_>) {
             rename(function, if name == "lpad" { PAD_LEFT } else { PAD_RIGHT });
         }
         ("repeat", 2) => rename(function, REPEAT),
+        ("greatest" | "least", 1..)
+            if arguments(function)
+                .any(|e| matches!(scope.type_of(e), None | Some(SqlType::Interval))) =>
+        {
+            // DuckDB's greatest and least compare intervals field by field (greatest of
+            // `1 mon` and `40 days` is `1 mon`); its list_max and list_min compare them as
+            // PostgreSQL does (30-day months), and likewise skip NULLs.
+            let elem = arguments(function).cloned().collect();
+            let list = Expr::Array(sqlparser::ast::Array { elem, named: true });
+            let name = if name == "greatest" {
+                "list_max"
+            } else {
+                "list_min"
+            };
+            *expr = call(name, list);
+        }
         ("to_hex", _) => {
             let hex = take(expr);
             *expr = call("lower", hex);

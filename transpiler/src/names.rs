@@ -1,5 +1,6 @@
-//! PostgreSQL's names for unaliased result columns: a function call is named after the
-//! function (`count`), a cast after what it casts, anything else `?column?`.
+//! PostgreSQL's names for unaliased result columns (parse_target.c's FigureColname): a
+//! function call is named after the function (`count`), a cast after what it casts or else
+//! its type (`1::int` is `int4`), anything without a name `?column?`.
 //!
 //! PostgreSQL lets two result columns share a name (`SELECT a, a::int`); engines do not. Such
 //! a column is aliased `<name><MARK><position>`, unique for the engine, and front ends show
@@ -14,7 +15,10 @@ pub fn client_column_name(name: &str) -> &str {
     name.find(MARK).map_or(name, |end| &name[..end])
 }
 
-use sqlparser::ast::{Expr, Ident, Query, SelectItem, SetExpr, Statement};
+use sqlparser::ast::{
+    ArrayElemTypeDef, DataType, ExactNumberInfo, Expr, Ident, Query, SelectItem, SetExpr,
+    Statement, TimezoneInfo,
+};
 
 /// The name PostgreSQL gives `expr` as a result column, if it differs from what a plain
 /// column reference already carries.
@@ -22,19 +26,127 @@ fn pg_name(expr: &Expr) -> Option<String> {
     match expr {
         _ if is_current_role(expr) => Some("current_role".to_owned()),
         Expr::Identifier(_) | Expr::CompoundIdentifier(_) => None,
-        Expr::Function(f) => crate::ast::function_name(f).map(str::to_lowercase),
+        _ => Some(figure_name(expr).1.unwrap_or_else(|| "?column?".to_owned())),
+    }
+}
+
+/// How sure PostgreSQL's FigureColname is of a name: a column's or a function's is strong;
+/// a type's (`1::int4` is `int4`) or `case` gives way to an outer cast's type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Strength {
+    None,
+    Weak,
+    Strong,
+}
+
+/// PostgreSQL's FigureColnameInternal: the name `expr` gives its column, and how strongly.
+fn figure_name(expr: &Expr) -> (Strength, Option<String>) {
+    let strong = |name: &str| (Strength::Strong, Some(name.to_owned()));
+    let weak = |name: String| (Strength::Weak, Some(name));
+    match expr {
+        Expr::Identifier(i) => (Strength::Strong, Some(crate::relations::fold(i))),
+        Expr::CompoundIdentifier(parts) => match parts.last() {
+            Some(i) => (Strength::Strong, Some(crate::relations::fold(i))),
+            None => (Strength::None, None),
+        },
+        Expr::Function(f) => match crate::ast::function_name(f) {
+            Some(name) => (Strength::Strong, Some(name.to_lowercase())),
+            None => (Strength::None, None),
+        },
         Expr::Cast {
             expr, data_type, ..
-        } => match expr.as_ref() {
-            Expr::Identifier(i) => Some(i.value.clone()),
-            Expr::CompoundIdentifier(parts) => parts.last().map(|i| i.value.clone()),
-            Expr::Value(_) => Some(data_type.to_string().to_lowercase()),
-            inner => pg_name(inner),
+        } => match figure_name(expr) {
+            (Strength::Strong, name) => (Strength::Strong, name),
+            _ => weak(type_name(data_type)),
         },
-        Expr::Nested(inner) => pg_name(inner),
-        Expr::Case { .. } => Some("case".to_owned()),
-        _ => Some("?column?".to_owned()),
+        Expr::TypedString(typed) => weak(type_name(&typed.data_type)),
+        Expr::Interval(_) => weak("interval".to_owned()),
+        Expr::Nested(inner) | Expr::Collate { expr: inner, .. } => figure_name(inner),
+        Expr::Case { else_result, .. } => match else_result.as_deref().map(figure_name) {
+            Some((Strength::Strong, name)) => (Strength::Strong, name),
+            _ => weak("case".to_owned()),
+        },
+        Expr::Subquery(query) => strong(&subquery_name(query)),
+        Expr::Exists { .. } => strong("exists"),
+        Expr::Array(_) => strong("array"),
+        Expr::Tuple(_) => strong("row"),
+        Expr::Extract { .. } => strong("extract"),
+        Expr::Substring { .. } => strong("substring"),
+        Expr::Position { .. } => strong("position"),
+        Expr::Overlay { .. } => strong("overlay"),
+        Expr::Ceil { .. } => strong("ceil"),
+        Expr::Floor { .. } => strong("floor"),
+        Expr::AtTimeZone { .. } => strong("timezone"),
+        Expr::Trim { trim_where, .. } => strong(match trim_where {
+            Some(sqlparser::ast::TrimWhereField::Leading) => "ltrim",
+            Some(sqlparser::ast::TrimWhereField::Trailing) => "rtrim",
+            _ => "btrim",
+        }),
+        _ => (Strength::None, None),
     }
+}
+
+/// A scalar subquery's column is named after the subquery's own (first) result column.
+fn subquery_name(query: &Query) -> String {
+    let first = match query.body.as_ref() {
+        SetExpr::Select(select) => select.projection.first(),
+        _ => None,
+    };
+    match first {
+        Some(SelectItem::ExprWithAlias { alias, .. }) => crate::relations::fold(alias),
+        Some(SelectItem::UnnamedExpr(expr)) => {
+            figure_name(expr).1.unwrap_or_else(|| "?column?".to_owned())
+        }
+        _ => "?column?".to_owned(),
+    }
+}
+
+/// The name PostgreSQL's grammar gives a type in a cast: its catalog name (`int4`,
+/// `float8`, `bpchar`, `timestamptz`), an array's being its element's.
+fn type_name(data_type: &DataType) -> String {
+    let name = match data_type {
+        DataType::Bool | DataType::Boolean => "bool",
+        DataType::SmallInt(_) | DataType::Int2(_) => "int2",
+        DataType::Int(_) | DataType::Integer(_) | DataType::Int4(_) => "int4",
+        DataType::BigInt(_) | DataType::Int8(_) => "int8",
+        DataType::Real | DataType::Float4 => "float4",
+        DataType::Float(
+            ExactNumberInfo::Precision(p) | ExactNumberInfo::PrecisionAndScale(p, _),
+        ) if *p <= 24 => "float4",
+        DataType::Double(_) | DataType::DoublePrecision | DataType::Float8 | DataType::Float(_) => {
+            "float8"
+        }
+        DataType::Numeric(_) | DataType::Decimal(_) | DataType::Dec(_) => "numeric",
+        DataType::Varchar(_) | DataType::CharacterVarying(_) | DataType::CharVarying(_) => {
+            "varchar"
+        }
+        DataType::Char(_) | DataType::Character(_) => "bpchar",
+        DataType::Text => "text",
+        DataType::Bytea => "bytea",
+        DataType::Date => "date",
+        DataType::Time(_, TimezoneInfo::Tz | TimezoneInfo::WithTimeZone) => "timetz",
+        DataType::Time(..) => "time",
+        DataType::Timestamp(_, TimezoneInfo::Tz | TimezoneInfo::WithTimeZone) => "timestamptz",
+        DataType::Timestamp(..) => "timestamp",
+        DataType::Interval { .. } => "interval",
+        DataType::JSON => "json",
+        DataType::JSONB => "jsonb",
+        DataType::Uuid => "uuid",
+        DataType::Array(
+            ArrayElemTypeDef::AngleBracket(element)
+            | ArrayElemTypeDef::SquareBracket(element, _)
+            | ArrayElemTypeDef::Parenthesis(element),
+        ) => return type_name(element),
+        DataType::Custom(name, _) => {
+            return name
+                .0
+                .last()
+                .and_then(|part| part.as_ident())
+                .map_or_else(|| name.to_string().to_lowercase(), crate::relations::fold)
+        }
+        other => return other.to_string().to_lowercase(),
+    };
+    name.to_owned()
 }
 
 /// Whether `expr` is SQL's `current_role`, which the parser reads as a name (PostgreSQL
@@ -126,6 +238,51 @@ mod tests {
         );
         assert_eq!(named("SELECT 1::int4"), "SELECT 1::INT4 AS \"int4\"");
         assert_eq!(named("SELECT a, b AS c FROM t"), "SELECT a, b AS c FROM t");
+    }
+
+    /// Each name as PostgreSQL 15 gives it.
+    #[test]
+    fn names_as_postgresql_figures_them() {
+        let name = |expr: &str| {
+            let named = named(&format!("SELECT {expr} FROM t"));
+            named
+                .rsplit_once(" AS \"")
+                .and_then(|(_, tail)| tail.split_once('"'))
+                .map(|(name, _)| name.to_owned())
+                .unwrap_or_else(|| panic!("{named}"))
+        };
+        for (expr, expected) in [
+            ("1::integer", "int4"),
+            ("'x'::varchar(3)", "varchar"),
+            ("CAST(NULL::interval AS text)", "text"),
+            ("CASE WHEN true THEN 1 ELSE relpages END", "relpages"),
+            ("CASE WHEN true THEN 1 END", "case"),
+            ("CASE WHEN true THEN 1 END::text", "text"),
+            ("(SELECT max(oid) FROM pg_class)", "max"),
+            ("(SELECT 1)", "?column?"),
+            ("DATE '2026-01-01'", "date"),
+            ("INTERVAL '1 day'", "interval"),
+            ("'{1}'::int[]", "int4"),
+            ("1::float", "float8"),
+            ("1::float(10)", "float4"),
+            ("'a'::char(2)", "bpchar"),
+            ("now()::timestamptz", "now"),
+            ("'1'::timestamp with time zone", "timestamptz"),
+            ("'1'::numeric(3,1)", "numeric"),
+            ("extract(year FROM now())", "extract"),
+            ("substring('abc' FROM 1 FOR 1)", "substring"),
+            ("trim(' a ')", "btrim"),
+            ("EXISTS (SELECT 1)", "exists"),
+            ("ARRAY[1]", "array"),
+            ("ROW(1, 2)", "row"),
+            ("A::int", "a"),
+            ("'x' COLLATE \"C\"", "?column?"),
+            ("now() AT TIME ZONE 'UTC'", "timezone"),
+            ("true::boolean", "bool"),
+            ("'x'::regclass", "regclass"),
+        ] {
+            assert_eq!(name(expr), expected, "{expr}");
+        }
     }
 
     #[test]

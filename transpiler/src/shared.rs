@@ -32,7 +32,7 @@ pub(crate) fn apply(
     bytea_hex(expr, dialect);
     similar_to(expr, dialect)?;
     format_to_concat(expr, dialect)?;
-    float_text(expr, scope);
+    value_text(expr, scope, dialect);
     float_to_integer(expr, scope);
     common_argument_type(expr, scope);
     Ok(())
@@ -511,30 +511,50 @@ pub const FLOAT8_TEXT: &str = "junction_float8_text";
 /// junction's function (DataFusion's) that prints a timestamp or a date as PostgreSQL does.
 pub const TIMESTAMP_TEXT: &str = "junction_timestamp_text";
 
-/// A float turned into text as PostgreSQL prints it (`62`, `1e+15`), where the engines print
-/// `62.0` and `1e15`: casts to text, `||` and `concat`'s arguments.
-pub fn float_text(expr: &mut Expr, scope: &Scope<'_>) {
-    let is_float = |e: &Expr| {
-        scope
-            .type_of(e)
-            .is_some_and(crate::types::SqlType::is_float)
-    };
-    // A float, or a float cast to text.
+/// junction's function (in both engines) that prints an interval as PostgreSQL does.
+pub const INTERVAL_TEXT: &str = "junction_interval_text";
+
+/// The function printing a value of type `t` as PostgreSQL does, where the engines print it
+/// otherwise: floats (`62`, `1e+15` where they print `62.0` and `1e15`) and intervals
+/// (`1 mon 2 days 03:00:00` where DataFusion prints `1 mons 2 days 3 hours` and DuckDB
+/// `1 month 2 days 03:00:00`).
+fn text_function(t: Option<crate::types::SqlType>) -> Option<&'static str> {
+    match t? {
+        t if t.is_float() => Some(FLOAT8_TEXT),
+        crate::types::SqlType::Interval => Some(INTERVAL_TEXT),
+        _ => None,
+    }
+}
+
+/// A float or an interval turned into text as PostgreSQL prints it ([`text_function`]):
+/// casts to text, `||` and `concat`'s arguments.
+pub fn value_text(expr: &mut Expr, scope: &Scope<'_>, dialect: Dialect) {
+    let printer = |e: &Expr| text_function(scope.type_of(e));
+    // A value, or a value cast to text.
     let printed = |e: &mut Expr| {
-        let inner = match &mut *e {
+        let (function, inner) = match &mut *e {
             Expr::Cast {
                 expr: inner,
                 data_type,
                 ..
-            } if crate::types::SqlType::of(data_type) == crate::types::SqlType::Text
-                && is_float(inner) =>
-            {
-                take(inner)
+            } if crate::types::SqlType::of(data_type) == crate::types::SqlType::Text => {
+                match printer(inner) {
+                    Some(function) => (function, take(inner)),
+                    None => return,
+                }
             }
-            other if is_float(other) => take(other),
-            _ => return,
+            other => match printer(other) {
+                Some(function) => (function, take(other)),
+                None => return,
+            },
         };
-        *e = crate::ast::call(FLOAT8_TEXT, inner);
+        let mut inner = inner;
+        if function == INTERVAL_TEXT && dialect == Dialect::DuckDb {
+            // DuckDB hands junction's functions no interval, only its text
+            // (`1 year 2 months 03:00:00`), which the function reads back.
+            cast_in_place(&mut inner, sqlparser::ast::DataType::Varchar(None));
+        }
+        *e = crate::ast::call(function, inner);
     };
     match expr {
         Expr::Cast {
@@ -542,7 +562,7 @@ pub fn float_text(expr: &mut Expr, scope: &Scope<'_>) {
             expr: inner,
             ..
         } if crate::types::SqlType::of(data_type) == crate::types::SqlType::Text
-            && is_float(inner) =>
+            && printer(inner).is_some() =>
         {
             printed(expr)
         }

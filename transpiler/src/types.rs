@@ -271,6 +271,7 @@ impl<'a> Scope<'a> {
                 SetExpr::Select(select) => break select,
                 SetExpr::Query(query) => body = query.body.as_ref(),
                 SetExpr::SetOperation { left, .. } => body = left.as_ref(),
+                SetExpr::Values(values) => return self.values_columns(&values.rows, renamed),
                 _ => return Vec::new(),
             }
         };
@@ -288,6 +289,31 @@ impl<'a> Scope<'a> {
             columns.push((name, self.type_of(expr).unwrap_or(SqlType::Other)));
         }
         columns
+    }
+
+    /// The columns of a VALUES list, named as `renamed` or PostgreSQL's `column1`, ...,
+    /// each typed when every row that is not a bare NULL agrees on its type.
+    fn values_columns(
+        &self,
+        rows: &[Vec<Expr>],
+        renamed: &[TableAliasColumnDef],
+    ) -> Vec<(String, SqlType)> {
+        let width = rows.first().map_or(0, Vec::len);
+        (0..width)
+            .map(|i| {
+                let name = renamed
+                    .get(i)
+                    .map_or_else(|| format!("column{}", i + 1), |c| fold(&c.name));
+                let mut types = rows
+                    .iter()
+                    .filter_map(|row| row.get(i))
+                    .filter(|e| !matches!(e, Expr::Value(v) if v.value == Value::Null))
+                    .map(|e| self.type_of(e));
+                let first = types.next().flatten();
+                let agreed = first.filter(|t| types.all(|other| other == Some(*t)));
+                (name, agreed.unwrap_or(SqlType::Other))
+            })
+            .collect()
     }
 
     fn column(&self, qualifier: Option<&str>, name: &str) -> Option<SqlType> {

@@ -285,6 +285,38 @@ fn duckdb_rules() {
     );
 }
 
+/// Intervals: DuckDB's greatest and least compare them field by field (its list_max and
+/// list_min as PostgreSQL does), and both engines print them otherwise than PostgreSQL, so
+/// an interval cast to text, concatenated or a VALUES column of intervals printed is
+/// junction's text.
+#[test]
+fn intervals_compare_and_print_as_postgresql() {
+    check(
+        Dialect::DuckDb,
+        &[
+            (
+                "SELECT greatest(recorded_at - recorded_at, interval '1 day'), least(heart_rate, 2) FROM silver.vitals",
+                "SELECT list_max(ARRAY[recorded_at - recorded_at, INTERVAL '1 day']), least(heart_rate, 2) FROM silver.vitals",
+            ),
+            (
+                "SELECT (recorded_at - recorded_at)::text, 'took ' || (recorded_at - recorded_at), x::text FROM silver.vitals, (VALUES (interval '1 mon'), (NULL)) AS v (x)",
+                "SELECT junction_interval_text(CAST((recorded_at - recorded_at) AS VARCHAR)), \
+                 'took ' || junction_interval_text(CAST((recorded_at - recorded_at) AS VARCHAR)), \
+                 junction_interval_text(CAST(x AS VARCHAR)) \
+                 FROM silver.vitals, (VALUES (INTERVAL '1 mon'), (NULL)) AS v (x)",
+            ),
+        ],
+    );
+    check(
+        Dialect::DataFusion,
+        &[(
+            "SELECT (recorded_at - recorded_at)::text, concat('took ', recorded_at - recorded_at) FROM silver.vitals",
+            "SELECT junction_interval_text((recorded_at - recorded_at)), \
+             concat('took ', junction_interval_text(recorded_at - recorded_at)) FROM silver.vitals",
+        )],
+    );
+}
+
 #[test]
 fn constructs_an_engine_cannot_express_are_0a000() {
     let types = vitals();

@@ -1,5 +1,6 @@
-//! `junction_float8_text(x)`: a float as PostgreSQL prints it ([`crate::pg_text`]), for
-//! the transpiler's casts of floats to text on DataFusion.
+//! `junction_float8_text(x)`, `junction_timestamp_text(x)`, `junction_interval_text(x)`: a
+//! value as PostgreSQL prints it ([`crate::pg_text`], [`crate::interval_text`]), for the
+//! transpiler's casts of those types to text on DataFusion.
 
 use std::any::Any;
 
@@ -16,6 +17,7 @@ use crate::pg_text::{print_column, print_timestamp_column};
 enum Printed {
     Float,
     Timestamp,
+    Interval,
 }
 
 #[derive(Debug, PartialEq, Eq, Hash)]
@@ -39,6 +41,10 @@ pub fn timestamp_text_udf() -> ScalarUDF {
     udf(Printed::Timestamp)
 }
 
+pub fn interval_text_udf() -> ScalarUDF {
+    udf(Printed::Interval)
+}
+
 impl ScalarUDFImpl for ValueText {
     fn as_any(&self) -> &dyn Any {
         self
@@ -48,6 +54,7 @@ impl ScalarUDFImpl for ValueText {
         match self.printed {
             Printed::Float => junction_transpiler::FLOAT8_TEXT,
             Printed::Timestamp => junction_transpiler::TIMESTAMP_TEXT,
+            Printed::Interval => junction_transpiler::INTERVAL_TEXT,
         }
     }
 
@@ -62,6 +69,10 @@ impl ScalarUDFImpl for ValueText {
             (Printed::Timestamp, [t @ (DataType::Timestamp(..) | DataType::Date32)]) => {
                 Ok(vec![t.clone()])
             }
+            (Printed::Interval, [t @ (DataType::Interval(_) | DataType::Duration(_))]) => {
+                Ok(vec![t.clone()])
+            }
+            (Printed::Interval | Printed::Timestamp, [DataType::Null]) => Ok(vec![DataType::Null]),
             _ => plan_err!("{} of {arg_types:?}", self.name()),
         }
     }
@@ -79,6 +90,7 @@ impl ScalarUDFImpl for ValueText {
         let printed = match self.printed {
             Printed::Float => print_column(&column)?,
             Printed::Timestamp => print_timestamp_column(&column)?,
+            Printed::Interval => crate::interval_text::print_column(&column)?,
         };
         if scalar {
             Ok(ColumnarValue::Scalar(ScalarValue::try_from_array(

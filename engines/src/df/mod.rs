@@ -12,6 +12,8 @@ mod float_text_udf;
 mod format_type;
 mod function_signatures;
 mod identity;
+mod interval_casts;
+mod interval_order;
 mod intervals;
 pub(crate) mod json_build_object;
 mod json_text;
@@ -248,6 +250,7 @@ impl DataFusionEngine {
         ctx.register_udf(clock::clock_timestamp_udf());
         ctx.register_udf(float_text_udf::float_text_udf());
         ctx.register_udf(float_text_udf::timestamp_text_udf());
+        ctx.register_udf(float_text_udf::interval_text_udf());
         ctx.register_udf(age::age_udf());
         ctx.register_udf(age::make_timestamp_udf());
         ctx.register_udf(mode::mode_udf());
@@ -277,9 +280,12 @@ impl DataFusionEngine {
             vec![Arc::new(operators::PgOperators::default())];
         planners.extend(state.expr_planners().iter().cloned());
         let rules = not_in::with_rule(state.optimizers());
+        let mut analyzer_rules = interval_order::with_rules(&state.analyzer().rules);
+        analyzer_rules.push(Arc::new(interval_casts::IntervalCasts));
         let base = SessionStateBuilder::new_from_existing(state)
             .with_expr_planners(planners)
             .with_optimizer_rules(rules)
+            .with_analyzer_rules(analyzer_rules)
             .build();
         Ok(Self {
             base,

@@ -34,6 +34,7 @@ pub fn register(connection: &Connection) -> duckdb::Result<()> {
     connection.register_scalar_function::<Upper>(junction_transpiler::duckdb::UPPER)?;
     connection.register_scalar_function::<Lower>(junction_transpiler::duckdb::LOWER)?;
     connection.register_scalar_function::<FloatText>(junction_transpiler::FLOAT8_TEXT)?;
+    connection.register_scalar_function::<IntervalText>(junction_transpiler::INTERVAL_TEXT)?;
     connection.register_scalar_function::<ToCharNumber>(junction_transpiler::TO_CHAR_NUMBER)?;
     connection
         .register_scalar_function::<JsonbExists>(junction_transpiler::duckdb::JSONB_EXISTS)?;
@@ -269,6 +270,92 @@ impl VArrowScalar for FloatText {
     }
 }
 
+/// `junction_interval_text(x::VARCHAR)`: an interval as PostgreSQL prints it, from DuckDB's
+/// text of it (`1 year 2 months -3 days 04:05:06.5`; DuckDB hands functions no intervals).
+struct IntervalText;
+
+impl VArrowScalar for IntervalText {
+    type State = ();
+
+    fn invoke(_: &(), input: arrow::array::RecordBatch) -> Result<ArrayRef, Box<dyn Error>> {
+        let texts = input.column(0).as_string::<i32>();
+        let mut out = arrow::array::StringBuilder::with_capacity(texts.len(), texts.len() * 16);
+        let mut printed = String::new();
+        for text in texts {
+            let Some(text) = text else {
+                out.append_null();
+                continue;
+            };
+            let interval = duckdb_interval(text).ok_or_else(|| SqlError {
+                sqlstate: "22007",
+                message: format!("invalid input syntax for type interval: \"{text}\""),
+            })?;
+            printed.clear();
+            crate::interval_text::write(interval, &mut printed);
+            out.append_value(&printed);
+        }
+        Ok(Arc::new(out.finish()))
+    }
+
+    fn signatures() -> Vec<ArrowFunctionSignature> {
+        vec![ArrowFunctionSignature::exact(
+            vec![DataType::Utf8],
+            DataType::Utf8,
+        )]
+    }
+}
+
+/// DuckDB's text of an interval: `N unit` pairs of years, months and days, then the time
+/// as `[-]H:MM:SS[.ffffff]` unless it is zero and something came before.
+fn duckdb_interval(text: &str) -> Option<crate::interval_text::Interval> {
+    let mut interval = crate::interval_text::Interval {
+        months: 0,
+        days: 0,
+        micros: 0,
+    };
+    let mut words = text.split_ascii_whitespace();
+    while let Some(word) = words.next() {
+        if word.contains(':') {
+            interval.micros = duckdb_time(word)?;
+            return words.next().is_none().then_some(interval);
+        }
+        let count: i32 = word.parse().ok()?;
+        match words.next()?.trim_end_matches('s') {
+            "year" => interval.months = interval.months.checked_add(count.checked_mul(12)?)?,
+            "month" => interval.months = interval.months.checked_add(count)?,
+            "day" => interval.days = count,
+            _ => return None,
+        }
+    }
+    Some(interval)
+}
+
+/// `[-]H:MM:SS[.ffffff]` in microseconds.
+fn duckdb_time(text: &str) -> Option<i64> {
+    let (negative, text) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    };
+    let mut parts = text.splitn(3, ':');
+    let (hours, minutes, seconds) = (parts.next()?, parts.next()?, parts.next()?);
+    let (seconds, fraction) = seconds.split_once('.').unwrap_or((seconds, ""));
+    if fraction.len() > 6 {
+        return None;
+    }
+    let fraction: i64 = if fraction.is_empty() {
+        0
+    } else {
+        format!("{fraction:0<6}").parse().ok()?
+    };
+    let whole = hours
+        .parse::<i64>()
+        .ok()?
+        .checked_mul(3600)?
+        .checked_add(minutes.parse::<i64>().ok()? * 60 + seconds.parse::<i64>().ok()?)?;
+    let micros = whole.checked_mul(1_000_000)?.checked_add(fraction)?;
+    Some(if negative { -micros } else { micros })
+}
+
 /// `clock_timestamp()`: the time now, read for each chunk (DuckDB has only the
 /// transaction's start). Its one argument is a dummy (see the transpiler's rule).
 struct ClockTimestamp;
@@ -304,5 +391,39 @@ mod tests {
         assert_eq!(parse_decimal("-12.340"), Ok((-12340, 3)));
         assert_eq!(parse_decimal("7"), Ok((7, 0)));
         assert_eq!(parse_decimal("x").map_err(|e| e.sqlstate), Err("22P02"));
+    }
+
+    #[test]
+    fn duckdb_interval_text_reads_back() {
+        let printed = |text: &str| {
+            let mut out = String::new();
+            crate::interval_text::write(duckdb_interval(text)?, &mut out);
+            Some(out)
+        };
+        // DuckDB's text on the left, PostgreSQL's of the same interval on the right.
+        for (duckdb, postgres) in [
+            (
+                "1 year 2 months -3 days 04:05:06.5",
+                "1 year 2 mons -3 days +04:05:06.5",
+            ),
+            ("-1 day", "-1 days"),
+            ("00:00:00", "00:00:00"),
+            ("-04:05:00", "-04:05:00"),
+            ("100000:00:00", "100000:00:00"),
+            ("-1 year -2 months", "-1 years -2 mons"),
+            ("1 day -00:00:00.000001", "1 day -00:00:00.000001"),
+            ("1 month", "1 mon"),
+        ] {
+            assert_eq!(printed(duckdb).as_deref(), Some(postgres), "{duckdb}");
+        }
+        for bad in [
+            "1 fortnight",
+            "x",
+            "1 day 00:00",
+            "00:00:00 1 day",
+            "1:00:00.1234567",
+        ] {
+            assert_eq!(printed(bad), None, "{bad}");
+        }
     }
 }

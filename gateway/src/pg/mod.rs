@@ -6,7 +6,6 @@ mod cancel;
 mod client_socket;
 mod cursors;
 mod handler;
-mod interval_text;
 mod numeric_wire;
 mod portal;
 mod rows;

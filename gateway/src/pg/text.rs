@@ -31,7 +31,9 @@ use pgwire::api::Type;
 use junction_engines::pg_text::{append_printed, date, float4, float8, timestamp, timestamptz};
 use junction_engines::regtype::{regtype_oid, REGTYPE_EXTENSION};
 
-use super::{array_text, interval_text, numeric_wire};
+use junction_engines::interval_text;
+
+use super::{array_text, numeric_wire};
 
 /// The session settings that shape text output.
 #[derive(Debug, Clone, Copy)]

@@ -1,11 +1,15 @@
 //! PostgreSQL's text output of an interval (IntervalStyle `postgres`, datetime.c's
 //! EncodeInterval): `1 year 2 mons 3 days 04:05:06.5`, each field with its own sign
 //! (`-1 days +03:00:00`), the fraction without trailing zeros, `00:00:00` for nothing.
-//! arrow-pg always prints six digits of fraction.
+//! arrow-pg always prints six digits of fraction, DataFusion's casts `1 mons 2 days`, and
+//! DuckDB's `1 month 2 days`. The pg wire's text rows print with it, and both engines' casts
+//! of an interval to text.
 
 use std::fmt::Write;
 
-use arrow::array::{Array, ArrayRef, AsArray};
+use std::sync::Arc;
+
+use arrow::array::{Array, ArrayRef, AsArray, StringBuilder};
 use arrow::datatypes::{
     DataType, DurationMicrosecondType, DurationMillisecondType, DurationNanosecondType,
     DurationSecondType, IntervalDayTimeType, IntervalMonthDayNanoType, IntervalUnit,
@@ -77,6 +81,23 @@ pub fn at(column: &ArrayRef, row: usize) -> Result<Option<Interval>, ArrowError>
             )))
         }
     }))
+}
+
+/// An interval or duration column printed as PostgreSQL prints it, NULL for NULL.
+pub fn print_column(column: &ArrayRef) -> Result<ArrayRef, ArrowError> {
+    let mut out = StringBuilder::with_capacity(column.len(), column.len() * 16);
+    let mut text = String::new();
+    for row in 0..column.len() {
+        match at(column, row)? {
+            Some(interval) => {
+                text.clear();
+                write(interval, &mut text);
+                out.append_value(&text);
+            }
+            None => out.append_null(),
+        }
+    }
+    Ok(Arc::new(out.finish()))
 }
 
 /// One `N unit(s)` field, as AddPostgresIntPart writes it.

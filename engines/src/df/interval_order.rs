@@ -1,0 +1,644 @@
+//! PostgreSQL's interval equality and order on DataFusion.
+//!
+//! PostgreSQL compares intervals by their span, a month counting as 30 days and a day as 24
+//! hours: `'1 mon' = '30 days' = '720 hours'`, `'30 hours' > '1 day'`, `max('1 mon', '40
+//! days')` is `40 days`, and GROUP BY or DISTINCT put all three of the first in one group.
+//! DataFusion 53 compares the months, days and nanoseconds of an interval one after the
+//! other, so it answered each of those differently (and DuckDB, which normalises, as
+//! PostgreSQL does).
+//!
+//! This analyzer rule runs after type coercion, when every expression's type is known, and
+//! makes DataFusion compare the span: comparisons, BETWEEN, IN lists and CASE tests of two
+//! intervals compare [`KEY_FUNCTION`] of each; sorts (ORDER BY, a window's or an aggregate's
+//! order), window partitions and join keys use the span; `max`/`min` of an interval take the
+//! first value in span order; GROUP BY and DISTINCT group by the span and keep one of the
+//! group's intervals, as PostgreSQL shows one of them. What the rule does not rewrite, where
+//! an interval would still be compared field by field (grouping sets, DISTINCT ON, `x IN
+//! (subquery)`, `greatest`/`least`/`nullif`, windowed `max`/`min`, other DISTINCT
+//! aggregates), is refused with 0A000, so `auto` runs the statement on DuckDB.
+
+use std::any::Any;
+use std::sync::Arc;
+
+use datafusion::arrow::array::{
+    Array, ArrayRef, AsArray, Decimal128Array, IntervalMonthDayNanoBuilder,
+};
+use datafusion::arrow::datatypes::{
+    DataType, IntervalMonthDayNano, IntervalMonthDayNanoType, IntervalUnit,
+};
+use datafusion::common::tree_node::{Transformed, TreeNode};
+use datafusion::common::{plan_err, Column, DFSchema, Result};
+use datafusion::config::ConfigOptions;
+use datafusion::error::DataFusionError;
+use datafusion::functions::utils::make_scalar_function;
+use datafusion::functions_aggregate::first_last::first_value_udaf;
+use datafusion::logical_expr::expr::{AggregateFunction, InList, WindowFunction};
+use datafusion::logical_expr::expr_rewriter::NamePreserver;
+use datafusion::logical_expr::utils::merge_schema;
+use datafusion::logical_expr::{
+    Aggregate, Between, BinaryExpr, Case, ColumnarValue, Distinct, Expr, ExprSchemable,
+    LogicalPlan, LogicalPlanBuilder, Operator, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl,
+    Signature, SortExpr, Volatility, WindowFrameBound, WindowFrameUnits, WindowFunctionDefinition,
+};
+use datafusion::optimizer::AnalyzerRule;
+use datafusion::prelude::lit;
+use datafusion::scalar::ScalarValue;
+
+/// The function giving an interval's span in nanoseconds, PostgreSQL's comparison key.
+pub(super) const KEY_FUNCTION: &str = "junction_interval_span";
+
+const INTERVAL: DataType = DataType::Interval(IntervalUnit::MonthDayNano);
+/// Wide enough for any span: 2^31 months of 30 days in nanoseconds is below 10^25.
+const SPAN: DataType = DataType::Decimal128(38, 0);
+const NANOS_PER_DAY: i128 = 86_400_000_000_000;
+const DAYS_PER_MONTH: i128 = 30;
+/// The columns a regrouped aggregate or distinct adds, numbered per plan node.
+const GROUP_PREFIX: &str = "__junction_interval_group_";
+const VALUE_PREFIX: &str = "__junction_interval_value_";
+
+/// The analyzer's rules with junction's two interval rules added: [`IntervalWindowOrder`]
+/// before DataFusion's type coercion, [`IntervalOrder`] after it.
+pub(super) fn with_rules(
+    rules: &[Arc<dyn AnalyzerRule + Send + Sync>],
+) -> Vec<Arc<dyn AnalyzerRule + Send + Sync>> {
+    let mut out = Vec::with_capacity(rules.len() + 2);
+    for rule in rules {
+        if rule.name() == "type_coercion" {
+            out.push(Arc::new(IntervalWindowOrder) as Arc<dyn AnalyzerRule + Send + Sync>);
+        }
+        out.push(Arc::clone(rule));
+    }
+    out.push(Arc::new(IntervalOrder));
+    out
+}
+
+/// A window ordered by an interval, ordered by its span before type coercion, which refuses
+/// the RANGE frame (every ordered window's default) over an interval with an internal error.
+#[derive(Debug, Default)]
+struct IntervalWindowOrder;
+
+impl AnalyzerRule for IntervalWindowOrder {
+    fn name(&self) -> &str {
+        "junction_interval_window_order"
+    }
+
+    fn analyze(&self, plan: LogicalPlan, _config: &ConfigOptions) -> Result<LogicalPlan> {
+        plan.transform_up_with_subqueries(|node| {
+            if !matches!(node, LogicalPlan::Window(_)) {
+                return Ok(Transformed::no(node));
+            }
+            let schema = merge_schema(&node.inputs());
+            let names = NamePreserver::new(&node);
+            node.map_expressions(|expr| {
+                let name = names.save(&expr);
+                let rewritten = expr.transform_up(|expr| match expr {
+                    Expr::WindowFunction(window) => Ok(span_window_order(*window, &schema)?
+                        .update_data(|window| Expr::WindowFunction(Box::new(window)))),
+                    expr => Ok(Transformed::no(expr)),
+                })?;
+                Ok(rewritten.update_data(|expr| name.restore(expr)))
+            })
+        })
+        .map(|rewritten| rewritten.data)
+    }
+}
+
+#[derive(Debug, Default)]
+struct IntervalOrder;
+
+impl AnalyzerRule for IntervalOrder {
+    fn name(&self) -> &str {
+        "junction_interval_order"
+    }
+
+    fn analyze(&self, plan: LogicalPlan, _config: &ConfigOptions) -> Result<LogicalPlan> {
+        plan.transform_up_with_subqueries(rewrite_node)
+            .map(|rewritten| rewritten.data)
+    }
+}
+
+fn rewrite_node(node: LogicalPlan) -> Result<Transformed<LogicalPlan>> {
+    // Nodes without inputs (a VALUES list, a scan) see their expressions' own types.
+    let schema = merge_schema(&node.inputs());
+    let names = NamePreserver::new(&node);
+    let rewritten = node.map_expressions(|expr| {
+        let name = names.save(&expr);
+        Ok(rewrite_expr(expr, &schema)?.update_data(|expr| name.restore(expr)))
+    })?;
+    rewritten.transform_data(|node| match node {
+        LogicalPlan::Sort(mut sort) => {
+            let schema = Arc::clone(sort.input.schema());
+            let changed = span_sort_keys(&mut sort.expr, &schema)?;
+            Ok(transformed(LogicalPlan::Sort(sort), changed))
+        }
+        LogicalPlan::Join(mut join) => {
+            let mut changed = false;
+            for (left, right) in &mut join.on {
+                if is_interval(left, join.left.schema()) {
+                    *left = span(left.clone(), join.left.schema())?;
+                    *right = span(right.clone(), join.right.schema())?;
+                    changed = true;
+                }
+            }
+            Ok(transformed(LogicalPlan::Join(join), changed))
+        }
+        LogicalPlan::Distinct(Distinct::All(input)) => distinct_by_span(input),
+        LogicalPlan::Distinct(Distinct::On(on)) => {
+            let schema = on.input.schema();
+            if on.on_expr.iter().any(|e| is_interval(e, schema))
+                || on
+                    .sort_expr
+                    .iter()
+                    .flatten()
+                    .any(|s| is_interval(&s.expr, schema))
+            {
+                return refuse("DISTINCT ON an interval");
+            }
+            Ok(Transformed::no(LogicalPlan::Distinct(Distinct::On(on))))
+        }
+        LogicalPlan::Aggregate(aggregate) => group_by_span(aggregate),
+        node => Ok(Transformed::no(node)),
+    })
+}
+
+fn transformed(node: LogicalPlan, changed: bool) -> Transformed<LogicalPlan> {
+    if changed {
+        Transformed::yes(node)
+    } else {
+        Transformed::no(node)
+    }
+}
+
+fn refuse<T>(what: &str) -> Result<T> {
+    Err(DataFusionError::NotImplemented(format!(
+        "{what} is not supported on DataFusion, which compares intervals field by field"
+    )))
+}
+
+fn is_interval(expr: &Expr, schema: &DFSchema) -> bool {
+    matches!(expr.get_type(schema), Ok(DataType::Interval(_)))
+}
+
+/// `expr`'s span.
+fn span(expr: Expr, schema: &DFSchema) -> Result<Expr> {
+    Ok(span_udf().call(vec![as_interval(expr, schema)?]))
+}
+
+/// `expr` as the interval type junction's functions take: the analyzer's type coercion has
+/// run, so other interval units (and a NULL) are cast here.
+fn as_interval(expr: Expr, schema: &DFSchema) -> Result<Expr> {
+    match expr.get_type(schema)? {
+        INTERVAL => Ok(expr),
+        _ => expr.cast_to(&INTERVAL, schema),
+    }
+}
+
+fn span_udf() -> Arc<ScalarUDF> {
+    Arc::new(ScalarUDF::new_from_impl(IntervalSpan {
+        signature: Signature::exact(vec![INTERVAL], Volatility::Immutable),
+    }))
+}
+
+fn span_sort_keys(keys: &mut [SortExpr], schema: &DFSchema) -> Result<bool> {
+    let mut changed = false;
+    for key in keys {
+        if is_interval(&key.expr, schema) {
+            key.expr = span(key.expr.clone(), schema)?;
+            changed = true;
+        }
+    }
+    Ok(changed)
+}
+
+/// Rewrites the comparisons, sorts and aggregates of `expr` that see intervals; `schema` is
+/// that of the rows `expr` is evaluated over.
+fn rewrite_expr(expr: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
+    expr.transform_up(|expr| match expr {
+        Expr::BinaryExpr(BinaryExpr { left, op, right })
+            if is_comparison(op) && is_interval(&left, schema) && is_interval(&right, schema) =>
+        {
+            Ok(Transformed::yes(Expr::BinaryExpr(BinaryExpr::new(
+                Box::new(span(*left, schema)?),
+                op,
+                Box::new(span(*right, schema)?),
+            ))))
+        }
+        Expr::Between(between) if is_interval(&between.expr, schema) => {
+            Ok(Transformed::yes(Expr::Between(Between::new(
+                Box::new(span(*between.expr, schema)?),
+                between.negated,
+                Box::new(span(*between.low, schema)?),
+                Box::new(span(*between.high, schema)?),
+            ))))
+        }
+        Expr::InList(list) if is_interval(&list.expr, schema) => {
+            let values = list
+                .list
+                .into_iter()
+                .map(|value| span(value, schema))
+                .collect::<Result<_>>()?;
+            Ok(Transformed::yes(Expr::InList(InList::new(
+                Box::new(span(*list.expr, schema)?),
+                values,
+                list.negated,
+            ))))
+        }
+        Expr::Case(Case {
+            expr: Some(tested),
+            when_then_expr,
+            else_expr,
+        }) if is_interval(&tested, schema) => {
+            let when_then_expr = when_then_expr
+                .into_iter()
+                .map(|(when, then)| Ok((Box::new(span(*when, schema)?), then)))
+                .collect::<Result<_>>()?;
+            Ok(Transformed::yes(Expr::Case(Case {
+                expr: Some(Box::new(span(*tested, schema)?)),
+                when_then_expr,
+                else_expr,
+            })))
+        }
+        Expr::InSubquery(test) if is_interval(&test.expr, schema) => {
+            refuse("IN (subquery) over intervals")
+        }
+        Expr::ScalarFunction(call)
+            if matches!(call.name(), "greatest" | "least" | "nullif")
+                && call.args.iter().any(|arg| is_interval(arg, schema)) =>
+        {
+            let args = call
+                .args
+                .into_iter()
+                .map(|arg| as_interval(arg, schema))
+                .collect::<Result<Vec<_>>>()?;
+            let rewritten = match (call.func.name(), <[Expr; 2]>::try_from(args)) {
+                ("nullif", Ok([value, other])) => Expr::Case(Case {
+                    expr: None,
+                    when_then_expr: vec![(
+                        Box::new(span(value.clone(), schema)?.eq(span(other, schema)?)),
+                        Box::new(lit(ScalarValue::IntervalMonthDayNano(None))),
+                    )],
+                    else_expr: Some(Box::new(value)),
+                }),
+                ("nullif", Err(_)) => return plan_err!("nullif takes two arguments"),
+                ("greatest", Ok(args)) => extreme_udf(Extreme::Greatest).call(args.into()),
+                ("greatest", Err(args)) => extreme_udf(Extreme::Greatest).call(args),
+                (_, Ok(args)) => extreme_udf(Extreme::Least).call(args.into()),
+                (_, Err(args)) => extreme_udf(Extreme::Least).call(args),
+            };
+            Ok(Transformed::yes(rewritten))
+        }
+        Expr::AggregateFunction(aggregate) => rewrite_aggregate(aggregate, schema),
+        Expr::WindowFunction(window) => rewrite_window(*window, schema),
+        expr => Ok(Transformed::no(expr)),
+    })
+}
+
+fn is_comparison(op: Operator) -> bool {
+    matches!(
+        op,
+        Operator::Eq
+            | Operator::NotEq
+            | Operator::Lt
+            | Operator::LtEq
+            | Operator::Gt
+            | Operator::GtEq
+            | Operator::IsDistinctFrom
+            | Operator::IsNotDistinctFrom
+    )
+}
+
+/// `max`/`min` of an interval as the first value in span order, `count(DISTINCT interval)`
+/// counting distinct spans, and an aggregate's own ORDER BY of an interval by span.
+fn rewrite_aggregate(
+    mut aggregate: AggregateFunction,
+    schema: &DFSchema,
+) -> Result<Transformed<Expr>> {
+    let mut changed = span_sort_keys(&mut aggregate.params.order_by, schema)?;
+    let name = aggregate.func.name().to_owned();
+    let interval_argument = match aggregate.params.args.as_slice() {
+        [arg] if is_interval(arg, schema) => Some(arg.clone()),
+        _ => None,
+    };
+    let Some(argument) = interval_argument else {
+        return Ok(transformed_expr(
+            Expr::AggregateFunction(aggregate),
+            changed,
+        ));
+    };
+    if matches!(name.as_str(), "max" | "min") && !aggregate.params.distinct {
+        // NULLS LAST: the first value is NULL only when every value is, as max and min say.
+        let order = SortExpr::new(span(argument.clone(), schema)?, name == "min", false);
+        return Ok(Transformed::yes(Expr::AggregateFunction(
+            AggregateFunction::new_udf(
+                first_value_udaf(),
+                vec![argument],
+                false,
+                aggregate.params.filter,
+                vec![order],
+                None,
+            ),
+        )));
+    }
+    if aggregate.params.distinct {
+        if name != "count" {
+            return refuse(&format!("{name}(DISTINCT interval)"));
+        }
+        aggregate.params.args = vec![span(argument, schema)?];
+        changed = true;
+    }
+    Ok(transformed_expr(
+        Expr::AggregateFunction(aggregate),
+        changed,
+    ))
+}
+
+/// A window's ORDER BY of an interval by span, and its RANGE offsets (which have the ORDER
+/// BY's type, unbounded ones its NULL) as spans.
+fn span_window_order(
+    mut window: WindowFunction,
+    schema: &DFSchema,
+) -> Result<Transformed<WindowFunction>> {
+    if !span_sort_keys(&mut window.params.order_by, schema)? {
+        return Ok(Transformed::no(window));
+    }
+    if window.params.window_frame.units == WindowFrameUnits::Range {
+        let frame = &mut window.params.window_frame;
+        for bound in [&mut frame.start_bound, &mut frame.end_bound] {
+            if let WindowFrameBound::Preceding(offset) | WindowFrameBound::Following(offset) = bound
+            {
+                *offset = span_of_scalar(offset)?;
+            }
+        }
+    }
+    Ok(Transformed::yes(window))
+}
+
+fn rewrite_window(window: WindowFunction, schema: &DFSchema) -> Result<Transformed<Expr>> {
+    if let WindowFunctionDefinition::AggregateUDF(function) = &window.fun {
+        if matches!(function.name(), "max" | "min")
+            && window
+                .params
+                .args
+                .iter()
+                .any(|arg| is_interval(arg, schema))
+        {
+            return refuse(&format!("windowed {} of intervals", function.name()));
+        }
+    }
+    let Transformed {
+        data: mut window,
+        transformed: mut changed,
+        ..
+    } = span_window_order(window, schema)?;
+    for key in &mut window.params.partition_by {
+        if is_interval(key, schema) {
+            *key = span(key.clone(), schema)?;
+            changed = true;
+        }
+    }
+    Ok(transformed_expr(
+        Expr::WindowFunction(Box::new(window)),
+        changed,
+    ))
+}
+
+fn transformed_expr(expr: Expr, changed: bool) -> Transformed<Expr> {
+    if changed {
+        Transformed::yes(expr)
+    } else {
+        Transformed::no(expr)
+    }
+}
+
+/// An aggregate grouping by intervals groups by their spans instead, takes one interval of
+/// each group, and is projected back to the columns its parent reads.
+fn group_by_span(aggregate: Aggregate) -> Result<Transformed<LogicalPlan>> {
+    let input_schema = Arc::clone(aggregate.input.schema());
+    let grouped: Vec<bool> = aggregate
+        .group_expr
+        .iter()
+        .map(|group| is_interval(group, &input_schema))
+        .collect();
+    if !grouped.contains(&true) {
+        if aggregate.group_expr.iter().any(|group| match group {
+            Expr::GroupingSet(set) => set
+                .distinct_expr()
+                .iter()
+                .any(|e| is_interval(e, &input_schema)),
+            _ => false,
+        }) {
+            return refuse("GROUPING SETS, ROLLUP or CUBE of intervals");
+        }
+        return Ok(Transformed::no(LogicalPlan::Aggregate(aggregate)));
+    }
+    let output = Arc::clone(&aggregate.schema);
+    let mut groups = Vec::with_capacity(aggregate.group_expr.len());
+    let mut aggregates = aggregate.aggr_expr;
+    for (i, (group, by_span)) in aggregate.group_expr.into_iter().zip(&grouped).enumerate() {
+        if *by_span {
+            aggregates.push(any_value(group.clone()).alias(format!("{VALUE_PREFIX}{i}")));
+            groups.push(span(group, &input_schema)?.alias(format!("{GROUP_PREFIX}{i}")));
+        } else {
+            groups.push(group);
+        }
+    }
+    let regrouped =
+        LogicalPlan::Aggregate(Aggregate::try_new(aggregate.input, groups, aggregates)?);
+    project_back(regrouped, &output, &grouped).map(Transformed::yes)
+}
+
+/// DISTINCT over rows holding intervals: a grouping of every column, by span for intervals.
+fn distinct_by_span(input: Arc<LogicalPlan>) -> Result<Transformed<LogicalPlan>> {
+    let schema = Arc::clone(input.schema());
+    let grouped: Vec<bool> = schema
+        .fields()
+        .iter()
+        .map(|field| matches!(field.data_type(), DataType::Interval(_)))
+        .collect();
+    if !grouped.contains(&true) {
+        return Ok(Transformed::no(LogicalPlan::Distinct(Distinct::All(input))));
+    }
+    let mut groups = Vec::with_capacity(grouped.len());
+    let mut aggregates = Vec::new();
+    for (i, ((qualifier, field), by_span)) in schema.iter().zip(&grouped).enumerate() {
+        let column = Expr::Column(Column::from((qualifier, field)));
+        if *by_span {
+            aggregates.push(any_value(column.clone()).alias(format!("{VALUE_PREFIX}{i}")));
+            groups.push(span(column, &schema)?.alias(format!("{GROUP_PREFIX}{i}")));
+        } else {
+            groups.push(column);
+        }
+    }
+    let regrouped = LogicalPlan::Aggregate(Aggregate::try_new(input, groups, aggregates)?);
+    project_back(regrouped, &schema, &grouped).map(Transformed::yes)
+}
+
+/// One interval of a group (any one: PostgreSQL too shows whichever it met).
+fn any_value(expr: Expr) -> Expr {
+    Expr::AggregateFunction(AggregateFunction::new_udf(
+        first_value_udaf(),
+        vec![expr],
+        false,
+        None,
+        vec![],
+        None,
+    ))
+}
+
+/// Projects `regrouped`, whose first columns stand where `output`'s stood and whose grouped
+/// intervals' values follow them in order, to `output`'s columns.
+fn project_back(
+    regrouped: LogicalPlan,
+    output: &DFSchema,
+    grouped: &[bool],
+) -> Result<LogicalPlan> {
+    let schema = Arc::clone(regrouped.schema());
+    let mut values =
+        (output.fields().len()..schema.fields().len()).map(|i| schema.qualified_field(i));
+    let mut columns = Vec::with_capacity(output.fields().len());
+    for (i, (qualifier, field)) in output.iter().enumerate() {
+        let source = if grouped.get(i).copied().unwrap_or(false) {
+            match values.next() {
+                Some(value) => value,
+                None => return plan_err!("a regrouped interval lost its value column"),
+            }
+        } else {
+            schema.qualified_field(i)
+        };
+        columns.push(
+            Expr::Column(Column::from(source)).alias_qualified(qualifier.cloned(), field.name()),
+        );
+    }
+    LogicalPlanBuilder::from(regrouped)
+        .project(columns)?
+        .build()
+}
+
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct IntervalSpan {
+    signature: Signature,
+}
+
+impl ScalarUDFImpl for IntervalSpan {
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+
+    fn name(&self) -> &str {
+        KEY_FUNCTION
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
+        Ok(SPAN)
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        make_scalar_function(spans, vec![])(&args.args)
+    }
+}
+
+/// A RANGE offset's span; an unbounded one stays unbounded.
+fn span_of_scalar(offset: &ScalarValue) -> Result<ScalarValue> {
+    if offset.is_null() {
+        return Ok(ScalarValue::Decimal128(None, 38, 0));
+    }
+    let value = match offset.cast_to(&INTERVAL)? {
+        ScalarValue::IntervalMonthDayNano(value) => value.map(span_of),
+        other => return plan_err!("a RANGE offset of {other:?} for an interval order"),
+    };
+    Ok(ScalarValue::Decimal128(value, 38, 0))
+}
+
+fn span_of(interval: IntervalMonthDayNano) -> i128 {
+    (i128::from(interval.months) * DAYS_PER_MONTH + i128::from(interval.days)) * NANOS_PER_DAY
+        + i128::from(interval.nanoseconds)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Extreme {
+    Greatest,
+    Least,
+}
+
+fn extreme_udf(which: Extreme) -> Arc<ScalarUDF> {
+    Arc::new(ScalarUDF::new_from_impl(IntervalExtreme {
+        which,
+        signature: Signature::variadic(vec![INTERVAL], Volatility::Immutable),
+    }))
+}
+
+/// `greatest`/`least` of intervals by span, skipping NULLs; of equal spans the first.
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct IntervalExtreme {
+    which: Extreme,
+    signature: Signature,
+}
+
+impl ScalarUDFImpl for IntervalExtreme {
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+
+    fn name(&self) -> &str {
+        match self.which {
+            Extreme::Greatest => "junction_interval_greatest",
+            Extreme::Least => "junction_interval_least",
+        }
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
+        Ok(INTERVAL)
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let which = self.which;
+        make_scalar_function(move |columns: &[ArrayRef]| extremes(columns, which), vec![])(
+            &args.args,
+        )
+    }
+}
+
+fn extremes(columns: &[ArrayRef], which: Extreme) -> Result<ArrayRef> {
+    let columns: Vec<_> = columns
+        .iter()
+        .map(|column| column.as_primitive::<IntervalMonthDayNanoType>())
+        .collect();
+    let rows = columns.first().map_or(0, |column| column.len());
+    let mut out = IntervalMonthDayNanoBuilder::with_capacity(rows);
+    for row in 0..rows {
+        let mut best: Option<IntervalMonthDayNano> = None;
+        for column in &columns {
+            if column.is_null(row) {
+                continue;
+            }
+            let value = column.value(row);
+            let replaces = best.is_none_or(|best| match which {
+                Extreme::Greatest => span_of(value) > span_of(best),
+                Extreme::Least => span_of(value) < span_of(best),
+            });
+            if replaces {
+                best = Some(value);
+            }
+        }
+        out.append_option(best);
+    }
+    Ok(Arc::new(out.finish()))
+}
+
+fn spans(columns: &[ArrayRef]) -> Result<ArrayRef> {
+    let [intervals] = columns else {
+        return plan_err!("{KEY_FUNCTION} takes one interval");
+    };
+    let spans: Decimal128Array = intervals
+        .as_primitive::<IntervalMonthDayNanoType>()
+        .unary(span_of);
+    Ok(Arc::new(spans.with_data_type(SPAN)))
+}

@@ -374,6 +374,9 @@ fn null_arithmetic(expr: &Expr) -> bool {
             Expr::Case { else_result, .. } => else_result.as_deref().is_none_or(null_constant),
             // NULL in, NULL out: the folded result is an INTEGER NULL again.
             e @ (Expr::BinaryOp { .. } | Expr::Function(_)) => null_arithmetic(e),
+            // `substr(NULL::text, 2, 4)` and the like, which sqlparser reads as syntax of
+            // their own rather than as calls.
+            Expr::Substring { expr, .. } | Expr::Trim { expr, .. } => null_constant(expr),
             _ => false,
         }
     }

@@ -222,6 +222,11 @@ fn duckdb_rules() {
         Dialect::DuckDb,
         &[
             (
+                // DuckDB types `x || <NULL it folds>` as its NULL type (int4 on the wire).
+                "SELECT quality || substr(CAST(NULL AS text), 2, 4) FROM silver.vitals",
+                "SELECT CAST(quality || SUBSTR(CAST(NULL AS TEXT), 2, 4) AS VARCHAR) FROM silver.vitals",
+            ),
+            (
                 // An aggregate's argument is evaluated where its FILTER holds only.
                 "SELECT sum(100 / heart_rate) FILTER (WHERE heart_rate > 0), count(quality) FILTER (WHERE heart_rate > 0) FROM silver.vitals",
                 "SELECT CAST(sum(CASE WHEN heart_rate > 0 THEN 100 / junction_divisor(heart_rate) END) FILTER (WHERE heart_rate > 0) AS BIGINT), \

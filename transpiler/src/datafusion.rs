@@ -69,6 +69,7 @@ pub(crate) fn expression_rules(expr: &mut Expr, scope: &Scope<'_>) -> Result<(),
     pg_typed_ranking(expr);
     percentile_disc(expr);
     mode(expr);
+    json_aggregates(expr);
     like_escape(expr)
 }
 
@@ -1078,6 +1079,55 @@ pub fn percentile_disc(expr: &mut Expr) {
     );
     cast_in_place(&mut position, DataType::BigInt(None));
     *expr = call_with("array_element", vec![values, position]);
+}
+
+/// junction's functions (engines/src/df/json_functions.rs) that write a list gathered by
+/// `array_agg` as PostgreSQL's JSON aggregates write their values.
+pub const JSON_AGG: &str = "junction_json_agg";
+pub const JSONB_AGG: &str = "junction_jsonb_agg";
+pub const JSON_OBJECT_AGG: &str = "junction_json_object_agg";
+pub const JSONB_OBJECT_AGG: &str = "junction_jsonb_object_agg";
+
+/// `json_agg(x ...)`, `jsonb_agg`, `json_object_agg(k, v ...)` and `jsonb_object_agg`, which
+/// DataFusion lacks, as junction's list writers over `array_agg` of the values (of
+/// key/value records for the object forms), which keeps the call's DISTINCT, ORDER BY and
+/// FILTER and gives NULL for no rows, as PostgreSQL's aggregates do. Window forms are left
+/// to fail.
+pub fn json_aggregates(expr: &mut Expr) {
+    let Expr::Function(function) = expr else {
+        return;
+    };
+    if function.over.is_some() || !function.within_group.is_empty() {
+        return;
+    }
+    let Some(name) = function_name(function).map(str::to_ascii_lowercase) else {
+        return;
+    };
+    let writer = match name.as_str() {
+        "json_agg" => JSON_AGG,
+        "jsonb_agg" => JSONB_AGG,
+        "json_object_agg" => JSON_OBJECT_AGG,
+        "jsonb_object_agg" => JSONB_OBJECT_AGG,
+        _ => return,
+    };
+    if writer == JSON_OBJECT_AGG || writer == JSONB_OBJECT_AGG {
+        let Some([key, value]) = take_arguments(function) else {
+            return;
+        };
+        let record = call_with(
+            "named_struct",
+            vec![string("key"), key, string("value"), value],
+        );
+        if let FunctionArguments::List(list) = &mut function.args {
+            list.args.clear();
+        }
+        push_argument(function, record);
+    } else if arguments(function).count() != 1 {
+        return;
+    }
+    rename(function, "array_agg");
+    let values = take(expr);
+    *expr = call(writer, values);
 }
 
 /// `mode() WITHIN GROUP (ORDER BY x)`, which DataFusion lacks: the most frequent of the

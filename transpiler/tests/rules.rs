@@ -322,6 +322,27 @@ fn intervals_compare_and_print_as_postgresql() {
     );
 }
 
+/// The JSON aggregates DataFusion lacks: array_agg, with the call's DISTINCT, ORDER BY and
+/// FILTER, under junction's writer of PostgreSQL's layout.
+#[test]
+fn json_aggregates_gather_with_array_agg_on_datafusion() {
+    check(
+        Dialect::DataFusion,
+        &[
+            (
+                "SELECT json_agg(quality ORDER BY reading_id) FILTER (WHERE heart_rate > 100) FROM silver.vitals",
+                "SELECT junction_json_agg(array_agg(quality ORDER BY reading_id) \
+                 FILTER (WHERE (heart_rate > 100) IS TRUE)) FROM silver.vitals",
+            ),
+            (
+                "SELECT jsonb_object_agg(quality, heart_rate ORDER BY reading_id), json_agg(DISTINCT quality) FROM silver.vitals",
+                "SELECT junction_jsonb_object_agg(array_agg(named_struct('key', quality, 'value', heart_rate) \
+                 ORDER BY reading_id)), junction_json_agg(array_agg(DISTINCT quality)) FROM silver.vitals",
+            ),
+        ],
+    );
+}
+
 #[test]
 fn constructs_an_engine_cannot_express_are_0a000() {
     let types = vitals();

@@ -12,11 +12,12 @@ mod float_text_udf;
 mod format_type;
 mod function_signatures;
 mod identity;
-mod interval_casts;
 mod interval_order;
 mod intervals;
 pub(crate) mod json_build_object;
+mod json_functions;
 mod json_text;
+mod json_values;
 pub(crate) mod jsonb_exists;
 mod like_escape;
 mod local_time;
@@ -41,6 +42,7 @@ mod regtype;
 mod scalar_subquery;
 mod server_views;
 mod sql_type_name;
+mod text_casts;
 mod text_size;
 mod time_zones;
 mod to_char_number;
@@ -256,6 +258,9 @@ impl DataFusionEngine {
         ctx.register_udf(mode::mode_udf());
         ctx.register_udf(pg_typeof::pg_typeof_udf());
         ctx.register_udf(json_text::json_udf());
+        for udf in json_functions::udfs() {
+            ctx.register_udf(udf);
+        }
         ctx.register_udf(to_char_number::to_char_number_udf());
         ctx.register_udwf(ntile::ntile_udwf());
         ctx.register_udaf(scalar_subquery::scalar_subquery_udaf());
@@ -281,7 +286,7 @@ impl DataFusionEngine {
         planners.extend(state.expr_planners().iter().cloned());
         let rules = not_in::with_rule(state.optimizers());
         let mut analyzer_rules = interval_order::with_rules(&state.analyzer().rules);
-        analyzer_rules.push(Arc::new(interval_casts::IntervalCasts));
+        analyzer_rules.push(Arc::new(text_casts::TextCasts));
         let base = SessionStateBuilder::new_from_existing(state)
             .with_expr_planners(planners)
             .with_optimizer_rules(rules)

@@ -1,9 +1,12 @@
-//! An interval cast to text prints as PostgreSQL prints it, wherever the cast comes from.
+//! Casts to text that DataFusion's own cast gets wrong, wherever the cast comes from.
 //!
-//! DataFusion's cast prints `1 mons 2 days 3 hours`. The transpiler calls junction's
-//! printing function where it knows an expression is an interval; this rule, after type
-//! coercion, also catches the ones it cannot type (a VALUES column, a table's interval
-//! column, `||` and `concat`, whose operands type coercion casts).
+//! - An interval prints as PostgreSQL prints it: DataFusion's cast prints `1 mons 2 days 3
+//!   hours`. The transpiler calls junction's printing function where it knows an expression
+//!   is an interval; this rule, after type coercion, also catches the ones it cannot type (a
+//!   VALUES column, a table's interval column, `||` and `concat`, whose operands type
+//!   coercion casts).
+//! - json cast to text is text: json is text to DataFusion, so the cast is a no-op that
+//!   keeps the value tagged as json, and the client saw json where it asked for text.
 
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::tree_node::{Transformed, TreeNode};
@@ -16,21 +19,24 @@ use datafusion::logical_expr::{Expr, ExprSchemable, LogicalPlan};
 use datafusion::optimizer::AnalyzerRule;
 
 use super::float_text_udf::interval_text_udf;
+use super::json_build_object::JSON_EXTENSION;
+use super::json_functions::json_as_text_udf;
 
 #[derive(Debug, Default)]
-pub(super) struct IntervalCasts;
+pub(super) struct TextCasts;
 
-impl AnalyzerRule for IntervalCasts {
+impl AnalyzerRule for TextCasts {
     fn name(&self) -> &str {
-        "junction_interval_casts"
+        "junction_text_casts"
     }
 
     fn analyze(&self, plan: LogicalPlan, _config: &ConfigOptions) -> Result<LogicalPlan> {
         let printer = interval_text_udf();
+        let untagged = json_as_text_udf();
         plan.transform_up_with_subqueries(|node| {
             let schema = merge_schema(&node.inputs());
             let names = NamePreserver::new(&node);
-            node.map_expressions(|expr| {
+            let rewritten = node.map_expressions(|expr| {
                 let name = names.save(&expr);
                 let printed = expr.transform_up(|expr| {
                     let (inner, data_type) = match &expr {
@@ -42,21 +48,36 @@ impl AnalyzerRule for IntervalCasts {
                         data_type,
                         DataType::Utf8 | DataType::Utf8View | DataType::LargeUtf8
                     );
-                    let is_interval = matches!(
-                        inner.get_type(&schema),
-                        Ok(DataType::Interval(_) | DataType::Duration(_))
-                    );
-                    if !(is_text && is_interval) {
+                    if !is_text {
                         return Ok(Transformed::no(expr));
                     }
-                    let text = printer.call(vec![inner.as_ref().clone()]);
+                    let Ok((_, field)) = inner.to_field(&schema) else {
+                        return Ok(Transformed::no(expr));
+                    };
+                    let function = if field.extension_type_name() == Some(JSON_EXTENSION) {
+                        &untagged
+                    } else if matches!(
+                        field.data_type(),
+                        DataType::Interval(_) | DataType::Duration(_)
+                    ) {
+                        &printer
+                    } else {
+                        return Ok(Transformed::no(expr));
+                    };
+                    let text = function.call(vec![inner.as_ref().clone()]);
                     Ok(Transformed::yes(match data_type {
                         DataType::Utf8 => text,
                         other => Expr::Cast(Cast::new(Box::new(text), other.clone())),
                     }))
                 })?;
                 Ok(printed.update_data(|expr| name.restore(expr)))
-            })
+            })?;
+            if rewritten.transformed {
+                // The output loses json's tag.
+                rewritten.map_data(LogicalPlan::recompute_schema)
+            } else {
+                Ok(rewritten)
+            }
         })
         .map(|rewritten| rewritten.data)
     }

@@ -11,11 +11,13 @@
 //! makes DataFusion compare the span: comparisons, BETWEEN, IN lists and CASE tests of two
 //! intervals compare [`KEY_FUNCTION`] of each; sorts (ORDER BY, a window's or an aggregate's
 //! order), window partitions and join keys use the span; `max`/`min` of an interval take the
-//! first value in span order; GROUP BY and DISTINCT group by the span and keep one of the
-//! group's intervals, as PostgreSQL shows one of them. What the rule does not rewrite, where
-//! an interval would still be compared field by field (grouping sets, DISTINCT ON, `x IN
-//! (subquery)`, `greatest`/`least`/`nullif`, windowed `max`/`min`, other DISTINCT
-//! aggregates), is refused with 0A000, so `auto` runs the statement on DuckDB.
+//! first value in span order, `greatest`/`least`/`nullif` are junction's; GROUP BY and
+//! DISTINCT group by the span and keep one of the group's intervals, as PostgreSQL shows one
+//! of them. A second rule, before type coercion, orders windows by the span (DataFusion's
+//! coercion fails an interval-ordered RANGE frame). What is not rewritten, where an interval
+//! would still be compared field by field (grouping sets, DISTINCT ON, `x IN (subquery)`,
+//! windowed `max`/`min`, other DISTINCT aggregates), is refused with 0A000, so `auto` runs
+//! the statement on DuckDB.
 
 use std::any::Any;
 use std::sync::Arc;
@@ -26,8 +28,8 @@ use datafusion::arrow::array::{
 use datafusion::arrow::datatypes::{
     DataType, IntervalMonthDayNano, IntervalMonthDayNanoType, IntervalUnit,
 };
-use datafusion::common::tree_node::{Transformed, TreeNode};
-use datafusion::common::{plan_err, Column, DFSchema, Result};
+use datafusion::common::tree_node::{Transformed, TreeNode, TreeNodeRecursion};
+use datafusion::common::{plan_err, Column, DFSchema, DFSchemaRef, Result};
 use datafusion::config::ConfigOptions;
 use datafusion::error::DataFusionError;
 use datafusion::functions::utils::make_scalar_function;
@@ -87,7 +89,7 @@ impl AnalyzerRule for IntervalWindowOrder {
             if !matches!(node, LogicalPlan::Window(_)) {
                 return Ok(Transformed::no(node));
             }
-            let schema = merge_schema(&node.inputs());
+            let schema = input_schema(&node);
             let names = NamePreserver::new(&node);
             node.map_expressions(|expr| {
                 let name = names.save(&expr);
@@ -117,14 +119,64 @@ impl AnalyzerRule for IntervalOrder {
     }
 }
 
-fn rewrite_node(node: LogicalPlan) -> Result<Transformed<LogicalPlan>> {
-    // Nodes without inputs (a VALUES list, a scan) see their expressions' own types.
-    let schema = merge_schema(&node.inputs());
-    let names = NamePreserver::new(&node);
-    let rewritten = node.map_expressions(|expr| {
-        let name = names.save(&expr);
-        Ok(rewrite_expr(expr, &schema)?.update_data(|expr| name.restore(expr)))
+/// The schema of the rows `node`'s expressions are evaluated over: its input's, its inputs'
+/// merged (a join), or none (a VALUES list, a scan: its expressions' own types).
+pub(super) fn input_schema(node: &LogicalPlan) -> DFSchemaRef {
+    match node.inputs().as_slice() {
+        [input] => Arc::clone(input.schema()),
+        inputs => Arc::new(merge_schema(inputs)),
+    }
+}
+
+/// Whether some expression of `node` holds what [`rewrite_expr`] rewrites; most statements
+/// hold none, and are spared naming every expression to preserve its name.
+fn holds_interval_work(node: &LogicalPlan, schema: &DFSchema) -> Result<bool> {
+    let interval = |e: &Expr| is_interval(e, schema);
+    let mut found = false;
+    node.apply_expressions(|expr| {
+        found = expr.exists(|e| {
+            Ok(match e {
+                Expr::BinaryExpr(b) => is_comparison(b.op) && interval(&b.left),
+                Expr::Between(b) => interval(&b.expr),
+                Expr::InList(l) => interval(&l.expr),
+                Expr::InSubquery(t) => interval(&t.expr),
+                Expr::Case(c) => c.expr.as_deref().is_some_and(interval),
+                Expr::ScalarFunction(f) => {
+                    matches!(f.name(), "greatest" | "least" | "nullif")
+                        && f.args.iter().any(interval)
+                }
+                Expr::AggregateFunction(a) => {
+                    a.params.args.iter().any(interval)
+                        || a.params.order_by.iter().any(|s| interval(&s.expr))
+                }
+                Expr::WindowFunction(w) => {
+                    w.params.args.iter().any(interval)
+                        || w.params.partition_by.iter().any(interval)
+                        || w.params.order_by.iter().any(|s| interval(&s.expr))
+                }
+                _ => false,
+            })
+        })?;
+        Ok(if found {
+            TreeNodeRecursion::Stop
+        } else {
+            TreeNodeRecursion::Continue
+        })
     })?;
+    Ok(found)
+}
+
+fn rewrite_node(node: LogicalPlan) -> Result<Transformed<LogicalPlan>> {
+    let schema = input_schema(&node);
+    let rewritten = if holds_interval_work(&node, &schema)? {
+        let names = NamePreserver::new(&node);
+        node.map_expressions(|expr| {
+            let name = names.save(&expr);
+            Ok(rewrite_expr(expr, &schema)?.update_data(|expr| name.restore(expr)))
+        })?
+    } else {
+        Transformed::no(node)
+    };
     rewritten.transform_data(|node| match node {
         LogicalPlan::Sort(mut sort) => {
             let schema = Arc::clone(sort.input.schema());

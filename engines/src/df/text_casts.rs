@@ -9,16 +9,16 @@
 //!   keeps the value tagged as json, and the client saw json where it asked for text.
 
 use datafusion::arrow::datatypes::DataType;
-use datafusion::common::tree_node::{Transformed, TreeNode};
+use datafusion::common::tree_node::{Transformed, TreeNode, TreeNodeRecursion};
 use datafusion::common::Result;
 use datafusion::config::ConfigOptions;
 use datafusion::logical_expr::expr::{Cast, TryCast};
 use datafusion::logical_expr::expr_rewriter::NamePreserver;
-use datafusion::logical_expr::utils::merge_schema;
 use datafusion::logical_expr::{Expr, ExprSchemable, LogicalPlan};
 use datafusion::optimizer::AnalyzerRule;
 
 use super::float_text_udf::interval_text_udf;
+use super::interval_order::input_schema;
 use super::json_build_object::JSON_EXTENSION;
 use super::json_functions::json_as_text_udf;
 
@@ -34,24 +34,28 @@ impl AnalyzerRule for TextCasts {
         let printer = interval_text_udf();
         let untagged = json_as_text_udf();
         plan.transform_up_with_subqueries(|node| {
-            let schema = merge_schema(&node.inputs());
+            // Most statements cast nothing to text: spare them naming every expression.
+            let mut casts = false;
+            node.apply_expressions(|expr| {
+                casts = expr.exists(|e| Ok(text_cast(e).is_some()))?;
+                Ok(if casts {
+                    TreeNodeRecursion::Stop
+                } else {
+                    TreeNodeRecursion::Continue
+                })
+            })?;
+            if !casts {
+                return Ok(Transformed::no(node));
+            }
+            let schema = input_schema(&node);
             let names = NamePreserver::new(&node);
             let rewritten = node.map_expressions(|expr| {
                 let name = names.save(&expr);
                 let printed = expr.transform_up(|expr| {
-                    let (inner, data_type) = match &expr {
-                        Expr::Cast(Cast { expr, data_type })
-                        | Expr::TryCast(TryCast { expr, data_type }) => (expr, data_type),
-                        _ => return Ok(Transformed::no(expr)),
-                    };
-                    let is_text = matches!(
-                        data_type,
-                        DataType::Utf8 | DataType::Utf8View | DataType::LargeUtf8
-                    );
-                    if !is_text {
+                    let Some((inner, data_type)) = text_cast(&expr) else {
                         return Ok(Transformed::no(expr));
-                    }
-                    let Ok((_, field)) = inner.to_field(&schema) else {
+                    };
+                    let Ok((_, field)) = inner.to_field(schema.as_ref()) else {
                         return Ok(Transformed::no(expr));
                     };
                     let function = if field.extension_type_name() == Some(JSON_EXTENSION) {
@@ -64,7 +68,7 @@ impl AnalyzerRule for TextCasts {
                     } else {
                         return Ok(Transformed::no(expr));
                     };
-                    let text = function.call(vec![inner.as_ref().clone()]);
+                    let text = function.call(vec![inner.clone()]);
                     Ok(Transformed::yes(match data_type {
                         DataType::Utf8 => text,
                         other => Expr::Cast(Cast::new(Box::new(text), other.clone())),
@@ -80,5 +84,20 @@ impl AnalyzerRule for TextCasts {
             }
         })
         .map(|rewritten| rewritten.data)
+    }
+}
+
+/// The operand and target type of a cast to text.
+fn text_cast(expr: &Expr) -> Option<(&Expr, &DataType)> {
+    match expr {
+        Expr::Cast(Cast { expr, data_type }) | Expr::TryCast(TryCast { expr, data_type })
+            if matches!(
+                data_type,
+                DataType::Utf8 | DataType::Utf8View | DataType::LargeUtf8
+            ) =>
+        {
+            Some((expr, data_type))
+        }
+        _ => None,
     }
 }

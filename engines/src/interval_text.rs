@@ -6,7 +6,6 @@
 //! of an interval to text.
 
 use std::fmt::Write;
-
 use std::sync::Arc;
 
 use arrow::array::{Array, ArrayRef, AsArray, StringBuilder};
@@ -88,14 +87,7 @@ pub fn print_column(column: &ArrayRef) -> Result<ArrayRef, ArrowError> {
     let mut out = StringBuilder::with_capacity(column.len(), column.len() * 16);
     let mut text = String::new();
     for row in 0..column.len() {
-        match at(column, row)? {
-            Some(interval) => {
-                text.clear();
-                write(interval, &mut text);
-                out.append_value(&text);
-            }
-            None => out.append_null(),
-        }
+        crate::pg_text::append_printed(&mut out, &mut text, at(column, row)?, write);
     }
     Ok(Arc::new(out.finish()))
 }

@@ -6,8 +6,8 @@
 //! write it (`array_to_string(ARRAY(SELECT ...), ',')`).
 
 use sqlparser::ast::{
-    Expr, Function, FunctionArgumentClause, FunctionArguments, GroupByExpr, OrderByExpr,
-    OrderByKind, Query, SelectItem, SetExpr, Value,
+    Expr, Function, FunctionArgumentClause, FunctionArguments, OrderByExpr, OrderByKind, Query,
+    SelectItem, SetExpr, Value,
 };
 
 use crate::ast::{call_with, function_name};
@@ -32,9 +32,8 @@ pub fn array_of_subquery(expr: &Expr) -> Option<Expr> {
     let SetExpr::Select(select) = query.body.as_mut() else {
         return None;
     };
-    let grouped = !matches!(&select.group_by, GroupByExpr::Expressions(e, _) if e.is_empty());
     if !plain
-        || grouped
+        || crate::ast::is_grouped(select)
         || select.having.is_some()
         || select.distinct.is_some()
         || select.projection.len() != 1
@@ -61,15 +60,14 @@ pub fn array_of_subquery(expr: &Expr) -> Option<Expr> {
         Some(OrderByKind::All(_)) => return None,
     };
     let mut aggregate = call_with("array_agg", vec![item]);
-    if let (
-        Expr::Function(Function {
-            args: FunctionArguments::List(list),
-            ..
-        }),
-        false,
-    ) = (&mut aggregate, order.is_empty())
+    if let Expr::Function(Function {
+        args: FunctionArguments::List(list),
+        ..
+    }) = &mut aggregate
     {
-        list.clauses.push(FunctionArgumentClause::OrderBy(order));
+        if !order.is_empty() {
+            list.clauses.push(FunctionArgumentClause::OrderBy(order));
+        }
     }
     select.projection = vec![SelectItem::UnnamedExpr(aggregate)];
     Some(call_with(

@@ -263,3 +263,8 @@ pub(crate) fn path_steps(path: &str) -> Option<Vec<&str>> {
             .collect(),
     )
 }
+
+/// Whether `select` has a GROUP BY.
+pub(crate) fn is_grouped(select: &sqlparser::ast::Select) -> bool {
+    !matches!(&select.group_by, sqlparser::ast::GroupByExpr::Expressions(e, _) if e.is_empty())
+}

@@ -31,8 +31,8 @@ use sqlparser::parser::Parser;
 
 use crate::ast::{
     arguments, arguments_mut, binary, call, call_with, cast_in_place, function_name, is_call_to,
-    is_plain_cast, number, path_steps, push_argument, rename, string, string_literal, string_value,
-    take, take_arguments,
+    is_grouped, is_plain_cast, number, path_steps, push_argument, rename, string, string_literal,
+    string_value, take, take_arguments,
 };
 use crate::types::{is_int4_literal, literal_type, Scope, SqlType};
 use crate::{result_types, shared, Dialect, TranspileError};
@@ -85,18 +85,13 @@ const SET_RETURNING: [&str; 4] = [
     "json_array_elements",
 ];
 
-/// Whether `select` has a GROUP BY.
-fn grouped(select: &sqlparser::ast::Select) -> bool {
-    !matches!(&select.group_by, sqlparser::ast::GroupByExpr::Expressions(e, _) if e.is_empty())
-}
-
 /// Whether `query` yields exactly one row whatever its tables hold: an aggregate without
 /// GROUP BY, HAVING, LIMIT, OFFSET or a set-returning call.
 fn always_one_row(query: &Query) -> bool {
     let SetExpr::Select(select) = query.body.as_ref() else {
         return false;
     };
-    if grouped(select)
+    if is_grouped(select)
         || select.having.is_some()
         || query.limit_clause.is_some()
         || query.fetch.is_some()
@@ -194,7 +189,7 @@ fn aggregate_in_place(query: &mut Query) -> bool {
     let SetExpr::Select(select) = query.body.as_mut() else {
         return false;
     };
-    if grouped(select)
+    if is_grouped(select)
         || select.having.is_some()
         || select.distinct.is_some()
         || !select.named_window.is_empty()
@@ -412,7 +407,7 @@ fn having_without_grouping(body: &mut SetExpr) {
     let SetExpr::Select(select) = body else {
         return;
     };
-    if grouped(select) {
+    if is_grouped(select) {
         return;
     }
     let Some(having) = &mut select.having else {

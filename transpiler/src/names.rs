@@ -26,45 +26,47 @@ fn pg_name(expr: &Expr) -> Option<String> {
     match expr {
         _ if is_current_role(expr) => Some("current_role".to_owned()),
         Expr::Identifier(_) | Expr::CompoundIdentifier(_) => None,
-        _ => Some(figure_name(expr).1.unwrap_or_else(|| "?column?".to_owned())),
+        _ => Some(figure_name(expr).map_or_else(|| "?column?".to_owned(), Name::into_name)),
     }
 }
 
-/// How sure PostgreSQL's FigureColname is of a name: a column's or a function's is strong;
-/// a type's (`1::int4` is `int4`) or `case` gives way to an outer cast's type.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Strength {
-    None,
-    Weak,
-    Strong,
+/// A name PostgreSQL's FigureColname gives a column, and how sure it is of it: a column's or
+/// a function's name is strong; a type's (`1::int4` is `int4`) or `case` gives way to an
+/// outer cast's type.
+enum Name {
+    Weak(String),
+    Strong(String),
 }
 
-/// PostgreSQL's FigureColnameInternal: the name `expr` gives its column, and how strongly.
-fn figure_name(expr: &Expr) -> (Strength, Option<String>) {
-    let strong = |name: &str| (Strength::Strong, Some(name.to_owned()));
-    let weak = |name: String| (Strength::Weak, Some(name));
+impl Name {
+    fn into_name(self) -> String {
+        match self {
+            Name::Weak(name) | Name::Strong(name) => name,
+        }
+    }
+}
+
+/// PostgreSQL's FigureColnameInternal: the name `expr` gives its column, if any.
+fn figure_name(expr: &Expr) -> Option<Name> {
+    let strong = |name: &str| Some(Name::Strong(name.to_owned()));
     match expr {
-        Expr::Identifier(i) => (Strength::Strong, Some(crate::relations::fold(i))),
-        Expr::CompoundIdentifier(parts) => match parts.last() {
-            Some(i) => (Strength::Strong, Some(crate::relations::fold(i))),
-            None => (Strength::None, None),
-        },
-        Expr::Function(f) => match crate::ast::function_name(f) {
-            Some(name) => (Strength::Strong, Some(name.to_lowercase())),
-            None => (Strength::None, None),
-        },
+        Expr::Identifier(i) => Some(Name::Strong(crate::relations::fold(i))),
+        Expr::CompoundIdentifier(parts) => parts
+            .last()
+            .map(|i| Name::Strong(crate::relations::fold(i))),
+        Expr::Function(f) => crate::ast::function_name(f).map(|n| Name::Strong(n.to_lowercase())),
         Expr::Cast {
             expr, data_type, ..
         } => match figure_name(expr) {
-            (Strength::Strong, name) => (Strength::Strong, name),
-            _ => weak(type_name(data_type)),
+            strong @ Some(Name::Strong(_)) => strong,
+            _ => Some(Name::Weak(type_name(data_type))),
         },
-        Expr::TypedString(typed) => weak(type_name(&typed.data_type)),
-        Expr::Interval(_) => weak("interval".to_owned()),
+        Expr::TypedString(typed) => Some(Name::Weak(type_name(&typed.data_type))),
+        Expr::Interval(_) => Some(Name::Weak("interval".to_owned())),
         Expr::Nested(inner) | Expr::Collate { expr: inner, .. } => figure_name(inner),
-        Expr::Case { else_result, .. } => match else_result.as_deref().map(figure_name) {
-            Some((Strength::Strong, name)) => (Strength::Strong, name),
-            _ => weak("case".to_owned()),
+        Expr::Case { else_result, .. } => match else_result.as_deref().and_then(figure_name) {
+            strong @ Some(Name::Strong(_)) => strong,
+            _ => Some(Name::Weak("case".to_owned())),
         },
         Expr::Subquery(query) => strong(&subquery_name(query)),
         Expr::Exists { .. } => strong("exists"),
@@ -82,7 +84,7 @@ fn figure_name(expr: &Expr) -> (Strength, Option<String>) {
             Some(sqlparser::ast::TrimWhereField::Trailing) => "rtrim",
             _ => "btrim",
         }),
-        _ => (Strength::None, None),
+        _ => None,
     }
 }
 
@@ -95,7 +97,7 @@ fn subquery_name(query: &Query) -> String {
     match first {
         Some(SelectItem::ExprWithAlias { alias, .. }) => crate::relations::fold(alias),
         Some(SelectItem::UnnamedExpr(expr)) => {
-            figure_name(expr).1.unwrap_or_else(|| "?column?".to_owned())
+            figure_name(expr).map_or_else(|| "?column?".to_owned(), Name::into_name)
         }
         _ => "?column?".to_owned(),
     }

@@ -20,10 +20,10 @@
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{
-    Expr, Function, FunctionArgumentClause, FunctionArguments, GroupByExpr, Ident, ObjectName,
-    OrderBy, OrderByExpr, OrderByKind, Query, Select, SelectItem, SetExpr, TableAlias,
-    TableAliasColumnDef, TableFactor, Value, VisitMut, VisitorMut, WindowFrame, WindowFrameBound,
-    WindowFrameUnits, WindowSpec, WindowType, With,
+    Expr, Function, FunctionArgumentClause, FunctionArguments, Ident, ObjectName, OrderBy,
+    OrderByExpr, OrderByKind, Query, Select, SelectItem, SetExpr, TableAlias, TableAliasColumnDef,
+    TableFactor, Value, VisitMut, VisitorMut, WindowFrame, WindowFrameBound, WindowFrameUnits,
+    WindowSpec, WindowType, With,
 };
 
 use crate::ast::function_name;
@@ -105,9 +105,7 @@ fn source_order(with: Option<&With>, select: &Select) -> Option<Vec<OrderByExpr>
     let [from] = select.from.as_slice() else {
         return None;
     };
-    if !from.joins.is_empty()
-        || !matches!(&select.group_by, GroupByExpr::Expressions(e, _) if e.is_empty())
-    {
+    if !from.joins.is_empty() || crate::ast::is_grouped(select) {
         return None;
     }
     let source = source(with, &from.relation)?;

@@ -532,7 +532,7 @@ pub fn value_text(expr: &mut Expr, scope: &Scope<'_>, dialect: Dialect) {
     let printer = |e: &Expr| text_function(scope.type_of(e));
     // A value, or a value cast to text.
     let printed = |e: &mut Expr| {
-        let (function, inner) = match &mut *e {
+        let (function, mut inner) = match &mut *e {
             Expr::Cast {
                 expr: inner,
                 data_type,
@@ -548,7 +548,6 @@ pub fn value_text(expr: &mut Expr, scope: &Scope<'_>, dialect: Dialect) {
                 None => return,
             },
         };
-        let mut inner = inner;
         if function == INTERVAL_TEXT && dialect == Dialect::DuckDb {
             // DuckDB hands junction's functions no interval, only its text
             // (`1 year 2 months 03:00:00`), which the function reads back.
@@ -557,12 +556,9 @@ pub fn value_text(expr: &mut Expr, scope: &Scope<'_>, dialect: Dialect) {
         *e = crate::ast::call(function, inner);
     };
     match expr {
-        Expr::Cast {
-            data_type,
-            expr: inner,
-            ..
-        } if crate::types::SqlType::of(data_type) == crate::types::SqlType::Text
-            && printer(inner).is_some() =>
+        // `printed` leaves a cast of what it does not print as it is.
+        Expr::Cast { data_type, .. }
+            if crate::types::SqlType::of(data_type) == crate::types::SqlType::Text =>
         {
             printed(expr)
         }

@@ -20,7 +20,7 @@
 //! the statement on DuckDB.
 
 use std::any::Any;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use datafusion::arrow::array::{
     Array, ArrayRef, AsArray, Decimal128Array, IntervalMonthDayNanoBuilder,
@@ -28,15 +28,14 @@ use datafusion::arrow::array::{
 use datafusion::arrow::datatypes::{
     DataType, IntervalMonthDayNano, IntervalMonthDayNanoType, IntervalUnit,
 };
-use datafusion::common::tree_node::{Transformed, TreeNode, TreeNodeRecursion};
-use datafusion::common::{plan_err, Column, DFSchema, DFSchemaRef, Result};
+use datafusion::common::tree_node::{Transformed, TreeNode};
+use datafusion::common::{plan_err, Column, DFSchema, Result};
 use datafusion::config::ConfigOptions;
 use datafusion::error::DataFusionError;
 use datafusion::functions::utils::make_scalar_function;
 use datafusion::functions_aggregate::first_last::first_value_udaf;
 use datafusion::logical_expr::expr::{AggregateFunction, InList, WindowFunction};
 use datafusion::logical_expr::expr_rewriter::NamePreserver;
-use datafusion::logical_expr::utils::merge_schema;
 use datafusion::logical_expr::{
     Aggregate, Between, BinaryExpr, Case, ColumnarValue, Distinct, Expr, ExprSchemable,
     LogicalPlan, LogicalPlanBuilder, Operator, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl,
@@ -45,6 +44,8 @@ use datafusion::logical_expr::{
 use datafusion::optimizer::AnalyzerRule;
 use datafusion::prelude::lit;
 use datafusion::scalar::ScalarValue;
+
+use super::plan_expressions::{any_expression, input_schema};
 
 /// The function giving an interval's span in nanoseconds, PostgreSQL's comparison key.
 pub(super) const KEY_FUNCTION: &str = "junction_interval_span";
@@ -119,56 +120,34 @@ impl AnalyzerRule for IntervalOrder {
     }
 }
 
-/// The schema of the rows `node`'s expressions are evaluated over: its input's, its inputs'
-/// merged (a join), or none (a VALUES list, a scan: its expressions' own types).
-pub(super) fn input_schema(node: &LogicalPlan) -> DFSchemaRef {
-    match node.inputs().as_slice() {
-        [input] => Arc::clone(input.schema()),
-        inputs => Arc::new(merge_schema(inputs)),
-    }
-}
-
-/// Whether some expression of `node` holds what [`rewrite_expr`] rewrites; most statements
-/// hold none, and are spared naming every expression to preserve its name.
-fn holds_interval_work(node: &LogicalPlan, schema: &DFSchema) -> Result<bool> {
+/// Whether `expr` is of a shape [`rewrite_expr`] rewrites when it sees an interval: most
+/// nodes of most statements hold none, and are spared naming every expression to keep
+/// its name.
+fn sees_interval(expr: &Expr, schema: &DFSchema) -> bool {
     let interval = |e: &Expr| is_interval(e, schema);
-    let mut found = false;
-    node.apply_expressions(|expr| {
-        found = expr.exists(|e| {
-            Ok(match e {
-                Expr::BinaryExpr(b) => is_comparison(b.op) && interval(&b.left),
-                Expr::Between(b) => interval(&b.expr),
-                Expr::InList(l) => interval(&l.expr),
-                Expr::InSubquery(t) => interval(&t.expr),
-                Expr::Case(c) => c.expr.as_deref().is_some_and(interval),
-                Expr::ScalarFunction(f) => {
-                    matches!(f.name(), "greatest" | "least" | "nullif")
-                        && f.args.iter().any(interval)
-                }
-                Expr::AggregateFunction(a) => {
-                    a.params.args.iter().any(interval)
-                        || a.params.order_by.iter().any(|s| interval(&s.expr))
-                }
-                Expr::WindowFunction(w) => {
-                    w.params.args.iter().any(interval)
-                        || w.params.partition_by.iter().any(interval)
-                        || w.params.order_by.iter().any(|s| interval(&s.expr))
-                }
-                _ => false,
-            })
-        })?;
-        Ok(if found {
-            TreeNodeRecursion::Stop
-        } else {
-            TreeNodeRecursion::Continue
-        })
-    })?;
-    Ok(found)
+    match expr {
+        Expr::BinaryExpr(b) => is_comparison(b.op) && interval(&b.left),
+        Expr::Between(b) => interval(&b.expr),
+        Expr::InList(l) => interval(&l.expr),
+        Expr::InSubquery(t) => interval(&t.expr),
+        Expr::Case(c) => c.expr.as_deref().is_some_and(interval),
+        Expr::ScalarFunction(f) => {
+            matches!(f.name(), "greatest" | "least" | "nullif") && f.args.iter().any(interval)
+        }
+        Expr::AggregateFunction(a) => {
+            a.params.args.iter().any(interval)
+                || a.params.order_by.iter().any(|s| interval(&s.expr))
+        }
+        Expr::WindowFunction(w) => {
+            w.params.args.iter().any(interval) || w.params.partition_by.iter().any(interval)
+        }
+        _ => false,
+    }
 }
 
 fn rewrite_node(node: LogicalPlan) -> Result<Transformed<LogicalPlan>> {
     let schema = input_schema(&node);
-    let rewritten = if holds_interval_work(&node, &schema)? {
+    let rewritten = if any_expression(&node, |e| sees_interval(e, &schema))? {
         let names = NamePreserver::new(&node);
         node.map_expressions(|expr| {
             let name = names.save(&expr);
@@ -181,7 +160,10 @@ fn rewrite_node(node: LogicalPlan) -> Result<Transformed<LogicalPlan>> {
         LogicalPlan::Sort(mut sort) => {
             let schema = Arc::clone(sort.input.schema());
             let changed = span_sort_keys(&mut sort.expr, &schema)?;
-            Ok(transformed(LogicalPlan::Sort(sort), changed))
+            Ok(Transformed::new_transformed(
+                LogicalPlan::Sort(sort),
+                changed,
+            ))
         }
         LogicalPlan::Join(mut join) => {
             let mut changed = false;
@@ -192,7 +174,10 @@ fn rewrite_node(node: LogicalPlan) -> Result<Transformed<LogicalPlan>> {
                     changed = true;
                 }
             }
-            Ok(transformed(LogicalPlan::Join(join), changed))
+            Ok(Transformed::new_transformed(
+                LogicalPlan::Join(join),
+                changed,
+            ))
         }
         LogicalPlan::Distinct(Distinct::All(input)) => distinct_by_span(input),
         LogicalPlan::Distinct(Distinct::On(on)) => {
@@ -213,14 +198,6 @@ fn rewrite_node(node: LogicalPlan) -> Result<Transformed<LogicalPlan>> {
     })
 }
 
-fn transformed(node: LogicalPlan, changed: bool) -> Transformed<LogicalPlan> {
-    if changed {
-        Transformed::yes(node)
-    } else {
-        Transformed::no(node)
-    }
-}
-
 fn refuse<T>(what: &str) -> Result<T> {
     Err(DataFusionError::NotImplemented(format!(
         "{what} is not supported on DataFusion, which compares intervals field by field"
@@ -233,7 +210,7 @@ fn is_interval(expr: &Expr, schema: &DFSchema) -> bool {
 
 /// `expr`'s span.
 fn span(expr: Expr, schema: &DFSchema) -> Result<Expr> {
-    Ok(span_udf().call(vec![as_interval(expr, schema)?]))
+    Ok(SPAN_UDF.call(vec![as_interval(expr, schema)?]))
 }
 
 /// `expr` as the interval type junction's functions take: the analyzer's type coercion has
@@ -245,11 +222,14 @@ fn as_interval(expr: Expr, schema: &DFSchema) -> Result<Expr> {
     }
 }
 
-fn span_udf() -> Arc<ScalarUDF> {
-    Arc::new(ScalarUDF::new_from_impl(IntervalSpan {
+/// junction's interval functions, built once.
+static SPAN_UDF: LazyLock<ScalarUDF> = LazyLock::new(|| {
+    ScalarUDF::new_from_impl(IntervalSpan {
         signature: Signature::exact(vec![INTERVAL], Volatility::Immutable),
-    }))
-}
+    })
+});
+static GREATEST_UDF: LazyLock<ScalarUDF> = LazyLock::new(|| extreme_udf(Extreme::Greatest));
+static LEAST_UDF: LazyLock<ScalarUDF> = LazyLock::new(|| extreme_udf(Extreme::Least));
 
 fn span_sort_keys(keys: &mut [SortExpr], schema: &DFSchema) -> Result<bool> {
     let mut changed = false;
@@ -332,10 +312,8 @@ fn rewrite_expr(expr: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
                     else_expr: Some(Box::new(value)),
                 }),
                 ("nullif", Err(_)) => return plan_err!("nullif takes two arguments"),
-                ("greatest", Ok(args)) => extreme_udf(Extreme::Greatest).call(args.into()),
-                ("greatest", Err(args)) => extreme_udf(Extreme::Greatest).call(args),
-                (_, Ok(args)) => extreme_udf(Extreme::Least).call(args.into()),
-                (_, Err(args)) => extreme_udf(Extreme::Least).call(args),
+                ("greatest", args) => GREATEST_UDF.call(args.map_or_else(|a| a, Vec::from)),
+                (_, args) => LEAST_UDF.call(args.map_or_else(|a| a, Vec::from)),
             };
             Ok(Transformed::yes(rewritten))
         }
@@ -372,7 +350,7 @@ fn rewrite_aggregate(
         _ => None,
     };
     let Some(argument) = interval_argument else {
-        return Ok(transformed_expr(
+        return Ok(Transformed::new_transformed(
             Expr::AggregateFunction(aggregate),
             changed,
         ));
@@ -398,7 +376,7 @@ fn rewrite_aggregate(
         aggregate.params.args = vec![span(argument, schema)?];
         changed = true;
     }
-    Ok(transformed_expr(
+    Ok(Transformed::new_transformed(
         Expr::AggregateFunction(aggregate),
         changed,
     ))
@@ -437,92 +415,93 @@ fn rewrite_window(window: WindowFunction, schema: &DFSchema) -> Result<Transform
             return refuse(&format!("windowed {} of intervals", function.name()));
         }
     }
-    let Transformed {
-        data: mut window,
-        transformed: mut changed,
-        ..
-    } = span_window_order(window, schema)?;
+    // Its ORDER BY is a span already: [`IntervalWindowOrder`] ran before type coercion.
+    let mut window = window;
+    let mut changed = false;
     for key in &mut window.params.partition_by {
         if is_interval(key, schema) {
             *key = span(key.clone(), schema)?;
             changed = true;
         }
     }
-    Ok(transformed_expr(
+    Ok(Transformed::new_transformed(
         Expr::WindowFunction(Box::new(window)),
         changed,
     ))
-}
-
-fn transformed_expr(expr: Expr, changed: bool) -> Transformed<Expr> {
-    if changed {
-        Transformed::yes(expr)
-    } else {
-        Transformed::no(expr)
-    }
 }
 
 /// An aggregate grouping by intervals groups by their spans instead, takes one interval of
 /// each group, and is projected back to the columns its parent reads.
 fn group_by_span(aggregate: Aggregate) -> Result<Transformed<LogicalPlan>> {
     let input_schema = Arc::clone(aggregate.input.schema());
-    let grouped: Vec<bool> = aggregate
+    let by_span: Vec<bool> = aggregate
         .group_expr
         .iter()
         .map(|group| is_interval(group, &input_schema))
         .collect();
-    if !grouped.contains(&true) {
-        if aggregate.group_expr.iter().any(|group| match group {
+    if !by_span.contains(&true) {
+        let in_sets = aggregate.group_expr.iter().any(|group| match group {
             Expr::GroupingSet(set) => set
                 .distinct_expr()
                 .iter()
                 .any(|e| is_interval(e, &input_schema)),
             _ => false,
-        }) {
+        });
+        if in_sets {
             return refuse("GROUPING SETS, ROLLUP or CUBE of intervals");
         }
         return Ok(Transformed::no(LogicalPlan::Aggregate(aggregate)));
     }
     let output = Arc::clone(&aggregate.schema);
-    let mut groups = Vec::with_capacity(aggregate.group_expr.len());
-    let mut aggregates = aggregate.aggr_expr;
-    for (i, (group, by_span)) in aggregate.group_expr.into_iter().zip(&grouped).enumerate() {
-        if *by_span {
-            aggregates.push(any_value(group.clone()).alias(format!("{VALUE_PREFIX}{i}")));
-            groups.push(span(group, &input_schema)?.alias(format!("{GROUP_PREFIX}{i}")));
-        } else {
-            groups.push(group);
-        }
-    }
-    let regrouped =
-        LogicalPlan::Aggregate(Aggregate::try_new(aggregate.input, groups, aggregates)?);
-    project_back(regrouped, &output, &grouped).map(Transformed::yes)
+    regroup_by_span(
+        aggregate.input,
+        aggregate.group_expr,
+        aggregate.aggr_expr,
+        &by_span,
+        &output,
+    )
 }
 
 /// DISTINCT over rows holding intervals: a grouping of every column, by span for intervals.
 fn distinct_by_span(input: Arc<LogicalPlan>) -> Result<Transformed<LogicalPlan>> {
     let schema = Arc::clone(input.schema());
-    let grouped: Vec<bool> = schema
+    let by_span: Vec<bool> = schema
         .fields()
         .iter()
         .map(|field| matches!(field.data_type(), DataType::Interval(_)))
         .collect();
-    if !grouped.contains(&true) {
+    if !by_span.contains(&true) {
         return Ok(Transformed::no(LogicalPlan::Distinct(Distinct::All(input))));
     }
-    let mut groups = Vec::with_capacity(grouped.len());
-    let mut aggregates = Vec::new();
-    for (i, ((qualifier, field), by_span)) in schema.iter().zip(&grouped).enumerate() {
-        let column = Expr::Column(Column::from((qualifier, field)));
+    let columns = schema
+        .iter()
+        .map(|(qualifier, field)| Expr::Column(Column::from((qualifier, field))))
+        .collect();
+    regroup_by_span(input, columns, Vec::new(), &by_span, &schema)
+}
+
+/// `input` grouped by `groups` (by span where `by_span` says) and aggregated by
+/// `aggregates` plus one interval of each group grouped by span, projected back to
+/// `output`'s columns.
+fn regroup_by_span(
+    input: Arc<LogicalPlan>,
+    groups: Vec<Expr>,
+    mut aggregates: Vec<Expr>,
+    by_span: &[bool],
+    output: &DFSchema,
+) -> Result<Transformed<LogicalPlan>> {
+    let schema = Arc::clone(input.schema());
+    let mut spanned = Vec::with_capacity(groups.len());
+    for (i, (group, by_span)) in groups.into_iter().zip(by_span).enumerate() {
         if *by_span {
-            aggregates.push(any_value(column.clone()).alias(format!("{VALUE_PREFIX}{i}")));
-            groups.push(span(column, &schema)?.alias(format!("{GROUP_PREFIX}{i}")));
+            aggregates.push(any_value(group.clone()).alias(format!("{VALUE_PREFIX}{i}")));
+            spanned.push(span(group, &schema)?.alias(format!("{GROUP_PREFIX}{i}")));
         } else {
-            groups.push(column);
+            spanned.push(group);
         }
     }
-    let regrouped = LogicalPlan::Aggregate(Aggregate::try_new(input, groups, aggregates)?);
-    project_back(regrouped, &schema, &grouped).map(Transformed::yes)
+    let regrouped = LogicalPlan::Aggregate(Aggregate::try_new(input, spanned, aggregates)?);
+    project_back(regrouped, output, by_span).map(Transformed::yes)
 }
 
 /// One interval of a group (any one: PostgreSQL too shows whichever it met).
@@ -616,11 +595,11 @@ enum Extreme {
     Least,
 }
 
-fn extreme_udf(which: Extreme) -> Arc<ScalarUDF> {
-    Arc::new(ScalarUDF::new_from_impl(IntervalExtreme {
+fn extreme_udf(which: Extreme) -> ScalarUDF {
+    ScalarUDF::new_from_impl(IntervalExtreme {
         which,
         signature: Signature::variadic(vec![INTERVAL], Volatility::Immutable),
-    }))
+    })
 }
 
 /// `greatest`/`least` of intervals by span, skipping NULLs; of equal spans the first.
@@ -666,21 +645,23 @@ fn extremes(columns: &[ArrayRef], which: Extreme) -> Result<ArrayRef> {
     let rows = columns.first().map_or(0, |column| column.len());
     let mut out = IntervalMonthDayNanoBuilder::with_capacity(rows);
     for row in 0..rows {
-        let mut best: Option<IntervalMonthDayNano> = None;
+        // The best value so far with its span.
+        let mut best: Option<(IntervalMonthDayNano, i128)> = None;
         for column in &columns {
             if column.is_null(row) {
                 continue;
             }
             let value = column.value(row);
-            let replaces = best.is_none_or(|best| match which {
-                Extreme::Greatest => span_of(value) > span_of(best),
-                Extreme::Least => span_of(value) < span_of(best),
+            let span = span_of(value);
+            let replaces = best.is_none_or(|(_, best)| match which {
+                Extreme::Greatest => span > best,
+                Extreme::Least => span < best,
             });
             if replaces {
-                best = Some(value);
+                best = Some((value, span));
             }
         }
-        out.append_option(best);
+        out.append_option(best.map(|(value, _)| value));
     }
     Ok(Arc::new(out.finish()))
 }

@@ -19,8 +19,8 @@ use datafusion::logical_expr::{
     Volatility,
 };
 
-use super::json_build_object::{write_json_string, JSON_EXTENSION};
-use super::json_values::{is_structured, jsonb_order, write_row, Style};
+use super::json_build_object::JSON_EXTENSION;
+use super::json_values::{is_structured, write_object, write_row, Style, OBJECT_AGG};
 use crate::sql_error::SqlError;
 use crate::with_extension;
 
@@ -131,49 +131,6 @@ impl ScalarUDFImpl for JsonFunction {
     }
 }
 
-/// `junction_json_text(j)`: a json value as the text it is, no longer tagged as json (the
-/// cast DataFusion drops, json being text to it).
-pub(super) fn json_as_text_udf() -> ScalarUDF {
-    ScalarUDF::new_from_impl(JsonAsText {
-        signature: Signature::any(1, Volatility::Immutable),
-    })
-}
-
-#[derive(Debug, PartialEq, Eq, Hash)]
-struct JsonAsText {
-    signature: Signature,
-}
-
-impl ScalarUDFImpl for JsonAsText {
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
-
-    fn name(&self) -> &str {
-        "junction_json_text"
-    }
-
-    fn signature(&self) -> &Signature {
-        &self.signature
-    }
-
-    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
-        Ok(DataType::Utf8)
-    }
-
-    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        match args.args.into_iter().next() {
-            Some(ColumnarValue::Array(array)) => Ok(ColumnarValue::Array(
-                datafusion::arrow::compute::cast(&array, &DataType::Utf8)?,
-            )),
-            Some(ColumnarValue::Scalar(scalar)) => {
-                Ok(ColumnarValue::Scalar(scalar.cast_to(&DataType::Utf8)?))
-            }
-            None => plan_err!("junction_json_text takes one argument"),
-        }
-    }
-}
-
 /// The element field of a list field.
 fn element(field: &Field) -> Option<&FieldRef> {
     match field.data_type() {
@@ -217,7 +174,7 @@ fn lists(column: &ArrayRef, field: &Field, writes: Writes, style: Style) -> Resu
         };
         text.clear();
         match writes {
-            Writes::Object => write_object(values.as_ref(), style, &mut text)?,
+            Writes::Object => write_key_values(values.as_ref(), style, &mut text)?,
             _ => write_array(values.as_ref(), element, style, &mut text)?,
         }
         out.append_value(&text);
@@ -245,7 +202,7 @@ fn write_array(values: &dyn Array, element: &Field, style: Style, out: &mut Stri
 /// json_object_agg's `{ "k" : v, ... }` and jsonb_object_agg's `{"k": v, ...}` (keys in
 /// jsonb's order, each once, the last value), of records whose first field is the key and
 /// second the value.
-fn write_object(records: &dyn Array, style: Style, out: &mut String) -> Result<()> {
+fn write_key_values(records: &dyn Array, style: Style, out: &mut String) -> Result<()> {
     let Some(records) = records.as_struct_opt() else {
         return plan_err!("a JSON object aggregate takes a list of key/value records");
     };
@@ -271,32 +228,6 @@ fn write_object(records: &dyn Array, style: Style, out: &mut String) -> Result<(
         write_row(values.as_ref(), i, value_field, style, &mut value)?;
         members.push((keys.value(i), value));
     }
-    match style {
-        Style::Json => {
-            out.push_str("{ ");
-            for (i, (key, value)) in members.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                write_json_string(key, out);
-                out.push_str(" : ");
-                out.push_str(value);
-            }
-            out.push_str(" }");
-        }
-        Style::Jsonb => {
-            jsonb_order(&mut members);
-            out.push('{');
-            for (i, (key, value)) in members.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                write_json_string(key, out);
-                out.push_str(": ");
-                out.push_str(value);
-            }
-            out.push('}');
-        }
-    }
+    write_object(members, style, &OBJECT_AGG, out);
     Ok(())
 }

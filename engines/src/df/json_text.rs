@@ -1,6 +1,6 @@
 //! `junction_json(text)`: text checked to be JSON and typed json (Arrow's canonical JSON
 //! extension), for PostgreSQL's casts to json and jsonb and the json that `->` and `#>`
-//! answer. DataFusion holds JSON as text; without the tag the pg front end would describe
+//! answer; `junction_json_text(json)`, its inverse, for casts of json to text. DataFusion holds JSON as text; without the tag the pg front end would describe
 //! those results as text, and clients that read json as objects (psycopg, asyncpg) would
 //! get strings.
 
@@ -98,5 +98,48 @@ impl ScalarUDFImpl for JsonText {
             }
         }
         Ok(text.clone())
+    }
+}
+
+/// `junction_json_text(j)`: a json value as the text it is, no longer tagged as json (the
+/// cast DataFusion drops, json being text to it).
+pub(super) fn json_as_text_udf() -> ScalarUDF {
+    ScalarUDF::new_from_impl(JsonAsText {
+        signature: Signature::any(1, Volatility::Immutable),
+    })
+}
+
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct JsonAsText {
+    signature: Signature,
+}
+
+impl ScalarUDFImpl for JsonAsText {
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+
+    fn name(&self) -> &str {
+        "junction_json_text"
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Utf8)
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        match args.args.into_iter().next() {
+            Some(ColumnarValue::Array(array)) => Ok(ColumnarValue::Array(
+                datafusion::arrow::compute::cast(&array, &DataType::Utf8)?,
+            )),
+            Some(ColumnarValue::Scalar(scalar)) => {
+                Ok(ColumnarValue::Scalar(scalar.cast_to(&DataType::Utf8)?))
+            }
+            None => plan_err!("junction_json_text takes one argument"),
+        }
     }
 }

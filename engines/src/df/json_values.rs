@@ -23,7 +23,7 @@ pub(super) enum Style {
 }
 
 impl Style {
-    /// Between the elements of an array (and the members of an object).
+    /// Between the elements of an array.
     fn separator(self) -> &'static str {
         match self {
             Style::Json => ",",
@@ -129,19 +129,19 @@ pub(super) fn write(
 
 /// A number, or PostgreSQL's string for what JSON has no number for (`"NaN"`, `"Infinity"`).
 fn number(out: &mut String, print: impl FnOnce(&mut String)) {
-    let mut text = String::new();
-    print(&mut text);
-    if text.parse::<f64>().is_ok_and(f64::is_finite) {
-        out.push_str(&text);
-    } else {
-        write_json_string(&text, out);
+    let start = out.len();
+    print(out);
+    if !out[start..].parse::<f64>().is_ok_and(f64::is_finite) {
+        out.insert(start, '"');
+        out.push('"');
     }
 }
 
+/// A value whose text needs no escaping (a date, a timestamp, an interval) as a string.
 fn quoted(out: &mut String, print: impl FnOnce(&mut String)) {
-    let mut text = String::new();
-    print(&mut text);
-    write_json_string(&text, out);
+    out.push('"');
+    print(out);
+    out.push('"');
 }
 
 /// A timestamp in ISO 8601 as PostgreSQL's JSON writes it (`2026-01-01T10:00:00`, with the
@@ -203,31 +203,75 @@ fn write_record(
         )?;
         members.push((field.name(), value));
     }
-    if style == Style::Jsonb {
-        jsonb_order(&mut members);
-    }
-    out.push('{');
-    for (i, (key, value)) in members.iter().enumerate() {
-        if i > 0 {
-            out.push_str(style.separator());
-        }
-        write_json_string(key, out);
-        out.push_str(match style {
-            Style::Json => ":",
-            Style::Jsonb => ": ",
-        });
-        out.push_str(value);
-    }
-    out.push('}');
+    write_object(members, style, &RECORD, out);
     Ok(())
 }
 
 /// An object's members in jsonb's order: shorter keys first, then bytewise; of equal keys
 /// the last one written stays.
-pub(super) fn jsonb_order(members: &mut Vec<(&str, String)>) {
+fn jsonb_order(members: &mut Vec<(&str, String)>) {
     members.reverse();
     members.sort_by(|(a, _), (b, _)| a.len().cmp(&b.len()).then_with(|| a.cmp(b)));
     members.dedup_by(|later, earlier| later.0 == earlier.0);
+}
+
+/// How PostgreSQL lays out an object's members.
+pub(super) struct Layout {
+    open: &'static str,
+    after_key: &'static str,
+    between: &'static str,
+    close: &'static str,
+}
+
+/// A record in json (`{"a":1,"b":2}`).
+pub(super) const RECORD: Layout = Layout {
+    open: "{",
+    after_key: ":",
+    between: ",",
+    close: "}",
+};
+
+/// json_object_agg's object (`{ "a" : 1, "b" : 2 }`).
+pub(super) const OBJECT_AGG: Layout = Layout {
+    open: "{ ",
+    after_key: " : ",
+    between: ", ",
+    close: " }",
+};
+
+/// Any jsonb object (`{"a": 1, "b": 2}`).
+const JSONB: Layout = Layout {
+    open: "{",
+    after_key: ": ",
+    between: ", ",
+    close: "}",
+};
+
+/// Writes an object of `members` (key, written value), laid out as `json` in json, and
+/// normalised in jsonb ([`jsonb_order`]).
+pub(super) fn write_object(
+    mut members: Vec<(&str, String)>,
+    style: Style,
+    json: &Layout,
+    out: &mut String,
+) {
+    let layout = match style {
+        Style::Json => json,
+        Style::Jsonb => {
+            jsonb_order(&mut members);
+            &JSONB
+        }
+    };
+    out.push_str(layout.open);
+    for (i, (key, value)) in members.iter().enumerate() {
+        if i > 0 {
+            out.push_str(layout.between);
+        }
+        write_json_string(key, out);
+        out.push_str(layout.after_key);
+        out.push_str(value);
+    }
+    out.push_str(layout.close);
 }
 
 /// `values[row]` of a column of `field`'s type.

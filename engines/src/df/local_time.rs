@@ -9,6 +9,8 @@
 
 use arrow::datatypes::{DataType, IntervalUnit};
 use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
+
+use super::plan_expressions::input_schema;
 use datafusion::common::DFSchema;
 use datafusion::execution::session_state::SessionState;
 use datafusion::logical_expr::expr::{AggregateFunction, Cast, ScalarFunction, TryCast};
@@ -69,19 +71,6 @@ pub fn refuse(state: &SessionState, plan: &LogicalPlan, zone: &str) -> Result<()
         ))),
         None => Ok(()),
     }
-}
-
-/// The columns `node`'s expressions read: its inputs' together.
-fn input_schema(node: &LogicalPlan) -> DFSchema {
-    let inputs = node.inputs();
-    let Some((first, rest)) = inputs.split_first() else {
-        return node.schema().as_ref().clone();
-    };
-    let mut schema = first.schema().as_ref().clone();
-    for input in rest {
-        schema.merge(input.schema());
-    }
-    schema
 }
 
 /// What of `expr` reads a timestamptz as a wall-clock time, if anything.

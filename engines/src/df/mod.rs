@@ -37,6 +37,7 @@ mod pg_namespace;
 mod pg_settings;
 mod pg_typeof;
 mod pg_user_mappings;
+mod plan_expressions;
 mod privileges;
 mod regtype;
 mod scalar_subquery;

@@ -8,19 +8,25 @@
 //! - json cast to text is text: json is text to DataFusion, so the cast is a no-op that
 //!   keeps the value tagged as json, and the client saw json where it asked for text.
 
+use std::sync::LazyLock;
+
 use datafusion::arrow::datatypes::DataType;
-use datafusion::common::tree_node::{Transformed, TreeNode, TreeNodeRecursion};
+use datafusion::common::tree_node::{Transformed, TreeNode};
 use datafusion::common::Result;
 use datafusion::config::ConfigOptions;
 use datafusion::logical_expr::expr::{Cast, TryCast};
 use datafusion::logical_expr::expr_rewriter::NamePreserver;
-use datafusion::logical_expr::{Expr, ExprSchemable, LogicalPlan};
+use datafusion::logical_expr::{Expr, ExprSchemable, LogicalPlan, ScalarUDF};
 use datafusion::optimizer::AnalyzerRule;
 
 use super::float_text_udf::interval_text_udf;
-use super::interval_order::input_schema;
 use super::json_build_object::JSON_EXTENSION;
-use super::json_functions::json_as_text_udf;
+use super::json_text::json_as_text_udf;
+use super::plan_expressions::{any_expression, input_schema};
+
+/// junction's printing of an interval and its untagging of json, built once.
+static PRINTER: LazyLock<ScalarUDF> = LazyLock::new(interval_text_udf);
+static UNTAGGED: LazyLock<ScalarUDF> = LazyLock::new(json_as_text_udf);
 
 #[derive(Debug, Default)]
 pub(super) struct TextCasts;
@@ -31,20 +37,8 @@ impl AnalyzerRule for TextCasts {
     }
 
     fn analyze(&self, plan: LogicalPlan, _config: &ConfigOptions) -> Result<LogicalPlan> {
-        let printer = interval_text_udf();
-        let untagged = json_as_text_udf();
         plan.transform_up_with_subqueries(|node| {
-            // Most statements cast nothing to text: spare them naming every expression.
-            let mut casts = false;
-            node.apply_expressions(|expr| {
-                casts = expr.exists(|e| Ok(text_cast(e).is_some()))?;
-                Ok(if casts {
-                    TreeNodeRecursion::Stop
-                } else {
-                    TreeNodeRecursion::Continue
-                })
-            })?;
-            if !casts {
+            if !any_expression(&node, |e| text_cast(e).is_some())? {
                 return Ok(Transformed::no(node));
             }
             let schema = input_schema(&node);
@@ -59,12 +53,12 @@ impl AnalyzerRule for TextCasts {
                         return Ok(Transformed::no(expr));
                     };
                     let function = if field.extension_type_name() == Some(JSON_EXTENSION) {
-                        &untagged
+                        &*UNTAGGED
                     } else if matches!(
                         field.data_type(),
                         DataType::Interval(_) | DataType::Duration(_)
                     ) {
-                        &printer
+                        &*PRINTER
                     } else {
                         return Ok(Transformed::no(expr));
                     };

@@ -228,16 +228,12 @@ fn array_of_subquery(expr: &Expr) -> Option<Expr> {
         return None;
     }
     if super::subqueries::reads_only_empty_tables(query) {
-        return Some(empty_array());
+        return Some(junction_transpiler::empty_array());
     }
     if let Some(array) = unnested(query) {
         return Some(array);
     }
     junction_transpiler::array_of_subquery(expr)
-}
-
-fn empty_array() -> Expr {
-    junction_transpiler::empty_array()
 }
 
 /// pg_catalog columns junction adds and always leaves NULL (see engines' pg_catalog_arrays).
@@ -275,7 +271,7 @@ fn unnested(query: &Query) -> Option<Expr> {
         _ => None,
     };
     if column.is_some_and(|c| ALWAYS_NULL.iter().any(|n| c.value.eq_ignore_ascii_case(n))) {
-        return Some(empty_array());
+        return Some(junction_transpiler::empty_array());
     }
     // The element's name: the column alias, else the table alias (PostgreSQL names a scalar
     // function's single column after its alias).
@@ -290,7 +286,13 @@ fn unnested(query: &Query) -> Option<Expr> {
         && query.limit_clause.is_none()
         && select.distinct.is_none()
         && matches!(&select.group_by, GroupByExpr::Expressions(e, _) if e.is_empty());
-    (identity && plain).then(|| call("coalesce", vec![array.clone(), empty_array()], Vec::new()))
+    (identity && plain).then(|| {
+        call(
+            "coalesce",
+            vec![array.clone(), junction_transpiler::empty_array()],
+            Vec::new(),
+        )
+    })
 }
 
 fn unnamed_args(function: &Function) -> Option<Vec<&Expr>> {

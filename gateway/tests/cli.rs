@@ -28,7 +28,7 @@ fn duckdb_gets_checked_divisors() {
     assert!(ok);
     assert_eq!(
         stdout.trim(),
-        "SELECT heart_rate / junction_divisor(7), heart_rate % junction_divisor(7) FROM silver.vitals"
+        "SELECT heart_rate / junction_divisor(7), heart_rate % junction_modulus(7) FROM silver.vitals"
     );
 }
 

@@ -58,6 +58,7 @@ pub(crate) fn expression_rules(expr: &mut Expr, scope: &Scope<'_>) -> Result<(),
     int4_literals(expr);
     shared::apply(expr, scope, Dialect::DataFusion)?;
     casts(expr, scope);
+    checked_negation(expr, scope);
     temporal(expr, scope);
     microsecond_timestamps(expr);
     json_operators(expr);
@@ -71,6 +72,32 @@ pub(crate) fn expression_rules(expr: &mut Expr, scope: &Scope<'_>) -> Result<(),
     mode(expr);
     json_aggregates(expr);
     like_escape(expr)
+}
+
+/// `-x` of an integer as `0 - x` in `x`'s type, which DataFusion computes with junction's
+/// checked subtraction: its own negation wraps (`-x` of the smallest int4 stayed negative,
+/// where PostgreSQL says 22003). A negative constant is left as written.
+fn checked_negation(expr: &mut Expr, scope: &Scope<'_>) {
+    let Expr::UnaryOp {
+        op: UnaryOperator::Minus,
+        expr: operand,
+    } = expr
+    else {
+        return;
+    };
+    if matches!(operand.as_ref(), Expr::Value(_)) {
+        return;
+    }
+    let zero_type = match scope.type_of(operand) {
+        Some(SqlType::Int2) => DataType::SmallInt(None),
+        Some(SqlType::Int4) => DataType::Integer(None),
+        Some(SqlType::Int8) => DataType::BigInt(None),
+        _ => return,
+    };
+    let mut zero = number(0);
+    cast_in_place(&mut zero, zero_type);
+    let negated = binary(zero, BinaryOperator::Minus, take(operand));
+    *expr = Expr::Nested(Box::new(negated));
 }
 
 /// The aggregate (engines/src/df/scalar_subquery.rs) that gives a scalar subquery's one value,
@@ -795,7 +822,8 @@ pub fn json_operators(expr: &mut Expr) {
 }
 
 /// PostgreSQL spellings DataFusion knows by another name: `a ^ b` is `power(a, b)`,
-/// `mod(a, b)` is `a % b`, `variance` is `var_samp`.
+/// `mod(a, b)` is `a % b`, `variance` is `var_samp`, `log(x)` is `log10(x)` (DataFusion's
+/// one-argument `log` divides natural logarithms, a digit off: `log(4)` 0.6020599913279623).
 pub fn function_names(expr: &mut Expr) {
     match expr {
         Expr::BinaryOp {
@@ -806,6 +834,9 @@ pub fn function_names(expr: &mut Expr) {
             *expr = call_with("power", vec![take(left), take(right)]);
         }
         Expr::Function(f) if is_call_to(f, &["variance"]) => rename(f, "var_samp"),
+        Expr::Function(f) if is_call_to(f, &["log"]) && arguments(f).count() == 1 => {
+            rename(f, "log10");
+        }
         Expr::Function(f) if is_call_to(f, &["sign"]) => rename(f, "signum"),
         Expr::Function(f) if is_call_to(f, &["mod"]) => {
             if let Some([a, b]) = take_arguments(f) {
@@ -1257,6 +1288,24 @@ mod tests {
     fn datafusion(sql: &str) -> Result<String, crate::TranspileError> {
         let statement = crate::parse(sql).expect("parses").remove(0);
         render(&statement, Dialect::DataFusion, &crate::NoTypes)
+    }
+
+    #[test]
+    fn integer_negation_is_a_checked_subtraction() {
+        assert_eq!(
+            datafusion("SELECT -(x::int), -x, -1, -(x::smallint), -(x::float8) FROM t")
+                .expect("renders"),
+            ("SELECT (CAST(0 AS INTEGER) - (x::INT)), -x, CAST(-1 AS INTEGER), \
+                (CAST(0 AS SMALLINT) - (x::SMALLINT)), -(x::FLOAT8) FROM t")
+        );
+    }
+
+    #[test]
+    fn one_argument_log_is_log10() {
+        assert_eq!(
+            datafusion("SELECT log(x), log(2, x) FROM t").expect("renders"),
+            "SELECT log10(x), log(2, x) FROM t"
+        );
     }
 
     #[test]

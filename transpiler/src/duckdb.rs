@@ -39,6 +39,11 @@ use crate::{result_types, shared, Dialect, TranspileError};
 /// The DuckDB macro [`checked_division`] wraps divisors in.
 pub const DIVISOR_MACRO: &str = "junction_divisor";
 
+/// The macro it wraps a remainder's divisor in: also -1 as 1, which leaves the same remainder
+/// (truncated division's takes the dividend's sign) where DuckDB's overflowed for the
+/// smallest integer (PostgreSQL: 0).
+const MODULUS_MACRO: &str = "junction_modulus";
+
 /// The function (junction's, registered in every DuckDB connection) that divides numerics
 /// as PostgreSQL does: exactly, rounded half away from zero to 16 digits after the point.
 pub const NUMERIC_DIVIDE: &str = "junction_numeric_divide";
@@ -71,6 +76,23 @@ pub const ARRAY_TO_STRING: &str = "junction_array_to_string";
 const REPEAT: &str = "junction_repeat";
 const PAD_LEFT: &str = "junction_lpad";
 const PAD_RIGHT: &str = "junction_rpad";
+
+/// The math functions PostgreSQL checks and DuckDB does not (or with another SQLSTATE), each
+/// as the junction macro that checks it first ([`checked_math`]).
+const CHECKED_MATH: &[(&str, usize, &str)] = &[
+    ("power", 2, "junction_power"),
+    ("pow", 2, "junction_power"),
+    ("exp", 1, "junction_exp"),
+    ("sqrt", 1, "junction_sqrt"),
+    ("ln", 1, "junction_ln"),
+    ("log", 1, "junction_log10"),
+    ("log10", 1, "junction_log10"),
+    ("log", 2, "junction_log"),
+    ("acos", 1, "junction_acos"),
+    ("asin", 1, "junction_asin"),
+    ("atanh", 1, "junction_atanh"),
+    ("acosh", 1, "junction_acosh"),
+];
 
 /// The macros the rules rely on, to be created in every DuckDB database queries run in.
 /// DuckDB macros for float `*` and `/` as PostgreSQL's float8 operators check them: a zero
@@ -112,8 +134,48 @@ pub const MACROS: &[&str] = &[
      CASE WHEN fill = '' THEN left(s, greatest(n, 0)) \
      WHEN n > 268435454 THEN error('[54000] requested length too large') \
      ELSE rpad(s, n, fill) END",
+    // PostgreSQL's float8 power (float.c's dpow): DuckDB answers Infinity for 0 ^ -1, NaN for
+    // a negative number to a fraction, Infinity or 0 where the result overflows or underflows.
+    "CREATE OR REPLACE MACRO junction_power(a, b) AS \
+     CASE WHEN a = 0 AND b < 0 THEN error('[2201F] zero raised to a negative power is undefined') \
+     WHEN a < 0 AND floor(b) <> b \
+       THEN error('[2201F] a negative number raised to a non-integer power yields a complex result') \
+     WHEN isfinite(CAST(a AS DOUBLE)) AND isfinite(CAST(b AS DOUBLE)) AND isinf(pow(a, b)) \
+       THEN error('[22003] value out of range: overflow') \
+     WHEN isfinite(CAST(a AS DOUBLE)) AND isfinite(CAST(b AS DOUBLE)) AND pow(a, b) = 0 AND a <> 0 \
+       THEN error('[22003] value out of range: underflow') \
+     ELSE pow(a, b) END",
+    "CREATE OR REPLACE MACRO junction_exp(x) AS \
+     CASE WHEN isfinite(CAST(x AS DOUBLE)) AND isinf(exp(x)) \
+       THEN error('[22003] value out of range: overflow') \
+     WHEN isfinite(CAST(x AS DOUBLE)) AND exp(x) = 0 THEN error('[22003] value out of range: underflow') \
+     ELSE exp(x) END",
+    "CREATE OR REPLACE MACRO junction_sqrt(x) AS \
+     CASE WHEN x < 0 THEN error('[2201F] cannot take square root of a negative number') \
+     ELSE sqrt(x) END",
+    "CREATE OR REPLACE MACRO junction_log_domain(x) AS \
+     CASE WHEN x = 0 THEN error('[2201E] cannot take logarithm of zero') \
+     WHEN x < 0 THEN error('[2201E] cannot take logarithm of a negative number') ELSE x END",
+    "CREATE OR REPLACE MACRO junction_ln(x) AS ln(junction_log_domain(x))",
+    "CREATE OR REPLACE MACRO junction_log10(x) AS log10(junction_log_domain(x))",
+    "CREATE OR REPLACE MACRO junction_log(b, x) AS \
+     CASE WHEN junction_log_domain(b) = 1 AND junction_log_domain(x) IS NOT NULL \
+       THEN error('[22012] division by zero') ELSE log(b, x) END",
+    "CREATE OR REPLACE MACRO junction_acos(x) AS \
+     CASE WHEN x < -1 OR (x > 1 AND NOT isnan(CAST(x AS DOUBLE))) \
+       THEN error('[22003] input is out of range') ELSE acos(x) END",
+    "CREATE OR REPLACE MACRO junction_asin(x) AS \
+     CASE WHEN x < -1 OR (x > 1 AND NOT isnan(CAST(x AS DOUBLE))) \
+       THEN error('[22003] input is out of range') ELSE asin(x) END",
+    "CREATE OR REPLACE MACRO junction_atanh(x) AS \
+     CASE WHEN x < -1 OR (x > 1 AND NOT isnan(CAST(x AS DOUBLE))) \
+       THEN error('[22003] input is out of range') ELSE atanh(x) END",
+    "CREATE OR REPLACE MACRO junction_acosh(x) AS \
+     CASE WHEN x < 1 THEN error('[22003] input is out of range') ELSE acosh(x) END",
     "CREATE OR REPLACE MACRO junction_divisor(x) AS \
      CASE WHEN x = 0 THEN error('[22012] division by zero') ELSE x END",
+    "CREATE OR REPLACE MACRO junction_modulus(x) AS \
+     CASE WHEN x = 0 THEN error('[22012] division by zero') WHEN x = -1 THEN -x ELSE x END",
     // PostgreSQL's width_bucket(operand, low, high, count) on float8 (float.c).
     "CREATE OR REPLACE MACRO width_bucket(x, b1, b2, n) AS \
      CASE WHEN x IS NULL OR b1 IS NULL OR b2 IS NULL OR n IS NULL THEN CAST(NULL AS INTEGER) \
@@ -285,6 +347,7 @@ pub(crate) fn expression_rules(expr: &mut Expr, scope: &Scope<'_>) -> Result<(),
         call_with(NUMERIC_DIVIDE, vec![as_text(sum), as_text(count)])
     });
     result_types::apply(expr, scope);
+    checked_math(expr);
     result_types::int4_result(expr);
     rounded_scale(expr, scope);
     if let Some(data_type) = null_typed {
@@ -725,8 +788,8 @@ fn json_path(path: &str) -> Option<String> {
     Some(json)
 }
 
-/// `a / b` and `a % b` become `a / junction_divisor(b)`: the macro passes `b` through, and
-/// raises PostgreSQL's error where `b` is zero.
+/// `a / b` and `a % b` become `a / junction_divisor(b)` and `a % junction_modulus(b)`: the
+/// macros pass `b` through, and raise PostgreSQL's error where `b` is zero.
 pub fn checked_division(expr: &mut Expr, scope: &Scope<'_>) {
     let Expr::BinaryOp {
         left,
@@ -769,7 +832,12 @@ pub fn checked_division(expr: &mut Expr, scope: &Scope<'_>) {
         return;
     }
     let divisor = take(right);
-    **right = call(DIVISOR_MACRO, divisor);
+    let checked = if *op == BinaryOperator::Modulo {
+        MODULUS_MACRO
+    } else {
+        DIVISOR_MACRO
+    };
+    **right = call(checked, divisor);
 }
 
 /// `date ± integer` within PostgreSQL's range of dates (`junction_date_plus`).
@@ -806,6 +874,39 @@ fn is_float(t: Option<SqlType>) -> bool {
     t.is_some_and(SqlType::is_float)
 }
 
+/// The math functions PostgreSQL checks, and `a ^ b`, as junction's macros that check them
+/// ([`CHECKED_MATH`]). After the result types, which know the functions by their names and
+/// may have cast the call (`power` of numerics).
+fn checked_math(expr: &mut Expr) {
+    if let Expr::BinaryOp {
+        left,
+        op: BinaryOperator::PGExp,
+        right,
+    } = expr
+    {
+        *expr = call_with("junction_power", vec![take(left), take(right)]);
+        return;
+    }
+    let function = match expr {
+        Expr::Function(function) => function,
+        Expr::Cast { expr, .. } => match expr.as_mut() {
+            Expr::Function(function) => function,
+            _ => return,
+        },
+        _ => return,
+    };
+    let Some(name) = function_name(function).map(str::to_ascii_lowercase) else {
+        return;
+    };
+    let count = arguments(function).count();
+    if let Some((_, _, checked)) = CHECKED_MATH
+        .iter()
+        .find(|(f, n, _)| *f == name && *n == count)
+    {
+        rename(function, checked);
+    }
+}
+
 /// `a * b` of floats: PostgreSQL's overflow check (Infinity from finite operands is an error).
 pub fn checked_float_product(expr: &mut Expr, scope: &Scope<'_>) {
     let Expr::BinaryOp {
@@ -836,7 +937,7 @@ mod tests {
     fn divisors_are_checked() {
         assert_eq!(
             duckdb("SELECT a / b, a % (b - 1) FROM t"),
-            "SELECT a / junction_divisor(b), a % junction_divisor((b - 1)) FROM t"
+            "SELECT a / junction_divisor(b), a % junction_modulus((b - 1)) FROM t"
         );
     }
 
@@ -855,6 +956,20 @@ mod tests {
             duckdb("SELECT length(name) AS length, position('a' IN name) FROM t WHERE strpos(name, 'b') > 1"),
             "SELECT CAST(length(name) AS INTEGER) AS length, CAST(POSITION('a' IN name) AS INTEGER) \
              FROM t WHERE CAST(strpos(name, 'b') AS INTEGER) > 1"
+        );
+    }
+
+    #[test]
+    fn math_functions_postgresql_checks_are_junctions_macros() {
+        assert_eq!(
+            duckdb("SELECT a ^ b, POWER(a, 2), pow(a, b), exp(a), sqrt(a), ln(a), log(a), log(2, a), acosh(a) FROM t"),
+            "SELECT junction_power(a, b), junction_power(a, 2), junction_power(a, b), junction_exp(a), \
+             junction_sqrt(a), junction_ln(a), junction_log10(a), junction_log(2, a), junction_acosh(a) FROM t"
+        );
+        // Numeric power keeps its result type around the checked call.
+        assert_eq!(
+            duckdb("SELECT power(2.0, 3), cbrt(a) FROM t"),
+            "SELECT CAST(junction_power(2.0, 3) AS DECIMAL(38,16)), cbrt(a) FROM t"
         );
     }
 

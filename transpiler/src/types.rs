@@ -496,7 +496,7 @@ impl<'a> Scope<'a> {
                 _ => return None,
             },
             "min" | "max" | "abs" | "first_value" | "last_value" | "lag" | "lead" | "nth_value"
-            | "junction_divisor" => first()?,
+            | "junction_divisor" | "junction_modulus" => first()?,
             // The arguments' common type, as PostgreSQL resolves it among numbers.
             "coalesce" | "greatest" | "least" | "nullif" => {
                 let types: Vec<SqlType> = arguments(function)
@@ -532,7 +532,8 @@ impl<'a> Scope<'a> {
                     (t, _) => t,
                 }
             }
-            "power" | "pow" => {
+            // junction's DuckDB macros keep the types of the functions they check.
+            "power" | "pow" | "junction_power" => {
                 let types: Vec<SqlType> = arguments(function)
                     .map(|e| self.type_of(e))
                     .collect::<Option<_>>()?;
@@ -549,7 +550,8 @@ impl<'a> Scope<'a> {
                 _ => Float8,
             },
             "date_part" | "percent_rank" | "cume_dist" | "random" | "sqrt" | "exp" | "ln"
-            | "corr" | "covar_pop" | "covar_samp" | "regr_slope" => Float8,
+            | "junction_sqrt" | "junction_exp" | "junction_ln" | "corr" | "covar_pop"
+            | "covar_samp" | "regr_slope" => Float8,
             "now" | "current_timestamp" | "to_timestamp" => TimestampTz,
             "date_trunc" => match arguments(function).nth(1).and_then(|e| self.type_of(e))? {
                 Date => TimestampTz,

@@ -32,6 +32,7 @@ pub enum Op {
     Subtract,
     Multiply,
     Divide,
+    Remainder,
 }
 
 impl Op {
@@ -41,6 +42,7 @@ impl Op {
             Op::Subtract => "subtract",
             Op::Multiply => "multiply",
             Op::Divide => "divide",
+            Op::Remainder => "modulo",
         }
     }
 }
@@ -74,7 +76,9 @@ pub fn integer_operands(left: &DataType, right: &DataType) -> Option<DataType> {
     })
 }
 
-/// `left op right` on integers, failing on overflow (`+ - *`; division is already checked).
+/// `left op right` on integers, failing on overflow. Division and remainder are Arrow's
+/// (which fail on a zero divisor) behind a function because DataFusion takes its own for an
+/// expression that cannot be NULL, and simplifies `(1 / 0) IS NULL` of such to false.
 #[derive(Debug, PartialEq, Eq, Hash)]
 pub struct CheckedInteger {
     op: Op,
@@ -128,6 +132,7 @@ impl ScalarUDFImpl for CheckedInteger {
                 Op::Subtract => numeric::sub(l, r),
                 Op::Multiply => numeric::mul(l, r),
                 Op::Divide => numeric::div(l, r),
+                Op::Remainder => numeric::rem(l, r),
             };
             result.map_err(|e| match e {
                 ArrowError::DivideByZero => SqlError::division_by_zero().into(),
@@ -213,11 +218,15 @@ fn float_value<F: Float>(op: Op, a: F, b: F) -> Result<F, SqlError> {
         Op::Add => a + b,
         Op::Subtract => a - b,
         Op::Multiply => a * b,
-        Op::Divide => {
+        Op::Divide | Op::Remainder => {
             if b.is_zero() && !a.is_nan() {
                 return Err(SqlError::division_by_zero());
             }
-            a / b
+            if op == Op::Divide {
+                a / b
+            } else {
+                a % b
+            }
         }
     };
     if result.is_infinite() {

@@ -21,6 +21,7 @@ mod json_values;
 pub(crate) mod jsonb_exists;
 mod like_escape;
 mod local_time;
+mod math_domain;
 mod memory;
 mod mode;
 mod not_in;
@@ -243,6 +244,9 @@ impl DataFusionEngine {
         ctx.register_udf(time_zones::timezone_udf());
         ctx.register_udf(intervals::make_interval_udf());
         for udf in text_size::udfs() {
+            ctx.register_udf(udf);
+        }
+        for udf in math_domain::udfs() {
             ctx.register_udf(udf);
         }
         ctx.register_udf(case_mapping::upper_udf());

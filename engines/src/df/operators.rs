@@ -30,7 +30,7 @@ use super::jsonb_exists;
 /// The functions that stand in for operators.
 #[derive(Debug)]
 pub struct PgOperators {
-    integer: [Arc<ScalarUDF>; 3],
+    integer: [Arc<ScalarUDF>; 5],
     float: [Arc<ScalarUDF>; 4],
     numeric_divide: Arc<ScalarUDF>,
     numeric_multiply: Arc<ScalarUDF>,
@@ -45,7 +45,14 @@ pub struct PgOperators {
 impl Default for PgOperators {
     fn default() -> Self {
         Self {
-            integer: [Op::Add, Op::Subtract, Op::Multiply].map(arithmetic::checked_integer_udf),
+            integer: [
+                Op::Add,
+                Op::Subtract,
+                Op::Multiply,
+                Op::Divide,
+                Op::Remainder,
+            ]
+            .map(arithmetic::checked_integer_udf),
             float: [Op::Add, Op::Subtract, Op::Multiply, Op::Divide]
                 .map(arithmetic::checked_float_udf),
             numeric_divide: arithmetic::numeric_divide_udf(),
@@ -92,6 +99,7 @@ impl PgOperators {
             BinaryOperator::Minus => 1,
             BinaryOperator::Multiply => 2,
             BinaryOperator::Divide => 3,
+            BinaryOperator::Modulo => 4,
             _ => return None,
         };
         // (function, whether the operands swap places)
@@ -100,7 +108,7 @@ impl PgOperators {
         }
         if (arithmetic::is_float(l) || arithmetic::is_float(r)) && l.is_numeric() && r.is_numeric()
         {
-            return Some((&self.float[index], false));
+            return self.float.get(index).map(|f| (f, false));
         }
         let date = |t: &DataType| *t == DataType::Date32;
         match (op, l, r) {

@@ -577,9 +577,9 @@ fn duckdb_classify(text: &str) -> (&'static str, String) {
 
 /// The SQLSTATEs junction's own DuckDB functions raise, read back from `[SQLSTATE] message`.
 fn raised_by_junction(message: &str) -> Option<(&'static str, &str)> {
-    const RAISED: [&str; 14] = [
-        "22012", "22003", "22008", "22023", "22P02", "2201E", "2201F", "2201G", "42883", "42601",
-        "0A000", "XX000", "22004", "54000",
+    const RAISED: [&str; 15] = [
+        "22012", "22003", "22008", "22023", "22P02", "2201E", "2201F", "2201G", "22011", "42883",
+        "42601", "0A000", "XX000", "22004", "54000",
     ];
     let rest = message.strip_prefix('[')?;
     let (code, text) = rest.split_once("] ")?;

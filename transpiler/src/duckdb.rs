@@ -172,6 +172,21 @@ pub const MACROS: &[&str] = &[
        THEN error('[22003] input is out of range') ELSE atanh(x) END",
     "CREATE OR REPLACE MACRO junction_acosh(x) AS \
      CASE WHEN x < 1 THEN error('[22003] input is out of range') ELSE acosh(x) END",
+    // Arguments PostgreSQL refuses and DuckDB takes: a negative substring length (DuckDB
+    // counts back from the start), split_part's field 0 (''), a zero series step (no rows),
+    // chr of 0 or past Unicode.
+    "CREATE OR REPLACE MACRO junction_substring_length(n) AS \
+     CASE WHEN n < 0 THEN error('[22011] negative substring length not allowed') ELSE n END",
+    "CREATE OR REPLACE MACRO junction_field_position(n) AS \
+     CASE WHEN n = 0 THEN error('[22023] field position must not be zero') ELSE n END",
+    "CREATE OR REPLACE MACRO junction_series_step(n) AS \
+     CASE WHEN n = 0 THEN error('[22023] step size cannot equal zero') ELSE n END",
+    "CREATE OR REPLACE MACRO junction_character(n) AS \
+     CASE WHEN n < 0 THEN error('[22023] character number must be positive') \
+     WHEN n = 0 THEN error('[54000] null character not permitted') \
+     WHEN n > 1114111 THEN error('[54000] requested character too large for encoding: ' || n) \
+     WHEN n BETWEEN 55296 AND 57343 \
+       THEN error('[54000] requested character not valid for encoding: ' || n) ELSE n END",
     "CREATE OR REPLACE MACRO junction_divisor(x) AS \
      CASE WHEN x = 0 THEN error('[22012] division by zero') ELSE x END",
     "CREATE OR REPLACE MACRO junction_modulus(x) AS \
@@ -328,6 +343,7 @@ pub(crate) fn expression_rules(expr: &mut Expr, scope: &Scope<'_>) -> Result<(),
     jsonb_exists(expr);
     json_build_object(expr, scope)?;
     function_names(expr, scope);
+    checked_arguments(expr);
     substring_start(expr);
     shared::apply(expr, scope, Dialect::DuckDb)?;
     regex_operators(expr);
@@ -759,6 +775,39 @@ pub fn substring_start(expr: &mut Expr) {
     **from = first;
 }
 
+/// The arguments PostgreSQL checks and DuckDB takes as they come, each through the macro
+/// that checks it (a positive constant as written): `substr`'s length, `split_part`'s field,
+/// `chr`'s code point, `generate_series`' step.
+fn checked_arguments(expr: &mut Expr) {
+    let positive = |e: &Expr| matches!(e, Expr::Value(v) if matches!(&v.value, Value::Number(n, _) if n.parse::<i64>().is_ok_and(|n| n >= 1)));
+    let guard = |argument: &mut Expr, macro_name: &str| {
+        if !positive(argument) {
+            *argument = call(macro_name, take(argument));
+        }
+    };
+    match expr {
+        Expr::Substring {
+            substring_for: Some(count),
+            ..
+        } => guard(count, "junction_substring_length"),
+        Expr::Function(function) => {
+            let Some(name) = function_name(function).map(str::to_ascii_lowercase) else {
+                return;
+            };
+            let (index, macro_name) = match (name.as_str(), arguments(function).count()) {
+                ("split_part", 3) => (2, "junction_field_position"),
+                ("generate_series", 3) => (2, "junction_series_step"),
+                ("chr", 1) => (0, "junction_character"),
+                _ => return,
+            };
+            if let Some(argument) = crate::ast::arguments_mut(function).nth(index) {
+                guard(argument, macro_name);
+            }
+        }
+        _ => {}
+    }
+}
+
 /// `j #> '{a,b,1}'` is `json_extract(j, '$.a.b[1]')`, `#>>` its text form.
 pub fn json_paths(expr: &mut Expr) {
     let Expr::BinaryOp { left, op, right } = expr else {
@@ -970,6 +1019,17 @@ mod tests {
         assert_eq!(
             duckdb("SELECT power(2.0, 3), cbrt(a) FROM t"),
             "SELECT CAST(junction_power(2.0, 3) AS DECIMAL(38,16)), cbrt(a) FROM t"
+        );
+    }
+
+    #[test]
+    fn arguments_postgresql_refuses_are_checked() {
+        assert_eq!(
+            duckdb("SELECT substr(a, 2, n), substring(a FROM 2 FOR 3), split_part(a, ',', n), chr(n), \
+                    generate_series(1, 10, n) FROM t"),
+            "SELECT SUBSTR(a, 2, junction_substring_length(n)), SUBSTRING(a FROM 2 FOR 3), \
+             split_part(a, ',', junction_field_position(n)), chr(junction_character(n)), \
+             unnest(generate_series(1, 10, junction_series_step(n))) FROM t"
         );
     }
 

@@ -43,6 +43,9 @@ impl VisitorMut for Rules<'_> {
     }
 
     fn post_visit_table_factor(&mut self, factor: &mut TableFactor) -> ControlFlow<TranspileError> {
+        if let Err(e) = set_returning::zero_step(factor) {
+            return ControlFlow::Break(e);
+        }
         match self.dialect {
             Dialect::Trino => into_flow(trino::table_factor(factor)),
             Dialect::DuckDb => {

@@ -5,12 +5,13 @@
 
 use sqlparser::ast::{
     DataType, Expr, FunctionArg, FunctionArguments, Ident, Query, SelectItem, SetExpr, Statement,
-    TableAlias, TableAliasColumnDef, TableFactor,
+    TableAlias, TableAliasColumnDef, TableFactor, Value,
 };
 
 use crate::ast::{call, cast_in_place, function_name, plain_argument};
 use crate::relations::fold;
 use crate::types::is_int4_literal;
+use crate::TranspileError;
 
 /// Whether every argument of `generate_series` is an int4 literal: PostgreSQL's series is
 /// int4 then, the engines' BIGINT.
@@ -45,6 +46,24 @@ pub fn projected_series(query: &mut Query) {
             cast_in_place(expr, DataType::Integer(None));
         }
     }
+}
+
+/// `generate_series(a, b, 0)` in FROM: PostgreSQL's 22023, where DataFusion's planner and
+/// DuckDB each word their own error (a syntax error's code on DataFusion). A step that is no
+/// constant is the engines' to check: neither takes one in FROM.
+pub fn zero_step(factor: &TableFactor) -> Result<(), TranspileError> {
+    let Some((name, [_, _, step])) = crate::ast::table_function(factor) else {
+        return Ok(());
+    };
+    let series = name.0.last().and_then(|p| p.as_ident()).map(fold);
+    let zero = matches!(plain_argument(step), Some(Expr::Value(v))
+        if matches!(&v.value, Value::Number(n, _) if n.parse::<f64>().is_ok_and(|n| n == 0.0)));
+    if series.as_deref() == Some("generate_series") && zero {
+        return Err(TranspileError::InvalidParameter(
+            "step size cannot equal zero".to_owned(),
+        ));
+    }
+    Ok(())
 }
 
 /// Gives a single-column table function in FROM the column name PostgreSQL gives it.

@@ -304,14 +304,14 @@ impl<'a> Scope<'a> {
                 let name = renamed
                     .get(i)
                     .map_or_else(|| format!("column{}", i + 1), |c| fold(&c.name));
-                let mut types = rows
+                let types = rows
                     .iter()
                     .filter_map(|row| row.get(i))
                     .filter(|e| !matches!(e, Expr::Value(v) if v.value == Value::Null))
-                    .map(|e| self.type_of(e));
-                let first = types.next().flatten();
-                let agreed = first.filter(|t| types.all(|other| other == Some(*t)));
-                (name, agreed.unwrap_or(SqlType::Other))
+                    .map(|e| self.type_of(e))
+                    .collect::<Option<Vec<_>>>();
+                let common = types.as_deref().and_then(common_type);
+                (name, common.unwrap_or(SqlType::Other))
             })
             .collect()
     }
@@ -502,25 +502,7 @@ impl<'a> Scope<'a> {
                 let types: Vec<SqlType> = arguments(function)
                     .filter_map(|e| self.type_of(e))
                     .collect();
-                let first = *types.first()?;
-                if types.iter().all(|t| *t == first) {
-                    first
-                } else if types
-                    .iter()
-                    .all(|t| t.is_integer() || t.is_float() || *t == Numeric)
-                {
-                    if types.iter().any(|t| t.is_float()) {
-                        Float8
-                    } else if types.contains(&Numeric) {
-                        Numeric
-                    } else if types.contains(&Int8) {
-                        Int8
-                    } else {
-                        Int4
-                    }
-                } else {
-                    return None;
-                }
+                common_type(&types)?
             }
             // With a digit count only the numeric form exists; alone, an integer rounds as
             // float8.
@@ -578,6 +560,32 @@ fn output_name(expr: &Expr) -> Option<String> {
         Expr::Identifier(ident) => Some(fold(ident)),
         Expr::CompoundIdentifier(parts) => parts.last().map(fold),
         _ => None,
+    }
+}
+
+/// The type PostgreSQL resolves values of these types to (a VALUES column, `coalesce`'s
+/// arguments): the one type, or among numbers the widest (`1` and `9223372036854775807::int8`
+/// are int8, with `1.5` numeric); `None` when they are no numbers and differ.
+fn common_type(types: &[SqlType]) -> Option<SqlType> {
+    use SqlType::*;
+    let first = *types.first()?;
+    if types.iter().all(|t| *t == first) {
+        Some(first)
+    } else if types
+        .iter()
+        .all(|t| t.is_integer() || t.is_float() || *t == Numeric)
+    {
+        Some(if types.iter().any(|t| t.is_float()) {
+            Float8
+        } else if types.contains(&Numeric) {
+            Numeric
+        } else if types.contains(&Int8) {
+            Int8
+        } else {
+            Int4
+        })
+    } else {
+        None
     }
 }
 

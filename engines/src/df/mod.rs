@@ -6,6 +6,7 @@ mod case_mapping;
 mod catalog_functions;
 mod catalog_list;
 mod clock;
+mod domain_checks;
 mod encodings;
 mod expand_array;
 mod float_text_udf;
@@ -21,7 +22,6 @@ mod json_values;
 pub(crate) mod jsonb_exists;
 mod like_escape;
 mod local_time;
-mod math_domain;
 mod memory;
 mod mode;
 mod not_in;
@@ -246,7 +246,7 @@ impl DataFusionEngine {
         for udf in text_size::udfs() {
             ctx.register_udf(udf);
         }
-        for udf in math_domain::udfs() {
+        for udf in domain_checks::udfs() {
             ctx.register_udf(udf);
         }
         ctx.register_udf(case_mapping::upper_udf());

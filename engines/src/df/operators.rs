@@ -24,6 +24,7 @@ use datafusion::logical_expr::{Expr, ExprSchemable, ScalarUDF};
 use sqlparser::ast::BinaryOperator;
 
 use super::arithmetic::{self, Op};
+use super::domain_checks;
 use super::intervals;
 use super::jsonb_exists;
 
@@ -40,6 +41,7 @@ pub struct PgOperators {
     date_plus_days: Arc<ScalarUDF>,
     date_minus_days: Arc<ScalarUDF>,
     jsonb_exists: Arc<ScalarUDF>,
+    substr: Arc<ScalarUDF>,
 }
 
 impl Default for PgOperators {
@@ -63,6 +65,7 @@ impl Default for PgOperators {
             date_plus_days: arithmetic::date_plus_days_udf(false),
             date_minus_days: arithmetic::date_plus_days_udf(true),
             jsonb_exists: Arc::new(jsonb_exists::udf()),
+            substr: domain_checks::substr(),
         }
     }
 }
@@ -145,6 +148,14 @@ impl PgOperators {
 }
 
 impl ExprPlanner for PgOperators {
+    /// `SUBSTRING(s FROM a FOR b)` as the registered `substr` (PostgreSQL's check of `b`);
+    /// DataFusion's planner would call its own.
+    fn plan_substring(&self, args: Vec<Expr>) -> Result<PlannerResult<Vec<Expr>>> {
+        Ok(PlannerResult::Planned(Expr::ScalarFunction(
+            ScalarFunction::new_udf(Arc::clone(&self.substr), args),
+        )))
+    }
+
     fn plan_binary_op(
         &self,
         expr: RawBinaryExpr,

@@ -1,8 +1,10 @@
-//! PostgreSQL's domain and range checks on the math functions. DataFusion's answer NaN or an
-//! infinity where PostgreSQL raises an error: `sqrt(-1)` is NaN, `ln(0)` -Infinity,
-//! `power(0, -1)` Infinity, `exp(1000)` Infinity, `acos(2)` NaN, `factorial(-1)` 1, and
-//! `abs` of the smallest integer fails with an internal error. A dashboard draws such a value
-//! as a gap or a spike; PostgreSQL's user gets 2201E, 2201F or 22003.
+//! PostgreSQL's checks of function arguments outside their domain, and of math results out of
+//! range. DataFusion's math functions answer NaN or an infinity where PostgreSQL raises an
+//! error: `sqrt(-1)` is NaN, `ln(0)` -Infinity, `power(0, -1)` Infinity, `exp(1000)`
+//! Infinity, `acos(2)` NaN, `factorial(-1)` 1; a dashboard draws such a value as a gap or a
+//! spike, where PostgreSQL's user gets 2201E, 2201F or 22003. Others fail with an internal
+//! error (`abs` of the smallest integer, a negative `substr` length, `split_part` field 0, a
+//! zero `generate_series` step) or answer what PostgreSQL refuses (`chr(0)`).
 //!
 //! The functions stay DataFusion's: these wrap them, with their signatures, orderings and
 //! bounds, check each row's arguments first and, where PostgreSQL checks what it computed
@@ -55,6 +57,30 @@ enum Rule {
     /// `abs` of an integer: not the type's smallest value, whose absolute value it cannot
     /// hold.
     IntegerAbs,
+    /// `substr(s, start, length)`: no negative length.
+    SubstringLength,
+    /// `split_part(s, delimiter, n)`: no field 0.
+    FieldPosition,
+    /// `chr(n)`: a code point other than 0 that UTF-8 can encode.
+    Character,
+    /// `generate_series(start, stop, step)`: no zero step.
+    SeriesStep,
+}
+
+impl Rule {
+    /// The arguments the rule reads, of a call with `count`.
+    fn checked(self, count: usize) -> std::ops::Range<usize> {
+        match self {
+            Rule::SubstringLength | Rule::FieldPosition | Rule::SeriesStep => {
+                if count == 3 {
+                    2..3
+                } else {
+                    0..0
+                }
+            }
+            _ => 0..count,
+        }
+    }
 }
 
 #[derive(Debug, PartialEq, Eq, Hash)]
@@ -63,9 +89,18 @@ struct Checked {
     rule: Rule,
 }
 
-/// DataFusion's math functions behind PostgreSQL's checks, to register in their place.
+/// DataFusion's `substr`, behind PostgreSQL's check, for the planner of `SUBSTRING(s FROM a
+/// FOR b)`, which calls DataFusion's own function rather than the registered one.
+pub fn substr() -> Arc<ScalarUDF> {
+    Arc::new(ScalarUDF::new_from_impl(Checked {
+        inner: datafusion::functions::unicode::substr(),
+        rule: Rule::SubstringLength,
+    }))
+}
+
+/// DataFusion's functions behind PostgreSQL's checks, to register in their place.
 pub fn udfs() -> Vec<ScalarUDF> {
-    use datafusion::functions::math;
+    use datafusion::functions::{math, string};
     let checked = |inner: Arc<ScalarUDF>, rule| ScalarUDF::new_from_impl(Checked { inner, rule });
     vec![
         checked(math::sqrt(), Rule::SquareRoot),
@@ -85,6 +120,13 @@ pub fn udfs() -> Vec<ScalarUDF> {
         checked(math::cot(), Rule::Finite),
         checked(math::factorial(), Rule::Factorial),
         checked(math::abs(), Rule::IntegerAbs),
+        substr().as_ref().clone(),
+        checked(string::split_part(), Rule::FieldPosition),
+        checked(string::chr(), Rule::Character),
+        checked(
+            datafusion::functions_nested::range::gen_series_udf(),
+            Rule::SeriesStep,
+        ),
     ]
 }
 
@@ -135,7 +177,42 @@ fn argument_error(rule: Rule, args: &[f64]) -> Option<SqlError> {
         (Rule::Factorial, [x]) if *x < 0.0 => Some(SqlError::overflow(
             "factorial of a negative number is undefined",
         )),
+        (Rule::SubstringLength, [n]) if *n < 0.0 => Some(SqlError {
+            sqlstate: "22011",
+            message: "negative substring length not allowed".to_owned(),
+        }),
+        (Rule::FieldPosition, [n]) if *n == 0.0 => Some(SqlError::invalid_parameter(
+            "field position must not be zero".to_owned(),
+        )),
+        (Rule::SeriesStep, [step]) if *step == 0.0 => Some(SqlError::invalid_parameter(
+            "step size cannot equal zero".to_owned(),
+        )),
+        (Rule::Character, [n]) => character_error(*n),
         _ => None,
+    }
+}
+
+/// PostgreSQL's `chr` in UTF-8: a code point, not 0, not a surrogate.
+fn character_error(n: f64) -> Option<SqlError> {
+    let too_large = |what: &str| SqlError {
+        sqlstate: "54000",
+        message: format!("requested character {what} for encoding: {n}"),
+    };
+    if n < 0.0 {
+        Some(SqlError::invalid_parameter(
+            "character number must be positive".to_owned(),
+        ))
+    } else if n == 0.0 {
+        Some(SqlError {
+            sqlstate: "54000",
+            message: "null character not permitted".to_owned(),
+        })
+    } else if n > f64::from(u32::from(char::MAX)) {
+        Some(too_large("too large"))
+    } else if (55296.0..=57343.0).contains(&n) {
+        Some(too_large("not valid"))
+    } else {
+        None
     }
 }
 
@@ -237,7 +314,12 @@ impl Checked {
                 None => Ok(None),
             };
         }
-        let floats = args.iter().map(Floats::of).collect::<Result<Vec<_>>>()?;
+        let floats = args
+            .get(self.rule.checked(args.len()))
+            .unwrap_or_default()
+            .iter()
+            .map(Floats::of)
+            .collect::<Result<Vec<_>>>()?;
         each_row(&floats, |_, values| argument_error(self.rule, values))?;
         Ok(Some(floats))
     }
@@ -442,11 +524,16 @@ mod tests {
                    power(-x, 2) AS n, log(2, x) AS b, abs(x - 5) AS m, exp(y) AS i, \
                    power(x, y) AS pi, sqrt(z) AS sz \
                    FROM (VALUES (4.0, '-inf'::double, NULL::double)) t(x, y, z)";
+        let text = "SELECT substr('abcdef', 2, 3) AS s, substr('abc', 2) AS t, \
+                    split_part('a,b,c', ',', -1) AS p, chr(8364) AS c, \
+                    generate_series(1, 3) AS g, generate_series(3, 1, -2) AS h";
+        let table = answer(text).await.expect(text);
+        assert!(
+            table.contains("| bcd | bc | c | € | [1, 2, 3] | [3, 1] |"),
+            "{table}"
+        );
         let table = answer(sql).await.expect(sql);
-        for expected in [
-            "| 2.0 | 1.6094379124341003 | 0.0 | 2.0 | 0.01831563888873418 | 0.0 | inf | 0.0 | 16.0 | 2.0 | 1.0 | 0.0 | 0.0 |    |",
-        ] {
-            assert!(table.contains(expected), "{table}");
-        }
+        let expected = "| 2.0 | 1.6094379124341003 | 0.0 | 2.0 | 0.01831563888873418 | 0.0 | inf | 0.0 | 16.0 | 2.0 | 1.0 | 0.0 | 0.0 |    |";
+        assert!(table.contains(expected), "{table}");
     }
 }

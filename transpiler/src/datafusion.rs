@@ -30,9 +30,9 @@ use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;
 
 use crate::ast::{
-    arguments, arguments_mut, binary, call, call_with, cast_in_place, function_name, is_call_to,
-    is_grouped, is_plain_cast, number, path_steps, push_argument, rename, string, string_literal,
-    string_value, take, take_arguments,
+    arguments, arguments_mut, binary, call, call_with, case_when, cast_in_place, function_name,
+    is_call_to, is_grouped, is_plain_cast, number, path_steps, push_argument, rename, string,
+    string_literal, string_value, take, take_arguments,
 };
 use crate::types::{is_int4_literal, literal_type, Scope, SqlType};
 use crate::{result_types, shared, Dialect, TranspileError};
@@ -52,6 +52,9 @@ pub(crate) fn expression_rules(expr: &mut Expr, scope: &Scope<'_>) -> Result<(),
         *expr = array;
     }
     scalar_subqueries(expr)?;
+    shared::int4_hex(expr, scope);
+    shared::overlay(expr, |_| {});
+    empty_search_replace(expr);
     function_names(expr);
     // Before the rules that copy or move a FILTER into other calls.
     null_safe_filter(expr);
@@ -72,6 +75,40 @@ pub(crate) fn expression_rules(expr: &mut Expr, scope: &Scope<'_>) -> Result<(),
     mode(expr);
     json_aggregates(expr);
     like_escape(expr)
+}
+
+/// `replace(s, '', t)` is `s` in PostgreSQL; DataFusion puts `t` between every character
+/// (`replace('abc', '', 'x')` was `xaxbxcx`). A search that is not a non-empty constant is
+/// tested per row (NULLs still give NULL: `replace` is strict).
+fn empty_search_replace(expr: &mut Expr) {
+    let Some((text, unchanged)) = empty_search(expr) else {
+        return;
+    };
+    let replaced = take(expr);
+    *expr = case_when(unchanged, text, Some(replaced));
+}
+
+/// For a `replace(s, f, t)` whose `f` may be empty: `s`, and the test that `f` is empty and
+/// `t` not NULL.
+fn empty_search(expr: &Expr) -> Option<(Expr, Expr)> {
+    let Expr::Function(function) = expr else {
+        return None;
+    };
+    if !is_call_to(function, &["replace"]) {
+        return None;
+    }
+    let [text, search, replacement] = arguments(function).collect::<Vec<_>>()[..] else {
+        return None;
+    };
+    if string_literal(search).is_some_and(|s| !s.is_empty()) {
+        return None;
+    }
+    let unchanged = binary(
+        binary(search.clone(), BinaryOperator::Eq, string("")),
+        BinaryOperator::And,
+        Expr::IsNotNull(Box::new(replacement.clone())),
+    );
+    Some((text.clone(), unchanged))
 }
 
 /// `-x` of an integer as `0 - x` in `x`'s type, which DataFusion computes with junction's
@@ -1297,6 +1334,23 @@ mod tests {
                 .expect("renders"),
             ("SELECT (CAST(0 AS INTEGER) - (x::INT)), -x, CAST(-1 AS INTEGER), \
                 (CAST(0 AS SMALLINT) - (x::SMALLINT)), -(x::FLOAT8) FROM t")
+        );
+    }
+
+    #[test]
+    fn an_empty_search_replaces_nothing() {
+        assert_eq!(
+            datafusion("SELECT replace(a, 'b', 'c'), replace(a, b, 'c') FROM t").expect("renders"),
+            "SELECT replace(a, 'b', 'c'), CASE WHEN b = '' AND 'c' IS NOT NULL THEN a \
+             ELSE replace(a, b, 'c') END FROM t"
+        );
+    }
+
+    #[test]
+    fn int4_hex_is_32_bits() {
+        assert_eq!(
+            datafusion("SELECT to_hex(x::int), to_hex(255), to_hex(x::int8) FROM t").expect("renders"),
+            "SELECT to_hex(CAST(x::INT AS BIGINT) & 4294967295), to_hex(255), to_hex(x::INT8) FROM t"
         );
     }
 

@@ -342,8 +342,13 @@ pub(crate) fn expression_rules(expr: &mut Expr, scope: &Scope<'_>) -> Result<(),
     functions_unlike_postgresql(expr)?;
     jsonb_exists(expr);
     json_build_object(expr, scope)?;
+    shared::int4_hex(expr, scope);
     function_names(expr, scope);
     checked_arguments(expr);
+    shared::overlay(expr, |substring| {
+        checked_arguments(substring);
+        substring_start(substring);
+    });
     substring_start(expr);
     shared::apply(expr, scope, Dialect::DuckDb)?;
     regex_operators(expr);
@@ -1030,6 +1035,15 @@ mod tests {
             "SELECT SUBSTR(a, 2, junction_substring_length(n)), SUBSTRING(a FROM 2 FOR 3), \
              split_part(a, ',', junction_field_position(n)), chr(junction_character(n)), \
              unnest(generate_series(1, 10, junction_series_step(n))) FROM t"
+        );
+    }
+
+    #[test]
+    fn overlay_is_postgresqls_substrings() {
+        assert_eq!(
+            duckdb("SELECT overlay(a PLACING 'X' FROM 2 FOR 3), overlay(a PLACING b FROM p) FROM t"),
+            "SELECT (SUBSTRING(a, 1, junction_substring_length((2 - 1))) || 'X' || SUBSTRING(a, greatest((2 + 3), 1))), \
+             (SUBSTRING(a, 1, junction_substring_length((p - 1))) || b || SUBSTRING(a, greatest((p + length(b)), 1))) FROM t"
         );
     }
 

@@ -9,12 +9,13 @@
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{
-    visit_expressions, BinaryOperator, Expr, FunctionArg, FunctionArgExpr, FunctionArguments,
+    visit_expressions, BinaryOperator, DataType, Expr, FunctionArg, FunctionArgExpr,
+    FunctionArguments,
 };
 
 use crate::ast::{
-    binary, call, call_with, case_when, cast_in_place, concatenation, function_name, is_plain_cast,
-    not, number, string, string_literal, take,
+    binary, call, call_with, case_when, cast_in_place, concatenation, function_name, is_call_to,
+    is_plain_cast, not, number, string, string_literal, take,
 };
 use crate::types::{Scope, SqlType};
 use crate::{formats, Dialect, TranspileError};
@@ -36,6 +37,70 @@ pub(crate) fn apply(
     float_to_integer(expr, scope);
     common_argument_type(expr, scope);
     Ok(())
+}
+
+/// `OVERLAY(s PLACING r FROM p [FOR n])` as PostgreSQL defines it: `substring(s, 1, p - 1)
+/// || r || substring(s, p + n)`, `n` the length of `r` by default (so a start below 1 is
+/// 22011, and a tail that starts before the text takes all of it). DuckDB has no overlay;
+/// DataFusion's answered `Z` for `overlay('abc' PLACING 'Z' FROM 9)` (PostgreSQL: `abcZ`).
+/// `substring_rules` are the dialect's rules for the two substrings it makes.
+pub(crate) fn overlay(expr: &mut Expr, substring_rules: impl Fn(&mut Expr)) {
+    let Expr::Overlay {
+        expr: text,
+        overlay_what,
+        overlay_from,
+        overlay_for,
+    } = expr
+    else {
+        return;
+    };
+    let (text, placed, from) = (take(text), take(overlay_what), take(overlay_from));
+    let count = match overlay_for {
+        Some(count) => take(count),
+        None => call("length", placed.clone()),
+    };
+    let substring = |from: Expr, count: Option<Expr>| Expr::Substring {
+        expr: Box::new(text.clone()),
+        substring_from: Some(Box::new(from)),
+        substring_for: count.map(Box::new),
+        special: true,
+        shorthand: false,
+    };
+    let nested = |e: Expr| Expr::Nested(Box::new(e));
+    let mut head = substring(
+        number(1),
+        Some(nested(binary(
+            from.clone(),
+            BinaryOperator::Minus,
+            number(1),
+        ))),
+    );
+    substring_rules(&mut head);
+    let mut tail = substring(nested(binary(from, BinaryOperator::Plus, count)), None);
+    substring_rules(&mut tail);
+    *expr = nested(concatenation(vec![head, placed, tail]));
+}
+
+/// `to_hex` of an int4 is its 32 bits in PostgreSQL (`to_hex(-1)` is `ffffffff`); both
+/// engines compute in 64 (`ffffffffffffffff`). The value's low 32 bits, as a bigint, print
+/// the same. Before the dialect's own renaming of `to_hex`.
+pub(crate) fn int4_hex(expr: &mut Expr, scope: &Scope<'_>) {
+    let Expr::Function(function) = expr else {
+        return;
+    };
+    if !is_call_to(function, &["to_hex"]) {
+        return;
+    }
+    let Some(argument) = crate::ast::arguments_mut(function).next() else {
+        return;
+    };
+    let non_negative_constant = matches!(argument, Expr::Value(_));
+    if non_negative_constant || scope.type_of(argument) != Some(SqlType::Int4) {
+        return;
+    }
+    let mut wide = take(argument);
+    cast_in_place(&mut wide, DataType::BigInt(None));
+    *argument = binary(wide, BinaryOperator::BitwiseAnd, number(0xffff_ffff_u32));
 }
 
 /// A float cast to an integer rounds half to even in PostgreSQL (`9394.5::int8` is 9394);

@@ -52,9 +52,11 @@ pub(crate) fn expression_rules(expr: &mut Expr, scope: &Scope<'_>) -> Result<(),
         *expr = array;
     }
     scalar_subqueries(expr)?;
+    shared::exponent_literal(expr);
     shared::int4_hex(expr, scope);
     shared::overlay(expr, |_| {});
     empty_search_replace(expr);
+    epoch_timestamp(expr, scope);
     function_names(expr);
     // Before the rules that copy or move a FILTER into other calls.
     null_safe_filter(expr);
@@ -75,6 +77,36 @@ pub(crate) fn expression_rules(expr: &mut Expr, scope: &Scope<'_>) -> Result<(),
     mode(expr);
     json_aggregates(expr);
     like_escape(expr)
+}
+
+/// `to_timestamp(seconds)` in microseconds, PostgreSQL's unit: DataFusion's counts
+/// nanoseconds, whose range ends in 1677 and 2262, and answered those bounds (or a wrapped
+/// value) for a time outside them (`to_timestamp(1e10)` is 2286-11-20 in PostgreSQL). Seconds
+/// are float8 in PostgreSQL, rounded to the microsecond half to even (`rint`); integers are
+/// exact.
+fn epoch_timestamp(expr: &mut Expr, scope: &Scope<'_>) {
+    let Expr::Function(function) = expr else {
+        return;
+    };
+    if !is_call_to(function, &["to_timestamp"]) {
+        return;
+    }
+    let Some([seconds]) = take_arguments(function) else {
+        return;
+    };
+    let micros = if scope.type_of(&seconds).is_some_and(SqlType::is_integer) {
+        let mut seconds = seconds;
+        cast_in_place(&mut seconds, DataType::BigInt(None));
+        binary(seconds, BinaryOperator::Multiply, number(1_000_000))
+    } else {
+        let mut seconds = seconds;
+        cast_in_place(&mut seconds, DataType::DoublePrecision);
+        let product = binary(seconds, BinaryOperator::Multiply, number("1000000.0"));
+        let mut micros = result_types::half_even(product);
+        cast_in_place(&mut micros, DataType::BigInt(None));
+        micros
+    };
+    *expr = call("to_timestamp_micros", micros);
 }
 
 /// `replace(s, '', t)` is `s` in PostgreSQL; DataFusion puts `t` between every character
@@ -1351,6 +1383,28 @@ mod tests {
         assert_eq!(
             datafusion("SELECT to_hex(x::int), to_hex(255), to_hex(x::int8) FROM t").expect("renders"),
             "SELECT to_hex(CAST(x::INT AS BIGINT) & 4294967295), to_hex(255), to_hex(x::INT8) FROM t"
+        );
+    }
+
+    #[test]
+    fn epoch_seconds_are_counted_in_microseconds() {
+        assert_eq!(
+            datafusion(
+                "SELECT to_timestamp(x::int), to_timestamp('2026-01-01', 'YYYY-MM-DD') FROM t"
+            )
+            .expect("renders"),
+            "SELECT to_timestamp_micros(CAST(x::INT AS BIGINT) * 1000000), \
+             CAST(to_timestamp('2026-01-01', '%Y-%m-%d') AS TIMESTAMP(6) WITH TIME ZONE) FROM t"
+        );
+    }
+
+    #[test]
+    fn numbers_with_exponents_are_written_out() {
+        assert_eq!(
+            datafusion("SELECT 1e3, 2.5E3, 1.50e1, 1.5e-3, -1e10, 1e-1, 0.5e0, 1e308 FROM t")
+                .expect("renders"),
+            "SELECT CAST(1000 AS DECIMAL(4,0)), CAST(2500 AS DECIMAL(4,0)), 15.0, 0.0015, \
+             -CAST(10000000000 AS DECIMAL(11,0)), 0.1, 0.5, 1e308 FROM t"
         );
     }
 

@@ -339,6 +339,7 @@ pub(crate) fn expression_rules(expr: &mut Expr, scope: &Scope<'_>) -> Result<(),
         .then(|| scope.type_of(expr).and_then(duckdb_type))
         .flatten();
     shared::quoted_literals(expr);
+    shared::exponent_literal(expr);
     functions_unlike_postgresql(expr)?;
     jsonb_exists(expr);
     json_build_object(expr, scope)?;

@@ -173,17 +173,23 @@ fn name_projection(query: &mut Query) {
     for (position, item) in select.projection.iter_mut().enumerate() {
         match item {
             SelectItem::UnnamedExpr(expr) => {
-                let Some(name) = pg_name(expr) else {
-                    match expr {
-                        Expr::Identifier(i) => taken.push(i.value.to_lowercase()),
-                        Expr::CompoundIdentifier(parts) => {
-                            taken.extend(parts.last().map(|i| i.value.to_lowercase()))
-                        }
-                        _ => {}
-                    }
-                    continue;
+                // A column reference keeps its own name unless another column has it
+                // (`SELECT *, ward`, `SELECT id, id`).
+                let (name, reference) = match (pg_name(expr), &*expr) {
+                    (Some(name), _) => (name, false),
+                    (None, Expr::Identifier(i)) => (i.value.to_lowercase(), true),
+                    (None, Expr::CompoundIdentifier(parts)) => match parts.last() {
+                        Some(i) => (i.value.to_lowercase(), true),
+                        None => continue,
+                    },
+                    (None, _) => continue,
                 };
-                let alias = if wildcard || taken.contains(&name) {
+                let shared = wildcard || taken.contains(&name);
+                if reference && !shared {
+                    taken.push(name);
+                    continue;
+                }
+                let alias = if shared {
                     format!("{name}{MARK}{position}")
                 } else {
                     name.clone()
@@ -240,6 +246,20 @@ mod tests {
         );
         assert_eq!(named("SELECT 1::int4"), "SELECT 1::INT4 AS \"int4\"");
         assert_eq!(named("SELECT a, b AS c FROM t"), "SELECT a, b AS c FROM t");
+    }
+
+    /// PostgreSQL shows both columns by one name; the engines take them under two.
+    #[test]
+    fn a_column_named_twice_is_unique_for_the_engine() {
+        assert_eq!(
+            named("SELECT id, t.id FROM t"),
+            "SELECT id, t.id AS \"id\u{1f}1\" FROM t"
+        );
+        assert_eq!(
+            named("SELECT *, ward FROM t"),
+            "SELECT *, ward AS \"ward\u{1f}1\" FROM t"
+        );
+        assert_eq!(client_column_name("ward\u{1f}1"), "ward");
     }
 
     /// Each name as PostgreSQL 15 gives it.

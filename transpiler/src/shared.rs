@@ -9,8 +9,8 @@
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{
-    visit_expressions, BinaryOperator, DataType, Expr, FunctionArg, FunctionArgExpr,
-    FunctionArguments,
+    visit_expressions, BinaryOperator, DataType, ExactNumberInfo, Expr, FunctionArg,
+    FunctionArgExpr, FunctionArguments, Value,
 };
 
 use crate::ast::{
@@ -37,6 +37,74 @@ pub(crate) fn apply(
     float_to_integer(expr, scope);
     common_argument_type(expr, scope);
     Ok(())
+}
+
+/// A numeric constant written with an exponent (`1e3`, `2.5E-3`) as the same number without
+/// one, with PostgreSQL's scale (`1000`, `0.0025`), which is numeric in PostgreSQL:
+/// DataFusion reads `1e3` as a decimal of scale -3, which its casts to integers mangle
+/// (`1e3::int` was 10); DuckDB reads it as a double, rounded half to even when cast to an
+/// integer (`2.5e0::int` was 2, PostgreSQL's numeric rounds to 3) and divided as one. A
+/// whole number is cast to a decimal of its digits, to stay numeric (`1000` alone is an
+/// integer). Past 38 digits it is left to the engine.
+pub(crate) fn exponent_literal(expr: &mut Expr) {
+    let Expr::Value(value) = expr else {
+        return;
+    };
+    let Value::Number(text, _) = &value.value else {
+        return;
+    };
+    let Some((digits, scale)) = without_exponent(text) else {
+        return;
+    };
+    let precision =
+        u64::try_from(digits.chars().filter(char::is_ascii_digit).count()).unwrap_or(u64::MAX);
+    if precision > 38 {
+        return;
+    }
+    let plain = number(&digits);
+    *expr = if scale == 0 {
+        let mut whole = plain;
+        cast_in_place(
+            &mut whole,
+            DataType::Decimal(ExactNumberInfo::PrecisionAndScale(precision, 0)),
+        );
+        whole
+    } else {
+        plain
+    };
+}
+
+/// A number's digits written out without its exponent, and how many follow the point:
+/// `2.5e3` is (`2500`, 0), `1.50e1` (`15.0`, 1), `1.5e-3` (`0.0015`, 4).
+fn without_exponent(text: &str) -> Option<(String, usize)> {
+    let (mantissa, exponent) = text.split_once(['e', 'E'])?;
+    let exponent: i64 = exponent.parse().ok()?;
+    let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let digits: String = format!("{whole}{fraction}");
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    // digits × 10^shift
+    let shift = exponent - i64::try_from(fraction.len()).ok()?;
+    if shift.unsigned_abs() > 40 {
+        return None;
+    }
+    let (whole, fraction) = if shift >= 0 {
+        let zeros = "0".repeat(usize::try_from(shift).ok()?);
+        (format!("{digits}{zeros}"), String::new())
+    } else {
+        let scale = usize::try_from(-shift).ok()?;
+        let padded = format!("{digits:0>width$}", width = scale + 1);
+        let (whole, fraction) = padded.split_at(padded.len() - scale);
+        (whole.to_owned(), fraction.to_owned())
+    };
+    let whole = whole.trim_start_matches('0');
+    let whole = if whole.is_empty() { "0" } else { whole };
+    Some(if fraction.is_empty() {
+        (whole.to_owned(), 0)
+    } else {
+        (format!("{whole}.{fraction}"), fraction.len())
+    })
 }
 
 /// `OVERLAY(s PLACING r FROM p [FOR n])` as PostgreSQL defines it: `substring(s, 1, p - 1)

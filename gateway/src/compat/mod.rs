@@ -16,10 +16,9 @@ mod subqueries;
 use std::sync::Arc;
 
 use datafusion_pg_catalog::sql::rules::{
-    AliasDuplicatedProjectionRewrite, FixArrayLiteral, FixCollate, FixVersionColumnName,
-    PrependUnqualifiedPgTableName, RemoveQualifier, RemoveUnsupportedTypes,
-    ResolveUnqualifiedIdentifer, RewriteArrayAnyAllOperation, RewriteRegclassCastToSubquery,
-    SqlStatementRewriteRule,
+    FixArrayLiteral, FixCollate, FixVersionColumnName, PrependUnqualifiedPgTableName,
+    RemoveQualifier, RemoveUnsupportedTypes, ResolveUnqualifiedIdentifer,
+    RewriteArrayAnyAllOperation, RewriteRegclassCastToSubquery, SqlStatementRewriteRule,
 };
 use datafusion_pg_catalog::sql::PostgresCompatibilityParser;
 use junction_transpiler::SYSTEM_SCHEMAS;
@@ -34,7 +33,10 @@ use sqlparser::parser::ParserError;
 pub struct CompatibilityParser {
     /// Everything datafusion-pg-catalog does, for catalog queries.
     catalog: PostgresCompatibilityParser,
-    /// Its rules in its order, but for `RemoveSubqueryFromProjection`, for all others.
+    /// Its rules in its order, for all others, but for `RemoveSubqueryFromProjection` and
+    /// `AliasDuplicatedProjectionRewrite` (which shows the client `__alias_ward` for the
+    /// `ward` of `SELECT *, ward`; junction_transpiler's result names keep such columns
+    /// apart for the engine under the name PostgreSQL shows).
     user_rules: Vec<Arc<dyn SqlStatementRewriteRule>>,
 }
 
@@ -43,7 +45,6 @@ impl CompatibilityParser {
         Self {
             catalog: PostgresCompatibilityParser::new(),
             user_rules: vec![
-                Arc::new(AliasDuplicatedProjectionRewrite),
                 Arc::new(ResolveUnqualifiedIdentifer),
                 Arc::new(RewriteArrayAnyAllOperation),
                 Arc::new(PrependUnqualifiedPgTableName),

@@ -135,3 +135,50 @@ async fn limit_and_offset_parameters_are_bigint() {
         assert_eq!(ids, [2, 3], "{engine}");
     }
 }
+
+/// PostgreSQL names both columns of `SELECT *, ward` and of `SELECT id, id` as written; the
+/// engines need them unique (DataFusion refused the second, and a catalog rewrite showed the
+/// client `__alias_ward`).
+#[tokio::test]
+async fn a_column_selected_twice_keeps_its_name() {
+    let server = Server::start();
+    let client = server.connect().await;
+    for engine in ["datafusion", "duckdb"] {
+        client
+            .batch_execute(&format!("set junction.engine = '{engine}'"))
+            .await
+            .expect("set engine");
+        let row = client
+            .query_one(
+                "select *, ward from silver.patients where patient_id = 1",
+                &[],
+            )
+            .await
+            .expect(engine);
+        let names: Vec<&str> = row.columns().iter().map(|c| c.name()).collect();
+        assert_eq!(
+            names,
+            [
+                "patient_id",
+                "name",
+                "birth_date",
+                "sex",
+                "ward",
+                "admitted_at",
+                "discharged_at",
+                "ward"
+            ],
+            "{engine}"
+        );
+        assert_eq!(row.get::<_, String>(4), row.get::<_, String>(7), "{engine}");
+        let row = client
+            .query_one(
+                "select patient_id, patient_id from silver.patients where patient_id = 1",
+                &[],
+            )
+            .await
+            .expect(engine);
+        let names: Vec<&str> = row.columns().iter().map(|c| c.name()).collect();
+        assert_eq!(names, ["patient_id", "patient_id"], "{engine}");
+    }
+}

@@ -297,6 +297,18 @@ fn functions_unlike_postgresql(expr: &Expr) -> Result<(), TranspileError> {
         } => Err(TranspileError::Unsupported(format!(
             "jsonb's {op} operator is not supported by duckdb"
         ))),
+        // PostgreSQL's regexp_matches is a set of arrays of groups; DuckDB's is `~`. Only
+        // the first match of a constant pattern is written ([`function_names`]).
+        Expr::Function(f)
+            if is_call_to(f, &["regexp_matches"])
+                && (arguments(f).count() != 2
+                    || arguments(f).nth(1).and_then(string_literal).is_none()) =>
+        {
+            Err(TranspileError::Unsupported(
+                "regexp_matches with flags or a pattern that is not a constant is not supported by duckdb"
+                    .to_owned(),
+            ))
+        }
         // DuckDB's pg_typeof answers DuckDB's type names (`varchar`, `decimal(2,1)`), and
         // junction cannot type its results regtype: DataFusion answers it.
         Expr::Function(f) if is_call_to(f, &["pg_typeof"]) => Err(TranspileError::Unsupported(
@@ -608,8 +620,31 @@ pub fn function_names(expr: &mut Expr, scope: &Scope<'_>) {
                 .nth(1)
                 .and_then(string_literal)
                 .is_some();
-            if let Some([text, pattern]) = take_arguments(function).filter(|_| pattern_is_literal) {
-                *expr = regexp_match(&text, &pattern);
+            if pattern_is_literal {
+                if let Some([text, pattern]) = take_arguments(function) {
+                    *expr = regexp_match(&text, &pattern);
+                }
+            }
+        }
+        ("regexp_matches", 2)
+            if arguments(function)
+                .nth(1)
+                .and_then(string_literal)
+                .is_some() =>
+        {
+            // PostgreSQL's set of the first match's groups (no row without a match);
+            // DuckDB's regexp_matches is the boolean `~`.
+            if let Some([text, pattern]) = take_arguments(function) {
+                let (matched, groups) = match_groups(&text, &pattern);
+                let rows = Expr::Array(sqlparser::ast::Array {
+                    elem: vec![groups],
+                    named: false,
+                });
+                let none = Expr::Array(sqlparser::ast::Array {
+                    elem: vec![],
+                    named: false,
+                });
+                *expr = call("unnest", case_when(matched, rows, Some(none)));
             }
         }
         ("lpad" | "rpad", 2 | 3) => {
@@ -653,6 +688,13 @@ pub fn function_names(expr: &mut Expr, scope: &Scope<'_>) {
 /// whole match without groups), NULL without a match. DuckDB has no such function; its
 /// `regexp_extract` takes one group at a time.
 fn regexp_match(text: &Expr, pattern: &Expr) -> Expr {
+    let (matched, groups) = match_groups(text, pattern);
+    case_when(matched, groups, None)
+}
+
+/// Whether `text` matches the constant `pattern`, and the array of the first match's groups
+/// (or of the whole match without groups).
+fn match_groups(text: &Expr, pattern: &Expr) -> (Expr, Expr) {
     let groups = string_literal(pattern).map_or(0, capture_groups);
     let elements = (if groups == 0 { 0..=0 } else { 1..=groups })
         .map(|group| {
@@ -662,13 +704,12 @@ fn regexp_match(text: &Expr, pattern: &Expr) -> Expr {
             )
         })
         .collect();
-    case_when(
+    (
         call_with("regexp_matches", vec![text.clone(), pattern.clone()]),
         Expr::Array(sqlparser::ast::Array {
             elem: elements,
             named: false,
         }),
-        None,
     )
 }
 
@@ -1046,6 +1087,19 @@ mod tests {
             "SELECT (SUBSTRING(a, 1, junction_substring_length((2 - 1))) || 'X' || SUBSTRING(a, greatest((2 + 3), 1))), \
              (SUBSTRING(a, 1, junction_substring_length((p - 1))) || b || SUBSTRING(a, greatest((p + length(b)), 1))) FROM t"
         );
+    }
+
+    #[test]
+    fn regexp_matches_is_a_set_of_group_arrays() {
+        assert_eq!(
+            duckdb("SELECT regexp_matches(a, '(b)(c)') FROM t"),
+            "SELECT unnest(CASE WHEN regexp_matches(a, '(b)(c)') THEN \
+             [[regexp_extract(a, '(b)(c)', 1), regexp_extract(a, '(b)(c)', 2)]] ELSE [] END) FROM t"
+        );
+        let statement = crate::parse("SELECT regexp_matches(a, 'b', 'g') FROM t")
+            .expect("parses")
+            .remove(0);
+        assert!(crate::render(&statement, crate::Dialect::DuckDb, &crate::NoTypes).is_err());
     }
 
     #[test]

@@ -242,11 +242,50 @@ fn write_datetime(t: &NaiveDateTime, out: &mut String) -> bool {
     bc
 }
 
+/// An infinite date or timestamp (`'infinity'`, `'-infinity'`), as the engines hold them:
+/// DuckDB's `infinity` is the type's largest value and its `-infinity` the smallest but one
+/// (PostgreSQL's binary form: the largest and the smallest). Printed as dates they were a year
+/// 5881580 and a year 5877642 BC.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Infinite {
+    Future,
+    Past,
+}
+
+impl Infinite {
+    pub fn of_date(days: i32) -> Option<Self> {
+        match days {
+            i32::MAX => Some(Infinite::Future),
+            _ if days <= i32::MIN + 1 => Some(Infinite::Past),
+            _ => None,
+        }
+    }
+
+    pub fn of_timestamp(micros: i64) -> Option<Self> {
+        match micros {
+            i64::MAX => Some(Infinite::Future),
+            _ if micros <= i64::MIN + 1 => Some(Infinite::Past),
+            _ => None,
+        }
+    }
+
+    pub fn text(self) -> &'static str {
+        match self {
+            Infinite::Future => "infinity",
+            Infinite::Past => "-infinity",
+        }
+    }
+}
+
 /// A date (days since 1970-01-01) as PostgreSQL prints it: `YYYY-MM-DD`, a year past 9999
 /// with all its digits and no sign, a year before 1 as a positive year and ` BC`. Computed
 /// from the day count (the proleptic Gregorian calendar, as PostgreSQL's), so that every
 /// Date32 prints, beyond chrono's range too.
 pub fn date(days: i32, out: &mut String) {
+    if let Some(infinite) = Infinite::of_date(days) {
+        out.push_str(infinite.text());
+        return;
+    }
     // Howard Hinnant's civil_from_days, in eras of 400 years (146,097 days).
     let z = i64::from(days) + 719_468;
     let era = z.div_euclid(146_097);
@@ -271,6 +310,10 @@ pub fn date(days: i32, out: &mut String) {
 
 /// A timestamp (microseconds since 1970) as PostgreSQL prints it.
 pub fn timestamp(micros: i64, out: &mut String) {
+    if let Some(infinite) = Infinite::of_timestamp(micros) {
+        out.push_str(infinite.text());
+        return;
+    }
     let Some(t) = naive(micros) else {
         out.push_str("infinity");
         return;
@@ -282,6 +325,10 @@ pub fn timestamp(micros: i64, out: &mut String) {
 
 /// A timestamptz (microseconds since 1970) as PostgreSQL prints it in `zone`.
 pub fn timestamptz(micros: i64, zone: &Tz, out: &mut String) {
+    if let Some(infinite) = Infinite::of_timestamp(micros) {
+        out.push_str(infinite.text());
+        return;
+    }
     let Some(utc) = naive(micros) else {
         out.push_str("infinity");
         return;
@@ -309,6 +356,23 @@ pub fn timestamptz(micros: i64, zone: &Tz, out: &mut String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn infinite_dates_and_timestamps_print_as_postgresqls() {
+        let printed = |f: &dyn Fn(&mut String)| {
+            let mut out = String::new();
+            f(&mut out);
+            out
+        };
+        assert_eq!(printed(&|o| date(i32::MAX, o)), "infinity");
+        assert_eq!(printed(&|o| date(i32::MIN + 1, o)), "-infinity");
+        assert_eq!(printed(&|o| timestamp(i64::MAX, o)), "infinity");
+        assert_eq!(printed(&|o| timestamp(i64::MIN + 1, o)), "-infinity");
+        assert_eq!(
+            printed(&|o| timestamptz(i64::MIN, &Tz::UTC, o)),
+            "-infinity"
+        );
+    }
 
     #[test]
     fn dates_print_as_postgresql_prints_them() {

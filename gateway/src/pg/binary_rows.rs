@@ -13,6 +13,7 @@ use arrow::datatypes::{
     Int64Type, Schema, TimeUnit, TimestampMicrosecondType,
 };
 use bytes::{BufMut, BytesMut};
+use junction_engines::pg_text::Infinite;
 use pgwire::messages::data::DataRow;
 
 /// Days from 1970-01-01 (Arrow's epoch) to 2000-01-01 (PostgreSQL's).
@@ -137,16 +138,25 @@ impl<'a> ColumnEncoder<'a> {
             Self::Int64(a) => fixed(a, row, out, |v: i64| Ok(v.to_be_bytes())),
             Self::Float32(a) => fixed(a, row, out, |v: f32| Ok(v.to_bits().to_be_bytes())),
             Self::Float64(a) => fixed(a, row, out, |v: f64| Ok(v.to_bits().to_be_bytes())),
-            Self::Date32(a) => fixed(a, row, out, |days: i32| {
-                days.checked_sub(PG_EPOCH_DAYS)
+            // PostgreSQL's infinite dates and timestamps are the types' largest and smallest
+            // values.
+            Self::Date32(a) => fixed(a, row, out, |days: i32| match Infinite::of_date(days) {
+                Some(Infinite::Future) => Ok(i32::MAX.to_be_bytes()),
+                Some(Infinite::Past) => Ok(i32::MIN.to_be_bytes()),
+                None => days
+                    .checked_sub(PG_EPOCH_DAYS)
                     .map(i32::to_be_bytes)
-                    .ok_or(OutOfRange("date"))
+                    .ok_or(OutOfRange("date")),
             }),
             Self::Timestamp(a) => fixed(a, row, out, |micros: i64| {
-                micros
-                    .checked_sub(PG_EPOCH_MICROS)
-                    .map(i64::to_be_bytes)
-                    .ok_or(OutOfRange("timestamp"))
+                match Infinite::of_timestamp(micros) {
+                    Some(Infinite::Future) => Ok(i64::MAX.to_be_bytes()),
+                    Some(Infinite::Past) => Ok(i64::MIN.to_be_bytes()),
+                    None => micros
+                        .checked_sub(PG_EPOCH_MICROS)
+                        .map(i64::to_be_bytes)
+                        .ok_or(OutOfRange("timestamp")),
+                }
             }),
             Self::Text(a) => {
                 if a.is_null(row) {
@@ -276,9 +286,48 @@ mod tests {
     fn a_timestamp_beyond_postgresql_is_an_error() {
         let batch = RecordBatch::try_from_iter([(
             "ts",
-            Arc::new(TimestampMicrosecondArray::from(vec![i64::MIN])) as ArrayRef,
+            Arc::new(TimestampMicrosecondArray::from(vec![i64::MIN + 2])) as ArrayRef,
         )])
         .expect("batch");
         assert!(encode(&batch).is_err());
+    }
+
+    #[test]
+    fn infinite_dates_and_timestamps_are_postgresqls() {
+        let batch = RecordBatch::try_from_iter([
+            (
+                "d",
+                Arc::new(Date32Array::from(vec![i32::MAX, i32::MIN + 1])) as ArrayRef,
+            ),
+            (
+                "ts",
+                Arc::new(TimestampMicrosecondArray::from(vec![
+                    i64::MAX,
+                    i64::MIN + 1,
+                ])) as ArrayRef,
+            ),
+        ])
+        .expect("batch");
+        let rows = encode(&batch).expect("encodes");
+        let fields = |row: &DataRow| row.data.to_vec();
+        let mut future = Vec::new();
+        for part in [
+            &4i32.to_be_bytes()[..],
+            &i32::MAX.to_be_bytes(),
+            &8i32.to_be_bytes(),
+            &i64::MAX.to_be_bytes(),
+        ] {
+            future.extend_from_slice(part);
+        }
+        let mut past = Vec::new();
+        for part in [
+            &4i32.to_be_bytes()[..],
+            &i32::MIN.to_be_bytes(),
+            &8i32.to_be_bytes(),
+            &i64::MIN.to_be_bytes(),
+        ] {
+            past.extend_from_slice(part);
+        }
+        assert_eq!(rows.iter().map(fields).collect::<Vec<_>>(), [future, past]);
     }
 }

@@ -187,6 +187,11 @@ pub const MACROS: &[&str] = &[
      WHEN n > 1114111 THEN error('[54000] requested character too large for encoding: ' || n) \
      WHEN n BETWEEN 55296 AND 57343 \
        THEN error('[54000] requested character not valid for encoding: ' || n) ELSE n END",
+    // PostgreSQL's integer input (int2in/int4in/int8in): blanks, a sign and digits. DuckDB
+    // also reads `1.5` (as 2), `0x1F` and `1e2`.
+    "CREATE OR REPLACE MACRO junction_integer_text(s, type_name) AS \
+     CASE WHEN s IS NULL OR regexp_full_match(s, '\\s*[+-]?[0-9]+\\s*') THEN s \
+     ELSE error('[22P02] invalid input syntax for type ' || type_name || ': \"' || s || '\"') END",
     "CREATE OR REPLACE MACRO junction_divisor(x) AS \
      CASE WHEN x = 0 THEN error('[22012] division by zero') ELSE x END",
     "CREATE OR REPLACE MACRO junction_modulus(x) AS \
@@ -370,6 +375,7 @@ pub(crate) fn expression_rules(expr: &mut Expr, scope: &Scope<'_>) -> Result<(),
     type_names(expr);
     array_concat(expr, scope);
     null_concat(expr);
+    strict_integer_text(expr, scope);
     checked_division(expr, scope);
     checked_float_product(expr, scope);
     checked_date_arithmetic(expr, scope);
@@ -1003,6 +1009,34 @@ fn checked_math(expr: &mut Expr) {
     }
 }
 
+/// Text cast to an integer type, read as PostgreSQL reads it (`junction_integer_text`):
+/// DuckDB cast `'1.5'` to 2 and `'0x1F'` to 31, where PostgreSQL raises 22P02.
+fn strict_integer_text(expr: &mut Expr, scope: &Scope<'_>) {
+    let Expr::Cast {
+        kind,
+        expr: inner,
+        data_type,
+        ..
+    } = expr
+    else {
+        return;
+    };
+    if !crate::ast::is_plain_cast(kind) {
+        return;
+    }
+    let type_name = match SqlType::of(data_type) {
+        SqlType::Int2 => "smallint",
+        SqlType::Int4 => "integer",
+        SqlType::Int8 => "bigint",
+        _ => return,
+    };
+    let text = string_literal(inner).is_some() || scope.type_of(inner) == Some(SqlType::Text);
+    if text {
+        let value = take(inner);
+        **inner = call_with("junction_integer_text", vec![value, string(type_name)]);
+    }
+}
+
 /// `a * b` of floats: PostgreSQL's overflow check (Infinity from finite operands is an error).
 pub fn checked_float_product(expr: &mut Expr, scope: &Scope<'_>) {
     let Expr::BinaryOp {
@@ -1100,6 +1134,14 @@ mod tests {
             .expect("parses")
             .remove(0);
         assert!(crate::render(&statement, crate::Dialect::DuckDb, &crate::NoTypes).is_err());
+    }
+
+    #[test]
+    fn text_cast_to_an_integer_is_read_as_postgresql_reads_it() {
+        assert_eq!(
+            duckdb("SELECT '12'::int, CAST(a AS BIGINT) FROM t"),
+            "SELECT junction_integer_text('12', 'integer')::INT, CAST(a AS BIGINT) FROM t"
+        );
     }
 
     #[test]

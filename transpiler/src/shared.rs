@@ -33,6 +33,7 @@ pub(crate) fn apply(
     bytea_hex(expr, dialect);
     similar_to(expr, dialect)?;
     format_to_concat(expr, dialect)?;
+    crate::type_modifiers::truncating_cast(expr, |text| value_text(text, scope, dialect));
     value_text(expr, scope, dialect);
     float_to_integer(expr, scope);
     common_argument_type(expr, scope);

@@ -6,6 +6,7 @@ use std::ops::ControlFlow;
 
 use sqlparser::ast::{visit_expressions, CharacterLength, DataType, Expr, Statement};
 
+use crate::ast::{call_with, cast_in_place, is_plain_cast, number, take};
 use crate::TranspileError;
 
 /// PostgreSQL's MaxAttrSize in characters: the longest `char(n)` or `varchar(n)`.
@@ -24,6 +25,32 @@ pub fn check_type_modifiers(statement: &Statement) -> Result<(), TranspileError>
         ControlFlow::Break(e) => Err(e),
         ControlFlow::Continue(()) => Ok(()),
     }
+}
+
+/// A cast to `varchar(n)` or `char(n)` keeps the first `n` characters, as PostgreSQL's
+/// explicit casts do (`'abcdef'::varchar(3)` is `abc`); both engines ignore the length and
+/// kept the whole text. `as_text` is the dialect's rule for the value's text (a float's,
+/// an interval's as PostgreSQL prints them), applied to the cast to text it makes.
+pub(crate) fn truncating_cast(expr: &mut Expr, as_text: impl Fn(&mut Expr)) {
+    let Expr::Cast {
+        kind,
+        expr: inner,
+        data_type,
+        ..
+    } = expr
+    else {
+        return;
+    };
+    if !is_plain_cast(kind) {
+        return;
+    }
+    let Some(Ok(length)) = character_length(data_type) else {
+        return;
+    };
+    let mut text = take(inner);
+    cast_in_place(&mut text, DataType::Varchar(None));
+    as_text(&mut text);
+    **inner = call_with("left", vec![text, number(length)]);
 }
 
 /// A character type's length, or PostgreSQL's error for it.
@@ -52,6 +79,21 @@ fn character_length(data_type: &DataType) -> Option<Result<u64, TranspileError>>
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn casts_to_a_length_keep_that_many_characters() {
+        let statement = crate::parse("SELECT CAST(a AS VARCHAR(3)), b::char(2), c::varchar FROM t")
+            .expect("parses")
+            .remove(0);
+        for dialect in [crate::Dialect::DataFusion, crate::Dialect::DuckDb] {
+            assert_eq!(
+                crate::render(&statement, dialect, &crate::NoTypes).expect("renders"),
+                "SELECT CAST(left(CAST(a AS VARCHAR), 3) AS VARCHAR(3)), \
+                 left(CAST(b AS VARCHAR), 2)::CHAR(2), c::VARCHAR FROM t",
+                "{dialect:?}"
+            );
+        }
+    }
+
     /// What parsing `sql` says, which checks the type modifiers.
     fn checked(sql: &str) -> Result<(), String> {
         crate::parse(sql)

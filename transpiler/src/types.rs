@@ -308,7 +308,11 @@ impl<'a> Scope<'a> {
                     .iter()
                     .filter_map(|row| row.get(i))
                     .filter(|e| !matches!(e, Expr::Value(v) if v.value == Value::Null))
-                    .map(|e| self.type_of(e))
+                    // Constant strings alone are text (PostgreSQL resolves unknown so).
+                    .map(|e| {
+                        self.type_of(e)
+                            .or_else(|| crate::ast::string_literal(e).map(|_| SqlType::Text))
+                    })
                     .collect::<Option<Vec<_>>>();
                 let common = types.as_deref().and_then(common_type);
                 (name, common.unwrap_or(SqlType::Other))

@@ -122,7 +122,7 @@ fn datafusion_rules() {
                 "SELECT pg_typeof('x'), pg_typeof(7), pg_typeof(-7), pg_typeof(quality::varchar(3)), \
                  pg_typeof('{}'::jsonb), pg_typeof(heart_rate) FROM silver.vitals",
                 "SELECT pg_typeof('x', 'unknown'), pg_typeof(7, 'integer'), \
-                 pg_typeof(-7, 'integer'), pg_typeof(quality::VARCHAR(3), 'character varying'), \
+                 pg_typeof(-7, 'integer'), pg_typeof(left(CAST(quality AS VARCHAR), 3)::VARCHAR(3), 'character varying'), \
                  pg_typeof(junction_json('{}'), 'jsonb'), pg_typeof(heart_rate) FROM silver.vitals",
             ),
             (

@@ -251,6 +251,25 @@ pub(crate) fn is_plain_cast(kind: &CastKind) -> bool {
     matches!(kind, CastKind::Cast | CastKind::DoubleColon)
 }
 
+/// What a plain cast casts, and to which type; `None` for any other expression.
+pub(crate) fn plain_cast_mut(expr: &mut Expr) -> Option<(&mut Box<Expr>, &DataType)> {
+    match expr {
+        Expr::Cast {
+            kind,
+            expr,
+            data_type,
+            ..
+        } if is_plain_cast(kind) => Some((expr, data_type)),
+        _ => None,
+    }
+}
+
+/// Whether `expr` is an integer constant of at least 1.
+pub(crate) fn is_positive_integer(expr: &Expr) -> bool {
+    matches!(expr, Expr::Value(v)
+        if matches!(&v.value, Value::Number(n, _) if n.parse::<i64>().is_ok_and(|n| n >= 1)))
+}
+
 /// The steps of PostgreSQL's text-array path `{a,b,1}` (for `#>` and `#>>`), trimmed and
 /// unquoted; `None` for text that is not such a path.
 pub(crate) fn path_steps(path: &str) -> Option<Vec<&str>> {

@@ -28,9 +28,9 @@ use sqlparser::ast::{
 };
 
 use crate::ast::{
-    arguments, binary, call, call_with, case_when, cast_in_place, function_name, is_call_to, not,
-    number, path_steps, plain_argument, push_argument, rename, string, string_literal, take,
-    take_arguments,
+    arguments, binary, call, call_with, case_when, cast_in_place, function_name, is_call_to,
+    is_positive_integer, not, number, path_steps, plain_argument, push_argument, rename, string,
+    string_literal, take, take_arguments,
 };
 use crate::relations::{fold, CATALOG_FUNCTIONS};
 use crate::types::{Scope, SqlType};
@@ -810,8 +810,7 @@ pub fn substring_start(expr: &mut Expr) {
     else {
         return;
     };
-    let positive = matches!(from.as_ref(), Expr::Value(v) if matches!(&v.value, Value::Number(n, _) if n.parse::<i64>().is_ok_and(|n| n >= 1)));
-    if positive {
+    if is_positive_integer(from) {
         return;
     }
     let start = take(from);
@@ -832,9 +831,8 @@ pub fn substring_start(expr: &mut Expr) {
 /// that checks it (a positive constant as written): `substr`'s length, `split_part`'s field,
 /// `chr`'s code point, `generate_series`' step.
 fn checked_arguments(expr: &mut Expr) {
-    let positive = |e: &Expr| matches!(e, Expr::Value(v) if matches!(&v.value, Value::Number(n, _) if n.parse::<i64>().is_ok_and(|n| n >= 1)));
     let guard = |argument: &mut Expr, macro_name: &str| {
-        if !positive(argument) {
+        if !is_positive_integer(argument) {
             *argument = call(macro_name, take(argument));
         }
     };
@@ -1012,18 +1010,9 @@ fn checked_math(expr: &mut Expr) {
 /// Text cast to an integer type, read as PostgreSQL reads it (`junction_integer_text`):
 /// DuckDB cast `'1.5'` to 2 and `'0x1F'` to 31, where PostgreSQL raises 22P02.
 fn strict_integer_text(expr: &mut Expr, scope: &Scope<'_>) {
-    let Expr::Cast {
-        kind,
-        expr: inner,
-        data_type,
-        ..
-    } = expr
-    else {
+    let Some((inner, data_type)) = crate::ast::plain_cast_mut(expr) else {
         return;
     };
-    if !crate::ast::is_plain_cast(kind) {
-        return;
-    }
     let type_name = match SqlType::of(data_type) {
         SqlType::Int2 => "smallint",
         SqlType::Int4 => "integer",

@@ -6,7 +6,7 @@ use std::ops::ControlFlow;
 
 use sqlparser::ast::{visit_expressions, CharacterLength, DataType, Expr, Statement};
 
-use crate::ast::{call_with, cast_in_place, is_plain_cast, number, take};
+use crate::ast::{call_with, cast_in_place, number, plain_cast_mut, take};
 use crate::TranspileError;
 
 /// PostgreSQL's MaxAttrSize in characters: the longest `char(n)` or `varchar(n)`.
@@ -32,18 +32,9 @@ pub fn check_type_modifiers(statement: &Statement) -> Result<(), TranspileError>
 /// kept the whole text. `as_text` is the dialect's rule for the value's text (a float's,
 /// an interval's as PostgreSQL prints them), applied to the cast to text it makes.
 pub(crate) fn truncating_cast(expr: &mut Expr, as_text: impl Fn(&mut Expr)) {
-    let Expr::Cast {
-        kind,
-        expr: inner,
-        data_type,
-        ..
-    } = expr
-    else {
+    let Some((inner, data_type)) = plain_cast_mut(expr) else {
         return;
     };
-    if !is_plain_cast(kind) {
-        return;
-    }
     let Some(Ok(length)) = character_length(data_type) else {
         return;
     };

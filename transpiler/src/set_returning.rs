@@ -10,14 +10,24 @@ use sqlparser::ast::{
 
 use crate::ast::{call, cast_in_place, function_name, plain_argument};
 use crate::relations::fold;
-use crate::types::is_int4_literal;
+use crate::types::{is_int4_literal, SqlType};
 use crate::TranspileError;
 
-/// Whether every argument of `generate_series` is an int4 literal: PostgreSQL's series is
-/// int4 then, the engines' BIGINT.
+/// Whether every argument of `generate_series` is an int4 literal or a cast to int2 or int4:
+/// PostgreSQL's series is int4 then, the engines' BIGINT.
 fn int4_series(args: &[FunctionArg]) -> bool {
     args.iter()
-        .all(|arg| plain_argument(arg).is_some_and(is_int4_literal))
+        .all(|arg| plain_argument(arg).is_some_and(is_int4_argument))
+}
+
+fn is_int4_argument(expr: &Expr) -> bool {
+    match expr {
+        Expr::Cast { data_type, .. } => {
+            matches!(SqlType::of(data_type), SqlType::Int2 | SqlType::Int4)
+        }
+        Expr::Nested(inner) => is_int4_argument(inner),
+        other => is_int4_literal(other),
+    }
 }
 
 /// `generate_series(...)` in a query's select list is a set of rows in PostgreSQL, a list

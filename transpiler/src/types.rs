@@ -15,7 +15,7 @@ use sqlparser::ast::{
     TableAliasColumnDef, TableFactor, TimezoneInfo, UnaryOperator, Value, Visit, Visitor,
 };
 
-use crate::ast::{arguments, function_name};
+use crate::ast::{arguments, function_name, plain_argument, table_function};
 use crate::relations::{fold, table_name_parts};
 
 /// A PostgreSQL type, as far as the rules tell types apart.
@@ -218,6 +218,34 @@ impl<'a> Scope<'a> {
 
     fn enter_factor(&mut self, factor: &TableFactor) {
         match factor {
+            TableFactor::Table { alias, .. } if table_function(factor).is_some() => {
+                // generate_series in FROM: one column, named as the alias names it.
+                let Some((name, args)) = table_function(factor) else {
+                    return;
+                };
+                let bounds: Option<Vec<SqlType>> = args
+                    .iter()
+                    .take(2)
+                    .map(|arg| plain_argument(arg).and_then(|e| self.type_of(e)))
+                    .collect();
+                let is_series = name.0.last().and_then(|p| p.as_ident()).map(fold)
+                    == Some("generate_series".to_owned());
+                let Some(values) = bounds
+                    .filter(|bounds| is_series && bounds.len() == 2)
+                    .and_then(|bounds| common_type(&bounds))
+                else {
+                    return;
+                };
+                let table = alias
+                    .as_ref()
+                    .map_or("generate_series".to_owned(), |a| fold(&a.name));
+                let column = alias
+                    .as_ref()
+                    .map(|a| a.columns.first().map_or(&a.name, |c| &c.name))
+                    .map_or("generate_series".to_owned(), fold);
+                self.tables
+                    .push((table, Cow::Owned(vec![(column, values)])));
+            }
             TableFactor::Table { alias, .. } => {
                 let Some(parts) = table_name_parts(factor) else {
                     return;
@@ -530,6 +558,12 @@ impl<'a> Scope<'a> {
                 }
             }
             "div" => Numeric,
+            // Its values are of its bounds' common type (a timestamp series steps by an
+            // interval).
+            "generate_series" => {
+                let stop = arguments(function).nth(1).and_then(|e| self.type_of(e))?;
+                common_type(&[first()?, stop])?
+            }
             "percentile_cont" => match function.within_group.first().map(|o| self.type_of(&o.expr))
             {
                 Some(Some(Interval)) => Interval,

@@ -8,11 +8,13 @@ mod catalog_list;
 mod clock;
 mod domain_checks;
 mod encodings;
+mod exact_sums;
 mod expand_array;
 mod float_text_udf;
 mod format_type;
 mod function_signatures;
 mod identity;
+mod integer_series;
 mod interval_order;
 mod intervals;
 pub(crate) mod json_build_object;
@@ -267,6 +269,7 @@ impl DataFusionEngine {
             ctx.register_udf(udf);
         }
         ctx.register_udf(to_char_number::to_char_number_udf());
+        ctx.register_udtf("generate_series", Arc::new(integer_series::GenerateSeries));
         ctx.register_udwf(ntile::ntile_udwf());
         ctx.register_udaf(scalar_subquery::scalar_subquery_udaf());
         // Called by name for averages (the transpiler's exact_average); the operator planner
@@ -292,6 +295,7 @@ impl DataFusionEngine {
         let rules = not_in::with_rule(state.optimizers());
         let mut analyzer_rules = interval_order::with_rules(&state.analyzer().rules);
         analyzer_rules.push(Arc::new(text_casts::TextCasts));
+        analyzer_rules.push(Arc::new(exact_sums::ExactSums));
         let base = SessionStateBuilder::new_from_existing(state)
             .with_expr_planners(planners)
             .with_optimizer_rules(rules)

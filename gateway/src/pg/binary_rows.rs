@@ -69,6 +69,31 @@ pub fn encode(batch: &RecordBatch) -> Result<Vec<DataRow>, OutOfRange> {
     Ok(out)
 }
 
+/// A date's binary form: days from 2000-01-01, PostgreSQL's infinite dates the type's
+/// largest and smallest values.
+pub fn date_bytes(days: i32) -> Result<[u8; 4], OutOfRange> {
+    match Infinite::of_date(days) {
+        Some(Infinite::Future) => Ok(i32::MAX.to_be_bytes()),
+        Some(Infinite::Past) => Ok(i32::MIN.to_be_bytes()),
+        None => days
+            .checked_sub(PG_EPOCH_DAYS)
+            .map(i32::to_be_bytes)
+            .ok_or(OutOfRange("date")),
+    }
+}
+
+/// A timestamp's binary form (microseconds from 2000-01-01), infinities as for dates.
+pub fn timestamp_bytes(micros: i64) -> Result<[u8; 8], OutOfRange> {
+    match Infinite::of_timestamp(micros) {
+        Some(Infinite::Future) => Ok(i64::MAX.to_be_bytes()),
+        Some(Infinite::Past) => Ok(i64::MIN.to_be_bytes()),
+        None => micros
+            .checked_sub(PG_EPOCH_MICROS)
+            .map(i64::to_be_bytes)
+            .ok_or(OutOfRange("timestamp")),
+    }
+}
+
 /// One column, with its type resolved once.
 enum ColumnEncoder<'a> {
     Boolean(&'a BooleanArray),
@@ -138,26 +163,8 @@ impl<'a> ColumnEncoder<'a> {
             Self::Int64(a) => fixed(a, row, out, |v: i64| Ok(v.to_be_bytes())),
             Self::Float32(a) => fixed(a, row, out, |v: f32| Ok(v.to_bits().to_be_bytes())),
             Self::Float64(a) => fixed(a, row, out, |v: f64| Ok(v.to_bits().to_be_bytes())),
-            // PostgreSQL's infinite dates and timestamps are the types' largest and smallest
-            // values.
-            Self::Date32(a) => fixed(a, row, out, |days: i32| match Infinite::of_date(days) {
-                Some(Infinite::Future) => Ok(i32::MAX.to_be_bytes()),
-                Some(Infinite::Past) => Ok(i32::MIN.to_be_bytes()),
-                None => days
-                    .checked_sub(PG_EPOCH_DAYS)
-                    .map(i32::to_be_bytes)
-                    .ok_or(OutOfRange("date")),
-            }),
-            Self::Timestamp(a) => fixed(a, row, out, |micros: i64| {
-                match Infinite::of_timestamp(micros) {
-                    Some(Infinite::Future) => Ok(i64::MAX.to_be_bytes()),
-                    Some(Infinite::Past) => Ok(i64::MIN.to_be_bytes()),
-                    None => micros
-                        .checked_sub(PG_EPOCH_MICROS)
-                        .map(i64::to_be_bytes)
-                        .ok_or(OutOfRange("timestamp")),
-                }
-            }),
+            Self::Date32(a) => fixed(a, row, out, date_bytes),
+            Self::Timestamp(a) => fixed(a, row, out, timestamp_bytes),
             Self::Text(a) => {
                 if a.is_null(row) {
                     out.put_i32(-1);

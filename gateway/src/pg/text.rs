@@ -19,9 +19,9 @@ use arrow::array::{
     StringBuilder, TimestampMicrosecondArray,
 };
 use arrow::datatypes::{
-    DataType, Date32Type, Decimal128Type, Field, Schema, SchemaRef, Time64MicrosecondType,
-    Time64NanosecondType, TimeUnit, TimestampMicrosecondType, TimestampMillisecondType,
-    TimestampNanosecondType, TimestampSecondType,
+    ArrowPrimitiveType, DataType, Date32Type, Decimal128Type, Field, Schema, SchemaRef,
+    Time64MicrosecondType, Time64NanosecondType, TimeUnit, TimestampMicrosecondType,
+    TimestampMillisecondType, TimestampNanosecondType, TimestampSecondType,
 };
 use arrow::error::ArrowError;
 use chrono_tz::Tz;
@@ -33,6 +33,7 @@ use junction_engines::regtype::{regtype_oid, REGTYPE_EXTENSION};
 
 use junction_engines::interval_text;
 
+use super::binary_rows::{date_bytes, timestamp_bytes, OutOfRange};
 use super::{array_text, numeric_wire};
 
 /// The session settings that shape text output.
@@ -56,7 +57,13 @@ fn needs_rendering(field: &Field, format: FieldFormat) -> bool {
                 || matches!(data_type, DataType::List(element) | DataType::LargeList(element)
                     if array_text::renders(element.data_type()))
         }
-        FieldFormat::Binary => matches!(data_type, DataType::Decimal128(..)),
+        // Dates and timestamps: arrow-pg sends an infinite one as NULL.
+        FieldFormat::Binary => matches!(
+            data_type,
+            DataType::Decimal128(..)
+                | DataType::Date32
+                | DataType::Timestamp(TimeUnit::Microsecond, _)
+        ),
     }
 }
 
@@ -154,7 +161,13 @@ impl TextRendering {
                 {
                     regtype_oids(&columns[i])?
                 }
-                FieldFormat::Binary => numeric_bytes(&columns[i])?,
+                FieldFormat::Binary => match columns[i].data_type() {
+                    DataType::Date32 => fixed_bytes::<Date32Type, 4>(&columns[i], date_bytes)?,
+                    DataType::Timestamp(..) => {
+                        fixed_bytes::<TimestampMicrosecondType, 8>(&columns[i], timestamp_bytes)?
+                    }
+                    _ => numeric_bytes(&columns[i])?,
+                },
             };
         }
         RecordBatch::try_new(Arc::clone(&self.schema), columns)
@@ -183,6 +196,26 @@ fn regtype_oids(column: &ArrayRef) -> Result<ArrayRef, ArrowError> {
 }
 
 /// A Decimal128 column as PostgreSQL's binary numerics, which arrow-pg copies verbatim.
+/// A column of dates or timestamps in their binary form, as [`binary_rows`] writes them.
+fn fixed_bytes<T: ArrowPrimitiveType, const N: usize>(
+    column: &ArrayRef,
+    bytes: impl Fn(T::Native) -> Result<[u8; N], OutOfRange>,
+) -> Result<ArrayRef, ArrowError> {
+    let values = column.as_primitive::<T>();
+    let mut out = BinaryBuilder::with_capacity(values.len(), values.len() * N);
+    for value in values.iter() {
+        match value {
+            None => out.append_null(),
+            Some(value) => {
+                let bytes =
+                    bytes(value).map_err(|e| ArrowError::InvalidArgumentError(e.to_string()))?;
+                out.append_value(bytes);
+            }
+        }
+    }
+    Ok(Arc::new(out.finish()))
+}
+
 fn numeric_bytes(column: &ArrayRef) -> Result<ArrayRef, ArrowError> {
     let DataType::Decimal128(_, scale) = column.data_type() else {
         return Err(ArrowError::InvalidArgumentError(format!(
@@ -315,4 +348,59 @@ fn timestamp_micros(
             .as_primitive::<TimestampNanosecondType>()
             .unary(|ns| (ns as i128 + 500).div_euclid(1000) as i64),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use arrow::array::{Date32Array, Decimal128Array};
+    use arrow_pg::datatypes::encode_recordbatch;
+
+    use super::*;
+
+    /// A binary result arrow-pg encodes (a numeric beside them) sends infinite dates and
+    /// timestamps as PostgreSQL does, where arrow-pg sent NULL.
+    #[test]
+    fn binary_infinities_beside_other_types_are_postgresqls() {
+        let batch = RecordBatch::try_from_iter([
+            (
+                "n",
+                Arc::new(
+                    Decimal128Array::from(vec![125])
+                        .with_precision_and_scale(5, 2)
+                        .expect("numeric(5,2)"),
+                ) as ArrayRef,
+            ),
+            ("d", Arc::new(Date32Array::from(vec![i32::MAX])) as ArrayRef),
+            (
+                "ts",
+                Arc::new(TimestampMicrosecondArray::from(vec![i64::MIN + 1])) as ArrayRef,
+            ),
+        ])
+        .expect("batch");
+        let fields: Vec<FieldInfo> = [Type::NUMERIC, Type::DATE, Type::TIMESTAMP]
+            .into_iter()
+            .zip(["n", "d", "ts"])
+            .map(|(t, name)| FieldInfo::new(name.to_owned(), None, None, t, FieldFormat::Binary))
+            .collect();
+        let style = TextStyle {
+            extra_float_digits: 1,
+            time_zone: Tz::UTC,
+        };
+        let rendering = TextRendering::new(&batch.schema(), &fields, style).expect("rendered");
+        let rendered = rendering.apply(batch).expect("applies");
+        let rows: Vec<_> = encode_recordbatch(rendering.encoding_fields(), rendered)
+            .collect::<Result<_, _>>()
+            .expect("encodes");
+        let row = rows[0].data.to_vec();
+        // numeric 1.25: ndigits 2, weight 0, sign +, dscale 2, digits 1 and 2500.
+        let numeric = [0, 2, 0, 0, 0, 0, 0, 2, 0, 1, 0x09, 0xc4];
+        let mut expected = Vec::new();
+        expected.extend_from_slice(&12i32.to_be_bytes());
+        expected.extend_from_slice(&numeric);
+        expected.extend_from_slice(&4i32.to_be_bytes());
+        expected.extend_from_slice(&i32::MAX.to_be_bytes());
+        expected.extend_from_slice(&8i32.to_be_bytes());
+        expected.extend_from_slice(&i64::MIN.to_be_bytes());
+        assert_eq!(row, expected);
+    }
 }

@@ -65,6 +65,7 @@ pub(crate) fn expression_rules(expr: &mut Expr, scope: &Scope<'_>) -> Result<(),
     casts(expr, scope);
     checked_negation(expr, scope);
     temporal(expr, scope);
+    shared::timestamp_seconds(expr, scope);
     microsecond_timestamps(expr);
     json_operators(expr);
     exact_rounding(expr, scope);
@@ -668,8 +669,7 @@ pub fn series_timestamps(factor: &mut sqlparser::ast::TableFactor) {
 }
 
 /// Date and time arithmetic as PostgreSQL types it: `date + interval` is a timestamp,
-/// `isodow` counts Monday as 1, a timestamp compared with `'2026-01-01 10:00'` reads the
-/// text as PostgreSQL does (seconds may be left out).
+/// `isodow` counts Monday as 1.
 pub fn temporal(expr: &mut Expr, scope: &Scope<'_>) {
     match expr {
         Expr::BinaryOp {
@@ -685,23 +685,6 @@ pub fn temporal(expr: &mut Expr, scope: &Scope<'_>) {
                 _ => {}
             }
         }
-        Expr::BinaryOp { left, right, .. } => {
-            if is_timestamp(scope.type_of(left)) {
-                complete_timestamp_text(right);
-            }
-            if is_timestamp(scope.type_of(right)) {
-                complete_timestamp_text(left);
-            }
-        }
-        Expr::Between {
-            expr: value,
-            low,
-            high,
-            ..
-        } if is_timestamp(scope.type_of(value)) => {
-            complete_timestamp_text(low);
-            complete_timestamp_text(high);
-        }
         Expr::Interval(interval) => {
             if let Some(text) = string_literal(&interval.value).and_then(interval_clock_units) {
                 *interval.value = string(&text);
@@ -715,19 +698,6 @@ pub fn temporal(expr: &mut Expr, scope: &Scope<'_>) {
             // converts as PostgreSQL does.
             *expr = call_with("timezone", vec![take(time_zone), take(timestamp)]);
         }
-        Expr::Cast {
-            kind,
-            expr: text,
-            data_type: DataType::Timestamp(..),
-            ..
-        } if is_plain_cast(kind) => complete_timestamp_text(text),
-        Expr::TypedString(typed) if matches!(typed.data_type, DataType::Timestamp(..)) => {
-            if let Value::SingleQuotedString(text) = &mut typed.value.value {
-                if let Some(completed) = with_seconds(text) {
-                    *text = completed;
-                }
-            }
-        }
         Expr::Extract {
             field: sqlparser::ast::DateTimeField::Isodow,
             ..
@@ -740,10 +710,6 @@ pub fn temporal(expr: &mut Expr, scope: &Scope<'_>) {
         }
         _ => {}
     }
-}
-
-fn is_timestamp(t: Option<SqlType>) -> bool {
-    matches!(t, Some(SqlType::Timestamp | SqlType::TimestampTz))
 }
 
 /// PostgreSQL's interval text with its clock part (`1 day 04:05:06.5`) in units DataFusion
@@ -788,26 +754,6 @@ fn clock_units(word: &str) -> Option<String> {
 }
 
 /// `'2026-01-01 10:00'` is `'2026-01-01 10:00:00'`: DataFusion wants the seconds.
-fn complete_timestamp_text(expr: &mut Expr) {
-    if let Some(completed) = string_literal(expr).and_then(with_seconds) {
-        *expr = string(&completed);
-    }
-}
-
-/// A timestamp text without seconds (`2026-01-01 10:00`, or with a `T`), with them.
-fn with_seconds(text: &str) -> Option<String> {
-    let bytes = text.as_bytes();
-    let minutes_only = bytes.len() == 16
-        && (bytes[10] == b' ' || bytes[10] == b'T')
-        && bytes[13] == b':'
-        && bytes.iter().enumerate().all(|(i, b)| match i {
-            4 | 7 => *b == b'-',
-            10 | 13 => true,
-            _ => b.is_ascii_digit(),
-        });
-    minutes_only.then(|| format!("{text}:00"))
-}
-
 /// `round`, `trunc`, `ceil` and `floor` of a numeric are junction's exact functions
 /// (`pg_numeric_round(x, n)`): DataFusion's go through a float.
 pub fn exact_rounding(expr: &mut Expr, scope: &Scope<'_>) {

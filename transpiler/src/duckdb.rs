@@ -357,6 +357,7 @@ pub(crate) fn expression_rules(expr: &mut Expr, scope: &Scope<'_>) -> Result<(),
         .flatten();
     shared::quoted_literals(expr);
     shared::exponent_literal(expr);
+    shared::timestamp_seconds(expr, scope);
     functions_unlike_postgresql(expr)?;
     jsonb_exists(expr);
     json_build_object(expr, scope)?;

@@ -8,8 +8,9 @@
 
 use std::ops::ControlFlow;
 
+use sqlparser::ast::helpers::attached_token::AttachedToken;
 use sqlparser::ast::{
-    visit_expressions, BinaryOperator, DataType, ExactNumberInfo, Expr, FunctionArg,
+    visit_expressions, BinaryOperator, CaseWhen, DataType, ExactNumberInfo, Expr, FunctionArg,
     FunctionArgExpr, FunctionArguments, Value,
 };
 
@@ -32,12 +33,49 @@ pub(crate) fn apply(
     make_interval(expr, dialect)?;
     bytea_hex(expr, dialect);
     similar_to(expr, dialect)?;
+    bool_output_text(expr, scope);
     format_to_concat(expr, dialect)?;
     crate::type_modifiers::truncating_cast(expr, |text| value_text(text, scope, dialect));
     value_text(expr, scope, dialect);
     float_to_integer(expr, scope);
     common_argument_type(expr, scope);
     Ok(())
+}
+
+/// Booleans in `concat`, `concat_ws` and `format` as PostgreSQL's output function writes
+/// them, `t` and `f`; the engines write `true` and `false` (which is what a cast to text
+/// gives in PostgreSQL too, so only these calls change).
+pub(crate) fn bool_output_text(expr: &mut Expr, scope: &Scope<'_>) {
+    let Expr::Function(function) = expr else {
+        return;
+    };
+    let Some(name) = function_name(function).map(str::to_ascii_lowercase) else {
+        return;
+    };
+    // The separator and the template are not values.
+    let skipped = match name.as_str() {
+        "concat" => 0,
+        "concat_ws" | "format" => 1,
+        _ => return,
+    };
+    for argument in crate::ast::arguments_mut(function).skip(skipped) {
+        if scope.type_of(argument) == Some(SqlType::Bool) {
+            let value = take(argument);
+            *argument = Expr::Case {
+                case_token: AttachedToken::empty(),
+                end_token: AttachedToken::empty(),
+                operand: Some(Box::new(value)),
+                conditions: [(true, "t"), (false, "f")]
+                    .into_iter()
+                    .map(|(value, text)| CaseWhen {
+                        condition: Expr::Value(Value::Boolean(value).into()),
+                        result: string(text),
+                    })
+                    .collect(),
+                else_result: None,
+            };
+        }
+    }
 }
 
 /// A numeric constant written with an exponent (`1e3`, `2.5E-3`) as the same number without
@@ -740,4 +778,71 @@ pub fn common_argument_type(expr: &mut Expr, scope: &Scope<'_>) {
             cast_in_place(argument, data_type.clone());
         }
     }
+}
+
+/// Timestamp text without seconds read as PostgreSQL reads it: `'2026-01-01 10:00'`, also
+/// with an offset or zone after it (`'2026-01-01 10:00+02'`), in a cast or typed literal or
+/// compared with a timestamp. DataFusion refuses any of them, DuckDB those with an offset.
+pub fn timestamp_seconds(expr: &mut Expr, scope: &Scope<'_>) {
+    let is_timestamp = |e: &Expr| {
+        matches!(
+            scope.type_of(e),
+            Some(SqlType::Timestamp | SqlType::TimestampTz)
+        )
+    };
+    match expr {
+        Expr::BinaryOp { left, right, .. } => {
+            if is_timestamp(left) {
+                complete_seconds(right);
+            }
+            if is_timestamp(right) {
+                complete_seconds(left);
+            }
+        }
+        Expr::Between {
+            expr: value,
+            low,
+            high,
+            ..
+        } if is_timestamp(value) => {
+            complete_seconds(low);
+            complete_seconds(high);
+        }
+        Expr::Cast {
+            kind,
+            expr: text,
+            data_type: DataType::Timestamp(..),
+            ..
+        } if is_plain_cast(kind) => complete_seconds(text),
+        Expr::TypedString(typed) if matches!(typed.data_type, DataType::Timestamp(..)) => {
+            if let Value::SingleQuotedString(text) = &mut typed.value.value {
+                if let Some(completed) = with_seconds(text) {
+                    *text = completed;
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+fn complete_seconds(expr: &mut Expr) {
+    if let Some(completed) = string_literal(expr).and_then(with_seconds) {
+        *expr = string(&completed);
+    }
+}
+
+/// `YYYY-MM-DD HH:MM` (or with a `T`), maybe followed by an offset or a zone, with `:00`
+/// seconds after the minutes.
+fn with_seconds(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let minutes_only = bytes.len() >= 16
+        && (bytes[10] == b' ' || bytes[10] == b'T')
+        && bytes[13] == b':'
+        && bytes[..16].iter().enumerate().all(|(i, b)| match i {
+            4 | 7 => *b == b'-',
+            10 | 13 => true,
+            _ => b.is_ascii_digit(),
+        })
+        && matches!(bytes.get(16), None | Some(b'+' | b'-' | b'Z' | b'z' | b' '));
+    minutes_only.then(|| format!("{}:00{}", &text[..16], &text[16..]))
 }

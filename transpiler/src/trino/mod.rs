@@ -39,6 +39,7 @@ pub(crate) fn expression_rules(expr: &mut Expr, scope: &Scope<'_>) -> Result<(),
     literals::escaped_literals(expr);
     shared::bytea_hex(expr, Dialect::Trino);
     shared::similar_to(expr, Dialect::Trino)?;
+    shared::bool_output_text(expr, scope);
     shared::format_to_concat(expr, Dialect::Trino)?;
     literals::interval_literals(expr)?;
     operators::operators(expr, scope)?;

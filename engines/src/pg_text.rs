@@ -17,14 +17,27 @@ use arrow::error::ArrowError;
 /// PostgreSQL's default `extra_float_digits`: shortest round-trip digits.
 const EXTRA_FLOAT_DIGITS: i32 = 1;
 
-/// Each timestamp or date of `column` printed as PostgreSQL prints it (a timestamptz in
-/// UTC, the session's zone).
+/// Each timestamp, date or time of `column` printed as PostgreSQL prints it (a timestamptz
+/// in UTC, the session's zone).
 pub fn print_timestamp_column(column: &ArrayRef) -> Result<ArrayRef, ArrowError> {
     if let Some(days) = column.as_primitive_opt::<arrow::datatypes::Date32Type>() {
         let mut out = StringBuilder::with_capacity(days.len(), days.len() * 10);
         let mut text = String::new();
         for value in days.iter() {
             append_printed(&mut out, &mut text, value, date);
+        }
+        return Ok(Arc::new(out.finish()));
+    }
+    if let DataType::Time64(_) = column.data_type() {
+        let micros = arrow::compute::cast(
+            column,
+            &DataType::Time64(arrow::datatypes::TimeUnit::Microsecond),
+        )?;
+        let micros = micros.as_primitive::<arrow::datatypes::Time64MicrosecondType>();
+        let mut out = StringBuilder::with_capacity(micros.len(), micros.len() * 15);
+        let mut text = String::new();
+        for value in micros.iter() {
+            append_printed(&mut out, &mut text, value, time);
         }
         return Ok(Arc::new(out.finish()));
     }
@@ -46,6 +59,25 @@ pub fn print_timestamp_column(column: &ArrayRef) -> Result<ArrayRef, ArrowError>
         }
     }
     Ok(Arc::new(out.finish()))
+}
+
+/// A time of day (microseconds since midnight) as PostgreSQL prints it: a fraction only
+/// when there is one.
+pub fn time(micros: i64, out: &mut String) {
+    let seconds = micros.div_euclid(1_000_000);
+    let fraction = micros.rem_euclid(1_000_000);
+    let _ = write!(
+        out,
+        "{:02}:{:02}:{:02}",
+        seconds / 3600,
+        seconds % 3600 / 60,
+        seconds % 60
+    );
+    if fraction != 0 {
+        let digits = format!("{fraction:06}");
+        out.push('.');
+        out.push_str(digits.trim_end_matches('0'));
+    }
 }
 
 /// Appends `value` to `out` as `print` writes it (through `text`, reused row after row), or

@@ -22,9 +22,9 @@
 //! The rules shared with other dialects (result types, formats, patterns) run here too.
 
 use sqlparser::ast::{
-    ArrayElemTypeDef, BinaryOperator, DataType, Expr, FunctionArgumentClause, FunctionArguments,
-    Ident, LimitClause, Query, SelectItem, SetExpr, Statement, TableAlias, TableFactor,
-    UnaryOperator, Value,
+    ArrayElemTypeDef, BinaryOperator, DataType, DateTimeField, Expr, FunctionArgumentClause,
+    FunctionArguments, Ident, LimitClause, Query, SelectItem, SetExpr, Statement, TableAlias,
+    TableFactor, UnaryOperator, Value,
 };
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;
@@ -699,6 +699,30 @@ pub fn temporal(expr: &mut Expr, scope: &Scope<'_>) {
             *expr = call_with("timezone", vec![take(time_zone), take(timestamp)]);
         }
         Expr::Extract {
+            field: field @ (DateTimeField::Epoch | DateTimeField::Quarter),
+            expr: interval,
+            ..
+        } if scope.type_of(interval) == Some(SqlType::Interval) => {
+            let scale = result_types::extract_scale(field);
+            *expr = interval_part(field, interval);
+            cast_in_place(expr, result_types::extracted(scale));
+        }
+        Expr::Function(function) if is_call_to(function, &["date_part"]) => {
+            let field = match arguments(function).next().and_then(string_literal) {
+                Some(f) if f.eq_ignore_ascii_case("epoch") => DateTimeField::Epoch,
+                Some(f) if f.eq_ignore_ascii_case("quarter") => DateTimeField::Quarter,
+                _ => return,
+            };
+            let Some(interval) = arguments(function)
+                .nth(1)
+                .filter(|e| scope.type_of(e) == Some(SqlType::Interval))
+            else {
+                return;
+            };
+            *expr = interval_part(&field, interval);
+            cast_in_place(expr, DataType::DoublePrecision);
+        }
+        Expr::Extract {
             field: sqlparser::ast::DateTimeField::Isodow,
             ..
         } => {
@@ -710,6 +734,38 @@ pub fn temporal(expr: &mut Expr, scope: &Scope<'_>) {
         }
         _ => {}
     }
+}
+
+/// `extract(epoch|quarter FROM interval)` as PostgreSQL computes it. DataFusion counts a
+/// year as 12 months of 30 days, PostgreSQL as 365.25 days (5.25 days more per whole year);
+/// DataFusion has no quarter of an interval: the months past whole years in quarters, the
+/// integer division truncating as PostgreSQL's does.
+fn interval_part(field: &DateTimeField, interval: &Expr) -> Expr {
+    let part = |field: DateTimeField| Expr::Extract {
+        field,
+        syntax: sqlparser::ast::ExtractSyntax::From,
+        expr: Box::new(interval.clone()),
+    };
+    let value = if *field == DateTimeField::Epoch {
+        binary(
+            part(DateTimeField::Epoch),
+            BinaryOperator::Plus,
+            binary(
+                part(DateTimeField::Year),
+                BinaryOperator::Multiply,
+                number(453_600),
+            ),
+        )
+    } else {
+        let mut months = part(DateTimeField::Month);
+        cast_in_place(&mut months, DataType::Int(None));
+        binary(
+            binary(months, BinaryOperator::Divide, number(3)),
+            BinaryOperator::Plus,
+            number(1),
+        )
+    };
+    Expr::Nested(Box::new(value))
 }
 
 /// PostgreSQL's interval text with its clock part (`1 day 04:05:06.5`) in units DataFusion

@@ -29,7 +29,7 @@ pub(crate) const DIVISION_SCALE: i64 = 16;
 const EXTRACT_DIGITS: i64 = 20;
 
 /// The numeric type of `extract` with `scale` digits after the point.
-fn extracted(scale: i64) -> DataType {
+pub(crate) fn extracted(scale: i64) -> DataType {
     DataType::Decimal(ExactNumberInfo::PrecisionAndScale(
         u64::try_from(EXTRACT_DIGITS + scale).unwrap_or(38),
         scale,
@@ -41,7 +41,7 @@ const FRACTION_SCALE: i64 = 6;
 
 /// The numeric scale of `extract(field ...)`: fields with a fraction of a second have six
 /// digits after the point, the others none.
-fn extract_scale(field: &DateTimeField) -> i64 {
+pub(crate) fn extract_scale(field: &DateTimeField) -> i64 {
     match field {
         DateTimeField::Second
         | DateTimeField::Seconds

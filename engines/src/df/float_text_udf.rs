@@ -66,9 +66,10 @@ impl ScalarUDFImpl for ValueText {
         match (self.printed, arg_types) {
             (Printed::Float, [DataType::Float32]) => Ok(vec![DataType::Float32]),
             (Printed::Float, [t]) if t.is_numeric() || t.is_null() => Ok(vec![DataType::Float64]),
-            (Printed::Timestamp, [t @ (DataType::Timestamp(..) | DataType::Date32)]) => {
-                Ok(vec![t.clone()])
-            }
+            (
+                Printed::Timestamp,
+                [t @ (DataType::Timestamp(..) | DataType::Date32 | DataType::Time64(_))],
+            ) => Ok(vec![t.clone()]),
             (Printed::Interval, [t @ (DataType::Interval(_) | DataType::Duration(_))]) => {
                 Ok(vec![t.clone()])
             }

@@ -7,21 +7,11 @@
 use std::sync::Arc;
 
 use arrow::array::{Array, ArrayRef, AsArray, OffsetSizeTrait, StringBuilder};
-use arrow::datatypes::{DataType, TimeUnit};
+use arrow::datatypes::DataType;
 use arrow::error::ArrowError;
 use junction_engines::pg_text::append_printed;
 
-/// Whether an array of `element` is rendered here: the types junction prints itself alone,
-/// and times (arrow-pg prints a time alone as PostgreSQL does, but not in an array).
-pub fn renders(element: &DataType) -> bool {
-    super::text::renders(element)
-        || matches!(
-            element,
-            DataType::Time64(TimeUnit::Microsecond | TimeUnit::Nanosecond)
-        )
-}
-
-/// `column`, a list of elements [`renders`] accepts, as array text; `elements` renders its
+/// `column`, a list of elements [`super::text::renders`] accepts, as array text; `elements` renders its
 /// values one by one as text.
 pub fn render(
     column: &ArrayRef,

@@ -28,7 +28,9 @@ use chrono_tz::Tz;
 use pgwire::api::results::{FieldFormat, FieldInfo};
 use pgwire::api::Type;
 
-use junction_engines::pg_text::{append_printed, date, float4, float8, timestamp, timestamptz};
+use junction_engines::pg_text::{
+    append_printed, date, float4, float8, time, timestamp, timestamptz,
+};
 use junction_engines::regtype::{regtype_oid, REGTYPE_EXTENSION};
 
 use junction_engines::interval_text;
@@ -55,7 +57,7 @@ fn needs_rendering(field: &Field, format: FieldFormat) -> bool {
         FieldFormat::Text => {
             renders(data_type)
                 || matches!(data_type, DataType::List(element) | DataType::LargeList(element)
-                    if array_text::renders(element.data_type()))
+                    if renders(element.data_type()))
         }
         // Dates and timestamps: arrow-pg sends an infinite one as NULL.
         FieldFormat::Binary => matches!(
@@ -75,6 +77,7 @@ pub(super) fn renders(data_type: &DataType) -> bool {
             | DataType::Float64
             | DataType::Timestamp(_, _)
             | DataType::Date32
+            | DataType::Time64(TimeUnit::Microsecond | TimeUnit::Nanosecond)
             | DataType::Interval(_)
             | DataType::Duration(_)
             | DataType::Decimal128(..)
@@ -308,26 +311,6 @@ fn render_column(column: &ArrayRef, style: &TextStyle) -> Result<ArrayRef, Arrow
         }
     }
     Ok(Arc::new(out.finish()))
-}
-
-/// A time of day (microseconds since midnight) as PostgreSQL prints it: a fraction only
-/// when there is one.
-fn time(micros: i64, out: &mut String) {
-    use std::fmt::Write;
-    let seconds = micros.div_euclid(1_000_000);
-    let fraction = micros.rem_euclid(1_000_000);
-    let _ = write!(
-        out,
-        "{:02}:{:02}:{:02}",
-        seconds / 3600,
-        seconds % 3600 / 60,
-        seconds % 60
-    );
-    if fraction != 0 {
-        let digits = format!("{fraction:06}");
-        out.push('.');
-        out.push_str(digits.trim_end_matches('0'));
-    }
 }
 
 /// The column in microseconds, PostgreSQL's resolution (nanoseconds round to nearest).

@@ -5,6 +5,7 @@ mod df;
 mod duck;
 mod error;
 pub mod interval_text;
+mod jsonb_text;
 mod number_format;
 mod numeric;
 pub mod pg_text;

@@ -849,6 +849,9 @@ pub fn exact_rounding(expr: &mut Expr, scope: &Scope<'_>) {
 /// json.
 pub const JSON_FUNCTION: &str = "junction_json";
 
+/// [`JSON_FUNCTION`] for casts to jsonb: the text as jsonb prints it.
+pub const JSONB_FUNCTION: &str = "junction_jsonb";
+
 /// JSON values are text to DataFusion: a cast to json or jsonb checks the text and types it
 /// json ([`JSON_FUNCTION`]), and the operators are datafusion-functions-json's: `->>` and
 /// `#>>` are `json_as_text`, `->` and `#>` `json_get_json` (typed json), with a `#>` path's
@@ -857,9 +860,22 @@ pub fn json_operators(expr: &mut Expr) {
     match expr {
         Expr::Cast {
             expr: inner,
-            data_type: DataType::JSON | DataType::JSONB,
+            data_type: DataType::JSON,
             ..
         } => *expr = call(JSON_FUNCTION, take(inner)),
+        Expr::Cast {
+            expr: inner,
+            data_type: DataType::JSONB,
+            ..
+        } => *expr = call(JSONB_FUNCTION, take(inner)),
+        Expr::TypedString(typed) if matches!(typed.data_type, DataType::JSON | DataType::JSONB) => {
+            let function = if typed.data_type == DataType::JSON {
+                JSON_FUNCTION
+            } else {
+                JSONB_FUNCTION
+            };
+            *expr = call(function, Expr::Value(typed.value.clone()));
+        }
         Expr::BinaryOp { left, op, right } => {
             let function = match op {
                 BinaryOperator::LongArrow | BinaryOperator::HashLongArrow => "json_as_text",

@@ -29,8 +29,8 @@ use sqlparser::ast::{
 
 use crate::ast::{
     arguments, binary, call, call_with, case_when, cast_in_place, function_name, is_call_to,
-    is_positive_integer, not, number, path_steps, plain_argument, push_argument, rename, string,
-    string_literal, take, take_arguments,
+    is_plain_cast, is_positive_integer, not, number, path_steps, plain_argument, push_argument,
+    rename, string, string_literal, take, take_arguments,
 };
 use crate::relations::{fold, CATALOG_FUNCTIONS};
 use crate::types::{Scope, SqlType};
@@ -59,6 +59,10 @@ pub const CLOCK_TIMESTAMP: &str = "junction_clock_timestamp";
 /// junction's function (DuckDB's) for jsonb's `?`: whether the text is a top-level key of
 /// an object, a string element of an array, or the string a scalar is.
 pub const JSONB_EXISTS: &str = "junction_jsonb_exists";
+
+/// junction's function writing text as PostgreSQL's jsonb prints it (DuckDB has only json,
+/// which keeps the text as written).
+pub const JSONB: &str = "junction_jsonb";
 
 /// junction's function (DuckDB's) that writes a json object as PostgreSQL's
 /// `json_build_object` does, from tagged text (see the rule).
@@ -373,6 +377,7 @@ pub(crate) fn expression_rules(expr: &mut Expr, scope: &Scope<'_>) -> Result<(),
     regex_operators(expr);
     like_escape(expr);
     json_paths(expr);
+    jsonb_cast(expr);
     type_names(expr);
     array_concat(expr, scope);
     null_concat(expr);
@@ -738,6 +743,26 @@ fn capture_groups(regex: &str) -> usize {
         }
     }
     count
+}
+
+/// A cast to jsonb: the text as jsonb prints it ([`JSONB`]), typed JSON.
+fn jsonb_cast(expr: &mut Expr) {
+    let text = match expr {
+        Expr::Cast {
+            kind,
+            expr: inner,
+            data_type: DataType::JSONB,
+            ..
+        } if is_plain_cast(kind) => take(inner),
+        Expr::TypedString(typed) if typed.data_type == DataType::JSONB => {
+            Expr::Value(typed.value.clone())
+        }
+        _ => return,
+    };
+    let mut text = text;
+    cast_in_place(&mut text, DataType::Varchar(None));
+    *expr = call(JSONB, text);
+    cast_in_place(expr, DataType::JSON);
 }
 
 /// Type names: plain `numeric` keeps digits after the point, `jsonb` is JSON.

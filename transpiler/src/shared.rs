@@ -34,11 +34,35 @@ pub(crate) fn apply(
     bytea_hex(expr, dialect);
     similar_to(expr, dialect)?;
     bool_output_text(expr, scope);
+    json_concatenation(expr, scope, dialect)?;
     format_to_concat(expr, dialect)?;
     crate::type_modifiers::truncating_cast(expr, |text| value_text(text, scope, dialect));
     value_text(expr, scope, dialect);
     float_to_integer(expr, scope);
     common_argument_type(expr, scope);
+    Ok(())
+}
+
+/// `jsonb || jsonb` merges objects and joins arrays in PostgreSQL (and `json || json` is
+/// no operator there); both engines would join the two texts into one that is not JSON.
+fn json_concatenation(
+    expr: &Expr,
+    scope: &Scope<'_>,
+    dialect: Dialect,
+) -> Result<(), TranspileError> {
+    if let Expr::BinaryOp {
+        left,
+        op: BinaryOperator::StringConcat,
+        right,
+    } = expr
+    {
+        if scope.type_of(left) == Some(SqlType::Json) && scope.type_of(right) == Some(SqlType::Json)
+        {
+            return Err(TranspileError::Unsupported(format!(
+                "jsonb || jsonb is not supported by {dialect}"
+            )));
+        }
+    }
     Ok(())
 }
 

@@ -447,10 +447,13 @@ impl<'a> Scope<'a> {
             | BinaryOperator::Divide
             | BinaryOperator::Modulo
             | BinaryOperator::PGExp => {}
-            BinaryOperator::Arrow
-            | BinaryOperator::HashArrow
-            | BinaryOperator::LongArrow
-            | BinaryOperator::HashLongArrow => return None,
+            // JSON's operators, where the left side is known to be JSON.
+            BinaryOperator::Arrow | BinaryOperator::HashArrow => {
+                return (self.type_of(left) == Some(Json)).then_some(Json)
+            }
+            BinaryOperator::LongArrow | BinaryOperator::HashLongArrow => {
+                return (self.type_of(left) == Some(Json)).then_some(Text)
+            }
             _ => return Some(Bool),
         }
         let (l, r) = (self.type_of(left)?, self.type_of(right)?);
@@ -500,6 +503,7 @@ impl<'a> Scope<'a> {
             | "pg_numeric_floor"
             | "pg_numeric_ceil" => Numeric,
             "junction_float_mul" | "junction_float_div" => Float8,
+            "junction_json" | "junction_jsonb" => Json,
             "junction_upper" | "junction_lower" | "quote_ident" | "junction_format_identifier" => {
                 Text
             }

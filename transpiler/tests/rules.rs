@@ -123,7 +123,7 @@ fn datafusion_rules() {
                  pg_typeof('{}'::jsonb), pg_typeof(heart_rate) FROM silver.vitals",
                 "SELECT pg_typeof('x', 'unknown'), pg_typeof(7, 'integer'), \
                  pg_typeof(-7, 'integer'), pg_typeof(left(CAST(quality AS VARCHAR), 3)::VARCHAR(3), 'character varying'), \
-                 pg_typeof(junction_json('{}'), 'jsonb'), pg_typeof(heart_rate) FROM silver.vitals",
+                 pg_typeof(junction_jsonb('{}'), 'jsonb'), pg_typeof(heart_rate) FROM silver.vitals",
             ),
             (
                 // to_char of a number is junction's own function, given the number's text
@@ -188,7 +188,7 @@ fn datafusion_rules() {
             (
                 "SELECT j ->> 'a', j -> 0, j #>> '{a,b,1}', CAST(t AS jsonb) FROM t",
                 "SELECT json_as_text(j, 'a'), junction_json(json_get_json(j, 0)), \
-                 json_as_text(j, 'a', 'b', 1), junction_json(t) FROM t",
+                 json_as_text(j, 'a', 'b', 1), junction_jsonb(t) FROM t",
             ),
             (
                 "SELECT * FROM t WHERE a LIKE '10!%' ESCAPE '!'",
@@ -267,7 +267,7 @@ fn duckdb_rules() {
             ),
             (
                 "SELECT 123.4::numeric, CAST(j AS jsonb), substring(a FROM 0 FOR 3) FROM t",
-                "SELECT 123.4, CAST(j AS JSON), \
+                "SELECT 123.4, CAST(junction_jsonb(CAST(j AS VARCHAR)) AS JSON), \
                  SUBSTRING(a FROM greatest(0, 1) FOR greatest((0 + 3) - greatest(0, 1), 0)) FROM t",
             ),
             (

@@ -1,13 +1,14 @@
 //! `junction_json(text)`: text checked to be JSON and typed json (Arrow's canonical JSON
-//! extension), for PostgreSQL's casts to json and jsonb and the json that `->` and `#>`
-//! answer; `junction_json_text(json)`, its inverse, for casts of json to text. DataFusion holds JSON as text; without the tag the pg front end would describe
+//! extension), for PostgreSQL's casts to json and the json that `->` and `#>` answer;
+//! `junction_jsonb(text)`, the same for casts to jsonb, the text as jsonb prints it
+//! ([`crate::jsonb_text`]); `junction_json_text(json)`, its inverse, for casts of json to text. DataFusion holds JSON as text; without the tag the pg front end would describe
 //! those results as text, and clients that read json as objects (psycopg, asyncpg) would
 //! get strings.
 
 use std::any::Any;
 use std::sync::Arc;
 
-use datafusion::arrow::array::{Array, AsArray};
+use datafusion::arrow::array::{Array, AsArray, StringArray};
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef};
 use datafusion::common::{plan_err, Result};
 use datafusion::logical_expr::{
@@ -15,20 +16,31 @@ use datafusion::logical_expr::{
     Volatility,
 };
 use datafusion::scalar::ScalarValue;
-use junction_transpiler::datafusion::JSON_FUNCTION;
+use junction_transpiler::datafusion::{JSONB_FUNCTION, JSON_FUNCTION};
 
 use super::JSON_EXTENSION;
+use crate::jsonb_text::normalize;
 use crate::sql_error::SqlError;
 use crate::with_extension;
 
 #[derive(Debug, PartialEq, Eq, Hash)]
 struct JsonText {
     signature: Signature,
+    /// jsonb's text rather than the text as written.
+    jsonb: bool,
 }
 
 pub fn json_udf() -> ScalarUDF {
     ScalarUDF::new_from_impl(JsonText {
         signature: Signature::user_defined(Volatility::Immutable),
+        jsonb: false,
+    })
+}
+
+pub fn jsonb_udf() -> ScalarUDF {
+    ScalarUDF::new_from_impl(JsonText {
+        signature: Signature::user_defined(Volatility::Immutable),
+        jsonb: true,
     })
 }
 
@@ -49,7 +61,11 @@ impl ScalarUDFImpl for JsonText {
     }
 
     fn name(&self) -> &str {
-        JSON_FUNCTION
+        if self.jsonb {
+            JSONB_FUNCTION
+        } else {
+            JSON_FUNCTION
+        }
     }
 
     fn signature(&self) -> &Signature {
@@ -62,7 +78,7 @@ impl ScalarUDFImpl for JsonText {
                 Ok(vec![DataType::Utf8])
             }
             [other] => plan_err!("cannot cast type {other} to json"),
-            _ => plan_err!("{JSON_FUNCTION} takes one argument"),
+            _ => plan_err!("{} takes one argument", self.name()),
         }
     }
 
@@ -77,8 +93,27 @@ impl ScalarUDFImpl for JsonText {
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
         let [text] = args.args.as_slice() else {
-            return plan_err!("{JSON_FUNCTION} takes one argument");
+            return plan_err!("{} takes one argument", self.name());
         };
+        if self.jsonb {
+            return match text {
+                ColumnarValue::Scalar(ScalarValue::Utf8(value)) => {
+                    let value = value.as_deref().map(normalize).transpose()?;
+                    Ok(ColumnarValue::Scalar(ScalarValue::Utf8(value)))
+                }
+                ColumnarValue::Array(values) => {
+                    let strings = values.as_string::<i32>();
+                    let normalized = strings
+                        .iter()
+                        .map(|value| value.map(normalize).transpose())
+                        .collect::<Result<StringArray, _>>()?;
+                    Ok(ColumnarValue::Array(Arc::new(normalized)))
+                }
+                ColumnarValue::Scalar(other) => {
+                    plan_err!("{} takes text, not {}", self.name(), other.data_type())
+                }
+            };
+        }
         match text {
             ColumnarValue::Scalar(ScalarValue::Utf8(value)) => {
                 if let Some(value) = value {

@@ -209,7 +209,7 @@ fn write_record(
 
 /// An object's members in jsonb's order: shorter keys first, then bytewise; of equal keys
 /// the last one written stays.
-fn jsonb_order(members: &mut Vec<(&str, String)>) {
+pub(crate) fn jsonb_order(members: &mut Vec<(&str, String)>) {
     members.reverse();
     members.sort_by(|(a, _), (b, _)| a.len().cmp(&b.len()).then_with(|| a.cmp(b)));
     members.dedup_by(|later, earlier| later.0 == earlier.0);

@@ -20,7 +20,7 @@ mod intervals;
 pub(crate) mod json_build_object;
 mod json_functions;
 mod json_text;
-mod json_values;
+pub(crate) mod json_values;
 pub(crate) mod jsonb_exists;
 mod like_escape;
 mod local_time;
@@ -265,6 +265,7 @@ impl DataFusionEngine {
         ctx.register_udf(mode::mode_udf());
         ctx.register_udf(pg_typeof::pg_typeof_udf());
         ctx.register_udf(json_text::json_udf());
+        ctx.register_udf(json_text::jsonb_udf());
         for udf in json_functions::udfs() {
             ctx.register_udf(udf);
         }

@@ -33,6 +33,7 @@ pub fn register(connection: &Connection) -> duckdb::Result<()> {
         .register_scalar_function::<NumericDivide>(junction_transpiler::duckdb::NUMERIC_DIVIDE)?;
     connection.register_scalar_function::<Upper>(junction_transpiler::duckdb::UPPER)?;
     connection.register_scalar_function::<Lower>(junction_transpiler::duckdb::LOWER)?;
+    connection.register_scalar_function::<Jsonb>(junction_transpiler::duckdb::JSONB)?;
     connection.register_scalar_function::<FloatText>(junction_transpiler::FLOAT8_TEXT)?;
     connection.register_scalar_function::<IntervalText>(junction_transpiler::INTERVAL_TEXT)?;
     connection.register_scalar_function::<ToCharNumber>(junction_transpiler::TO_CHAR_NUMBER)?;
@@ -129,6 +130,31 @@ impl VArrowScalar for Lower {
 
     fn invoke(_: &(), input: arrow::array::RecordBatch) -> Result<ArrayRef, Box<dyn Error>> {
         Ok(map_text(&input, lower))
+    }
+
+    fn signatures() -> Vec<ArrowFunctionSignature> {
+        vec![ArrowFunctionSignature::exact(
+            vec![DataType::Utf8],
+            DataType::Utf8,
+        )]
+    }
+}
+
+/// `junction_jsonb(text)`: the text as PostgreSQL's jsonb prints it, 22P02 unless it is
+/// JSON.
+struct Jsonb;
+
+impl VArrowScalar for Jsonb {
+    type State = ();
+
+    fn invoke(_: &(), input: arrow::array::RecordBatch) -> Result<ArrayRef, Box<dyn Error>> {
+        let texts = input.column(0).as_string::<i32>();
+        let normalized = texts
+            .iter()
+            .map(|text| text.map(crate::jsonb_text::normalize).transpose())
+            .collect::<Result<StringArray, _>>()
+            .map_err(raise)?;
+        Ok(Arc::new(normalized))
     }
 
     fn signatures() -> Vec<ArrowFunctionSignature> {

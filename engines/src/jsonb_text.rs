@@ -17,18 +17,115 @@ const MAX_DEPTH: usize = 1000;
 
 /// `text`, one JSON value, as PostgreSQL's jsonb prints it.
 pub fn normalize(text: &str) -> Result<String, SqlError> {
+    let mut out = String::with_capacity(text.len() + text.len() / 4);
+    match parse(text)? {
+        Parsed::Object(members) => write_object(members, &mut out),
+        Parsed::Array(elements) => write_array(&elements, &mut out),
+        Parsed::Scalar(scalar) => out = scalar,
+    }
+    Ok(out)
+}
+
+/// PostgreSQL's `jsonb || jsonb`: two objects merged (the right one's value for a key both
+/// have), two arrays joined, and anything else joined as arrays of what is not one.
+pub fn concatenate(left: &str, right: &str) -> Result<String, SqlError> {
+    let mut out = String::with_capacity(left.len() + right.len() + 2);
+    match (parse(left)?, parse(right)?) {
+        (Parsed::Object(mut members), Parsed::Object(more)) => {
+            members.extend(more);
+            write_object(members, &mut out);
+        }
+        (left, right) => {
+            let mut elements = left.into_elements();
+            elements.extend(right.into_elements());
+            write_array(&elements, &mut out);
+        }
+    }
+    Ok(out)
+}
+
+/// One JSON value, its parts as jsonb prints them.
+enum Parsed {
+    Object(Vec<(String, String)>),
+    Array(Vec<String>),
+    Scalar(String),
+}
+
+impl Parsed {
+    /// The elements this value gives an array it is joined to: its own if it is an array,
+    /// else itself.
+    fn into_elements(self) -> Vec<String> {
+        match self {
+            Parsed::Array(elements) => elements,
+            Parsed::Object(members) => {
+                let mut object = String::new();
+                write_object(members, &mut object);
+                vec![object]
+            }
+            Parsed::Scalar(scalar) => vec![scalar],
+        }
+    }
+}
+
+fn parse(text: &str) -> Result<Parsed, SqlError> {
     let mut parser = Parser {
         text,
         at: 0,
         depth: 0,
     };
-    let mut out = String::with_capacity(text.len() + text.len() / 4);
-    parser.value(&mut out)?;
+    parser.blank();
+    let parsed = match parser.peek() {
+        Some(b'{') => {
+            parser.at += 1;
+            parser.depth = 1;
+            Parsed::Object(parser.members()?)
+        }
+        Some(b'[') => {
+            parser.at += 1;
+            parser.depth = 1;
+            Parsed::Array(parser.elements()?)
+        }
+        _ => {
+            let mut scalar = String::new();
+            parser.value(&mut scalar)?;
+            Parsed::Scalar(scalar)
+        }
+    };
     parser.blank();
     if parser.at != text.len() {
         return Err(parser.invalid());
     }
-    Ok(out)
+    Ok(parsed)
+}
+
+/// An object of `members`, each key once (the last) in jsonb's order.
+fn write_object(members: Vec<(String, String)>, out: &mut String) {
+    let mut members: Vec<(&str, String)> = members
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.clone()))
+        .collect();
+    jsonb_order(&mut members);
+    out.push('{');
+    for (i, (key, value)) in members.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        write_json_string(key, out);
+        out.push_str(": ");
+        out.push_str(value);
+    }
+    out.push('}');
+}
+
+fn write_array(elements: &[String], out: &mut String) {
+    out.push('[');
+    for (i, element) in elements.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        out.push_str(element);
+    }
+    out.push(']');
 }
 
 struct Parser<'a> {
@@ -109,71 +206,66 @@ impl Parser<'_> {
 
     /// After the `{`.
     fn object(&mut self, out: &mut String) -> Result<(), SqlError> {
-        let mut members: Vec<(String, String)> = Vec::new();
+        let members = self.members()?;
+        write_object(members, out);
+        Ok(())
+    }
+
+    /// An object's members after the `{`, each value as jsonb prints it.
+    fn members(&mut self) -> Result<Vec<(String, String)>, SqlError> {
+        let mut members = Vec::new();
         self.blank();
         if self.peek() == Some(b'}') {
             self.at += 1;
-        } else {
-            loop {
-                self.blank();
-                if self.peek() != Some(b'"') {
-                    return Err(self.invalid());
+            return Ok(members);
+        }
+        loop {
+            self.blank();
+            if self.peek() != Some(b'"') {
+                return Err(self.invalid());
+            }
+            let key = self.string()?;
+            self.expect(b':')?;
+            let mut value = String::new();
+            self.value(&mut value)?;
+            members.push((key, value));
+            self.blank();
+            match self.peek() {
+                Some(b',') => self.at += 1,
+                Some(b'}') => {
+                    self.at += 1;
+                    return Ok(members);
                 }
-                let key = self.string()?;
-                self.expect(b':')?;
-                let mut value = String::new();
-                self.value(&mut value)?;
-                members.push((key, value));
-                self.blank();
-                match self.peek() {
-                    Some(b',') => self.at += 1,
-                    Some(b'}') => {
-                        self.at += 1;
-                        break;
-                    }
-                    _ => return Err(self.invalid()),
-                }
+                _ => return Err(self.invalid()),
             }
         }
-        let mut members: Vec<(&str, String)> = members
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.clone()))
-            .collect();
-        jsonb_order(&mut members);
-        out.push('{');
-        for (i, (key, value)) in members.iter().enumerate() {
-            if i > 0 {
-                out.push_str(", ");
-            }
-            write_json_string(key, out);
-            out.push_str(": ");
-            out.push_str(value);
-        }
-        out.push('}');
-        Ok(())
     }
 
     /// After the `[`.
     fn array(&mut self, out: &mut String) -> Result<(), SqlError> {
-        out.push('[');
+        let elements = self.elements()?;
+        write_array(&elements, out);
+        Ok(())
+    }
+
+    /// An array's elements after the `[`, each as jsonb prints it.
+    fn elements(&mut self) -> Result<Vec<String>, SqlError> {
+        let mut elements = Vec::new();
         self.blank();
         if self.peek() == Some(b']') {
             self.at += 1;
-            out.push(']');
-            return Ok(());
+            return Ok(elements);
         }
         loop {
-            self.value(out)?;
+            let mut element = String::new();
+            self.value(&mut element)?;
+            elements.push(element);
             self.blank();
             match self.peek() {
-                Some(b',') => {
-                    self.at += 1;
-                    out.push_str(", ");
-                }
+                Some(b',') => self.at += 1,
                 Some(b']') => {
                     self.at += 1;
-                    out.push(']');
-                    return Ok(());
+                    return Ok(elements);
                 }
                 _ => return Err(self.invalid()),
             }
@@ -386,6 +478,20 @@ mod tests {
         assert_eq!(jsonb(r#""a\/b\u00e9\n\"""#), r#""a/bé\n\"""#);
         assert_eq!(jsonb(r#""\ud83d\ude00""#), "\"\u{1F600}\"");
         assert!(jsonb(r#""\u0000""#).starts_with("22P05"));
+    }
+
+    #[test]
+    fn concatenation_merges_objects_and_joins_the_rest_as_arrays() {
+        let joined = |a: &str, b: &str| concatenate(a, b).unwrap_or_else(|e| e.message);
+        assert_eq!(
+            joined(r#"{"b":1,"a":1}"#, r#"{"a":2,"c":null}"#),
+            r#"{"a": 2, "b": 1, "c": null}"#
+        );
+        assert_eq!(joined("[1,2]", "[3]"), "[1, 2, 3]");
+        assert_eq!(joined("[1]", r#"{"a":1}"#), r#"[1, {"a": 1}]"#);
+        assert_eq!(joined(r#"{"a":1}"#, "2"), r#"[{"a": 1}, 2]"#);
+        assert_eq!(joined("1", "[]"), "[1]");
+        assert_eq!(joined("\"x\"", "null"), r#"["x", null]"#);
     }
 
     #[test]

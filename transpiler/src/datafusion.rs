@@ -852,6 +852,9 @@ pub const JSON_FUNCTION: &str = "junction_json";
 /// [`JSON_FUNCTION`] for casts to jsonb: the text as jsonb prints it.
 pub const JSONB_FUNCTION: &str = "junction_jsonb";
 
+/// junction's `jsonb || jsonb`, on DataFusion and DuckDB.
+pub const JSONB_CONCAT: &str = "junction_jsonb_concat";
+
 /// JSON values are text to DataFusion: a cast to json or jsonb checks the text and types it
 /// json ([`JSON_FUNCTION`]), and the operators are datafusion-functions-json's: `->>` and
 /// `#>>` are `json_as_text`, `->` and `#>` `json_get_json` (typed json), with a `#>` path's

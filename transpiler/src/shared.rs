@@ -43,24 +43,40 @@ pub(crate) fn apply(
     Ok(())
 }
 
-/// `jsonb || jsonb` merges objects and joins arrays in PostgreSQL (and `json || json` is
-/// no operator there); both engines would join the two texts into one that is not JSON.
+/// `jsonb || jsonb` merges objects and joins arrays in PostgreSQL (`json || json` is no
+/// operator there, and is taken as jsonb's); both engines would join the two texts into one
+/// that is not JSON. junction's function does it on DataFusion and DuckDB (which takes it
+/// text and gives it back as text, cast to JSON).
 fn json_concatenation(
-    expr: &Expr,
+    expr: &mut Expr,
     scope: &Scope<'_>,
     dialect: Dialect,
 ) -> Result<(), TranspileError> {
-    if let Expr::BinaryOp {
+    let Expr::BinaryOp {
         left,
         op: BinaryOperator::StringConcat,
         right,
     } = expr
-    {
-        if scope.type_of(left) == Some(SqlType::Json) && scope.type_of(right) == Some(SqlType::Json)
-        {
+    else {
+        return Ok(());
+    };
+    if scope.type_of(left) != Some(SqlType::Json) || scope.type_of(right) != Some(SqlType::Json) {
+        return Ok(());
+    }
+    let (mut left, mut right) = (take(left), take(right));
+    let function = crate::datafusion::JSONB_CONCAT;
+    match dialect {
+        Dialect::DataFusion => *expr = call_with(function, vec![left, right]),
+        Dialect::DuckDb => {
+            cast_in_place(&mut left, DataType::Varchar(None));
+            cast_in_place(&mut right, DataType::Varchar(None));
+            *expr = call_with(function, vec![left, right]);
+            cast_in_place(expr, DataType::JSON);
+        }
+        Dialect::Trino | Dialect::Postgres => {
             return Err(TranspileError::Unsupported(format!(
                 "jsonb || jsonb is not supported by {dialect}"
-            )));
+            )))
         }
     }
     Ok(())

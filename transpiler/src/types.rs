@@ -503,7 +503,7 @@ impl<'a> Scope<'a> {
             | "pg_numeric_floor"
             | "pg_numeric_ceil" => Numeric,
             "junction_float_mul" | "junction_float_div" => Float8,
-            "junction_json" | "junction_jsonb" => Json,
+            "junction_json" | "junction_jsonb" | "junction_jsonb_concat" => Json,
             "junction_upper" | "junction_lower" | "quote_ident" | "junction_format_identifier" => {
                 Text
             }

@@ -16,10 +16,10 @@ use datafusion::logical_expr::{
     Volatility,
 };
 use datafusion::scalar::ScalarValue;
-use junction_transpiler::datafusion::{JSONB_FUNCTION, JSON_FUNCTION};
+use junction_transpiler::datafusion::{JSONB_CONCAT, JSONB_FUNCTION, JSON_FUNCTION};
 
 use super::JSON_EXTENSION;
-use crate::jsonb_text::normalize;
+use crate::jsonb_text::{concatenate, normalize};
 use crate::sql_error::SqlError;
 use crate::with_extension;
 
@@ -175,6 +175,80 @@ impl ScalarUDFImpl for JsonAsText {
                 Ok(ColumnarValue::Scalar(scalar.cast_to(&DataType::Utf8)?))
             }
             None => plan_err!("junction_json_text takes one argument"),
+        }
+    }
+}
+
+/// `junction_jsonb_concat(a, b)`: PostgreSQL's `jsonb || jsonb`
+/// ([`crate::jsonb_text::concatenate`]), typed json.
+pub fn jsonb_concat_udf() -> ScalarUDF {
+    ScalarUDF::new_from_impl(JsonbConcat {
+        signature: Signature::user_defined(Volatility::Immutable),
+    })
+}
+
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct JsonbConcat {
+    signature: Signature,
+}
+
+impl ScalarUDFImpl for JsonbConcat {
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+
+    fn name(&self) -> &str {
+        JSONB_CONCAT
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
+        match arg_types {
+            [_, _] => Ok(vec![DataType::Utf8, DataType::Utf8]),
+            _ => plan_err!("{JSONB_CONCAT} takes two arguments"),
+        }
+    }
+
+    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Utf8)
+    }
+
+    fn return_field_from_args(&self, _args: ReturnFieldArgs) -> Result<FieldRef> {
+        let field = Field::new(self.name(), DataType::Utf8, true);
+        Ok(Arc::new(with_extension(field, JSON_EXTENSION)))
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let rows = args.number_rows;
+        let scalar = args
+            .args
+            .iter()
+            .all(|a| matches!(a, ColumnarValue::Scalar(_)));
+        let arrays = ColumnarValue::values_to_arrays(&args.args)?;
+        let [left, right] = arrays.as_slice() else {
+            return plan_err!("{JSONB_CONCAT} takes two arguments");
+        };
+        let (left, right) = (left.as_string::<i32>(), right.as_string::<i32>());
+        let joined = (0..left
+            .len()
+            .max(right.len())
+            .min(if scalar { 1 } else { rows }))
+            .map(|i| {
+                if left.is_null(i) || right.is_null(i) {
+                    return Ok(None);
+                }
+                concatenate(left.value(i), right.value(i)).map(Some)
+            })
+            .collect::<Result<StringArray, SqlError>>()?;
+        if scalar {
+            Ok(ColumnarValue::Scalar(ScalarValue::try_from_array(
+                &joined, 0,
+            )?))
+        } else {
+            Ok(ColumnarValue::Array(Arc::new(joined)))
         }
     }
 }

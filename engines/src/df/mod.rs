@@ -266,6 +266,7 @@ impl DataFusionEngine {
         ctx.register_udf(pg_typeof::pg_typeof_udf());
         ctx.register_udf(json_text::json_udf());
         ctx.register_udf(json_text::jsonb_udf());
+        ctx.register_udf(json_text::jsonb_concat_udf());
         for udf in json_functions::udfs() {
             ctx.register_udf(udf);
         }

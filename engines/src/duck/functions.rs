@@ -34,6 +34,8 @@ pub fn register(connection: &Connection) -> duckdb::Result<()> {
     connection.register_scalar_function::<Upper>(junction_transpiler::duckdb::UPPER)?;
     connection.register_scalar_function::<Lower>(junction_transpiler::duckdb::LOWER)?;
     connection.register_scalar_function::<Jsonb>(junction_transpiler::duckdb::JSONB)?;
+    connection
+        .register_scalar_function::<JsonbConcat>(junction_transpiler::datafusion::JSONB_CONCAT)?;
     connection.register_scalar_function::<FloatText>(junction_transpiler::FLOAT8_TEXT)?;
     connection.register_scalar_function::<IntervalText>(junction_transpiler::INTERVAL_TEXT)?;
     connection.register_scalar_function::<ToCharNumber>(junction_transpiler::TO_CHAR_NUMBER)?;
@@ -160,6 +162,37 @@ impl VArrowScalar for Jsonb {
     fn signatures() -> Vec<ArrowFunctionSignature> {
         vec![ArrowFunctionSignature::exact(
             vec![DataType::Utf8],
+            DataType::Utf8,
+        )]
+    }
+}
+
+/// `junction_jsonb_concat(a, b)`: PostgreSQL's `jsonb || jsonb`.
+struct JsonbConcat;
+
+impl VArrowScalar for JsonbConcat {
+    type State = ();
+
+    fn invoke(_: &(), input: arrow::array::RecordBatch) -> Result<ArrayRef, Box<dyn Error>> {
+        let (left, right) = (
+            input.column(0).as_string::<i32>(),
+            input.column(1).as_string::<i32>(),
+        );
+        let joined = (0..input.num_rows())
+            .map(|i| {
+                if left.is_null(i) || right.is_null(i) {
+                    return Ok(None);
+                }
+                crate::jsonb_text::concatenate(left.value(i), right.value(i)).map(Some)
+            })
+            .collect::<Result<StringArray, _>>()
+            .map_err(raise)?;
+        Ok(Arc::new(joined))
+    }
+
+    fn signatures() -> Vec<ArrowFunctionSignature> {
+        vec![ArrowFunctionSignature::exact(
+            vec![DataType::Utf8, DataType::Utf8],
             DataType::Utf8,
         )]
     }

@@ -11,24 +11,17 @@
 //! (`exp`, `power`), the result. Their simplifications are not kept: `power(x, 0)` is 1 for
 //! a NULL `x` there, and `log(b, b)` 1 for a zero base.
 
-use std::any::Any;
 use std::sync::Arc;
 
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, Float64Array};
 use datafusion::arrow::compute::cast;
-use datafusion::arrow::datatypes::{
-    ArrowPrimitiveType, DataType, FieldRef, Int16Type, Int32Type, Int64Type,
-};
+use datafusion::arrow::datatypes::{ArrowPrimitiveType, DataType, Int16Type, Int32Type, Int64Type};
 use datafusion::common::Result;
-use datafusion::logical_expr::interval_arithmetic::Interval;
-use datafusion::logical_expr::sort_properties::{ExprProperties, SortProperties};
-use datafusion::logical_expr::{
-    ColumnarValue, Documentation, ReturnFieldArgs, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl,
-    Signature,
-};
+use datafusion::logical_expr::{ColumnarValue, ScalarUDF};
 use datafusion::scalar::ScalarValue;
 use num_traits::Bounded;
 
+use super::checked_function::{checked, Check};
 use crate::sql_error::SqlError;
 
 /// Which of PostgreSQL's checks a function makes.
@@ -83,25 +76,18 @@ impl Rule {
     }
 }
 
-#[derive(Debug, PartialEq, Eq, Hash)]
-struct Checked {
-    inner: Arc<ScalarUDF>,
-    rule: Rule,
-}
-
 /// DataFusion's `substr`, behind PostgreSQL's check, for the planner of `SUBSTRING(s FROM a
 /// FOR b)`, which calls DataFusion's own function rather than the registered one.
 pub fn substr() -> Arc<ScalarUDF> {
-    Arc::new(ScalarUDF::new_from_impl(Checked {
-        inner: datafusion::functions::unicode::substr(),
-        rule: Rule::SubstringLength,
-    }))
+    Arc::new(checked(
+        datafusion::functions::unicode::substr(),
+        Rule::SubstringLength,
+    ))
 }
 
 /// DataFusion's functions behind PostgreSQL's checks, to register in their place.
 pub fn udfs() -> Vec<ScalarUDF> {
     use datafusion::functions::{math, string};
-    let checked = |inner: Arc<ScalarUDF>, rule| ScalarUDF::new_from_impl(Checked { inner, rule });
     vec![
         checked(math::sqrt(), Rule::SquareRoot),
         checked(math::ln(), Rule::Logarithm),
@@ -306,90 +292,36 @@ fn holds_smallest(value: &ColumnarValue) -> Option<&'static str> {
     }
 }
 
-impl Checked {
-    fn check_arguments(&self, args: &[ColumnarValue]) -> Result<Option<Vec<Floats>>> {
-        if self.rule == Rule::IntegerAbs {
+impl Check for Rule {
+    /// The arguments as floats, for the result's check.
+    type Kept = Option<Vec<Floats>>;
+
+    fn arguments(&self, args: &[ColumnarValue], _rows: usize) -> Result<Self::Kept> {
+        if *self == Rule::IntegerAbs {
             return match args.first().and_then(holds_smallest) {
                 Some(name) => Err(SqlError::out_of_range(name).into()),
                 None => Ok(None),
             };
         }
         let floats = args
-            .get(self.rule.checked(args.len()))
+            .get(self.checked(args.len()))
             .unwrap_or_default()
             .iter()
             .map(Floats::of)
             .collect::<Result<Vec<_>>>()?;
-        each_row(&floats, |_, values| argument_error(self.rule, values))?;
+        each_row(&floats, |_, values| argument_error(*self, values))?;
         Ok(Some(floats))
     }
 
-    fn check_result(&self, args: &[Floats], result: &ColumnarValue) -> Result<()> {
-        if !matches!(self.rule, Rule::Exponential | Rule::Power) {
+    fn result(&self, args: Self::Kept, result: &ColumnarValue) -> Result<()> {
+        let Some(args) = args.filter(|_| matches!(self, Rule::Exponential | Rule::Power)) else {
             return Ok(());
-        }
+        };
         let result = Floats::of(result)?;
-        each_row(args, |row, values| {
-            result
-                .get(row)
-                .and_then(|r| result_error(self.rule, values, r))
+        each_row(&args, |row, values| {
+            result.get(row).and_then(|r| result_error(*self, values, r))
         })?;
         Ok(())
-    }
-}
-
-impl ScalarUDFImpl for Checked {
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
-
-    fn name(&self) -> &str {
-        self.inner.name()
-    }
-
-    fn aliases(&self) -> &[String] {
-        self.inner.aliases()
-    }
-
-    fn signature(&self) -> &Signature {
-        self.inner.signature()
-    }
-
-    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        self.inner.coerce_types(arg_types)
-    }
-
-    fn return_type(&self, arg_types: &[DataType]) -> Result<DataType> {
-        self.inner.return_type(arg_types)
-    }
-
-    fn return_field_from_args(&self, args: ReturnFieldArgs) -> Result<FieldRef> {
-        self.inner.return_field_from_args(args)
-    }
-
-    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        let floats = self.check_arguments(&args.args)?;
-        let result = self.inner.invoke_with_args(args)?;
-        if let Some(floats) = floats {
-            self.check_result(&floats, &result)?;
-        }
-        Ok(result)
-    }
-
-    fn evaluate_bounds(&self, input: &[&Interval]) -> Result<Interval> {
-        self.inner.evaluate_bounds(input)
-    }
-
-    fn output_ordering(&self, inputs: &[ExprProperties]) -> Result<SortProperties> {
-        self.inner.output_ordering(inputs)
-    }
-
-    fn preserves_lex_ordering(&self, inputs: &[ExprProperties]) -> Result<bool> {
-        self.inner.preserves_lex_ordering(inputs)
-    }
-
-    fn documentation(&self) -> Option<&Documentation> {
-        self.inner.documentation()
     }
 }
 

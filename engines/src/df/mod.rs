@@ -5,6 +5,7 @@ mod arithmetic;
 mod case_mapping;
 mod catalog_functions;
 mod catalog_list;
+mod checked_function;
 mod clock;
 mod domain_checks;
 mod encodings;

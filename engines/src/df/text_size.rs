@@ -7,18 +7,13 @@
 //! The functions stay DataFusion's: these wrap them, with their signatures, and only check
 //! the arguments first.
 
-use std::any::Any;
-use std::sync::Arc;
-
 use datafusion::arrow::array::AsArray;
-use datafusion::arrow::datatypes::{DataType, FieldRef, Int64Type};
+use datafusion::arrow::datatypes::{DataType, Int64Type};
 use datafusion::common::Result;
-use datafusion::logical_expr::{
-    ColumnarValue, ReturnFieldArgs, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature,
-};
-
+use datafusion::logical_expr::{ColumnarValue, ScalarUDF};
 use datafusion::scalar::ScalarValue;
 
+use super::checked_function::{checked, Check};
 use crate::sql_error::SqlError;
 
 /// The largest text PostgreSQL allocates: `MaxAllocSize` (2^30 - 1) less the 4-byte header.
@@ -37,19 +32,12 @@ enum Rule {
     Pad,
 }
 
-#[derive(Debug, PartialEq, Eq, Hash)]
-struct Bounded {
-    inner: Arc<ScalarUDF>,
-    rule: Rule,
-}
-
 /// `repeat`, `lpad` and `rpad`, each DataFusion's behind PostgreSQL's size check.
 pub fn udfs() -> [ScalarUDF; 3] {
-    let bounded = |inner: Arc<ScalarUDF>, rule| ScalarUDF::new_from_impl(Bounded { inner, rule });
     [
-        bounded(datafusion::functions::string::repeat(), Rule::Repeat),
-        bounded(datafusion::functions::unicode::lpad(), Rule::Pad),
-        bounded(datafusion::functions::unicode::rpad(), Rule::Pad),
+        checked(datafusion::functions::string::repeat(), Rule::Repeat),
+        checked(datafusion::functions::unicode::lpad(), Rule::Pad),
+        checked(datafusion::functions::unicode::rpad(), Rule::Pad),
     ]
 }
 
@@ -120,9 +108,11 @@ fn counts(counts: &ColumnarValue) -> Option<PerRow<i64>> {
     }
 }
 
-impl Bounded {
+impl Check for Rule {
+    type Kept = ();
+
     /// Fails when a row asks for more than PostgreSQL's largest text.
-    fn check(&self, args: &[ColumnarValue], rows: usize) -> Result<()> {
+    fn arguments(&self, args: &[ColumnarValue], rows: usize) -> Result<()> {
         let [strings, counts_arg, rest @ ..] = args else {
             return Ok(());
         };
@@ -130,7 +120,7 @@ impl Bounded {
             return Ok(());
         };
         // All-scalar arguments ask the same of every row: one check.
-        match self.rule {
+        match self {
             Rule::Repeat => {
                 let Some(lengths) = byte_lengths(strings) else {
                     return Ok(());
@@ -168,41 +158,6 @@ fn check_rows(rows: usize, over: impl Fn(usize) -> bool) -> Result<()> {
         return Err(too_large().into());
     }
     Ok(())
-}
-
-impl ScalarUDFImpl for Bounded {
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
-
-    fn name(&self) -> &str {
-        self.inner.name()
-    }
-
-    fn aliases(&self) -> &[String] {
-        self.inner.aliases()
-    }
-
-    fn signature(&self) -> &Signature {
-        self.inner.signature()
-    }
-
-    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        self.inner.coerce_types(arg_types)
-    }
-
-    fn return_type(&self, arg_types: &[DataType]) -> Result<DataType> {
-        self.inner.return_type(arg_types)
-    }
-
-    fn return_field_from_args(&self, args: ReturnFieldArgs) -> Result<FieldRef> {
-        self.inner.return_field_from_args(args)
-    }
-
-    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        self.check(&args.args, args.number_rows)?;
-        self.inner.invoke_with_args(args)
-    }
 }
 
 #[cfg(test)]

@@ -41,6 +41,7 @@ use crate::{result_types, shared, Dialect, TranspileError};
 pub(crate) fn query_rules(query: &mut Query, scope: &Scope<'_>) -> Result<(), TranspileError> {
     cte_columns(query);
     int4_projections(query.body.as_mut());
+    json_values_nulls(query.body.as_mut(), scope);
     set_operation_types(query.body.as_mut(), scope);
     having_without_grouping(query.body.as_mut());
     fetch_to_limit(query)
@@ -550,6 +551,29 @@ fn int4_projections(body: &mut SetExpr) {
         }
         SetExpr::Values(values) => values.rows.iter_mut().flatten().for_each(int4_in_place),
         _ => {}
+    }
+}
+
+/// A bare NULL in a VALUES column of json as json: DataFusion refuses a column whose rows
+/// disagree on its type's tag ("Inconsistent metadata across values list").
+fn json_values_nulls(body: &mut SetExpr, scope: &Scope<'_>) {
+    let SetExpr::Values(values) = body else {
+        return;
+    };
+    let width = values.rows.first().map_or(0, Vec::len);
+    for column in 0..width {
+        let json = values
+            .rows
+            .iter()
+            .any(|row| row.get(column).and_then(|e| scope.type_of(e)) == Some(SqlType::Json));
+        if !json {
+            continue;
+        }
+        for cell in values.rows.iter_mut().filter_map(|row| row.get_mut(column)) {
+            if matches!(cell, Expr::Value(v) if v.value == Value::Null) {
+                *cell = call(JSON_FUNCTION, take(cell));
+            }
+        }
     }
 }
 

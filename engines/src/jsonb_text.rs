@@ -8,7 +8,7 @@
 //! `[1, 2]`. This writes that text, for both engines.
 
 use crate::df::json_build_object::write_json_string;
-use crate::df::json_values::jsonb_order;
+use crate::df::json_values::write_jsonb_object;
 use crate::sql_error::SqlError;
 
 /// PostgreSQL's bound on nesting before "stack depth limit exceeded"; junction's is lower
@@ -19,7 +19,7 @@ const MAX_DEPTH: usize = 1000;
 pub fn normalize(text: &str) -> Result<String, SqlError> {
     let mut out = String::with_capacity(text.len() + text.len() / 4);
     match parse(text)? {
-        Parsed::Object(members) => write_object(members, &mut out),
+        Parsed::Object(members) => write_jsonb_object(members, &mut out),
         Parsed::Array(elements) => write_array(&elements, &mut out),
         Parsed::Scalar(scalar) => out = scalar,
     }
@@ -33,7 +33,7 @@ pub fn concatenate(left: &str, right: &str) -> Result<String, SqlError> {
     match (parse(left)?, parse(right)?) {
         (Parsed::Object(mut members), Parsed::Object(more)) => {
             members.extend(more);
-            write_object(members, &mut out);
+            write_jsonb_object(members, &mut out);
         }
         (left, right) => {
             let mut elements = left.into_elements();
@@ -59,7 +59,7 @@ impl Parsed {
             Parsed::Array(elements) => elements,
             Parsed::Object(members) => {
                 let mut object = String::new();
-                write_object(members, &mut object);
+                write_jsonb_object(members, &mut object);
                 vec![object]
             }
             Parsed::Scalar(scalar) => vec![scalar],
@@ -75,16 +75,8 @@ fn parse(text: &str) -> Result<Parsed, SqlError> {
     };
     parser.blank();
     let parsed = match parser.peek() {
-        Some(b'{') => {
-            parser.at += 1;
-            parser.depth = 1;
-            Parsed::Object(parser.members()?)
-        }
-        Some(b'[') => {
-            parser.at += 1;
-            parser.depth = 1;
-            Parsed::Array(parser.elements()?)
-        }
+        Some(b'{') => Parsed::Object(parser.nested(Parser::members)?),
+        Some(b'[') => Parsed::Array(parser.nested(Parser::elements)?),
         _ => {
             let mut scalar = String::new();
             parser.value(&mut scalar)?;
@@ -96,25 +88,6 @@ fn parse(text: &str) -> Result<Parsed, SqlError> {
         return Err(parser.invalid());
     }
     Ok(parsed)
-}
-
-/// An object of `members`, each key once (the last) in jsonb's order.
-fn write_object(members: Vec<(String, String)>, out: &mut String) {
-    let mut members: Vec<(&str, String)> = members
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.clone()))
-        .collect();
-    jsonb_order(&mut members);
-    out.push('{');
-    for (i, (key, value)) in members.iter().enumerate() {
-        if i > 0 {
-            out.push_str(", ");
-        }
-        write_json_string(key, out);
-        out.push_str(": ");
-        out.push_str(value);
-    }
-    out.push('}');
 }
 
 fn write_array(elements: &[String], out: &mut String) {
@@ -165,8 +138,14 @@ impl Parser<'_> {
     fn value(&mut self, out: &mut String) -> Result<(), SqlError> {
         self.blank();
         match self.peek() {
-            Some(b'{') => self.nested(out, Self::object),
-            Some(b'[') => self.nested(out, Self::array),
+            Some(b'{') => {
+                write_jsonb_object(self.nested(Self::members)?, out);
+                Ok(())
+            }
+            Some(b'[') => {
+                write_array(&self.nested(Self::elements)?, out);
+                Ok(())
+            }
             Some(b'"') => {
                 let string = self.string()?;
                 write_json_string(&string, out);
@@ -186,11 +165,12 @@ impl Parser<'_> {
         }
     }
 
-    fn nested(
+    /// What `parse` reads after the opening bracket at the parser's position, one level
+    /// deeper.
+    fn nested<T>(
         &mut self,
-        out: &mut String,
-        parse: fn(&mut Self, &mut String) -> Result<(), SqlError>,
-    ) -> Result<(), SqlError> {
+        parse: impl FnOnce(&mut Self) -> Result<T, SqlError>,
+    ) -> Result<T, SqlError> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
             return Err(SqlError {
@@ -199,16 +179,9 @@ impl Parser<'_> {
             });
         }
         self.at += 1;
-        let parsed = parse(self, out);
+        let parsed = parse(self);
         self.depth -= 1;
         parsed
-    }
-
-    /// After the `{`.
-    fn object(&mut self, out: &mut String) -> Result<(), SqlError> {
-        let members = self.members()?;
-        write_object(members, out);
-        Ok(())
     }
 
     /// An object's members after the `{`, each value as jsonb prints it.
@@ -239,13 +212,6 @@ impl Parser<'_> {
                 _ => return Err(self.invalid()),
             }
         }
-    }
-
-    /// After the `[`.
-    fn array(&mut self, out: &mut String) -> Result<(), SqlError> {
-        let elements = self.elements()?;
-        write_array(&elements, out);
-        Ok(())
     }
 
     /// An array's elements after the `[`, each as jsonb prints it.

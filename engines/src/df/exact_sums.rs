@@ -14,7 +14,7 @@ use datafusion::arrow::datatypes::{DataType, DECIMAL128_MAX_PRECISION};
 use datafusion::common::tree_node::{Transformed, TreeNode};
 use datafusion::common::{Column, DFSchema, Result};
 use datafusion::config::ConfigOptions;
-use datafusion::logical_expr::expr::{AggregateFunction, Cast, WindowFunction};
+use datafusion::logical_expr::expr::{AggregateFunction, Cast};
 use datafusion::logical_expr::expr_rewriter::NamePreserver;
 use datafusion::logical_expr::{
     cast, col, Expr, ExprSchemable, LogicalPlan, Projection, WindowFunctionDefinition,
@@ -72,32 +72,26 @@ fn is_sum(expr: &Expr) -> bool {
 
 /// `sum(x)` of an int8 `x` as `sum(CAST(x AS Decimal128(38, 0)))`.
 fn widen(expr: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
-    if !is_sum(&expr) {
-        return Ok(Transformed::no(expr));
-    }
     let args = match &expr {
-        Expr::AggregateFunction(sum) => &sum.params.args,
-        Expr::WindowFunction(sum) => &sum.params.args,
+        Expr::AggregateFunction(sum) if is_sum(&expr) => &sum.params.args,
+        Expr::WindowFunction(sum) if is_sum(&expr) => &sum.params.args,
         _ => return Ok(Transformed::no(expr)),
     };
-    let [argument] = args.as_slice() else {
-        return Ok(Transformed::no(expr));
-    };
-    if !is_int8(argument, schema) {
+    if !matches!(args.as_slice(), [argument] if is_int8(argument, schema)) {
         return Ok(Transformed::no(expr));
     }
-    let exact = |argument: Expr| Expr::Cast(Cast::new(Box::new(argument), EXACT));
+    let exact = |args: &mut Vec<Expr>| {
+        for argument in args.iter_mut() {
+            *argument = Expr::Cast(Cast::new(Box::new(argument.clone()), EXACT));
+        }
+    };
     Ok(Transformed::yes(match expr {
         Expr::AggregateFunction(mut sum) => {
-            sum.params.args = sum.params.args.into_iter().map(exact).collect();
+            exact(&mut sum.params.args);
             Expr::AggregateFunction(sum)
         }
         Expr::WindowFunction(mut sum) => {
-            let WindowFunction { params, .. } = sum.as_mut();
-            params.args = std::mem::take(&mut params.args)
-                .into_iter()
-                .map(exact)
-                .collect();
+            exact(&mut sum.params.args);
             Expr::WindowFunction(sum)
         }
         other => other,

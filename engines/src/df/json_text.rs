@@ -8,9 +8,10 @@
 use std::any::Any;
 use std::sync::Arc;
 
-use datafusion::arrow::array::{Array, AsArray, StringArray};
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, StringArray};
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef};
 use datafusion::common::{plan_err, Result};
+use datafusion::functions::utils::make_scalar_function;
 use datafusion::logical_expr::{
     ColumnarValue, ReturnFieldArgs, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature,
     Volatility,
@@ -222,33 +223,23 @@ impl ScalarUDFImpl for JsonbConcat {
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        let rows = args.number_rows;
-        let scalar = args
-            .args
-            .iter()
-            .all(|a| matches!(a, ColumnarValue::Scalar(_)));
-        let arrays = ColumnarValue::values_to_arrays(&args.args)?;
-        let [left, right] = arrays.as_slice() else {
-            return plan_err!("{JSONB_CONCAT} takes two arguments");
-        };
-        let (left, right) = (left.as_string::<i32>(), right.as_string::<i32>());
-        let joined = (0..left
-            .len()
-            .max(right.len())
-            .min(if scalar { 1 } else { rows }))
-            .map(|i| {
-                if left.is_null(i) || right.is_null(i) {
-                    return Ok(None);
-                }
-                concatenate(left.value(i), right.value(i)).map(Some)
-            })
-            .collect::<Result<StringArray, SqlError>>()?;
-        if scalar {
-            Ok(ColumnarValue::Scalar(ScalarValue::try_from_array(
-                &joined, 0,
-            )?))
-        } else {
-            Ok(ColumnarValue::Array(Arc::new(joined)))
-        }
+        make_scalar_function(
+            |arrays: &[ArrayRef]| {
+                let [left, right] = arrays else {
+                    return plan_err!("{JSONB_CONCAT} takes two arguments");
+                };
+                let joined = left
+                    .as_string::<i32>()
+                    .iter()
+                    .zip(right.as_string::<i32>().iter())
+                    .map(|pair| match pair {
+                        (Some(left), Some(right)) => concatenate(left, right).map(Some),
+                        _ => Ok(None),
+                    })
+                    .collect::<Result<StringArray, SqlError>>()?;
+                Ok(Arc::new(joined) as ArrayRef)
+            },
+            vec![],
+        )(&args.args)
     }
 }

@@ -209,10 +209,13 @@ fn write_record(
 
 /// An object's members in jsonb's order: shorter keys first, then bytewise; of equal keys
 /// the last one written stays.
-pub(crate) fn jsonb_order(members: &mut Vec<(&str, String)>) {
+fn jsonb_order<K: AsRef<str>>(members: &mut Vec<(K, String)>) {
     members.reverse();
-    members.sort_by(|(a, _), (b, _)| a.len().cmp(&b.len()).then_with(|| a.cmp(b)));
-    members.dedup_by(|later, earlier| later.0 == earlier.0);
+    members.sort_by(|(a, _), (b, _)| {
+        let (a, b) = (a.as_ref(), b.as_ref());
+        a.len().cmp(&b.len()).then_with(|| a.cmp(b))
+    });
+    members.dedup_by(|later, earlier| later.0.as_ref() == earlier.0.as_ref());
 }
 
 /// How PostgreSQL lays out an object's members.
@@ -249,8 +252,8 @@ const JSONB: Layout = Layout {
 
 /// Writes an object of `members` (key, written value), laid out as `json` in json, and
 /// normalised in jsonb ([`jsonb_order`]).
-pub(super) fn write_object(
-    mut members: Vec<(&str, String)>,
+pub(super) fn write_object<K: AsRef<str>>(
+    mut members: Vec<(K, String)>,
     style: Style,
     json: &Layout,
     out: &mut String,
@@ -267,11 +270,17 @@ pub(super) fn write_object(
         if i > 0 {
             out.push_str(layout.between);
         }
-        write_json_string(key, out);
+        write_json_string(key.as_ref(), out);
         out.push_str(layout.after_key);
         out.push_str(value);
     }
     out.push_str(layout.close);
+}
+
+/// A jsonb object of `members` (key, written value): each key once, the last, in jsonb's
+/// order.
+pub(crate) fn write_jsonb_object<K: AsRef<str>>(members: Vec<(K, String)>, out: &mut String) {
+    write_object(members, Style::Jsonb, &JSONB, out);
 }
 
 /// `values[row]` of a column of `field`'s type.

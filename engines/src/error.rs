@@ -277,6 +277,12 @@ fn datafusion_sqlstate(e: &DataFusionError) -> &'static str {
             ArrowError::CastError(m) if m.starts_with("Can't cast value") => "22003",
             ArrowError::CastError(_) | ArrowError::ParseError(_) => "22P02",
             ArrowError::ArithmeticOverflow(_) => "22003",
+            // A numeric too wide for its numeric(p, s), as arrow-data words it.
+            ArrowError::InvalidArgumentError(m)
+                if m.contains("to store in a Decimal") && m.contains(" of precision ") =>
+            {
+                "22003"
+            }
             ArrowError::IoError(..) => "58030",
             ArrowError::ExternalError(inner) => external_sqlstate(inner.as_ref()),
             _ => "XX000",

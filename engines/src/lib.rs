@@ -1,6 +1,7 @@
 //! Query engines behind one [`Engine`] trait: DataFusion and DuckDB in process; a remote
 //! engine (Trino) joins behind the same trait.
 
+pub mod array_text;
 mod df;
 mod duck;
 mod error;

@@ -362,6 +362,7 @@ pub(crate) fn expression_rules(expr: &mut Expr, scope: &Scope<'_>) -> Result<(),
     shared::quoted_literals(expr);
     shared::exponent_literal(expr);
     shared::timestamp_seconds(expr, scope);
+    before_christ(expr, scope);
     functions_unlike_postgresql(expr)?;
     jsonb_exists(expr);
     json_build_object(expr, scope)?;
@@ -393,6 +394,7 @@ pub(crate) fn expression_rules(expr: &mut Expr, scope: &Scope<'_>) -> Result<(),
         call_with(NUMERIC_DIVIDE, vec![as_text(sum), as_text(count)])
     });
     result_types::apply(expr, scope);
+    era_years(expr);
     checked_math(expr);
     result_types::int4_result(expr);
     rounded_scale(expr, scope);
@@ -403,6 +405,109 @@ pub(crate) fn expression_rules(expr: &mut Expr, scope: &Scope<'_>) -> Result<(),
         }
     }
     Ok(())
+}
+
+/// Dates and timestamps written with PostgreSQL's ` BC` after them, in DuckDB's form
+/// (`0044-03-15 (BC) 10:00:00`): DuckDB reads the text before ` BC` and drops the era, so
+/// `date '0044-03-15 BC'` was the year 44 AD.
+fn before_christ(expr: &mut Expr, scope: &Scope<'_>) {
+    let is_dated = |t: Option<SqlType>| {
+        matches!(
+            t,
+            Some(SqlType::Date | SqlType::Timestamp | SqlType::TimestampTz)
+        )
+    };
+    let rewrite = |e: &mut Expr| {
+        if let Some(text) = string_literal(e).and_then(duckdb_era) {
+            *e = string(&text);
+        }
+    };
+    match expr {
+        Expr::TypedString(typed) if is_dated(Some(SqlType::of(&typed.data_type))) => {
+            if let Value::SingleQuotedString(text) = &mut typed.value.value {
+                if let Some(written) = duckdb_era(text) {
+                    *text = written;
+                }
+            }
+        }
+        Expr::Cast {
+            kind,
+            expr: inner,
+            data_type,
+            ..
+        } if is_plain_cast(kind) && is_dated(Some(SqlType::of(data_type))) => rewrite(inner),
+        Expr::BinaryOp { left, right, .. } => {
+            if is_dated(scope.type_of(left)) {
+                rewrite(right);
+            }
+            if is_dated(scope.type_of(right)) {
+                rewrite(left);
+            }
+        }
+        Expr::Between {
+            expr: value,
+            low,
+            high,
+            ..
+        } if is_dated(scope.type_of(value)) => {
+            rewrite(low);
+            rewrite(high);
+        }
+        _ => {}
+    }
+}
+
+/// The year (and ISO year) of a date before Christ as PostgreSQL counts it: DuckDB counts
+/// astronomically (1 BC is its year 0, 44 BC its -43), PostgreSQL has no year 0 (-1, -44).
+/// Applied to `extract` and `date_part` once the result types have wrapped them in their
+/// numeric or float8 cast.
+fn era_years(expr: &mut Expr) {
+    let extract = match expr {
+        Expr::Cast { expr: inner, .. } => inner.as_mut(),
+        _ => return,
+    };
+    let is_year = match &*extract {
+        Expr::Extract { field, .. } => matches!(
+            field,
+            sqlparser::ast::DateTimeField::Year | sqlparser::ast::DateTimeField::Isoyear
+        ),
+        Expr::Function(f) if is_call_to(f, &["date_part", "datepart"]) => arguments(f)
+            .next()
+            .and_then(string_literal)
+            .is_some_and(|part| {
+                part.eq_ignore_ascii_case("year") || part.eq_ignore_ascii_case("isoyear")
+            }),
+        _ => false,
+    };
+    if !is_year {
+        return;
+    }
+    let year = take(extract);
+    let before_christ = binary(year.clone(), BinaryOperator::LtEq, number(0));
+    let counted = binary(year.clone(), BinaryOperator::Minus, number(1));
+    *extract = case_when(before_christ, counted, Some(year));
+}
+
+/// `YYYY-MM-DD[ time] BC` as DuckDB reads it: `YYYY-MM-DD (BC)[ time]`; `None` for text
+/// without the era.
+fn duckdb_era(text: &str) -> Option<String> {
+    let trimmed = text.trim_end();
+    let cut = trimmed.len().checked_sub(3)?;
+    let (dated, era) = (trimmed.get(..cut)?, trimmed.get(cut..)?);
+    if !era.eq_ignore_ascii_case(" bc") {
+        return None;
+    }
+    let dated = dated.trim();
+    let (day, time) = match dated.find([' ', 'T']) {
+        Some(at) => dated.split_at(at),
+        None => (dated, ""),
+    };
+    let time = time.trim_start_matches(['T', ' ']);
+    Some(if time.is_empty() {
+        format!("{day} (BC)")
+    } else {
+        format!("{day} (BC) {time}")
+    })
 }
 
 /// jsonb's `j ? key` as junction's [`JSONB_EXISTS`] (DuckDB has no such operator, and reads
@@ -685,6 +790,11 @@ pub fn function_names(expr: &mut Expr, scope: &Scope<'_>) {
         ("to_hex", _) => {
             let hex = take(expr);
             *expr = call("lower", hex);
+        }
+        ("sha256", 1) => {
+            // PostgreSQL's digest is bytea; DuckDB's is its hex text.
+            let hex = take(expr);
+            *expr = call("unhex", hex);
         }
         ("octet_length", 1)
             if arguments(function).next().and_then(|e| scope.type_of(e))
@@ -1071,6 +1181,7 @@ pub fn checked_float_product(expr: &mut Expr, scope: &Scope<'_>) {
 
 #[cfg(test)]
 mod tests {
+    use super::duckdb_era;
     use crate::{render, Dialect};
 
     fn duckdb(sql: &str) -> String {
@@ -1149,6 +1260,24 @@ mod tests {
             .expect("parses")
             .remove(0);
         assert!(crate::render(&statement, crate::Dialect::DuckDb, &crate::NoTypes).is_err());
+    }
+
+    #[test]
+    fn dates_before_christ_are_written_in_duckdbs_form() {
+        assert_eq!(
+            duckdb_era("0044-03-15 BC").as_deref(),
+            Some("0044-03-15 (BC)")
+        );
+        assert_eq!(
+            duckdb_era("0044-03-15 10:00:00.5 bc").as_deref(),
+            Some("0044-03-15 (BC) 10:00:00.5")
+        );
+        assert_eq!(
+            duckdb_era("0044-03-15T10:00 BC").as_deref(),
+            Some("0044-03-15 (BC) 10:00")
+        );
+        assert_eq!(duckdb_era("2026-01-01"), None);
+        assert_eq!(duckdb_era("ABC"), None);
     }
 
     #[test]

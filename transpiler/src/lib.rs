@@ -75,7 +75,7 @@ pub use parameters::{count_parameters, highest_parameter, parameter_number};
 pub use placeholders::number_question_marks;
 pub use relations::{fold, table_name_parts, table_references, SYSTEM_SCHEMAS};
 pub use session::{bind_session_values, server_version, SessionValues, UNKNOWN_SETTING_FUNCTION};
-pub use shared::{FLOAT8_TEXT, INTERVAL_TEXT, TIMESTAMP_TEXT};
+pub use shared::{ARRAY_TEXT, FLOAT8_TEXT, INTERVAL_TEXT, TIMESTAMP_TEXT};
 pub use types::{NoTypes, SqlType, TableTypes, TypeOracle};
 
 use sqlparser::ast::Statement;

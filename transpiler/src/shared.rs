@@ -726,14 +726,22 @@ pub const TIMESTAMP_TEXT: &str = "junction_timestamp_text";
 /// junction's function (in both engines) that prints an interval as PostgreSQL does.
 pub const INTERVAL_TEXT: &str = "junction_interval_text";
 
+/// junction's function (in both engines) that prints an array as PostgreSQL does (`{1,2}`
+/// where the engines print `[1, 2]`). DataFusion's takes the array; DuckDB's its elements
+/// as DuckDB prints them and `typeof` of the array, which says how to read them back.
+pub const ARRAY_TEXT: &str = "junction_array_text";
+
 /// The function printing a value of type `t` as PostgreSQL does, where the engines print it
 /// otherwise: floats (`62`, `1e+15` where they print `62.0` and `1e15`) and intervals
 /// (`1 mon 2 days 03:00:00` where DataFusion prints `1 mons 2 days 3 hours` and DuckDB
 /// `1 month 2 days 03:00:00`).
-fn text_function(t: Option<crate::types::SqlType>) -> Option<&'static str> {
+/// Arrays too on DuckDB; on DataFusion an analyzer rule prints every array cast to text,
+/// wherever the cast comes from.
+fn text_function(t: Option<crate::types::SqlType>, dialect: Dialect) -> Option<&'static str> {
     match t? {
         t if t.is_float() => Some(FLOAT8_TEXT),
         crate::types::SqlType::Interval => Some(INTERVAL_TEXT),
+        crate::types::SqlType::Array if dialect == Dialect::DuckDb => Some(ARRAY_TEXT),
         _ => None,
     }
 }
@@ -741,7 +749,7 @@ fn text_function(t: Option<crate::types::SqlType>) -> Option<&'static str> {
 /// A float or an interval turned into text as PostgreSQL prints it ([`text_function`]):
 /// casts to text, `||` and `concat`'s arguments.
 pub fn value_text(expr: &mut Expr, scope: &Scope<'_>, dialect: Dialect) {
-    let printer = |e: &Expr| text_function(scope.type_of(e));
+    let printer = |e: &Expr| text_function(scope.type_of(e), dialect);
     // A value, or a value cast to text.
     let printed = |e: &mut Expr| {
         let (function, mut inner) = match &mut *e {
@@ -765,6 +773,19 @@ pub fn value_text(expr: &mut Expr, scope: &Scope<'_>, dialect: Dialect) {
             // (`1 year 2 months 03:00:00`), which the function reads back.
             cast_in_place(&mut inner, sqlparser::ast::DataType::Varchar(None));
         }
+        if function == ARRAY_TEXT {
+            // Nor lists of every element type: the elements' text, and the type to read
+            // it back by.
+            let type_name = crate::ast::call("typeof", inner.clone());
+            let elements =
+                sqlparser::ast::DataType::Array(sqlparser::ast::ArrayElemTypeDef::SquareBracket(
+                    Box::new(sqlparser::ast::DataType::Varchar(None)),
+                    None,
+                ));
+            cast_in_place(&mut inner, elements);
+            *e = crate::ast::call_with(function, vec![inner, type_name]);
+            return;
+        }
         *e = crate::ast::call(function, inner);
     };
     match expr {
@@ -774,11 +795,15 @@ pub fn value_text(expr: &mut Expr, scope: &Scope<'_>, dialect: Dialect) {
         {
             printed(expr)
         }
+        // With an array on either side `||` is the array's concatenation, not text's.
         Expr::BinaryOp {
             left,
             op: BinaryOperator::StringConcat,
             right,
-        } => {
+        } if ![&**left, &**right]
+            .into_iter()
+            .any(|e| scope.type_of(e) == Some(crate::types::SqlType::Array)) =>
+        {
             printed(left);
             printed(right);
         }

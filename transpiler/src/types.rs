@@ -513,9 +513,16 @@ impl<'a> Scope<'a> {
             | "transaction_timestamp" => TimestampTz,
             "localtimestamp" => Timestamp,
             "make_interval" | "justify_hours" | "justify_days" | "justify_interval" => Interval,
-            "list_append" | "list_prepend" | "array_append" | "array_prepend" | "array_cat" => {
-                Array
-            }
+            "list_append"
+            | "list_prepend"
+            | "array_append"
+            | "array_prepend"
+            | "array_cat"
+            | "array_agg"
+            | "array_remove"
+            | "array_replace"
+            | "string_to_array"
+            | "regexp_split_to_array" => Array,
             "sum" => match first()? {
                 Int2 | Int4 => Int8,
                 Int8 | Numeric => Numeric,

@@ -322,6 +322,30 @@ fn intervals_compare_and_print_as_postgresql() {
     );
 }
 
+/// Arrays print as PostgreSQL prints them (`{1,2}`, where the engines print `[1, 2]`). On
+/// DuckDB the transpiler calls junction's printer with the elements' DuckDB text and the
+/// array's type; on DataFusion an analyzer rule prints every array cast to text, so the SQL
+/// is left as it is.
+#[test]
+fn arrays_print_as_postgresql() {
+    check(
+        Dialect::DuckDb,
+        &[(
+            "SELECT ARRAY[heart_rate]::text, concat('ids: ', array_agg(reading_id)) FROM silver.vitals",
+            "SELECT junction_array_text(CAST(ARRAY[heart_rate] AS VARCHAR[]), typeof(ARRAY[heart_rate])), \
+             concat('ids: ', junction_array_text(CAST(array_agg(reading_id) AS VARCHAR[]), typeof(array_agg(reading_id)))) \
+             FROM silver.vitals",
+        )],
+    );
+    check(
+        Dialect::DataFusion,
+        &[(
+            "SELECT ARRAY[heart_rate]::text FROM silver.vitals",
+            "SELECT ARRAY[heart_rate]::TEXT FROM silver.vitals",
+        )],
+    );
+}
+
 /// The JSON aggregates DataFusion lacks: array_agg, with the call's DISTINCT, ORDER BY and
 /// FILTER, under junction's writer of PostgreSQL's layout.
 #[test]

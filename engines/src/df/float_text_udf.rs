@@ -1,6 +1,7 @@
-//! `junction_float8_text(x)`, `junction_timestamp_text(x)`, `junction_interval_text(x)`: a
-//! value as PostgreSQL prints it ([`crate::pg_text`], [`crate::interval_text`]), for the
-//! transpiler's casts of those types to text on DataFusion.
+//! `junction_float8_text(x)`, `junction_timestamp_text(x)`, `junction_interval_text(x)`,
+//! `junction_array_text(x)`: a value as PostgreSQL prints it ([`crate::pg_text`],
+//! [`crate::interval_text`], [`crate::array_text`]), for casts of those types to text on
+//! DataFusion.
 
 use std::any::Any;
 
@@ -18,6 +19,7 @@ enum Printed {
     Float,
     Timestamp,
     Interval,
+    Array,
 }
 
 #[derive(Debug, PartialEq, Eq, Hash)]
@@ -45,6 +47,10 @@ pub fn interval_text_udf() -> ScalarUDF {
     udf(Printed::Interval)
 }
 
+pub fn array_text_udf() -> ScalarUDF {
+    udf(Printed::Array)
+}
+
 impl ScalarUDFImpl for ValueText {
     fn as_any(&self) -> &dyn Any {
         self
@@ -55,6 +61,7 @@ impl ScalarUDFImpl for ValueText {
             Printed::Float => junction_transpiler::FLOAT8_TEXT,
             Printed::Timestamp => junction_transpiler::TIMESTAMP_TEXT,
             Printed::Interval => junction_transpiler::INTERVAL_TEXT,
+            Printed::Array => junction_transpiler::ARRAY_TEXT,
         }
     }
 
@@ -73,7 +80,13 @@ impl ScalarUDFImpl for ValueText {
             (Printed::Interval, [t @ (DataType::Interval(_) | DataType::Duration(_))]) => {
                 Ok(vec![t.clone()])
             }
-            (Printed::Interval | Printed::Timestamp, [DataType::Null]) => Ok(vec![DataType::Null]),
+            (
+                Printed::Array,
+                [t @ (DataType::List(_) | DataType::LargeList(_) | DataType::FixedSizeList(..))],
+            ) => Ok(vec![t.clone()]),
+            (Printed::Interval | Printed::Timestamp | Printed::Array, [DataType::Null]) => {
+                Ok(vec![DataType::Null])
+            }
             _ => plan_err!("{} of {arg_types:?}", self.name()),
         }
     }
@@ -92,6 +105,10 @@ impl ScalarUDFImpl for ValueText {
             Printed::Float => print_column(&column)?,
             Printed::Timestamp => print_timestamp_column(&column)?,
             Printed::Interval => crate::interval_text::print_column(&column)?,
+            Printed::Array if column.data_type().is_null() => {
+                arrow::compute::cast(&column, &DataType::Utf8)?
+            }
+            Printed::Array => crate::array_text::print_column(&column)?,
         };
         if scalar {
             Ok(ColumnarValue::Scalar(ScalarValue::try_from_array(

@@ -6,6 +6,7 @@
 //!   VALUES column, a table's interval column, `||` and `concat`, whose operands type
 //!   coercion casts).
 //! - A time prints its fraction without trailing zeros (DataFusion: `10:00:01.500`).
+//! - An array prints as PostgreSQL prints it (`{1,2}`; DataFusion: `[1, 2]`).
 //! - json cast to text is text: json is text to DataFusion, so the cast is a no-op that
 //!   keeps the value tagged as json, and the client saw json where it asked for text.
 
@@ -20,15 +21,17 @@ use datafusion::logical_expr::expr_rewriter::NamePreserver;
 use datafusion::logical_expr::{Expr, ExprSchemable, LogicalPlan, ScalarUDF};
 use datafusion::optimizer::AnalyzerRule;
 
-use super::float_text_udf::{interval_text_udf, timestamp_text_udf};
+use super::float_text_udf::{array_text_udf, interval_text_udf, timestamp_text_udf};
 use super::json_build_object::JSON_EXTENSION;
 use super::json_text::json_as_text_udf;
 use super::plan_expressions::{any_expression, input_schema};
 
-/// junction's printing of an interval and a time, and its untagging of json, built once.
+/// junction's printing of an interval, a time and an array, and its untagging of json,
+/// built once.
 static PRINTER: LazyLock<ScalarUDF> = LazyLock::new(interval_text_udf);
 static TIME_PRINTER: LazyLock<ScalarUDF> = LazyLock::new(timestamp_text_udf);
 static UNTAGGED: LazyLock<ScalarUDF> = LazyLock::new(json_as_text_udf);
+static ARRAY_PRINTER: LazyLock<ScalarUDF> = LazyLock::new(array_text_udf);
 
 #[derive(Debug, Default)]
 pub(super) struct TextCasts;
@@ -63,6 +66,11 @@ impl AnalyzerRule for TextCasts {
                         &*PRINTER
                     } else if matches!(field.data_type(), DataType::Time64(_)) {
                         &*TIME_PRINTER
+                    } else if matches!(
+                        field.data_type(),
+                        DataType::List(_) | DataType::LargeList(_) | DataType::FixedSizeList(..)
+                    ) {
+                        &*ARRAY_PRINTER
                     } else {
                         return Ok(Transformed::no(expr));
                     };

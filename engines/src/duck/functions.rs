@@ -7,6 +7,7 @@
 //! (`[22012] division by zero`), which the error classification reads back.
 
 use std::error::Error;
+use std::fmt::Write;
 use std::sync::Arc;
 
 use arrow::array::{
@@ -38,6 +39,7 @@ pub fn register(connection: &Connection) -> duckdb::Result<()> {
         .register_scalar_function::<JsonbConcat>(junction_transpiler::datafusion::JSONB_CONCAT)?;
     connection.register_scalar_function::<FloatText>(junction_transpiler::FLOAT8_TEXT)?;
     connection.register_scalar_function::<IntervalText>(junction_transpiler::INTERVAL_TEXT)?;
+    connection.register_scalar_function::<ArrayText>(junction_transpiler::ARRAY_TEXT)?;
     connection.register_scalar_function::<ToCharNumber>(junction_transpiler::TO_CHAR_NUMBER)?;
     connection
         .register_scalar_function::<JsonbExists>(junction_transpiler::duckdb::JSONB_EXISTS)?;
@@ -359,6 +361,172 @@ impl VArrowScalar for IntervalText {
     fn signatures() -> Vec<ArrowFunctionSignature> {
         vec![ArrowFunctionSignature::exact(
             vec![DataType::Utf8],
+            DataType::Utf8,
+        )]
+    }
+}
+
+/// `junction_array_text(x::VARCHAR[], typeof(x))`: an array as PostgreSQL prints it, from
+/// DuckDB's text of its elements. DuckDB hands functions lists of only some element types
+/// (no decimals, no intervals), so the elements come as text and the type name says how
+/// to read them back where DuckDB prints them otherwise (`true`, `62.0`, `1 month`).
+struct ArrayText;
+
+/// How DuckDB's text of an array's element becomes PostgreSQL's.
+#[derive(Debug, Clone, Copy)]
+enum DuckElement {
+    /// Printed alike: integers, text, decimals, times.
+    Same,
+    /// Dates and timestamps: alike but for the era (`0044-03-15 (BC) 10:00:00`).
+    Dated,
+    Bool,
+    Float4,
+    Float8,
+    Interval,
+    Blob,
+}
+
+impl DuckElement {
+    /// The element kind of DuckDB's array type `type_name` (`INTEGER[]`); 0A000 for an
+    /// array of arrays or of structs and maps, whose text junction does not print.
+    fn of(type_name: &str) -> Result<Self, SqlError> {
+        let unsupported = || SqlError {
+            sqlstate: "0A000",
+            message: format!("{type_name} cast to text is not supported on DuckDB"),
+        };
+        let element = type_name.strip_suffix("[]").ok_or_else(unsupported)?;
+        if element.contains(['[', '(']) && !element.starts_with("DECIMAL(") {
+            return Err(unsupported());
+        }
+        Ok(match element {
+            "BOOLEAN" => Self::Bool,
+            "FLOAT" => Self::Float4,
+            "DOUBLE" => Self::Float8,
+            "INTERVAL" => Self::Interval,
+            "BLOB" => Self::Blob,
+            "DATE" | "TIMESTAMP" | "TIMESTAMP WITH TIME ZONE" => Self::Dated,
+            "TIME" => Self::Same,
+            t if t.starts_with("DECIMAL(")
+                || t.starts_with("VARCHAR")
+                || t.ends_with("INT")
+                || t.ends_with("INTEGER")
+                || matches!(t, "UUID" | "JSON" | "NULL") =>
+            {
+                Self::Same
+            }
+            _ => return Err(unsupported()),
+        })
+    }
+
+    /// DuckDB's `text` of an element as PostgreSQL prints it, into `out`.
+    fn print(self, text: &str, out: &mut String) -> Result<(), SqlError> {
+        let bad = |type_name: &str| SqlError {
+            sqlstate: "22P02",
+            message: format!("invalid input syntax for type {type_name}: \"{text}\""),
+        };
+        match self {
+            Self::Same => out.push_str(text),
+            Self::Dated => match text.split_once(" (BC)") {
+                Some((day, time)) => {
+                    out.push_str(day);
+                    out.push_str(time);
+                    out.push_str(" BC");
+                }
+                None => out.push_str(text),
+            },
+            Self::Bool => out.push_str(match text {
+                "true" => "t",
+                "false" => "f",
+                _ => return Err(bad("boolean")),
+            }),
+            Self::Float4 => {
+                let value = text.parse::<f32>().map_err(|_| bad("real"))?;
+                crate::pg_text::float4(value, 1, out);
+            }
+            Self::Float8 => {
+                let value = text.parse::<f64>().map_err(|_| bad("double precision"))?;
+                crate::pg_text::float8(value, 1, out);
+            }
+            Self::Interval => {
+                let interval = duckdb_interval(text).ok_or_else(|| bad("interval"))?;
+                crate::interval_text::write(interval, out);
+            }
+            Self::Blob => {
+                out.push_str("\\x");
+                for byte in duckdb_blob(text).ok_or_else(|| bad("bytea"))? {
+                    let _ = write!(out, "{byte:02x}");
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// DuckDB's text of a blob: printable ASCII as it is, other bytes as `\xHH`.
+fn duckdb_blob(text: &str) -> Option<Vec<u8>> {
+    let mut bytes = Vec::with_capacity(text.len());
+    let mut rest = text.as_bytes();
+    while let Some((&first, tail)) = rest.split_first() {
+        if first == b'\\' {
+            let hex = tail.get(1..3).filter(|_| tail.first() == Some(&b'x'))?;
+            bytes.push(u8::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok()?);
+            rest = &tail[3..];
+        } else {
+            bytes.push(first);
+            rest = tail;
+        }
+    }
+    Some(bytes)
+}
+
+impl VArrowScalar for ArrayText {
+    type State = ();
+
+    fn invoke(_: &(), input: arrow::array::RecordBatch) -> Result<ArrayRef, Box<dyn Error>> {
+        let lists = input.column(0).as_list::<i32>();
+        let type_names = input.column(1).as_string::<i32>();
+        // typeof is one name for the whole column.
+        let kind = match type_names.iter().flatten().next() {
+            Some(name) => DuckElement::of(name).map_err(raise)?,
+            None => DuckElement::Same,
+        };
+        let texts = lists.values().as_string::<i32>();
+        let mut elements = StringBuilder::with_capacity(texts.len(), texts.len() * 8);
+        let mut printed = String::new();
+        for text in texts {
+            match text {
+                None => elements.append_null(),
+                Some(text) => {
+                    printed.clear();
+                    kind.print(text, &mut printed).map_err(raise)?;
+                    elements.append_value(&printed);
+                }
+            }
+        }
+        let reprinted = arrow::array::ListArray::try_new(
+            Arc::new(arrow::datatypes::Field::new_list_field(
+                DataType::Utf8,
+                true,
+            )),
+            lists.offsets().clone(),
+            Arc::new(elements.finish()),
+            lists.nulls().cloned(),
+        )?;
+        let reprinted: ArrayRef = Arc::new(reprinted);
+        Ok(crate::array_text::render(&reprinted, &|values| {
+            Ok(values.clone())
+        })?)
+    }
+
+    fn signatures() -> Vec<ArrowFunctionSignature> {
+        vec![ArrowFunctionSignature::exact(
+            vec![
+                DataType::List(Arc::new(arrow::datatypes::Field::new_list_field(
+                    DataType::Utf8,
+                    true,
+                ))),
+                DataType::Utf8,
+            ],
             DataType::Utf8,
         )]
     }

@@ -1,6 +1,5 @@
 //! The PostgreSQL wire front end (pgwire), with Arrow-to-pg encoding by arrow-pg.
 
-mod array_text;
 mod binary_rows;
 mod cancel;
 mod client_socket;

@@ -33,10 +33,10 @@ use junction_engines::pg_text::{
 };
 use junction_engines::regtype::{regtype_oid, REGTYPE_EXTENSION};
 
-use junction_engines::interval_text;
+use junction_engines::{array_text, interval_text};
 
 use super::binary_rows::{date_bytes, timestamp_bytes, OutOfRange};
-use super::{array_text, numeric_wire};
+use super::numeric_wire;
 
 /// The session settings that shape text output.
 #[derive(Debug, Clone, Copy)]
@@ -302,7 +302,7 @@ fn render_column(column: &ArrayRef, style: &TextStyle) -> Result<ArrayRef, Arrow
             }
         }
         DataType::List(_) | DataType::LargeList(_) => {
-            return array_text::render(column, |values| render_column(values, style));
+            return array_text::render(column, &|values| render_column(values, style));
         }
         other => {
             return Err(ArrowError::InvalidArgumentError(format!(

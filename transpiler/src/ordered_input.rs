@@ -315,6 +315,62 @@ fn own_calls<V: VisitMut>(node: &mut V, f: impl FnMut(&mut Function)) {
     let _ = node.visit(&mut Level { f, depth: 0 });
 }
 
+/// An order-sensitive aggregate with DISTINCT and no ORDER BY (`string_agg(DISTINCT ward,
+/// ', ')`) lists its values in their order, as PostgreSQL's does: PostgreSQL finds the
+/// distinct values by sorting them, the engines by hashing, so their lists came in any order
+/// and could change from run to run. The aggregated values (string_agg's, not its
+/// delimiter) become the ORDER BY.
+pub(crate) fn distinct_input_order(expr: &mut Expr) {
+    let Expr::Function(function) = expr else {
+        return;
+    };
+    let name = lowercase_name(function);
+    if function.over.is_some() || !ORDER_SENSITIVE.contains(&name.as_str()) {
+        return;
+    }
+    let FunctionArguments::List(list) = &mut function.args else {
+        return;
+    };
+    let distinct = matches!(
+        list.duplicate_treatment,
+        Some(sqlparser::ast::DuplicateTreatment::Distinct)
+    );
+    let ordered = list
+        .clauses
+        .iter()
+        .any(|clause| matches!(clause, FunctionArgumentClause::OrderBy(_)));
+    if !distinct || ordered {
+        return;
+    }
+    let aggregated = if name == "string_agg" {
+        1
+    } else {
+        list.args.len()
+    };
+    let keys: Vec<OrderByExpr> = list
+        .args
+        .iter()
+        .take(aggregated)
+        .filter_map(|argument| match argument {
+            sqlparser::ast::FunctionArg::Unnamed(sqlparser::ast::FunctionArgExpr::Expr(e)) => {
+                Some(OrderByExpr {
+                    expr: e.clone(),
+                    options: sqlparser::ast::OrderByOptions {
+                        asc: None,
+                        nulls_first: Some(false),
+                    },
+                    with_fill: None,
+                })
+            }
+            _ => None,
+        })
+        .collect();
+    if keys.len() == aggregated {
+        list.clauses
+            .insert(0, FunctionArgumentClause::OrderBy(keys));
+    }
+}
+
 /// Gives an order-sensitive aggregate without its own ORDER BY or DISTINCT the keys.
 fn order_aggregate(function: &mut Function, keys: &[OrderByExpr]) {
     if function.over.is_some() || !ORDER_SENSITIVE.contains(&lowercase_name(function).as_str()) {

@@ -28,6 +28,7 @@ pub(crate) fn apply(
     dialect: Dialect,
 ) -> Result<(), TranspileError> {
     formats::apply(expr, scope, dialect)?;
+    crate::ordered_input::distinct_input_order(expr);
     unconstrained_numeric(expr, scope);
     integer_rounding(expr, scope);
     make_interval(expr, dialect)?;

@@ -361,7 +361,7 @@ fn json_aggregates_gather_with_array_agg_on_datafusion() {
             (
                 "SELECT jsonb_object_agg(quality, heart_rate ORDER BY reading_id), json_agg(DISTINCT quality) FROM silver.vitals",
                 "SELECT junction_jsonb_object_agg(array_agg(named_struct('key', quality, 'value', heart_rate) \
-                 ORDER BY reading_id)), junction_json_agg(array_agg(DISTINCT quality)) FROM silver.vitals",
+                 ORDER BY reading_id)), junction_json_agg(array_agg(DISTINCT quality ORDER BY quality NULLS LAST)) FROM silver.vitals",
             ),
         ],
     );

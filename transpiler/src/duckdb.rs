@@ -386,6 +386,7 @@ pub(crate) fn expression_rules(expr: &mut Expr, scope: &Scope<'_>) -> Result<(),
     checked_division(expr, scope);
     checked_float_product(expr, scope);
     checked_date_arithmetic(expr, scope);
+    instant_difference(expr, scope);
     result_types::exact_average(expr, scope, |sum, count| {
         let as_text = |mut e: Expr| {
             cast_in_place(&mut e, DataType::Varchar(None));
@@ -454,6 +455,29 @@ fn before_christ(expr: &mut Expr, scope: &Scope<'_>) {
             rewrite(high);
         }
         _ => {}
+    }
+}
+
+/// `timestamptz - timestamptz` as PostgreSQL computes it: the time between the two instants
+/// (days of 24 hours). DuckDB's (with ICU) counts calendar days in the session's zone, so
+/// across a daylight-saving change 24 hours were `1 day 01:00:00` in New York. Their UTC
+/// wall clocks, which have no such change, subtract as PostgreSQL's instants do.
+fn instant_difference(expr: &mut Expr, scope: &Scope<'_>) {
+    let Expr::BinaryOp {
+        left,
+        op: BinaryOperator::Minus,
+        right,
+    } = expr
+    else {
+        return;
+    };
+    let zoned = |e: &Expr| scope.type_of(e) == Some(SqlType::TimestampTz);
+    if !(zoned(left) && zoned(right)) {
+        return;
+    }
+    for side in [left, right] {
+        let instant = take(side);
+        **side = call_with("timezone", vec![string("UTC"), instant]);
     }
 }
 

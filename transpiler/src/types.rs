@@ -584,6 +584,13 @@ impl<'a> Scope<'a> {
             | "junction_sqrt" | "junction_exp" | "junction_ln" | "corr" | "covar_pop"
             | "covar_samp" | "regr_slope" => Float8,
             "now" | "current_timestamp" | "to_timestamp" => TimestampTz,
+            // `ts AT TIME ZONE zone`: the instant's wall clock there, or the wall clock's
+            // instant.
+            "timezone" => match arguments(function).nth(1).and_then(|e| self.type_of(e))? {
+                TimestampTz => Timestamp,
+                Timestamp => TimestampTz,
+                _ => return None,
+            },
             "date_trunc" => match arguments(function).nth(1).and_then(|e| self.type_of(e))? {
                 Date => TimestampTz,
                 t => t,

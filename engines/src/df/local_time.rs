@@ -103,7 +103,14 @@ fn wall_clock_reading(expr: &Expr, schema: &DFSchema) -> Option<String> {
         }
         Expr::ScalarFunction(ScalarFunction { func, args }) => {
             let name = func.name().to_ascii_lowercase();
-            if ZONE_FREE_FUNCTIONS.contains(&name.as_str()) || !args.iter().any(zoned) {
+            // An array's text prints its timestamptz elements as a cast to text would.
+            let printed_array = |e: &Expr| {
+                name == junction_transpiler::ARRAY_TEXT
+                    && type_of(e).as_ref().is_some_and(has_zoned_elements)
+            };
+            if ZONE_FREE_FUNCTIONS.contains(&name.as_str())
+                || !args.iter().any(|a| zoned(a) || printed_array(a))
+            {
                 return None;
             }
             let epoch = name == "date_part"
@@ -141,6 +148,17 @@ fn wall_clock_reading(expr: &Expr, schema: &DFSchema) -> Option<String> {
             }
         }
         _ => None,
+    }
+}
+
+/// Whether `data_type` is an array (of arrays) of timestamptz.
+fn has_zoned_elements(data_type: &DataType) -> bool {
+    match data_type {
+        DataType::List(field) | DataType::LargeList(field) | DataType::FixedSizeList(field, _) => {
+            matches!(field.data_type(), DataType::Timestamp(_, Some(_)))
+                || has_zoned_elements(field.data_type())
+        }
+        _ => false,
     }
 }
 

@@ -201,6 +201,13 @@ mod tests {
             .collect()
     }
 
+    /// One list holding all of `values`.
+    fn one_list(values: ArrayRef) -> ArrayRef {
+        let field = Arc::new(Field::new("item", values.data_type().clone(), true));
+        let lengths = arrow::buffer::OffsetBuffer::from_lengths([values.len()]);
+        Arc::new(ListArray::try_new(field, lengths, values, None).expect("valid list"))
+    }
+
     #[test]
     fn lists_print_as_postgresql_arrays() {
         let ints = ListArray::from_iter_primitive::<Int32Type, _, _>(vec![
@@ -212,26 +219,13 @@ mod tests {
             printed(Arc::new(ints)),
             [Some("{1,NULL,3}".to_owned()), None, Some("{}".to_owned())]
         );
-        let floats = Float64Array::from(vec![1.0, 1e15, 0.1]);
-        let field = Arc::new(Field::new("item", DataType::Float64, true));
-        let list = ListArray::try_new(
-            field,
-            arrow::buffer::OffsetBuffer::from_lengths([3]),
-            Arc::new(floats),
-            None,
-        )
-        .expect("valid list");
-        assert_eq!(printed(Arc::new(list)), [Some("{1,1e+15,0.1}".to_owned())]);
-        let bools = BooleanArray::from(vec![true, false]);
-        let field = Arc::new(Field::new("item", DataType::Boolean, true));
-        let list = ListArray::try_new(
-            field,
-            arrow::buffer::OffsetBuffer::from_lengths([2]),
-            Arc::new(bools),
-            None,
-        )
-        .expect("valid list");
-        assert_eq!(printed(Arc::new(list)), [Some("{t,f}".to_owned())]);
+        let floats = Arc::new(Float64Array::from(vec![1.0, 1e15, 0.1]));
+        assert_eq!(
+            printed(one_list(floats)),
+            [Some("{1,1e+15,0.1}".to_owned())]
+        );
+        let bools = Arc::new(BooleanArray::from(vec![true, false]));
+        assert_eq!(printed(one_list(bools)), [Some("{t,f}".to_owned())]);
     }
 
     #[test]
@@ -240,14 +234,9 @@ mod tests {
             Some(vec![Some(1), Some(2)]),
             Some(vec![Some(3), Some(4)]),
         ]);
-        let field = Arc::new(Field::new("item", inner.data_type().clone(), true));
-        let outer = ListArray::try_new(
-            field,
-            arrow::buffer::OffsetBuffer::from_lengths([2]),
-            Arc::new(inner),
-            None,
-        )
-        .expect("valid list");
-        assert_eq!(printed(Arc::new(outer)), [Some("{{1,2},{3,4}}".to_owned())]);
+        assert_eq!(
+            printed(one_list(Arc::new(inner))),
+            [Some("{{1,2},{3,4}}".to_owned())]
+        );
     }
 }

@@ -412,50 +412,12 @@ pub(crate) fn expression_rules(expr: &mut Expr, scope: &Scope<'_>) -> Result<(),
 /// (`0044-03-15 (BC) 10:00:00`): DuckDB reads the text before ` BC` and drops the era, so
 /// `date '0044-03-15 BC'` was the year 44 AD.
 fn before_christ(expr: &mut Expr, scope: &Scope<'_>) {
-    let is_dated = |t: Option<SqlType>| {
-        matches!(
-            t,
-            Some(SqlType::Date | SqlType::Timestamp | SqlType::TimestampTz)
-        )
-    };
-    let rewrite = |e: &mut Expr| {
-        if let Some(text) = string_literal(e).and_then(duckdb_era) {
-            *e = string(&text);
-        }
-    };
-    match expr {
-        Expr::TypedString(typed) if is_dated(Some(SqlType::of(&typed.data_type))) => {
-            if let Value::SingleQuotedString(text) = &mut typed.value.value {
-                if let Some(written) = duckdb_era(text) {
-                    *text = written;
-                }
-            }
-        }
-        Expr::Cast {
-            kind,
-            expr: inner,
-            data_type,
-            ..
-        } if is_plain_cast(kind) && is_dated(Some(SqlType::of(data_type))) => rewrite(inner),
-        Expr::BinaryOp { left, right, .. } => {
-            if is_dated(scope.type_of(left)) {
-                rewrite(right);
-            }
-            if is_dated(scope.type_of(right)) {
-                rewrite(left);
-            }
-        }
-        Expr::Between {
-            expr: value,
-            low,
-            high,
-            ..
-        } if is_dated(scope.type_of(value)) => {
-            rewrite(low);
-            rewrite(high);
-        }
-        _ => {}
-    }
+    shared::rewrite_dated_literals(
+        expr,
+        scope,
+        &[SqlType::Date, SqlType::Timestamp, SqlType::TimestampTz],
+        duckdb_era,
+    );
 }
 
 /// `timestamptz - timestamptz` as PostgreSQL computes it: the time between the two instants

@@ -850,19 +850,37 @@ pub fn common_argument_type(expr: &mut Expr, scope: &Scope<'_>) {
 /// with an offset or zone after it (`'2026-01-01 10:00+02'`), in a cast or typed literal or
 /// compared with a timestamp. DataFusion refuses any of them, DuckDB those with an offset.
 pub fn timestamp_seconds(expr: &mut Expr, scope: &Scope<'_>) {
-    let is_timestamp = |e: &Expr| {
-        matches!(
-            scope.type_of(e),
-            Some(SqlType::Timestamp | SqlType::TimestampTz)
-        )
+    rewrite_dated_literals(
+        expr,
+        scope,
+        &[SqlType::Timestamp, SqlType::TimestampTz],
+        with_seconds,
+    );
+}
+
+/// Rewrites by `rewrite` each text literal of `expr` that is read as a value of one of
+/// `types` (dates or timestamps): the text of a typed literal, of a cast to one of them,
+/// compared with one (`ts < '2026-01-01 10:00'`) or a bound of a BETWEEN on one. `rewrite`
+/// answers `None` to leave a text as it is.
+pub(crate) fn rewrite_dated_literals(
+    expr: &mut Expr,
+    scope: &Scope<'_>,
+    types: &[SqlType],
+    rewrite: impl Fn(&str) -> Option<String>,
+) {
+    let is_dated = |t: Option<SqlType>| t.is_some_and(|t| types.contains(&t));
+    let rewrite_text = |e: &mut Expr| {
+        if let Some(rewritten) = string_literal(e).and_then(&rewrite) {
+            *e = string(&rewritten);
+        }
     };
     match expr {
         Expr::BinaryOp { left, right, .. } => {
-            if is_timestamp(left) {
-                complete_seconds(right);
+            if is_dated(scope.type_of(left)) {
+                rewrite_text(right);
             }
-            if is_timestamp(right) {
-                complete_seconds(left);
+            if is_dated(scope.type_of(right)) {
+                rewrite_text(left);
             }
         }
         Expr::Between {
@@ -870,30 +888,24 @@ pub fn timestamp_seconds(expr: &mut Expr, scope: &Scope<'_>) {
             low,
             high,
             ..
-        } if is_timestamp(value) => {
-            complete_seconds(low);
-            complete_seconds(high);
+        } if is_dated(scope.type_of(value)) => {
+            rewrite_text(low);
+            rewrite_text(high);
         }
         Expr::Cast {
             kind,
             expr: text,
-            data_type: DataType::Timestamp(..),
+            data_type,
             ..
-        } if is_plain_cast(kind) => complete_seconds(text),
-        Expr::TypedString(typed) if matches!(typed.data_type, DataType::Timestamp(..)) => {
+        } if is_plain_cast(kind) && is_dated(Some(SqlType::of(data_type))) => rewrite_text(text),
+        Expr::TypedString(typed) if is_dated(Some(SqlType::of(&typed.data_type))) => {
             if let Value::SingleQuotedString(text) = &mut typed.value.value {
-                if let Some(completed) = with_seconds(text) {
-                    *text = completed;
+                if let Some(rewritten) = rewrite(text) {
+                    *text = rewritten;
                 }
             }
         }
         _ => {}
-    }
-}
-
-fn complete_seconds(expr: &mut Expr) {
-    if let Some(completed) = string_literal(expr).and_then(with_seconds) {
-        *expr = string(&completed);
     }
 }
 

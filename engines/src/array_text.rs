@@ -4,6 +4,7 @@
 //! inside a statement would hand on as the answer; the pg wire's text rows print arrays of
 //! the types it renders itself here too.
 
+use std::fmt::Write;
 use std::sync::Arc;
 
 use arrow::array::{Array, ArrayRef, AsArray, OffsetSizeTrait, StringArray, StringBuilder};
@@ -38,19 +39,12 @@ pub fn print_column(column: &ArrayRef) -> Result<ArrayRef, ArrowError> {
     render(column, &element_text)
 }
 
-fn is_list(data_type: &DataType) -> bool {
-    matches!(
-        data_type,
-        DataType::List(_) | DataType::LargeList(_) | DataType::FixedSizeList(..)
-    )
-}
-
 fn render_lists<O: OffsetSizeTrait>(
     lists: &arrow::array::GenericListArray<O>,
     elements: &impl Fn(&ArrayRef) -> Result<ArrayRef, ArrowError>,
 ) -> Result<ArrayRef, ArrowError> {
     // An inner array is written as it is, braces and all, never quoted as one element.
-    let nested = is_list(lists.values().data_type());
+    let nested = lists.values().data_type().is_list();
     let texts = if nested {
         render(lists.values(), elements)?
     } else {
@@ -106,7 +100,13 @@ pub fn element_text(values: &ArrayRef) -> Result<ArrayRef, ArrowError> {
             let texts: StringArray = bytes
                 .as_binary::<i32>()
                 .iter()
-                .map(|b| b.map(bytea_hex))
+                .map(|b| {
+                    b.map(|bytes| {
+                        let mut text = String::with_capacity(2 + 2 * bytes.len());
+                        write_bytea_hex(bytes, &mut text);
+                        text
+                    })
+                })
                 .collect();
             Arc::new(texts)
         }
@@ -135,14 +135,12 @@ pub fn element_text(values: &ArrayRef) -> Result<ArrayRef, ArrowError> {
     Ok(printed)
 }
 
-/// bytea's text (`bytea_output = hex`): `\x` and two hex digits a byte.
-fn bytea_hex(bytes: &[u8]) -> String {
-    let mut text = String::with_capacity(2 + 2 * bytes.len());
-    text.push_str("\\x");
+/// bytea's text (`bytea_output = hex`), `\x` and two hex digits a byte, into `out`.
+pub(crate) fn write_bytea_hex(bytes: &[u8], out: &mut String) {
+    out.push_str("\\x");
     for byte in bytes {
-        text.push_str(&format!("{byte:02x}"));
+        let _ = write!(out, "{byte:02x}");
     }
-    text
 }
 
 /// `element` as an array element: quoted when empty, `NULL`, or holding a character the

@@ -66,10 +66,7 @@ impl AnalyzerRule for TextCasts {
                         &*PRINTER
                     } else if matches!(field.data_type(), DataType::Time64(_)) {
                         &*TIME_PRINTER
-                    } else if matches!(
-                        field.data_type(),
-                        DataType::List(_) | DataType::LargeList(_) | DataType::FixedSizeList(..)
-                    ) {
+                    } else if field.data_type().is_list() {
                         &*ARRAY_PRINTER
                     } else {
                         return Ok(Transformed::no(expr));

@@ -7,7 +7,6 @@
 //! (`[22012] division by zero`), which the error classification reads back.
 
 use std::error::Error;
-use std::fmt::Write;
 use std::sync::Arc;
 
 use arrow::array::{
@@ -452,10 +451,8 @@ impl DuckElement {
                 crate::interval_text::write(interval, out);
             }
             Self::Blob => {
-                out.push_str("\\x");
-                for byte in duckdb_blob(text).ok_or_else(|| bad("bytea"))? {
-                    let _ = write!(out, "{byte:02x}");
-                }
+                let bytes = duckdb_blob(text).ok_or_else(|| bad("bytea"))?;
+                crate::array_text::write_bytea_hex(&bytes, out);
             }
         }
         Ok(())

@@ -118,6 +118,9 @@ fn wall_clock_reading(expr: &Expr, schema: &DFSchema) -> Option<String> {
                     if part.eq_ignore_ascii_case("epoch"));
             // junction's own functions (`junction_timestamp_text`, ...) are operators or
             // casts to the client.
+            if name == junction_transpiler::TIMESTAMP_TEXT {
+                return Some("a timestamptz as text".to_owned());
+            }
             let what = match name.starts_with("junction_") || name.starts_with("pg_") {
                 true => "an operation".to_owned(),
                 false => format!("{name}()"),

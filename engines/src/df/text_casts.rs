@@ -5,7 +5,10 @@
 //!   is an interval; this rule, after type coercion, also catches the ones it cannot type (a
 //!   VALUES column, a table's interval column, `||` and `concat`, whose operands type
 //!   coercion casts).
-//! - A time prints its fraction without trailing zeros (DataFusion: `10:00:01.500`).
+//! - A time prints its fraction without trailing zeros (DataFusion: `10:00:01.500`), a
+//!   timestamp with a space and, when zoned, its offset (DataFusion: `2026-01-01T10:00:00Z`,
+//!   in `'at ' || max(ts)`, `concat`, `format` and a `to_timestamp(...)` the transpiler
+//!   cannot type).
 //! - An array prints as PostgreSQL prints it (`{1,2}`; DataFusion: `[1, 2]`).
 //! - json cast to text is text: json is text to DataFusion, so the cast is a no-op that
 //!   keeps the value tagged as json, and the client saw json where it asked for text.
@@ -64,7 +67,10 @@ impl AnalyzerRule for TextCasts {
                         DataType::Interval(_) | DataType::Duration(_)
                     ) {
                         &*PRINTER
-                    } else if matches!(field.data_type(), DataType::Time64(_)) {
+                    } else if matches!(
+                        field.data_type(),
+                        DataType::Time64(_) | DataType::Timestamp(..)
+                    ) {
                         &*TIME_PRINTER
                     } else if field.data_type().is_list() {
                         &*ARRAY_PRINTER

@@ -4,7 +4,6 @@
 //! inside a statement would hand on as the answer; the pg wire's text rows print arrays of
 //! the types it renders itself here too.
 
-use std::fmt::Write;
 use std::sync::Arc;
 
 use arrow::array::{Array, ArrayRef, AsArray, OffsetSizeTrait, StringArray, StringBuilder};
@@ -138,9 +137,7 @@ pub fn element_text(values: &ArrayRef) -> Result<ArrayRef, ArrowError> {
 /// bytea's text (`bytea_output = hex`), `\x` and two hex digits a byte, into `out`.
 pub(crate) fn write_bytea_hex(bytes: &[u8], out: &mut String) {
     out.push_str("\\x");
-    for byte in bytes {
-        let _ = write!(out, "{byte:02x}");
-    }
+    crate::bytea_formats::write_hex(bytes, out);
 }
 
 /// `element` as an array element: quoted when empty, `NULL`, or holding a character the

@@ -2,6 +2,7 @@
 //! engine (Trino) joins behind the same trait.
 
 pub mod array_text;
+mod bytea_formats;
 mod df;
 mod duck;
 mod error;

@@ -30,9 +30,9 @@ use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;
 
 use crate::ast::{
-    arguments, arguments_mut, binary, call, call_with, case_when, cast_in_place, function_name,
-    is_call_to, is_grouped, is_plain_cast, number, path_steps, push_argument, rename, string,
-    string_literal, string_value, take, take_arguments,
+    arguments, arguments_mut, binary, call, call_with, case_when, cast_in_place, concatenation,
+    function_name, is_call_to, is_grouped, is_plain_cast, number, path_steps, push_argument,
+    rename, string, string_literal, string_value, take, take_arguments,
 };
 use crate::types::{is_int4_literal, literal_type, Scope, SqlType};
 use crate::{result_types, shared, Dialect, TranspileError};
@@ -952,6 +952,19 @@ pub fn function_names(expr: &mut Expr) {
             rename(f, "log10");
         }
         Expr::Function(f) if is_call_to(f, &["sign"]) => rename(f, "signum"),
+        Expr::Function(f) if is_call_to(f, &["array_dims"]) => {
+            // PostgreSQL's text of the bounds (`[1:2][1:3]`), NULL for an empty array;
+            // DataFusion's array_dims is the list of lengths (`[2, 3]`).
+            if let Some([array]) = take_arguments(f) {
+                let lengths = call_with(
+                    "array_to_string",
+                    vec![call("array_dims", array.clone()), string("][1:")],
+                );
+                let bounds = concatenation(vec![string("[1:"), lengths, string("]")]);
+                let filled = binary(call("cardinality", array), BinaryOperator::Gt, number(0));
+                *expr = case_when(filled, bounds, None);
+            }
+        }
         Expr::Function(f) if is_call_to(f, &["mod"]) => {
             if let Some([a, b]) = take_arguments(f) {
                 let mut modulo = binary(a, BinaryOperator::Modulo, b);

@@ -23,8 +23,8 @@
 //! - [`json_paths`]: `#>` and `#>>` are DuckDB's `json_extract` with a JSON path.
 
 use sqlparser::ast::{
-    BinaryOperator, DataType, ExactNumberInfo, Expr, ObjectNamePart, TableFactor, TimezoneInfo,
-    Value,
+    AccessExpr, BinaryOperator, DataType, ExactNumberInfo, Expr, ObjectNamePart, Subscript,
+    TableFactor, TimezoneInfo, Value,
 };
 
 use crate::ast::{
@@ -52,6 +52,11 @@ pub const NUMERIC_DIVIDE: &str = "junction_numeric_divide";
 /// `STRAßE`, where DuckDB's is `STRAẞE`).
 pub const UPPER: &str = "junction_upper";
 pub const LOWER: &str = "junction_lower";
+
+/// junction's `encode(bytea, format)` and `decode(text, format)`: DuckDB has neither (its
+/// `decode(blob)` is the blob as text).
+pub const ENCODE: &str = "junction_encode";
+pub const DECODE: &str = "junction_decode";
 
 /// junction's `clock_timestamp(dummy)`: DuckDB has no clock but the transaction's.
 pub const CLOCK_TIMESTAMP: &str = "junction_clock_timestamp";
@@ -387,6 +392,7 @@ pub(crate) fn expression_rules(expr: &mut Expr, scope: &Scope<'_>) -> Result<(),
     checked_float_product(expr, scope);
     checked_date_arithmetic(expr, scope);
     instant_difference(expr, scope);
+    inner_dimension(expr);
     result_types::exact_average(expr, scope, |sum, count| {
         let as_text = |mut e: Expr| {
             cast_in_place(&mut e, DataType::Varchar(None));
@@ -406,6 +412,43 @@ pub(crate) fn expression_rules(expr: &mut Expr, scope: &Scope<'_>) -> Result<(),
         }
     }
     Ok(())
+}
+
+/// `array_length(a, n)` (and `array_upper`, `array_lower`) of a dimension `n` past the first,
+/// given as a number: DuckDB measures only the first, so the length of `a[1]...[1]`'s first
+/// is measured (PostgreSQL's arrays are rectangular, every element of a dimension as long).
+fn inner_dimension(expr: &mut Expr) {
+    let Expr::Function(function) = expr else {
+        return;
+    };
+    if !is_call_to(function, &["array_length", "array_upper", "array_lower"]) {
+        return;
+    }
+    let mut args = crate::ast::arguments_mut(function);
+    let (Some(array), Some(dimension), None) = (args.next(), args.next(), args.next()) else {
+        return;
+    };
+    let Some(depth) = number_literal(dimension).filter(|n| (2..=6).contains(n)) else {
+        return;
+    };
+    let subscripts = (1..depth)
+        .map(|_| AccessExpr::Subscript(Subscript::Index { index: number(1) }))
+        .collect();
+    *array = Expr::CompoundFieldAccess {
+        root: Box::new(Expr::Nested(Box::new(take(array)))),
+        access_chain: subscripts,
+    };
+    *dimension = number(1);
+}
+
+fn number_literal(expr: &Expr) -> Option<u32> {
+    match expr {
+        Expr::Value(v) => match &v.value {
+            Value::Number(n, _) => n.parse().ok(),
+            _ => None,
+        },
+        _ => None,
+    }
 }
 
 /// Dates and timestamps written with PostgreSQL's ` BC` after them, in DuckDB's form
@@ -757,6 +800,8 @@ pub fn function_names(expr: &mut Expr, scope: &Scope<'_>) {
             rename(function, if name == "lpad" { PAD_LEFT } else { PAD_RIGHT });
         }
         ("repeat", 2) => rename(function, REPEAT),
+        ("encode", 2) => rename(function, ENCODE),
+        ("decode", 2) => rename(function, DECODE),
         ("greatest" | "least", 1..)
             if arguments(function)
                 .any(|e| matches!(scope.type_of(e), None | Some(SqlType::Interval))) =>
@@ -954,7 +999,11 @@ pub fn substring_start(expr: &mut Expr) {
 /// `chr`'s code point, `generate_series`' step.
 fn checked_arguments(expr: &mut Expr) {
     let guard = |argument: &mut Expr, macro_name: &str| {
-        if !is_positive_integer(argument) {
+        // A series of timestamps steps by an interval, which DuckDB checks itself.
+        let interval = matches!(argument, Expr::Interval(_))
+            || matches!(argument, Expr::Cast { data_type, .. }
+                if SqlType::of(data_type) == SqlType::Interval);
+        if !is_positive_integer(argument) && !interval {
             *argument = call(macro_name, take(argument));
         }
     };

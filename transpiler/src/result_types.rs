@@ -165,10 +165,20 @@ pub(crate) fn apply(expr: &mut Expr, scope: &Scope<'_>) {
                     }
                     None
                 }
-                ("array_length", _) => {
-                    // PostgreSQL has no length for an empty array's dimension: NULL.
+                ("array_length" | "array_upper", _) => {
+                    // PostgreSQL has no length for an empty array's dimension: NULL. The
+                    // engines' arrays start at 1, so the upper bound is the length.
+                    rename(function, "array_length");
                     let length = take(expr);
                     *expr = call_with("nullif", vec![length, number(0)]);
+                    Some(DataType::Integer(None))
+                }
+                ("array_lower", _) => {
+                    // 1 where the dimension has elements, NULL where it has none.
+                    rename(function, "array_length");
+                    let length = take(expr);
+                    let filled = binary(length, BinaryOperator::Gt, number(0));
+                    *expr = case_when(filled, number(1), None);
                     Some(DataType::Integer(None))
                 }
                 ("grouping" | "cardinality" | "array_position", _) => Some(DataType::Integer(None)),

@@ -5,7 +5,9 @@
 
 use std::ops::ControlFlow;
 
-use sqlparser::ast::{Expr, Query, Statement, TableFactor, VisitMut, VisitorMut};
+use sqlparser::ast::{
+    Expr, FunctionArguments, Ident, Query, Statement, TableFactor, VisitMut, VisitorMut,
+};
 
 use crate::types::{Scope, TypeOracle};
 use crate::{datafusion, duckdb, ordered_input, set_returning, trino, Dialect, TranspileError};
@@ -66,6 +68,23 @@ impl VisitorMut for Rules<'_> {
         }
     }
 
+    /// Rules that read a table factor as written, before its parts are rewritten.
+    fn pre_visit_table_factor(&mut self, factor: &mut TableFactor) -> ControlFlow<TranspileError> {
+        if matches!(self.dialect, Dialect::DataFusion | Dialect::DuckDb) {
+            if let TableFactor::Table {
+                name,
+                args: Some(args),
+                ..
+            } = factor
+            {
+                if is_series(name.0.last().and_then(|p| p.as_ident())) {
+                    set_returning::temporal_series(&mut args.args, &self.scope);
+                }
+            }
+        }
+        ControlFlow::Continue(())
+    }
+
     /// Rules that read an expression as written, before its parts are rewritten.
     fn pre_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<TranspileError> {
         if self.dialect == Dialect::DataFusion {
@@ -73,6 +92,13 @@ impl VisitorMut for Rules<'_> {
         }
         if matches!(self.dialect, Dialect::DataFusion | Dialect::DuckDb) {
             crate::shared::filtered_arguments(expr);
+            if let Expr::Function(function) = expr {
+                if is_series(function.name.0.last().and_then(|p| p.as_ident())) {
+                    if let FunctionArguments::List(list) = &mut function.args {
+                        set_returning::temporal_series(&mut list.args, &self.scope);
+                    }
+                }
+            }
         }
         ControlFlow::Continue(())
     }
@@ -86,6 +112,10 @@ impl VisitorMut for Rules<'_> {
         };
         into_flow(done)
     }
+}
+
+fn is_series(name: Option<&Ident>) -> bool {
+    name.is_some_and(|n| n.value.eq_ignore_ascii_case("generate_series"))
 }
 
 fn into_flow(result: Result<(), TranspileError>) -> ControlFlow<TranspileError> {

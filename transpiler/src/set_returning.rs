@@ -4,13 +4,14 @@
 //! says what PostgreSQL means to both.
 
 use sqlparser::ast::{
-    DataType, Expr, FunctionArg, FunctionArguments, Ident, Query, SelectItem, SetExpr, Statement,
-    TableAlias, TableAliasColumnDef, TableFactor, Value,
+    DataType, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Ident, Interval, Query,
+    SelectItem, SetExpr, Statement, TableAlias, TableAliasColumnDef, TableFactor, TimezoneInfo,
+    Value,
 };
 
-use crate::ast::{call, cast_in_place, function_name, plain_argument};
+use crate::ast::{call, cast_in_place, function_name, plain_argument, string_literal, take};
 use crate::relations::fold;
-use crate::types::{is_int4_literal, SqlType};
+use crate::types::{is_int4_literal, Scope, SqlType};
 use crate::TranspileError;
 
 /// Whether every argument of `generate_series` is an int4 literal or a cast to int2 or int4:
@@ -31,7 +32,8 @@ fn is_int4_argument(expr: &Expr) -> bool {
 }
 
 /// `generate_series(...)` in a query's select list is a set of rows in PostgreSQL, a list
-/// in DuckDB and DataFusion: it is unnested there.
+/// in DuckDB and DataFusion: it is unnested there, also under a cast, an operator or a
+/// function (`generate_series(...)::text`, `generate_series(...) + interval '1 hour'`).
 pub fn projected_series(query: &mut Query) {
     let SetExpr::Select(select) = query.body.as_mut() else {
         return;
@@ -40,21 +42,99 @@ pub fn projected_series(query: &mut Query) {
         let (SelectItem::UnnamedExpr(expr) | SelectItem::ExprWithAlias { expr, .. }) = item else {
             continue;
         };
-        let Expr::Function(function) = expr else {
-            continue;
-        };
-        if !function_name(function).is_some_and(|n| n.eq_ignore_ascii_case("generate_series"))
-            || function.over.is_some()
+        unnest_series(expr);
+    }
+}
+
+fn unnest_series(expr: &mut Expr) {
+    match expr {
+        Expr::Cast { expr: inner, .. }
+        | Expr::Nested(inner)
+        | Expr::UnaryOp { expr: inner, .. } => {
+            unnest_series(inner);
+        }
+        Expr::BinaryOp { left, right, .. } => {
+            unnest_series(left);
+            unnest_series(right);
+        }
+        Expr::Function(function)
+            if function_name(function)
+                .is_some_and(|n| n.eq_ignore_ascii_case("generate_series"))
+                && function.over.is_none() =>
         {
-            continue;
+            let int4 =
+                matches!(&function.args, FunctionArguments::List(list) if int4_series(&list.args));
+            let series = crate::ast::take(expr);
+            *expr = call("unnest", series);
+            if int4 {
+                cast_in_place(expr, DataType::Integer(None));
+            }
         }
-        let int4 =
-            matches!(&function.args, FunctionArguments::List(list) if int4_series(&list.args));
-        let series = crate::ast::take(expr);
-        *expr = call("unnest", series);
-        if int4 {
-            cast_in_place(expr, DataType::Integer(None));
+        // A function of a series' values (`upper(generate_series(...)::text)`, or the
+        // printing function a cast to text became), not one already unnested.
+        Expr::Function(function)
+            if !function_name(function).is_some_and(|n| n.eq_ignore_ascii_case("unnest"))
+                && function.over.is_none() =>
+        {
+            for argument in crate::ast::arguments_mut(function) {
+                unnest_series(argument);
+            }
         }
+        _ => {}
+    }
+}
+
+/// `generate_series` over dates or timestamps, in FROM or a select list, as PostgreSQL
+/// resolves it: dates step as timestamptz (its preferred type among the two series it has,
+/// or as timestamp beside a timestamp bound), and an untyped step is an interval. The
+/// engines would step dates as dates and refuse the text. Read before the arguments'
+/// own rules run, so that they apply to what this adds.
+pub fn temporal_series(args: &mut [FunctionArg], scope: &Scope<'_>) {
+    let [start, stop, step] = args else {
+        return;
+    };
+    let (Some(start), Some(stop), Some(step)) =
+        (unnamed_mut(start), unnamed_mut(stop), unnamed_mut(step))
+    else {
+        return;
+    };
+    let bounds = [scope.type_of(start), scope.type_of(stop)];
+    let temporal = |t: &Option<SqlType>| {
+        matches!(
+            t,
+            Some(SqlType::Date | SqlType::Timestamp | SqlType::TimestampTz)
+        )
+    };
+    if !bounds.iter().any(temporal) {
+        return;
+    }
+    if string_literal(step).is_some() {
+        *step = Expr::Interval(Interval {
+            value: Box::new(take(step)),
+            leading_field: None,
+            leading_precision: None,
+            last_field: None,
+            fractional_seconds_precision: None,
+        });
+    }
+    let zone = if bounds.contains(&Some(SqlType::Timestamp))
+        && !bounds.contains(&Some(SqlType::TimestampTz))
+    {
+        TimezoneInfo::None
+    } else {
+        TimezoneInfo::WithTimeZone
+    };
+    for (bound, bound_type) in [start, stop].into_iter().zip(bounds) {
+        if bound_type == Some(SqlType::Date) {
+            cast_in_place(bound, DataType::Timestamp(None, zone));
+        }
+    }
+}
+
+fn unnamed_mut(argument: &mut FunctionArg) -> Option<&mut Expr> {
+    match argument {
+        FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => Some(e),
+        _ => None,
     }
 }
 

@@ -15,8 +15,8 @@ use sqlparser::ast::{
 };
 
 use crate::ast::{
-    binary, call, call_with, case_when, cast_in_place, concatenation, function_name, is_call_to,
-    is_plain_cast, not, number, string, string_literal, take,
+    arguments, binary, call, call_with, case_when, cast_in_place, concatenation, function_name,
+    is_call_to, is_plain_cast, not, number, rename, string, string_literal, take,
 };
 use crate::types::{Scope, SqlType};
 use crate::{formats, Dialect, TranspileError};
@@ -33,6 +33,7 @@ pub(crate) fn apply(
     integer_rounding(expr, scope);
     make_interval(expr, dialect)?;
     bytea_hex(expr, dialect);
+    bytea_length(expr, scope, dialect);
     similar_to(expr, dialect)?;
     bool_output_text(expr, scope);
     json_concatenation(expr, scope, dialect)?;
@@ -513,6 +514,31 @@ fn quote_nullable(value: Expr) -> Expr {
         "coalesce",
         vec![crate::result_types::quote_literal(text), string("NULL")],
     )
+}
+
+/// `length(bytea)` and `octet_length(bytea)` count bytes in PostgreSQL; the engines'
+/// `length` takes only text, and DataFusion's `octet_length` too, so there the bytes are
+/// counted as half their hex digits.
+fn bytea_length(expr: &mut Expr, scope: &Scope<'_>, dialect: Dialect) {
+    let Expr::Function(function) = expr else {
+        return;
+    };
+    let of_bytea = is_call_to(function, &["length", "octet_length"])
+        && arguments(function).count() == 1
+        && arguments(function).next().and_then(|e| scope.type_of(e)) == Some(SqlType::Bytea);
+    if !of_bytea {
+        return;
+    }
+    match dialect {
+        Dialect::DataFusion => {
+            if let Some([bytes]) = crate::ast::take_arguments(function) {
+                let hex = call_with("encode", vec![bytes, string("hex")]);
+                *expr = binary(call("length", hex), BinaryOperator::Divide, number(2));
+            }
+        }
+        _ => rename(function, "octet_length"),
+    }
+    cast_in_place(expr, sqlparser::ast::DataType::Integer(None));
 }
 
 /// `'\\x0102'::bytea`, PostgreSQL's hex input, as the bytes it means; the engines would

@@ -487,7 +487,8 @@ impl<'a> Scope<'a> {
         Some(match name.as_str() {
             "count" | "row_number" | "rank" | "dense_rank" => Int8,
             "ntile" | "length" | "char_length" | "character_length" | "octet_length" | "strpos"
-            | "ascii" | "array_length" | "cardinality" | "grouping" | "width_bucket" => Int4,
+            | "ascii" | "array_length" | "array_upper" | "array_lower" | "cardinality"
+            | "grouping" | "width_bucket" => Int4,
             // sign() has numeric and float8 forms; an integer takes the float8 one.
             "sign" | "signum" => match first()? {
                 Numeric => Numeric,
@@ -602,9 +603,10 @@ impl<'a> Scope<'a> {
             "upper" | "lower" | "concat" | "concat_ws" | "left" | "right" | "lpad" | "rpad"
             | "initcap" | "replace" | "split_part" | "md5" | "reverse" | "repeat"
             | "regexp_replace" | "string_agg" | "to_char" | "btrim" | "ltrim" | "rtrim"
-            | "translate" | "chr" | "to_hex" | "format" | "quote_literal" | "array_to_string" => {
-                Text
-            }
+            | "translate" | "chr" | "to_hex" | "format" | "quote_literal" | "array_to_string"
+            | "encode" => Text,
+            // junction's and DuckDB's names for them included, as other rules see them.
+            "decode" | "junction_decode" | "sha256" | "unhex" | "from_hex" => Bytea,
             _ => return None,
         })
     }

@@ -595,3 +595,62 @@ fn trino_rules() {
         ],
     );
 }
+
+/// `generate_series` over dates steps timestamptz values (timestamp beside a timestamp
+/// bound), an untyped step is an interval, and a series under a cast or a function in a
+/// select list is unnested where the series is.
+#[test]
+fn temporal_series_resolve_as_in_postgresql() {
+    check(
+        Dialect::DuckDb,
+        &[
+            (
+                "SELECT g FROM generate_series(date '2026-01-01', date '2026-01-03', '1 day') AS g",
+                "SELECT g FROM generate_series(CAST(DATE '2026-01-01' AS TIMESTAMP WITH TIME ZONE), \
+                 CAST(DATE '2026-01-03' AS TIMESTAMP WITH TIME ZONE), INTERVAL '1 day') AS g (g)",
+            ),
+            (
+                "SELECT generate_series(date '2026-01-01', timestamp '2026-01-02', '12 hours')::text",
+                "SELECT unnest(generate_series(CAST(DATE '2026-01-01' AS TIMESTAMP), \
+                 TIMESTAMP '2026-01-02', INTERVAL '12 hours'))::TEXT",
+            ),
+        ],
+    );
+    check(
+        Dialect::DataFusion,
+        &[(
+            "SELECT g FROM generate_series(date '2026-01-01', date '2026-01-03', '1 day') AS g",
+            "SELECT g FROM generate_series(CAST(DATE '2026-01-01' AS TIMESTAMP(9) WITH TIME ZONE), \
+             CAST(DATE '2026-01-03' AS TIMESTAMP(9) WITH TIME ZONE), INTERVAL '1 day') AS g (g)",
+        )],
+    );
+}
+
+/// An array's bounds start at 1 on both engines; DuckDB measures an inner dimension through
+/// the first element, DataFusion prints array_dims as PostgreSQL's text. encode and decode
+/// are junction's on DuckDB, which has neither.
+#[test]
+fn array_bounds_and_bytea_formats() {
+    check(
+        Dialect::DuckDb,
+        &[
+            (
+                "SELECT array_upper(a, 2), array_lower(a, 1) FROM t",
+                "SELECT CAST(nullif(array_length((a)[1], 1), 0) AS INTEGER), \
+                 CAST(CASE WHEN array_length(a, 1) > 0 THEN 1 END AS INTEGER) FROM t",
+            ),
+            (
+                "SELECT encode(decode(x, 'base64'), 'hex') FROM t",
+                "SELECT junction_encode(junction_decode(x, 'base64'), 'hex') FROM t",
+            ),
+        ],
+    );
+    check(
+        Dialect::DataFusion,
+        &[(
+            "SELECT array_dims(a) FROM t",
+            "SELECT CASE WHEN cardinality(a) > 0 THEN '[1:' || \
+             array_to_string(array_dims(a), '][1:') || ']' END FROM t",
+        )],
+    );
+}

@@ -2,6 +2,7 @@
 
 mod age;
 mod arithmetic;
+mod bytea_formats;
 mod case_mapping;
 mod catalog_functions;
 mod catalog_list;
@@ -252,6 +253,8 @@ impl DataFusionEngine {
         for udf in domain_checks::udfs() {
             ctx.register_udf(udf);
         }
+        ctx.register_udf(bytea_formats::encode_udf());
+        ctx.register_udf(bytea_formats::decode_udf());
         ctx.register_udf(case_mapping::upper_udf());
         ctx.register_udf(case_mapping::lower_udf());
         ctx.register_udf(width_bucket::width_bucket_udf());

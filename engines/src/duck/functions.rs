@@ -37,6 +37,8 @@ pub fn register(connection: &Connection) -> duckdb::Result<()> {
     connection
         .register_scalar_function::<JsonbConcat>(junction_transpiler::datafusion::JSONB_CONCAT)?;
     connection.register_scalar_function::<FloatText>(junction_transpiler::FLOAT8_TEXT)?;
+    connection.register_scalar_function::<Encode>(junction_transpiler::duckdb::ENCODE)?;
+    connection.register_scalar_function::<Decode>(junction_transpiler::duckdb::DECODE)?;
     connection.register_scalar_function::<IntervalText>(junction_transpiler::INTERVAL_TEXT)?;
     connection.register_scalar_function::<ArrayText>(junction_transpiler::ARRAY_TEXT)?;
     connection.register_scalar_function::<ToCharNumber>(junction_transpiler::TO_CHAR_NUMBER)?;
@@ -313,6 +315,48 @@ impl VArrowScalar for JsonBuildObject {
 }
 
 /// `junction_float8_text(x)`: a float as PostgreSQL prints it (DuckDB prints `62.0`).
+/// `junction_encode(bytea or text, format)` and `junction_decode(text, format)`:
+/// PostgreSQL's `encode` and `decode` (DuckDB has neither; its `decode` reads a blob as text).
+struct Encode;
+
+impl VArrowScalar for Encode {
+    type State = ();
+
+    fn invoke(_: &(), input: arrow::array::RecordBatch) -> Result<ArrayRef, Box<dyn Error>> {
+        crate::bytea_formats::encode_each(input.column(0), input.column(1).as_string::<i32>())
+            .map_err(raise)
+    }
+
+    fn signatures() -> Vec<ArrowFunctionSignature> {
+        // A text is bytea input ('\x6869' is two bytes), as an untyped literal is there.
+        [DataType::Binary, DataType::Utf8]
+            .into_iter()
+            .map(|t| ArrowFunctionSignature::exact(vec![t, DataType::Utf8], DataType::Utf8))
+            .collect()
+    }
+}
+
+struct Decode;
+
+impl VArrowScalar for Decode {
+    type State = ();
+
+    fn invoke(_: &(), input: arrow::array::RecordBatch) -> Result<ArrayRef, Box<dyn Error>> {
+        crate::bytea_formats::decode_each(
+            input.column(0).as_string::<i32>(),
+            input.column(1).as_string::<i32>(),
+        )
+        .map_err(raise)
+    }
+
+    fn signatures() -> Vec<ArrowFunctionSignature> {
+        vec![ArrowFunctionSignature::exact(
+            vec![DataType::Utf8, DataType::Utf8],
+            DataType::Binary,
+        )]
+    }
+}
+
 struct FloatText;
 
 impl VArrowScalar for FloatText {

@@ -147,7 +147,8 @@ fn empty_search(expr: &Expr) -> Option<(Expr, Expr)> {
 
 /// `-x` of an integer as `0 - x` in `x`'s type, which DataFusion computes with junction's
 /// checked subtraction: its own negation wraps (`-x` of the smallest int4 stayed negative,
-/// where PostgreSQL says 22003). A negative constant is left as written.
+/// where PostgreSQL says 22003). A negative constant is left as written; a negated interval
+/// literal is put in parentheses.
 fn checked_negation(expr: &mut Expr, scope: &Scope<'_>) {
     let Expr::UnaryOp {
         op: UnaryOperator::Minus,
@@ -157,6 +158,13 @@ fn checked_negation(expr: &mut Expr, scope: &Scope<'_>) {
         return;
     };
     if matches!(operand.as_ref(), Expr::Value(_)) {
+        return;
+    }
+    if matches!(operand.as_ref(), Expr::Interval(_)) {
+        // DataFusion's planner writes the sign into the literal's text, so `-interval '1 day
+        // 2 hours'` was `-1 days +02:00:00`; in parentheses it negates every field.
+        let literal = take(operand);
+        **operand = Expr::Nested(Box::new(literal));
         return;
     }
     let zero_type = match scope.type_of(operand) {

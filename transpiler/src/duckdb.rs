@@ -388,6 +388,7 @@ pub(crate) fn expression_rules(expr: &mut Expr, scope: &Scope<'_>) -> Result<(),
     array_concat(expr, scope);
     null_concat(expr);
     strict_integer_text(expr, scope);
+    int4_literal_operands(expr, scope);
     checked_division(expr, scope);
     checked_float_product(expr, scope);
     checked_date_arithmetic(expr, scope);
@@ -412,6 +413,24 @@ pub(crate) fn expression_rules(expr: &mut Expr, scope: &Scope<'_>) -> Result<(),
         }
     }
     Ok(())
+}
+
+/// An integer constant beside a smallint is int4 in PostgreSQL, so `smallint * 2` is
+/// computed in int4; DuckDB gives such a constant the smallint's type, and `32767::int2 * 2`
+/// overflowed (22003).
+fn int4_literal_operands(expr: &mut Expr, scope: &Scope<'_>) {
+    let Expr::BinaryOp { left, op, right } = expr else {
+        return;
+    };
+    if !crate::ast::is_arithmetic(op) {
+        return;
+    }
+    let (l, r) = (scope.type_of(left), scope.type_of(right));
+    for (literal, other) in [(left, r), (right, l)] {
+        if other == Some(SqlType::Int2) && crate::types::is_int4_literal(literal) {
+            cast_in_place(literal, DataType::Integer(None));
+        }
+    }
 }
 
 /// `array_length(a, n)` (and `array_upper`, `array_lower`) of a dimension `n` past the first,

@@ -117,6 +117,12 @@ fn datafusion_rules() {
         Dialect::DataFusion,
         &[
             (
+                // DataFusion writes a sign into an interval literal's text (`-1 day 2 hours`);
+                // in parentheses it negates every field.
+                "SELECT -interval '1 day 2 hours'",
+                "SELECT -(INTERVAL '1 day 2 hours')",
+            ),
+            (
                 // pg_typeof is told the types DataFusion's own would misname: an untyped
                 // literal, an int4 constant (Int64 to DataFusion), a cast to varchar or jsonb.
                 "SELECT pg_typeof('x'), pg_typeof(7), pg_typeof(-7), pg_typeof(quality::varchar(3)), \
@@ -221,6 +227,11 @@ fn duckdb_rules() {
     check(
         Dialect::DuckDb,
         &[
+            (
+                // An integer constant beside a smallint is int4, as in PostgreSQL.
+                "SELECT 2 * 32767::int2",
+                "SELECT CAST(2 AS INTEGER) * 32767::INT2",
+            ),
             (
                 // DuckDB types `x || <NULL it folds>` as its NULL type (int4 on the wire).
                 "SELECT quality || substr(CAST(NULL AS text), 2, 4) FROM silver.vitals",

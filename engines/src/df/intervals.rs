@@ -246,6 +246,9 @@ impl ScalarUDFImpl for TimestampDifference {
             [l @ DataType::Timestamp(..), r @ DataType::Timestamp(..)] => {
                 Ok(vec![l.clone(), r.clone()])
             }
+            // timestamp - date and date - timestamp: the date at midnight, as the other.
+            [DataType::Date32, t @ DataType::Timestamp(..)]
+            | [t @ DataType::Timestamp(..), DataType::Date32] => Ok(vec![t.clone(), t.clone()]),
             _ => plan_err!("pg_timestamp_difference takes two timestamps, not {arg_types:?}"),
         }
     }

@@ -130,7 +130,12 @@ impl PgOperators {
             (BinaryOperator::Multiply, l, r) if arithmetic::is_wide_numeric_product(l, r) => {
                 Some((&self.numeric_multiply, false))
             }
-            (BinaryOperator::Minus, l, r) if is_timestamp(l) && is_timestamp(r) => {
+            // A date beside a timestamp is its midnight.
+            (BinaryOperator::Minus, l, r)
+                if (is_timestamp(l) || date(l))
+                    && (is_timestamp(r) || date(r))
+                    && (is_timestamp(l) || is_timestamp(r)) =>
+            {
                 Some((&self.timestamp_difference, false))
             }
             (BinaryOperator::Multiply, l, r) if is_interval(l) && is_factor(r) => {

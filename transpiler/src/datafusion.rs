@@ -77,7 +77,7 @@ pub(crate) fn expression_rules(expr: &mut Expr, scope: &Scope<'_>) -> Result<(),
     pg_typed_ranking(expr);
     percentile_disc(expr);
     mode(expr);
-    json_aggregates(expr);
+    json_aggregates(expr, scope);
     like_escape(expr)
 }
 
@@ -1254,7 +1254,7 @@ pub const JSONB_OBJECT_AGG: &str = "junction_jsonb_object_agg";
 /// key/value records for the object forms), which keeps the call's DISTINCT, ORDER BY and
 /// FILTER and gives NULL for no rows, as PostgreSQL's aggregates do. Window forms are left
 /// to fail.
-pub fn json_aggregates(expr: &mut Expr) {
+pub fn json_aggregates(expr: &mut Expr, scope: &Scope<'_>) {
     let Expr::Function(function) = expr else {
         return;
     };
@@ -1271,6 +1271,13 @@ pub fn json_aggregates(expr: &mut Expr) {
         "jsonb_object_agg" => JSONB_OBJECT_AGG,
         _ => return,
     };
+    // array_agg's list forgets that its values are json (a field's tag), so the writer is
+    // told: json values are written as they are, not as strings.
+    let json_values = match writer {
+        JSON_OBJECT_AGG | JSONB_OBJECT_AGG => arguments(function).nth(1),
+        _ => arguments(function).next(),
+    }
+    .is_some_and(|value| scope.type_of(value) == Some(SqlType::Json));
     if writer == JSON_OBJECT_AGG || writer == JSONB_OBJECT_AGG {
         let Some([key, value]) = take_arguments(function) else {
             return;
@@ -1288,8 +1295,15 @@ pub fn json_aggregates(expr: &mut Expr) {
     }
     rename(function, "array_agg");
     let values = take(expr);
-    *expr = call(writer, values);
+    *expr = if json_values {
+        call_with(writer, vec![values, string(JSON_VALUES)])
+    } else {
+        call(writer, values)
+    };
 }
+
+/// The second argument of a JSON aggregate's writer saying its values are json.
+pub const JSON_VALUES: &str = "json";
 
 /// `mode() WITHIN GROUP (ORDER BY x)`, which DataFusion lacks: the most frequent of the
 /// ordered non-NULL values, the first in that order among equals (junction's junction_mode).

@@ -504,7 +504,20 @@ impl<'a> Scope<'a> {
             | "pg_numeric_floor"
             | "pg_numeric_ceil" => Numeric,
             "junction_float_mul" | "junction_float_div" => Float8,
-            "junction_json" | "junction_jsonb" | "junction_jsonb_concat" => Json,
+            "junction_json"
+            | "junction_jsonb"
+            | "junction_jsonb_concat"
+            | "json_build_object"
+            | "jsonb_build_object"
+            | "json_build_array"
+            | "jsonb_build_array"
+            | "to_json"
+            | "to_jsonb"
+            | "row_to_json"
+            | "json_agg"
+            | "jsonb_agg"
+            | "json_object_agg"
+            | "jsonb_object_agg" => Json,
             "junction_upper" | "junction_lower" | "quote_ident" | "junction_format_identifier" => {
                 Text
             }

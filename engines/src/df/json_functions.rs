@@ -16,7 +16,7 @@ use datafusion::arrow::datatypes::{DataType, Field, FieldRef};
 use datafusion::common::{plan_err, Result};
 use datafusion::logical_expr::{
     ColumnarValue, ReturnFieldArgs, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature,
-    Volatility,
+    TypeSignature, Volatility,
 };
 
 use super::json_build_object::JSON_EXTENSION;
@@ -76,7 +76,11 @@ pub fn udfs() -> Vec<ScalarUDF> {
             name,
             writes,
             style,
-            signature: Signature::any(1, Volatility::Stable),
+            // An aggregate's writer takes a second argument when its values are json.
+            signature: Signature::one_of(
+                vec![TypeSignature::Any(1), TypeSignature::Any(2)],
+                Volatility::Stable,
+            ),
         })
     })
     .collect()
@@ -100,6 +104,13 @@ impl ScalarUDFImpl for JsonFunction {
     }
 
     fn return_field_from_args(&self, args: ReturnFieldArgs) -> Result<FieldRef> {
+        if self.writes == Writes::Value && args.arg_fields.len() != 1 {
+            return Err(SqlError {
+                sqlstate: "42883",
+                message: format!("function {} takes one argument", self.name),
+            }
+            .into());
+        }
         if self.writes != Writes::Value {
             if let Some(field) = args.arg_fields.first() {
                 if element(field).is_none() {
@@ -117,9 +128,12 @@ impl ScalarUDFImpl for JsonFunction {
         };
         let scalar = matches!(value, ColumnarValue::Scalar(_));
         let column = value.to_array(if scalar { 1 } else { args.number_rows })?;
+        let json_values = args.args.len() == 2;
         let written = match self.writes {
             Writes::Value => values(&column, field, self.style)?,
-            Writes::Array | Writes::Object => lists(&column, field, self.writes, self.style)?,
+            Writes::Array | Writes::Object => {
+                lists(&column, field, self.writes, self.style, json_values)?
+            }
         };
         if scalar {
             Ok(ColumnarValue::Scalar(
@@ -157,9 +171,19 @@ fn values(column: &ArrayRef, field: &Field, style: Style) -> Result<ArrayRef> {
 
 /// Each row's list written as the aggregate writes its values; a NULL list (no rows) is
 /// NULL.
-fn lists(column: &ArrayRef, field: &Field, writes: Writes, style: Style) -> Result<ArrayRef> {
+fn lists(
+    column: &ArrayRef,
+    field: &Field,
+    writes: Writes,
+    style: Style,
+    json_values: bool,
+) -> Result<ArrayRef> {
     let Some(element) = element(field) else {
         return plan_err!("a JSON aggregate takes a list, not {}", field.data_type());
+    };
+    let element = match json_values {
+        true => Arc::new(with_extension(element.as_ref().clone(), JSON_EXTENSION)),
+        false => Arc::clone(element),
     };
     let mut out = StringBuilder::with_capacity(column.len(), column.len() * 32);
     let mut text = String::new();
@@ -174,8 +198,8 @@ fn lists(column: &ArrayRef, field: &Field, writes: Writes, style: Style) -> Resu
         };
         text.clear();
         match writes {
-            Writes::Object => write_key_values(values.as_ref(), style, &mut text)?,
-            _ => write_array(values.as_ref(), element, style, &mut text)?,
+            Writes::Object => write_key_values(values.as_ref(), style, json_values, &mut text)?,
+            _ => write_array(values.as_ref(), &element, style, &mut text)?,
         }
         out.append_value(&text);
     }
@@ -202,7 +226,12 @@ fn write_array(values: &dyn Array, element: &Field, style: Style, out: &mut Stri
 /// json_object_agg's `{ "k" : v, ... }` and jsonb_object_agg's `{"k": v, ...}` (keys in
 /// jsonb's order, each once, the last value), of records whose first field is the key and
 /// second the value.
-fn write_key_values(records: &dyn Array, style: Style, out: &mut String) -> Result<()> {
+fn write_key_values(
+    records: &dyn Array,
+    style: Style,
+    json_values: bool,
+    out: &mut String,
+) -> Result<()> {
     let Some(records) = records.as_struct_opt() else {
         return plan_err!("a JSON object aggregate takes a list of key/value records");
     };
@@ -212,6 +241,10 @@ fn write_key_values(records: &dyn Array, style: Style, out: &mut String) -> Resu
         records.fields().get(1),
     ) else {
         return plan_err!("a JSON object aggregate takes a list of key/value records");
+    };
+    let value_field = match json_values {
+        true => Arc::new(with_extension(value_field.as_ref().clone(), JSON_EXTENSION)),
+        false => Arc::clone(value_field),
     };
     let keys = datafusion::arrow::compute::cast(keys, &DataType::Utf8)?;
     let keys = keys.as_string::<i32>();
@@ -225,7 +258,7 @@ fn write_key_values(records: &dyn Array, style: Style, out: &mut String) -> Resu
             .into());
         }
         let mut value = String::new();
-        write_row(values.as_ref(), i, value_field, style, &mut value)?;
+        write_row(values.as_ref(), i, &value_field, style, &mut value)?;
         members.push((keys.value(i), value));
     }
     write_object(members, style, &OBJECT_AGG, out);

@@ -92,6 +92,8 @@ impl VisitorMut for Rules<'_> {
         }
         if matches!(self.dialect, Dialect::DataFusion | Dialect::DuckDb) {
             crate::shared::filtered_arguments(expr);
+            crate::shared::untyped_temporal_operand(expr, &self.scope);
+            crate::shared::pattern_substring(expr);
             if let Expr::Function(function) = expr {
                 if is_series(function.name.0.last().and_then(|p| p.as_ident())) {
                     if let FunctionArguments::List(list) = &mut function.args {

@@ -16,7 +16,7 @@ use sqlparser::ast::{
 
 use crate::ast::{
     arguments, binary, call, call_with, case_when, cast_in_place, concatenation, function_name,
-    is_call_to, is_plain_cast, not, number, rename, string, string_literal, take,
+    is_call_to, is_plain_cast, not, number, rename, string, string_literal, string_value, take,
 };
 use crate::types::{Scope, SqlType};
 use crate::{formats, Dialect, TranspileError};
@@ -514,6 +514,82 @@ fn quote_nullable(value: Expr) -> Expr {
         "coalesce",
         vec![crate::result_types::quote_literal(text), string("NULL")],
     )
+}
+
+/// `substring(x FROM 'pattern')`: a text pattern makes it PostgreSQL's regular-expression
+/// substring, the first parenthesized group's match or else the whole match, NULL without
+/// one; the engines took the pattern for a start position. As the first element of
+/// `regexp_match`, which each dialect's rules then write. Read before its parts' rules run.
+pub(crate) fn pattern_substring(expr: &mut Expr) {
+    let Expr::Substring {
+        expr: text,
+        substring_from: Some(pattern),
+        substring_for: None,
+        shorthand: false,
+        ..
+    } = expr
+    else {
+        return;
+    };
+    if !matches!(pattern.as_ref(), Expr::Value(v) if string_value(&v.value).is_some()) {
+        return;
+    }
+    let groups = call_with("regexp_match", vec![take(text), take(pattern)]);
+    *expr = Expr::CompoundFieldAccess {
+        root: Box::new(Expr::Nested(Box::new(groups))),
+        access_chain: vec![sqlparser::ast::AccessExpr::Subscript(
+            sqlparser::ast::Subscript::Index { index: number(1) },
+        )],
+    };
+    // Text also where DuckDB folds a constant call to its untyped NULL (int4 on the wire).
+    cast_in_place(expr, sqlparser::ast::DataType::Text);
+}
+
+/// A string constant beside a timestamp in `+` or `-`, typed as PostgreSQL resolves it:
+/// `ts + '90 minutes'` adds an interval, `ts - '2025-12-31'` subtracts a timestamp (the
+/// constant takes the other side's type), where the engines refused both. Read before the
+/// operands' own rules run, so that they apply to the interval or cast made here.
+pub(crate) fn untyped_temporal_operand(expr: &mut Expr, scope: &Scope<'_>) {
+    let Expr::BinaryOp { left, op, right } = expr else {
+        return;
+    };
+    let is_text = |e: &Expr| matches!(e, Expr::Value(v) if string_value(&v.value).is_some());
+    let temporal = |t: Option<SqlType>| {
+        matches!(t, Some(SqlType::Timestamp | SqlType::TimestampTz)).then_some(())
+    };
+    match op {
+        BinaryOperator::Plus => {
+            let as_interval = |text: &mut Expr| {
+                *text = Expr::Interval(sqlparser::ast::Interval {
+                    value: Box::new(take(text)),
+                    leading_field: None,
+                    leading_precision: None,
+                    last_field: None,
+                    fractional_seconds_precision: None,
+                });
+            };
+            if is_text(left) && temporal(scope.type_of(right)).is_some() {
+                as_interval(left);
+            } else if is_text(right) && temporal(scope.type_of(left)).is_some() {
+                as_interval(right);
+            }
+        }
+        BinaryOperator::Minus if is_text(right) => {
+            let data_type = match scope.type_of(left) {
+                Some(SqlType::Timestamp) => {
+                    sqlparser::ast::DataType::Timestamp(None, sqlparser::ast::TimezoneInfo::None)
+                }
+                Some(SqlType::TimestampTz) => sqlparser::ast::DataType::Timestamp(
+                    None,
+                    sqlparser::ast::TimezoneInfo::WithTimeZone,
+                ),
+                Some(SqlType::Date) => sqlparser::ast::DataType::Date,
+                _ => return,
+            };
+            cast_in_place(right, data_type);
+        }
+        _ => {}
+    }
 }
 
 /// `length(bytea)` and `octet_length(bytea)` count bytes in PostgreSQL; the engines'

@@ -665,3 +665,24 @@ fn array_bounds_and_bytea_formats() {
         )],
     );
 }
+
+/// A string constant beside a timestamp is an interval in `+` and a timestamp in `-`;
+/// `substring(x FROM 'pattern')` is the first element of `regexp_match`.
+#[test]
+fn untyped_constants_and_pattern_substrings() {
+    check(
+        Dialect::DuckDb,
+        &[(
+            "SELECT recorded_at + '90 minutes', recorded_at - '2025-12-31', substring(quality from 'o.') FROM silver.vitals",
+            "SELECT recorded_at + INTERVAL '90 minutes', recorded_at - CAST('2025-12-31' AS TIMESTAMP), \
+             CAST((CASE WHEN regexp_matches(quality, 'o.') THEN [regexp_extract(quality, 'o.', 0)] END)[1] AS TEXT) FROM silver.vitals",
+        )],
+    );
+    check(
+        Dialect::DataFusion,
+        &[(
+            "SELECT recorded_at + '90 minutes', substring(quality from 'o.') FROM silver.vitals",
+            "SELECT recorded_at + INTERVAL '90 minutes', CAST((regexp_match(quality, 'o.'))[1] AS TEXT) FROM silver.vitals",
+        )],
+    );
+}

@@ -782,6 +782,18 @@ pub fn unconstrained_numeric(expr: &mut Expr, scope: &Scope<'_>) {
     else {
         return;
     };
+    // A constant text of a plain number is that number, with the digits it has
+    // (`'1.50'::numeric` is 1.50, where the engines' text cast gives ten after the point).
+    if let Some((negative, number)) = string_literal(inner).and_then(plain_number) {
+        let number = Expr::Value(Value::Number(number, false).into());
+        **inner = match negative {
+            true => Expr::UnaryOp {
+                op: sqlparser::ast::UnaryOperator::Minus,
+                expr: Box::new(number),
+            },
+            false => number,
+        };
+    }
     match scope.type_of(inner) {
         // 20 digits hold any int8 and leave room for a scale when an engine widens.
         Some(t) if t.is_integer() => {
@@ -790,6 +802,44 @@ pub fn unconstrained_numeric(expr: &mut Expr, scope: &Scope<'_>) {
         Some(crate::types::SqlType::Numeric) => *expr = take(inner),
         _ => {}
     }
+}
+
+/// `text` as a sign and an unsigned number literal, if it is a plain decimal number (white
+/// space around it, a sign, digits with or without a point, an exponent), written out with
+/// the scale numeric's input gives it (`1.50e1` is `15.0`).
+fn plain_number(text: &str) -> Option<(bool, String)> {
+    let text = text.trim();
+    let unsigned = text.strip_prefix(['+', '-']).unwrap_or(text);
+    let (mantissa, exponent) = match unsigned.split_once(['e', 'E']) {
+        Some((mantissa, exponent)) => (mantissa, exponent.parse::<i32>().ok()?),
+        None => (unsigned, 0),
+    };
+    let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let digits = |part: &str| part.bytes().all(|b| b.is_ascii_digit());
+    if whole.is_empty() && fraction.is_empty() || !digits(whole) || !digits(fraction) {
+        return None;
+    }
+    // Beyond this the literal would be wider than any engine's decimal anyway.
+    if exponent.unsigned_abs() > 64 {
+        return None;
+    }
+    let mut all = format!("{whole}{fraction}");
+    let shift = exponent - i32::try_from(fraction.len()).ok()?;
+    let scale = usize::try_from(-shift).unwrap_or(0);
+    if let Ok(zeros) = usize::try_from(shift) {
+        all.push_str(&"0".repeat(zeros));
+    }
+    if all.len() <= scale {
+        all.insert_str(0, &"0".repeat(scale + 1 - all.len()));
+    }
+    let (integer, decimals) = all.split_at(all.len() - scale);
+    let integer = integer.trim_start_matches('0');
+    let mut number = if integer.is_empty() { "0" } else { integer }.to_owned();
+    if !decimals.is_empty() {
+        number.push('.');
+        number.push_str(decimals);
+    }
+    Some((text.starts_with('-'), number))
 }
 
 /// `round`, `trunc`, `ceil` and `floor` of an integer as PostgreSQL resolves them: alone
@@ -1025,4 +1075,25 @@ fn with_seconds(text: &str) -> Option<String> {
         })
         && matches!(bytes.get(16), None | Some(b'+' | b'-' | b'Z' | b'z' | b' '));
     minutes_only.then(|| format!("{}:00{}", &text[..16], &text[16..]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::plain_number;
+
+    #[test]
+    fn number_texts_keep_numerics_scale() {
+        let plain = |t: &str| plain_number(t).map(|(negative, n)| format!("{negative} {n}"));
+        assert_eq!(plain(" -2.50 ").as_deref(), Some("true 2.50"));
+        assert_eq!(plain("1.").as_deref(), Some("false 1"));
+        assert_eq!(plain(".5").as_deref(), Some("false 0.5"));
+        assert_eq!(plain("1e3").as_deref(), Some("false 1000"));
+        assert_eq!(plain("1.50e1").as_deref(), Some("false 15.0"));
+        assert_eq!(plain("15e-3").as_deref(), Some("false 0.015"));
+        assert_eq!(plain("007.20").as_deref(), Some("false 7.20"));
+        assert_eq!(plain("NaN"), None);
+        assert_eq!(plain("1.2.3"), None);
+        assert_eq!(plain("."), None);
+        assert_eq!(plain("1e999"), None);
+    }
 }

@@ -62,6 +62,7 @@ pub(crate) fn expression_rules(expr: &mut Expr, scope: &Scope<'_>) -> Result<(),
     // Before the rules that copy or move a FILTER into other calls.
     null_safe_filter(expr);
     int4_literals(expr);
+    crate::equivalents::apply(expr, scope, Dialect::DataFusion);
     shared::apply(expr, scope, Dialect::DataFusion)?;
     casts(expr, scope);
     checked_negation(expr, scope);
@@ -400,7 +401,17 @@ fn int4_in_place(expr: &mut Expr) {
 /// ORDER BY positions, function arguments such as `round(x, 2)`) they stay as written.
 pub fn int4_literals(expr: &mut Expr) {
     match expr {
-        Expr::BinaryOp { left, op, right } if crate::ast::is_arithmetic(op) => {
+        Expr::BinaryOp { left, op, right }
+            if crate::ast::is_arithmetic(op)
+                || matches!(
+                    op,
+                    BinaryOperator::BitwiseAnd
+                        | BinaryOperator::BitwiseOr
+                        | BinaryOperator::PGBitwiseXor
+                        | BinaryOperator::PGBitwiseShiftLeft
+                        | BinaryOperator::PGBitwiseShiftRight
+                ) =>
+        {
             int4_in_place(left);
             int4_in_place(right);
         }

@@ -379,6 +379,7 @@ pub(crate) fn expression_rules(expr: &mut Expr, scope: &Scope<'_>) -> Result<(),
         substring_start(substring);
     });
     substring_start(expr);
+    crate::equivalents::apply(expr, scope, Dialect::DuckDb);
     shared::apply(expr, scope, Dialect::DuckDb)?;
     regex_operators(expr);
     like_escape(expr);

@@ -40,6 +40,7 @@ mod ast;
 pub mod datafusion;
 mod directives;
 pub mod duckdb;
+mod equivalents;
 mod formats;
 pub mod identifiers;
 mod limits;

@@ -153,12 +153,6 @@ pub(crate) fn apply(expr: &mut Expr, scope: &Scope<'_>) {
                     }
                     Some(numeric(0))
                 }
-                ("quote_literal", _) => {
-                    if let Some([text]) = take_arguments(function) {
-                        *expr = quote_literal(text);
-                    }
-                    None
-                }
                 ("round", Some(t)) if t.is_float() => {
                     if let Some([x]) = take_arguments(function) {
                         *expr = half_even(x);

@@ -94,6 +94,7 @@ impl VisitorMut for Rules<'_> {
             crate::shared::filtered_arguments(expr);
             crate::shared::untyped_temporal_operand(expr, &self.scope);
             crate::shared::pattern_substring(expr);
+            crate::equivalents::zoned_truncation(expr);
             if let Expr::Function(function) = expr {
                 if is_series(function.name.0.last().and_then(|p| p.as_ident())) {
                     if let FunctionArguments::List(list) = &mut function.args {

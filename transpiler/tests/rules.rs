@@ -686,3 +686,25 @@ fn untyped_constants_and_pattern_substrings() {
         )],
     );
 }
+
+/// Operators and functions an engine lacks, written as what they mean.
+#[test]
+fn equivalents_of_missing_operators_and_functions() {
+    check(
+        Dialect::DataFusion,
+        &[(
+            "SELECT |/ spo2, ~heart_rate, num_nulls(spo2, quality) FROM silver.vitals",
+            "SELECT sqrt(spo2), (CAST(heart_rate AS INTEGER) # CAST(-1 AS INTEGER)), \
+             CAST(CASE WHEN spo2 IS NULL THEN 1 ELSE 0 END + CASE WHEN quality IS NULL THEN 1 ELSE 0 END AS INTEGER) \
+             FROM silver.vitals",
+        )],
+    );
+    check(
+        Dialect::DuckDb,
+        &[(
+            "SELECT heart_rate # 3, date_trunc('day', recorded_at, 'UTC') FROM silver.vitals",
+            "SELECT xor(heart_rate, 3), (date_trunc('day', recorded_at AT TIME ZONE 'UTC')) AT TIME ZONE 'UTC' \
+             FROM silver.vitals",
+        )],
+    );
+}

@@ -362,6 +362,139 @@ impl ScalarUDFImpl for MakeInterval {
 
 /// Builds an interval column from `f` applied to each row where no argument is NULL (NULL
 /// where one is); a scalar when every argument is one.
+/// Which of PostgreSQL's `justify_*` functions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Justify {
+    /// Whole days out of the time.
+    Hours,
+    /// Whole 30-day months out of the days.
+    Days,
+    /// Both, with the signs of the parts made to agree.
+    Interval,
+}
+
+const DAYS_PER_MONTH_INT: i32 = 30;
+
+/// Moves whole days out of the time (`TMODULO`), then gives time and days one sign.
+fn justify_hours(mut span: PgInterval) -> Result<PgInterval, SqlError> {
+    let whole_days = span.micros / MICROS_PER_DAY;
+    span.micros -= whole_days * MICROS_PER_DAY;
+    span.days = i32::try_from(whole_days)
+        .ok()
+        .and_then(|d| span.days.checked_add(d))
+        .ok_or_else(out_of_range)?;
+    Ok(agree_days_and_time(span))
+}
+
+fn agree_days_and_time(mut span: PgInterval) -> PgInterval {
+    if span.days > 0 && span.micros < 0 {
+        span.micros += MICROS_PER_DAY;
+        span.days -= 1;
+    } else if span.days < 0 && span.micros > 0 {
+        span.micros -= MICROS_PER_DAY;
+        span.days += 1;
+    }
+    span
+}
+
+/// Moves whole 30-day months out of the days.
+fn days_into_months(mut span: PgInterval) -> Result<PgInterval, SqlError> {
+    let whole_months = span.days / DAYS_PER_MONTH_INT;
+    span.days -= whole_months * DAYS_PER_MONTH_INT;
+    span.months = span
+        .months
+        .checked_add(whole_months)
+        .ok_or_else(out_of_range)?;
+    Ok(span)
+}
+
+fn justify_days(span: PgInterval) -> Result<PgInterval, SqlError> {
+    let mut span = days_into_months(span)?;
+    if span.months > 0 && span.days < 0 {
+        span.days += DAYS_PER_MONTH_INT;
+        span.months -= 1;
+    } else if span.months < 0 && span.days > 0 {
+        span.days -= DAYS_PER_MONTH_INT;
+        span.months += 1;
+    }
+    Ok(span)
+}
+
+fn justify_interval(span: PgInterval) -> Result<PgInterval, SqlError> {
+    let mut span = span;
+    // Months first where days and time agree, so that adding the time's days cannot
+    // overflow the days.
+    if (span.days > 0 && span.micros > 0) || (span.days < 0 && span.micros < 0) {
+        span = days_into_months(span)?;
+    }
+    let whole_days = span.micros / MICROS_PER_DAY;
+    span.micros -= whole_days * MICROS_PER_DAY;
+    span.days = i32::try_from(whole_days)
+        .ok()
+        .and_then(|d| span.days.checked_add(d))
+        .ok_or_else(out_of_range)?;
+    span = days_into_months(span)?;
+    if span.months > 0 && (span.days < 0 || (span.days == 0 && span.micros < 0)) {
+        span.days += DAYS_PER_MONTH_INT;
+        span.months -= 1;
+    } else if span.months < 0 && (span.days > 0 || (span.days == 0 && span.micros > 0)) {
+        span.days -= DAYS_PER_MONTH_INT;
+        span.months += 1;
+    }
+    Ok(agree_days_and_time(span))
+}
+
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct JustifyUdf {
+    which: Justify,
+    signature: Signature,
+}
+
+pub fn justify_udf(which: Justify) -> ScalarUDF {
+    ScalarUDF::new_from_impl(JustifyUdf {
+        which,
+        signature: Signature::exact(vec![INTERVAL], Volatility::Immutable),
+    })
+}
+
+impl ScalarUDFImpl for JustifyUdf {
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+
+    fn name(&self) -> &str {
+        match self.which {
+            Justify::Hours => "justify_hours",
+            Justify::Days => "justify_days",
+            Justify::Interval => "justify_interval",
+        }
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
+        Ok(INTERVAL)
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        per_row(&args.args, args.number_rows, |columns, row| {
+            let span = PgInterval::from_arrow(
+                columns[0]
+                    .as_primitive::<IntervalMonthDayNanoType>()
+                    .value(row),
+            );
+            let justified = match self.which {
+                Justify::Hours => justify_hours(span)?,
+                Justify::Days => justify_days(span)?,
+                Justify::Interval => justify_interval(span)?,
+            };
+            Ok(justified.to_arrow()?)
+        })
+    }
+}
+
 fn per_row(
     args: &[ColumnarValue],
     number_rows: usize,
@@ -394,6 +527,26 @@ fn per_row(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn span(months: i32, days: i32, hours: i64) -> PgInterval {
+        PgInterval {
+            months,
+            days,
+            micros: hours * 3_600_000_000,
+        }
+    }
+
+    #[test]
+    fn justified_intervals_are_postgresqls() {
+        assert_eq!(justify_hours(span(0, 0, 27)), Ok(span(0, 1, 3)));
+        assert_eq!(justify_hours(span(0, 1, -1)), Ok(span(0, 0, 23)));
+        assert_eq!(justify_hours(span(0, -1, 25)), Ok(span(0, 0, 1)));
+        assert_eq!(justify_days(span(0, 35, 0)), Ok(span(1, 5, 0)));
+        assert_eq!(justify_days(span(1, -1, 0)), Ok(span(0, 29, 0)));
+        assert_eq!(justify_interval(span(1, 0, -1)), Ok(span(0, 29, 23)));
+        assert_eq!(justify_interval(span(0, 29, 25)), Ok(span(1, 0, 1)));
+        assert_eq!(justify_interval(span(-1, 0, 1)), Ok(span(0, -29, -23)));
+    }
 
     fn interval(months: i32, days: i32, micros: i64) -> PgInterval {
         PgInterval {

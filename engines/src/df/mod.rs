@@ -247,6 +247,13 @@ impl DataFusionEngine {
         ctx.register_udf(json_build_object::json_build_object_udf());
         ctx.register_udf(time_zones::timezone_udf());
         ctx.register_udf(intervals::make_interval_udf());
+        for which in [
+            intervals::Justify::Hours,
+            intervals::Justify::Days,
+            intervals::Justify::Interval,
+        ] {
+            ctx.register_udf(intervals::justify_udf(which));
+        }
         for udf in text_size::udfs() {
             ctx.register_udf(udf);
         }

@@ -375,15 +375,20 @@ pub enum Justify {
 
 const DAYS_PER_MONTH_INT: i32 = 30;
 
-/// Moves whole days out of the time (`TMODULO`), then gives time and days one sign.
-fn justify_hours(mut span: PgInterval) -> Result<PgInterval, SqlError> {
+/// Moves whole days out of the time (`TMODULO`: truncated toward zero).
+fn time_into_days(mut span: PgInterval) -> Result<PgInterval, SqlError> {
     let whole_days = span.micros / MICROS_PER_DAY;
     span.micros -= whole_days * MICROS_PER_DAY;
     span.days = i32::try_from(whole_days)
         .ok()
         .and_then(|d| span.days.checked_add(d))
         .ok_or_else(out_of_range)?;
-    Ok(agree_days_and_time(span))
+    Ok(span)
+}
+
+/// Moves whole days out of the time, then gives time and days one sign.
+fn justify_hours(span: PgInterval) -> Result<PgInterval, SqlError> {
+    Ok(agree_days_and_time(time_into_days(span)?))
 }
 
 fn agree_days_and_time(mut span: PgInterval) -> PgInterval {
@@ -427,13 +432,7 @@ fn justify_interval(span: PgInterval) -> Result<PgInterval, SqlError> {
     if (span.days > 0 && span.micros > 0) || (span.days < 0 && span.micros < 0) {
         span = days_into_months(span)?;
     }
-    let whole_days = span.micros / MICROS_PER_DAY;
-    span.micros -= whole_days * MICROS_PER_DAY;
-    span.days = i32::try_from(whole_days)
-        .ok()
-        .and_then(|d| span.days.checked_add(d))
-        .ok_or_else(out_of_range)?;
-    span = days_into_months(span)?;
+    span = days_into_months(time_into_days(span)?)?;
     if span.months > 0 && (span.days < 0 || (span.days == 0 && span.micros < 0)) {
         span.days += DAYS_PER_MONTH_INT;
         span.months -= 1;

@@ -40,6 +40,7 @@ use crate::{result_types, shared, Dialect, TranspileError};
 /// The query rules, for a query whose parts are done.
 pub(crate) fn query_rules(query: &mut Query, scope: &Scope<'_>) -> Result<(), TranspileError> {
     cte_columns(query);
+    grouping_ordinals(query.body.as_mut());
     int4_projections(query.body.as_mut());
     json_values_nulls(query.body.as_mut(), scope);
     set_operation_types(query.body.as_mut(), scope);
@@ -509,6 +510,44 @@ fn set_operation_types(body: &mut SetExpr, scope: &Scope<'_>) {
         for (side, t) in [(a, ta), (b, tb)] {
             if t != common {
                 cast_in_place(side, data_type.clone());
+            }
+        }
+    }
+}
+
+/// Select-list positions inside `ROLLUP`, `CUBE` and `GROUPING SETS` (`GROUP BY ROLLUP
+/// (1, 2)`) are the select list's expressions, as PostgreSQL reads them; DataFusion resolves
+/// positions only as whole GROUP BY items, and took these for constants (42803).
+fn grouping_ordinals(body: &mut SetExpr) {
+    let SetExpr::Select(select) = body else {
+        return;
+    };
+    let sqlparser::ast::GroupByExpr::Expressions(items, _) = &mut select.group_by else {
+        return;
+    };
+    let projection = &select.projection;
+    let position = |e: &Expr| -> Option<Expr> {
+        let Expr::Value(v) = e else {
+            return None;
+        };
+        let Value::Number(n, _) = &v.value else {
+            return None;
+        };
+        let index = n.parse::<usize>().ok()?.checked_sub(1)?;
+        match projection.get(index)? {
+            SelectItem::UnnamedExpr(expr) | SelectItem::ExprWithAlias { expr, .. } => {
+                Some(expr.clone())
+            }
+            _ => None,
+        }
+    };
+    for item in items.iter_mut() {
+        let (Expr::Rollup(sets) | Expr::Cube(sets) | Expr::GroupingSets(sets)) = item else {
+            continue;
+        };
+        for element in sets.iter_mut().flatten() {
+            if let Some(expr) = position(element) {
+                *element = expr;
             }
         }
     }

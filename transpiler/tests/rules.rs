@@ -708,3 +708,16 @@ fn equivalents_of_missing_operators_and_functions() {
         )],
     );
 }
+
+/// Positions inside ROLLUP, CUBE and GROUPING SETS are the select list's expressions on
+/// DataFusion, which resolves positions only as whole GROUP BY items.
+#[test]
+fn grouping_set_positions_name_select_list_expressions() {
+    check(
+        Dialect::DataFusion,
+        &[(
+            "SELECT day, quality, count(*) FROM silver.vitals GROUP BY ROLLUP (1, 2)",
+            "SELECT day, quality, count(*) FROM silver.vitals GROUP BY ROLLUP (day, quality)",
+        )],
+    );
+}

@@ -46,9 +46,9 @@ pub(crate) fn extract_scale(field: &DateTimeField) -> i64 {
         DateTimeField::Second
         | DateTimeField::Seconds
         | DateTimeField::Epoch
-        | DateTimeField::Millisecond
-        | DateTimeField::Milliseconds
         | DateTimeField::Julian => FRACTION_SCALE,
+        // Milliseconds keep the microseconds as three digits after the point.
+        DateTimeField::Millisecond | DateTimeField::Milliseconds => 3,
         _ => 0,
     }
 }

@@ -34,6 +34,8 @@ pub(crate) fn apply(
     make_interval(expr, dialect)?;
     bytea_hex(expr, dialect);
     bytea_length(expr, scope, dialect);
+    interval_plus_signs(expr);
+    empty_string_array(expr);
     similar_to(expr, dialect)?;
     bool_output_text(expr, scope);
     json_concatenation(expr, scope, dialect)?;
@@ -514,6 +516,66 @@ fn quote_nullable(value: Expr) -> Expr {
         "coalesce",
         vec![crate::result_types::quote_literal(text), string("NULL")],
     )
+}
+
+/// An interval's text with `+` before a number or a time (`+3 days`, `-1 days +02:00:00`,
+/// the way PostgreSQL prints an interval whose parts differ in sign) without it: the engines
+/// refuse the sign (DuckDB that of a time), which says nothing.
+fn interval_plus_signs(expr: &mut Expr) {
+    let text = match expr {
+        Expr::Interval(interval) => &mut *interval.value,
+        Expr::Cast {
+            expr: value,
+            data_type: DataType::Interval { .. },
+            ..
+        } => &mut **value,
+        _ => return,
+    };
+    let Some(written) = string_literal(text) else {
+        return;
+    };
+    let signed = |word: &str| {
+        word.strip_prefix('+')
+            .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_digit() || c == '.'))
+    };
+    if !written.split_whitespace().any(signed) {
+        return;
+    }
+    let unsigned: Vec<&str> = written
+        .split_whitespace()
+        .map(|word| match signed(word) {
+            true => &word[1..],
+            false => word,
+        })
+        .collect();
+    *text = string(&unsigned.join(" "));
+}
+
+/// `string_to_array('', delimiter)` is an empty array in PostgreSQL; the engines give one
+/// empty string.
+fn empty_string_array(expr: &mut Expr) {
+    let Expr::Function(function) = expr else {
+        return;
+    };
+    if !is_call_to(function, &["string_to_array"]) {
+        return;
+    }
+    let Some(text) = arguments(function).next().cloned() else {
+        return;
+    };
+    let split = take(expr);
+    let none = Expr::CompoundFieldAccess {
+        root: Box::new(Expr::Nested(Box::new(split.clone()))),
+        access_chain: vec![sqlparser::ast::AccessExpr::Subscript(
+            sqlparser::ast::Subscript::Slice {
+                lower_bound: Some(number(1)),
+                upper_bound: Some(number(0)),
+                stride: None,
+            },
+        )],
+    };
+    let empty = binary(text, BinaryOperator::Eq, string(""));
+    *expr = case_when(empty, none, Some(split));
 }
 
 /// `substring(x FROM 'pattern')`: a text pattern makes it PostgreSQL's regular-expression

@@ -721,3 +721,17 @@ fn grouping_set_positions_name_select_list_expressions() {
         )],
     );
 }
+
+/// An interval's `+` signs are dropped (PostgreSQL prints them, the engines refuse them);
+/// string_to_array of an empty string is an empty slice of the split.
+#[test]
+fn interval_signs_and_empty_splits() {
+    check(
+        Dialect::DuckDb,
+        &[(
+            "SELECT interval '-1 days +02:00:00', string_to_array(quality, ',') FROM silver.vitals",
+            "SELECT INTERVAL '-1 days 02:00:00', CASE WHEN quality = '' THEN \
+             (string_to_array(quality, ','))[1:0] ELSE string_to_array(quality, ',') END FROM silver.vitals",
+        )],
+    );
+}

@@ -8,6 +8,7 @@ mod catalog_functions;
 mod catalog_list;
 mod checked_function;
 mod clock;
+mod decimal_frames;
 mod domain_checks;
 mod encodings;
 mod exact_sums;
@@ -307,6 +308,7 @@ impl DataFusionEngine {
         planners.extend(state.expr_planners().iter().cloned());
         let rules = not_in::with_rule(state.optimizers());
         let mut analyzer_rules = interval_order::with_rules(&state.analyzer().rules);
+        analyzer_rules.push(Arc::new(decimal_frames::DecimalFrames));
         analyzer_rules.push(Arc::new(text_casts::TextCasts));
         analyzer_rules.push(Arc::new(exact_sums::ExactSums));
         let base = SessionStateBuilder::new_from_existing(state)

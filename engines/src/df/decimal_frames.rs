@@ -6,17 +6,16 @@
 //! runs after type coercion, which has given the offsets the key's type.
 
 use datafusion::arrow::datatypes::{DataType, DECIMAL128_MAX_PRECISION};
-use datafusion::common::tree_node::{Transformed, TreeNode};
+use datafusion::common::tree_node::Transformed;
 use datafusion::common::{DFSchema, Result};
 use datafusion::config::ConfigOptions;
 use datafusion::logical_expr::expr::WindowFunction;
-use datafusion::logical_expr::expr_rewriter::NamePreserver;
 use datafusion::logical_expr::{
-    cast, Expr, ExprSchemable, LogicalPlan, WindowFrameBound, WindowFrameUnits,
+    cast, ExprSchemable, LogicalPlan, WindowFrameBound, WindowFrameUnits,
 };
 use datafusion::optimizer::AnalyzerRule;
 
-use super::plan_expressions::{any_expression, input_schema};
+use super::plan_expressions::rewrite_window_functions;
 
 #[derive(Debug, Default)]
 pub(super) struct DecimalFrames;
@@ -27,28 +26,10 @@ impl AnalyzerRule for DecimalFrames {
     }
 
     fn analyze(&self, plan: LogicalPlan, _config: &ConfigOptions) -> Result<LogicalPlan> {
-        plan.transform_up_with_subqueries(|node| {
-            let ranged = |e: &Expr| {
-                matches!(e, Expr::WindowFunction(w)
-                    if w.params.window_frame.units == WindowFrameUnits::Range
-                        && w.params.order_by.len() == 1)
-            };
-            if !matches!(node, LogicalPlan::Window(_)) || !any_expression(&node, ranged)? {
-                return Ok(Transformed::no(node));
-            }
-            let schema = input_schema(&node);
-            let names = NamePreserver::new(&node);
-            node.map_expressions(|expr| {
-                let name = names.save(&expr);
-                let rewritten = expr.transform_up(|expr| match expr {
-                    Expr::WindowFunction(window) => Ok(widest_decimal_frame(*window, &schema)?
-                        .update_data(|window| Expr::WindowFunction(Box::new(window)))),
-                    expr => Ok(Transformed::no(expr)),
-                })?;
-                Ok(rewritten.update_data(|expr| name.restore(expr)))
-            })
-        })
-        .map(|rewritten| rewritten.data)
+        let ranged = |w: &WindowFunction| {
+            w.params.window_frame.units == WindowFrameUnits::Range && w.params.order_by.len() == 1
+        };
+        rewrite_window_functions(plan, ranged, widest_decimal_frame)
     }
 }
 

@@ -45,7 +45,7 @@ use datafusion::optimizer::AnalyzerRule;
 use datafusion::prelude::lit;
 use datafusion::scalar::ScalarValue;
 
-use super::plan_expressions::{any_expression, input_schema};
+use super::plan_expressions::{any_expression, input_schema, rewrite_window_functions};
 
 /// The function giving an interval's span in nanoseconds, PostgreSQL's comparison key.
 pub(super) const KEY_FUNCTION: &str = "junction_interval_span";
@@ -86,23 +86,7 @@ impl AnalyzerRule for IntervalWindowOrder {
     }
 
     fn analyze(&self, plan: LogicalPlan, _config: &ConfigOptions) -> Result<LogicalPlan> {
-        plan.transform_up_with_subqueries(|node| {
-            if !matches!(node, LogicalPlan::Window(_)) {
-                return Ok(Transformed::no(node));
-            }
-            let schema = input_schema(&node);
-            let names = NamePreserver::new(&node);
-            node.map_expressions(|expr| {
-                let name = names.save(&expr);
-                let rewritten = expr.transform_up(|expr| match expr {
-                    Expr::WindowFunction(window) => Ok(span_window_order(*window, &schema)?
-                        .update_data(|window| Expr::WindowFunction(Box::new(window)))),
-                    expr => Ok(Transformed::no(expr)),
-                })?;
-                Ok(rewritten.update_data(|expr| name.restore(expr)))
-            })
-        })
-        .map(|rewritten| rewritten.data)
+        rewrite_window_functions(plan, |_| true, span_window_order)
     }
 }
 

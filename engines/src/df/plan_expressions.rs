@@ -2,8 +2,10 @@
 
 use std::sync::Arc;
 
-use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
-use datafusion::common::{DFSchemaRef, Result};
+use datafusion::common::tree_node::{Transformed, TreeNode, TreeNodeRecursion};
+use datafusion::common::{DFSchema, DFSchemaRef, Result};
+use datafusion::logical_expr::expr::WindowFunction;
+use datafusion::logical_expr::expr_rewriter::NamePreserver;
 use datafusion::logical_expr::utils::merge_schema;
 use datafusion::logical_expr::{Expr, LogicalPlan};
 
@@ -34,4 +36,32 @@ pub(super) fn any_expression(
         })
     })?;
     Ok(found)
+}
+
+/// Rewrites the window functions `wanted` picks, in every window node of `plan` and of its
+/// subqueries, with `rewrite` (given the node's input schema); each expression keeps its
+/// name.
+pub(super) fn rewrite_window_functions(
+    plan: LogicalPlan,
+    wanted: impl Fn(&WindowFunction) -> bool,
+    rewrite: impl Fn(WindowFunction, &DFSchema) -> Result<Transformed<WindowFunction>>,
+) -> Result<LogicalPlan> {
+    plan.transform_up_with_subqueries(|node| {
+        let picked = |e: &Expr| matches!(e, Expr::WindowFunction(w) if wanted(w));
+        if !matches!(node, LogicalPlan::Window(_)) || !any_expression(&node, picked)? {
+            return Ok(Transformed::no(node));
+        }
+        let schema = input_schema(&node);
+        let names = NamePreserver::new(&node);
+        node.map_expressions(|expr| {
+            let name = names.save(&expr);
+            let rewritten = expr.transform_up(|expr| match expr {
+                Expr::WindowFunction(window) if wanted(&window) => Ok(rewrite(*window, &schema)?
+                    .update_data(|window| Expr::WindowFunction(Box::new(window)))),
+                expr => Ok(Transformed::no(expr)),
+            })?;
+            Ok(rewritten.update_data(|expr| name.restore(expr)))
+        })
+    })
+    .map(|rewritten| rewritten.data)
 }

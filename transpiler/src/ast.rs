@@ -110,6 +110,25 @@ pub(crate) fn string_literal(expr: &Expr) -> Option<&str> {
     }
 }
 
+/// `INTERVAL 'text'` of a string expression, as if written so.
+pub(crate) fn interval_of(text: Expr) -> Expr {
+    Expr::Interval(sqlparser::ast::Interval {
+        value: Box::new(text),
+        leading_field: None,
+        leading_precision: None,
+        last_field: None,
+        fractional_seconds_precision: None,
+    })
+}
+
+/// `(root)[subscript]`, one subscript or slice of a list.
+pub(crate) fn subscripted(root: Expr, subscript: sqlparser::ast::Subscript) -> Expr {
+    Expr::CompoundFieldAccess {
+        root: Box::new(Expr::Nested(Box::new(root))),
+        access_chain: vec![sqlparser::ast::AccessExpr::Subscript(subscript)],
+    }
+}
+
 /// The text of a string value.
 pub(crate) fn string_value(value: &Value) -> Option<&str> {
     match value {

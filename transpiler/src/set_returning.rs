@@ -4,9 +4,8 @@
 //! says what PostgreSQL means to both.
 
 use sqlparser::ast::{
-    DataType, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Ident, Interval, Query,
-    SelectItem, SetExpr, Statement, TableAlias, TableAliasColumnDef, TableFactor, TimezoneInfo,
-    Value,
+    DataType, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Ident, Query, SelectItem,
+    SetExpr, Statement, TableAlias, TableAliasColumnDef, TableFactor, TimezoneInfo, Value,
 };
 
 use crate::ast::{call, cast_in_place, function_name, plain_argument, string_literal, take};
@@ -109,13 +108,7 @@ pub fn temporal_series(args: &mut [FunctionArg], scope: &Scope<'_>) {
         return;
     }
     if string_literal(step).is_some() {
-        *step = Expr::Interval(Interval {
-            value: Box::new(take(step)),
-            leading_field: None,
-            leading_precision: None,
-            last_field: None,
-            fractional_seconds_precision: None,
-        });
+        *step = crate::ast::interval_of(take(step));
     }
     let zone = if bounds.contains(&Some(SqlType::Timestamp))
         && !bounds.contains(&Some(SqlType::TimestampTz))

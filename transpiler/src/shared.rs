@@ -16,7 +16,7 @@ use sqlparser::ast::{
 
 use crate::ast::{
     arguments, binary, call, call_with, case_when, cast_in_place, concatenation, function_name,
-    is_call_to, is_plain_cast, not, number, rename, string, string_literal, string_value, take,
+    is_call_to, is_plain_cast, not, number, rename, string, string_literal, take,
 };
 use crate::types::{Scope, SqlType};
 use crate::{formats, Dialect, TranspileError};
@@ -564,16 +564,14 @@ fn empty_string_array(expr: &mut Expr) {
         return;
     };
     let split = take(expr);
-    let none = Expr::CompoundFieldAccess {
-        root: Box::new(Expr::Nested(Box::new(split.clone()))),
-        access_chain: vec![sqlparser::ast::AccessExpr::Subscript(
-            sqlparser::ast::Subscript::Slice {
-                lower_bound: Some(number(1)),
-                upper_bound: Some(number(0)),
-                stride: None,
-            },
-        )],
-    };
+    let none = crate::ast::subscripted(
+        split.clone(),
+        sqlparser::ast::Subscript::Slice {
+            lower_bound: Some(number(1)),
+            upper_bound: Some(number(0)),
+            stride: None,
+        },
+    );
     let empty = binary(text, BinaryOperator::Eq, string(""));
     *expr = case_when(empty, none, Some(split));
 }
@@ -593,16 +591,14 @@ pub(crate) fn pattern_substring(expr: &mut Expr) {
     else {
         return;
     };
-    if !matches!(pattern.as_ref(), Expr::Value(v) if string_value(&v.value).is_some()) {
+    if string_literal(pattern).is_none() {
         return;
     }
     let groups = call_with("regexp_match", vec![take(text), take(pattern)]);
-    *expr = Expr::CompoundFieldAccess {
-        root: Box::new(Expr::Nested(Box::new(groups))),
-        access_chain: vec![sqlparser::ast::AccessExpr::Subscript(
-            sqlparser::ast::Subscript::Index { index: number(1) },
-        )],
-    };
+    *expr = crate::ast::subscripted(
+        groups,
+        sqlparser::ast::Subscript::Index { index: number(1) },
+    );
     // Text also where DuckDB folds a constant call to its untyped NULL (int4 on the wire).
     cast_in_place(expr, sqlparser::ast::DataType::Text);
 }
@@ -615,24 +611,15 @@ pub(crate) fn untyped_temporal_operand(expr: &mut Expr, scope: &Scope<'_>) {
     let Expr::BinaryOp { left, op, right } = expr else {
         return;
     };
-    let is_text = |e: &Expr| matches!(e, Expr::Value(v) if string_value(&v.value).is_some());
-    let temporal = |t: Option<SqlType>| {
-        matches!(t, Some(SqlType::Timestamp | SqlType::TimestampTz)).then_some(())
-    };
+    let is_text = |e: &Expr| string_literal(e).is_some();
+    let temporal =
+        |t: Option<SqlType>| matches!(t, Some(SqlType::Timestamp | SqlType::TimestampTz));
     match op {
         BinaryOperator::Plus => {
-            let as_interval = |text: &mut Expr| {
-                *text = Expr::Interval(sqlparser::ast::Interval {
-                    value: Box::new(take(text)),
-                    leading_field: None,
-                    leading_precision: None,
-                    last_field: None,
-                    fractional_seconds_precision: None,
-                });
-            };
-            if is_text(left) && temporal(scope.type_of(right)).is_some() {
+            let as_interval = |text: &mut Expr| *text = crate::ast::interval_of(take(text));
+            if is_text(left) && temporal(scope.type_of(right)) {
                 as_interval(left);
-            } else if is_text(right) && temporal(scope.type_of(left)).is_some() {
+            } else if is_text(right) && temporal(scope.type_of(left)) {
                 as_interval(right);
             }
         }

@@ -35,10 +35,17 @@ pub enum EngineError {
     DuckDb {
         message: String,
         sqlstate: &'static str,
+        /// The function DuckDB said it does not have (by that name or for those argument
+        /// types).
+        function: Option<String>,
     },
 
     #[error("relation \"{0}\" does not exist")]
     UnknownTable(String),
+
+    /// A function the engine has none of by that name.
+    #[error("function {0} does not exist")]
+    UndefinedFunction(String),
 
     /// An engine cannot take queries at all (the message names it).
     #[error("{0}")]
@@ -97,7 +104,8 @@ impl From<DataFusionError> for EngineError {
 fn datafusion_message(e: &DataFusionError) -> String {
     let e = innermost(e);
     match e {
-        DataFusionError::Plan(m) => missing_relation(m).unwrap_or_else(|| m.clone()),
+        DataFusionError::Plan(m) => m.clone(),
+        DataFusionError::Execution(m) if m.starts_with(REGEX_NOT_COMPILED) => invalid_regex(m),
         DataFusionError::Execution(m)
         | DataFusionError::NotImplemented(m)
         | DataFusionError::Configuration(m) => m.clone(),
@@ -111,10 +119,17 @@ fn datafusion_message(e: &DataFusionError) -> String {
         DataFusionError::SQL(p, _) => p.to_string(),
         // junction's statement pool says which bound was met (df/memory.rs).
         DataFusionError::ResourcesExhausted(m) => format!("out of memory: {}", pool_refusal(m)),
-        DataFusionError::External(inner) => match inner.downcast_ref::<SqlError>() {
-            Some(sql) => sql.message.clone(),
-            None => e.to_string(),
-        },
+        DataFusionError::External(inner) => {
+            if let Some(sql) = inner.downcast_ref::<SqlError>() {
+                sql.message.clone()
+            } else if let Some(regex) = inner.downcast_ref::<regex::Error>() {
+                invalid_regex(&regex.to_string())
+            } else if let Some(regex) = inner.downcast_ref::<regex_syntax::Error>() {
+                invalid_regex(&regex.to_string())
+            } else {
+                e.to_string()
+            }
+        }
         other => other.to_string(),
     }
 }
@@ -129,23 +144,20 @@ pub(crate) fn pool_refusal(message: &str) -> &str {
         .trim_start_matches("Error: ")
 }
 
-/// DataFusion's "table 'catalog.schema.table' not found" in PostgreSQL's words, naming the
-/// relation as far as the user could have written it without the catalog.
-fn missing_relation(message: &str) -> Option<String> {
-    let name = message
-        .strip_prefix("table '")?
-        .strip_suffix("' not found")?;
-    let parts: Vec<&str> = name.splitn(3, '.').collect();
-    let relation = match parts.as_slice() {
-        [_catalog, schema, table] => format!("{schema}.{table}"),
-        _ => name.to_owned(),
-    };
-    Some(format!("relation \"{relation}\" does not exist"))
+/// PostgreSQL's 2201B message, with the regex crate's reason (the last line of its report,
+/// which first repeats the pattern).
+fn invalid_regex(report: &str) -> String {
+    let reason = report
+        .lines()
+        .find_map(|line| line.strip_prefix("error: "))
+        .or_else(|| report.lines().last())
+        .unwrap_or(report);
+    format!("invalid regular expression: {reason}")
 }
 
 /// PostgreSQL's 42703 message: `column "x" does not exist`, or `column t.x does not exist`
 /// for a qualified reference.
-fn undefined_column(table: Option<&str>, column: &str) -> String {
+pub(crate) fn undefined_column(table: Option<&str>, column: &str) -> String {
     match table {
         Some(table) => format!("column {table}.{column} does not exist"),
         None => format!("column \"{column}\" does not exist"),
@@ -159,12 +171,23 @@ fn quoted_after<'a>(message: &'a str, after: &str, quote: char) -> Option<&'a st
     Some(&rest[..rest.find(quote)?])
 }
 
+/// What arrow-arith says of a date or timestamp moved past the timestamp range.
+const TIMESTAMP_OUT_OF_RANGE: &str = "Timestamp out of range";
+
+/// How DataFusion's regular-expression kernels begin the error of a pattern that does not
+/// compile, where they do not pass the regex crate's error on.
+const REGEX_NOT_COMPILED: &str = "Regular expression did not compile: ";
+
 fn arrow_message(a: &ArrowError) -> String {
     match a {
         ArrowError::ExternalError(inner) if inner.downcast_ref::<SqlError>().is_some() => {
             inner.to_string()
         }
         ArrowError::DivideByZero => "division by zero".to_owned(),
+        ArrowError::ComputeError(m) if m == TIMESTAMP_OUT_OF_RANGE => {
+            "timestamp out of range".to_owned()
+        }
+        ArrowError::ComputeError(m) if m.starts_with(REGEX_NOT_COMPILED) => invalid_regex(m),
         ArrowError::CastError(m)
         | ArrowError::ComputeError(m)
         | ArrowError::InvalidArgumentError(m) => m.clone(),
@@ -188,27 +211,22 @@ impl EngineError {
     /// those argument types), as the engine's message names it; PostgreSQL words this
     /// `function f(types) does not exist`, which only the statement can complete.
     pub fn undefined_function(&self) -> Option<String> {
+        match self {
+            EngineError::DuckDb { function, .. } => return function.clone(),
+            EngineError::UndefinedFunction(function) => return Some(function.clone()),
+            _ => {}
+        }
         let message = self.to_string();
-        let message = message.strip_prefix("duckdb: ").unwrap_or(&message);
-        let name = if let Some(name) = quoted_after(message, "Invalid function ", '\'') {
-            name
-        } else if let Some(name) = quoted_after(message, "table function ", '\'')
-            .filter(|_| message.ends_with("not found"))
+        // DataFusion's words for a function it has, but not for these argument types.
+        let name = if let Some(name) = quoted_after(&message, "Function ", '\'')
+            .filter(|_| message.contains("coercion failed"))
         {
             name
-        } else if let Some(name) =
-            quoted_after(message, "Function ", '\'').filter(|_| message.contains("coercion failed"))
-        {
+        } else if let Some(name) = quoted_after(&message, "satisfy a call to ", '\'') {
             name
-        } else if let Some(name) = quoted_after(message, "satisfy a call to ", '\'') {
-            name
-        } else if let Some(call) = quoted_after(message, "the given name and argument types ", '\'')
-        {
-            call.split('(').next()?
         } else {
-            let (_, rest) = message.split_once(" Function with name ")?;
-            rest.strip_suffix(" does not exist!")
-                .or_else(|| rest.split_once(' ').map(|(name, _)| name))?
+            let call = quoted_after(&message, "the given name and argument types ", '\'')?;
+            call.split('(').next()?
         };
         Some(name.to_owned())
     }
@@ -241,6 +259,7 @@ impl EngineError {
             EngineError::Unsupported(_) | EngineError::UnsupportedInSession(_) => "0A000",
             EngineError::DuckDb { sqlstate, .. } => sqlstate,
             EngineError::UnknownTable(_) => "42P01",
+            EngineError::UndefinedFunction(_) => "42883",
             EngineError::Unavailable(_) => "58000",
             EngineError::Sql(e) => e.sqlstate,
             EngineError::Trino(e) => e.sqlstate(),
@@ -273,6 +292,9 @@ fn datafusion_sqlstate(e: &DataFusionError) -> &'static str {
                     "22003"
                 }
             }
+            // arrow-arith's only words for date arithmetic past the timestamp range.
+            ArrowError::ComputeError(m) if m == TIMESTAMP_OUT_OF_RANGE => "22008",
+            ArrowError::ComputeError(m) if m.starts_with(REGEX_NOT_COMPILED) => "2201B",
             // A number that does not fit the type it is cast to.
             ArrowError::CastError(m) if m.starts_with("Can't cast value") => "22003",
             ArrowError::CastError(_) | ArrowError::ParseError(_) => "22P02",
@@ -305,6 +327,11 @@ fn external_sqlstate(e: &(dyn std::error::Error + Send + Sync + 'static)) -> &'s
     if let Some(datafusion) = e.downcast_ref::<DataFusionError>() {
         return datafusion_sqlstate(innermost(datafusion));
     }
+    if e.downcast_ref::<regex::Error>().is_some()
+        || e.downcast_ref::<regex_syntax::Error>().is_some()
+    {
+        return "2201B";
+    }
     if let Some(iceberg) = e.downcast_ref::<iceberg::Error>() {
         return match iceberg.kind() {
             iceberg::ErrorKind::FeatureUnsupported => "0A000",
@@ -322,12 +349,9 @@ fn external_sqlstate(e: &(dyn std::error::Error + Send + Sync + 'static)) -> &'s
 
 fn plan_sqlstate(message: &str) -> &'static str {
     let m = message.to_ascii_lowercase();
-    if m.contains("table '") && m.contains("not found") {
-        "42P01"
-    } else if m.contains("invalid function")
-        || m.contains("no function matches")
-        || (m.starts_with("table function '") && m.contains("not found"))
-    {
+    // A function DataFusion has, but not for these argument types (a function it lacks is
+    // found before, in its registries: df/undefined_functions.rs).
+    if m.contains("no function matches") {
         "42883"
     } else if m.contains("cannot be cast")
         || m.contains("cannot infer common")
@@ -355,6 +379,9 @@ fn plan_sqlstate(message: &str) -> &'static str {
 }
 
 fn execution_sqlstate(message: &str) -> &'static str {
+    if message.starts_with(REGEX_NOT_COMPILED) {
+        return "2201B";
+    }
     let m = message.to_ascii_lowercase();
     if m.contains("divide by zero") || m.contains("division by zero") {
         "22012"
@@ -367,6 +394,21 @@ fn execution_sqlstate(message: &str) -> &'static str {
         "0A000"
     } else {
         "XX000"
+    }
+}
+
+impl From<duckdb::Error> for EngineError {
+    fn from(e: duckdb::Error) -> Self {
+        let text = match &e {
+            duckdb::Error::DuckDBFailure(_, Some(message)) => message.clone(),
+            other => other.to_string(),
+        };
+        let (sqlstate, message) = crate::duck::error::classify(&text);
+        EngineError::DuckDb {
+            message,
+            sqlstate,
+            function: crate::duck::error::undefined_function(&text),
+        }
     }
 }
 
@@ -385,28 +427,7 @@ mod tests {
     }
 
     #[test]
-    fn a_missing_table_is_named_as_postgresql_names_it() {
-        let e = EngineError::from(DataFusionError::Plan(
-            "table 'warehouse.silver.nope' not found".to_owned(),
-        ));
-        assert_eq!(e.to_string(), "relation \"silver.nope\" does not exist");
-        assert_eq!(e.sqlstate(), "42P01");
-    }
-
-    #[test]
     fn plan_messages_map_to_sqlstates() {
-        assert_eq!(
-            plan_sqlstate("table 'warehouse.silver.nope' not found"),
-            "42P01"
-        );
-        assert_eq!(
-            plan_sqlstate("Invalid function 'nope'.\nDid you mean 'now'?"),
-            "42883"
-        );
-        assert_eq!(
-            plan_sqlstate("table function 'read_csv' not found"),
-            "42883"
-        );
         assert_eq!(
             plan_sqlstate(
                 "Correlated scalar subquery must be aggregated to return at most one row"
@@ -434,25 +455,13 @@ mod tests {
         ));
         assert_eq!(e.to_string(), "column p.nosuch does not exist");
         assert_eq!(e.sqlstate(), "42703");
-        let e = EngineError::from(DataFusionError::Plan(
-            "Invalid function 'nosuch'.\nDid you mean 'cosh'?".to_owned(),
-        ));
+        let e = EngineError::UndefinedFunction("nosuch".to_owned());
         assert_eq!(e.undefined_function().as_deref(), Some("nosuch"));
-        for message in [
-            "Scalar Function with name nosuch does not exist!",
-            "No function matches the given name and argument types 'nosuch(INTEGER_LITERAL)'. \
-             You might need to add explicit type casts.",
-        ] {
-            let e = EngineError::DuckDb {
-                message: format!("duckdb: {message}"),
-                sqlstate: "42883",
-            };
-            assert_eq!(
-                e.undefined_function().as_deref(),
-                Some("nosuch"),
-                "{message}"
-            );
-        }
+        assert_eq!(e.sqlstate(), "42883");
+        let e = EngineError::from(DataFusionError::Plan(
+            "Failed to coerce arguments to satisfy a call to 'abs' function".to_owned(),
+        ));
+        assert_eq!(e.undefined_function().as_deref(), Some("abs"));
         assert_eq!(
             EngineError::Unsupported("x".into()).undefined_function(),
             None
@@ -467,204 +476,5 @@ mod tests {
         ));
         assert_eq!(e.sqlstate(), "22012");
         assert_eq!(e.to_string(), "division by zero");
-    }
-}
-
-impl From<duckdb::Error> for EngineError {
-    fn from(e: duckdb::Error) -> Self {
-        let text = match &e {
-            duckdb::Error::DuckDBFailure(_, Some(message)) => message.clone(),
-            other => other.to_string(),
-        };
-        let (sqlstate, message) = duckdb_classify(&text);
-        EngineError::DuckDb { message, sqlstate }
-    }
-}
-
-/// DuckDB's messages read `<Kind> Error: <text>`, then hints and the query line on further
-/// lines; the kind decides the SQLSTATE, the first line of text is the message (prefixed
-/// `duckdb: ` unless junction put it in PostgreSQL's words).
-fn duckdb_classify(text: &str) -> (&'static str, String) {
-    let first = text.lines().next().unwrap_or(text);
-    // Functions of an extension that is not built in (ICU's time zones) make DuckDB try to
-    // install it, which junction never lets it do.
-    if let Some(extension) = first
-        .split_once("required extension '")
-        .and_then(|(_, rest)| rest.split_once('\''))
-        .map(|(name, _)| name)
-    {
-        return (
-            "0A000",
-            format!(
-                "the statement needs the {extension} extension, which this DuckDB does not have"
-            ),
-        );
-    }
-    let (kind, message) = first.split_once(" Error: ").unwrap_or(("", first));
-    // junction's functions and macros raise `[SQLSTATE] message`.
-    if let Some((sqlstate, message)) = raised_by_junction(message) {
-        return (sqlstate, message.to_owned());
-    }
-    // A decimal product whose scale DuckDB cannot hold; DataFusion's multiplies it.
-    if message.starts_with("Needed scale") {
-        return (
-            "0A000",
-            format!("duckdb cannot multiply these numerics exactly: {message}"),
-        );
-    }
-    if message.starts_with("Argument for ntile must be greater than zero") {
-        return (
-            "22014",
-            "argument of ntile must be greater than zero".to_owned(),
-        );
-    }
-    if message.starts_with("Date out of range") {
-        return ("22008", "date out of range".to_owned());
-    }
-    if message.starts_with("More than one row returned by a subquery used as an expression") {
-        return (
-            "21000",
-            "more than one row returned by a subquery used as an expression".to_owned(),
-        );
-    }
-    // ICU's word for a zone it does not know.
-    if let Some(zone) = message
-        .strip_prefix("Unknown TimeZone '")
-        .and_then(|rest| rest.strip_suffix("'!"))
-    {
-        return ("22023", format!("time zone \"{zone}\" not recognized"));
-    }
-    if kind == "Out of Memory" {
-        return (
-            "53200",
-            format!(
-                "out of memory: the statement needs more than its memory limit (duckdb: {message})"
-            ),
-        );
-    }
-    if kind == "Binder" {
-        if let Some(column) = quoted_after(message, "Referenced column ", '"') {
-            return ("42703", undefined_column(None, column));
-        }
-        if let (Some(table), Some(column)) = (
-            message.split('"').nth(1),
-            quoted_after(message, "does not have a column named ", '"'),
-        ) {
-            return ("42703", undefined_column(Some(table), column));
-        }
-    }
-    let sqlstate = match kind {
-        "Parser" => "42601",
-        "Catalog" if message.contains("Function") => "42883",
-        "Catalog" => "42P01",
-        "Binder" if message.contains("Referenced column") => "42703",
-        "Binder" if message.contains("Ambiguous reference") => "42702",
-        "Binder" if message.contains("No function matches") => "42883",
-        "Binder" if message.contains("Cannot compare") || message.contains("cast") => "42804",
-        "Binder" => "42000",
-        "Conversion" if message.contains("out of range") => "22003",
-        "Conversion" => "22P02",
-        "Out of Range" if message.contains("INTERVAL") || message.contains("interval") => "22008",
-        "Out of Range" => "22003",
-        // The error junction's divisor macro raises (junction_transpiler::duckdb).
-        "Invalid Input" if message == "division by zero" => "22012",
-        // Users cannot name files on DuckDB (only generate_series and unnest are table
-        // functions there): a file in an error is a table's, which cannot be read.
-        "Invalid Input" if message.contains(" file ") || message.contains("file '") => "58030",
-        "Invalid Input" => "22023",
-        "INTERRUPT" => "57014",
-        "Not implemented" => "0A000",
-        "IO" => "58030",
-        _ => "XX000",
-    };
-    // DuckDB's own words, said to be its.
-    (sqlstate, format!("duckdb: {message}"))
-}
-
-/// The SQLSTATEs junction's own DuckDB functions raise, read back from `[SQLSTATE] message`.
-fn raised_by_junction(message: &str) -> Option<(&'static str, &str)> {
-    const RAISED: [&str; 15] = [
-        "22012", "22003", "22008", "22023", "22P02", "2201E", "2201F", "2201G", "22011", "42883",
-        "42601", "0A000", "XX000", "22004", "54000",
-    ];
-    let rest = message.strip_prefix('[')?;
-    let (code, text) = rest.split_once("] ")?;
-    RAISED.iter().find(|c| **c == code).map(|c| (*c, text))
-}
-
-#[cfg(test)]
-mod duckdb_tests {
-    use super::duckdb_classify;
-
-    #[test]
-    fn unknown_columns_are_worded_as_postgresql_words_them() {
-        assert_eq!(
-            duckdb_classify(
-                "Binder Error: Referenced column \"nosuch\" not found in FROM clause!\nCandidate bindings: ..."
-            ),
-            ("42703", "column \"nosuch\" does not exist".to_owned())
-        );
-        assert_eq!(
-            duckdb_classify(
-                "Binder Error: Values list \"p\" does not have a column named \"nosuch\""
-            ),
-            ("42703", "column p.nosuch does not exist".to_owned())
-        );
-        assert_eq!(
-            duckdb_classify("Binder Error: Table \"p\" does not have a column named \"x\""),
-            ("42703", "column p.x does not exist".to_owned())
-        );
-    }
-
-    #[test]
-    fn a_bucket_count_below_one_is_22014() {
-        let (sqlstate, message) =
-            duckdb_classify("Invalid Input Error: Argument for ntile must be greater than zero");
-        assert_eq!(sqlstate, "22014");
-        assert_eq!(message, "argument of ntile must be greater than zero");
-    }
-
-    #[test]
-    fn missing_extensions_are_0a000() {
-        let (sqlstate, message) = duckdb_classify(
-            "An error occurred while trying to automatically install the required extension 'icu':\nExtension \"icu\" not found",
-        );
-        assert_eq!(sqlstate, "0A000");
-        assert!(message.contains("icu extension"), "{message}");
-    }
-
-    #[test]
-    fn junctions_own_errors_keep_their_sqlstate() {
-        assert_eq!(
-            duckdb_classify("Invalid Input Error: [22003] value overflows numeric format"),
-            ("22003", "value overflows numeric format".to_owned())
-        );
-    }
-
-    #[test]
-    fn duckdb_error_kinds_map_to_sqlstates() {
-        assert_eq!(
-            duckdb_classify(
-                "Catalog Error: Table with name t does not exist!\nDid you mean \"s\"?"
-            ),
-            (
-                "42P01",
-                "duckdb: Table with name t does not exist!".to_owned()
-            )
-        );
-        assert_eq!(
-            duckdb_classify("Out of Memory Error: failed to allocate").0,
-            "53200"
-        );
-        assert_eq!(duckdb_classify("INTERRUPT Error: Interrupted!").0, "57014");
-        assert_eq!(
-            duckdb_classify("Invalid Input Error: No magic bytes found at end of file '/d/x'").0,
-            "58030"
-        );
-        assert_eq!(
-            duckdb_classify("Parser Error: syntax error at or near \"x\"").0,
-            "42601"
-        );
-        assert_eq!(duckdb_classify("something odd").0, "XX000");
     }
 }

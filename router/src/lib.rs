@@ -135,6 +135,9 @@ pub enum RouteError {
     #[error("relation \"{0}\" does not exist")]
     UnknownTable(String),
 
+    #[error("catalog \"{0}\" does not exist")]
+    UnknownCatalog(String),
+
     #[error("engine \"{wanted}\" is not configured (engines: {available})")]
     UnknownEngine { wanted: String, available: String },
 
@@ -149,6 +152,7 @@ impl RouteError {
         match self {
             RouteError::NoEngine => "58000",
             RouteError::UnknownTable(_) => "42P01",
+            RouteError::UnknownCatalog(_) => "3D000",
             RouteError::UnknownEngine { .. } => "22023",
             RouteError::Denied(e) => e.sqlstate(),
         }
@@ -406,9 +410,7 @@ impl Router {
                 .map_err(RouteError::UnknownTable)?;
         }
         junction_transpiler::name_result_columns(&mut statement);
-        let tables = types::resolve_tables(&ctx.catalogs, &ctx.catalog, &statement)
-            .await
-            .map_err(RouteError::Denied)?;
+        let tables = types::resolve_tables(&ctx.catalogs, &ctx.catalog, &statement).await?;
         let fingerprint = Fingerprint::of(&statement);
         // pg_stat_statements shows the statement as the client wrote it, not as qualified.
         self.ranker

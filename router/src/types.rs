@@ -11,6 +11,7 @@ use junction_transpiler::{table_references, SqlType, TableTypes};
 use sqlparser::ast::Statement;
 
 use crate::filters::{bytes_passing, Filter, Filters};
+use crate::RouteError;
 
 /// PostgreSQL's type for an Arrow column.
 pub fn sql_type(data_type: &DataType) -> SqlType {
@@ -66,13 +67,14 @@ pub(crate) struct ResolvedTables {
     pub snapshots: Option<Vec<(Location, Snapshot)>>,
 }
 
-/// What routing reads of `statement`'s tables; the error of a table the session's grants do
-/// not reach, which stops the statement there.
+/// What routing reads of `statement`'s tables. A relation that does not exist (its catalog,
+/// schema or table) or that the session's grants do not reach stops the statement here, with
+/// the catalogs' own verdict: the engines would only report it in words of their own.
 pub(crate) async fn resolve_tables(
     catalogs: &Catalogs,
     current_catalog: &str,
     statement: &Statement,
-) -> Result<ResolvedTables, CatalogError> {
+) -> Result<ResolvedTables, RouteError> {
     let mut resolved = ResolvedTables {
         snapshots: Some(Vec::new()),
         ..ResolvedTables::default()
@@ -91,7 +93,18 @@ pub(crate) async fn resolve_tables(
         let handle = match name.handle(catalogs).await {
             Ok(handle) => handle,
             Err(EngineError::Catalog(denied @ CatalogError::PermissionDenied { .. })) => {
-                return Err(denied)
+                return Err(RouteError::Denied(denied))
+            }
+            Err(EngineError::CatalogNotFound(catalog)) => {
+                return Err(RouteError::UnknownCatalog(catalog))
+            }
+            // PostgreSQL names the relation, not the schema, when a schema is missing.
+            Err(EngineError::UnknownTable(_))
+            | Err(EngineError::Catalog(CatalogError::SchemaNotFound(_))) => {
+                return Err(RouteError::UnknownTable(format!(
+                    "{}.{}",
+                    name.schema, name.table
+                )))
             }
             // An unreadable table: its own error surfaces when an engine reads it.
             Err(_) => {

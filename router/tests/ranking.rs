@@ -81,6 +81,7 @@ fn data_error() -> EngineError {
     EngineError::DuckDb {
         message: "division by zero".to_owned(),
         sqlstate: "22012",
+        function: None,
     }
 }
 

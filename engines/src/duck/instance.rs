@@ -114,6 +114,8 @@ impl Instance {
             // ascending, first descending; DuckDB's default puts them last both ways).
             .with("integer_division", "true")?
             .with("default_null_order", "postgres")?
+            // Errors as their exception type, subtype and names (duck/error.rs).
+            .with("errors_as_json", "true")?
             // An in-memory database spills to `.tmp` under the working directory by default,
             // which may not be writable, and would be shared by the instances.
             .with(

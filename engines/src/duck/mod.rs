@@ -1,6 +1,7 @@
 //! DuckDB, in process: a pool of databases, in each every catalog attached as an in-memory
 //! database holding one view per table that queries on it have read.
 
+pub(crate) mod error;
 mod functions;
 mod instance;
 mod params;

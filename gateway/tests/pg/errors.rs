@@ -33,6 +33,50 @@ async fn errors_carry_sqlstates_and_the_connection_survives() {
     }
 }
 
+/// A relation that does not exist is the catalogs' verdict, the same on every engine (DESIGN.md,
+/// "Errors": an unknown catalog is 3D000); DataFusion named the table of an unknown catalog
+/// as missing instead.
+#[tokio::test]
+async fn missing_relations_are_reported_alike_on_every_engine() {
+    let server = Server::start();
+    let client = server.connect().await;
+    for engine in ["duckdb", "datafusion", "auto"] {
+        client
+            .simple_query(&format!("set junction.engine = '{engine}'"))
+            .await
+            .expect("set engine");
+        for (sql, code, message) in [
+            (
+                "select * from nosuchcat.silver.vitals",
+                "3D000",
+                "catalog \"nosuchcat\" does not exist",
+            ),
+            (
+                "select * from silver.nope",
+                "42P01",
+                "relation \"silver.nope\" does not exist",
+            ),
+            (
+                "select * from nosuch.patients",
+                "42P01",
+                "relation \"nosuch.patients\" does not exist",
+            ),
+            (
+                "select * from pg_catalog.pg_nosuch",
+                "42P01",
+                "relation \"pg_catalog.pg_nosuch\" does not exist",
+            ),
+        ] {
+            let (got, said) = code_of(&client, sql).await;
+            assert_eq!(
+                (got.as_str(), said.as_str()),
+                (code, message),
+                "{engine}: {sql}"
+            );
+        }
+    }
+}
+
 /// DuckDB's own table functions would read and list the server's files for any client: on
 /// every engine they are functions that do not exist, in PostgreSQL's words and hint.
 #[tokio::test]

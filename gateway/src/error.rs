@@ -109,6 +109,11 @@ pub enum GatewayError {
     #[error("{0}")]
     Parameters(String),
 
+    /// A statement run without a value for one of its parameters (a simple query, or a
+    /// Flight SQL statement, naming `$n`).
+    #[error("there is no parameter ${0}")]
+    NoParameter(usize),
+
     /// A request that holds no statement, or more than one where one is expected.
     #[error("{0}")]
     StatementCount(String),
@@ -152,6 +157,7 @@ impl GatewayError {
             GatewayError::PermissionDenied(_) => "42501",
             GatewayError::UnknownHandle(_) => "26000",
             GatewayError::Parameters(_) => "22023",
+            GatewayError::NoParameter(_) => "42P02",
             GatewayError::StatementCount(_) => "42601",
             GatewayError::Encode(_) | GatewayError::BinaryEncode(_) => "22008",
             GatewayError::Panicked(_) => "XX000",

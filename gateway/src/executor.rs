@@ -344,6 +344,9 @@ impl Executor {
         parameters: &[ScalarValue],
         start: Start,
     ) -> Result<Outcome, GatewayError> {
+        if let Some(n) = junction_transpiler::first_unbound_parameter(statement, parameters.len()) {
+            return Err(GatewayError::NoParameter(n));
+        }
         let slot = self.admission.run().await.inspect_err(|_| {
             self.metrics.refused("queue_timeout");
         })?;

@@ -72,7 +72,9 @@ pub use local_time::{is_utc, local_time_use, text_has_offset};
 pub use messages::{function_signature, UNDEFINED_FUNCTION_HINT};
 pub use names::{client_column_name, name_result_columns};
 pub use oid_casts::{number_text_oids, remove_oid_casts};
-pub use parameters::{count_parameters, highest_parameter, parameter_number};
+pub use parameters::{
+    count_parameters, first_unbound_parameter, highest_parameter, parameter_number,
+};
 pub use placeholders::number_question_marks;
 pub use relations::{fold, table_name_parts, table_references, SYSTEM_SCHEMAS};
 pub use session::{bind_session_values, server_version, SessionValues, UNKNOWN_SETTING_FUNCTION};

@@ -29,6 +29,19 @@ pub fn highest_parameter(statement: &Statement) -> usize {
     highest
 }
 
+/// The first parameter `statement` refers to, in the order it is written, that is not among
+/// the `bound` values: PostgreSQL's "there is no parameter $n".
+pub fn first_unbound_parameter(statement: &Statement, bound: usize) -> Option<usize> {
+    let found = visit_expressions(statement, |expr| match parameter_number(expr) {
+        Some(n) if n > bound => ControlFlow::Break(n),
+        _ => ControlFlow::Continue(()),
+    });
+    match found {
+        ControlFlow::Break(n) => Some(n),
+        ControlFlow::Continue(()) => None,
+    }
+}
+
 /// The numbers of the parameters that are a LIMIT or OFFSET count in `statement`.
 pub fn count_parameters(statement: &Statement) -> Vec<usize> {
     let mut counts = Counts(Vec::new());
@@ -83,5 +96,15 @@ mod tests {
         found.sort_unstable();
         assert_eq!(found, [2, 3, 4]);
         assert_eq!(highest_parameter(&statement), 4);
+    }
+
+    #[test]
+    fn the_first_unbound_parameter_is_the_first_written() {
+        let statement = parse("SELECT $3, $1 + $2").expect("parses").remove(0);
+        assert_eq!(first_unbound_parameter(&statement, 0), Some(3));
+        assert_eq!(first_unbound_parameter(&statement, 2), Some(3));
+        assert_eq!(first_unbound_parameter(&statement, 3), None);
+        let statement = parse("SELECT '$1'").expect("parses").remove(0);
+        assert_eq!(first_unbound_parameter(&statement, 0), None);
     }
 }

@@ -20,6 +20,8 @@ async fn errors_carry_sqlstates_and_the_connection_survives() {
         ("select nosuchfn(1)", "42883", "nosuchfn"),
         ("selec 1", "42601", "selec"),
         ("select 1/0", "22012", "division by zero"),
+        // A simple query has no parameter values (it was XX000 on both engines).
+        ("select $1 + $2", "42P02", "there is no parameter $1"),
         ("insert into silver.patients values (1)", "25006", "INSERT"),
         ("create table t (a int)", "25006", "CREATE TABLE"),
         ("set no_such_setting = 1", "42704", "no_such_setting"),

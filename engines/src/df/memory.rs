@@ -137,7 +137,7 @@ impl StatementPool {
 /// DataFusion's refusal in junction's words, naming the bound met.
 fn refusal(bound: &str, e: DataFusionError) -> DataFusionError {
     let message = match &e {
-        DataFusionError::ResourcesExhausted(m) => crate::error::pool_refusal(m).to_owned(),
+        DataFusionError::ResourcesExhausted(m) => super::error::pool_refusal(m).to_owned(),
         other => other.to_string(),
     };
     DataFusionError::ResourcesExhausted(format!("{bound} ({message})"))

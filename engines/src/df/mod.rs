@@ -11,6 +11,7 @@ mod clock;
 mod decimal_frames;
 mod domain_checks;
 mod encodings;
+pub(crate) mod error;
 mod exact_sums;
 mod expand_array;
 mod float_text_udf;

@@ -10,6 +10,8 @@
 
 use serde::Deserialize;
 
+use crate::error::{undefined_column, Words};
+
 /// An error as DuckDB reports it with `errors_as_json`.
 #[derive(Debug, Deserialize)]
 struct Reported {
@@ -110,22 +112,6 @@ const UNTYPED: [(Kind, Words, &str); 16] = [
     (Kind::InvalidInput, Words::Within(" file "), "58030"),
 ];
 
-/// How an untyped error's message is recognised.
-#[derive(Debug, Clone, Copy)]
-enum Words {
-    Start(&'static str),
-    Within(&'static str),
-}
-
-impl Words {
-    fn in_message(self, message: &str) -> bool {
-        match self {
-            Words::Start(start) => message.starts_with(start),
-            Words::Within(words) => message.contains(words),
-        }
-    }
-}
-
 /// The SQLSTATE and message of an error DuckDB reported as `text`.
 pub(crate) fn classify(text: &str) -> (&'static str, String) {
     match reported(text) {
@@ -145,7 +131,7 @@ impl Reported {
         let name = self.name.as_deref();
         match (self.exception_type, self.error_subtype, name) {
             (Kind::Binder, Some(Subtype::ColumnNotFound), Some(column)) => {
-                return ("42703", super::super::error::undefined_column(None, column));
+                return ("42703", undefined_column(None, column));
             }
             (Kind::Catalog, Some(Subtype::MissingEntry), Some(name)) => {
                 if let Some(found) = self.missing_entry(name) {
@@ -229,10 +215,8 @@ impl Reported {
             "21000" => "more than one row returned by a subquery used as an expression".to_owned(),
             "0A000" => format!("duckdb cannot multiply these numerics exactly: {message}"),
             "42703" => match (quoted(message, 0), quoted(message, 1)) {
-                (Some(table), Some(column)) => {
-                    super::super::error::undefined_column(Some(table), column)
-                }
-                (Some(column), None) => super::super::error::undefined_column(None, column),
+                (Some(table), Some(column)) => undefined_column(Some(table), column),
+                (Some(column), None) => undefined_column(None, column),
                 _ => format!("duckdb: {message}"),
             },
             _ => format!("duckdb: {message}"),

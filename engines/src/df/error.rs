@@ -16,38 +16,36 @@ use crate::error::{undefined_column, Words};
 use crate::sql_error::SqlError;
 
 /// Planning errors without a kind of their own: DataFusion's words and the SQLSTATE.
-const PLANNED: [(Words, &str); 15] = [
+const PLANNED: [(Words, &str); 12] = [
     // A function DataFusion has, but not for these argument types.
     (Words::AnyCase("no function matches"), "42883"),
+    // VALUES rows of types with no common one.
+    (Words::Within("type mismatch"), "42804"),
     // An operator without a variant for its operands' types.
     (Words::Start("Cannot coerce arithmetic expression"), "42883"),
     (Words::Start("Cannot automatically convert"), "42883"),
     (Words::Within("can't cast to"), "42883"),
-    (Words::AnyCase("cannot be cast"), "42804"),
     (Words::AnyCase("cannot infer common"), "42804"),
-    (Words::AnyCase("no coercion"), "42804"),
     (Words::AnyCase("does not support"), "42804"),
-    (Words::AnyCase("type mismatch"), "42804"),
     (
         Words::AnyCase("must appear in the group by clause"),
         "42803",
     ),
     (Words::AnyCase("must appear in group by clause"), "42803"),
-    (Words::AnyCase("placeholder"), "42P02"),
     // Valid SQL (PostgreSQL checks the row count when it runs) that DataFusion cannot
     // decorrelate: an engine limitation, which another engine may not have.
     (
-        Words::AnyCase("correlated scalar subquery must be aggregated"),
+        Words::Start("Correlated scalar subquery must be aggregated"),
         "0A000",
     ),
     (
-        Words::AnyCase("correlated scalar subquery can only be used in"),
+        Words::Start("Correlated scalar subquery can only be used in"),
         "0A000",
     ),
     // DataFusion's optimizer losing a column of a valid window query (a window over
     // constants beside an IN subquery): its own limitation, not the user's error.
     (
-        Words::AnyCase("window schema has wrong number of fields"),
+        Words::Start("Window schema has wrong number of fields"),
         "0A000",
     ),
 ];
@@ -55,8 +53,11 @@ const PLANNED: [(Words, &str); 15] = [
 /// Execution errors without a kind of their own: DataFusion's words and the SQLSTATE.
 const EXECUTED: [(Words, &str); 9] = [
     (Words::Start(REGEX_NOT_COMPILED), "2201B"),
-    (Words::AnyCase("divide by zero"), "22012"),
-    (Words::AnyCase("division by zero"), "22012"),
+    (
+        Words::Start("negative substring length not allowed"),
+        "22011",
+    ),
+    (Words::Within("stride must be"), "22023"),
     (Words::AnyCase("overflow"), "22003"),
     (Words::AnyCase("out of range"), "22003"),
     (Words::AnyCase("cannot cast"), "22P02"),
@@ -64,6 +65,13 @@ const EXECUTED: [(Words, &str); 9] = [
     // A construct DataFusion rejects only when it builds the physical plan.
     (Words::AnyCase("does not support"), "0A000"),
     (Words::AnyCase("not supported"), "0A000"),
+];
+
+/// Arrow compute errors without a kind of their own (its integer kernels' overflow).
+const COMPUTED: [(Words, &str); 3] = [
+    (Words::Start(TIMESTAMP_OUT_OF_RANGE), "22008"),
+    (Words::Start(REGEX_NOT_COMPILED), "2201B"),
+    (Words::AnyCase("overflow"), "22003"),
 ];
 
 /// The SQLSTATE `table` gives `message`, if any.
@@ -189,9 +197,7 @@ pub(crate) fn sqlstate(e: &DataFusionError) -> &'static str {
                     "22003"
                 }
             }
-            // arrow-arith's only words for date arithmetic past the timestamp range.
-            ArrowError::ComputeError(m) if m == TIMESTAMP_OUT_OF_RANGE => "22008",
-            ArrowError::ComputeError(m) if m.starts_with(REGEX_NOT_COMPILED) => "2201B",
+            ArrowError::ComputeError(m) => worded(&COMPUTED, m).unwrap_or("XX000"),
             // A number that does not fit the type it is cast to.
             ArrowError::CastError(m) if m.starts_with("Can't cast value") => "22003",
             ArrowError::CastError(_) | ArrowError::ParseError(_) => "22P02",
@@ -293,6 +299,13 @@ mod tests {
             ("SELECT to_timestamp('x', '%Y')", "22P02"),
             ("SELECT regexp_like('x', ward) FROM p", "2201B"),
             ("SELECT 'a' LIKE ward ESCAPE '#' FROM p", "0A000"),
+            ("SELECT 'a' SIMILAR TO 'a' ESCAPE '#'", "0A000"),
+            ("SELECT date_part('nosuch', now())", "0A000"),
+            ("SELECT substr('abc', 1, -1)", "22011"),
+            ("SELECT date_bin(INTERVAL '0 seconds', now())", "22023"),
+            ("SELECT factorial(100)", "22003"),
+            ("SELECT make_date(2026, 13, 1)", "22003"),
+            ("SELECT chr(-1)", "22P02"),
         ] {
             assert_eq!(error_of(sql).await.0, sqlstate, "{sql}");
         }
@@ -306,6 +319,14 @@ mod tests {
         );
         assert_eq!(error_of("SELECT CAST('x' AS INT)").await.0, "22P02");
         assert_eq!(error_of("SELECT CAST(300 AS TINYINT)").await.0, "22003");
+        assert_eq!(
+            error_of("SELECT abs(-9223372036854775807 - 1)").await.0,
+            "22003"
+        );
+        assert_eq!(
+            error_of("SELECT gcd(-9223372036854775808, 0)").await.0,
+            "22003"
+        );
         assert_eq!(
             error_of(
                 "SELECT t + INTERVAL '1000000 years' FROM (VALUES (TIMESTAMP '2026-01-01')) v(t)"

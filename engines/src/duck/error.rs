@@ -74,7 +74,7 @@ enum Subtype {
 
 /// Errors DuckDB gives no subtype that PostgreSQL tells apart: the exception type, the
 /// words that tell them apart, and the SQLSTATE.
-const UNTYPED: [(Kind, Words, &str); 16] = [
+const UNTYPED: [(Kind, Words, &str); 19] = [
     (Kind::Binder, Words::Start("Table \""), "42703"),
     (Kind::Binder, Words::Start("Values list \""), "42703"),
     (Kind::Binder, Words::Start("Column \""), "42703"),
@@ -83,13 +83,14 @@ const UNTYPED: [(Kind, Words, &str); 16] = [
     (Kind::Binder, Words::Start("column \""), "42803"),
     (Kind::OutOfRange, Words::Start("Needed scale"), "0A000"),
     (Kind::OutOfRange, Words::Start("Date out of range"), "22008"),
-    (Kind::OutOfRange, Words::Within("interval"), "22008"),
-    (Kind::OutOfRange, Words::Within("INTERVAL"), "22008"),
+    (Kind::OutOfRange, Words::AnyCase("interval"), "22008"),
     (
         Kind::Conversion,
         Words::Within("not in timestamp range"),
         "22008",
     ),
+    (Kind::Conversion, Words::Start("Date out of range"), "22008"),
+    (Kind::Conversion, Words::Start("Interval value"), "22008"),
     (Kind::Conversion, Words::Within("out of range"), "22003"),
     // A cast between types DuckDB has none for: the statement's error, not its data's.
     (
@@ -107,9 +108,16 @@ const UNTYPED: [(Kind, Words, &str); 16] = [
         Words::Start("More than one row returned"),
         "21000",
     ),
+    // A value too large for the integer a function keeps it in.
+    (
+        Kind::InvalidInput,
+        Words::Within("out of range for the destination type"),
+        "22003",
+    ),
     // Users cannot name files on DuckDB (its file-reading table functions are closed): a
     // file in an error is a table's, which cannot be read.
     (Kind::InvalidInput, Words::Within(" file "), "58030"),
+    (Kind::InvalidInput, Words::AnyCase("file '"), "58030"),
 ];
 
 /// The SQLSTATE and message of an error DuckDB reported as `text`.
@@ -360,6 +368,38 @@ mod tests {
             error_of("SELECT DATE '2026-01-01' + INTERVAL '1000000 years'"),
             ("22008", "timestamp out of range".to_owned())
         );
+    }
+
+    #[test]
+    fn untyped_errors_of_values_ranges_subqueries_and_files() {
+        assert_eq!(
+            error_of("SELECT v.nosuch FROM (VALUES (1)) v(x)"),
+            ("42703", "column v.nosuch does not exist".to_owned())
+        );
+        for sql in [
+            "SELECT DATE '2026-01-01' + INTERVAL (2147483647) MONTH",
+            "SELECT to_years(2147483647) * 12",
+        ] {
+            let got = error_of(sql);
+            assert_eq!(got.0, "22008", "{sql}: {}", got.1);
+        }
+        assert_eq!(error_of("SELECT INTERVAL '1 day' * 3000000000").0, "22003");
+        assert_eq!(
+            error_of("SELECT (SELECT x FROM (VALUES (1), (2)) t(x))"),
+            (
+                "21000",
+                "more than one row returned by a subquery used as an expression".to_owned()
+            )
+        );
+        let file =
+            std::env::temp_dir().join(format!("junction-not-parquet-{}", std::process::id()));
+        std::fs::write(&file, "not parquet").expect("a file");
+        let failed = error_of(&format!("SELECT * FROM read_parquet('{}')", file.display()));
+        assert_eq!(failed.0, "58030", "{}", failed.1);
+        std::fs::write(&file, "not parquet, and long enough to be read as one").expect("a file");
+        let failed = error_of(&format!("SELECT * FROM read_parquet('{}')", file.display()));
+        let _ = std::fs::remove_file(&file);
+        assert_eq!(failed.0, "58030", "{}", failed.1);
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod interval_text;
 mod jsonb_text;
 mod number_format;
 mod numeric;
+mod numeric_power;
 pub mod pg_text;
 pub mod regtype;
 mod server;

@@ -178,6 +178,11 @@ pub fn multiply_arrays(left: &dyn Array, right: &dyn Array) -> Result<ArrayRef, 
     combine_arrays(left, right, multiply)
 }
 
+/// `left ^ right` row by row (see [`crate::numeric_power::power`]).
+pub fn power_arrays(left: &dyn Array, right: &dyn Array) -> Result<ArrayRef, SqlError> {
+    combine_arrays(left, right, crate::numeric_power::power)
+}
+
 /// `f` of two Decimal128 arrays row by row, into a decimal of [`QUOTIENT_TYPE`].
 fn combine_arrays(
     left: &dyn Array,

@@ -1169,13 +1169,17 @@ fn is_float(t: Option<SqlType>) -> bool {
 /// ([`CHECKED_MATH`]). After the result types, which know the functions by their names and
 /// may have cast the call (`power` of numerics).
 fn checked_math(expr: &mut Expr) {
+    let power = match &mut *expr {
+        Expr::Cast { expr, .. } => expr.as_mut(),
+        other => other,
+    };
     if let Expr::BinaryOp {
         left,
         op: BinaryOperator::PGExp,
         right,
-    } = expr
+    } = power
     {
-        *expr = call_with("junction_power", vec![take(left), take(right)]);
+        *power = call_with("junction_power", vec![take(left), take(right)]);
         return;
     }
     let function = match expr {
@@ -1279,8 +1283,9 @@ mod tests {
         );
         // Numeric power keeps its result type around the checked call.
         assert_eq!(
-            duckdb("SELECT power(2.0, 3), cbrt(a) FROM t"),
-            "SELECT CAST(junction_power(2.0, 3) AS DECIMAL(38,16)), cbrt(a) FROM t"
+            duckdb("SELECT power(2.0, 3), 2.0 ^ 3, cbrt(a) FROM t"),
+            "SELECT CAST(junction_power(2.0, 3) AS DECIMAL(38,16)), \
+             CAST(junction_power(2.0, 3) AS DECIMAL(38,16)), cbrt(a) FROM t"
         );
     }
 

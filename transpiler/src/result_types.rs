@@ -87,6 +87,12 @@ pub(crate) fn apply(expr: &mut Expr, scope: &Scope<'_>) {
         {
             Some(DataType::Integer(None))
         }
+        // `a ^ b` of numerics, as `power(a, b)` below (DataFusion's rules have written it
+        // as that call already).
+        Expr::BinaryOp {
+            op: BinaryOperator::PGExp,
+            ..
+        } if scope.type_of(expr) == Some(SqlType::Numeric) => Some(numeric(DIVISION_SCALE)),
         Expr::Function(function) => {
             let Some(name) = function_name(function).map(str::to_ascii_lowercase) else {
                 return;

@@ -304,7 +304,7 @@ pub fn is_wide_numeric_product(left: &DataType, right: &DataType) -> bool {
 }
 
 /// An exact operand as a decimal: integers with no digits after the point.
-fn as_decimal(data_type: &DataType) -> Option<DataType> {
+pub(super) fn as_decimal(data_type: &DataType) -> Option<DataType> {
     match data_type {
         DataType::Decimal128(..) => Some(data_type.clone()),
         DataType::Int8 | DataType::Int16 | DataType::Int32 | DataType::Int64 => {
@@ -363,7 +363,7 @@ impl ScalarUDFImpl for NumericDivide {
 }
 
 /// Applies `f` to two arguments of one length; a scalar result where both are scalars.
-fn binary(
+pub(super) fn binary(
     args: &[ColumnarValue],
     f: impl FnOnce(&ArrayRef, &ArrayRef) -> Result<ArrayRef>,
 ) -> Result<ColumnarValue> {

@@ -45,6 +45,7 @@ mod pg_settings;
 mod pg_typeof;
 mod pg_user_mappings;
 mod plan_expressions;
+mod power;
 mod privileges;
 mod regtype;
 mod scalar_subquery;
@@ -268,6 +269,7 @@ impl DataFusionEngine {
         ctx.register_udf(case_mapping::upper_udf());
         ctx.register_udf(case_mapping::lower_udf());
         ctx.register_udf(width_bucket::width_bucket_udf());
+        ctx.register_udf(power::power_udf());
         ctx.register_udf(like_escape::like_escape_udf());
         ctx.register_udf(sql_type_name::sql_type_name_udf());
         ctx.register_udf(clock::clock_timestamp_udf());

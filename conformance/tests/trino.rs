@@ -347,6 +347,9 @@ async fn metastore_tables_through_the_mapped_trino_catalog() {
         duckdb_extensions_config(),
         trino.uri
     );
+    // The embedded warehouse holds the demo, a catalog Trino has no mapping for.
+    Junction::write_demo(&junction_bin(), &dir.path().join("warehouse"), 2, 1)
+        .expect("demo warehouse");
     let junction = Junction::serve_config_in(dir.path(), &config);
     let client = connect(junction.port, "tester", "hms")
         .await
@@ -378,6 +381,13 @@ async fn metastore_tables_through_the_mapped_trino_catalog() {
     .await;
     assert_eq!(code, "0A000", "{message}");
     assert!(message.contains("warehouse.silver.patients"), "{message}");
+    // A table that does not exist is that, whichever engine is pinned.
+    let (code, message) = error_of(
+        &client,
+        "SELECT count(*) FROM demo.vitals_v2 v JOIN warehouse.silver.nosuch p USING (patient_id)",
+    )
+    .await;
+    assert_eq!(code, "42P01", "{message}");
     let route = simple_rows(&client, "EXPLAIN ROUTE SELECT count(*) FROM demo.vitals_v2")
         .await
         .expect("explain route")

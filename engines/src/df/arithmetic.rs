@@ -256,10 +256,22 @@ where
     T: ArrowPrimitiveType,
     T::Native: Float,
 {
-    let (l, r) = (l.as_primitive::<T>(), r.as_primitive::<T>());
+    try_rows::<T>(l, r, |a, b| float_value(op, a, b))
+}
+
+/// `f` of two arrays of `T` row by row (NULL where either is); the first row `f` fails is
+/// the statement's error.
+pub(super) fn try_rows<T: ArrowPrimitiveType>(
+    l: &ArrayRef,
+    r: &ArrayRef,
+    f: impl Fn(T::Native, T::Native) -> Result<T::Native, SqlError>,
+) -> Result<ArrayRef> {
+    let (Some(l), Some(r)) = (l.as_primitive_opt::<T>(), r.as_primitive_opt::<T>()) else {
+        return exec_err!("expected two arrays of {}", T::DATA_TYPE);
+    };
     let result: Result<PrimitiveArray<T>, ArrowError> =
         datafusion::arrow::compute::try_binary(l, r, |a, b| {
-            float_value(op, a, b).map_err(|e| ArrowError::ExternalError(Box::new(e)))
+            f(a, b).map_err(|e| ArrowError::ExternalError(Box::new(e)))
         });
     match result {
         Ok(array) => Ok(Arc::new(array)),

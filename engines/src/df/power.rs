@@ -5,21 +5,16 @@
 //! DataFusion's answered NaN or infinity.
 
 use std::any::Any;
-use std::sync::Arc;
 
-use datafusion::arrow::array::AsArray;
-use datafusion::arrow::compute::try_binary;
 use datafusion::arrow::datatypes::{DataType, Float64Type};
-use datafusion::arrow::error::ArrowError;
 use datafusion::common::{plan_err, Result};
 use datafusion::logical_expr::{
     ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility,
 };
 
-use super::arithmetic::{as_decimal, binary};
+use super::arithmetic::{as_decimal, binary, try_rows};
 use crate::numeric::{power_arrays, QUOTIENT_TYPE};
 use crate::numeric_power::float_power;
-use crate::sql_error::SqlError;
 
 #[derive(Debug, PartialEq, Eq, Hash)]
 pub struct Power {
@@ -90,28 +85,10 @@ impl ScalarUDFImpl for Power {
             .any(|f| matches!(f.data_type(), DataType::Decimal128(..)));
         binary(&args.args, |base, exponent| {
             if numeric {
-                return Ok(power_arrays(base.as_ref(), exponent.as_ref())?);
-            }
-            let powers = try_binary::<_, _, _, Float64Type>(
-                base.as_primitive_opt::<Float64Type>()
-                    .ok_or_else(not_doubles)?,
-                exponent
-                    .as_primitive_opt::<Float64Type>()
-                    .ok_or_else(not_doubles)?,
-                |b, e| float_power(b, e).map_err(|e| ArrowError::ExternalError(Box::new(e))),
-            );
-            match powers {
-                Ok(powers) => Ok(Arc::new(powers)),
-                Err(ArrowError::ExternalError(e)) => match e.downcast::<SqlError>() {
-                    Ok(sql) => Err((*sql).into()),
-                    Err(other) => Err(ArrowError::ExternalError(other).into()),
-                },
-                Err(other) => Err(other.into()),
+                Ok(power_arrays(base.as_ref(), exponent.as_ref())?)
+            } else {
+                try_rows::<Float64Type>(base, exponent, float_power)
             }
         })
     }
-}
-
-fn not_doubles() -> datafusion::error::DataFusionError {
-    datafusion::error::DataFusionError::Internal("power of values other than doubles".to_owned())
 }

@@ -1,5 +1,12 @@
 use crate::server::{assert_usable, Server};
 
+async fn set_engine(client: &tokio_postgres::Client, engine: &str) {
+    client
+        .simple_query(&format!("set junction.engine = '{engine}'"))
+        .await
+        .expect("set engine");
+}
+
 async fn code_of(client: &tokio_postgres::Client, sql: &str) -> (String, String) {
     let err = client.simple_query(sql).await.expect_err(sql);
     let db = err
@@ -43,10 +50,7 @@ async fn missing_relations_are_reported_alike_on_every_engine() {
     let server = Server::start();
     let client = server.connect().await;
     for engine in ["duckdb", "datafusion", "auto"] {
-        client
-            .simple_query(&format!("set junction.engine = '{engine}'"))
-            .await
-            .expect("set engine");
+        set_engine(&client, engine).await;
         for (sql, code, message) in [
             (
                 "select * from nosuchcat.silver.vitals",
@@ -86,10 +90,7 @@ async fn the_servers_files_are_out_of_reach() {
     let server = Server::start();
     let client = server.connect().await;
     for engine in ["duckdb", "datafusion", "auto"] {
-        client
-            .simple_query(&format!("set junction.engine = '{engine}'"))
-            .await
-            .expect("set engine");
+        set_engine(&client, engine).await;
         for (sql, message) in [
             (
                 "select * from read_csv('/etc/hostname')",

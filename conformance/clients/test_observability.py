@@ -81,10 +81,10 @@ def test_statements_are_counted_by_front_end_engine_and_outcome(server):
     with pg(server) as conn:
         conn.execute("SET junction.engine = 'duckdb'")
         rows = conn.execute("select * from silver.devices").fetchall()
+        with pytest.raises(psycopg.errors.UndefinedColumn):
+            conn.execute("select nosuch from silver.devices")
         with pytest.raises(psycopg.errors.UndefinedTable):
             conn.execute("select * from silver.nosuch")
-        with pytest.raises(psycopg.errors.UndefinedTable):
-            conn.execute("select * from nosuch")
         # Still open when scraped.
         during = scrape(server)
     with flightsql.connect(f"grpc://127.0.0.1:{server['flight_port']}", autocommit=True) as f, \
@@ -98,8 +98,8 @@ def test_statements_are_counted_by_front_end_engine_and_outcome(server):
 
     assert delta("junction_statements_total", frontend="pg", engine="duckdb", outcome="00") == 1
     assert delta("junction_statements_total", frontend="pg", engine="gateway", outcome="00") == 1
-    # The engine reports a table it cannot find; an unqualified name that resolves nowhere
-    # is found while routing, before any engine ran.
+    # The engine reports a column it cannot find; a table that does not exist is found
+    # while routing, before any engine ran.
     assert delta("junction_statements_total", frontend="pg", engine="duckdb", outcome="42") == 1
     assert delta("junction_statements_total", frontend="pg", engine="none", outcome="42") == 1
     assert sum(

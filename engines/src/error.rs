@@ -205,12 +205,7 @@ impl From<duckdb::Error> for EngineError {
             duckdb::Error::DuckDBFailure(_, Some(message)) => message.clone(),
             other => other.to_string(),
         };
-        let (sqlstate, message) = crate::duck::error::classify(&text);
-        EngineError::DuckDb {
-            message,
-            sqlstate,
-            function: crate::duck::error::undefined_function(&text),
-        }
+        crate::duck::error::engine_error(&text)
     }
 }
 

@@ -61,15 +61,43 @@ fn division_scale(a: i128, a_scale: i8, b: i128, b_scale: i8) -> i32 {
 /// The quotient's type: Arrow's widest 128-bit decimal.
 pub const QUOTIENT_TYPE: DataType = DataType::Decimal128(38, QUOTIENT_SCALE);
 
-fn overflow() -> SqlError {
+pub(crate) fn overflow() -> SqlError {
     SqlError::overflow("value overflows numeric format")
 }
 
-fn power_of_ten(exponent: i32) -> Result<i256, SqlError> {
+pub(crate) fn power_of_ten(exponent: i32) -> Result<i256, SqlError> {
     let exponent = u32::try_from(exponent).map_err(|_| overflow())?;
     i256::from_i128(10)
         .checked_pow(exponent)
         .ok_or_else(overflow)
+}
+
+/// `numerator / denominator` rounded half away from zero, as PostgreSQL rounds.
+pub(crate) fn divide_rounded(numerator: i256, denominator: i256) -> Result<i256, SqlError> {
+    let quotient = numerator.checked_div(denominator).ok_or_else(overflow)?;
+    let remainder = numerator.checked_rem(denominator).ok_or_else(overflow)?;
+    let twice = remainder
+        .wrapping_abs()
+        .checked_mul(i256::from_i128(2))
+        .ok_or_else(overflow)?;
+    if twice < denominator.wrapping_abs() {
+        return Ok(quotient);
+    }
+    let away = if (numerator < i256::ZERO) == (denominator < i256::ZERO) {
+        i256::ONE
+    } else {
+        i256::MINUS_ONE
+    };
+    quotient.checked_add(away).ok_or_else(overflow)
+}
+
+/// An unscaled value at [`QUOTIENT_SCALE`] as the 38 digits a decimal column holds.
+pub(crate) fn held(value: i256) -> Result<i128, SqlError> {
+    let value = value.to_i128().ok_or_else(overflow)?;
+    if value.unsigned_abs() >= 10u128.pow(38) {
+        return Err(overflow());
+    }
+    Ok(value)
 }
 
 /// `a × 10^-a_scale ÷ b × 10^-b_scale`, as the unscaled value of a decimal with
@@ -91,33 +119,13 @@ pub fn divide(a: i128, a_scale: i8, b: i128, b_scale: i8) -> Result<i128, SqlErr
             .checked_mul(power_of_ten(-k)?)
             .ok_or_else(overflow)?;
     }
-    let quotient = numerator.checked_div(denominator).ok_or_else(overflow)?;
-    let remainder = numerator.checked_rem(denominator).ok_or_else(overflow)?;
-    // Half away from zero: the remainder's size against half the divisor's.
-    let twice = remainder
-        .wrapping_abs()
-        .checked_mul(i256::from_i128(2))
-        .ok_or_else(overflow)?;
-    let rounded = if twice >= denominator.wrapping_abs() {
-        let away = if (numerator < i256::ZERO) == (denominator < i256::ZERO) {
-            i256::ONE
-        } else {
-            i256::MINUS_ONE
-        };
-        quotient.checked_add(away).ok_or_else(overflow)?
-    } else {
-        quotient
-    };
+    let rounded = divide_rounded(numerator, denominator)?;
     // The same value with the column's digits after the point.
-    let widened = rounded
-        .checked_mul(power_of_ten(i32::from(QUOTIENT_SCALE) - scale)?)
-        .ok_or_else(overflow)?;
-    let unscaled = widened.to_i128().ok_or_else(overflow)?;
-    // 38 digits at most.
-    if unscaled.unsigned_abs() >= 10u128.pow(38) {
-        return Err(overflow());
-    }
-    Ok(unscaled)
+    held(
+        rounded
+            .checked_mul(power_of_ten(i32::from(QUOTIENT_SCALE) - scale)?)
+            .ok_or_else(overflow)?,
+    )
 }
 
 /// `a × 10^-a_scale · b × 10^-b_scale` rounded half away from zero to [`QUOTIENT_SCALE`]
@@ -129,35 +137,13 @@ pub fn multiply(a: i128, a_scale: i8, b: i128, b_scale: i8) -> Result<i128, SqlE
         .ok_or_else(overflow)?;
     let excess = i32::from(a_scale) + i32::from(b_scale) - i32::from(QUOTIENT_SCALE);
     let rounded = if excess > 0 {
-        let divisor = power_of_ten(excess)?;
-        let (q, r) = (
-            product.checked_div(divisor).ok_or_else(overflow)?,
-            product.checked_rem(divisor).ok_or_else(overflow)?,
-        );
-        let twice = r
-            .wrapping_abs()
-            .checked_mul(i256::from_i128(2))
-            .ok_or_else(overflow)?;
-        if twice >= divisor {
-            let away = if product < i256::ZERO {
-                i256::MINUS_ONE
-            } else {
-                i256::ONE
-            };
-            q.checked_add(away).ok_or_else(overflow)?
-        } else {
-            q
-        }
+        divide_rounded(product, power_of_ten(excess)?)?
     } else {
         product
             .checked_mul(power_of_ten(-excess)?)
             .ok_or_else(overflow)?
     };
-    let unscaled = rounded.to_i128().ok_or_else(overflow)?;
-    if unscaled.unsigned_abs() >= 10u128.pow(38) {
-        return Err(overflow());
-    }
-    Ok(unscaled)
+    held(rounded)
 }
 
 /// The scale of a decimal array's type (integers count as scale 0).

@@ -1,4 +1,4 @@
-//! PostgreSQL's `power` (and `^`) of numerics and of doubles.
+//! PostgreSQL's `power` (and `^`) of numerics.
 //!
 //! DataFusion's power of decimals keeps the base's scale and an integer exponent: `power(2.5,
 //! 2)` answered 6.2, `power(2::numeric, 0.5)` 1.0. PostgreSQL computes a numeric power
@@ -11,62 +11,8 @@
 
 use arrow::datatypes::i256;
 
-use crate::numeric::QUOTIENT_SCALE;
+use crate::numeric::{divide_rounded, held, overflow, power_of_ten, QUOTIENT_SCALE};
 use crate::sql_error::SqlError;
-
-fn overflow() -> SqlError {
-    SqlError::overflow("value overflows numeric format")
-}
-
-fn zero_to_negative() -> SqlError {
-    SqlError {
-        sqlstate: "2201F",
-        message: "zero raised to a negative power is undefined".to_owned(),
-    }
-}
-
-fn complex_result() -> SqlError {
-    SqlError {
-        sqlstate: "2201F",
-        message: "a negative number raised to a non-integer power yields a complex result"
-            .to_owned(),
-    }
-}
-
-/// 10^`exponent` in 256 bits.
-fn ten_to(exponent: u32) -> Result<i256, SqlError> {
-    i256::from_i128(10)
-        .checked_pow(exponent)
-        .ok_or_else(overflow)
-}
-
-/// `numerator / denominator` rounded half away from zero.
-fn divide_rounded(numerator: i256, denominator: i256) -> Result<i256, SqlError> {
-    let quotient = numerator.checked_div(denominator).ok_or_else(overflow)?;
-    let remainder = numerator.checked_rem(denominator).ok_or_else(overflow)?;
-    let twice = remainder
-        .wrapping_abs()
-        .checked_mul(i256::from_i128(2))
-        .ok_or_else(overflow)?;
-    if twice < denominator.wrapping_abs() {
-        return Ok(quotient);
-    }
-    let away = if (numerator < i256::ZERO) == (denominator < i256::ZERO) {
-        i256::ONE
-    } else {
-        i256::MINUS_ONE
-    };
-    quotient.checked_add(away).ok_or_else(overflow)
-}
-
-/// An unscaled value at [`QUOTIENT_SCALE`] that a 38-digit decimal holds.
-fn held(value: i256) -> Result<i128, SqlError> {
-    let value = value.to_i128().ok_or_else(overflow)?;
-    if value.unsigned_abs() >= 10u128.pow(38) {
-        return Err(overflow());
-    }
-    Ok(value)
-}
 
 /// `base × 10^-base_scale` raised to `exponent × 10^-exponent_scale`, as the unscaled value
 /// of a decimal with [`QUOTIENT_SCALE`] digits after the point.
@@ -83,13 +29,13 @@ pub fn power(
     let integral = exponent % exponent_unit == 0;
     if base == 0 {
         return match exponent.signum() {
-            -1 => Err(zero_to_negative()),
-            0 => held(ten_to(QUOTIENT_SCALE.unsigned_abs().into())?),
+            -1 => Err(SqlError::zero_to_negative_power()),
+            0 => held(power_of_ten(QUOTIENT_SCALE.into())?),
             _ => Ok(0),
         };
     }
     if !integral && base < 0 {
-        return Err(complex_result());
+        return Err(SqlError::complex_power());
     }
     if integral {
         if let Some(value) = integer_power(base, base_scale, whole)? {
@@ -114,6 +60,11 @@ fn integer_power(base: i128, base_scale: i8, n: i128) -> Result<Option<i128>, Sq
         return Ok(None);
     };
     let target = u32::from(QUOTIENT_SCALE.unsigned_abs());
+    let ten_to = |exponent: u32| {
+        i32::try_from(exponent)
+            .map_err(|_| overflow())
+            .and_then(power_of_ten)
+    };
     let value = if n >= 0 {
         if scale > target {
             let Ok(divisor) = ten_to(scale - target) else {
@@ -159,25 +110,6 @@ fn from_double(value: f64) -> Result<i128, SqlError> {
     held(i256::from_i128(signed))
 }
 
-/// PostgreSQL's float8 power (float.c's dpow): its errors where a double would be NaN or
-/// infinite.
-pub fn float_power(base: f64, exponent: f64) -> Result<f64, SqlError> {
-    if base == 0.0 && exponent < 0.0 {
-        return Err(zero_to_negative());
-    }
-    if base < 0.0 && exponent.fract() != 0.0 && exponent.is_finite() {
-        return Err(complex_result());
-    }
-    let result = base.powf(exponent);
-    if result.is_infinite() && base.is_finite() && exponent.is_finite() {
-        return Err(SqlError::overflow("value out of range: overflow"));
-    }
-    if result == 0.0 && base != 0.0 && base.is_finite() && exponent.is_finite() {
-        return Err(SqlError::overflow("value out of range: underflow"));
-    }
-    Ok(result)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -215,12 +147,5 @@ mod tests {
         assert_eq!(power(0, 0, -1, 0).map_err(|e| e.sqlstate), Err("2201F"));
         assert_eq!(power(-8, 0, 5, 1).map_err(|e| e.sqlstate), Err("2201F"));
         assert_eq!(power(10, 0, 40, 0).map_err(|e| e.sqlstate), Err("22003"));
-        assert_eq!(float_power(0.0, -1.0).map_err(|e| e.sqlstate), Err("2201F"));
-        assert_eq!(float_power(-8.0, 0.5).map_err(|e| e.sqlstate), Err("2201F"));
-        assert_eq!(
-            float_power(10.0, 400.0).map_err(|e| e.sqlstate),
-            Err("22003")
-        );
-        assert_eq!(float_power(-8.0, 3.0), Ok(-512.0));
     }
 }

@@ -36,6 +36,23 @@ impl SqlError {
         }
     }
 
+    /// 2201F: zero to a negative power.
+    pub fn zero_to_negative_power() -> Self {
+        Self {
+            sqlstate: "2201F",
+            message: "zero raised to a negative power is undefined".to_owned(),
+        }
+    }
+
+    /// 2201F: a negative number to a fractional power.
+    pub fn complex_power() -> Self {
+        Self {
+            sqlstate: "2201F",
+            message: "a negative number raised to a non-integer power yields a complex result"
+                .to_owned(),
+        }
+    }
+
     /// 22023, an argument no value of which makes sense (an unknown time zone).
     pub fn invalid_parameter(message: String) -> Self {
         Self {

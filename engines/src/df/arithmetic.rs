@@ -261,7 +261,7 @@ where
 
 /// `f` of two arrays of `T` row by row (NULL where either is); the first row `f` fails is
 /// the statement's error.
-pub(super) fn try_rows<T: ArrowPrimitiveType>(
+fn try_rows<T: ArrowPrimitiveType>(
     l: &ArrayRef,
     r: &ArrayRef,
     f: impl Fn(T::Native, T::Native) -> Result<T::Native, SqlError>,

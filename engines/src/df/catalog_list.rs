@@ -9,15 +9,12 @@ use async_trait::async_trait;
 use datafusion::catalog::{CatalogProvider, CatalogProviderList, SchemaProvider, TableProvider};
 use datafusion::datasource::TableType;
 use datafusion::error::{DataFusionError, Result as DFResult};
-use datafusion::execution::SessionState;
-use datafusion::sql::parser::Statement as DFStatement;
 use junction_catalogs::{Catalog, Catalogs};
-use junction_transpiler::SYSTEM_SCHEMAS;
 use sqlparser::ast::{visit_relations, ObjectNamePart, Statement};
 
 use super::pg_catalog::PgCatalogMap;
 use crate::server::ServerViews;
-use crate::{EngineError, Result, SessionSetting};
+use crate::{Result, SessionSetting};
 
 /// Whether `statement` reads `information_schema`, whose listings need every table name of
 /// the current catalog up front (DataFusion asks for them synchronously).
@@ -35,30 +32,6 @@ pub fn mentions_information_schema(statement: &Statement) -> bool {
         }
     });
     found.is_break()
-}
-
-/// Fails with 42P01 when `statement` names a system relation (pg_catalog, information_schema)
-/// that this session's DataFusion does not serve; warehouse tables the router has found.
-pub fn check_system_relations(state: &SessionState, statement: &DFStatement) -> Result<()> {
-    let defaults = &state.config_options().catalog;
-    for reference in state.resolve_table_references(statement)? {
-        let resolved = reference
-            .clone()
-            .resolve(&defaults.default_catalog, &defaults.default_schema);
-        if !SYSTEM_SCHEMAS.contains(&resolved.schema.as_ref()) {
-            continue;
-        }
-        let served = state
-            .schema_for_ref(reference)
-            .is_ok_and(|schema| schema.table_exist(&resolved.table));
-        if !served {
-            return Err(EngineError::UnknownTable(format!(
-                "{}.{}",
-                resolved.schema, resolved.table
-            )));
-        }
-    }
-    Ok(())
 }
 
 /// The catalogs of one query: every configured catalog is reachable by name, and only the

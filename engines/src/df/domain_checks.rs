@@ -95,7 +95,6 @@ pub fn udfs() -> Vec<ScalarUDF> {
         // One argument (base 10) or two (base first), told apart per call.
         checked(math::log(), Rule::LogarithmOfBase),
         checked(math::exp(), Rule::Exponential),
-        checked(math::power(), Rule::Power),
         checked(math::acos(), Rule::UnitRange),
         checked(math::asin(), Rule::UnitRange),
         checked(math::atanh(), Rule::UnitRange),
@@ -114,6 +113,12 @@ pub fn udfs() -> Vec<ScalarUDF> {
             Rule::SeriesStep,
         ),
     ]
+}
+
+/// DataFusion's `power` of doubles behind PostgreSQL's checks; `df/power.rs` calls it for
+/// every power but that of numerics.
+pub fn checked_power() -> ScalarUDF {
+    checked(datafusion::functions::math::power(), Rule::Power)
 }
 
 fn out_of_range() -> SqlError {
@@ -151,12 +156,8 @@ fn argument_error(rule: Rule, args: &[f64]) -> Option<SqlError> {
         (Rule::LogarithmOfBase, [base, x]) => logarithm_of(*base)
             .or_else(|| logarithm_of(*x))
             .or_else(|| (*base == 1.0).then(SqlError::division_by_zero)),
-        (Rule::Power, [a, b]) if *a == 0.0 && *b < 0.0 => Some(invalid_power(
-            "zero raised to a negative power is undefined",
-        )),
-        (Rule::Power, [a, b]) if *a < 0.0 && b.floor() != *b => Some(invalid_power(
-            "a negative number raised to a non-integer power yields a complex result",
-        )),
+        (Rule::Power, [a, b]) if *a == 0.0 && *b < 0.0 => Some(SqlError::zero_to_negative_power()),
+        (Rule::Power, [a, b]) if *a < 0.0 && b.floor() != *b => Some(SqlError::complex_power()),
         (Rule::UnitRange, [x]) if !(-1.0..=1.0).contains(x) && !x.is_nan() => Some(out_of_range()),
         (Rule::AtLeastOne, [x]) if *x < 1.0 => Some(out_of_range()),
         (Rule::Finite, [x]) if x.is_infinite() => Some(out_of_range()),
@@ -343,6 +344,7 @@ mod tests {
         for udf in udfs() {
             ctx.register_udf(udf);
         }
+        ctx.register_udf(checked_power());
         let batches = ctx.sql(sql).await?.collect().await?;
         Ok(datafusion::arrow::util::pretty::pretty_format_batches(&batches)?.to_string())
     }

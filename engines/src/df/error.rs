@@ -2,11 +2,11 @@
 //! Arrow's, or the type of an external error: junction's own, the regex crate's, a table
 //! format library's), the message without DataFusion's prefixes.
 //!
-//! DataFusion 53 reports planning errors as `Plan(String)` and some execution errors as
-//! `Execution(String)`, without a kind. Those PostgreSQL tells apart are recognised by
-//! DataFusion's words, in [`PLANNED`] and [`EXECUTED`] only, each pinned by a test that makes
-//! DataFusion raise it; a missing table or function never gets that far (the router and
-//! `df/undefined_functions.rs` find them).
+//! DataFusion 53 reports planning errors as `Plan(String)`, some execution errors as
+//! `Execution(String)` and Arrow's compute and cast errors as text, without a kind. Those
+//! PostgreSQL tells apart are recognised by DataFusion's words, in [`PLANNED`], [`EXECUTED`],
+//! [`COMPUTED`] and the cast rules of [`sqlstate`] only; a missing table or function never
+//! gets that far (the router and `df/unknown_names.rs` find them).
 
 use datafusion::arrow::error::ArrowError;
 use datafusion::common::SchemaError;
@@ -101,17 +101,10 @@ pub(crate) fn message(e: &DataFusionError) -> String {
         DataFusionError::SQL(p, _) => p.to_string(),
         // junction's statement pool says which bound was met (df/memory.rs).
         DataFusionError::ResourcesExhausted(m) => format!("out of memory: {}", pool_refusal(m)),
-        DataFusionError::External(inner) => {
-            if let Some(sql) = inner.downcast_ref::<SqlError>() {
-                sql.message.clone()
-            } else if let Some(regex) = inner.downcast_ref::<regex::Error>() {
-                invalid_regex(&regex.to_string())
-            } else if let Some(regex) = inner.downcast_ref::<regex_syntax::Error>() {
-                invalid_regex(&regex.to_string())
-            } else {
-                e.to_string()
-            }
-        }
+        DataFusionError::External(inner) => match inner.downcast_ref::<SqlError>() {
+            Some(sql) => sql.message.clone(),
+            None => regex_report(inner.as_ref()).map_or_else(|| e.to_string(), invalid_regex),
+        },
         other => other.to_string(),
     }
 }
@@ -126,9 +119,21 @@ pub(crate) fn pool_refusal(message: &str) -> &str {
         .trim_start_matches("Error: ")
 }
 
+/// The report of a regular expression that does not compile: the regex crate's error (its
+/// functions) or regex-syntax's (its simplifier).
+fn regex_report(e: &(dyn std::error::Error + Send + Sync + 'static)) -> Option<String> {
+    e.downcast_ref::<regex::Error>()
+        .map(ToString::to_string)
+        .or_else(|| {
+            e.downcast_ref::<regex_syntax::Error>()
+                .map(ToString::to_string)
+        })
+}
+
 /// PostgreSQL's 2201B message, with the regex crate's reason (the last line of its report,
 /// which first repeats the pattern).
-fn invalid_regex(report: &str) -> String {
+fn invalid_regex(report: impl AsRef<str>) -> String {
+    let report = report.as_ref();
     let reason = report
         .lines()
         .find_map(|line| line.strip_prefix("error: "))
@@ -230,9 +235,7 @@ fn external_sqlstate(e: &(dyn std::error::Error + Send + Sync + 'static)) -> &'s
     if let Some(datafusion) = e.downcast_ref::<DataFusionError>() {
         return sqlstate(innermost(datafusion));
     }
-    if e.downcast_ref::<regex::Error>().is_some()
-        || e.downcast_ref::<regex_syntax::Error>().is_some()
-    {
+    if regex_report(e).is_some() {
         return "2201B";
     }
     if let Some(iceberg) = e.downcast_ref::<iceberg::Error>() {
@@ -288,6 +291,9 @@ mod tests {
                 "SELECT (SELECT id FROM p q WHERE q.id = p.id) FROM p",
                 "0A000",
             ),
+            ("SELECT * FROM p GROUP BY id", "42803"),
+            ("SELECT id FROM p GROUP BY ward HAVING id > 1", "42803"),
+            ("SELECT abs()", "42883"),
         ] {
             assert_eq!(error_of(sql).await.0, sqlstate, "{sql}");
         }

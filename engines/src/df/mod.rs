@@ -55,7 +55,7 @@ mod text_casts;
 mod text_size;
 mod time_zones;
 mod to_char_number;
-mod undefined_functions;
+mod unknown_names;
 mod width_bucket;
 
 use std::collections::HashMap;
@@ -381,18 +381,14 @@ impl DataFusionEngine {
         let mut statement = statement.clone();
         junction_transpiler::rewrite(&mut statement, Dialect::DataFusion, types)?;
         // Read before planning, which takes the statement: a planning failure is reported
-        // as this missing function, if there is one (DataFusion's own error says it in words).
-        let undefined = undefined_functions::first_undefined(&state, &statement);
-        let statement = DFStatement::Statement(Box::new(statement));
-        catalog_list::check_system_relations(&state, &statement)?;
-        let plan = match state.statement_to_plan(statement).await {
+        // as this unknown name, if there is one (DataFusion's own error says it in words).
+        let unknown = unknown_names::unknown_name(&state, &statement);
+        let plan = match state
+            .statement_to_plan(DFStatement::Statement(Box::new(statement)))
+            .await
+        {
             Ok(plan) => plan,
-            Err(e) => {
-                return Err(match undefined {
-                    Some(function) => EngineError::UndefinedFunction(function),
-                    None => e.into(),
-                })
-            }
+            Err(e) => return Err(unknown.unwrap_or_else(|| e.into())),
         };
         if let Some(zone) = ctx.local_time_zone() {
             local_time::refuse(&state, &plan, zone)?;

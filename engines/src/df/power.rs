@@ -1,31 +1,33 @@
 //! `power(a, b)` (and `pow`, and `^`, which the transpiler writes as `power`) as PostgreSQL
 //! computes it, in place of DataFusion's: numerics exactly for integer exponents
 //! (DataFusion's kept the base's scale, `power(2.5, 2)` answered 6.2, and truncated the
-//! exponent, `power(2::numeric, 0.5)` answered 1.0), doubles with PostgreSQL's errors where
-//! DataFusion's answered NaN or infinity.
+//! exponent, `power(2::numeric, 0.5)` answered 1.0); doubles by DataFusion's power behind
+//! PostgreSQL's checks (`domain_checks::checked_power`).
 
 use std::any::Any;
 
-use datafusion::arrow::datatypes::{DataType, Float64Type};
+use datafusion::arrow::datatypes::DataType;
 use datafusion::common::{plan_err, Result};
 use datafusion::logical_expr::{
     ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility,
 };
 
-use super::arithmetic::{as_decimal, binary, try_rows};
+use super::arithmetic::{as_decimal, binary};
 use crate::numeric::{power_arrays, QUOTIENT_TYPE};
-use crate::numeric_power::float_power;
 
 #[derive(Debug, PartialEq, Eq, Hash)]
 pub struct Power {
     signature: Signature,
     aliases: Vec<String>,
+    /// The power of doubles.
+    float: ScalarUDF,
 }
 
 pub fn power_udf() -> ScalarUDF {
     ScalarUDF::new_from_impl(Power {
         signature: Signature::user_defined(Volatility::Immutable),
         aliases: vec!["pow".to_owned()],
+        float: super::domain_checks::checked_power(),
     })
 }
 
@@ -83,12 +85,11 @@ impl ScalarUDFImpl for Power {
             .arg_fields
             .iter()
             .any(|f| matches!(f.data_type(), DataType::Decimal128(..)));
+        if !numeric {
+            return self.float.invoke_with_args(args);
+        }
         binary(&args.args, |base, exponent| {
-            if numeric {
-                Ok(power_arrays(base.as_ref(), exponent.as_ref())?)
-            } else {
-                try_rows::<Float64Type>(base, exponent, float_power)
-            }
+            Ok(power_arrays(base.as_ref(), exponent.as_ref())?)
         })
     }
 }

@@ -11,6 +11,7 @@
 use serde::Deserialize;
 
 use crate::error::{undefined_column, Words};
+use crate::EngineError;
 
 /// An error as DuckDB reports it with `errors_as_json`.
 #[derive(Debug, Deserialize)]
@@ -120,12 +121,22 @@ const UNTYPED: [(Kind, Words, &str); 19] = [
     (Kind::InvalidInput, Words::AnyCase("file '"), "58030"),
 ];
 
-/// The SQLSTATE and message of an error DuckDB reported as `text`.
-pub(crate) fn classify(text: &str) -> (&'static str, String) {
-    match reported(text) {
+/// The error DuckDB reported as `text`, with its SQLSTATE, message and the function it says
+/// it lacks.
+pub(crate) fn engine_error(text: &str) -> EngineError {
+    let reported = reported(text);
+    let (sqlstate, message) = match &reported {
         Some(reported) => reported.classify(),
         // Errors of the duckdb crate itself, not of a statement.
         None => ("XX000", format!("duckdb: {}", first_line(text))),
+    };
+    EngineError::DuckDb {
+        message,
+        sqlstate,
+        function: reported
+            .as_ref()
+            .and_then(Reported::undefined_function)
+            .map(str::to_owned),
     }
 }
 
@@ -233,7 +244,7 @@ impl Reported {
 
     /// The function a statement called that DuckDB does not have, by that name or for those
     /// argument types.
-    pub(crate) fn undefined_function(&self) -> Option<&str> {
+    fn undefined_function(&self) -> Option<&str> {
         match (self.exception_type, self.error_subtype) {
             (Kind::Binder, Some(Subtype::NoMatchingFunction)) => self.name.as_deref(),
             (Kind::Catalog, Some(Subtype::MissingEntry))
@@ -247,11 +258,6 @@ impl Reported {
             _ => None,
         }
     }
-}
-
-/// The function named in a DuckDB error `text`, when it says the function is missing.
-pub(crate) fn undefined_function(text: &str) -> Option<String> {
-    reported(text)?.undefined_function().map(str::to_owned)
 }
 
 /// The error DuckDB reported as `text`: its JSON, which a statement that fails to prepare
@@ -288,7 +294,7 @@ fn raised_by_junction(message: &str) -> Option<(&'static str, &str)> {
 mod tests {
     use duckdb::{Config, Connection};
 
-    use super::classify;
+    use super::engine_error;
 
     /// The SQLSTATE and message junction gives DuckDB's real error for `sql`.
     fn error_of(sql: &str) -> (&'static str, String) {
@@ -315,7 +321,8 @@ mod tests {
         let duckdb::Error::DuckDBFailure(_, Some(text)) = failure else {
             panic!("{sql} failed outside DuckDB: {failure}");
         };
-        classify(&text)
+        let e = engine_error(&text);
+        (e.sqlstate(), e.to_string())
     }
 
     #[test]
@@ -412,6 +419,6 @@ mod tests {
 
     #[test]
     fn text_that_is_not_a_reported_error_is_internal() {
-        assert_eq!(classify("something odd").0, "XX000");
+        assert_eq!(engine_error("something odd").sqlstate(), "XX000");
     }
 }

@@ -11,7 +11,6 @@ mod stream;
 mod views;
 
 use std::collections::HashMap;
-use std::ops::ControlFlow;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -22,7 +21,7 @@ use datafusion::scalar::ScalarValue;
 use futures::StreamExt;
 use junction_catalogs::{Catalogs, Snapshot, Storage, TableFormat, TableHandle};
 use junction_transpiler::{Dialect, TypeOracle};
-use sqlparser::ast::{visit_expressions, Expr, Statement, Value};
+use sqlparser::ast::Statement;
 
 use crate::tables::{self, Relation, TableName};
 use crate::{Described, Engine, EngineError, Explanation, QueryContext, Result};
@@ -245,22 +244,6 @@ fn refuse_local_time(
 /// Why DuckDB runs no query on the system catalogs.
 const NO_SYSTEM_CATALOGS: &str = "the system catalogs describe junction, not DuckDB";
 
-/// The highest `$n` in `statement`: how many parameters it takes.
-fn parameter_count(statement: &Statement) -> usize {
-    let mut count = 0;
-    let _ = visit_expressions(statement, |expr| {
-        if let Expr::Value(v) = expr {
-            if let Value::Placeholder(p) = &v.value {
-                if let Some(n) = p.strip_prefix('$').and_then(|n| n.parse::<usize>().ok()) {
-                    count = count.max(n);
-                }
-            }
-        }
-        ControlFlow::<()>::Continue(())
-    });
-    count
-}
-
 /// `statement` in DuckDB's dialect, rewritten to answer as PostgreSQL does.
 fn duckdb_sql(statement: &Statement, types: &dyn TypeOracle) -> Result<String> {
     Ok(junction_transpiler::render(
@@ -288,7 +271,7 @@ impl Engine for DuckDbEngine {
     ) -> Result<Described> {
         // DuckDB reports result types only for a statement that ran; with no rows asked for
         // it plans and stops. Parameters bind as NULL: their types are DuckDB's to infer.
-        let count = parameter_count(statement);
+        let count = junction_transpiler::highest_parameter(statement);
         let sql = format!(
             "SELECT * FROM ({}) AS described LIMIT 0",
             duckdb_sql(statement, types)?
@@ -353,6 +336,10 @@ impl Engine for DuckDbEngine {
         let time_zone = self.time_zone(ctx);
         if time_zone.is_none() {
             refuse_local_time(ctx, statement, types)?;
+        }
+        if let Some((inlined, parameters)) = params::inline_lists(statement, parameters)? {
+            let sql = duckdb_sql(&inlined, types)?;
+            return self.run(ctx, statement, sql, &parameters, time_zone).await;
         }
         let sql = duckdb_sql(statement, types)?;
         self.run(ctx, statement, sql, parameters, time_zone).await

@@ -173,6 +173,16 @@ impl EngineError {
         }
     }
 
+    /// Whether the statement asks for junction's metadata or the session's identity, which
+    /// this engine does not serve: another engine answers it even when the session pins this
+    /// one (metadata and identity must not depend on the pinned engine).
+    pub fn is_metadata(&self) -> bool {
+        matches!(
+            self,
+            EngineError::Transpile(junction_transpiler::TranspileError::Metadata(_))
+        )
+    }
+
     /// Whether the engine failed for the session's settings rather than for the statement:
     /// the same statement may run there in another session.
     pub fn depends_on_session(&self) -> bool {

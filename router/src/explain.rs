@@ -44,7 +44,27 @@ impl Router {
                 .await;
             explained.push((candidate, explanation));
         }
+        let unable = |name: &str| {
+            explained
+                .iter()
+                .find(|(c, _)| c.name() == name)
+                .and_then(|(_, e)| e.unable.as_ref())
+        };
+        let able = |name: &str| {
+            explained
+                .iter()
+                .any(|(c, e)| c.name() == name && c.eligible() && e.unable.is_none())
+        };
         let chosen = match choice.pinned() {
+            // The pinned engine, or the first of the others that can answer the metadata it
+            // does not serve.
+            Some(_) if unable(route.engine().name()).is_some_and(|e| e.is_metadata()) => route
+                .ranking
+                .candidates()
+                .iter()
+                .skip(1)
+                .find(|c| able(c.name()))
+                .map_or(route.engine().name(), |c| c.name()),
             Some(_) => route.engine().name(),
             None => explained
                 .iter()
@@ -53,12 +73,19 @@ impl Router {
         };
         let explored = ranking.explored;
         let memory = ranking.memory;
-        // A pinned statement that reads only system catalogs runs where they are served.
+        // A pinned statement that reads only system catalogs runs where they are served, one
+        // asking for metadata the pinned engine does not serve where it is answered.
         let served_in_place = route
             .ranking
             .candidates()
-            .first()
-            .filter(|c| matches!(c.basis, Basis::SystemCatalogs { .. }))
+            .iter()
+            .find(|c| c.name() == chosen)
+            .filter(|c| {
+                matches!(
+                    c.basis,
+                    Basis::SystemCatalogs { .. } | Basis::Metadata { .. }
+                )
+            })
             .map(|c| c.basis.to_string());
         let mut lines: Vec<RouteLine> = explained
             .into_iter()

@@ -252,7 +252,9 @@ impl Router {
             }
             Err(error) => error,
         };
-        if route.pinned || !error.is_engine_specific() {
+        // A pinned statement falls back only from a request for metadata its engine does not
+        // serve (`pinned_ranking`).
+        if (route.pinned && !error.is_metadata()) || !error.is_engine_specific() {
             return Err(error);
         }
         let learned = &self.ranker.learned;
@@ -354,11 +356,11 @@ impl Router {
         self.ranker.rank(&self.engines, inputs)
     }
 
-    /// The ranking of a statement pinned to `engine`: that engine alone, unless the statement
-    /// reads nothing but system catalogs and `engine` cannot read them. Those describe
-    /// junction's catalogs, not any engine's data, so a metadata query (psql's `\dt`, a BI
-    /// tool's schema browser) answers whatever the session's engine, from the first engine
-    /// that serves them.
+    /// The ranking of a statement pinned to `engine`: that engine, then the others for the
+    /// metadata it may not serve; unless the statement reads nothing but system catalogs and
+    /// `engine` cannot read them. Those describe junction's catalogs, not any engine's data,
+    /// so a metadata query (psql's `\dt`, a BI tool's schema browser) answers whatever the
+    /// session's engine, from the first engine that serves them.
     fn pinned_ranking(&self, engine: &Arc<dyn Engine>, relations: &[Relation]) -> Ranking {
         let metadata_only =
             !relations.is_empty() && relations.iter().all(|r| matches!(r, Relation::System(_)));
@@ -377,11 +379,19 @@ impl Router {
                 );
             }
         }
-        Ranker::pinned(Arc::clone(engine))
+        // What the pinned engine refuses as junction's metadata or the session's identity
+        // (SQLAlchemy's `select current_schema()` on DuckDB) another engine answers.
+        let others = self
+            .engines
+            .iter()
+            .filter(|e| e.name() != engine.name())
+            .cloned()
+            .collect();
+        Ranker::pinned_then(Arc::clone(engine), others)
     }
 
     /// Resolves `statement`'s table names for the session `ctx`, gathers what ranking needs
-    /// (each table resolved once) and ranks the engines: the pinned one alone, else all.
+    /// (each table resolved once) and ranks the engines: the pinned one first, else all.
     pub async fn route(
         &self,
         ctx: &QueryContext,

@@ -49,6 +49,9 @@ pub enum Basis {
     /// The statement reads only the system catalogs, which describe junction whatever the
     /// engine: this engine answers in place of the pinned one, which cannot read them.
     SystemCatalogs { pinned: &'static str },
+    /// The pinned engine comes first: this engine answers the statement's request for
+    /// junction's metadata or the session's identity, which that one does not serve.
+    Metadata { pinned: &'static str },
 }
 
 impl fmt::Display for Basis {
@@ -58,6 +61,10 @@ impl fmt::Display for Basis {
             Basis::SystemCatalogs { pinned } => write!(
                 f,
                 "system catalogs only, which {pinned} (pinned) does not serve"
+            ),
+            Basis::Metadata { pinned } => write!(
+                f,
+                "answers junction's metadata, which {pinned} (pinned) does not serve"
             ),
             Basis::Learned(o) => write!(f, "learned from {} run{}", o.runs, plural(o.runs)),
             Basis::Scaled { from, runs } => write!(
@@ -254,6 +261,22 @@ impl Ranker {
     /// The ranking of a pinned engine: that one alone.
     pub fn pinned(engine: Arc<dyn Engine>) -> Ranking {
         Self::only(engine, Basis::Pinned)
+    }
+
+    /// The ranking of a pinned engine: that engine, then `others` in their configured order
+    /// for a request for metadata it does not serve.
+    pub fn pinned_then(engine: Arc<dyn Engine>, others: Vec<Arc<dyn Engine>>) -> Ranking {
+        let pinned = engine.name();
+        let mut ranking = Self::pinned(engine);
+        ranking
+            .candidates
+            .extend(others.into_iter().map(|engine| Candidate {
+                engine,
+                estimate: None,
+                basis: Basis::Metadata { pinned },
+                sharing: 0,
+            }));
+        ranking
     }
 
     /// The one engine that runs a statement, for `basis`.

@@ -73,6 +73,12 @@ fn unsupported() -> EngineError {
     EngineError::Unsupported("the fake cannot".to_owned())
 }
 
+fn metadata() -> EngineError {
+    EngineError::Transpile(junction_transpiler::TranspileError::Metadata(
+        "the fake does not serve current_schema".to_owned(),
+    ))
+}
+
 fn down() -> EngineError {
     EngineError::Unavailable("the fake is down".to_owned())
 }
@@ -419,6 +425,37 @@ async fn a_pinned_engine_runs_or_fails_never_falls_back() {
         .await
         .expect_err("unknown engine");
     assert_eq!(error.sqlstate(), "22023");
+}
+
+#[tokio::test]
+async fn metadata_the_pinned_engine_does_not_serve_is_answered_by_another() {
+    // SQLAlchemy's `select current_schema()` with the session pinned to DuckDB.
+    let f = fixture(
+        vec![Fake::new("a").failing(metadata), Fake::new("b")],
+        model(&[("a", 100.0), ("b", 900.0)]),
+    );
+    let (engine, notice) = f
+        .run("SELECT 1", Choice::Session("a"))
+        .await
+        .expect("runs on b");
+    assert_eq!(engine, "b");
+    let notice = notice.expect("a NOTICE says so");
+    assert!(
+        notice.contains("a could not run") && notice.contains("ran on b"),
+        "{notice}"
+    );
+    assert_eq!(
+        f.explained_choice("SELECT 1", Choice::Session("a")).await,
+        "b"
+    );
+    let route = f.route("SELECT 1", Choice::Session("a")).await;
+    let lines = f.router.explain(&f.ctx, &route, Choice::Session("a")).await;
+    let line = lines.iter().find(|l| l.engine == "b").expect("b's line");
+    assert!(
+        line.reason.contains("junction's metadata"),
+        "{}",
+        line.reason
+    );
 }
 
 #[tokio::test]

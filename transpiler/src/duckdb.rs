@@ -325,13 +325,13 @@ fn functions_unlike_postgresql(expr: &Expr) -> Result<(), TranspileError> {
         }
         // DuckDB's pg_typeof answers DuckDB's type names (`varchar`, `decimal(2,1)`), and
         // junction cannot type its results regtype: DataFusion answers it.
-        Expr::Function(f) if is_call_to(f, &["pg_typeof"]) => Err(TranspileError::Unsupported(
+        Expr::Function(f) if is_call_to(f, &["pg_typeof"]) => Err(TranspileError::Metadata(
             "pg_typeof is not supported by duckdb (its type names are DuckDB's)".to_owned(),
         )),
         // DuckDB's current_schema is its own (`main`); which schemas of the search path
         // exist is the warehouse's to say, and DataFusion answers it.
         Expr::Function(f) if is_call_to(f, &["current_schema", "current_schemas"]) => {
-            Err(TranspileError::Unsupported(format!(
+            Err(TranspileError::Metadata(format!(
                 "{} is not supported by duckdb (its schemas are not the warehouse's)",
                 f.name
             )))
@@ -339,7 +339,7 @@ fn functions_unlike_postgresql(expr: &Expr) -> Result<(), TranspileError> {
         Expr::Identifier(i)
             if i.quote_style.is_none() && i.value.eq_ignore_ascii_case("current_schema") =>
         {
-            Err(TranspileError::Unsupported(
+            Err(TranspileError::Metadata(
                 "current_schema is not supported by duckdb (its schemas are not the warehouse's)"
                     .to_owned(),
             ))
@@ -348,7 +348,7 @@ fn functions_unlike_postgresql(expr: &Expr) -> Result<(), TranspileError> {
         // `format_type(23, -1)` is `float8`. junction's system catalogs, and the functions
         // acting on its sessions, live in DataFusion.
         Expr::Function(f) if is_call_to(f, &CATALOG_FUNCTIONS) => {
-            Err(TranspileError::Unsupported(format!(
+            Err(TranspileError::Metadata(format!(
                 "{} is not supported by duckdb (it answers from junction's system catalogs, \
                  which DataFusion serves)",
                 f.name

@@ -178,6 +178,12 @@ pub enum TranspileError {
     #[error("{0}")]
     Unsupported(String),
 
+    /// junction's own metadata or the session's identity (`current_schema()`, pg_catalog's
+    /// functions), which the target engine does not serve: another engine answers it, even
+    /// with the session pinned to this one.
+    #[error("{0}")]
+    Metadata(String),
+
     /// A named object the statement refers to that does not exist (a setting).
     #[error("{0}")]
     UndefinedObject(String),
@@ -211,7 +217,7 @@ impl TranspileError {
             TranspileError::Hint(_)
             | TranspileError::UnknownDialect(_)
             | TranspileError::InvalidParameter(_) => "22023",
-            TranspileError::Unsupported(_) => "0A000",
+            TranspileError::Unsupported(_) | TranspileError::Metadata(_) => "0A000",
             TranspileError::UndefinedObject(_) => "42704",
             TranspileError::UndefinedFunction(_) => "42883",
             TranspileError::TooComplex(_) => "54001",

@@ -92,12 +92,31 @@ async fn identity_functions_follow_the_session() {
         assert_eq!(row.get::<_, String>(5), "warehouse", "{engine}");
         assert_eq!(row.get::<_, i32>(6), pid, "{engine}");
     }
-    // DuckDB's schemas are its own: it does not answer current_schema.
-    let refused = client
+    // DuckDB's schemas are its own: pinned to DuckDB, current_schema is the warehouse's still
+    // (SQLAlchemy asks it on connecting), answered by DataFusion, and so is search_path's.
+    let row = client
+        .query_one("select current_schema(), current_schemas(false)", &[])
+        .await
+        .expect("current_schema with DuckDB pinned");
+    assert_eq!(row.get::<_, Option<String>>(0), None);
+    assert_eq!(row.get::<_, Vec<String>>(1), Vec::<String>::new());
+    client
+        .batch_execute("set search_path = gold, silver")
+        .await
+        .expect("search_path");
+    let row = client
         .query_one("select current_schema()", &[])
         .await
-        .expect_err("current_schema on DuckDB");
-    assert_eq!(refused.code().map(|c| c.code()), Some("0A000"), "{refused}");
+        .expect("current_schema with DuckDB pinned");
+    assert_eq!(row.get::<_, Option<String>>(0).as_deref(), Some("gold"));
+    assert_eq!(
+        client
+            .query_one("show junction.last_engine", &[])
+            .await
+            .expect("last_engine")
+            .get::<_, String>(0),
+        "datafusion"
+    );
 }
 
 #[tokio::test]

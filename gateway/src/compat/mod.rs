@@ -17,8 +17,8 @@ use std::sync::Arc;
 
 use datafusion_pg_catalog::sql::rules::{
     FixArrayLiteral, FixCollate, FixVersionColumnName, PrependUnqualifiedPgTableName,
-    RemoveQualifier, RemoveUnsupportedTypes, ResolveUnqualifiedIdentifer,
-    RewriteArrayAnyAllOperation, RewriteRegclassCastToSubquery, SqlStatementRewriteRule,
+    RemoveQualifier, RemoveUnsupportedTypes, RewriteArrayAnyAllOperation,
+    RewriteRegclassCastToSubquery, SqlStatementRewriteRule,
 };
 use datafusion_pg_catalog::sql::PostgresCompatibilityParser;
 use junction_transpiler::SYSTEM_SCHEMAS;
@@ -36,7 +36,11 @@ pub struct CompatibilityParser {
     /// Its rules in its order, for all others, but for `RemoveSubqueryFromProjection` and
     /// `AliasDuplicatedProjectionRewrite` (which shows the client `__alias_ward` for the
     /// `ward` of `SELECT *, ward`; junction_transpiler's result names keep such columns
-    /// apart for the engine under the name PostgreSQL shows).
+    /// apart for the engine under the name PostgreSQL shows), and `ResolveUnqualifiedIdentifer`,
+    /// which qualifies every bare column of WHERE and ORDER BY with the one `t.*` of the
+    /// select list: `SELECT p.* FROM patients p JOIN vitals v USING (patient_id) WHERE
+    /// heart_rate > 100` asked for `p.heart_rate`, which does not exist (and, where both
+    /// tables have the column, read p's where PostgreSQL says it is ambiguous).
     user_rules: Vec<Arc<dyn SqlStatementRewriteRule>>,
 }
 
@@ -45,7 +49,6 @@ impl CompatibilityParser {
         Self {
             catalog: PostgresCompatibilityParser::new(),
             user_rules: vec![
-                Arc::new(ResolveUnqualifiedIdentifer),
                 Arc::new(RewriteArrayAnyAllOperation),
                 Arc::new(PrependUnqualifiedPgTableName),
                 Arc::new(RemoveQualifier),
@@ -78,6 +81,7 @@ impl CompatibilityParser {
             // string; names cast to regclass, regproc, ... are looked up.
             rewritten_here |= junction_transpiler::number_text_oids(statement);
             rewritten_here |= object_names::resolve(statement);
+            rewritten_here |= object_names::print_regtypes(statement);
             // And a relation named by a parameter for `regclass` (SQLAlchemy's
             // `CAST($1 AS REGCLASS)`) a number.
             rewritten_here |= reads_catalog && constructs::look_up_regclass_names(statement);
@@ -226,6 +230,14 @@ mod tests {
         assert_eq!(parsed(sql), sql);
         let uncorrelated = "SELECT (SELECT patient_id FROM silver.patients) AS one";
         assert_eq!(parsed(uncorrelated), uncorrelated);
+    }
+
+    #[test]
+    fn user_queries_keep_bare_columns_beside_a_qualified_wildcard() {
+        // heart_rate is the joined table's: qualifying it with the wildcard's `p` broke it.
+        let sql = "SELECT p.* FROM silver.patients AS p JOIN silver.vitals AS v \
+                   USING(patient_id) WHERE heart_rate > 100 ORDER BY heart_rate";
+        assert_eq!(parsed(sql), sql);
     }
 
     #[test]

@@ -87,6 +87,45 @@ pub fn resolve(statement: &mut Statement) -> bool {
     found
 }
 
+/// Rewrites the text of a column cast to regtype (psycopg's `TypeInfo.fetch` reads
+/// `oid::regtype::text`) as the type's name, which regtype's output function prints:
+/// `format_type(oid, NULL)`, or the number for an OID that names no type. Dropped like every
+/// other object-identifier cast, it printed the number. Whether there was one.
+pub fn print_regtypes(statement: &mut Statement) -> bool {
+    let mut found = false;
+    let _ = visit_expressions_mut(statement, |expr| {
+        let Expr::Cast {
+            data_type,
+            expr: inner,
+            ..
+        } = expr
+        else {
+            return ControlFlow::<()>::Continue(());
+        };
+        if !matches!(data_type, DataType::Text | DataType::Varchar(_)) {
+            return ControlFlow::Continue(());
+        }
+        if let Expr::Cast {
+            data_type,
+            expr: oid,
+            ..
+        } = inner.as_ref()
+        {
+            if matches!(target(data_type), Some((Target::Catalog("regtype"), _)))
+                && named_object(inner).is_none()
+            {
+                **inner = parsed_expr(&format!(
+                    "CASE WHEN pg_catalog.format_type({oid}, NULL) = '???' \
+                     THEN CAST({oid} AS TEXT) ELSE pg_catalog.format_type({oid}, NULL) END"
+                ));
+                found = true;
+            }
+        }
+        ControlFlow::Continue(())
+    });
+    found
+}
+
 struct SelectLists<'a> {
     found: &'a mut bool,
 }
@@ -294,6 +333,23 @@ mod tests {
             .remove(0);
         resolve(&mut statement);
         statement.to_string()
+    }
+
+    #[test]
+    fn a_column_cast_to_regtype_prints_as_its_type_name() {
+        let mut statement = junction_transpiler::parse(
+            "SELECT typname, oid::regtype::text AS regtype, 'text'::regtype FROM pg_type",
+        )
+        .expect("valid SQL")
+        .remove(0);
+        assert!(print_regtypes(&mut statement));
+        let printed = statement.to_string();
+        assert!(
+            printed.contains("CAST(CASE WHEN pg_catalog.format_type(oid, NULL) = '???'"),
+            "{printed}"
+        );
+        // A name cast to regtype is resolve's.
+        assert!(printed.contains("'text'::REGTYPE"), "{printed}");
     }
 
     #[test]

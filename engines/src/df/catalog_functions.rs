@@ -91,6 +91,16 @@ pub fn pg_get_indexdef_udf() -> ScalarUDF {
     always_null_udf("pg_get_indexdef", &[1, 3])
 }
 
+/// `pg_get_expr(expr, relation [, pretty])`: the text of an expression stored in the catalogs
+/// (a column default, a check constraint, an index expression or predicate, a policy). Lake
+/// tables have none, so the stored expression is NULL and so is the answer, as PostgreSQL
+/// answers for NULL (datafusion-pg-catalog's answers an empty text, which pgJDBC reports as a
+/// column default of ''). The few system expressions of the static catalogs are not
+/// decompiled: NULL too.
+pub fn pg_get_expr_udf() -> ScalarUDF {
+    always_null_udf("pg_get_expr", &[2, 3])
+}
+
 /// `shobj_description(oid, catalog)`: the comment on a shared object (a database, a role).
 /// junction's have none.
 pub fn shobj_description_udf() -> ScalarUDF {

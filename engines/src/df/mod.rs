@@ -38,6 +38,7 @@ mod operators;
 mod pg_attribute;
 mod pg_catalog;
 mod pg_catalog_arrays;
+mod pg_class;
 mod pg_collation;
 mod pg_database;
 mod pg_namespace;
@@ -206,6 +207,7 @@ impl DataFusionEngine {
         }
         ctx.register_udf(catalog_functions::obj_description_udf());
         ctx.register_udf(catalog_functions::pg_get_indexdef_udf());
+        ctx.register_udf(catalog_functions::pg_get_expr_udf());
         ctx.register_udf(catalog_functions::shobj_description_udf());
         ctx.register_udf(catalog_functions::col_description_udf());
         ctx.register_udf(catalog_functions::pg_get_function_sqlbody_udf());

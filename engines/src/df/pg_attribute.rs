@@ -23,7 +23,7 @@ use super::pg_namespace::with_system_schema_oids;
 
 /// A pg_catalog schema whose `pg_attribute` carries wire types, whose `pg_namespace` numbers
 /// the system schemas as the static tables do, whose `pg_database` lists the catalogs alone,
-/// whose `pg_collation` has PostgreSQL 15's columns, which has an (empty) `pg_user_mappings`,
+/// whose `pg_class` has 0 where PostgreSQL has, whose `pg_collation` has PostgreSQL 15's columns, which has an (empty) `pg_user_mappings`,
 /// and whose array columns are arrays ([`with_array_columns`]).
 #[derive(Debug)]
 pub struct WireTypedSchema<C> {
@@ -62,6 +62,7 @@ impl<C: CatalogInfo + std::fmt::Debug + Clone + 'static> SchemaProvider for Wire
                 info: self.info.clone(),
             }),
             "pg_namespace" => with_system_schema_oids(table)?,
+            "pg_class" => super::pg_class::with_zeros(table)?,
             "pg_collation" => super::pg_collation::as_in_postgresql_15(table)?,
             "pg_database" => {
                 super::pg_database::with_catalogs_only(table, self.info.catalog_names().await?)?

@@ -26,11 +26,14 @@ pub fn fields(schema: &arrow::datatypes::Schema, format: &Format) -> PgWireResul
     // arrow-pg maps only geometry extensions; JSON text is json, which is sent as its text in
     // both formats.
     // A regtype column holds type names, sent as the name in text format and as the type's
-    // OID in binary format (junction renders those).
+    // OID in binary format (junction renders those). A column of nothing but NULLs (`SELECT
+    // NULL`, pgJDBC's `NULL AS "CLASS_NAME"`) is text, as PostgreSQL resolves an unknown
+    // literal in a select list, not `unknown`.
     for (info, field) in fields.iter_mut().zip(schema.fields()) {
         let (pg_type, size) = match field.extension_type_name() {
             Some(junction_engines::JSON_EXTENSION) => (Type::JSON, -1),
             Some(REGTYPE_EXTENSION) => (Type::REGTYPE, 4),
+            _ if field.data_type() == &arrow::datatypes::DataType::Null => (Type::TEXT, -1),
             _ => continue,
         };
         *info = FieldInfo::new(

@@ -392,7 +392,7 @@ WHERE p.puballtables AND pg_catalog.pg_relation_is_publishable('{oid:silver.pati
 ORDER BY 1;
 
 -- action: \d silver.patients
--- expect: types: regclass as integer
+-- expect: types: regclass as oid
 SELECT c.oid::pg_catalog.regclass
 FROM pg_catalog.pg_class c, pg_catalog.pg_inherits i
 WHERE c.oid = i.inhparent AND i.inhrelid = '{oid:silver.patients}'
@@ -400,7 +400,7 @@ WHERE c.oid = i.inhparent AND i.inhrelid = '{oid:silver.patients}'
 ORDER BY inhseqno;
 
 -- action: \d silver.patients
--- expect: types: "char" as text, regclass as integer
+-- expect: types: regclass as oid
 SELECT c.oid::pg_catalog.regclass, c.relkind, inhdetachpending, pg_catalog.pg_get_expr(c.relpartbound, c.oid)
 FROM pg_catalog.pg_class c, pg_catalog.pg_inherits i
 WHERE c.oid = i.inhrelid AND i.inhparent = '{oid:silver.patients}'
@@ -527,7 +527,7 @@ WHERE p.puballtables AND pg_catalog.pg_relation_is_publishable('{oid:gold.vitals
 ORDER BY 1;
 
 -- action: \d gold.vitals_hourly
--- expect: types: regclass as integer
+-- expect: types: regclass as oid
 SELECT c.oid::pg_catalog.regclass
 FROM pg_catalog.pg_class c, pg_catalog.pg_inherits i
 WHERE c.oid = i.inhparent AND i.inhrelid = '{oid:gold.vitals_hourly}'
@@ -535,7 +535,7 @@ WHERE c.oid = i.inhparent AND i.inhrelid = '{oid:gold.vitals_hourly}'
 ORDER BY inhseqno;
 
 -- action: \d gold.vitals_hourly
--- expect: types: "char" as text, regclass as integer
+-- expect: types: regclass as oid
 SELECT c.oid::pg_catalog.regclass, c.relkind, inhdetachpending, pg_catalog.pg_get_expr(c.relpartbound, c.oid)
 FROM pg_catalog.pg_class c, pg_catalog.pg_inherits i
 WHERE c.oid = i.inhrelid AND i.inhparent = '{oid:gold.vitals_hourly}'
@@ -661,7 +661,7 @@ WHERE p.puballtables AND pg_catalog.pg_relation_is_publishable('{oid:silver.devi
 ORDER BY 1;
 
 -- action: \d silver.*
--- expect: types: regclass as integer
+-- expect: types: regclass as oid
 SELECT c.oid::pg_catalog.regclass
 FROM pg_catalog.pg_class c, pg_catalog.pg_inherits i
 WHERE c.oid = i.inhparent AND i.inhrelid = '{oid:silver.devices}'
@@ -669,7 +669,7 @@ WHERE c.oid = i.inhparent AND i.inhrelid = '{oid:silver.devices}'
 ORDER BY inhseqno;
 
 -- action: \d silver.*
--- expect: types: "char" as text, regclass as integer
+-- expect: types: regclass as oid
 SELECT c.oid::pg_catalog.regclass, c.relkind, inhdetachpending, pg_catalog.pg_get_expr(c.relpartbound, c.oid)
 FROM pg_catalog.pg_class c, pg_catalog.pg_inherits i
 WHERE c.oid = i.inhrelid AND i.inhparent = '{oid:silver.devices}'
@@ -756,7 +756,7 @@ WHERE p.puballtables AND pg_catalog.pg_relation_is_publishable('{oid:silver.vita
 ORDER BY 1;
 
 -- action: \d silver.*
--- expect: types: regclass as integer
+-- expect: types: regclass as oid
 SELECT c.oid::pg_catalog.regclass
 FROM pg_catalog.pg_class c, pg_catalog.pg_inherits i
 WHERE c.oid = i.inhparent AND i.inhrelid = '{oid:silver.vitals}'
@@ -764,7 +764,7 @@ WHERE c.oid = i.inhparent AND i.inhrelid = '{oid:silver.vitals}'
 ORDER BY inhseqno;
 
 -- action: \d silver.*
--- expect: types: "char" as text, regclass as integer
+-- expect: types: regclass as oid
 SELECT c.oid::pg_catalog.regclass, c.relkind, inhdetachpending, pg_catalog.pg_get_expr(c.relpartbound, c.oid)
 FROM pg_catalog.pg_class c, pg_catalog.pg_inherits i
 WHERE c.oid = i.inhrelid AND i.inhparent = '{oid:silver.vitals}'
@@ -1031,7 +1031,7 @@ WHERE t.typtype = 'd'
 ORDER BY 1, 2;
 
 -- action: \dy
--- expect: types: name as text, regproc as integer
+-- expect: types: name as text, regproc as oid
 SELECT evtname as "Name", evtevent as "Event", pg_catalog.pg_get_userbyid(e.evtowner) as "Owner",
  case evtenabled when 'O' then 'enabled'  when 'R' then 'replica'  when 'A' then 'always'  when 'D' then 'disabled' end as "Enabled",
  e.evtfoid::pg_catalog.regproc as "Function", pg_catalog.array_to_string(array(select x from pg_catalog.unnest(evttags) as t(x)), ', ') as "Tags"
@@ -1053,7 +1053,7 @@ WHERE r.rolname !~ '^pg_'
 ORDER BY 1;
 
 -- action: \dd
--- expect: types: name as text
+-- expect: types: text as name
 SELECT DISTINCT tt.nspname AS "Schema", tt.name AS "Name", tt.object AS "Object", d.description AS "Description"
 FROM (
   SELECT pgc.oid as oid, pgc.tableoid AS tableoid,

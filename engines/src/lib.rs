@@ -3,6 +3,7 @@
 
 pub mod array_text;
 mod bytea_formats;
+pub mod catalog_types;
 mod df;
 mod duck;
 mod error;

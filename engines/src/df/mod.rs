@@ -38,6 +38,7 @@ mod operators;
 mod pg_attribute;
 mod pg_catalog;
 mod pg_catalog_arrays;
+mod pg_catalog_types;
 mod pg_class;
 mod pg_collation;
 mod pg_database;

@@ -69,7 +69,8 @@ impl<C: CatalogInfo + std::fmt::Debug + Clone + 'static> SchemaProvider for Wire
             }
             _ => table,
         };
-        with_array_columns(name, table).map(Some)
+        super::pg_catalog_types::with_catalog_types(name, with_array_columns(name, table)?)
+            .map(Some)
     }
 
     fn table_exist(&self, name: &str) -> bool {

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use arrow_pg::datatypes::{arrow_schema_to_pg_fields, encode_recordbatch};
 use datafusion::execution::SendableRecordBatchStream;
 use futures::{stream, Stream, StreamExt};
+use junction_engines::catalog_types::CatalogType;
 use junction_engines::regtype::REGTYPE_EXTENSION;
 use pgwire::api::portal::Format;
 use pgwire::api::results::{FieldFormat, FieldInfo, QueryResponse};
@@ -34,7 +35,11 @@ pub fn fields(schema: &arrow::datatypes::Schema, format: &Format) -> PgWireResul
             Some(junction_engines::JSON_EXTENSION) => (Type::JSON, -1),
             Some(REGTYPE_EXTENSION) => (Type::REGTYPE, 4),
             _ if field.data_type() == &arrow::datatypes::DataType::Null => (Type::TEXT, -1),
-            _ => continue,
+            // pg_catalog's name, oid and "char" columns, as PostgreSQL types them.
+            _ => match CatalogType::of(field) {
+                Some(ty) => ty.pg_type(),
+                None => continue,
+            },
         };
         *info = FieldInfo::new(
             info.name().to_owned(),

@@ -67,12 +67,22 @@ def pgjdbc(pg, prefix):
             for line in out.stdout.splitlines()}
 
 
-def sqlalchemy_actions(pg, prefix):
-    def engine(name):
-        return sqlalchemy.create_engine(
+def on_engines(pg, prefix, calls):
+    """Runs each of `calls` (action → function of an engine) with a SQLAlchemy engine of its
+    own (psycopg, no pool), its connections named `<prefix><n>`."""
+    actions = {}
+    for n, (action, call) in enumerate(calls.items()):
+        engine = sqlalchemy.create_engine(
             f"postgresql+psycopg://postgres@127.0.0.1:{pg.port}/warehouse",
-            connect_args={"application_name": name}, poolclass=sqlalchemy.pool.NullPool)
+            connect_args={"application_name": f"{prefix}{n}"},
+            poolclass=sqlalchemy.pool.NullPool)
+        call(engine)
+        engine.dispose()
+        actions[f"{prefix}{n}"] = action
+    return actions
 
+
+def sqlalchemy_actions(pg, prefix):
     calls = {
         "connect (the dialect's first connection)": lambda e: e.connect().close(),
         "inspect: get_schema_names()": lambda e: sqlalchemy.inspect(e).get_schema_names(),
@@ -105,13 +115,7 @@ def sqlalchemy_actions(pg, prefix):
         "select() of a reflected table with a bound parameter": lambda e: _reflected_select(e),
         "execution_options(stream_results=True)": lambda e: _streamed(e),
     }
-    actions = {}
-    for n, (action, call) in enumerate(calls.items()):
-        e = engine(f"{prefix}{n}")
-        call(e)
-        e.dispose()
-        actions[f"{prefix}{n}"] = action
-    return actions
+    return on_engines(pg, prefix, calls)
 
 
 def _reflected_select(engine):
@@ -130,11 +134,6 @@ def _streamed(engine):
 
 
 def pandas_actions(pg, prefix):
-    def engine(name):
-        return sqlalchemy.create_engine(
-            f"postgresql+psycopg://postgres@127.0.0.1:{pg.port}/warehouse",
-            connect_args={"application_name": name}, poolclass=sqlalchemy.pool.NullPool)
-
     calls = {
         "read_sql(query, params)": lambda e: pd.read_sql(
             sqlalchemy.text("select * from silver.patients where ward = :ward"), e,
@@ -144,13 +143,7 @@ def pandas_actions(pg, prefix):
         "read_sql(query, chunksize=100)": lambda e: list(pd.read_sql(
             "select * from silver.vitals", e, chunksize=100)),
     }
-    actions = {}
-    for n, (action, call) in enumerate(calls.items()):
-        e = engine(f"{prefix}{n}")
-        call(e)
-        e.dispose()
-        actions[f"{prefix}{n}"] = action
-    return actions
+    return on_engines(pg, prefix, calls)
 
 
 def psycopg_actions(pg, prefix):

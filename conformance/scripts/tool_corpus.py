@@ -52,7 +52,8 @@ class Record:
         return self.expect.get(engine, self.expect[""])
 
     def key(self):
-        return (self.sql, json.dumps(self.params))
+        # As the file keeps it: without trailing space.
+        return (self.sql.rstrip(), json.dumps(self.params))
 
 
 def parse(path):

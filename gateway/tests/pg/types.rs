@@ -275,6 +275,38 @@ async fn catalog_columns_are_name_oid_and_char_on_the_wire() {
     assert!(count.get::<_, i64>(0) > 0);
 }
 
+/// A navigator reads the schemas, then their tables by the schema's OID, and a table's
+/// columns in between: reading pg_attribute must not renumber the schemas
+/// (vendor/datafusion-pg-catalog/JUNCTION.md).
+#[tokio::test]
+async fn schema_oids_stay_the_same_after_columns_are_read() {
+    let (_server, client) = serve_types_table().await;
+    let schema_oid = "select oid::int8 from pg_catalog.pg_namespace where nspname = 'types'";
+    let before: i64 = client
+        .query_one(schema_oid, &[])
+        .await
+        .expect("pg_namespace")
+        .get(0);
+    client
+        .query("select attname from pg_catalog.pg_attribute", &[])
+        .await
+        .expect("pg_attribute");
+    let after: i64 = client
+        .query_one(schema_oid, &[])
+        .await
+        .expect("pg_namespace")
+        .get(0);
+    assert_eq!(after, before);
+    let tables = client
+        .query(
+            &format!("select relname from pg_catalog.pg_class where relnamespace = {before}"),
+            &[],
+        )
+        .await
+        .expect("pg_class by the schema's OID");
+    assert_eq!(tables.len(), 1);
+}
+
 /// Client catalog queries read subqueries over column defaults and sequences as NULL
 /// (gateway/src/compat/subqueries.rs): true only while these tables stay empty.
 #[tokio::test]

@@ -316,6 +316,15 @@ impl Router {
                 *slot = Some(arrow::datatypes::DataType::Int64);
             }
         }
+        // And a parameter written with a cast the cast's type, whatever an engine inferred.
+        for (number, sql_type) in junction_transpiler::cast_parameters(&route.statement) {
+            let slot = number
+                .checked_sub(1)
+                .and_then(|i| described.parameters.get_mut(i));
+            if let (Some(slot), Some(data_type)) = (slot, parameter_type(sql_type)) {
+                *slot = Some(data_type);
+            }
+        }
         if described.parameters.iter().any(Option::is_none) {
             // An engine the statement fell back from has failed to plan it already.
             let tried = [ran.engine, route.engine().name()];
@@ -448,4 +457,24 @@ impl Router {
             ranking,
         })
     }
+}
+
+/// The Arrow type a parameter cast to `sql_type` is described and decoded as, for the types a
+/// client binds as scalars of their own; `None` leaves it to the engines.
+fn parameter_type(sql_type: junction_transpiler::SqlType) -> Option<arrow::datatypes::DataType> {
+    use arrow::datatypes::{DataType, TimeUnit};
+    use junction_transpiler::SqlType;
+    Some(match sql_type {
+        SqlType::Bool => DataType::Boolean,
+        SqlType::Int2 => DataType::Int16,
+        SqlType::Int4 => DataType::Int32,
+        SqlType::Int8 => DataType::Int64,
+        SqlType::Float4 => DataType::Float32,
+        SqlType::Float8 => DataType::Float64,
+        SqlType::Text => DataType::Utf8,
+        SqlType::Date => DataType::Date32,
+        SqlType::Timestamp => DataType::Timestamp(TimeUnit::Microsecond, None),
+        SqlType::TimestampTz => DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
+        _ => return None,
+    })
 }

@@ -73,7 +73,7 @@ pub use messages::{function_signature, UNDEFINED_FUNCTION_HINT};
 pub use names::{client_column_name, name_result_columns};
 pub use oid_casts::{number_text_oids, remove_oid_casts};
 pub use parameters::{
-    count_parameters, first_unbound_parameter, highest_parameter, parameter_number,
+    cast_parameters, count_parameters, first_unbound_parameter, highest_parameter, parameter_number,
 };
 pub use placeholders::number_question_marks;
 pub use relations::{fold, table_name_parts, table_references, SYSTEM_SCHEMAS};

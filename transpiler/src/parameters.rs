@@ -8,6 +8,8 @@ use sqlparser::ast::{
     visit_expressions, Expr, LimitClause, Query, Statement, Value, Visit, Visitor,
 };
 
+use crate::types::SqlType;
+
 /// The number of a parameter marker: 3 for `$3`.
 pub fn parameter_number(expr: &Expr) -> Option<usize> {
     match expr {
@@ -40,6 +42,29 @@ pub fn first_unbound_parameter(statement: &Statement, bound: usize) -> Option<us
         ControlFlow::Break(n) => Some(n),
         ControlFlow::Continue(()) => None,
     }
+}
+
+/// The parameters written with a cast (`$1::int8`, SQLAlchemy's `$1::VARCHAR`), each with the
+/// cast's type, first cast first: PostgreSQL gives such a parameter that type, where the
+/// engines infer none (DataFusion types a placeholder by what it is compared with).
+pub fn cast_parameters(statement: &Statement) -> Vec<(usize, SqlType)> {
+    let mut cast = Vec::new();
+    let _ = visit_expressions(statement, |expr| {
+        if let Expr::Cast {
+            expr: operand,
+            data_type,
+            ..
+        } = expr
+        {
+            if let Some(n) = parameter_number(operand) {
+                if !cast.iter().any(|(seen, _)| *seen == n) {
+                    cast.push((n, SqlType::of(data_type)));
+                }
+            }
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    cast
 }
 
 /// The numbers of the parameters that are a LIMIT or OFFSET count in `statement`.
@@ -96,6 +121,17 @@ mod tests {
         found.sort_unstable();
         assert_eq!(found, [2, 3, 4]);
         assert_eq!(highest_parameter(&statement), 4);
+    }
+
+    #[test]
+    fn a_cast_parameter_takes_the_first_casts_type() {
+        let statement = parse("SELECT $2::int8, CAST($1 AS VARCHAR), $2::text, $3 + 1")
+            .expect("parses")
+            .remove(0);
+        assert_eq!(
+            cast_parameters(&statement),
+            [(2, SqlType::Int8), (1, SqlType::Text)]
+        );
     }
 
     #[test]

@@ -136,6 +136,38 @@ async fn limit_and_offset_parameters_are_bigint() {
     }
 }
 
+/// A parameter written with a cast has the cast's type, as PostgreSQL describes it: asyncpg
+/// and tokio-postgres bind by the described type, and refused an integer for `$1::int8`
+/// described as text.
+#[tokio::test]
+async fn a_cast_parameter_has_the_casts_type() {
+    let server = Server::start();
+    let client = server.connect().await;
+    let sql = "select patient_id from silver.patients \
+               where patient_id = $1::int8 and admitted_at < $2::timestamp and $3::bool";
+    for engine in ["datafusion", "duckdb"] {
+        client
+            .batch_execute(&format!("SET junction.engine = '{engine}'"))
+            .await
+            .expect("pin");
+        let statement = client.prepare(sql).await.expect("prepare");
+        assert_eq!(
+            statement.params(),
+            [Type::INT8, Type::TIMESTAMP, Type::BOOL],
+            "{engine}"
+        );
+        let before = chrono::NaiveDate::from_ymd_opt(2030, 1, 1)
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .expect("a date");
+        let rows = client
+            .query(&statement, &[&4_i64, &before, &true])
+            .await
+            .expect("bound");
+        assert_eq!(rows.len(), 1, "{engine}");
+        assert_eq!(rows[0].get::<_, i32>(0), 4, "{engine}");
+    }
+}
+
 /// PostgreSQL names both columns of `SELECT *, ward` and of `SELECT id, id` as written; the
 /// engines need them unique (DataFusion refused the second, and a catalog rewrite showed the
 /// client `__alias_ward`).

@@ -55,7 +55,7 @@ WHERE n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'
 ORDER BY 1;
 
 -- action: \dt
--- expect: columns: pg_table_is_visible is true for every table, so a listing without a pattern shows tables the search path does not reach (PostgreSQL shows none: the demo has no public schema)
+-- expect: types: name as text
 SELECT n.nspname as "Schema",
   c.relname as "Name",
   CASE c.relkind WHEN 'r' THEN 'table' WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' WHEN 'i' THEN 'index' WHEN 'S' THEN 'sequence' WHEN 't' THEN 'TOAST table' WHEN 'f' THEN 'foreign table' WHEN 'p' THEN 'partitioned table' WHEN 'I' THEN 'partitioned index' END as "Type",
@@ -71,7 +71,7 @@ WHERE c.relkind IN ('r','p','')
 ORDER BY 1,2;
 
 -- action: \dt+
--- expect: columns: pg_table_is_visible is true for every table (PostgreSQL shows none here: the demo has no public schema), and a lake table has no access method or size pg_catalog knows
+-- expect: types: name as text
 SELECT n.nspname as "Schema",
   c.relname as "Name",
   CASE c.relkind WHEN 'r' THEN 'table' WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' WHEN 'i' THEN 'index' WHEN 'S' THEN 'sequence' WHEN 't' THEN 'TOAST table' WHEN 'f' THEN 'foreign table' WHEN 'p' THEN 'partitioned table' WHEN 'I' THEN 'partitioned index' END as "Type",
@@ -265,7 +265,7 @@ WHERE c.relkind IN ('f','')
 ORDER BY 1,2;
 
 -- action: \d
--- expect: columns: pg_table_is_visible is true for every table, so a listing without a pattern shows tables the search path does not reach (PostgreSQL shows none: the demo has no public schema)
+-- expect: types: name as text
 SELECT n.nspname as "Schema",
   c.relname as "Name",
   CASE c.relkind WHEN 'r' THEN 'table' WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' WHEN 'i' THEN 'index' WHEN 'S' THEN 'sequence' WHEN 't' THEN 'TOAST table' WHEN 'f' THEN 'foreign table' WHEN 'p' THEN 'partitioned table' WHEN 'I' THEN 'partitioned index' END as "Type",
@@ -281,7 +281,7 @@ WHERE c.relkind IN ('r','p','v','m','S','f','')
 ORDER BY 1,2;
 
 -- action: \d+
--- expect: columns: pg_table_is_visible is true for every table (PostgreSQL shows none here: the demo has no public schema), and a lake table has no access method or size pg_catalog knows
+-- expect: types: name as text
 SELECT n.nspname as "Schema",
   c.relname as "Name",
   CASE c.relkind WHEN 'r' THEN 'table' WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' WHEN 'i' THEN 'index' WHEN 'S' THEN 'sequence' WHEN 't' THEN 'TOAST table' WHEN 'f' THEN 'foreign table' WHEN 'p' THEN 'partitioned table' WHEN 'I' THEN 'partitioned index' END as "Type",

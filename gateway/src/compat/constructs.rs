@@ -111,6 +111,7 @@ pub fn rewrite(statement: &mut Statement) {
             .or_else(|| expanded_array(expr))
             .or_else(|| record_field(expr))
             .or_else(|| table_oid(expr, &tables))
+            .or_else(|| table_visibility(expr))
         {
             *expr = replacement;
         }
@@ -214,6 +215,32 @@ fn function_name(function: &Function) -> Option<String> {
         }
         _ => None,
     }
+}
+
+/// `pg_table_is_visible(oid)` (psql's `\dt`, `\d` and `\dp` without a pattern, its tab
+/// completion): whether the relation is found by its bare name, that is its schema is on the
+/// session's search path and no schema before it there holds a relation of that name.
+/// datafusion-pg-catalog's function answers true for every relation, so `\dt` listed
+/// tables no unqualified name reaches.
+fn table_visibility(expr: &Expr) -> Option<Expr> {
+    let Expr::Function(function) = expr else {
+        return None;
+    };
+    if function_name(function)? != "pg_table_is_visible" {
+        return None;
+    }
+    let args = unnamed_args(function)?;
+    let [oid] = args.as_slice() else {
+        return None;
+    };
+    Some(super::object_names::parsed_expr(&format!(
+        "({oid}) IN (SELECT visible.oid FROM (SELECT c.oid, row_number() OVER (\
+         PARTITION BY c.relname ORDER BY array_position(current_schemas(false), n.nspname)) \
+         AS place FROM pg_catalog.pg_class c \
+         JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+         WHERE array_position(current_schemas(false), n.nspname) IS NOT NULL) visible \
+         WHERE visible.place = 1)"
+    )))
 }
 
 /// `ARRAY(subquery)` of a catalog query: the shortcuts above, then the transpiler's rule.
@@ -495,6 +522,23 @@ mod tests {
             .remove(0);
         rewrite(&mut statement);
         statement.to_string()
+    }
+
+    #[test]
+    fn a_relation_is_visible_as_the_search_path_finds_it() {
+        let out = rewritten(
+            "SELECT c.relname FROM pg_catalog.pg_class c \
+             WHERE pg_catalog.pg_table_is_visible(c.oid)",
+        );
+        assert!(
+            out.contains("WHERE (c.oid) IN (SELECT visible.oid FROM (SELECT c.oid, row_number()"),
+            "{out}"
+        );
+        assert!(
+            out.contains("ORDER BY array_position(current_schemas(false), n.nspname)"),
+            "{out}"
+        );
+        assert!(!out.contains("pg_table_is_visible"), "{out}");
     }
 
     #[test]

@@ -214,7 +214,7 @@ fn literal(text: &str) -> String {
     format!("'{}'", text.replace('\'', "''"))
 }
 
-fn parsed_expr(sql: &str) -> Expr {
+pub(super) fn parsed_expr(sql: &str) -> Expr {
     let statement = format!("SELECT {sql}");
     match junction_transpiler::parse(&statement).map(|mut s| s.pop()) {
         Ok(Some(Statement::Query(query))) => match *query.body {

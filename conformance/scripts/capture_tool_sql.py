@@ -82,33 +82,37 @@ def on_engines(pg, prefix, calls):
     return actions
 
 
+# SQLAlchemy's Inspector calls: method, then its arguments (the schema as a keyword).
+INSPECTED = [
+    ("get_schema_names",),
+    ("get_table_names",),
+    ("get_view_names",),
+    ("get_materialized_view_names",),
+    ("has_table", "patients"),
+    ("has_schema", "gold"),
+    ("get_columns", "patients"),
+    ("get_pk_constraint", "patients"),
+    ("get_foreign_keys", "vitals"),
+    ("get_indexes", "vitals"),
+    ("get_unique_constraints", "vitals"),
+    ("get_check_constraints", "vitals"),
+    ("get_table_comment", "vitals"),
+]
+
+
+def inspecting(method, *args):
+    """`inspect(engine).method(*args, schema='silver')` (no schema for the schema calls), and
+    its label."""
+    schema = {} if method in ("get_schema_names", "has_schema") else {"schema": "silver"}
+    written = [repr(a) for a in args] + [f"{k}={v!r}" for k, v in schema.items()]
+    label = f"inspect: {method}({', '.join(written)})"
+    return label, lambda e: getattr(sqlalchemy.inspect(e), method)(*args, **schema)
+
+
 def sqlalchemy_actions(pg, prefix):
     calls = {
         "connect (the dialect's first connection)": lambda e: e.connect().close(),
-        "inspect: get_schema_names()": lambda e: sqlalchemy.inspect(e).get_schema_names(),
-        "inspect: get_table_names(schema='silver')":
-            lambda e: sqlalchemy.inspect(e).get_table_names(schema="silver"),
-        "inspect: get_view_names(schema='silver')":
-            lambda e: sqlalchemy.inspect(e).get_view_names(schema="silver"),
-        "inspect: get_materialized_view_names(schema='silver')":
-            lambda e: sqlalchemy.inspect(e).get_materialized_view_names(schema="silver"),
-        "inspect: has_table('patients', schema='silver')":
-            lambda e: sqlalchemy.inspect(e).has_table("patients", schema="silver"),
-        "inspect: has_schema('gold')": lambda e: sqlalchemy.inspect(e).has_schema("gold"),
-        "inspect: get_columns('patients', schema='silver')":
-            lambda e: sqlalchemy.inspect(e).get_columns("patients", schema="silver"),
-        "inspect: get_pk_constraint('patients', schema='silver')":
-            lambda e: sqlalchemy.inspect(e).get_pk_constraint("patients", schema="silver"),
-        "inspect: get_foreign_keys('vitals', schema='silver')":
-            lambda e: sqlalchemy.inspect(e).get_foreign_keys("vitals", schema="silver"),
-        "inspect: get_indexes('vitals', schema='silver')":
-            lambda e: sqlalchemy.inspect(e).get_indexes("vitals", schema="silver"),
-        "inspect: get_unique_constraints('vitals', schema='silver')":
-            lambda e: sqlalchemy.inspect(e).get_unique_constraints("vitals", schema="silver"),
-        "inspect: get_check_constraints('vitals', schema='silver')":
-            lambda e: sqlalchemy.inspect(e).get_check_constraints("vitals", schema="silver"),
-        "inspect: get_table_comment('vitals', schema='silver')":
-            lambda e: sqlalchemy.inspect(e).get_table_comment("vitals", schema="silver"),
+        **dict(inspecting(*call) for call in INSPECTED),
         "Table('devices', schema='silver', autoload_with=engine)":
             lambda e: sqlalchemy.Table("devices", sqlalchemy.MetaData(), schema="silver",
                                        autoload_with=e),

@@ -23,8 +23,10 @@ use super::pg_namespace::with_system_schema_oids;
 
 /// A pg_catalog schema whose `pg_attribute` carries wire types, whose `pg_namespace` numbers
 /// the system schemas as the static tables do, whose `pg_database` lists the catalogs alone,
-/// whose `pg_class` has 0 where PostgreSQL has, whose `pg_collation` has PostgreSQL 15's columns, which has an (empty) `pg_user_mappings`,
-/// and whose array columns are arrays ([`with_array_columns`]).
+/// whose `pg_class` has 0 where PostgreSQL has, whose `pg_collation` has PostgreSQL 15's
+/// columns, which has an (empty) `pg_user_mappings`, whose array columns are arrays
+/// ([`with_array_columns`]) and whose name, oid and "char" columns are typed so
+/// ([`super::pg_catalog_types`]).
 #[derive(Debug)]
 pub struct WireTypedSchema<C> {
     inner: Arc<dyn SchemaProvider>,

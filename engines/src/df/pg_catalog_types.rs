@@ -58,9 +58,7 @@ pub fn with_catalog_types(
             |field| match COLUMN_TYPES.get(&(name, field.name().as_str())) {
                 Some(ty) if ty.holds(field.data_type()) => {
                     tagged = true;
-                    let mut metadata = field.metadata().clone();
-                    metadata.insert(EXTENSION_KEY.to_owned(), ty.extension().to_owned());
-                    field.as_ref().clone().with_metadata(metadata)
+                    crate::with_extension(field.as_ref().clone(), ty.extension())
                 }
                 _ => field.as_ref().clone(),
             },
@@ -75,9 +73,6 @@ pub fn with_catalog_types(
         schema,
     }))
 }
-
-/// Arrow's field metadata key for an extension type's name.
-const EXTENSION_KEY: &str = "ARROW:extension:name";
 
 /// A catalog table served with its columns' types tagged. The tag must be in the scan's own
 /// schema: a projection's alias carries field metadata in the logical plan only, and the

@@ -81,7 +81,6 @@ impl CompatibilityParser {
             // string; names cast to regclass, regproc, ... are looked up.
             rewritten_here |= junction_transpiler::number_text_oids(statement);
             rewritten_here |= object_names::resolve(statement);
-            rewritten_here |= object_names::print_regtypes(statement);
             // And a relation named by a parameter for `regclass` (SQLAlchemy's
             // `CAST($1 AS REGCLASS)`) a number.
             rewritten_here |= reads_catalog && constructs::look_up_regclass_names(statement);

@@ -82,48 +82,45 @@ pub fn resolve(statement: &mut Statement) -> bool {
             *expr = oid_of(target, &text);
             found = true;
         }
+        found |= print_regtype(expr);
         ControlFlow::<()>::Continue(())
     });
     found
 }
 
-/// Rewrites the text of a column cast to regtype (psycopg's `TypeInfo.fetch` reads
+/// The text of a column cast to regtype (psycopg's `TypeInfo.fetch` reads
 /// `oid::regtype::text`) as the type's name, which regtype's output function prints:
 /// `format_type(oid, NULL)`, or the number for an OID that names no type. Dropped like every
-/// other object-identifier cast, it printed the number. Whether there was one.
-pub fn print_regtypes(statement: &mut Statement) -> bool {
-    let mut found = false;
-    let _ = visit_expressions_mut(statement, |expr| {
-        let Expr::Cast {
-            data_type,
-            expr: inner,
-            ..
-        } = expr
-        else {
-            return ControlFlow::<()>::Continue(());
-        };
-        if !matches!(data_type, DataType::Text | DataType::Varchar(_)) {
-            return ControlFlow::Continue(());
-        }
-        if let Expr::Cast {
-            data_type,
-            expr: oid,
-            ..
-        } = inner.as_ref()
-        {
-            if matches!(target(data_type), Some((Target::Catalog("regtype"), _)))
-                && named_object(inner).is_none()
-            {
-                **inner = parsed_expr(&format!(
-                    "CASE WHEN pg_catalog.format_type({oid}, NULL) = '???' \
-                     THEN CAST({oid} AS TEXT) ELSE pg_catalog.format_type({oid}, NULL) END"
-                ));
-                found = true;
-            }
-        }
-        ControlFlow::Continue(())
-    });
-    found
+/// other object-identifier cast, it printed the number. Whether `expr` was one.
+fn print_regtype(expr: &mut Expr) -> bool {
+    let Expr::Cast {
+        data_type,
+        expr: inner,
+        ..
+    } = expr
+    else {
+        return false;
+    };
+    if !matches!(data_type, DataType::Text | DataType::Varchar(_)) || named_object(inner).is_some()
+    {
+        return false;
+    }
+    let Expr::Cast {
+        data_type,
+        expr: oid,
+        ..
+    } = inner.as_ref()
+    else {
+        return false;
+    };
+    if !matches!(target(data_type), Some((Target::Catalog("regtype"), _))) {
+        return false;
+    }
+    **inner = parsed_expr(&format!(
+        "CASE WHEN pg_catalog.format_type({oid}, NULL) = '???' \
+         THEN CAST({oid} AS TEXT) ELSE pg_catalog.format_type({oid}, NULL) END"
+    ));
+    true
 }
 
 struct SelectLists<'a> {
@@ -342,7 +339,12 @@ mod tests {
         )
         .expect("valid SQL")
         .remove(0);
-        assert!(print_regtypes(&mut statement));
+        let mut found = false;
+        let _ = visit_expressions_mut(&mut statement, |expr| {
+            found |= print_regtype(expr);
+            ControlFlow::<()>::Continue(())
+        });
+        assert!(found);
         let printed = statement.to_string();
         assert!(
             printed.contains(

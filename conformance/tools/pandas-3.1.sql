@@ -12,7 +12,7 @@ BEGIN
 select pg_catalog.version()
 
 -- action: read_sql(query, params)
--- expect: types: name as text
+-- expect: same
 select current_schema()
 
 -- action: read_sql(query, params)
@@ -29,7 +29,7 @@ SAVEPOINT "_pg3_1"
 
 -- action: read_sql(query, params)
 -- params: ["hstore"]
--- expect: types: "char" as text, name as text, oid as integer
+-- expect: same
 SELECT
     typname AS name, oid, typarray AS array_oid,
     oid::regtype::text AS regtype, typdelim AS delimiter
@@ -52,28 +52,28 @@ select * from silver.patients where ward = $1
 
 -- action: read_sql_table('patients', schema='silver')
 -- params: ["patients", "r", "p", "f", "v", "m", "silver"]
--- expect: types: name as text
+-- expect: same
 SELECT pg_catalog.pg_class.relname 
 FROM pg_catalog.pg_class JOIN pg_catalog.pg_namespace ON pg_catalog.pg_namespace.oid = pg_catalog.pg_class.relnamespace 
 WHERE pg_catalog.pg_class.relname IN ($1::VARCHAR) AND pg_catalog.pg_class.relkind = ANY (ARRAY[$2::VARCHAR, $3::VARCHAR, $4::VARCHAR, $5::VARCHAR, $6::VARCHAR]) AND pg_catalog.pg_namespace.nspname = $7::VARCHAR
 
 -- action: read_sql_table('patients', schema='silver')
 -- params: ["r", "p", "t", "silver"]
--- expect: types: name as text
+-- expect: same
 SELECT pg_catalog.pg_class.relname 
 FROM pg_catalog.pg_class JOIN pg_catalog.pg_namespace ON pg_catalog.pg_namespace.oid = pg_catalog.pg_class.relnamespace 
 WHERE pg_catalog.pg_class.relkind = ANY (ARRAY[$1::VARCHAR, $2::VARCHAR]) AND pg_catalog.pg_class.relpersistence != $3::VARCHAR AND pg_catalog.pg_namespace.nspname = $4::VARCHAR
 
 -- action: read_sql_table('patients', schema='silver')
 -- params: ["v", "t", "silver"]
--- expect: types: name as text
+-- expect: same
 SELECT pg_catalog.pg_class.relname 
 FROM pg_catalog.pg_class JOIN pg_catalog.pg_namespace ON pg_catalog.pg_namespace.oid = pg_catalog.pg_class.relnamespace 
 WHERE pg_catalog.pg_class.relkind = ANY (ARRAY[$1::VARCHAR]) AND pg_catalog.pg_class.relpersistence != $2::VARCHAR AND pg_catalog.pg_namespace.nspname = $3::VARCHAR
 
 -- action: read_sql_table('patients', schema='silver')
 -- params: ["m", "t", "silver"]
--- expect: types: name as text
+-- expect: same
 SELECT pg_catalog.pg_class.relname 
 FROM pg_catalog.pg_class JOIN pg_catalog.pg_namespace ON pg_catalog.pg_namespace.oid = pg_catalog.pg_class.relnamespace 
 WHERE pg_catalog.pg_class.relkind = ANY (ARRAY[$1::VARCHAR]) AND pg_catalog.pg_class.relpersistence != $2::VARCHAR AND pg_catalog.pg_namespace.nspname = $3::VARCHAR
@@ -95,7 +95,7 @@ WHERE pg_catalog.pg_class.relkind = ANY (ARRAY[$15::VARCHAR, $16::VARCHAR, $17::
 
 -- action: read_sql_table('patients', schema='silver')
 -- params: ["r", "p", "f", "v", "m", "silver", "patients"]
--- expect: types: name as text, oid as integer
+-- expect: same
 SELECT pg_catalog.pg_class.oid, pg_catalog.pg_class.relname 
 FROM pg_catalog.pg_class JOIN pg_catalog.pg_namespace ON pg_catalog.pg_namespace.oid = pg_catalog.pg_class.relnamespace 
 WHERE pg_catalog.pg_class.relkind = ANY (ARRAY[$1::VARCHAR, $2::VARCHAR, $3::VARCHAR, $4::VARCHAR, $5::VARCHAR]) AND pg_catalog.pg_namespace.nspname = $6::VARCHAR AND pg_catalog.pg_class.relname IN ($7::VARCHAR)
@@ -112,20 +112,20 @@ WHERE con.conrelid IN ($4)) AS attr GROUP BY attr.conrelid, attr.conname ORDER B
 
 -- action: read_sql_table('patients', schema='silver')
 -- params: ["t", "f", "pg_constraint", "r", "p", "f", "v", "m", "silver", "patients"]
--- expect: types: name as text
+-- expect: same
 SELECT pg_catalog.pg_class.relname, pg_catalog.pg_constraint.conname, CASE WHEN (pg_catalog.pg_constraint.oid IS NOT NULL) THEN pg_catalog.pg_get_constraintdef(pg_catalog.pg_constraint.oid, $1) END AS anon_1, nsp_ref.nspname, pg_catalog.pg_description.description 
 FROM pg_catalog.pg_class LEFT OUTER JOIN pg_catalog.pg_constraint ON pg_catalog.pg_class.oid = pg_catalog.pg_constraint.conrelid AND pg_catalog.pg_constraint.contype = $2::VARCHAR LEFT OUTER JOIN pg_catalog.pg_class AS cls_ref ON cls_ref.oid = pg_catalog.pg_constraint.confrelid LEFT OUTER JOIN pg_catalog.pg_namespace AS nsp_ref ON cls_ref.relnamespace = nsp_ref.oid LEFT OUTER JOIN pg_catalog.pg_description ON pg_catalog.pg_description.objoid = pg_catalog.pg_constraint.oid AND pg_catalog.pg_description.classoid = CAST($3 AS REGCLASS) JOIN pg_catalog.pg_namespace ON pg_catalog.pg_namespace.oid = pg_catalog.pg_class.relnamespace 
 WHERE pg_catalog.pg_class.relkind = ANY (ARRAY[$4::VARCHAR, $5::VARCHAR, $6::VARCHAR, $7::VARCHAR, $8::VARCHAR]) AND pg_catalog.pg_namespace.nspname = $9::VARCHAR AND pg_catalog.pg_class.relname IN ($10::VARCHAR) ORDER BY pg_catalog.pg_class.relname, pg_catalog.pg_constraint.conname
 
 -- action: read_sql_table('patients', schema='silver')
 -- params: ["btree"]
--- expect: types: name as text, oid as integer
+-- expect: same
 SELECT pg_catalog.pg_am.oid, pg_catalog.pg_am.amname 
 FROM pg_catalog.pg_am 
 WHERE pg_catalog.pg_am.amname = $1::VARCHAR
 
 -- action: read_sql_table('patients', schema='silver')
--- expect: types: name as text, oid as integer
+-- expect: same
 SELECT pg_catalog.pg_opclass.oid, pg_catalog.pg_opclass.opcname 
 FROM pg_catalog.pg_opclass 
 WHERE NOT pg_catalog.pg_opclass.opcdefault
@@ -154,14 +154,14 @@ WHERE con.conrelid IN ($4)) AS attr GROUP BY attr.conrelid, attr.conname ORDER B
 
 -- action: read_sql_table('patients', schema='silver')
 -- params: ["0", "pg_class", "r", "p", "f", "v", "m", "silver", "patients"]
--- expect: types: name as text
+-- expect: same
 SELECT pg_catalog.pg_class.relname, pg_catalog.pg_description.description 
 FROM pg_catalog.pg_class LEFT OUTER JOIN pg_catalog.pg_description ON pg_catalog.pg_class.oid = pg_catalog.pg_description.objoid AND pg_catalog.pg_description.objsubid = $1::INTEGER AND pg_catalog.pg_description.classoid = CAST($2 AS REGCLASS) JOIN pg_catalog.pg_namespace ON pg_catalog.pg_namespace.oid = pg_catalog.pg_class.relnamespace 
 WHERE pg_catalog.pg_class.relkind = ANY (ARRAY[$3::VARCHAR, $4::VARCHAR, $5::VARCHAR, $6::VARCHAR, $7::VARCHAR]) AND pg_catalog.pg_namespace.nspname = $8::VARCHAR AND pg_catalog.pg_class.relname IN ($9::VARCHAR)
 
 -- action: read_sql_table('patients', schema='silver')
 -- params: ["t", "c", "pg_constraint", "r", "p", "f", "v", "m", "silver", "patients"]
--- expect: types: name as text
+-- expect: same
 SELECT pg_catalog.pg_class.relname, pg_catalog.pg_constraint.conname, CASE WHEN (pg_catalog.pg_constraint.oid IS NOT NULL) THEN pg_catalog.pg_get_constraintdef(pg_catalog.pg_constraint.oid, $1) END AS anon_1, pg_catalog.pg_description.description 
 FROM pg_catalog.pg_class LEFT OUTER JOIN pg_catalog.pg_constraint ON pg_catalog.pg_class.oid = pg_catalog.pg_constraint.conrelid AND pg_catalog.pg_constraint.contype = $2::VARCHAR LEFT OUTER JOIN pg_catalog.pg_description ON pg_catalog.pg_description.objoid = pg_catalog.pg_constraint.oid AND pg_catalog.pg_description.classoid = CAST($3 AS REGCLASS) JOIN pg_catalog.pg_namespace ON pg_catalog.pg_namespace.oid = pg_catalog.pg_class.relnamespace 
 WHERE pg_catalog.pg_class.relkind = ANY (ARRAY[$4::VARCHAR, $5::VARCHAR, $6::VARCHAR, $7::VARCHAR, $8::VARCHAR]) AND pg_catalog.pg_namespace.nspname = $9::VARCHAR AND pg_catalog.pg_class.relname IN ($10::VARCHAR) ORDER BY pg_catalog.pg_class.relname, pg_catalog.pg_constraint.conname
@@ -185,7 +185,7 @@ COMMIT
 
 -- action: read_sql(query, chunksize=100)
 -- params: ["select * from silver.vitals", "r", "p", "f", "v", "m", "pg_catalog"]
--- expect: types: name as text
+-- expect: same
 SELECT pg_catalog.pg_class.relname 
 FROM pg_catalog.pg_class JOIN pg_catalog.pg_namespace ON pg_catalog.pg_namespace.oid = pg_catalog.pg_class.relnamespace 
 WHERE pg_catalog.pg_class.relname IN ($1::VARCHAR) AND pg_catalog.pg_class.relkind = ANY (ARRAY[$2::VARCHAR, $3::VARCHAR, $4::VARCHAR, $5::VARCHAR, $6::VARCHAR]) AND pg_catalog.pg_table_is_visible(pg_catalog.pg_class.oid) AND pg_catalog.pg_namespace.nspname != $7::VARCHAR

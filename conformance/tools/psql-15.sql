@@ -37,7 +37,7 @@ FROM pg_catalog.pg_database d
 ORDER BY 1;
 
 -- action: \dn
--- expect: types: name as text
+-- expect: same
 SELECT n.nspname AS "Name",
   pg_catalog.pg_get_userbyid(n.nspowner) AS "Owner"
 FROM pg_catalog.pg_namespace n
@@ -45,7 +45,7 @@ WHERE n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'
 ORDER BY 1;
 
 -- action: \dn+
--- expect: types: name as text
+-- expect: same
 SELECT n.nspname AS "Name",
   pg_catalog.pg_get_userbyid(n.nspowner) AS "Owner",
   pg_catalog.array_to_string(n.nspacl, E'\n') AS "Access privileges",
@@ -55,7 +55,7 @@ WHERE n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'
 ORDER BY 1;
 
 -- action: \dt
--- expect: types: name as text
+-- expect: same
 SELECT n.nspname as "Schema",
   c.relname as "Name",
   CASE c.relkind WHEN 'r' THEN 'table' WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' WHEN 'i' THEN 'index' WHEN 'S' THEN 'sequence' WHEN 't' THEN 'TOAST table' WHEN 'f' THEN 'foreign table' WHEN 'p' THEN 'partitioned table' WHEN 'I' THEN 'partitioned index' END as "Type",
@@ -71,7 +71,7 @@ WHERE c.relkind IN ('r','p','')
 ORDER BY 1,2;
 
 -- action: \dt+
--- expect: types: name as text
+-- expect: same
 SELECT n.nspname as "Schema",
   c.relname as "Name",
   CASE c.relkind WHEN 'r' THEN 'table' WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' WHEN 'i' THEN 'index' WHEN 'S' THEN 'sequence' WHEN 't' THEN 'TOAST table' WHEN 'f' THEN 'foreign table' WHEN 'p' THEN 'partitioned table' WHEN 'I' THEN 'partitioned index' END as "Type",
@@ -91,7 +91,7 @@ WHERE c.relkind IN ('r','p','')
 ORDER BY 1,2;
 
 -- action: \dt silver.*
--- expect: types: name as text
+-- expect: same
 SELECT n.nspname as "Schema",
   c.relname as "Name",
   CASE c.relkind WHEN 'r' THEN 'table' WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' WHEN 'i' THEN 'index' WHEN 'S' THEN 'sequence' WHEN 't' THEN 'TOAST table' WHEN 'f' THEN 'foreign table' WHEN 'p' THEN 'partitioned table' WHEN 'I' THEN 'partitioned index' END as "Type",
@@ -121,7 +121,7 @@ WHERE c.relkind IN ('r','p','t','s','')
 ORDER BY 1,2;
 
 -- action: \dt gold.*
--- expect: types: name as text
+-- expect: same
 SELECT n.nspname as "Schema",
   c.relname as "Name",
   CASE c.relkind WHEN 'r' THEN 'table' WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' WHEN 'i' THEN 'index' WHEN 'S' THEN 'sequence' WHEN 't' THEN 'TOAST table' WHEN 'f' THEN 'foreign table' WHEN 'p' THEN 'partitioned table' WHEN 'I' THEN 'partitioned index' END as "Type",
@@ -134,7 +134,7 @@ WHERE c.relkind IN ('r','p','t','s','')
 ORDER BY 1,2;
 
 -- action: \dv
--- expect: types: name as text
+-- expect: same
 SELECT n.nspname as "Schema",
   c.relname as "Name",
   CASE c.relkind WHEN 'r' THEN 'table' WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' WHEN 'i' THEN 'index' WHEN 'S' THEN 'sequence' WHEN 't' THEN 'TOAST table' WHEN 'f' THEN 'foreign table' WHEN 'p' THEN 'partitioned table' WHEN 'I' THEN 'partitioned index' END as "Type",
@@ -149,7 +149,7 @@ WHERE c.relkind IN ('v','')
 ORDER BY 1,2;
 
 -- action: \dv+
--- expect: types: name as text
+-- expect: same
 SELECT n.nspname as "Schema",
   c.relname as "Name",
   CASE c.relkind WHEN 'r' THEN 'table' WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' WHEN 'i' THEN 'index' WHEN 'S' THEN 'sequence' WHEN 't' THEN 'TOAST table' WHEN 'f' THEN 'foreign table' WHEN 'p' THEN 'partitioned table' WHEN 'I' THEN 'partitioned index' END as "Type",
@@ -167,7 +167,7 @@ WHERE c.relkind IN ('v','')
 ORDER BY 1,2;
 
 -- action: \dm+
--- expect: types: name as text
+-- expect: same
 SELECT n.nspname as "Schema",
   c.relname as "Name",
   CASE c.relkind WHEN 'r' THEN 'table' WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' WHEN 'i' THEN 'index' WHEN 'S' THEN 'sequence' WHEN 't' THEN 'TOAST table' WHEN 'f' THEN 'foreign table' WHEN 'p' THEN 'partitioned table' WHEN 'I' THEN 'partitioned index' END as "Type",
@@ -187,7 +187,7 @@ WHERE c.relkind IN ('m','')
 ORDER BY 1,2;
 
 -- action: \di
--- expect: types: name as text
+-- expect: same
 SELECT n.nspname as "Schema",
   c.relname as "Name",
   CASE c.relkind WHEN 'r' THEN 'table' WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' WHEN 'i' THEN 'index' WHEN 'S' THEN 'sequence' WHEN 't' THEN 'TOAST table' WHEN 'f' THEN 'foreign table' WHEN 'p' THEN 'partitioned table' WHEN 'I' THEN 'partitioned index' END as "Type",
@@ -206,7 +206,7 @@ WHERE c.relkind IN ('i','I','')
 ORDER BY 1,2;
 
 -- action: \di+
--- expect: types: name as text
+-- expect: same
 SELECT n.nspname as "Schema",
   c.relname as "Name",
   CASE c.relkind WHEN 'r' THEN 'table' WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' WHEN 'i' THEN 'index' WHEN 'S' THEN 'sequence' WHEN 't' THEN 'TOAST table' WHEN 'f' THEN 'foreign table' WHEN 'p' THEN 'partitioned table' WHEN 'I' THEN 'partitioned index' END as "Type",
@@ -229,7 +229,7 @@ WHERE c.relkind IN ('i','I','')
 ORDER BY 1,2;
 
 -- action: \ds+
--- expect: types: name as text
+-- expect: same
 SELECT n.nspname as "Schema",
   c.relname as "Name",
   CASE c.relkind WHEN 'r' THEN 'table' WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' WHEN 'i' THEN 'index' WHEN 'S' THEN 'sequence' WHEN 't' THEN 'TOAST table' WHEN 'f' THEN 'foreign table' WHEN 'p' THEN 'partitioned table' WHEN 'I' THEN 'partitioned index' END as "Type",
@@ -247,7 +247,7 @@ WHERE c.relkind IN ('S','')
 ORDER BY 1,2;
 
 -- action: \dE+
--- expect: types: name as text
+-- expect: same
 SELECT n.nspname as "Schema",
   c.relname as "Name",
   CASE c.relkind WHEN 'r' THEN 'table' WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' WHEN 'i' THEN 'index' WHEN 'S' THEN 'sequence' WHEN 't' THEN 'TOAST table' WHEN 'f' THEN 'foreign table' WHEN 'p' THEN 'partitioned table' WHEN 'I' THEN 'partitioned index' END as "Type",
@@ -265,7 +265,7 @@ WHERE c.relkind IN ('f','')
 ORDER BY 1,2;
 
 -- action: \d
--- expect: types: name as text
+-- expect: same
 SELECT n.nspname as "Schema",
   c.relname as "Name",
   CASE c.relkind WHEN 'r' THEN 'table' WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' WHEN 'i' THEN 'index' WHEN 'S' THEN 'sequence' WHEN 't' THEN 'TOAST table' WHEN 'f' THEN 'foreign table' WHEN 'p' THEN 'partitioned table' WHEN 'I' THEN 'partitioned index' END as "Type",
@@ -281,7 +281,7 @@ WHERE c.relkind IN ('r','p','v','m','S','f','')
 ORDER BY 1,2;
 
 -- action: \d+
--- expect: types: name as text
+-- expect: same
 SELECT n.nspname as "Schema",
   c.relname as "Name",
   CASE c.relkind WHEN 'r' THEN 'table' WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' WHEN 'i' THEN 'index' WHEN 'S' THEN 'sequence' WHEN 't' THEN 'TOAST table' WHEN 'f' THEN 'foreign table' WHEN 'p' THEN 'partitioned table' WHEN 'I' THEN 'partitioned index' END as "Type",
@@ -301,7 +301,7 @@ WHERE c.relkind IN ('r','p','v','m','S','f','')
 ORDER BY 1,2;
 
 -- action: \d silver.patients
--- expect: types: name as text, oid as integer
+-- expect: same
 SELECT c.oid,
   n.nspname,
   c.relname
@@ -436,7 +436,7 @@ WHERE a.attrelid = '{oid:silver.patients}' AND a.attnum > 0 AND NOT a.attisdropp
 ORDER BY a.attnum;
 
 -- action: \d gold.vitals_hourly
--- expect: types: name as text, oid as integer
+-- expect: same
 SELECT c.oid,
   n.nspname,
   c.relname
@@ -571,7 +571,7 @@ WHERE a.attrelid = '{oid:gold.vitals_hourly}' AND a.attnum > 0 AND NOT a.attisdr
 ORDER BY a.attnum;
 
 -- action: \d silver.*
--- expect: types: name as text, oid as integer
+-- expect: same
 SELECT c.oid,
   n.nspname,
   c.relname
@@ -771,7 +771,7 @@ WHERE c.oid = i.inhrelid AND i.inhparent = '{oid:silver.vitals}'
 ORDER BY pg_catalog.pg_get_expr(c.relpartbound, c.oid) = 'DEFAULT', c.oid::pg_catalog.regclass::pg_catalog.text;
 
 -- action: \d nosuch
--- expect: types: name as text, oid as integer
+-- expect: same
 SELECT c.oid,
   n.nspname,
   c.relname
@@ -782,7 +782,7 @@ WHERE c.relname OPERATOR(pg_catalog.~) '^(nosuch)$' COLLATE pg_catalog.default
 ORDER BY 2, 3;
 
 -- action: \dp
--- expect: columns: pg_table_is_visible is true for every table, so a listing without a pattern shows tables the search path does not reach (PostgreSQL shows none: the demo has no public schema)
+-- expect: same
 SELECT n.nspname as "Schema",
   c.relname as "Name",
   CASE c.relkind WHEN 'r' THEN 'table' WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' WHEN 'S' THEN 'sequence' WHEN 'f' THEN 'foreign table' WHEN 'p' THEN 'partitioned table' END as "Type",
@@ -828,7 +828,7 @@ WHERE c.relkind IN ('r','v','m','S','f','p')
 ORDER BY 1, 2;
 
 -- action: \dp silver.*
--- expect: types: name as text
+-- expect: same
 SELECT n.nspname as "Schema",
   c.relname as "Name",
   CASE c.relkind WHEN 'r' THEN 'table' WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' WHEN 'S' THEN 'sequence' WHEN 'f' THEN 'foreign table' WHEN 'p' THEN 'partitioned table' END as "Type",
@@ -874,7 +874,7 @@ WHERE c.relkind IN ('r','v','m','S','f','p')
 ORDER BY 1, 2;
 
 -- action: \df
--- expect: types: name as text
+-- expect: same
 SELECT n.nspname as "Schema",
   p.proname as "Name",
   pg_catalog.pg_get_function_result(p.oid) as "Result data type",
@@ -893,7 +893,7 @@ WHERE pg_catalog.pg_function_is_visible(p.oid)
 ORDER BY 1, 2, 4;
 
 -- action: \df+
--- expect: types: name as text
+-- expect: same
 SELECT n.nspname as "Schema",
   p.proname as "Name",
   pg_catalog.pg_get_function_result(p.oid) as "Result data type",
@@ -929,7 +929,7 @@ WHERE pg_catalog.pg_function_is_visible(p.oid)
 ORDER BY 1, 2, 4;
 
 -- action: \dfS abs
--- expect: types: name as text
+-- expect: same
 SELECT n.nspname as "Schema",
   p.proname as "Name",
   pg_catalog.pg_get_function_result(p.oid) as "Result data type",
@@ -965,7 +965,7 @@ WHERE p.proname OPERATOR(pg_catalog.~) '^(generate_series)$' COLLATE pg_catalog.
 ORDER BY 1, 2, 4;
 
 -- action: \dT
--- expect: types: name as text
+-- expect: same
 SELECT n.nspname as "Schema",
   pg_catalog.format_type(t.oid, NULL) AS "Name",
   pg_catalog.obj_description(t.oid, 'pg_type') as "Description"
@@ -979,7 +979,7 @@ WHERE (t.typrelid = 0 OR (SELECT c.relkind = 'c' FROM pg_catalog.pg_class c WHER
 ORDER BY 1, 2;
 
 -- action: \dT+
--- expect: types: name as text
+-- expect: same
 SELECT n.nspname as "Schema",
   pg_catalog.format_type(t.oid, NULL) AS "Name",
   t.typname AS "Internal name",
@@ -1031,7 +1031,7 @@ WHERE t.typtype = 'd'
 ORDER BY 1, 2;
 
 -- action: \dy
--- expect: types: name as text, regproc as oid
+-- expect: types: regproc as oid
 SELECT evtname as "Name", evtevent as "Event", pg_catalog.pg_get_userbyid(e.evtowner) as "Owner",
  case evtenabled when 'O' then 'enabled'  when 'R' then 'replica'  when 'A' then 'always'  when 'D' then 'disabled' end as "Enabled",
  e.evtfoid::pg_catalog.regproc as "Function", pg_catalog.array_to_string(array(select x from pg_catalog.unnest(evttags) as t(x)), ', ') as "Tags"
@@ -1139,7 +1139,7 @@ WHERE true
 ORDER BY 1, 2;
 
 -- action: \do
--- expect: types: name as text
+-- expect: same
 SELECT n.nspname as "Schema",
   o.oprname AS "Name",
   CASE WHEN o.oprkind='l' THEN NULL ELSE pg_catalog.format_type(o.oprleft, NULL) END AS "Left arg type",
@@ -1182,14 +1182,14 @@ WHERE ( (true  AND pg_catalog.pg_type_is_visible(ts.oid)
 ORDER BY 1, 2;
 
 -- action: \dA
--- expect: types: name as text
+-- expect: same
 SELECT amname AS "Name",
   CASE amtype WHEN 'i' THEN 'Index' WHEN 't' THEN 'Table' END AS "Type"
 FROM pg_catalog.pg_am
 ORDER BY 1;
 
 -- action: \dAc
--- expect: types: name as text
+-- expect: same
 SELECT
   am.amname AS "AM",
   pg_catalog.format_type(c.opcintype, NULL) AS "Input type",
@@ -1215,7 +1215,7 @@ FROM pg_catalog.pg_opclass c
 ORDER BY 1, 2, 4;
 
 -- action: \dO
--- expect: types: name as text
+-- expect: same
 SELECT n.nspname AS "Schema",
        c.collname AS "Name",
        c.collcollate AS "Collate",
@@ -1239,7 +1239,7 @@ FROM pg_catalog.pg_user_mappings um
 ORDER BY 1, 2;
 
 -- action: \dx
--- expect: types: name as text
+-- expect: same
 SELECT e.extname AS "Name", e.extversion AS "Version", n.nspname AS "Schema", c.description AS "Description"
 FROM pg_catalog.pg_extension e LEFT JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace LEFT JOIN pg_catalog.pg_description c ON c.objoid = e.oid AND c.classoid = 'pg_catalog.pg_extension'::pg_catalog.regclass
 ORDER BY 1;
@@ -1258,7 +1258,7 @@ WHERE refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass AND refobjid =
 ORDER BY 1;
 
 -- action: \dL
--- expect: types: name as text
+-- expect: same
 SELECT l.lanname AS "Name",
        pg_catalog.pg_get_userbyid(l.lanowner) as "Owner",
        l.lanpltrusted AS "Trusted",
@@ -1271,7 +1271,7 @@ WHERE l.lanplcallfoid != 0
 ORDER BY 1;
 
 -- action: \db
--- expect: types: name as text
+-- expect: same
 SELECT spcname AS "Name",
   pg_catalog.pg_get_userbyid(spcowner) AS "Owner",
   pg_catalog.pg_tablespace_location(oid) AS "Location"
@@ -1323,7 +1323,7 @@ WHERE pg_catalog.pg_ts_template_is_visible(t.oid)
 ORDER BY 1, 2;
 
 -- action: \dX
--- expect: types: name as text
+-- expect: same
 SELECT 
 es.stxnamespace::pg_catalog.regnamespace::pg_catalog.text AS "Schema", 
 es.stxname AS "Name", 

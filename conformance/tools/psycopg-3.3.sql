@@ -30,7 +30,7 @@ COMMIT
 
 -- action: TypeInfo.fetch(conn, 'text')
 -- params: ["text"]
--- expect: types: "char" as text, name as text, oid as integer
+-- expect: same
 SELECT
     typname AS name, oid, typarray AS array_oid,
     oid::regtype::text AS regtype, typdelim AS delimiter

@@ -12,7 +12,7 @@ BEGIN
 select pg_catalog.version()
 
 -- action: connect (the dialect's first connection)
--- expect: types: name as text
+-- expect: same
 select current_schema()
 
 -- action: connect (the dialect's first connection)
@@ -29,7 +29,7 @@ SAVEPOINT "_pg3_1"
 
 -- action: connect (the dialect's first connection)
 -- params: ["hstore"]
--- expect: types: "char" as text, name as text, oid as integer
+-- expect: same
 SELECT
     typname AS name, oid, typarray AS array_oid,
     oid::regtype::text AS regtype, typdelim AS delimiter
@@ -47,42 +47,42 @@ ROLLBACK
 
 -- action: inspect: get_schema_names()
 -- params: ["pg/_"]
--- expect: types: name as text
+-- expect: same
 SELECT pg_catalog.pg_namespace.nspname 
 FROM pg_catalog.pg_namespace 
 WHERE (pg_catalog.pg_namespace.nspname NOT LIKE $1::VARCHAR || '%' ESCAPE '/') ORDER BY pg_catalog.pg_namespace.nspname
 
 -- action: inspect: get_table_names(schema='silver')
 -- params: ["r", "p", "t", "silver"]
--- expect: types: name as text
+-- expect: same
 SELECT pg_catalog.pg_class.relname 
 FROM pg_catalog.pg_class JOIN pg_catalog.pg_namespace ON pg_catalog.pg_namespace.oid = pg_catalog.pg_class.relnamespace 
 WHERE pg_catalog.pg_class.relkind = ANY (ARRAY[$1::VARCHAR, $2::VARCHAR]) AND pg_catalog.pg_class.relpersistence != $3::VARCHAR AND pg_catalog.pg_namespace.nspname = $4::VARCHAR
 
 -- action: inspect: get_view_names(schema='silver')
 -- params: ["v", "t", "silver"]
--- expect: types: name as text
+-- expect: same
 SELECT pg_catalog.pg_class.relname 
 FROM pg_catalog.pg_class JOIN pg_catalog.pg_namespace ON pg_catalog.pg_namespace.oid = pg_catalog.pg_class.relnamespace 
 WHERE pg_catalog.pg_class.relkind = ANY (ARRAY[$1::VARCHAR]) AND pg_catalog.pg_class.relpersistence != $2::VARCHAR AND pg_catalog.pg_namespace.nspname = $3::VARCHAR
 
 -- action: inspect: get_materialized_view_names(schema='silver')
 -- params: ["m", "t", "silver"]
--- expect: types: name as text
+-- expect: same
 SELECT pg_catalog.pg_class.relname 
 FROM pg_catalog.pg_class JOIN pg_catalog.pg_namespace ON pg_catalog.pg_namespace.oid = pg_catalog.pg_class.relnamespace 
 WHERE pg_catalog.pg_class.relkind = ANY (ARRAY[$1::VARCHAR]) AND pg_catalog.pg_class.relpersistence != $2::VARCHAR AND pg_catalog.pg_namespace.nspname = $3::VARCHAR
 
 -- action: inspect: has_table('patients', schema='silver')
 -- params: ["patients", "r", "p", "f", "v", "m", "silver"]
--- expect: types: name as text
+-- expect: same
 SELECT pg_catalog.pg_class.relname 
 FROM pg_catalog.pg_class JOIN pg_catalog.pg_namespace ON pg_catalog.pg_namespace.oid = pg_catalog.pg_class.relnamespace 
 WHERE pg_catalog.pg_class.relname IN ($1::VARCHAR) AND pg_catalog.pg_class.relkind = ANY (ARRAY[$2::VARCHAR, $3::VARCHAR, $4::VARCHAR, $5::VARCHAR, $6::VARCHAR]) AND pg_catalog.pg_namespace.nspname = $7::VARCHAR
 
 -- action: inspect: has_schema('gold')
 -- params: ["gold"]
--- expect: types: name as text
+-- expect: same
 SELECT pg_catalog.pg_namespace.nspname 
 FROM pg_catalog.pg_namespace 
 WHERE pg_catalog.pg_namespace.nspname = $1::VARCHAR
@@ -104,7 +104,7 @@ WHERE pg_catalog.pg_class.relkind = ANY (ARRAY[$15::VARCHAR, $16::VARCHAR, $17::
 
 -- action: inspect: get_pk_constraint('patients', schema='silver')
 -- params: ["r", "p", "f", "v", "m", "silver", "patients"]
--- expect: types: name as text, oid as integer
+-- expect: same
 SELECT pg_catalog.pg_class.oid, pg_catalog.pg_class.relname 
 FROM pg_catalog.pg_class JOIN pg_catalog.pg_namespace ON pg_catalog.pg_namespace.oid = pg_catalog.pg_class.relnamespace 
 WHERE pg_catalog.pg_class.relkind = ANY (ARRAY[$1::VARCHAR, $2::VARCHAR, $3::VARCHAR, $4::VARCHAR, $5::VARCHAR]) AND pg_catalog.pg_namespace.nspname = $6::VARCHAR AND pg_catalog.pg_class.relname IN ($7::VARCHAR)
@@ -121,27 +121,27 @@ WHERE con.conrelid IN ($4)) AS attr GROUP BY attr.conrelid, attr.conname ORDER B
 
 -- action: inspect: get_foreign_keys('vitals', schema='silver')
 -- params: ["t", "f", "pg_constraint", "r", "p", "f", "v", "m", "silver", "vitals"]
--- expect: types: name as text
+-- expect: same
 SELECT pg_catalog.pg_class.relname, pg_catalog.pg_constraint.conname, CASE WHEN (pg_catalog.pg_constraint.oid IS NOT NULL) THEN pg_catalog.pg_get_constraintdef(pg_catalog.pg_constraint.oid, $1) END AS anon_1, nsp_ref.nspname, pg_catalog.pg_description.description 
 FROM pg_catalog.pg_class LEFT OUTER JOIN pg_catalog.pg_constraint ON pg_catalog.pg_class.oid = pg_catalog.pg_constraint.conrelid AND pg_catalog.pg_constraint.contype = $2::VARCHAR LEFT OUTER JOIN pg_catalog.pg_class AS cls_ref ON cls_ref.oid = pg_catalog.pg_constraint.confrelid LEFT OUTER JOIN pg_catalog.pg_namespace AS nsp_ref ON cls_ref.relnamespace = nsp_ref.oid LEFT OUTER JOIN pg_catalog.pg_description ON pg_catalog.pg_description.objoid = pg_catalog.pg_constraint.oid AND pg_catalog.pg_description.classoid = CAST($3 AS REGCLASS) JOIN pg_catalog.pg_namespace ON pg_catalog.pg_namespace.oid = pg_catalog.pg_class.relnamespace 
 WHERE pg_catalog.pg_class.relkind = ANY (ARRAY[$4::VARCHAR, $5::VARCHAR, $6::VARCHAR, $7::VARCHAR, $8::VARCHAR]) AND pg_catalog.pg_namespace.nspname = $9::VARCHAR AND pg_catalog.pg_class.relname IN ($10::VARCHAR) ORDER BY pg_catalog.pg_class.relname, pg_catalog.pg_constraint.conname
 
 -- action: inspect: get_indexes('vitals', schema='silver')
 -- params: ["r", "p", "f", "v", "m", "silver", "vitals"]
--- expect: types: name as text, oid as integer
+-- expect: same
 SELECT pg_catalog.pg_class.oid, pg_catalog.pg_class.relname 
 FROM pg_catalog.pg_class JOIN pg_catalog.pg_namespace ON pg_catalog.pg_namespace.oid = pg_catalog.pg_class.relnamespace 
 WHERE pg_catalog.pg_class.relkind = ANY (ARRAY[$1::VARCHAR, $2::VARCHAR, $3::VARCHAR, $4::VARCHAR, $5::VARCHAR]) AND pg_catalog.pg_namespace.nspname = $6::VARCHAR AND pg_catalog.pg_class.relname IN ($7::VARCHAR)
 
 -- action: inspect: get_indexes('vitals', schema='silver')
 -- params: ["btree"]
--- expect: types: name as text, oid as integer
+-- expect: same
 SELECT pg_catalog.pg_am.oid, pg_catalog.pg_am.amname 
 FROM pg_catalog.pg_am 
 WHERE pg_catalog.pg_am.amname = $1::VARCHAR
 
 -- action: inspect: get_indexes('vitals', schema='silver')
--- expect: types: name as text, oid as integer
+-- expect: same
 SELECT pg_catalog.pg_opclass.oid, pg_catalog.pg_opclass.opcname 
 FROM pg_catalog.pg_opclass 
 WHERE NOT pg_catalog.pg_opclass.opcdefault
@@ -170,14 +170,14 @@ WHERE con.conrelid IN ($4)) AS attr GROUP BY attr.conrelid, attr.conname ORDER B
 
 -- action: inspect: get_check_constraints('vitals', schema='silver')
 -- params: ["t", "c", "pg_constraint", "r", "p", "f", "v", "m", "silver", "vitals"]
--- expect: types: name as text
+-- expect: same
 SELECT pg_catalog.pg_class.relname, pg_catalog.pg_constraint.conname, CASE WHEN (pg_catalog.pg_constraint.oid IS NOT NULL) THEN pg_catalog.pg_get_constraintdef(pg_catalog.pg_constraint.oid, $1) END AS anon_1, pg_catalog.pg_description.description 
 FROM pg_catalog.pg_class LEFT OUTER JOIN pg_catalog.pg_constraint ON pg_catalog.pg_class.oid = pg_catalog.pg_constraint.conrelid AND pg_catalog.pg_constraint.contype = $2::VARCHAR LEFT OUTER JOIN pg_catalog.pg_description ON pg_catalog.pg_description.objoid = pg_catalog.pg_constraint.oid AND pg_catalog.pg_description.classoid = CAST($3 AS REGCLASS) JOIN pg_catalog.pg_namespace ON pg_catalog.pg_namespace.oid = pg_catalog.pg_class.relnamespace 
 WHERE pg_catalog.pg_class.relkind = ANY (ARRAY[$4::VARCHAR, $5::VARCHAR, $6::VARCHAR, $7::VARCHAR, $8::VARCHAR]) AND pg_catalog.pg_namespace.nspname = $9::VARCHAR AND pg_catalog.pg_class.relname IN ($10::VARCHAR) ORDER BY pg_catalog.pg_class.relname, pg_catalog.pg_constraint.conname
 
 -- action: inspect: get_table_comment('vitals', schema='silver')
 -- params: ["0", "pg_class", "r", "p", "f", "v", "m", "silver", "vitals"]
--- expect: types: name as text
+-- expect: same
 SELECT pg_catalog.pg_class.relname, pg_catalog.pg_description.description 
 FROM pg_catalog.pg_class LEFT OUTER JOIN pg_catalog.pg_description ON pg_catalog.pg_class.oid = pg_catalog.pg_description.objoid AND pg_catalog.pg_description.objsubid = $1::INTEGER AND pg_catalog.pg_description.classoid = CAST($2 AS REGCLASS) JOIN pg_catalog.pg_namespace ON pg_catalog.pg_namespace.oid = pg_catalog.pg_class.relnamespace 
 WHERE pg_catalog.pg_class.relkind = ANY (ARRAY[$3::VARCHAR, $4::VARCHAR, $5::VARCHAR, $6::VARCHAR, $7::VARCHAR]) AND pg_catalog.pg_namespace.nspname = $8::VARCHAR AND pg_catalog.pg_class.relname IN ($9::VARCHAR)
@@ -199,7 +199,7 @@ WHERE pg_catalog.pg_class.relkind = ANY (ARRAY[$15::VARCHAR, $16::VARCHAR, $17::
 
 -- action: Table('devices', schema='silver', autoload_with=engine)
 -- params: ["r", "p", "f", "v", "m", "silver", "devices"]
--- expect: types: name as text, oid as integer
+-- expect: same
 SELECT pg_catalog.pg_class.oid, pg_catalog.pg_class.relname 
 FROM pg_catalog.pg_class JOIN pg_catalog.pg_namespace ON pg_catalog.pg_namespace.oid = pg_catalog.pg_class.relnamespace 
 WHERE pg_catalog.pg_class.relkind = ANY (ARRAY[$1::VARCHAR, $2::VARCHAR, $3::VARCHAR, $4::VARCHAR, $5::VARCHAR]) AND pg_catalog.pg_namespace.nspname = $6::VARCHAR AND pg_catalog.pg_class.relname IN ($7::VARCHAR)
@@ -216,7 +216,7 @@ WHERE con.conrelid IN ($4)) AS attr GROUP BY attr.conrelid, attr.conname ORDER B
 
 -- action: Table('devices', schema='silver', autoload_with=engine)
 -- params: ["t", "f", "pg_constraint", "r", "p", "f", "v", "m", "silver", "devices"]
--- expect: types: name as text
+-- expect: same
 SELECT pg_catalog.pg_class.relname, pg_catalog.pg_constraint.conname, CASE WHEN (pg_catalog.pg_constraint.oid IS NOT NULL) THEN pg_catalog.pg_get_constraintdef(pg_catalog.pg_constraint.oid, $1) END AS anon_1, nsp_ref.nspname, pg_catalog.pg_description.description 
 FROM pg_catalog.pg_class LEFT OUTER JOIN pg_catalog.pg_constraint ON pg_catalog.pg_class.oid = pg_catalog.pg_constraint.conrelid AND pg_catalog.pg_constraint.contype = $2::VARCHAR LEFT OUTER JOIN pg_catalog.pg_class AS cls_ref ON cls_ref.oid = pg_catalog.pg_constraint.confrelid LEFT OUTER JOIN pg_catalog.pg_namespace AS nsp_ref ON cls_ref.relnamespace = nsp_ref.oid LEFT OUTER JOIN pg_catalog.pg_description ON pg_catalog.pg_description.objoid = pg_catalog.pg_constraint.oid AND pg_catalog.pg_description.classoid = CAST($3 AS REGCLASS) JOIN pg_catalog.pg_namespace ON pg_catalog.pg_namespace.oid = pg_catalog.pg_class.relnamespace 
 WHERE pg_catalog.pg_class.relkind = ANY (ARRAY[$4::VARCHAR, $5::VARCHAR, $6::VARCHAR, $7::VARCHAR, $8::VARCHAR]) AND pg_catalog.pg_namespace.nspname = $9::VARCHAR AND pg_catalog.pg_class.relname IN ($10::VARCHAR) ORDER BY pg_catalog.pg_class.relname, pg_catalog.pg_constraint.conname
@@ -245,14 +245,14 @@ WHERE con.conrelid IN ($4)) AS attr GROUP BY attr.conrelid, attr.conname ORDER B
 
 -- action: Table('devices', schema='silver', autoload_with=engine)
 -- params: ["0", "pg_class", "r", "p", "f", "v", "m", "silver", "devices"]
--- expect: types: name as text
+-- expect: same
 SELECT pg_catalog.pg_class.relname, pg_catalog.pg_description.description 
 FROM pg_catalog.pg_class LEFT OUTER JOIN pg_catalog.pg_description ON pg_catalog.pg_class.oid = pg_catalog.pg_description.objoid AND pg_catalog.pg_description.objsubid = $1::INTEGER AND pg_catalog.pg_description.classoid = CAST($2 AS REGCLASS) JOIN pg_catalog.pg_namespace ON pg_catalog.pg_namespace.oid = pg_catalog.pg_class.relnamespace 
 WHERE pg_catalog.pg_class.relkind = ANY (ARRAY[$3::VARCHAR, $4::VARCHAR, $5::VARCHAR, $6::VARCHAR, $7::VARCHAR]) AND pg_catalog.pg_namespace.nspname = $8::VARCHAR AND pg_catalog.pg_class.relname IN ($9::VARCHAR)
 
 -- action: Table('devices', schema='silver', autoload_with=engine)
 -- params: ["t", "c", "pg_constraint", "r", "p", "f", "v", "m", "silver", "devices"]
--- expect: types: name as text
+-- expect: same
 SELECT pg_catalog.pg_class.relname, pg_catalog.pg_constraint.conname, CASE WHEN (pg_catalog.pg_constraint.oid IS NOT NULL) THEN pg_catalog.pg_get_constraintdef(pg_catalog.pg_constraint.oid, $1) END AS anon_1, pg_catalog.pg_description.description 
 FROM pg_catalog.pg_class LEFT OUTER JOIN pg_catalog.pg_constraint ON pg_catalog.pg_class.oid = pg_catalog.pg_constraint.conrelid AND pg_catalog.pg_constraint.contype = $2::VARCHAR LEFT OUTER JOIN pg_catalog.pg_description ON pg_catalog.pg_description.objoid = pg_catalog.pg_constraint.oid AND pg_catalog.pg_description.classoid = CAST($3 AS REGCLASS) JOIN pg_catalog.pg_namespace ON pg_catalog.pg_namespace.oid = pg_catalog.pg_class.relnamespace 
 WHERE pg_catalog.pg_class.relkind = ANY (ARRAY[$4::VARCHAR, $5::VARCHAR, $6::VARCHAR, $7::VARCHAR, $8::VARCHAR]) AND pg_catalog.pg_namespace.nspname = $9::VARCHAR AND pg_catalog.pg_class.relname IN ($10::VARCHAR) ORDER BY pg_catalog.pg_class.relname, pg_catalog.pg_constraint.conname

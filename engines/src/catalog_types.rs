@@ -3,10 +3,28 @@
 //! junction's pg_catalog holds them as text and integers, tagged with one of these Arrow
 //! extension names, which a column keeps through a query's projections, aliases and joins;
 //! the pg front end then describes the column with PostgreSQL's type, as psql, pgJDBC's
-//! DatabaseMetaData and SQLAlchemy's reflection see it from PostgreSQL.
+//! DatabaseMetaData and SQLAlchemy's reflection see it from PostgreSQL. Casts to `name` and
+//! the functions PostgreSQL answers with a name (`current_user`, `current_database()`,
+//! `pg_get_userbyid`) are tagged the same way.
 
 use datafusion::arrow::datatypes::{DataType, Field};
 use pgwire::api::Type;
+
+/// The longest `name` in bytes: PostgreSQL's NAMEDATALEN less its terminating zero.
+const NAME_BYTES: usize = 63;
+
+/// `text` as a `name` holds it: its longest prefix of whole characters in 63 bytes, as
+/// PostgreSQL's `namein` clips an identifier (`repeat('é', 40)::name` keeps 31 of them).
+pub fn clip_name(text: &str) -> &str {
+    if text.len() <= NAME_BYTES {
+        return text;
+    }
+    let end = (0..=NAME_BYTES)
+        .rev()
+        .find(|&i| text.is_char_boundary(i))
+        .unwrap_or(0);
+    &text[..end]
+}
 
 /// A catalog column type, by the extension name that tags it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,5 +83,19 @@ impl CatalogType {
             "Char" => CatalogType::Char,
             _ => return None,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::clip_name;
+
+    #[test]
+    fn names_keep_whole_characters_in_63_bytes() {
+        assert_eq!(clip_name("patients"), "patients");
+        assert_eq!(clip_name(&"a".repeat(70)), "a".repeat(63));
+        // Two bytes each: 31 fit, the 32nd would end at byte 64.
+        assert_eq!(clip_name(&"é".repeat(40)), "é".repeat(31));
+        assert_eq!(clip_name(&format!("{}é", "a".repeat(62))), "a".repeat(62));
     }
 }

@@ -50,6 +50,7 @@ pub(crate) fn query_rules(query: &mut Query, scope: &Scope<'_>) -> Result<(), Tr
 
 /// The expression rules, for an expression whose children are done.
 pub(crate) fn expression_rules(expr: &mut Expr, scope: &Scope<'_>) -> Result<(), TranspileError> {
+    shared::name_cast(expr, scope, Dialect::DataFusion);
     if let Some(array) = crate::array_of_subquery(expr) {
         *expr = array;
     }

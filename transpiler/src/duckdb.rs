@@ -359,6 +359,7 @@ fn functions_unlike_postgresql(expr: &Expr) -> Result<(), TranspileError> {
 }
 
 pub(crate) fn expression_rules(expr: &mut Expr, scope: &Scope<'_>) -> Result<(), TranspileError> {
+    shared::name_cast(expr, scope, Dialect::DuckDb);
     // Arithmetic with a NULL constant: DuckDB folds it to a NULL it types INTEGER, whatever
     // the operands; the result keeps PostgreSQL's type by a cast.
     let null_typed = null_arithmetic(expr)

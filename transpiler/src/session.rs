@@ -78,7 +78,7 @@ pub fn bind_session_values(
 
 fn bind(expr: &mut Expr, session: &dyn SessionValues) -> Result<(), TranspileError> {
     if crate::names::is_current_role(expr) {
-        *expr = text(session.user());
+        *expr = name_value(session.user());
         return Ok(());
     }
     let Expr::Function(function) = expr else {
@@ -126,9 +126,9 @@ fn bind(expr: &mut Expr, session: &dyn SessionValues) -> Result<(), TranspileErr
         }
         ("current_setting", false) => current_setting(first, second, session)?,
         // SQL's special forms take no parentheses; PostgreSQL has no `current_user()`.
-        ("current_user" | "session_user" | "user", true) => text(session.user()),
-        ("current_catalog", true) => text(session.database()),
-        ("current_database", false) if first.is_none() => text(session.database()),
+        ("current_user" | "session_user" | "user", true) => name_value(session.user()),
+        ("current_catalog", true) => name_value(session.database()),
+        ("current_database", false) if first.is_none() => name_value(session.database()),
         ("pg_backend_pid", false) if first.is_none() => {
             let mut pid = Expr::value(Value::Number(session.backend_pid().to_string(), false));
             cast_in_place(&mut pid, DataType::Integer(None));
@@ -146,6 +146,14 @@ fn text(value: &str) -> Expr {
     let mut text = string(value);
     cast_in_place(&mut text, DataType::Text);
     text
+}
+
+/// `CAST('value' AS name)`: what PostgreSQL answers who and where the client is with.
+fn name_value(value: &str) -> Expr {
+    let mut name = string(value);
+    let name_type = sqlparser::ast::ObjectName::from(vec![sqlparser::ast::Ident::new("name")]);
+    cast_in_place(&mut name, DataType::Custom(name_type, Vec::new()));
+    name
 }
 
 /// Whether `function` names PostgreSQL's own function: unqualified or in `pg_catalog`.
@@ -349,8 +357,8 @@ mod tests {
                  current_database(), pg_catalog.pg_backend_pid()"
             )
             .expect("binds"),
-            "SELECT CAST('nurse' AS TEXT), CAST('nurse' AS TEXT), CAST('nurse' AS TEXT), \
-             CAST('nurse' AS TEXT), CAST('warehouse' AS TEXT), CAST('warehouse' AS TEXT), \
+            "SELECT CAST('nurse' AS name), CAST('nurse' AS name), CAST('nurse' AS name), \
+             CAST('nurse' AS name), CAST('warehouse' AS name), CAST('warehouse' AS name), \
              CAST(4242 AS INTEGER)"
         );
         // Another schema's function of the same name is the user's own.

@@ -21,6 +21,12 @@ use crate::ast::{
 use crate::types::{Scope, SqlType};
 use crate::{formats, Dialect, TranspileError};
 
+/// A cast to `name` as the dialect can hold it, before any rule reads it as the cast to
+/// text it also is ([`crate::type_modifiers::name_cast`]).
+pub(crate) fn name_cast(expr: &mut Expr, scope: &Scope<'_>, dialect: Dialect) {
+    crate::type_modifiers::name_cast(expr, |text| value_text(text, scope, dialect));
+}
+
 /// Applies the shared rules to one expression whose children are done.
 pub(crate) fn apply(
     expr: &mut Expr,

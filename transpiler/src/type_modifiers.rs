@@ -4,10 +4,10 @@
 
 use std::ops::ControlFlow;
 
-use sqlparser::ast::{visit_expressions, CharacterLength, DataType, Expr, Statement};
+use sqlparser::ast::{visit_expressions, CharacterLength, DataType, Expr, Ident, Statement};
 
-use crate::ast::{call_with, cast_in_place, number, plain_cast_mut, take};
-use crate::TranspileError;
+use crate::ast::{call, call_with, cast_in_place, number, plain_cast_mut, take};
+use crate::{TranspileError, NAME_FUNCTION};
 
 /// PostgreSQL's MaxAttrSize in characters: the longest `char(n)` or `varchar(n)`.
 const MAX_CHARACTER_LENGTH: u64 = 10 * 1024 * 1024;
@@ -42,6 +42,50 @@ pub(crate) fn truncating_cast(expr: &mut Expr, as_text: impl Fn(&mut Expr)) {
     cast_in_place(&mut text, DataType::Varchar(None));
     as_text(&mut text);
     **inner = call_with("left", vec![text, number(length)]);
+}
+
+/// A cast to PostgreSQL's `name` (an identifier, in 63 bytes), which no engine has: the
+/// value's text (`as_text` is the dialect's rule for it, as in [`truncating_cast`]) through
+/// junction's [`NAME_FUNCTION`], which clips it as PostgreSQL does and, on DataFusion, types
+/// it name. DuckDB's result is text: a cast to a DuckDB type alias does not keep the alias
+/// in the result's type, so nothing would tell the front end. Trino reads `name` as varchar.
+pub(crate) fn name_cast(expr: &mut Expr, as_text: impl Fn(&mut Expr)) {
+    if let Expr::TypedString(typed) = expr {
+        if is_name(&typed.data_type) {
+            let mut value = Expr::Value(typed.value.clone());
+            cast_in_place(&mut value, DataType::Text);
+            *expr = call(NAME_FUNCTION, value);
+            return;
+        }
+    }
+    let Some((inner, data_type)) = plain_cast_mut(expr) else {
+        return;
+    };
+    if !is_name(data_type) {
+        return;
+    }
+    let mut text = take(inner);
+    cast_in_place(&mut text, DataType::Text);
+    as_text(&mut text);
+    *expr = call(NAME_FUNCTION, text);
+}
+
+/// Whether `data_type` is PostgreSQL's `name` (`pg_catalog.name`).
+pub(crate) fn is_name(data_type: &DataType) -> bool {
+    let DataType::Custom(name, modifiers) = data_type else {
+        return false;
+    };
+    let parts: Vec<_> = name.0.iter().filter_map(|p| p.as_ident()).collect();
+    let unquoted = |i: &Ident, word: &str| {
+        i.quote_style.is_none() && i.value.eq_ignore_ascii_case(word)
+            || i.quote_style.is_some() && i.value == word
+    };
+    modifiers.is_empty()
+        && match parts.as_slice() {
+            [name] => unquoted(name, "name"),
+            [schema, name] => unquoted(schema, "pg_catalog") && unquoted(name, "name"),
+            _ => false,
+        }
 }
 
 /// A character type's length, or PostgreSQL's error for it.
@@ -80,6 +124,23 @@ mod tests {
                 crate::render(&statement, dialect, &crate::NoTypes).expect("renders"),
                 "SELECT CAST(left(CAST(a AS VARCHAR), 3) AS VARCHAR(3)), \
                  left(CAST(b AS VARCHAR), 2)::CHAR(2), c::VARCHAR FROM t",
+                "{dialect:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn casts_to_name_are_clipped_text() {
+        let statement = crate::parse(
+            "SELECT a::name, CAST(b AS pg_catalog.name), c::\"name\", d::names FROM t",
+        )
+        .expect("parses")
+        .remove(0);
+        for dialect in [crate::Dialect::DataFusion, crate::Dialect::DuckDb] {
+            assert_eq!(
+                crate::render(&statement, dialect, &crate::NoTypes).expect("renders"),
+                "SELECT junction_name(CAST(a AS TEXT)), junction_name(CAST(b AS TEXT)), \
+                 junction_name(CAST(c AS TEXT)), d::names FROM t",
                 "{dialect:?}"
             );
         }

@@ -87,6 +87,7 @@ impl SqlType {
             DataType::Array(_) => SqlType::Array,
             DataType::Custom(name, _) => match name.to_string().to_ascii_lowercase().as_str() {
                 "timestamptz" => SqlType::TimestampTz,
+                "name" | "pg_catalog.name" => SqlType::Text,
                 "float8" => SqlType::Float8,
                 _ => SqlType::Other,
             },
@@ -617,7 +618,8 @@ impl<'a> Scope<'a> {
             | "initcap" | "replace" | "split_part" | "md5" | "reverse" | "repeat"
             | "regexp_replace" | "string_agg" | "to_char" | "btrim" | "ltrim" | "rtrim"
             | "translate" | "chr" | "to_hex" | "format" | "quote_literal" | "array_to_string"
-            | "encode" => Text,
+            | "encode" | "junction_name" | "current_database" | "current_schema"
+            | "pg_get_userbyid" => Text,
             // junction's and DuckDB's names for them included, as other rules see them.
             "decode" | "junction_decode" | "sha256" | "unhex" | "from_hex" => Bytea,
             _ => return None,

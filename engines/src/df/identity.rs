@@ -60,6 +60,12 @@ pub fn register(
         ),
     ];
     for udf in udfs {
+        // PostgreSQL answers these with a name (current_schemas with an array of them).
+        let udf = match udf.name() {
+            "current_database" | "current_catalog" | "current_schema" | "current_user"
+            | "session_user" | "user" => super::name_type::named(udf),
+            _ => udf,
+        };
         state.register_udf(Arc::new(udf))?;
     }
     Ok(())

@@ -30,6 +30,7 @@ mod like_escape;
 mod local_time;
 mod memory;
 mod mode;
+mod name_type;
 mod not_in;
 mod ntile;
 mod numeric_rounding;
@@ -69,7 +70,7 @@ use datafusion::execution::cache::cache_manager::CacheManagerConfig;
 use datafusion::execution::memory_pool::MemoryPool;
 use datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
 use datafusion::execution::session_state::{SessionState, SessionStateBuilder};
-use datafusion::execution::{SendableRecordBatchStream, TaskContext};
+use datafusion::execution::{FunctionRegistry, SendableRecordBatchStream, TaskContext};
 use datafusion::logical_expr::planner::ExprPlanner;
 use datafusion::logical_expr::LogicalPlan;
 use datafusion::physical_plan::execute_stream;
@@ -181,6 +182,11 @@ impl DataFusionEngine {
             datafusion_pg_catalog::pg_catalog::context::EmptyContextProvider,
         )
         .map_err(|e| EngineError::from(*e))?;
+        // Its pg_get_userbyid answers text; PostgreSQL's a name.
+        if let Ok(owner) = FunctionRegistry::udf(&ctx, "pg_get_userbyid") {
+            ctx.register_udf(name_type::named(owner.as_ref().clone()));
+        }
+        ctx.register_udf(name_type::name_cast_udf());
         let static_tables = Arc::new(PgCatalogStaticTables::try_new().map_err(EngineError::from)?);
         ctx.register_udf(regtype::to_regtype_udf(&static_tables.pg_type)?);
         ctx.register_udf(format_type::format_type_udf(Arc::new(

@@ -17,6 +17,7 @@ use arrow::datatypes::{DataType, TimeUnit};
 use duckdb::vscalar::{ArrowFunctionSignature, VArrowScalar};
 use duckdb::Connection;
 
+use crate::catalog_types::clip_name;
 use crate::df::json_build_object::write_json_string;
 use crate::numeric::{divide, QUOTIENT_TYPE};
 use crate::sql_error::SqlError;
@@ -33,6 +34,7 @@ pub fn register(connection: &Connection) -> duckdb::Result<()> {
         .register_scalar_function::<NumericDivide>(junction_transpiler::duckdb::NUMERIC_DIVIDE)?;
     connection.register_scalar_function::<Upper>(junction_transpiler::duckdb::UPPER)?;
     connection.register_scalar_function::<Lower>(junction_transpiler::duckdb::LOWER)?;
+    connection.register_scalar_function::<NameCast>(junction_transpiler::NAME_FUNCTION)?;
     connection.register_scalar_function::<Jsonb>(junction_transpiler::duckdb::JSONB)?;
     connection
         .register_scalar_function::<JsonbConcat>(junction_transpiler::datafusion::JSONB_CONCAT)?;
@@ -118,6 +120,26 @@ impl VArrowScalar for Upper {
 
     fn invoke(_: &(), input: arrow::array::RecordBatch) -> Result<ArrayRef, Box<dyn Error>> {
         Ok(map_text(&input, upper))
+    }
+
+    fn signatures() -> Vec<ArrowFunctionSignature> {
+        vec![ArrowFunctionSignature::exact(
+            vec![DataType::Utf8],
+            DataType::Utf8,
+        )]
+    }
+}
+
+/// `junction_name(text)`: the text clipped as PostgreSQL's `name` holds it.
+struct NameCast;
+
+impl VArrowScalar for NameCast {
+    type State = ();
+
+    fn invoke(_: &(), input: arrow::array::RecordBatch) -> Result<ArrayRef, Box<dyn Error>> {
+        let texts = input.column(0).as_string::<i32>();
+        let names: StringArray = texts.iter().map(|t| t.map(clip_name)).collect();
+        Ok(Arc::new(names))
     }
 
     fn signatures() -> Vec<ArrowFunctionSignature> {

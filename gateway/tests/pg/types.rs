@@ -275,6 +275,36 @@ async fn catalog_columns_are_name_oid_and_char_on_the_wire() {
     assert!(count.get::<_, i64>(0) > 0);
 }
 
+/// PostgreSQL answers who and where the client is, a table's owner and a cast to `name` with
+/// names (pgJDBC's getTables and getColumns read `current_database()` so), clipped to 63
+/// bytes of whole characters. DuckDB's result types cannot say name, so its answers are
+/// the same text.
+#[tokio::test]
+async fn identities_and_casts_to_name_are_names() {
+    let (_server, client) = serve_types_table().await;
+    let sql = "select current_database(), current_user, current_catalog, \
+               pg_catalog.pg_get_userbyid(c.relowner), repeat('é', 40)::name, \
+               CAST(12 AS pg_catalog.name), current_user || '!' \
+               from pg_catalog.pg_class c where c.relname = 'every'";
+    let statement = client.prepare(sql).await.expect("describe");
+    let types: Vec<&Type> = statement.columns().iter().map(|c| c.type_()).collect();
+    assert_eq!(types[..6], [&Type::NAME; 6]);
+    assert_eq!(types[6], &Type::TEXT);
+    let row = client.query_one(&statement, &[]).await.expect("binary");
+    assert_eq!(row.get::<_, String>(4), "é".repeat(31));
+    assert_eq!(row.get::<_, String>(5), "12");
+    client
+        .batch_execute("set junction.engine = 'duckdb'")
+        .await
+        .expect("pin");
+    let row = client
+        .query_one("select repeat('é', 40)::name, current_user", &[])
+        .await
+        .expect("duckdb");
+    assert_eq!(row.get::<_, String>(0), "é".repeat(31));
+    assert_eq!(row.get::<_, String>(1), "tester");
+}
+
 /// A navigator reads the schemas, then their tables by the schema's OID, and a table's
 /// columns in between: reading pg_attribute must not renumber the schemas
 /// (vendor/datafusion-pg-catalog/JUNCTION.md).

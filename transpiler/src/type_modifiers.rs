@@ -6,7 +6,9 @@ use std::ops::ControlFlow;
 
 use sqlparser::ast::{visit_expressions, CharacterLength, DataType, Expr, Ident, Statement};
 
-use crate::ast::{call, call_with, cast_in_place, number, plain_cast_mut, take};
+use crate::ast::{
+    call, call_with, cast_in_place, is_plain_cast, number, plain_cast_mut, string, take,
+};
 use crate::{TranspileError, NAME_FUNCTION};
 
 /// PostgreSQL's MaxAttrSize in characters: the longest `char(n)` or `varchar(n)`.
@@ -28,20 +30,59 @@ pub fn check_type_modifiers(statement: &Statement) -> Result<(), TranspileError>
 }
 
 /// A cast to `varchar(n)` or `char(n)` keeps the first `n` characters, as PostgreSQL's
-/// explicit casts do (`'abcdef'::varchar(3)` is `abc`); both engines ignore the length and
-/// kept the whole text. `as_text` is the dialect's rule for the value's text (a float's,
-/// an interval's as PostgreSQL prints them), applied to the cast to text it makes.
+/// explicit casts do (`'abcdef'::varchar(3)` is `abc`, `'abc'::char` is `a`); both engines
+/// ignore the length and kept the whole text. `as_text` is the dialect's rule for the value's
+/// text (a float's, an interval's as PostgreSQL prints them), applied to the cast to text it
+/// makes.
+///
+/// A blank-padded value (`char(n)`, `bpchar`) is held without its trailing blanks, which
+/// PostgreSQL ignores wherever the value is compared, measured (`length`) or used as text
+/// (`||`, `upper`, `::text`): `'ab '::char(4) = 'ab'::text` is true. Where PostgreSQL shows
+/// the padding (its output, `octet_length`, `concat`, `LIKE`) junction's answer has none.
 pub(crate) fn truncating_cast(expr: &mut Expr, as_text: impl Fn(&mut Expr)) {
-    let Some((inner, data_type)) = plain_cast_mut(expr) else {
+    let Expr::Cast {
+        kind,
+        expr: inner,
+        data_type,
+        ..
+    } = expr
+    else {
         return;
     };
-    let Some(Ok(length)) = character_length(data_type) else {
+    if !is_plain_cast(kind) {
         return;
+    }
+    let bpchar = is_bpchar(data_type);
+    let length = match character_length(data_type) {
+        Some(Ok(length)) => Some(length),
+        Some(Err(_)) => return,
+        None if bpchar => None,
+        None => return,
     };
+    let padded = bpchar || matches!(data_type, DataType::Char(_) | DataType::Character(_));
     let mut text = take(inner);
     cast_in_place(&mut text, DataType::Varchar(None));
     as_text(&mut text);
-    **inner = call_with("left", vec![text, number(length)]);
+    if let Some(length) = length {
+        text = call_with("left", vec![text, number(length)]);
+    }
+    if padded {
+        text = call_with("rtrim", vec![text, string(" ")]);
+    }
+    if bpchar {
+        // No engine has the type; its values are text.
+        *data_type = DataType::Varchar(None);
+    } else if let DataType::Character(length) = data_type {
+        // DataFusion reads only the short spelling.
+        *data_type = DataType::Char(length.take());
+    }
+    **inner = text;
+}
+
+/// Whether `data_type` is `bpchar` without a length, the type of a blank-padded value.
+fn is_bpchar(data_type: &DataType) -> bool {
+    matches!(data_type, DataType::Custom(name, modifiers)
+        if modifiers.is_empty() && name.to_string().eq_ignore_ascii_case("bpchar"))
 }
 
 /// A cast to PostgreSQL's `name` (an identifier, in 63 bytes), which no engine has: the
@@ -97,8 +138,11 @@ fn character_length(data_type: &DataType) -> Option<Result<u64, TranspileError>>
         | DataType::CharVarying(length) => ("varchar", length),
         _ => return None,
     };
-    let Some(CharacterLength::IntegerLength { length, .. }) = length else {
-        return None;
+    let length = match length {
+        Some(CharacterLength::IntegerLength { length, .. }) => length,
+        // `char` alone is `char(1)`; `varchar` alone has no bound.
+        None if name == "char" => &1,
+        _ => return None,
     };
     let refused = |message: String| Some(Err(TranspileError::InvalidParameter(message)));
     if *length < 1 {
@@ -116,14 +160,18 @@ fn character_length(data_type: &DataType) -> Option<Result<u64, TranspileError>>
 mod tests {
     #[test]
     fn casts_to_a_length_keep_that_many_characters() {
-        let statement = crate::parse("SELECT CAST(a AS VARCHAR(3)), b::char(2), c::varchar FROM t")
-            .expect("parses")
-            .remove(0);
+        let statement = crate::parse(
+            "SELECT CAST(a AS VARCHAR(3)), b::char(2), c::varchar, d::char, e::bpchar FROM t",
+        )
+        .expect("parses")
+        .remove(0);
         for dialect in [crate::Dialect::DataFusion, crate::Dialect::DuckDb] {
             assert_eq!(
                 crate::render(&statement, dialect, &crate::NoTypes).expect("renders"),
                 "SELECT CAST(left(CAST(a AS VARCHAR), 3) AS VARCHAR(3)), \
-                 left(CAST(b AS VARCHAR), 2)::CHAR(2), c::VARCHAR FROM t",
+                 rtrim(left(CAST(b AS VARCHAR), 2), ' ')::CHAR(2), c::VARCHAR, \
+                 rtrim(left(CAST(d AS VARCHAR), 1), ' ')::CHAR, rtrim(CAST(e AS VARCHAR), ' ')::VARCHAR \
+                 FROM t",
                 "{dialect:?}"
             );
         }

@@ -31,6 +31,12 @@ use crate::session::{ServerDefaults, Session, SessionHandle, NESSIE_REF};
 use crate::statement_log::StatementLog;
 use crate::workers::Spawner;
 
+/// Statements up to this many bytes are parsed on the connection's own thread. Handing a
+/// statement to the workers and back costs two thread wake-ups, more than parsing a short
+/// one (a dashboard's statements, a pool's `SELECT 1`); a long one could keep the
+/// connection's thread from its other sessions, and goes to the workers.
+const PARSED_IN_PLACE: usize = 4 * 1024;
+
 /// What a command produced.
 pub enum Outcome {
     /// Rows, batch by batch; `notices` tell the client what happened on the way (a fallback
@@ -139,6 +145,11 @@ impl Executor {
 
     /// Parses SQL text into commands, once; none for an empty string or a lone `;`.
     pub async fn parse(self: &Arc<Self>, sql: &str) -> Result<Vec<Command>, GatewayError> {
+        if sql.len() <= PARSED_IN_PLACE {
+            // A panic must end the statement, not the connection, as on the workers.
+            return std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.parse_here(sql)))
+                .unwrap_or_else(|payload| Err(crate::workers::panicked(payload)));
+        }
         let executor = Arc::clone(self);
         let sql = sql.to_owned();
         self.workers

@@ -137,12 +137,17 @@ impl<T> Future for AbortOnDrop<Result<T, GatewayError>> {
 /// What a statement task that ended without an answer tells the client.
 fn ended(e: JoinError) -> GatewayError {
     if e.is_panic() {
-        let message = panic_message(e.into_panic());
-        tracing::error!(panic = %message, "a statement panicked");
-        GatewayError::Panicked(message)
+        panicked(e.into_panic())
     } else {
         GatewayError::Cancelled
     }
+}
+
+/// The error for a statement's work that panicked with `payload`, which is logged.
+pub(crate) fn panicked(payload: Box<dyn std::any::Any + Send>) -> GatewayError {
+    let message = panic_message(payload);
+    tracing::error!(panic = %message, "a statement panicked");
+    GatewayError::Panicked(message)
 }
 
 fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {

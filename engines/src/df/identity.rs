@@ -60,7 +60,7 @@ pub fn register(
         ),
     ];
     for udf in udfs {
-        // PostgreSQL answers these with a name (current_schemas with an array of them).
+        // PostgreSQL answers these with a name (current_schemas with name[], text[] here).
         let udf = match udf.name() {
             "current_database" | "current_catalog" | "current_schema" | "current_user"
             | "session_user" | "user" => super::name_type::named(udf),

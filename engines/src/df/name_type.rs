@@ -106,6 +106,10 @@ impl ScalarUDFImpl for Named {
         self.inner.name()
     }
 
+    fn aliases(&self) -> &[String] {
+        self.inner.aliases()
+    }
+
     fn signature(&self) -> &Signature {
         self.inner.signature()
     }

@@ -1,6 +1,12 @@
 //! PostgreSQL's `name` on DataFusion: text tagged as [`CatalogType::Name`]. `junction_name`
 //! is what the transpiler makes of a cast to name (the text clipped as `namein` clips it),
 //! and [`named`] tags the result of a function PostgreSQL answers with a name.
+//!
+//! Both are volatile, so that DataFusion never folds them into constants: a folded constant
+//! keeps the tag, and DataFusion 53's simplifier takes `x = 'a'` and `x = 'a'` tagged for two
+//! different values, so `WHERE relname = 'a'::name AND relname = 'a'` (or a user's
+//! `table_catalog = 'nessie'` beside information_schema's own `table_catalog =
+//! current_database()`) became `false`.
 
 use std::any::Any;
 use std::sync::Arc;
@@ -32,7 +38,7 @@ struct NameCast {
 /// `junction_name(text)`: the text as a name.
 pub fn name_cast_udf() -> ScalarUDF {
     ScalarUDF::new_from_impl(NameCast {
-        signature: Signature::user_defined(Volatility::Immutable),
+        signature: Signature::user_defined(Volatility::Volatile),
     })
 }
 
@@ -89,12 +95,18 @@ impl ScalarUDFImpl for NameCast {
 
 /// `inner`, a function of text result, answering a name.
 pub fn named(inner: ScalarUDF) -> ScalarUDF {
-    ScalarUDF::new_from_impl(Named { inner })
+    let signature = Signature::new(
+        inner.signature().type_signature.clone(),
+        Volatility::Volatile,
+    );
+    ScalarUDF::new_from_impl(Named { inner, signature })
 }
 
 #[derive(Debug, PartialEq, Eq, Hash)]
 struct Named {
     inner: ScalarUDF,
+    /// The inner function's, volatile.
+    signature: Signature,
 }
 
 impl ScalarUDFImpl for Named {
@@ -111,7 +123,7 @@ impl ScalarUDFImpl for Named {
     }
 
     fn signature(&self) -> &Signature {
-        self.inner.signature()
+        &self.signature
     }
 
     fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {

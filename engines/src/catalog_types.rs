@@ -7,6 +7,7 @@
 //! the functions PostgreSQL answers with a name (`current_user`, `current_database()`,
 //! `pg_get_userbyid`) are tagged the same way.
 
+use datafusion::arrow::array::{Array, AsArray, StringArray};
 use datafusion::arrow::datatypes::{DataType, Field};
 use pgwire::api::Type;
 
@@ -24,6 +25,15 @@ pub fn clip_name(text: &str) -> &str {
         .find(|&i| text.is_char_boundary(i))
         .unwrap_or(0);
     &text[..end]
+}
+
+/// Each text of `texts` (Utf8) clipped by [`clip_name`]: a cast to name, on every engine.
+pub fn clip_names(texts: &dyn Array) -> StringArray {
+    texts
+        .as_string::<i32>()
+        .iter()
+        .map(|t| t.map(clip_name))
+        .collect()
 }
 
 /// A catalog column type, by the extension name that tags it.

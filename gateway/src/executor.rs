@@ -57,7 +57,8 @@ pub enum Outcome {
 }
 
 /// Runs commands against the router's engines. Its public calls do their work on the
-/// statement workers ([`crate::workers`]), never on the caller's thread.
+/// statement workers ([`crate::workers`]), never on the caller's thread, but for the parsing
+/// of a short statement ([`PARSED_IN_PLACE`]).
 #[derive(Debug)]
 pub struct Executor {
     router: Router,

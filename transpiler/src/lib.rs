@@ -79,10 +79,7 @@ pub use placeholders::number_question_marks;
 pub use relations::{fold, table_name_parts, table_references, SYSTEM_SCHEMAS};
 pub use session::{bind_session_values, server_version, SessionValues, UNKNOWN_SETTING_FUNCTION};
 pub use shared::{ARRAY_TEXT, FLOAT8_TEXT, INTERVAL_TEXT, TIMESTAMP_TEXT};
-
-/// The function engines provide for a cast to PostgreSQL's `name`: text clipped to 63 bytes
-/// of whole characters.
-pub const NAME_FUNCTION: &str = "junction_name";
+pub use type_modifiers::NAME_FUNCTION;
 pub use types::{NoTypes, SqlType, TableTypes, TypeOracle};
 
 use sqlparser::ast::Statement;

@@ -9,7 +9,11 @@ use sqlparser::ast::{visit_expressions, CharacterLength, DataType, Expr, Ident, 
 use crate::ast::{
     call, call_with, cast_in_place, is_plain_cast, number, plain_cast_mut, string, take,
 };
-use crate::{TranspileError, NAME_FUNCTION};
+use crate::TranspileError;
+
+/// The function engines provide for a cast to PostgreSQL's `name`: text clipped to 63 bytes
+/// of whole characters.
+pub const NAME_FUNCTION: &str = "junction_name";
 
 /// PostgreSQL's MaxAttrSize in characters: the longest `char(n)` or `varchar(n)`.
 const MAX_CHARACTER_LENGTH: u64 = 10 * 1024 * 1024;
@@ -117,14 +121,15 @@ pub(crate) fn is_name(data_type: &DataType) -> bool {
         return false;
     };
     let parts: Vec<_> = name.0.iter().filter_map(|p| p.as_ident()).collect();
-    let unquoted = |i: &Ident, word: &str| {
-        i.quote_style.is_none() && i.value.eq_ignore_ascii_case(word)
-            || i.quote_style.is_some() && i.value == word
+    // Folded unless quoted, as PostgreSQL reads identifiers.
+    let spells = |i: &Ident, word: &str| match i.quote_style {
+        None => i.value.eq_ignore_ascii_case(word),
+        Some(_) => i.value == word,
     };
     modifiers.is_empty()
         && match parts.as_slice() {
-            [name] => unquoted(name, "name"),
-            [schema, name] => unquoted(schema, "pg_catalog") && unquoted(name, "name"),
+            [name] => spells(name, "name"),
+            [schema, name] => spells(schema, "pg_catalog") && spells(name, "name"),
             _ => false,
         }
 }

@@ -85,9 +85,9 @@ impl SqlType {
             DataType::Interval { .. } => SqlType::Interval,
             DataType::JSON | DataType::JSONB => SqlType::Json,
             DataType::Array(_) => SqlType::Array,
+            other if crate::type_modifiers::is_name(other) => SqlType::Text,
             DataType::Custom(name, _) => match name.to_string().to_ascii_lowercase().as_str() {
                 "timestamptz" => SqlType::TimestampTz,
-                "name" | "pg_catalog.name" => SqlType::Text,
                 "float8" => SqlType::Float8,
                 _ => SqlType::Other,
             },

@@ -60,10 +60,13 @@ pub fn register(
         ),
     ];
     for udf in udfs {
-        // PostgreSQL answers these with a name (current_schemas with name[], text[] here).
+        // PostgreSQL answers current_schema with a name (current_schemas with name[], text[]
+        // here). The user and database a client writes are bound to names before a
+        // statement reaches an engine (junction_transpiler::bind_session_values); these
+        // answer only the calls junction adds itself (information_schema's current
+        // catalog), untyped.
         let udf = match udf.name() {
-            "current_database" | "current_catalog" | "current_schema" | "current_user"
-            | "session_user" | "user" => super::name_type::named(udf),
+            "current_schema" => super::name_type::named(udf),
             _ => udf,
         };
         state.register_udf(Arc::new(udf))?;

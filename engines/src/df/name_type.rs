@@ -11,7 +11,6 @@
 use std::any::Any;
 use std::sync::Arc;
 
-use datafusion::arrow::array::{AsArray, StringArray};
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef};
 use datafusion::common::{plan_err, Result};
 use datafusion::logical_expr::{
@@ -21,7 +20,7 @@ use datafusion::logical_expr::{
 use datafusion::scalar::ScalarValue;
 use junction_transpiler::NAME_FUNCTION;
 
-use crate::catalog_types::{clip_name, CatalogType};
+use crate::catalog_types::{clip_name, clip_names, CatalogType};
 use crate::with_extension;
 
 /// A text field named `name`, tagged as PostgreSQL's `name`.
@@ -84,11 +83,7 @@ impl ScalarUDFImpl for NameCast {
             ColumnarValue::Scalar(other) => {
                 return plan_err!("{NAME_FUNCTION} takes text, not {}", other.data_type())
             }
-            ColumnarValue::Array(values) => {
-                let texts = values.as_string::<i32>();
-                let names: StringArray = texts.iter().map(|t| t.map(clip_name)).collect();
-                ColumnarValue::Array(Arc::new(names))
-            }
+            ColumnarValue::Array(values) => ColumnarValue::Array(Arc::new(clip_names(values))),
         })
     }
 }
@@ -152,7 +147,7 @@ impl ScalarUDFImpl for Named {
 
 #[cfg(test)]
 mod tests {
-    use datafusion::arrow::array::Array;
+    use datafusion::arrow::array::{Array, AsArray};
     use datafusion::prelude::SessionContext;
 
     use super::*;

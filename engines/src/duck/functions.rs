@@ -17,7 +17,7 @@ use arrow::datatypes::{DataType, TimeUnit};
 use duckdb::vscalar::{ArrowFunctionSignature, VArrowScalar};
 use duckdb::Connection;
 
-use crate::catalog_types::clip_name;
+use crate::catalog_types::clip_names;
 use crate::df::json_build_object::write_json_string;
 use crate::numeric::{divide, QUOTIENT_TYPE};
 use crate::sql_error::SqlError;
@@ -137,9 +137,7 @@ impl VArrowScalar for NameCast {
     type State = ();
 
     fn invoke(_: &(), input: arrow::array::RecordBatch) -> Result<ArrayRef, Box<dyn Error>> {
-        let texts = input.column(0).as_string::<i32>();
-        let names: StringArray = texts.iter().map(|t| t.map(clip_name)).collect();
-        Ok(Arc::new(names))
+        Ok(Arc::new(clip_names(input.column(0))))
     }
 
     fn signatures() -> Vec<ArrowFunctionSignature> {

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use tokio_postgres::{Client, NoTls};
 
-use crate::server::{text_rows, Server};
+use crate::server::{text_rows, use_engine, Server};
 
 /// Pins the session to DuckDB, and has DuckDB run every statement again rather than the
 /// result cache answer a repeated one.
@@ -445,10 +445,7 @@ async fn a_timestamptz_is_read_in_the_sessions_time_zone() {
     ];
     for (sql, answer) in cases {
         for engine in ["auto", "duckdb"] {
-            client
-                .batch_execute(&format!("SET junction.engine = '{engine}'"))
-                .await
-                .expect("engine");
+            use_engine(&client, engine).await;
             let rows = client.simple_query(sql).await.expect(sql);
             assert_eq!(
                 text_rows(&rows),

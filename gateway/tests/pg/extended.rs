@@ -1,7 +1,7 @@
 use futures::{pin_mut, TryStreamExt};
 use tokio_postgres::types::Type;
 
-use crate::server::Server;
+use crate::server::{use_engine, Server};
 
 #[tokio::test]
 async fn parameters_binary_results_and_types() {
@@ -121,10 +121,7 @@ async fn limit_and_offset_parameters_are_bigint() {
     let client = server.connect().await;
     let sql = "select patient_id from silver.patients order by 1 limit $1 offset $2";
     for engine in ["datafusion", "duckdb"] {
-        client
-            .batch_execute(&format!("SET junction.engine = '{engine}'"))
-            .await
-            .expect("pin");
+        use_engine(&client, engine).await;
         let statement = client.prepare(sql).await.expect("prepare");
         assert_eq!(statement.params(), [Type::INT8, Type::INT8], "{engine}");
         let rows = client
@@ -146,10 +143,7 @@ async fn a_cast_parameter_has_the_casts_type() {
     let sql = "select patient_id from silver.patients \
                where patient_id = $1::int8 and admitted_at < $2::timestamp and $3::bool";
     for engine in ["datafusion", "duckdb"] {
-        client
-            .batch_execute(&format!("SET junction.engine = '{engine}'"))
-            .await
-            .expect("pin");
+        use_engine(&client, engine).await;
         let statement = client.prepare(sql).await.expect("prepare");
         assert_eq!(
             statement.params(),
@@ -176,10 +170,7 @@ async fn a_column_selected_twice_keeps_its_name() {
     let server = Server::start();
     let client = server.connect().await;
     for engine in ["datafusion", "duckdb"] {
-        client
-            .batch_execute(&format!("set junction.engine = '{engine}'"))
-            .await
-            .expect("set engine");
+        use_engine(&client, engine).await;
         let row = client
             .query_one(
                 "select *, ward from silver.patients where patient_id = 1",

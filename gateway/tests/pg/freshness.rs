@@ -2,7 +2,7 @@ use std::sync::Arc;
 
 use arrow::array::{ArrayRef, Int32Array, RecordBatch};
 
-use crate::server::{text_rows, write_parquet, Server};
+use crate::server::{text_rows, use_engine, write_parquet, Server};
 
 fn write_numbers(path: &std::path::Path, values: &[i32]) {
     let numbers: ArrayRef = Arc::new(Int32Array::from(values.to_vec()));
@@ -107,10 +107,7 @@ async fn a_statement_reads_the_snapshot_it_started_with_while_a_writer_commits()
                 select (select count(*) from silver.vitals, slow where patient_id > z), \
                 (select count(*) from gold.vitals_hourly, slow where patient_id > z)";
     for engine in ["datafusion", "duckdb"] {
-        client
-            .batch_execute(&format!("set junction.engine = '{engine}'"))
-            .await
-            .expect("engine");
+        use_engine(&client, engine).await;
         let before = client.query_one(counts, &[]).await.expect("counts");
         let before: (i64, i64) = (before.get(0), before.get(1));
         let writer = Writer::start(&server.warehouse);
@@ -161,10 +158,7 @@ async fn an_answer_is_kept_only_under_the_snapshots_its_engine_read() {
     let reader = Arc::new(server.connect().await);
     let watcher = server.connect().await;
     for client in [&busy, &*reader] {
-        client
-            .batch_execute("set junction.engine = 'duckdb'")
-            .await
-            .expect("pin DuckDB");
+        use_engine(client, "duckdb").await;
     }
     let busy_pid: i32 = busy
         .query_one("select pg_backend_pid()", &[])

@@ -4,9 +4,7 @@
 
 use std::time::Duration;
 
-use tokio_postgres::Client;
-
-use crate::server::{assert_usable, Server};
+use crate::server::{assert_usable, use_engine, Server};
 
 /// Statements PostgreSQL answers or refuses with 54001, which once overflowed the stack of
 /// the whole gateway.
@@ -39,13 +37,6 @@ fn wide_statements() -> Vec<(&'static str, String)> {
             format!("select {}1{}", "array[".repeat(10_000), "]".repeat(10_000)),
         ),
     ]
-}
-
-async fn use_engine(client: &Client, engine: &str) {
-    client
-        .batch_execute(&format!("set junction.engine = '{engine}'"))
-        .await
-        .expect("set engine");
 }
 
 #[tokio::test]

@@ -79,6 +79,14 @@ impl Server {
     }
 }
 
+/// Pins `client`'s session to `engine`.
+pub async fn use_engine(client: &Client, engine: &str) {
+    client
+        .batch_execute(&format!("set junction.engine = '{engine}'"))
+        .await
+        .expect("set engine");
+}
+
 /// Asserts that `client`'s connection still answers a query (`why` says after what).
 pub async fn assert_usable(client: &Client, why: &str) {
     let row = client.query_one("select 1", &[]).await.expect(why);

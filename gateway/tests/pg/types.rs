@@ -12,7 +12,7 @@ use arrow::datatypes::Int32Type;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use tokio_postgres::types::Type;
 
-use crate::server::{text_rows, write_parquet, Server};
+use crate::server::{text_rows, use_engine, write_parquet, Server};
 
 /// 2026-01-01 08:00:00.25 UTC.
 const AT_MICROS: i64 = 1_767_254_400_250_000;
@@ -306,10 +306,7 @@ async fn identities_and_casts_to_name_are_names() {
         let count: i64 = client.query_one(filter, &[]).await.expect(filter).get(0);
         assert_eq!(count, 1, "{filter}");
     }
-    client
-        .batch_execute("set junction.engine = 'duckdb'")
-        .await
-        .expect("pin");
+    use_engine(&client, "duckdb").await;
     let row = client
         .query_one("select repeat('é', 40)::name, current_user", &[])
         .await
@@ -434,10 +431,7 @@ async fn pg_typeof_is_the_wire_type_as_a_regtype() {
         .collect();
 
     for engine in ["auto", "datafusion"] {
-        client
-            .batch_execute(&format!("SET junction.engine = '{engine}'"))
-            .await
-            .expect("engine");
+        use_engine(&client, engine).await;
         let statement = client.prepare(&sql).await.expect("describe");
         assert!(statement
             .columns()
@@ -460,10 +454,7 @@ async fn pg_typeof_is_the_wire_type_as_a_regtype() {
         assert_eq!(text[0], names, "{engine}");
     }
     // DuckDB's own pg_typeof names DuckDB's types: pinned to DuckDB, DataFusion answers.
-    client
-        .batch_execute("SET junction.engine = 'duckdb'")
-        .await
-        .expect("engine");
+    use_engine(&client, "duckdb").await;
     let text = text_rows(&client.simple_query(&sql).await.expect("duckdb pinned"));
     let names: Vec<Option<String>> = expected
         .iter()

@@ -1,10 +1,12 @@
 //! Small readers and builders of the sqlparser AST that the rules share.
 
+use std::ops::ControlFlow;
+
 use sqlparser::ast::helpers::attached_token::AttachedToken;
 use sqlparser::ast::{
     BinaryOperator, CaseWhen, CastKind, DataType, Expr, Function, FunctionArg, FunctionArgExpr,
-    FunctionArgumentList, FunctionArguments, Ident, ObjectName, ObjectNamePart, TableFactor,
-    UnaryOperator, Value,
+    FunctionArgumentList, FunctionArguments, Ident, ObjectName, ObjectNamePart, Query, TableFactor,
+    UnaryOperator, Value, VisitMut, VisitorMut,
 };
 
 /// The conjuncts of `expr`: the operands of its top-level ANDs, parentheses looked through.
@@ -305,4 +307,34 @@ pub(crate) fn path_steps(path: &str) -> Option<Vec<&str>> {
 /// Whether `select` has a GROUP BY.
 pub(crate) fn is_grouped(select: &sqlparser::ast::Select) -> bool {
     !matches!(&select.group_by, sqlparser::ast::GroupByExpr::Expressions(e, _) if e.is_empty())
+}
+
+/// Calls `f` on each function call of `node` at its own query level: a subquery inside it
+/// aggregates, windows and orders its own rows.
+pub(crate) fn own_calls<V: VisitMut>(node: &mut V, f: impl FnMut(&mut Function)) {
+    struct Level<F> {
+        f: F,
+        depth: usize,
+    }
+    impl<F: FnMut(&mut Function)> VisitorMut for Level<F> {
+        type Break = ();
+
+        fn pre_visit_query(&mut self, _: &mut Query) -> ControlFlow<()> {
+            self.depth += 1;
+            ControlFlow::Continue(())
+        }
+
+        fn post_visit_query(&mut self, _: &mut Query) -> ControlFlow<()> {
+            self.depth -= 1;
+            ControlFlow::Continue(())
+        }
+
+        fn pre_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
+            if let (Expr::Function(function), 0) = (expr, self.depth) {
+                (self.f)(function);
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    let _ = node.visit(&mut Level { f, depth: 0 });
 }

@@ -45,6 +45,7 @@ pub(crate) fn query_rules(query: &mut Query, scope: &Scope<'_>) -> Result<(), Tr
     json_values_nulls(query.body.as_mut(), scope);
     set_operation_types(query.body.as_mut(), scope);
     having_without_grouping(query.body.as_mut());
+    crate::cast_names::distinct_cast_names(query);
     fetch_to_limit(query)
 }
 

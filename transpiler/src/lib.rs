@@ -37,6 +37,7 @@ pub const AGGREGATES: [&str; 19] = [
 
 mod array_subquery;
 mod ast;
+mod cast_names;
 pub mod datafusion;
 mod directives;
 pub mod duckdb;

@@ -17,16 +17,14 @@
 //! keys the outer query can name (output columns of the derived table); other shapes are left
 //! as written.
 
-use std::ops::ControlFlow;
-
 use sqlparser::ast::{
     Expr, Function, FunctionArgumentClause, FunctionArguments, Ident, ObjectName, OrderBy,
     OrderByExpr, OrderByKind, Query, Select, SelectItem, SetExpr, TableAlias, TableAliasColumnDef,
-    TableFactor, Value, VisitMut, VisitorMut, WindowFrame, WindowFrameBound, WindowFrameUnits,
-    WindowSpec, WindowType, With,
+    TableFactor, Value, WindowFrame, WindowFrameBound, WindowFrameUnits, WindowSpec, WindowType,
+    With,
 };
 
-use crate::ast::function_name;
+use crate::ast::{function_name, own_calls};
 
 /// Aggregates whose result lists their input in the order it came.
 const ORDER_SENSITIVE: [&str; 7] = [
@@ -283,36 +281,6 @@ fn bare(expr: &Expr) -> Option<&Ident> {
         Expr::Identifier(ident) => Some(ident),
         _ => None,
     }
-}
-
-/// Calls `f` on each function call of `node` at its own query level: a subquery inside it
-/// aggregates, windows and orders its own rows.
-fn own_calls<V: VisitMut>(node: &mut V, f: impl FnMut(&mut Function)) {
-    struct Level<F> {
-        f: F,
-        depth: usize,
-    }
-    impl<F: FnMut(&mut Function)> VisitorMut for Level<F> {
-        type Break = ();
-
-        fn pre_visit_query(&mut self, _: &mut Query) -> ControlFlow<()> {
-            self.depth += 1;
-            ControlFlow::Continue(())
-        }
-
-        fn post_visit_query(&mut self, _: &mut Query) -> ControlFlow<()> {
-            self.depth -= 1;
-            ControlFlow::Continue(())
-        }
-
-        fn pre_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
-            if let (Expr::Function(function), 0) = (expr, self.depth) {
-                (self.f)(function);
-            }
-            ControlFlow::Continue(())
-        }
-    }
-    let _ = node.visit(&mut Level { f, depth: 0 });
 }
 
 /// An order-sensitive aggregate with DISTINCT and no ORDER BY (`string_agg(DISTINCT ward,

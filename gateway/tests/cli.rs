@@ -23,12 +23,13 @@ fn duckdb_gets_checked_divisors() {
         "postgres",
         "--to",
         "duckdb",
-        "select heart_rate / 7, heart_rate % 7 from silver.vitals",
+        "select heart_rate / spo2, heart_rate % spo2 from silver.vitals",
     ]);
     assert!(ok);
     assert_eq!(
         stdout.trim(),
-        "SELECT heart_rate / junction_divisor(7), heart_rate % junction_modulus(7) FROM silver.vitals"
+        "SELECT heart_rate / junction_divisor(spo2, heart_rate), \
+         heart_rate % junction_modulus(spo2, heart_rate) FROM silver.vitals"
     );
 }
 

@@ -201,10 +201,18 @@ pub const MACROS: &[&str] = &[
     "CREATE OR REPLACE MACRO junction_integer_text(s, type_name) AS \
      CASE WHEN s IS NULL OR regexp_full_match(s, '\\s*[+-]?[0-9]+\\s*') THEN s \
      ELSE error('[22P02] invalid input syntax for type ' || type_name || ': \"' || s || '\"') END",
-    "CREATE OR REPLACE MACRO junction_divisor(x) AS \
-     CASE WHEN x = 0 THEN error('[22012] division by zero') ELSE x END",
-    "CREATE OR REPLACE MACRO junction_modulus(x) AS \
-     CASE WHEN x = 0 THEN error('[22012] division by zero') WHEN x = -1 THEN -x ELSE x END",
+    // Microseconds past what Arrow's nanoseconds hold (`result_intervals`): DuckDB counts
+    // an interval's time from its hours, minutes and microseconds parts.
+    "CREATE OR REPLACE MACRO junction_interval_checked(i) AS \
+     CASE WHEN abs(date_part('hour', i) * 3600000000 + date_part('minute', i) * 60000000 \
+       + date_part('microseconds', i)) > 9223372036854775 \
+       THEN error('[22008] interval out of range') ELSE i END",
+    // The dividend too: PostgreSQL's operators are strict, so NULL / 0 is NULL.
+    "CREATE OR REPLACE MACRO junction_divisor(x, dividend) AS \
+     CASE WHEN x = 0 AND dividend IS NOT NULL THEN error('[22012] division by zero') ELSE x END",
+    "CREATE OR REPLACE MACRO junction_modulus(x, dividend) AS \
+     CASE WHEN x = 0 AND dividend IS NOT NULL THEN error('[22012] division by zero') \
+     WHEN x = -1 THEN -x ELSE x END",
     // PostgreSQL's width_bucket(operand, low, high, count) on float8 (float.c).
     "CREATE OR REPLACE MACRO width_bucket(x, b1, b2, n) AS \
      CASE WHEN x IS NULL OR b1 IS NULL OR b2 IS NULL OR n IS NULL THEN CAST(NULL AS INTEGER) \
@@ -1080,8 +1088,9 @@ fn json_path(path: &str) -> Option<String> {
     Some(json)
 }
 
-/// `a / b` and `a % b` become `a / junction_divisor(b)` and `a % junction_modulus(b)`: the
-/// macros pass `b` through, and raise PostgreSQL's error where `b` is zero.
+/// `a / b` and `a % b` become `a / junction_divisor(b, a)` and `a % junction_modulus(b, a)`:
+/// the macros pass `b` through, and raise PostgreSQL's error where `b` is zero and `a` is
+/// not NULL. A positive constant divisor needs no check.
 pub fn checked_division(expr: &mut Expr, scope: &Scope<'_>) {
     let Expr::BinaryOp {
         left,
@@ -1109,7 +1118,8 @@ pub fn checked_division(expr: &mut Expr, scope: &Scope<'_>) {
     if *op == BinaryOperator::Divide && l == Some(SqlType::Interval) {
         // `integer_division` makes `/` DuckDB's `//`, which takes no interval; PostgreSQL
         // scales the interval by the reciprocal.
-        let mut factor = call(DIVISOR_MACRO, take(right));
+        let dividend = (**left).clone();
+        let mut factor = call_with(DIVISOR_MACRO, vec![take(right), dividend]);
         cast_in_place(&mut factor, DataType::DoublePrecision);
         let reciprocal = Expr::Nested(Box::new(binary(
             number("1.0"),
@@ -1123,13 +1133,16 @@ pub fn checked_division(expr: &mut Expr, scope: &Scope<'_>) {
         *expr = call_with(FLOAT_DIVIDE, vec![take(left), take(right)]);
         return;
     }
+    if is_positive_integer(right) {
+        return;
+    }
     let divisor = take(right);
     let checked = if *op == BinaryOperator::Modulo {
         MODULUS_MACRO
     } else {
         DIVISOR_MACRO
     };
-    **right = call(checked, divisor);
+    **right = call_with(checked, vec![divisor, (**left).clone()]);
 }
 
 /// `date ± integer` within PostgreSQL's range of dates (`junction_date_plus`).
@@ -1253,16 +1266,17 @@ mod tests {
     fn divisors_are_checked() {
         assert_eq!(
             duckdb("SELECT a / b, a % (b - 1) FROM t"),
-            "SELECT a / junction_divisor(b), a % junction_modulus((b - 1)) FROM t"
+            "SELECT a / junction_divisor(b, a), a % junction_modulus((b - 1), a) FROM t"
         );
     }
 
     #[test]
     fn nested_divisions_are_each_checked_once() {
         assert_eq!(
-            duckdb("SELECT x / (y / z) FROM t WHERE a / 2 > 1"),
-            "SELECT x / junction_divisor((y / junction_divisor(z))) FROM t \
-             WHERE a / junction_divisor(2) > 1"
+            duckdb("SELECT x / (y / z) FROM t WHERE a / 2 > 1 AND a % -1 = 0 AND a / 0 > 1"),
+            "SELECT x / junction_divisor((y / junction_divisor(z, y)), x) FROM t \
+             WHERE a / 2 > 1 AND a % junction_modulus(-1, a) = 0 \
+             AND a / junction_divisor(0, a) > 1"
         );
     }
 

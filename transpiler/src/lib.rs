@@ -53,6 +53,7 @@ mod ordered_input;
 mod parameters;
 mod placeholders;
 mod relations;
+mod result_intervals;
 mod result_types;
 mod rewrite;
 mod session;

@@ -10,11 +10,16 @@ use sqlparser::ast::{
 };
 
 use crate::types::{Scope, TypeOracle};
-use crate::{datafusion, duckdb, ordered_input, set_returning, trino, Dialect, TranspileError};
+use crate::{
+    datafusion, duckdb, ordered_input, result_intervals, set_returning, trino, Dialect,
+    TranspileError,
+};
 
 struct Rules<'a> {
     dialect: Dialect,
     scope: Scope<'a>,
+    /// Whether the walk has entered the statement's outermost query.
+    entered_top: bool,
 }
 
 impl VisitorMut for Rules<'_> {
@@ -22,6 +27,9 @@ impl VisitorMut for Rules<'_> {
 
     fn pre_visit_query(&mut self, query: &mut Query) -> ControlFlow<TranspileError> {
         self.scope.enter(query);
+        if !std::mem::replace(&mut self.entered_top, true) && self.dialect == Dialect::DuckDb {
+            result_intervals::check_result_intervals(query, &self.scope);
+        }
         ControlFlow::Continue(())
     }
 
@@ -136,7 +144,11 @@ pub(crate) fn rewrite(
     types: &dyn TypeOracle,
 ) -> Result<(), TranspileError> {
     let scope = Scope::new(types);
-    if let ControlFlow::Break(e) = statement.visit(&mut Rules { dialect, scope }) {
+    if let ControlFlow::Break(e) = statement.visit(&mut Rules {
+        dialect,
+        scope,
+        entered_top: false,
+    }) {
         return Err(e);
     }
     if dialect == Dialect::Trino {

@@ -240,7 +240,7 @@ fn duckdb_rules() {
             (
                 // An aggregate's argument is evaluated where its FILTER holds only.
                 "SELECT sum(100 / heart_rate) FILTER (WHERE heart_rate > 0), count(quality) FILTER (WHERE heart_rate > 0) FROM silver.vitals",
-                "SELECT CAST(sum(CASE WHEN heart_rate > 0 THEN 100 / junction_divisor(heart_rate) END) FILTER (WHERE heart_rate > 0) AS BIGINT), \
+                "SELECT CAST(sum(CASE WHEN heart_rate > 0 THEN 100 / junction_divisor(heart_rate, 100) END) FILTER (WHERE heart_rate > 0) AS BIGINT), \
                  count(quality) FILTER (WHERE heart_rate > 0) FROM silver.vitals",
             ),
             (

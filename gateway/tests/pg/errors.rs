@@ -83,6 +83,35 @@ async fn missing_relations_are_reported_alike_on_every_engine() {
     }
 }
 
+/// An interval whose time is past what Arrow's nanoseconds hold (about 292 years) cannot
+/// reach the client: DuckDB handed it over wrapped (`interval '3000000 hours'` arrived as
+/// `-2124095:34:33.709551`). It is 22008 on every engine; one inside the range arrives whole.
+#[tokio::test]
+async fn intervals_past_the_wire_range_are_errors_not_wrapped_values() {
+    let server = Server::start();
+    let client = server.connect().await;
+    for engine in ["duckdb", "datafusion"] {
+        set_engine(&client, engine).await;
+        for sql in [
+            "select interval '90 seconds' * 2147483647",
+            "select i from (select interval '1 hour' * 3000000 as i) s",
+            "select -(interval '1 hour' * 3000000) as i union all select interval '1 hour'",
+        ] {
+            let (got, said) = code_of(&client, sql).await;
+            assert_eq!(got, "22008", "{engine}: {sql}: {said}");
+        }
+        let rows = client
+            .simple_query("select interval '2562047 hours' * 1 as i")
+            .await
+            .expect("in range");
+        let text = rows.iter().find_map(|m| match m {
+            tokio_postgres::SimpleQueryMessage::Row(row) => row.get(0).map(str::to_owned),
+            _ => None,
+        });
+        assert_eq!(text.as_deref(), Some("2562047:00:00"), "{engine}");
+    }
+}
+
 /// DuckDB's own table functions would read and list the server's files for any client: on
 /// every engine they are functions that do not exist, in PostgreSQL's words and hint.
 #[tokio::test]

@@ -8,9 +8,9 @@
 //! that yields NULL over a NOT NULL column answered every row. Anywhere else (under OR, NOT,
 //! in a projection) it becomes a mark join, which knows only true and false.
 //!
-//! This rule runs just before DataFusion's decorrelation: a nullable expression on the left
-//! of a top-level NOT IN is projected into a column of its own, which that decorrelation
-//! then sees as nullable; a subquery test elsewhere whose sides may be NULL, where a mark
+//! This rule runs just before DataFusion's decorrelation: a nullable expression, or one
+//! reading no column, on the left of a top-level NOT IN is projected into a column of its
+//! own, which that decorrelation then sees as nullable and keeps in the join condition; a subquery test elsewhere whose sides may be NULL, where a mark
 //! join would answer false or true for PostgreSQL's NULL, is refused with 0A000 (so `auto`
 //! runs it on DuckDB) rather than answered wrongly.
 
@@ -74,10 +74,7 @@ fn project_nullable_operands(filter: Filter) -> Result<Transformed<LogicalPlan>>
     // Most filters hold no such test: look before taking the predicate apart.
     let wanted = |conjunct: &Expr| -> Result<bool> {
         Ok(match as_not_in(conjunct) {
-            Some(test) => {
-                !matches!(test.expr.as_ref(), Expr::Column(_))
-                    && test.expr.nullable(schema.as_ref())?
-            }
+            Some(test) => needs_column(&test.expr, &schema)?,
             None => false,
         })
     };
@@ -101,7 +98,7 @@ fn project_nullable_operands(filter: Filter) -> Result<Transformed<LogicalPlan>>
             rewritten.push(conjunct);
             continue;
         };
-        if matches!(expr.as_ref(), Expr::Column(_)) || !expr.nullable(schema.as_ref())? {
+        if !needs_column(&expr, &schema)? {
             rewritten.push(conjunct);
             continue;
         }
@@ -136,6 +133,16 @@ fn project_nullable_operands(filter: Filter) -> Result<Transformed<LogicalPlan>>
         .project(passthrough)?
         .build()?;
     Ok(Transformed::yes(plan))
+}
+
+/// Whether a NOT IN's left operand must be a column of its own for DataFusion to keep
+/// PostgreSQL's NULLs: a nullable expression (else the join is not null-aware), and one that
+/// reads no column at all (`'a' NOT IN (...)`), whose join condition then names only the
+/// subquery's column and is pushed into the subquery, where the anti join forgot that a
+/// NULL there makes the test NULL (every row was answered).
+fn needs_column(expr: &Expr, schema: &DFSchema) -> Result<bool> {
+    Ok(!matches!(expr, Expr::Column(_))
+        && (expr.column_refs().is_empty() || expr.nullable(schema)?))
 }
 
 /// `e NOT IN (q)` or `NOT (e IN (q))`, as DataFusion's decorrelation reads a conjunct.

@@ -75,7 +75,7 @@ enum Subtype {
 
 /// Errors DuckDB gives no subtype that PostgreSQL tells apart: the exception type, the
 /// words that tell them apart, and the SQLSTATE.
-const UNTYPED: [(Kind, Words, &str); 19] = [
+const UNTYPED: [(Kind, Words, &str); 20] = [
     (Kind::Binder, Words::Start("Table \""), "42703"),
     (Kind::Binder, Words::Start("Values list \""), "42703"),
     (Kind::Binder, Words::Start("Column \""), "42703"),
@@ -83,6 +83,14 @@ const UNTYPED: [(Kind, Words, &str); 19] = [
     (Kind::Binder, Words::Start("Cannot compare values"), "42804"),
     (Kind::Binder, Words::Start("column \""), "42803"),
     (Kind::OutOfRange, Words::Start("Needed scale"), "0A000"),
+    // DuckDB adds, subtracts and multiplies decimals of up to 18 digits in 18 digits (64-bit
+    // integers), where the result would need more: its limit, not the data's (PostgreSQL
+    // answers, and so does DataFusion in 38 digits), so `auto` runs it there.
+    (
+        Kind::OutOfRange,
+        Words::Within(" of DECIMAL(18) ("),
+        "0A000",
+    ),
     (Kind::OutOfRange, Words::Start("Date out of range"), "22008"),
     (Kind::OutOfRange, Words::AnyCase("interval"), "22008"),
     (
@@ -391,6 +399,18 @@ mod tests {
             assert_eq!(got.0, "22008", "{sql}: {}", got.1);
         }
         assert_eq!(error_of("SELECT INTERVAL '1 day' * 3000000000").0, "22003");
+        for sql in [
+            "SELECT 1767399000.0 * 2147483647",
+            "SELECT CAST(999999999999999999 AS DECIMAL(18,0)) + 1",
+            "SELECT CAST(-999999999999999999 AS DECIMAL(18,0)) - 1",
+        ] {
+            let got = error_of(sql);
+            assert_eq!(got.0, "0A000", "{sql}: {}", got.1);
+        }
+        // Past 38 digits the data is too large for both engines.
+        let got =
+            error_of("SELECT CAST(99999999999999999999999999999999999999 AS DECIMAL(38,0)) * 10");
+        assert_eq!(got.0, "22003", "{}", got.1);
         assert_eq!(
             error_of("SELECT (SELECT x FROM (VALUES (1), (2)) t(x))"),
             (

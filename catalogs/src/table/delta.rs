@@ -5,7 +5,10 @@ use std::sync::Arc;
 
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::catalog::{Session, TableProvider};
+use datafusion::common::tree_node::{Transformed, TreeNode};
 use datafusion::common::{Constraints, Statistics};
+use datafusion::datasource::physical_plan::{FileScanConfig, FileScanConfigBuilder, ParquetSource};
+use datafusion::datasource::source::DataSourceExec;
 use datafusion::datasource::TableType;
 use datafusion::error::Result as DataFusionResult;
 use datafusion::execution::{SendableRecordBatchStream, TaskContext};
@@ -59,8 +62,8 @@ pub(super) async fn provider(
     Ok((LimitHonoured::wrap(provider), table))
 }
 
-/// deltalake's provider, with a limit over its metadata-only scan kept and its filters
-/// applied again.
+/// deltalake's provider, with a limit over its metadata-only scan kept, its filters
+/// applied again, and none evaluated while Parquet is decoded.
 ///
 /// deltalake 0.32 answers a scan of no columns (`SELECT 1 FROM t LIMIT 2`, `count(*)`) from
 /// the log's row counts, with an operator that says it takes limits pushed into it
@@ -107,7 +110,7 @@ impl TableProvider for LimitHonoured {
         if plan.name() == "DeltaScanMetaExec" {
             return Ok(Arc::new(NoLimitPushdown { input: plan }));
         }
-        Ok(plan)
+        without_row_filters(plan)
     }
 
     /// deltalake's, but never `Exact`: it claims a filter on partition columns alone as
@@ -132,6 +135,43 @@ impl TableProvider for LimitHonoured {
     fn statistics(&self) -> Option<Statistics> {
         self.inner.statistics()
     }
+}
+
+/// `plan` with its Parquet scans pruning by the filters but not filtering rows as they
+/// decode them (DataFusion's default, which deltalake turns on).
+///
+/// An error while a row filter runs reaches DataFusion as text inside a Parquet error:
+/// `WHERE x / y > 1` over a zero `y` was 58030 "Parquet error: External: Compute error:
+/// Error evaluating filter predicate: External(SqlError { ... })". The filters are applied
+/// again above the scan anyway ([`LimitHonoured::supports_filters_pushdown`]), where such an
+/// error keeps its type (22012 "division by zero").
+fn without_row_filters(plan: Arc<dyn ExecutionPlan>) -> DataFusionResult<Arc<dyn ExecutionPlan>> {
+    plan.transform_down(|node| {
+        let Some(scan) = node.as_any().downcast_ref::<DataSourceExec>() else {
+            return Ok(Transformed::no(node));
+        };
+        let Some(config) = scan.data_source().as_any().downcast_ref::<FileScanConfig>() else {
+            return Ok(Transformed::no(node));
+        };
+        let Some(parquet) = config
+            .file_source()
+            .as_any()
+            .downcast_ref::<ParquetSource>()
+        else {
+            return Ok(Transformed::no(node));
+        };
+        if !parquet.table_parquet_options().global.pushdown_filters {
+            return Ok(Transformed::no(node));
+        }
+        let source = parquet.clone().with_pushdown_filters(false);
+        let config = FileScanConfigBuilder::from(config.clone())
+            .with_source(Arc::new(source))
+            .build();
+        Ok(Transformed::yes(
+            DataSourceExec::from_data_source(config) as Arc<dyn ExecutionPlan>
+        ))
+    })
+    .map(|transformed| transformed.data)
 }
 
 /// Its input's rows, unchanged; a limit above it stays above it.

@@ -416,6 +416,7 @@ pub(crate) fn expression_rules(expr: &mut Expr, scope: &Scope<'_>) -> Result<(),
     checked_math(expr);
     result_types::int4_result(expr);
     rounded_scale(expr, scope);
+    crate::decimal_branches::unified_branches(expr, scope);
     if let Some(data_type) = null_typed {
         let cast_already = matches!(expr, Expr::Cast { data_type: t, .. } if *t == data_type);
         if !cast_already {

@@ -11,8 +11,8 @@ use sqlparser::ast::{
 
 use crate::types::{Scope, TypeOracle};
 use crate::{
-    datafusion, duckdb, ordered_input, result_intervals, set_returning, trino, Dialect,
-    TranspileError,
+    datafusion, decimal_branches, duckdb, ordered_input, result_intervals, set_returning, trino,
+    Dialect, TranspileError,
 };
 
 struct Rules<'a> {
@@ -46,6 +46,9 @@ impl VisitorMut for Rules<'_> {
             _ => {
                 ordered_input::keep_derived_order(query);
                 set_returning::projected_series(query);
+                if self.dialect == Dialect::DuckDb {
+                    decimal_branches::unified_columns(query.body.as_mut(), &self.scope);
+                }
                 Ok(())
             }
         };

@@ -417,6 +417,7 @@ pub(crate) fn expression_rules(expr: &mut Expr, scope: &Scope<'_>) -> Result<(),
     result_types::int4_result(expr);
     rounded_scale(expr, scope);
     crate::decimal_branches::unified_branches(expr, scope);
+    crate::date_trunc_nulls::null_keeping_comparison(expr);
     if let Some(data_type) = null_typed {
         let cast_already = matches!(expr, Expr::Cast { data_type: t, .. } if *t == data_type);
         if !cast_already {

@@ -39,6 +39,7 @@ mod array_subquery;
 mod ast;
 mod cast_names;
 pub mod datafusion;
+mod date_trunc_nulls;
 mod decimal_branches;
 mod directives;
 pub mod duckdb;

@@ -6,9 +6,10 @@ use std::sync::Arc;
 use arrow::datatypes::SchemaRef;
 use async_trait::async_trait;
 use datafusion::catalog::{Session, TableProvider};
+use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
 use datafusion::datasource::TableType;
 use datafusion::error::DataFusionError;
-use datafusion::logical_expr::Expr;
+use datafusion::logical_expr::{Expr, TableProviderFilterPushDown};
 use datafusion::physical_plan::ExecutionPlan;
 use iceberg::spec::{DataFileFormat, FormatVersion, ManifestContentType, TableMetadata};
 use iceberg::table::StaticTable;
@@ -107,7 +108,9 @@ pub(super) async fn provider_of(
         .await
         .map_err(error)?;
     Ok(match unreadable {
-        false => Arc::new(provider),
+        false => Arc::new(CastFiltersKept {
+            inner: Arc::new(provider),
+        }),
         true => Arc::new(Refused {
             schema: provider.schema(),
             reason: format!(
@@ -143,6 +146,79 @@ async fn deletion_vectors(table: &iceberg::table::Table) -> iceberg::Result<bool
         }
     }
     Ok(false)
+}
+
+/// iceberg-datafusion's provider, given no filter that casts a column.
+///
+/// iceberg-datafusion turns `CAST(c AS float8) BETWEEN 0.1 AND 2.5` into a predicate on `c`
+/// itself and then converts the constants to `c`'s type, which fails for an int `c`
+/// ("Can't convert datum from double type to int type", 58030) where PostgreSQL answers.
+/// Such filters run above the scan only; the others still prune files (all are applied again
+/// above the scan: the provider calls them inexact).
+#[derive(Debug)]
+struct CastFiltersKept {
+    inner: Arc<dyn TableProvider>,
+}
+
+#[async_trait]
+impl TableProvider for CastFiltersKept {
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+
+    fn schema(&self) -> SchemaRef {
+        self.inner.schema()
+    }
+
+    fn table_type(&self) -> TableType {
+        self.inner.table_type()
+    }
+
+    async fn scan(
+        &self,
+        state: &dyn Session,
+        projection: Option<&Vec<usize>>,
+        filters: &[Expr],
+        limit: Option<usize>,
+    ) -> datafusion::error::Result<Arc<dyn ExecutionPlan>> {
+        self.inner.scan(state, projection, filters, limit).await
+    }
+
+    fn supports_filters_pushdown(
+        &self,
+        filters: &[&Expr],
+    ) -> datafusion::error::Result<Vec<TableProviderFilterPushDown>> {
+        let inner = self.inner.supports_filters_pushdown(filters)?;
+        Ok(filters
+            .iter()
+            .zip(inner)
+            .map(|(filter, support)| match casts_a_column(filter) {
+                true => TableProviderFilterPushDown::Unsupported,
+                false => support,
+            })
+            .collect())
+    }
+
+    fn statistics(&self) -> Option<datafusion::common::Statistics> {
+        self.inner.statistics()
+    }
+}
+
+fn casts_a_column(filter: &Expr) -> bool {
+    let mut found = false;
+    let _ = filter.apply(|e| {
+        if let Expr::Cast(cast) = e {
+            found |= !cast.expr.column_refs().is_empty();
+        }
+        if let Expr::TryCast(cast) = e {
+            found |= !cast.expr.column_refs().is_empty();
+        }
+        Ok(match found {
+            true => TreeNodeRecursion::Stop,
+            false => TreeNodeRecursion::Continue,
+        })
+    });
+    found
 }
 
 /// A table DataFusion must not read: planning a scan of it fails with the reason, so the

@@ -120,13 +120,7 @@ fn is_whole(part: &str, moment: NaiveDateTime) -> Option<bool> {
 
 #[cfg(test)]
 mod tests {
-    use crate::types::NoTypes;
-    use crate::{render, Dialect};
-
-    fn duckdb(sql: &str) -> String {
-        let statement = crate::parse(sql).expect("parses").remove(0);
-        render(&statement, Dialect::DuckDb, &NoTypes).expect("renders")
-    }
+    use crate::duckdb::tests::duckdb;
 
     #[test]
     fn comparisons_with_a_part_that_is_not_whole_keep_their_null() {

@@ -232,13 +232,7 @@ fn integer(sql_type: SqlType) -> Branch {
 
 #[cfg(test)]
 mod tests {
-    use crate::types::NoTypes;
-    use crate::{render, Dialect};
-
-    fn duckdb(sql: &str) -> String {
-        let statement = crate::parse(sql).expect("parses").remove(0);
-        render(&statement, Dialect::DuckDb, &NoTypes).expect("renders")
-    }
+    use crate::duckdb::tests::duckdb;
 
     #[test]
     fn branches_of_known_scales_share_the_largest() {

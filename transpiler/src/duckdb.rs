@@ -1255,11 +1255,13 @@ pub fn checked_float_product(expr: &mut Expr, scope: &Scope<'_>) {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::duckdb_era;
     use crate::{render, Dialect};
 
-    fn duckdb(sql: &str) -> String {
+    /// `sql` as junction writes it for DuckDB, without column types: the dialect's rules'
+    /// tests read it.
+    pub(crate) fn duckdb(sql: &str) -> String {
         let statement = crate::parse(sql).expect("parses").remove(0);
         render(&statement, Dialect::DuckDb, &crate::NoTypes).expect("renders")
     }

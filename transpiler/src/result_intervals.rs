@@ -76,13 +76,7 @@ fn check_item(item: &mut SelectItem, scope: &Scope<'_>, checked: &mut Vec<String
 
 #[cfg(test)]
 mod tests {
-    use crate::types::NoTypes;
-    use crate::{render, Dialect};
-
-    fn duckdb(sql: &str) -> String {
-        let statement = crate::parse(sql).expect("parses").remove(0);
-        render(&statement, Dialect::DuckDb, &NoTypes).expect("renders")
-    }
+    use crate::duckdb::tests::duckdb;
 
     #[test]
     fn result_intervals_are_checked() {

@@ -4,11 +4,10 @@
 //! statement longer than a few KiB (a short one is parsed where it arrives: the hand-off
 //! would cost more), so a statement that computes for a minute, or recurses deep into a wide
 //! expression, cannot keep another session's `select 1` (or the signal handler) from being
-//! served. Their threads have a big
-//! stack: a statement's analysis recurses as deep as its expressions are wide, up to the bound
-//! the transpiler puts on them. A statement's task is aborted when whoever waits for it lets
-//! go (a cancel, a client that went away); one that panics answers an error and ends only
-//! itself.
+//! served. Their threads have a big stack: a statement's analysis recurses as deep as its
+//! expressions are wide, up to the bound the transpiler puts on them. A statement's task is
+//! aborted when whoever waits for it lets go (a cancel, a client that went away); one that
+//! panics answers an error and ends only itself.
 
 use std::future::Future;
 use std::pin::Pin;

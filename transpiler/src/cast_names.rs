@@ -39,12 +39,7 @@ fn branches(body: &mut SetExpr) {
 
 /// One query level: `select` and the ORDER BY that sorts its rows.
 fn level(select: &mut Select, mut order_by: Option<&mut OrderBy>) {
-    let mut casts = false;
-    own_calls(select, |f| casts |= has_cast(f));
-    if let Some(order_by) = order_by.as_deref_mut() {
-        own_calls(order_by, |f| casts |= has_cast(f));
-    }
-    if !casts {
+    if !casts_in_calls(&*select) && !order_by.as_deref().is_some_and(casts_in_calls) {
         return;
     }
     // Per name as DataFusion writes it, the calls' texts: the one without casts first.
@@ -65,14 +60,19 @@ fn level(select: &mut Select, mut order_by: Option<&mut OrderBy>) {
     if let Some(order_by) = order_by.as_deref_mut() {
         own_calls(order_by, &mut note);
     }
+    // Each text after the first of its name, with its place there: how often it is wrapped.
+    let wraps: HashMap<String, usize> = names
+        .into_values()
+        .flat_map(|texts| texts.into_iter().enumerate().skip(1))
+        .map(|(place, text)| (text, place))
+        .collect();
+    if wraps.is_empty() {
+        return;
+    }
     // A call rewritten here is not found again: its text has changed.
     let mut rename = |f: &mut Function| {
-        let Some(texts) = names.get(&without_casts(f)).filter(|t| t.len() > 1) else {
-            return;
-        };
-        let text = f.to_string();
-        if let Some(wraps) = texts.iter().position(|t| *t == text).filter(|&n| n > 0) {
-            wrap_casts(f, wraps);
+        if let Some(&n) = wraps.get(&f.to_string()) {
+            wrap_casts(f, n);
         }
     };
     own_calls(select, &mut rename);
@@ -81,27 +81,42 @@ fn level(select: &mut Select, mut order_by: Option<&mut OrderBy>) {
     }
 }
 
-/// Whether `function` casts anything at its own query level.
-fn has_cast(function: &Function) -> bool {
-    struct Finder(usize);
+/// Whether a function call of `node`'s own query level casts anything: one walk, however
+/// deep the calls nest.
+fn casts_in_calls<V: Visit>(node: &V) -> bool {
+    #[derive(Default)]
+    struct Finder {
+        queries: usize,
+        calls: usize,
+    }
     impl Visitor for Finder {
         type Break = ();
         fn pre_visit_query(&mut self, _: &Query) -> ControlFlow<()> {
-            self.0 += 1;
+            self.queries += 1;
             ControlFlow::Continue(())
         }
         fn post_visit_query(&mut self, _: &Query) -> ControlFlow<()> {
-            self.0 -= 1;
+            self.queries -= 1;
             ControlFlow::Continue(())
         }
         fn pre_visit_expr(&mut self, expr: &Expr) -> ControlFlow<()> {
             match expr {
-                Expr::Cast { .. } if self.0 == 0 => ControlFlow::Break(()),
-                _ => ControlFlow::Continue(()),
+                Expr::Cast { .. } if self.queries == 0 && self.calls > 0 => {
+                    return ControlFlow::Break(())
+                }
+                Expr::Function(_) => self.calls += 1,
+                _ => {}
             }
+            ControlFlow::Continue(())
+        }
+        fn post_visit_expr(&mut self, expr: &Expr) -> ControlFlow<()> {
+            if matches!(expr, Expr::Function(_)) {
+                self.calls -= 1;
+            }
+            ControlFlow::Continue(())
         }
     }
-    Visit::visit(function, &mut Finder(0)).is_break()
+    node.visit(&mut Finder::default()).is_break()
 }
 
 /// `function`'s text as DataFusion names it: without its casts.

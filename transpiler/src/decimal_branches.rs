@@ -126,24 +126,23 @@ fn collect_rows<'a>(body: &'a mut SetExpr, rows: &mut Vec<Vec<&'a mut Expr>>) ->
 /// Casts `branches` to DECIMAL(38, s) with their largest scale where DuckDB's own common
 /// type would need more than 38 digits.
 fn unify(branches: Vec<&mut Expr>, scope: &Scope<'_>) {
-    let kinds: Vec<Branch> = branches.iter().map(|b| branch(b, scope)).collect();
-    if kinds.contains(&Branch::Unknown) {
-        return;
+    let mut kinds = Vec::with_capacity(branches.len());
+    let (mut whole, mut scale, mut low) = (0, 0, i64::MAX);
+    for b in &branches {
+        let kind = branch(b, scope);
+        match kind {
+            Branch::Unknown => return,
+            Branch::Known(d) => {
+                whole = whole.max(d.whole);
+                scale = scale.max(d.scale);
+                low = low.min(d.scale);
+            }
+            Branch::Null => {}
+        }
+        kinds.push(kind);
     }
-    let known = || {
-        kinds.iter().filter_map(|k| match k {
-            Branch::Known(digits) => Some(*digits),
-            _ => None,
-        })
-    };
-    let (Some(whole), Some(scale), Some(low)) = (
-        known().map(|d| d.whole).max(),
-        known().map(|d| d.scale).max(),
-        known().map(|d| d.scale).min(),
-    ) else {
-        return;
-    };
-    if low == scale || whole + scale <= DIGITS {
+    // No two scales, or DuckDB's common type fits: DuckDB keeps every digit itself.
+    if low >= scale || whole + scale <= DIGITS {
         return;
     }
     for (branch, kind) in branches.into_iter().zip(kinds) {

@@ -18,8 +18,6 @@ use crate::{
 struct Rules<'a> {
     dialect: Dialect,
     scope: Scope<'a>,
-    /// Whether the walk has entered the statement's outermost query.
-    entered_top: bool,
 }
 
 impl VisitorMut for Rules<'_> {
@@ -27,9 +25,6 @@ impl VisitorMut for Rules<'_> {
 
     fn pre_visit_query(&mut self, query: &mut Query) -> ControlFlow<TranspileError> {
         self.scope.enter(query);
-        if !std::mem::replace(&mut self.entered_top, true) && self.dialect == Dialect::DuckDb {
-            result_intervals::check_result_intervals(query, &self.scope);
-        }
         ControlFlow::Continue(())
     }
 
@@ -146,12 +141,13 @@ pub(crate) fn rewrite(
     dialect: Dialect,
     types: &dyn TypeOracle,
 ) -> Result<(), TranspileError> {
-    let scope = Scope::new(types);
-    if let ControlFlow::Break(e) = statement.visit(&mut Rules {
-        dialect,
-        scope,
-        entered_top: false,
-    }) {
+    let mut scope = Scope::new(types);
+    if let (Dialect::DuckDb, Statement::Query(query)) = (dialect, &mut *statement) {
+        // Entered once: the walk's own entering of it is then a no-op.
+        scope.enter(query);
+        result_intervals::check_result_intervals(query, &scope);
+    }
+    if let ControlFlow::Break(e) = statement.visit(&mut Rules { dialect, scope }) {
         return Err(e);
     }
     if dialect == Dialect::Trino {

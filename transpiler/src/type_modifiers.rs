@@ -122,10 +122,7 @@ pub(crate) fn is_name(data_type: &DataType) -> bool {
     };
     let parts: Vec<_> = name.0.iter().filter_map(|p| p.as_ident()).collect();
     // Folded unless quoted, as PostgreSQL reads identifiers.
-    let spells = |i: &Ident, word: &str| match i.quote_style {
-        None => i.value.eq_ignore_ascii_case(word),
-        Some(_) => i.value == word,
-    };
+    let spells = |i: &Ident, word: &str| crate::relations::fold(i) == word;
     modifiers.is_empty()
         && match parts.as_slice() {
             [name] => spells(name, "name"),

@@ -204,15 +204,15 @@ impl TableProvider for CastFiltersKept {
     }
 }
 
+/// Whether `filter` casts an expression of the table's columns.
 fn casts_a_column(filter: &Expr) -> bool {
     let mut found = false;
     let _ = filter.apply(|e| {
-        if let Expr::Cast(cast) = e {
-            found |= !cast.expr.column_refs().is_empty();
-        }
-        if let Expr::TryCast(cast) = e {
-            found |= !cast.expr.column_refs().is_empty();
-        }
+        found = match e {
+            Expr::Cast(cast) => !cast.expr.column_refs().is_empty(),
+            Expr::TryCast(cast) => !cast.expr.column_refs().is_empty(),
+            _ => false,
+        };
         Ok(match found {
             true => TreeNodeRecursion::Stop,
             false => TreeNodeRecursion::Continue,

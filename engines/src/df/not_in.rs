@@ -10,9 +10,10 @@
 //!
 //! This rule runs just before DataFusion's decorrelation: a nullable expression, or one
 //! reading no column, on the left of a top-level NOT IN is projected into a column of its
-//! own, which that decorrelation then sees as nullable and keeps in the join condition; a subquery test elsewhere whose sides may be NULL, where a mark
-//! join would answer false or true for PostgreSQL's NULL, is refused with 0A000 (so `auto`
-//! runs it on DuckDB) rather than answered wrongly.
+//! own, which that decorrelation then sees as nullable and keeps in the join condition; a
+//! subquery test elsewhere whose sides may be NULL, where a mark join would answer false or
+//! true for PostgreSQL's NULL, is refused with 0A000 (so `auto` runs it on DuckDB) rather
+//! than answered wrongly.
 
 use std::sync::Arc;
 
